@@ -1,0 +1,36 @@
+/** `npm run bench`: runs every suite (or those named as arguments), prints a table, writes bench/results/<suite>.json. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { foundationSuite } from './foundation';
+import type { BenchRow, BenchSuite } from './report';
+
+const SUITES: BenchSuite[] = [foundationSuite];
+
+function printTable(suite: string, rows: BenchRow[]): void {
+  const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);
+  const header = ['benchmark', 'result', 'target', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(`\n== ${suite} ==`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const c of cells) console.log(line(c));
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const outDir = path.join(__dirname, 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  let missed = 0;
+  for (const suite of SUITES.filter((s) => !wanted.length || wanted.includes(s.name))) {
+    const rows = await suite.run();
+    printTable(suite.name, rows);
+    missed += rows.filter((r) => r.ok === false).length;
+    const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` };
+    fs.writeFileSync(path.join(outDir, `${suite.name}.json`), `${JSON.stringify({ suite: suite.name, at: new Date().toISOString(), machine, rows }, null, 2)}\n`);
+  }
+  console.log(`\nResults written to ${outDir}${missed ? `; ${missed} target(s) missed` : ''}.`);
+}
+
+void main();

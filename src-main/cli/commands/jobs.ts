@@ -1,0 +1,167 @@
+/** `vfab add job`, `list jobs`, `info job`, `info queue`, `remove job`. */
+import type { Command } from 'commander';
+import type { Engine } from '../../engine';
+import { VfabError } from '../../errors';
+import { TERMINAL_STATES, JOB_STATES, parseJobState, type JobState } from '../../jobs/states';
+import type { IndexedJob } from '../../jobs/store';
+import { localTime, printFields, printJson, printRows, type Io } from '../output';
+import { confirm } from '../prompt';
+
+export interface CliContext {
+  io: Io;
+  /** Opens the engine lazily so `--help` and usage errors never touch the data folder. */
+  engine(): Engine;
+  /** Set by commands that succeed but must report a finding (e.g. damaged journals). */
+  exitCode: number;
+}
+
+/** Parses `--state plotting,PAUSED`: state names in any case, comma-separated. */
+export function parseStates(value: string): JobState[] {
+  return value.split(',').map((s) => {
+    const state = parseJobState(s);
+    if (!state) throw new VfabError('USAGE', `'${s.trim()}' is not a job state. States: ${JOB_STATES.join(', ')} (any case).`);
+    return state;
+  });
+}
+
+/** Queue order: what is on the plotter first, then the queue by position, then jobs still being prepared. */
+const QUEUE_RANK: Partial<Record<JobState, number>> = { PLOTTING: 0, PAUSED: 1, ARMED: 2, QUEUED: 3, READY: 4, OPTIMIZED: 5, ANALYZED: 6, NEW: 7 };
+
+export function queueOrder(a: IndexedJob, b: IndexedJob): number {
+  const rank = (j: IndexedJob) => QUEUE_RANK[j.state as JobState] ?? 99;
+  return rank(a) - rank(b) || (a.queue_position ?? 0) - (b.queue_position ?? 0) || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+}
+
+function jobJson(j: IndexedJob) {
+  return {
+    id: j.id,
+    state: j.state,
+    created_at: j.created_at,
+    updated_at: j.updated_at,
+    source_name: j.source_name,
+    source_size: j.source_size,
+    queue_position: j.queue_position,
+    last_reason: j.last_reason,
+  };
+}
+
+function printJobs(ctx: CliContext, jobs: IndexedJob[], json: boolean, empty: string): void {
+  if (json) return printJson(ctx.io, { jobs: jobs.map(jobJson) });
+  printRows(
+    ctx.io,
+    ['ID', 'STATE', 'SOURCE', 'CREATED', 'UPDATED'],
+    jobs.map((j) => [j.id, j.state, j.source_name ?? '', localTime(j.created_at), localTime(j.updated_at)]),
+    empty,
+  );
+}
+
+export function registerJobCommands(program: Command, ctx: CliContext): void {
+  const add = program.commands.find((c) => c.name() === 'add') ?? program.command('add').description('add things to vfab');
+  add
+    .command('job')
+    .description('create a job from an SVG file: vfab add job [<job_id>] <file.svg>')
+    .argument('<args...>', '[job_id] file.svg (the id is derived from the file name when omitted)')
+    .option('-f, --force', 'replace an existing job with the same id')
+    .option('--json', 'print the created job as JSON')
+    .action((args: string[], opts: { force?: boolean; json?: boolean }) => {
+      if (args.length > 2) throw new VfabError('USAGE', `Expected [job_id] <file.svg>, got ${args.length} arguments. Quote paths with spaces.`);
+      const [id, file] = args.length === 2 ? [args[0], args[1]!] : [undefined, args[0]!];
+      const engine = ctx.engine();
+      const meta = engine.jobs.add({ id, file, force: opts.force });
+      if (opts.json) return printJson(ctx.io, { job: { id: meta.id, state: 'NEW', source_name: meta.source_name, source_size: meta.source_size, created_at: meta.created_at } });
+      ctx.io.out(ctx.io.tty ? `Added job ${meta.id} (NEW) from ${meta.source_name}` : meta.id);
+    });
+
+  const list = program.commands.find((c) => c.name() === 'list') ?? program.command('list').description('list things');
+  list
+    .command('jobs')
+    .description('every job, newest first')
+    .option('-s, --state <states>', 'only these states (comma-separated, any case)', parseStates)
+    .option('--json', 'machine-readable output')
+    .action((opts: { state?: JobState[]; json?: boolean }) => {
+      const jobs = ctx.engine().jobs.list({ states: opts.state });
+      jobs.sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
+      printJobs(ctx, jobs, Boolean(opts.json), opts.state ? `No jobs in state ${opts.state.join(', ')}.` : 'No jobs yet. Add one: vfab add job <file.svg>');
+    });
+
+  const info = program.commands.find((c) => c.name() === 'info') ?? program.command('info').description('show details');
+  info
+    .command('job')
+    .description('one job: state, source, journal')
+    .argument('<job_id>')
+    .option('--state-only', 'print only the state')
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: { stateOnly?: boolean; json?: boolean }) => {
+      const d = ctx.engine().jobs.detail(id);
+      if (opts.stateOnly) {
+        if (!d.state) throw new VfabError('DATA', `Job '${id}' has no readable state. Run 'vfab system journal validate ${id}'.`);
+        return ctx.io.out(d.state);
+      }
+      const last = d.journal.records.at(-1)?.entry;
+      if (opts.json) {
+        return printJson(ctx.io, {
+          job: {
+            id,
+            state: d.state ?? null,
+            meta: d.meta ?? null,
+            has_plan: d.hasPlan,
+            dir: d.files.dir,
+            journal: {
+              entries: d.journal.records.length,
+              last_seq: d.journal.lastSeq,
+              problems: d.journal.problems,
+              history: d.journal.records.filter((r) => r.entry.type !== 'progress').map((r) => r.entry),
+            },
+          },
+        });
+      }
+      printFields(ctx.io, [
+        ['Job', id],
+        ['State', d.state ?? 'unreadable (see problems below)'],
+        ['Source', d.meta ? `${d.meta.source_name} (${d.meta.source_size} bytes, sha256 ${d.meta.source_sha256.slice(0, 12)}…)` : 'job.json missing or unreadable'],
+        ['Created', localTime(d.meta?.created_at)],
+        ['Updated', localTime(last?.timestamp)],
+        ['Plan', d.hasPlan ? 'plan.json' : 'none yet'],
+        ['Folder', d.files.dir],
+        ['Journal', `${d.journal.records.length} entries, ${d.journal.problems.length} problems`],
+      ]);
+      const history = d.journal.records.map((r) => r.entry).filter((e) => e.type !== 'progress');
+      if (history.length) {
+        ctx.io.out('\nHistory:');
+        for (const entry of history.slice(-20)) {
+          const what = entry.type === 'emergency_shutdown' ? `emergency shutdown in ${entry.state}` : `${entry.from_state ?? '(created)'} -> ${entry.to_state}`;
+          ctx.io.out(`  ${localTime(entry.timestamp)}  ${what}  ${entry.reason}`);
+        }
+      }
+      for (const p of d.journal.problems) ctx.io.err(`journal line ${p.line}: ${p.severity}: ${p.message}`);
+    });
+
+  info
+    .command('queue')
+    .description('jobs not yet finished, in plotting order (all states with --state)')
+    .option('-s, --state <states>', 'only these states (comma-separated, any case)', parseStates)
+    .option('--json', 'machine-readable output')
+    .action((opts: { state?: JobState[]; json?: boolean }) => {
+      const states = opts.state ?? JOB_STATES.filter((s) => !TERMINAL_STATES.includes(s));
+      const jobs = ctx.engine().jobs.list({ states }).sort(queueOrder);
+      printJobs(ctx, jobs, Boolean(opts.json), opts.state ? `No jobs in state ${opts.state.join(', ')}.` : 'The queue is empty.');
+    });
+
+  const remove = program.commands.find((c) => c.name() === 'remove') ?? program.command('remove').description('remove things');
+  remove
+    .command('job')
+    .description('delete a job folder and its index entry')
+    .argument('<job_id>')
+    .option('-f, --force', 'also remove queued, armed, plotting or paused jobs; no confirmation')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (id: string, opts: { force?: boolean; yes?: boolean }) => {
+      const engine = ctx.engine();
+      const state = engine.jobs.state(id);
+      if (!opts.force && !opts.yes) {
+        if (!ctx.io.tty) throw new VfabError('USAGE', `Refusing to remove job '${id}' without confirmation: pass --yes (or --force).`);
+        if (!(await confirm(`Remove job ${id} (${state}) and all its files?`))) return ctx.io.err('Nothing removed.');
+      }
+      engine.jobs.remove(id, { force: opts.force });
+      ctx.io.err(`Removed job ${id} (was ${state}).`);
+    });
+}

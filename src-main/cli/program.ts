@@ -1,0 +1,67 @@
+/** The `vfab` command tree. Commands live in commands/; this file wires them and maps errors to exit codes. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config';
+import { openEngine, type Engine } from '../engine';
+import { ERROR_CODES, VfabError, type ErrorCode } from '../errors';
+import { JournalError } from '../jobs/journal';
+import { IllegalTransitionError } from '../jobs/states';
+import { DatabaseError } from '../jobs/store';
+import { VERSION } from '../version';
+import { registerJobCommands, type CliContext } from './commands/jobs';
+import { registerSetupCommand } from './commands/setup';
+import { registerSystemCommands } from './commands/system';
+import type { Io } from './output';
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  success            ${ERROR_CODES.NOT_FOUND}  job or file not found     ${ERROR_CODES.CONFIG}  bad config.yaml
+  ${ERROR_CODES.INTERNAL}  unexpected error   ${ERROR_CODES.ALREADY_EXISTS}  job already exists        ${ERROR_CODES.INVALID_STATE}  job not in a state for this
+  ${ERROR_CODES.USAGE}  bad usage          ${ERROR_CODES.INVALID_INPUT}  invalid input (id, file)  ${ERROR_CODES.DATA}  damaged data found
+                                                       ${ERROR_CODES.BUSY}  busy (another process)
+
+Files: config ~/.config/vfab/config.yaml (VFAB_CONFIG), data ~/.local/share/vfab (VFAB_DATA_DIR).`;
+
+function codeOf(err: unknown): ErrorCode {
+  if (err instanceof VfabError) return err.code;
+  if (err instanceof ConfigError) return 'CONFIG';
+  if (err instanceof IllegalTransitionError) return 'INVALID_STATE';
+  if (err instanceof JournalError || err instanceof DatabaseError) return 'DATA';
+  return 'INTERNAL';
+}
+
+export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { program: Command; ctx: CliContext; opened(): Engine | undefined } {
+  let engine: Engine | undefined;
+  const ctx: CliContext = {
+    io,
+    engine: () => (engine ??= openEngine({ env })),
+    exitCode: 0,
+  };
+  const program = new Command('vfab')
+    .description('vfab: pen-plotter workstation (jobs, queue, plotting, crash recovery)')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+  registerJobCommands(program, ctx);
+  registerSystemCommands(program, ctx);
+  registerSetupCommand(program, ctx);
+  return { program, ctx, opened: () => engine };
+}
+
+/** Runs one command line; returns the exit code instead of exiting so tests can call it in-process. */
+export async function runCli(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { program, ctx, opened } = buildProgram(io, env);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ERROR_CODES.USAGE;
+    const code = codeOf(err);
+    io.err(`vfab: ${code === 'INTERNAL' ? `unexpected error: ${(err as Error)?.stack ?? String(err)}` : (err as Error).message}`);
+    opened()?.logger.error(`command 'vfab ${argv.join(' ')}' failed: ${(err as Error)?.message ?? String(err)}`);
+    return ERROR_CODES[code];
+  } finally {
+    opened()?.close();
+  }
+}

@@ -1,0 +1,670 @@
+/**
+ * The per-job journal (`jobs/<id>/journal.jsonl`): append-only, one JSON object per line.
+ * It is the truth about a job (DESIGN.md invariants 1-3). Everything else is derived from it.
+ *
+ * Reading is tolerant: damage (a torn last line after a power cut, garbage, lines edited by hand)
+ * is reported with its line number and skipped, and everything valid is still used. Appending is
+ * one O_APPEND write + fdatasync under a per-job lock, so concurrent writers never interleave.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { VfabError, type ErrorCode } from '../errors';
+import { backupStamp, fsyncDir, writeFileAtomic } from '../util/atomic';
+import { LockTimeoutError, withFileLock } from './lock';
+import { isJobState, JOB_STATES, type JobState } from './states';
+
+interface EntryBase {
+  /** ISO 8601 time with offset. Hand-written lines may lack it; vfab always writes it. */
+  timestamp?: string;
+  /** Strictly increasing per journal; absent on lines written by hand (e.g. the guide's reconstruction). */
+  seq?: number;
+}
+
+export interface StateChangeEntry extends EntryBase {
+  type: 'state_change';
+  /** null only on the creation entry of a job. */
+  from_state: JobState | null;
+  to_state: JobState;
+  reason: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface EmergencyShutdownEntry extends EntryBase {
+  type: 'emergency_shutdown';
+  state: JobState;
+  reason: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface RecoveryEntry extends EntryBase {
+  type: 'recovery';
+  from_state: JobState;
+  to_state: JobState;
+  reason: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** A confirmed-motion checkpoint; its fields are defined by the plotter driver. */
+export interface ProgressEntry extends EntryBase {
+  type: 'progress';
+  progress: Record<string, unknown>;
+}
+
+export type JournalEntry = StateChangeEntry | EmergencyShutdownEntry | RecoveryEntry | ProgressEntry;
+export type JournalEntryType = JournalEntry['type'];
+
+/** What a caller hands to append: vfab fills in `timestamp` and `seq`. */
+export type NewJournalEntry = JournalEntry extends infer E ? (E extends JournalEntry ? Omit<E, 'timestamp' | 'seq'> : never) : never;
+
+export type ProblemKind =
+  | 'torn_tail'
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'unknown_type'
+  | 'missing_field'
+  | 'bad_field'
+  | 'unknown_state'
+  | 'seq_not_increasing'
+  | 'missing_file';
+
+export interface JournalProblem {
+  /** 1-based line number; 0 for problems of the whole file. */
+  line: number;
+  kind: ProblemKind;
+  severity: 'error' | 'warning';
+  message: string;
+  /** The offending line, truncated. */
+  text?: string;
+}
+
+export interface JournalRecord {
+  line: number;
+  /** Normalized: optional fields have their defaults. */
+  entry: JournalEntry;
+  /** The line exactly as it is in the file, without its newline (bytes that are not UTF-8 read as U+FFFD). */
+  raw: string;
+}
+
+export interface JournalRead {
+  /** Valid entries in file order. */
+  records: JournalRecord[];
+  /** The state the journal leaves the job in (see deriveState). */
+  state: JobState | undefined;
+  /** Highest seq seen; 0 if none. */
+  lastSeq: number;
+  problems: JournalProblem[];
+  /** Bytes read. */
+  size: number;
+}
+
+/** What start-up needs to classify a job, read without parsing every line. */
+export interface JournalSummary {
+  state: JobState | undefined;
+  /**
+   * The seq of the last entry carrying one: the highest, as readJournal reports it, unless seq
+   * went backwards somewhere (a `seq_not_increasing` warning).
+   */
+  lastSeq: number;
+  /** The last state_change or recovery (absent when a cut head left only checkpoints). */
+  lastStateChange: StateChangeEntry | RecoveryEntry | undefined;
+  lastEntry: JournalEntry | undefined;
+  /** Timestamp of the first valid line: the job's creation time when the head is intact. */
+  firstTimestamp?: string;
+  size: number;
+  mtimeMs: number;
+  /** Set when there is no journal file at all (size and mtimeMs are then 0). */
+  missing?: true;
+}
+
+/** Something the journal cannot do: `code` tells the CLI which exit status and the UI which wording. */
+export class JournalError extends VfabError {
+  constructor(message: string, code: ErrorCode = 'DATA', options?: { cause?: unknown }) {
+    super(code, message);
+    this.name = 'JournalError';
+    if (options) this.cause = options.cause;
+  }
+}
+
+const LF = 0x0a;
+const NEWLINE = Buffer.from([LF]);
+/** Dozens of checkpoint lines: the next seq is almost always in the last one. */
+const TAIL_BYTES = 8 * 1024;
+const PROBLEM_TEXT_MAX = 120;
+const WARNING_KINDS: ReadonlySet<ProblemKind> = new Set(['unknown_type', 'seq_not_increasing']);
+const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['state_change', 'recovery', 'emergency_shutdown', 'progress']);
+
+// ---------------------------------------------------------------------------------------------
+// Parsing one line
+
+/** Why a line is not a usable entry; thrown inside the field readers, caught in parseJournalLine. */
+class LineDefect {
+  constructor(
+    readonly kind: ProblemKind,
+    readonly message: string,
+  ) {}
+}
+
+type Fields = Record<string, unknown>;
+
+/**
+ * Parses one line (without its newline). A blank line yields neither entry nor problem. Lines of
+ * unknown `type` (the old Python vfab's `hooks_executed`, ...) yield an `unknown_type` warning.
+ */
+export function parseJournalLine(raw: string, line: number): { entry?: JournalEntry; problem?: JournalProblem } {
+  if (raw.trim() === '') return {};
+  // An editor may have saved the file with a byte-order mark; JSON.parse refuses it.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { problem: lineProblem(line, 'invalid_json', `not valid JSON (${(err as Error).message})`, raw) };
+  }
+  try {
+    return { entry: toEntry(value) };
+  } catch (err) {
+    if (err instanceof LineDefect) return { problem: lineProblem(line, err.kind, err.message, raw) };
+    throw err;
+  }
+}
+
+function toEntry(value: unknown): JournalEntry {
+  if (!isPlainObject(value)) throw new LineDefect('not_an_object', `not a JSON object but ${describe(value)}`);
+  const type = value.type;
+  if (type === undefined) throw new LineDefect('missing_field', '"type" is missing');
+  if (typeof type !== 'string') throw new LineDefect('bad_field', `"type" must be a string, got ${describe(type)}`);
+  if (!isEntryType(type)) throw new LineDefect('unknown_type', `unknown entry type '${type}': kept, but not used for the job state`);
+  const base = entryBase(value);
+  switch (type) {
+    case 'state_change':
+      return {
+        type,
+        from_state: optionalState(value, 'from_state') ?? null,
+        to_state: requiredState(value, 'to_state'),
+        reason: optionalString(value, 'reason') ?? '',
+        metadata: optionalObject(value, 'metadata') ?? {},
+        ...base,
+      };
+    case 'recovery': {
+      const to_state = requiredState(value, 'to_state');
+      const metadata = optionalObject(value, 'metadata');
+      return {
+        type,
+        from_state: optionalState(value, 'from_state') ?? to_state,
+        to_state,
+        reason: optionalString(value, 'reason') ?? '',
+        ...(metadata && { metadata }),
+        ...base,
+      };
+    }
+    case 'emergency_shutdown': {
+      const metadata = optionalObject(value, 'metadata');
+      return { type, state: requiredState(value, 'state'), reason: optionalString(value, 'reason') ?? '', ...(metadata && { metadata }), ...base };
+    }
+    case 'progress':
+      return { type, progress: requiredObject(value, 'progress'), ...base };
+  }
+}
+
+function isEntryType(type: string): type is JournalEntryType {
+  return ENTRY_TYPES.has(type);
+}
+
+function entryBase(o: Fields): { timestamp?: string; seq?: number } {
+  const timestamp = optionalString(o, 'timestamp');
+  const seq = present(o, 'seq');
+  if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq > 0)) {
+    throw new LineDefect('bad_field', `"seq" must be a positive integer, got ${describe(seq)}`);
+  }
+  return { ...(timestamp !== undefined && { timestamp }), ...(seq !== undefined && { seq }) };
+}
+
+/** Hand-written lines may say `null` for "not given"; treat it like an absent key. */
+function present(o: Fields, key: string): unknown {
+  const v = o[key];
+  return v === null ? undefined : v;
+}
+
+function requiredState(o: Fields, key: string): JobState {
+  const v = o[key];
+  if (v === undefined) throw new LineDefect('missing_field', `"${key}" is missing`);
+  return checkState(key, v);
+}
+
+function optionalState(o: Fields, key: string): JobState | undefined {
+  const v = present(o, key);
+  return v === undefined ? undefined : checkState(key, v);
+}
+
+function checkState(key: string, v: unknown): JobState {
+  if (typeof v !== 'string') throw new LineDefect('bad_field', `"${key}" must be a state name, got ${describe(v)}`);
+  if (!isJobState(v)) throw new LineDefect('unknown_state', `"${key}" is '${v}', which is not a job state (${JOB_STATES.join(', ')})`);
+  return v;
+}
+
+function optionalString(o: Fields, key: string): string | undefined {
+  const v = present(o, key);
+  if (v !== undefined && typeof v !== 'string') throw new LineDefect('bad_field', `"${key}" must be a string, got ${describe(v)}`);
+  return v;
+}
+
+function optionalObject(o: Fields, key: string): Fields | undefined {
+  const v = present(o, key);
+  if (v !== undefined && !isPlainObject(v)) throw new LineDefect('bad_field', `"${key}" must be an object, got ${describe(v)}`);
+  return v;
+}
+
+function requiredObject(o: Fields, key: string): Fields {
+  if (o[key] === undefined) throw new LineDefect('missing_field', `"${key}" is missing`);
+  const v = optionalObject(o, key);
+  if (v === undefined) throw new LineDefect('bad_field', `"${key}" must be an object, got null`);
+  return v;
+}
+
+function isPlainObject(v: unknown): v is Fields {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'string' ? `the string '${truncate(v, 40)}'` : `${typeof v} ${truncate(JSON.stringify(v) ?? String(v), 40)}`;
+}
+
+function lineProblem(line: number, kind: ProblemKind, message: string, raw: string): JournalProblem {
+  return { line, kind, severity: WARNING_KINDS.has(kind) ? 'warning' : 'error', message, text: truncate(raw, PROBLEM_TEXT_MAX) };
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines of a buffer
+
+interface Segment {
+  start: number;
+  end: number;
+  /** False only for a last line without its newline: possibly torn by a power cut. */
+  terminated: boolean;
+}
+
+interface LineResult {
+  entry?: JournalEntry;
+  problem?: JournalProblem;
+  raw: string;
+}
+
+function* segmentsForward(buf: Buffer): Generator<Segment> {
+  let start = 0;
+  while (start < buf.length) {
+    const lf = buf.indexOf(LF, start);
+    if (lf < 0) {
+      yield { start, end: buf.length, terminated: false };
+      return;
+    }
+    yield { start, end: lf, terminated: true };
+    start = lf + 1;
+  }
+}
+
+/** Last line first. With `headIsPartial` (a tail window of a bigger file) the cut first line is skipped. */
+function* segmentsBackward(buf: Buffer, headIsPartial: boolean): Generator<Segment> {
+  let terminated = buf.length > 0 && buf[buf.length - 1] === LF;
+  let end = terminated ? buf.length - 1 : buf.length;
+  for (;;) {
+    const lf = end === 0 ? -1 : buf.lastIndexOf(LF, end - 1);
+    if (lf < 0 && headIsPartial) return;
+    yield { start: lf + 1, end, terminated };
+    if (lf < 0) return;
+    end = lf;
+    terminated = true;
+  }
+}
+
+function readSegment(buf: Buffer, seg: Segment, line: number): LineResult {
+  // Decoded leniently: a stray non-UTF-8 byte inside a string (a hand edit in a Latin-1 editor)
+  // must not cost the line its state; binary garbage fails JSON.parse anyway.
+  const raw = buf.toString('utf8', seg.start, seg.end);
+  const result = parseJournalLine(raw, line);
+  if (!seg.terminated && result.problem?.kind === 'invalid_json') {
+    return { raw, problem: { ...result.problem, kind: 'torn_tail', message: `last line is incomplete (cut off while it was written?): ${result.problem.message}` } };
+  }
+  return { ...result, raw };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+interface Parsed extends JournalRead {
+  /** Valid entries and lines of unknown type, in file order, as bytes: what repair keeps. */
+  keptLines: Buffer[];
+}
+
+function parseBuffer(buf: Buffer): Parsed {
+  const records: JournalRecord[] = [];
+  const problems: JournalProblem[] = [];
+  const keptLines: Buffer[] = [];
+  let lastSeq = 0;
+  let line = 0;
+  for (const seg of segmentsForward(buf)) {
+    line += 1;
+    const { entry, problem, raw } = readSegment(buf, seg, line);
+    if (problem) problems.push(problem);
+    if (entry || problem?.kind === 'unknown_type') keptLines.push(buf.subarray(seg.start, seg.end));
+    if (!entry) continue;
+    if (entry.seq !== undefined) {
+      if (entry.seq <= lastSeq) {
+        problems.push(lineProblem(line, 'seq_not_increasing', `seq ${entry.seq} does not follow seq ${lastSeq}`, raw));
+      }
+      lastSeq = Math.max(lastSeq, entry.seq);
+    }
+    records.push({ line, entry, raw });
+  }
+  return { records, state: deriveState(records.map((r) => r.entry)), lastSeq, problems, size: buf.length, keptLines };
+}
+
+/**
+ * The state a journal leaves its job in: that of the last entry that tells one. A state_change or
+ * recovery sets it; an emergency_shutdown records it; a progress checkpoint is only ever written
+ * while PLOTTING. The last two matter when the head was cut (the recovery guide's cleanup keeps
+ * `tail -50`): a long plot's tail may hold nothing but checkpoints.
+ */
+export function deriveState(entries: readonly JournalEntry[]): JobState | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const state = entries[i] && stateTold(entries[i]!);
+    if (state) return state;
+  }
+  return undefined;
+}
+
+function stateTold(e: JournalEntry): JobState {
+  switch (e.type) {
+    case 'state_change':
+    case 'recovery':
+      return e.to_state;
+    case 'emergency_shutdown':
+      return e.state;
+    case 'progress':
+      return 'PLOTTING';
+  }
+}
+
+function setsState(e: JournalEntry): e is StateChangeEntry | RecoveryEntry {
+  return e.type === 'state_change' || e.type === 'recovery';
+}
+
+interface FileContent {
+  buf: Buffer;
+  mtimeMs: number;
+  mode: number;
+}
+
+/** The whole file, or undefined when it does not exist. */
+function readWhole(journalPath: string): FileContent | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(journalPath, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw unreadable(journalPath, err);
+  }
+  try {
+    // stat before reading: if a writer appends in between, size and mtime look older than the
+    // content, so a cache keyed on them re-reads rather than missing the append.
+    const { mtimeMs, mode } = fs.fstatSync(fd);
+    return { buf: fs.readFileSync(fd), mtimeMs, mode };
+  } catch (err) {
+    throw unreadable(journalPath, err);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function unreadable(journalPath: string, err: unknown): JournalError {
+  return new JournalError(`Cannot read the journal ${journalPath}: ${(err as Error).message}. Check that the file is readable by this user.`, 'DATA', { cause: err });
+}
+
+function missingFile(journalPath: string): JournalProblem {
+  return {
+    line: 0,
+    kind: 'missing_file',
+    severity: 'error',
+    message: `${journalPath} does not exist; reconstruct it as the recovery guide shows, then run 'vfab restart <job_id>'`,
+  };
+}
+
+/** Every line, damaged or not. Never throws on damaged content. */
+export function readJournal(journalPath: string): JournalRead {
+  const file = readWhole(journalPath);
+  if (!file) return { records: [], state: undefined, lastSeq: 0, problems: [missingFile(journalPath)], size: 0 };
+  const { keptLines: _kept, ...read } = parseBuffer(file.buf);
+  return read;
+}
+
+interface BackwardScan {
+  lastEntry?: JournalEntry;
+  /** The state told by the last entry that tells one (see deriveState). */
+  state?: JobState;
+  lastStateChange?: StateChangeEntry | RecoveryEntry;
+  lastSeq?: number;
+  /** Valid entries seen so far. */
+  count: number;
+}
+
+/** Parses lines from the end until `done` says enough is known. */
+function scanBackward(buf: Buffer, headIsPartial: boolean, done: (s: BackwardScan) => boolean): BackwardScan {
+  const scan: BackwardScan = { count: 0 };
+  for (const seg of segmentsBackward(buf, headIsPartial)) {
+    const { entry } = readSegment(buf, seg, 0);
+    if (!entry) continue;
+    scan.count += 1;
+    scan.lastEntry ??= entry;
+    scan.state ??= stateTold(entry);
+    if (setsState(entry)) scan.lastStateChange ??= entry;
+    if (entry.seq !== undefined) scan.lastSeq ??= entry.seq;
+    if (done(scan)) break;
+  }
+  return scan;
+}
+
+/**
+ * A key `seq` is in the bytes either literally or with one of its letters \u-escaped. When
+ * neither occurs, no line carries a seq and the backward scan can stop once it has the state,
+ * instead of parsing a whole seq-less journal (hand-written, or from the old Python vfab).
+ */
+function mayHoldSeq(buf: Buffer): boolean {
+  return ['"seq"', '\\u0073', '\\u0065', '\\u0071'].some((spelling) => buf.includes(spelling));
+}
+
+function firstValidEntry(buf: Buffer): JournalEntry | undefined {
+  for (const seg of segmentsForward(buf)) {
+    const { entry } = readSegment(buf, seg, 0);
+    if (entry) return entry;
+  }
+  return undefined;
+}
+
+export function summarizeJournal(journalPath: string): JournalSummary {
+  const file = readWhole(journalPath);
+  if (!file) return { state: undefined, lastSeq: 0, lastStateChange: undefined, lastEntry: undefined, size: 0, mtimeMs: 0, missing: true };
+  const { buf } = file;
+  const needSeq = mayHoldSeq(buf);
+  const scan = scanBackward(buf, false, (s) => !!s.lastStateChange && (s.lastSeq !== undefined || !needSeq));
+  // No valid entry from the end means none from the start either: skip the second scan.
+  const firstTimestamp = scan.lastEntry && firstValidEntry(buf)?.timestamp;
+  return {
+    state: scan.state,
+    lastSeq: scan.lastSeq ?? 0,
+    lastStateChange: scan.lastStateChange,
+    lastEntry: scan.lastEntry,
+    ...(firstTimestamp !== undefined && { firstTimestamp }),
+    size: buf.length,
+    mtimeMs: file.mtimeMs,
+  };
+}
+
+export function validateJournal(journalPath: string): { ok: boolean; entries: number; problems: JournalProblem[] } {
+  const read = readJournal(journalPath);
+  return { ok: !read.problems.some((p) => p.severity === 'error'), entries: read.records.length, problems: read.problems };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+function lockPathOf(journalPath: string): string {
+  return path.join(path.dirname(journalPath), 'journal.lock');
+}
+
+function folderMissing(journalPath: string): JournalError {
+  return new JournalError(
+    `Cannot write ${journalPath}: the job folder ${path.dirname(journalPath)} does not exist (was the job removed?). ` +
+      `vfab does not recreate a removed job; add it again with 'vfab add job'.`,
+    'NOT_FOUND',
+  );
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `fn` under the job's journal lock, turning lock failures into JournalErrors that say what to do. */
+function underJournalLock<T>(journalPath: string, timeoutMs: number | undefined, fn: () => T): T {
+  try {
+    return withFileLock(lockPathOf(journalPath), fn, { timeoutMs, what: `the journal ${journalPath}` });
+  } catch (err) {
+    if (err instanceof LockTimeoutError) throw new JournalError(err.message, 'BUSY', { cause: err });
+    // The folder can vanish between our check and the lock (a `rm -rf` of the job).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !isDirectory(path.dirname(journalPath))) throw folderMissing(journalPath);
+    throw err;
+  }
+}
+
+/**
+ * Appends one entry (invariant 1): vfab fills in `timestamp` and `seq`, writes the line with a
+ * single O_APPEND write and fdatasyncs it before returning, so the caller may act on it.
+ */
+export function appendEntry<E extends NewJournalEntry>(
+  journalPath: string,
+  entry: E,
+  opts: { now?: () => Date; lockTimeoutMs?: number } = {},
+): Extract<JournalEntry, { type: E['type'] }> {
+  const body = serializeBody(entry);
+  const checked = parseJournalLine(body, 0);
+  if (!checked.entry) {
+    throw new JournalError(`Refusing to write an invalid ${entry.type} entry to ${journalPath}: ${checked.problem?.message ?? 'empty'}`, 'INVALID_INPUT');
+  }
+  if (!isDirectory(path.dirname(journalPath))) throw folderMissing(journalPath);
+  try {
+    const written = underJournalLock(journalPath, opts.lockTimeoutMs, () => appendLine(journalPath, body, opts.now ?? (() => new Date())));
+    return { ...checked.entry, ...written } as Extract<JournalEntry, { type: E['type'] }>;
+  } catch (err) {
+    if (err instanceof JournalError) throw err;
+    throw new JournalError(
+      `Could not append to ${journalPath}: ${(err as Error).message}. The entry may not be recorded; check free disk space (df -h) and the folder's permissions.`,
+      'DATA',
+      { cause: err },
+    );
+  }
+}
+
+/** The locked part of an append: returns what it added to the body. */
+function appendLine(journalPath: string, body: string, now: () => Date): { timestamp: string; seq: number } {
+  const created = !fs.existsSync(journalPath);
+  const fd = fs.openSync(journalPath, 'a+');
+  try {
+    const { size } = fs.fstatSync(fd);
+    const seq = nextSeq(fd, size);
+    const timestamp = now().toISOString();
+    // The body ends with '}': extend the object instead of serializing the entry again.
+    const line = `${body.slice(0, -1)},"timestamp":${JSON.stringify(timestamp)},"seq":${seq}}\n`;
+    // After a power cut the file can end in a torn fragment: keep it on a line of its own.
+    const bytes = Buffer.from(endsWithNewline(fd, size) ? line : `\n${line}`);
+    if (fs.writeSync(fd, bytes) !== bytes.length) throw new Error('the line was only partly written (disk full?)');
+    fs.fdatasyncSync(fd);
+    return { timestamp, seq };
+  } finally {
+    fs.closeSync(fd);
+    if (created) fsyncDir(path.dirname(journalPath));
+  }
+}
+
+/** `type` first so people (and `jq`) read the kind first; timestamp and seq are always vfab's. */
+function serializeBody(entry: NewJournalEntry): string {
+  const { type, timestamp: _timestamp, seq: _seq, ...fields } = entry as NewJournalEntry & { timestamp?: unknown; seq?: unknown };
+  return JSON.stringify({ type, ...fields });
+}
+
+/**
+ * The seq for the next line, read from the end of the file: a window that grows only while it
+ * holds no seq, so the steady state reads a few KiB, and only a journal without any seq (written
+ * by hand or by the old Python vfab) is read whole, once: vfab's next line carries a seq.
+ */
+function nextSeq(fd: number, size: number): number {
+  for (let window = TAIL_BYTES; ; window *= 8) {
+    const start = Math.max(0, size - window);
+    const scan = scanBackward(readAt(fd, start, size - start), start > 0, (s) => s.lastSeq !== undefined);
+    if (scan.lastSeq !== undefined) return scan.lastSeq + 1;
+    if (start === 0) return scan.count + 1;
+  }
+}
+
+function endsWithNewline(fd: number, size: number): boolean {
+  return size === 0 || readAt(fd, size - 1, 1)[0] === LF;
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return buf.subarray(0, done);
+}
+
+/**
+ * Keeps every valid line and every line of unknown type, byte for byte, and drops the damaged
+ * ones, after copying the original to `journal.jsonl.bak-<stamp>`. A journal without errors is
+ * left untouched.
+ */
+export function repairJournal(journalPath: string): { changed: boolean; backupPath?: string; kept: number; dropped: JournalProblem[] } {
+  return underJournalLock(journalPath, undefined, () => {
+    const file = readWhole(journalPath);
+    if (!file) throw new JournalError(`Cannot repair ${missingFile(journalPath).message}.`, 'NOT_FOUND');
+    const { problems, keptLines } = parseBuffer(file.buf);
+    const dropped = problems.filter((p) => p.severity === 'error');
+    if (dropped.length === 0) return { changed: false, kept: keptLines.length, dropped };
+    const backupPath = writeBackup(journalPath, file.buf);
+    writeFileAtomic(journalPath, Buffer.concat(keptLines.flatMap((l) => [l, NEWLINE])), file.mode & 0o777);
+    return { changed: true, backupPath, kept: keptLines.length, dropped };
+  });
+}
+
+/** A new backup file next to the journal, never overwriting an earlier one. Its directory entry is synced by the atomic rewrite that follows. */
+function writeBackup(journalPath: string, data: Buffer): string {
+  const base = `${journalPath}.bak-${backupStamp()}`;
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? base : `${base}-${n}`;
+    let fd: number;
+    try {
+      fd = fs.openSync(candidate, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return candidate;
+  }
+}

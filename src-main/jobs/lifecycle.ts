@@ -1,0 +1,124 @@
+/**
+ * The job operations every face (CLI, IPC, web) calls: create, transition, inspect, remove.
+ * Each transition is checked against the table, journaled (flushed) and only then applied to
+ * the index: journal before action (DESIGN.md invariant 1).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { VfabError } from '../errors';
+import type { Logger } from '../log';
+import { appendEntry, readJournal, summarizeJournal, type JournalRead, type StateChangeEntry } from './journal';
+import { withFileLock } from './lock';
+import { reconcile, type ReconcileReport } from './reconcile';
+import { ACTIVE_STATES, assertTransition, type JobState, type TransitionKind } from './states';
+import type { IndexedJob, Store } from './store';
+import { checkJobId, createJobFolder, deleteJobFolder, deriveJobId, jobExists, jobFiles, readJobMeta, type JobFiles, type JobMeta } from './workspace';
+
+export interface JobDetail {
+  id: string;
+  /** From the journal, not the index. */
+  state: JobState | undefined;
+  meta: JobMeta | undefined;
+  journal: JournalRead;
+  files: JobFiles;
+  hasPlan: boolean;
+  indexed: IndexedJob | undefined;
+}
+
+export interface AddJobRequest {
+  file: string;
+  /** Derived from the file name when omitted. */
+  id?: string;
+  /** Replace an existing job of that id. */
+  force?: boolean;
+}
+
+export class JobService {
+  constructor(
+    private readonly store: Store,
+    readonly jobsDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  add(req: AddJobRequest): JobMeta {
+    const id = req.id !== undefined ? checkJobId(req.id) : deriveJobId(req.file, (c) => jobExists(this.jobsDir, c));
+    const meta = createJobFolder(this.jobsDir, id, req.file, { replace: req.force });
+    this.logger.info(`job created from ${meta.source_path} (${meta.source_size} bytes)`, id);
+    this.reindex(id);
+    return meta;
+  }
+
+  /**
+   * Moves a job to `to`. The current state is read from the journal under the job's transition
+   * lock, so two processes cannot both act on the same old state.
+   */
+  transition(id: string, to: JobState, reason: string, metadata: Record<string, unknown> = {}, kind: TransitionKind = 'normal'): StateChangeEntry {
+    const files = this.existing(id);
+    const entry = withFileLock(path.join(files.dir, 'transition.lock'), () => {
+      const from = this.currentState(id, files);
+      assertTransition(id, from, to, kind);
+      return appendEntry(files.journal, { type: 'state_change', from_state: from, to_state: to, reason, metadata });
+    });
+    this.logger.info(`${entry.from_state} -> ${to}: ${reason}`, id);
+    this.reindex(id);
+    return entry;
+  }
+
+  /** The authoritative state: the journal's. */
+  state(id: string): JobState {
+    return this.currentState(id, this.existing(id));
+  }
+
+  detail(id: string): JobDetail {
+    const files = this.existing(id);
+    const journal = readJournal(files.journal);
+    return {
+      id,
+      state: journal.state,
+      meta: readJobMeta(this.jobsDir, id),
+      journal,
+      files,
+      hasPlan: fs.existsSync(files.plan),
+      indexed: this.store.get(id),
+    };
+  }
+
+  list(filter: { states?: readonly JobState[] } = {}): IndexedJob[] {
+    const rows = this.store.all();
+    return filter.states ? rows.filter((r) => (filter.states as readonly string[]).includes(r.state)) : rows;
+  }
+
+  remove(id: string, opts: { force?: boolean } = {}): JobState | undefined {
+    const files = this.existing(id);
+    const state = summarizeJournal(files.journal).state;
+    if (!opts.force && state && (ACTIVE_STATES.includes(state) || state === 'QUEUED')) {
+      throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; removing it loses its place and progress. Pass --force to remove it anyway.`);
+    }
+    deleteJobFolder(this.jobsDir, id);
+    this.store.remove(id);
+    this.logger.info(`job removed (was ${state ?? 'unreadable'})`, id);
+    return state;
+  }
+
+  /** Re-reads one job's journal into the index after a change. */
+  reindex(id: string): ReconcileReport {
+    return reconcile({ store: this.store, jobsDir: this.jobsDir, logger: this.logger }, { ids: [id] });
+  }
+
+  private existing(id: string): JobFiles {
+    checkJobId(id);
+    const files = jobFiles(this.jobsDir, id);
+    if (!fs.existsSync(files.dir)) {
+      throw new VfabError('NOT_FOUND', `Job '${id}' not found. 'vfab list jobs' shows the jobs there are.`);
+    }
+    return files;
+  }
+
+  private currentState(id: string, files: JobFiles): JobState {
+    const state = summarizeJournal(files.journal).state;
+    if (!state) {
+      throw new VfabError('DATA', `Job '${id}' has no readable state in ${files.journal}. Run 'vfab system journal validate ${id}' and 'vfab system journal repair ${id}'.`);
+    }
+    return state;
+  }
+}

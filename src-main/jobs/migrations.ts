@@ -1,0 +1,48 @@
+/**
+ * Versioned schema of the index database. Each migration runs once, in order, inside a
+ * transaction; PRAGMA user_version records how far a file has come.
+ *
+ * `jobs` keeps exactly (id, state, created_at, updated_at) in that order: the recovery guide's
+ * `UPDATE jobs SET state = ...` and `INSERT OR REPLACE INTO jobs VALUES (...)` must keep working.
+ * No CHECK on `state`: a hand-written non-state must reach reconciliation to be reported, not make
+ * the user's SQL fail. Everything else listing needs lives in `job_index`.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'jobs table (recovery guide shape) and the listing index beside it',
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE job_index (
+        id TEXT PRIMARY KEY,
+        synced_state TEXT,
+        last_reason TEXT,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        journal_size INTEGER NOT NULL DEFAULT 0,
+        journal_mtime_ms REAL NOT NULL DEFAULT 0,
+        queue_position REAL,
+        source_name TEXT,
+        source_size INTEGER,
+        paper TEXT,
+        layer_count INTEGER,
+        pen_down_mm REAL,
+        travel_mm REAL,
+        estimate_s REAL
+      );
+      CREATE INDEX jobs_state ON jobs(state);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,215 @@
+/**
+ * The SQLite index (DESIGN.md invariant 3): fast listing, queue order and statistics.
+ * It is never the truth. Reconciliation (reconcile.ts) rewrites it from the journals, and a
+ * missing or corrupt file is set aside and rebuilt rather than trusted or deleted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { backupStamp } from '../util/atomic';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import type { JobState } from './states';
+
+/** One job as the index holds it. `state` is the raw column: a hand edit may have put anything there. */
+export interface IndexedJob {
+  id: string;
+  state: string;
+  created_at: string;
+  updated_at: string;
+  synced_state: JobState | null;
+  last_reason: string | null;
+  last_seq: number;
+  journal_size: number;
+  journal_mtime_ms: number;
+  queue_position: number | null;
+  source_name: string | null;
+  source_size: number | null;
+  paper: string | null;
+  layer_count: number | null;
+  pen_down_mm: number | null;
+  travel_mm: number | null;
+  estimate_s: number | null;
+}
+
+/** What the index learns from a journal: the state is always a real one and becomes the synced state. */
+export type IndexRecord = Omit<IndexedJob, 'state' | 'synced_state'> & { state: JobState };
+
+const INDEX_COLUMNS = [
+  'last_reason',
+  'last_seq',
+  'journal_size',
+  'journal_mtime_ms',
+  'queue_position',
+  'source_name',
+  'source_size',
+  'paper',
+  'layer_count',
+  'pen_down_mm',
+  'travel_mm',
+  'estimate_s',
+] as const satisfies readonly (keyof IndexRecord)[];
+
+export interface SetAside {
+  /** Where the unusable file now lives, beside the new one. */
+  path: string;
+  reason: string;
+}
+
+export interface StoreOpenResult {
+  store: Store;
+  /** True when no database file existed: every job must be indexed from its journal. */
+  created: boolean;
+  setAside?: SetAside;
+}
+
+export class DatabaseError extends Error {
+  override readonly name = 'DatabaseError';
+}
+
+/** SQLite codes that mean the file itself is damaged or not a database: rebuild, don't retry. */
+const DAMAGE_CODES = /^SQLITE_(NOTADB|CORRUPT)/;
+
+export function isDatabaseDamage(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && DAMAGE_CODES.test(code);
+}
+
+export class Store {
+  private readonly statements;
+
+  private constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+  ) {
+    const indexSet = INDEX_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');
+    const select = `SELECT j.id, j.state, j.created_at, j.updated_at, i.synced_state, ${INDEX_COLUMNS.map((c) => `i.${c}`).join(', ')}
+      FROM jobs j LEFT JOIN job_index i ON i.id = j.id`;
+    this.statements = {
+      all: db.prepare(select),
+      one: db.prepare(`${select} WHERE j.id = ?`),
+      upsertJob: db.prepare(
+        `INSERT INTO jobs (id, state, created_at, updated_at) VALUES (@id, @state, @created_at, @updated_at)
+         ON CONFLICT(id) DO UPDATE SET state = excluded.state, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+      ),
+      upsertIndex: db.prepare(
+        `INSERT INTO job_index (id, synced_state, ${INDEX_COLUMNS.join(', ')})
+         VALUES (@id, @state, ${INDEX_COLUMNS.map((c) => `@${c}`).join(', ')})
+         ON CONFLICT(id) DO UPDATE SET synced_state = excluded.synced_state, ${indexSet}`,
+      ),
+      removeJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
+      removeIndex: db.prepare('DELETE FROM job_index WHERE id = ?'),
+      countsByState: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
+    };
+  }
+
+  /**
+   * Opens (creating if needed) and migrates the index. A file that is not a database, is corrupt
+   * or fails its integrity check is renamed to `vfab.db.corrupt-<time>` (never deleted) and a fresh
+   * one is created in its place.
+   */
+  static open(file: string, opts: { nativeBinding?: string } = {}): StoreOpenResult {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const created = !fs.existsSync(file);
+    try {
+      return { store: Store.openChecked(file, opts), created };
+    } catch (err) {
+      if (!isDatabaseDamage(err) && !(err instanceof IntegrityError)) throw err;
+      const setAside = setAsideDatabase(file, 'corrupt', (err as Error).message);
+      return { store: Store.openChecked(file, opts), created: true, setAside };
+    }
+  }
+
+  private static openChecked(file: string, opts: { nativeBinding?: string }): Store {
+    const db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.pragma('journal_mode = WAL');
+      // The index can always be rebuilt from the journals, so NORMAL (no fsync per commit) is enough.
+      db.pragma('synchronous = NORMAL');
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new IntegrityError(String(check));
+      migrate(db, file);
+      return new Store(file, db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  all(): IndexedJob[] {
+    return this.statements.all.all() as IndexedJob[];
+  }
+
+  get(id: string): IndexedJob | undefined {
+    return this.statements.one.get(id) as IndexedJob | undefined;
+  }
+
+  upsert(record: IndexRecord): void {
+    this.statements.upsertJob.run(record);
+    this.statements.upsertIndex.run(record);
+  }
+
+  remove(id: string): void {
+    this.statements.removeJob.run(id);
+    this.statements.removeIndex.run(id);
+  }
+
+  countsByState(): Record<string, number> {
+    const rows = this.statements.countsByState.all() as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  integrity(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  journalMode(): string {
+    return String(this.db.pragma('journal_mode', { simple: true }));
+  }
+
+  schemaVersion(): number {
+    return Number(this.db.pragma('user_version', { simple: true }));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+class IntegrityError extends Error {
+  override readonly name = 'IntegrityError';
+  constructor(detail: string) {
+    super(`integrity check failed: ${detail}`);
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  if (current > SCHEMA_VERSION) {
+    throw new DatabaseError(
+      `${file} was written by a newer vfab (schema ${current}, this one knows ${SCHEMA_VERSION}). ` +
+        'Update vfab, or run `vfab system rebuild-db` to rebuild the index from the journals.',
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+/** Renames the database and its WAL/SHM companions aside; returns where the main file went. */
+export function setAsideDatabase(file: string, label: 'corrupt' | 'bak', reason: string): SetAside {
+  let target = `${file}.${label}-${backupStamp()}`;
+  for (let n = 2; fs.existsSync(target); n++) target = `${file}.${label}-${backupStamp()}-${n}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, target + suffix);
+  }
+  return { path: target, reason };
+}

@@ -1,0 +1,230 @@
+/**
+ * Job folders on disk: `<workspace>/jobs/<id>/{src.svg, job.json, plan.json, journal.jsonl, snapshots/}`.
+ * A job folder appears atomically (staged, then renamed into place) so a crash never leaves half a job.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { VfabError } from '../errors';
+import { backupStamp, fsyncDir, writeFileAtomic } from '../util/atomic';
+import { appendEntry } from './journal';
+
+/** Letters, digits, '-', '_', '.'; must start with a letter or digit, so no '.', '..' or hidden names. */
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const STAGING_PREFIX = '.staging-';
+/** A job being replaced by `add --force`: put back at start-up if the replacement never landed. */
+const REPLACED_PREFIX = '.replaced-';
+/** A job being deleted: finished off at start-up. */
+const DELETED_PREFIX = '.deleted-';
+/** A source larger than this is refused before copying: no plotter drawing is that big. */
+export const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
+
+export interface JobFiles {
+  dir: string;
+  source: string;
+  meta: string;
+  plan: string;
+  journal: string;
+  snapshots: string;
+}
+
+/** job.json: facts about the job that never change after creation. State lives only in the journal. */
+export interface JobMeta {
+  format: 1;
+  id: string;
+  source_name: string;
+  source_path: string;
+  source_size: number;
+  source_sha256: string;
+  created_at: string;
+}
+
+export function jobFiles(jobsDir: string, id: string): JobFiles {
+  const dir = path.join(jobsDir, id);
+  return {
+    dir,
+    source: path.join(dir, 'src.svg'),
+    meta: path.join(dir, 'job.json'),
+    plan: path.join(dir, 'plan.json'),
+    journal: path.join(dir, 'journal.jsonl'),
+    snapshots: path.join(dir, 'snapshots'),
+  };
+}
+
+export function isValidJobId(id: string): boolean {
+  return JOB_ID.test(id);
+}
+
+export function checkJobId(id: string): string {
+  if (!isValidJobId(id)) {
+    throw new VfabError(
+      'INVALID_INPUT',
+      `'${id}' is not a valid job id: use 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit (no '/', no '..').`,
+    );
+  }
+  return id;
+}
+
+/** A job id from a file name: `My Drawing (v2).svg` → `My-Drawing-v2`, made unique with -2, -3 … */
+export function deriveJobId(fileName: string, taken: (id: string) => boolean): string {
+  const stem = path.basename(fileName).replace(/\.[^.]*$/, '');
+  const base =
+    stem
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .replace(/-+$/, '')
+      .slice(0, 120) || 'job';
+  if (!taken(base)) return base;
+  for (let n = 2; ; n++) if (!taken(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+export function jobExists(jobsDir: string, id: string): boolean {
+  return fs.existsSync(path.join(jobsDir, id));
+}
+
+/** Ids of every job folder (staging and trash folders are not jobs). */
+export function listJobIds(jobsDir: string): string[] {
+  let names: fs.Dirent[];
+  try {
+    names = fs.readdirSync(jobsDir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names.filter((d) => d.isDirectory() && isValidJobId(d.name)).map((d) => d.name);
+}
+
+export function readJobMeta(jobsDir: string, id: string): JobMeta | undefined {
+  try {
+    const meta = JSON.parse(fs.readFileSync(jobFiles(jobsDir, id).meta, 'utf8')) as JobMeta;
+    return meta && typeof meta === 'object' && meta.id === id ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readSource(file: string): Buffer {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new VfabError('NOT_FOUND', `File '${file}' not found. Check the path and try again.`);
+  }
+  if (!stat.isFile()) throw new VfabError('INVALID_INPUT', `'${file}' is not a regular file. Give the path of an SVG file.`);
+  if (stat.size > MAX_SOURCE_BYTES) {
+    throw new VfabError('INVALID_INPUT', `'${file}' is ${(stat.size / 2 ** 20).toFixed(0)} MiB; vfab accepts drawings up to ${MAX_SOURCE_BYTES / 2 ** 20} MiB.`);
+  }
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new VfabError('INVALID_INPUT', `Cannot read '${file}': ${(err as Error).message}.`);
+  }
+}
+
+function writeDurable(file: string, data: Buffer): void {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Creates a NEW job from `sourceFile`: a byte-identical `src.svg`, `job.json` and the journal's
+ * creation entry, staged in a hidden folder and renamed into place. With `replace`, an existing
+ * job of that id is moved to trash only once the new one is complete.
+ */
+export function createJobFolder(jobsDir: string, id: string, sourceFile: string, opts: { replace?: boolean } = {}): JobMeta {
+  checkJobId(id);
+  const files = jobFiles(jobsDir, id);
+  if (!opts.replace && fs.existsSync(files.dir)) {
+    throw new VfabError('ALREADY_EXISTS', `Job '${id}' already exists. Choose another id, or pass --force to replace it.`);
+  }
+  const data = readSource(sourceFile);
+  fs.mkdirSync(jobsDir, { recursive: true });
+  const staging = path.join(jobsDir, `${STAGING_PREFIX}${id}-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(staging);
+  try {
+    const staged = jobFiles(path.dirname(staging), path.basename(staging));
+    const meta: JobMeta = {
+      format: 1,
+      id,
+      source_name: path.basename(sourceFile),
+      source_path: path.resolve(sourceFile),
+      source_size: data.length,
+      source_sha256: crypto.createHash('sha256').update(data).digest('hex'),
+      created_at: new Date().toISOString(),
+    };
+    writeDurable(staged.source, data);
+    writeFileAtomic(staged.meta, `${JSON.stringify(meta, null, 2)}\n`);
+    appendEntry(staged.journal, {
+      type: 'state_change',
+      from_state: null,
+      to_state: 'NEW',
+      reason: `Job created from ${meta.source_name}`,
+      metadata: { source_name: meta.source_name, source_size: meta.source_size, source_sha256: meta.source_sha256 },
+    });
+    const trash = opts.replace && fs.existsSync(files.dir) ? moveAside(jobsDir, id, REPLACED_PREFIX) : undefined;
+    fs.renameSync(staging, files.dir);
+    fsyncDir(jobsDir);
+    if (trash) fs.rmSync(trash, { recursive: true, force: true });
+    return meta;
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOTEMPTY') {
+      throw new VfabError('ALREADY_EXISTS', `Job '${id}' was created by another process at the same moment. Choose another id.`);
+    }
+    throw err;
+  }
+}
+
+function moveAside(jobsDir: string, id: string, prefix: string): string {
+  const trash = path.join(jobsDir, `${prefix}${id}-${backupStamp()}-${process.pid}`);
+  fs.renameSync(path.join(jobsDir, id), trash);
+  return trash;
+}
+
+/** Deletes a job folder: renamed away first so a crash mid-delete never leaves a half job that looks whole. */
+export function deleteJobFolder(jobsDir: string, id: string): void {
+  const trash = moveAside(jobsDir, checkJobId(id), DELETED_PREFIX);
+  fsyncDir(jobsDir);
+  fs.rmSync(trash, { recursive: true, force: true });
+}
+
+/**
+ * Start-up housekeeping of interrupted creates/deletes: a staging folder older than `staleMs`
+ * is dropped (its job never existed); a replaced job whose replacement is missing is put back (the
+ * replace was cut between its two renames); a deleted job is finished off.
+ */
+export function cleanInterruptedOperations(jobsDir: string, staleMs = 60 * 60 * 1000): { restored: string[]; removed: string[] } {
+  const restored: string[] = [];
+  const removed: string[] = [];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(jobsDir, { withFileTypes: true });
+  } catch {
+    return { restored, removed };
+  }
+  const now = Date.now();
+  for (const d of entries) {
+    if (!d.isDirectory()) continue;
+    const full = path.join(jobsDir, d.name);
+    const stale = () => now - fs.statSync(full).mtimeMs > staleMs;
+    if (d.name.startsWith(REPLACED_PREFIX)) {
+      const id = d.name.slice(REPLACED_PREFIX.length).replace(/-\d{8}T\d{6}-\d+$/, '');
+      if (isValidJobId(id) && !fs.existsSync(path.join(jobsDir, id))) {
+        fs.renameSync(full, path.join(jobsDir, id));
+        restored.push(id);
+        continue;
+      }
+    }
+    const drop = d.name.startsWith(DELETED_PREFIX) || ((d.name.startsWith(STAGING_PREFIX) || d.name.startsWith(REPLACED_PREFIX)) && stale());
+    if (drop) {
+      fs.rmSync(full, { recursive: true, force: true });
+      removed.push(d.name);
+    }
+  }
+  return { restored, removed };
+}

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readJournal } from '../src-main/jobs/journal';
+import { cleanInterruptedOperations, createJobFolder, deleteJobFolder, deriveJobId, isValidJobId, listJobIds } from '../src-main/jobs/workspace';
+
+let dir: string;
+let jobsDir: string;
+let svg: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vfab-ws-'));
+  jobsDir = path.join(dir, 'jobs');
+  svg = path.join(dir, 'drawing.svg');
+  fs.writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg"/>');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('job ids', () => {
+  it('accepts the documented characters only', () => {
+    for (const ok of ['a', 'job_1', 'A4-test.v2', '2026-11-25']) expect(isValidJobId(ok)).toBe(true);
+    for (const bad of ['', '.', '..', '../x', 'a/b', 'a\\b', '.hidden', '-x', 'a b', 'é', 'x'.repeat(129)]) expect(isValidJobId(bad)).toBe(false);
+  });
+
+  it('derives ids from file names', () => {
+    const none = () => false;
+    expect(deriveJobId('/tmp/My Drawing (v2).svg', none)).toBe('My-Drawing-v2');
+    expect(deriveJobId('...svg', none)).toBe('job');
+    expect(deriveJobId('日本.svg', none)).toBe('job');
+    const taken = new Set(['a', 'a-2']);
+    expect(deriveJobId('a.svg', (id) => taken.has(id))).toBe('a-3');
+  });
+});
+
+describe('job folders', () => {
+  it('appear whole or not at all', () => {
+    createJobFolder(jobsDir, 'a', svg);
+    expect(fs.readdirSync(path.join(jobsDir, 'a')).sort()).toEqual(['job.json', 'journal.jsonl', 'src.svg']);
+    expect(readJournal(path.join(jobsDir, 'a', 'journal.jsonl')).state).toBe('NEW');
+    expect(() => createJobFolder(jobsDir, 'b', path.join(dir, 'missing.svg'))).toThrow(/not found/);
+    expect(fs.readdirSync(jobsDir)).toEqual(['a']);
+  });
+
+  it('ignores staging and deleted folders when listing', () => {
+    createJobFolder(jobsDir, 'a', svg);
+    fs.mkdirSync(path.join(jobsDir, '.staging-b-1-2'));
+    expect(listJobIds(jobsDir)).toEqual(['a']);
+  });
+
+  it('puts back a job whose replacement was cut between its two renames, and finishes deletes', () => {
+    createJobFolder(jobsDir, 'a', svg);
+    createJobFolder(jobsDir, 'b', svg);
+    fs.renameSync(path.join(jobsDir, 'a'), path.join(jobsDir, '.replaced-a-20261125T101010-123'));
+    fs.renameSync(path.join(jobsDir, 'b'), path.join(jobsDir, '.deleted-b-20261125T101010-123'));
+    const fresh = path.join(jobsDir, '.staging-c-1-1');
+    fs.mkdirSync(fresh);
+    const result = cleanInterruptedOperations(jobsDir);
+    expect(result.restored).toEqual(['a']);
+    expect(result.removed).toEqual(['.deleted-b-20261125T101010-123']);
+    expect(fs.readdirSync(jobsDir).sort()).toEqual(['.staging-c-1-1', 'a']);
+    expect(cleanInterruptedOperations(jobsDir, -1).removed).toEqual(['.staging-c-1-1']);
+  });
+
+  it('deletes by renaming away first', () => {
+    createJobFolder(jobsDir, 'a', svg);
+    deleteJobFolder(jobsDir, 'a');
+    expect(fs.readdirSync(jobsDir)).toEqual([]);
+  });
+});
