@@ -50,7 +50,8 @@ function makeWorkspace(jobsDir: string): number {
     const pipeline = ['NEW', 'ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING'] as const;
     let from: string | null = null;
     for (const to of pipeline) {
-      lines.push(JSON.stringify({ type: 'state_change', from_state: from, to_state: to, reason: `bench ${to}`, metadata: {}, timestamp: new Date(t0 + lines.length * 1000).toISOString(), seq: lines.length + 1 }));
+      const metadata = from === null ? { source_name: `${id}.svg`, source_size: 1000, source_sha256: '0'.repeat(64) } : {};
+      lines.push(JSON.stringify({ type: 'state_change', from_state: from, to_state: to, reason: `bench ${to}`, metadata, timestamp: new Date(t0 + lines.length * 1000).toISOString(), seq: lines.length + 1 }));
       from = to;
     }
     while (lines.length < LINES - 1) {

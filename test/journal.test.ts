@@ -54,7 +54,7 @@ function expectSummaryAgrees(journal: string, read: JournalRead): void {
   expect(summary.lastSeq).toBe(read.lastSeq);
   expect(summary.lastEntry).toEqual(entries.at(-1));
   expect(summary.lastStateChange).toEqual(entries.filter((e) => e.type === 'state_change' || e.type === 'recovery').at(-1));
-  expect(summary.firstTimestamp).toBe(entries[0]?.timestamp);
+  expect(summary.firstEntry).toEqual(entries[0]);
   expect(summary.size).toBe(read.size);
   expect(summary.mtimeMs).toBe(fs.statSync(journal).mtimeMs);
 }
@@ -363,7 +363,7 @@ describe('lines written by hand or by the old Python vfab', () => {
       { line: 1, raw: line, entry: { type: 'state_change', from_state: 'NEW', to_state: 'NEW', reason: 'Journal reconstruction', metadata: {}, timestamp: '2026-03-01T09:15:02+00:00' } },
     ]);
     expect(validateJournal(journal)).toEqual({ ok: true, entries: 1, problems: [] });
-    expect(summarizeJournal(journal)).toMatchObject({ state: 'NEW', lastSeq: 0, firstTimestamp: '2026-03-01T09:15:02+00:00' });
+    expect(summarizeJournal(journal)).toMatchObject({ state: 'NEW', lastSeq: 0, firstEntry: { timestamp: '2026-03-01T09:15:02+00:00' } });
 
     expect(appendEntry(journal, { type: 'state_change', from_state: 'NEW', to_state: 'ANALYZED', reason: 'restart', metadata: {} }).seq).toBe(2);
     expect(readJournal(journal).state).toBe('ANALYZED');

@@ -108,8 +108,8 @@ export interface JournalSummary {
   /** The last state_change or recovery (absent when a cut head left only checkpoints). */
   lastStateChange: StateChangeEntry | RecoveryEntry | undefined;
   lastEntry: JournalEntry | undefined;
-  /** Timestamp of the first valid line: the job's creation time when the head is intact. */
-  firstTimestamp?: string;
+  /** The first valid entry: the job's creation entry when the head is intact. */
+  firstEntry: JournalEntry | undefined;
   size: number;
   mtimeMs: number;
   /** Set when there is no journal file at all (size and mtimeMs are then 0). */
@@ -488,18 +488,18 @@ function firstValidEntry(buf: Buffer): JournalEntry | undefined {
 
 export function summarizeJournal(journalPath: string): JournalSummary {
   const file = readWhole(journalPath);
-  if (!file) return { state: undefined, lastSeq: 0, lastStateChange: undefined, lastEntry: undefined, size: 0, mtimeMs: 0, missing: true };
+  if (!file) return { state: undefined, lastSeq: 0, lastStateChange: undefined, lastEntry: undefined, firstEntry: undefined, size: 0, mtimeMs: 0, missing: true };
   const { buf } = file;
   const needSeq = mayHoldSeq(buf);
   const scan = scanBackward(buf, false, (s) => !!s.lastStateChange && (s.lastSeq !== undefined || !needSeq));
   // No valid entry from the end means none from the start either: skip the second scan.
-  const firstTimestamp = scan.lastEntry && firstValidEntry(buf)?.timestamp;
+  const firstEntry = scan.lastEntry && firstValidEntry(buf);
   return {
     state: scan.state,
     lastSeq: scan.lastSeq ?? 0,
     lastStateChange: scan.lastStateChange,
     lastEntry: scan.lastEntry,
-    ...(firstTimestamp !== undefined && { firstTimestamp }),
+    firstEntry,
     size: buf.length,
     mtimeMs: file.mtimeMs,
   };

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import type { Logger } from '../log';
 import { appendEntry, summarizeJournal, type JournalSummary } from './journal';
 import { parseJobState, type JobState } from './states';
-import type { IndexedJob, IndexRecord, Store } from './store';
-import { cleanInterruptedOperations, jobFiles, listJobIds, readJobMeta } from './workspace';
+import type { IndexedJob, IndexRecord, Store, SyncRow } from './store';
+import { cleanInterruptedOperations, jobFiles, readJobMeta, scanJobsDir } from './workspace';
 
 export const FORCED_REASON = 'forced via database';
 
@@ -47,42 +47,52 @@ function emptyReport(): ReconcileReport {
 export function reconcile(ctx: ReconcileContext, opts: { ids?: string[] } = {}): ReconcileReport {
   const started = performance.now();
   const report = emptyReport();
-  if (!opts.ids) report.restored = cleanInterruptedOperations(ctx.jobsDir).restored;
-  const onDisk = opts.ids ? opts.ids.filter((id) => fs.existsSync(jobFiles(ctx.jobsDir, id).dir)) : listJobIds(ctx.jobsDir);
-  const rows = new Map(
-    (opts.ids ? opts.ids.map((id) => ctx.store.get(id)).filter((r): r is IndexedJob => !!r) : ctx.store.all()).map((r) => [r.id, r]),
+  let onDisk: string[];
+  if (opts.ids) {
+    onDisk = opts.ids.filter((id) => fs.existsSync(jobFiles(ctx.jobsDir, id).dir));
+  } else {
+    const listing = scanJobsDir(ctx.jobsDir);
+    report.restored = listing.pending.length ? cleanInterruptedOperations(ctx.jobsDir, undefined, listing.pending).restored : [];
+    onDisk = [...listing.ids, ...report.restored];
+  }
+  const rows = new Map<string, SyncRow>(
+    (opts.ids ? opts.ids.map((id) => ctx.store.get(id)).filter((r): r is IndexedJob => !!r) : ctx.store.syncRows()).map((r) => [r.id, r]),
   );
   const present = new Set(onDisk);
   ctx.store.transaction(() => {
     for (const id of onDisk) indexJob(ctx, id, rows.get(id), report);
-    for (const id of opts.ids ?? rows.keys()) {
-      if (present.has(id) || !rows.has(id)) continue;
+    for (const id of rows.keys()) {
+      if (present.has(id)) continue;
       ctx.store.remove(id);
       report.dropped.push(id);
       ctx.logger?.warning('job folder is gone; dropped from the index', id);
     }
   });
-  report.indexed = opts.ids ? onDisk.length - report.unreadable.length : ctx.store.all().length;
+  report.indexed = opts.ids ? onDisk.length - report.unreadable.length : ctx.store.count();
   report.durationMs = performance.now() - started;
   return report;
 }
 
 /** True when the index row still describes exactly this journal file and nobody edited its state. */
-function isCurrent(row: IndexedJob | undefined, stat: fs.Stats): boolean {
-  return !!row && row.synced_state !== null && row.state === row.synced_state && row.journal_size === stat.size && row.journal_mtime_ms === stat.mtimeMs;
+function isCurrent(row: SyncRow, stat: fs.Stats): boolean {
+  return row.synced_state !== null && row.state === row.synced_state && row.journal_size === stat.size && row.journal_mtime_ms === stat.mtimeMs;
 }
 
-function indexJob(ctx: ReconcileContext, id: string, row: IndexedJob | undefined, report: ReconcileReport): void {
+function indexJob(ctx: ReconcileContext, id: string, row: SyncRow | undefined, report: ReconcileReport): void {
   const files = jobFiles(ctx.jobsDir, id);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(files.journal);
-  } catch {
-    return unreadable(ctx, id, row, report, 'no journal.jsonl in the job folder');
+  // A job the index already knows costs one stat when nothing changed; a new one is read at once.
+  if (row) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(files.journal);
+    } catch {
+      return unreadable(ctx, id, row, report, 'no journal.jsonl in the job folder');
+    }
+    if (isCurrent(row, stat)) return;
   }
-  if (isCurrent(row, stat)) return;
   report.read++;
   let summary = summarizeJournal(files.journal);
+  if (summary.missing) return unreadable(ctx, id, row, report, 'no journal.jsonl in the job folder');
   if (!summary.state) return unreadable(ctx, id, row, report, 'the journal holds no valid state entry');
 
   if (row && row.state !== row.synced_state) {
@@ -106,23 +116,33 @@ function indexJob(ctx: ReconcileContext, id: string, row: IndexedJob | undefined
     report.corrected.push({ id, from: row.synced_state, to: summary.state! });
   }
   if (!row) report.added.push(id);
-  ctx.store.upsert(toRecord(ctx.jobsDir, id, summary as JournalSummary & { state: JobState }, row));
+  ctx.store.upsert(toRecord(ctx.jobsDir, id, summary as JournalSummary & { state: JobState }, row && ctx.store.get(id)));
 }
 
-function unreadable(ctx: ReconcileContext, id: string, row: IndexedJob | undefined, report: ReconcileReport, reason: string): void {
+function unreadable(ctx: ReconcileContext, id: string, row: SyncRow | undefined, report: ReconcileReport, reason: string): void {
   report.unreadable.push({ id, reason });
   ctx.logger?.error(`${reason}; run 'vfab system journal validate ${id}'`, id);
   if (row) ctx.store.remove(id);
 }
 
+/** Source facts from the creation entry (written by createJobFolder); job.json only when the head was cut. */
+function sourceOf(jobsDir: string, id: string, summary: JournalSummary): { name: string; size: number; created?: string } | undefined {
+  const first = summary.firstEntry;
+  if (first?.type === 'state_change' && first.from_state === null && typeof first.metadata.source_name === 'string') {
+    return { name: first.metadata.source_name, size: Number(first.metadata.source_size) || 0, created: first.timestamp };
+  }
+  const meta = readJobMeta(jobsDir, id);
+  return meta && { name: meta.source_name, size: meta.source_size, created: meta.created_at };
+}
+
 function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state: JobState }, row: IndexedJob | undefined): IndexRecord {
-  const meta = row?.source_name ? undefined : readJobMeta(jobsDir, id);
+  const source = row?.source_name ? undefined : sourceOf(jobsDir, id, summary);
   const entered = summary.lastStateChange?.timestamp;
   const now = new Date().toISOString();
   return {
     id,
     state: summary.state,
-    created_at: row?.created_at ?? meta?.created_at ?? summary.firstTimestamp ?? now,
+    created_at: row?.created_at ?? source?.created ?? summary.firstEntry?.timestamp ?? now,
     updated_at: summary.lastEntry?.timestamp ?? now,
     last_reason: summary.lastStateChange?.reason ?? null,
     last_seq: summary.lastSeq,
@@ -130,8 +150,8 @@ function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state
     journal_mtime_ms: summary.mtimeMs,
     // Queue order is the moment a job entered QUEUED, so a rebuilt index keeps the same order.
     queue_position: summary.state === 'QUEUED' ? (row?.synced_state === 'QUEUED' && row.queue_position !== null ? row.queue_position : entered ? Date.parse(entered) : Date.now()) : null,
-    source_name: row?.source_name ?? meta?.source_name ?? null,
-    source_size: row?.source_size ?? meta?.source_size ?? null,
+    source_name: row?.source_name ?? source?.name ?? null,
+    source_size: row?.source_size ?? source?.size ?? null,
     paper: row?.paper ?? null,
     layer_count: row?.layer_count ?? null,
     pen_down_mm: row?.pen_down_mm ?? null,

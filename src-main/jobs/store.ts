@@ -31,6 +31,9 @@ export interface IndexedJob {
   estimate_s: number | null;
 }
 
+/** What start-up needs to decide whether a job's journal must be read again. */
+export type SyncRow = Pick<IndexedJob, 'id' | 'state' | 'synced_state' | 'journal_size' | 'journal_mtime_ms'>;
+
 /** What the index learns from a journal: the state is always a real one and becomes the synced state. */
 export type IndexRecord = Omit<IndexedJob, 'state' | 'synced_state'> & { state: JobState };
 
@@ -87,6 +90,9 @@ export class Store {
     this.statements = {
       all: db.prepare(select),
       one: db.prepare(`${select} WHERE j.id = ?`),
+      // Narrow on purpose: row objects cost per column, and start-up reads every row.
+      sync: db.prepare('SELECT j.id, j.state, i.synced_state, i.journal_size, i.journal_mtime_ms FROM jobs j LEFT JOIN job_index i ON i.id = j.id'),
+      count: db.prepare('SELECT COUNT(*) AS n FROM jobs'),
       upsertJob: db.prepare(
         `INSERT INTO jobs (id, state, created_at, updated_at) VALUES (@id, @state, @created_at, @updated_at)
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, created_at = excluded.created_at, updated_at = excluded.updated_at`,
@@ -138,6 +144,14 @@ export class Store {
 
   all(): IndexedJob[] {
     return this.statements.all.all() as IndexedJob[];
+  }
+
+  syncRows(): SyncRow[] {
+    return this.statements.sync.all() as SyncRow[];
+  }
+
+  count(): number {
+    return (this.statements.count.get() as { n: number }).n;
   }
 
   get(id: string): IndexedJob | undefined {

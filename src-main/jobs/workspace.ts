@@ -82,16 +82,33 @@ export function jobExists(jobsDir: string, id: string): boolean {
   return fs.existsSync(path.join(jobsDir, id));
 }
 
-/** Ids of every job folder (staging and trash folders are not jobs). */
-export function listJobIds(jobsDir: string): string[] {
-  let names: fs.Dirent[];
+export interface JobsDirListing {
+  ids: string[];
+  /** Hidden folders left by creates, replaces and deletes: see cleanInterruptedOperations. */
+  pending: string[];
+}
+
+/** One read of the jobs folder: job ids, and the hidden folders of unfinished operations. */
+export function scanJobsDir(jobsDir: string): JobsDirListing {
+  let entries: fs.Dirent[];
   try {
-    names = fs.readdirSync(jobsDir, { withFileTypes: true });
+    entries = fs.readdirSync(jobsDir, { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ids: [], pending: [] };
     throw err;
   }
-  return names.filter((d) => d.isDirectory() && isValidJobId(d.name)).map((d) => d.name);
+  const listing: JobsDirListing = { ids: [], pending: [] };
+  for (const d of entries) {
+    if (!d.isDirectory()) continue;
+    if (isValidJobId(d.name)) listing.ids.push(d.name);
+    else if (d.name.startsWith('.')) listing.pending.push(d.name);
+  }
+  return listing;
+}
+
+/** Ids of every job folder (staging and trash folders are not jobs). */
+export function listJobIds(jobsDir: string): string[] {
+  return scanJobsDir(jobsDir).ids;
 }
 
 export function readJobMeta(jobsDir: string, id: string): JobMeta | undefined {
@@ -198,32 +215,29 @@ export function deleteJobFolder(jobsDir: string, id: string): void {
  * is dropped (its job never existed); a replaced job whose replacement is missing is put back (the
  * replace was cut between its two renames); a deleted job is finished off.
  */
-export function cleanInterruptedOperations(jobsDir: string, staleMs = 60 * 60 * 1000): { restored: string[]; removed: string[] } {
+export function cleanInterruptedOperations(
+  jobsDir: string,
+  staleMs = 60 * 60 * 1000,
+  pending: readonly string[] = scanJobsDir(jobsDir).pending,
+): { restored: string[]; removed: string[] } {
   const restored: string[] = [];
   const removed: string[] = [];
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(jobsDir, { withFileTypes: true });
-  } catch {
-    return { restored, removed };
-  }
   const now = Date.now();
-  for (const d of entries) {
-    if (!d.isDirectory()) continue;
-    const full = path.join(jobsDir, d.name);
+  for (const name of pending) {
+    const full = path.join(jobsDir, name);
     const stale = () => now - fs.statSync(full).mtimeMs > staleMs;
-    if (d.name.startsWith(REPLACED_PREFIX)) {
-      const id = d.name.slice(REPLACED_PREFIX.length).replace(/-\d{8}T\d{6}-\d+$/, '');
+    if (name.startsWith(REPLACED_PREFIX)) {
+      const id = name.slice(REPLACED_PREFIX.length).replace(/-\d{8}T\d{6}-\d+$/, '');
       if (isValidJobId(id) && !fs.existsSync(path.join(jobsDir, id))) {
         fs.renameSync(full, path.join(jobsDir, id));
         restored.push(id);
         continue;
       }
     }
-    const drop = d.name.startsWith(DELETED_PREFIX) || ((d.name.startsWith(STAGING_PREFIX) || d.name.startsWith(REPLACED_PREFIX)) && stale());
+    const drop = name.startsWith(DELETED_PREFIX) || ((name.startsWith(STAGING_PREFIX) || name.startsWith(REPLACED_PREFIX)) && stale());
     if (drop) {
       fs.rmSync(full, { recursive: true, force: true });
-      removed.push(d.name);
+      removed.push(name);
     }
   }
   return { restored, removed };
