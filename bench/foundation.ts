@@ -57,8 +57,13 @@ function makeWorkspace(jobsDir: string): number {
     while (lines.length < LINES - 1) {
       lines.push(JSON.stringify({ type: 'progress', progress: { layer: 0, path: lines.length, point: 0 }, timestamp: new Date(t0 + lines.length * 1000).toISOString(), seq: lines.length + 1 }));
     }
+    // Most jobs finished; every fourth was interrupted mid-plot, its tail all checkpoints.
     const final = JOB_STATES[8 + (j % 3)]!;
-    lines.push(JSON.stringify({ type: 'state_change', from_state: 'PLOTTING', to_state: final, reason: 'bench end', metadata: {}, timestamp: new Date(t0 + LINES * 1000).toISOString(), seq: LINES }));
+    lines.push(
+      j % 4 === 0
+        ? JSON.stringify({ type: 'progress', progress: { layer: 0, path: LINES, point: 0 }, timestamp: new Date(t0 + LINES * 1000).toISOString(), seq: LINES })
+        : JSON.stringify({ type: 'state_change', from_state: 'PLOTTING', to_state: final, reason: 'bench end', metadata: {}, timestamp: new Date(t0 + LINES * 1000).toISOString(), seq: LINES }),
+    );
     const text = `${lines.join('\n')}\n`;
     bytes += Buffer.byteLength(text);
     fs.writeFileSync(path.join(dir, 'journal.jsonl'), text);

@@ -174,7 +174,10 @@ function toEntry(value: unknown): JournalEntry {
   if (type === undefined) throw new LineDefect('missing_field', '"type" is missing');
   if (typeof type !== 'string') throw new LineDefect('bad_field', `"type" must be a string, got ${describe(type)}`);
   if (!isEntryType(type)) throw new LineDefect('unknown_type', `unknown entry type '${type}': kept, but not used for the job state`);
-  const base = entryBase(value);
+  return withBase(typedEntry(type, value), value);
+}
+
+function typedEntry(type: JournalEntryType, value: Fields): JournalEntry {
   switch (type) {
     case 'state_change':
       return {
@@ -183,26 +186,22 @@ function toEntry(value: unknown): JournalEntry {
         to_state: requiredState(value, 'to_state'),
         reason: optionalString(value, 'reason') ?? '',
         metadata: optionalObject(value, 'metadata') ?? {},
-        ...base,
       };
     case 'recovery': {
       const to_state = requiredState(value, 'to_state');
+      const entry: JournalEntry = { type, from_state: optionalState(value, 'from_state') ?? to_state, to_state, reason: optionalString(value, 'reason') ?? '' };
       const metadata = optionalObject(value, 'metadata');
-      return {
-        type,
-        from_state: optionalState(value, 'from_state') ?? to_state,
-        to_state,
-        reason: optionalString(value, 'reason') ?? '',
-        ...(metadata && { metadata }),
-        ...base,
-      };
+      if (metadata) entry.metadata = metadata;
+      return entry;
     }
     case 'emergency_shutdown': {
+      const entry: JournalEntry = { type, state: requiredState(value, 'state'), reason: optionalString(value, 'reason') ?? '' };
       const metadata = optionalObject(value, 'metadata');
-      return { type, state: requiredState(value, 'state'), reason: optionalString(value, 'reason') ?? '', ...(metadata && { metadata }), ...base };
+      if (metadata) entry.metadata = metadata;
+      return entry;
     }
     case 'progress':
-      return { type, progress: requiredObject(value, 'progress'), ...base };
+      return { type, progress: requiredObject(value, 'progress') };
   }
 }
 
@@ -210,13 +209,16 @@ function isEntryType(type: string): type is JournalEntryType {
   return ENTRY_TYPES.has(type);
 }
 
-function entryBase(o: Fields): { timestamp?: string; seq?: number } {
+/** Adds `timestamp` and `seq` after the type's own fields (assignment, not spreads: this runs per line). */
+function withBase(entry: JournalEntry, o: Fields): JournalEntry {
   const timestamp = optionalString(o, 'timestamp');
   const seq = present(o, 'seq');
   if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq > 0)) {
     throw new LineDefect('bad_field', `"seq" must be a positive integer, got ${describe(seq)}`);
   }
-  return { ...(timestamp !== undefined && { timestamp }), ...(seq !== undefined && { seq }) };
+  if (timestamp !== undefined) entry.timestamp = timestamp;
+  if (seq !== undefined) entry.seq = seq;
+  return entry;
 }
 
 /** Hand-written lines may say `null` for "not given"; treat it like an absent key. */
@@ -305,20 +307,6 @@ function* segmentsForward(buf: Buffer): Generator<Segment> {
     }
     yield { start, end: lf, terminated: true };
     start = lf + 1;
-  }
-}
-
-/** Last line first. With `headIsPartial` (a tail window of a bigger file) the cut first line is skipped. */
-function* segmentsBackward(buf: Buffer, headIsPartial: boolean): Generator<Segment> {
-  let terminated = buf.length > 0 && buf[buf.length - 1] === LF;
-  let end = terminated ? buf.length - 1 : buf.length;
-  for (;;) {
-    const lf = end === 0 ? -1 : buf.lastIndexOf(LF, end - 1);
-    if (lf < 0 && headIsPartial) return;
-    yield { start: lf + 1, end, terminated };
-    if (lf < 0) return;
-    end = lf;
-    terminated = true;
   }
 }
 
@@ -413,8 +401,16 @@ function readWhole(journalPath: string): FileContent | undefined {
   try {
     // stat before reading: if a writer appends in between, size and mtime look older than the
     // content, so a cache keyed on them re-reads rather than missing the append.
-    const { mtimeMs, mode } = fs.fstatSync(fd);
-    return { buf: fs.readFileSync(fd), mtimeMs, mode };
+    const { mtimeMs, mode, size } = fs.fstatSync(fd);
+    // Exactly the bytes that existed at the stat (readFileSync(fd) would stat a second time).
+    const buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = fs.readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return { buf: got < size ? buf.subarray(0, got) : buf, mtimeMs, mode };
   } catch (err) {
     throw unreadable(journalPath, err);
   } finally {
@@ -453,29 +449,55 @@ interface BackwardScan {
   count: number;
 }
 
-/** Parses lines from the end until `done` says enough is known. */
-function scanBackward(buf: Buffer, headIsPartial: boolean, done: (s: BackwardScan) => boolean): BackwardScan {
-  const scan: BackwardScan = { count: 0 };
-  for (const seg of segmentsBackward(buf, headIsPartial)) {
-    const { entry } = readSegment(buf, seg, 0);
-    if (!entry) continue;
-    scan.count += 1;
-    scan.lastEntry ??= entry;
-    scan.state ??= stateTold(entry);
-    if (setsState(entry)) scan.lastStateChange ??= entry;
-    if (entry.seq !== undefined) scan.lastSeq ??= entry.seq;
-    if (done(scan)) break;
-  }
-  return scan;
+/**
+ * Only state_change and recovery lines carry `to_state`. Searching for the key finds a candidate
+ * line with one native search; a `to_state` elsewhere (inside metadata) just costs a parse. A key
+ * written with \u-escapes is not found: that only makes the reported last change an older one.
+ */
+const STATE_SETTING_KEY = Buffer.from('"to_state"');
+
+/** End (exclusive) of the last line before `end` that may be a state_change or recovery, or -1. */
+function lastStateSettingLineEnd(buf: Buffer, end: number): number {
+  const from = end - STATE_SETTING_KEY.length;
+  // A negative offset would make lastIndexOf search from the buffer's end.
+  const at = from < 0 ? -1 : buf.lastIndexOf(STATE_SETTING_KEY, from);
+  if (at < 0) return -1;
+  const lf = buf.indexOf(LF, at);
+  return lf < 0 || lf > end ? end : lf;
 }
 
 /**
- * A key `seq` is in the bytes either literally or with one of its letters \u-escaped. When
- * neither occurs, no line carries a seq and the backward scan can stop once it has the state,
- * instead of parsing a whole seq-less journal (hand-written, or from the old Python vfab).
+ * Parses lines from the end (with `headIsPartial`, a tail window whose cut first line is skipped)
+ * until `done` says enough is known. Once `settled` says only the last state_change or recovery
+ * is still wanted, it jumps straight to lines that may hold one.
  */
-function mayHoldSeq(buf: Buffer): boolean {
-  return ['"seq"', '\\u0073', '\\u0065', '\\u0071'].some((spelling) => buf.includes(spelling));
+function scanBackward(buf: Buffer, headIsPartial: boolean, done: (s: BackwardScan) => boolean, settled: (s: BackwardScan) => boolean = () => false): BackwardScan {
+  const scan: BackwardScan = { count: 0 };
+  let terminated = buf.length > 0 && buf[buf.length - 1] === LF;
+  let end = terminated ? buf.length - 1 : buf.length;
+  for (;;) {
+    if (settled(scan)) {
+      const jump = lastStateSettingLineEnd(buf, end);
+      if (jump < 0) break;
+      terminated ||= jump < end;
+      end = jump;
+    }
+    const lf = end === 0 ? -1 : buf.lastIndexOf(LF, end - 1);
+    if (lf < 0 && headIsPartial) break;
+    const { entry } = readSegment(buf, { start: lf + 1, end, terminated }, 0);
+    if (entry) {
+      scan.count += 1;
+      scan.lastEntry ??= entry;
+      scan.state ??= stateTold(entry);
+      if (setsState(entry)) scan.lastStateChange ??= entry;
+      if (entry.seq !== undefined) scan.lastSeq ??= entry.seq;
+      if (done(scan)) break;
+    }
+    if (lf < 0) break;
+    end = lf;
+    terminated = true;
+  }
+  return scan;
 }
 
 function firstValidEntry(buf: Buffer): JournalEntry | undefined {
@@ -490,8 +512,13 @@ export function summarizeJournal(journalPath: string): JournalSummary {
   const file = readWhole(journalPath);
   if (!file) return { state: undefined, lastSeq: 0, lastStateChange: undefined, lastEntry: undefined, firstEntry: undefined, size: 0, mtimeMs: 0, missing: true };
   const { buf } = file;
-  const needSeq = mayHoldSeq(buf);
-  const scan = scanBackward(buf, false, (s) => !!s.lastStateChange && (s.lastSeq !== undefined || !needSeq));
+  // A journal without any seq (hand-written, or from the old Python vfab) is parsed whole; they are small.
+  const scan = scanBackward(
+    buf,
+    false,
+    (s) => !!s.lastStateChange && s.lastSeq !== undefined,
+    (s) => s.state !== undefined && s.lastSeq !== undefined,
+  );
   // No valid entry from the end means none from the start either: skip the second scan.
   const firstEntry = scan.lastEntry && firstValidEntry(buf);
   return {
