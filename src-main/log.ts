@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { localTimestamp } from './util/time';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
@@ -32,15 +33,6 @@ export interface LoggerOptions {
   /** Rotated files kept: vfab.log.1 (newest) .. vfab.log.<backups>. Default 5. */
   backups?: number;
   now?: () => Date;
-}
-
-/** `YYYY-MM-DD HH:MM:SS` in local time: two space-separated fields for `cut -d' ' -f1-2`. */
-function timestamp(date: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return (
-    `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())} ` +
-    `${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`
-  );
 }
 
 const oneLine = (s: string) => s.replace(/\r\n|\r|\n/g, ' | ');
@@ -79,7 +71,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const write = (lineLevel: LogLevel, msg: string, job?: string): void => {
     if (RANK[lineLevel] < RANK[level]) return;
     try {
-      const text = `${timestamp(now())} ${lineLevel} ${job ? `job ${oneLine(job)}: ` : ''}${oneLine(msg)}\n`;
+      const text = `${localTimestamp(now())} ${lineLevel} ${job ? `job ${oneLine(job)}: ` : ''}${oneLine(msg)}\n`;
       const line = Buffer.from(text, 'utf8');
       // Made every time: `vfab cleanup --logs` or a user may delete the folder while the app runs.
       fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -15,7 +15,7 @@ import {
   type ProblemKind,
 } from '../src-main/jobs/journal';
 import { JOB_STATES, TRANSITIONS, type JobState, type TransitionRule } from '../src-main/jobs/states';
-import { backupStamp } from '../src-main/util/atomic';
+import { backupStamp } from '../src-main/util/time';
 import { startHelper } from './helpers/children';
 import { useTempDirs } from './helpers/tmp';
 

@@ -1,3 +1,5 @@
+import { localTimestamp } from '../util/time';
+
 /**
  * How the CLI speaks. On a terminal: aligned tables with headers. In a pipe: bare tab-separated
  * rows with the job id first and nothing else on stdout, so `awk '{print $1}'` yields ids and
@@ -49,7 +51,5 @@ export function printFields(io: Io, fields: readonly (readonly [string, string])
 export function localTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return Number.isNaN(d.getTime()) ? iso : localTimestamp(d);
 }

@@ -9,7 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError, type ErrorCode } from '../errors';
-import { backupStamp, fsyncDir, writeFileAtomic } from '../util/atomic';
+import { fsyncDir, writeFileAtomic } from '../util/atomic';
+import { backupStamp } from '../util/time';
 import { LockTimeoutError, withFileLock } from './lock';
 import { isJobState, JOB_STATES, type JobState } from './states';
 

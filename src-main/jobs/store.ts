@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { backupStamp } from '../util/atomic';
+import { backupStamp } from '../util/time';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import type { JobState } from './states';
 

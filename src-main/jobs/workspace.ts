@@ -6,7 +6,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError } from '../errors';
-import { backupStamp, fsyncDir, writeFileAtomic } from '../util/atomic';
+import { fsyncDir, writeFileAtomic } from '../util/atomic';
+import { backupStamp } from '../util/time';
 import { appendEntry } from './journal';
 
 /** Letters, digits, '-', '_', '.'; must start with a letter or digit, so no '.', '..' or hidden names. */

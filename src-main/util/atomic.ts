@@ -36,9 +36,3 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode?: 
   }
   fsyncDir(dir);
 }
-
-/** A filesystem-safe local timestamp for backup names: 20261125T223040. */
-export function backupStamp(date = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}T${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
-}
