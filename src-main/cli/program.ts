@@ -33,7 +33,16 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
   let engine: Engine | undefined;
   const ctx: CliContext = {
     io,
-    engine: () => (engine ??= openEngine({ env })),
+    engine: () => {
+      if (engine) return engine;
+      engine = openEngine({ env });
+      // Said on stderr by every command, so a cron job's log shows them and pipes stay clean.
+      for (const w of engine.configWarnings) io.err(`config warning: ${w.message}`);
+      const aside = engine.startup.databaseSetAside;
+      if (aside) io.err(`The database was unusable (${aside.reason}); it is kept as ${aside.path} and the index was rebuilt from the journals.`);
+      for (const u of engine.startup.reconcile.unreadable) io.err(`job ${u.id}: ${u.reason}; see 'vfab system journal validate ${u.id}'`);
+      return engine;
+    },
     exitCode: 0,
   };
   const program = new Command('vfab')

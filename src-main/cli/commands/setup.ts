@@ -48,8 +48,6 @@ export function registerSetupCommand(program: Command, ctx: CliContext): void {
         ['Database', `${engine.paths.dbFile} (${startup.databaseCreated ? `created, ${startup.reconcile.indexed} job(s) indexed from journals` : 'kept'})`],
         ['Log', engine.paths.logFile],
       ]);
-      if (startup.databaseSetAside) ctx.io.err(`The old database was unusable and is kept as ${startup.databaseSetAside.path}.`);
-      for (const w of engine.configWarnings) ctx.io.err(`config warning: ${w.message}`);
       engine.logger.info(`setup: config ${existed ? 'kept' : 'created'}, database ${startup.databaseCreated ? 'created' : 'kept'}`);
     });
 }

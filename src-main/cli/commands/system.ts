@@ -61,8 +61,6 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
         ['Log', engine.paths.logFile],
         ['Jobs', `${system.jobs.total} (${JOB_STATES.filter((s) => counts[s]).map((s) => `${s} ${counts[s]}`).join(', ') || 'none'})`],
       ]);
-      for (const w of system.config.warnings) ctx.io.err(`config warning: ${w}`);
-      for (const u of system.startup.unreadable_jobs) ctx.io.err(`job ${u.id}: ${u.reason}`);
     });
 
   const system = program.command('system').description('maintenance: journals and the index database');
