@@ -30,7 +30,7 @@ function journalTo(id: string, ...states: string[]): void {
 
 describe('add job', () => {
   it('creates a NEW job with a byte-identical source and a journal', () => {
-    const r = sb.run(['add', 'job', 'demo', TRIVIAL]);
+    const r = sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe('demo');
@@ -46,25 +46,25 @@ describe('add job', () => {
   it('derives the id from the file name and keeps it unique', () => {
     const named = path.join(sb.root, 'My Drawing (v2).svg');
     fs.copyFileSync(TRIVIAL, named);
-    expect(sb.run(['add', 'job', named]).stdout.trim()).toBe('My-Drawing-v2');
-    expect(sb.run(['add', 'job', named]).stdout.trim()).toBe('My-Drawing-v2-2');
+    expect(sb.run(['add', 'job', '--no-plan', named]).stdout.trim()).toBe('My-Drawing-v2');
+    expect(sb.run(['add', 'job', '--no-plan', named]).stdout.trim()).toBe('My-Drawing-v2-2');
     expect(sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort()).toEqual(['My-Drawing-v2', 'My-Drawing-v2-2']);
   });
 
   it('refuses a duplicate id without --force and replaces with it', () => {
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
-    const dup = sb.run(['add', 'job', 'demo', MULTI]);
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
+    const dup = sb.run(['add', 'job', '--no-plan', 'demo', MULTI]);
     expect(dup.code).toBe(4);
     expect(dup.stderr).toContain("Job 'demo' already exists");
     expect(dup.stderr).toContain('--force');
     expect(fs.readFileSync(path.join(sb.jobsDir, 'demo', 'src.svg'))).toEqual(fs.readFileSync(TRIVIAL));
-    expect(sb.run(['add', 'job', 'demo', MULTI, '--force']).code).toBe(0);
+    expect(sb.run(['add', 'job', '--no-plan', 'demo', MULTI, '--force']).code).toBe(0);
     expect(fs.readFileSync(path.join(sb.jobsDir, 'demo', 'src.svg'))).toEqual(fs.readFileSync(MULTI));
     expect(fs.readdirSync(sb.jobsDir)).toEqual(['demo']);
   });
 
   it.each(['../evil', 'a/b', '..', '.hidden', '-rf', 'x'.repeat(200), 'tab\there', ''])('refuses the id %j and writes nothing', (id) => {
-    const r = sb.run(['add', 'job', '--', id, TRIVIAL]);
+    const r = sb.run(['add', 'job', '--no-plan', '--', id, TRIVIAL]);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/not a valid job id/);
     expect(fs.existsSync(sb.jobsDir) ? fs.readdirSync(sb.jobsDir) : []).toEqual([]);
@@ -72,17 +72,17 @@ describe('add job', () => {
   });
 
   it('names a missing file, a folder and an unreadable file', () => {
-    const missing = sb.run(['add', 'job', 'x', path.join(sb.root, 'nope.svg')]);
+    const missing = sb.run(['add', 'job', '--no-plan', 'x', path.join(sb.root, 'nope.svg')]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('nope.svg');
-    const folder = sb.run(['add', 'job', 'x', sb.root]);
+    const folder = sb.run(['add', 'job', '--no-plan', 'x', sb.root]);
     expect(folder.code).toBe(5);
     expect(folder.stderr).toContain('not a regular file');
     expect(sb.run(['list', 'jobs']).stdout).toBe('');
   });
 
   it('rejects extra arguments as usage errors', () => {
-    const r = sb.run(['add', 'job', 'a', 'b', 'c']);
+    const r = sb.run(['add', 'job', '--no-plan', 'a', 'b', 'c']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Expected [job_id] <file.svg>');
   });
@@ -93,8 +93,8 @@ describe('listing for pipes and JSON', () => {
     const empty = sb.run(['info', 'queue']);
     expect(empty.stdout).toBe('');
     expect(empty.stderr).toContain('queue is empty');
-    sb.run(['add', 'job', 'b-job', TRIVIAL]);
-    sb.run(['add', 'job', 'a-job', MULTI]);
+    sb.run(['add', 'job', '--no-plan', 'b-job', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'a-job', MULTI]);
     const piped = sb.sh(`vfab info queue | awk '{print $1}'`);
     expect(piped.stdout.split('\n').filter(Boolean).sort()).toEqual(['a-job', 'b-job']);
     expect(sb.sh('vfab info queue --state plotting | wc -l').stdout.trim()).toBe('0');
@@ -104,10 +104,10 @@ describe('listing for pipes and JSON', () => {
   });
 
   it('gives stable JSON', () => {
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     const list = JSON.parse(sb.run(['list', 'jobs', '--json']).stdout);
     expect(list.jobs).toHaveLength(1);
-    expect(Object.keys(list.jobs[0])).toEqual(['id', 'state', 'created_at', 'updated_at', 'source_name', 'source_size', 'queue_position', 'last_reason']);
+    expect(Object.keys(list.jobs[0])).toEqual(['id', 'state', 'created_at', 'updated_at', 'source_name', 'source_size', 'queue_position', 'last_reason', 'paper', 'layer_count', 'pen_down_mm', 'travel_mm', 'estimate_s']);
     const info = JSON.parse(sb.run(['info', 'job', 'demo', '--json']).stdout);
     expect(info.job).toMatchObject({ id: 'demo', state: 'NEW', has_plan: false, journal: { entries: 1, last_seq: 1, problems: [] } });
     const system = JSON.parse(sb.run(['info', 'system', '--json']).stdout);
@@ -131,7 +131,7 @@ describe('listing for pipes and JSON', () => {
 
 describe('remove job', () => {
   it('asks for confirmation, protects active jobs and removes with --force', () => {
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     expect(sb.run(['remove', 'job', 'demo']).code).toBe(2);
     journalTo('demo', 'ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING');
     const active = sb.run(['remove', 'job', 'demo', '--yes']);
@@ -144,8 +144,8 @@ describe('remove job', () => {
   });
 
   it('follows the guide: remove --force then add again', () => {
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
-    expect(sb.sh(`vfab remove job demo --force && vfab add job demo ${MULTI} && vfab info job demo --state-only`).stdout).toBe('demo\nNEW\n');
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
+    expect(sb.sh(`vfab remove job demo --force && vfab add job --no-plan demo ${MULTI} && vfab info job demo --state-only`).stdout).toBe('demo\nNEW\n');
   });
 });
 
@@ -184,7 +184,7 @@ describe('setup', () => {
     const config = fs.readFileSync(sb.configFile, 'utf8');
     expect(config).toMatch(/^#/m);
     expect(fs.existsSync(sb.dbFile)).toBe(true);
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     journalTo('demo', 'ANALYZED', 'OPTIMIZED', 'READY');
     expect(sb.run(['setup', '--yes']).code).toBe(0);
     expect(fs.readFileSync(sb.configFile, 'utf8')).toBe(config);
@@ -197,7 +197,7 @@ describe('setup', () => {
 
 describe('journal validate and repair', () => {
   it('reports damage with line numbers, repairs with a backup, then validates clean', () => {
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     journalTo('demo', 'ANALYZED');
     const journal = path.join(sb.jobsDir, 'demo', 'journal.jsonl');
     fs.appendFileSync(journal, 'this is not json\n{"type":"state_change","from_state":"ANALYZED","to_state":"OPTIM');
@@ -220,9 +220,9 @@ describe('the index database', () => {
     return sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean).map((l) => l.split('\t').slice(0, 2).join(' ')).sort().join('\n');
   }
   function threeJobs(): string {
-    sb.run(['add', 'job', 'one', TRIVIAL]);
-    sb.run(['add', 'job', 'two', MULTI]);
-    sb.run(['add', 'job', 'three', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'one', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'two', MULTI]);
+    sb.run(['add', 'job', '--no-plan', 'three', TRIVIAL]);
     journalTo('two', 'ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING', 'PAUSED');
     journalTo('three', 'FAILED');
     const before = states();
@@ -286,7 +286,7 @@ describe('the index database', () => {
 
 describe("the recovery guide's hand edits of journals", () => {
   it('reads a reconstructed one-line journal as NEW', () => {
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     const r = sb.sh(`mkdir -p "$VFAB_DATA_DIR/workspace/jobs/rebuilt"
 cat > "$VFAB_DATA_DIR/workspace/jobs/rebuilt/journal.jsonl" << EOF
 {"type": "state_change", "from_state": "NEW", "to_state": "NEW", "timestamp": "$(date -Iseconds)", "reason": "Journal reconstruction", "metadata": {}}
@@ -298,7 +298,7 @@ vfab info job rebuilt --state-only && vfab system journal validate rebuilt`);
   });
 
   it("keeps the right state after the guide's cleanup keeps only the last 50 lines", () => {
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     const journal = path.join(sb.jobsDir, 'demo', 'journal.jsonl');
     journalTo('demo', 'ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING');
     for (let i = 0; i < 80; i++) appendEntry(journal, { type: 'progress', progress: { path: i } });
@@ -314,8 +314,8 @@ vfab info job rebuilt --state-only && vfab system journal validate rebuilt`);
 
 describe('logs', () => {
   it('writes plain lines the guide can grep and cut', () => {
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
-    sb.run(['add', 'job', 'demo', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
+    sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     const lines = fs.readFileSync(sb.logFile, 'utf8').trim().split('\n');
     for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) /);
     expect(lines.some((l) => / INFO job demo: /.test(l))).toBe(true);

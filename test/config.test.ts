@@ -70,6 +70,7 @@ const NON_DEFAULT: VfabConfig = {
   vpype: { preset: 'hq', presets_file: '/etc/vfab/presets.yaml' },
   optimization: {
     default_level: 'best',
+    tolerance_mm: 0.02,
     levels: { fast: { description: 'Quick', vpype_preset: 'fast', digest_default: 1 } },
     digest_levels: { '2': { description: 'High', enabled: true, compression: 'high' } },
     default_digest: 2,
@@ -159,7 +160,7 @@ describe('defaults', () => {
       penlift: 1,
       detection_timeout: 5,
     });
-    expect(c.optimization).toEqual({ default_level: 'default', default_digest: 1, interactive_mode: false });
+    expect(c.optimization).toEqual({ default_level: 'default', tolerance_mm: 0.05, default_digest: 1, interactive_mode: false });
     expect(c.hooks).toEqual({});
     expect(c.recovery).toEqual({ interrupt_grace_minutes: 5, auto_detect_enabled: true, max_resume_attempts: 3, stuck_after_s: 120 });
     expect(c.websocket).toMatchObject({ enabled: false, host: '127.0.0.1', port: 8765, authentication: false, channels: ['jobs', 'devices', 'system'] });

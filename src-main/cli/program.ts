@@ -8,6 +8,7 @@ import { IllegalTransitionError } from '../jobs/states';
 import { DatabaseError } from '../jobs/store';
 import { VERSION } from '../version';
 import { registerJobCommands, type CliContext } from './commands/jobs';
+import { registerPlanCommand } from './commands/plan';
 import { registerSetupCommand } from './commands/setup';
 import { registerSystemCommands } from './commands/system';
 import type { Io } from './output';
@@ -53,6 +54,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
   registerJobCommands(program, ctx);
+  registerPlanCommand(program, ctx);
   registerSystemCommands(program, ctx);
   registerSetupCommand(program, ctx);
   return { program, ctx, opened: () => engine };

@@ -171,6 +171,7 @@ export const configSchema = z.object({
   }),
   optimization: section({
     default_level: choice(['fast', 'default', 'best'], 'default', { hq: 'best' }),
+    tolerance_mm: number(0.05, { min: 0.001, max: 5 }),
     levels: passthrough(),
     digest_levels: passthrough(),
     default_digest: whole(1, { min: 0, max: 2 }),

@@ -85,6 +85,8 @@ vpype:
 optimization:
   # Optimization for new jobs: fast, default or best ("hq" from the original tool means best).
   default_level: default
+  # Curves become straight segments deviating at most this much from the true curve, mm.
+  tolerance_mm: 0.05
   # Plot digest for new jobs: 0 off, 1 standard, 2 high compression.
   default_digest: 1
   # Ask before optimizing each job.

@@ -7,11 +7,15 @@
 import fs from 'node:fs';
 import type { Logger } from '../log';
 import { appendEntry, summarizeJournal, type JournalSummary } from './journal';
+import { readPlanOverview } from '../plan/plan-file';
 import { parseJobState, type JobState } from './states';
 import type { IndexedJob, IndexRecord, Store, SyncRow } from './store';
 import { cleanInterruptedOperations, jobFiles, readJobMeta, scanJobsDir } from './workspace';
 
 export const FORCED_REASON = 'forced via database';
+
+/** States before a plan exists: no plan.json to look for. */
+const PLANLESS: ReadonlySet<JobState> = new Set(['NEW', 'ANALYZED', 'OPTIMIZED']);
 
 export interface ReconcileReport {
   /** Jobs in the index afterwards. */
@@ -137,6 +141,8 @@ function sourceOf(jobsDir: string, id: string, summary: JournalSummary): { name:
 
 function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state: JobState }, row: IndexedJob | undefined): IndexRecord {
   const source = row?.source_name ? undefined : sourceOf(jobsDir, id, summary);
+  // A job new to the index (rebuild, or copied in by hand) gets its listing numbers from its plan.
+  const plan = row || PLANLESS.has(summary.state) ? undefined : readPlanOverview(jobFiles(jobsDir, id).plan)?.summary;
   const entered = summary.lastStateChange?.timestamp;
   const now = new Date().toISOString();
   return {
@@ -152,10 +158,10 @@ function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state
     queue_position: summary.state === 'QUEUED' ? (row?.synced_state === 'QUEUED' && row.queue_position !== null ? row.queue_position : entered ? Date.parse(entered) : Date.now()) : null,
     source_name: row?.source_name ?? source?.name ?? null,
     source_size: row?.source_size ?? source?.size ?? null,
-    paper: row?.paper ?? null,
-    layer_count: row?.layer_count ?? null,
-    pen_down_mm: row?.pen_down_mm ?? null,
-    travel_mm: row?.travel_mm ?? null,
-    estimate_s: row?.estimate_s ?? null,
+    paper: row?.paper ?? plan?.paper ?? null,
+    layer_count: row?.layer_count ?? plan?.layerCount ?? null,
+    pen_down_mm: row?.pen_down_mm ?? plan?.penDownMm ?? null,
+    travel_mm: row?.travel_mm ?? plan?.travelMm ?? null,
+    estimate_s: row?.estimate_s ?? plan?.estimateS ?? null,
   };
 }

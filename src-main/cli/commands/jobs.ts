@@ -5,7 +5,10 @@ import { VfabError } from '../../errors';
 import { TERMINAL_STATES, JOB_STATES, parseJobState, type JobState } from '../../jobs/states';
 import type { IndexedJob } from '../../jobs/store';
 import { localTime, printFields, printJson, printRows, type Io } from '../output';
+import { readPlanOverview, type PlanOverview } from '../../plan/plan-file';
+import type { SvgWarning } from '../../plan/types';
 import { confirm } from '../prompt';
+import { addPlanOptions, runPrepare, type PlanFlags } from './plan';
 
 export interface CliContext {
   io: Io;
@@ -42,6 +45,11 @@ function jobJson(j: IndexedJob) {
     source_size: j.source_size,
     queue_position: j.queue_position,
     last_reason: j.last_reason,
+    paper: j.paper,
+    layer_count: j.layer_count,
+    pen_down_mm: j.pen_down_mm,
+    travel_mm: j.travel_mm,
+    estimate_s: j.estimate_s,
   };
 }
 
@@ -49,27 +57,41 @@ function printJobs(ctx: CliContext, jobs: IndexedJob[], json: boolean, empty: st
   if (json) return printJson(ctx.io, { jobs: jobs.map(jobJson) });
   printRows(
     ctx.io,
-    ['ID', 'STATE', 'SOURCE', 'CREATED', 'UPDATED'],
-    jobs.map((j) => [j.id, j.state, j.source_name ?? '', localTime(j.created_at), localTime(j.updated_at)]),
+    ['ID', 'STATE', 'SOURCE', 'PAPER', 'ESTIMATE', 'CREATED', 'UPDATED'],
+    jobs.map((j) => [j.id, j.state, j.source_name ?? '', j.paper ?? '', j.estimate_s === null ? '' : duration(j.estimate_s), localTime(j.created_at), localTime(j.updated_at)]),
     empty,
   );
 }
 
+function duration(s: number): string {
+  const m = Math.floor(s / 60);
+  return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : m > 0 ? `${m} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`;
+}
+
+function planLine(plan: PlanOverview): string {
+  const s = plan.summary;
+  return `${s.paper}, ${plan.settings.preset} preset${s.scale !== 1 ? `, scaled ×${s.scale.toFixed(3)}` : ''}; ${s.layerCount} layer(s), ${s.pathCount} path(s), pen down ${(s.penDownMm / 1000).toFixed(2)} m, pen-up travel ${(s.travelMm / 1000).toFixed(2)} m, ${s.lifts} lift(s), about ${duration(s.estimateS)}`;
+}
+
 export function registerJobCommands(program: Command, ctx: CliContext): void {
   const add = program.commands.find((c) => c.name() === 'add') ?? program.command('add').description('add things to vfab');
-  add
-    .command('job')
-    .description('create a job from an SVG file: vfab add job [<job_id>] <file.svg>')
-    .argument('<args...>', '[job_id] file.svg (the id is derived from the file name when omitted)')
-    .option('-f, --force', 'replace an existing job with the same id')
-    .option('--json', 'print the created job as JSON')
-    .action((args: string[], opts: { force?: boolean; json?: boolean }) => {
+  addPlanOptions(
+    add
+      .command('job')
+      .description('create a job from an SVG file and plan it: vfab add job [<job_id>] <file.svg>')
+      .argument('<args...>', '[job_id] file.svg (the id is derived from the file name when omitted)')
+      .option('-f, --force', 'replace an existing job with the same id'),
+  )
+    .option('--no-plan', 'only create the job (NEW); plan it later with vfab plan')
+    .option('--json', 'print the job as JSON')
+    .action((args: string[], opts: PlanFlags & { force?: boolean; json?: boolean; plan: boolean }) => {
       if (args.length > 2) throw new VfabError('USAGE', `Expected [job_id] <file.svg>, got ${args.length} arguments. Quote paths with spaces.`);
       const [id, file] = args.length === 2 ? [args[0], args[1]!] : [undefined, args[0]!];
       const engine = ctx.engine();
       const meta = engine.jobs.add({ id, file, force: opts.force });
-      if (opts.json) return printJson(ctx.io, { job: { id: meta.id, state: 'NEW', source_name: meta.source_name, source_size: meta.source_size, created_at: meta.created_at } });
-      ctx.io.out(ctx.io.tty ? `Added job ${meta.id} (NEW) from ${meta.source_name}` : meta.id);
+      if (!opts.json) ctx.io.out(ctx.io.tty ? `Added job ${meta.id} from ${meta.source_name}` : meta.id);
+      if (opts.plan) return void runPrepare(ctx, meta.id, opts, Boolean(opts.json));
+      if (opts.json) printJson(ctx.io, { job: { id: meta.id, state: 'NEW', source_name: meta.source_name, source_size: meta.source_size, created_at: meta.created_at } });
     });
 
   const list = program.commands.find((c) => c.name() === 'list') ?? program.command('list').description('list things');
@@ -98,6 +120,9 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
         return ctx.io.out(d.state);
       }
       const last = d.journal.records.at(-1)?.entry;
+      const plan = d.hasPlan ? readPlanOverview(d.files.plan) : undefined;
+      const analysis = d.journal.records.map((r) => r.entry).findLast((e) => e.type === 'state_change' && e.to_state === 'ANALYZED' && e.from_state === 'NEW');
+      const warnings = (analysis?.type === 'state_change' ? (analysis.metadata.warnings as SvgWarning[] | undefined) : undefined) ?? [];
       if (opts.json) {
         return printJson(ctx.io, {
           job: {
@@ -105,6 +130,8 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
             state: d.state ?? null,
             meta: d.meta ?? null,
             has_plan: d.hasPlan,
+            plan: plan ? { settings: plan.settings, summary: plan.summary, layers: plan.layers } : null,
+            warnings,
             dir: d.files.dir,
             journal: {
               entries: d.journal.records.length,
@@ -121,10 +148,29 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
         ['Source', d.meta ? `${d.meta.source_name} (${d.meta.source_size} bytes, sha256 ${d.meta.source_sha256.slice(0, 12)}…)` : 'job.json missing or unreadable'],
         ['Created', localTime(d.meta?.created_at)],
         ['Updated', localTime(last?.timestamp)],
-        ['Plan', d.hasPlan ? 'plan.json' : 'none yet'],
+        ['Plan', plan ? planLine(plan) : 'none yet'],
         ['Folder', d.files.dir],
         ['Journal', `${d.journal.records.length} entries, ${d.journal.problems.length} problems`],
       ]);
+      if (plan) {
+        ctx.io.out('\nLayers:');
+        printRows(
+          { ...ctx.io, tty: true },
+          ['LAYER', 'PEN', 'PAUSE', 'PATHS', 'PEN DOWN', 'TRAVEL', 'LIFTS', 'TIME'],
+          plan.layers.map((l) => [
+            l.name,
+            l.pen === null ? '-' : String(l.pen),
+            l.pause === 'pen_change' ? 'pen change' : l.pause === 'layer_pause' ? 'pause' : '',
+            String(l.stats.pathsOut),
+            `${(l.stats.penDownMm / 1000).toFixed(2)} m`,
+            `${(l.stats.travelAfterMm / 1000).toFixed(2)} m`,
+            String(l.stats.liftsAfter),
+            duration(l.estimate.seconds),
+          ]),
+          '',
+        );
+      }
+      for (const w of warnings) ctx.io.err(`warning: ${w.message}${w.count > 1 ? ` (${w.count}×)` : ''}`);
       const history = d.journal.records.map((r) => r.entry).filter((e) => e.type !== 'progress');
       if (history.length) {
         ctx.io.out('\nHistory:');

@@ -1,0 +1,89 @@
+/** `vfab plan <job>` and the planning options shared with `vfab add job`. */
+import { Option, type Command } from 'commander';
+import { ERROR_CODES, VfabError } from '../../errors';
+import { planSettings, prepareJob, type PrepareResult, type PrepareStage } from '../../jobs/prepare';
+import type { PlanSettings } from '../../plan/plan-file';
+import { printJson, type Io } from '../output';
+import type { CliContext } from './jobs';
+
+export interface PlanFlags {
+  optimization?: PlanSettings['preset'];
+  paper?: string;
+  orientation?: PlanSettings['orientation'];
+  fit?: PlanSettings['fit'];
+  margin?: number;
+}
+
+function millimetres(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new VfabError('USAGE', `'${value}' is not a length in mm (a number ≥ 0).`);
+  return n;
+}
+
+/** The recovery guide's `--optimization fast|default|best` plus paper and fit. */
+export function addPlanOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--optimization <preset>', 'path ordering effort').choices(['fast', 'default', 'best', 'hq']).argParser((v) => (v === 'hq' ? 'best' : v)))
+    .option('--paper <paper>', 'paper name (A4, A3, Letter, …) or size such as 210x297mm; default from config')
+    .addOption(new Option('--orientation <orientation>', 'paper orientation (default: follow the drawing)').choices(['portrait', 'landscape']))
+    .addOption(new Option('--fit <mode>', 'none: keep coordinates; center: move to the middle; scale: scale down to fit the margins').choices(['none', 'center', 'scale']))
+    .option('--margin <mm>', 'margin kept by --fit scale; default from config', millimetres);
+}
+
+function progressPrinter(io: Io): ((stage: PrepareStage, fraction: number, detail?: string) => void) | undefined {
+  if (!io.tty) return undefined;
+  let last = '';
+  return (stage, fraction, detail) => {
+    const line = `${stage}${detail ? ` ${detail}` : ''} ${Math.round(fraction * 100)}%`;
+    if (line === last) return;
+    last = line;
+    process.stderr.write(`\r\x1b[2K${line}`);
+    if (stage === 'estimating') process.stderr.write('\r\x1b[2K');
+  };
+}
+
+/** Plans a job and reports; exits 5 when the job failed or did not fit. */
+export function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: boolean): PrepareResult {
+  const engine = ctx.engine();
+  const settings = planSettings(engine.config, {
+    preset: flags.optimization,
+    paper: flags.paper,
+    orientation: flags.orientation,
+    fit: flags.fit,
+    marginMm: flags.margin,
+  });
+  const result = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
+    settings,
+    device: engine.config.device,
+    onProgress: progressPrinter(ctx.io),
+  });
+  for (const w of result.warnings) ctx.io.err(`${id}: warning: ${w.message}${w.count > 1 ? ` (${w.count}×)` : ''}`);
+  if (result.error) {
+    ctx.io.err(`${id}: ${result.error}`);
+    if (result.state === 'ANALYZED') ctx.io.err(`The job stays ANALYZED; plan it again with other settings: vfab plan ${id} --fit scale (or --paper …).`);
+    ctx.exitCode = ERROR_CODES.INVALID_INPUT;
+  }
+  if (json) printJson(ctx.io, { job: { id, state: result.state, error: result.error ?? null, warnings: result.warnings, plan: result.summary ?? null } });
+  else if (ctx.io.tty && result.summary) {
+    const s = result.summary;
+    ctx.io.out(
+      `${id}: READY on ${s.paper}${s.scale !== 1 ? ` (scaled ×${s.scale.toFixed(3)})` : ''}: ${s.layerCount} layer(s), ${s.pathCount} path(s), ` +
+        `pen down ${(s.penDownMm / 1000).toFixed(2)} m, pen-up travel ${(s.travelBeforeMm / 1000).toFixed(2)} -> ${(s.travelMm / 1000).toFixed(2)} m, ` +
+        `${s.lifts} lift(s), about ${Math.round(s.estimateS / 60)} min.`,
+    );
+  }
+  return result;
+}
+
+export function registerPlanCommand(program: Command, ctx: CliContext): void {
+  addPlanOptions(
+    program
+      .command('plan')
+      .description('(re-)plan a NEW, ANALYZED or READY job: fit to paper, order paths, estimate')
+      .argument('<job_id>'),
+  )
+    .option('--json', 'machine-readable output')
+    .action((id: string, opts: PlanFlags & { json?: boolean }) => {
+      runPrepare(ctx, id, opts, Boolean(opts.json));
+    });
+}

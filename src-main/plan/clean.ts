@@ -1,0 +1,257 @@
+/**
+ * Clean-up before ordering: drop repeated points and zero-length paths, drop paths drawn twice,
+ * join paths whose ends touch, and optionally simplify. Inputs are never mutated; a path that
+ * needs no change is passed through as the same array.
+ */
+import { PointGrid } from './spatial';
+import type { Polyline } from './types';
+
+/** Points closer than this are the same point (float noise from transforms, not geometry). */
+const SAME_POINT_MM = 1e-9;
+
+/**
+ * The path without points that repeat the last kept point; null when fewer than two points are
+ * left (nothing of length to draw).
+ */
+export function withoutRepeats(path: Polyline): Polyline | null {
+  const n = path.length >> 1;
+  if (n < 2) return null;
+  const eps2 = SAME_POINT_MM * SAME_POINT_MM;
+  let out: Float64Array | null = null;
+  let w = 1;
+  for (let i = 1; i < n; i++) {
+    const last = out ?? path;
+    const dx = path[2 * i]! - last[2 * (w - 1)]!, dy = path[2 * i + 1]! - last[2 * (w - 1) + 1]!;
+    if (dx * dx + dy * dy > eps2) {
+      if (out) {
+        out[2 * w] = path[2 * i]!;
+        out[2 * w + 1] = path[2 * i + 1]!;
+      }
+      w++;
+    } else if (!out) {
+      // First repeat: copy lazily so clean paths are passed through without allocation.
+      out = path.slice(0, path.length);
+    }
+  }
+  if (w < 2) return null;
+  return out ? out.slice(0, 2 * w) : path;
+}
+
+const bits = new Float64Array(1);
+const bitWords = new Uint32Array(bits.buffer);
+
+/** Order-sensitive hash of the points, read forwards or backwards; -0 hashes as 0. */
+function pointsHash(path: Polyline, backwards: boolean): number {
+  const n = path.length >> 1;
+  let h = 0x811c9dc5 ^ n;
+  for (let k = 0; k < n; k++) {
+    const i = backwards ? n - 1 - k : k;
+    for (let c = 0; c < 2; c++) {
+      bits[0] = path[2 * i + c]! + 0;
+      h = Math.imul(h ^ bitWords[0]!, 0x01000193);
+      h = Math.imul(h ^ bitWords[1]!, 0x01000193);
+    }
+  }
+  return h >>> 0;
+}
+
+function samePoints(a: Polyline, b: Polyline, backwards: boolean): boolean {
+  if (a.length !== b.length) return false;
+  const n = a.length >> 1;
+  for (let k = 0; k < n; k++) {
+    const i = backwards ? n - 1 - k : k;
+    if (a[2 * k] !== b[2 * i] || a[2 * k + 1] !== b[2 * i + 1]) return false;
+  }
+  return true;
+}
+
+/** Paths with exactly the points of an earlier path, in either direction, are dropped. */
+export function withoutDuplicates(paths: readonly Polyline[]): Polyline[] {
+  const buckets = new Map<number, number[]>();
+  const out: Polyline[] = [];
+  for (const path of paths) {
+    const f = pointsHash(path, false), b = pointsHash(path, true);
+    const key = Math.min(f, b);
+    const bucket = buckets.get(key);
+    if (bucket?.some((i) => samePoints(out[i]!, path, false) || samePoints(out[i]!, path, true))) continue;
+    if (bucket) bucket.push(out.length);
+    else buckets.set(key, [out.length]);
+    out.push(path);
+  }
+  return out;
+}
+
+function find(parent: Int32Array, i: number): number {
+  while (parent[i] !== i) {
+    parent[i] = parent[parent[i]!]!;
+    i = parent[i]!;
+  }
+  return i;
+}
+
+/**
+ * Joins paths whose ends lie within `tolerance` into chains, reversing paths as needed, so a
+ * chain is drawn as one stroke with one lift. Both touching points are kept (unless they are the
+ * same point), so no drawn segment moves; the join adds at most `tolerance` of ink. Joins that
+ * would close a ring of several paths are skipped, which keeps every chain a simple walk.
+ */
+export function mergeTouching(paths: readonly Polyline[], tolerance: number): { paths: Polyline[]; merged: number } {
+  const n = paths.length;
+  if (n < 2 || !(tolerance > 0)) return { paths: [...paths], merged: 0 };
+  const xs = new Float64Array(2 * n), ys = new Float64Array(2 * n);
+  for (let p = 0; p < n; p++) {
+    const path = paths[p]!, last = path.length - 2;
+    xs[2 * p] = path[0]!;
+    ys[2 * p] = path[1]!;
+    xs[2 * p + 1] = path[last]!;
+    ys[2 * p + 1] = path[last + 1]!;
+  }
+  const link = new Int32Array(2 * n).fill(-1);
+  const parent = new Int32Array(n);
+  for (let p = 0; p < n; p++) parent[p] = p;
+  let merged = 0;
+  const join = (a: number, b: number): boolean => {
+    const ra = find(parent, a >> 1), rb = find(parent, b >> 1);
+    if (ra === rb) return false;
+    link[a] = b;
+    link[b] = a;
+    parent[rb] = ra;
+    merged++;
+    return true;
+  };
+
+  // Ends that touch exactly go first, so they win over ends that merely come close. Equal points
+  // share a grid cell: sorting each cell by place and pairing off each run of equal points also
+  // copes with a hub where thousands of strokes meet (a radial pattern) without a scan per end.
+  const grid = new PointGrid(xs, ys);
+  const pending: number[] = [];
+  grid.forEachCell((cell) => {
+    if (cell.length < 2) return;
+    const byPlace = Array.from(cell).sort((a, b) => xs[a]! - xs[b]! || ys[a]! - ys[b]! || a - b);
+    for (let r = 0; r < byPlace.length; ) {
+      const x = xs[byPlace[r]!]!, y = ys[byPlace[r]!]!;
+      pending.length = 0;
+      for (; r < byPlace.length && xs[byPlace[r]!] === x && ys[byPlace[r]!] === y; r++) {
+        const a = byPlace[r]!;
+        let k = 0;
+        while (k < pending.length && !join(pending[k]!, a)) k++;
+        if (k < pending.length) pending.splice(k, 1);
+        else pending.push(a);
+      }
+    }
+  });
+
+  // Then each end still free joins the nearest free end within the tolerance.
+  for (let a = 0; a < 2 * n; a++) {
+    if (link[a]! >= 0) continue;
+    const root = find(parent, a >> 1);
+    let best = -1, bestD = Infinity;
+    grid.within(xs[a]!, ys[a]!, tolerance, (b, d2) => {
+      if (link[b]! >= 0 || find(parent, b >> 1) === root) return;
+      if (d2 < bestD || (d2 === bestD && b < best)) {
+        best = b;
+        bestD = d2;
+      }
+    });
+    if (best >= 0) join(a, best);
+  }
+  if (merged === 0) return { paths: [...paths], merged: 0 };
+
+  const out: Polyline[] = [];
+  const done = new Uint8Array(n);
+  const eps2 = SAME_POINT_MM * SAME_POINT_MM;
+  for (let p = 0; p < n; p++) {
+    if (done[p]) continue;
+    const free = link[2 * p]! < 0 ? 2 * p : link[2 * p + 1]! < 0 ? 2 * p + 1 : -1;
+    if (free < 0) continue; // interior of a chain: reached from one of its ends
+    if (link[free ^ 1]! < 0) {
+      done[p] = 1;
+      out.push(paths[p]!);
+      continue;
+    }
+    // Walk the chain once to size it, then copy.
+    let points = 0;
+    for (let at = free; at >= 0; at = link[at ^ 1]!) points += paths[at >> 1]!.length >> 1;
+    const buf = new Float64Array(points * 2);
+    let w = 0;
+    for (let at = free; at >= 0; at = link[at ^ 1]!) {
+      const q = at >> 1, path = paths[q]!, m = path.length >> 1, backwards = (at & 1) === 1;
+      done[q] = 1;
+      for (let k = 0; k < m; k++) {
+        const i = backwards ? m - 1 - k : k;
+        const x = path[2 * i]!, y = path[2 * i + 1]!;
+        if (k === 0 && w > 0) {
+          const dx = x - buf[2 * w - 2]!, dy = y - buf[2 * w - 1]!;
+          if (dx * dx + dy * dy <= eps2) continue;
+        }
+        buf[2 * w] = x;
+        buf[2 * w + 1] = y;
+        w++;
+      }
+    }
+    out.push(w === points ? buf : buf.slice(0, 2 * w));
+  }
+  return { paths: out, merged };
+}
+
+/** Squared distance from (px, py) to the segment (ax, ay)-(bx, by). */
+function segmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
+  const dx = bx - ax, dy = by - ay;
+  const len2 = dx * dx + dy * dy;
+  let t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  const ex = ax + t * dx - px, ey = ay + t * dy - py;
+  return ex * ex + ey * ey;
+}
+
+/**
+ * Douglas–Peucker: every dropped point lies within `tolerance` of the simplified line. Endpoints
+ * are kept; a closed path keeps its farthest point too, so it stays a loop however small.
+ */
+export function simplify(path: Polyline, tolerance: number): Polyline {
+  const n = path.length >> 1;
+  if (n < 3 || !(tolerance > 0)) return path;
+  const keep = new Uint8Array(n);
+  keep[0] = keep[n - 1] = 1;
+  const stack: number[] = [];
+  if (path[0] === path[2 * n - 2] && path[1] === path[2 * n - 1]) {
+    let far = 1, farD = -1;
+    for (let i = 1; i < n - 1; i++) {
+      const dx = path[2 * i]! - path[0]!, dy = path[2 * i + 1]! - path[1]!;
+      if (dx * dx + dy * dy > farD) {
+        farD = dx * dx + dy * dy;
+        far = i;
+      }
+    }
+    keep[far] = 1;
+    stack.push(0, far, far, n - 1);
+  } else {
+    stack.push(0, n - 1);
+  }
+  const tol2 = tolerance * tolerance;
+  while (stack.length) {
+    const j = stack.pop()!, i = stack.pop()!;
+    let worst = -1, worstD = tol2;
+    for (let k = i + 1; k < j; k++) {
+      const d = segmentDistance2(path[2 * k]!, path[2 * k + 1]!, path[2 * i]!, path[2 * i + 1]!, path[2 * j]!, path[2 * j + 1]!);
+      if (d > worstD) {
+        worstD = d;
+        worst = k;
+      }
+    }
+    if (worst < 0) continue;
+    keep[worst] = 1;
+    stack.push(i, worst, worst, j);
+  }
+  let kept = 0;
+  for (let i = 0; i < n; i++) kept += keep[i]!;
+  if (kept === n) return path;
+  const out = new Float64Array(kept * 2);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    out[w++] = path[2 * i]!;
+    out[w++] = path[2 * i + 1]!;
+  }
+  return out;
+}

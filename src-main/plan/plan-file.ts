@@ -1,0 +1,101 @@
+/**
+ * `plan.json`: what the plotter will draw, layer by layer, in plotting order, with the settings
+ * that produced it. Versioned so a later vfab can refuse (or convert) an older shape explicitly.
+ */
+import fs from 'node:fs';
+import { VfabError } from '../errors';
+import { writeFileAtomic } from '../util/atomic';
+import type { LayerEstimate } from './estimate';
+import type { OptimizationPreset, OptimizeStats } from './optimize';
+import type { FitMode, Orientation } from './paper';
+import type { LayerSource, Polyline } from './types';
+import type { AxiDrawModel } from '../config/config';
+
+export const PLAN_FORMAT = 1;
+
+export interface PlanSettings {
+  preset: OptimizationPreset;
+  paper: string;
+  /** Absent: follow the document (landscape when it is wider than tall). */
+  orientation?: Orientation;
+  marginMm: number;
+  fit: FitMode;
+  model: AxiDrawModel;
+  toleranceMm: number;
+}
+
+/** The few numbers listing and estimates need, readable without the paths. */
+export interface PlanSummary {
+  paper: string;
+  paperWidthMm: number;
+  paperHeightMm: number;
+  scale: number;
+  layerCount: number;
+  pathCount: number;
+  pointCount: number;
+  penDownMm: number;
+  travelMm: number;
+  travelBeforeMm: number;
+  lifts: number;
+  estimateS: number;
+}
+
+export interface PlanLayer {
+  name: string;
+  pen: number | null;
+  /** Stop before this layer: a `!` layer, or a pen change between numbered layers. */
+  pauseBefore: boolean;
+  pause: 'layer_pause' | 'pen_change' | null;
+  color: string | null;
+  source: LayerSource;
+  stats: OptimizeStats;
+  estimate: LayerEstimate;
+  paths: Polyline[];
+}
+
+export interface Plan {
+  format: typeof PLAN_FORMAT;
+  job: string;
+  createdAt: string;
+  settings: PlanSettings;
+  summary: PlanSummary;
+  layers: PlanLayer[];
+}
+
+/** Micrometres are far below what a plotter resolves (1/80 mm per step) and keep the file small. */
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
+export function writePlan(file: string, plan: Plan): void {
+  const json = {
+    ...plan,
+    layers: plan.layers.map((l) => ({ ...l, paths: l.paths.map((p) => Array.from(p, round3)) })),
+  };
+  writeFileAtomic(file, `${JSON.stringify(json)}\n`);
+}
+
+export function readPlan(file: string): Plan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new VfabError('DATA', `Cannot read the plan ${file}: ${(err as Error).message}. Re-plan the job with 'vfab plan <job>'.`);
+  }
+  const plan = raw as Plan & { layers: (Omit<PlanLayer, 'paths'> & { paths: number[][] })[] };
+  if (plan?.format !== PLAN_FORMAT || !Array.isArray(plan.layers)) {
+    throw new VfabError('DATA', `${file} is not a plan this vfab understands (format ${String(plan?.format)}, expected ${PLAN_FORMAT}). Re-plan the job with 'vfab plan <job>'.`);
+  }
+  return { ...plan, layers: plan.layers.map((l) => ({ ...l, paths: l.paths.map((p) => Float64Array.from(p)) })) };
+}
+
+export type PlanOverview = Omit<Plan, 'layers'> & { layers: Omit<PlanLayer, 'paths'>[] };
+
+/** A plan without its paths (for `info job` and rebuilding the index); undefined when missing or unreadable. */
+export function readPlanOverview(file: string): PlanOverview | undefined {
+  try {
+    const plan = JSON.parse(fs.readFileSync(file, 'utf8')) as Plan;
+    if (plan.format !== PLAN_FORMAT) return undefined;
+    return { ...plan, layers: plan.layers.map(({ paths: _paths, ...layer }) => layer) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The geometry that flows SVG → paths → plan: polylines in millimetres on the paper, origin at
+ * the top-left corner (the AxiDraw's home), x to the right, y down. Polylines are flat typed
+ * arrays (x0, y0, x1, y1, …) so a million-point drawing stays compact.
+ */
+export type Polyline = Float64Array;
+
+export type LayerSource = 'inkscape-layer' | 'stroke-color' | 'document';
+
+export interface DrawingLayer {
+  /** As written: the Inkscape label ("1-black", "!2 red") or the stroke colour ("#ff0000"). */
+  name: string;
+  /** The leading number of an Inkscape label names the pen/layer (AxiDraw convention); null when none. */
+  pen: number | null;
+  /** A `!` prefix: pause before this layer (AxiDraw convention). */
+  pauseBefore: boolean;
+  /** Stroke colour of the layer's content when known (CSS form, lower case), for previews. */
+  color: string | null;
+  source: LayerSource;
+  paths: Polyline[];
+}
+
+export type SvgWarningCode =
+  | 'text_not_plottable'
+  | 'image_not_plottable'
+  | 'hidden_skipped'
+  | 'unsupported_element'
+  | 'bad_attribute'
+  | 'missing_reference'
+  | 'no_size';
+
+export interface SvgWarning {
+  code: SvgWarningCode;
+  message: string;
+  /** How many times it happened (one warning per code and cause, counted). */
+  count: number;
+}
+
+export interface Drawing {
+  /** Document size in mm (from width/height, or the viewBox at 96 px/in when absent). */
+  widthMm: number;
+  heightMm: number;
+  /** Plotted layers in document order (`%` layers are not here). */
+  layers: DrawingLayer[];
+  /** Labels of `%` (do-not-plot) layers that were left out. */
+  skippedLayers: string[];
+  warnings: SvgWarning[];
+  stats: { elements: number; paths: number; points: number };
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { boundsOf, fitToPaper, parsePaper, PLOTTER_TRAVEL } from '../src-main/plan/paper';
+import type { Drawing } from '../src-main/plan/types';
+
+function drawing(...paths: number[][]): Drawing {
+  return {
+    widthMm: 297,
+    heightMm: 210,
+    layers: [{ name: 'l', pen: null, pauseBefore: false, color: null, source: 'document', paths: paths.map((p) => Float64Array.from(p)) }],
+    skippedLayers: [],
+    warnings: [],
+    stats: { elements: 1, paths: paths.length, points: paths.reduce((n, p) => n + p.length / 2, 0) },
+  };
+}
+
+describe('parsePaper', () => {
+  it('knows names in any case, with orientation', () => {
+    expect(parsePaper('a4')).toEqual({ name: 'A4 portrait', widthMm: 210, heightMm: 297 });
+    expect(parsePaper('A4', 'landscape')).toEqual({ name: 'A4 landscape', widthMm: 297, heightMm: 210 });
+    expect(parsePaper('letter', 'landscape')).toMatchObject({ widthMm: 279.4, heightMm: 215.9 });
+  });
+
+  it('reads W×H in mm, cm and inches', () => {
+    expect(parsePaper('200x150')).toMatchObject({ widthMm: 200, heightMm: 150 });
+    const cm = parsePaper('21 x 29.7 cm');
+    expect([cm.widthMm, cm.heightMm]).toEqual([210, expect.closeTo(297, 9)]);
+    const inches = parsePaper('8.5x11in');
+    expect([inches.widthMm, inches.heightMm]).toEqual([expect.closeTo(215.9, 9), expect.closeTo(279.4, 9)]);
+    expect(inches.name).toBe('215.9 × 279.4 mm');
+  });
+
+  it('names the valid choices for an unknown paper', () => {
+    expect(() => parsePaper('A11')).toThrow(/Unknown paper 'A11'.*A4.*8\.5x11in/);
+    expect(() => parsePaper('0x10')).toThrow(/Unknown paper/);
+  });
+});
+
+describe('fitToPaper', () => {
+  const a4l = parsePaper('A4', 'landscape');
+
+  it('keeps coordinates that fit the sheet and the carriage', () => {
+    const r = fitToPaper(drawing([10, 10, 200, 150]), { paper: a4l, model: 'V3/A4', marginMm: 10, fit: 'none' });
+    expect(r.scale).toBe(1);
+    expect(Array.from(r.layers[0]!.paths[0]!)).toEqual([10, 10, 200, 150]);
+    expect(r.area).toEqual({ widthMm: 297, heightMm: 210 });
+  });
+
+  it('refuses a misfit, saying by how much and what to do', () => {
+    const tall = parsePaper('A4', 'portrait');
+    // A4 portrait is 297 mm tall but a V3/A4 reaches only 218 mm across its rail.
+    expect(() => fitToPaper(drawing([10, 10, 100, 250]), { paper: tall, model: 'V3/A4', marginMm: 10, fit: 'none', fileName: 'x.svg' })).toThrow(
+      /x\.svg: the drawing \(90 × 240 mm\) does not fit A4 portrait on an AxiDraw V3\/A4 \(drawable 210 × 218 mm\): 32 mm beyond the bottom edge\. Use --fit center or --fit scale.*reaches only 300 × 218 mm.*device\.model/,
+    );
+    expect(() => fitToPaper(drawing([-5, 10, 300, 20]), { paper: a4l, model: 'V3/A3', marginMm: 10, fit: 'none' })).toThrow(
+      /5 mm beyond the left edge, 3 mm beyond the right edge/,
+    );
+  });
+
+  it('centres without scaling, and refuses when too big to centre', () => {
+    const r = fitToPaper(drawing([0, 0, 100, 50]), { paper: a4l, model: 'V3/A4', marginMm: 10, fit: 'center' });
+    expect(boundsOf(r.layers)).toEqual({ minX: 98.5, minY: 80, maxX: 198.5, maxY: 130 });
+    expect(() => fitToPaper(drawing([0, 0, 400, 50]), { paper: a4l, model: 'V3/A4', marginMm: 10, fit: 'center' })).toThrow(/--fit scale/);
+  });
+
+  it('scales down (never up) into the margins, keeping the aspect ratio', () => {
+    const r = fitToPaper(drawing([0, 0, 594, 420]), { paper: a4l, model: 'V3/A4', marginMm: 10, fit: 'scale' });
+    const b = boundsOf(r.layers)!;
+    expect(r.scale).toBeCloseTo(Math.min(277 / 594, 190 / 420), 12);
+    expect(b.maxX - b.minX).toBeCloseTo(594 * r.scale, 9);
+    expect(b.minX).toBeGreaterThanOrEqual(10 - 1e-9);
+    expect(b.minY).toBeGreaterThanOrEqual(10 - 1e-9);
+    expect(b.maxY).toBeLessThanOrEqual(200 + 1e-9);
+    const small = fitToPaper(drawing([0, 0, 10, 10]), { paper: a4l, model: 'V3/A4', marginMm: 10, fit: 'scale' });
+    expect(small.scale).toBe(1);
+  });
+
+  it('knows every model in the AxiDraw table', () => {
+    expect(Object.keys(PLOTTER_TRAVEL).sort()).toEqual(['MiniKit', 'SE/A1', 'SE/A2', 'SE/A3', 'V3 XLX', 'V3/A3', 'V3/A4']);
+    expect(PLOTTER_TRAVEL['V3/A3']).toEqual([430, 297]);
+  });
+});
