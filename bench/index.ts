@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { foundationSuite } from './foundation';
+import { planSuite } from './plan';
 import type { BenchRow, BenchSuite } from './report';
+import { svgSuite } from './svg';
 
-const SUITES: BenchSuite[] = [foundationSuite];
+const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite];
 
 function printTable(suite: string, rows: BenchRow[]): void {
   const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);

@@ -105,6 +105,18 @@ describe('add job plans the drawing', () => {
     expect(refused.stderr).toContain('QUEUED');
   });
 
+  it('simplifies within the tolerance asked for', () => {
+    sb.run(['add', 'job', 'c', svgFile('c.svg', '<circle cx="100" cy="100" r="50" stroke="black" fill="none"/>')]);
+    const fine = readPlan(path.join(sb.jobsDir, 'c', 'plan.json')).summary;
+    expect(sb.run(['plan', 'c', '--simplify', '0.5']).code).toBe(0);
+    const coarse = readPlan(path.join(sb.jobsDir, 'c', 'plan.json'));
+    expect(coarse.settings.simplifyMm).toBe(0.5);
+    expect(coarse.summary.pointCount).toBeLessThan(fine.pointCount / 2);
+    // A chord of sagitta 0.5 mm on r = 50 shortens the circle by well under 1%.
+    expect(coarse.summary.penDownMm).toBeGreaterThan(2 * Math.PI * 50 * 0.99);
+    expect(sb.run(['plan', 'c', '--simplify', 'lots']).code).toBe(2);
+  });
+
   it('keeps listing numbers through a database rebuild', () => {
     sb.run(['add', 'job', 'j', svgFile('j.svg', LAYERED)]);
     const before = JSON.parse(sb.run(['list', 'jobs', '--json']).stdout).jobs[0];

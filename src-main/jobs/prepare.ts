@@ -121,6 +121,7 @@ export function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions
     opts.onProgress?.('optimizing', index / fitted.layers.length, layer.name);
     const optimized = optimizePaths(layer.paths, {
       preset: settings.preset,
+      simplifyToleranceMm: settings.simplifyMm,
       start: position,
       onProgress: (f) => opts.onProgress?.('optimizing', (index + f) / fitted.layers.length, layer.name),
     });

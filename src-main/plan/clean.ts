@@ -95,10 +95,13 @@ function find(parent: Int32Array, i: number): number {
  * same point), so no drawn segment moves; the join adds at most `tolerance` of ink. Joins that
  * would close a ring of several paths are skipped, which keeps every chain a simple walk.
  */
-export function mergeTouching(paths: readonly Polyline[], tolerance: number): { paths: Polyline[]; merged: number } {
+/**
+ * Both ends of every path as coordinate arrays: path p starts at index 2p and ends at 2p + 1.
+ * `extra` slots are left at the end for callers that add points of their own (a start position).
+ */
+export function endCoordinates(paths: readonly Polyline[], extra = 0): { xs: Float64Array; ys: Float64Array } {
   const n = paths.length;
-  if (n < 2 || !(tolerance > 0)) return { paths: [...paths], merged: 0 };
-  const xs = new Float64Array(2 * n), ys = new Float64Array(2 * n);
+  const xs = new Float64Array(2 * n + extra), ys = new Float64Array(2 * n + extra);
   for (let p = 0; p < n; p++) {
     const path = paths[p]!, last = path.length - 2;
     xs[2 * p] = path[0]!;
@@ -106,6 +109,13 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
     xs[2 * p + 1] = path[last]!;
     ys[2 * p + 1] = path[last + 1]!;
   }
+  return { xs, ys };
+}
+
+export function mergeTouching(paths: readonly Polyline[], tolerance: number): { paths: Polyline[]; merged: number } {
+  const n = paths.length;
+  if (n < 2 || !(tolerance > 0)) return { paths: [...paths], merged: 0 };
+  const { xs, ys } = endCoordinates(paths);
   const link = new Int32Array(2 * n).fill(-1);
   const parent = new Int32Array(n);
   for (let p = 0; p < n; p++) parent[p] = p;

@@ -4,7 +4,7 @@
  * reversed, plus joins of at most `mergeToleranceMm` where touching paths became one stroke;
  * only an explicit `simplifyToleranceMm` moves ink, and then by at most that much.
  */
-import { mergeTouching, simplify, withoutDuplicates, withoutRepeats } from './clean';
+import { endCoordinates, mergeTouching, simplify, withoutDuplicates, withoutRepeats } from './clean';
 import { greedyTour, improveTour, tourTravel, type Endpoints, type Entries, type Tour } from './order';
 import type { Polyline } from './types';
 
@@ -271,14 +271,7 @@ function rotateLoops(paths: Polyline[], tour: Tour, start: readonly [number, num
 
 function endpoints(paths: readonly Polyline[], start: readonly [number, number]): Endpoints {
   const n = paths.length;
-  const xs = new Float64Array(2 * n + 2), ys = new Float64Array(2 * n + 2);
-  for (let p = 0; p < n; p++) {
-    const path = paths[p]!, last = path.length - 2;
-    xs[2 * p] = path[0]!;
-    ys[2 * p] = path[1]!;
-    xs[2 * p + 1] = path[last]!;
-    ys[2 * p + 1] = path[last + 1]!;
-  }
+  const { xs, ys } = endCoordinates(paths, 2);
   xs[2 * n] = xs[2 * n + 1] = start[0];
   ys[2 * n] = ys[2 * n + 1] = start[1];
   return { n, xs, ys };

@@ -22,6 +22,8 @@ export interface PlanSettings {
   fit: FitMode;
   model: AxiDrawModel;
   toleranceMm: number;
+  /** Douglas–Peucker simplification, mm; absent: the preset's default. */
+  simplifyMm?: number;
 }
 
 /** The few numbers listing and estimates need, readable without the paths. */

@@ -12,6 +12,7 @@ export interface PlanFlags {
   orientation?: PlanSettings['orientation'];
   fit?: PlanSettings['fit'];
   margin?: number;
+  simplify?: number;
 }
 
 function millimetres(value: string): number {
@@ -27,7 +28,8 @@ export function addPlanOptions(cmd: Command): Command {
     .option('--paper <paper>', 'paper name (A4, A3, Letter, …) or size such as 210x297mm; default from config')
     .addOption(new Option('--orientation <orientation>', 'paper orientation (default: follow the drawing)').choices(['portrait', 'landscape']))
     .addOption(new Option('--fit <mode>', 'none: keep coordinates; center: move to the middle; scale: scale down to fit the margins').choices(['none', 'center', 'scale']))
-    .option('--margin <mm>', 'margin kept by --fit scale; default from config', millimetres);
+    .option('--margin <mm>', 'margin kept by --fit scale; default from config', millimetres)
+    .option('--simplify <mm>', 'drop points that change the drawing by less than this (0 = keep every point)', millimetres);
 }
 
 function progressPrinter(io: Io): ((stage: PrepareStage, fraction: number, detail?: string) => void) | undefined {
@@ -51,6 +53,7 @@ export function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: 
     orientation: flags.orientation,
     fit: flags.fit,
     marginMm: flags.margin,
+    simplifyMm: flags.simplify,
   });
   const result = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
     settings,
