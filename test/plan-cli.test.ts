@@ -105,6 +105,18 @@ describe('add job plans the drawing', () => {
     expect(refused.stderr).toContain('QUEUED');
   });
 
+  it("follows the drawing's orientation unless config or --orientation says otherwise", () => {
+    const small = svgFile('s.svg', '<path d="M10 10 L 50 50" stroke="black"/>');
+    sb.run(['add', 'job', 'auto', small]);
+    expect(readPlan(path.join(sb.jobsDir, 'auto', 'plan.json')).summary.paper).toBe('A4 landscape');
+    sb.run(['add', 'job', 'flag', small, '--orientation', 'portrait']);
+    expect(readPlan(path.join(sb.jobsDir, 'flag', 'plan.json')).summary.paper).toBe('A4 portrait');
+    fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
+    fs.writeFileSync(sb.configFile, 'paper:\n  default_size: letter\n  default_orientation: portrait\n');
+    sb.run(['add', 'job', 'config', small]);
+    expect(readPlan(path.join(sb.jobsDir, 'config', 'plan.json')).summary.paper).toBe('Letter portrait');
+  });
+
   it('simplifies within the tolerance asked for', () => {
     sb.run(['add', 'job', 'c', svgFile('c.svg', '<circle cx="100" cy="100" r="50" stroke="black" fill="none"/>')]);
     const fine = readPlan(path.join(sb.jobsDir, 'c', 'plan.json')).summary;

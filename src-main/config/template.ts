@@ -106,8 +106,8 @@ paper:
   default_size: A4
   # Blank border around the drawing, millimetres.
   default_margin_mm: 10
-  # portrait or landscape.
-  default_orientation: portrait
+  # auto (landscape when the drawing is wider than tall), portrait or landscape.
+  default_orientation: auto
   # Ask to confirm fresh paper once per plotting session.
   require_one_per_session: true
   # Count the paper used in the statistics.

@@ -48,6 +48,7 @@ export function planSettings(config: VfabConfig, overrides: Partial<PlanSettings
     preset: config.optimization.default_level,
     paper: config.paper.default_size,
     marginMm: config.paper.default_margin_mm,
+    ...(config.paper.default_orientation !== 'auto' && { orientation: config.paper.default_orientation }),
     fit: 'none',
     model: config.device.model,
     toleranceMm: config.optimization.tolerance_mm,

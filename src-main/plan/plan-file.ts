@@ -16,7 +16,7 @@ export const PLAN_FORMAT = 1;
 export interface PlanSettings {
   preset: OptimizationPreset;
   paper: string;
-  /** Absent: follow the document (landscape when it is wider than tall). */
+  /** Absent: follow the drawing (landscape when it is wider than tall). */
   orientation?: Orientation;
   marginMm: number;
   fit: FitMode;
