@@ -55,6 +55,7 @@ function expectSummaryAgrees(journal: string, read: JournalRead): void {
   expect(summary.lastEntry).toEqual(entries.at(-1));
   expect(summary.lastStateChange).toEqual(entries.filter((e) => e.type === 'state_change' || e.type === 'recovery').at(-1));
   expect(summary.firstEntry).toEqual(entries[0]);
+  expect(summary.lastPlanned).toEqual(entries.filter((e) => e.type === 'state_change' && e.to_state === 'READY').at(-1));
   expect(summary.size).toBe(read.size);
   expect(summary.mtimeMs).toBe(fs.statSync(journal).mtimeMs);
 }

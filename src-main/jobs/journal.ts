@@ -108,6 +108,8 @@ export interface JournalSummary {
   lastSeq: number;
   /** The last state_change or recovery (absent when a cut head left only checkpoints). */
   lastStateChange: StateChangeEntry | RecoveryEntry | undefined;
+  /** The last state_change into READY: its metadata carries the current plan's listing numbers. */
+  lastPlanned: StateChangeEntry | undefined;
   lastEntry: JournalEntry | undefined;
   /** The first valid entry: the job's creation entry when the head is intact. */
   firstEntry: JournalEntry | undefined;
@@ -445,6 +447,7 @@ interface BackwardScan {
   /** The state told by the last entry that tells one (see deriveState). */
   state?: JobState;
   lastStateChange?: StateChangeEntry | RecoveryEntry;
+  lastPlanned?: StateChangeEntry;
   lastSeq?: number;
   /** Valid entries seen so far. */
   count: number;
@@ -491,6 +494,7 @@ function scanBackward(buf: Buffer, headIsPartial: boolean, done: (s: BackwardSca
       scan.lastEntry ??= entry;
       scan.state ??= stateTold(entry);
       if (setsState(entry)) scan.lastStateChange ??= entry;
+      if (entry.type === 'state_change' && entry.to_state === 'READY') scan.lastPlanned ??= entry;
       if (entry.seq !== undefined) scan.lastSeq ??= entry.seq;
       if (done(scan)) break;
     }
@@ -511,13 +515,16 @@ function firstValidEntry(buf: Buffer): JournalEntry | undefined {
 
 export function summarizeJournal(journalPath: string): JournalSummary {
   const file = readWhole(journalPath);
-  if (!file) return { state: undefined, lastSeq: 0, lastStateChange: undefined, lastEntry: undefined, firstEntry: undefined, size: 0, mtimeMs: 0, missing: true };
+  if (!file) {
+    return { state: undefined, lastSeq: 0, lastStateChange: undefined, lastPlanned: undefined, lastEntry: undefined, firstEntry: undefined, size: 0, mtimeMs: 0, missing: true };
+  }
   const { buf } = file;
-  // A journal without any seq (hand-written, or from the old Python vfab) is parsed whole; they are small.
+  // A journal without any seq (hand-written, or from the old Python vfab) is parsed whole; they are
+  // small. Looking back for the last READY costs only the state changes, thanks to the jump.
   const scan = scanBackward(
     buf,
     false,
-    (s) => !!s.lastStateChange && s.lastSeq !== undefined,
+    (s) => !!s.lastStateChange && s.lastSeq !== undefined && !!s.lastPlanned,
     (s) => s.state !== undefined && s.lastSeq !== undefined,
   );
   // No valid entry from the end means none from the start either: skip the second scan.
@@ -526,6 +533,7 @@ export function summarizeJournal(journalPath: string): JournalSummary {
     state: scan.state,
     lastSeq: scan.lastSeq ?? 0,
     lastStateChange: scan.lastStateChange,
+    lastPlanned: scan.lastPlanned,
     lastEntry: scan.lastEntry,
     firstEntry,
     size: buf.length,

@@ -18,6 +18,7 @@ import { readSvg, SvgError } from '../svg/read';
 import type { JobService } from './lifecycle';
 import type { JobState } from './states';
 import type { Store } from './store';
+import { planFactsMetadata } from './reconcile';
 import { jobFiles, readJobMeta } from './workspace';
 
 export type PrepareStage = 'reading' | 'optimizing' | 'estimating';
@@ -171,9 +172,8 @@ export function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions
   });
   opts.onProgress?.('estimating', 1);
   ctx.jobs.transition(id, 'READY', `Estimated ${minutes(summary.estimateS)}`, {
-    estimate_s: summary.estimateS,
+    ...planFactsMetadata(summary),
     layers: layers.map((l) => ({ name: l.name, seconds: l.estimate.seconds, pause: l.pause })),
   });
-  ctx.store.setPlanFacts(id, summary);
   return { state: 'READY', warnings: drawing.warnings, summary };
 }

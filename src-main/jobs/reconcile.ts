@@ -7,15 +7,25 @@
 import fs from 'node:fs';
 import type { Logger } from '../log';
 import { appendEntry, summarizeJournal, type JournalSummary } from './journal';
-import { readPlanOverview } from '../plan/plan-file';
+import type { PlanSummary } from '../plan/plan-file';
 import { parseJobState, type JobState } from './states';
 import type { IndexedJob, IndexRecord, Store, SyncRow } from './store';
 import { cleanInterruptedOperations, jobFiles, readJobMeta, scanJobsDir } from './workspace';
 
 export const FORCED_REASON = 'forced via database';
 
-/** States before a plan exists: no plan.json to look for. */
+/** States before a plan exists: the listing shows no plan numbers. */
 const PLANLESS: ReadonlySet<JobState> = new Set(['NEW', 'ANALYZED', 'OPTIMIZED']);
+
+/**
+ * The listing numbers of a plan, journaled with the READY transition so the index can always be
+ * rebuilt from the journal alone (plan.json is never read at start-up).
+ */
+export function planFactsMetadata(s: PlanSummary) {
+  return { paper: s.paper, layer_count: s.layerCount, pen_down_mm: s.penDownMm, travel_mm: s.travelMm, estimate_s: s.estimateS };
+}
+
+type PlanFactsMetadata = ReturnType<typeof planFactsMetadata>;
 
 export interface ReconcileReport {
   /** Jobs in the index afterwards. */
@@ -141,8 +151,7 @@ function sourceOf(jobsDir: string, id: string, summary: JournalSummary): { name:
 
 function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state: JobState }, row: IndexedJob | undefined): IndexRecord {
   const source = row?.source_name ? undefined : sourceOf(jobsDir, id, summary);
-  // A job new to the index (rebuild, or copied in by hand) gets its listing numbers from its plan.
-  const plan = row || PLANLESS.has(summary.state) ? undefined : readPlanOverview(jobFiles(jobsDir, id).plan)?.summary;
+  const plan = PLANLESS.has(summary.state) ? undefined : (summary.lastPlanned?.metadata as Partial<PlanFactsMetadata> | undefined);
   const entered = summary.lastStateChange?.timestamp;
   const now = new Date().toISOString();
   return {
@@ -158,10 +167,10 @@ function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state
     queue_position: summary.state === 'QUEUED' ? (row?.synced_state === 'QUEUED' && row.queue_position !== null ? row.queue_position : entered ? Date.parse(entered) : Date.now()) : null,
     source_name: row?.source_name ?? source?.name ?? null,
     source_size: row?.source_size ?? source?.size ?? null,
-    paper: row?.paper ?? plan?.paper ?? null,
-    layer_count: row?.layer_count ?? plan?.layerCount ?? null,
-    pen_down_mm: row?.pen_down_mm ?? plan?.penDownMm ?? null,
-    travel_mm: row?.travel_mm ?? plan?.travelMm ?? null,
-    estimate_s: row?.estimate_s ?? plan?.estimateS ?? null,
+    paper: plan?.paper ?? null,
+    layer_count: plan?.layer_count ?? null,
+    pen_down_mm: plan?.pen_down_mm ?? null,
+    travel_mm: plan?.travel_mm ?? null,
+    estimate_s: plan?.estimate_s ?? null,
   };
 }

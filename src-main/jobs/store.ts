@@ -31,14 +31,6 @@ export interface IndexedJob {
   estimate_s: number | null;
 }
 
-export interface PlanFacts {
-  paper: string;
-  layerCount: number;
-  penDownMm: number;
-  travelMm: number;
-  estimateS: number;
-}
-
 /** What start-up needs to decide whether a job's journal must be read again. */
 export type SyncRow = Pick<IndexedJob, 'id' | 'state' | 'synced_state' | 'journal_size' | 'journal_mtime_ms'>;
 
@@ -110,9 +102,6 @@ export class Store {
          VALUES (@id, @state, ${INDEX_COLUMNS.map((c) => `@${c}`).join(', ')})
          ON CONFLICT(id) DO UPDATE SET synced_state = excluded.synced_state, ${indexSet}`,
       ),
-      planFacts: db.prepare(
-        'UPDATE job_index SET paper = @paper, layer_count = @layerCount, pen_down_mm = @penDownMm, travel_mm = @travelMm, estimate_s = @estimateS WHERE id = @id',
-      ),
       removeJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
       removeIndex: db.prepare('DELETE FROM job_index WHERE id = ?'),
       countsByState: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
@@ -172,11 +161,6 @@ export class Store {
   upsert(record: IndexRecord): void {
     this.statements.upsertJob.run(record);
     this.statements.upsertIndex.run(record);
-  }
-
-  /** The listing numbers of a job's current plan. */
-  setPlanFacts(id: string, facts: PlanFacts): void {
-    this.statements.planFacts.run({ id, paper: facts.paper, layerCount: facts.layerCount, penDownMm: facts.penDownMm, travelMm: facts.travelMm, estimateS: facts.estimateS });
   }
 
   remove(id: string): void {

@@ -42,13 +42,15 @@ export interface JobMeta {
 
 export function jobFiles(jobsDir: string, id: string): JobFiles {
   const dir = path.join(jobsDir, id);
+  // Plain concatenation below: start-up builds these for every job, and `dir` is already normal.
+  const inDir = (name: string) => `${dir}${path.sep}${name}`;
   return {
     dir,
-    source: path.join(dir, 'src.svg'),
-    meta: path.join(dir, 'job.json'),
-    plan: path.join(dir, 'plan.json'),
-    journal: path.join(dir, 'journal.jsonl'),
-    snapshots: path.join(dir, 'snapshots'),
+    source: inDir('src.svg'),
+    meta: inDir('job.json'),
+    plan: inDir('plan.json'),
+    journal: inDir('journal.jsonl'),
+    snapshots: inDir('snapshots'),
   };
 }
 

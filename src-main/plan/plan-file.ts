@@ -91,7 +91,7 @@ export function readPlan(file: string): Plan {
 
 export type PlanOverview = Omit<Plan, 'layers'> & { layers: Omit<PlanLayer, 'paths'>[] };
 
-/** A plan without its paths (for `info job` and rebuilding the index); undefined when missing or unreadable. */
+/** A plan without its paths, for `info job`; undefined when missing or unreadable. */
 export function readPlanOverview(file: string): PlanOverview | undefined {
   try {
     const plan = JSON.parse(fs.readFileSync(file, 'utf8')) as Plan;
