@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { foundationSuite } from './foundation';
 import { planSuite } from './plan';
+import { plannerSuite } from './planner';
 import type { BenchRow, BenchSuite } from './report';
 import { svgSuite } from './svg';
 
-const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite];
+const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite];
 
 function printTable(suite: string, rows: BenchRow[]): void {
   const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SerialPort } from 'serialport';
 import { VfabError } from '../errors';
-import { Ebb } from './ebb';
+import { capabilitiesFor, Ebb, EbbError, type EbbCapabilities, type EbbOptions, type EbbStream, type FirmwareVersion } from './ebb';
 
 /** USB identity of the EiBotBoard (Microchip VID, SchmalzHaus PID). */
 export const EBB_VENDOR_ID = '04d8';
@@ -54,7 +54,7 @@ export function isEbbPort(port: PortInfo): boolean {
   return ids || /EiBotBoard|SchmalzHaus/i.test(names);
 }
 
-/** The nickname the USB descriptors carry: the serial number, else the product suffix. */
+/** The nickname the USB descriptors carry: the product string's suffix, else the serial number. */
 export function usbNickname(port: PortInfo): string | null {
   const fromProduct = /^EiBotBoard,(.+)$/i.exec(port.product?.trim() ?? '')?.[1]?.trim();
   return fromProduct || port.serialNumber?.trim() || null;
@@ -143,12 +143,13 @@ export async function listEbbPorts(deps: DiscoveryDeps = {}): Promise<PortInfo[]
 }
 
 /**
- * Turns a device request into a target. `request` is `--device` or config `device.port`:
- * null/''/`auto` = the first AxiDraw; `virtual` = the simulator; a path (`/dev/ttyACM0`, `COM3`)
- * = that port, EBB or not; anything else = the AxiDraw with that nickname (`ST`/`QT`).
+ * Turns a device request into a target. `request` is `--device`, config `device.port`, or config
+ * `device.preferred` (whose `axidraw:` prefix is dropped): null/''/`auto` = the first AxiDraw;
+ * `virtual` = the simulator; a path (`/dev/ttyACM0`, `COM3`) = that port, EBB or not; anything
+ * else = the AxiDraw with that nickname (`ST`/`QT`).
  */
 export async function resolveDevice(request: string | null, deps: DiscoveryDeps = {}): Promise<DeviceTarget> {
-  const wanted = request?.trim() ?? '';
+  const wanted = (request ?? '').trim().replace(/^axidraw:/i, '');
   if (wanted.toLowerCase() === VIRTUAL_DEVICE) return { kind: 'virtual' };
   if (isPortPath(wanted)) {
     checkPortAccess(wanted);
@@ -218,15 +219,53 @@ export async function openSerialPort(portPath: string): Promise<SerialPort> {
   return port;
 }
 
-/** Opens `portPath`, checks it is an EBB (`V`), and reads its nickname if the firmware has QT. */
-export async function probeNickname(portPath: string): Promise<string | null> {
-  const port = await openSerialPort(portPath);
-  const ebb = new Ebb(port);
-  try {
-    const caps = await ebb.capabilities();
-    return caps.nickname ? await ebb.nickname() : null;
-  } finally {
+/** What `openEbb` needs of an opened port: serialport's `SerialPort`, or `SerialPortMock` in tests. */
+export interface OpenedPort extends EbbStream {
+  readonly isOpen: boolean;
+  close(callback?: (err: Error | null) => void): void;
+}
+
+export type PortOpener = (portPath: string) => Promise<OpenedPort>;
+
+export interface EbbConnection {
+  ebb: Ebb;
+  version: FirmwareVersion;
+  capabilities: EbbCapabilities;
+  /** Detaches the client and closes the port. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `portPath` and checks an EBB answers there: `V` (twice, like plotink, since the first
+ * reply may follow leftovers), then on fw ≥ 3.0 `CU,10,0` so replies are in the legacy syntax.
+ * Sends nothing that moves the machine or resets step counters.
+ */
+export async function openEbb(portPath: string, options: EbbOptions = {}, openPort: PortOpener = openSerialPort): Promise<EbbConnection> {
+  const port = await openPort(portPath);
+  const ebb = new Ebb(port, options);
+  const close = async (): Promise<void> => {
     ebb.dispose();
-    await new Promise<void>((resolve) => port.close(() => resolve()));
+    if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  };
+  try {
+    const version = await ebb.resync().catch(() => ebb.resync());
+    if (version.major >= 3) await ebb.useLegacySyntax();
+    return { ebb, version, capabilities: capabilitiesFor(version), close };
+  } catch (err) {
+    await close();
+    if (err instanceof EbbError && err.kind !== 'error_reply') {
+      throw new VfabError('NOT_FOUND', `no EBB answered on ${portPath} (${err.message}): check device.port and that the plotter is powered`);
+    }
+    throw err;
+  }
+}
+
+/** Opens `portPath`, checks it is an EBB, and reads its nickname if the firmware has QT. */
+export async function probeNickname(portPath: string, openPort: PortOpener = openSerialPort): Promise<string | null> {
+  const conn = await openEbb(portPath, {}, openPort);
+  try {
+    return conn.capabilities.nickname ? await conn.ebb.nickname() : null;
+  } finally {
+    await conn.close();
   }
 }

@@ -9,14 +9,16 @@
  * - For motion commands (SM, XM, LM, LT, HM, SP, and EM on firmware 2.8+) `OK` means *queued in the
  *   EBB's motion FIFO*, not done (§1.4). When the FIFO is full the EBB stops reading input entirely,
  *   so a query written behind a motion command (even QB or ES) is answered only once a FIFO slot
- *   frees. A plot runner should therefore keep a small bounded window (FIFO depth + 1) of
- *   unacknowledged motion commands and send pause-button polls in that window's gaps.
+ *   frees. A plot runner should keep only one or two motion commands unacknowledged: the FIFO
+ *   (depth 1; up to 32 on v3 with `CU,4`) already buffers ahead, and each further one delays a
+ *   QB/QG/ES poll by a whole move.
  * - A command's timeout runs from the moment it is the oldest unanswered command. Commands that
  *   wait for the FIFO get extra time: the estimated remaining run time of the motion already
  *   acknowledged (the "horizon").
  * - After a timeout or garbage the reply stream can no longer be trusted to line up: the failing
  *   command and every command written after it fail together, and lines arriving with nothing
- *   pending are dropped (reported to `onUnsolicited`). Reconnect before continuing a plot.
+ *   pending are dropped (reported to `onUnsolicited`). Call `resync()` (or reconnect) before
+ *   sending anything else, and treat the machine's state as unknown until re-read.
  * - `EM` and `CS` zero the step counters (§1.4): when recovering a position read `QS` first.
  */
 import type { Duplex } from 'node:stream';
@@ -182,7 +184,9 @@ export interface EbbOptions {
   timeoutMs?: number;
   /**
    * How an error line ends (§1.3): firmware source prints the `!` line instead of `OK`
-   * ('source'); the v3 documentation says `OK` follows ('doc'), which must then be consumed.
+   * ('source'); the v3 documentation says `OK` follows ('doc'), which must then be consumed. In
+   * 'source' mode a stray `OK` is dropped only when nothing else is pending; behind pipelined
+   * commands it would be taken as the next command's reply, so pick the mode the board uses.
    */
   errorTermination?: 'source' | 'doc';
   /** Lines that belong to no command (async notices, strays). */
@@ -204,8 +208,8 @@ const LM_TICK_MS = 0.04;
 const LM_ACCUMULATOR = 2 ** 31;
 /** 2.x limit; v3 allows 256, but nothing we send is near either. */
 const MAX_COMMAND_LENGTH = 63;
-/** HM waits for all queued motion, then travels at an unknown distance: give it a minute. */
-const HOME_TIMEOUT_MS = 60_000;
+/** HM travels from wherever the carriage is, which the client does not track: assume a minute. */
+const HOME_RUN_MS = 60_000;
 /** Async notice of v3 firmware with `CU,53,1`; may arrive between replies. */
 const UNSOLICITED = /^Limit switch triggered/i;
 
@@ -232,7 +236,8 @@ export function servoTravelMs(deltaPct: number, ratePct: number): number {
   if (delta < 0.9) return 0;
   const mechanical = 2.69 * delta + 45;
   const commanded = (SERVO_FULL_SWEEP_MS * delta) / ratePct;
-  return Math.round((mechanical ** 4 + commanded ** 4) ** 0.25);
+  // Truncated: this reproduces the reference's default timings (raise 130 ms, lower 146 ms).
+  return Math.trunc((mechanical ** 4 + commanded ** 4) ** 0.25);
 }
 
 /** Estimated run time of an LM move in ms: the slower axis, solving steps·2^31 = r·T + a·T²/2. */
@@ -254,7 +259,8 @@ export function lmDurationMs(axis1: LmAxis, axis2: LmAxis): number {
  * word (saxi); dev builds carry suffixes like `2.9.0rc1`. Returns null for anything without it.
  */
 export function parseFirmwareVersion(raw: string): FirmwareVersion | null {
-  const line = raw.trim();
+  // Future syntax (v3 `CU,10,1`) prefixes the reply with `V,`.
+  const line = raw.trim().replace(/^V,/i, '');
   if (!/EBB/i.test(line)) return null;
   const marked = /Firmware Version\s+(\S+)/i.exec(line);
   const token = marked ? marked[1]! : (line.split(/\s+/).pop() ?? '');
@@ -299,6 +305,8 @@ interface Pending {
   command: string;
   shape: Exclude<ReplyShape, 'none'>;
   timeoutMs: number;
+  /** Skip lines until one matches (resync: leftovers of abandoned commands precede our reply). */
+  skipUntil: RegExp | null;
   queued: boolean;
   motionMs: number;
   /** The data line of a `line_ok` reply once it has arrived. */
@@ -358,6 +366,10 @@ export class Ebb {
    * The escape hatch for commands without a typed method; the caller names the reply shape.
    */
   command(cmd: string, shape: ReplyShape, options: CommandOptions = {}): Promise<string> {
+    return this.send(cmd, shape, options, null);
+  }
+
+  private send(cmd: string, shape: ReplyShape, options: CommandOptions, skipUntil: RegExp | null): Promise<string> {
     if (!/^[\x21-\x7e]+$/.test(cmd) || cmd.length > MAX_COMMAND_LENGTH) {
       return Promise.reject(
         new VfabError('INVALID_INPUT', `not a valid EBB command: ${JSON.stringify(cmd)} (printable ASCII, no spaces, ≤ ${MAX_COMMAND_LENGTH} chars)`),
@@ -379,6 +391,7 @@ export class Ebb {
         command: cmd,
         shape,
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
+        skipUntil,
         queued: options.queued ?? options.motionMs !== undefined,
         motionMs: options.motionMs ?? 0,
         data: null,
@@ -398,12 +411,35 @@ export class Ebb {
   // ---- Identity ---------------------------------------------------------------------------
 
   /** Queries `V` and caches the result for `capabilities()`. */
-  async version(): Promise<FirmwareVersion> {
-    const line = await this.command('V', 'line');
+  version(): Promise<FirmwareVersion> {
+    return this.readVersion(this.timeoutMs, null);
+  }
+
+  /**
+   * Brings replies back in step after a timeout or garbage, or on a fresh connection where
+   * another program may have left output behind: sends `V` and drops every line before the
+   * version reply. Also refreshes the cached version.
+   */
+  resync(timeoutMs = this.timeoutMs): Promise<FirmwareVersion> {
+    return this.readVersion(timeoutMs, /EBB.*\d+\.\d+/i);
+  }
+
+  private async readVersion(timeoutMs: number, skipUntil: RegExp | null): Promise<FirmwareVersion> {
+    const line = await this.send('V', 'line', { timeoutMs }, skipUntil);
     const parsed = parseFirmwareVersion(line);
     if (!parsed) throw new EbbError('garbage', 'V', line, `the device answered V with "${line}", which is not an EBB firmware version`);
     this.firmware = parsed;
     return parsed;
+  }
+
+  /**
+   * `CU,10,0` (fw ≥ 3.0): leave "future syntax", which survives host disconnects, so another
+   * program (e.g. plotink's EBB3 class) may have left it on (§1.2, alexrudd2/saxi#338). The
+   * reply is `CUOK` from future syntax and `OK` from legacy syntax.
+   */
+  async useLegacySyntax(): Promise<void> {
+    const line = await this.command('CU,10,0', 'line');
+    if (line !== 'OK' && line !== 'CUOK') throw this.garbage('CU,10,0', line);
   }
 
   async capabilities(): Promise<EbbCapabilities> {
@@ -472,12 +508,15 @@ export class Ebb {
 
   /**
    * `HM`: move to step position (0,0), or `target` on fw ≥ 2.7.0, at `stepRate` steps/s. The EBB
-   * answers only after all earlier motion has finished, so this gets a long timeout.
+   * answers only after all earlier motion has finished. `runMs` (the longer axis's steps over
+   * `stepRate`, if the caller knows them) keeps later commands from timing out while HM runs; by
+   * default a minute is assumed, which only delays the detection of a dead link.
    */
-  async home(stepRate: number, target?: StepPosition, timeoutMs = HOME_TIMEOUT_MS): Promise<void> {
+  async home(stepRate: number, options: { target?: StepPosition; runMs?: number } = {}): Promise<void> {
+    const { target, runMs = HOME_RUN_MS } = options;
     this.checkInts('HM', { stepRate, ...(target ?? {}) });
     const cmd = target ? `HM,${stepRate},${target.motor1},${target.motor2}` : `HM,${stepRate}`;
-    await this.command(cmd, 'ok', { timeoutMs, queued: true });
+    await this.command(cmd, 'ok', { motionMs: runMs });
   }
 
   // ---- Pen servo --------------------------------------------------------------------------
@@ -623,6 +662,10 @@ export class Ebb {
       this.onUnsolicited(line);
       return;
     }
+    if (head.skipUntil && !head.skipUntil.test(line)) {
+      this.onUnsolicited(line);
+      return;
+    }
     if (head.error !== null) {
       if (line === 'OK') this.settle(head, this.errorReply(head, head.error));
       else this.desync(this.garbage(head.command, line));
@@ -715,7 +758,7 @@ export class Ebb {
       line.toUpperCase() === name || line.toUpperCase().startsWith(`${name},`)
         ? ' — the EBB is in v3 future-syntax mode (another program left it so); send CU,10,0 or R, or power-cycle it'
         : '';
-    return new EbbError('garbage', cmd, line, `unexpected reply to ${cmd}: "${line}"${hint}`);
+    return new EbbError('garbage', cmd, line, `unexpected reply to ${cmd}: ${JSON.stringify(line)}${hint}`);
   }
 
   /** Parses a comma-separated list of integers (optionally exactly `count`). */
