@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src-main/config/config';
-import { estimatePaths, trapezoidSeconds } from '../src-main/plan/estimate';
+import { estimatePaths } from '../src-main/plan/estimate';
+
+/** Closed form of one trapezoid (accelerate from vIn, cruise at vMax if reached, decelerate to vOut): the reference. */
+function trapezoidSeconds(length: number, vIn: number, vOut: number, vMax: number, accel: number): number {
+  if (length <= 0) return 0;
+  const peak2 = accel * length + (vIn * vIn + vOut * vOut) / 2;
+  if (peak2 <= vMax * vMax) return Math.max(0, (2 * Math.sqrt(peak2) - vIn - vOut) / accel);
+  const ramps = (2 * vMax * vMax - vIn * vIn - vOut * vOut) / (2 * accel);
+  return (2 * vMax - vIn - vOut) / accel + (length - ramps) / vMax;
+}
 import { motionProfile, type MotionProfile } from '../src-main/plan/motion';
 import type { Polyline } from '../src-main/plan/types';
 

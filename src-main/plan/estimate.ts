@@ -18,18 +18,6 @@ export interface LayerEstimate {
   travelMm: number;
 }
 
-/**
- * Seconds to cover `length` starting at speed `vIn` and ending at `vOut` (both reachable from each
- * other within the length), accelerating and braking at `accel`, never faster than `vMax`.
- */
-export function trapezoidSeconds(length: number, vIn: number, vOut: number, vMax: number, accel: number): number {
-  if (length <= 0) return 0;
-  const peak2 = accel * length + (vIn * vIn + vOut * vOut) / 2;
-  if (peak2 <= vMax * vMax) return Math.max(0, (2 * Math.sqrt(peak2) - vIn - vOut) / accel);
-  const ramps = (2 * vMax * vMax - vIn * vIn - vOut * vOut) / (2 * accel);
-  return (2 * vMax - vIn - vOut) / accel + (length - ramps) / vMax;
-}
-
 export function estimatePaths(
   paths: readonly Polyline[],
   profile: MotionProfile,
