@@ -11,6 +11,7 @@ import { registerJobCommands, type CliContext } from './commands/jobs';
 import { registerPlanCommand } from './commands/plan';
 import { registerSetupCommand } from './commands/setup';
 import { registerSystemCommands } from './commands/system';
+import { registerVirtualPlotterCommand } from './commands/virtual';
 import type { Io } from './output';
 
 export const EXIT_CODES_HELP = `
@@ -57,6 +58,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
   registerPlanCommand(program, ctx);
   registerSystemCommands(program, ctx);
   registerSetupCommand(program, ctx);
+  registerVirtualPlotterCommand(program, ctx);
   return { program, ctx, opened: () => engine };
 }
 

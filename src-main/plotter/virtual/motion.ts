@@ -5,7 +5,7 @@
  */
 
 /** The stepper ISR period: LM/LT move in whole 40 µs ticks. */
-export const TICK_MS = 0.04;
+const TICK_MS = 0.04;
 /** LM/LT accumulators overflow (and step) at 2^31. */
 const ACC_FULL = 2 ** 31;
 
@@ -24,7 +24,7 @@ export interface Move {
 /** Constant-rate move (SM, XM, HM, and pure delays when both step counts are 0). */
 export function linearMove(durationMs: number, s1: number, s2: number, leadMs = 0): Move {
   const travel = durationMs - leadMs;
-  const frac = (e: number) => Math.min(1, Math.max(0, (e - leadMs) / travel));
+  const frac = (e: number) => (travel > 0 ? Math.min(1, Math.max(0, (e - leadMs) / travel)) : 1);
   return {
     durationMs,
     stepsAt: (e) => [Math.trunc(s1 * frac(e)), Math.trunc(s2 * frac(e))],
