@@ -114,6 +114,7 @@ describe('listing for pipes and JSON', () => {
     expect(system.system.jobs).toMatchObject({ total: 1, by_state: { NEW: 1, PLOTTING: 0 } });
     expect(system.system.database.journal_mode).toBe('wal');
     expect(system.system.paths.dbFile).toBe(sb.dbFile);
+    expect(system.system.devices).toMatchObject({ model: 'V3/A4', configured_port: null, detected: [], error: null });
   });
 
   it('rejects an unknown state name with the list of states', () => {

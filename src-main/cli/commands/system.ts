@@ -7,6 +7,7 @@ import { reconcile } from '../../jobs/reconcile';
 import { JOB_STATES } from '../../jobs/states';
 import { Store, setAsideDatabase } from '../../jobs/store';
 import { checkJobId, jobFiles, listJobIds } from '../../jobs/workspace';
+import { listEbbPorts, usbNickname } from '../../plotter/devices';
 import { VERSION } from '../../version';
 import { printFields, printJson, printRows } from '../output';
 import type { CliContext } from './jobs';
@@ -29,9 +30,10 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
     .command('system')
     .description('versions, data locations, database and job counts')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
       const engine = ctx.engine();
       const counts = engine.store.countsByState();
+      const detected = await listEbbPorts().catch((err: Error) => err);
       const system = {
         version: VERSION,
         node: process.versions.node,
@@ -46,6 +48,13 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
           set_aside: engine.startup.databaseSetAside ?? null,
         },
         jobs: { total: Object.values(counts).reduce((a, b) => a + b, 0), by_state: Object.fromEntries(JOB_STATES.map((s) => [s, counts[s] ?? 0])) },
+        devices: {
+          model: engine.config.device.model,
+          configured_port: engine.config.device.port ?? null,
+          detected: detected instanceof Error ? [] : detected.map((p) => ({ path: p.path, nickname: usbNickname(p), serial: p.serialNumber ?? null })),
+          error: detected instanceof Error ? detected.message : null,
+          virtual: 'available (vfab virtual-plotter, or --device virtual)',
+        },
         startup: {
           reconcile_ms: Math.round(engine.startup.reconcile.durationMs),
           unreadable_jobs: engine.startup.reconcile.unreadable,
@@ -60,6 +69,11 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
         ['Workspace', engine.paths.workspaceDir],
         ['Log', engine.paths.logFile],
         ['Jobs', `${system.jobs.total} (${JOB_STATES.filter((s) => counts[s]).map((s) => `${s} ${counts[s]}`).join(', ') || 'none'})`],
+        ['Plotter', `AxiDraw ${system.devices.model}, port ${system.devices.configured_port ?? 'auto (by USB id)'}`],
+        [
+          'Detected',
+          system.devices.error ?? (system.devices.detected.map((d) => `${d.path}${d.nickname ? ` (${d.nickname})` : ''}`).join(', ') || 'no AxiDraw connected; the virtual plotter is always available'),
+        ],
       ]);
     });
 
