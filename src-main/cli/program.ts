@@ -9,6 +9,7 @@ import { DatabaseError } from '../jobs/store';
 import { VERSION } from '../version';
 import { registerJobCommands, type CliContext } from './commands/jobs';
 import { registerPlanCommand } from './commands/plan';
+import { registerPlotCommands } from './commands/plot';
 import { registerSetupCommand } from './commands/setup';
 import { registerSystemCommands } from './commands/system';
 import { registerVirtualPlotterCommand } from './commands/virtual';
@@ -56,6 +57,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
     .exitOverride();
   registerJobCommands(program, ctx);
   registerPlanCommand(program, ctx);
+  registerPlotCommands(program, ctx);
   registerSystemCommands(program, ctx);
   registerSetupCommand(program, ctx);
   registerVirtualPlotterCommand(program, ctx);

@@ -244,6 +244,9 @@ export async function openEbb(portPath: string, options: EbbOptions = {}, openPo
   const port = await openPort(portPath);
   const ebb = new Ebb(port, options);
   const close = async (): Promise<void> => {
+    // A write still pending when the device vanished fails with EIO after the client let go:
+    // without a listener that 'error' would be uncaught.
+    port.on('error', () => {});
     ebb.dispose();
     if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   };

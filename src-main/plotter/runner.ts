@@ -1,0 +1,531 @@
+/**
+ * The plot runner: streams a READY (or PAUSED) job's plan to an EBB and keeps the journal true
+ * to the paper (DESIGN.md invariants 1, 4, 5, 6).
+ *
+ * Lifecycle. READY → QUEUED → ARMED, pre-flight (V, firmware capabilities, servo, pen up,
+ * motors at 1/16), ARMED → PLOTTING (or ARMED → FAILED with the reason). A PAUSED job goes
+ * PAUSED → PLOTTING "resume from checkpoint"; a job left PLOTTING by a lost device is continued
+ * from its last checkpoint without a transition.
+ *
+ * In-flight window. At most `WINDOW` (2) motion commands are written and not yet acknowledged.
+ * The EBB acknowledges a motion command when it enters its FIFO (depth D: the boot default 1,
+ * which this runner keeps), so at most D + 1 + WINDOW commands are sent and possibly not yet
+ * finished: one running, D queued, WINDOW waiting in the USB buffer.
+ *
+ * Checkpoints (invariant 4). When the command sent as number s is acknowledged it sits in the
+ * FIFO, behind at most D − 1 queued commands and one running, so every command sent as number
+ * ≤ s − (D + 1) has finished. A `QM` that reports the machine idle confirms every command written
+ * before it (replies come in order). A checkpoint names only moves confirmed one of these two
+ * ways, never just acknowledged ones; once any command fails, later acknowledgements are ignored.
+ */
+import { VfabError } from '../errors';
+import type { VfabConfig } from '../config/config';
+import { appendEntry, readJournal, type ProgressEntry } from '../jobs/journal';
+import type { JobService } from '../jobs/lifecycle';
+import type { JobState } from '../jobs/states';
+import { jobFiles } from '../jobs/workspace';
+import type { Logger } from '../log';
+import type { MotionProfile } from '../plan/motion';
+import { readPlan, type Plan } from '../plan/plan-file';
+import { Ebb, EbbError, type EbbCapabilities } from './ebb';
+import { ebbCommand, MAX_STEP_RATE, MoveKind, planMotion, programDuration, sourceOf, type MotionProgram } from './planner';
+
+/** Unacknowledged motion commands allowed on the wire (see the file comment). */
+export const WINDOW = 2;
+/** The motion FIFO depth used (the EBB's boot default; not changed with CU,4). */
+export const FIFO_DEPTH = 1;
+const BUTTON_POLL_MS = 500;
+const IDLE_POLL_MS = 10;
+
+export interface PlotProgress {
+  /** Last confirmed move (−1 before any). */
+  move: number;
+  moves: number;
+  layer: number | null;
+  path: number | null;
+  point: number | null;
+  /** Share of the program's time confirmed done, 0–1. */
+  fraction: number;
+  /** Plotter seconds left (real time at speed 1). */
+  etaS: number;
+}
+
+/** What a `progress` journal entry holds. */
+export interface Checkpoint {
+  /** Index of the last move of the program the plotter has physically completed (−1: none). */
+  move: number;
+  layer: number | null;
+  path: number | null;
+  point: number | null;
+  /** Absolute step position (motor1, motor2) at the end of that move. */
+  steps: [number, number];
+  pen_down_mm: number;
+  [key: string]: unknown;
+}
+
+export interface RunPlotContext {
+  jobs: JobService;
+  logger: Logger;
+  jobsDir: string;
+}
+
+export interface RunPlotOptions {
+  ebb: Ebb;
+  capabilities: EbbCapabilities;
+  profile: MotionProfile;
+  device: VfabConfig['device'];
+  /** Shown in the PLOTTING metadata (port path, `virtual`, nickname). */
+  deviceName?: string;
+  /** reason 'abort' aborts; any other reason (e.g. 'pause', SIGINT) pauses. */
+  signal?: AbortSignal;
+  onProgress?: (p: PlotProgress) => void;
+  checkpointEveryMs?: number;
+  /** Move index of the last checkpoint; default: the journal's last `progress` entry when resuming. */
+  resumeFrom?: number;
+  /**
+   * How many times faster than planned the plotter runs (the virtual plotter's `--speed`); only
+   * shortens the reply timeouts, which otherwise allow for the planned motion time. Default 1.
+   */
+  speedFactor?: number;
+}
+
+export type RunPlotResult =
+  | { state: 'COMPLETED' | 'ABORTED' | 'PAUSED' | 'FAILED'; checkpoint?: Checkpoint; error?: string }
+  | { state: 'PLOTTING'; checkpoint?: Checkpoint; error: string };
+
+interface Sent {
+  /** Program move index, or −1 for commands the runner adds (resume travel, pen lowering). */
+  move: number;
+}
+
+class Stop extends Error {
+  constructor(readonly why: 'pause' | 'abort') {
+    super(why);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The program for a plan: every layer, pauses before `!` layers and pen changes. */
+export function programForPlan(plan: Plan, profile: MotionProfile): MotionProgram {
+  return planMotion(
+    plan.layers.map((l) => ({ paths: l.paths, pauseBefore: l.pauseBefore })),
+    profile,
+  );
+}
+
+/** The last `progress` checkpoint in a job's journal (after its last entry into QUEUED). */
+export function lastCheckpoint(journalPath: string): Checkpoint | undefined {
+  let found: Checkpoint | undefined;
+  for (const r of readJournal(journalPath).records) {
+    const e = r.entry;
+    if (e.type === 'state_change' && e.to_state === 'QUEUED') found = undefined;
+    else if (e.type === 'progress' && typeof e.progress.move === 'number') found = e.progress as Checkpoint;
+  }
+  return found;
+}
+
+export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOptions): Promise<RunPlotResult> {
+  const { ebb, device } = opts;
+  const files = jobFiles(ctx.jobsDir, id);
+  const everyMs = opts.checkpointEveryMs ?? 250;
+  const speedFactor = opts.speedFactor && opts.speedFactor > 0 ? opts.speedFactor : 1;
+  const log = (msg: string) => ctx.logger.info(msg, id);
+
+  // ---- State and plan ---------------------------------------------------------------------
+  let state: JobState = ctx.jobs.state(id);
+  const resuming = state === 'PAUSED' || state === 'PLOTTING';
+  if (!resuming && state !== 'READY' && state !== 'QUEUED') {
+    throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; only READY, QUEUED, PAUSED or interrupted (PLOTTING) jobs can be plotted.`);
+  }
+  let plan: Plan;
+  try {
+    plan = readPlan(files.plan);
+  } catch (err) {
+    throw new VfabError('DATA', `Job '${id}' has no readable plan (${(err as Error).message}); run 'vfab plan ${id}'.`);
+  }
+  const p = programForPlan(plan, opts.profile);
+  const n = p.length;
+
+  // Per-move prefix tables: position after move k, pen-down mm and time up to k.
+  const pos1 = new Int32Array(n), pos2 = new Int32Array(n);
+  const inkMm = new Float64Array(n), timeS = new Float64Array(n);
+  {
+    let a = p.start[0], b = p.start[1], ink = 0, t = 0;
+    for (let k = 0; k < n; k++) {
+      a += p.steps1[k]!;
+      b += p.steps2[k]!;
+      if (p.kind[k] === MoveKind.Draw) ink += Math.hypot(p.steps1[k]! + p.steps2[k]!, p.steps1[k]! - p.steps2[k]!) / (2 * p.stepsPerMm);
+      t += p.duration[k]!;
+      pos1[k] = a;
+      pos2[k] = b;
+      inkMm[k] = ink;
+      timeS[k] = t;
+    }
+  }
+  const totalS = n > 0 ? timeS[n - 1]! : 0;
+  const pauseLayers = plan.layers.map((l, i) => ({ l, i })).filter((x) => x.l.pauseBefore);
+  const checkpointOf = (move: number): Checkpoint => {
+    const src = move >= 0 ? sourceOf(p, move) : undefined;
+    return {
+      move,
+      layer: src?.layer ?? null,
+      path: src?.path ?? null,
+      point: src?.point ?? null,
+      steps: move >= 0 ? [pos1[move]!, pos2[move]!] : [p.start[0], p.start[1]],
+      pen_down_mm: move >= 0 ? Math.round(inkMm[move]! * 1000) / 1000 : 0,
+    };
+  };
+
+  let from = -1;
+  if (resuming) {
+    const last = opts.resumeFrom === undefined ? lastCheckpoint(files.journal) : undefined;
+    from = opts.resumeFrom ?? last?.move ?? -1;
+    if (!(Number.isInteger(from) && from >= -1 && from < n)) {
+      throw new VfabError('DATA', `Job '${id}': checkpoint move ${from} is not in its plan of ${n} moves; restart it with 'vfab restart ${id}'.`);
+    }
+    // The program is re-planned from plan.json and config: a checkpoint only means something if
+    // it lands where it was taken (a change of speed or pen settings re-times every move).
+    const at = from >= 0 ? [pos1[from]!, pos2[from]!] : [p.start[0], p.start[1]];
+    if (last && Array.isArray(last.steps) && (last.steps[0] !== at[0] || last.steps[1] !== at[1])) {
+      throw new VfabError(
+        'DATA',
+        `Job '${id}': its checkpoint (move ${from} at steps ${last.steps.join(',')}) does not match the plan as planned now (steps ${at.join(',')}); ` +
+          `were the device speed or pen settings changed since it started? Restore them to resume, or 'vfab restart ${id}'.`,
+      );
+    }
+  }
+
+  // Streaming state (declared before pre-flight, whose idle wait uses `drain`).
+  let started = Date.now();
+  const sent: Sent[] = [];
+  /** Highest send number acknowledged before any failure. */
+  let acked = -1;
+  /** Highest send number known to be physically done. */
+  let doneSeq = -1;
+  let unacked = 0;
+  let failure = null as Error | null;
+  let failedSeq = -1;
+  let waiters: (() => void)[] = [];
+  let lastCheckpointAt = 0;
+  let written = (resuming ? checkpointOf(from) : undefined) as Checkpoint | undefined;
+  let penDown = false;
+  let stopWhy = null as 'pause' | 'abort' | null;
+  let button = null as Promise<void> | null;
+  let lastButtonAt = Date.now();
+
+  const wake = () => {
+    const w = waiters;
+    waiters = [];
+    w.forEach((f) => f());
+  };
+  const confirmedMove = (): number => {
+    let m = from;
+    for (let s = Math.min(doneSeq, sent.length - 1); s >= 0; s--) {
+      if (sent[s]!.move >= 0) {
+        m = Math.max(m, sent[s]!.move);
+        break;
+      }
+    }
+    return m;
+  };
+  const setDone = (seq: number) => {
+    if (seq > doneSeq) doneSeq = seq;
+  };
+  const send = (cmd: string, move: number, motionMs: number): void => {
+    const seq = sent.length;
+    sent.push({ move });
+    unacked++;
+    ebb.command(cmd, 'ok', { motionMs: motionMs / speedFactor }).then(
+      () => {
+        unacked--;
+        if (failure === null) {
+          acked = seq;
+          setDone(seq - (FIFO_DEPTH + 1));
+        }
+        wake();
+      },
+      (err: Error) => {
+        unacked--;
+        if (failure === null) {
+          failure = err;
+          failedSeq = seq;
+        }
+        wake();
+      },
+    );
+  };
+  const waitAck = () => new Promise<void>((r) => waiters.push(r));
+  async function drain(): Promise<void> {
+    while (unacked > 0 && failure === null) await waitAck();
+    if (failure) throw failure;
+    const before = sent.length - 1;
+    for (;;) {
+      const m = await ebb.queryMotion();
+      if (!m.commandExecuting && !m.motor1Moving && !m.motor2Moving && m.fifoNotEmpty !== true) break;
+      await sleep(IDLE_POLL_MS);
+    }
+    setDone(before);
+  }
+  // ---- Pre-flight -------------------------------------------------------------------------
+  if (state === 'READY') {
+    ctx.jobs.transition(id, 'QUEUED', 'queued for plotting');
+    state = 'QUEUED';
+  }
+  if (state === 'QUEUED') {
+    ctx.jobs.transition(id, 'ARMED', 'pre-flight: preparing the plotter');
+    state = 'ARMED';
+  }
+  let firmware: string;
+  let keepPosition = false;
+  try {
+    const version = await ebb.version();
+    firmware = version.raw;
+    const caps = opts.capabilities;
+    const missing = [!caps.lm && 'LM moves (2.5.3)', caps.qmFields === 0 && 'QM motion status (2.2.6)', !caps.stepCounters && 'QS step counters (2.4.3)'].filter(Boolean);
+    if (missing.length) throw new VfabError('CONFIG', `EBB firmware ${version.major}.${version.minor}.${version.patch} lacks ${missing.join(', ')}: update the firmware`);
+    await ebb.configureServo({ upPct: device.pen_pos_up, downPct: device.pen_pos_down, raiseRatePct: device.pen_rate_raise, lowerRatePct: device.pen_rate_lower });
+    await ebb.penUp(device.pen_delay_up);
+    // The completion rule assumes FIFO_DEPTH: set it, since CU,4 may outlive another program.
+    if (caps.cuSettings.includes(4)) await ebb.command(`CU,4,${FIFO_DEPTH}`, 'ok');
+    if (resuming && caps.qe) {
+      // EM zeroes the step counters: keep them when the motors still hold the carriage at 1/16.
+      const en = await ebb.queryMotorEnable();
+      keepPosition = en.motor1 === 16 && en.motor2 === 16;
+    }
+    if (!keepPosition) await ebb.enableMotors(16);
+    await drain();
+  } catch (err) {
+    const reason = `pre-flight failed: ${(err as Error).message}`;
+    if (state === 'ARMED') {
+      ctx.jobs.transition(id, 'FAILED', reason);
+      return { state: 'FAILED', error: reason };
+    }
+    throw new VfabError((err as VfabError).code ?? 'INTERNAL', `Job '${id}' stays ${state}: ${reason}`);
+  }
+  if (resuming && !keepPosition) ctx.logger.warning(`motors were off: assuming the carriage is at home (0,0) to resume`, id);
+
+  const window = `${WINDOW} unacknowledged + FIFO ${FIFO_DEPTH} + 1 running`;
+  const plottingMeta = { device: opts.deviceName ?? 'ebb', firmware, moves: n, estimate_s: Math.round(programDuration(p, from + 1) * 10) / 10, in_flight_window: window, from_move: from };
+  if (state === 'ARMED') ctx.jobs.transition(id, 'PLOTTING', 'pre-flight passed, plotting', plottingMeta);
+  else if (state === 'PAUSED') ctx.jobs.transition(id, 'PLOTTING', 'resume from checkpoint', { ...plottingMeta, checkpoint: checkpointOf(from) });
+  else log(`continuing interrupted plot from move ${from}`);
+  state = 'PLOTTING';
+  started = Date.now();
+
+  // ---- Streaming ----------------------------------------------------------------------
+  const progress = () => {
+    if (!opts.onProgress) return;
+    const move = confirmedMove();
+    const cp = checkpointOf(move);
+    const doneS = move >= 0 ? timeS[move]! : 0;
+    opts.onProgress({ move, moves: n, layer: cp.layer, path: cp.path, point: cp.point, fraction: totalS > 0 ? doneS / totalS : 1, etaS: totalS - doneS });
+  };
+  const checkpoint = (force: boolean): Checkpoint | undefined => {
+    const move = confirmedMove();
+    if (written && written.move >= move) return written;
+    if (!force && Date.now() - lastCheckpointAt < everyMs) return written;
+    const cp = checkpointOf(move);
+    appendEntry(files.journal, { type: 'progress', progress: cp } as Omit<ProgressEntry, 'timestamp' | 'seq'>);
+    written = cp;
+    lastCheckpointAt = Date.now();
+    return cp;
+  };
+  const stopRequested = (): 'pause' | 'abort' | null => {
+    if (stopWhy) return stopWhy;
+    if (opts.signal?.aborted) return (stopWhy = opts.signal.reason === 'abort' ? 'abort' : 'pause');
+    return null;
+  };
+  const pollButton = () => {
+    if (button || Date.now() - lastButtonAt < BUTTON_POLL_MS) return;
+    lastButtonAt = Date.now();
+    button = ebb.queryButton().then(
+      (pressed) => {
+        if (pressed && !stopWhy) {
+          stopWhy = 'pause';
+          log('pause button pressed');
+        }
+        button = null;
+      },
+      () => {
+        button = null; // the motion command ahead of it reports the failure
+      },
+    );
+  };
+  const motionMs = (k: number) => p.duration[k]! * 1000;
+  const penDownMs = Math.round(opts.profile.penLowerS * 1000);
+  const penUpCmd = `SP,1,${Math.max(1, Math.round(opts.profile.penRaiseS * 1000))}`;
+
+  try {
+    if (resuming) {
+      // Pen up, travel to the checkpoint, then carry on; the pen goes down at the next Draw.
+      const here = await ebb.querySteps();
+      const target: [number, number] = from >= 0 ? [pos1[from]!, pos2[from]!] : [p.start[0], p.start[1]];
+      send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
+      const d1 = target[0] - here.motor1, d2 = target[1] - here.motor2;
+      if (d1 !== 0 || d2 !== 0) {
+        const rate = Math.min(MAX_STEP_RATE * 0.8, opts.profile.penUpSpeedMmS * p.stepsPerMm * 0.5);
+        const ms = Math.max(1, Math.ceil((Math.max(Math.abs(d1), Math.abs(d2)) / rate) * 1000));
+        send(`SM,${ms},${d1},${d2}`, -1, ms);
+      }
+    }
+    let k = from + 1;
+    const firstOfRun = k;
+    while (k < n) {
+      if (failure) break;
+      if (stopRequested()) throw new Stop(stopWhy!);
+      const kind = p.kind[k] as MoveKind;
+      if (kind === MoveKind.Pause) {
+        if (k === firstOfRun) {
+          k++; // the user just started or resumed: a pause before the first layer is moot
+          continue;
+        }
+        await drain();
+        if (penDown) {
+          send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
+          penDown = false;
+          await drain();
+        }
+        // The pause itself is passed once the job is PAUSED: resuming continues with the layer.
+        sent.push({ move: k });
+        setDone(sent.length - 1);
+        const cp = checkpoint(true)!;
+        const pauseIndex = countPausesUpTo(p, k) - 1;
+        const layer = pauseLayers[pauseIndex];
+        const what = layer?.l.pause === 'pen_change' ? 'pen change' : 'pause';
+        const name = layer ? `${layer.i + 1} (${layer.l.name}${layer.l.pen !== null ? `, pen ${layer.l.pen}` : ''})` : '?';
+        ctx.jobs.transition(id, 'PAUSED', `${what} before layer ${name}`, { checkpoint: cp, kind: layer?.l.pause ?? 'layer_pause' });
+        progress();
+        return { state: 'PAUSED', checkpoint: cp };
+      }
+      if (kind === MoveKind.Draw && !penDown) {
+        while (unacked >= WINDOW && failure === null) await waitAck();
+        if (failure) break;
+        send(`SP,0,${Math.max(1, penDownMs)}`, -1, penDownMs);
+        penDown = true;
+      }
+      while (unacked >= WINDOW && failure === null) await waitAck();
+      if (failure) break;
+      if (kind === MoveKind.PenDown) penDown = true;
+      else if (kind === MoveKind.PenUp) penDown = false;
+      send(ebbCommand(p, k)!, k, motionMs(k));
+      k++;
+      pollButton();
+      checkpoint(false);
+      progress();
+    }
+    if (failure) throw failure;
+    // ---- Completion -----------------------------------------------------------------------
+    if (penDown) send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
+    await drain();
+    const cp = checkpoint(true);
+    progress();
+    await goHome();
+    await ebb.disableMotors();
+    await drain();
+    const metrics = programMetrics(p);
+    ctx.jobs.transition(id, 'COMPLETED', 'every stroke of the plan was drawn', {
+      duration_s: Math.round((Date.now() - started) / 100) / 10,
+      ...metrics,
+      checkpoint: cp,
+    });
+    return { state: 'COMPLETED', checkpoint: cp };
+  } catch (err) {
+    if (err instanceof Stop) return stop(err.why);
+    // Device lost or error reply: record what is confirmed, leave the job PLOTTING (resumable).
+    const e = failure ?? (err as Error);
+    if (e instanceof EbbError && e.kind === 'error_reply' && !ebb.closed) {
+      // The link is alive: let queued motion finish, then everything sent before the rejected
+      // command is done (the rejected command itself never ran).
+      try {
+        await Promise.race([settleAndIdle(), sleep(5000).then(() => Promise.reject(new Error('timeout')))]);
+        if (failedSeq >= 0) setDone(failedSeq - 1);
+        await ebb.command(penUpCmd, 'ok', { motionMs: opts.profile.penRaiseS * 1000 }).catch(() => {});
+      } catch {
+        // keep the acknowledgement-derived confirmation
+      }
+    }
+    let cp: Checkpoint | undefined;
+    try {
+      cp = checkpoint(true);
+    } catch (jerr) {
+      ctx.logger.error(`could not write the final checkpoint: ${(jerr as Error).message}`, id);
+    }
+    const message = `plot interrupted at move ${cp?.move ?? from} of ${n}: ${e.message}`;
+    ctx.logger.error(`${message}; the job stays PLOTTING and can be resumed`, id);
+    return { state: 'PLOTTING', checkpoint: cp, error: message };
+  }
+
+  async function settleAndIdle(): Promise<void> {
+    while (unacked > 0) await waitAck();
+    for (;;) {
+      const m = await ebb.queryMotion();
+      if (!m.commandExecuting && !m.motor1Moving && !m.motor2Moving && m.fifoNotEmpty !== true) return;
+      await sleep(IDLE_POLL_MS);
+    }
+  }
+
+  async function goHome(): Promise<void> {
+    const here = await ebb.querySteps();
+    const far = Math.max(Math.abs(here.motor1), Math.abs(here.motor2));
+    if (far === 0) return;
+    const rate = Math.round(Math.min(MAX_STEP_RATE * 0.8, opts.profile.penUpSpeedMmS * p.stepsPerMm * 0.5));
+    const ms = Math.max(1, Math.ceil((far / rate) * 1000));
+    if (opts.capabilities.home !== 'none') await ebb.home(rate, { runMs: ms / speedFactor + 50 });
+    else await ebb.command(`SM,${ms},${-here.motor1},${-here.motor2}`, 'ok', { motionMs: ms / speedFactor });
+    await settleAndIdle();
+  }
+
+  async function stop(why: 'pause' | 'abort'): Promise<RunPlotResult> {
+    try {
+      if (why === 'abort') {
+        while (unacked > 0 && failure === null) await waitAck();
+        if (failure) throw failure;
+        // ES drops the queued motion: only what acknowledgements confirmed has run for sure.
+        const cp = checkpoint(true);
+        await ebb.emergencyStop();
+        await ebb.command(penUpCmd, 'ok', { motionMs: opts.profile.penRaiseS * 1000 });
+        await settleAndIdle();
+        await goHome();
+        await ebb.disableMotors();
+        await settleAndIdle();
+        ctx.jobs.transition(id, 'ABORTED', 'the user aborted the plot', { checkpoint: cp });
+        return { state: 'ABORTED', checkpoint: cp };
+      }
+      await drain();
+      if (penDown) {
+        send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
+        penDown = false;
+        await drain();
+      }
+      const cp = checkpoint(true)!;
+      ctx.jobs.transition(id, 'PAUSED', opts.signal?.aborted ? 'pause requested' : 'pause button pressed', { checkpoint: cp });
+      progress();
+      return { state: 'PAUSED', checkpoint: cp };
+    } catch (err) {
+      const cp = checkpoint(true);
+      const message = `${why} failed: ${(failure ?? (err as Error)).message}`;
+      ctx.logger.error(`${message}; the job stays PLOTTING and can be resumed`, id);
+      return { state: 'PLOTTING', checkpoint: cp, error: message };
+    }
+  }
+}
+
+function countPausesUpTo(p: MotionProgram, k: number): number {
+  let c = 0;
+  for (let i = 0; i <= k; i++) if (p.kind[i] === MoveKind.Pause) c++;
+  return c;
+}
+
+/** Totals of a program: pen-down and pen-up distance (mm), pen lifts. */
+export function programMetrics(p: MotionProgram): { pen_down_mm: number; travel_mm: number; lifts: number } {
+  let down = 0, travel = 0, lifts = 0;
+  for (let k = 0; k < p.length; k++) {
+    const kind = p.kind[k];
+    const len = Math.hypot(p.steps1[k]! + p.steps2[k]!, p.steps1[k]! - p.steps2[k]!) / (2 * p.stepsPerMm);
+    if (kind === MoveKind.Draw) down += len;
+    else if (kind === MoveKind.Travel) travel += len;
+    else if (kind === MoveKind.PenUp) lifts++;
+  }
+  return { pen_down_mm: Math.round(down * 1000) / 1000, travel_mm: Math.round(travel * 1000) / 1000, lifts };
+}
