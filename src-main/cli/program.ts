@@ -7,6 +7,7 @@ import { JournalError } from '../jobs/journal';
 import { IllegalTransitionError } from '../jobs/states';
 import { DatabaseError } from '../jobs/store';
 import { VERSION } from '../version';
+import { registerCheckCommands } from './commands/check';
 import { registerJobCommands, type CliContext } from './commands/jobs';
 import { registerPlanCommand } from './commands/plan';
 import { registerPlotCommands } from './commands/plot';
@@ -58,6 +59,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
   registerJobCommands(program, ctx);
   registerPlanCommand(program, ctx);
   registerPlotCommands(program, ctx);
+  registerCheckCommands(program, ctx);
   registerSystemCommands(program, ctx);
   registerSetupCommand(program, ctx);
   registerVirtualPlotterCommand(program, ctx);

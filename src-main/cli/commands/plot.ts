@@ -3,14 +3,25 @@
  * PAUSED (or interrupted) one from its last checkpoint. SIGINT/SIGTERM pause the plot: the pen
  * is lifted once the queued motion has run, and `vfab plot <job>` resumes it.
  */
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ERROR_CODES, VfabError } from '../../errors';
+import { jobFiles } from '../../jobs/workspace';
 import { motionProfile } from '../../plan/motion';
 import { openEbb, resolveDevice } from '../../plotter/devices';
 import { runPlot, type PlotProgress } from '../../plotter/runner';
 import { runVirtualPlotter, type VirtualPlotterHandle } from '../../plotter/virtual/main';
 import type { Io } from '../output';
 import type { CliContext } from './jobs';
+
+/** `vfab pause` asks the process plotting a job to pause by creating this file in the job folder. */
+export function pauseRequestFile(jobsDir: string, id: string): string {
+  return `${jobFiles(jobsDir, id).dir}/pause.request`;
+}
+
+const PAUSE_POLL_MS = 250;
+/** How long `vfab pause` waits for the plotting process to finish the queued motion and lift the pen. */
+const PAUSE_WAIT_MS = 15_000;
 
 interface PlotFlags {
   device?: string;
@@ -84,6 +95,11 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
       };
       process.on('SIGINT', pause);
       process.on('SIGTERM', pause);
+      const request = pauseRequestFile(engine.paths.jobsDir, id);
+      fs.rmSync(request, { force: true });
+      const watcher = setInterval(() => {
+        if (fs.existsSync(request)) pause();
+      }, PAUSE_POLL_MS);
       const printer = progressPrinter(ctx.io, id, target.kind === 'virtual' ? speed : 1);
       try {
         const conn = await openEbb(portPath);
@@ -125,9 +141,37 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
         }
       } finally {
         printer.end();
+        clearInterval(watcher);
+        fs.rmSync(request, { force: true });
         process.off('SIGINT', pause);
         process.off('SIGTERM', pause);
         if (virtual) await virtual.stop();
       }
+    });
+
+  program
+    .command('pause <job>')
+    .description('pause a job being plotted by another vfab process: it finishes the queued motion and lifts the pen')
+    .action(async (id: string) => {
+      const engine = ctx.engine();
+      const state = engine.jobs.state(id);
+      if (state === 'PAUSED') return ctx.io.err(`${id}: already PAUSED; resume with: vfab plot ${id}`);
+      if (state !== 'PLOTTING') throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; only a PLOTTING job can be paused.`);
+      const request = pauseRequestFile(engine.paths.jobsDir, id);
+      fs.writeFileSync(request, `${process.pid}\n`);
+      const deadline = Date.now() + PAUSE_WAIT_MS;
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, PAUSE_POLL_MS));
+        if (engine.jobs.state(id) !== 'PLOTTING') break;
+      }
+      const now = engine.jobs.state(id);
+      if (now === 'PLOTTING') {
+        fs.rmSync(request, { force: true });
+        ctx.io.err(`${id}: no plotting process answered within ${PAUSE_WAIT_MS / 1000} s. If the plot was interrupted, it is already stopped; continue it with: vfab plot ${id}`);
+        ctx.exitCode = ERROR_CODES.BUSY;
+        return;
+      }
+      ctx.io.err(`${id}: ${now}${now === 'PAUSED' ? `; resume with: vfab plot ${id}` : ''}`);
+      ctx.io.out(`${id}\t${now}`);
     });
 }

@@ -1,0 +1,65 @@
+/** `vfab check servo [--device D] [--force-detect] [--reconnect]`: is the plotter there, and does the pen move? */
+import type { Command } from 'commander';
+import { VfabError } from '../../errors';
+import { openEbb, resolveDevice } from '../../plotter/devices';
+import { runVirtualPlotter, type VirtualPlotterHandle } from '../../plotter/virtual/main';
+import { printFields, printJson } from '../output';
+import type { CliContext } from './jobs';
+
+interface CheckFlags {
+  device?: string;
+  forceDetect?: boolean;
+  reconnect?: boolean;
+  json?: boolean;
+}
+
+export function registerCheckCommands(program: Command, ctx: CliContext): void {
+  const check = program.command('check').description('check hardware and installation');
+  check
+    .command('servo')
+    .description('find the plotter, read its firmware, and cycle the pen up, down and up')
+    .option('--device <device>', "AxiDraw nickname, serial port path, or 'virtual' (default: config device.port, else the first AxiDraw)")
+    .option('--force-detect', 'ignore device.port and look for an AxiDraw by its USB id')
+    .option('--reconnect', 'resynchronise with a board left mid-conversation by another program before checking')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: CheckFlags) => {
+      const engine = ctx.engine();
+      const device = engine.config.device;
+      const request = flags.forceDetect ? null : (flags.device ?? device.port ?? null);
+      const target = await resolveDevice(request);
+      let virtual: VirtualPlotterHandle | undefined;
+      try {
+        if (target.kind === 'virtual') virtual = await runVirtualPlotter({ speed: 50 });
+        const port = virtual ? virtual.portPath : target.kind === 'serial' ? target.path : '';
+        const conn = await openEbb(port);
+        try {
+          if (flags.reconnect) await conn.ebb.resync();
+          await conn.ebb.configureServo({ upPct: device.pen_pos_up, downPct: device.pen_pos_down, raiseRatePct: device.pen_rate_raise, lowerRatePct: device.pen_rate_lower });
+          const cycle = [await conn.ebb.penUp(device.pen_delay_up), await conn.ebb.penDown(device.pen_delay_down), await conn.ebb.penUp(device.pen_delay_up)];
+          const result = {
+            port: virtual ? 'virtual' : port,
+            nickname: target.kind === 'serial' ? target.nickname : null,
+            firmware: conn.version.raw,
+            pen_cycle_ms: cycle,
+            pen_pos_up: device.pen_pos_up,
+            pen_pos_down: device.pen_pos_down,
+          };
+          engine.logger.info(`check servo: ${result.port}, firmware ${result.firmware}, pen cycled`);
+          if (flags.json) return printJson(ctx.io, { servo: { ok: true, ...result } });
+          printFields(ctx.io, [
+            ['Port', `${result.port}${result.nickname ? ` (${result.nickname})` : ''}`],
+            ['Firmware', result.firmware],
+            ['Pen', `up ${device.pen_pos_up}% / down ${device.pen_pos_down}%: cycled up, down, up (${cycle.join(' + ')} ms)`],
+            ['Result', 'ok'],
+          ]);
+        } finally {
+          await conn.close();
+        }
+      } catch (err) {
+        if (err instanceof VfabError) throw err;
+        throw new VfabError('NOT_FOUND', `check servo: ${(err as Error).message}. Check the USB cable and the plotter's power, or try --reconnect.`);
+      } finally {
+        if (virtual) await virtual.stop();
+      }
+    });
+}

@@ -1,0 +1,59 @@
+/** The plotting commands across processes: `vfab pause` of a running plot, `vfab check servo`. */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROOT, sandbox, type Sandbox } from './helpers/cli';
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = sandbox();
+});
+afterEach(() => sb.cleanup());
+
+describe('vfab pause', () => {
+  it('pauses a plot running in another process; vfab plot then finishes it', async () => {
+    // A zig-zag of 40 long strokes: several seconds of plotting at real speed.
+    const d = Array.from({ length: 40 }, (_, i) => `M 10 ${10 + i * 4} H 250`).join(' ');
+    const file = path.join(sb.root, 'zigzag.svg');
+    fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`);
+    expect(sb.run(['add', 'job', 'zz', file]).code).toBe(0);
+
+    const plot = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'plot', 'zz', '--device', 'virtual', '--speed', '2'], { env: sb.env, cwd: sb.root });
+    let plotOut = '';
+    plot.stdout.on('data', (b) => (plotOut += String(b)));
+    const exited = new Promise<number>((resolve) => plot.on('exit', (code) => resolve(code ?? -1)));
+    const deadline = Date.now() + 10_000;
+    while (sb.run(['info', 'job', 'zz', '--state-only']).stdout !== 'PLOTTING\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+
+    const paused = sb.run(['pause', 'zz']);
+    expect(paused.stderr).toContain('PAUSED');
+    expect(paused.code).toBe(0);
+    expect(await exited).toBe(0);
+    expect(plotOut).toContain('zz\tPAUSED');
+    expect(fs.existsSync(path.join(sb.jobsDir, 'zz', 'pause.request'))).toBe(false);
+
+    expect(sb.run(['pause', 'zz']).stderr).toContain('already PAUSED');
+    const resumed = sb.run(['plot', 'zz', '--device', 'virtual', '--speed', '50']);
+    expect(resumed.stdout).toContain('zz\tCOMPLETED');
+    expect(sb.run(['pause', 'zz']).code).toBe(7);
+  }, 40_000);
+});
+
+describe('vfab check servo', () => {
+  it('finds the virtual plotter, reads its firmware and cycles the pen', () => {
+    const r = sb.run(['check', 'servo', '--device', 'virtual', '--json']);
+    expect(r.code).toBe(0);
+    const servo = JSON.parse(r.stdout).servo;
+    expect(servo).toMatchObject({ ok: true, port: 'virtual', pen_pos_up: 60, pen_pos_down: 40 });
+    expect(servo.firmware).toMatch(/Firmware Version 3\.\d+\.\d+/);
+    expect(servo.pen_cycle_ms).toHaveLength(3);
+    for (const ms of servo.pen_cycle_ms) expect(ms).toBeGreaterThan(0);
+  });
+
+  it('says what to do when no AxiDraw is connected', () => {
+    const r = sb.run(['check', 'servo', '--force-detect']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/no AxiDraw found.*--device virtual/);
+  });
+});
