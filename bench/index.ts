@@ -5,10 +5,11 @@ import path from 'node:path';
 import { foundationSuite } from './foundation';
 import { planSuite } from './plan';
 import { plannerSuite } from './planner';
+import { plotSuite } from './plot';
 import type { BenchRow, BenchSuite } from './report';
 import { svgSuite } from './svg';
 
-const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite];
+const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite];
 
 function printTable(suite: string, rows: BenchRow[]): void {
   const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);
