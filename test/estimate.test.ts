@@ -11,25 +11,13 @@ function trapezoidSeconds(length: number, vIn: number, vOut: number, vMax: numbe
   const ramps = (2 * vMax * vMax - vIn * vIn - vOut * vOut) / (2 * accel);
   return (2 * vMax - vIn - vOut) / accel + (length - ramps) / vMax;
 }
-import { motionProfile, type MotionProfile } from '../src-main/plan/motion';
+import { motionProfile } from '../src-main/plan/motion';
 import type { Polyline } from '../src-main/plan/types';
+import { profile, straight } from './helpers/motion';
 
 const P = (...xy: number[]): Polyline => Float64Array.from(xy);
 
 /** Round numbers so closed forms are easy to read; no pen-lift time unless a test adds it. */
-const profile: MotionProfile = {
-  penDownSpeedMmS: 50,
-  penUpSpeedMmS: 200,
-  accelMmS2: 1000,
-  penUpAccelMmS2: 1500,
-  corneringMmS: 0.05,
-  penRaiseS: 0,
-  penLowerS: 0,
-  constSpeed: false,
-};
-
-/** Rest-to-rest straight move: cruise when it is long enough to reach v, else a triangle. */
-const straight = (L: number, v: number, a: number) => (L >= (v * v) / a ? L / v + v / a : 2 * Math.sqrt(L / a));
 
 describe('estimatePaths', () => {
   it('times a straight line by the closed forms, long and short', () => {

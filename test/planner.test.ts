@@ -18,24 +18,12 @@ import {
   type MotionLayer,
   type MotionProgram,
 } from '../src-main/plotter/planner';
+import { profile, straight } from './helpers/motion';
 
 const P = (...xy: number[]): Polyline => Float64Array.from(xy);
 const K = 80;
 
 /** Round numbers so closed forms are easy to read; no pen-lift time unless a test adds it. */
-const profile: MotionProfile = {
-  penDownSpeedMmS: 50,
-  penUpSpeedMmS: 200,
-  accelMmS2: 1000,
-  penUpAccelMmS2: 1500,
-  corneringMmS: 0.05,
-  penRaiseS: 0,
-  penLowerS: 0,
-  constSpeed: false,
-};
-
-/** Rest-to-rest straight move: cruise when it is long enough to reach v, else a triangle. */
-const straight = (L: number, v: number, a: number) => (L >= (v * v) / a ? L / v + v / a : 2 * Math.sqrt(L / a));
 
 const isMove = (kind: number) => kind === MoveKind.Draw || kind === MoveKind.Travel;
 

@@ -11,16 +11,8 @@
 import fs from 'node:fs';
 import type { Segment } from './machine';
 
-export interface PaperLine {
-  startedAt: string;
-  endedAt: string;
-  cmd: string;
-  from: [number, number];
-  to: [number, number];
-  fromMm: [number, number];
-  toMm: [number, number];
-  partial: boolean;
-}
+/** A segment as written: the same fields, with times as ISO strings. */
+export type PaperLine = Omit<Segment, 'startedAt' | 'endedAt'> & { startedAt: string; endedAt: string };
 
 const round = ([x, y]: [number, number]): [number, number] => [Math.round(x * 1e4) / 1e4, Math.round(y * 1e4) / 1e4];
 
