@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SerialPortMock } from 'serialport';
+import { openMockBoard } from './helpers/mock-board';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   hasExecutable,
@@ -188,22 +189,7 @@ describe('opening an EBB (through SerialPortMock)', () => {
   /** A mock port answering each command with `script(cmd)`; records what was written. */
   function mockBoard(script: (cmd: string) => string | null): { open: PortOpener; written: string[] } {
     const written: string[] = [];
-    const open: PortOpener = async (portPath) => {
-      SerialPortMock.binding.createPort(portPath);
-      const port = new SerialPortMock({ path: portPath, baudRate: 9600 });
-      await new Promise<void>((resolve, reject) => port.on('open', resolve).on('error', reject));
-      const binding = port.port!;
-      const write = binding.write.bind(binding);
-      binding.write = async (buffer: Buffer) => {
-        await write(buffer);
-        for (const cmd of buffer.toString('latin1').split('\r').filter(Boolean)) {
-          written.push(cmd);
-          const reply = script(cmd);
-          if (reply !== null) binding.emitData(Buffer.from(reply, 'latin1'));
-        }
-      };
-      return port;
-    };
+    const open: PortOpener = async (portPath) => (await openMockBoard(portPath, script, written)).port;
     return { open, written };
   }
 

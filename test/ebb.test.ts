@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import { SerialPortMock } from 'serialport';
+import { openMockBoard } from './helpers/mock-board';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   capabilitiesFor,
@@ -465,25 +466,17 @@ describe('LM timing', () => {
 describe('with serialport', () => {
   it('talks through SerialPortMock (the real stream adapter)', async () => {
     const path = '/dev/ROBOT';
-    SerialPortMock.binding.createPort(path);
-    const port = new SerialPortMock({ path, baudRate: 9600 });
-    await new Promise<void>((resolve, reject) => port.on('open', resolve).on('error', reject));
     // Answer each write as a 2.8.1 board would.
-    const binding = port.port!;
-    const write = binding.write.bind(binding);
-    binding.write = async (buffer: Buffer) => {
-      await write(buffer);
-      for (const cmd of buffer.toString('latin1').split('\r').filter(Boolean)) {
-        const reply = legacy281(cmd);
-        if (typeof reply === 'string') binding.emitData(Buffer.from(reply, 'latin1'));
-      }
-    };
+    const { port, silence } = await openMockBoard(path, (cmd) => {
+      const reply = legacy281(cmd);
+      return typeof reply === 'string' ? reply : null;
+    });
     const ebb = connect(port);
     expect((await ebb.version()).minor).toBe(8);
     await ebb.enableMotors(16);
     expect(await ebb.querySteps()).toEqual({ motor1: -1200, motor2: 3400 });
     // The board goes silent, then the port closes: the pending query fails as 'closed'.
-    binding.write = write;
+    silence();
     const pending = ebb.queryButton();
     await new Promise<void>((resolve) => port.close(() => resolve()));
     expect((await rejection(pending)).kind).toBe('closed');
