@@ -12,8 +12,8 @@ import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { motionProfile } from '../src-main/plan/motion';
 import { readPlan } from '../src-main/plan/plan-file';
 import { openEbb, type EbbConnection } from '../src-main/plotter/devices';
-import { MoveKind, type MotionProgram } from '../src-main/plotter/planner';
-import { FIFO_DEPTH, programForPlan, runPlot, WINDOW, type Checkpoint, type RunPlotOptions } from '../src-main/plotter/runner';
+import { MoveKind, plotProgram, type MotionProgram } from '../src-main/plotter/planner';
+import { FIFO_DEPTH, runPlot, WINDOW, type Checkpoint, type RunPlotOptions } from '../src-main/plotter/runner';
 import { runVirtualPlotter, type VirtualPlotterHandle } from '../src-main/plotter/virtual/main';
 import { readPaper, type PaperLine } from '../src-main/plotter/virtual/paper';
 import { useTempDirs } from './helpers/tmp';
@@ -68,7 +68,7 @@ async function setup(body: string, speed = 200): Promise<Setup> {
     plotter,
     conn: await openEbb(plotter.portPath),
     id,
-    program: programForPlan(readPlan(path.join(engine.paths.jobsDir, id, 'plan.json')), motionProfile(engine.config.device)),
+    program: plotProgram(readPlan(path.join(engine.paths.jobsDir, id, 'plan.json')).layers, motionProfile(engine.config.device)),
     run: (extra = {}) =>
       runPlot({ jobs: engine.jobs, logger: engine.logger, jobsDir: engine.paths.jobsDir }, id, {
         ebb: s.conn.ebb,

@@ -69,6 +69,23 @@ describe('EBB machine', () => {
     expect(m.getStats().gaps).toMatchObject({ count: 1, totalMs: 110 });
   });
 
+  it('does not count idle time the host waited for with QM (pre-flight, pause) as starvation', () => {
+    const { m, send, take, clock } = rig();
+    send('SM,100,10,0\n');
+    clock.tick(50);
+    send('QM\n'); // still moving: the idle that follows is the host's fault
+    clock.tick(100);
+    send('SM,100,10,0\n');
+    clock.tick(150);
+    expect(m.getStats().gaps.count).toBe(1);
+    send('QM\n'); // idle seen: the host drained on purpose
+    clock.tick(500);
+    send('SM,100,10,0\n');
+    clock.tick(150);
+    expect(take()).toContain('QM,0,0,0,0');
+    expect(m.getStats().gaps.count).toBe(1);
+  });
+
   it('HM waits for the queue, EM (queued) zeroes the counters when it runs, CS zeroes them now', () => {
     const { m, send, take, clock, segments } = rig();
     send('SP,0\nSM,100,100,0\nHM,1000\n');

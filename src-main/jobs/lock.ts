@@ -166,7 +166,8 @@ function olderThan(file: string, ms: number): boolean {
 }
 
 let cachedBootId: string | undefined | null = null;
-function bootId(): string | undefined {
+/** Linux boot id, cached; undefined elsewhere. */
+export function bootId(): string | undefined {
   if (cachedBootId === null) {
     try {
       cachedBootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
@@ -178,6 +179,6 @@ function bootId(): string | undefined {
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
+export function sleepSync(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
 }

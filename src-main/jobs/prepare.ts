@@ -9,6 +9,7 @@ import type { VfabConfig } from '../config/config';
 import { VfabError } from '../errors';
 import type { Logger } from '../log';
 import { estimatePaths } from '../plan/estimate';
+import { plotProgram, programDuration } from '../plotter/planner';
 import { motionProfile } from '../plan/motion';
 import { optimizePaths } from '../plan/optimize';
 import { fitToPaper, parsePaper, type Orientation } from '../plan/paper';
@@ -158,7 +159,8 @@ export function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions
     travelMm: sum((l) => l.stats.travelAfterMm),
     travelBeforeMm: sum((l) => l.stats.travelBeforeMm),
     lifts: sum((l) => l.stats.liftsAfter),
-    estimateS: sum((l) => l.estimate.seconds),
+    // The whole program (pauses, the trip home), not the layers' sum: what the plotter will run.
+    estimateS: programDuration(plotProgram(layers, profile)),
   };
   writePlan(files.plan, { format: PLAN_FORMAT, job: id, createdAt: new Date().toISOString(), settings, summary, layers });
   ctx.jobs.transition(id, 'OPTIMIZED', `Plan: ${settings.preset} preset, ${summary.lifts} pen lift(s), pen-up travel ${Math.round(summary.travelBeforeMm)} -> ${Math.round(summary.travelMm)} mm`, {

@@ -3,13 +3,13 @@
  *
  * These follow the official AxiDraw software (axidraw_conf.py and its pen-lift timing) as best
  * known here: the speed percentages scale the high-resolution XY limit of 8.6979 in/s at 110 %,
- * acceleration scales 40 in/s² (pen down) and 60 in/s² (pen up) at 100 %, and the servo time is
- * the 4th-power blend of a fast-sweep model (45 ms + 2.69 ms per % of travel) and the rate-limited
- * sweep (200 ms over the full range at 100 % rate). The model only changes the travel limits, not
- * these, so it is not read here. They are estimates for planning and time
- * display; the AxiDraw driver work will replace them with the exact values the driver uses.
+ * acceleration scales 40 in/s² (pen down) and 60 in/s² (pen up) at 100 %, and the pen times are
+ * the EBB driver's servo model (`servoTravelMs`, the delay the runner sends with each `SP`) plus
+ * `pen_delay_up`/`pen_delay_down`, so the planned durations are what the plotter runs. The model
+ * only changes the travel limits, not these, so it is not read here.
  */
 import type { VfabConfig } from '../config/config';
+import { servoTravelMs } from '../plotter/ebb';
 
 export interface MotionProfile {
   penDownSpeedMmS: number;
@@ -32,23 +32,15 @@ const SPEED_FULL_PERCENT = 110;
 /** axidraw_conf.py accel_rate / accel_rate_pu, in/s² at accel 100 %. */
 const ACCEL_IN_S2 = 40;
 const ACCEL_PEN_UP_IN_S2 = 60;
-/** Servo model (axidraw_conf.py, standard servo): ms, ms per % of travel, ms for a full sweep. */
-const SERVO_MOVE_MIN_MS = 45;
-const SERVO_MOVE_SLOPE_MS = 2.69;
-const SERVO_SWEEP_MS = 200;
 /**
  * Junction deviation, mm (the grbl/Marlin cornering parameter). The AxiDraw software uses its own
  * cornering factor; this value gives similar corner slow-downs at default speeds.
  */
 export const DEFAULT_JUNCTION_DEVIATION_MM = 0.05;
 
-/** Seconds for the servo to move the pen between the up and down heights at `ratePercent`. */
+/** Seconds the runner holds motion for a pen move: the EBB driver's servo model plus the configured delay. */
 function servoSeconds(travelPercent: number, ratePercent: number, delayMs: number): number {
-  const ms =
-    travelPercent < 0.9
-      ? 0
-      : Math.floor(((SERVO_MOVE_SLOPE_MS * travelPercent + SERVO_MOVE_MIN_MS) ** 4 + ((SERVO_SWEEP_MS * travelPercent) / ratePercent) ** 4) ** 0.25);
-  return Math.max(0, ms + delayMs) / 1000;
+  return Math.max(0, servoTravelMs(travelPercent, ratePercent) + delayMs) / 1000;
 }
 
 export function motionProfile(device: VfabConfig['device']): MotionProfile {

@@ -79,6 +79,8 @@ export interface EbbCapabilities {
   servoPowerState: boolean;
   /** QG general status byte (2.6.2). */
   qg: boolean;
+  /** QC current and V+ readings (reliable from 2.2.3): motor power present. */
+  qc: boolean;
   /** HM: not at all, to (0,0) only (2.6.2), or to an absolute target (2.7.0). */
   home: 'none' | 'origin' | 'absolute';
   /** EM goes through the motion FIFO (2.8.0); before, it acts immediately. QE exists; ES,1. */
@@ -275,6 +277,9 @@ function atLeast(v: FirmwareVersion, major: number, minor: number, patch: number
   return v.patch >= patch;
 }
 
+/** QC V+ reading below which the motors are unpowered (plotink's threshold). */
+export const MOTOR_POWER_MIN_RAW = 250;
+
 export function capabilitiesFor(v: FirmwareVersion): EbbCapabilities {
   const v3 = v.major >= 3;
   const since = (a: number, b: number, c: number): boolean => atLeast(v, a, b, c);
@@ -289,6 +294,7 @@ export function capabilitiesFor(v: FirmwareVersion): EbbCapabilities {
     servoPowerTimeout: since(2, 5, 6),
     servoPowerState: since(2, 6, 0),
     qg: since(2, 6, 2),
+    qc: since(2, 2, 3),
     home: since(2, 7, 0) ? 'absolute' : since(2, 6, 2) ? 'origin' : 'none',
     emQueued: since(2, 8, 0),
     qe: since(2, 8, 0),
@@ -609,6 +615,16 @@ export class Ebb {
   /** `CS` (fw ≥ 2.4.3): zero both step counters and accumulators. */
   async clearSteps(): Promise<void> {
     await this.command('CS', 'ok');
+  }
+
+  /**
+   * `QC` (fw ≥ 2.2.3): raw ADC of the pen-servo current and the motor supply (V+). Below 250 raw
+   * (about 7 V) the motors have no power, as plotink judges: the carriage is not held and moves
+   * draw nothing.
+   */
+  async queryPower(): Promise<{ currentRaw: number; voltageRaw: number; motorPower: boolean }> {
+    const [currentRaw, voltageRaw] = this.ints('QC', await this.command('QC', 'line_ok'), 2);
+    return { currentRaw: currentRaw!, voltageRaw: voltageRaw!, motorPower: voltageRaw! >= MOTOR_POWER_MIN_RAW };
   }
 
   /** `QB`: whether PRG was pressed since the last QB/QG; clears the latch. */

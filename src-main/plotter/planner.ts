@@ -61,6 +61,8 @@ export interface PlanMotionOptions {
   minMoveS?: number;
   maxMoveS?: number;
   mergeToleranceMm?: number;
+  /** End with a pen-up travel back to `start` (a plot ends at home; a layer's estimate does not). */
+  returnHome?: boolean;
 }
 
 /**
@@ -185,6 +187,12 @@ interface Limits {
  * leaving at `vOut` (mm/s), never faster than `vCap`, accelerating at most at `accel` (Infinity:
  * constant speed). Blocks end at `srcEnd` for the last and `srcStart` for the others.
  */
+/** A pen-up hop: rest to rest at the pen-up profile. */
+function emitTravel(b: ProgramBuilder, d1: number, d2: number, profile: MotionProfile, lim: Limits, srcStart: number, srcEnd: number): void {
+  const len = segmentLength(d1, d2, lim.k);
+  emitSegment(b, MoveKind.Travel, d1, d2, len, 0, 0, segmentCap(profile.penUpSpeedMmS, d1, d2, len, lim), profile.penUpAccelMmS2, lim, srcStart, srcEnd);
+}
+
 function emitSegment(
   b: ProgramBuilder, kind: MoveKind, d1: number, d2: number, len: number,
   vIn: number, vOut: number, vCap: number, accel: number, lim: Limits, srcStart: number, srcEnd: number,
@@ -389,7 +397,7 @@ function drawPath(b: ProgramBuilder, m: number, profile: MotionProfile, deviatio
 
 /**
  * Plans `layers` in order: per path a pen-up travel to its start, pen down, the path, pen up; a
- * Pause before each `pauseBefore` layer. The pen is assumed up at the start. Paths of fewer than
+ * Pause before each `pauseBefore` layer; with `returnHome`, the travel back to the start. The pen is assumed up at the start. Paths of fewer than
  * two points draw nothing (but keep their place in the source indices).
  */
 export function planMotion(layers: readonly MotionLayer[], profile: MotionProfile, options: PlanMotionOptions = {}): MotionProgram {
@@ -415,11 +423,7 @@ export function planMotion(layers: readonly MotionLayer[], profile: MotionProfil
       if (n >= 2) {
         const m = keptVertices(path, point, k, minLen, tol);
         const d1 = keep1[0]! - at1, d2 = keep2[0]! - at2;
-        if (d1 !== 0 || d2 !== 0) {
-          const len = segmentLength(d1, d2, k);
-          const cap = segmentCap(profile.penUpSpeedMmS, d1, d2, len, lim);
-          emitSegment(b, MoveKind.Travel, d1, d2, len, 0, 0, cap, profile.penUpAccelMmS2, lim, source, point);
-        }
+        if (d1 !== 0 || d2 !== 0) emitTravel(b, d1, d2, profile, lim, source, point);
         b.push(MoveKind.PenDown, 0, 0, profile.penLowerS, 0, 0, point);
         drawPath(b, m, profile, deviation, lim);
         source = point + n - 1;
@@ -429,6 +433,11 @@ export function planMotion(layers: readonly MotionLayer[], profile: MotionProfil
       }
       point += n;
     }
+  }
+  if (options.returnHome && (at1 !== start[0] || at2 !== start[1])) {
+    emitTravel(b, start[0] - at1, start[1] - at2, profile, lim, source, source);
+    at1 = start[0];
+    at2 = start[1];
   }
   layerStart[layers.length] = pathIndex;
   pathStart[pathCount] = point;
@@ -448,6 +457,11 @@ export function planMotion(layers: readonly MotionLayer[], profile: MotionProfil
     end: [at1, at2],
     stepsPerMm: k,
   };
+}
+
+/** The program a plot runs: every layer in order, then home. Its duration is the job's estimate. */
+export function plotProgram(layers: readonly MotionLayer[], profile: MotionProfile): MotionProgram {
+  return planMotion(layers, profile, { returnHome: true });
 }
 
 /** Seconds to run moves [from, to) of the program: the plot-time estimate (and time remaining). */

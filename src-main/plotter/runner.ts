@@ -7,10 +7,13 @@
  * PAUSED → PLOTTING "resume from checkpoint"; a job left PLOTTING by a lost device is continued
  * from its last checkpoint without a transition.
  *
- * In-flight window. At most `WINDOW` (2) motion commands are written and not yet acknowledged.
- * The EBB acknowledges a motion command when it enters its FIFO (depth D: the boot default 1,
- * which this runner keeps), so at most D + 1 + WINDOW commands are sent and possibly not yet
- * finished: one running, D queued, WINDOW waiting in the USB buffer.
+ * In-flight window. Motion commands are written ahead of the board so it never waits for the
+ * host: always up to `WINDOW_MIN` unacknowledged, more while those hold less than `WINDOW_MS` of
+ * motion, never more than `WINDOW`. The EBB acknowledges a motion command when it enters its FIFO
+ * (depth D: the boot default 1, which this runner keeps), so at most D + 1 + WINDOW commands are
+ * sent and possibly not yet finished: one running, D queued, the rest waiting in the USB buffer.
+ * Dense drawings (4 ms moves) thus keep ≥ 50 ms of work beyond the FIFO, which covers the host's
+ * scheduling hiccups; sparse ones keep the window at two long moves.
  *
  * Checkpoints (invariant 4). When the command sent as number s is acknowledged it sits in the
  * FIFO, behind at most D − 1 queued commands and one running, so every command sent as number
@@ -28,10 +31,17 @@ import type { Logger } from '../log';
 import type { MotionProfile } from '../plan/motion';
 import { readPlan, type Plan } from '../plan/plan-file';
 import { Ebb, EbbError, type EbbCapabilities } from './ebb';
-import { ebbCommand, MAX_STEP_RATE, MoveKind, planMotion, programDuration, sourceOf, type MotionProgram } from './planner';
+import { ebbCommand, MAX_STEP_RATE, MoveKind, plotProgram, programDuration, sourceOf, type MotionProgram } from './planner';
 
-/** Unacknowledged motion commands allowed on the wire (see the file comment). */
-export const WINDOW = 2;
+/** Most unacknowledged motion commands on the wire (see the file comment). */
+export const WINDOW = 16;
+const WINDOW_MIN = 2;
+/**
+ * Wall-clock ms of motion the unacknowledged commands should hold when they are short: what
+ * covers a host hiccup (GC, a journal fsync, a busy CPU). A faster-than-life virtual plotter gets
+ * proportionally more plotter time, so a dry run starves no more than the real board would.
+ */
+const WINDOW_MS = 50;
 /** The motion FIFO depth used (the EBB's boot default; not changed with CU,4). */
 export const FIFO_DEPTH = 1;
 const BUTTON_POLL_MS = 500;
@@ -106,13 +116,6 @@ class Stop extends Error {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** The program for a plan: every layer, pauses before `!` layers and pen changes. */
-export function programForPlan(plan: Plan, profile: MotionProfile): MotionProgram {
-  return planMotion(
-    plan.layers.map((l) => ({ paths: l.paths, pauseBefore: l.pauseBefore })),
-    profile,
-  );
-}
 
 /** The last `progress` checkpoint in a job's journal (after its last entry into QUEUED). */
 export function lastCheckpoint(journalPath: string): Checkpoint | undefined {
@@ -144,7 +147,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   } catch (err) {
     throw new VfabError('DATA', `Job '${id}' has no readable plan (${(err as Error).message}); run 'vfab plan ${id}'.`);
   }
-  const p = programForPlan(plan, opts.profile);
+  const p = plotProgram(plan.layers, opts.profile);
   const n = p.length;
 
   // Per-move prefix tables: position after move k, pen-down mm and time up to k.
@@ -204,6 +207,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   /** Highest send number known to be physically done. */
   let doneSeq = -1;
   let unacked = 0;
+  let unackedMs = 0;
   let failure = null as Error | null;
   let failedSeq = -1;
   let waiters: (() => void)[] = [];
@@ -236,9 +240,14 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     const seq = sent.length;
     sent.push({ move });
     unacked++;
+    unackedMs += motionMs;
+    const settled = () => {
+      unacked--;
+      unackedMs -= motionMs;
+    };
     ebb.command(cmd, 'ok', { motionMs: motionMs / speedFactor }).then(
       () => {
-        unacked--;
+        settled();
         if (failure === null) {
           acked = seq;
           setDone(seq - (FIFO_DEPTH + 1));
@@ -246,7 +255,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         wake();
       },
       (err: Error) => {
-        unacked--;
+        settled();
         if (failure === null) {
           failure = err;
           failedSeq = seq;
@@ -256,6 +265,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     );
   };
   const waitAck = () => new Promise<void>((r) => waiters.push(r));
+  const windowFull = () => unacked >= WINDOW || (unacked >= WINDOW_MIN && unackedMs >= WINDOW_MS * speedFactor);
   async function drain(): Promise<void> {
     while (unacked > 0 && failure === null) await waitAck();
     if (failure) throw failure;
@@ -305,7 +315,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   }
   if (resuming && !keepPosition) ctx.logger.warning(`motors were off: assuming the carriage is at home (0,0) to resume`, id);
 
-  const window = `${WINDOW} unacknowledged + FIFO ${FIFO_DEPTH} + 1 running`;
+  const window = `${WINDOW_MIN}–${WINDOW} unacknowledged (${WINDOW_MS} ms) + FIFO ${FIFO_DEPTH} + 1 running`;
   const plottingMeta = { device: opts.deviceName ?? 'ebb', firmware, moves: n, estimate_s: Math.round(programDuration(p, from + 1) * 10) / 10, in_flight_window: window, from_move: from };
   if (state === 'ARMED') ctx.jobs.transition(id, 'PLOTTING', 'pre-flight passed, plotting', plottingMeta);
   else if (state === 'PAUSED') ctx.jobs.transition(id, 'PLOTTING', 'resume from checkpoint', { ...plottingMeta, checkpoint: checkpointOf(from) });
@@ -399,12 +409,12 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         return { state: 'PAUSED', checkpoint: cp };
       }
       if (kind === MoveKind.Draw && !penDown) {
-        while (unacked >= WINDOW && failure === null) await waitAck();
+        while (windowFull() && failure === null) await waitAck();
         if (failure) break;
         send(`SP,0,${Math.max(1, penDownMs)}`, -1, penDownMs);
         penDown = true;
       }
-      while (unacked >= WINDOW && failure === null) await waitAck();
+      while (windowFull() && failure === null) await waitAck();
       if (failure) break;
       if (kind === MoveKind.PenDown) penDown = true;
       else if (kind === MoveKind.PenUp) penDown = false;

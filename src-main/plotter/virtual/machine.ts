@@ -130,7 +130,11 @@ export interface MachineStats {
   busyMs: number;
   segments: number;
   penDownMm: number;
-  /** Idle stretches of the executor between two FIFO commands, in virtual (plotter) ms. */
+  /**
+   * Idle stretches of the executor between two FIFO commands, in virtual (plotter) ms: the host
+   * starving the board. Idle time after a QM that saw the board idle is the host waiting on
+   * purpose (pre-flight, pause, pen change) and is not counted.
+   */
   gaps: { count: number; totalMs: number; maxMs: number; recent: Gap[] };
   warnings: string[];
 }
@@ -179,6 +183,8 @@ export class EbbMachine {
   private fifo: Queued[] = [];
   private running: Running | undefined;
   private lastEndV: number | undefined;
+  /** A QM reported the board idle since the last move: the host is draining, not starving it. */
+  private idleSeen = false;
   private counters: [number, number] = [0, 0];
   /** 0 = disabled, 1..5 = EM microstep mode (1 = 1/16). */
   private enabled: [number, number] = [0, 0];
@@ -369,6 +375,7 @@ export class EbbMachine {
       case 'QM': {
         p.end(0);
         const [cmd, m1, m2, f] = this.motionStatus(at).map((b) => (b ? 1 : 0));
+        if (!cmd && !m1 && !m2 && !f) this.idleSeen = true;
         return { data: `QM,${cmd},${m1},${m2},${f}`, future: `${cmd},${m1},${m2},${f}`, term: '\n\r', ok: false };
       }
       case 'QS': {
@@ -689,7 +696,9 @@ export class EbbMachine {
   }
 
   private start(cmd: Queued, at: number): void {
-    if (this.lastEndV !== undefined && at > this.lastEndV + 1e-6) {
+    const drained = this.idleSeen;
+    this.idleSeen = false;
+    if (this.lastEndV !== undefined && !drained && at > this.lastEndV + 1e-6) {
       const g = this.stats.gaps;
       const ms = at - this.lastEndV;
       g.count++;

@@ -1,0 +1,221 @@
+/**
+ * Who is plotting what (DESIGN.md invariant 5). A running plot holds two owner files: one in the
+ * job folder (`plot.owner`) and one per device (`<data>/locks/device-<name>.owner`). Each names
+ * its process, host and boot, and is rewritten every few seconds, so any other process can tell
+ * a live owner (pid alive on this host and boot, recently refreshed) from the leftovers of a crash.
+ *
+ * Claiming is O_EXCL create; a leftover whose process is provably gone is taken over (under the
+ * journal-style breaker of lock.ts), so a SIGKILL or power cut never blocks the next plot.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { VfabError } from '../errors';
+import { bootId, isProcessAlive, sleepSync } from '../jobs/lock';
+import { writeFileAtomic } from '../util/atomic';
+
+export const OWNER_FILE = 'plot.owner';
+/** How often a live owner rewrites its files. */
+export const REFRESH_MS = 2000;
+const EMPTY_OWNER_STALE_MS = 3000;
+
+export interface PlotOwner {
+  job: string;
+  device: string;
+  pid: number;
+  host: string;
+  boot?: string;
+  /** ISO times: when the plot started, and the owner's last refresh. */
+  since: string;
+  refreshed: string;
+}
+
+export type OwnerLiveness =
+  /** Process alive on this host and boot. */
+  | 'live'
+  /** Process gone, or an earlier boot: the plot was interrupted. */
+  | 'dead'
+  /** Another host (shared folder): cannot be checked from here, treated as live. */
+  | 'remote';
+
+export interface OwnerStatus {
+  owner: PlotOwner;
+  liveness: OwnerLiveness;
+  /** Milliseconds since the owner last refreshed (by its own clock's ISO time). */
+  silentMs: number;
+}
+
+export interface PlotClaim {
+  readonly owner: PlotOwner;
+  /** Stops refreshing and removes both owner files (only if they are still ours). */
+  release(): void;
+}
+
+export function jobOwnerFile(jobDir: string): string {
+  return path.join(jobDir, OWNER_FILE);
+}
+
+export function deviceOwnerFile(dataDir: string, device: string): string {
+  const slug = device.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'device';
+  return path.join(dataDir, 'locks', `device-${slug}.owner`);
+}
+
+/** Reads and judges an owner file; undefined when there is none (or it is not one of ours). */
+export function readOwner(file: string, now = Date.now()): OwnerStatus | undefined {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const owner = parseOwner(raw);
+  if (!owner) return undefined;
+  const silentMs = Math.max(0, now - (Date.parse(owner.refreshed) || 0));
+  return { owner, liveness: livenessOf(owner), silentMs };
+}
+
+/** The live plots under a jobs folder: what export/import and a second plotter must respect. */
+export function livePlotOwners(jobsDir: string): OwnerStatus[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(jobsDir);
+  } catch {
+    return [];
+  }
+  const out: OwnerStatus[] = [];
+  for (const name of names) {
+    const s = readOwner(path.join(jobsDir, name, OWNER_FILE));
+    if (s && s.liveness !== 'dead') out.push(s);
+  }
+  return out;
+}
+
+/**
+ * Claims a job and a device for this process, or throws BUSY naming the live owner. Both files
+ * are refreshed every REFRESH_MS until `release()`; the timer does not keep the process alive.
+ */
+export function claimPlot(opts: { jobDir: string; dataDir: string; job: string; device: string }): PlotClaim {
+  const now = new Date().toISOString();
+  const owner: PlotOwner = { job: opts.job, device: opts.device, pid: process.pid, host: os.hostname(), since: now, refreshed: now };
+  const boot = bootId();
+  if (boot) owner.boot = boot;
+  const jobFile = jobOwnerFile(opts.jobDir);
+  const devFile = deviceOwnerFile(opts.dataDir, opts.device);
+  fs.mkdirSync(path.dirname(devFile), { recursive: true });
+  take(jobFile, owner, (o) => `Job '${opts.job}' is being plotted by ${who(o)} on device '${o.device}'. Wait for it, or pause it with: vfab pause ${opts.job}`);
+  try {
+    take(devFile, owner, (o) => `Device '${opts.device}' is in use by ${who(o)}, plotting job '${o.job}'. Wait for it to finish, or pause it with: vfab pause ${o.job}`);
+  } catch (err) {
+    removeIfOurs(jobFile);
+    throw err;
+  }
+  const timer = setInterval(() => {
+    owner.refreshed = new Date().toISOString();
+    for (const f of [jobFile, devFile]) {
+      try {
+        if (isOurs(f)) writeFileAtomic(f, JSON.stringify(owner));
+      } catch {
+        // A full disk must not stop the plot; a stale refresh only makes the plot look stuck.
+      }
+    }
+  }, REFRESH_MS);
+  timer.unref();
+  let released = false;
+  return {
+    owner,
+    release() {
+      if (released) return;
+      released = true;
+      clearInterval(timer);
+      removeIfOurs(devFile);
+      removeIfOurs(jobFile);
+    },
+  };
+}
+
+function who(o: PlotOwner): string {
+  return `vfab (pid ${o.pid} on ${o.host}, since ${o.since})`;
+}
+
+function take(file: string, owner: PlotOwner, busy: (o: PlotOwner) => string): void {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (attempt > 0) sleepSync(20);
+    try {
+      const fd = fs.openSync(file, 'wx');
+      try {
+        fs.writeSync(fd, JSON.stringify(owner));
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const s = readOwner(file);
+    if (s && s.liveness !== 'dead') throw new VfabError('BUSY', busy(s.owner));
+    // Dead owner or unreadable leftover: replace it only if it is still the same file content.
+    breakLeftover(file);
+  }
+  throw new VfabError('BUSY', `Could not claim ${file}: another process keeps taking it.`);
+}
+
+function breakLeftover(file: string): void {
+  const breaker = `${file}.break`;
+  let fd: number;
+  try {
+    fd = fs.openSync(breaker, 'wx');
+  } catch {
+    try {
+      if (Date.now() - fs.statSync(breaker).mtimeMs > 10_000) fs.rmSync(breaker, { force: true });
+    } catch {
+      // gone already
+    }
+    return;
+  }
+  fs.closeSync(fd);
+  try {
+    const s = readOwner(file);
+    // An unreadable file may be a claim being written right now: only an old one is a leftover.
+    if (s ? s.liveness === 'dead' : ageMs(file) > EMPTY_OWNER_STALE_MS) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(breaker, { force: true });
+  }
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function isOurs(file: string): boolean {
+  const s = readOwner(file);
+  return s !== undefined && s.owner.pid === process.pid && s.owner.host === os.hostname();
+}
+
+function removeIfOurs(file: string): void {
+  if (isOurs(file)) fs.rmSync(file, { force: true });
+}
+
+function livenessOf(o: PlotOwner): OwnerLiveness {
+  if (o.host !== os.hostname()) return 'remote';
+  const ours = bootId();
+  if (o.boot && ours && o.boot !== ours) return 'dead';
+  return isProcessAlive(o.pid) ? 'live' : 'dead';
+}
+
+function parseOwner(raw: string): PlotOwner | undefined {
+  try {
+    const v = JSON.parse(raw) as Record<string, unknown>;
+    if (typeof v !== 'object' || v === null) return undefined;
+    const { job, device, pid, host, boot, since, refreshed } = v;
+    if (typeof job !== 'string' || typeof device !== 'string' || typeof pid !== 'number' || typeof host !== 'string') return undefined;
+    if (typeof since !== 'string' || typeof refreshed !== 'string') return undefined;
+    return { job, device, pid, host, since, refreshed, ...(typeof boot === 'string' ? { boot } : {}) };
+  } catch {
+    return undefined;
+  }
+}
