@@ -34,7 +34,11 @@ describe('vfab pause', () => {
     expect(fs.existsSync(path.join(sb.jobsDir, 'zz', 'pause.request'))).toBe(false);
 
     expect(sb.run(['pause', 'zz']).stderr).toContain('already PAUSED');
-    const resumed = sb.run(['plot', 'zz', '--device', 'virtual', '--speed', '50']);
+    // Each --device virtual is a freshly powered plotter: it cannot know where the carriage is.
+    const unsure = sb.run(['resume', 'zz', '--device', 'virtual', '--speed', '50']);
+    expect(unsure.code).toBe(7);
+    expect(unsure.stderr).toMatch(/carriage position is unknown/);
+    const resumed = sb.run(['resume', 'zz', '--device', 'virtual', '--speed', '50', '--carriage-at-home']);
     expect(resumed.stdout).toContain('zz\tCOMPLETED');
     expect(sb.run(['pause', 'zz']).code).toBe(7);
   }, 40_000);

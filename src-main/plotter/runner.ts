@@ -23,13 +23,14 @@
  */
 import { VfabError } from '../errors';
 import type { VfabConfig } from '../config/config';
-import { appendEntry, readJournal, type ProgressEntry } from '../jobs/journal';
+import { appendEntry, readJournal, repairJournal, type ProgressEntry } from '../jobs/journal';
 import type { JobService } from '../jobs/lifecycle';
 import type { JobState } from '../jobs/states';
 import { jobFiles } from '../jobs/workspace';
 import type { Logger } from '../log';
 import type { MotionProfile } from '../plan/motion';
 import { readPlan, type Plan } from '../plan/plan-file';
+import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
 import { Ebb, EbbError, type EbbCapabilities } from './ebb';
 import { ebbCommand, MAX_STEP_RATE, MoveKind, plotProgram, programDuration, sourceOf, type MotionProgram } from './planner';
 
@@ -37,14 +38,24 @@ import { ebbCommand, MAX_STEP_RATE, MoveKind, plotProgram, programDuration, sour
 export const WINDOW = 16;
 const WINDOW_MIN = 2;
 /**
- * Wall-clock ms of motion the unacknowledged commands should hold when they are short: what
- * covers a host hiccup (GC, a journal fsync, a busy CPU). A faster-than-life virtual plotter gets
- * proportionally more plotter time, so a dry run starves no more than the real board would.
+ * Plotter ms of motion the unacknowledged commands should hold when they are short: what covers
+ * a host hiccup (GC, a journal fsync, a busy CPU) at real speed. Kept in plotter time so a fast
+ * virtual plotter has the same in-flight window, hence the same re-inking after a crash.
  */
 const WINDOW_MS = 50;
 /** The motion FIFO depth used (the EBB's boot default; not changed with CU,4). */
 export const FIFO_DEPTH = 1;
-const BUTTON_POLL_MS = 500;
+/** Checkpoint period at real speed: a few a second (DESIGN.md invariant 4). */
+export const CHECKPOINT_EVERY_MS = 250;
+/**
+ * How often the pause button and the motor supply are read while plotting. Where QC exists a
+ * checkpoint waits for the next good power reading, so this adds to how far a checkpoint lags.
+ */
+export const STATUS_POLL_MS = 150;
+/** Both periods are in plotter time; this is their shortest wall-clock period, however fast a virtual plotter runs. */
+export const MIN_PERIOD_MS = 5;
+/** A signal must end the process within a few seconds (DESIGN.md invariant 6). */
+const SHUTDOWN_BUDGET_MS = 3000;
 const IDLE_POLL_MS = 10;
 
 export interface PlotProgress {
@@ -60,17 +71,29 @@ export interface PlotProgress {
   etaS: number;
 }
 
-/** What a `progress` journal entry holds. */
-export interface Checkpoint {
-  /** Index of the last move of the program the plotter has physically completed (−1: none). */
-  move: number;
-  layer: number | null;
-  path: number | null;
-  point: number | null;
-  /** Absolute step position (motor1, motor2) at the end of that move. */
-  steps: [number, number];
-  pen_down_mm: number;
-  [key: string]: unknown;
+export type { Checkpoint } from './checkpoint';
+
+/**
+ * `signal.reason` values: 'abort' aborts (pen up, home, ABORTED), `{ shutdown }` is the signal
+ * path (stop now, journal `emergency_shutdown`, the job stays PLOTTING), anything else pauses.
+ */
+export type StopRequest = 'pause' | 'abort' | { shutdown: string };
+
+/** Moments a camera or a notifier may care about. */
+export type PlotEvent = 'start' | 'resume' | 'pause' | 'pen_change' | 'complete' | 'fail' | 'interrupt';
+
+/** The plotter lost its position (motor power or a reset) and nobody confirmed it is at home. */
+export class PositionUnknownError extends VfabError {
+  constructor(
+    readonly jobId: string,
+    why: string,
+  ) {
+    super(
+      'INVALID_STATE',
+      `Job '${jobId}': ${why}, so the carriage position is unknown. Move the carriage by hand to the home corner ` +
+        `(where it was when the plot started), then resume with the carriage-at-home confirmation (vfab resume ${jobId} --carriage-at-home).`,
+    );
+  }
 }
 
 export interface RunPlotContext {
@@ -86,30 +109,39 @@ export interface RunPlotOptions {
   device: VfabConfig['device'];
   /** Shown in the PLOTTING metadata (port path, `virtual`, nickname). */
   deviceName?: string;
-  /** reason 'abort' aborts; any other reason (e.g. 'pause', SIGINT) pauses. */
+  /** Its reason is a `StopRequest`. */
   signal?: AbortSignal;
+  onEvent?: (event: PlotEvent) => void;
   onProgress?: (p: PlotProgress) => void;
   checkpointEveryMs?: number;
   /** Move index of the last checkpoint; default: the journal's last `progress` entry when resuming. */
   resumeFrom?: number;
+  /** Resume this many strokes (pen-down paths) before the checkpoint; 1 = redraw the current one whole. */
+  backUpStrokes?: number;
+  /** Continuing after an interruption: journal a `recovery` entry ("Crash recovery") before moving. */
+  recovery?: boolean;
+  /** The user confirmed the carriage is at home; required when the plotter lost its position. */
+  carriageAtHome?: boolean;
   /**
-   * How many times faster than planned the plotter runs (the virtual plotter's `--speed`); only
-   * shortens the reply timeouts, which otherwise allow for the planned motion time. Default 1.
+   * How many times faster than planned the plotter runs (the virtual plotter's `--speed`): scales
+   * the reply timeouts, the checkpoint period and the in-flight window to plotter time. Default 1.
    */
   speedFactor?: number;
 }
 
 export type RunPlotResult =
   | { state: 'COMPLETED' | 'ABORTED' | 'PAUSED' | 'FAILED'; checkpoint?: Checkpoint; error?: string }
-  | { state: 'PLOTTING'; checkpoint?: Checkpoint; error: string };
+  | { state: 'PLOTTING'; checkpoint?: Checkpoint; error: string; reason: InterruptionReason; signal?: string };
 
 interface Sent {
   /** Program move index, or −1 for commands the runner adds (resume travel, pen lowering). */
   move: number;
 }
 
+type StopWhy = 'pause' | 'abort' | 'shutdown' | 'power';
+
 class Stop extends Error {
-  constructor(readonly why: 'pause' | 'abort') {
+  constructor(readonly why: StopWhy) {
     super(why);
   }
 }
@@ -117,30 +149,39 @@ class Stop extends Error {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 
-/** The last `progress` checkpoint in a job's journal (after its last entry into QUEUED). */
-export function lastCheckpoint(journalPath: string): Checkpoint | undefined {
-  let found: Checkpoint | undefined;
-  for (const r of readJournal(journalPath).records) {
-    const e = r.entry;
-    if (e.type === 'state_change' && e.to_state === 'QUEUED') found = undefined;
-    else if (e.type === 'progress' && typeof e.progress.move === 'number') found = e.progress as Checkpoint;
+/**
+ * The move to resume after when backing up `strokes` pen-down paths from checkpoint move `from`:
+ * just before the PenDown of the stroke `from` is in (or last finished), `strokes − 1` more back.
+ * The carriage then travels pen up to that stroke's start and draws it whole.
+ */
+export function backUpFrom(p: MotionProgram, from: number, strokes: number): number {
+  let k = from;
+  for (let left = strokes; left > 0; left--) {
+    while (k >= 0 && p.kind[k] !== MoveKind.PenDown) k--;
+    if (k < 0) return -1;
+    if (left > 1) k--;
   }
-  return found;
+  return k - 1;
 }
 
 export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOptions): Promise<RunPlotResult> {
   const { ebb, device } = opts;
   const files = jobFiles(ctx.jobsDir, id);
-  const everyMs = opts.checkpointEveryMs ?? 250;
   const speedFactor = opts.speedFactor && opts.speedFactor > 0 ? opts.speedFactor : 1;
+  // Every 250 ms of plotter time, so a faster-than-life dry run re-inks no more after a crash.
+  const everyMs = opts.checkpointEveryMs ?? Math.max(MIN_PERIOD_MS, CHECKPOINT_EVERY_MS / speedFactor);
+  const statusEveryMs = Math.max(MIN_PERIOD_MS, STATUS_POLL_MS / speedFactor);
   const log = (msg: string) => ctx.logger.info(msg, id);
 
   // ---- State and plan ---------------------------------------------------------------------
   let state: JobState = ctx.jobs.state(id);
-  const resuming = state === 'PAUSED' || state === 'PLOTTING';
+  // ARMED here means a pre-flight that was interrupted: nothing moved yet, but it is a resume.
+  const resuming = state === 'PAUSED' || state === 'PLOTTING' || state === 'ARMED';
   if (!resuming && state !== 'READY' && state !== 'QUEUED') {
-    throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; only READY, QUEUED, PAUSED or interrupted (PLOTTING) jobs can be plotted.`);
+    throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; only READY, QUEUED, PAUSED or interrupted (ARMED, PLOTTING) jobs can be plotted.`);
   }
+  if (resuming) repairTornTail(ctx, id, files.journal);
+  const history = resuming ? readPlotHistory(files.journal) : undefined;
   let plan: Plan;
   try {
     plan = readPlan(files.plan);
@@ -180,16 +221,17 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     };
   };
 
+  const positionAt = (move: number): [number, number] => (move >= 0 ? [pos1[move]!, pos2[move]!] : [p.start[0], p.start[1]]);
   let from = -1;
   if (resuming) {
-    const last = opts.resumeFrom === undefined ? lastCheckpoint(files.journal) : undefined;
+    const last = opts.resumeFrom === undefined ? history?.checkpoint : undefined;
     from = opts.resumeFrom ?? last?.move ?? -1;
     if (!(Number.isInteger(from) && from >= -1 && from < n)) {
       throw new VfabError('DATA', `Job '${id}': checkpoint move ${from} is not in its plan of ${n} moves; restart it with 'vfab restart ${id}'.`);
     }
     // The program is re-planned from plan.json and config: a checkpoint only means something if
     // it lands where it was taken (a change of speed or pen settings re-times every move).
-    const at = from >= 0 ? [pos1[from]!, pos2[from]!] : [p.start[0], p.start[1]];
+    const at = positionAt(from);
     if (last && Array.isArray(last.steps) && (last.steps[0] !== at[0] || last.steps[1] !== at[1])) {
       throw new VfabError(
         'DATA',
@@ -197,6 +239,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
           `were the device speed or pen settings changed since it started? Restore them to resume, or 'vfab restart ${id}'.`,
       );
     }
+    if (opts.backUpStrokes && opts.backUpStrokes > 0) from = backUpFrom(p, from, opts.backUpStrokes);
   }
 
   // Streaming state (declared before pre-flight, whose idle wait uses `drain`).
@@ -214,9 +257,12 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   let lastCheckpointAt = 0;
   let written = (resuming ? checkpointOf(from) : undefined) as Checkpoint | undefined;
   let penDown = false;
-  let stopWhy = null as 'pause' | 'abort' | null;
-  let button = null as Promise<void> | null;
-  let lastButtonAt = Date.now();
+  let stopWhy = null as StopWhy | null;
+  let shutdownSignal = 'SIGTERM';
+  let status = null as Promise<void> | null;
+  let lastStatusAt = Date.now();
+  /** Highest confirmed move known to have run with motor power (QC read after it finished). */
+  let powerOkMove = from;
 
   const wake = () => {
     const w = waiters;
@@ -265,7 +311,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     );
   };
   const waitAck = () => new Promise<void>((r) => waiters.push(r));
-  const windowFull = () => unacked >= WINDOW || (unacked >= WINDOW_MIN && unackedMs >= WINDOW_MS * speedFactor);
+  const windowFull = () => unacked >= WINDOW || (unacked >= WINDOW_MIN && unackedMs >= WINDOW_MS);
   async function drain(): Promise<void> {
     while (unacked > 0 && failure === null) await waitAck();
     if (failure) throw failure;
@@ -278,6 +324,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     setDone(before);
   }
   // ---- Pre-flight -------------------------------------------------------------------------
+  const caps = opts.capabilities;
+  const fresh = state === 'READY' || state === 'QUEUED';
   if (state === 'READY') {
     ctx.jobs.transition(id, 'QUEUED', 'queued for plotting');
     state = 'QUEUED';
@@ -287,43 +335,60 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     state = 'ARMED';
   }
   let firmware: string;
-  let keepPosition = false;
+  /** How the carriage position is known: from the start, the step counters, or the user. */
+  let position: 'start' | 'counters' | 'home_confirmed' = 'start';
   try {
     const version = await ebb.version();
     firmware = version.raw;
-    const caps = opts.capabilities;
     const missing = [!caps.lm && 'LM moves (2.5.3)', caps.qmFields === 0 && 'QM motion status (2.2.6)', !caps.stepCounters && 'QS step counters (2.4.3)'].filter(Boolean);
     if (missing.length) throw new VfabError('CONFIG', `EBB firmware ${version.major}.${version.minor}.${version.patch} lacks ${missing.join(', ')}: update the firmware`);
+    if (caps.qc && !(await ebb.queryPower()).motorPower) {
+      throw new VfabError('NOT_FOUND', `the plotter's motors have no power: switch the plotter on (or plug its power supply in)`);
+    }
     await ebb.configureServo({ upPct: device.pen_pos_up, downPct: device.pen_pos_down, raiseRatePct: device.pen_rate_raise, lowerRatePct: device.pen_rate_lower });
     await ebb.penUp(device.pen_delay_up);
     // The completion rule assumes FIFO_DEPTH: set it, since CU,4 may outlive another program.
     if (caps.cuSettings.includes(4)) await ebb.command(`CU,4,${FIFO_DEPTH}`, 'ok');
-    if (resuming && caps.qe) {
-      // EM zeroes the step counters: keep them when the motors still hold the carriage at 1/16.
-      const en = await ebb.queryMotorEnable();
-      keepPosition = en.motor1 === 16 && en.motor2 === 16;
+    if (resuming) {
+      const lost = await positionLost();
+      if (lost && !opts.carriageAtHome) throw new PositionUnknownError(id, lost);
+      position = lost ? 'home_confirmed' : 'counters';
     }
-    if (!keepPosition) await ebb.enableMotors(16);
+    // EM zeroes the step counters: only where the carriage is at the program's origin.
+    if (position !== 'counters') await ebb.enableMotors(16);
     await drain();
   } catch (err) {
+    if (err instanceof PositionUnknownError) throw err;
     const reason = `pre-flight failed: ${(err as Error).message}`;
-    if (state === 'ARMED') {
+    if (fresh) {
       ctx.jobs.transition(id, 'FAILED', reason);
+      opts.onEvent?.('fail');
       return { state: 'FAILED', error: reason };
     }
     throw new VfabError((err as VfabError).code ?? 'INTERNAL', `Job '${id}' stays ${state}: ${reason}`);
   }
-  if (resuming && !keepPosition) ctx.logger.warning(`motors were off: assuming the carriage is at home (0,0) to resume`, id);
 
   const window = `${WINDOW_MIN}–${WINDOW} unacknowledged (${WINDOW_MS} ms) + FIFO ${FIFO_DEPTH} + 1 running`;
-  const plottingMeta = { device: opts.deviceName ?? 'ebb', firmware, moves: n, estimate_s: Math.round(programDuration(p, from + 1) * 10) / 10, in_flight_window: window, from_move: from };
-  if (state === 'ARMED') ctx.jobs.transition(id, 'PLOTTING', 'pre-flight passed, plotting', plottingMeta);
-  else if (state === 'PAUSED') ctx.jobs.transition(id, 'PLOTTING', 'resume from checkpoint', { ...plottingMeta, checkpoint: checkpointOf(from) });
-  else log(`continuing interrupted plot from move ${from}`);
+  const plottingMeta = { device: opts.deviceName ?? 'ebb', firmware, moves: n, estimate_s: Math.round(programDuration(p, from + 1) * 10) / 10, in_flight_window: window, checkpoint: checkpointOf(from) };
+  if (opts.recovery) {
+    appendEntry(files.journal, {
+      type: 'recovery',
+      from_state: state,
+      to_state: state,
+      reason: 'Crash recovery',
+      metadata: { cause: history?.interruption?.reason ?? 'crash', checkpoint: checkpointOf(from), back_up_strokes: opts.backUpStrokes ?? 0, position },
+    });
+  }
+  if (state === 'ARMED') ctx.jobs.transition(id, 'PLOTTING', resuming ? 'pre-flight passed, continuing' : 'pre-flight passed, plotting', plottingMeta);
+  else if (state === 'PAUSED') ctx.jobs.transition(id, 'PLOTTING', 'resume from checkpoint', plottingMeta);
+  else log(`continuing interrupted plot from move ${from} (${position === 'counters' ? 'position from the step counters' : 'carriage confirmed at home'})`);
   state = 'PLOTTING';
   started = Date.now();
+  opts.onEvent?.(resuming ? 'resume' : 'start');
 
   // ---- Streaming ----------------------------------------------------------------------
+  /** Moves a checkpoint may name: confirmed, and (where QC exists) drawn while the motors had power. */
+  const safeMove = () => (caps.qc ? Math.min(confirmedMove(), powerOkMove) : confirmedMove());
   const progress = () => {
     if (!opts.onProgress) return;
     const move = confirmedMove();
@@ -332,7 +397,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     opts.onProgress({ move, moves: n, layer: cp.layer, path: cp.path, point: cp.point, fraction: totalS > 0 ? doneS / totalS : 1, etaS: totalS - doneS });
   };
   const checkpoint = (force: boolean): Checkpoint | undefined => {
-    const move = confirmedMove();
+    const move = safeMove();
     if (written && written.move >= move) return written;
     if (!force && Date.now() - lastCheckpointAt < everyMs) return written;
     const cp = checkpointOf(move);
@@ -341,26 +406,41 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     lastCheckpointAt = Date.now();
     return cp;
   };
-  const stopRequested = (): 'pause' | 'abort' | null => {
+  const stopRequested = (): StopWhy | null => {
     if (stopWhy) return stopWhy;
-    if (opts.signal?.aborted) return (stopWhy = opts.signal.reason === 'abort' ? 'abort' : 'pause');
-    return null;
+    if (!opts.signal?.aborted) return null;
+    const r = opts.signal.reason as StopRequest;
+    if (typeof r === 'object' && r !== null && 'shutdown' in r) {
+      shutdownSignal = r.shutdown;
+      return (stopWhy = 'shutdown');
+    }
+    return (stopWhy = r === 'abort' ? 'abort' : 'pause');
   };
-  const pollButton = () => {
-    if (button || Date.now() - lastButtonAt < BUTTON_POLL_MS) return;
-    lastButtonAt = Date.now();
-    button = ebb.queryButton().then(
-      (pressed) => {
-        if (pressed && !stopWhy) {
-          stopWhy = 'pause';
-          log('pause button pressed');
-        }
-        button = null;
-      },
-      () => {
-        button = null; // the motion command ahead of it reports the failure
-      },
-    );
+  /** Reads QC; records what is known drawn with power, or asks the run to stop. */
+  const readPower = async (): Promise<boolean> => {
+    const power = await ebb.queryPower();
+    if (power.motorPower) powerOkMove = Math.max(powerOkMove, confirmedMove());
+    else if (stopWhy !== 'shutdown') stopWhy = 'power';
+    return power.motorPower;
+  };
+  const pollStatus = () => {
+    if (status || Date.now() - lastStatusAt < statusEveryMs) return;
+    lastStatusAt = Date.now();
+    // Both queries travel together behind the queued motion: one round trip, not two.
+    const button = ebb.queryButton().then((pressed) => {
+      if (pressed && !stopWhy) {
+        stopWhy = 'pause';
+        log('pause button pressed');
+      }
+    });
+    status = Promise.all([button, caps.qc ? readPower() : null])
+      .then(() => {})
+      .catch(() => {}) // the motion command ahead of it reports the failure
+      .finally(() => (status = null));
+  };
+  /** Before a pause or completion is journaled: were the motors powered all along? */
+  const powerCheck = async (): Promise<void> => {
+    if (caps.qc && !(await readPower())) throw new Stop('power');
   };
   const motionMs = (k: number) => p.duration[k]! * 1000;
   const penDownMs = Math.round(opts.profile.penLowerS * 1000);
@@ -370,7 +450,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     if (resuming) {
       // Pen up, travel to the checkpoint, then carry on; the pen goes down at the next Draw.
       const here = await ebb.querySteps();
-      const target: [number, number] = from >= 0 ? [pos1[from]!, pos2[from]!] : [p.start[0], p.start[1]];
+      const target = positionAt(from);
       send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
       const d1 = target[0] - here.motor1, d2 = target[1] - here.motor2;
       if (d1 !== 0 || d2 !== 0) {
@@ -396,15 +476,18 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
           penDown = false;
           await drain();
         }
+        await powerCheck();
         // The pause itself is passed once the job is PAUSED: resuming continues with the layer.
         sent.push({ move: k });
         setDone(sent.length - 1);
+        powerOkMove = k;
         const cp = checkpoint(true)!;
         const pauseIndex = countPausesUpTo(p, k) - 1;
         const layer = pauseLayers[pauseIndex];
         const what = layer?.l.pause === 'pen_change' ? 'pen change' : 'pause';
         const name = layer ? `${layer.i + 1} (${layer.l.name}${layer.l.pen !== null ? `, pen ${layer.l.pen}` : ''})` : '?';
         ctx.jobs.transition(id, 'PAUSED', `${what} before layer ${name}`, { checkpoint: cp, kind: layer?.l.pause ?? 'layer_pause' });
+        opts.onEvent?.(layer?.l.pause === 'pen_change' ? 'pen_change' : 'pause');
         progress();
         return { state: 'PAUSED', checkpoint: cp };
       }
@@ -420,7 +503,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       else if (kind === MoveKind.PenUp) penDown = false;
       send(ebbCommand(p, k)!, k, motionMs(k));
       k++;
-      pollButton();
+      pollStatus();
       checkpoint(false);
       progress();
     }
@@ -428,6 +511,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     // ---- Completion -----------------------------------------------------------------------
     if (penDown) send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
     await drain();
+    await powerCheck();
     const cp = checkpoint(true);
     progress();
     await goHome();
@@ -439,31 +523,78 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       ...metrics,
       checkpoint: cp,
     });
+    opts.onEvent?.('complete');
     return { state: 'COMPLETED', checkpoint: cp };
   } catch (err) {
-    if (err instanceof Stop) return stop(err.why);
-    // Device lost or error reply: record what is confirmed, leave the job PLOTTING (resumable).
+    if (err instanceof Stop) {
+      if (err.why === 'pause' || err.why === 'abort') return stop(err.why);
+      return interrupted(err.why === 'shutdown' ? 'signal_received' : 'plotter_power_lost', err);
+    }
     const e = failure ?? (err as Error);
-    if (e instanceof EbbError && e.kind === 'error_reply' && !ebb.closed) {
-      // The link is alive: let queued motion finish, then everything sent before the rejected
-      // command is done (the rejected command itself never ran).
-      try {
-        await Promise.race([settleAndIdle(), sleep(5000).then(() => Promise.reject(new Error('timeout')))]);
-        if (failedSeq >= 0) setDone(failedSeq - 1);
-        await ebb.command(penUpCmd, 'ok', { motionMs: opts.profile.penRaiseS * 1000 }).catch(() => {});
-      } catch {
-        // keep the acknowledgement-derived confirmation
-      }
+    return interrupted(e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout') ? 'device_lost' : 'device_error', e);
+  }
+
+  /** Is the step counters' idea of the carriage position void? Says why, or null. */
+  async function positionLost(): Promise<string | null> {
+    if (history?.powerLost) return "the plotter's motor power was cut during the plot";
+    if (caps.qe) {
+      const en = await ebb.queryMotorEnable();
+      if (en.motor1 !== 16 || en.motor2 !== 16) return 'the plotter was switched off or reset since (its motors are not engaged)';
+      return null;
+    }
+    // Before QE (2.8.0): zeroed counters away from the start can only mean a reset.
+    const here = await ebb.querySteps();
+    const at = positionAt(history?.checkpoint?.move ?? -1);
+    if (here.motor1 === 0 && here.motor2 === 0 && (at[0] !== p.start[0] || at[1] !== p.start[1])) return 'the plotter was reset since (its step counters are zero)';
+    return null;
+  }
+
+  /**
+   * The job stays PLOTTING, resumable: stop the board as far as the link allows (bounded in time),
+   * journal the last safe checkpoint and an `emergency_shutdown` naming the reason.
+   */
+  async function interrupted(reason: InterruptionReason, cause: Error): Promise<RunPlotResult> {
+    const linkAlive = !ebb.closed && !(cause instanceof EbbError && (cause.kind === 'closed' || cause.kind === 'timeout'));
+    if (linkAlive) {
+      await Promise.race([
+        (async () => {
+          if (reason === 'device_error') {
+            // Queued motion finishes; everything sent before the rejected command then ran.
+            await settleAndIdle();
+            if (failedSeq >= 0) setDone(failedSeq - 1);
+          } else {
+            // The board reads ES only once it has taken our queued commands: wait for those.
+            while (unacked > 0) await waitAck();
+            await ebb.emergencyStop();
+          }
+          await ebb.command(penUpCmd, 'ok', { motionMs: opts.profile.penRaiseS * 1000 });
+          // What is confirmed now ran with power if the supply is still there.
+          if (caps.qc && reason !== 'plotter_power_lost') await readPower();
+        })().catch(() => {}),
+        sleep(reason === 'signal_received' ? SHUTDOWN_BUDGET_MS : 5000),
+      ]);
     }
     let cp: Checkpoint | undefined;
+    const message =
+      reason === 'signal_received' ? `stopped by ${shutdownSignal}`
+      : reason === 'plotter_power_lost' ? "the plotter's motor power was lost"
+      : cause.message;
     try {
       cp = checkpoint(true);
+      appendEntry(files.journal, {
+        type: 'emergency_shutdown',
+        state: 'PLOTTING',
+        reason,
+        metadata: { ...(reason === 'signal_received' ? { signal: shutdownSignal } : { error: message }), checkpoint: cp ?? checkpointOf(from) },
+      });
     } catch (jerr) {
-      ctx.logger.error(`could not write the final checkpoint: ${(jerr as Error).message}`, id);
+      ctx.logger.error(`could not journal the interruption: ${(jerr as Error).message}`, id);
     }
-    const message = `plot interrupted at move ${cp?.move ?? from} of ${n}: ${e.message}`;
-    ctx.logger.error(`${message}; the job stays PLOTTING and can be resumed`, id);
-    return { state: 'PLOTTING', checkpoint: cp, error: message };
+    cp ??= written;
+    const text = `plot interrupted at move ${cp?.move ?? from} of ${n}: ${message}`;
+    ctx.logger.error(`emergency_shutdown (${reason}): ${text}; the job stays PLOTTING and can be resumed`, id);
+    opts.onEvent?.('interrupt');
+    return { state: 'PLOTTING', checkpoint: cp, error: text, reason, ...(reason === 'signal_received' ? { signal: shutdownSignal } : {}) };
   }
 
   async function settleAndIdle(): Promise<void> {
@@ -508,17 +639,28 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         penDown = false;
         await drain();
       }
+      await powerCheck();
       const cp = checkpoint(true)!;
       ctx.jobs.transition(id, 'PAUSED', opts.signal?.aborted ? 'pause requested' : 'pause button pressed', { checkpoint: cp });
+      opts.onEvent?.('pause');
       progress();
       return { state: 'PAUSED', checkpoint: cp };
     } catch (err) {
-      const cp = checkpoint(true);
-      const message = `${why} failed: ${(failure ?? (err as Error)).message}`;
-      ctx.logger.error(`${message}; the job stays PLOTTING and can be resumed`, id);
-      return { state: 'PLOTTING', checkpoint: cp, error: message };
+      if (err instanceof Stop) return interrupted('plotter_power_lost', err);
+      const e = failure ?? (err as Error);
+      return interrupted(e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout') ? 'device_lost' : 'device_error', new Error(`${why} failed: ${e.message}`));
     }
   }
+}
+
+/**
+ * A crash mid-append leaves a torn last line: an entry that never completed, so it never happened.
+ * Cut it (the original is kept beside the journal) before appending again would bury it mid-file.
+ */
+function repairTornTail(ctx: RunPlotContext, id: string, journal: string): void {
+  if (!readJournal(journal).problems.some((p) => p.kind === 'torn_tail')) return;
+  const fixed = repairJournal(journal);
+  ctx.logger.warning(`the journal's last line was torn by the crash; removed it (original kept as ${fixed.backupPath ?? 'n/a'})`, id);
 }
 
 function countPausesUpTo(p: MotionProgram, k: number): number {

@@ -8,6 +8,7 @@ import { localTime, printFields, printJson, printRows, type Io } from '../output
 import { readPlanOverview, type PlanOverview } from '../../plan/plan-file';
 import type { SvgWarning } from '../../plan/types';
 import { confirm } from '../prompt';
+import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
 import { addPlanOptions, runPrepare, type PlanFlags } from './plan';
 
 export interface CliContext {
@@ -60,6 +61,35 @@ function printJobs(ctx: CliContext, jobs: IndexedJob[], json: boolean, empty: st
     ['ID', 'STATE', 'SOURCE', 'PAPER', 'ESTIMATE', 'CREATED', 'UPDATED'],
     jobs.map((j) => [j.id, j.state, j.source_name ?? '', j.paper ?? '', j.estimate_s === null ? '' : duration(j.estimate_s), localTime(j.created_at), localTime(j.updated_at)]),
     empty,
+  );
+}
+
+function printConditions(ctx: CliContext, found: JobCondition[], kind: 'interrupted' | 'stuck', json: boolean): void {
+  if (json) {
+    return printJson(ctx.io, {
+      jobs: found.map((c) => ({
+        id: c.id,
+        state: c.state,
+        condition: c.kind,
+        cause: c.cause ?? null,
+        detail: c.detail ?? null,
+        since: c.since ?? null,
+        checkpoint: c.checkpoint ?? null,
+        owner: c.owner ? { pid: c.owner.owner.pid, host: c.owner.owner.host, device: c.owner.owner.device } : null,
+        silent_s: c.silentS ?? null,
+      })),
+    });
+  }
+  const where = (c: JobCondition) => (c.checkpoint ? `move ${c.checkpoint.move + 1}${c.checkpoint.layer !== null ? `, layer ${c.checkpoint.layer + 1}` : ''}, ${c.checkpoint.pen_down_mm} mm drawn` : 'before the first stroke');
+  printRows(
+    ctx.io,
+    kind === 'interrupted' ? ['ID', 'STATE', 'CAUSE', 'CHECKPOINT', 'SINCE', 'WHAT HAPPENED'] : ['ID', 'STATE', 'OWNER', 'CHECKPOINT', 'SILENT'],
+    found.map((c) =>
+      kind === 'interrupted'
+        ? [c.id, c.state, c.cause ?? '', where(c), localTime(c.since), c.cause === 'paused' ? (c.detail ?? 'paused') : `${CAUSE_TEXT[c.cause ?? 'crash']}${c.detail && c.detail !== c.cause ? ` (${c.detail})` : ''}`]
+        : [c.id, c.state, `pid ${c.owner!.owner.pid} on ${c.owner!.owner.host}`, where(c), `${c.silentS ?? 0} s`],
+    ),
+    kind === 'interrupted' ? 'No interrupted jobs.' : 'No stuck jobs.',
   );
 }
 
@@ -186,10 +216,21 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .command('queue')
     .description('jobs not yet finished, in plotting order (all states with --state)')
     .option('-s, --state <states>', 'only these states (comma-separated, any case)', parseStates)
+    .option('--interrupted', 'only jobs whose plot was interrupted (no live vfab owns them): cause, checkpoint, time')
+    .option('--stuck', `only jobs a live vfab owns that made no progress for recovery.stuck_after_s`)
     .option('--json', 'machine-readable output')
-    .action((opts: { state?: JobState[]; json?: boolean }) => {
+    .action((opts: { state?: JobState[]; interrupted?: boolean; stuck?: boolean; json?: boolean }) => {
+      const engine = ctx.engine();
+      if (opts.interrupted || opts.stuck) {
+        if (opts.interrupted && opts.stuck) throw new VfabError('USAGE', 'Use --interrupted or --stuck, not both.');
+        const kind = opts.interrupted ? 'interrupted' : 'stuck';
+        const found = classifyJobs(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s })
+          .filter((c) => c.kind === kind && (!opts.state || opts.state.includes(c.state)))
+          .sort((a, b) => (a.since ?? '').localeCompare(b.since ?? '') || a.id.localeCompare(b.id));
+        return printConditions(ctx, found, kind, Boolean(opts.json));
+      }
       const states = opts.state ?? JOB_STATES.filter((s) => !TERMINAL_STATES.includes(s));
-      const jobs = ctx.engine().jobs.list({ states }).sort(queueOrder);
+      const jobs = engine.jobs.list({ states }).sort(queueOrder);
       printJobs(ctx, jobs, Boolean(opts.json), opts.state ? `No jobs in state ${opts.state.join(', ')}.` : 'The queue is empty.');
     });
 
@@ -203,6 +244,11 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .action(async (id: string, opts: { force?: boolean; yes?: boolean }) => {
       const engine = ctx.engine();
       const state = engine.jobs.state(id);
+      const owned = classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
+      if (owned && owned.kind !== 'interrupted') {
+        const o = owned.owner!.owner;
+        throw new VfabError('BUSY', `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}); stop that plot first (vfab pause ${id}), then remove it.`);
+      }
       if (!opts.force && !opts.yes) {
         if (!ctx.io.tty) throw new VfabError('USAGE', `Refusing to remove job '${id}' without confirmation: pass --yes (or --force).`);
         if (!(await confirm(`Remove job ${id} (${state}) and all its files?`))) return ctx.io.err('Nothing removed.');

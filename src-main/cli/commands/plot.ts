@@ -1,31 +1,42 @@
 /**
- * `vfab plot <job> [--device NAME|PORT|virtual] [--speed N]`: plots a READY job, or resumes a
- * PAUSED (or interrupted) one from its last checkpoint. SIGINT/SIGTERM pause the plot: the pen
- * is lifted once the queued motion has run, and `vfab plot <job>` resumes it.
+ * `vfab plot <job>`, `vfab pause <job>`, `vfab resume [<job>]`, `vfab restart <job>`.
+ *
+ * Plotting runs in the foreground with a progress bar. Ctrl-C, SIGTERM and SIGHUP take the signal
+ * path (recovery/signals.ts): the pen is lifted, the plot stops, the journal records it and the
+ * process exits 130/143/129; `vfab resume` continues from the last checkpoint. `vfab pause` asks
+ * the plotting process to pause gracefully instead.
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import type { Engine } from '../../engine';
 import { ERROR_CODES, VfabError } from '../../errors';
-import { jobFiles } from '../../jobs/workspace';
+import { readPlan } from '../../plan/plan-file';
 import { motionProfile } from '../../plan/motion';
-import { openEbb, resolveDevice } from '../../plotter/devices';
-import { runPlot, type PlotProgress } from '../../plotter/runner';
-import { runVirtualPlotter, type VirtualPlotterHandle } from '../../plotter/virtual/main';
-import type { Io } from '../output';
+import { plotProgram, programDuration, MoveKind } from '../../plotter/planner';
+import { backUpFrom, type PlotProgress } from '../../plotter/runner';
+import { pauseRequestFile, runPlotSession, type PlotSessionResult } from '../../plotter/session';
+import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
+import { restartJob } from '../../recovery/restart';
+import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
+import { jobFiles } from '../../jobs/workspace';
+import { localTime, printJson, type Io } from '../output';
+import { ask } from '../prompt';
 import type { CliContext } from './jobs';
-
-/** `vfab pause` asks the process plotting a job to pause by creating this file in the job folder. */
-export function pauseRequestFile(jobsDir: string, id: string): string {
-  return `${jobFiles(jobsDir, id).dir}/pause.request`;
-}
 
 const PAUSE_POLL_MS = 250;
 /** How long `vfab pause` waits for the plotting process to finish the queued motion and lift the pen. */
 const PAUSE_WAIT_MS = 15_000;
 
-interface PlotFlags {
+interface DeviceFlags {
   device?: string;
   speed: string;
+}
+
+interface ResumeFlags extends DeviceFlags {
+  dryRun?: boolean;
+  backUp?: string;
+  carriageAtHome?: boolean;
+  json?: boolean;
 }
 
 function duration(s: number): string {
@@ -61,92 +72,134 @@ function progressPrinter(io: Io, id: string, speed: number): { update(p: PlotPro
   };
 }
 
+function parseSpeed(flags: DeviceFlags): number {
+  const speed = Number(flags.speed);
+  if (!(speed > 0)) throw new VfabError('USAGE', `--speed must be a number > 0, not '${flags.speed}'.`);
+  return speed;
+}
+
+const deviceOption = "AxiDraw nickname, serial port path, or 'virtual' (default: config device.port, else the first AxiDraw)";
+const speedOption = "a virtual plotter's speed factor: --device virtual runs this many times faster; for a 'vfab virtual-plotter --speed N' port, pass the same N";
+
+/**
+ * Plots one job in the foreground under the signal path; prints the outcome. Returns the result,
+ * or a signal name when one stopped the plot (the caller then exits with its status).
+ */
+async function plotInForeground(
+  ctx: CliContext,
+  engine: Engine,
+  id: string,
+  flags: DeviceFlags & { carriageAtHome?: boolean },
+  extra: { recovery?: boolean; backUpStrokes?: number } = {},
+): Promise<{ result: PlotSessionResult; signal?: ShutdownSignal }> {
+  const speed = parseSpeed(flags);
+  const ctl = new AbortController();
+  let signal: ShutdownSignal | undefined;
+  const uninstall = onShutdownSignals((sig) => {
+    signal = sig;
+    ctx.io.err(`\n${id}: ${sig}: lifting the pen and stopping; continue later with: vfab resume ${id}`);
+    ctl.abort({ shutdown: sig });
+  });
+  const printer = progressPrinter(ctx.io, id, speed);
+  try {
+    const result = await runPlotSession(engine, id, {
+      device: flags.device ?? null,
+      speed,
+      signal: ctl.signal,
+      onProgress: (p) => printer.update(p),
+      onDevice: (d) => d.paperFile && ctx.io.out(`paper: ${d.paperFile}`),
+      carriageAtHome: Boolean(flags.carriageAtHome),
+      ...extra,
+      ...(ctx.io.tty && process.stdin.isTTY
+        ? {
+            confirmHome: async (message: string) => {
+              printer.end();
+              ctx.io.err(message);
+              const answer = await ask('Is the carriage at the home corner now? Type "home" to continue: ');
+              return answer.trim().toLowerCase() === 'home';
+            },
+          }
+        : {}),
+    });
+    printer.end();
+    const at = result.checkpoint ? ` (checkpoint: move ${result.checkpoint.move + 1})` : '';
+    switch (result.state) {
+      case 'COMPLETED':
+        ctx.io.err(`${id}: COMPLETED`);
+        break;
+      case 'PAUSED':
+        ctx.io.err(`${id}: PAUSED${at}; resume with: vfab resume ${id}`);
+        break;
+      case 'ABORTED':
+        ctx.io.err(`${id}: ABORTED`);
+        break;
+      case 'FAILED':
+        ctx.io.err(`${id}: FAILED: ${result.error ?? ''}`);
+        ctx.exitCode = ERROR_CODES.INVALID_STATE;
+        break;
+      case 'PLOTTING':
+        if (result.reason === 'signal_received') {
+          ctx.io.err(`${id}: stopped by ${result.signal}${at}; the job stays PLOTTING. Continue with: vfab resume ${id}`);
+        } else {
+          ctx.io.err(`${id}: interrupted${at}: ${result.error}. The job stays PLOTTING; fix the cause and run: vfab resume ${id}`);
+          ctx.exitCode = ERROR_CODES.INTERNAL;
+        }
+        break;
+    }
+    ctx.io.out(`${id}\t${result.state}`);
+    if (signal) ctx.exitCode = SHUTDOWN_SIGNALS[signal];
+    return { result, signal };
+  } finally {
+    printer.end();
+    uninstall();
+  }
+}
+
+/** What `vfab resume --dry-run` tells about one interrupted job. */
+function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
+  const plan = readPlan(jobFiles(engine.paths.jobsDir, c.id).plan);
+  const program = plotProgram(plan.layers, motionProfile(engine.config.device));
+  let from = c.checkpoint?.move ?? -1;
+  if (backUp > 0) from = backUpFrom(program, from, backUp);
+  let inkLeft = 0;
+  for (let k = from + 1; k < program.length; k++) {
+    if (program.kind[k] === MoveKind.Draw) inkLeft += Math.hypot(program.steps1[k]! + program.steps2[k]!, program.steps1[k]! - program.steps2[k]!) / (2 * program.stepsPerMm);
+  }
+  const layer = c.checkpoint?.layer ?? null;
+  return {
+    id: c.id,
+    state: c.state,
+    cause: c.cause ?? null,
+    detail: c.detail ?? null,
+    since: c.since ?? null,
+    from_move: from,
+    moves: program.length,
+    layer: layer === null ? null : { index: layer + 1, name: plan.layers[layer]?.name ?? null },
+    path: c.checkpoint?.path ?? null,
+    point: c.checkpoint?.point ?? null,
+    remaining_mm: Math.round(inkLeft * 10) / 10,
+    remaining_s: Math.round(programDuration(program, from + 1)),
+  };
+}
+
 export function registerPlotCommands(program: Command, ctx: CliContext): void {
   program
     .command('plot <job>')
-    .description('plot a READY job, or resume a paused or interrupted one from its last checkpoint')
-    .option('--device <device>', "AxiDraw nickname, serial port path, or 'virtual' (default: config device.port, else the first AxiDraw)")
-    .option('--speed <factor>', "with --device virtual: run the simulated plotter this many times faster", '1')
-    .addHelpText('after', '\nCtrl-C pauses (pen up after the queued motion); run the same command again to resume.')
-    .action(async (id: string, flags: PlotFlags) => {
-      const speed = Number(flags.speed);
-      if (!(speed > 0)) throw new VfabError('USAGE', `--speed must be a number > 0, not '${flags.speed}'.`);
+    .description('plot a READY job, or continue a paused or interrupted one from its last checkpoint')
+    .option('--device <device>', deviceOption)
+    .option('--speed <factor>', speedOption, '1')
+    .option('--carriage-at-home', 'confirm the carriage is at the home corner when the plotter lost its position')
+    .addHelpText('after', '\nCtrl-C stops at once (pen up, journaled; exit 130): continue with vfab resume <job>.\nvfab pause <job> from another terminal pauses gracefully.')
+    .action(async (id: string, flags: DeviceFlags & { carriageAtHome?: boolean }) => {
+      parseSpeed(flags);
       const engine = ctx.engine();
       const state = engine.jobs.state(id);
-      if (!['READY', 'QUEUED', 'PAUSED', 'PLOTTING'].includes(state)) {
+      if (!['READY', 'QUEUED', 'ARMED', 'PAUSED', 'PLOTTING'].includes(state)) {
         throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; 'vfab plot' takes READY, PAUSED or interrupted jobs (vfab restart ${id} plots a finished one again).`);
       }
-      const target = await resolveDevice(flags.device ?? engine.config.device.port ?? null);
-      let virtual: VirtualPlotterHandle | undefined;
-      let portPath: string;
-      if (target.kind === 'virtual') {
-        virtual = await runVirtualPlotter({ speed }).catch((err: Error) => {
-          throw new VfabError('NOT_FOUND', `Cannot start the virtual plotter: ${err.message}`);
-        });
-        portPath = virtual.portPath;
-        ctx.io.out(`paper: ${virtual.paperFile}`);
-      } else {
-        portPath = target.path;
-      }
-      const ctl = new AbortController();
-      const pause = () => {
-        if (!ctl.signal.aborted) ctx.io.err(`\n${id}: pausing after the queued motion…`);
-        ctl.abort('pause');
-      };
-      process.on('SIGINT', pause);
-      process.on('SIGTERM', pause);
-      const request = pauseRequestFile(engine.paths.jobsDir, id);
-      fs.rmSync(request, { force: true });
-      const watcher = setInterval(() => {
-        if (fs.existsSync(request)) pause();
-      }, PAUSE_POLL_MS);
-      const printer = progressPrinter(ctx.io, id, target.kind === 'virtual' ? speed : 1);
-      try {
-        const conn = await openEbb(portPath);
-        try {
-          const result = await runPlot({ jobs: engine.jobs, logger: engine.logger, jobsDir: engine.paths.jobsDir }, id, {
-            ebb: conn.ebb,
-            capabilities: conn.capabilities,
-            profile: motionProfile(engine.config.device),
-            device: engine.config.device,
-            deviceName: target.kind === 'virtual' ? 'virtual' : target.nickname ?? portPath,
-            signal: ctl.signal,
-            ...(target.kind === 'virtual' ? { speedFactor: speed } : {}),
-            onProgress: (p) => printer.update(p),
-          });
-          printer.end();
-          const at = result.checkpoint ? ` (checkpoint: move ${result.checkpoint.move + 1})` : '';
-          switch (result.state) {
-            case 'COMPLETED':
-              ctx.io.err(`${id}: COMPLETED`);
-              break;
-            case 'PAUSED':
-              ctx.io.err(`${id}: PAUSED${at}; resume with: vfab plot ${id}`);
-              break;
-            case 'ABORTED':
-              ctx.io.err(`${id}: ABORTED`);
-              break;
-            case 'FAILED':
-              ctx.io.err(`${id}: FAILED: ${result.error ?? ''}`);
-              ctx.exitCode = ERROR_CODES.INVALID_STATE;
-              break;
-            case 'PLOTTING':
-              ctx.io.err(`${id}: interrupted${at}: ${result.error}. The job stays PLOTTING; fix the connection and run: vfab plot ${id}`);
-              ctx.exitCode = ERROR_CODES.INTERNAL;
-              break;
-          }
-          ctx.io.out(`${id}\t${result.state}`);
-        } finally {
-          await conn.close();
-        }
-      } finally {
-        printer.end();
-        clearInterval(watcher);
-        fs.rmSync(request, { force: true });
-        process.off('SIGINT', pause);
-        process.off('SIGTERM', pause);
-        if (virtual) await virtual.stop();
-      }
+      const condition = classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
+      const recovery = condition?.kind === 'interrupted' && condition.cause !== 'paused';
+      await plotInForeground(ctx, engine, id, flags, { recovery });
     });
 
   program
@@ -155,7 +208,7 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
     .action(async (id: string) => {
       const engine = ctx.engine();
       const state = engine.jobs.state(id);
-      if (state === 'PAUSED') return ctx.io.err(`${id}: already PAUSED; resume with: vfab plot ${id}`);
+      if (state === 'PAUSED') return ctx.io.err(`${id}: already PAUSED; resume with: vfab resume ${id}`);
       if (state !== 'PLOTTING') throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; only a PLOTTING job can be paused.`);
       const request = pauseRequestFile(engine.paths.jobsDir, id);
       fs.writeFileSync(request, `${process.pid}\n`);
@@ -167,11 +220,83 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
       const now = engine.jobs.state(id);
       if (now === 'PLOTTING') {
         fs.rmSync(request, { force: true });
-        ctx.io.err(`${id}: no plotting process answered within ${PAUSE_WAIT_MS / 1000} s. If the plot was interrupted, it is already stopped; continue it with: vfab plot ${id}`);
+        ctx.io.err(`${id}: no plotting process answered within ${PAUSE_WAIT_MS / 1000} s. If the plot was interrupted, it is already stopped; continue it with: vfab resume ${id}`);
         ctx.exitCode = ERROR_CODES.BUSY;
         return;
       }
-      ctx.io.err(`${id}: ${now}${now === 'PAUSED' ? `; resume with: vfab plot ${id}` : ''}`);
+      ctx.io.err(`${id}: ${now}${now === 'PAUSED' ? `; resume with: vfab resume ${id}` : ''}`);
       ctx.io.out(`${id}\t${now}`);
+    });
+
+  program
+    .command('resume [job]')
+    .description('continue interrupted jobs from their last checkpoint (all of them when no job is named)')
+    .option('--device <device>', deviceOption)
+    .option('--speed <factor>', speedOption, '1')
+    .option('--dry-run', 'only say what would be resumed: from where, how much is left')
+    .option('--back-up <strokes>', 'redraw this many strokes before the checkpoint (1 = the stroke it stopped in)', '0')
+    .option('--carriage-at-home', 'confirm the carriage is at the home corner when the plotter lost its position (scripts)')
+    .option('--json', 'with --dry-run: machine-readable output')
+    .action(async (id: string | undefined, flags: ResumeFlags) => {
+      parseSpeed(flags);
+      const backUp = Number(flags.backUp ?? 0);
+      if (!Number.isInteger(backUp) || backUp < 0) throw new VfabError('USAGE', `--back-up must be a whole number of strokes, not '${flags.backUp}'.`);
+      const engine = ctx.engine();
+      const opts = { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s };
+      let targets: JobCondition[];
+      if (id !== undefined) {
+        const state = engine.jobs.state(id);
+        const c = classifyJob(id, opts);
+        if (!c) {
+          const hint = state === 'READY' || state === 'QUEUED' ? `it has not started: vfab plot ${id}` : `vfab restart ${id} plots it again from the start`;
+          throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}, not interrupted; ${hint}.`);
+        }
+        if (c.kind !== 'interrupted') {
+          const o = c.owner!.owner;
+          throw new VfabError('BUSY', `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}, device ${o.device})${c.kind === 'stuck' ? `, which has made no progress for ${c.silentS} s (stuck): stop that process first` : ''}.`);
+        }
+        targets = [c];
+      } else {
+        const all = classifyJobs(engine.store, opts).filter((c) => c.kind === 'interrupted');
+        // A deliberate pause (pen change, button, vfab pause) waits for its person, not for cron.
+        for (const c of all.filter((c) => c.cause === 'paused')) ctx.io.err(`${c.id}: PAUSED (${c.detail ?? 'paused'}); resume it by name when ready: vfab resume ${c.id}`);
+        targets = all.filter((c) => c.cause !== 'paused').sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));
+        if (!targets.length) {
+          ctx.io.err('No interrupted jobs to resume.');
+          return;
+        }
+      }
+      if (flags.dryRun) {
+        const previews = targets.map((c) => resumePreview(engine, c, backUp));
+        if (flags.json) return printJson(ctx.io, { resume: previews });
+        for (const p of previews) {
+          const where = p.layer ? `layer ${p.layer.index} (${p.layer.name}), path ${(p.path ?? 0) + 1}, point ${(p.point ?? 0) + 1}` : 'the start';
+          ctx.io.out(`${p.id}\t${p.state}\t${p.cause ?? ''}\tfrom ${where} (move ${p.from_move + 1} of ${p.moves})\t${p.remaining_mm} mm to draw\tabout ${duration(p.remaining_s)}`);
+        }
+        return;
+      }
+      for (const c of targets) {
+        ctx.io.err(`${c.id}: ${c.state}, ${c.cause === 'paused' ? 'paused' : `interrupted ${localTime(c.since)}: ${CAUSE_TEXT[c.cause ?? 'crash']}`}; resuming${backUp ? ` ${backUp} stroke(s) back` : ''}…`);
+        const { result, signal } = await plotInForeground(ctx, engine, c.id, flags, { recovery: c.cause !== 'paused', backUpStrokes: backUp });
+        if (signal || (result.state !== 'COMPLETED' && result.state !== 'PAUSED')) return;
+      }
+    });
+
+  program
+    .command('restart <job>')
+    .description('start a job again from its plan (the journal keeps its history; source and plan are kept)')
+    .option('--now', 'plot it right away instead of queueing it')
+    .option('--device <device>', deviceOption)
+    .option('--speed <factor>', speedOption, '1')
+    .option('--carriage-at-home', 'with --now: confirm the carriage is at the home corner')
+    .action(async (id: string, flags: DeviceFlags & { now?: boolean; carriageAtHome?: boolean }) => {
+      const engine = ctx.engine();
+      const outcome = restartJob(engine, id);
+      ctx.io.err(`${id}: ${outcome.from} -> ${outcome.state} (${outcome.reason})`);
+      if (flags.now && outcome.state === 'QUEUED') {
+        await plotInForeground(ctx, engine, id, flags);
+        return;
+      }
+      ctx.io.out(`${id}\t${outcome.state}`);
     });
 }

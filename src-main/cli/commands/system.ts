@@ -8,6 +8,8 @@ import { JOB_STATES } from '../../jobs/states';
 import { Store, setAsideDatabase } from '../../jobs/store';
 import { checkJobId, jobFiles, listJobIds } from '../../jobs/workspace';
 import { listEbbPorts, usbNickname } from '../../plotter/devices';
+import { livePlotOwners } from '../../recovery/owner';
+import { describeSignalHandlers } from '../../recovery/signals';
 import { VERSION } from '../../version';
 import { printFields, printJson, printRows } from '../output';
 import type { CliContext } from './jobs';
@@ -59,6 +61,8 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
           reconcile_ms: Math.round(engine.startup.reconcile.durationMs),
           unreadable_jobs: engine.startup.reconcile.unreadable,
         },
+        signal_handlers: describeSignalHandlers(),
+        plots_running: livePlotOwners(engine.paths.jobsDir).map((o) => ({ job: o.owner.job, pid: o.owner.pid, host: o.owner.host, device: o.owner.device, since: o.owner.since })),
       };
       if (opts.json) return printJson(ctx.io, { system });
       printFields(ctx.io, [
@@ -74,6 +78,8 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
           'Detected',
           system.devices.error ?? (system.devices.detected.map((d) => `${d.path}${d.nickname ? ` (${d.nickname})` : ''}`).join(', ') || 'no AxiDraw connected; the virtual plotter is always available'),
         ],
+        ['Plotting', system.plots_running.map((p) => `${p.job} (pid ${p.pid} on ${p.host}, ${p.device})`).join(', ') || 'nothing'],
+        ...system.signal_handlers.map((line) => ['Signal handler', line] as [string, string]),
       ]);
     });
 

@@ -925,9 +925,20 @@ export class EbbMachine {
     else this.buttonAtMm = this.stats.penDownMm + afterPenDownMm;
   }
 
-  /** A pending distance-triggered press must see the drawing up to the moment of the query. */
+  /**
+   * A pending distance-triggered press must see the drawing up to the moment of the query. The
+   * running move's part is measured, not committed, so its paper line stays one whole segment.
+   */
   private checkButton(at: number): void {
-    if (this.buttonAtMm !== undefined) this.commitRunning(at, false);
+    const r = this.running;
+    if (this.buttonAtMm === undefined || !r || !this.motorPower || !this.penPhysicallyDown()) return;
+    const [a, b] = r.move.stepsAt(at - r.startV);
+    const d0 = a - r.done[0], d1 = b - r.done[1];
+    const k = 80 / 2 ** (this.mode - 1);
+    if (this.stats.penDownMm + Math.hypot((d0 + d1) / (2 * k), (d0 - d1) / (2 * k)) >= this.buttonAtMm) {
+      this.button = true;
+      this.buttonAtMm = undefined;
+    }
   }
 
   /**
@@ -948,6 +959,13 @@ export class EbbMachine {
 
   motorPowerRestore(): void {
     this.motorPower = true;
+  }
+
+  /** Someone pushes the unheld carriage to the home corner by hand (the recovery wizard's step). */
+  carriageHome(): void {
+    this.advance();
+    if (this.motorPower && this.enabled[0] && this.enabled[1]) this.warn('carriage pushed home while the motors hold it: ignored');
+    else this.mm = [0, 0];
   }
 
   servoPower(on: boolean): void {

@@ -36,7 +36,7 @@ export interface VirtualPlotterHandle {
 export const OPS = [
   'status', 'stats', 'log', 'unplug', 'replug', 'reboot', 'errorReply', 'dropReply', 'slowReplies', 'stall', 'extraLine',
   'garbage', 'pressButton', 'motorPowerLoss', 'motorPowerRestore', 'servoPowerOff', 'servoPowerOn', 'futureModeLeftOn',
-  'parseCost', 'firmware', 'portBusy', 'limitSwitch',
+  'parseCost', 'firmware', 'portBusy', 'limitSwitch', 'carriageHome',
 ] as const;
 
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
@@ -165,6 +165,9 @@ export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promi
         return machine.status();
       case 'motorPowerRestore':
         machine.motorPowerRestore();
+        return machine.status();
+      case 'carriageHome':
+        machine.carriageHome();
         return machine.status();
       case 'servoPowerOff':
       case 'servoPowerOn':

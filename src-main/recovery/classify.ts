@@ -1,0 +1,96 @@
+/**
+ * Which unfinished jobs need a human (DESIGN.md invariants 5 and 6). A job that was plotting is
+ *  - running:     a live process owns it and the journal moves;
+ *  - stuck:       a live process owns it but nothing has moved for `stuck_after_s`;
+ *  - interrupted: ARMED, PLOTTING or PAUSED with no live owner. The cause comes from the last
+ *    journal entry: an `emergency_shutdown` names it (signal, device lost, plotter power lost);
+ *    none means the process died without a word (SIGKILL, crash, power cut); PAUSED is a pause.
+ *
+ * Reads one journal per candidate job, backwards from its end (summarizeJournal), plus its owner
+ * file: fast on thousands of jobs, since only ARMED, PLOTTING and PAUSED rows are looked at.
+ */
+import path from 'node:path';
+import { summarizeJournal, type JournalEntry } from '../jobs/journal';
+import type { JobState } from '../jobs/states';
+import type { Store } from '../jobs/store';
+import { jobFiles } from '../jobs/workspace';
+import { INTERRUPTION_REASONS, type Checkpoint, type InterruptionReason } from '../plotter/checkpoint';
+import { OWNER_FILE, readOwner, type OwnerStatus } from './owner';
+
+/** Plotting states a process owns while it runs. */
+export const OWNED_STATES: readonly JobState[] = ['ARMED', 'PLOTTING', 'PAUSED'];
+
+export type Cause = InterruptionReason | 'crash' | 'paused';
+
+export const CAUSE_TEXT: Record<Cause, string> = {
+  signal_received: 'stopped by a signal (Ctrl-C, kill, logout or quit)',
+  device_lost: 'the plotter stopped answering (USB cable, hub or plotter off)',
+  device_error: 'the plotter rejected a command',
+  plotter_power_lost: "the plotter's motor power was lost",
+  crash: 'vfab ended without a word (killed, crashed, or the computer lost power)',
+  paused: 'paused',
+};
+
+export interface JobCondition {
+  id: string;
+  state: JobState;
+  kind: 'running' | 'stuck' | 'interrupted';
+  cause?: Cause;
+  /** The emergency entry's or pause's own words (signal name, error, pause reason). */
+  detail?: string;
+  checkpoint?: Checkpoint;
+  /** ISO time of the last sign of life: the interruption, or the last journal entry. */
+  since?: string;
+  owner?: OwnerStatus;
+  /** Seconds without journal progress (running and stuck jobs). */
+  silentS?: number;
+}
+
+export interface ClassifyOptions {
+  jobsDir: string;
+  stuckAfterS: number;
+  now?: number;
+}
+
+/** Classifies every ARMED, PLOTTING or PAUSED job in the index. */
+export function classifyJobs(store: Store, opts: ClassifyOptions): JobCondition[] {
+  const out: JobCondition[] = [];
+  for (const row of store.all()) {
+    if (!OWNED_STATES.includes(row.state as JobState)) continue;
+    const c = classifyJob(row.id, opts);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** One job's condition; undefined when it is not ARMED, PLOTTING or PAUSED. */
+export function classifyJob(id: string, opts: ClassifyOptions): JobCondition | undefined {
+  const files = jobFiles(opts.jobsDir, id);
+  const summary = summarizeJournal(files.journal);
+  const state = summary.state;
+  if (!state || !OWNED_STATES.includes(state)) return undefined;
+  const now = opts.now ?? Date.now();
+  const last = summary.lastEntry;
+  const base = { id, state, checkpoint: checkpointIn(last), since: last?.timestamp };
+  const owner = readOwner(path.join(files.dir, OWNER_FILE), now);
+  if (owner && owner.liveness !== 'dead') {
+    const silentS = Math.round((now - Math.max(summary.mtimeMs, Date.parse(owner.owner.since) || 0)) / 1000);
+    const stuck = state !== 'PAUSED' && (silentS > opts.stuckAfterS || owner.silentMs / 1000 > opts.stuckAfterS);
+    return { ...base, kind: stuck ? 'stuck' : 'running', owner, silentS };
+  }
+  if (state === 'PAUSED') return { ...base, kind: 'interrupted', cause: 'paused', detail: last?.type === 'state_change' ? last.reason : undefined };
+  if (last?.type === 'emergency_shutdown') {
+    const meta = last.metadata ?? {};
+    const cause = INTERRUPTION_REASONS.find((c) => c === last.reason) ?? 'crash';
+    const detail = typeof meta.signal === 'string' ? meta.signal : typeof meta.error === 'string' ? meta.error : last.reason;
+    return { ...base, kind: 'interrupted', cause, detail };
+  }
+  return { ...base, kind: 'interrupted', cause: 'crash' };
+}
+
+/** Every entry a plot writes carries the checkpoint it stands at; progress entries are one. */
+function checkpointIn(e: JournalEntry | undefined): Checkpoint | undefined {
+  if (!e) return undefined;
+  const candidate = e.type === 'progress' ? e.progress : (e.metadata as Record<string, unknown> | undefined)?.checkpoint;
+  return candidate && typeof candidate === 'object' && typeof (candidate as Checkpoint).move === 'number' ? (candidate as Checkpoint) : undefined;
+}

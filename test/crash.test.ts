@@ -1,0 +1,232 @@
+/**
+ * The crash test (issue 5): a real fixture drawing plotted by `vfab` processes that are killed at
+ * random moments, on a virtual plotter in its own process; `vfab resume` until COMPLETED; then the
+ * paper must hold every planned stroke, re-ink no more than the in-flight window allows, and the
+ * journals and database must agree. The same with SIGTERM, a torn journal tail, plotter power
+ * loss and a USB unplug. Trials are seeded: a failure names its seed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../src-main/config/config';
+import { motionProfile } from '../src-main/plan/motion';
+import { MoveKind, type MotionProgram } from '../src-main/plotter/planner';
+import { CHECKPOINT_EVERY_MS, FIFO_DEPTH, MIN_PERIOD_MS, STATUS_POLL_MS, WINDOW } from '../src-main/plotter/runner';
+import { FIXTURES, sandbox, type Sandbox } from './helpers/cli';
+import { jobProgram, judgePaper, seeded, sleep, spawnVfab, startPlotterProcess, waitForState, type PlotterProcess } from './helpers/crash-rig';
+
+const FIXTURE = path.join(FIXTURES, 'AxiDraw_First.svg');
+const SPEED = 25;
+const TRIALS = Number(process.env.VFAB_CRASH_TRIALS ?? 20);
+
+let sb: Sandbox;
+let plotter: PlotterProcess | undefined;
+beforeEach(() => {
+  sb = sandbox();
+});
+afterEach(async () => {
+  await plotter?.stop();
+  plotter = undefined;
+  sb.cleanup();
+});
+
+/**
+ * Ink one interruption may lay twice: what is drawn while a checkpoint lags (its period plus the
+ * power reading it waits for, in plotter time) plus the longest run of moves that can be in flight.
+ */
+function reinkBound(program: MotionProgram): number {
+  const inFlight = FIFO_DEPTH + 1 + WINDOW;
+  let best = 0;
+  const drawMm = (k: number) => (program.kind[k] === MoveKind.Draw ? Math.hypot(program.steps1[k]! + program.steps2[k]!, program.steps1[k]! - program.steps2[k]!) / (2 * program.stepsPerMm) : 0);
+  let run = 0;
+  for (let k = 0; k < program.length; k++) {
+    run += drawMm(k);
+    if (k >= inFlight) run -= drawMm(k - inFlight);
+    best = Math.max(best, run);
+  }
+  const plotterS = (ms: number) => (Math.max(MIN_PERIOD_MS, ms / SPEED) * SPEED) / 1000;
+  return motionProfile(defaultConfig().device).penDownSpeedMmS * (plotterS(CHECKPOINT_EVERY_MS) + plotterS(STATUS_POLL_MS)) + best;
+}
+
+/** The flags that point vfab at the virtual plotter process and tell it how fast that runs. */
+const device = (p = plotter!) => ['--device', p.port, '--speed', String(SPEED)];
+
+function addJob(id: string): MotionProgram {
+  const added = sb.run(['add', 'job', id, FIXTURE, '--fit', 'scale']);
+  expect(added.code, added.stderr).toBe(0);
+  return jobProgram(sb, id);
+}
+
+function expectConsistent(id: string): void {
+  const validate = sb.run(['system', 'journal', 'validate', id]);
+  expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+  const state = sb.run(['info', 'job', id, '--state-only']).stdout.trim();
+  const listed = sb.run(['list', 'jobs']).stdout.split('\n').find((l) => l.startsWith(`${id}\t`));
+  expect(listed?.split('\t')[1]).toBe(state);
+}
+
+/** Runs `vfab <args>` and kills it with `signal` after `afterMs` unless it ended by itself. */
+async function runAndKill(args: string[], signal: NodeJS.Signals, afterMs: number): Promise<{ code: number | string; killed: boolean; stderr: string; exitMs: number }> {
+  const p = spawnVfab(sb, args);
+  const ended = await Promise.race([p.exited.then(() => true), sleep(afterMs).then(() => false)]);
+  let exitMs = 0;
+  if (!ended) {
+    const t = Date.now();
+    p.child.kill(signal);
+    await p.exited;
+    exitMs = Date.now() - t;
+  }
+  return { code: await p.exited, killed: !ended, stderr: p.stderr(), exitMs };
+}
+
+/** Plots `id`, killing each run at a seeded random moment up to `kills` times, then resumes to the end. */
+async function crashTrial(id: string, seed: number, signal: NodeJS.Signals, kills: number): Promise<number> {
+  const rand = seeded(seed);
+  let interruptions = 0;
+  for (let cycle = 0; cycle < kills + 10; cycle++) {
+    const state = sb.run(['info', 'job', id, '--state-only']).stdout.trim();
+    if (state === 'COMPLETED') return interruptions;
+    const args = [...(state === 'READY' ? ['plot', id] : ['resume', id]), ...device()];
+    const r = cycle < kills ? await runAndKill(args, signal, 600 + rand() * 2200) : await runAndKill(args, signal, 60_000);
+    if (r.killed) interruptions++;
+    if (r.killed && signal === 'SIGTERM') {
+      expect(r.code, `seed ${seed}: ${r.stderr}`).toBe(143);
+      expect(r.exitMs).toBeLessThan(5000);
+    } else if (!r.killed) {
+      expect(r.code, `seed ${seed}: ${r.stderr}`).toBe(0);
+    }
+  }
+  throw new Error(`seed ${seed}: job ${id} did not complete`);
+}
+
+describe('the crash test', () => {
+  it(`SIGKILL at random moments (${TRIALS} seeded trials): every stroke on the paper, journals and database agree`, async () => {
+    plotter = await startPlotterProcess(sb, SPEED);
+    let interruptions = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const id = `trial${trial}`;
+      const program = addJob(id);
+      const before = fs.existsSync(plotter.paper) ? fs.readFileSync(plotter.paper, 'utf8') : '';
+      const n = await crashTrial(id, 1000 + trial, 'SIGKILL', 1 + (trial % 2));
+      interruptions += n;
+      // Judge this trial's ink only: the paper file is shared across trials.
+      const trialPaper = path.join(sb.root, `paper-${trial}.jsonl`);
+      fs.writeFileSync(trialPaper, fs.readFileSync(plotter.paper, 'utf8').slice(before.length));
+      const verdict = judgePaper(program, trialPaper);
+      expect(verdict.missing, `seed ${1000 + trial}: ${verdict.missingMm.toFixed(1)} mm missing`).toBe(0);
+      expect(verdict.reinkedMm, `seed ${1000 + trial}`).toBeLessThanOrEqual(n * reinkBound(program) + 0.01);
+      expectConsistent(id);
+    }
+    expect(interruptions).toBeGreaterThanOrEqual(TRIALS);
+  }, 600_000);
+
+  it('SIGTERM: exit 143 within seconds, emergency_shutdown journaled, resumable to a complete paper', async () => {
+    plotter = await startPlotterProcess(sb, SPEED);
+    const program = addJob('term');
+    const r = await runAndKill(['plot', 'term', ...device()], 'SIGTERM', 1500);
+    expect(r.killed).toBe(true);
+    expect(r.code).toBe(143);
+    expect(r.stderr).toContain('vfab resume term');
+    const last = JSON.parse(fs.readFileSync(path.join(sb.jobsDir, 'term', 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGTERM' } });
+    expect(last.metadata.checkpoint.move).toBeGreaterThan(0);
+    expect(sb.run(['info', 'job', 'term', '--state-only']).stdout).toBe('PLOTTING\n');
+    const listed = sb.run(['info', 'queue', '--interrupted']);
+    expect(listed.stdout.split('\t').slice(0, 3)).toEqual(['term', 'PLOTTING', 'signal_received']);
+    expect((await plotter.ctl<{ penUp: boolean }>('status')).penUp).toBe(true);
+    const dry = sb.run(['resume', '--dry-run', '--json']);
+    const preview = JSON.parse(dry.stdout).resume[0];
+    expect(preview).toMatchObject({ id: 'term', cause: 'signal_received', from_move: last.metadata.checkpoint.move });
+    expect(preview.remaining_mm).toBeGreaterThan(0);
+    const resumed = sb.run(['resume', ...device()]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('term\tCOMPLETED');
+    const journal = fs.readFileSync(path.join(sb.jobsDir, 'term', 'journal.jsonl'), 'utf8');
+    expect(journal).toMatch(/"type":"recovery","from_state":"PLOTTING","to_state":"PLOTTING","reason":"Crash recovery"/);
+    expect(judgePaper(program, plotter.paper).missing).toBe(0);
+    expectConsistent('term');
+  }, 60_000);
+
+  it('a torn journal tail left by the crash is cut before resuming', async () => {
+    plotter = await startPlotterProcess(sb, SPEED);
+    const program = addJob('torn');
+    const r = await runAndKill(['plot', 'torn', ...device()], 'SIGKILL', 1500);
+    expect(r.killed).toBe(true);
+    const journal = path.join(sb.jobsDir, 'torn', 'journal.jsonl');
+    fs.appendFileSync(journal, '{"type":"progress","progress":{"move":99999,"la');
+    expect(sb.run(['info', 'queue', '--interrupted']).stdout).toMatch(/^torn\tPLOTTING\tcrash\t/);
+    const resumed = sb.run(['resume', 'torn', ...device()]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(judgePaper(program, plotter.paper).missing).toBe(0);
+    expect(fs.readdirSync(path.dirname(journal)).some((f) => f.startsWith('journal.jsonl.') && f !== 'journal.jsonl')).toBe(true);
+    expectConsistent('torn');
+  }, 60_000);
+
+  it("plotter power loss: stops, asks for the carriage at home, then finishes without a gap", async () => {
+    plotter = await startPlotterProcess(sb, SPEED);
+    const program = addJob('power');
+    const p = spawnVfab(sb, ['plot', 'power', ...device()]);
+    expect(await waitForState(sb, 'power', 'PLOTTING')).toBe(true);
+    await sleep(700);
+    await plotter.ctl('motorPowerLoss');
+    expect(await p.exited).not.toBe(0);
+    const last = JSON.parse(fs.readFileSync(path.join(sb.jobsDir, 'power', 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ type: 'emergency_shutdown', reason: 'plotter_power_lost' });
+    await plotter.ctl('motorPowerRestore');
+    const refused = sb.run(['resume', 'power', ...device()]);
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toMatch(/position is unknown.*--carriage-at-home/s);
+    expect(sb.run(['info', 'job', 'power', '--state-only']).stdout).toBe('PLOTTING\n');
+    await plotter.ctl('carriageHome');
+    const resumed = sb.run(['resume', 'power', ...device(), '--carriage-at-home']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const verdict = judgePaper(program, plotter.paper);
+    expect(verdict.missing).toBe(0);
+    expect(verdict.reinkedMm).toBeLessThanOrEqual(reinkBound(program) * 2);
+    expectConsistent('power');
+  }, 60_000);
+
+  it('USB unplug mid-move: the job waits with its checkpoint; after replug it finishes', async () => {
+    plotter = await startPlotterProcess(sb, SPEED);
+    const program = addJob('usb');
+    const p = spawnVfab(sb, ['plot', 'usb', ...device()]);
+    expect(await waitForState(sb, 'usb', 'PLOTTING')).toBe(true);
+    await sleep(700);
+    await plotter.ctl('unplug');
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toMatch(/interrupted .*vfab resume usb/);
+    const listed = sb.run(['info', 'queue', '--interrupted']).stdout;
+    expect(listed).toMatch(/^usb\tPLOTTING\tdevice_lost\t/);
+    await plotter.ctl('replug', { resetState: false });
+    const resumed = sb.run(['resume', ...device()]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(judgePaper(program, plotter.paper).missing).toBe(0);
+    expectConsistent('usb');
+  }, 60_000);
+
+  it('two processes racing to plot one job: exactly one plots, the other is told it is busy', async () => {
+    plotter = await startPlotterProcess(sb, SPEED);
+    addJob('race');
+    const second = await startPlotterProcess(sb, SPEED, 'second');
+    try {
+      const a = spawnVfab(sb, ['plot', 'race', ...device()]);
+      const b = spawnVfab(sb, ['plot', 'race', ...device(second)]);
+      const codes = [await a.exited, await b.exited].sort();
+      expect(codes).toEqual([0, 9]);
+      expect(a.stderr() + b.stderr()).toMatch(/Job 'race' is being plotted by vfab \(pid \d+/);
+      const inked = [plotter.paper, second.paper].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').length : 0));
+      expect(inked.filter((n) => n > 0)).toHaveLength(1);
+      const chain = fs
+        .readFileSync(path.join(sb.jobsDir, 'race', 'journal.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.type === 'state_change')
+        .map((e) => e.to_state);
+      expect(chain.slice(-5)).toEqual(['READY', 'QUEUED', 'ARMED', 'PLOTTING', 'COMPLETED']);
+      expectConsistent('race');
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,147 @@
+/**
+ * Crash testing as a user meets crashes: a virtual plotter in its own process (it outlives the
+ * app, as a real plotter does), `vfab plot`/`vfab resume` as separate processes that get killed,
+ * and the paper judged against the plan afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { defaultConfig } from '../../src-main/config/config';
+import { motionProfile } from '../../src-main/plan/motion';
+import { readPlan } from '../../src-main/plan/plan-file';
+import { MoveKind, plotProgram, type MotionProgram } from '../../src-main/plotter/planner';
+import { controlRequest } from '../../src-main/plotter/virtual/control';
+import { readPaper } from '../../src-main/plotter/virtual/paper';
+import { ROOT, type Sandbox } from './cli';
+
+export interface PlotterProcess {
+  port: string;
+  control: string;
+  paper: string;
+  ctl<T = Record<string, unknown>>(op: string, args?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** `vfab virtual-plotter` in its own process, paper and port inside the sandbox. */
+export async function startPlotterProcess(sb: Sandbox, speed: number, name = 'plotter'): Promise<PlotterProcess> {
+  const base = path.join(sb.root, name);
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'vfab.js'), 'virtual-plotter', '--link', `${base}.tty`, '--control', `${base}.sock`, '--paper', `${base}.paper.jsonl`, '--speed', String(speed), '--json'],
+    { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const info = await new Promise<{ port: string; control: string; paper: string }>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        // not all of it yet
+      }
+    });
+    child.on('exit', (c) => reject(new Error(`virtual plotter exited ${c}: ${out}`)));
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    ...info,
+    ctl: (op, args = {}) => controlRequest(info.control, op, args),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+export interface VfabProcess {
+  child: ChildProcess;
+  /** Exit code, or the signal name that ended it. */
+  exited: Promise<number | string>;
+  stdout(): string;
+  stderr(): string;
+}
+
+/** `vfab <args>` as its own process (so it can be killed), in the sandbox's environment. */
+export function spawnVfab(sb: Sandbox, args: string[]): VfabProcess {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return { child, exited, stdout: () => out, stderr: () => err };
+}
+
+/** The program the CLI plots for a job (default config, as the sandbox has no config file). */
+export function jobProgram(sb: Sandbox, id: string): MotionProgram {
+  return plotProgram(readPlan(path.join(sb.jobsDir, id, 'plan.json')).layers, motionProfile(defaultConfig().device));
+}
+
+export interface PaperVerdict {
+  planned: number;
+  plannedMm: number;
+  /** Planned strokes nowhere on the paper as a whole segment. */
+  missing: number;
+  missingMm: number;
+  /** Ink laid beyond one pass of every planned stroke (repeats and cut-off pieces). */
+  reinkedMm: number;
+}
+
+const key = (from: readonly number[], to: readonly number[]) => `${from[0]},${from[1]}>${to[0]},${to[1]}`;
+const lenMm = (from: readonly number[], to: readonly number[], k: number) => {
+  const d1 = to[0]! - from[0]!, d2 = to[1]! - from[1]!;
+  return Math.hypot(d1 + d2, d1 - d2) / (2 * k);
+};
+
+/** Judges a paper file against a program's pen-down moves (in motor steps, exact). */
+export function judgePaper(program: MotionProgram, paperFile: string): PaperVerdict {
+  const planned = new Map<string, number>();
+  let a = program.start[0], b = program.start[1], plannedMm = 0;
+  for (let k = 0; k < program.length; k++) {
+    const na = a + program.steps1[k]!, nb = b + program.steps2[k]!;
+    if (program.kind[k] === MoveKind.Draw && (na !== a || nb !== b)) {
+      planned.set(key([a, b], [na, nb]), lenMm([a, b], [na, nb], program.stepsPerMm));
+      plannedMm += lenMm([a, b], [na, nb], program.stepsPerMm);
+    }
+    a = na;
+    b = nb;
+  }
+  const seen = new Map<string, number>();
+  let inkMm = 0;
+  for (const l of readPaper(paperFile)) {
+    if (l.from[0] === l.to[0] && l.from[1] === l.to[1]) continue;
+    inkMm += lenMm(l.from, l.to, program.stepsPerMm);
+    if (!l.partial) seen.set(key(l.from, l.to), (seen.get(key(l.from, l.to)) ?? 0) + 1);
+  }
+  let missing = 0, missingMm = 0, onceMm = 0;
+  for (const [k, mm] of planned) {
+    if (seen.has(k)) onceMm += mm;
+    else {
+      missing++;
+      missingMm += mm;
+    }
+  }
+  return { planned: planned.size, plannedMm, missing, missingMm, reinkedMm: Math.max(0, inkMm - onceMm) };
+}
+
+/** A small seeded PRNG (mulberry32): trials are reproducible from their seed. */
+export function seeded(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `vfab info job <id> --state-only` until it prints `state` (bounded). */
+export async function waitForState(sb: Sandbox, id: string, state: string, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (sb.run(['info', 'job', id, '--state-only']).stdout.trim() === state) return true;
+    await sleep(100);
+  }
+  return false;
+}
