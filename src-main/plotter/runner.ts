@@ -155,6 +155,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * The carriage then travels pen up to that stroke's start and draws it whole.
  */
 export function backUpFrom(p: MotionProgram, from: number, strokes: number): number {
+  if (strokes <= 0) return from;
   let k = from;
   for (let left = strokes; left > 0; left--) {
     while (k >= 0 && p.kind[k] !== MoveKind.PenDown) k--;

@@ -1,8 +1,12 @@
-/** `vfab check servo [--device D] [--force-detect] [--reconnect]`: is the plotter there, and does the pen move? */
+/**
+ * `vfab check servo [--device D] [--force-detect] [--reconnect]`: is the plotter there, and does the pen move?
+ * `vfab check self`: the installation's health, a line per part.
+ */
 import type { Command } from 'commander';
 import { VfabError } from '../../errors';
 import { openEbb, resolveDevice } from '../../plotter/devices';
 import { runVirtualPlotter, type VirtualPlotterHandle } from '../../plotter/virtual/main';
+import { checkSelf, HEALTH_EXIT, worst } from '../../recovery/health';
 import { printFields, printJson } from '../output';
 import type { CliContext } from './jobs';
 
@@ -15,6 +19,24 @@ interface CheckFlags {
 
 export function registerCheckCommands(program: Command, ctx: CliContext): void {
   const check = program.command('check').description('check hardware and installation');
+  check
+    .command('self')
+    .description('config, workspace, disk, database, journals, jobs, plotter and camera: ok / warn / fail each, with the fix')
+    .option('--device <device>', "plotter to check (default: config device.port, else the first AxiDraw)")
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExit status: 0 all ok, 1 warnings, 2 failures.')
+    .action(async (flags: { device?: string; json?: boolean }) => {
+      const engine = ctx.engine();
+      const checks = await checkSelf(engine, { device: flags.device ?? null });
+      const overall = worst(checks);
+      ctx.exitCode = HEALTH_EXIT[overall];
+      engine.logger.info(`check self: ${overall} (${checks.filter((c) => c.status !== 'ok').map((c) => `${c.name} ${c.status}`).join(', ') || 'all ok'})`);
+      if (flags.json) return printJson(ctx.io, { self: { status: overall, checks } });
+      const width = Math.max(...checks.map((c) => c.name.length));
+      for (const c of checks) {
+        ctx.io.out(`${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}${c.fix ? `\n${' '.repeat(width + 8)}fix: ${c.fix}` : ''}`);
+      }
+    });
   check
     .command('servo')
     .description('find the plotter, read its firmware, and cycle the pen up, down and up')
