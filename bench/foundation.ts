@@ -11,7 +11,7 @@ import { Store } from '../src-main/jobs/store';
 import { JOB_STATES } from '../src-main/jobs/states';
 import { median, timeMs, type BenchRow, type BenchSuite } from './report';
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
+export const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
 const LINES = 50;
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 2_000);
 
@@ -39,7 +39,7 @@ function appendBench(dir: string): BenchRow[] {
 }
 
 /** Writes JOBS job folders with LINES-line journals directly (no fsync: this is set-up, not the subject). */
-function makeWorkspace(jobsDir: string): number {
+export function makeWorkspace(jobsDir: string): number {
   let bytes = 0;
   const t0 = Date.parse('2026-01-01T00:00:00Z');
   for (let j = 0; j < JOBS; j++) {

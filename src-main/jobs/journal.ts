@@ -513,6 +513,34 @@ function firstValidEntry(buf: Buffer): JournalEntry | undefined {
   return undefined;
 }
 
+/**
+ * The last valid entry and the state it tells, from the file's tail only (a window that grows
+ * only while it holds no valid line): what crash detection needs of every interrupted job at
+ * start-up, for one small read.
+ */
+export function lastJournalEntry(journalPath: string): { entry: JournalEntry | undefined; state: JobState | undefined; mtimeMs: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(journalPath, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { entry: undefined, state: undefined, mtimeMs: 0 };
+    throw unreadable(journalPath, err);
+  }
+  try {
+    const { size, mtimeMs } = fs.fstatSync(fd);
+    for (let window = TAIL_BYTES; ; window *= 8) {
+      const start = Math.max(0, size - window);
+      const scan = scanBackward(readAt(fd, start, size - start), start > 0, (s) => s.lastEntry !== undefined);
+      if (scan.lastEntry || start === 0) return { entry: scan.lastEntry, state: scan.lastEntry && stateTold(scan.lastEntry), mtimeMs };
+    }
+  } catch (err) {
+    throw err instanceof JournalError ? err : unreadable(journalPath, err);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function summarizeJournal(journalPath: string): JournalSummary {
   const file = readWhole(journalPath);
   if (!file) {

@@ -93,6 +93,7 @@ export class Store {
       // Narrow on purpose: row objects cost per column, and start-up reads every row.
       sync: db.prepare('SELECT j.id, j.state, i.synced_state, i.journal_size, i.journal_mtime_ms FROM jobs j LEFT JOIN job_index i ON i.id = j.id'),
       count: db.prepare('SELECT COUNT(*) AS n FROM jobs'),
+      inStates: db.prepare('SELECT id FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id'),
       upsertJob: db.prepare(
         `INSERT INTO jobs (id, state, created_at, updated_at) VALUES (@id, @state, @created_at, @updated_at)
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, created_at = excluded.created_at, updated_at = excluded.updated_at`,
@@ -148,6 +149,11 @@ export class Store {
 
   syncRows(): SyncRow[] {
     return this.statements.sync.all() as SyncRow[];
+  }
+
+  /** Ids of the jobs indexed in these states (crash detection looks only at those). */
+  idsInStates(states: readonly string[]): string[] {
+    return (this.statements.inStates.all(JSON.stringify(states)) as { id: string }[]).map((r) => r.id);
   }
 
   count(): number {

@@ -1,10 +1,12 @@
 /**
  * One plot from a face's point of view (CLI `plot`/`resume`/`restart --now`, the app, `vfab
  * serve`): pick the device, claim the job and the device for this process (invariant 5), open
- * the EBB, run the plot, honour `vfab pause` requests, and let everything go again, whatever
- * happens. The runner (runner.ts) does the plotting; this file only wires its edges.
+ * the EBB, run the plot, honour `vfab pause` requests, keep the camera's view of the paper (a
+ * snapshot per event and the latest frame on disk for after a crash), and let everything go again,
+ * whatever happens. The runner (runner.ts) does the plotting; this file only wires its edges.
  */
 import fs from 'node:fs';
+import { startPlotCamera } from '../camera/plot-camera';
 import type { Engine } from '../engine';
 import { VfabError } from '../errors';
 import { jobFiles } from '../jobs/workspace';
@@ -58,6 +60,12 @@ export async function runPlotSession(engine: Engine, id: string, opts: PlotSessi
     if (!ctl.signal.aborted && fs.existsSync(request)) ctl.abort('pause' satisfies StopRequest);
   }, PAUSE_POLL_MS);
   let virtual: VirtualPlotterHandle | undefined;
+  // Never throws and never waits on a dead camera: the plot does not depend on it.
+  const camera = startPlotCamera({ camera: engine.config.camera, jobsDir: engine.paths.jobsDir, jobId: id, logger: engine.logger });
+  const onEvent = (e: PlotEvent) => {
+    void camera.event(e);
+    opts.onEvent?.(e);
+  };
   try {
     let portPath: string;
     if (target.kind === 'virtual') {
@@ -81,7 +89,7 @@ export async function runPlotSession(engine: Engine, id: string, opts: PlotSessi
           signal: ctl.signal,
           speedFactor: speed,
           ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-          ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+          onEvent,
           ...(opts.recovery ? { recovery: true } : {}),
           ...(opts.backUpStrokes ? { backUpStrokes: opts.backUpStrokes } : {}),
           carriageAtHome,
@@ -100,6 +108,7 @@ export async function runPlotSession(engine: Engine, id: string, opts: PlotSessi
     fs.rmSync(request, { force: true });
     opts.signal?.removeEventListener('abort', forward);
     if (virtual) await virtual.stop();
+    await camera.stop();
     claim.release();
   }
 }

@@ -6,11 +6,11 @@
  *    journal entry: an `emergency_shutdown` names it (signal, device lost, plotter power lost);
  *    none means the process died without a word (SIGKILL, crash, power cut); PAUSED is a pause.
  *
- * Reads one journal per candidate job, backwards from its end (summarizeJournal), plus its owner
- * file: fast on thousands of jobs, since only ARMED, PLOTTING and PAUSED rows are looked at.
+ * Reads the tail of one journal per candidate job (its last entry carries the checkpoint), plus
+ * its owner file: fast on thousands of jobs, since only ARMED, PLOTTING and PAUSED rows are looked at.
  */
 import path from 'node:path';
-import { summarizeJournal, type JournalEntry } from '../jobs/journal';
+import { lastJournalEntry, type JournalEntry } from '../jobs/journal';
 import type { JobState } from '../jobs/states';
 import type { Store } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
@@ -55,9 +55,8 @@ export interface ClassifyOptions {
 /** Classifies every ARMED, PLOTTING or PAUSED job in the index. */
 export function classifyJobs(store: Store, opts: ClassifyOptions): JobCondition[] {
   const out: JobCondition[] = [];
-  for (const row of store.all()) {
-    if (!OWNED_STATES.includes(row.state as JobState)) continue;
-    const c = classifyJob(row.id, opts);
+  for (const id of store.idsInStates(OWNED_STATES)) {
+    const c = classifyJob(id, opts);
     if (c) out.push(c);
   }
   return out;
@@ -66,15 +65,13 @@ export function classifyJobs(store: Store, opts: ClassifyOptions): JobCondition[
 /** One job's condition; undefined when it is not ARMED, PLOTTING or PAUSED. */
 export function classifyJob(id: string, opts: ClassifyOptions): JobCondition | undefined {
   const files = jobFiles(opts.jobsDir, id);
-  const summary = summarizeJournal(files.journal);
-  const state = summary.state;
+  const { entry: last, state, mtimeMs } = lastJournalEntry(files.journal);
   if (!state || !OWNED_STATES.includes(state)) return undefined;
   const now = opts.now ?? Date.now();
-  const last = summary.lastEntry;
   const base = { id, state, checkpoint: checkpointIn(last), since: last?.timestamp };
   const owner = readOwner(path.join(files.dir, OWNER_FILE), now);
   if (owner && owner.liveness !== 'dead') {
-    const silentS = Math.round((now - Math.max(summary.mtimeMs, Date.parse(owner.owner.since) || 0)) / 1000);
+    const silentS = Math.round((now - Math.max(mtimeMs, Date.parse(owner.owner.since) || 0)) / 1000);
     const stuck = state !== 'PAUSED' && (silentS > opts.stuckAfterS || owner.silentMs / 1000 > opts.stuckAfterS);
     return { ...base, kind: stuck ? 'stuck' : 'running', owner, silentS };
   }

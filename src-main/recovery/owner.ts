@@ -64,6 +64,8 @@ export function deviceOwnerFile(dataDir: string, device: string): string {
 export function readOwner(file: string, now = Date.now()): OwnerStatus | undefined {
   let raw: string;
   try {
+    // Most jobs have no owner: asking first is much cheaper than a thrown ENOENT, for thousands of jobs.
+    if (!fs.existsSync(file)) return undefined;
     raw = fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;

@@ -9,6 +9,7 @@ import { defaultConfig } from '../../src-main/config/config';
 import { motionProfile } from '../../src-main/plan/motion';
 import { readPlan } from '../../src-main/plan/plan-file';
 import { MoveKind, plotProgram, type MotionProgram } from '../../src-main/plotter/planner';
+import { CHECKPOINT_EVERY_MS, FIFO_DEPTH, MIN_PERIOD_MS, STATUS_POLL_MS, WINDOW } from '../../src-main/plotter/runner';
 import { controlRequest } from '../../src-main/plotter/virtual/control';
 import { readPaper } from '../../src-main/plotter/virtual/paper';
 import { ROOT, type Sandbox } from './cli';
@@ -123,6 +124,23 @@ export function judgePaper(program: MotionProgram, paperFile: string): PaperVerd
   return { planned: planned.size, plannedMm, missing, missingMm, reinkedMm: Math.max(0, inkMm - onceMm) };
 }
 
+/**
+ * Ink one interruption may lay twice: what is drawn while a checkpoint lags (its period plus the
+ * power reading it waits for, in plotter time) plus the longest run of moves that can be in flight.
+ */
+export function reinkBound(program: MotionProgram, speed: number): number {
+  const inFlight = FIFO_DEPTH + 1 + WINDOW;
+  const drawMm = (k: number) => (program.kind[k] === MoveKind.Draw ? lenMm([0, 0], [program.steps1[k]!, program.steps2[k]!], program.stepsPerMm) : 0);
+  let best = 0, run = 0;
+  for (let k = 0; k < program.length; k++) {
+    run += drawMm(k);
+    if (k >= inFlight) run -= drawMm(k - inFlight);
+    best = Math.max(best, run);
+  }
+  const plotterS = (ms: number) => (Math.max(MIN_PERIOD_MS, ms / speed) * speed) / 1000;
+  return motionProfile(defaultConfig().device).penDownSpeedMmS * (plotterS(CHECKPOINT_EVERY_MS) + plotterS(STATUS_POLL_MS)) + best;
+}
+
 /** A small seeded PRNG (mulberry32): trials are reproducible from their seed. */
 export function seeded(seed: number): () => number {
   let t = seed >>> 0;
@@ -144,4 +162,48 @@ export async function waitForState(sb: Sandbox, id: string, state: string, timeo
     await sleep(100);
   }
   return false;
+}
+
+export interface RunOutcome {
+  code: number | string;
+  killed: boolean;
+  stderr: string;
+  /** ms from the kill to the process's end. */
+  exitMs: number;
+}
+
+/** Runs `vfab <args>` and kills it with `signal` after `afterMs` unless it ended by itself. */
+export async function runAndKill(sb: Sandbox, args: string[], signal: NodeJS.Signals, afterMs: number): Promise<RunOutcome> {
+  const p = spawnVfab(sb, args);
+  const ended = await Promise.race([p.exited.then(() => true), sleep(afterMs).then(() => false)]);
+  let exitMs = 0;
+  if (!ended) {
+    const t = Date.now();
+    p.child.kill(signal);
+    await p.exited;
+    exitMs = Date.now() - t;
+  }
+  return { code: await p.exited, killed: !ended, stderr: p.stderr(), exitMs };
+}
+
+export interface TrialResult {
+  completed: boolean;
+  interruptions: number;
+  runs: RunOutcome[];
+}
+
+/**
+ * Plots `id` on `device`, killing each run with `signal` at a seeded random moment between
+ * `minMs` and `maxMs`, `kills` times; then resumes without killing until COMPLETED.
+ */
+export async function crashTrial(sb: Sandbox, id: string, o: { seed: number; signal: NodeJS.Signals; kills: number; device: string[]; minMs: number; maxMs: number }): Promise<TrialResult> {
+  const rand = seeded(o.seed);
+  const runs: RunOutcome[] = [];
+  for (let cycle = 0; cycle < o.kills + 10; cycle++) {
+    const state = sb.run(['info', 'job', id, '--state-only']).stdout.trim();
+    if (state === 'COMPLETED') return { completed: true, interruptions: runs.filter((r) => r.killed).length, runs };
+    const args = [...(state === 'READY' ? ['plot', id] : ['resume', id]), ...o.device];
+    runs.push(await runAndKill(sb, args, o.signal, cycle < o.kills ? o.minMs + rand() * (o.maxMs - o.minMs) : 600_000));
+  }
+  return { completed: false, interruptions: runs.filter((r) => r.killed).length, runs };
 }

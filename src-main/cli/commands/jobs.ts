@@ -232,6 +232,9 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
       const states = opts.state ?? JOB_STATES.filter((s) => !TERMINAL_STATES.includes(s));
       const jobs = engine.jobs.list({ states }).sort(queueOrder);
       printJobs(ctx, jobs, Boolean(opts.json), opts.state ? `No jobs in state ${opts.state.join(', ')}.` : 'The queue is empty.');
+      // Said on stderr: pipes keep their rows, a person at the terminal learns what needs them.
+      const crashed = classifyJobs(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s }).filter((c) => c.kind === 'stuck' || (c.kind === 'interrupted' && c.cause !== 'paused'));
+      if (crashed.length && !opts.json) ctx.io.err(`${crashed.length} plot(s) need attention: vfab info queue --interrupted / --stuck; continue with: vfab resume`);
     });
 
   const remove = program.commands.find((c) => c.name() === 'remove') ?? program.command('remove').description('remove things');
