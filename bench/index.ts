@@ -2,14 +2,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cameraSuite } from './camera';
+import { archiveSuite } from './archive';
 import { foundationSuite } from './foundation';
 import { planSuite } from './plan';
 import { plannerSuite } from './planner';
 import { plotSuite } from './plot';
+import { recoverySuite } from './recovery';
 import type { BenchRow, BenchSuite } from './report';
 import { svgSuite } from './svg';
 
-const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite];
+const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, recoverySuite, cameraSuite, archiveSuite];
 
 function printTable(suite: string, rows: BenchRow[]): void {
   const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);

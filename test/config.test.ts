@@ -88,6 +88,7 @@ const NON_DEFAULT: VfabConfig = {
   },
   hooks: { COMPLETED: [{ command: 'notify-send "vfab" "{job_id} done"' }], FAILED: [{ webhook: 'http://h/x' }] },
   recovery: { interrupt_grace_minutes: 30, auto_detect_enabled: false, max_resume_attempts: 7, stuck_after_s: 600 },
+  backups: { auto: true, interval_hours: 6, keep: 3, dir: '/var/backups/vfab' },
   physical_setup: {
     require_confirmation: false,
     show_guidance: false,

@@ -7,6 +7,8 @@ import { JournalError } from '../jobs/journal';
 import { IllegalTransitionError } from '../jobs/states';
 import { DatabaseError } from '../jobs/store';
 import { VERSION } from '../version';
+import { registerCameraCommands } from './commands/camera';
+import { registerBackupCommands } from './commands/backup';
 import { registerCheckCommands } from './commands/check';
 import { registerJobCommands, type CliContext } from './commands/jobs';
 import { registerPlanCommand } from './commands/plan';
@@ -60,7 +62,9 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
   registerPlanCommand(program, ctx);
   registerPlotCommands(program, ctx);
   registerCheckCommands(program, ctx);
+  registerCameraCommands(program, ctx);
   registerSystemCommands(program, ctx);
+  registerBackupCommands(program, ctx);
   registerSetupCommand(program, ctx);
   registerVirtualPlotterCommand(program, ctx);
   return { program, ctx, opened: () => engine };

@@ -197,6 +197,12 @@ export const configSchema = z.object({
     max_resume_attempts: whole(3, { min: 0 }),
     stuck_after_s: number(120, { min: 1 }),
   }),
+  backups: section({
+    auto: bool(false),
+    interval_hours: number(24, { min: 0.1 }),
+    keep: whole(7, { min: 1 }),
+    dir: optionalText(),
+  }),
   physical_setup: section({
     require_confirmation: bool(true),
     show_guidance: bool(true),

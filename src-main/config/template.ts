@@ -131,6 +131,17 @@ recovery:
   # A plotting job with no progress for this long is listed as stuck, seconds.
   stuck_after_s: 120
 
+backups:
+  # Export everything (config, database, jobs) on a schedule, as 'vfab system export' does.
+  # The app does it while it runs; for cron or a systemd timer: vfab system backup --if-due
+  auto: false
+  # Make a new archive when the newest one is older than this, hours.
+  interval_hours: 24
+  # Archives kept; older ones in the folder are deleted (only vfab-backup-*.tar.gz files).
+  keep: 7
+  # Folder for the archives. Unset: <data folder>/backups, e.g. ~/.local/share/vfab/backups.
+  # dir: ~/vfab-backups
+
 physical_setup:
   # Ask to confirm that paper and pen are ready before plotting.
   require_confirmation: true

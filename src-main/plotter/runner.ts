@@ -350,7 +350,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     await ebb.penUp(device.pen_delay_up);
     // The completion rule assumes FIFO_DEPTH: set it, since CU,4 may outlive another program.
     if (caps.cuSettings.includes(4)) await ebb.command(`CU,4,${FIFO_DEPTH}`, 'ok');
-    if (resuming) {
+    // ARMED means no motion was ever sent: the carriage is where a fresh plot starts it.
+    if (resuming && state !== 'ARMED') {
       const lost = await positionLost();
       if (lost && !opts.carriageAtHome) throw new PositionUnknownError(id, lost);
       position = lost ? 'home_confirmed' : 'counters';

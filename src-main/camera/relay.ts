@@ -1,0 +1,162 @@
+/**
+ * Re-serves the camera to any number of viewers, so the renderer and browsers never learn the
+ * camera's address or credentials and Motion sees one connection (DESIGN.md "Camera").
+ *
+ *   const relay = createCameraRelay(client, { token });
+ *   http.createServer((req, res) => { if (!relay.handle(req, res)) notFound(res); });
+ *
+ *   GET <streamPath>?token=T     multipart/x-mixed-replace stream of the live frames
+ *   GET <snapshotPath>?token=T   the latest frame as one image/jpeg
+ *   (or `Authorization: Bearer T` instead of the query parameter)
+ *
+ * A viewer is written to only while its response holds fewer than `maxBufferedBytes` unsent
+ * bytes; past that its frames are dropped, so a slow or stalled viewer costs at most that much
+ * memory plus one frame and never slows the others. The client is acquired while at least one
+ * viewer is connected.
+ */
+import crypto from 'node:crypto';
+import type http from 'node:http';
+import type { CameraClient, CameraFrame } from './client';
+
+export interface CameraRelayOptions {
+  /** Required and non-empty: the relay never serves without a token. */
+  token: string;
+  streamPath?: string;
+  snapshotPath?: string;
+  /** Unsent bytes a viewer may hold before its frames are dropped. */
+  maxBufferedBytes?: number;
+  /** How long a snapshot request waits for a frame when none is fresh. */
+  snapshotWaitMs?: number;
+}
+
+export interface CameraRelayStats {
+  viewers: number;
+  /** Bytes accepted for viewers but not yet sent, summed over viewers now. */
+  buffered: number;
+  /** Frames written to viewers (one per viewer per frame). */
+  written: number;
+  /** Frames skipped because a viewer had too much unsent data. */
+  dropped: number;
+  refused: number;
+}
+
+export interface CameraRelay {
+  /** Answers the request if its path is the stream or snapshot path; false otherwise (the caller 404s). */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  stats(): CameraRelayStats;
+  /** Ends every viewer's stream. */
+  close(): void;
+}
+
+const BOUNDARY = 'vfabframe';
+/** A frame this old is not "the latest view": a snapshot request waits for a new one. */
+const FRESH_MS = 2_000;
+
+const NO_CACHE = { 'Cache-Control': 'no-cache, no-store, private', Pragma: 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+
+function digest(s: string): Buffer {
+  return crypto.createHash('sha256').update(s).digest();
+}
+
+function presentedToken(req: http.IncomingMessage, url: URL): string | undefined {
+  const auth = req.headers.authorization;
+  const bearer = auth && /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+  return bearer || url.searchParams.get('token') || undefined;
+}
+
+function partHeader(frame: CameraFrame): Buffer {
+  return Buffer.from(`--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.length}\r\n\r\n`, 'latin1');
+}
+
+const CRLF = Buffer.from('\r\n');
+
+export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions): CameraRelay {
+  if (!opts.token) throw new Error('createCameraRelay: a non-empty token is required');
+  const tokenDigest = digest(opts.token);
+  const streamPath = opts.streamPath ?? '/camera/stream.mjpeg';
+  const snapshotPath = opts.snapshotPath ?? '/camera/snapshot.jpg';
+  const maxBuffered = opts.maxBufferedBytes ?? 256 * 1024;
+  const snapshotWaitMs = opts.snapshotWaitMs ?? 2_000;
+  const viewers = new Set<http.ServerResponse>();
+  const stats = { written: 0, dropped: 0, refused: 0 };
+
+  // Equal-length digests make the comparison constant-time whatever the presented length.
+  const authorised = (req: http.IncomingMessage, url: URL) => {
+    const given = presentedToken(req, url);
+    return given !== undefined && crypto.timingSafeEqual(digest(given), tokenDigest);
+  };
+
+  const writeFrame = (res: http.ServerResponse, frame: CameraFrame) => {
+    // Between end() and 'close' a write would raise "write after end" on a response nobody listens to.
+    if (res.writableEnded || res.destroyed) return;
+    if (res.writableLength > maxBuffered) {
+      stats.dropped++;
+      return;
+    }
+    res.cork();
+    res.write(partHeader(frame));
+    res.write(frame.jpeg);
+    res.write(CRLF);
+    res.uncork();
+    stats.written++;
+  };
+
+  const stream = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(200, { ...NO_CACHE, 'Content-Type': `multipart/x-mixed-replace; boundary=${BOUNDARY}`, Connection: 'close' });
+    if (req.method === 'HEAD') return void res.end();
+    viewers.add(res);
+    const release = client.acquire();
+    // A viewer sees the current picture at once instead of waiting for the next frame.
+    const current = client.latest();
+    if (current && Date.now() - current.at < FRESH_MS) writeFrame(res, current);
+    const off = client.onFrame((frame) => writeFrame(res, frame));
+    res.on('close', () => {
+      off();
+      release();
+      viewers.delete(res);
+    });
+  };
+
+  const snapshot = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    let frame = client.latest();
+    if (!frame || Date.now() - frame.at > FRESH_MS) frame = await client.nextFrame(snapshotWaitMs);
+    if (res.destroyed) return;
+    if (!frame) {
+      const status = client.status();
+      res.writeHead(503, { ...NO_CACHE, 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' });
+      return void res.end(`No camera frame within ${snapshotWaitMs} ms${status.lastError ? `: ${status.lastError}` : ''}\n`);
+    }
+    res.writeHead(200, {
+      ...NO_CACHE,
+      'Content-Type': 'image/jpeg',
+      'Content-Length': frame.jpeg.length,
+      'Last-Modified': new Date(frame.at).toUTCString(),
+    });
+    res.end(req.method === 'HEAD' ? undefined : frame.jpeg);
+  };
+
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://relay.invalid');
+      if (url.pathname !== streamPath && url.pathname !== snapshotPath) return false;
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('Only GET and HEAD\n');
+        return true;
+      }
+      if (!authorised(req, url)) {
+        stats.refused++;
+        res.writeHead(401, { ...NO_CACHE, 'WWW-Authenticate': 'Bearer', 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('A valid token is required: ?token=... or Authorization: Bearer ...\n');
+        return true;
+      }
+      if (url.pathname === streamPath) stream(req, res);
+      else void snapshot(req, res);
+      return true;
+    },
+    stats: () => ({ viewers: viewers.size, buffered: [...viewers].reduce((n, res) => n + res.writableLength, 0), ...stats }),
+    close() {
+      for (const res of [...viewers]) res.end(`--${BOUNDARY}--\r\n`);
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * Which camera the config asks for. `mode: device` still reads `camera.url`: vfab does not open
+ * video devices itself; Motion captures `camera.device` and serves it as a stream.
+ */
+import type { VfabConfig } from '../config/config';
+
+export type CameraSource = { enabled: true; url: string; service: string } | { enabled: false; reason: string };
+
+export function cameraSource(camera: VfabConfig['camera']): CameraSource {
+  if (!camera.enabled) return { enabled: false, reason: 'camera.enabled is false in config.yaml' };
+  if (camera.mode === 'disabled') return { enabled: false, reason: 'camera.mode is disabled in config.yaml' };
+  return { enabled: true, url: camera.url, service: camera.motion_service };
+}

@@ -1,0 +1,160 @@
+import http from 'node:http';
+import net from 'node:net';
+import jpeg from 'jpeg-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCameraClient, type CameraClient } from '../src-main/camera/client';
+import { boundaryFromContentType, MultipartParser } from '../src-main/camera/multipart';
+import { createCameraRelay, type CameraRelay } from '../src-main/camera/relay';
+import { frameNumber, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
+
+const TOKEN = 'test-token-0123456789';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(camOpts: FakeCameraOptions = {}, maxBufferedBytes?: number) {
+  const cam = await startFakeCamera(camOpts);
+  cleanups.push(() => cam.close());
+  const client = createCameraClient({ url: cam.url, backoff: { initialMs: 50, maxMs: 200 } });
+  cleanups.push(() => client.close());
+  const relay = createCameraRelay(client, { token: TOKEN, maxBufferedBytes });
+  const server = http.createServer((req, res) => {
+    if (!relay.handle(req, res)) res.writeHead(404).end('no such page\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(async () => {
+    relay.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return { cam, client, relay, base, port: (server.address() as net.AddressInfo).port };
+}
+
+function get(url: string, headers: http.OutgoingHttpHeaders = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A viewer that reads the relay's stream with the production parser and keeps frame numbers. */
+function viewer(url: string, headers: http.OutgoingHttpHeaders = {}) {
+  const numbers: number[] = [];
+  let last: Buffer | undefined;
+  let contentType: string | undefined;
+  const req = http.get(url, { headers }, (res) => {
+    contentType = res.headers['content-type'];
+    const parser = new MultipartParser(boundaryFromContentType(contentType)!, (part) => {
+      numbers.push(frameNumber(part.body)!);
+      last = part.body;
+    });
+    res.on('data', (c: Buffer) => parser.push(c));
+  });
+  req.on('error', () => undefined);
+  cleanups.push(() => void req.destroy());
+  return {
+    numbers,
+    last: () => last,
+    contentType: () => contentType,
+    close: () => req.destroy(),
+  };
+}
+
+describe('camera relay', () => {
+  it('refuses requests without the token, with a wrong one, or with another method', async () => {
+    const { base, relay } = await setup();
+    expect((await get(`${base}/camera/stream.mjpeg`)).status).toBe(401);
+    expect((await get(`${base}/camera/stream.mjpeg?token=wrong`)).status).toBe(401);
+    expect((await get(`${base}/camera/snapshot.jpg`, { Authorization: 'Bearer nope' })).status).toBe(401);
+    const refused = await get(`${base}/camera/snapshot.jpg?token=${TOKEN.slice(0, -1)}`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer');
+    expect((await get(`${base}/camera/snapshot.jpg?token=${TOKEN}`, {}, 'POST')).status).toBe(405);
+    expect((await get(`${base}/elsewhere?token=${TOKEN}`)).status).toBe(404);
+    expect(relay.stats().refused).toBe(4);
+    expect(() => createCameraRelay(createCameraClient({ url: 'http://127.0.0.1:1/' }), { token: '' })).toThrow(/token is required/);
+  });
+
+  it('serves any number of viewers from one camera connection, every frame to each', async () => {
+    const { cam, base, relay } = await setup({ fps: 30 });
+    const viewers = [
+      viewer(`${base}/camera/stream.mjpeg?token=${TOKEN}`),
+      viewer(`${base}/camera/stream.mjpeg`, { Authorization: `Bearer ${TOKEN}` }),
+      viewer(`${base}/camera/stream.mjpeg?token=${TOKEN}`),
+    ];
+    await waitFor(() => viewers.every((v) => v.numbers.length >= 30), 10_000, '30 frames at each viewer');
+    expect(cam.connections).toBe(1);
+    expect(relay.stats()).toMatchObject({ viewers: 3, dropped: 0 });
+    for (const v of viewers) {
+      expect(v.contentType()).toBe('multipart/x-mixed-replace; boundary=vfabframe');
+      expect(v.numbers.every((n, i) => i === 0 || n === v.numbers[i - 1]! + 1)).toBe(true);
+      expect(jpeg.decode(v.last()!)).toMatchObject({ width: 160, height: 120 });
+    }
+    for (const v of viewers) v.close();
+    await waitFor(() => relay.stats().viewers === 0 && cam.open === 0, 3_000, 'the camera connection to close after the last viewer');
+  });
+
+  it('drops frames for a viewer that does not read, holds little for it, and the others get every frame', async () => {
+    const cap = 64 * 1024;
+    const { base, relay, port } = await setup({ width: 640, height: 480, fps: 60 }, cap);
+    const fast = viewer(`${base}/camera/stream.mjpeg?token=${TOKEN}`);
+    // A raw client that sends its request and never reads: the kernel buffers fill, then Node's.
+    const slow = net.connect(port, '127.0.0.1');
+    slow.pause();
+    slow.write(`GET /camera/stream.mjpeg?token=${TOKEN} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    cleanups.push(() => void slow.destroy());
+    await waitFor(() => relay.stats().dropped >= 20, 20_000, 'frames dropped for the slow viewer');
+    const frameBytes = 200 * 1024;
+    for (let i = 0; i < 10; i++) {
+      expect(relay.stats().buffered).toBeLessThanOrEqual(cap + frameBytes);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(fast.numbers.length).toBeGreaterThan(20);
+    expect(fast.numbers.every((n, i) => i === 0 || n === fast.numbers[i - 1]! + 1)).toBe(true);
+  });
+
+  it('snapshot: the latest frame as one JPEG; 503 naming the problem when the camera is down', async () => {
+    const { cam, base, client } = await setup({ width: 320, height: 240, fps: 30 });
+    const snap = await get(`${base}/camera/snapshot.jpg?token=${TOKEN}`);
+    expect(snap.status).toBe(200);
+    expect(snap.headers['content-type']).toBe('image/jpeg');
+    expect(snap.headers['cache-control']).toMatch(/no-store/);
+    expect(jpeg.decode(snap.body)).toMatchObject({ width: 320, height: 240 });
+    expect(frameNumber(snap.body)).toBeTypeOf('number');
+    // The snapshot used the client only for the request: no viewer keeps it connected.
+    await waitFor(() => cam.open === 0, 3_000, 'the camera connection to close');
+
+    await cam.close();
+    await waitFor(() => client.latest() === undefined || Date.now() - client.latest()!.at > 2_100, 5_000, 'the last frame to go stale');
+    const t = Date.now();
+    const down = await get(`${base}/camera/snapshot.jpg?token=${TOKEN}`);
+    expect(Date.now() - t).toBeLessThan(2_500);
+    expect(down.status).toBe(503);
+    expect(down.body.toString()).toMatch(/^No camera frame within 2000 ms: Camera at http:\/\/127\.0\.0\.1:\d+\/stream\.mjpeg refused the connection/);
+  });
+
+  it('close() ends every viewer', async () => {
+    const { base, relay } = await setup({ fps: 30 });
+    let ended = 0;
+    for (let i = 0; i < 2; i++) {
+      http.get(`${base}/camera/stream.mjpeg?token=${TOKEN}`, (res) => {
+        res.resume();
+        res.on('end', () => ended++);
+      });
+    }
+    await waitFor(() => relay.stats().viewers === 2 && relay.stats().written >= 4, 5_000, 'two viewers');
+    relay.close();
+    await waitFor(() => ended === 2, 3_000, 'both streams to end');
+    // Frames keep coming from the camera meanwhile; none may be written to an ended response.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(relay.stats().viewers).toBe(0);
+  });
+});
