@@ -15,7 +15,7 @@ import { readPaper } from '../src-main/plotter/virtual/paper';
 import { classifyJobs } from '../src-main/recovery/classify';
 import { FIXTURES, sandbox } from '../test/helpers/cli';
 import { crashTrial, jobProgram, judgePaper, reinkBound, sleep, spawnVfab, startPlotterProcess, waitForState } from '../test/helpers/crash-rig';
-import { makeWorkspace, JOBS } from './foundation';
+import { JOBS, makeWorkspace, rawReadMs } from './foundation';
 import { median, timeMs, type BenchRow, type BenchSuite } from './report';
 
 const SOAK_TRIALS = Number(process.env.BENCH_SOAK_TRIALS ?? 100);
@@ -27,12 +27,7 @@ function classifyBench(): BenchRow[] {
   try {
     const jobsDir = path.join(dir, 'jobs');
     makeWorkspace(jobsDir);
-    const ids = fs.readdirSync(jobsDir);
-    const rawRead = () => {
-      for (const id of ids) fs.readFileSync(path.join(jobsDir, id, 'journal.jsonl'));
-    };
-    rawRead();
-    const raw = median([timeMs(rawRead), timeMs(rawRead), timeMs(rawRead)]);
+    const raw = rawReadMs(jobsDir);
     const dbFile = path.join(dir, 'vfab.db');
     const built = Store.open(dbFile);
     reconcile({ store: built.store, jobsDir });
