@@ -47,7 +47,7 @@ interface Setup {
   reconnect(): Promise<void>;
 }
 
-async function setup(body: string, speed = 200): Promise<Setup> {
+async function setup(body: string, speed = 200, firmware?: string): Promise<Setup> {
   const root = tempDir();
   const env = { ...process.env, VFAB_DATA_DIR: path.join(root, 'data'), VFAB_CONFIG: path.join(root, 'config.yaml') };
   const engine = openEngine({ env });
@@ -61,7 +61,7 @@ async function setup(body: string, speed = 200): Promise<Setup> {
     device: engine.config.device,
   });
   expect(prepared.state).toBe('READY');
-  const plotter = await runVirtualPlotter({ speed, paper: path.join(root, 'paper.jsonl') });
+  const plotter = await runVirtualPlotter({ speed, paper: path.join(root, 'paper.jsonl'), ...(firmware ? { firmware } : {}) });
   cleanups.push(() => plotter.stop());
   const s: Setup = {
     engine,
@@ -290,4 +290,40 @@ describe('runPlot on the virtual plotter', () => {
     const strokesOnPaper = readPaper(paperFile).filter((l) => l.from[0] !== l.to[0] || l.from[1] !== l.to[1]);
     expect(strokesOnPaper.length).toBeGreaterThanOrEqual(6);
   });
+
+  it('drives 2.x firmware (no QE, no QG power flags): plots, pauses, and resumes from the step counters', async () => {
+    const s = await setup(strokes(30), 50, '2.7.0');
+    expect(s.conn.capabilities).toMatchObject({ qe: false, lm: true, qc: true });
+    const ctl = new AbortController();
+    const first = await s.run({ signal: ctl.signal, onProgress: (p) => p.move > s.program.length / 2 && ctl.abort('pause') });
+    expect(first.state).toBe('PAUSED');
+    await s.reconnect();
+    expect((await s.run()).state).toBe('COMPLETED');
+    const paper = inked(s.plotter.paperFile);
+    expect(plannedStrokes(s.program).filter((d) => !paper.has(d.key))).toEqual([]);
+  });
+
+  it('stops on motor power loss with a checkpoint the paper holds, and will not move until the carriage is home', async () => {
+    const s = await setup(strokes(40), 20);
+    const events: string[] = [];
+    const result = await s.run({
+      onEvent: (e) => events.push(e),
+      onProgress: (p) => {
+        if (p.move > s.program.length / 3 && !events.includes('cut')) {
+          events.push('cut');
+          void s.plotter.control('motorPowerLoss');
+        }
+      },
+    });
+    expect(result).toMatchObject({ state: 'PLOTTING', reason: 'plotter_power_lost' });
+    expect(events).toEqual(['start', 'cut', 'interrupt']);
+    expectCheckpointBehindPaper(s, result.checkpoint!);
+    await s.plotter.control('motorPowerRestore');
+    await expect(s.run()).rejects.toThrow(/carriage position is unknown/);
+    await s.plotter.control('carriageHome');
+    expect((await s.run({ carriageAtHome: true, recovery: true })).state).toBe('COMPLETED');
+    const paper = inked(s.plotter.paperFile);
+    expect(plannedStrokes(s.program).filter((d) => !paper.has(d.key))).toEqual([]);
+  });
 });
+
