@@ -325,5 +325,21 @@ describe('runPlot on the virtual plotter', () => {
     const paper = inked(s.plotter.paperFile);
     expect(plannedStrokes(s.program).filter((d) => !paper.has(d.key))).toEqual([]);
   });
+
+  it('slow replies past the timeout leave the job resumable with a checkpoint behind the paper', async () => {
+    const s = await setup(strokes(40), 20);
+    await s.plotter.control('slowReplies', { delayMs: 4000, afterCommands: 120 });
+    const result = await s.run();
+    expect(result).toMatchObject({ state: 'PLOTTING', reason: 'device_lost' });
+    expect(result.error).toMatch(/did not answer (SP|LM|SM)\S* within \d+ ms/);
+    expectCheckpointBehindPaper(s, result.checkpoint!);
+    expect(result.checkpoint!.move).toBeGreaterThan(0);
+    await s.plotter.control('slowReplies', { delayMs: 0 });
+    await new Promise((r) => setTimeout(r, 4500)); // the late replies drain
+    await s.reconnect();
+    expect((await s.run({ recovery: true })).state).toBe('COMPLETED');
+    const paper = inked(s.plotter.paperFile);
+    expect(plannedStrokes(s.program).filter((d) => !paper.has(d.key))).toEqual([]);
+  }, 30_000);
 });
 

@@ -733,7 +733,7 @@ export class Ebb {
     const wait = entry.queued ? Math.max(0, this.horizon - Date.now()) : 0;
     entry.timer = setTimeout(() => {
       this.desync(
-        new EbbError('timeout', entry.command, null, `the EBB did not answer ${entry.command} within ${entry.timeoutMs + wait} ms (is the plotter powered and connected?)`),
+        new EbbError('timeout', entry.command, null, `the EBB did not answer ${entry.command} within ${Math.round(entry.timeoutMs + wait)} ms (is the plotter powered and connected?)`),
       );
     }, entry.timeoutMs + wait);
   }
