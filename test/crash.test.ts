@@ -7,60 +7,52 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MotionProgram } from '../src-main/plotter/planner';
-import { FIXTURES, sandbox, type Sandbox } from './helpers/cli';
-import { crashTrial, jobProgram, judgePaper, reinkBound, runAndKill, sleep, spawnVfab, startPlotterProcess, waitForState, type PlotterProcess } from './helpers/crash-rig';
+import { FIXTURES } from './helpers/cli';
+import { usePlotterSandbox } from './helpers/plotter-sandbox';
+import { crashTrial, jobProgram, judgePaper, reinkBound, runAndKill, sleep, spawnVfab, startPlotterProcess, waitForState } from './helpers/crash-rig';
 
 const FIXTURE = path.join(FIXTURES, 'AxiDraw_First.svg');
 const SPEED = 25;
 const TRIALS = Number(process.env.VFAB_CRASH_TRIALS ?? 20);
 
-let sb: Sandbox;
-let plotter: PlotterProcess | undefined;
-beforeEach(() => {
-  sb = sandbox();
-});
-afterEach(async () => {
-  await plotter?.stop();
-  plotter = undefined;
-  sb.cleanup();
-});
+const rig = usePlotterSandbox();
 
 /** The flags that point vfab at the virtual plotter process and tell it how fast that runs. */
-const device = (p = plotter!) => ['--device', p.port, '--speed', String(SPEED)];
+const device = (p = rig.plotter!) => ['--device', p.port, '--speed', String(SPEED)];
 
 function addJob(id: string): MotionProgram {
-  const added = sb.run(['add', 'job', id, FIXTURE, '--fit', 'scale']);
+  const added = rig.sb.run(['add', 'job', id, FIXTURE, '--fit', 'scale']);
   expect(added.code, added.stderr).toBe(0);
-  return jobProgram(sb, id);
+  return jobProgram(rig.sb, id);
 }
 
 function expectConsistent(id: string): void {
-  const validate = sb.run(['system', 'journal', 'validate', id]);
+  const validate = rig.sb.run(['system', 'journal', 'validate', id]);
   expect(validate.code, validate.stdout + validate.stderr).toBe(0);
-  const state = sb.run(['info', 'job', id, '--state-only']).stdout.trim();
-  const listed = sb.run(['list', 'jobs']).stdout.split('\n').find((l) => l.startsWith(`${id}\t`));
+  const state = rig.sb.run(['info', 'job', id, '--state-only']).stdout.trim();
+  const listed = rig.sb.run(['list', 'jobs']).stdout.split('\n').find((l) => l.startsWith(`${id}\t`));
   expect(listed?.split('\t')[1]).toBe(state);
 }
 
 describe('the crash test', () => {
   it(`SIGKILL at random moments (${TRIALS} seeded trials): every stroke on the paper, journals and database agree`, async () => {
-    plotter = await startPlotterProcess(sb, SPEED);
+    rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     let interruptions = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
       const id = `trial${trial}`;
       const program = addJob(id);
-      const before = fs.existsSync(plotter.paper) ? fs.readFileSync(plotter.paper, 'utf8') : '';
+      const before = fs.existsSync(rig.plotter.paper) ? fs.readFileSync(rig.plotter.paper, 'utf8') : '';
       const seed = 1000 + trial;
-      const result = await crashTrial(sb, id, { seed, signal: 'SIGKILL', kills: 1 + (trial % 2), device: device(), minMs: 600, maxMs: 2800 });
+      const result = await crashTrial(rig.sb, id, { seed, signal: 'SIGKILL', kills: 1 + (trial % 2), device: device(), minMs: 600, maxMs: 2800 });
       expect(result.completed, `seed ${seed}: ${result.runs.map((r) => r.stderr).join('\n')}`).toBe(true);
       for (const r of result.runs.filter((r) => !r.killed)) expect(r.code, `seed ${seed}: ${r.stderr}`).toBe(0);
       const n = result.interruptions;
       interruptions += n;
       // Judge this trial's ink only: the paper file is shared across trials.
-      const trialPaper = path.join(sb.root, `paper-${trial}.jsonl`);
-      fs.writeFileSync(trialPaper, fs.readFileSync(plotter.paper, 'utf8').slice(before.length));
+      const trialPaper = path.join(rig.sb.root, `paper-${trial}.jsonl`);
+      fs.writeFileSync(trialPaper, fs.readFileSync(rig.plotter.paper, 'utf8').slice(before.length));
       const verdict = judgePaper(program, trialPaper);
       expect(verdict.missing, `seed ${1000 + trial}: ${verdict.missingMm.toFixed(1)} mm missing`).toBe(0);
       expect(verdict.reinkedMm, `seed ${1000 + trial}`).toBeLessThanOrEqual(n * reinkBound(program, SPEED) + 0.01);
@@ -70,104 +62,104 @@ describe('the crash test', () => {
   }, 600_000);
 
   it('SIGTERM: exit 143 within seconds, emergency_shutdown journaled, resumable to a complete paper', async () => {
-    plotter = await startPlotterProcess(sb, SPEED);
+    rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     const program = addJob('term');
-    const r = await runAndKill(sb, ['plot', 'term', ...device()], 'SIGTERM', 1500);
+    const r = await runAndKill(rig.sb, ['plot', 'term', ...device()], 'SIGTERM', 1500);
     expect(r.killed).toBe(true);
     expect(r.code).toBe(143);
     expect(r.exitMs).toBeLessThan(5000);
     expect(r.stderr).toContain('vfab resume term');
-    const last = JSON.parse(fs.readFileSync(path.join(sb.jobsDir, 'term', 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    const last = JSON.parse(fs.readFileSync(path.join(rig.sb.jobsDir, 'term', 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
     expect(last).toMatchObject({ type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGTERM' } });
     expect(last.metadata.checkpoint.move).toBeGreaterThan(0);
-    expect(sb.run(['info', 'job', 'term', '--state-only']).stdout).toBe('PLOTTING\n');
-    const listed = sb.run(['info', 'queue', '--interrupted']);
+    expect(rig.sb.run(['info', 'job', 'term', '--state-only']).stdout).toBe('PLOTTING\n');
+    const listed = rig.sb.run(['info', 'queue', '--interrupted']);
     expect(listed.stdout.split('\t').slice(0, 3)).toEqual(['term', 'PLOTTING', 'signal_received']);
-    expect((await plotter.ctl<{ penUp: boolean }>('status')).penUp).toBe(true);
-    const dry = sb.run(['resume', '--dry-run', '--json']);
+    expect((await rig.plotter.ctl<{ penUp: boolean }>('status')).penUp).toBe(true);
+    const dry = rig.sb.run(['resume', '--dry-run', '--json']);
     const preview = JSON.parse(dry.stdout).resume[0];
     expect(preview).toMatchObject({ id: 'term', cause: 'signal_received', from_move: last.metadata.checkpoint.move });
     expect(preview.remaining_mm).toBeGreaterThan(0);
-    const resumed = sb.run(['resume', ...device()]);
+    const resumed = rig.sb.run(['resume', ...device()]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('term\tCOMPLETED');
-    const journal = fs.readFileSync(path.join(sb.jobsDir, 'term', 'journal.jsonl'), 'utf8');
+    const journal = fs.readFileSync(path.join(rig.sb.jobsDir, 'term', 'journal.jsonl'), 'utf8');
     expect(journal).toMatch(/"type":"recovery","from_state":"PLOTTING","to_state":"PLOTTING","reason":"Crash recovery"/);
-    expect(judgePaper(program, plotter.paper).missing).toBe(0);
+    expect(judgePaper(program, rig.plotter.paper).missing).toBe(0);
     expectConsistent('term');
   }, 60_000);
 
   it('a torn journal tail left by the crash is cut before resuming', async () => {
-    plotter = await startPlotterProcess(sb, SPEED);
+    rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     const program = addJob('torn');
-    const r = await runAndKill(sb, ['plot', 'torn', ...device()], 'SIGKILL', 1500);
+    const r = await runAndKill(rig.sb, ['plot', 'torn', ...device()], 'SIGKILL', 1500);
     expect(r.killed).toBe(true);
-    const journal = path.join(sb.jobsDir, 'torn', 'journal.jsonl');
+    const journal = path.join(rig.sb.jobsDir, 'torn', 'journal.jsonl');
     fs.appendFileSync(journal, '{"type":"progress","progress":{"move":99999,"la');
-    expect(sb.run(['info', 'queue', '--interrupted']).stdout).toMatch(/^torn\tPLOTTING\tcrash\t/);
-    const resumed = sb.run(['resume', 'torn', ...device()]);
+    expect(rig.sb.run(['info', 'queue', '--interrupted']).stdout).toMatch(/^torn\tPLOTTING\tcrash\t/);
+    const resumed = rig.sb.run(['resume', 'torn', ...device()]);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(judgePaper(program, plotter.paper).missing).toBe(0);
+    expect(judgePaper(program, rig.plotter.paper).missing).toBe(0);
     expect(fs.readdirSync(path.dirname(journal)).some((f) => f.startsWith('journal.jsonl.') && f !== 'journal.jsonl')).toBe(true);
     expectConsistent('torn');
   }, 60_000);
 
   it("plotter power loss: stops, asks for the carriage at home, then finishes without a gap", async () => {
-    plotter = await startPlotterProcess(sb, SPEED);
+    rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     const program = addJob('power');
-    const p = spawnVfab(sb, ['plot', 'power', ...device()]);
-    expect(await waitForState(sb, 'power', 'PLOTTING')).toBe(true);
+    const p = spawnVfab(rig.sb, ['plot', 'power', ...device()]);
+    expect(await waitForState(rig.sb, 'power', 'PLOTTING')).toBe(true);
     await sleep(700);
-    await plotter.ctl('motorPowerLoss');
+    await rig.plotter.ctl('motorPowerLoss');
     expect(await p.exited).not.toBe(0);
-    const last = JSON.parse(fs.readFileSync(path.join(sb.jobsDir, 'power', 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    const last = JSON.parse(fs.readFileSync(path.join(rig.sb.jobsDir, 'power', 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
     expect(last).toMatchObject({ type: 'emergency_shutdown', reason: 'plotter_power_lost' });
-    await plotter.ctl('motorPowerRestore');
-    const refused = sb.run(['resume', 'power', ...device()]);
+    await rig.plotter.ctl('motorPowerRestore');
+    const refused = rig.sb.run(['resume', 'power', ...device()]);
     expect(refused.code).toBe(7);
     expect(refused.stderr).toMatch(/position is unknown.*--carriage-at-home/s);
-    expect(sb.run(['info', 'job', 'power', '--state-only']).stdout).toBe('PLOTTING\n');
-    await plotter.ctl('carriageHome');
-    const resumed = sb.run(['resume', 'power', ...device(), '--carriage-at-home']);
+    expect(rig.sb.run(['info', 'job', 'power', '--state-only']).stdout).toBe('PLOTTING\n');
+    await rig.plotter.ctl('carriageHome');
+    const resumed = rig.sb.run(['resume', 'power', ...device(), '--carriage-at-home']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    const verdict = judgePaper(program, plotter.paper);
+    const verdict = judgePaper(program, rig.plotter.paper);
     expect(verdict.missing).toBe(0);
     expect(verdict.reinkedMm).toBeLessThanOrEqual(reinkBound(program, SPEED) * 2);
     expectConsistent('power');
   }, 60_000);
 
   it('USB unplug mid-move: the job waits with its checkpoint; after replug it finishes', async () => {
-    plotter = await startPlotterProcess(sb, SPEED);
+    rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     const program = addJob('usb');
-    const p = spawnVfab(sb, ['plot', 'usb', ...device()]);
-    expect(await waitForState(sb, 'usb', 'PLOTTING')).toBe(true);
+    const p = spawnVfab(rig.sb, ['plot', 'usb', ...device()]);
+    expect(await waitForState(rig.sb, 'usb', 'PLOTTING')).toBe(true);
     await sleep(700);
-    await plotter.ctl('unplug');
+    await rig.plotter.ctl('unplug');
     expect(await p.exited).toBe(1);
     expect(p.stderr()).toMatch(/interrupted .*vfab resume usb/);
-    const listed = sb.run(['info', 'queue', '--interrupted']).stdout;
+    const listed = rig.sb.run(['info', 'queue', '--interrupted']).stdout;
     expect(listed).toMatch(/^usb\tPLOTTING\tdevice_lost\t/);
-    await plotter.ctl('replug', { resetState: false });
-    const resumed = sb.run(['resume', ...device()]);
+    await rig.plotter.ctl('replug', { resetState: false });
+    const resumed = rig.sb.run(['resume', ...device()]);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(judgePaper(program, plotter.paper).missing).toBe(0);
+    expect(judgePaper(program, rig.plotter.paper).missing).toBe(0);
     expectConsistent('usb');
   }, 60_000);
 
   it('two processes racing to plot one job: exactly one plots, the other is told it is busy', async () => {
-    plotter = await startPlotterProcess(sb, SPEED);
+    rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     addJob('race');
-    const second = await startPlotterProcess(sb, SPEED, 'second');
+    const second = await startPlotterProcess(rig.sb, SPEED, 'second');
     try {
-      const a = spawnVfab(sb, ['plot', 'race', ...device()]);
-      const b = spawnVfab(sb, ['plot', 'race', ...device(second)]);
+      const a = spawnVfab(rig.sb, ['plot', 'race', ...device()]);
+      const b = spawnVfab(rig.sb, ['plot', 'race', ...device(second)]);
       const codes = [await a.exited, await b.exited].sort();
       expect(codes).toEqual([0, 9]);
       expect(a.stderr() + b.stderr()).toMatch(/Job 'race' is being plotted by vfab \(pid \d+/);
-      const inked = [plotter.paper, second.paper].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').length : 0));
+      const inked = [rig.plotter.paper, second.paper].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').length : 0));
       expect(inked.filter((n) => n > 0)).toHaveLength(1);
       const chain = fs
-        .readFileSync(path.join(sb.jobsDir, 'race', 'journal.jsonl'), 'utf8')
+        .readFileSync(path.join(rig.sb.jobsDir, 'race', 'journal.jsonl'), 'utf8')
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l))
