@@ -5,12 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src-main/errors';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
-import { startFakeCamera, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
+import { startFakeCamera, type FakeCamera, type FakeCameraOptions, deadCameraUrl } from './helpers/fake-camera';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -44,14 +43,6 @@ function vfab(sb: Sandbox, args: string[]): Promise<{ code: number | null; stdou
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t })));
 }
 
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 describe('vfab check camera', () => {
   it('ok against a fake Motion: URL, result, fps and resolution; logged', async () => {
     const cam = await camera({ width: 320, height: 240, fps: 25 });
@@ -72,7 +63,7 @@ describe('vfab check camera', () => {
 
   it('--json, and --url overrides camera.url', async () => {
     const cam = await camera({ width: 64, height: 48, fps: 30 });
-    const sb = box(`camera:\n  url: http://127.0.0.1:${await deadPort()}/stream.mjpeg\n`);
+    const sb = box(`camera:\n  url: ${await deadCameraUrl()}\n`);
     const r = await vfab(sb, ['check', 'camera', '--json', '--url', cam.url]);
     expect(r.code).toBe(0);
     const { camera: probe } = JSON.parse(r.stdout) as { camera: Record<string, unknown> };
@@ -81,7 +72,7 @@ describe('vfab check camera', () => {
   });
 
   it('fail with a refused port: nonzero exit, the URL and what to do', async () => {
-    const url = `http://127.0.0.1:${await deadPort()}/stream.mjpeg`;
+    const url = await deadCameraUrl();
     const sb = box(`camera:\n  url: ${url}\n  motion_service: motion\n`);
     const r = await vfab(sb, ['check', 'camera']);
     expect(r.code).toBe(ERROR_CODES.NOT_FOUND);

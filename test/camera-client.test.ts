@@ -4,7 +4,7 @@ import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeCamera } from '../src-main/camera/check';
 import { createCameraClient, sharedCameraClient, type CameraClient, type CameraFrame } from '../src-main/camera/client';
-import { frameNumber, startFakeCamera, stampJpeg, waitFor, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
+import { frameNumber, startFakeCamera, stampJpeg, waitFor, type FakeCamera, type FakeCameraOptions, deadCameraUrl } from './helpers/fake-camera';
 
 interface Line {
   level: 'info' | 'warning';
@@ -47,15 +47,6 @@ function client(url: string, logger = fakeLogger(), extra: Partial<Parameters<ty
   const frames: CameraFrame[] = [];
   c.onFrame((f) => frames.push(f));
   return { c, frames, logger };
-}
-
-/** A port nothing listens on: bound, then closed. */
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 async function httpServer(handler: http.RequestListener): Promise<string> {
@@ -177,7 +168,7 @@ describe('camera client against a fake Motion', () => {
   });
 
   it('connection refused: retries with backoff, warns once, nextFrame gives up at once', async () => {
-    const url = `http://127.0.0.1:${await deadPort()}/stream.mjpeg`;
+    const url = await deadCameraUrl();
     const { c, logger } = client(url);
     c.acquire();
     await waitFor(() => c.status().connects >= 4, 5_000, 'several attempts');
@@ -260,7 +251,7 @@ describe('probeCamera', () => {
   });
 
   it('refused: fail with the hint', async () => {
-    const url = `http://127.0.0.1:${await deadPort()}/stream.mjpeg`;
+    const url = await deadCameraUrl();
     const probe = await probeCamera(url, { timeoutMs: 3_000, service: 'motion-cam' });
     expect(probe).toEqual({ ok: false, url, frames: 0, error: `Camera at ${url} refused the connection: is Motion running? (systemctl status motion-cam)` });
   });

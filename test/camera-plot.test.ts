@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +8,7 @@ import { PLOT_CAMERA_EVENTS, startPlotCamera, type PlotCamera } from '../src-mai
 import { configSchema, type VfabConfig } from '../src-main/config/config';
 import { FIXTURES, ROOT, sandbox } from './helpers/cli';
 import { spawnVfab } from './helpers/crash-rig';
-import { frameNumber, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
+import { frameNumber, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions, deadCameraUrl } from './helpers/fake-camera';
 import { useTempDirs } from './helpers/tmp';
 
 const tempDir = useTempDirs('vfab-camera-plot-');
@@ -45,14 +44,6 @@ function clientFor(url: string) {
   const c = createCameraClient({ url, backoff: { initialMs: 50, maxMs: 200 } });
   cleanups.push(() => c.close());
   return c;
-}
-
-async function deadUrl(): Promise<string> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return `http://127.0.0.1:${port}/stream.mjpeg`;
 }
 
 const decode = (file: string) => jpeg.decode(fs.readFileSync(file));
@@ -154,7 +145,7 @@ describe('startPlotCamera', () => {
   });
 
   it('camera absent: events resolve quickly to undefined, one warning for the whole plot, nothing thrown', async () => {
-    const url = await deadUrl();
+    const url = await deadCameraUrl();
     const jobsDir = tempDir();
     const logger = fakeLogger();
     const pc = start({ camera: cameraConfig({ url }), jobsDir, jobId: 'j', logger, client: clientFor(url) });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 /**
  * A fake Motion on 127.0.0.1 (ephemeral port) for the camera tests and bench. It serves real
  * JPEGs made with jpeg-js, each made distinct by a COM segment carrying its sequence number, in
@@ -239,4 +240,13 @@ export async function waitFor(cond: () => boolean, ms: number, what = 'condition
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A camera URL nothing listens on: a port bound, then closed. */
+export async function deadCameraUrl(): Promise<string> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return `http://127.0.0.1:${port}/stream.mjpeg`;
 }
