@@ -1,12 +1,20 @@
 /**
- * The Electron shell: wiring only. The engine does the work; this file owns the window and its
- * security settings. Everything here is replaceable by `vfab serve` or the CLI.
+ * The Electron shell: wiring only. The engine does the work behind the typed API service; the
+ * modules in ./shell own the window and its security (window.ts, csp.ts), IPC (ipc.ts), quitting
+ * during a plot (quit.ts), notifications, the menu and dialogs. `vfab serve` and the CLI are the
+ * other faces of the same engine.
  */
 import path from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { app, dialog, session, type BrowserWindow } from 'electron';
+import { createApiService } from './api/service';
 import { openEngine, type Engine } from './engine';
-
-let engine: Engine | undefined;
+import { addJobsFromDialog, showAbout } from './shell/dialogs';
+import { registerIpc } from './shell/ipc';
+import { installMenu } from './shell/menu';
+import { notifyPlotEvents } from './shell/notify';
+import { guardWindowClose, installQuitGuard } from './shell/quit';
+import { isRendererUrl, rendererSource } from './shell/renderer';
+import { createMainWindow, focusWindow, guardAllWebContents, guardSession } from './shell/window';
 
 /** Electron loads better-sqlite3 built for its own ABI, kept beside (never instead of) the Node build. */
 function electronSqliteBinding(): string {
@@ -15,33 +23,62 @@ function electronSqliteBinding(): string {
     : path.join(app.getAppPath(), 'native', 'electron', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 }
 
-function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    show: false,
-    title: 'vfab',
-    webPreferences: {
-      preload: path.join(__dirname, '../preload/index.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-    },
+let engine: Engine | undefined;
+let mainWindow: BrowserWindow | undefined;
+
+async function start(): Promise<void> {
+  const source = rendererSource(__dirname, app.isPackaged);
+  const preload = path.join(__dirname, '../preload/index.js');
+  const nativeBinding = electronSqliteBinding();
+  engine = openEngine({ nativeBinding });
+  // The service opens engines itself after a backup import: with the same Electron build.
+  const api = createApiService(engine, { nativeBinding });
+  const log = (m: string) => engine?.logger.info(`shell: ${m}`);
+
+  guardAllWebContents();
+  guardSession(session.defaultSession, source);
+  registerIpc(api, {
+    isTrustedUrl: (url) => isRendererUrl(url, source),
+    eventTargets: () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents] : []),
   });
-  win.once('ready-to-show', () => win.show());
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  void win.loadFile(path.join(__dirname, '../renderer/index.html'));
-  return win;
+  notifyPlotEvents(api);
+
+  const quit = installQuitGuard(api, {
+    window: () => mainWindow,
+    afterShutdown: () => {
+      engine?.close();
+      engine = undefined;
+    },
+    log,
+  });
+  installMenu(
+    {
+      addJob: () => void addJobsFromDialog(api, mainWindow),
+      quit: () => void quit.requestQuit(),
+      about: () => void showAbout(mainWindow),
+      reload: () => mainWindow?.webContents.reload(),
+      toggleDevTools: () => mainWindow?.webContents.toggleDevTools(),
+    },
+    { dev: !app.isPackaged, mac: process.platform === 'darwin' },
+  );
+
+  mainWindow = createMainWindow(preload, source);
+  guardWindowClose(mainWindow, quit);
 }
 
 if (!app.requestSingleInstanceLock()) {
+  // Another vfab window is open: it is told (second-instance) and comes forward.
   app.quit();
 } else {
-  void app.whenReady().then(() => {
-    engine = openEngine({ nativeBinding: electronSqliteBinding() });
-    createWindow();
-  });
+  app.on('second-instance', () => focusWindow(mainWindow));
+  void app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      // E.g. the Electron build of better-sqlite3 is missing (README: npm run native:electron).
+      dialog.showErrorBox('vfab could not start', err instanceof Error ? err.message : String(err));
+      app.exit(1);
+    });
+  // Closing the window quits (guardWindowClose asks first during a plot).
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => engine?.close());
 }

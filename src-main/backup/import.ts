@@ -75,7 +75,8 @@ function archiveInfo(file: string, x: Extracted): ArchiveInfo {
   return { file, created_at: m.created_at, vfab_version: m.vfab_version, host: m.host, files: m.files.length, jobs: m.jobs, notes: m.notes };
 }
 
-function checkArchiveFile(archive: string): string {
+/** The archive's absolute path, or NOT_FOUND / INVALID_INPUT saying what a backup file is. */
+export function checkArchiveFile(archive: string): string {
   const file = path.resolve(archive);
   let st: fs.Stats;
   try {

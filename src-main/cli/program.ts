@@ -13,6 +13,7 @@ import { registerCheckCommands } from './commands/check';
 import { registerJobCommands, type CliContext } from './commands/jobs';
 import { registerPlanCommand } from './commands/plan';
 import { registerPlotCommands } from './commands/plot';
+import { registerServeCommand } from './commands/serve';
 import { registerSetupCommand } from './commands/setup';
 import { registerSystemCommands } from './commands/system';
 import { registerVirtualPlotterCommand } from './commands/virtual';
@@ -67,6 +68,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
   registerBackupCommands(program, ctx);
   registerSetupCommand(program, ctx);
   registerVirtualPlotterCommand(program, ctx);
+  registerServeCommand(program, ctx);
   return { program, ctx, opened: () => engine };
 }
 

@@ -1,0 +1,279 @@
+/**
+ * The typed API every face offers the renderer (DESIGN.md "One engine, three faces"): the Electron
+ * bridge (ipcMain/preload) and `vfab serve` (WebSocket) both carry exactly these methods and events.
+ *
+ * Every payload that crosses a process boundary is checked here at run time, before anything
+ * reaches the engine: objects are strict (an unknown field is refused, not ignored), strings are
+ * bounded, file paths must be absolute, NUL-free and free of `..` segments.
+ *
+ * Only `zod` and dependency-free modules are imported at run time, so a sandboxed preload can
+ * import this file; the renderer imports it with `import type` only.
+ */
+import { z } from 'zod';
+import type { CameraProbe } from '../camera/check';
+import type { CameraState } from '../camera/client';
+import type { VfabConfig } from '../config/config';
+import type { ErrorCode } from '../errors';
+import type { JournalEntry, JournalProblem } from '../jobs/journal';
+import { JOB_STATES, type JobState } from '../jobs/states';
+import type { IndexedJob } from '../jobs/store';
+import type { JobMeta } from '../jobs/workspace';
+import type { ImportSummary } from '../backup/import';
+import type { ExportSummary } from '../backup/export';
+import type { PlanOverview, PlanSummary } from '../plan/plan-file';
+import type { SvgWarning } from '../plan/types';
+import type { PlotEvent, PlotProgress } from '../plotter/runner';
+import type { JobCondition } from '../recovery/classify';
+import type { RestartOutcome } from '../recovery/restart';
+
+/** Dropped files are sent whole; no plotter drawing comes near this. */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+/** base64 of MAX_UPLOAD_BYTES. */
+export const MAX_UPLOAD_BASE64 = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4;
+const MAX_PATH = 4096;
+const MAX_TEXT = 256;
+
+// The same rule as jobs/workspace.ts (which imports node:fs, so it cannot be imported here).
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+const jobId = z
+  .string()
+  .max(128)
+  .regex(JOB_ID, { error: "must be 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit" });
+
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(MAX_PATH)
+  .refine((p) => !p.includes('\0'), { error: 'must not contain NUL' })
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), { error: 'must be an absolute path' })
+  .refine((p) => !p.split(/[\\/]/).includes('..'), { error: "must not contain '..' segments" });
+
+const text = (max = MAX_TEXT) => z.string().max(max);
+const device = text().min(1).refine((s) => !s.includes('\0'), { error: 'must not contain NUL' });
+const speed = z.number().positive().max(1000);
+const millimetres = z.number().finite().min(0).max(10_000);
+
+const planOptions = {
+  optimization: z.enum(['fast', 'default', 'best']).optional(),
+  paper: text(64).min(1).optional(),
+  orientation: z.enum(['portrait', 'landscape']).optional(),
+  fit: z.enum(['none', 'center', 'scale']).optional(),
+  margin: millimetres.optional(),
+  simplify: millimetres.optional(),
+};
+
+const source = z.union([
+  z.object({ path: absolutePath }).strict(),
+  z
+    .object({
+      name: text(255)
+        .min(1)
+        .refine((n) => !/[\\/\0]/.test(n) && n !== '.' && n !== '..', { error: "must be a file name, without '/', '\\' or NUL" }),
+      base64: z
+        .string()
+        .max(MAX_UPLOAD_BASE64, { error: `is larger than the ${MAX_UPLOAD_BYTES / 2 ** 20} MiB a dropped file may be` })
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' }),
+    })
+    .strict(),
+]);
+
+const settingKey = text(100).regex(/^[a-z_]+(\.[a-z_0-9]+)*$/, { error: 'must be a dotted config key such as device.speed_pendown' });
+const settingValue = z.union([text(4096), z.number().finite(), z.boolean(), z.null(), z.array(text(MAX_TEXT)).max(64)]);
+
+export const METHODS = {
+  'system.info': { params: z.object({}).strict() },
+  'jobs.list': { params: z.object({ states: z.array(z.enum(JOB_STATES)).max(JOB_STATES.length).optional() }).strict() },
+  'jobs.get': { params: z.object({ id: jobId }).strict() },
+  'jobs.add': {
+    params: z
+      .object({
+        source,
+        id: jobId.optional(),
+        force: z.boolean().optional(),
+        /** Plan right away (default), as `vfab add job` does. */
+        plan: z.boolean().optional(),
+        ...planOptions,
+      })
+      .strict(),
+  },
+  'jobs.plan': { params: z.object({ id: jobId, ...planOptions }).strict() },
+  'jobs.queue': { params: z.object({ id: jobId }).strict() },
+  'jobs.remove': { params: z.object({ id: jobId, force: z.boolean().optional() }).strict() },
+  'jobs.restart': { params: z.object({ id: jobId }).strict() },
+  'plot.start': { params: z.object({ id: jobId, device: device.optional(), speed: speed.optional(), carriageAtHome: z.boolean().optional() }).strict() },
+  'plot.pause': { params: z.object({ id: jobId }).strict() },
+  'plot.resume': {
+    params: z
+      .object({
+        id: jobId,
+        backUpStrokes: z.number().int().min(0).max(10_000).optional(),
+        carriageAtHome: z.boolean().optional(),
+        device: device.optional(),
+        speed: speed.optional(),
+      })
+      .strict(),
+  },
+  'plot.abort': { params: z.object({ id: jobId }).strict() },
+  'recovery.scan': { params: z.object({}).strict() },
+  'devices.list': { params: z.object({}).strict() },
+  'camera.status': { params: z.object({ probe: z.boolean().optional() }).strict() },
+  'settings.get': { params: z.object({}).strict() },
+  'settings.set': {
+    params: z
+      .object({
+        /** Dotted keys; null removes a key so its default applies. */
+        values: z.record(settingKey, settingValue).refine((v) => Object.keys(v).length >= 1 && Object.keys(v).length <= 64, { error: 'must hold 1 to 64 keys' }),
+      })
+      .strict(),
+  },
+  'logs.tail': { params: z.object({ lines: z.number().int().min(1).max(2000).optional() }).strict() },
+  'backup.export': { params: z.object({ output: absolutePath }).strict() },
+  'backup.import': { params: z.object({ archive: absolutePath, verifyOnly: z.boolean().optional() }).strict() },
+  'backup.preview': { params: z.object({ archive: absolutePath }).strict() },
+} as const;
+
+export type MethodName = keyof typeof METHODS;
+export type Params<M extends MethodName> = z.infer<(typeof METHODS)[M]['params']>;
+
+export interface SystemInfo {
+  version: string;
+  node: string;
+  platform: string;
+  paths: { configFile: string; dataDir: string; workspaceDir: string; logFile: string };
+  config: { exists: boolean; warnings: string[] };
+  jobs: { total: number; byState: Record<JobState, number> };
+  /** Jobs this process is plotting now. */
+  plotting: string[];
+}
+
+export interface JobInfo {
+  id: string;
+  state: JobState | null;
+  meta: JobMeta | null;
+  indexed: IndexedJob | null;
+  plan: Pick<PlanOverview, 'settings' | 'summary' | 'layers'> | null;
+  journal: { entries: number; lastSeq: number; problems: JournalProblem[]; history: JournalEntry[] };
+  /** Set for ARMED, PLOTTING and PAUSED jobs: running here or elsewhere, stuck or interrupted. */
+  condition: JobCondition | null;
+}
+
+export interface PlanOutcome {
+  id: string;
+  state: JobState;
+  /** Why the job did not reach READY. */
+  error: string | null;
+  warnings: SvgWarning[];
+  summary: PlanSummary | null;
+}
+
+export interface CameraInfo {
+  enabled: boolean;
+  /** Why the camera is off, when it is. */
+  reason?: string;
+  state?: CameraState;
+  frames?: number;
+  fps?: number;
+  width?: number;
+  height?: number;
+  lastFrameAt?: number;
+  lastError?: string;
+  /** The camera's address stays in the main process (DESIGN.md "Camera"). */
+  probe?: Omit<CameraProbe, 'url'>;
+}
+
+export interface BackupPreview {
+  file: string;
+  formatVersion: number;
+  vfabVersion: string;
+  createdAt: string;
+  host: string;
+  jobs: string[];
+  database: boolean;
+  config: boolean;
+  files: number;
+  bytes: number;
+  notes: string[];
+}
+
+export interface SettingsInfo {
+  file: string;
+  exists: boolean;
+  /** Secrets (camera URL credentials, websocket.api_key) are masked. */
+  config: VfabConfig;
+  warnings: string[];
+}
+
+export interface Results {
+  'system.info': SystemInfo;
+  'jobs.list': { jobs: IndexedJob[] };
+  'jobs.get': JobInfo;
+  'jobs.add': { job: JobMeta; plan: PlanOutcome | null };
+  'jobs.plan': PlanOutcome;
+  'jobs.queue': { id: string; state: JobState };
+  'jobs.remove': { id: string; was: JobState | null };
+  'jobs.restart': RestartOutcome & { id: string };
+  /** The plot runs in the background; follow it with plot.progress, plot.event and job.changed. */
+  'plot.start': { id: string; started: true };
+  /** `requested`: another vfab process plots the job and was asked to pause through its pause file. */
+  'plot.pause': { id: string; state: JobState; requested?: boolean };
+  'plot.resume': { id: string; started: true };
+  'plot.abort': { id: string; state: JobState };
+  'recovery.scan': { jobs: JobCondition[] };
+  'devices.list': {
+    model: string;
+    configured: string | null;
+    detected: { path: string; nickname: string | null; serial: string | null }[];
+    error: string | null;
+    virtual: true;
+  };
+  'camera.status': CameraInfo;
+  'settings.get': SettingsInfo;
+  'settings.set': SettingsInfo;
+  'logs.tail': { file: string; lines: string[] };
+  'backup.export': ExportSummary;
+  'backup.import': ImportSummary;
+  'backup.preview': BackupPreview;
+}
+
+export const EVENTS = ['job.changed', 'plot.progress', 'plot.event', 'camera.status'] as const;
+export type EventName = (typeof EVENTS)[number];
+
+export interface EventPayloads {
+  'job.changed': { id: string; state: JobState };
+  'plot.progress': { id: string } & PlotProgress;
+  /** `error`: the plot could not start or stopped on an error (then `event` is 'fail' or 'interrupt'). */
+  'plot.event': { id: string; event: PlotEvent; error?: string };
+  'camera.status': CameraInfo;
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  return path.length ? path.map(String).join('.') : '(params)';
+}
+
+/** Checks a request; every refusal is INVALID_INPUT naming the method and the field. */
+export function parseParams<M extends MethodName>(method: string, params: unknown): { method: M; params: Params<M> } {
+  if (typeof method !== 'string' || !Object.hasOwn(METHODS, method)) {
+    const shown = typeof method === 'string' ? `'${method.slice(0, 64)}${method.length > 64 ? '…' : ''}'` : typeof method;
+    throw new ApiError('INVALID_INPUT', `Unknown method ${shown}. Methods: ${Object.keys(METHODS).join(', ')}.`);
+  }
+  const schema = METHODS[method as M].params;
+  const parsed = schema.safeParse(params ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => fieldOf([...issue.path, k])).join(', ') : fieldOf(issue.path);
+    const what = issue.code === 'unrecognized_keys' ? 'is not a parameter of this method' : issue.message;
+    throw new ApiError('INVALID_INPUT', `${method}: ${field} ${what}.`);
+  }
+  return { method: method as M, params: parsed.data as Params<M> };
+}

@@ -1,0 +1,91 @@
+/**
+ * The plots a service runs in the background, one AbortController each (DESIGN.md invariant 6):
+ * a pause or abort is that controller's reason, and shutdown gives every plot the signal path
+ * and waits for all of them, so the pen is up and the journal written before the process ends.
+ */
+import type { Engine } from '../engine';
+import { VfabError } from '../errors';
+import type { JobState } from '../jobs/states';
+import type { PlotProgress, StopRequest } from '../plotter/runner';
+import { runPlotSession, type PlotSessionOptions } from '../plotter/session';
+import { createThrottle, type EventHub } from './events';
+
+export type PlotStart = Pick<PlotSessionOptions, 'device' | 'speed' | 'recovery' | 'backUpStrokes' | 'carriageAtHome'>;
+
+export interface BackgroundPlots {
+  has(id: string): boolean;
+  ids(): string[];
+  /** Starts the plot and returns at once; events report how it goes. */
+  start(id: string, session: PlotStart): void;
+  /** Aborts the plot with `reason` and waits (at most the stop wait) for it to let go; returns the job's state then. */
+  stop(id: string, reason: StopRequest): Promise<JobState>;
+  /** Signal path for every plot; refuses new ones from now on. */
+  shutdown(reason: string): Promise<void>;
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
+
+export function createBackgroundPlots(
+  engine: Engine,
+  hub: EventHub,
+  changed: (id: string) => void,
+  opts: { progressIntervalMs: number; stopWaitMs: number },
+): BackgroundPlots {
+  const progress = createThrottle<PlotProgress>(opts.progressIntervalMs, (id, p) => hub.emit('plot.progress', { id, ...p }));
+  const active = new Map<string, { ctl: AbortController; done: Promise<void> }>();
+  let stopping = false;
+
+  return {
+    has: (id) => active.has(id),
+    ids: () => [...active.keys()],
+    start(id, session) {
+      if (stopping) throw new VfabError('BUSY', `vfab is shutting down; job '${id}' was not started.`);
+      if (active.has(id)) throw new VfabError('BUSY', `Job '${id}' is already being plotted.`);
+      const ctl = new AbortController();
+      const done = runPlotSession(engine, id, {
+        ...session,
+        signal: ctl.signal,
+        onProgress: (p) => progress.push(id, p),
+        onEvent: (event) => {
+          // Progress first: a listener that sees 'complete' has already seen 100 %.
+          progress.flush(id);
+          hub.emit('plot.event', { id, event });
+          changed(id);
+        },
+      })
+        .then(
+          (result) => {
+            if (result.state === 'PLOTTING' && result.reason !== 'signal_received') hub.emit('plot.event', { id, event: 'interrupt', error: result.error });
+          },
+          (err: unknown) => {
+            const message = (err as Error)?.message ?? String(err);
+            engine.logger.error(`plot could not run: ${message}`, id);
+            hub.emit('plot.event', { id, event: 'fail', error: message });
+          },
+        )
+        .finally(() => {
+          progress.end(id);
+          active.delete(id);
+          changed(id);
+        });
+      active.set(id, { ctl, done });
+    },
+    async stop(id, reason) {
+      const plot = active.get(id);
+      if (plot) {
+        plot.ctl.abort(reason);
+        await withTimeout(plot.done, opts.stopWaitMs);
+      }
+      return engine.jobs.state(id);
+    },
+    async shutdown(reason) {
+      stopping = true;
+      const plots = [...active.values()];
+      for (const plot of plots) plot.ctl.abort({ shutdown: reason } satisfies StopRequest);
+      await Promise.all(plots.map((plot) => plot.done));
+    },
+  };
+}

@@ -1,0 +1,344 @@
+/**
+ * The typed API's one implementation over an `Engine`: the Electron bridge and `vfab serve` both
+ * forward `call` and `onEvent` and add nothing. Parameters are checked by the contract before any
+ * engine code runs; engine failures come back as ApiError carrying their VfabError code.
+ *
+ * Plots started here run in the background, one AbortController each: pause aborts with 'pause',
+ * abort with 'abort', and `shutdown(reason)` takes the signal path for every plot (DESIGN.md
+ * invariant 6: the pen is lifted, `emergency_shutdown` journaled, the job stays resumable).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { exportSystem } from '../backup/export';
+import { importSystem, recoverInterruptedImportIfIdle } from '../backup/import';
+import { probeCamera } from '../camera/check';
+import type { CameraClient } from '../camera/client';
+import { redactUrl } from '../camera/stream';
+import { ConfigError, loadConfig, updateConfigFile, type VfabConfig } from '../config/config';
+import { openEngine, type Engine } from '../engine';
+import { VfabError } from '../errors';
+import { planSettings, prepareJob } from '../jobs/prepare';
+import { JOB_STATES, IllegalTransitionError, type JobState } from '../jobs/states';
+import { DatabaseError } from '../jobs/store';
+import { readPlanOverview } from '../plan/plan-file';
+import { listEbbPorts, usbNickname } from '../plotter/devices';
+import { pauseRequestFile } from '../plotter/session';
+import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classify';
+import { restartJob } from '../recovery/restart';
+import { VERSION } from '../version';
+import { previewBackup } from './backup-preview';
+import { cameraInfo, watchCamera } from './camera-status';
+import { ApiError, MAX_UPLOAD_BYTES, parseParams, type EventName, type EventPayloads, type MethodName, type Params, type PlanOutcome, type Results, type SettingsInfo } from './contract';
+import { createEventHub } from './events';
+import { createBackgroundPlots } from './plots';
+
+export interface ApiService {
+  call(method: string, params: unknown): Promise<unknown>;
+  onEvent(listener: <E extends EventName>(name: E, payload: EventPayloads[E]) => void): () => void;
+  /** Ids of the jobs this service is plotting now. */
+  activePlots(): string[];
+  /** The quit path: every plot takes the signal path with `reason`; resolves once all have stopped. */
+  shutdown(reason: string): Promise<void>;
+  /** Stops plots as `shutdown` does, then timers and listeners. The engine stays open: its owner closes it. */
+  close(): Promise<void>;
+}
+
+export interface ApiServiceOptions {
+  /** Where backups are imported to (VFAB_CONFIG, VFAB_DATA_DIR); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The Electron shell's better-sqlite3 build, for engines the service opens itself (after an import). */
+  nativeBinding?: string;
+  /** The process's camera client; default the shared client for config camera.url when the camera is enabled. */
+  camera?: CameraClient | null;
+  /** Shortest interval between two plot.progress events of one job; default 100 ms (≤ 10/s). */
+  progressIntervalMs?: number;
+  /** How often the camera's state is looked at for camera.status events; default 1000 ms. */
+  cameraPollMs?: number;
+  /** How long pause and abort wait for the plot to let go before answering; default 15 s. */
+  stopWaitMs?: number;
+}
+
+/** States `plot.start` takes, as `vfab plot` does. */
+const STARTABLE: readonly JobState[] = ['READY', 'QUEUED', 'ARMED', 'PAUSED', 'PLOTTING'];
+
+type Handlers = { [M in MethodName]: (p: Params<M>) => Results[M] | Promise<Results[M]> };
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof VfabError) return new ApiError(err.code, err.message);
+  if (err instanceof ConfigError) return new ApiError('CONFIG', err.message);
+  if (err instanceof IllegalTransitionError) return new ApiError('INVALID_STATE', err.message);
+  if (err instanceof DatabaseError) return new ApiError('DATA', err.message);
+  return new ApiError('INTERNAL', `Unexpected error: ${(err as Error)?.message ?? String(err)}`);
+}
+
+function maskSecrets(config: VfabConfig): VfabConfig {
+  return {
+    ...config,
+    camera: { ...config.camera, url: redactUrl(config.camera.url) },
+    websocket: { ...config.websocket, api_key: config.websocket.api_key === null ? null : '********' },
+  };
+}
+
+function tailLines(file: string, count: number): string[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  try {
+    // Log lines are short: 512 bytes a line on average is plenty, and bounds the read.
+    const size = fs.fstatSync(fd).size;
+    const length = Math.min(size, count * 512 + 1);
+    const buf = Buffer.alloc(length);
+    fs.readSync(fd, buf, 0, length, size - length);
+    const lines = buf.toString('utf8').split('\n').filter(Boolean);
+    if (length < size) lines.shift();
+    return lines.slice(-count);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): ApiService {
+  const env = opts.env ?? process.env;
+  const hub = createEventHub((err) => engine.logger.warning(`api: an event listener failed: ${(err as Error)?.message ?? String(err)}`));
+  const currentCamera = () => cameraInfo(engine, opts.camera);
+  const stopWatchingCamera = watchCamera(hub, currentCamera, opts.cameraPollMs ?? 1000);
+
+  const changed = (id: string) => {
+    let state: JobState;
+    try {
+      state = engine.jobs.state(id);
+    } catch {
+      return; // removed, or unreadable: jobs.get says why
+    }
+    hub.emit('job.changed', { id, state });
+  };
+  const plots = createBackgroundPlots(engine, hub, changed, { progressIntervalMs: opts.progressIntervalMs ?? 100, stopWaitMs: opts.stopWaitMs ?? 15_000 });
+
+  const conditionOf = (id: string): JobCondition | undefined => classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
+
+  const refuseForeignOwner = (id: string, c: JobCondition | undefined) => {
+    if (!c || c.kind === 'interrupted' || !c.owner) return;
+    const o = c.owner.owner;
+    throw new VfabError('BUSY', `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}, device ${o.device})${c.kind === 'stuck' ? `, which has made no progress for ${c.silentS} s (stuck): stop that process first` : ''}.`);
+  };
+
+  const planOutcome = (id: string, p: Omit<Params<'jobs.plan'>, 'id'>): PlanOutcome => {
+    const settings = planSettings(engine.config, { preset: p.optimization, paper: p.paper, orientation: p.orientation, fit: p.fit, marginMm: p.margin, simplifyMm: p.simplify });
+    const r = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device });
+    changed(id);
+    return { id, state: r.state, error: r.error ?? null, warnings: r.warnings, summary: r.summary ?? null };
+  };
+
+  const settingsInfo = (): SettingsInfo => ({
+    file: engine.paths.configFile,
+    exists: engine.configExists,
+    config: maskSecrets(engine.config),
+    warnings: engine.configWarnings.map((w) => w.message),
+  });
+
+  const handlers: Handlers = {
+    'system.info': () => {
+      const counts = engine.store.countsByState();
+      return {
+        version: VERSION,
+        node: process.versions.node,
+        platform: `${process.platform}-${process.arch}`,
+        paths: { configFile: engine.paths.configFile, dataDir: engine.paths.dataDir, workspaceDir: engine.paths.workspaceDir, logFile: engine.paths.logFile },
+        config: { exists: engine.configExists, warnings: engine.configWarnings.map((w) => w.message) },
+        jobs: {
+          total: Object.values(counts).reduce((a, b) => a + b, 0),
+          byState: Object.fromEntries(JOB_STATES.map((s) => [s, counts[s] ?? 0])) as Record<JobState, number>,
+        },
+        plotting: plots.ids(),
+      };
+    },
+
+    'jobs.list': (p) => ({ jobs: engine.jobs.list({ states: p.states }).sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id)) }),
+
+    'jobs.get': (p) => {
+      const d = engine.jobs.detail(p.id);
+      const plan = d.hasPlan ? readPlanOverview(d.files.plan) : undefined;
+      return {
+        id: p.id,
+        state: d.state ?? null,
+        meta: d.meta ?? null,
+        indexed: d.indexed ?? null,
+        plan: plan ? { settings: plan.settings, summary: plan.summary, layers: plan.layers } : null,
+        journal: {
+          entries: d.journal.records.length,
+          lastSeq: d.journal.lastSeq,
+          problems: d.journal.problems,
+          history: d.journal.records.filter((r) => r.entry.type !== 'progress').map((r) => r.entry),
+        },
+        condition: conditionOf(p.id) ?? null,
+      };
+    },
+
+    'jobs.add': (p) => {
+      let upload: string | undefined;
+      try {
+        let file: string;
+        if ('path' in p.source) file = p.source.path;
+        else {
+          const data = Buffer.from(p.source.base64, 'base64');
+          if (data.length > MAX_UPLOAD_BYTES) throw new VfabError('INVALID_INPUT', `'${p.source.name}' is larger than the ${MAX_UPLOAD_BYTES / 2 ** 20} MiB a dropped file may be.`);
+          upload = fs.mkdtempSync(path.join(os.tmpdir(), 'vfab-upload-'));
+          file = path.join(upload, p.source.name);
+          fs.writeFileSync(file, data);
+        }
+        const job = engine.jobs.add({ file, id: p.id, force: p.force });
+        changed(job.id);
+        return { job, plan: p.plan === false ? null : planOutcome(job.id, p) };
+      } finally {
+        if (upload) fs.rmSync(upload, { recursive: true, force: true });
+      }
+    },
+
+    'jobs.plan': (p) => planOutcome(p.id, p),
+
+    'jobs.queue': (p) => {
+      engine.jobs.transition(p.id, 'QUEUED', 'queued for plotting');
+      changed(p.id);
+      return { id: p.id, state: engine.jobs.state(p.id) };
+    },
+
+    'jobs.remove': (p) => {
+      if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is being plotted; pause or abort it before removing it.`);
+      refuseForeignOwner(p.id, conditionOf(p.id));
+      return { id: p.id, was: engine.jobs.remove(p.id, { force: p.force }) ?? null };
+    },
+
+    'jobs.restart': (p) => {
+      if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is being plotted; pause or abort it before restarting it.`);
+      const outcome = restartJob(engine, p.id);
+      changed(p.id);
+      return { id: p.id, ...outcome };
+    },
+
+    'plot.start': (p) => {
+      if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
+      const state = engine.jobs.state(p.id);
+      if (!STARTABLE.includes(state)) {
+        throw new VfabError('INVALID_STATE', `Job '${p.id}' is ${state}; plotting takes READY, QUEUED, PAUSED or interrupted jobs (restart plots a finished one again).`);
+      }
+      const c = conditionOf(p.id);
+      refuseForeignOwner(p.id, c);
+      plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, recovery: c?.kind === 'interrupted' && c.cause !== 'paused' });
+      return { id: p.id, started: true };
+    },
+
+    'plot.resume': (p) => {
+      if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
+      const c = conditionOf(p.id);
+      if (!c) {
+        const state = engine.jobs.state(p.id);
+        throw new VfabError('INVALID_STATE', `Job '${p.id}' is ${state}, not paused or interrupted; ${state === 'READY' || state === 'QUEUED' ? 'start it with plot.start' : 'restart plots it again from the start'}.`);
+      }
+      refuseForeignOwner(p.id, c);
+      plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, backUpStrokes: p.backUpStrokes, recovery: c.cause !== 'paused' });
+      return { id: p.id, started: true };
+    },
+
+    'plot.pause': async (p) => {
+      if (plots.has(p.id)) return { id: p.id, state: await plots.stop(p.id, 'pause') };
+      const state = engine.jobs.state(p.id);
+      if (state === 'PAUSED') return { id: p.id, state };
+      const c = conditionOf(p.id);
+      if (state !== 'PLOTTING' || c?.kind !== 'running') throw new VfabError('INVALID_STATE', `Job '${p.id}' is ${state}${c?.kind === 'interrupted' ? ' and interrupted (already stopped)' : ''}; only a running plot can be paused.`);
+      // Another vfab process plots it: ask it the way `vfab pause` does.
+      fs.writeFileSync(pauseRequestFile(engine.paths.jobsDir, p.id), `${process.pid}\n`);
+      return { id: p.id, state, requested: true };
+    },
+
+    'plot.abort': async (p) => {
+      if (plots.has(p.id)) return { id: p.id, state: await plots.stop(p.id, 'abort') };
+      refuseForeignOwner(p.id, conditionOf(p.id));
+      engine.jobs.transition(p.id, 'ABORTED', 'the user aborted the job');
+      changed(p.id);
+      return { id: p.id, state: engine.jobs.state(p.id) };
+    },
+
+    'recovery.scan': () => ({ jobs: classifyJobs(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s }) }),
+
+    'devices.list': async () => {
+      const detected = await listEbbPorts().catch((err: Error) => err);
+      return {
+        model: engine.config.device.model,
+        configured: engine.config.device.port ?? null,
+        detected: detected instanceof Error ? [] : detected.map((d) => ({ path: d.path, nickname: usbNickname(d), serial: d.serialNumber ?? null })),
+        error: detected instanceof Error ? detected.message : null,
+        virtual: true,
+      };
+    },
+
+    'camera.status': async (p) => {
+      const info = currentCamera();
+      if (!p.probe || !info.enabled) return info;
+      const { url: _hidden, ...probe } = await probeCamera(engine.config.camera.url, { timeoutMs: 5000, service: engine.config.camera.motion_service });
+      return { ...info, probe };
+    },
+
+    'settings.get': () => settingsInfo(),
+
+    'settings.set': (p) => {
+      updateConfigFile(engine.paths.configFile, Object.fromEntries(Object.entries(p.values).map(([k, v]) => [k, v ?? undefined])));
+      const loaded = loadConfig(engine.paths.configFile);
+      // Every face holds this one engine: the new values apply to what it does next.
+      Object.assign(engine, { config: loaded.config, configWarnings: loaded.warnings, configExists: loaded.exists });
+      return settingsInfo();
+    },
+
+    'logs.tail': (p) => ({ file: engine.paths.logFile, lines: tailLines(engine.paths.logFile, p.lines ?? 200) }),
+
+    'backup.export': async (p) => {
+      const recovered = recoverInterruptedImportIfIdle(engine.paths);
+      const summary = await exportSystem({ paths: engine.paths, output: p.output, nativeBinding: opts.nativeBinding, notes: [] });
+      if (recovered) summary.notes.push(recovered);
+      engine.logger.info(`system export to ${summary.file}: ${summary.jobs} job(s), ${summary.files} file(s), ${summary.archiveBytes} bytes`);
+      return summary;
+    },
+
+    'backup.import': async (p) => {
+      if (plots.ids().length) throw new VfabError('BUSY', `Cannot import a backup while plotting ${plots.ids().join(', ')}; let the plot finish or pause it first.`);
+      const summary = await importSystem({ archive: p.archive, env, nativeBinding: opts.nativeBinding, verifyOnly: p.verifyOnly });
+      if (!summary.verifyOnly) {
+        // The import replaced the database and workspace under the open engine. Every face holds
+        // this one object, so its parts are swapped in place rather than handing out a new one.
+        const closeOld = engine.close;
+        Object.assign(engine, openEngine({ env, nativeBinding: opts.nativeBinding }));
+        closeOld();
+        for (const j of summary.jobs) changed(j.id);
+      }
+      return summary;
+    },
+
+    'backup.preview': (p) => previewBackup(p.archive),
+  };
+
+  return {
+    async call(method, params) {
+      const req = parseParams(method, params);
+      try {
+        return await (handlers[req.method] as (p: unknown) => unknown)(req.params);
+      } catch (err) {
+        const apiErr = toApiError(err);
+        if (apiErr.code === 'INTERNAL') engine.logger.error(`api ${req.method} failed: ${(err as Error)?.stack ?? String(err)}`);
+        throw apiErr;
+      }
+    },
+    onEvent: (listener) => hub.on(listener),
+    activePlots: () => plots.ids(),
+    shutdown: (reason) => plots.shutdown(reason),
+    async close() {
+      await plots.shutdown('service closed');
+      stopWatchingCamera();
+      hub.clear();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * `vfab serve [--host H] [--port N]`: the app for a browser, for a headless workstation (a
+ * Raspberry Pi beside the plotter, opened from a laptop). The URL it prints carries the token.
+ * SIGINT/SIGTERM stop it the way they stop `vfab plot`: every plot takes the signal path (pen up,
+ * journaled, resumable), then the process exits 130/143.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { createApiService } from '../../api/service';
+import { sharedCameraClient } from '../../camera/client';
+import { cameraSource } from '../../camera/settings';
+import { VfabError } from '../../errors';
+import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
+import { startServeHost } from '../../serve/http';
+import type { CliContext } from './jobs';
+
+/** Beside out/main/cli.js in the build: out/renderer. */
+const RENDERER_DIR = path.join(__dirname, '..', 'renderer');
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new VfabError('USAGE', `--port '${value}' must be a whole number from 0 (any free port) to 65535.`);
+  return n;
+}
+
+export function registerServeCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('serve the app to a browser: the same engine and UI over HTTP + WebSocket (loopback only by default)')
+    .option('--host <address>', 'address to listen on (default: config websocket.host, 127.0.0.1)')
+    .option('--port <port>', 'port to listen on, 0 for any free one (default: config websocket.port, 8765)')
+    .addHelpText(
+      'after',
+      '\nPrints the URL to open; it carries a fresh random token that every request needs.\n' +
+        'Ctrl-C or SIGTERM: running plots stop with the pen up (vfab resume continues them), exit 130/143.\n' +
+        'On a network address anyone who has the URL can drive the plotter: prefer an SSH tunnel\n' +
+        '(ssh -L 8765:127.0.0.1:8765 pi@plotter) to --host 0.0.0.0.',
+    )
+    .action(async (flags: { host?: string; port?: string }) => {
+      const engine = ctx.engine();
+      const host = flags.host ?? engine.config.websocket.host;
+      const port = flags.port !== undefined ? parsePort(flags.port) : engine.config.websocket.port;
+      const source = cameraSource(engine.config.camera);
+      const camera = source.enabled ? sharedCameraClient(source.url, engine.logger, source.service) : null;
+      const service = createApiService(engine, { camera });
+      const served = await startServeHost({ service, rendererDir: RENDERER_DIR, host, port, camera, ...(source.enabled ? {} : { cameraOff: source.reason }), maxClients: engine.config.websocket.max_connections, onError: (err) => engine.logger.warning(`serve: a request or connection failed: ${err.message}`) }).catch(async (err: unknown) => {
+        await service.close();
+        camera?.close();
+        throw err;
+      });
+      let uninstall = () => {};
+      const signal = new Promise<ShutdownSignal>((resolve) => (uninstall = onShutdownSignals(resolve)));
+
+      if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) ctx.io.err(`warning: the app is not built (${RENDERER_DIR} is missing): run npm run build. The API still answers.`);
+      if (!LOOPBACK.has(host)) ctx.io.err(`warning: listening on ${host}: anyone on the network who has the URL can drive the plotter.`);
+      ctx.io.out(served.url);
+      ctx.io.err(`vfab serve: open ${served.url}\nCtrl-C stops it; running plots stop with the pen up and continue with vfab resume.`);
+      engine.logger.info(`serve: listening on ${served.origin}`);
+
+      const sig = await signal;
+      const plots = service.activePlots();
+      ctx.io.err(`vfab serve: ${sig}: ${plots.length ? `stopping ${plots.join(', ')} (pen up, journaled; continue with vfab resume) and ` : ''}closing`);
+      engine.logger.info(`serve: ${sig}, stopping${plots.length ? ` plots ${plots.join(', ')}` : ''}`);
+      await service.shutdown(sig);
+      await served.close();
+      await service.close();
+      camera?.close();
+      uninstall();
+      ctx.exitCode = SHUTDOWN_SIGNALS[sig];
+    });
+}

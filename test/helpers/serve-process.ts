@@ -1,0 +1,61 @@
+/** Runs the built `vfab serve --port 0` as a user would, and reads the URL it prints. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, type Sandbox } from './cli';
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  stdout(): string;
+  stderr(): string;
+  /** Exit code, or the signal name when it died of one. */
+  exited: Promise<number | string>;
+  /** SIGKILL if still running (afterEach). */
+  kill(): Promise<void>;
+}
+
+const URL_LINE = /^(http:\/\/127\.0\.0\.1:(\d+))\/\?token=([A-Za-z0-9_-]+)$/m;
+
+export function spawnServe(sb: Sandbox, args: string[] = ['--port', '0']): { child: ChildProcess; exited: Promise<number | string>; out: () => string; err: () => string } {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'serve', ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+export async function startServe(sb: Sandbox, timeoutMs = 15_000): Promise<ServeProcess> {
+  const p = spawnServe(sb);
+  let gone: number | string | undefined;
+  void p.exited.then((how) => (gone = how));
+  const deadline = Date.now() + timeoutMs;
+  let m: RegExpExecArray | null;
+  while (!(m = URL_LINE.exec(p.out()))) {
+    if (gone !== undefined || Date.now() > deadline) {
+      p.child.kill('SIGKILL');
+      throw new Error(`vfab serve printed no URL (${gone !== undefined ? `exited ${gone}` : 'timed out'}); stderr: ${p.err()}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return {
+    child: p.child,
+    url: m[0],
+    origin: m[1]!,
+    port: Number(m[2]),
+    token: m[3]!,
+    stdout: p.out,
+    stderr: p.err,
+    exited: p.exited,
+    async kill() {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    },
+  };
+}

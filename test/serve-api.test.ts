@@ -1,0 +1,382 @@
+/**
+ * `vfab serve`'s host in-process over a real temp data folder: every API method round-trips
+ * through the WebSocket with a Node client; plots run on the virtual plotter; the token, Host and
+ * Origin checks refuse strangers; malformed messages are answered and the connection kept.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { METHODS } from '../src-main/api/contract';
+import { createApiService, type ApiService } from '../src-main/api/service';
+import { createCameraClient } from '../src-main/camera/client';
+import { openEngine, type Engine } from '../src-main/engine';
+import { readJournal } from '../src-main/jobs/journal';
+import { startServeHost, type ServeHost } from '../src-main/serve/http';
+import { MAX_MESSAGE_BYTES } from '../src-main/serve/ws';
+import { VERSION } from '../src-main/version';
+import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
+import { ROOT } from './helpers/cli';
+import { startFakeCamera, waitFor, type FakeCamera } from './helpers/fake-camera';
+import { useTempDirs } from './helpers/tmp';
+
+const tempDir = useTempDirs('vfab-serve-');
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const INK = 'fill="none" stroke="black" stroke-width="0.3"';
+/** Long strokes: at speed 2 this plots for several seconds, long enough to pause or stop it. */
+const ZIGZAG = Array.from({ length: 40 }, (_, i) => `<line x1="10" y1="${10 + i * 2}" x2="180" y2="${11 + i * 2}"/>`).join('');
+
+interface Rig {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  engine: Engine;
+  service: ApiService;
+  host: ServeHost;
+  camera?: FakeCamera;
+  svg(name: string, body: string): string;
+  connect(): Promise<ApiSocket>;
+}
+
+async function rig(opts: { camera?: boolean; maxClients?: number } = {}): Promise<Rig> {
+  const root = tempDir();
+  const env = { ...process.env, VFAB_DATA_DIR: path.join(root, 'data'), VFAB_CONFIG: path.join(root, 'config.yaml') };
+  const camera = opts.camera ? await startFakeCamera({ fps: 10 }) : undefined;
+  if (camera) cleanups.push(() => camera.close());
+  fs.writeFileSync(env.VFAB_CONFIG, camera ? `camera:\n  url: ${camera.url}\n` : 'camera:\n  enabled: false\n');
+  const engine = openEngine({ env });
+  cleanups.push(() => engine.close());
+  const client = camera ? createCameraClient({ url: camera.url }) : null;
+  if (client) cleanups.push(() => client.close());
+  const service = createApiService(engine, { env, camera: client, cameraPollMs: 100 });
+  cleanups.push(() => service.close());
+  const host = await startServeHost({ service, rendererDir: path.join(ROOT, 'out', 'renderer'), host: '127.0.0.1', port: 0, camera: client, maxClients: opts.maxClients });
+  cleanups.push(() => host.close());
+  return {
+    root,
+    env,
+    engine,
+    service,
+    host,
+    camera,
+    svg(name, body) {
+      const file = path.join(root, name);
+      fs.writeFileSync(file, `<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" ${INK} width="200mm" height="100mm" viewBox="0 0 200 100">\n${body}\n</svg>\n`);
+      return file;
+    },
+    async connect() {
+      const s = await openApiSocket(wsUrl(host.origin, host.token), host.origin);
+      cleanups.push(() => s.close());
+      return s;
+    },
+  };
+}
+
+function get(port: number, target: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        // A camera stream never ends: the first bytes are enough.
+        if (String(res.headers['content-type']).startsWith('multipart/')) res.destroy();
+      });
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function until<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('every method through the WebSocket', () => {
+  it('round-trips each method of the contract against a real data folder', async () => {
+    const r = await rig({ camera: true });
+    const s = await r.connect();
+    const called = new Set<string>();
+    const call = <T = any>(method: string, params: unknown = {}) => {
+      called.add(method);
+      return s.call<T>(method, params);
+    };
+
+    const info = await call('system.info');
+    expect(info).toMatchObject({ version: VERSION, jobs: { total: 0 }, plotting: [] });
+    expect(info.paths.dataDir).toBe(r.env.VFAB_DATA_DIR);
+
+    const small = r.svg('small.svg', '<path d="M10 10 L60 10 L60 40 Z"/>');
+    const added = await call('jobs.add', { source: { path: small }, id: 'small', optimization: 'fast' });
+    expect(added).toMatchObject({ job: { id: 'small', source_name: 'small.svg' }, plan: { state: 'READY', error: null } });
+    await s.waitForEvent((e) => e.event === 'job.changed' && e.payload.id === 'small' && e.payload.state === 'READY', 2000, 'job.changed READY');
+
+    const dropped = Buffer.from(fs.readFileSync(small)).toString('base64');
+    const fromBytes = await call('jobs.add', { source: { name: 'Dropped drawing.svg', base64: dropped }, plan: false });
+    expect(fromBytes).toMatchObject({ job: { id: 'Dropped-drawing', source_name: 'Dropped drawing.svg' }, plan: null });
+    expect(fs.readFileSync(path.join(r.engine.paths.jobsDir, 'Dropped-drawing', 'src.svg'))).toEqual(fs.readFileSync(small));
+
+    expect((await call('jobs.list')).jobs.map((j: { id: string }) => j.id).sort()).toEqual(['Dropped-drawing', 'small']);
+    expect((await call('jobs.list', { states: ['NEW'] })).jobs.map((j: { id: string }) => j.id)).toEqual(['Dropped-drawing']);
+    const detail = await call('jobs.get', { id: 'small' });
+    expect(detail).toMatchObject({ id: 'small', state: 'READY', meta: { source_name: 'small.svg' }, plan: { summary: { layerCount: 1 } }, condition: null });
+    expect(detail.journal.history.map((e: { to_state: string }) => e.to_state)).toEqual(['NEW', 'ANALYZED', 'OPTIMIZED', 'READY']);
+
+    expect(await call('jobs.plan', { id: 'Dropped-drawing', paper: 'A5', fit: 'scale' })).toMatchObject({ id: 'Dropped-drawing', state: 'READY', summary: { paper: expect.stringMatching(/^A5/) } });
+    expect(await call('jobs.queue', { id: 'Dropped-drawing' })).toEqual({ id: 'Dropped-drawing', state: 'QUEUED' });
+    expect(await call('jobs.restart', { id: 'Dropped-drawing' })).toMatchObject({ id: 'Dropped-drawing', from: 'QUEUED', state: 'QUEUED' });
+    expect(await call('plot.abort', { id: 'Dropped-drawing' })).toEqual({ id: 'Dropped-drawing', state: 'ABORTED' });
+    expect(await call('jobs.remove', { id: 'Dropped-drawing' })).toEqual({ id: 'Dropped-drawing', was: 'ABORTED' });
+    expect(fs.existsSync(path.join(r.engine.paths.jobsDir, 'Dropped-drawing'))).toBe(false);
+
+    // A plot in the background: the call answers at once, events follow the plot to its end.
+    const t0 = Date.now();
+    expect(await call('plot.start', { id: 'small', device: 'virtual', speed: 50 })).toEqual({ id: 'small', started: true });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await s.waitForEvent((e) => e.event === 'job.changed' && e.payload.id === 'small' && e.payload.state === 'COMPLETED', 20_000, 'job.changed COMPLETED');
+    const progress = s.events.filter((e) => e.event === 'plot.progress' && e.payload.id === 'small');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)!.payload).toMatchObject({ id: 'small', fraction: 1 });
+    expect(s.events.filter((e) => e.event === 'plot.event').map((e) => e.payload.event)).toEqual(expect.arrayContaining(['start', 'complete']));
+    await until('the plot session to end', 5000, () => (r.service.activePlots().length === 0 ? true : undefined));
+
+    await expect(call('plot.pause', { id: 'small' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(call('plot.resume', { id: 'small' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect(await call('recovery.scan')).toEqual({ jobs: [] });
+    expect(await call('devices.list')).toMatchObject({ virtual: true, model: 'V3/A4', configured: null });
+
+    const pushed = await s.waitForEvent((e) => e.event === 'camera.status', 3000, 'camera.status');
+    expect(pushed.payload).toMatchObject({ enabled: true, state: expect.any(String) });
+    expect(JSON.stringify(pushed.payload)).not.toContain('stream.mjpeg');
+    const cam = await call('camera.status', { probe: true });
+    expect(cam).toMatchObject({ enabled: true, probe: { ok: true, width: 160, height: 120 } });
+    expect(JSON.stringify(cam)).not.toContain(String(r.camera!.port));
+
+    const settings = await call('settings.get');
+    expect(settings).toMatchObject({ file: r.env.VFAB_CONFIG, exists: true, config: { paper: { default_size: 'A4' } } });
+    const set = await call('settings.set', { values: { 'paper.default_size': 'A3', 'device.pen_pos_up': 70 } });
+    expect(set.config).toMatchObject({ paper: { default_size: 'A3' }, device: { pen_pos_up: 70 } });
+    expect(fs.readFileSync(r.env.VFAB_CONFIG!, 'utf8')).toMatch(/default_size: A3/);
+    expect(r.engine.config.paper.default_size).toBe('A3');
+    await expect(call('settings.set', { values: { 'paper.default_sise': 'A3' } })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(/did you mean 'paper\.default_size'/) });
+    await expect(call('settings.set', { values: { 'device.pen_pos_up': 500 } })).rejects.toMatchObject({ code: 'CONFIG' });
+
+    const logs = await call('logs.tail', { lines: 5 });
+    expect(logs.lines.length).toBe(5);
+    expect(logs.lines.join('\n')).toMatch(/small/);
+
+    const archive = path.join(r.root, 'backup.tar.gz');
+    expect(await call('backup.export', { output: archive })).toMatchObject({ file: archive, jobs: 1, database: true });
+    expect(await call('backup.preview', { archive })).toMatchObject({ jobs: ['small'], database: true, config: true, vfabVersion: VERSION });
+    expect(await call('backup.import', { archive, verifyOnly: true })).toMatchObject({ verifyOnly: true, jobs: [] });
+    await call('jobs.remove', { id: 'small' });
+    expect((await call('system.info')).jobs.total).toBe(0);
+    const imported = await call('backup.import', { archive });
+    expect(imported).toMatchObject({ verifyOnly: false, jobs: [{ id: 'small', state: 'COMPLETED' }] });
+    // The engine was reopened in place on the imported files.
+    expect((await call('system.info')).jobs.total).toBe(1);
+    expect((await call('jobs.get', { id: 'small' })).state).toBe('COMPLETED');
+
+    expect([...called].sort()).toEqual(Object.keys(METHODS).sort());
+  });
+
+  it('engine errors come back with their code; the connection stays usable', async () => {
+    const r = await rig();
+    const s = await r.connect();
+    expect((await s.request('jobs.get', { id: 'nope' })).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/Job 'nope' not found/) });
+    const file = r.svg('a.svg', '<line x1="0" y1="0" x2="10" y2="10"/>');
+    expect((await s.request('jobs.add', { source: { path: path.join(r.root, 'missing.svg') } })).error).toMatchObject({ code: 'NOT_FOUND' });
+    await s.call('jobs.add', { source: { path: file }, id: 'a' });
+    expect((await s.request('jobs.add', { source: { path: file }, id: 'a' })).error).toMatchObject({ code: 'ALREADY_EXISTS' });
+    expect((await s.request('jobs.queue', { id: 'a' })).result).toEqual({ id: 'a', state: 'QUEUED' });
+    expect((await s.request('jobs.queue', { id: 'a' })).error).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/QUEUED to QUEUED/) });
+    expect((await s.request('jobs.remove', { id: 'a' })).error).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/--force/) });
+    expect((await s.request('backup.preview', { archive: file })).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/gzip/) });
+    expect((await s.request('camera.status', {})).result).toMatchObject({ enabled: false, reason: expect.stringMatching(/camera\.enabled is false/) });
+    expect((await s.request('system.info', {})).result).toMatchObject({ jobs: { total: 1 } });
+    // Secrets in config.yaml stay in the main process.
+    const set = (await s.request('settings.set', { values: { 'websocket.api_key': 'hunter2', 'camera.url': 'http://motion:s3cret@127.0.0.1:8881/stream.mjpeg' } })).result;
+    expect(JSON.stringify(set)).not.toMatch(/hunter2|s3cret/);
+    expect(fs.readFileSync(r.env.VFAB_CONFIG!, 'utf8')).toMatch(/hunter2/);
+  });
+});
+
+describe('plots started through the API', () => {
+  it('pause stops with the pen up, resume continues from the checkpoint to COMPLETED', async () => {
+    const r = await rig();
+    const s = await r.connect();
+    await s.call('jobs.add', { source: { path: r.svg('zz.svg', ZIGZAG) }, id: 'zz', optimization: 'fast' });
+    await s.call('plot.start', { id: 'zz', device: 'virtual', speed: 2 });
+    await s.waitForEvent((e) => e.event === 'plot.progress' && e.payload.id === 'zz' && (e.payload.move as number) > 5, 20_000, 'progress past move 5');
+    const paused = await s.call('plot.pause', { id: 'zz' });
+    expect(paused).toEqual({ id: 'zz', state: 'PAUSED' });
+    await s.waitForEvent((e) => e.event === 'job.changed' && e.payload.state === 'PAUSED', 2000, 'job.changed PAUSED');
+    expect((await s.call('recovery.scan')).jobs).toMatchObject([{ id: 'zz', kind: 'interrupted', cause: 'paused' }]);
+
+    // Progress events are throttled to at most 10 a second per job.
+    const stamps: number[] = [];
+    cleanups.push(r.service.onEvent((name, payload) => name === 'plot.progress' && (payload as { id: string }).id === 'zz' && stamps.push(Date.now())));
+    // Each `device: virtual` is a freshly powered plotter: the user confirms the carriage is home.
+    await s.call('plot.resume', { id: 'zz', device: 'virtual', speed: 50, carriageAtHome: true });
+    await s.waitForEvent((e) => e.event === 'job.changed' && e.payload.id === 'zz' && e.payload.state === 'COMPLETED', 30_000, 'COMPLETED after resume');
+    expect(stamps.length).toBeGreaterThan(10);
+    for (let i = 10; i < stamps.length; i++) expect(stamps[i]! - stamps[i - 10]!).toBeGreaterThanOrEqual(900);
+    const history = readJournal(path.join(r.engine.paths.jobsDir, 'zz', 'journal.jsonl')).records.map((x) => x.entry);
+    expect(history.filter((e) => e.type === 'state_change').map((e) => (e as { to_state: string }).to_state)).toEqual(['NEW', 'ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING', 'PAUSED', 'PLOTTING', 'COMPLETED']);
+  });
+
+  it('shutdown takes the signal path: pen up, emergency_shutdown journaled, the job stays PLOTTING', async () => {
+    const r = await rig();
+    const s = await r.connect();
+    await s.call('jobs.add', { source: { path: r.svg('zz.svg', ZIGZAG) }, id: 'zz', optimization: 'fast' });
+    await s.call('plot.start', { id: 'zz', device: 'virtual', speed: 2 });
+    await s.waitForEvent((e) => e.event === 'plot.progress' && (e.payload.move as number) > 3, 20_000, 'progress');
+    expect((await s.request('plot.start', { id: 'zz', device: 'virtual' })).error).toMatchObject({ code: 'BUSY' });
+    expect((await s.request('jobs.remove', { id: 'zz', force: true })).error).toMatchObject({ code: 'BUSY' });
+    const t0 = Date.now();
+    await r.service.shutdown('SIGTERM');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(r.service.activePlots()).toEqual([]);
+    const last = readJournal(path.join(r.engine.paths.jobsDir, 'zz', 'journal.jsonl')).records.at(-1)!.entry;
+    expect(last).toMatchObject({ type: 'emergency_shutdown', state: 'PLOTTING' });
+    expect(r.engine.jobs.state('zz')).toBe('PLOTTING');
+    expect((await s.request('plot.start', { id: 'zz', device: 'virtual' })).error).toMatchObject({ code: 'BUSY', message: expect.stringMatching(/shutting down/) });
+  });
+
+  it('a plot that cannot start says why in a plot.event and leaves the job as it was', async () => {
+    const r = await rig();
+    const s = await r.connect();
+    await s.call('jobs.add', { source: { path: r.svg('a.svg', '<line x1="0" y1="0" x2="10" y2="10"/>') }, id: 'a' });
+    await s.call('plot.start', { id: 'a', device: '/dev/vfab-no-such-port' });
+    const failed = await s.waitForEvent((e) => e.event === 'plot.event' && e.payload.event === 'fail', 10_000, 'plot.event fail');
+    expect(failed.payload).toMatchObject({ id: 'a', error: expect.stringMatching(/vfab-no-such-port/) });
+    expect((await s.call('jobs.get', { id: 'a' })).state).toBe('READY');
+  });
+});
+
+describe('malformed messages', () => {
+  it('are answered with INVALID_INPUT, never reach the engine, and keep the connection', async () => {
+    const r = await rig();
+    const s = await r.connect();
+    expect(await s.raw('{not json')).toMatchObject({ id: null, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/not JSON/) } });
+    expect(await s.raw('[1,2]')).toMatchObject({ id: null, error: { code: 'INVALID_INPUT' } });
+    expect(await s.raw('{"method":"system.info"}')).toMatchObject({ id: null, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/needs an id/) } });
+    expect(await s.raw(JSON.stringify({ id: 'x'.repeat(100), method: 'system.info' }))).toMatchObject({ id: null, error: { code: 'INVALID_INPUT' } });
+    expect(await s.raw('{"id":7,"method":"system.info","params":{},"admin":true}')).toMatchObject({ id: 7, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/admin/) } });
+    const cases: [string, unknown, RegExp][] = [
+      ['jobs.nuke', {}, /Unknown method 'jobs\.nuke'/],
+      ['jobs.get', { id: 5 }, /jobs\.get: id/],
+      ['jobs.get', { id: 'a', force: true }, /force is not a parameter/],
+      ['jobs.get', { id: 'y'.repeat(1_000_000) }, /jobs\.get: id/],
+      ['jobs.add', { source: { path: 'drawing.svg' } }, /jobs\.add: source/],
+      ['jobs.add', { source: { path: `${r.root}/../../etc/passwd` } }, /jobs\.add: source/],
+      ['jobs.add', { source: { path: `${r.root}/a\u0000.svg` } }, /jobs\.add: source/],
+      ['backup.export', { output: '../escape.tar.gz' }, /backup\.export: output/],
+      ['plot.start', { id: 'a', speed: 'fast' }, /plot\.start: speed/],
+    ];
+    for (const [method, params, message] of cases) {
+      expect((await s.request(method, params)).error, method).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(message) });
+    }
+    expect(fs.readdirSync(r.engine.paths.jobsDir)).toEqual([]);
+    expect(fs.existsSync(path.join(r.root, 'escape.tar.gz'))).toBe(false);
+    expect((await s.call('system.info')).jobs.total).toBe(0);
+  });
+
+  it('a frame over the size cap closes that connection (1009); others are unaffected', async () => {
+    const r = await rig();
+    const bystander = await r.connect();
+    const s = await r.connect();
+    const closed = new Promise<number>((resolve) => s.ws.once('close', (code) => resolve(code)));
+    s.ws.send(Buffer.alloc(MAX_MESSAGE_BYTES + 1, 0x20).toString());
+    expect(await closed).toBe(1009);
+    expect((await bystander.call('system.info')).version).toBe(VERSION);
+  });
+});
+
+describe('who may connect', () => {
+  it('refuses HTTP without the token, or with a wrong one (401), and serves the app with it', async () => {
+    const { host } = await rig();
+    expect((await get(host.port, '/')).status).toBe(401);
+    expect((await get(host.port, '/?token=wrong')).status).toBe(401);
+    expect((await get(host.port, '/', { Authorization: 'Bearer nope' })).status).toBe(401);
+    const page = await get(host.port, `/?token=${host.token}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/<div id="root">/);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("img-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${host.port}`);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    const cookie = String(page.headers['set-cookie']);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    // The page's scripts are fetched with the cookie alone.
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(page.body)![1]!;
+    const js = await get(host.port, `/${script}`, { Cookie: cookie.split(';')[0]! });
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.headers['x-content-type-options']).toBe('nosniff');
+    expect((await get(host.port, `/${script}`, { Cookie: `${cookie.split('=')[0]}=wrong` })).status).toBe(401);
+  });
+
+  it('refuses a foreign Host (DNS rebinding), foreign Origin on state-changing requests, and path traversal', async () => {
+    const { host } = await rig();
+    const t = `token=${host.token}`;
+    expect((await get(host.port, `/?${t}`, { Host: `evil.example:${host.port}` })).status).toBe(421);
+    expect((await get(host.port, `/?${t}`, { Origin: 'http://evil.example' }, 'POST')).status).toBe(403);
+    expect((await get(host.port, `/?${t}`, { Origin: host.origin }, 'POST')).status).toBe(405);
+    for (const target of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2f..%2fpackage.json', '/..%5c..%5cpackage.json', '/%00index.html', '/.hidden', '/assets/%2e%2e/index.html']) {
+      const res = await get(host.port, `${target}${target.includes('?') ? '&' : '?'}${t}`);
+      expect([400, 404], target).toContain(res.status);
+      expect(res.body).not.toMatch(/root:|"name": "vfab"/);
+    }
+  });
+
+  it('refuses the WebSocket upgrade without the token, with a wrong one, or from another origin', async () => {
+    const { host } = await rig();
+    await expect(openApiSocket(`${host.origin.replace('http', 'ws')}/ws`, host.origin)).rejects.toMatchObject({ status: 401 });
+    await expect(openApiSocket(wsUrl(host.origin, 'wrong'), host.origin)).rejects.toMatchObject({ status: 401 });
+    await expect(openApiSocket(wsUrl(host.origin, host.token), 'http://evil.example')).rejects.toMatchObject({ status: 403 });
+    await expect(openApiSocket(wsUrl(host.origin, host.token), `http://127.0.0.1:${host.port + 1}`)).rejects.toMatchObject({ status: 403 });
+    await expect(openApiSocket(wsUrl(host.origin, host.token), undefined)).rejects.toMatchObject({ status: 403 });
+    const ok = await openApiSocket(wsUrl(host.origin, host.token), host.origin);
+    expect((await ok.call('system.info')).version).toBe(VERSION);
+    await ok.close();
+  });
+
+  it('refuses connections past the limit (503) and takes them again when one closes', async () => {
+    const r = await rig({ maxClients: 2 });
+    const first = await r.connect();
+    await r.connect();
+    await expect(openApiSocket(wsUrl(r.host.origin, r.host.token), r.host.origin)).rejects.toMatchObject({ status: 503 });
+    await first.close();
+    await until('the closed connection to be dropped', 2000, async () => {
+      const again = await openApiSocket(wsUrl(r.host.origin, r.host.token), r.host.origin).catch(() => undefined);
+      if (again) cleanups.push(() => again.close());
+      return again;
+    });
+  });
+
+  it('relays the camera at /camera/* behind the same token', async () => {
+    const { host, camera } = await rig({ camera: true });
+    expect((await get(host.port, '/camera/snapshot.jpg')).status).toBe(401);
+    const snap = await get(host.port, `/camera/snapshot.jpg?token=${host.token}`);
+    expect(snap.status).toBe(200);
+    expect(snap.headers['content-type']).toBe('image/jpeg');
+    const stream = await get(host.port, `/camera/stream.mjpeg?token=${host.token}`);
+    expect(stream.headers['content-type']).toMatch(/^multipart\/x-mixed-replace/);
+    await waitFor(() => camera!.connections >= 1, 2000, 'the relay to reach the camera');
+    expect(camera!.connections).toBe(1);
+  });
+});
