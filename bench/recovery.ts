@@ -112,6 +112,8 @@ async function soakBench(): Promise<BenchRow[]> {
       fs.writeFileSync(trialPaper, fs.readFileSync(plotter.paper).subarray(before));
       const verdict = judgePaper(program, trialPaper);
       if (result.completed) completed++;
+      else console.error(`soak trial ${trial} (seed ${5000 + trial}) did not complete; last runs:\n${result.runs.slice(-3).map((r) => `  exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`).join('\n')}`);
+      if (verdict.missing) console.error(`soak trial ${trial} (seed ${5000 + trial}): ${verdict.missingMm.toFixed(1)} mm missing`);
       interruptions += result.interruptions;
       missingMm += verdict.missingMm;
       reinkedMm += verdict.reinkedMm;
