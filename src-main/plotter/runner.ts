@@ -517,15 +517,21 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     const cp = checkpoint(true);
     progress();
     await goHome();
-    await ebb.disableMotors();
-    await drain();
     const metrics = programMetrics(p);
+    // Journaled before the motors go off: a crash in between leaves a finished job, not a
+    // PLOTTING one whose released carriage would need the user to confirm it is home.
     ctx.jobs.transition(id, 'COMPLETED', 'every stroke of the plan was drawn', {
       duration_s: Math.round((Date.now() - started) / 100) / 10,
       ...metrics,
       checkpoint: cp,
     });
     opts.onEvent?.('complete');
+    try {
+      await ebb.disableMotors();
+      await drain();
+    } catch (err) {
+      ctx.logger.warning(`the drawing is complete, but the motors could not be switched off: ${(err as Error).message}`, id);
+    }
     return { state: 'COMPLETED', checkpoint: cp };
   } catch (err) {
     if (err instanceof Stop) {
@@ -630,9 +636,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         await ebb.command(penUpCmd, 'ok', { motionMs: opts.profile.penRaiseS * 1000 });
         await settleAndIdle();
         await goHome();
-        await ebb.disableMotors();
-        await settleAndIdle();
         ctx.jobs.transition(id, 'ABORTED', 'the user aborted the plot', { checkpoint: cp });
+        await ebb.disableMotors().catch(() => {}); // the abort is journaled; motors stay on at worst
         return { state: 'ABORTED', checkpoint: cp };
       }
       await drain();
