@@ -1,0 +1,110 @@
+import { useEffect } from 'react';
+import { api } from '../client';
+import { CameraPanel } from './camera/CameraPanel';
+import { JobDetail } from './detail/JobDetail';
+import { DeviceBar } from './device/DeviceBar';
+import { DropZone } from './drop/DropZone';
+import { Uploads } from './drop/Uploads';
+import { Queue } from './queue/Queue';
+import { RecoveryWizard } from './recovery/RecoveryWizard';
+import { useCamera } from './store/camera';
+import { FirstRun } from './settings/FirstRun';
+import { SettingsPanel } from './settings/SettingsPanel';
+import { useJobs } from './store/jobs';
+import { useSettings } from './store/settings';
+import { useRecovery } from './store/recovery';
+import { useSystem } from './store/system';
+
+function useLiveData() {
+  useEffect(() => {
+    const jobs = useJobs.getState();
+    const system = useSystem.getState();
+    void system.refresh();
+    void jobs.refresh();
+    // A failed scan has the same cause as a failed job list, which the queue already shows.
+    useRecovery.getState().scanAtStart().catch(() => undefined);
+    const off = [
+      api.on('job.changed', (e) => {
+        jobs.onChanged(e);
+        // Counts change with every transition, wherever it was caused.
+        void system.refresh();
+      }),
+      api.on('plot.progress', jobs.onProgress),
+      api.on('plot.event', jobs.onPlotEvent),
+      api.on('camera.status', useCamera.getState().onStatus),
+    ];
+    return () => off.forEach((f) => f());
+  }, []);
+}
+
+function SettingsToggle() {
+  const open = useSettings((s) => s.open);
+  const toggle = useSettings((s) => s.toggle);
+  return (
+    <button type="button" className="btn" aria-pressed={open} onClick={toggle}>
+      Settings
+    </button>
+  );
+}
+
+function CameraToggle() {
+  const open = useCamera((s) => s.open);
+  const toggle = useCamera((s) => s.toggle);
+  return (
+    <button type="button" className="btn" aria-pressed={open} onClick={toggle}>
+      Camera
+    </button>
+  );
+}
+
+function Header() {
+  const { info, error } = useSystem();
+  const total = useJobs((s) => s.jobs.length);
+  const loaded = useJobs((s) => s.loaded);
+  return (
+    <header className="app-head">
+      <h1>vfab</h1>
+      {error ? (
+        <p className="row-error" role="alert">
+          Cannot reach vfab: {error}
+        </p>
+      ) : info ? (
+        <>
+          <span className="muted" data-testid="version">
+            vfab {info.version}
+          </span>
+          <span className="muted" data-testid="jobs">
+            {/* system.info counts the index; after a remove (no event) the list's count is the fresher one. */}
+            {loaded ? total : info.jobs.total} {(loaded ? total : info.jobs.total) === 1 ? 'job' : 'jobs'}
+          </span>
+        </>
+      ) : (
+        <span className="muted">Connecting…</span>
+      )}
+      <DeviceBar />
+      <CameraToggle />
+      <SettingsToggle />
+    </header>
+  );
+}
+
+export function App() {
+  useLiveData();
+  return (
+    <div className="app">
+      <Header />
+      <main className="app-main">
+        <div className="app-column">
+          <FirstRun />
+          <Uploads />
+          <Queue />
+        </div>
+        <JobDetail />
+      </main>
+      <CameraPanel />
+      <SettingsPanel />
+      <DropZone />
+      <RecoveryWizard />
+    </div>
+  );
+}

@@ -1,0 +1,116 @@
+import { useEffect, useRef, useState } from 'react';
+import type { JobInfo } from '../../../../src-main/api/contract';
+import { api, errorText } from '../../client';
+import { duration, millimetres, plural } from '../format';
+import { StateBadge } from '../queue/StateBadge';
+import { useDetail } from '../store/detail';
+import { useJobs } from '../store/jobs';
+import { Timeline } from './Timeline';
+
+function Stats({ info }: { info: JobInfo }) {
+  const s = info.plan?.summary;
+  if (!s) return <p className="muted">Not planned yet: plan the job to see its paper, layers and estimate.</p>;
+  return (
+    <dl className="facts" data-testid="stats">
+      <dt>Paper</dt>
+      <dd>
+        {s.paper} ({Math.round(s.paperWidthMm)} × {Math.round(s.paperHeightMm)} mm), scale {s.scale.toFixed(2)}
+      </dd>
+      <dt>Estimate</dt>
+      <dd>{duration(s.estimateS)}</dd>
+      <dt>Drawing</dt>
+      <dd>
+        {plural(s.layerCount, 'layer')}, {plural(s.pathCount, 'path')}, {millimetres(s.penDownMm)} of ink
+      </dd>
+      <dt>Travel</dt>
+      <dd>
+        {millimetres(s.travelMm)} (unoptimised {millimetres(s.travelBeforeMm)}), {plural(s.lifts, 'pen lift')}
+      </dd>
+    </dl>
+  );
+}
+
+function Layers({ info }: { info: JobInfo }) {
+  const layers = info.plan?.layers ?? [];
+  if (!layers.length) return null;
+  return (
+    <table className="layers">
+      <thead>
+        <tr>
+          <th scope="col">Layer</th>
+          <th scope="col">Pen</th>
+          <th scope="col">Stops before</th>
+          <th scope="col">Ink</th>
+          <th scope="col">Time</th>
+        </tr>
+      </thead>
+      <tbody>
+        {layers.map((l, i) => (
+          <tr key={i}>
+            <td>{l.name}</td>
+            <td>{l.pen ?? '—'}</td>
+            <td>{l.pause === 'pen_change' ? 'pen change' : l.pause === 'layer_pause' ? 'pause' : '—'}</td>
+            <td>{millimetres(l.estimate.penDownMm)}</td>
+            <td>{duration(l.estimate.seconds)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** One job in full: what the plan says and everything its journal has recorded. */
+export function JobDetail() {
+  const { id, close } = useDetail();
+  const state = useJobs((s) => (id ? s.jobs.find((j) => j.id === id)?.state : undefined));
+  const [info, setInfo] = useState<JobInfo>();
+  const [error, setError] = useState<string>();
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    if (!id) return;
+    let live = true;
+    api.call('jobs.get', { id }).then(
+      (i) => live && (setInfo(i), setError(undefined)),
+      (err: unknown) => live && setError(errorText(err)),
+    );
+    return () => void (live = false);
+  }, [id, state]);
+  useEffect(() => heading.current?.focus(), [id]);
+  useEffect(() => {
+    if (!id) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [id, close]);
+
+  if (!id) return null;
+  return (
+    <aside className="detail" aria-labelledby="detail-title" data-testid="detail">
+      <header className="detail-head">
+        <h2 id="detail-title" ref={heading} tabIndex={-1}>
+          {info?.meta?.source_name ?? id}
+        </h2>
+        <button type="button" className="btn btn-quiet" onClick={close} aria-label="Close details">
+          ×
+        </button>
+      </header>
+      {error ? (
+        <p className="row-error" role="alert">
+          {error}
+        </p>
+      ) : !info || info.id !== id ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <>
+          <p className="big-state">{info.state ? <StateBadge state={info.state} /> : 'unreadable journal'}</p>
+          <Stats info={info} />
+          <Layers info={info} />
+          <h3>Journal</h3>
+          {info.journal.problems.length ? <p className="row-error">{info.journal.problems.length} damaged journal lines were skipped.</p> : null}
+          <Timeline history={info.journal.history} />
+        </>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,68 @@
+import { memo } from 'react';
+import type { IndexedJob } from '../../../../src-main/jobs/store';
+import { duration, millimetres } from '../format';
+import { useDetail } from '../store/detail';
+import { useJobs } from '../store/jobs';
+import { useRecovery } from '../store/recovery';
+import { ACTION_LABEL, actionsFor, type RowAction } from './actions';
+import { ProgressBar } from './ProgressBar';
+import { StateBadge } from './StateBadge';
+
+/** Memoised: scrolling re-renders the list, not the rows that stay in view. */
+export const QueueRow = memo(function QueueRow({ job }: { job: IndexedJob }) {
+  const progress = useJobs((s) => s.progress[job.id]);
+  const condition = useJobs((s) => s.conditions[job.id]);
+  const error = useJobs((s) => s.rowErrors[job.id]);
+  const speed = useJobs((s) => s.speeds[job.id] ?? 1);
+  const busy = useJobs((s) => s.busy[job.id]);
+  const act = useJobs((s) => s.act);
+  const openRecovery = useRecovery((s) => s.open);
+  const showDetail = useDetail((s) => s.show);
+
+  const run = (a: RowAction) => {
+    if (a === 'recover') openRecovery([condition!]);
+    else void act(job.id, a);
+  };
+  const live = progress && (job.state === 'PLOTTING' || job.state === 'ARMED');
+
+  return (
+    <div className="job-row" data-testid="job-row" data-job={job.id} data-state={job.state}>
+      <StateBadge state={job.state} />
+      <div className="job-name">
+        <button type="button" className="link" onClick={() => showDetail(job.id)} title="Show details">
+          {job.source_name ?? job.id}
+        </button>
+        <span className="job-id">{job.id}</span>
+        {error ? (
+          <span className="row-error" role="alert" title={error}>
+            {error}
+          </span>
+        ) : condition?.kind === 'interrupted' && condition.cause !== 'paused' ? (
+          <span className="row-note">interrupted — needs recovery</span>
+        ) : job.state === 'FAILED' && job.last_reason ? (
+          <span className="row-error" title={job.last_reason}>
+            {job.last_reason}
+          </span>
+        ) : null}
+      </div>
+      <div className="job-meta">
+        {live ? (
+          <ProgressBar fraction={progress.fraction} etaS={progress.etaS / speed} label={`${job.id} progress`} />
+        ) : (
+          <span>
+            {job.paper ?? 'no paper yet'} · {job.estimate_s != null ? duration(job.estimate_s) : 'no estimate'}
+            {job.pen_down_mm != null ? ` · ${millimetres(job.pen_down_mm)} ink` : ''}
+          </span>
+        )}
+      </div>
+      <div className="job-actions">
+        {/* Recovery starts from the scan's view of the job; until it arrives (a moment), there is nothing to show. */}
+        {actionsFor(job.state, condition).filter((a) => a !== 'recover' || condition).map((a) => (
+          <button key={a} type="button" className={`btn btn-${a}`} disabled={busy !== undefined} onClick={() => run(a)}>
+            {busy === a ? `${ACTION_LABEL[a]}…` : ACTION_LABEL[a]}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+});

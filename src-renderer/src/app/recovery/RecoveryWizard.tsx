@@ -1,0 +1,137 @@
+import { useEffect, useRef, useState } from 'react';
+import type { JobCondition } from '../../../../src-main/recovery/classify';
+import { api, errorText } from '../../client';
+import { plotTarget, useDevice } from '../store/device';
+import { useJobs } from '../store/jobs';
+import { useRecovery } from '../store/recovery';
+import { mayHaveLostPosition } from './causes';
+import { Preflight } from './Preflight';
+import { Review, type Choice } from './Review';
+import { Watch } from './Watch';
+
+type Step = 'review' | 'preflight' | 'watch';
+
+function JobRecovery({ condition, remaining }: { condition: JobCondition; remaining: number }) {
+  const { next, close } = useRecovery();
+  const { device, speed } = useDevice();
+  const refreshJobs = useJobs((s) => s.refresh);
+  const noteSpeed = useJobs((s) => s.noteSpeed);
+  const [step, setStep] = useState<Step>('review');
+  const [choice, setChoice] = useState<Choice>('resume');
+  const [backUp, setBackUp] = useState(0);
+  const [atHome, setAtHome] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [step]);
+
+  const needsHome = mayHaveLostPosition(condition.cause, device);
+  const paused = condition.cause === 'paused';
+
+  async function run(what: () => Promise<unknown>, then: () => void) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await what();
+      then();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+      void refreshJobs();
+    }
+  }
+
+  const resume = () => {
+    const target = plotTarget(device, speed);
+    noteSpeed(condition.id, target);
+    return run(
+      () => api.call('plot.resume', { id: condition.id, ...target, ...(backUp ? { backUpStrokes: backUp } : {}), ...(needsHome ? { carriageAtHome: atHome } : {}) }),
+      () => setStep('watch'),
+    );
+  };
+
+  const title = step === 'watch' ? `Plotting ${condition.id}` : paused ? `Resume ${condition.id}` : `${condition.id} was interrupted`;
+
+  return (
+    <>
+      <h2 id="recovery-title" ref={heading} tabIndex={-1}>
+        {title}
+      </h2>
+      {remaining > 1 ? <p className="muted">{remaining - 1} more after this one</p> : null}
+      {step === 'review' ? <Review condition={condition} choice={choice} backUp={backUp} onChoice={setChoice} onBackUp={setBackUp} /> : null}
+      {step === 'preflight' ? <Preflight needsHome={needsHome} atHome={atHome} onAtHome={setAtHome} /> : null}
+      {step === 'watch' ? <Watch id={condition.id} /> : null}
+      {error ? (
+        <p className="row-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div className="dialog-actions">
+        {step === 'review' && choice === 'resume' ? (
+          <button type="button" className="btn btn-primary" onClick={() => setStep('preflight')}>
+            Next: pre-flight
+          </button>
+        ) : null}
+        {step === 'review' && choice === 'restart' ? (
+          <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void run(() => api.call('jobs.restart', { id: condition.id }), next)}>
+            Restart job
+          </button>
+        ) : null}
+        {step === 'review' && choice === 'abort' ? (
+          <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void run(() => api.call('plot.abort', { id: condition.id }), next)}>
+            Abort job
+          </button>
+        ) : null}
+        {step === 'preflight' ? (
+          <>
+            <button type="button" className="btn" onClick={() => setStep('review')}>
+              Back
+            </button>
+            <button type="button" className="btn btn-primary" disabled={busy || (needsHome && !atHome)} onClick={() => void resume()}>
+              Resume plotting
+            </button>
+          </>
+        ) : null}
+        {step === 'watch' ? (
+          <button type="button" className="btn btn-primary" onClick={next}>
+            {remaining > 1 ? 'Next job' : 'Done'}
+          </button>
+        ) : (
+          <button type="button" className="btn btn-quiet" onClick={close}>
+            Later
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** Walks through interrupted plots one at a time; opens by itself at start, or from a row's "Recover…". */
+export function RecoveryWizard() {
+  const jobs = useRecovery((s) => s.jobs);
+  const close = useRecovery((s) => s.close);
+  const dialog = useRef<HTMLDialogElement>(null);
+  const first = jobs[0];
+  // A modal <dialog> makes the queue behind it inert and keeps Tab inside; Escape is "Later".
+  useEffect(() => {
+    const el = dialog.current;
+    if (first && el && !el.open) el.showModal();
+  }, [first]);
+  if (!first) return null;
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog"
+      aria-labelledby="recovery-title"
+      data-testid="recovery"
+      data-job={first.id}
+      onCancel={(e) => {
+        e.preventDefault();
+        close();
+      }}
+    >
+      <JobRecovery key={first.id} condition={first} remaining={jobs.length} />
+    </dialog>
+  );
+}

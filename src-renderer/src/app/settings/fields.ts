@@ -1,0 +1,39 @@
+/** The settings the app edits: the ones a plotter artist changes, by their dotted config.yaml keys. */
+export type Field =
+  | { key: string; label: string; kind: 'choice'; options: readonly string[] }
+  | { key: string; label: string; kind: 'number'; min: number; max: number; step: number; unit?: string }
+  | { key: string; label: string; kind: 'text'; placeholder?: string; nullable?: boolean }
+  | { key: string; label: string; kind: 'bool' };
+
+// The models src-main/config/config.ts AXIDRAW_MODELS accepts (runtime code there is not importable here).
+const MODELS = ['V3/A4', 'V3/A3', 'SE/A3', 'V3 XLX', 'MiniKit', 'SE/A1', 'SE/A2'] as const;
+
+export const PLOTTER_FIELDS: readonly Field[] = [
+  { key: 'device.model', label: 'AxiDraw model', kind: 'choice', options: MODELS },
+  { key: 'device.port', label: 'Serial port (empty: find it)', kind: 'text', placeholder: '/dev/ttyACM0', nullable: true },
+  { key: 'device.pen_pos_up', label: 'Pen up height', kind: 'number', min: 0, max: 100, step: 1, unit: '%' },
+  { key: 'device.pen_pos_down', label: 'Pen down height', kind: 'number', min: 0, max: 100, step: 1, unit: '%' },
+  { key: 'device.speed_pendown', label: 'Drawing speed', kind: 'number', min: 1, max: 110, step: 1, unit: '%' },
+  { key: 'device.speed_penup', label: 'Travel speed', kind: 'number', min: 1, max: 110, step: 1, unit: '%' },
+];
+
+export const PAPER_FIELDS: readonly Field[] = [
+  { key: 'paper.default_size', label: 'Paper', kind: 'text', placeholder: 'A4' },
+  { key: 'paper.default_orientation', label: 'Orientation', kind: 'choice', options: ['auto', 'portrait', 'landscape'] },
+  { key: 'paper.default_margin_mm', label: 'Margin', kind: 'number', min: 0, max: 200, step: 1, unit: 'mm' },
+  { key: 'optimization.default_level', label: 'Optimisation', kind: 'choice', options: ['fast', 'default', 'best'] },
+];
+
+export const CAMERA_FIELDS: readonly Field[] = [
+  { key: 'camera.enabled', label: 'Use a camera', kind: 'bool' },
+  { key: 'camera.url', label: 'Stream URL (Motion)', kind: 'text', placeholder: 'http://127.0.0.1:8881/stream.mjpeg' },
+];
+
+export type Value = string | number | boolean | null;
+
+/** A dotted key's value in the nested config. */
+export function valueAt(config: unknown, key: string): Value {
+  let v: unknown = config;
+  for (const part of key.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : null;
+}

@@ -1,0 +1,142 @@
+import { create } from 'zustand';
+import type { EventPayloads } from '../../../../src-main/api/contract';
+import type { JobState } from '../../../../src-main/jobs/states';
+import type { IndexedJob } from '../../../../src-main/jobs/store';
+import type { JobCondition } from '../../../../src-main/recovery/classify';
+import { api, errorText } from '../../client';
+import { plotTarget, useDevice } from './device';
+
+export type Progress = EventPayloads['plot.progress'];
+export type Action = 'plan' | 'queue' | 'plot' | 'pause' | 'restart' | 'abort' | 'remove';
+export type Filter = JobState | 'ALL';
+
+interface JobsStore {
+  jobs: IndexedJob[];
+  loaded: boolean;
+  error?: string;
+  filter: Filter;
+  /** Latest plot.progress per job plotting now. */
+  progress: Record<string, Progress>;
+  /** ARMED, PLOTTING and PAUSED jobs as recovery.scan classifies them. */
+  conditions: Record<string, JobCondition>;
+  /** The last failed action or plot error per job, shown next to its row. */
+  rowErrors: Record<string, string>;
+  /** How much faster than real time a virtual plotter started from this page runs: etaS is plotter time at speed 1. */
+  speeds: Record<string, number>;
+  /** The action in flight per job. */
+  busy: Record<string, Action>;
+  refresh(): Promise<void>;
+  setFilter(filter: Filter): void;
+  act(id: string, action: Action): Promise<void>;
+  noteError(id: string, message: string): void;
+  noteSpeed(id: string, target: { speed?: number }): void;
+  onProgress(p: Progress): void;
+  onPlotEvent(e: EventPayloads['plot.event']): void;
+  onChanged(e: EventPayloads['job.changed']): void;
+}
+
+const omit = <T>(record: Record<string, T>, key: string): Record<string, T> => {
+  if (!(key in record)) return record;
+  const { [key]: _gone, ...rest } = record;
+  return rest;
+};
+
+// Bursts of job.changed (a plot's ARMED → PLOTTING, many drops) collapse into one fetch in flight and one after it.
+let inFlight: Promise<void> | undefined;
+let again = false;
+
+async function fetchAll(): Promise<Pick<JobsStore, 'jobs' | 'conditions'>> {
+  const [{ jobs }, scan] = await Promise.all([api.call('jobs.list', {}), api.call('recovery.scan', {})]);
+  return { jobs, conditions: Object.fromEntries(scan.jobs.map((c) => [c.id, c])) };
+}
+
+/** Runs one action; resolves to why it did not get where it should, when the API answers so without failing. */
+async function call(id: string, action: Action): Promise<string | null | void> {
+  const { device, speed } = useDevice.getState();
+  switch (action) {
+    case 'plan':
+      return (await api.call('jobs.plan', { id })).error;
+    case 'queue':
+      return void (await api.call('jobs.queue', { id }));
+    case 'plot': {
+      const target = plotTarget(device, speed);
+      useJobs.getState().noteSpeed(id, target);
+      return void (await api.call('plot.start', { id, ...target }));
+    }
+    case 'pause':
+      return void (await api.call('plot.pause', { id }));
+    case 'restart':
+      return void (await api.call('jobs.restart', { id }));
+    case 'abort':
+      return void (await api.call('plot.abort', { id }));
+    case 'remove':
+      return void (await api.call('jobs.remove', { id }));
+  }
+}
+
+export const useJobs = create<JobsStore>((set, get) => ({
+  jobs: [],
+  loaded: false,
+  filter: 'ALL',
+  progress: {},
+  conditions: {},
+  rowErrors: {},
+  speeds: {},
+  busy: {},
+
+  refresh() {
+    if (inFlight) {
+      again = true;
+      return inFlight;
+    }
+    inFlight = fetchAll()
+      .then(
+        (fresh) => set({ ...fresh, loaded: true, error: undefined }),
+        (err: unknown) => set({ error: errorText(err) }),
+      )
+      .finally(() => {
+        inFlight = undefined;
+        if (again) {
+          again = false;
+          void get().refresh();
+        }
+      });
+    return inFlight;
+  },
+
+  setFilter: (filter) => set({ filter }),
+
+  async act(id, action) {
+    set((s) => ({ busy: { ...s.busy, [id]: action }, rowErrors: omit(s.rowErrors, id) }));
+    try {
+      const problem = await call(id, action);
+      if (problem) set((s) => ({ rowErrors: { ...s.rowErrors, [id]: problem } }));
+    } catch (err) {
+      set((s) => ({ rowErrors: { ...s.rowErrors, [id]: errorText(err) } }));
+    } finally {
+      set((s) => ({ busy: omit(s.busy, id) }));
+      // jobs.remove sends no job.changed.
+      if (action === 'remove') void get().refresh();
+    }
+  },
+
+  noteSpeed: (id, target) => set((s) => ({ speeds: { ...s.speeds, [id]: target.speed ?? 1 } })),
+
+  noteError: (id, message) => set((s) => ({ rowErrors: { ...s.rowErrors, [id]: message } })),
+
+  onProgress: (p) => set((s) => ({ progress: { ...s.progress, [p.id]: p } })),
+
+  onPlotEvent(e) {
+    if (e.error) set((s) => ({ rowErrors: { ...s.rowErrors, [e.id]: e.error! } }));
+    else if (e.event === 'start' || e.event === 'resume') set((s) => ({ rowErrors: omit(s.rowErrors, e.id) }));
+  },
+
+  onChanged(e) {
+    if (e.state !== 'PLOTTING' && e.state !== 'ARMED' && e.state !== 'PAUSED') set((s) => ({ progress: omit(s.progress, e.id) }));
+    void get().refresh();
+  },
+}));
+
+export function visibleJobs(jobs: IndexedJob[], filter: Filter): IndexedJob[] {
+  return filter === 'ALL' ? jobs : jobs.filter((j) => j.state === filter);
+}

@@ -1,0 +1,89 @@
+/**
+ * The built app in Debian's Chromium (playwright-core) against a `vfab serve` the test started:
+ * open it, collect what would be a bug (page errors, CSP violations), drop files on it as a
+ * user's drag would, and save screenshots to look at.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** test-results/ is not gitignored; screenshots stay out of the tree. */
+export const SCREENSHOTS = '/tmp/vfab-screens';
+
+export async function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}; this test needs it (CI installs it): apt-get install -y chromium`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface AppPage {
+  page: Page;
+  /** Page errors, CSP violations and console errors seen so far. */
+  problems(): Promise<string[]>;
+}
+
+export async function openApp(browser: Browser, url: string, viewport = { width: 1280, height: 800 }): Promise<AppPage> {
+  const page = await browser.newPage({ viewport });
+  page.setDefaultTimeout(15_000);
+  const seen: string[] = [];
+  page.on('pageerror', (e) => seen.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) seen.push(`console: ${m.text()}`);
+  });
+  // Runs before the page's own scripts, outside its CSP, to catch every violation report.
+  await page.addInitScript({
+    content: "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
+  });
+  const res = await page.goto(url);
+  if (res?.status() !== 200) throw new Error(`GET ${url} answered ${res?.status()}`);
+  await page.getByTestId('version').waitFor();
+  return {
+    page,
+    async problems() {
+      const csp = (await page.evaluate('window.cspViolations')) as string[];
+      return [...seen, ...csp.map((v) => `csp: ${v}`)];
+    },
+  };
+}
+
+export interface DroppedFile {
+  name: string;
+  bytes: Buffer;
+  type?: string;
+}
+
+/** What a drag from the file manager does: dragenter, dragover and drop on the page, carrying real File objects. */
+export async function dropFiles(page: Page, files: DroppedFile[]): Promise<void> {
+  const payload = files.map((f) => ({ name: f.name, base64: f.bytes.toString('base64'), type: f.type ?? 'image/svg+xml' }));
+  // A string, not a function: this file is type-checked without the DOM library, and the page needs no bundler helpers.
+  await page.evaluate(`(() => {
+    const dt = new DataTransfer();
+    for (const f of ${JSON.stringify(payload)}) {
+      const bin = atob(f.base64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      dt.items.add(new File([bytes], f.name, { type: f.type }));
+    }
+    const target = document.querySelector('main') ?? document.body;
+    for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+  })()`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Polls from the test side: the page's CSP forbids the eval that page.waitForFunction uses for strings. */
+export async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
