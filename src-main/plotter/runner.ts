@@ -420,8 +420,11 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   };
   /** Reads QC; records what is known drawn with power, or asks the run to stop. */
   const readPower = async (): Promise<boolean> => {
+    // Only moves confirmed before QC is sent surely ended before the board read it: acks that
+    // arrive with or after the reply may confirm moves run after the supply failed.
+    const candidate = confirmedMove();
     const power = await ebb.queryPower();
-    if (power.motorPower) powerOkMove = Math.max(powerOkMove, confirmedMove());
+    if (power.motorPower) powerOkMove = Math.max(powerOkMove, candidate);
     else if (stopWhy !== 'shutdown') stopWhy = 'power';
     return power.motorPower;
   };
