@@ -5,7 +5,7 @@
  * other faces of the same engine.
  */
 import path from 'node:path';
-import { app, dialog, session, type BrowserWindow } from 'electron';
+import { app, dialog, session, type BrowserWindow } from './shell/electron';
 import { createApiService } from './api/service';
 import { openEngine, type Engine } from './engine';
 import { addJobsFromDialog, showAbout } from './shell/dialogs';

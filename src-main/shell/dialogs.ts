@@ -3,7 +3,7 @@
  * the typed API like a drop in the window, so the renderer hears of it by `job.changed`.
  */
 import path from 'node:path';
-import { dialog, type BrowserWindow } from 'electron';
+import { dialog, type BrowserWindow } from './electron';
 import type { ApiService } from '../api/service';
 import { VERSION } from '../version';
 

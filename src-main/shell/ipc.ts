@@ -7,7 +7,7 @@
  * string "Error invoking remote method …", losing the error code the UI needs; the preload
  * turns `{ ok: false, error }` back into a rejection with `{ code, message }`.
  */
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from './electron';
 import { METHODS } from '../api/contract';
 import type { ApiService } from '../api/service';
 import { ERROR_CODES, type ErrorCode } from '../errors';

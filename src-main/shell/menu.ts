@@ -2,7 +2,7 @@
  * The application menu: File (Add job…, Quit), View (Reload and DevTools only in development),
  * Help (About). Actions are passed in, so the template is plain data a test can read.
  */
-import { Menu, type MenuItemConstructorOptions } from 'electron';
+import { Menu, type MenuItemConstructorOptions } from './electron';
 
 export interface MenuActions {
   addJob(): void;

@@ -2,7 +2,7 @@
  * Desktop notifications for the plot events a user at another window wants to hear about:
  * done, paused, failed, interrupted. Start/resume/pen-change stay in the window.
  */
-import { Notification } from 'electron';
+import { Notification } from './electron';
 import type { EventPayloads } from '../api/contract';
 import type { ApiService } from '../api/service';
 

@@ -5,7 +5,7 @@
  * does the app quit. The job stays resumable; nothing is ABORTED on the user's behalf.
  * SIGINT/SIGTERM/SIGHUP (`pkill -f vfab`) take the same path without asking.
  */
-import { app, dialog, type BrowserWindow } from 'electron';
+import { app, dialog, type BrowserWindow } from './electron';
 import type { ApiService } from '../api/service';
 import { FORCED_EXIT_MS, onShutdownSignals, SHUTDOWN_SIGNALS } from '../recovery/signals';
 

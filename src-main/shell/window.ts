@@ -4,7 +4,7 @@
  * windows, no webviews, no permissions. test/shell-security.test.ts builds the window through
  * this module and fails when any of it weakens.
  */
-import { app, BrowserWindow, type BrowserWindowConstructorOptions, type Session, type WebContents, type WebPreferences } from 'electron';
+import { app, BrowserWindow, type BrowserWindowConstructorOptions, type Session, type WebContents, type WebPreferences } from './electron';
 import { rendererCsp, type CspOptions } from './csp';
 import { isRendererUrl, type RendererSource } from './renderer';
 
