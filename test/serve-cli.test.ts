@@ -42,6 +42,8 @@ describe('vfab serve', () => {
   it('prints the URL with its token, serves the app, and exits 143 on SIGTERM', async () => {
     const s = await serve();
     expect(s.stdout().trim()).toBe(s.url);
+    // stderr is its own pipe: the hint may land a moment after the URL.
+    for (let i = 0; i < 40 && !/Ctrl-C stops it/.test(s.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
     expect(s.stderr()).toMatch(/Ctrl-C stops it/);
     const page = await fetch(s.url);
     expect(page.status).toBe(200);
