@@ -475,13 +475,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
           k++; // the user just started or resumed: a pause before the first layer is moot
           continue;
         }
-        await drain();
-        if (penDown) {
-          send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
-          penDown = false;
-          await drain();
-        }
-        await powerCheck();
+        await settlePenUp();
         // The pause itself is passed once the job is PAUSED: resuming continues with the layer.
         sent.push({ move: k });
         setDone(sent.length - 1);
@@ -608,6 +602,17 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     return { state: 'PLOTTING', checkpoint: cp, error: text, reason, ...(reason === 'signal_received' ? { signal: shutdownSignal } : {}) };
   }
 
+  /** Before a pause is journaled: queued motion done, pen up, and the motors had power all along. */
+  async function settlePenUp(): Promise<void> {
+    await drain();
+    if (penDown) {
+      send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
+      penDown = false;
+      await drain();
+    }
+    await powerCheck();
+  }
+
   async function settleAndIdle(): Promise<void> {
     while (unacked > 0) await waitAck();
     for (;;) {
@@ -643,13 +648,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         await ebb.disableMotors().catch(() => {}); // the abort is journaled; motors stay on at worst
         return { state: 'ABORTED', checkpoint: cp };
       }
-      await drain();
-      if (penDown) {
-        send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
-        penDown = false;
-        await drain();
-      }
-      await powerCheck();
+      await settlePenUp();
       const cp = checkpoint(true)!;
       ctx.jobs.transition(id, 'PAUSED', opts.signal?.aborted ? 'pause requested' : 'pause button pressed', { checkpoint: cp });
       opts.onEvent?.('pause');
