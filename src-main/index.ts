@@ -7,6 +7,9 @@
 import path from 'node:path';
 import { app, dialog, session, type BrowserWindow } from './shell/electron';
 import { createApiService } from './api/service';
+import { sharedCameraClient } from './camera/client';
+import { startRelayHost } from './camera/relay-host';
+import { cameraSource } from './camera/settings';
 import { openEngine, type Engine } from './engine';
 import { addJobsFromDialog, showAbout } from './shell/dialogs';
 import { registerIpc } from './shell/ipc';
@@ -31,12 +34,25 @@ async function start(): Promise<void> {
   const preload = path.join(__dirname, '../preload/index.js');
   const nativeBinding = electronSqliteBinding();
   engine = openEngine({ nativeBinding });
+  const opened = engine;
+  // Asked at each request: camera settings changed in the window apply at once.
+  const cameraClient = () => {
+    const source = cameraSource(opened.config.camera);
+    return source.enabled ? sharedCameraClient(source.url, opened.logger, source.service) : source.reason;
+  };
+  const relay = await startRelayHost(cameraClient);
   // The service opens engines itself after a backup import: with the same Electron build.
-  const api = createApiService(engine, { nativeBinding });
+  const api = createApiService(engine, {
+    nativeBinding,
+    cameraViewer: () => {
+      const client = cameraClient();
+      return typeof client === 'string' ? { streamUrl: null, reason: client } : { streamUrl: relay.streamUrl };
+    },
+  });
   const log = (m: string) => engine?.logger.info(`shell: ${m}`);
 
   guardAllWebContents();
-  guardSession(session.defaultSession, source);
+  guardSession(session.defaultSession, source, { imgOrigins: [relay.origin] });
   registerIpc(api, {
     isTrustedUrl: (url) => isRendererUrl(url, source),
     eventTargets: () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents] : []),
@@ -46,6 +62,7 @@ async function start(): Promise<void> {
   const quit = installQuitGuard(api, {
     window: () => mainWindow,
     afterShutdown: () => {
+      void relay.close();
       engine?.close();
       engine = undefined;
     },

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCameraClient, type CameraClient } from '../src-main/camera/client';
 import { boundaryFromContentType, MultipartParser } from '../src-main/camera/multipart';
 import { createCameraRelay, type CameraRelay } from '../src-main/camera/relay';
+import { startRelayHost } from '../src-main/camera/relay-host';
 import { frameNumber, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
 
 const TOKEN = 'test-token-0123456789';
@@ -156,5 +157,34 @@ describe('camera relay', () => {
     // Frames keep coming from the camera meanwhile; none may be written to an ended response.
     await new Promise((r) => setTimeout(r, 200));
     expect(relay.stats().viewers).toBe(0);
+  });
+});
+
+describe("the desktop window's relay host", () => {
+  it('serves the relay on loopback with its token, refuses other Hosts, and follows the camera setting', async () => {
+    const cam = await startFakeCamera({ fps: 20 });
+    cleanups.push(() => cam.close());
+    const client = createCameraClient({ url: cam.url, backoff: { initialMs: 50, maxMs: 200 } });
+    cleanups.push(() => client.close());
+    let current: CameraClient | string = 'camera.enabled is false';
+    const host = await startRelayHost(() => current);
+    cleanups.push(() => host.close());
+    expect(host.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(host.streamUrl.startsWith(`${host.origin}/camera/stream.mjpeg?token=`)).toBe(true);
+
+    const off = await get(host.snapshotUrl);
+    expect(off.status).toBe(503);
+    expect(off.body.toString()).toBe('No camera: camera.enabled is false.\n');
+
+    current = client; // Settings turned the camera on: no restart needed.
+    expect((await get(`${host.origin}/camera/snapshot.jpg`)).status).toBe(401);
+    expect((await get(host.snapshotUrl, { Host: `evil.example:${new URL(host.origin).port}` })).status).toBe(421);
+    expect((await get(`${host.origin}/index.html${new URL(host.streamUrl).search}`)).status).toBe(404);
+    const snap = await get(host.snapshotUrl);
+    expect(snap.status).toBe(200);
+    expect(jpeg.decode(snap.body)).toMatchObject({ width: 160, height: 120 });
+    const watching = viewer(host.streamUrl);
+    await waitFor(() => watching.numbers.length >= 5, 5_000, 'five live frames through the host');
+    expect(watching.contentType()).toMatch(/^multipart\/x-mixed-replace/);
   });
 });

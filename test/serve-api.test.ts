@@ -3,6 +3,7 @@
  * through the WebSocket with a Node client; plots run on the virtual plotter; the token, Host and
  * Origin checks refuse strangers; malformed messages are answered and the connection kept.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -51,10 +52,12 @@ async function rig(opts: { camera?: boolean; maxClients?: number } = {}): Promis
   cleanups.push(() => engine.close());
   const client = camera ? createCameraClient({ url: camera.url }) : null;
   if (client) cleanups.push(() => client.close());
-  const service = createApiService(engine, { env, camera: client, cameraPollMs: 100 });
+  let token: string | undefined;
+  const service = createApiService(engine, { env, camera: client, cameraPollMs: 100, cameraViewer: () => ({ streamUrl: token ? `/camera/stream.mjpeg?token=${token}` : null }) });
   cleanups.push(() => service.close());
   const host = await startServeHost({ service, rendererDir: path.join(ROOT, 'out', 'renderer'), host: '127.0.0.1', port: 0, camera: client, maxClients: opts.maxClients });
   cleanups.push(() => host.close());
+  token = host.token;
   return {
     root,
     env,
@@ -133,6 +136,7 @@ describe('every method through the WebSocket', () => {
 
     expect(await call('jobs.plan', { id: 'Dropped-drawing', paper: 'A5', fit: 'scale' })).toMatchObject({ id: 'Dropped-drawing', state: 'READY', summary: { paper: expect.stringMatching(/^A5/) } });
     expect(await call('jobs.queue', { id: 'Dropped-drawing' })).toEqual({ id: 'Dropped-drawing', state: 'QUEUED' });
+    expect(await call('jobs.reorder', { id: 'Dropped-drawing', before: null })).toEqual({ id: 'Dropped-drawing', queue: ['Dropped-drawing'] });
     expect(await call('jobs.restart', { id: 'Dropped-drawing' })).toMatchObject({ id: 'Dropped-drawing', from: 'QUEUED', state: 'QUEUED' });
     expect(await call('plot.abort', { id: 'Dropped-drawing' })).toEqual({ id: 'Dropped-drawing', state: 'ABORTED' });
     expect(await call('jobs.remove', { id: 'Dropped-drawing' })).toEqual({ id: 'Dropped-drawing', was: 'ABORTED' });
@@ -148,6 +152,31 @@ describe('every method through the WebSocket', () => {
     expect(progress.at(-1)!.payload).toMatchObject({ id: 'small', fraction: 1 });
     expect(s.events.filter((e) => e.event === 'plot.event').map((e) => e.payload.event)).toEqual(expect.arrayContaining(['start', 'complete']));
     await until('the plot session to end', 5000, () => (r.service.activePlots().length === 0 ? true : undefined));
+
+    // The drawing as planned, index for index, for the app to draw.
+    const preview = await call('jobs.preview', { id: 'small' });
+    const plan = JSON.parse(fs.readFileSync(path.join(r.engine.paths.jobsDir, 'small', 'plan.json'), 'utf8'));
+    expect(preview).toMatchObject({ id: 'small', paperWidthMm: plan.summary.paperWidthMm, points: plan.summary.pointCount, layers: [{ paths: plan.layers[0].paths.length }] });
+    const xy = new Float32Array(new Uint8Array(Buffer.from(preview.layers[0].xy, 'base64')).buffer);
+    const starts = new Uint32Array(new Uint8Array(Buffer.from(preview.layers[0].starts, 'base64')).buffer);
+    expect(starts.length).toBe(plan.layers[0].paths.length + 1);
+    const firstPath: number[] = plan.layers[0].paths[0];
+    expect(starts[1]! - starts[0]!).toBe(firstPath.length / 2);
+    expect(Array.from(xy.subarray(0, firstPath.length)).map((v) => Math.round(v * 100) / 100)).toEqual(firstPath.map((v) => Math.round(v * 100) / 100));
+    // The camera saw the plot: start and complete pictures, readable one by one.
+    const pictures = (await call('jobs.snapshots', { id: 'small' })).snapshots;
+    expect(pictures.map((p: { kind: string }) => p.kind)).toEqual(expect.arrayContaining(['start', 'complete', 'latest']));
+    const start = pictures.find((p: { kind: string }) => p.kind === 'start');
+    const picture = await call('jobs.snapshot', { id: 'small', name: start.name });
+    expect(picture).toMatchObject({ id: 'small', name: start.name, mime: 'image/jpeg', takenAt: start.takenAt });
+    expect(Buffer.from(picture.base64, 'base64').subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    await expect(call('jobs.snapshot', { id: 'small', name: '../../config.jpg' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    const taken = await call('camera.snapshot', { id: 'small' });
+    expect(taken).toMatchObject({ mime: 'image/jpeg', width: 160, height: 120, savedAs: expect.stringMatching(/^\d{8}T\d{6}-manual(-\d+)?\.jpg$/) });
+    expect(fs.readFileSync(path.join(r.engine.paths.jobsDir, 'small', 'snapshots', taken.savedAs))).toEqual(Buffer.from(taken.base64, 'base64'));
+    const viewer = await call('camera.viewer');
+    expect(viewer.streamUrl).toBe(`/camera/stream.mjpeg?token=${r.host.token}`);
+    await expect(call('jobs.markDone', { id: 'small' })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/COMPLETED; only a paused or interrupted plot/) });
 
     await expect(call('plot.pause', { id: 'small' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
     await expect(call('plot.resume', { id: 'small' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
@@ -232,6 +261,34 @@ describe('plots started through the API', () => {
     for (let i = 10; i < stamps.length; i++) expect(stamps[i]! - stamps[i - 10]!).toBeGreaterThanOrEqual(900);
     const history = readJournal(path.join(r.engine.paths.jobsDir, 'zz', 'journal.jsonl')).records.map((x) => x.entry);
     expect(history.filter((e) => e.type === 'state_change').map((e) => (e as { to_state: string }).to_state)).toEqual(['NEW', 'ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING', 'PAUSED', 'PLOTTING', 'COMPLETED']);
+  });
+
+  it('a paused plot can be marked done; queued jobs move where they are dropped, and the CLI sees that order', async () => {
+    const r = await rig();
+    const s = await r.connect();
+    await s.call('jobs.add', { source: { path: r.svg('zz.svg', ZIGZAG) }, id: 'zz', optimization: 'fast' });
+    await s.call('plot.start', { id: 'zz', device: 'virtual', speed: 2 });
+    await s.waitForEvent((e) => e.event === 'plot.progress' && e.payload.id === 'zz' && (e.payload.move as number) > 3, 20_000, 'progress');
+    await s.call('plot.pause', { id: 'zz' });
+    expect(await s.call('jobs.markDone', { id: 'zz' })).toEqual({ id: 'zz', state: 'COMPLETED' });
+    const last = readJournal(path.join(r.engine.paths.jobsDir, 'zz', 'journal.jsonl')).records.at(-1)!.entry;
+    expect(last).toMatchObject({ type: 'state_change', from_state: 'PAUSED', to_state: 'COMPLETED', reason: 'the user marked the drawing complete', metadata: { checkpoint: { move: expect.any(Number) } } });
+
+    const file = r.svg('a.svg', '<line x1="0" y1="0" x2="10" y2="10"/>');
+    for (const id of ['q1', 'q2', 'q3', 'q4']) {
+      await s.call('jobs.add', { source: { path: file }, id });
+      await s.call('jobs.queue', { id });
+    }
+    expect((await s.call('jobs.reorder', { id: 'q4', before: 'q1' })).queue).toEqual(['q4', 'q1', 'q2', 'q3']);
+    expect((await s.call('jobs.reorder', { id: 'q1', before: null })).queue).toEqual(['q4', 'q2', 'q3', 'q1']);
+    // Many moves into the same gap use up the room between two positions: the queue is renumbered.
+    for (let i = 0; i < 60; i++) await s.call('jobs.reorder', { id: i % 2 ? 'q2' : 'q3', before: i % 2 ? 'q3' : 'q2' });
+    expect((await s.call('jobs.reorder', { id: 'q2', before: 'q3' })).queue).toEqual(['q4', 'q2', 'q3', 'q1']);
+    expect((await s.request('jobs.reorder', { id: 'zz', before: null })).error).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/zz' is COMPLETED; only queued jobs/) });
+    expect((await s.request('jobs.reorder', { id: 'q2', before: 'zz' })).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/'zz' is not in the queue/) });
+    // The CLI, a separate process reading the same index, plots in that order.
+    const out = spawnSync(process.execPath, [path.join(ROOT, 'out', 'main', 'cli.js'), 'info', 'queue', '--state', 'queued'], { env: r.env, encoding: 'utf8' });
+    expect(out.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['q4', 'q2', 'q3', 'q1']);
   });
 
   it('shutdown takes the signal path: pen up, emergency_shutdown journaled, the job stays PLOTTING', async () => {

@@ -63,8 +63,11 @@ function expectStrictCsp(policy: string, kind: 'header' | 'meta'): void {
   expect(d('object-src'), `${kind} CSP object-src`).toEqual(["'none'"]);
   expect(['none', 'self'].map((v) => [`'${v}'`]), `${kind} CSP base-uri`).toContainEqual(csp.get('base-uri'));
   expect(csp.get('form-action'), `${kind} CSP form-action`).toEqual(["'none'"]);
-  // Images: the bundle, data: URLs and exact loopback origins (the camera relay) only.
-  for (const s of d('img-src')) expect(["'self'", 'data:', 'blob:'].includes(s) || /^http:\/\/127\.0\.0\.1:\d+$/.test(s), `${kind} CSP img-src ${s}`).toBe(true);
+  // Images: the bundle, data: URLs and exact loopback origins (the camera relay) only. The meta
+  // tag cannot know the relay's port, so it names loopback on any port; every face also sends a
+  // header naming the exact origin, and a browser enforces both.
+  const loopback = kind === 'meta' ? /^http:\/\/127\.0\.0\.1:(\d+|\*)$/ : /^http:\/\/127\.0\.0\.1:\d+$/;
+  for (const s of d('img-src')) expect(["'self'", 'data:', 'blob:'].includes(s) || loopback.test(s), `${kind} CSP img-src ${s}`).toBe(true);
   if (kind === 'header') {
     expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
     // The window talks to main over IPC only: no network from the page.
@@ -122,14 +125,19 @@ describe('the Electron window, built by the real shell', () => {
     expect(ses.devicePermissionHandler?.({})).toBe(false);
   });
 
-  it('sends the strict CSP header with the renderer document, and only with it', () => {
+  it('sends the strict CSP header with the renderer document, and only with it', async () => {
     const hook = fake.session.defaultSession.headersReceived;
     expect(hook).not.toBeNull();
     let response: { responseHeaders?: Record<string, string[]> } = {};
     hook!.listener({ url: shell.rendererUrl, resourceType: 'mainFrame', responseHeaders: {} }, (r) => (response = r));
     const header = response.responseHeaders?.['Content-Security-Policy'];
-    expect(header).toEqual([rendererCsp()]);
+    // img-src names one exact origin besides the bundle: the window's own camera relay.
+    const relay = parseCsp(header![0]!).get('img-src')!.filter((s) => s.startsWith('http:'));
+    expect(relay).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/)]);
+    expect(header).toEqual([rendererCsp({ imgOrigins: relay })]);
     expectStrictCsp(header![0]!, 'header');
+    const answer = await fetch(`${relay[0]}/camera/stream.mjpeg`);
+    expect(answer.status, await answer.text()).toBeOneOf([401, 503]);
     hook!.listener({ url: 'http://127.0.0.1:8881/stream.mjpeg', resourceType: 'image' }, (r) => (response = r));
     expect(response).toEqual({});
   });

@@ -25,6 +25,8 @@ import type { SvgWarning } from '../plan/types';
 import type { PlotEvent, PlotProgress } from '../plotter/runner';
 import type { JobCondition } from '../recovery/classify';
 import type { RestartOutcome } from '../recovery/restart';
+import type { SnapshotInfo } from '../camera/snapshots';
+import type { PlanPreview } from './preview';
 
 /** Dropped files are sent whole; no plotter drawing comes near this. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
@@ -78,6 +80,9 @@ const source = z.union([
     .strict(),
 ]);
 
+// camera/snapshots.ts SNAPSHOT_NAME (that module imports node:fs).
+const snapshotName = text(64).regex(/^(latest|\d{8}T\d{6}-[a-z_]+(-\d+)?)\.jpg$/, { error: 'must be a snapshot name such as latest.jpg or 20261126T010203-start.jpg' });
+
 const settingKey = text(100).regex(/^[a-z_]+(\.[a-z_0-9]+)*$/, { error: 'must be a dotted config key such as device.speed_pendown' });
 const settingValue = z.union([text(4096), z.number().finite(), z.boolean(), z.null(), z.array(text(MAX_TEXT)).max(64)]);
 
@@ -101,6 +106,14 @@ export const METHODS = {
   'jobs.queue': { params: z.object({ id: jobId }).strict() },
   'jobs.remove': { params: z.object({ id: jobId, force: z.boolean().optional() }).strict() },
   'jobs.restart': { params: z.object({ id: jobId }).strict() },
+  /** The planned paths, for drawing the job (see PlanPreview). */
+  'jobs.preview': { params: z.object({ id: jobId }).strict() },
+  'jobs.snapshots': { params: z.object({ id: jobId }).strict() },
+  'jobs.snapshot': { params: z.object({ id: jobId, name: snapshotName }).strict() },
+  /** A paused or interrupted plot the artist finished by hand, or does not want finished: COMPLETED. */
+  'jobs.markDone': { params: z.object({ id: jobId }).strict() },
+  /** Moves a queued job before `before` (another queued job), or to the end of the queue when null. */
+  'jobs.reorder': { params: z.object({ id: jobId, before: jobId.nullable() }).strict() },
   'plot.start': { params: z.object({ id: jobId, device: device.optional(), speed: speed.optional(), carriageAtHome: z.boolean().optional() }).strict() },
   'plot.pause': { params: z.object({ id: jobId }).strict() },
   'plot.resume': {
@@ -118,6 +131,10 @@ export const METHODS = {
   'recovery.scan': { params: z.object({}).strict() },
   'devices.list': { params: z.object({}).strict() },
   'camera.status': { params: z.object({ probe: z.boolean().optional() }).strict() },
+  /** The current frame; with `id`, also saved in that job's snapshots as `<time>-manual.jpg`. */
+  'camera.snapshot': { params: z.object({ id: jobId.optional() }).strict() },
+  /** Where this face serves the live view (the relay, with its token). */
+  'camera.viewer': { params: z.object({}).strict() },
   'settings.get': { params: z.object({}).strict() },
   'settings.set': {
     params: z
@@ -182,6 +199,19 @@ export interface CameraInfo {
   probe?: Omit<CameraProbe, 'url'>;
 }
 
+/** A JPEG in the API: small enough (a camera frame) to travel as base64 and show as a data: URL. */
+export interface Picture {
+  mime: 'image/jpeg';
+  base64: string;
+  takenAt: string;
+}
+
+export interface CameraViewer {
+  /** An `<img>` source for the live MJPEG view, or null with `reason`. */
+  streamUrl: string | null;
+  reason?: string;
+}
+
 export interface BackupPreview {
   file: string;
   formatVersion: number;
@@ -213,6 +243,12 @@ export interface Results {
   'jobs.queue': { id: string; state: JobState };
   'jobs.remove': { id: string; was: JobState | null };
   'jobs.restart': RestartOutcome & { id: string };
+  'jobs.preview': PlanPreview;
+  'jobs.snapshots': { id: string; snapshots: SnapshotInfo[] };
+  'jobs.snapshot': Picture & { id: string; name: string };
+  'jobs.markDone': { id: string; state: JobState };
+  /** The queue after the move, first to plot first. */
+  'jobs.reorder': { id: string; queue: string[] };
   /** The plot runs in the background; follow it with plot.progress, plot.event and job.changed. */
   'plot.start': { id: string; started: true };
   /** `requested`: another vfab process plots the job and was asked to pause through its pause file. */
@@ -228,6 +264,8 @@ export interface Results {
     virtual: true;
   };
   'camera.status': CameraInfo;
+  'camera.snapshot': Picture & { width?: number; height?: number; savedAs: string | null };
+  'camera.viewer': CameraViewer;
   'settings.get': SettingsInfo;
   'settings.set': SettingsInfo;
   'logs.tail': { file: string; lines: string[] };

@@ -14,22 +14,29 @@ import { exportSystem } from '../backup/export';
 import { importSystem, recoverInterruptedImportIfIdle } from '../backup/import';
 import { probeCamera } from '../camera/check';
 import type { CameraClient } from '../camera/client';
+import { sharedCameraClient } from '../camera/client';
+import { writeFileAtomicAsync } from '../camera/file';
+import { cameraSource } from '../camera/settings';
+import { listSnapshots, readSnapshot, snapshotFile } from '../camera/snapshots';
 import { redactUrl } from '../camera/stream';
 import { ConfigError, loadConfig, updateConfigFile, type VfabConfig } from '../config/config';
 import { openEngine, type Engine } from '../engine';
 import { VfabError } from '../errors';
 import { planSettings, prepareJob } from '../jobs/prepare';
 import { JOB_STATES, IllegalTransitionError, type JobState } from '../jobs/states';
+import { reorderQueue } from '../jobs/queue';
 import { DatabaseError } from '../jobs/store';
-import { readPlanOverview } from '../plan/plan-file';
+import { jobFiles } from '../jobs/workspace';
+import { readPlan, readPlanOverview } from '../plan/plan-file';
 import { listEbbPorts, usbNickname } from '../plotter/devices';
 import { pauseRequestFile } from '../plotter/session';
 import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classify';
 import { restartJob } from '../recovery/restart';
 import { VERSION } from '../version';
 import { previewBackup } from './backup-preview';
+import { planPreview } from './preview';
 import { cameraInfo, watchCamera } from './camera-status';
-import { ApiError, MAX_UPLOAD_BYTES, parseParams, type EventName, type EventPayloads, type MethodName, type Params, type PlanOutcome, type Results, type SettingsInfo } from './contract';
+import { ApiError, MAX_UPLOAD_BYTES, parseParams, type EventName, type EventPayloads, type CameraViewer, type MethodName, type Params, type PlanOutcome, type Results, type SettingsInfo } from './contract';
 import { createEventHub } from './events';
 import { createBackgroundPlots } from './plots';
 
@@ -57,7 +64,13 @@ export interface ApiServiceOptions {
   cameraPollMs?: number;
   /** How long pause and abort wait for the plot to let go before answering; default 15 s. */
   stopWaitMs?: number;
+  /** Where this face relays the live camera view; asked at each camera.viewer call. */
+  cameraViewer?: () => CameraViewer;
 }
+
+/** How long camera.snapshot waits for a frame when none is fresh (the camera may be connecting). */
+const SNAPSHOT_WAIT_MS = 3_000;
+const FRESH_FRAME_MS = 1_000;
 
 /** States `plot.start` takes, as `vfab plot` does. */
 const STARTABLE: readonly JobState[] = ['READY', 'QUEUED', 'ARMED', 'PAUSED', 'PLOTTING'];
@@ -133,6 +146,11 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     const r = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device });
     changed(id);
     return { id, state: r.state, error: r.error ?? null, warnings: r.warnings, summary: r.summary ?? null };
+  };
+
+  const snapshotsDir = (id: string) => {
+    engine.jobs.state(id); // NOT_FOUND for a job that is not there
+    return jobFiles(engine.paths.jobsDir, id).snapshots;
   };
 
   const settingsInfo = (): SettingsInfo => ({
@@ -221,6 +239,38 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       return { id: p.id, ...outcome };
     },
 
+    'jobs.preview': (p) => {
+      const d = engine.jobs.detail(p.id);
+      if (!d.hasPlan) throw new VfabError('NOT_FOUND', `Job '${p.id}' is ${d.state ?? 'unreadable'} and has no plan yet: plan it first.`);
+      return planPreview(p.id, readPlan(d.files.plan));
+    },
+
+    'jobs.snapshots': (p) => ({ id: p.id, snapshots: listSnapshots(snapshotsDir(p.id)) }),
+
+    'jobs.snapshot': (p) => {
+      const { data, info } = readSnapshot(snapshotsDir(p.id), p.name, p.id);
+      return { id: p.id, name: info.name, mime: 'image/jpeg', base64: data.toString('base64'), takenAt: info.takenAt };
+    },
+
+    'jobs.markDone': (p) => {
+      if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is being plotted; pause it before marking it done.`);
+      const c = conditionOf(p.id);
+      refuseForeignOwner(p.id, c);
+      const state = engine.jobs.state(p.id);
+      if (state !== 'PAUSED' && !(state === 'PLOTTING' && c?.kind === 'interrupted')) {
+        throw new VfabError('INVALID_STATE', `Job '${p.id}' is ${state}; only a paused or interrupted plot can be marked done${state === 'ARMED' ? ' (nothing was drawn yet: restart or abort it)' : ''}.`);
+      }
+      engine.jobs.transition(p.id, 'COMPLETED', 'the user marked the drawing complete', { checkpoint: c?.checkpoint ?? null });
+      changed(p.id);
+      return { id: p.id, state: engine.jobs.state(p.id) };
+    },
+
+    'jobs.reorder': (p) => {
+      const queue = reorderQueue(engine.store, p.id, p.before);
+      changed(p.id);
+      return { id: p.id, queue };
+    },
+
     'plot.start': (p) => {
       if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
       const state = engine.jobs.state(p.id);
@@ -283,6 +333,37 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       const { url: _hidden, ...probe } = await probeCamera(engine.config.camera.url, { timeoutMs: 5000, service: engine.config.camera.motion_service });
       return { ...info, probe };
     },
+
+    'camera.snapshot': async (p) => {
+      const dir = p.id === undefined ? undefined : snapshotsDir(p.id);
+      const source = cameraSource(engine.config.camera);
+      if (!source.enabled) throw new VfabError('INVALID_STATE', `The camera is off (${source.reason}); turn it on in Settings.`);
+      const client = opts.camera === undefined ? sharedCameraClient(source.url, engine.logger, source.service) : opts.camera;
+      if (!client) throw new VfabError('INVALID_STATE', 'This vfab process has no camera connection; restart it with the camera on.');
+      const release = client.acquire();
+      let frame;
+      try {
+        frame = client.latest();
+        if (!frame || Date.now() - frame.at > FRESH_FRAME_MS) frame = await client.nextFrame(SNAPSHOT_WAIT_MS);
+      } finally {
+        release();
+      }
+      if (!frame) {
+        const why = client.status().lastError;
+        throw new VfabError('INVALID_STATE', `No picture from the camera within ${SNAPSHOT_WAIT_MS / 1000} s${why ? ` (${why})` : ''}: check it with 'vfab check camera'.`);
+      }
+      let savedAs: string | null = null;
+      if (dir && p.id !== undefined) {
+        const file = snapshotFile(dir, new Date(frame.at), 'manual');
+        await fs.promises.mkdir(dir, { recursive: true });
+        await writeFileAtomicAsync(file, frame.jpeg);
+        savedAs = path.basename(file);
+        engine.logger.info(`camera snapshot ${savedAs}`, p.id);
+      }
+      return { mime: 'image/jpeg', base64: frame.jpeg.toString('base64'), takenAt: new Date(frame.at).toISOString(), width: frame.width, height: frame.height, savedAs };
+    },
+
+    'camera.viewer': () => opts.cameraViewer?.() ?? { streamUrl: null, reason: 'this window has no live view relay' },
 
     'settings.get': () => settingsInfo(),
 

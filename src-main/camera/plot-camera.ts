@@ -24,10 +24,10 @@ import path from 'node:path';
 import type { VfabConfig } from '../config/config';
 import { jobFiles } from '../jobs/workspace';
 import type { Logger } from '../log';
-import { backupStamp } from '../util/time';
 import { sharedCameraClient, type CameraClient, type CameraFrame } from './client';
 import { writeFileAtomicAsync } from './file';
 import { cameraSource } from './settings';
+import { snapshotFile } from './snapshots';
 
 export const PLOT_CAMERA_EVENTS = ['start', 'pause', 'pen_change', 'resume', 'complete', 'fail', 'interrupt'] as const;
 export type PlotCameraEvent = (typeof PLOT_CAMERA_EVENTS)[number];
@@ -136,13 +136,6 @@ function start(opts: PlotCameraOptions, dir: string): PlotCamera {
 
   const inflight = new Set<Promise<string | undefined>>();
 
-  const freeName = (stamp: string, kind: string) => {
-    for (let n = 1; ; n++) {
-      const file = path.join(dir, `${stamp}-${kind}${n > 1 ? `-${n}` : ''}.jpg`);
-      if (!fs.existsSync(file)) return file;
-    }
-  };
-
   const snapshot = async (kind: PlotCameraEvent): Promise<string | undefined> => {
     if (!PLOT_CAMERA_EVENTS.includes(kind)) {
       warnOnce(`kind:${String(kind)}`, `camera: unknown snapshot event '${String(kind)}' ignored`);
@@ -159,7 +152,7 @@ function start(opts: PlotCameraOptions, dir: string): PlotCamera {
       }
       const got = frame;
       const file = await serial(async () => {
-        const target = freeName(backupStamp(at), kind);
+        const target = snapshotFile(dir, at, kind);
         await write(target, got);
         return target;
       });

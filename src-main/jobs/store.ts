@@ -106,6 +106,7 @@ export class Store {
       removeJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
       removeIndex: db.prepare('DELETE FROM job_index WHERE id = ?'),
       countsByState: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
+      setQueuePosition: db.prepare('UPDATE job_index SET queue_position = ? WHERE id = ?'),
     };
   }
 
@@ -172,6 +173,11 @@ export class Store {
   remove(id: string): void {
     this.statements.removeJob.run(id);
     this.statements.removeIndex.run(id);
+  }
+
+  /** A queued job's place (lower plots first); reconcile keeps it while the job stays QUEUED. */
+  setQueuePosition(id: string, position: number): void {
+    this.statements.setQueuePosition.run(position, id);
   }
 
   countsByState(): Record<string, number> {

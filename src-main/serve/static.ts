@@ -33,7 +33,7 @@ export function contentSecurityPolicy(wsOrigins: readonly string[]): string {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    "img-src 'self' data:",
     "font-src 'self'",
     `connect-src 'self' ${listed.join(' ')}`,
     "base-uri 'none'",

@@ -4,6 +4,7 @@ import type { Engine } from '../../engine';
 import { VfabError } from '../../errors';
 import { TERMINAL_STATES, JOB_STATES, parseJobState, type JobState } from '../../jobs/states';
 import type { IndexedJob } from '../../jobs/store';
+import { queueOrder } from '../../jobs/queue';
 import { localTime, printFields, printJson, printRows, type Io } from '../output';
 import { readPlanOverview, type PlanOverview } from '../../plan/plan-file';
 import type { SvgWarning } from '../../plan/types';
@@ -26,14 +27,6 @@ export function parseStates(value: string): JobState[] {
     if (!state) throw new VfabError('USAGE', `'${s.trim()}' is not a job state. States: ${JOB_STATES.join(', ')} (any case).`);
     return state;
   });
-}
-
-/** Queue order: what is on the plotter first, then the queue by position, then jobs still being prepared. */
-const QUEUE_RANK: Partial<Record<JobState, number>> = { PLOTTING: 0, PAUSED: 1, ARMED: 2, QUEUED: 3, READY: 4, OPTIMIZED: 5, ANALYZED: 6, NEW: 7 };
-
-export function queueOrder(a: IndexedJob, b: IndexedJob): number {
-  const rank = (j: IndexedJob) => QUEUE_RANK[j.state as JobState] ?? 99;
-  return rank(a) - rank(b) || (a.queue_position ?? 0) - (b.queue_position ?? 0) || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
 }
 
 function jobJson(j: IndexedJob) {

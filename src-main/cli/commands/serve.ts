@@ -44,12 +44,16 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       const port = flags.port !== undefined ? parsePort(flags.port) : engine.config.websocket.port;
       const source = cameraSource(engine.config.camera);
       const camera = source.enabled ? sharedCameraClient(source.url, engine.logger, source.service) : null;
-      const service = createApiService(engine, { camera });
+      let token: string | undefined;
+      // The relay is mounted on this host (same origin as the page) and takes the page's token.
+      const cameraViewer = () => (camera && token ? { streamUrl: `/camera/stream.mjpeg?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: source.enabled ? 'the server is starting' : source.reason });
+      const service = createApiService(engine, { camera, cameraViewer });
       const served = await startServeHost({ service, rendererDir: RENDERER_DIR, host, port, camera, ...(source.enabled ? {} : { cameraOff: source.reason }), maxClients: engine.config.websocket.max_connections, onError: (err) => engine.logger.warning(`serve: a request or connection failed: ${err.message}`) }).catch(async (err: unknown) => {
         await service.close();
         camera?.close();
         throw err;
       });
+      token = served.token;
       let uninstall = () => {};
       const signal = new Promise<ShutdownSignal>((resolve) => (uninstall = onShutdownSignals(resolve)));
 

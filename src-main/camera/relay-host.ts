@@ -1,0 +1,84 @@
+/**
+ * The desktop window's camera relay: a loopback HTTP server that serves only the relay
+ * (DESIGN.md "Camera"), so the renderer's `<img>` shows the live view without learning the
+ * camera's address. `vfab serve` mounts the same relay on its own host instead.
+ *
+ *   const host = await startRelayHost(() => currentClient());
+ *   guardSession(session, source, { imgOrigins: [host.origin] });   // the CSP names it exactly
+ *   host.streamUrl   // http://127.0.0.1:<port>/camera/stream.mjpeg?token=<random>
+ *
+ * The client is asked for at each request, so turning the camera on or changing its URL in
+ * Settings takes effect without restarting the app. Requests naming another Host (DNS
+ * rebinding) or without the token are refused.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type net from 'node:net';
+import type { CameraClient } from './client';
+import { createCameraRelay, type CameraRelay } from './relay';
+
+export interface RelayHost {
+  /** `http://127.0.0.1:<port>`, for the CSP's img-src. */
+  readonly origin: string;
+  readonly streamUrl: string;
+  readonly snapshotUrl: string;
+  close(): Promise<void>;
+}
+
+/** `clientFor` answers the current client, or why there is none (the 503 text). */
+export async function startRelayHost(clientFor: () => CameraClient | string, opts: { token?: string } = {}): Promise<RelayHost> {
+  const token = opts.token ?? crypto.randomBytes(24).toString('base64url');
+  const relays = new Map<CameraClient, CameraRelay>();
+  const relayFor = (client: CameraClient) => {
+    let relay = relays.get(client);
+    if (!relay) {
+      // A replaced client (new camera URL) has no viewers left worth keeping.
+      for (const old of relays.values()) old.close();
+      relays.clear();
+      relay = createCameraRelay(client, { token });
+      relays.set(client, relay);
+    }
+    return relay;
+  };
+
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+  const refuse = (res: http.ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.end(`${text}\n`);
+  };
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.headers.host !== `127.0.0.1:${port}`) return refuse(res, 421, `This relay answers to ${origin} only.`);
+    const client = clientFor();
+    if (typeof client === 'string') return refuse(res, 503, `No camera: ${client}.`);
+    if (!relayFor(client).handle(req, res)) refuse(res, 404, 'No such camera path: /camera/stream.mjpeg or /camera/snapshot.jpg');
+  });
+
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  const query = `?token=${encodeURIComponent(token)}`;
+  return {
+    origin,
+    streamUrl: `${origin}/camera/stream.mjpeg${query}`,
+    snapshotUrl: `${origin}/camera/snapshot.jpg${query}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const relay of relays.values()) relay.close();
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

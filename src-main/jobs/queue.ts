@@ -1,0 +1,48 @@
+/**
+ * The plot queue's order. The index holds each queued job's position (DESIGN.md invariant 3);
+ * a job entering QUEUED goes to the end (reconcile.ts), and the artist may move it.
+ */
+import { VfabError } from '../errors';
+import type { JobState } from './states';
+import type { IndexedJob, Store } from './store';
+
+/** What is on the plotter first, then the queue by position, then jobs still being prepared. */
+const QUEUE_RANK: Partial<Record<JobState, number>> = { PLOTTING: 0, PAUSED: 1, ARMED: 2, QUEUED: 3, READY: 4, OPTIMIZED: 5, ANALYZED: 6, NEW: 7 };
+
+export function queueOrder(a: IndexedJob, b: IndexedJob): number {
+  const rank = (j: IndexedJob) => QUEUE_RANK[j.state as JobState] ?? 99;
+  return rank(a) - rank(b) || (a.queue_position ?? 0) - (b.queue_position ?? 0) || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+}
+
+/** Gap left between neighbours when positions are handed out again. */
+const STEP = 1000;
+
+/**
+ * Moves queued job `id` before queued job `before` (null: to the end) and returns the queue's new
+ * order. Positions are reals: the job takes the midpoint of its new neighbours, and only when
+ * repeated moves have used up the room between two of them is the whole queue numbered again.
+ */
+export function reorderQueue(store: Store, id: string, before: string | null): string[] {
+  return store.transaction(() => {
+    const queued = store.all().filter((j) => j.state === 'QUEUED').sort(queueOrder);
+    const job = queued.find((j) => j.id === id);
+    if (!job) {
+      const state = store.get(id)?.state;
+      throw new VfabError(state ? 'INVALID_STATE' : 'NOT_FOUND', state ? `Job '${id}' is ${state}; only queued jobs have a place in the queue (queue it first).` : `No job '${id}'.`);
+    }
+    if (before === id) return queued.map((j) => j.id);
+    const rest = queued.filter((j) => j.id !== id);
+    const at = before === null ? rest.length : rest.findIndex((j) => j.id === before);
+    if (at < 0) throw new VfabError('INVALID_INPUT', `Cannot move '${id}' before '${before}': '${before}' is not in the queue.`);
+    const order = [...rest.slice(0, at), job, ...rest.slice(at)];
+    const prev = rest[at - 1]?.queue_position ?? null;
+    const next = rest[at]?.queue_position ?? null;
+    const pos = prev === null ? (next === null ? Date.now() : next - STEP) : next === null ? prev + STEP : (prev + next) / 2;
+    if ((prev === null || prev < pos) && (next === null || pos < next)) store.setQueuePosition(id, pos);
+    else {
+      const base = queued[0]!.queue_position ?? Date.now();
+      order.forEach((j, i) => store.setQueuePosition(j.id, base + i * STEP));
+    }
+    return order.map((j) => j.id);
+  });
+}
