@@ -1,13 +1,19 @@
 /**
- * The app's queue with 10,000 jobs in Debian's Chromium against the built `vfab serve`: how long
- * until the list shows, and the longest frame while scrolling through it (requestAnimationFrame
- * intervals while the list scrolls BENCH_APP_ROWS_PER_FRAME rows a frame, 8 by default). Needs `electron-vite build` and /usr/bin/chromium.
+ * The app in Debian's Chromium against the built `vfab serve`. Needs `electron-vite build` and /usr/bin/chromium.
+ *
+ * - The queue with 10,000 jobs: how long until the list shows, and the longest frame while
+ *   scrolling through it (requestAnimationFrame intervals while the list scrolls
+ *   BENCH_APP_ROWS_PER_FRAME rows a frame, 8 by default).
+ * - The live plot view: the largest fixture plotting on a fast virtual plotter, its job detail
+ *   open, the drawing inked as progress events arrive; the page's frame rate in one-second
+ *   windows while that goes on.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium, openApp } from '../test/helpers/app-browser';
+import { openApiSocket, wsUrl } from '../test/helpers/api-socket';
+import { launchChromium, openApp, until } from '../test/helpers/app-browser';
 import { writeJobs } from '../test/helpers/app-jobs';
-import { sandbox } from '../test/helpers/cli';
+import { ROOT, sandbox } from '../test/helpers/cli';
 import { startServe } from '../test/helpers/serve-process';
 import { median, type BenchRow, type BenchSuite } from './report';
 
@@ -35,7 +41,70 @@ const frames = (scroll: boolean) => `new Promise((resolve) => {
   requestAnimationFrame(tick);
 })`;
 
-async function run(): Promise<BenchRow[]> {
+const LIVE_FIXTURE = 'lorem_ipsum_outline.svg';
+const LIVE_SECONDS = Number(process.env.BENCH_APP_LIVE_SECONDS ?? 8);
+
+/** rAF timestamps and the drawing's inked point count for `seconds`, sampled in the page. */
+const watchLive = (seconds: number) => `new Promise((resolve) => {
+  const drawing = document.querySelector('[data-testid="detail"] [data-testid="drawing"]');
+  const stamps = [];
+  const done = [];
+  const t0 = performance.now();
+  const tick = (now) => {
+    stamps.push(now);
+    const d = Number(drawing.getAttribute('data-done'));
+    if (done.at(-1) !== d) done.push(d);
+    if (now - t0 < ${seconds * 1000}) requestAnimationFrame(tick);
+    else resolve({ stamps, done, points: Number(drawing.getAttribute('data-points')) });
+  };
+  requestAnimationFrame(tick);
+})`;
+
+async function livePlotView(): Promise<BenchRow[]> {
+  const sb = sandbox();
+  fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
+  fs.writeFileSync(sb.configFile, 'camera:\n  enabled: false\n');
+  const served = await startServe(sb, 120_000);
+  const api = await openApiSocket(wsUrl(served.origin, served.token), served.origin);
+  const browser = await launchChromium();
+  try {
+    const svg = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', LIVE_FIXTURE));
+    await api.call('jobs.add', { source: { name: LIVE_FIXTURE, base64: svg.toString('base64') }, id: 'live', fit: 'scale' });
+    const { page, problems } = await openApp(browser, served.url);
+    await page.locator('[data-job="live"]').getByRole('button', { name: LIVE_FIXTURE }).click();
+    const t0 = performance.now();
+    await page.getByTestId('detail').getByTestId('drawing').waitFor({ timeout: 60_000 });
+    const firstPaint = performance.now() - t0;
+    await api.call('plot.start', { id: 'live', device: 'virtual', speed: 40 });
+    const drawing = page.getByTestId('detail').getByTestId('drawing');
+    await until(async () => Number(await drawing.getAttribute('data-done')) > 0, 60_000, 'the first ink in the live view');
+    const seen = (await page.evaluate(watchLive(LIVE_SECONDS))) as { stamps: number[]; done: number[]; points: number };
+    await api.call('plot.abort', { id: 'live' });
+    const issues = await problems();
+    if (issues.length) throw new Error(`page problems: ${issues.join('; ')}`);
+    const start = seen.stamps[0]!;
+    const perSecond: number[] = [];
+    for (const t of seen.stamps) perSecond[Math.floor((t - start) / 1000)] = (perSecond[Math.floor((t - start) / 1000)] ?? 0) + 1;
+    const whole = perSecond.slice(0, Math.floor((seen.stamps.at(-1)! - start) / 1000));
+    const minFps = Math.min(...whole);
+    const intervals = seen.stamps.slice(1).map((t, i) => t - seen.stamps[i]!);
+    const longest = Math.max(...intervals);
+    const updates = seen.done.length - 1;
+    if (updates < LIVE_SECONDS * 3) throw new Error(`the drawing was inked only ${updates} times in ${LIVE_SECONDS} s: progress did not reach the page`);
+    return [
+      { name: `live plot view: ${LIVE_FIXTURE} (${seen.points} points) drawn on opening the detail`, value: Math.round(firstPaint), unit: 'ms', target: '<= 2000', ok: firstPaint <= 2000 },
+      { name: `live plot view: slowest 1 s window while plotting (${updates} ink updates in ${LIVE_SECONDS} s)`, value: minFps, unit: 'fps', target: '>= 30', ok: minFps >= 30 },
+      { name: 'live plot view: longest frame while plotting', value: +longest.toFixed(1), unit: 'ms' },
+    ];
+  } finally {
+    await api.close();
+    await browser.close();
+    await served.kill();
+    sb.cleanup();
+  }
+}
+
+async function queue(): Promise<BenchRow[]> {
   const sb = sandbox();
   fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
   fs.writeFileSync(sb.configFile, 'camera:\n  enabled: false\n');
@@ -78,6 +147,10 @@ async function run(): Promise<BenchRow[]> {
     await served.kill();
     sb.cleanup();
   }
+}
+
+async function run(): Promise<BenchRow[]> {
+  return [...(await queue()), ...(await livePlotView())];
 }
 
 export const appSuite: BenchSuite = { name: 'app', run };

@@ -1,16 +1,19 @@
 /**
  * Crash recovery in a real browser: a plot running in `vfab serve` is SIGKILLed mid-stroke, serve
  * is started again on the same data, and the page opens the recovery wizard by itself with the
- * cause; resuming on a virtual plotter (carriage confirmed at home, as a freshly powered plotter
- * needs) finishes the job, and its journal records the recovery.
+ * cause, the drawing as far as it is on paper and the camera's last frame; resuming (carriage
+ * confirmed at home when the plotter may have lost it) finishes the job, the journal records the
+ * recovery, and the plotter's paper holds every planned stroke.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
-import { launchChromium, openApp, screenshot } from './helpers/app-browser';
+import { launchChromium, openApp, screenshot, until } from './helpers/app-browser';
 import { sandbox, type Sandbox } from './helpers/cli';
+import { jobProgram, judgePaper, reinkBound, startPlotterProcess, type PlotterProcess } from './helpers/crash-rig';
+import { startFakeCamera, type FakeCamera } from './helpers/fake-camera';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
 /** Long strokes: at speed 2 this plots for several seconds, long enough to kill it mid-plot. */
@@ -23,6 +26,8 @@ let sb: Sandbox;
 const servers: ServeProcess[] = [];
 const sockets: ApiSocket[] = [];
 let browser: Browser | undefined;
+let plotter: PlotterProcess | undefined;
+let camera: FakeCamera | undefined;
 
 beforeEach(() => {
   sb = sandbox();
@@ -34,6 +39,10 @@ afterEach(async () => {
   await browser?.close();
   browser = undefined;
   for (const s of servers.splice(0)) await s.kill();
+  await plotter?.stop();
+  plotter = undefined;
+  await camera?.close();
+  camera = undefined;
   sb.cleanup();
 });
 
@@ -45,12 +54,30 @@ async function serve(): Promise<{ served: ServeProcess; api: ApiSocket }> {
   return { served, api };
 }
 
+/** Share of the canvas's pixels with ink on them (alpha > 0). */
+function inkedShare(canvas: Locator): Promise<number> {
+  return canvas.evaluate((c) => {
+    const el = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const data = el.getContext('2d').getImageData(0, 0, el.width, el.height).data;
+    let inked = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) inked++;
+    return inked / (el.width * el.height);
+  });
+}
+
 describe('the recovery wizard', () => {
-  it('opens by itself after a SIGKILL mid-plot, names the cause, and resumes to COMPLETED', { timeout: 120_000 }, async () => {
+  it('opens by itself after a SIGKILL mid-plot, shows cause, paper and last frame, and resumes to a complete drawing', { timeout: 120_000 }, async () => {
+    // The plotter and the camera are their own processes, as on a real desk: killing vfab kills neither.
+    const SPEED = 4;
+    plotter = await startPlotterProcess(sb, SPEED);
+    camera = await startFakeCamera({ width: 320, height: 240, fps: 10 });
+    fs.writeFileSync(sb.configFile, `device:\n  port: ${plotter.port}\ncamera:\n  url: ${camera.url}\n  snapshot_interval_s: 1\n`);
     const first = await serve();
     await first.api.call('jobs.add', { source: { name: 'zigzag.svg', base64: Buffer.from(ZIGZAG).toString('base64') }, id: 'zz', optimization: 'fast' });
-    await first.api.call('plot.start', { id: 'zz', device: 'virtual', speed: 2 });
-    await first.api.waitForEvent((e) => e.event === 'plot.progress' && (e.payload.move as number) > 5, 30_000, 'progress past move 5');
+    await first.api.call('plot.start', { id: 'zz', speed: SPEED });
+    await first.api.waitForEvent((e) => e.event === 'plot.progress' && (e.payload.move as number) > 40, 30_000, 'progress past move 40');
+    // latest.jpg is refreshed every second while plotting: the frame the wizard shows.
+    await until(async () => fs.existsSync(path.join(sb.jobsDir, 'zz', 'snapshots', 'latest.jpg')), 10_000, 'latest.jpg');
     first.served.child.kill('SIGKILL');
     expect(await first.served.exited).toBe('SIGKILL');
 
@@ -64,19 +91,30 @@ describe('the recovery wizard', () => {
     expect(await page.getByTestId('cause').getAttribute('data-cause')).toBe('crash');
     expect(await page.getByTestId('cause').textContent()).toMatch(/ended without a word/);
     expect(await page.getByTestId('checkpoint').textContent()).toMatch(/layer 1, stroke \d+ \(move \d+\); \d+ mm drawn/);
+    // The paper as the checkpoint has it: some of the drawing in ink, the rest still to draw.
+    const drawing = wizard.getByTestId('drawing');
+    await drawing.waitFor();
+    const done = Number(await drawing.getAttribute('data-done'));
+    const points = Number(await drawing.getAttribute('data-points'));
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(points - 1);
+    expect(await inkedShare(wizard.getByTestId('drawing-ink'))).toBeGreaterThan(0);
+    // The camera's last view before the crash, a real JPEG decoded by the browser.
+    const frame = wizard.getByTestId('last-frame').locator('img');
+    await frame.waitFor();
+    await until(async () => (await frame.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 320, 10_000, 'the last frame to load');
     await screenshot(page, 'recovery-review');
 
-    // Resume is the default choice; the pre-flight comes before anything moves.
+    // Resume is the default choice; the pre-flight comes before anything moves. The plotter kept
+    // its power and its position (only vfab died), so no home confirmation is asked for.
     await wizard.getByRole('button', { name: 'Next: pre-flight' }).click();
-    await wizard.getByTestId('device').selectOption('virtual');
-    await wizard.getByTestId('speed').fill('50');
-    const go = wizard.getByRole('button', { name: 'Resume plotting' });
-    expect(await go.isDisabled()).toBe(true);
-    await wizard.getByTestId('carriage-at-home').check();
+    await wizard.getByText(/Check the paper has not moved/).waitFor();
+    expect(await wizard.getByTestId('carriage-at-home').count()).toBe(0);
     await screenshot(page, 'recovery-preflight');
-    await go.click();
+    await wizard.getByRole('button', { name: 'Resume plotting' }).click();
 
-    await wizard.getByText('The drawing is finished.').waitFor({ timeout: 60_000 });
+    await wizard.getByText('The drawing is finished.').waitFor({ timeout: 90_000 });
+    await until(async () => Number(await wizard.getByTestId('drawing').getAttribute('data-done')) === points - 1, 5_000, 'the drawing to be all ink');
     await screenshot(page, 'recovery-completed');
     await wizard.getByRole('button', { name: 'Done' }).click();
     await page.locator('[data-testid="job-row"][data-job="zz"][data-state="COMPLETED"]').waitFor();
@@ -84,12 +122,20 @@ describe('the recovery wizard', () => {
     const info = await second.api.call('jobs.get', { id: 'zz' });
     expect(info.state).toBe('COMPLETED');
     expect(info.journal.history.filter((e: { type: string }) => e.type === 'recovery')).toHaveLength(1);
+    // The paper holds every planned stroke; what was drawn twice is within the in-flight bound.
+    const program = jobProgram(sb, 'zz');
+    const verdict = judgePaper(program, plotter.paper);
+    expect(verdict.missing, JSON.stringify(verdict)).toBe(0);
+    expect(verdict.reinkedMm).toBeLessThanOrEqual(reinkBound(program, SPEED));
 
-    // The job's detail shows the recovery in its journal timeline.
+    // The job's detail shows the drawing done, the camera's pictures and the recovery in its timeline.
     await page.locator('[data-job="zz"]').getByRole('button', { name: 'zigzag.svg' }).click();
     const timeline = page.getByTestId('timeline');
     await timeline.waitFor();
     expect(await timeline.textContent()).toMatch(/recovery PLOTTING → PLOTTING.*COMPLETED/s);
+    expect(await page.getByTestId('detail').getByTestId('drawing').getAttribute('data-done')).toBe(String(points - 1));
+    await page.getByTestId('detail').getByTestId('snapshot').first().waitFor();
+    expect(await page.getByTestId('detail').locator('[data-testid="snapshot"][data-kind="complete"]').count()).toBe(1);
     await screenshot(page, 'job-detail');
     expect(await app.problems()).toEqual([]);
   });

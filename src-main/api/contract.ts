@@ -169,7 +169,7 @@ export interface JobInfo {
   state: JobState | null;
   meta: JobMeta | null;
   indexed: IndexedJob | null;
-  plan: Pick<PlanOverview, 'settings' | 'summary' | 'layers'> | null;
+  plan: Pick<PlanOverview, 'createdAt' | 'settings' | 'summary' | 'layers'> | null;
   journal: { entries: number; lastSeq: number; problems: JournalProblem[]; history: JournalEntry[] };
   /** Set for ARMED, PLOTTING and PAUSED jobs: running here or elsewhere, stuck or interrupted. */
   condition: JobCondition | null;

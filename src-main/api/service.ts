@@ -187,7 +187,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
         state: d.state ?? null,
         meta: d.meta ?? null,
         indexed: d.indexed ?? null,
-        plan: plan ? { settings: plan.settings, summary: plan.summary, layers: plan.layers } : null,
+        plan: plan ? { createdAt: plan.createdAt, settings: plan.settings, summary: plan.summary, layers: plan.layers } : null,
         journal: {
           entries: d.journal.records.length,
           lastSeq: d.journal.lastSeq,

@@ -5,7 +5,31 @@ import { duration, millimetres, plural } from '../format';
 import { StateBadge } from '../queue/StateBadge';
 import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
+import { DrawingView } from '../drawing/DrawingView';
+import { useDoneIndex, useDrawing } from '../drawing/hooks';
+import { Snapshots } from '../snapshots/Snapshots';
 import { Timeline } from './Timeline';
+
+/** The drawing from the plan, with the part on paper drawn over it as the plot goes. */
+function Preview({ id, plannedAt }: { id: string; plannedAt: string }) {
+  const { drawing, error } = useDrawing(id, plannedAt);
+  const done = useDoneIndex(id, drawing);
+  const [travel, setTravel] = useState(false);
+  if (error) return <p className="row-error">Cannot show the drawing: {error}</p>;
+  if (!drawing) return <p className="muted">Drawing the plan…</p>;
+  return (
+    <>
+      <DrawingView drawing={drawing} done={done} travel={travel} label={`${id}: the drawing, ${done + 1} of ${drawing.points} points on paper`} />
+      <div className="drawing-legend">
+        <span className="key key-done">on paper</span>
+        <span className="key key-left">remaining</span>
+        <label>
+          <input type="checkbox" checked={travel} onChange={(e) => setTravel(e.target.checked)} /> Show pen-up travel
+        </label>
+      </div>
+    </>
+  );
+}
 
 function Stats({ info }: { info: JobInfo }) {
   const s = info.plan?.summary;
@@ -104,8 +128,11 @@ export function JobDetail() {
       ) : (
         <>
           <p className="big-state">{info.state ? <StateBadge state={info.state} /> : 'unreadable journal'}</p>
+          {info.plan ? <Preview id={id} plannedAt={info.plan.createdAt} /> : null}
           <Stats info={info} />
           <Layers info={info} />
+          <h3>Camera</h3>
+          <Snapshots id={id} refresh={state} />
           <h3>Journal</h3>
           {info.journal.problems.length ? <p className="row-error">{info.journal.problems.length} damaged journal lines were skipped.</p> : null}
           <Timeline history={info.journal.history} />

@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
+import type { JobInfo } from '../../../../src-main/api/contract';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { api, errorText } from '../../client';
 import { plotTarget, useDevice } from '../store/device';
 import { useJobs } from '../store/jobs';
 import { useRecovery } from '../store/recovery';
 import { mayHaveLostPosition } from './causes';
+import { LastFrame, PaperState } from './Evidence';
 import { Preflight } from './Preflight';
 import { Review, type Choice } from './Review';
 import { Watch } from './Watch';
@@ -22,8 +24,16 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
   const [atHome, setAtHome] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [info, setInfo] = useState<JobInfo>();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [step]);
+  useEffect(() => {
+    let live = true;
+    // The drawing needs the plan's identity; without it the rest of the wizard still works.
+    api.call('jobs.get', { id: condition.id }).then((i) => live && setInfo(i), () => undefined);
+    return () => void (live = false);
+  }, [condition.id]);
+  const plannedAt = info ? (info.plan?.createdAt ?? null) : undefined;
 
   const needsHome = mayHaveLostPosition(condition.cause, device);
   const paused = condition.cause === 'paused';
@@ -59,9 +69,21 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
         {title}
       </h2>
       {remaining > 1 ? <p className="muted">{remaining - 1} more after this one</p> : null}
-      {step === 'review' ? <Review condition={condition} choice={choice} backUp={backUp} onChoice={setChoice} onBackUp={setBackUp} /> : null}
-      {step === 'preflight' ? <Preflight needsHome={needsHome} atHome={atHome} onAtHome={setAtHome} /> : null}
-      {step === 'watch' ? <Watch id={condition.id} /> : null}
+      <div className="recovery-grid">
+        <div className="recovery-main">
+          {step === 'review' ? <Review condition={condition} choice={choice} backUp={backUp} onChoice={setChoice} onBackUp={setBackUp} /> : null}
+          {step === 'preflight' ? <Preflight needsHome={needsHome} atHome={atHome} onAtHome={setAtHome} /> : null}
+          {step === 'watch' ? <Watch id={condition.id} /> : null}
+        </div>
+        <div className="recovery-evidence">
+          {plannedAt !== undefined ? <PaperState condition={condition} plannedAt={plannedAt} /> : null}
+          {step === 'watch' ? null : (
+            <div className="frames">
+              <LastFrame id={condition.id} />
+            </div>
+          )}
+        </div>
+      </div>
       {error ? (
         <p className="row-error" role="alert">
           {error}
@@ -76,6 +98,11 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
         {step === 'review' && choice === 'restart' ? (
           <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void run(() => api.call('jobs.restart', { id: condition.id }), next)}>
             Restart job
+          </button>
+        ) : null}
+        {step === 'review' && choice === 'done' ? (
+          <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void run(() => api.call('jobs.markDone', { id: condition.id }), next)}>
+            Mark done
           </button>
         ) : null}
         {step === 'review' && choice === 'abort' ? (
@@ -98,7 +125,8 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
             {remaining > 1 ? 'Next job' : 'Done'}
           </button>
         ) : (
-          <button type="button" className="btn btn-quiet" onClick={close}>
+          // Later leaves this job as it is (the queue's "Recover…" comes back to it) and goes on to the next.
+          <button type="button" className="btn btn-quiet" onClick={remaining > 1 ? next : close}>
             Later
           </button>
         )}
@@ -122,7 +150,7 @@ export function RecoveryWizard() {
   return (
     <dialog
       ref={dialog}
-      className="dialog"
+      className="dialog dialog-wide"
       aria-labelledby="recovery-title"
       data-testid="recovery"
       data-job={first.id}

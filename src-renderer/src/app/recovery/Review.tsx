@@ -2,7 +2,7 @@ import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { millimetres, timeAgo } from '../format';
 import { CAUSE_TEXT } from './causes';
 
-export type Choice = 'resume' | 'restart' | 'abort';
+export type Choice = 'resume' | 'restart' | 'done' | 'abort';
 
 interface Props {
   condition: JobCondition;
@@ -31,9 +31,6 @@ export function Review({ condition: c, choice, backUp, onChoice, onBackUp }: Pro
             ? `layer ${cp.layer != null ? cp.layer + 1 : '—'}, stroke ${cp.path != null ? cp.path + 1 : '—'} (move ${cp.move + 1}); ${millimetres(cp.pen_down_mm)} drawn`
             : 'nothing drawn yet: the plot stopped before its first confirmed stroke'}
         </dd>
-        <dt>Last camera frame</dt>
-        {/* Snapshots are saved in the job folder, but no API method serves them to the app yet. */}
-        <dd>no snapshot</dd>
       </dl>
       <fieldset className="choices">
         <legend>What now?</legend>
@@ -52,6 +49,12 @@ export function Review({ condition: c, choice, backUp, onChoice, onBackUp }: Pro
           <input type="radio" name="choice" value="restart" checked={choice === 'restart'} onChange={() => onChoice('restart')} />
           Restart from the beginning (back to the queue; put in fresh paper)
         </label>
+        {c.state === 'ARMED' ? null : (
+          <label>
+            <input type="radio" name="choice" value="done" checked={choice === 'done'} onChange={() => onChoice('done')} />
+            Mark it done (the drawing is finished as it is, or was finished by hand)
+          </label>
+        )}
         <label>
           <input type="radio" name="choice" value="abort" checked={choice === 'abort'} onChange={() => onChoice('abort')} />
           Abort the job

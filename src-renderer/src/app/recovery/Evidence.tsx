@@ -1,0 +1,36 @@
+import type { JobCondition } from '../../../../src-main/recovery/classify';
+import { DrawingView } from '../drawing/DrawingView';
+import { useDoneIndex, useDrawing } from '../drawing/hooks';
+import { usePicture, useSnapshotList } from '../snapshots/pictures';
+
+/** What is on paper and what remains, from the plan and the checkpoint. */
+export function PaperState({ condition, plannedAt }: { condition: JobCondition; plannedAt: string | null }) {
+  const { drawing, error } = useDrawing(condition.id, plannedAt);
+  const done = useDoneIndex(condition.id, drawing, condition.checkpoint);
+  if (plannedAt === null) return <p className="muted">The job has no plan to draw.</p>;
+  if (error) return <p className="row-error">Cannot show the drawing: {error}</p>;
+  if (!drawing) return <p className="muted">Drawing the plan…</p>;
+  const share = drawing.points ? Math.round(((done + 1) / drawing.points) * 100) : 0;
+  return (
+    <figure className="evidence">
+      <DrawingView drawing={drawing} done={done} label={`${condition.id}: ${share}% of the drawing is on paper`} />
+      <figcaption>
+        On paper (ink) and still to draw (grey): {share}% done
+      </figcaption>
+    </figure>
+  );
+}
+
+/** The camera's last view of the paper before the plot stopped (latest.jpg is refreshed while plotting). */
+export function LastFrame({ id }: { id: string }) {
+  const { list } = useSnapshotList(id);
+  const latest = list?.find((s) => s.kind === 'latest');
+  const { src, error } = usePicture(id, latest?.name);
+  const when = latest ? new Date(latest.takenAt).toLocaleString() : undefined;
+  return (
+    <figure className="evidence" data-testid="last-frame">
+      {src ? <img className="live" src={src} alt={`The paper as the camera last saw it, ${when}`} /> : <div className="thumb-empty">{list && !latest ? 'No camera picture of this plot' : (error ?? 'Loading…')}</div>}
+      <figcaption>{when ? `Last camera frame, ${when}` : 'Last camera frame'}</figcaption>
+    </figure>
+  );
+}
