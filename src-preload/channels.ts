@@ -35,6 +35,8 @@ export const METHOD_NAMES = [
   'backup.export',
   'backup.import',
   'backup.preview',
+  'backup.list',
+  'backup.run',
 ] as const satisfies readonly MethodName[];
 
 export const EVENT_NAMES = ['job.changed', 'plot.progress', 'plot.event', 'camera.status'] as const satisfies readonly EventName[];

@@ -1,12 +1,15 @@
 /**
  * The camera panel in a real browser against `vfab serve`: the live view comes through serve's own
- * relay (same origin, the CSP allows it), the status is live, and a disabled camera says so.
+ * relay (the address camera.viewer gives; same origin, the CSP allows it), the status is live, a
+ * snapshot shows as a thumbnail to save (or is kept with the job being plotted), and a disabled or
+ * silent camera says so.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, openApp, screenshot, until } from './helpers/app-browser';
+import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
 import { sandbox, type Sandbox } from './helpers/cli';
 import { startFakeCamera, type FakeCamera } from './helpers/fake-camera';
 import { startServe, type ServeProcess } from './helpers/serve-process';
@@ -15,12 +18,23 @@ let sb: Sandbox;
 let served: ServeProcess | undefined;
 let browser: Browser | undefined;
 let camera: FakeCamera | undefined;
+let socket: ApiSocket | undefined;
+
+/** Long strokes: on the virtual plotter at speed 1 this plots for well over a minute. */
+const LONG = `<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="150mm" viewBox="0 0 200 150">${Array.from(
+  { length: 40 },
+  (_, i) => `<line x1="10" y1="${10 + i * 2}" x2="180" y2="${11 + i * 2}" fill="none" stroke="black" stroke-width="0.3"/>`,
+).join('')}</svg>`;
+
+const naturalWidth = (img: { evaluate<R>(fn: (el: unknown) => R): Promise<R> }) => img.evaluate((el) => (el as { naturalWidth: number }).naturalWidth);
 
 beforeEach(() => {
   sb = sandbox();
   fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
 });
 afterEach(async () => {
+  await socket?.close();
+  socket = undefined;
   await browser?.close();
   browser = undefined;
   await served?.kill();
@@ -41,14 +55,66 @@ describe('the camera panel', () => {
     await page.getByRole('button', { name: 'Camera' }).click();
     const live = page.getByTestId('camera-live');
     await live.waitFor();
-    await until(async () => (await live.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 320, 15_000, 'a frame in the live view');
-    await page.getByTestId('camera-status').getByText(/^Live, 320×240/).waitFor({ timeout: 15_000 });
+    expect(await live.getAttribute('src')).toBe(`/camera/stream.mjpeg?token=${served.token}`);
+    await until(async () => (await naturalWidth(live)) === 320, 15_000, 'a frame in the live view');
+    await page.getByTestId('camera-status').getByText(/^Live, 320×240, \d+\.\d fps$/).waitFor({ timeout: 15_000 });
     await screenshot(page, 'camera-live');
+
+    // Nothing is plotting: the picture is only shown, with a link to save it.
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    const shot = page.getByTestId('camera-snapshot');
+    await until(async () => (await shot.count()) === 1 && (await naturalWidth(shot.getByRole('img'))) === 320, 10_000, 'the snapshot thumbnail');
+    const save = shot.getByRole('link', { name: 'Save…' });
+    expect(await save.getAttribute('download')).toMatch(/^vfab-snapshot-\d{8}T\d{6}Z\.jpg$/);
+    expect(await save.getAttribute('href')).toMatch(/^data:image\/jpeg;base64,\/9j\//);
+    expect(await shot.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await screenshot(page, 'camera-snapshot');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'camera-snapshot-dark');
 
     // Closing the panel takes the live view (and with it the page's stream connection) away.
     await page.getByRole('button', { name: 'Close camera' }).click();
     expect(await live.count()).toBe(0);
     expect(await app.problems()).toEqual([]);
+  });
+
+  it('keeps a snapshot taken during a plot with the job being plotted', { timeout: 60_000 }, async () => {
+    camera = await startFakeCamera({ width: 320, height: 240, fps: 10 });
+    fs.writeFileSync(sb.configFile, `camera:\n  enabled: true\n  mode: ip\n  url: ${camera.url}\n`);
+    served = await startServe(sb);
+    socket = await openApiSocket(wsUrl(served.origin, served.token), served.origin);
+    await socket.call('jobs.add', { source: { name: 'long.svg', base64: Buffer.from(LONG).toString('base64') }, id: 'long', optimization: 'fast' });
+    browser = await launchChromium();
+    const app = await openApp(browser, served.url);
+    const { page } = app;
+    await page.getByRole('button', { name: 'Camera' }).click();
+    await socket.call('plot.start', { id: 'long', device: 'virtual', speed: 1 });
+    await page.getByText('Kept with long, which is plotting.').waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    const saved = page.getByTestId('camera-snapshot').getByText(/^Saved to job long as \d{8}T\d{6}-manual(-\d+)?\.jpg$/);
+    await saved.waitFor({ timeout: 10_000 });
+    const name = (await saved.textContent())!.split(' as ')[1]!;
+    expect(fs.statSync(path.join(sb.jobsDir, 'long', 'snapshots', name)).size).toBeGreaterThan(0);
+    expect(await page.getByRole('link', { name: 'Save…' }).count()).toBe(0);
+    await screenshot(page, 'camera-snapshot-plotting');
+    await socket.call('plot.abort', { id: 'long' });
+    expect(await app.problems()).toEqual([]);
+  });
+
+  it('says why there is no snapshot when the camera sends nothing', { timeout: 60_000 }, async () => {
+    // A camera that closes at once: the address is taken, nothing answers.
+    camera = await startFakeCamera({ status: 503 });
+    fs.writeFileSync(sb.configFile, `camera:\n  enabled: true\n  mode: ip\n  url: ${camera.url}\n`);
+    served = await startServe(sb);
+    browser = await launchChromium();
+    const app = await openApp(browser, served.url);
+    await app.page.getByRole('button', { name: 'Camera' }).click();
+    await app.page.getByRole('button', { name: 'Take snapshot' }).click();
+    const alert = app.page.getByTestId('camera').getByRole('alert');
+    await alert.waitFor({ timeout: 10_000 });
+    expect(await alert.textContent()).toMatch(/^Cannot take a snapshot: No picture from the camera within 3 s .*HTTP 503/);
+    expect(await app.page.getByTestId('camera-snapshot').count()).toBe(0);
+    await screenshot(app.page, 'camera-snapshot-error');
   });
 
   it('says plainly when the camera is off', { timeout: 60_000 }, async () => {
@@ -57,8 +123,10 @@ describe('the camera panel', () => {
     browser = await launchChromium();
     const app = await openApp(browser, served.url);
     await app.page.getByRole('button', { name: 'Camera' }).click();
-    await app.page.getByTestId('camera-status').getByText(/^Camera off/).waitFor();
+    await app.page.getByTestId('camera-status').getByText(/^Camera off: .+\. Plotting works without it\.$/).waitFor();
     expect(await app.page.getByTestId('camera-live').count()).toBe(0);
+    expect(await app.page.getByRole('button', { name: 'Take snapshot' }).count()).toBe(0);
+    await screenshot(app.page, 'camera-off');
     expect(await app.problems()).toEqual([]);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * The queue in a real browser against `vfab serve` with the virtual plotter: files dropped on the
- * window become jobs (each file on its own: a bad one says why and does not stop the others), and a
- * job is plotted from its row with a live progress bar until COMPLETED.
+ * window become jobs (each file on its own: a bad one says why and does not stop the others), a
+ * job is plotted from its row with a live progress bar until COMPLETED, and queued jobs are put in
+ * another plotting order by dragging their rows or with the keyboard.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dropFiles, launchChromium, openApp, screenshot, until } from './helpers/app-browser';
+import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
 import { writeJobs } from './helpers/app-jobs';
 import { FIXTURES, sandbox, type Sandbox } from './helpers/cli';
 import { startServe, type ServeProcess } from './helpers/serve-process';
@@ -17,6 +19,7 @@ const FIRST = fs.readFileSync(path.join(FIXTURES, 'AxiDraw_First.svg'));
 let sb: Sandbox;
 let served: ServeProcess | undefined;
 let browser: Browser | undefined;
+let socket: ApiSocket | undefined;
 
 beforeEach(() => {
   sb = sandbox();
@@ -24,6 +27,8 @@ beforeEach(() => {
   fs.writeFileSync(sb.configFile, 'camera:\n  enabled: false\n');
 });
 afterEach(async () => {
+  await socket?.close();
+  socket = undefined;
   await browser?.close();
   browser = undefined;
   await served?.kill();
@@ -132,6 +137,95 @@ describe('the queue with 10,000 jobs', () => {
     await page.locator('.vlist').evaluate((el) => (el.scrollTop = 0));
     await page.locator('[data-job="job_09999"]').waitFor();
     expect(await rows.evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-state')))])).toEqual(['FAILED']);
+    expect(await app.problems()).toEqual([]);
+  });
+});
+
+/** Two Inkscape layers (two pens), a few millimetres of line: plans in a moment. */
+const TWO_PENS = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="100mm" height="100mm" viewBox="0 0 100 100">
+<g inkscape:groupmode="layer" inkscape:label="1 black"><line x1="10" y1="10" x2="40" y2="10" stroke="black"/></g>
+<g inkscape:groupmode="layer" inkscape:label="2 red"><line x1="10" y1="20" x2="40" y2="20" stroke="red"/></g>
+</svg>`;
+
+describe('the plotting order', () => {
+  it('moves a queued job by dragging its row and by Alt+arrow on its handle; the CLI sees the same queue', { timeout: 90_000 }, async () => {
+    served = await startServe(sb);
+    socket = await openApiSocket(wsUrl(served.origin, served.token), served.origin);
+    for (const id of ['one', 'two', 'three', 'four']) {
+      await socket.call('jobs.add', { source: { name: `${id}.svg`, base64: Buffer.from(TWO_PENS).toString('base64') }, id, optimization: 'fast' });
+      await socket.call('jobs.queue', { id });
+    }
+    const cliQueue = () => sb.run(['info', 'queue', '--state', 'queued']).stdout.split('\n').filter(Boolean).map((line) => line.split('\t')[0]);
+    expect(cliQueue()).toEqual(['one', 'two', 'three', 'four']);
+
+    browser = await launchChromium();
+    const app = await openApp(browser, served.url);
+    const { page } = app;
+    // Anything that would add a job from a row drag shows this overlay first, however briefly.
+    await page.evaluate(`(() => {
+      window.overlaySeen = false;
+      new MutationObserver((records) => {
+        if (records.some((r) => [...r.addedNodes].some((n) => n.classList && n.classList.contains('drop-overlay')))) window.overlaySeen = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    })()`);
+    const rows = page.getByTestId('job-row');
+    const order = () => rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-job')));
+    await page.locator('[data-testid="job-row"][data-job="four"]').waitFor();
+    // Everything newest first, nothing to move.
+    expect(await order()).toEqual(['four', 'three', 'two', 'one']);
+    expect(await page.getByRole('button', { name: /^Move / }).count()).toBe(0);
+    expect(await rows.first().locator('.job-meta').textContent()).toMatch(/^A4 portrait · 2 layers · /);
+
+    await page.getByRole('button', { name: /^queued 4$/i }).click();
+    await page.getByText('The top job plots first.').waitFor();
+    expect(await order()).toEqual(['one', 'two', 'three', 'four']);
+    expect(await page.getByRole('button', { name: /^Move / }).count()).toBe(4);
+
+    // The last row's handle dragged onto the first row: a real mouse drag, with the line showing where it lands.
+    const handle = page.getByRole('button', { name: 'Move four.svg' });
+    const first = await rows.first().boundingBox();
+    await handle.hover();
+    await page.mouse.down();
+    await page.mouse.move(first!.x + first!.width / 2, first!.y + first!.height / 2 + 10, { steps: 8 });
+    await page.getByTestId('drop-line').waitFor();
+    expect(await page.getByTestId('drop-line').boundingBox()).toMatchObject({ y: expect.closeTo(first!.y, -1) });
+    await screenshot(page, 'queue-reorder-dragging');
+    await page.mouse.up();
+    await until(async () => (await order()).join() === 'four,one,two,three', 10_000, 'four moved to the top');
+    expect(await page.getByTestId('drop-line').count()).toBe(0);
+    await until(async () => cliQueue().join() === 'four,one,two,three', 10_000, 'the CLI to see four first');
+
+    // playwright's own drag: the first row onto the lower half of the last one goes to the end.
+    const last = rows.last();
+    const box = await last.boundingBox();
+    await page.getByRole('button', { name: 'Move four.svg' }).dragTo(last, { targetPosition: { x: box!.width / 2, y: box!.height - 10 } });
+    await until(async () => (await order()).join() === 'one,two,three,four', 10_000, 'four moved to the end');
+
+    // The keyboard: Alt+↓ on a handle moves the job one place, and the focus goes with it.
+    const focused = () => page.evaluate('document.activeElement && document.activeElement.getAttribute("aria-label")');
+    // Reached as a keyboard user does: from the row above, Tab lands on the next row's handle.
+    await rows.first().getByRole('button', { name: 'Abort' }).focus();
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Move two.svg');
+    await page.keyboard.press('Alt+ArrowDown');
+    await until(async () => (await order()).join() === 'one,three,two,four', 10_000, 'two moved down one place');
+    await until(async () => (await focused()) === 'Move two.svg', 5_000, 'the focus on the moved handle');
+    await page.keyboard.press('Alt+ArrowDown');
+    await until(async () => (await order()).join() === 'one,three,four,two', 10_000, 'two moved down again');
+    await until(async () => (await focused()) === 'Move two.svg', 5_000, 'the focus still on the moved handle');
+    await page.keyboard.press('Alt+ArrowUp');
+    await until(async () => (await order()).join() === 'one,three,two,four', 10_000, 'two moved up');
+    await until(async () => cliQueue().join() === 'one,three,two,four', 10_000, 'the CLI to see the keyboard moves');
+    expect(await page.getByRole('status').textContent()).toBe('two.svg is now number 3 of 4 in the queue.');
+    await screenshot(page, 'queue-reorder');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'queue-reorder-dark');
+
+    // No row drag was taken for a file drop.
+    expect(await page.evaluate('window.overlaySeen')).toBe(false);
+    expect(await page.getByTestId('upload').count()).toBe(0);
+    expect(await page.getByTestId('jobs').textContent()).toBe('4 jobs');
+    expect(sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean)).toHaveLength(4);
     expect(await app.problems()).toEqual([]);
   });
 });

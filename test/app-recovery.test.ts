@@ -7,14 +7,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator } from 'playwright-core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
-import { launchChromium, openApp, screenshot, until } from './helpers/app-browser';
-import { sandbox, type Sandbox } from './helpers/cli';
-import { jobProgram, judgePaper, reinkBound, startPlotterProcess, type PlotterProcess } from './helpers/crash-rig';
-import { startFakeCamera, type FakeCamera } from './helpers/fake-camera';
-import { startServe, type ServeProcess } from './helpers/serve-process';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openApp, screenshot, until } from './helpers/app-browser';
+import { useAppRig } from './helpers/app-rig';
+import { jobProgram, judgePaper, reinkBound, startPlotterProcess } from './helpers/crash-rig';
+import { startFakeCamera } from './helpers/fake-camera';
 
 /** Long strokes: at speed 2 this plots for several seconds, long enough to kill it mid-plot. */
 const ZIGZAG = `<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="150mm" viewBox="0 0 200 150">${Array.from(
@@ -22,37 +20,7 @@ const ZIGZAG = `<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="15
   (_, i) => `<line x1="10" y1="${10 + i * 2}" x2="180" y2="${11 + i * 2}" fill="none" stroke="black" stroke-width="0.3"/>`,
 ).join('')}</svg>`;
 
-let sb: Sandbox;
-const servers: ServeProcess[] = [];
-const sockets: ApiSocket[] = [];
-let browser: Browser | undefined;
-let plotter: PlotterProcess | undefined;
-let camera: FakeCamera | undefined;
-
-beforeEach(() => {
-  sb = sandbox();
-  fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
-  fs.writeFileSync(sb.configFile, 'camera:\n  enabled: false\n');
-});
-afterEach(async () => {
-  for (const s of sockets.splice(0)) await s.close();
-  await browser?.close();
-  browser = undefined;
-  for (const s of servers.splice(0)) await s.kill();
-  await plotter?.stop();
-  plotter = undefined;
-  await camera?.close();
-  camera = undefined;
-  sb.cleanup();
-});
-
-async function serve(): Promise<{ served: ServeProcess; api: ApiSocket }> {
-  const served = await startServe(sb);
-  servers.push(served);
-  const api = await openApiSocket(wsUrl(served.origin, served.token), served.origin);
-  sockets.push(api);
-  return { served, api };
-}
+const rig = useAppRig();
 
 /** Share of the canvas's pixels with ink on them (alpha > 0). */
 function inkedShare(canvas: Locator): Promise<number> {
@@ -69,21 +37,22 @@ describe('the recovery wizard', () => {
   it('opens by itself after a SIGKILL mid-plot, shows cause, paper and last frame, and resumes to a complete drawing', { timeout: 120_000 }, async () => {
     // The plotter and the camera are their own processes, as on a real desk: killing vfab kills neither.
     const SPEED = 4;
-    plotter = await startPlotterProcess(sb, SPEED);
-    camera = await startFakeCamera({ width: 320, height: 240, fps: 10 });
-    fs.writeFileSync(sb.configFile, `device:\n  port: ${plotter.port}\ncamera:\n  url: ${camera.url}\n  snapshot_interval_s: 1\n`);
-    const first = await serve();
+    const plotter = await startPlotterProcess(rig.sb, SPEED);
+    rig.defer(() => plotter.stop());
+    const camera = await startFakeCamera({ width: 320, height: 240, fps: 10 });
+    rig.defer(() => camera.close());
+    rig.config(`device:\n  port: ${plotter.port}\ncamera:\n  url: ${camera.url}\n  snapshot_interval_s: 1\n`);
+    const first = await rig.serve();
     await first.api.call('jobs.add', { source: { name: 'zigzag.svg', base64: Buffer.from(ZIGZAG).toString('base64') }, id: 'zz', optimization: 'fast' });
     await first.api.call('plot.start', { id: 'zz', speed: SPEED });
     await first.api.waitForEvent((e) => e.event === 'plot.progress' && (e.payload.move as number) > 40, 30_000, 'progress past move 40');
     // latest.jpg is refreshed every second while plotting: the frame the wizard shows.
-    await until(async () => fs.existsSync(path.join(sb.jobsDir, 'zz', 'snapshots', 'latest.jpg')), 10_000, 'latest.jpg');
+    await until(async () => fs.existsSync(path.join(rig.sb.jobsDir, 'zz', 'snapshots', 'latest.jpg')), 10_000, 'latest.jpg');
     first.served.child.kill('SIGKILL');
     expect(await first.served.exited).toBe('SIGKILL');
 
-    const second = await serve();
-    browser = await launchChromium();
-    const app = await openApp(browser, second.served.url);
+    const second = await rig.serve();
+    const app = await openApp(await rig.browser(), second.served.url);
     const { page } = app;
     const wizard = page.getByTestId('recovery');
     await wizard.waitFor();
@@ -103,6 +72,10 @@ describe('the recovery wizard', () => {
     const frame = wizard.getByTestId('last-frame').locator('img');
     await frame.waitFor();
     await until(async () => (await frame.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 320, 10_000, 'the last frame to load');
+    // Beside it, the live view through serve's relay, to compare the paper now with then.
+    const live = wizard.getByTestId('live-frame').getByTestId('camera-live');
+    await live.waitFor();
+    await until(async () => (await live.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 320, 10_000, 'the live view');
     await screenshot(page, 'recovery-review');
 
     // Resume is the default choice; the pre-flight comes before anything moves. The plotter kept
@@ -123,7 +96,7 @@ describe('the recovery wizard', () => {
     expect(info.state).toBe('COMPLETED');
     expect(info.journal.history.filter((e: { type: string }) => e.type === 'recovery')).toHaveLength(1);
     // The paper holds every planned stroke; what was drawn twice is within the in-flight bound.
-    const program = jobProgram(sb, 'zz');
+    const program = jobProgram(rig.sb, 'zz');
     const verdict = judgePaper(program, plotter.paper);
     expect(verdict.missing, JSON.stringify(verdict)).toBe(0);
     expect(verdict.reinkedMm).toBeLessThanOrEqual(reinkBound(program, SPEED));
@@ -141,14 +114,13 @@ describe('the recovery wizard', () => {
   });
 
   it('does not open for a deliberate pause; the row offers Resume… through the same pre-flight', { timeout: 90_000 }, async () => {
-    const { served, api } = await serve();
+    const { served, api } = await rig.serve();
     await api.call('jobs.add', { source: { name: 'zigzag.svg', base64: Buffer.from(ZIGZAG).toString('base64') }, id: 'zz', optimization: 'fast' });
     await api.call('plot.start', { id: 'zz', device: 'virtual', speed: 2 });
     await api.waitForEvent((e) => e.event === 'plot.progress' && (e.payload.move as number) > 3, 30_000, 'progress');
     await api.call('plot.pause', { id: 'zz' });
 
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     const row = page.locator('[data-testid="job-row"][data-job="zz"][data-state="PAUSED"]');
     await row.waitFor();

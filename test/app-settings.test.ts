@@ -5,32 +5,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, openApp, screenshot } from './helpers/app-browser';
-import { sandbox, type Sandbox } from './helpers/cli';
-import { startServe, type ServeProcess } from './helpers/serve-process';
+import { describe, expect, it } from 'vitest';
+import { openApp, screenshot } from './helpers/app-browser';
+import { useAppRig } from './helpers/app-rig';
+import { FIXTURES } from './helpers/cli';
 
-let sb: Sandbox;
-let served: ServeProcess | undefined;
-let browser: Browser | undefined;
-
-beforeEach(() => {
-  sb = sandbox();
-});
-afterEach(async () => {
-  await browser?.close();
-  browser = undefined;
-  await served?.kill();
-  served = undefined;
-  sb.cleanup();
-});
+const rig = useAppRig({ config: null });
 
 describe('first run and settings', () => {
   it('without config.yaml asks for the plotter and paper, then writes the file', { timeout: 60_000 }, async () => {
-    served = await startServe(sb);
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    const { served } = await rig.serve();
+    const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     const card = page.getByTestId('first-run');
     await card.waitFor();
@@ -39,18 +24,16 @@ describe('first run and settings', () => {
     await screenshot(page, 'first-run');
     await card.getByRole('button', { name: 'Save and start' }).click();
     await card.waitFor({ state: 'detached' });
-    const yaml = fs.readFileSync(sb.configFile, 'utf8');
+    const yaml = fs.readFileSync(rig.sb.configFile, 'utf8');
     expect(yaml).toMatch(/model: V3\/A3/);
     expect(yaml).toMatch(/default_size: A3/);
     expect(await app.problems()).toEqual([]);
   });
 
   it('saves only the changed keys: a masked camera password stays as it was', { timeout: 60_000 }, async () => {
-    fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
-    fs.writeFileSync(sb.configFile, 'camera:\n  enabled: false\n  url: http://motion:s3cret@127.0.0.1:8881/stream.mjpeg\n');
-    served = await startServe(sb);
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    rig.config('camera:\n  enabled: false\n  url: http://motion:s3cret@127.0.0.1:8881/stream.mjpeg\n');
+    const { served } = await rig.serve();
+    const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     expect(await page.getByTestId('first-run').count()).toBe(0);
     await page.getByRole('button', { name: 'Settings' }).click();
@@ -60,9 +43,46 @@ describe('first run and settings', () => {
     await panel.getByRole('button', { name: 'Save settings' }).click();
     await panel.getByRole('status').getByText(/^Saved to/).waitFor();
     await screenshot(page, 'settings');
-    const yaml = fs.readFileSync(sb.configFile, 'utf8');
+    const yaml = fs.readFileSync(rig.sb.configFile, 'utf8');
     expect(yaml).toMatch(/pen_pos_down: 35/);
     expect(yaml).toMatch(/motion:s3cret@/);
+    expect(await app.problems()).toEqual([]);
+  });
+
+  it('Settings → Backups: turns automatic backups on, backs up now, and restores a backup after a check', { timeout: 90_000 }, async () => {
+    rig.config('camera:\n  enabled: false\n');
+    const { served, api } = await rig.serve();
+    const svg = fs.readFileSync(path.join(FIXTURES, 'AxiDraw_trivial.svg')).toString('base64');
+    await api.call('jobs.add', { source: { name: 'kept.svg', base64: svg }, id: 'kept' });
+    const app = await openApp(await rig.browser(), served.url);
+    const { page } = app;
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const panel = page.getByTestId('settings');
+    const backups = panel.getByTestId('backups');
+    await backups.getByText('No backups yet.').waitFor();
+
+    await panel.getByLabel('Back up automatically').check();
+    await panel.getByLabel('Keep the newest').fill('3');
+    await panel.getByRole('button', { name: 'Save settings' }).click();
+    await panel.getByRole('status').getByText(/^Saved to/).waitFor();
+    expect(fs.readFileSync(rig.sb.configFile, 'utf8')).toMatch(/backups:\n\s+auto: true\n\s+keep: 3/);
+    await backups.getByText(/Automatic every 24 h, keeping 3/).waitFor();
+
+    await backups.getByRole('button', { name: 'Back up now' }).click();
+    await backups.getByRole('status').getByText(/^Saved .*vfab-backup-\d{8}T\d{6}\.tar\.gz \(1 jobs/).waitFor();
+    const row = backups.getByTestId('backup');
+    expect(await row.count()).toBe(1);
+
+    // A job added after the backup is gone once the backup is restored; the one before it stays.
+    await api.call('jobs.add', { source: { name: 'later.svg', base64: svg }, id: 'later' });
+    await page.locator('[data-job="later"]').waitFor();
+    await row.getByRole('button', { name: 'Restore…' }).click();
+    await row.getByText(/1 jobs, settings, database\. Restoring replaces/).waitFor();
+    await screenshot(page, 'settings-backups');
+    await row.getByRole('button', { name: 'Restore this backup' }).click();
+    await backups.getByRole('status').getByText(/^Restored 1 jobs from .* What was here before is kept in .*pre-import-/).waitFor({ timeout: 30_000 });
+    expect((await api.call('jobs.list', {})).jobs.map((j: { id: string }) => j.id)).toEqual(['kept']);
+    await page.locator('[data-job="later"]').waitFor({ state: 'detached' });
     expect(await app.problems()).toEqual([]);
   });
 });

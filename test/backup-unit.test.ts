@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { archivesToPrune, listBackups, runAutoBackupIfDue } from '../src-main/backup/auto';
+import { archivesToPrune, listBackups, runAutoBackupIfDue, startBackupSchedule } from '../src-main/backup/auto';
 import { exportSystem } from '../src-main/backup/export';
 import { extractAndVerify } from '../src-main/backup/extract';
 import { recoverInterruptedImport, runSwap, SWAP_MARKER } from '../src-main/backup/swap';
@@ -282,6 +282,29 @@ describe('scheduled backups', () => {
       expect(listBackups(dir)).toHaveLength(2);
       expect(listBackups(dir)[0]!.file).toBe(later.export!.file);
     } finally {
+      engine.close();
+    }
+  });
+
+  it("run by themselves on the app's schedule when backups.auto is on, and wait while a plot runs", async () => {
+    const inst = installation('backups:\n  auto: true\n  interval_hours: 1\n');
+    const engine = openEngine({ env: inst.env });
+    const dir = path.join(inst.dataDir, 'backups');
+    let plotting: string | undefined = 'plotting job-1';
+    const ran: string[] = [];
+    const stop = startBackupSchedule(engine, { everyMs: 40, holdOff: () => plotting, onResult: (r) => ran.push(r.export!.file) });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(listBackups(dir)).toEqual([]);
+      plotting = undefined;
+      const t0 = Date.now();
+      while (!ran.length && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+      expect(ran).toHaveLength(1);
+      // Not due again for an hour: further looks export nothing.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(listBackups(dir).map((a) => a.file)).toEqual(ran);
+    } finally {
+      stop();
       engine.close();
     }
   });

@@ -207,6 +207,12 @@ describe('every method through the WebSocket', () => {
     expect(await call('backup.export', { output: archive })).toMatchObject({ file: archive, jobs: 1, database: true });
     expect(await call('backup.preview', { archive })).toMatchObject({ jobs: ['small'], database: true, config: true, vfabVersion: VERSION });
     expect(await call('backup.import', { archive, verifyOnly: true })).toMatchObject({ verifyOnly: true, jobs: [] });
+    const backups = path.join(r.env.VFAB_DATA_DIR!, 'backups');
+    expect(await call('backup.list')).toEqual({ dir: backups, auto: false, intervalHours: 24, keep: 7, nextDue: null, archives: [] });
+    const made = await call('backup.run');
+    expect(made).toMatchObject({ jobs: 1, database: true, pruned: [] });
+    expect(path.dirname(made.file)).toBe(backups);
+    expect((await call('backup.list')).archives).toEqual([{ file: made.file, name: path.basename(made.file), bytes: made.archiveBytes, createdAt: expect.any(String) }]);
     await call('jobs.remove', { id: 'small' });
     expect((await call('system.info')).jobs.total).toBe(0);
     const imported = await call('backup.import', { archive });

@@ -4,9 +4,21 @@
  */
 import { sharedCameraClient, type CameraClient } from '../camera/client';
 import { cameraSource } from '../camera/settings';
+import { redactUrl } from '../camera/stream';
 import type { Engine } from '../engine';
 import type { CameraInfo } from './contract';
 import type { EventHub } from './events';
+
+/** Error text for the UI: the camera's address, as the camera's own messages name it, becomes "the camera". */
+export function withoutAddress(text: string, url: string): string;
+export function withoutAddress(text: string | undefined, url: string): string | undefined;
+export function withoutAddress(text: string | undefined, url: string): string | undefined {
+  if (text === undefined) return undefined;
+  let out = text;
+  for (const shown of new Set([redactUrl(url), url])) out = out.split(shown).join('the camera');
+  // "Camera at the camera refused…" reads better as "The camera refused…".
+  return out.replace(/\bCamera at the camera\b/g, 'The camera');
+}
 
 /** `client`: the process's camera client; undefined picks the shared one for config camera.url. */
 export function cameraInfo(engine: Engine, client: CameraClient | null | undefined): CameraInfo {
@@ -14,8 +26,8 @@ export function cameraInfo(engine: Engine, client: CameraClient | null | undefin
   if (!source.enabled) return { enabled: false, reason: source.reason };
   const camera = client === undefined ? sharedCameraClient(source.url, engine.logger, source.service) : client;
   if (!camera) return { enabled: false, reason: 'this process has no camera client' };
-  const { url: _hidden, connects: _c, badParts: _b, ...status } = camera.status();
-  return { enabled: true, ...status };
+  const { url, connects: _c, badParts: _b, ...status } = camera.status();
+  return { enabled: true, ...status, lastError: withoutAddress(status.lastError, url) };
 }
 
 /** Emits camera.status when what the UI shows would change; looks only while someone listens. */
@@ -24,7 +36,8 @@ export function watchCamera(hub: EventHub, info: () => CameraInfo, everyMs: numb
   const timer = setInterval(() => {
     if (!hub.size()) return;
     const now = info();
-    const key = JSON.stringify([now.enabled, now.state, now.lastError, now.width, now.height]);
+    // The rate to a whole frame a second: what the panel shows, without an event per jitter.
+    const key = JSON.stringify([now.enabled, now.state, now.lastError, now.width, now.height, Math.round(now.fps ?? 0)]);
     if (key === last) return;
     last = key;
     hub.emit('camera.status', now);

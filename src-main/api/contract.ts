@@ -148,6 +148,10 @@ export const METHODS = {
   'backup.export': { params: z.object({ output: absolutePath }).strict() },
   'backup.import': { params: z.object({ archive: absolutePath, verifyOnly: z.boolean().optional() }).strict() },
   'backup.preview': { params: z.object({ archive: absolutePath }).strict() },
+  /** The backups folder (config backups.dir) and what is in it. */
+  'backup.list': { params: z.object({}).strict() },
+  /** A backup into that folder now, pruned to backups.keep, as `vfab system backup` does. */
+  'backup.run': { params: z.object({}).strict() },
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -226,6 +230,18 @@ export interface BackupPreview {
   notes: string[];
 }
 
+export interface BackupsInfo {
+  dir: string;
+  /** backups.auto: this app or `vfab serve` backs up by itself every intervalHours. */
+  auto: boolean;
+  intervalHours: number;
+  keep: number;
+  /** When the next automatic backup is due (ISO); null when automatic backups are off. */
+  nextDue: string | null;
+  /** Newest first. */
+  archives: { file: string; name: string; bytes: number; createdAt: string }[];
+}
+
 export interface SettingsInfo {
   file: string;
   exists: boolean;
@@ -272,6 +288,8 @@ export interface Results {
   'backup.export': ExportSummary;
   'backup.import': ImportSummary;
   'backup.preview': BackupPreview;
+  'backup.list': BackupsInfo;
+  'backup.run': ExportSummary & { pruned: string[] };
 }
 
 export const EVENTS = ['job.changed', 'plot.progress', 'plot.event', 'camera.status'] as const;

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { backupDir, listBackups, runAutoBackupIfDue, startBackupSchedule } from '../backup/auto';
 import { exportSystem } from '../backup/export';
 import { importSystem, recoverInterruptedImportIfIdle } from '../backup/import';
 import { probeCamera } from '../camera/check';
@@ -35,7 +36,7 @@ import { restartJob } from '../recovery/restart';
 import { VERSION } from '../version';
 import { previewBackup } from './backup-preview';
 import { planPreview } from './preview';
-import { cameraInfo, watchCamera } from './camera-status';
+import { cameraInfo, watchCamera, withoutAddress } from './camera-status';
 import { ApiError, MAX_UPLOAD_BYTES, parseParams, type EventName, type EventPayloads, type CameraViewer, type MethodName, type Params, type PlanOutcome, type Results, type SettingsInfo } from './contract';
 import { createEventHub } from './events';
 import { createBackgroundPlots } from './plots';
@@ -64,6 +65,8 @@ export interface ApiServiceOptions {
   cameraPollMs?: number;
   /** How long pause and abort wait for the plot to let go before answering; default 15 s. */
   stopWaitMs?: number;
+  /** How often scheduled backups (backups.auto) are looked at; default 10 min, 0: never. */
+  autoBackupCheckMs?: number;
   /** Where this face relays the live camera view; asked at each camera.viewer call. */
   cameraViewer?: () => CameraViewer;
 }
@@ -132,6 +135,18 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     hub.emit('job.changed', { id, state });
   };
   const plots = createBackgroundPlots(engine, hub, changed, { progressIntervalMs: opts.progressIntervalMs ?? 100, stopWaitMs: opts.stopWaitMs ?? 15_000 });
+
+  const backupEveryMs = opts.autoBackupCheckMs ?? 600_000;
+  const stopBackups = backupEveryMs > 0
+    ? startBackupSchedule(engine, {
+        everyMs: backupEveryMs,
+        // A look soon after start: an app opened once a day still backs up that day.
+        firstMs: Math.min(backupEveryMs, 60_000),
+        nativeBinding: opts.nativeBinding,
+        // The export reads every journal while the runner writes one; it waits for a quiet plotter.
+        holdOff: () => (plots.ids().length ? `plotting ${plots.ids().join(', ')}` : undefined),
+      })
+    : () => undefined;
 
   const conditionOf = (id: string): JobCondition | undefined => classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
 
@@ -330,8 +345,8 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     'camera.status': async (p) => {
       const info = currentCamera();
       if (!p.probe || !info.enabled) return info;
-      const { url: _hidden, ...probe } = await probeCamera(engine.config.camera.url, { timeoutMs: 5000, service: engine.config.camera.motion_service });
-      return { ...info, probe };
+      const { url, ...probe } = await probeCamera(engine.config.camera.url, { timeoutMs: 5000, service: engine.config.camera.motion_service });
+      return { ...info, probe: { ...probe, error: withoutAddress(probe.error, url) } };
     },
 
     'camera.snapshot': async (p) => {
@@ -349,7 +364,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
         release();
       }
       if (!frame) {
-        const why = client.status().lastError;
+        const why = withoutAddress(client.status().lastError, client.url);
         throw new VfabError('INVALID_STATE', `No picture from the camera within ${SNAPSHOT_WAIT_MS / 1000} s${why ? ` (${why})` : ''}: check it with 'vfab check camera'.`);
       }
       let savedAs: string | null = null;
@@ -400,6 +415,19 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     },
 
     'backup.preview': (p) => previewBackup(p.archive),
+
+    'backup.list': () => {
+      const b = engine.config.backups;
+      const dir = backupDir(engine);
+      const archives = listBackups(dir).map((a) => ({ file: a.file, name: path.basename(a.file), bytes: fs.statSync(a.file, { throwIfNoEntry: false })?.size ?? 0, createdAt: new Date(a.mtimeMs).toISOString() }));
+      const nextDue = b.auto ? new Date(archives.length ? Date.parse(archives[0]!.createdAt) + b.interval_hours * 3_600_000 : Date.now()).toISOString() : null;
+      return { dir, auto: b.auto, intervalHours: b.interval_hours, keep: b.keep, nextDue, archives };
+    },
+
+    'backup.run': async () => {
+      const r = await runAutoBackupIfDue(engine, { force: true, nativeBinding: opts.nativeBinding });
+      return { ...r.export!, pruned: r.pruned };
+    },
   };
 
   return {
@@ -418,6 +446,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     shutdown: (reason) => plots.shutdown(reason),
     async close() {
       await plots.shutdown('service closed');
+      stopBackups();
       stopWatchingCamera();
       hub.clear();
     },

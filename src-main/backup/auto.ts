@@ -110,3 +110,46 @@ export async function runAutoBackupIfDue(engine: Pick<Engine, 'config' | 'paths'
   engine.logger.info(`backup written to ${summary.file} (${summary.jobs} job(s), ${summary.archiveBytes} bytes)${pruned.length ? `; ${pruned.length} older backup(s) deleted` : ''}`);
   return { ran: true, dir, export: summary, pruned, nextDue: new Date(now + intervalMs).toISOString() };
 }
+
+export interface BackupScheduleOptions {
+  /** How often to look whether a backup is due; the first look is after `firstMs` (default: the same). */
+  everyMs: number;
+  firstMs?: number;
+  nativeBinding?: string;
+  /** Why not now (e.g. a plot is running): the look is skipped and made again at the next tick. */
+  holdOff?: () => string | undefined;
+  onResult?: (r: AutoBackupResult) => void;
+}
+
+/**
+ * The app's and `vfab serve`'s timer for `backups.auto`: looks every `everyMs`, exports when due.
+ * One export at a time; a failure is logged and tried again at the next look. Returns stop().
+ */
+export function startBackupSchedule(engine: Pick<Engine, 'config' | 'paths' | 'logger'>, opts: BackupScheduleOptions): () => void {
+  let running = false;
+  let timer: NodeJS.Timeout;
+  const look = async () => {
+    if (running || !engine.config.backups.auto) return;
+    const held = opts.holdOff?.();
+    if (held) return engine.logger.debug(`scheduled backup waits: ${held}`);
+    running = true;
+    try {
+      const r = await runAutoBackupIfDue(engine, { nativeBinding: opts.nativeBinding });
+      if (r.ran) opts.onResult?.(r);
+    } catch (err) {
+      engine.logger.warning(`scheduled backup failed: ${(err as Error)?.message ?? String(err)}; trying again in ${Math.round(opts.everyMs / 60_000)} min`);
+    } finally {
+      running = false;
+    }
+  };
+  const first = setTimeout(() => {
+    void look();
+    timer = setInterval(() => void look(), opts.everyMs);
+    timer.unref();
+  }, opts.firstMs ?? opts.everyMs);
+  first.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
+}

@@ -46,7 +46,7 @@ export interface DiscoveryDeps {
   envPath?: string;
 }
 
-const NO_AXIDRAW = 'no AxiDraw found: check the USB cable and that the plotter is powered, or set device.port, or use --device virtual';
+const NO_AXIDRAW = 'no AxiDraw found: check the USB cable and that the plotter is powered, or set device.port, or plot on the virtual plotter (--device virtual; in the app: Plotter → Virtual plotter)';
 
 export function isEbbPort(port: PortInfo): boolean {
   const ids = port.vendorId?.toLowerCase() === EBB_VENDOR_ID && port.productId?.toLowerCase() === EBB_PRODUCT_ID;

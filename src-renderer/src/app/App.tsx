@@ -8,6 +8,7 @@ import { Uploads } from './drop/Uploads';
 import { Queue } from './queue/Queue';
 import { RecoveryWizard } from './recovery/RecoveryWizard';
 import { useCamera } from './store/camera';
+import { useDetail } from './store/detail';
 import { FirstRun } from './settings/FirstRun';
 import { SettingsPanel } from './settings/SettingsPanel';
 import { useJobs } from './store/jobs';
@@ -40,8 +41,18 @@ function useLiveData() {
 function SettingsToggle() {
   const open = useSettings((s) => s.open);
   const toggle = useSettings((s) => s.toggle);
+  const closeDetail = useDetail((s) => s.close);
   return (
-    <button type="button" className="btn" aria-pressed={open} onClick={toggle}>
+    <button
+      type="button"
+      className="btn"
+      aria-pressed={open}
+      onClick={() => {
+        // Settings and a job's detail share the right-hand side of the window.
+        if (!open) closeDetail();
+        toggle();
+      }}
+    >
       Settings
     </button>
   );

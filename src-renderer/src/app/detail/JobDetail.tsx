@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { JobInfo } from '../../../../src-main/api/contract';
 import { api, errorText } from '../../client';
 import { duration, millimetres, plural } from '../format';
+import { ProgressBar } from '../queue/ProgressBar';
 import { StateBadge } from '../queue/StateBadge';
 import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
@@ -9,6 +10,13 @@ import { DrawingView } from '../drawing/DrawingView';
 import { useDoneIndex, useDrawing } from '../drawing/hooks';
 import { Snapshots } from '../snapshots/Snapshots';
 import { Timeline } from './Timeline';
+
+/** Progress and time left while this job plots, as big as the state: what is read from across the room. */
+function LiveProgress({ id }: { id: string }) {
+  const progress = useJobs((s) => s.progress[id]);
+  const speed = useJobs((s) => s.speeds[id] ?? 1);
+  return progress ? <ProgressBar fraction={progress.fraction} etaS={progress.etaS / speed} label={`${id} progress`} /> : null;
+}
 
 /** The drawing from the plan, with the part on paper drawn over it as the plot goes. */
 function Preview({ id, plannedAt }: { id: string; plannedAt: string }) {
@@ -128,6 +136,7 @@ export function JobDetail() {
       ) : (
         <>
           <p className="big-state">{info.state ? <StateBadge state={info.state} /> : 'unreadable journal'}</p>
+          {state === 'PLOTTING' || state === 'ARMED' ? <LiveProgress id={id} /> : null}
           {info.plan ? <Preview id={id} plannedAt={info.plan.createdAt} /> : null}
           <Stats info={info} />
           <Layers info={info} />

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useUploads } from '../store/uploads';
 
+// A queue row dragged inside the page (queue/DragHandle.tsx) carries no Files, so it passes by.
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
 
-/** The whole window takes dropped files; an overlay says so while something is dragged over it. */
+/** The whole window takes dropped files; an overlay says so while files are dragged over it. */
 export function DropZone() {
   const addFiles = useUploads((s) => s.addFiles);
   const [over, setOver] = useState(false);
@@ -23,11 +24,13 @@ export function DropZone() {
       e.preventDefault();
       if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
     };
-    const leave = () => {
+    const leave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
       depth = Math.max(0, depth - 1);
       if (depth === 0) setOver(false);
     };
     const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
       e.preventDefault();
       depth = 0;
       setOver(false);

@@ -1,9 +1,10 @@
 import { useMemo } from 'react';
 import { useJobs, visibleJobs } from '../store/jobs';
 import { AddFilesButton } from '../drop/AddFilesButton';
+import { JOB_DRAG_TYPE } from './DragHandle';
 import { Filters } from './Filters';
 import { QueueRow } from './QueueRow';
-import { VirtualList } from './VirtualList';
+import { VirtualList, type DropTarget } from './VirtualList';
 
 const ROW_HEIGHT = 76;
 
@@ -13,9 +14,30 @@ export function Queue() {
   const loaded = useJobs((s) => s.loaded);
   const error = useJobs((s) => s.error);
   const filter = useJobs((s) => s.filter);
+  const reorder = useJobs((s) => s.reorder);
+  const moved = useJobs((s) => s.moved);
   // Newest first: what was just dropped is what the artist looks for.
   const sorted = useMemo(() => [...jobs].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id.localeCompare(b.id))), [jobs]);
   const shown = useMemo(() => visibleJobs(sorted, filter), [sorted, filter]);
+  // Only the queued view is the queue in plotting order, so only there can a row be moved.
+  const movable = filter === 'QUEUED';
+
+  const drop = useMemo<DropTarget | undefined>(
+    () =>
+      movable
+        ? {
+            accepts: (types) => types.includes(JOB_DRAG_TYPE),
+            onDrop(slot, data) {
+              const id = data.getData(JOB_DRAG_TYPE);
+              const before = shown[slot]?.id ?? null;
+              // Dropped where it already is.
+              if (!id || before === id || shown[slot - 1]?.id === id) return;
+              void reorder(id, before);
+            },
+          }
+        : undefined,
+    [movable, shown, reorder],
+  );
 
   return (
     <section className="queue" aria-label="Jobs">
@@ -23,6 +45,10 @@ export function Queue() {
         <AddFilesButton />
         {jobs.length ? <Filters jobs={jobs} /> : null}
       </div>
+      {movable && shown.length > 1 ? <p className="queue-hint muted">The top job plots first. Drag a row by its handle to change the plot order, or press Alt+↑ / Alt+↓ on the handle.</p> : null}
+      <p className="visually-hidden" role="status">
+        {moved ? `${jobs.find((j) => j.id === moved.id)?.source_name ?? moved.id} is now number ${moved.place} of ${moved.of} in the queue.` : ''}
+      </p>
       {error ? (
         <p className="error-state" role="alert">
           Cannot load the jobs: {error}
@@ -38,7 +64,7 @@ export function Queue() {
       ) : shown.length === 0 ? (
         <p className="empty-state">No {filter.toLowerCase()} jobs.</p>
       ) : (
-        <VirtualList items={shown} rowHeight={ROW_HEIGHT} itemKey={(j) => j.id} renderRow={(j) => <QueueRow job={j} />} label="Jobs" />
+        <VirtualList items={shown} rowHeight={ROW_HEIGHT} itemKey={(j) => j.id} renderRow={(j) => <QueueRow job={j} movable={movable} />} label="Jobs" drop={drop} />
       )}
     </section>
   );

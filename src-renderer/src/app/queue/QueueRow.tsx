@@ -1,15 +1,16 @@
 import { memo } from 'react';
 import type { IndexedJob } from '../../../../src-main/jobs/store';
-import { duration, millimetres } from '../format';
+import { duration, millimetres, plural } from '../format';
 import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
 import { useRecovery } from '../store/recovery';
 import { ACTION_LABEL, actionsFor, type RowAction } from './actions';
+import { DragHandle } from './DragHandle';
 import { ProgressBar } from './ProgressBar';
 import { StateBadge } from './StateBadge';
 
-/** Memoised: scrolling re-renders the list, not the rows that stay in view. */
-export const QueueRow = memo(function QueueRow({ job }: { job: IndexedJob }) {
+/** Memoised: scrolling re-renders the list, not the rows that stay in view. `movable`: shown in plot order, with a handle to move it. */
+export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: IndexedJob; movable?: boolean }) {
   const progress = useJobs((s) => s.progress[job.id]);
   const condition = useJobs((s) => s.conditions[job.id]);
   const error = useJobs((s) => s.rowErrors[job.id]);
@@ -24,13 +25,15 @@ export const QueueRow = memo(function QueueRow({ job }: { job: IndexedJob }) {
     else void act(job.id, a);
   };
   const live = progress && (job.state === 'PLOTTING' || job.state === 'ARMED');
+  const name = job.source_name ?? job.id;
 
   return (
-    <div className="job-row" data-testid="job-row" data-job={job.id} data-state={job.state}>
+    <div className={movable ? 'job-row job-row-movable' : 'job-row'} data-testid="job-row" data-job={job.id} data-state={job.state}>
+      {movable ? <DragHandle id={job.id} name={name} /> : null}
       <StateBadge state={job.state} />
       <div className="job-name">
         <button type="button" className="link" onClick={() => showDetail(job.id)} title="Show details">
-          {job.source_name ?? job.id}
+          {name}
         </button>
         <span className="job-id">{job.id}</span>
         {error ? (
@@ -50,7 +53,8 @@ export const QueueRow = memo(function QueueRow({ job }: { job: IndexedJob }) {
           <ProgressBar fraction={progress.fraction} etaS={progress.etaS / speed} label={`${job.id} progress`} />
         ) : (
           <span>
-            {job.paper ?? 'no paper yet'} · {job.estimate_s != null ? duration(job.estimate_s) : 'no estimate'}
+            {job.paper ?? 'no paper yet'}
+            {job.layer_count != null ? ` · ${plural(job.layer_count, 'layer')}` : ''} · {job.estimate_s != null ? duration(job.estimate_s) : 'no estimate'}
             {job.pen_down_mm != null ? ` · ${millimetres(job.pen_down_mm)} ink` : ''}
           </span>
         )}

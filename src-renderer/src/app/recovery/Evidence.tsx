@@ -1,7 +1,10 @@
+import { useEffect } from 'react';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
+import { LiveView } from '../camera/LiveView';
 import { DrawingView } from '../drawing/DrawingView';
 import { useDoneIndex, useDrawing } from '../drawing/hooks';
 import { usePicture, useSnapshotList } from '../snapshots/pictures';
+import { useCamera } from '../store/camera';
 
 /** What is on paper and what remains, from the plan and the checkpoint. */
 export function PaperState({ condition, plannedAt }: { condition: JobCondition; plannedAt: string | null }) {
@@ -31,6 +34,20 @@ export function LastFrame({ id }: { id: string }) {
     <figure className="evidence" data-testid="last-frame">
       {src ? <img className="live" src={src} alt={`The paper as the camera last saw it, ${when}`} /> : <div className="thumb-empty">{list && !latest ? 'No camera picture of this plot' : (error ?? 'Loading…')}</div>}
       <figcaption>{when ? `Last camera frame, ${when}` : 'Last camera frame'}</figcaption>
+    </figure>
+  );
+}
+
+/** The paper now, to compare with the last frame: has it moved, is the pen where it stopped? */
+export function LiveFrame() {
+  const info = useCamera((s) => s.info);
+  const viewer = useCamera((s) => s.viewer);
+  const refresh = useCamera((s) => s.refresh);
+  useEffect(() => void refresh(), [refresh]);
+  return (
+    <figure className="evidence" data-testid="live-frame">
+      {info?.enabled ? <LiveView viewer={viewer} /> : <div className="thumb-empty">{info ? `Camera off${info.reason ? `: ${info.reason}` : ''}` : 'Asking vfab…'}</div>}
+      <figcaption>Live view</figcaption>
     </figure>
   );
 }

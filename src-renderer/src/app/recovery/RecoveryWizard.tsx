@@ -6,7 +6,7 @@ import { plotTarget, useDevice } from '../store/device';
 import { useJobs } from '../store/jobs';
 import { useRecovery } from '../store/recovery';
 import { mayHaveLostPosition } from './causes';
-import { LastFrame, PaperState } from './Evidence';
+import { LastFrame, LiveFrame, PaperState } from './Evidence';
 import { Preflight } from './Preflight';
 import { Review, type Choice } from './Review';
 import { Watch } from './Watch';
@@ -80,6 +80,7 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
           {step === 'watch' ? null : (
             <div className="frames">
               <LastFrame id={condition.id} />
+              <LiveFrame />
             </div>
           )}
         </div>

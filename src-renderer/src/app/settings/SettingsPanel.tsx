@@ -1,12 +1,15 @@
 import { useEffect } from 'react';
+import { Panel } from '../Panel';
 import { useSettings } from '../store/settings';
-import { CAMERA_FIELDS, PAPER_FIELDS, PLOTTER_FIELDS } from './fields';
+import { Backups } from './Backups';
+import { BACKUP_FIELDS, CAMERA_FIELDS, PAPER_FIELDS, PLOTTER_FIELDS } from './fields';
 import { SettingsForm } from './SettingsForm';
 
 const GROUPS = [
   { title: 'Plotter', fields: PLOTTER_FIELDS },
   { title: 'Paper and planning', fields: PAPER_FIELDS },
   { title: 'Camera', fields: CAMERA_FIELDS },
+  { title: 'Backups', fields: BACKUP_FIELDS },
 ];
 
 export function SettingsPanel() {
@@ -20,15 +23,10 @@ export function SettingsPanel() {
   }, [open, load, toggle]);
   if (!open) return null;
   return (
-    <aside className="detail" aria-label="Settings" data-testid="settings">
-      <header className="detail-head">
-        <h2>Settings</h2>
-        <button type="button" className="btn btn-quiet" aria-label="Close settings" onClick={toggle}>
-          ×
-        </button>
-      </header>
+    <Panel title="Settings" className="detail" testId="settings" onClose={toggle}>
       <p className="muted">Written to config.yaml; new plots and plans use them. Camera changes apply when vfab next starts.</p>
       <SettingsForm groups={GROUPS} submitLabel="Save settings" />
-    </aside>
+      <Backups />
+    </Panel>
   );
 }

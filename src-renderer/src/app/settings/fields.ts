@@ -29,6 +29,13 @@ export const CAMERA_FIELDS: readonly Field[] = [
   { key: 'camera.url', label: 'Stream URL (Motion)', kind: 'text', placeholder: 'http://127.0.0.1:8881/stream.mjpeg' },
 ];
 
+export const BACKUP_FIELDS: readonly Field[] = [
+  { key: 'backups.auto', label: 'Back up automatically', kind: 'bool' },
+  { key: 'backups.interval_hours', label: 'Every', kind: 'number', min: 0.1, max: 8760, step: 0.1, unit: 'h' },
+  { key: 'backups.keep', label: 'Keep the newest', kind: 'number', min: 1, max: 1000, step: 1 },
+  { key: 'backups.dir', label: 'Folder (empty: the data folder)', kind: 'text', placeholder: '~/vfab-backups', nullable: true },
+];
+
 export type Value = string | number | boolean | null;
 
 /** A dotted key's value in the nested config. */

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { useSettings } from './settings';
 
 /** Which job's detail panel is open. */
 interface DetailStore {
@@ -8,6 +9,10 @@ interface DetailStore {
 }
 
 export const useDetail = create<DetailStore>((set) => ({
-  show: (id) => set({ id }),
+  show(id) {
+    // Both take the right-hand side of the window: one at a time.
+    useSettings.setState({ open: false });
+    set({ id });
+  },
   close: () => set({ id: undefined }),
 }));

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { EventPayloads } from '../../../../src-main/api/contract';
 import type { JobState } from '../../../../src-main/jobs/states';
+import { queueOrder } from '../../../../src-main/jobs/queue-order';
 import type { IndexedJob } from '../../../../src-main/jobs/store';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { api, errorText } from '../../client';
@@ -25,9 +26,15 @@ interface JobsStore {
   speeds: Record<string, number>;
   /** The action in flight per job. */
   busy: Record<string, Action>;
+  /** The last move in the queue, for screen readers: which job, and its place now (1 = plots first). */
+  moved?: { id: string; place: number; of: number };
   refresh(): Promise<void>;
   setFilter(filter: Filter): void;
   act(id: string, action: Action): Promise<void>;
+  /** Moves queued job `id` before queued job `before`, or to the end when null. */
+  reorder(id: string, before: string | null): Promise<void>;
+  /** Moves queued job `id` one place earlier (-1) or later (1). */
+  moveBy(id: string, by: -1 | 1): Promise<void>;
   noteError(id: string, message: string): void;
   noteSpeed(id: string, target: { speed?: number }): void;
   onProgress(p: Progress): void;
@@ -48,6 +55,20 @@ let again = false;
 async function fetchAll(): Promise<Pick<JobsStore, 'jobs' | 'conditions'>> {
   const [{ jobs }, scan] = await Promise.all([api.call('jobs.list', {}), api.call('recovery.scan', {})]);
   return { jobs, conditions: Object.fromEntries(scan.jobs.map((c) => [c.id, c])) };
+}
+
+const queued = (jobs: readonly IndexedJob[]) => jobs.filter((j) => j.state === 'QUEUED').sort(queueOrder);
+
+/**
+ * The queue as jobs.reorder answered it, before the refresh brings the stored positions: the
+ * queued jobs trade the positions they have, so the scale stays the one the rest of the list uses.
+ */
+function inQueueOrder(jobs: IndexedJob[], queue: string[]): IndexedJob[] {
+  const place = new Map(queue.map((id, i) => [id, i]));
+  const positions = jobs.filter((j) => place.has(j.id)).map((j) => j.queue_position ?? 0).sort((a, b) => a - b);
+  // The list is behind the queue (a job queued elsewhere): the refresh on its way will show it.
+  if (positions.length !== queue.length) return jobs;
+  return jobs.map((j) => (place.has(j.id) ? { ...j, queue_position: positions[place.get(j.id)!]! } : j));
 }
 
 /** Runs one action; resolves to why it did not get where it should, when the API answers so without failing. */
@@ -120,6 +141,25 @@ export const useJobs = create<JobsStore>((set, get) => ({
     }
   },
 
+  async reorder(id, before) {
+    set((s) => ({ rowErrors: omit(s.rowErrors, id) }));
+    try {
+      const { queue } = await api.call('jobs.reorder', { id, before });
+      set((s) => ({ jobs: inQueueOrder(s.jobs, queue), moved: { id, place: queue.indexOf(id) + 1, of: queue.length } }));
+    } catch (err) {
+      set((s) => ({ rowErrors: { ...s.rowErrors, [id]: errorText(err) } }));
+    }
+  },
+
+  moveBy(id, by) {
+    const order = queued(get().jobs);
+    const at = order.findIndex((j) => j.id === id);
+    const to = at + by;
+    if (at < 0 || to < 0 || to >= order.length) return Promise.resolve();
+    // Before the job now at `to` when moving up; before the one after it when moving down.
+    return get().reorder(id, order[by < 0 ? to : to + 1]?.id ?? null);
+  },
+
   noteSpeed: (id, target) => set((s) => ({ speeds: { ...s.speeds, [id]: target.speed ?? 1 } })),
 
   noteError: (id, message) => set((s) => ({ rowErrors: { ...s.rowErrors, [id]: message } })),
@@ -137,6 +177,8 @@ export const useJobs = create<JobsStore>((set, get) => ({
   },
 }));
 
+/** Queued jobs in the order they plot, so the list is the queue; every other view as given. */
 export function visibleJobs(jobs: IndexedJob[], filter: Filter): IndexedJob[] {
+  if (filter === 'QUEUED') return queued(jobs);
   return filter === 'ALL' ? jobs : jobs.filter((j) => j.state === filter);
 }

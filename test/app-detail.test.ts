@@ -1,0 +1,116 @@
+/**
+ * A job's detail in a real browser against `vfab serve`: the drawing rendered from the plan, the
+ * part on paper inked over it live while the virtual plotter draws, pen-up travel on request;
+ * and a paused plot marked done from the recovery wizard.
+ */
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openApp, screenshot, until } from './helpers/app-browser';
+import { useAppRig } from './helpers/app-rig';
+
+const rig = useAppRig();
+
+/** 30 strokes of 100 mm: about 40 s at real speed. */
+const ZIGZAG = `<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="150mm" viewBox="0 0 200 150">${Array.from(
+  { length: 30 },
+  (_, i) => `<line x1="${10 + (i % 2) * 20}" y1="${10 + i * 4}" x2="110" y2="${12 + i * 4}" fill="none" stroke="black" stroke-width="0.3"/>`,
+).join('')}</svg>`;
+const zigzag = { name: 'zigzag.svg', base64: Buffer.from(ZIGZAG).toString('base64') };
+
+/** Pixels with any paint on them, and a hash of the picture, for one canvas. */
+function canvasFacts(canvas: Locator): Promise<{ painted: number; hash: number }> {
+  return canvas.evaluate((c) => {
+    const el = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const data = el.getContext('2d').getImageData(0, 0, el.width, el.height).data;
+    let painted = 0;
+    let hash = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3]! > 0) painted++;
+      hash = (hash * 31 + data[i]! + data[i + 1]! * 7 + data[i + 2]! * 13) | 0;
+    }
+    return { painted, hash };
+  });
+}
+
+describe('job detail', () => {
+  it('draws the plan, inks the part on paper live during a plot, and shows pen-up travel on request', { timeout: 90_000 }, async () => {
+    const { served, api } = await rig.serve();
+    await api.call('jobs.add', { source: zigzag, id: 'zz', optimization: 'fast' });
+    const app = await openApp(await rig.browser(), served.url);
+    const { page } = app;
+    await page.locator('[data-job="zz"]').getByRole('button', { name: 'zigzag.svg' }).click();
+    const detail = page.getByTestId('detail');
+    const drawing = detail.getByTestId('drawing');
+    await drawing.waitFor();
+    expect(await drawing.getAttribute('data-done')).toBe('-1');
+    expect(Number(await drawing.getAttribute('data-points'))).toBe(60);
+    const ink = detail.getByTestId('drawing-ink');
+    expect((await canvasFacts(ink)).painted).toBe(0);
+
+    // Travel drawn on the base canvas changes its picture; hiding it again restores it.
+    const base = drawing.locator('canvas').first();
+    const plain = await canvasFacts(base);
+    await detail.getByLabel('Show pen-up travel').check();
+    expect((await canvasFacts(base)).hash).not.toBe(plain.hash);
+    await detail.getByLabel('Show pen-up travel').uncheck();
+    expect((await canvasFacts(base)).hash).toBe(plain.hash);
+
+    await api.call('plot.start', { id: 'zz', device: 'virtual', speed: 6 });
+    // Sampled while the plot runs: the inked part only grows, and the canvas with it.
+    const seen: { done: number; painted: number }[] = [];
+    await until(
+      async () => {
+        const done = Number(await drawing.getAttribute('data-done'));
+        if (done !== seen.at(-1)?.done) seen.push({ done, painted: (await canvasFacts(ink)).painted });
+        return done === 59;
+      },
+      60_000,
+      'the whole drawing inked',
+    );
+    const moving = seen.filter((s) => s.done > -1 && s.done < 59);
+    expect(moving.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i]!.done).toBeGreaterThan(seen[i - 1]!.done);
+      expect(seen[i]!.painted).toBeGreaterThanOrEqual(seen[i - 1]!.painted);
+    }
+    expect(seen.at(-1)!.painted).toBeGreaterThan(moving[0]!.painted);
+    await page.locator('[data-testid="job-row"][data-job="zz"][data-state="COMPLETED"]').waitFor();
+    expect(await app.problems()).toEqual([]);
+  });
+
+  it('a screenshot of the detail mid-plot', { timeout: 60_000 }, async () => {
+    const { served, api } = await rig.serve();
+    await api.call('jobs.add', { source: zigzag, id: 'zz', optimization: 'fast' });
+    const app = await openApp(await rig.browser(), served.url);
+    await app.page.locator('[data-job="zz"]').getByRole('button', { name: 'zigzag.svg' }).click();
+    const drawing = app.page.getByTestId('detail').getByTestId('drawing');
+    await drawing.waitFor();
+    await api.call('plot.start', { id: 'zz', device: 'virtual', speed: 3 });
+    await until(async () => Number(await drawing.getAttribute('data-done')) > 20, 30_000, 'a third of the drawing');
+    await screenshot(app.page, 'job-detail-plotting');
+    await api.call('plot.pause', { id: 'zz' });
+  });
+
+  it('a paused plot is marked done from the wizard: COMPLETED, journaled as the user marking it', { timeout: 60_000 }, async () => {
+    const { served, api } = await rig.serve();
+    await api.call('jobs.add', { source: zigzag, id: 'zz', optimization: 'fast' });
+    await api.call('plot.start', { id: 'zz', device: 'virtual', speed: 2 });
+    await api.waitForEvent((e) => e.event === 'plot.progress' && (e.payload.move as number) > 10, 30_000, 'progress');
+    await api.call('plot.pause', { id: 'zz' });
+    const app = await openApp(await rig.browser(), served.url);
+    const { page } = app;
+    await page.locator('[data-testid="job-row"][data-job="zz"][data-state="PAUSED"]').getByRole('button', { name: 'Recover…' }).click();
+    const wizard = page.getByTestId('recovery');
+    // The wizard's drawing stands at the pause's checkpoint.
+    const done = Number(await wizard.getByTestId('drawing').getAttribute('data-done'));
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(59);
+    await wizard.getByLabel(/Mark it done/).check();
+    await wizard.getByRole('button', { name: 'Mark done' }).click();
+    await page.locator('[data-testid="job-row"][data-job="zz"][data-state="COMPLETED"]').waitFor();
+    expect(await wizard.count()).toBe(0);
+    const info = await api.call('jobs.get', { id: 'zz' });
+    expect(info.journal.history.at(-1)).toMatchObject({ from_state: 'PAUSED', to_state: 'COMPLETED', reason: 'the user marked the drawing complete' });
+    expect(await app.problems()).toEqual([]);
+  });
+});
