@@ -6,19 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, openApp, screenshot, until } from './helpers/app-browser';
-import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
-import { sandbox, type Sandbox } from './helpers/cli';
-import { startFakeCamera, type FakeCamera } from './helpers/fake-camera';
-import { startServe, type ServeProcess } from './helpers/serve-process';
+import { describe, expect, it } from 'vitest';
+import { openApp, screenshot, until } from './helpers/app-browser';
+import { startFakeCamera } from './helpers/fake-camera';
+import { useAppRig } from './helpers/app-rig';
 
-let sb: Sandbox;
-let served: ServeProcess | undefined;
-let browser: Browser | undefined;
-let camera: FakeCamera | undefined;
-let socket: ApiSocket | undefined;
+const rig = useAppRig();
 
 /** Long strokes: on the virtual plotter at speed 1 this plots for well over a minute. */
 const LONG = `<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="150mm" viewBox="0 0 200 150">${Array.from(
@@ -28,29 +21,14 @@ const LONG = `<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="150m
 
 const naturalWidth = (img: { evaluate<R>(fn: (el: unknown) => R): Promise<R> }) => img.evaluate((el) => (el as { naturalWidth: number }).naturalWidth);
 
-beforeEach(() => {
-  sb = sandbox();
-  fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
-});
-afterEach(async () => {
-  await socket?.close();
-  socket = undefined;
-  await browser?.close();
-  browser = undefined;
-  await served?.kill();
-  served = undefined;
-  await camera?.close();
-  camera = undefined;
-  sb.cleanup();
-});
 
 describe('the camera panel', () => {
   it('shows the live view through the relay and the camera status', { timeout: 60_000 }, async () => {
-    camera = await startFakeCamera({ width: 320, height: 240, fps: 10 });
-    fs.writeFileSync(sb.configFile, `camera:\n  enabled: true\n  mode: ip\n  url: ${camera.url}\n`);
-    served = await startServe(sb);
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    const camera = await startFakeCamera({ width: 320, height: 240, fps: 10 });
+    rig.defer(() => camera.close());
+    rig.config(`camera:\n  enabled: true\n  mode: ip\n  url: ${camera.url}\n`);
+    const { served } = await rig.serve();
+    const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     await page.getByRole('button', { name: 'Camera' }).click();
     const live = page.getByTestId('camera-live');
@@ -79,13 +57,12 @@ describe('the camera panel', () => {
   });
 
   it('keeps a snapshot taken during a plot with the job being plotted', { timeout: 60_000 }, async () => {
-    camera = await startFakeCamera({ width: 320, height: 240, fps: 10 });
-    fs.writeFileSync(sb.configFile, `camera:\n  enabled: true\n  mode: ip\n  url: ${camera.url}\n`);
-    served = await startServe(sb);
-    socket = await openApiSocket(wsUrl(served.origin, served.token), served.origin);
+    const camera = await startFakeCamera({ width: 320, height: 240, fps: 10 });
+    rig.defer(() => camera.close());
+    rig.config(`camera:\n  enabled: true\n  mode: ip\n  url: ${camera.url}\n`);
+    const { served, api: socket } = await rig.serve();
     await socket.call('jobs.add', { source: { name: 'long.svg', base64: Buffer.from(LONG).toString('base64') }, id: 'long', optimization: 'fast' });
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     await page.getByRole('button', { name: 'Camera' }).click();
     await socket.call('plot.start', { id: 'long', device: 'virtual', speed: 1 });
@@ -94,7 +71,7 @@ describe('the camera panel', () => {
     const saved = page.getByTestId('camera-snapshot').getByText(/^Saved to job long as \d{8}T\d{6}-manual(-\d+)?\.jpg$/);
     await saved.waitFor({ timeout: 10_000 });
     const name = (await saved.textContent())!.split(' as ')[1]!;
-    expect(fs.statSync(path.join(sb.jobsDir, 'long', 'snapshots', name)).size).toBeGreaterThan(0);
+    expect(fs.statSync(path.join(rig.sb.jobsDir, 'long', 'snapshots', name)).size).toBeGreaterThan(0);
     expect(await page.getByRole('link', { name: 'Save…' }).count()).toBe(0);
     await screenshot(page, 'camera-snapshot-plotting');
     await socket.call('plot.abort', { id: 'long' });
@@ -103,11 +80,11 @@ describe('the camera panel', () => {
 
   it('says why there is no snapshot when the camera sends nothing', { timeout: 60_000 }, async () => {
     // A camera that closes at once: the address is taken, nothing answers.
-    camera = await startFakeCamera({ status: 503 });
-    fs.writeFileSync(sb.configFile, `camera:\n  enabled: true\n  mode: ip\n  url: ${camera.url}\n`);
-    served = await startServe(sb);
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    const camera = await startFakeCamera({ status: 503 });
+    rig.defer(() => camera.close());
+    rig.config(`camera:\n  enabled: true\n  mode: ip\n  url: ${camera.url}\n`);
+    const { served } = await rig.serve();
+    const app = await openApp(await rig.browser(), served.url);
     await app.page.getByRole('button', { name: 'Camera' }).click();
     await app.page.getByRole('button', { name: 'Take snapshot' }).click();
     const alert = app.page.getByTestId('camera').getByRole('alert');
@@ -118,10 +95,9 @@ describe('the camera panel', () => {
   });
 
   it('says plainly when the camera is off', { timeout: 60_000 }, async () => {
-    fs.writeFileSync(sb.configFile, 'camera:\n  enabled: false\n');
-    served = await startServe(sb);
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    rig.config('camera:\n  enabled: false\n');
+    const { served } = await rig.serve();
+    const app = await openApp(await rig.browser(), served.url);
     await app.page.getByRole('button', { name: 'Camera' }).click();
     await app.page.getByTestId('camera-status').getByText(/^Camera off: .+\. Plotting works without it\.$/).waitFor();
     expect(await app.page.getByTestId('camera-live').count()).toBe(0);

@@ -6,41 +6,20 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropFiles, launchChromium, openApp, screenshot, until } from './helpers/app-browser';
-import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
+import { describe, expect, it } from 'vitest';
+import { dropFiles, openApp, screenshot, until } from './helpers/app-browser';
 import { writeJobs } from './helpers/app-jobs';
-import { FIXTURES, sandbox, type Sandbox } from './helpers/cli';
-import { startServe, type ServeProcess } from './helpers/serve-process';
+import { FIXTURES } from './helpers/cli';
+import { useAppRig } from './helpers/app-rig';
 
 const FIRST = fs.readFileSync(path.join(FIXTURES, 'AxiDraw_First.svg'));
 
-let sb: Sandbox;
-let served: ServeProcess | undefined;
-let browser: Browser | undefined;
-let socket: ApiSocket | undefined;
-
-beforeEach(() => {
-  sb = sandbox();
-  fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
-  fs.writeFileSync(sb.configFile, 'camera:\n  enabled: false\n');
-});
-afterEach(async () => {
-  await socket?.close();
-  socket = undefined;
-  await browser?.close();
-  browser = undefined;
-  await served?.kill();
-  served = undefined;
-  sb.cleanup();
-});
+const rig = useAppRig();
 
 describe('the queue', () => {
   it('a dropped SVG becomes a READY job that plots on the virtual plotter with a moving progress bar to COMPLETED', { timeout: 90_000 }, async () => {
-    served = await startServe(sb);
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    const { served } = await rig.serve();
+    const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     await page.getByText('No jobs yet').waitFor();
     await screenshot(page, 'queue-empty');
@@ -75,9 +54,8 @@ describe('the queue', () => {
   });
 
   it('a bad file dropped with a good one says plainly why; the good one is added', { timeout: 60_000 }, async () => {
-    served = await startServe(sb);
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    const { served } = await rig.serve();
+    const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     const huge = '<svg xmlns="http://www.w3.org/2000/svg" width="3000mm" height="3000mm" viewBox="0 0 3000 3000"><line x1="0" y1="0" x2="3000" y2="3000" stroke="black"/></svg>';
     await dropFiles(page, [
@@ -117,10 +95,9 @@ describe('the queue', () => {
 
 describe('the queue with 10,000 jobs', () => {
   it('mounts only the rows in view, scrolls to the oldest job, and filters by state', { timeout: 120_000 }, async () => {
-    writeJobs(sb.jobsDir, 10_000);
-    served = await startServe(sb, 60_000);
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    writeJobs(rig.sb.jobsDir, 10_000);
+    const { served } = await rig.serve(60_000);
+    const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     await page.getByTestId('jobs').getByText('10000 jobs').waitFor({ timeout: 30_000 });
     const rows = page.getByTestId('job-row');
@@ -149,17 +126,15 @@ const TWO_PENS = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http:/
 
 describe('the plotting order', () => {
   it('moves a queued job by dragging its row and by Alt+arrow on its handle; the CLI sees the same queue', { timeout: 90_000 }, async () => {
-    served = await startServe(sb);
-    socket = await openApiSocket(wsUrl(served.origin, served.token), served.origin);
+    const { served, api: socket } = await rig.serve();
     for (const id of ['one', 'two', 'three', 'four']) {
       await socket.call('jobs.add', { source: { name: `${id}.svg`, base64: Buffer.from(TWO_PENS).toString('base64') }, id, optimization: 'fast' });
       await socket.call('jobs.queue', { id });
     }
-    const cliQueue = () => sb.run(['info', 'queue', '--state', 'queued']).stdout.split('\n').filter(Boolean).map((line) => line.split('\t')[0]);
+    const cliQueue = () => rig.sb.run(['info', 'queue', '--state', 'queued']).stdout.split('\n').filter(Boolean).map((line) => line.split('\t')[0]);
     expect(cliQueue()).toEqual(['one', 'two', 'three', 'four']);
 
-    browser = await launchChromium();
-    const app = await openApp(browser, served.url);
+    const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     // Anything that would add a job from a row drag shows this overlay first, however briefly.
     await page.evaluate(`(() => {
@@ -225,7 +200,7 @@ describe('the plotting order', () => {
     expect(await page.evaluate('window.overlaySeen')).toBe(false);
     expect(await page.getByTestId('upload').count()).toBe(0);
     expect(await page.getByTestId('jobs').textContent()).toBe('4 jobs');
-    expect(sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean)).toHaveLength(4);
+    expect(rig.sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean)).toHaveLength(4);
     expect(await app.problems()).toEqual([]);
   });
 });

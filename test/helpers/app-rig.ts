@@ -20,7 +20,7 @@ export interface AppRig {
   sb: Sandbox;
   /** Replaces config.yaml. */
   config(yaml: string): void;
-  serve(): Promise<{ served: ServeProcess; api: ApiSocket }>;
+  serve(timeoutMs?: number): Promise<{ served: ServeProcess; api: ApiSocket }>;
   /** One Chromium per test, launched at the first call. */
   browser(): Promise<Browser>;
   /** Stops something the test started, after the test. */
@@ -37,8 +37,8 @@ export function useAppRig(opts: { config?: string | null } = {}): AppRig {
       fs.mkdirSync(path.dirname(rig.sb.configFile), { recursive: true });
       fs.writeFileSync(rig.sb.configFile, yaml);
     },
-    async serve() {
-      const served = await startServe(rig.sb);
+    async serve(timeoutMs) {
+      const served = await startServe(rig.sb, timeoutMs);
       stops.push(() => served.kill());
       const api = await openApiSocket(wsUrl(served.origin, served.token), served.origin);
       stops.push(() => api.close());
