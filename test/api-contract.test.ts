@@ -13,6 +13,8 @@ const ALL_METHODS = [
   'system.info', 'jobs.list', 'jobs.get', 'jobs.add', 'jobs.plan', 'jobs.queue', 'jobs.remove', 'jobs.restart',
   'plot.start', 'plot.pause', 'plot.resume', 'plot.abort', 'recovery.scan', 'devices.list', 'camera.status',
   'settings.get', 'settings.set', 'logs.tail', 'backup.export', 'backup.import', 'backup.preview',
+  'jobs.preview', 'jobs.snapshots', 'jobs.snapshot', 'jobs.markDone', 'jobs.reorder', 'camera.snapshot', 'camera.viewer',
+  'backup.list', 'backup.run',
 ];
 
 function refusal(method: string, params: unknown): ApiError {

@@ -4,7 +4,7 @@ import type { Engine } from '../../engine';
 import { VfabError } from '../../errors';
 import { TERMINAL_STATES, JOB_STATES, parseJobState, type JobState } from '../../jobs/states';
 import type { IndexedJob } from '../../jobs/store';
-import { queueOrder } from '../../jobs/queue-order';
+import { queueOrder } from '../../jobs/queue';
 import { localTime, printFields, printJson, printRows, type Io } from '../output';
 import { readPlanOverview, type PlanOverview } from '../../plan/plan-file';
 import type { SvgWarning } from '../../plan/types';
