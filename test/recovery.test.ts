@@ -158,7 +158,8 @@ describe('vfab restart', () => {
 describe('signals while plotting', () => {
   it('Ctrl-C (SIGINT) lifts the pen, journals emergency_shutdown and exits 130; info system lists the handlers', async () => {
     expect(rig.sb.run(['add', 'job', 'ctrlc', path.join(FIXTURES, 'AxiDraw_First.svg'), '--fit', 'scale']).code).toBe(0);
-    const p = spawnVfab(rig.sb, ['plot', 'ctrlc', '--device', 'virtual', '--speed', '10']);
+    // About 25 s of plotting: under load a faster plot may end before PLOTTING is seen.
+    const p = spawnVfab(rig.sb, ['plot', 'ctrlc', '--device', 'virtual', '--speed', '2']);
     expect(await waitForState(rig.sb, 'ctrlc', 'PLOTTING')).toBe(true);
     await sleep(500);
     const t = Date.now();
