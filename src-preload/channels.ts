@@ -26,6 +26,7 @@ export const METHOD_NAMES = [
   'plot.abort',
   'recovery.scan',
   'devices.list',
+  'devices.check',
   'camera.status',
   'camera.snapshot',
   'camera.viewer',

@@ -82,6 +82,9 @@ describe('the recovery wizard', () => {
     // its power and its position (only vfab died), so no home confirmation is asked for.
     await wizard.getByRole('button', { name: 'Next: pre-flight' }).click();
     await wizard.getByText(/Check the paper has not moved/).waitFor();
+    // The plotter answers on its port with its motors powered, and its pen was raised.
+    await wizard.locator('[data-testid="preflight-check"][data-state="ok"]').waitFor();
+    expect(await wizard.getByTestId('preflight-check').textContent()).toBe(`${plotter.port} answers (firmware EBBv13_and_above EB Firmware Version 3.0.3); pen raised. Motors powered.`);
     expect(await wizard.getByTestId('carriage-at-home').count()).toBe(0);
     await screenshot(page, 'recovery-preflight');
     await wizard.getByRole('button', { name: 'Resume plotting' }).click();
@@ -129,7 +132,11 @@ describe('the recovery wizard', () => {
     const wizard = page.getByTestId('recovery');
     expect(await page.getByTestId('cause').getAttribute('data-cause')).toBe('paused');
     await wizard.getByRole('button', { name: 'Next: pre-flight' }).click();
+    // No AxiDraw on this machine: the pre-flight says so and nothing may start.
+    await wizard.locator('[data-testid="preflight-check"][data-state="failed"]').getByText(/no AxiDraw found/).waitFor();
+    expect(await wizard.getByRole('button', { name: 'Resume plotting' }).isDisabled()).toBe(true);
     await wizard.getByTestId('device').selectOption('virtual');
+    await wizard.locator('[data-testid="preflight-check"][data-state="ok"]').getByText(/^Virtual plotter/).waitFor();
     await wizard.getByTestId('speed').fill('50');
     await wizard.getByTestId('carriage-at-home').check();
     await wizard.getByRole('button', { name: 'Resume plotting' }).click();

@@ -182,6 +182,8 @@ describe('every method through the WebSocket', () => {
     await expect(call('plot.resume', { id: 'small' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
     expect(await call('recovery.scan')).toEqual({ jobs: [] });
     expect(await call('devices.list')).toMatchObject({ virtual: true, model: 'V3/A4', configured: null });
+    expect(await call('devices.check', { device: 'virtual' })).toMatchObject({ port: 'virtual', virtual: true });
+    await expect(call('devices.check', { device: '/dev/vfab-no-such-port' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/vfab-no-such-port/) });
 
     const pushed = await s.waitForEvent((e) => e.event === 'camera.status', 3000, 'camera.status');
     expect(pushed.payload).toMatchObject({ enabled: true, state: expect.any(String) });

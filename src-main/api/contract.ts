@@ -22,6 +22,7 @@ import type { ImportSummary } from '../backup/import';
 import type { ExportSummary } from '../backup/export';
 import type { PlanOverview, PlanSummary } from '../plan/plan-file';
 import type { SvgWarning } from '../plan/types';
+import type { PreflightReport } from '../plotter/preflight';
 import type { PlotEvent, PlotProgress } from '../plotter/runner';
 import type { JobCondition } from '../recovery/classify';
 import type { RestartOutcome } from '../recovery/restart';
@@ -130,6 +131,8 @@ export const METHODS = {
   'plot.abort': { params: z.object({ id: jobId }).strict() },
   'recovery.scan': { params: z.object({}).strict() },
   'devices.list': { params: z.object({}).strict() },
+  /** The pre-flight: the plotter answers, its motors have power, and its pen is raised (nothing moves). */
+  'devices.check': { params: z.object({ device: device.optional() }).strict() },
   'camera.status': { params: z.object({ probe: z.boolean().optional() }).strict() },
   /** The current frame; with `id`, also saved in that job's snapshots as `<time>-manual.jpg`. */
   'camera.snapshot': { params: z.object({ id: jobId.optional() }).strict() },
@@ -279,6 +282,7 @@ export interface Results {
     error: string | null;
     virtual: true;
   };
+  'devices.check': PreflightReport;
   'camera.status': CameraInfo;
   'camera.snapshot': Picture & { width?: number; height?: number; savedAs: string | null };
   'camera.viewer': CameraViewer;

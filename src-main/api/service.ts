@@ -30,6 +30,7 @@ import { DatabaseError } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
 import { readPlan, readPlanOverview } from '../plan/plan-file';
 import { listEbbPorts, usbNickname } from '../plotter/devices';
+import { preflightDevice } from '../plotter/preflight';
 import { pauseRequestFile } from '../plotter/session';
 import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classify';
 import { restartJob } from '../recovery/restart';
@@ -340,6 +341,13 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
         error: detected instanceof Error ? detected.message : null,
         virtual: true,
       };
+    },
+
+    'devices.check': (p) => {
+      const busy = plots.ids();
+      // This process's own plot holds the port; opening it again would talk over the runner.
+      if (busy.length) throw new VfabError('BUSY', `Plotting ${busy.join(', ')} now; the pre-flight is for a plotter at rest.`);
+      return preflightDevice(p.device ?? null, engine.config.device, engine.paths.dataDir);
     },
 
     'camera.status': async (p) => {

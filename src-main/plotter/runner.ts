@@ -32,6 +32,7 @@ import type { MotionProfile } from '../plan/motion';
 import { readPlan, type Plan } from '../plan/plan-file';
 import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
 import { Ebb, EbbError, type EbbCapabilities } from './ebb';
+import { servoPercent } from './preflight';
 import { ebbCommand, MAX_STEP_RATE, MoveKind, plotProgram, programDuration, sourceOf, type MotionProgram } from './planner';
 
 /** Most unacknowledged motion commands on the wire (see the file comment). */
@@ -346,7 +347,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     if (caps.qc && !(await ebb.queryPower()).motorPower) {
       throw new VfabError('NOT_FOUND', `the plotter's motors have no power: switch the plotter on (or plug its power supply in)`);
     }
-    await ebb.configureServo({ upPct: device.pen_pos_up, downPct: device.pen_pos_down, raiseRatePct: device.pen_rate_raise, lowerRatePct: device.pen_rate_lower });
+    await ebb.configureServo(servoPercent(device));
     await ebb.penUp(device.pen_delay_up);
     // The completion rule assumes FIFO_DEPTH: set it, since CU,4 may outlive another program.
     if (caps.cuSettings.includes(4)) await ebb.command(`CU,4,${FIFO_DEPTH}`, 'ok');

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { VfabError } from '../../errors';
 import { openEbb, resolveDevice } from '../../plotter/devices';
+import { servoPercent } from '../../plotter/preflight';
 import { runVirtualPlotter, type VirtualPlotterHandle } from '../../plotter/virtual/main';
 import { checkSelf, HEALTH_EXIT, worst } from '../../recovery/health';
 import { printFields, printJson } from '../output';
@@ -56,7 +57,7 @@ export function registerCheckCommands(program: Command, ctx: CliContext): void {
         const conn = await openEbb(port);
         try {
           if (flags.reconnect) await conn.ebb.resync();
-          await conn.ebb.configureServo({ upPct: device.pen_pos_up, downPct: device.pen_pos_down, raiseRatePct: device.pen_rate_raise, lowerRatePct: device.pen_rate_lower });
+          await conn.ebb.configureServo(servoPercent(device));
           const cycle = [await conn.ebb.penUp(device.pen_delay_up), await conn.ebb.penDown(device.pen_delay_down), await conn.ebb.penUp(device.pen_delay_up)];
           const result = {
             port: virtual ? 'virtual' : port,

@@ -22,6 +22,7 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
   const [choice, setChoice] = useState<Choice>('resume');
   const [backUp, setBackUp] = useState(0);
   const [atHome, setAtHome] = useState(false);
+  const [plotterReady, setPlotterReady] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [info, setInfo] = useState<JobInfo>();
@@ -72,7 +73,7 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
       <div className="recovery-grid">
         <div className="recovery-main">
           {step === 'review' ? <Review condition={condition} choice={choice} backUp={backUp} onChoice={setChoice} onBackUp={setBackUp} /> : null}
-          {step === 'preflight' ? <Preflight needsHome={needsHome} atHome={atHome} onAtHome={setAtHome} /> : null}
+          {step === 'preflight' ? <Preflight needsHome={needsHome} atHome={atHome} onAtHome={setAtHome} onReady={setPlotterReady} /> : null}
           {step === 'watch' ? <Watch id={condition.id} /> : null}
         </div>
         <div className="recovery-evidence">
@@ -116,7 +117,7 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
             <button type="button" className="btn" onClick={() => setStep('review')}>
               Back
             </button>
-            <button type="button" className="btn btn-primary" disabled={busy || (needsHome && !atHome)} onClick={() => void resume()}>
+            <button type="button" className="btn btn-primary" disabled={busy || !plotterReady || (needsHome && !atHome)} onClick={() => void resume()}>
               Resume plotting
             </button>
           </>

@@ -1,0 +1,44 @@
+/**
+ * Before a plot moves: is the plotter there, does it answer, are its motors powered, is the pen up?
+ * The recovery wizard asks this before "Resume plotting" is offered. It only raises the pen: no
+ * motion, no step-counter reset, and never on a plotter another live vfab process owns.
+ */
+import type { VfabConfig } from '../config/config';
+import { VfabError } from '../errors';
+import { deviceOwnerFile, readOwner } from '../recovery/owner';
+import { openEbb, portError, resolveDevice } from './devices';
+import type { ServoPercent } from './ebb';
+
+/** config.yaml's pen settings as the EBB's servo settings: one mapping for the runner, `check servo` and the pre-flight. */
+export function servoPercent(device: VfabConfig['device']): ServoPercent {
+  return { upPct: device.pen_pos_up, downPct: device.pen_pos_down, raiseRatePct: device.pen_rate_raise, lowerRatePct: device.pen_rate_lower };
+}
+
+export interface PreflightReport {
+  port: string;
+  nickname: string | null;
+  firmware: string;
+  /** The motor supply as QC reads it; null when the firmware cannot tell (before 2.2.3). */
+  motorPower: boolean | null;
+  /** The virtual plotter is made with the plot: nothing to reach yet. */
+  virtual: boolean;
+}
+
+/** `request`: a port, nickname or 'virtual'; null for config device.port, else the first AxiDraw. */
+export async function preflightDevice(request: string | null, device: VfabConfig['device'], dataDir: string): Promise<PreflightReport> {
+  const target = await resolveDevice(request ?? device.port ?? null);
+  if (target.kind === 'virtual') return { port: 'virtual', nickname: null, firmware: 'virtual plotter, started with the plot', motorPower: true, virtual: true };
+  const owner = readOwner(deviceOwnerFile(dataDir, target.path));
+  if (owner && owner.liveness !== 'dead') {
+    throw new VfabError('BUSY', `${target.path} is plotting job '${owner.owner.job}' (pid ${owner.owner.pid} on ${owner.owner.host}); check again when that plot stops.`);
+  }
+  const conn = await openEbb(target.path).catch((err: unknown) => Promise.reject(err instanceof VfabError ? err : portError(target.path, err)));
+  try {
+    const motorPower = conn.capabilities.qc ? (await conn.ebb.queryPower()).motorPower : null;
+    await conn.ebb.configureServo(servoPercent(device));
+    await conn.ebb.penUp(device.pen_delay_up);
+    return { port: target.path, nickname: target.nickname, firmware: conn.version.raw, motorPower, virtual: false };
+  } finally {
+    await conn.close();
+  }
+}
