@@ -30,6 +30,7 @@ export const METHOD_NAMES = [
   'camera.status',
   'camera.snapshot',
   'camera.viewer',
+  'camera.test',
   'settings.get',
   'settings.set',
   'logs.tail',

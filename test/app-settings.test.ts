@@ -9,11 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { openApp, screenshot } from './helpers/app-browser';
 import { useAppRig } from './helpers/app-rig';
 import { FIXTURES } from './helpers/cli';
+import { deadCameraUrl, startFakeCamera } from './helpers/fake-camera';
 
 const rig = useAppRig({ config: null });
 
 describe('first run and settings', () => {
-  it('without config.yaml asks for the plotter and paper, then writes the file', { timeout: 60_000 }, async () => {
+  it('without config.yaml asks for the plotter, paper and camera (tried live), then writes the file', { timeout: 60_000 }, async () => {
+    const camera = await startFakeCamera({ width: 320, height: 240, fps: 10 });
+    rig.defer(() => camera.close());
     const { served } = await rig.serve();
     const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
@@ -21,12 +24,24 @@ describe('first run and settings', () => {
     await card.waitFor();
     await card.getByLabel('AxiDraw model').selectOption('V3/A3');
     await card.getByLabel('Paper').fill('A3');
+    // A URL where nothing listens says why; the fake Motion shows a frame, its size and rate.
+    const url = card.getByLabel('Stream URL (Motion)');
+    await url.fill(await deadCameraUrl());
+    await card.getByRole('button', { name: 'Test camera' }).click();
+    await card.getByTestId('camera-test').getByRole('alert').getByText(/refused the connection/).waitFor();
+    await url.fill(camera.url);
+    await card.getByRole('button', { name: 'Test camera' }).click();
+    await card.getByTestId('camera-test').getByRole('status').getByText(/^Camera works: 320×240, [\d.]+ fps\.$/).waitFor({ timeout: 15_000 });
+    const frame = card.getByTestId('camera-test').locator('img');
+    expect(await frame.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(320);
+    await card.getByLabel('Use a camera').check();
     await screenshot(page, 'first-run');
     await card.getByRole('button', { name: 'Save and start' }).click();
     await card.waitFor({ state: 'detached' });
     const yaml = fs.readFileSync(rig.sb.configFile, 'utf8');
     expect(yaml).toMatch(/model: V3\/A3/);
     expect(yaml).toMatch(/default_size: A3/);
+    expect(yaml).toContain(`url: ${camera.url}`);
     expect(await app.problems()).toEqual([]);
   });
 

@@ -18,7 +18,7 @@ import { MAX_MESSAGE_BYTES } from '../src-main/serve/ws';
 import { VERSION } from '../src-main/version';
 import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
 import { ROOT } from './helpers/cli';
-import { startFakeCamera, waitFor, type FakeCamera } from './helpers/fake-camera';
+import { deadCameraUrl, startFakeCamera, waitFor, type FakeCamera } from './helpers/fake-camera';
 import { useTempDirs } from './helpers/tmp';
 
 const tempDir = useTempDirs('vfab-serve-');
@@ -174,6 +174,12 @@ describe('every method through the WebSocket', () => {
     const taken = await call('camera.snapshot', { id: 'small' });
     expect(taken).toMatchObject({ mime: 'image/jpeg', width: 160, height: 120, savedAs: expect.stringMatching(/^\d{8}T\d{6}-manual(-\d+)?\.jpg$/) });
     expect(fs.readFileSync(path.join(r.engine.paths.jobsDir, 'small', 'snapshots', taken.savedAs))).toEqual(Buffer.from(taken.base64, 'base64'));
+    const tried = await call('camera.test', { url: r.camera!.url });
+    expect(tried).toMatchObject({ ok: true, width: 160, height: 120, picture: { mime: 'image/jpeg' } });
+    expect(Buffer.from(tried.picture.base64, 'base64').subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    const dead = await call('camera.test', { url: await deadCameraUrl() });
+    expect(dead).toMatchObject({ ok: false, frames: 0, error: expect.stringMatching(/refused the connection/) });
+    expect(dead.picture).toBeUndefined();
     const viewer = await call('camera.viewer');
     expect(viewer.streamUrl).toBe(`/camera/stream.mjpeg?token=${r.host.token}`);
     await expect(call('jobs.markDone', { id: 'small' })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/COMPLETED; only a paused or interrupted plot/) });

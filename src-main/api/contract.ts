@@ -138,6 +138,11 @@ export const METHODS = {
   'camera.snapshot': { params: z.object({ id: jobId.optional() }).strict() },
   /** Where this face serves the live view (the relay, with its token). */
   'camera.viewer': { params: z.object({}).strict() },
+  /**
+   * Tries a camera URL before it is saved (first run, Settings): a few seconds of its stream. The
+   * configured URL's masked form (password shown as ***) stands for the configured URL itself.
+   */
+  'camera.test': { params: z.object({ url: text(2048).regex(/^https?:\/\/[^\s]+$/, { error: 'must be an http:// or https:// URL' }) }).strict() },
   'settings.get': { params: z.object({}).strict() },
   'settings.set': {
     params: z
@@ -286,6 +291,7 @@ export interface Results {
   'camera.status': CameraInfo;
   'camera.snapshot': Picture & { width?: number; height?: number; savedAs: string | null };
   'camera.viewer': CameraViewer;
+  'camera.test': Omit<CameraProbe, 'url' | 'frame'> & { picture?: Picture };
   'settings.get': SettingsInfo;
   'settings.set': SettingsInfo;
   'logs.tail': { file: string; lines: string[] };

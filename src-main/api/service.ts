@@ -386,6 +386,13 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       return { mime: 'image/jpeg', base64: frame.jpeg.toString('base64'), takenAt: new Date(frame.at).toISOString(), width: frame.width, height: frame.height, savedAs };
     },
 
+    'camera.test': async (p) => {
+      const configured = engine.config.camera.url;
+      const url = p.url === redactUrl(configured) ? configured : p.url;
+      const { url: _shown, frame, ...probe } = await probeCamera(url, { timeoutMs: 5000, sampleMs: 1500, service: engine.config.camera.motion_service, keepFrame: true });
+      return { ...probe, ...(frame ? { picture: { mime: 'image/jpeg' as const, base64: frame.toString('base64'), takenAt: new Date().toISOString() } } : {}) };
+    },
+
     'camera.viewer': () => opts.cameraViewer?.() ?? { streamUrl: null, reason: 'this window has no live view relay' },
 
     'settings.get': () => settingsInfo(),

@@ -19,6 +19,8 @@ export interface CameraProbe {
   height?: number;
   frames: number;
   error?: string;
+  /** The last frame seen, with `keepFrame` (the app's camera test shows it). */
+  frame?: Buffer;
 }
 
 export interface ProbeOptions {
@@ -27,6 +29,7 @@ export interface ProbeOptions {
   sampleMs?: number;
   /** config camera.motion_service, for hints. */
   service?: string;
+  keepFrame?: boolean;
 }
 
 export function probeCamera(url: string, opts: ProbeOptions): Promise<CameraProbe> {
@@ -39,6 +42,7 @@ export function probeCamera(url: string, opts: ProbeOptions): Promise<CameraProb
     let last: number | undefined;
     let width: number | undefined;
     let height: number | undefined;
+    let jpeg: Buffer | undefined;
     let badPart: CameraError | undefined;
     let settled = false;
 
@@ -52,6 +56,7 @@ export function probeCamera(url: string, opts: ProbeOptions): Promise<CameraProb
       if (fps !== undefined) probe.fps = Math.round(fps * 10) / 10;
       if (width !== undefined) probe.width = width;
       if (height !== undefined) probe.height = height;
+      if (jpeg) probe.frame = jpeg;
       if (frames === 0) {
         probe.error =
           err?.message ??
@@ -72,6 +77,7 @@ export function probeCamera(url: string, opts: ProbeOptions): Promise<CameraProb
           last = frame.at;
           width = frame.width;
           height = frame.height;
+          if (opts.keepFrame) jpeg = frame.jpeg;
           if (frame.at - first >= sampleMs) settle(undefined, false);
         },
         onBadPart: (err) => {

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { CameraTest } from './CameraTest';
 import type { Field, Value } from './fields';
 
 export function FieldInput({ field, value, onChange }: { field: Field; value: Value; onChange(v: Value): void }) {
@@ -30,6 +31,7 @@ export function FieldInput({ field, value, onChange }: { field: Field; value: Va
     <div className="field">
       <label htmlFor={id}>{field.label}</label>
       {input}
+      {field.kind === 'text' && field.test === 'camera' ? <CameraTest url={typeof value === 'string' ? value : ''} /> : null}
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { SettingsForm } from './SettingsForm';
 const GROUPS = [
   { title: 'Your plotter', fields: PLOTTER_FIELDS.slice(0, 2) },
   { title: 'Your paper', fields: PAPER_FIELDS.slice(0, 2) },
-  { title: 'Camera', fields: CAMERA_FIELDS.slice(0, 1) },
+  { title: 'Camera', fields: CAMERA_FIELDS },
 ];
 
 /** Shown until config.yaml exists: the few answers vfab needs before the first plot. */

@@ -2,7 +2,7 @@
 export type Field =
   | { key: string; label: string; kind: 'choice'; options: readonly string[] }
   | { key: string; label: string; kind: 'number'; min: number; max: number; step: number; unit?: string }
-  | { key: string; label: string; kind: 'text'; placeholder?: string; nullable?: boolean }
+  | { key: string; label: string; kind: 'text'; placeholder?: string; nullable?: boolean; /** A button that tries the value: a camera URL. */ test?: 'camera' }
   | { key: string; label: string; kind: 'bool' };
 
 // The models src-main/config/config.ts AXIDRAW_MODELS accepts (runtime code there is not importable here).
@@ -10,7 +10,7 @@ const MODELS = ['V3/A4', 'V3/A3', 'SE/A3', 'V3 XLX', 'MiniKit', 'SE/A1', 'SE/A2'
 
 export const PLOTTER_FIELDS: readonly Field[] = [
   { key: 'device.model', label: 'AxiDraw model', kind: 'choice', options: MODELS },
-  { key: 'device.port', label: 'Serial port (empty: find it)', kind: 'text', placeholder: '/dev/ttyACM0', nullable: true },
+  { key: 'device.port', label: "Serial port (empty: find it; 'virtual': the simulator)", kind: 'text', placeholder: '/dev/ttyACM0', nullable: true },
   { key: 'device.pen_pos_up', label: 'Pen up height', kind: 'number', min: 0, max: 100, step: 1, unit: '%' },
   { key: 'device.pen_pos_down', label: 'Pen down height', kind: 'number', min: 0, max: 100, step: 1, unit: '%' },
   { key: 'device.speed_pendown', label: 'Drawing speed', kind: 'number', min: 1, max: 110, step: 1, unit: '%' },
@@ -26,7 +26,7 @@ export const PAPER_FIELDS: readonly Field[] = [
 
 export const CAMERA_FIELDS: readonly Field[] = [
   { key: 'camera.enabled', label: 'Use a camera', kind: 'bool' },
-  { key: 'camera.url', label: 'Stream URL (Motion)', kind: 'text', placeholder: 'http://127.0.0.1:8881/stream.mjpeg' },
+  { key: 'camera.url', label: 'Stream URL (Motion)', kind: 'text', placeholder: 'http://127.0.0.1:8881/stream.mjpeg', test: 'camera' },
 ];
 
 export const BACKUP_FIELDS: readonly Field[] = [
