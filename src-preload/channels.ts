@@ -27,6 +27,7 @@ export const METHOD_NAMES = [
   'recovery.scan',
   'devices.list',
   'devices.check',
+  'devices.release',
   'camera.status',
   'camera.snapshot',
   'camera.viewer',

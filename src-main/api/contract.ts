@@ -133,6 +133,8 @@ export const METHODS = {
   'devices.list': { params: z.object({}).strict() },
   /** The pre-flight: the plotter answers, its motors have power, and its pen is raised (nothing moves). */
   'devices.check': { params: z.object({ device: device.optional() }).strict() },
+  /** Motors off, so the carriage can be moved by hand (its position is then lost). */
+  'devices.release': { params: z.object({ device: device.optional() }).strict() },
   'camera.status': { params: z.object({ probe: z.boolean().optional() }).strict() },
   /** The current frame; with `id`, also saved in that job's snapshots as `<time>-manual.jpg`. */
   'camera.snapshot': { params: z.object({ id: jobId.optional() }).strict() },
@@ -288,6 +290,7 @@ export interface Results {
     virtual: true;
   };
   'devices.check': PreflightReport;
+  'devices.release': { port: string };
   'camera.status': CameraInfo;
   'camera.snapshot': Picture & { width?: number; height?: number; savedAs: string | null };
   'camera.viewer': CameraViewer;

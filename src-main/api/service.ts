@@ -30,7 +30,7 @@ import { DatabaseError } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
 import { readPlan, readPlanOverview } from '../plan/plan-file';
 import { listEbbPorts, usbNickname } from '../plotter/devices';
-import { preflightDevice } from '../plotter/preflight';
+import { preflightDevice, releaseMotors } from '../plotter/preflight';
 import { pauseRequestFile } from '../plotter/session';
 import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classify';
 import { restartJob } from '../recovery/restart';
@@ -162,6 +162,12 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     const r = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device });
     changed(id);
     return { id, state: r.state, error: r.error ?? null, warnings: r.warnings, summary: r.summary ?? null };
+  };
+
+  // This process's own plot holds the port; opening it again would talk over the runner.
+  const refuseWhilePlotting = (what: string) => {
+    const busy = plots.ids();
+    if (busy.length) throw new VfabError('BUSY', `Plotting ${busy.join(', ')} now; ${what} is for a plotter at rest.`);
   };
 
   const snapshotsDir = (id: string) => {
@@ -344,10 +350,13 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     },
 
     'devices.check': (p) => {
-      const busy = plots.ids();
-      // This process's own plot holds the port; opening it again would talk over the runner.
-      if (busy.length) throw new VfabError('BUSY', `Plotting ${busy.join(', ')} now; the pre-flight is for a plotter at rest.`);
+      refuseWhilePlotting('the pre-flight');
       return preflightDevice(p.device ?? null, engine.config.device, engine.paths.dataDir);
+    },
+
+    'devices.release': (p) => {
+      refuseWhilePlotting('releasing the motors');
+      return releaseMotors(p.device ?? null, engine.config.device, engine.paths.dataDir);
     },
 
     'camera.status': async (p) => {

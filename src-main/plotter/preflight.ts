@@ -6,7 +6,7 @@
 import type { VfabConfig } from '../config/config';
 import { VfabError } from '../errors';
 import { deviceOwnerFile, readOwner } from '../recovery/owner';
-import { openEbb, portError, resolveDevice } from './devices';
+import { openEbb, portError, resolveDevice, type EbbConnection } from './devices';
 import type { ServoPercent } from './ebb';
 
 /** config.yaml's pen settings as the EBB's servo settings: one mapping for the runner, `check servo` and the pre-flight. */
@@ -24,21 +24,44 @@ export interface PreflightReport {
   virtual: boolean;
 }
 
-/** `request`: a port, nickname or 'virtual'; null for config device.port, else the first AxiDraw. */
-export async function preflightDevice(request: string | null, device: VfabConfig['device'], dataDir: string): Promise<PreflightReport> {
+/**
+ * Opens the plotter `request` names (null: config device.port, else the first AxiDraw) for a
+ * moment, unless another live vfab process plots on it; undefined for the virtual plotter.
+ */
+async function withPlotterAtRest<T>(request: string | null, device: VfabConfig['device'], dataDir: string, fn: (conn: EbbConnection, port: string, nickname: string | null) => Promise<T>): Promise<T | undefined> {
   const target = await resolveDevice(request ?? device.port ?? null);
-  if (target.kind === 'virtual') return { port: 'virtual', nickname: null, firmware: 'virtual plotter, started with the plot', motorPower: true, virtual: true };
+  if (target.kind === 'virtual') return undefined;
   const owner = readOwner(deviceOwnerFile(dataDir, target.path));
   if (owner && owner.liveness !== 'dead') {
-    throw new VfabError('BUSY', `${target.path} is plotting job '${owner.owner.job}' (pid ${owner.owner.pid} on ${owner.owner.host}); check again when that plot stops.`);
+    throw new VfabError('BUSY', `${target.path} is plotting job '${owner.owner.job}' (pid ${owner.owner.pid} on ${owner.owner.host}); try again when that plot stops.`);
   }
   const conn = await openEbb(target.path).catch((err: unknown) => Promise.reject(err instanceof VfabError ? err : portError(target.path, err)));
   try {
-    const motorPower = conn.capabilities.qc ? (await conn.ebb.queryPower()).motorPower : null;
-    await conn.ebb.configureServo(servoPercent(device));
-    await conn.ebb.penUp(device.pen_delay_up);
-    return { port: target.path, nickname: target.nickname, firmware: conn.version.raw, motorPower, virtual: false };
+    return await fn(conn, target.path, target.nickname);
   } finally {
     await conn.close();
   }
+}
+
+/** The pre-flight: the plotter answers, its motor supply is read, and its pen is raised. */
+export async function preflightDevice(request: string | null, device: VfabConfig['device'], dataDir: string): Promise<PreflightReport> {
+  const report = await withPlotterAtRest(request, device, dataDir, async (conn, port, nickname) => {
+    const motorPower = conn.capabilities.qc ? (await conn.ebb.queryPower()).motorPower : null;
+    await conn.ebb.configureServo(servoPercent(device));
+    await conn.ebb.penUp(device.pen_delay_up);
+    return { port, nickname, firmware: conn.version.raw, motorPower, virtual: false };
+  });
+  return report ?? { port: 'virtual', nickname: null, firmware: 'virtual plotter, started with the plot', motorPower: true, virtual: true };
+}
+
+/**
+ * Motors off (`EM,0,0`), so the carriage can be pushed home by hand. The position is lost: a
+ * paused or interrupted plot then resumes only once the carriage is confirmed at home.
+ */
+export async function releaseMotors(request: string | null, device: VfabConfig['device'], dataDir: string): Promise<{ port: string }> {
+  const port = await withPlotterAtRest(request, device, dataDir, async (conn, path) => {
+    await conn.ebb.disableMotors();
+    return path;
+  });
+  return { port: port ?? 'virtual' };
 }

@@ -1,8 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { Results } from '../../../../src-main/api/contract';
-import { api, errorText } from '../../client';
+import { useEffect } from 'react';
+import { checkPassed, checkText } from '../device/checkText';
 import { DeviceSelect } from '../device/DeviceSelect';
-import { plotTarget, useDevice } from '../store/device';
+import { useDevice } from '../store/device';
 
 interface Props {
   needsHome: boolean;
@@ -12,34 +11,14 @@ interface Props {
   onReady(ok: boolean): void;
 }
 
-type Check = { state: 'checking' } | { state: 'ok'; report: Results['devices.check'] } | { state: 'failed'; error: string };
-
-function checkText(c: Check): string {
-  if (c.state === 'checking') return 'Asking the plotter…';
-  if (c.state === 'failed') return c.error;
-  const r = c.report;
-  if (r.virtual) return 'Virtual plotter: it starts with the plot.';
-  const power = r.motorPower === false ? ' Its motors have no power: switch it on.' : r.motorPower ? ' Motors powered.' : '';
-  return `${r.nickname ? `${r.nickname} on ` : ''}${r.port} answers (firmware ${r.firmware}); pen raised.${power}`;
-}
-
 /** Before anything moves: which plotter, that it answers with the pen up, and where its carriage is. */
 export function Preflight({ needsHome, atHome, onAtHome, onReady }: Props) {
   const device = useDevice((s) => s.device);
-  const speed = useDevice((s) => s.speed);
-  const [check, setCheck] = useState<Check>({ state: 'checking' });
-  const run = useCallback(() => {
-    let live = true;
-    setCheck({ state: 'checking' });
-    const { device: target } = plotTarget(device, speed);
-    api.call('devices.check', target ? { device: target } : {}).then(
-      (report) => live && setCheck({ state: 'ok', report }),
-      (err: unknown) => live && setCheck({ state: 'failed', error: errorText(err) }),
-    );
-    return () => void (live = false);
-  }, [device, speed]);
-  useEffect(run, [run]);
-  useEffect(() => onReady(check.state === 'ok' && check.report.motorPower !== false), [check, onReady]);
+  const check = useDevice((s) => s.check);
+  const runCheck = useDevice((s) => s.runCheck);
+  // Asked afresh on every visit and for every plotter chosen here.
+  useEffect(() => void runCheck(), [device, runCheck]);
+  useEffect(() => onReady(checkPassed(check)), [check, onReady]);
 
   return (
     <div className="preflight">
@@ -49,7 +28,7 @@ export function Preflight({ needsHome, atHome, onAtHome, onReady }: Props) {
         {checkText(check)}
       </p>
       {check.state === 'failed' ? (
-        <button type="button" className="btn" onClick={run}>
+        <button type="button" className="btn" onClick={() => void runCheck()}>
           Check again
         </button>
       ) : null}

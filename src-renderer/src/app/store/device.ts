@@ -5,26 +5,61 @@ import { api, errorText } from '../../client';
 /** '' plots on the plotter config.yaml names (or the one detected); 'virtual' is the dry-run simulator. */
 export type DeviceChoice = string;
 
+/** What the plotter said when last asked (devices.check), for the chosen device. */
+export type DeviceCheck = { state: 'idle' } | { state: 'checking' } | { state: 'ok'; report: Results['devices.check'] } | { state: 'failed'; error: string } | { state: 'released'; port: string };
+
 interface DeviceStore {
   devices?: Results['devices.list'];
   error?: string;
   device: DeviceChoice;
   /** How much faster than real time a virtual plotter runs; real plotters ignore it. */
   speed: number;
+  check: DeviceCheck;
   refresh(): Promise<void>;
+  /** Asks the chosen plotter: it answers, its motors have power, its pen is raised. */
+  runCheck(): Promise<void>;
+  /** Motors off, so the carriage can be pushed by hand. */
+  release(): Promise<void>;
   choose(device: DeviceChoice): void;
   setSpeed(speed: number): void;
 }
 
-export const useDevice = create<DeviceStore>((set) => ({
+/** Bumped by each request and each change of device: an answer about another choice is dropped. */
+let asked = 0;
+
+export const useDevice = create<DeviceStore>((set, get) => ({
   device: '',
   speed: 1,
+  check: { state: 'idle' },
   refresh: () =>
     api.call('devices.list', {}).then(
       (devices) => set({ devices, error: devices.error ?? undefined }),
       (err: unknown) => set({ error: errorText(err) }),
     ),
-  choose: (device) => set({ device }),
+  runCheck() {
+    const mine = ++asked;
+    const { device, speed } = get();
+    const { device: target } = plotTarget(device, speed);
+    set({ check: { state: 'checking' } });
+    return api.call('devices.check', target ? { device: target } : {}).then(
+      (report) => void (mine === asked && set({ check: { state: 'ok', report } })),
+      (err: unknown) => void (mine === asked && set({ check: { state: 'failed', error: errorText(err) } })),
+    );
+  },
+  release() {
+    const mine = ++asked;
+    const { device, speed } = get();
+    const { device: target } = plotTarget(device, speed);
+    set({ check: { state: 'checking' } });
+    return api.call('devices.release', target ? { device: target } : {}).then(
+      ({ port }) => void (mine === asked && set({ check: { state: 'released', port } })),
+      (err: unknown) => void (mine === asked && set({ check: { state: 'failed', error: errorText(err) } })),
+    );
+  },
+  choose(device) {
+    asked++;
+    set({ device, check: { state: 'idle' } });
+  },
   setSpeed: (speed) => set({ speed: Number.isFinite(speed) && speed > 0 ? Math.min(speed, 1000) : 1 }),
 }));
 
