@@ -88,6 +88,8 @@ describe('job detail', () => {
     await api.call('plot.start', { id: 'zz', device: 'virtual', speed: 3 });
     await until(async () => Number(await drawing.getAttribute('data-done')) > 20, 30_000, 'a third of the drawing');
     await screenshot(app.page, 'job-detail-plotting');
+    await app.page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(app.page, 'job-detail-plotting-dark');
     await api.call('plot.pause', { id: 'zz' });
   });
 
@@ -105,6 +107,18 @@ describe('job detail', () => {
     const done = Number(await wizard.getByTestId('drawing').getAttribute('data-done'));
     expect(done).toBeGreaterThan(0);
     expect(done).toBeLessThan(59);
+    // Asking to redraw the last 2 strokes shows them in orange: from the start of the stroke before.
+    await wizard.getByRole('spinbutton').fill('2');
+    const drawing = wizard.getByTestId('drawing');
+    await until(async () => (await drawing.getAttribute('data-redraw-from')) !== null, 5_000, 'the back-up shown');
+    const from = Number(await drawing.getAttribute('data-redraw-from'));
+    expect(from).toBeLessThan(done);
+    expect(from % 2).toBe(0); // strokes here are 2 points: a stroke starts at an even index
+    expect((await canvasFacts(wizard.getByTestId('drawing-redraw'))).painted).toBeGreaterThan(0);
+    await wizard.getByText(/drawn again on resume \(orange\)/).waitFor();
+    await screenshot(page, 'recovery-back-up');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'recovery-paused-dark');
     await wizard.getByLabel(/Mark it done/).check();
     await wizard.getByRole('button', { name: 'Mark done' }).click();
     await page.locator('[data-testid="job-row"][data-job="zz"][data-state="COMPLETED"]').waitFor();

@@ -11,8 +11,9 @@ import { readPlan, type Plan } from '../src-main/plan/plan-file';
 import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { openEngine } from '../src-main/engine';
 import { plotProgram, sourceOf } from '../src-main/plotter/planner';
+import { backUpFrom } from '../src-main/plotter/runner';
 import { motionProfile } from '../src-main/plan/motion';
-import { decodePreview, eachLayerRange, pathOf, pointIndex, type Drawing } from '../src-renderer/src/app/drawing/geometry';
+import { backUpPoint, decodePreview, eachLayerRange, pathOf, pointIndex, type Drawing } from '../src-renderer/src/app/drawing/geometry';
 import { defaultConfig } from '../src-main/config/config';
 import { useTempDirs } from './helpers/tmp';
 
@@ -107,5 +108,33 @@ describe('the drawing the app shows', () => {
       if (i === d.points - 1) reachedEnd = true;
     }
     expect(reachedEnd).toBe(true);
+  });
+
+  it('"redraw the last N strokes" starts where the runner backs up to', () => {
+    const d = tiny();
+    expect(backUpPoint(d, 4, 0)).toBe(4);
+    expect(backUpPoint(d, 4, 1)).toBe(3);
+    expect(backUpPoint(d, 4, 2)).toBe(0);
+    expect(backUpPoint(d, 4, 3)).toBe(-1);
+    expect(backUpPoint(d, 6, 1)).toBe(5);
+    expect(backUpPoint(d, 6, 2)).toBe(3);
+    expect(backUpPoint(d, -1, 3)).toBe(-1);
+
+    const plan = plannedFixture('AxiDraw_First.svg');
+    const real = decodePreview(planPreview('a', plan));
+    const program = plotProgram(plan.layers, motionProfile(defaultConfig().device));
+    let compared = 0;
+    for (let k = 0; k < program.length; k += 97) {
+      const src = sourceOf(program, k);
+      if (!src) continue;
+      for (const n of [1, 2, 5]) {
+        const back = backUpFrom(program, k, n);
+        // The runner resumes after move `back`: the drawing keeps what that move left on paper.
+        const kept = back < 0 ? -1 : pointIndex(real, sourceOf(program, back) ?? null);
+        expect(backUpPoint(real, pointIndex(real, src), n), `move ${k}, ${n} strokes`).toBe(kept);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(30);
   });
 });

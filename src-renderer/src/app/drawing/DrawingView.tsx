@@ -1,12 +1,14 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Drawing } from './geometry';
-import { clear, paintBase, paintDone, type View } from './paint';
+import { clear, paintBase, paintDone, REDRAW, type View } from './paint';
 
 interface Props {
   drawing: Drawing;
   /** Global index of the last point on paper; −1 for none. */
   done: number;
   travel?: boolean;
+  /** Points after this one, up to `done`, are drawn again on resume (back-up): shown in orange. */
+  redrawFrom?: number;
   label: string;
 }
 
@@ -14,10 +16,11 @@ interface Props {
  * The paper at the width of its container: what remains in grey, what is on paper in ink.
  * Two stacked canvases, so a progress event repaints only the strokes it added.
  */
-export function DrawingView({ drawing, done, travel = false, label }: Props) {
+export function DrawingView({ drawing, done, travel = false, redrawFrom, label }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const base = useRef<HTMLCanvasElement>(null);
   const ink = useRef<HTMLCanvasElement>(null);
+  const redraw = useRef<HTMLCanvasElement>(null);
   const painted = useRef(-1);
   const [view, setView] = useState<View>();
 
@@ -38,7 +41,7 @@ export function DrawingView({ drawing, done, travel = false, label }: Props) {
     if (!view) return;
     const w = Math.round(drawing.widthMm * view.scale * view.ratio);
     const h = Math.round(drawing.heightMm * view.scale * view.ratio);
-    for (const c of [base.current!, ink.current!]) {
+    for (const c of [base.current!, ink.current!, redraw.current!]) {
       c.width = w;
       c.height = h;
     }
@@ -59,11 +62,19 @@ export function DrawingView({ drawing, done, travel = false, label }: Props) {
     painted.current = Math.max(painted.current, done);
   }, [drawing, view, travel, done]);
 
+  useLayoutEffect(() => {
+    if (!view) return;
+    const ctx = redraw.current!.getContext('2d')!;
+    clear(ctx);
+    if (redrawFrom !== undefined && redrawFrom < done) paintDone(ctx, drawing, view, redrawFrom, done, REDRAW);
+  }, [drawing, view, travel, done, redrawFrom]);
+
   const height = view ? drawing.heightMm * view.scale : undefined;
   return (
-    <div ref={box} className="drawing" style={{ height }} role="img" aria-label={label} data-testid="drawing" data-done={done} data-points={drawing.points}>
+    <div ref={box} className="drawing" style={{ height }} role="img" aria-label={label} data-testid="drawing" data-done={done} data-points={drawing.points} data-redraw-from={redrawFrom}>
       <canvas ref={base} style={{ height }} />
       <canvas ref={ink} style={{ height }} data-testid="drawing-ink" />
+      <canvas ref={redraw} style={{ height }} data-testid="drawing-redraw" />
     </div>
   );
 }

@@ -92,3 +92,22 @@ export function pathOf(starts: Uint32Array, k: number): number {
   }
   return lo;
 }
+
+/**
+ * Where "redraw the last N strokes" resumes, as the runner's backUpFrom does it: from the start of
+ * the stroke `done` is in, and N − 1 strokes before it. Returns the position the resume starts
+ * from as a point index: that stroke's first point (reached pen up; nothing drawn to it), or −1.
+ */
+export function backUpPoint(d: Drawing, done: number, strokes: number): number {
+  if (strokes <= 0 || done < 0) return done;
+  const starts: number[] = [];
+  let offset = 0;
+  for (const l of d.layers) {
+    for (let p = 0; p + 1 < l.starts.length; p++) if (l.starts[p + 1]! > l.starts[p]!) starts.push(offset + l.starts[p]!);
+    offset += l.starts.at(-1)!;
+  }
+  let i = starts.length - 1;
+  while (i >= 0 && starts[i]! > done) i--;
+  const j = i - (strokes - 1);
+  return j < 0 ? -1 : starts[j]!;
+}

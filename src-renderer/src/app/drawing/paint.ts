@@ -16,6 +16,8 @@ export const PAPER = '#fdfcf8';
 const REMAINING = '#b4b1a8';
 const INK = '#1d1d1b';
 const TRAVEL = 'rgba(208, 69, 58, 0.55)';
+/** Strokes a resume will draw again (back-up). */
+export const REDRAW = '#e07b00';
 
 function setup(ctx: CanvasRenderingContext2D, view: View, color: string, widthPx: number): void {
   ctx.setTransform(view.scale * view.ratio, 0, 0, view.scale * view.ratio, 0, 0);
@@ -87,10 +89,10 @@ export function paintBase(ctx: CanvasRenderingContext2D, d: Drawing, view: View,
  * Paints the strokes between global points `from` (exclusive, −1 for the start) and `to`
  * (inclusive) in ink: the segment leading to `from + 1` is included when it is in the same path.
  */
-export function paintDone(ctx: CanvasRenderingContext2D, d: Drawing, view: View, from: number, to: number): void {
+export function paintDone(ctx: CanvasRenderingContext2D, d: Drawing, view: View, from: number, to: number, color?: string): void {
   if (to <= from) return;
   setup(ctx, view, INK, 1.6);
-  strokeRange(ctx, d, Math.max(from, 0), to + 1, inkOf(d));
+  strokeRange(ctx, d, Math.max(from, 0), to + 1, color ? () => color : inkOf(d));
 }
 
 export function clear(ctx: CanvasRenderingContext2D): void {

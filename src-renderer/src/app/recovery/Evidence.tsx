@@ -2,23 +2,26 @@ import { useEffect } from 'react';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { LiveView } from '../camera/LiveView';
 import { DrawingView } from '../drawing/DrawingView';
+import { backUpPoint } from '../drawing/geometry';
 import { useDoneIndex, useDrawing } from '../drawing/hooks';
 import { usePicture, useSnapshotList } from '../snapshots/pictures';
 import { useCamera } from '../store/camera';
 
 /** What is on paper and what remains, from the plan and the checkpoint. */
-export function PaperState({ condition, plannedAt }: { condition: JobCondition; plannedAt: string | null }) {
+export function PaperState({ condition, plannedAt, backUp = 0 }: { condition: JobCondition; plannedAt: string | null; backUp?: number }) {
   const { drawing, error } = useDrawing(condition.id, plannedAt);
   const done = useDoneIndex(condition.id, drawing, condition.checkpoint);
   if (plannedAt === null) return <p className="muted">The job has no plan to draw.</p>;
   if (error) return <p className="row-error">Cannot show the drawing: {error}</p>;
   if (!drawing) return <p className="muted">Drawing the plan…</p>;
   const share = drawing.points ? Math.round(((done + 1) / drawing.points) * 100) : 0;
+  const from = backUpPoint(drawing, done, backUp);
   return (
     <figure className="evidence">
-      <DrawingView drawing={drawing} done={done} label={`${condition.id}: ${share}% of the drawing is on paper`} />
+      <DrawingView drawing={drawing} done={done} redrawFrom={backUp ? from : undefined} label={`${condition.id}: ${share}% of the drawing is on paper`} />
       <figcaption>
         On paper (ink) and still to draw (grey): {share}% done
+        {backUp ? <span className="redraw-note">; drawn again on resume (orange): the last {backUp === 1 ? 'stroke' : `${backUp} strokes`}</span> : null}
       </figcaption>
     </figure>
   );

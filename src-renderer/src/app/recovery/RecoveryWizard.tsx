@@ -77,7 +77,7 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
           {step === 'watch' ? <Watch id={condition.id} /> : null}
         </div>
         <div className="recovery-evidence">
-          {plannedAt !== undefined ? <PaperState condition={condition} plannedAt={plannedAt} /> : null}
+          {plannedAt !== undefined ? <PaperState condition={condition} plannedAt={plannedAt} backUp={step === 'watch' ? 0 : backUp} /> : null}
           {step === 'watch' ? null : (
             <div className="frames">
               <LastFrame id={condition.id} />
