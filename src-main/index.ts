@@ -40,19 +40,24 @@ async function start(): Promise<void> {
     const source = cameraSource(opened.config.camera);
     return source.enabled ? sharedCameraClient(source.url, opened.logger, source.service) : source.reason;
   };
-  const relay = await startRelayHost(cameraClient);
+  // Without it the app still works; the camera panel says why there is no live view.
+  const relay = await startRelayHost(cameraClient).catch((err: unknown) => {
+    opened.logger.warning(`shell: no camera relay for the window: ${(err as Error)?.message ?? String(err)}`);
+    return undefined;
+  });
   // The service opens engines itself after a backup import: with the same Electron build.
   const api = createApiService(engine, {
     nativeBinding,
     cameraViewer: () => {
       const client = cameraClient();
-      return typeof client === 'string' ? { streamUrl: null, reason: client } : { streamUrl: relay.streamUrl };
+      if (typeof client === 'string') return { streamUrl: null, reason: client };
+      return relay ? { streamUrl: relay.streamUrl } : { streamUrl: null, reason: 'the window could not start its camera relay (see the log)' };
     },
   });
   const log = (m: string) => engine?.logger.info(`shell: ${m}`);
 
   guardAllWebContents();
-  guardSession(session.defaultSession, source, { imgOrigins: [relay.origin] });
+  guardSession(session.defaultSession, source, { imgOrigins: relay ? [relay.origin] : [] });
   registerIpc(api, {
     isTrustedUrl: (url) => isRendererUrl(url, source),
     eventTargets: () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents] : []),
@@ -62,7 +67,7 @@ async function start(): Promise<void> {
   const quit = installQuitGuard(api, {
     window: () => mainWindow,
     afterShutdown: () => {
-      void relay.close();
+      void relay?.close();
       engine?.close();
       engine = undefined;
     },
