@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { JobInfo } from '../../../../src-main/api/contract';
+import type { JobInfo, MethodName } from '../../../../src-main/api/contract';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { api, errorText } from '../../client';
 import { plotTarget, useDevice } from '../store/device';
@@ -12,6 +12,13 @@ import { Review, type Choice } from './Review';
 import { Watch } from './Watch';
 
 type Step = 'review' | 'preflight' | 'watch';
+
+/** The choices that end the wizard's work on a job at once: no pre-flight, nothing moves. */
+const FINAL = {
+  restart: { method: 'jobs.restart', label: 'Restart job' },
+  done: { method: 'jobs.markDone', label: 'Mark done' },
+  abort: { method: 'plot.abort', label: 'Abort job' },
+} as const satisfies Record<Exclude<Choice, 'resume'>, { method: MethodName; label: string }>;
 
 function JobRecovery({ condition, remaining }: { condition: JobCondition; remaining: number }) {
   const { next, close } = useRecovery();
@@ -97,19 +104,9 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
             Next: pre-flight
           </button>
         ) : null}
-        {step === 'review' && choice === 'restart' ? (
-          <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void run(() => api.call('jobs.restart', { id: condition.id }), next)}>
-            Restart job
-          </button>
-        ) : null}
-        {step === 'review' && choice === 'done' ? (
-          <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void run(() => api.call('jobs.markDone', { id: condition.id }), next)}>
-            Mark done
-          </button>
-        ) : null}
-        {step === 'review' && choice === 'abort' ? (
-          <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void run(() => api.call('plot.abort', { id: condition.id }), next)}>
-            Abort job
+        {step === 'review' && choice !== 'resume' ? (
+          <button type="button" className={`btn ${choice === 'abort' ? 'btn-danger' : 'btn-primary'}`} disabled={busy} onClick={() => void run(() => api.call(FINAL[choice].method, { id: condition.id }), next)}>
+            {FINAL[choice].label}
           </button>
         ) : null}
         {step === 'preflight' ? (

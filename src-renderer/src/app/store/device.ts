@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Results } from '../../../../src-main/api/contract';
+import type { Params, Results } from '../../../../src-main/api/contract';
 import { api, errorText } from '../../client';
 
 /** '' plots on the plotter config.yaml names (or the one detected); 'virtual' is the dry-run simulator. */
@@ -27,6 +27,23 @@ interface DeviceStore {
 /** Bumped by each request and each change of device: an answer about another choice is dropped. */
 let asked = 0;
 
+/** Asks the chosen plotter something; its answer (or why not) becomes `check`. */
+function ask<M extends 'devices.check' | 'devices.release'>(
+  get: () => DeviceStore,
+  set: (s: Partial<DeviceStore>) => void,
+  method: M,
+  answer: (r: Results[M]) => DeviceCheck,
+): Promise<void> {
+  const mine = ++asked;
+  const { device, speed } = get();
+  const { device: target } = plotTarget(device, speed);
+  set({ check: { state: 'checking' } });
+  return api.call(method, (target ? { device: target } : {}) as Params<M>).then(
+    (r) => void (mine === asked && set({ check: answer(r) })),
+    (err: unknown) => void (mine === asked && set({ check: { state: 'failed', error: errorText(err) } })),
+  );
+}
+
 export const useDevice = create<DeviceStore>((set, get) => ({
   device: '',
   speed: 1,
@@ -36,26 +53,8 @@ export const useDevice = create<DeviceStore>((set, get) => ({
       (devices) => set({ devices, error: devices.error ?? undefined }),
       (err: unknown) => set({ error: errorText(err) }),
     ),
-  runCheck() {
-    const mine = ++asked;
-    const { device, speed } = get();
-    const { device: target } = plotTarget(device, speed);
-    set({ check: { state: 'checking' } });
-    return api.call('devices.check', target ? { device: target } : {}).then(
-      (report) => void (mine === asked && set({ check: { state: 'ok', report } })),
-      (err: unknown) => void (mine === asked && set({ check: { state: 'failed', error: errorText(err) } })),
-    );
-  },
-  release() {
-    const mine = ++asked;
-    const { device, speed } = get();
-    const { device: target } = plotTarget(device, speed);
-    set({ check: { state: 'checking' } });
-    return api.call('devices.release', target ? { device: target } : {}).then(
-      ({ port }) => void (mine === asked && set({ check: { state: 'released', port } })),
-      (err: unknown) => void (mine === asked && set({ check: { state: 'failed', error: errorText(err) } })),
-    );
-  },
+  runCheck: () => ask(get, set, 'devices.check', (report) => ({ state: 'ok', report })),
+  release: () => ask(get, set, 'devices.release', ({ port }) => ({ state: 'released', port })),
   choose(device) {
     asked++;
     set({ device, check: { state: 'idle' } });
