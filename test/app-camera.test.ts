@@ -90,6 +90,9 @@ describe('the camera panel', () => {
     const alert = app.page.getByTestId('camera').getByRole('alert');
     await alert.waitFor({ timeout: 10_000 });
     expect(await alert.textContent()).toMatch(/^Cannot take a snapshot: No picture from the camera within 3 s .*HTTP 503/);
+    // The camera's address stays in the main process, in errors too.
+    expect(await alert.textContent()).not.toContain(String(camera.port));
+    expect(await app.page.getByTestId('camera-status').textContent()).not.toContain(String(camera.port));
     expect(await app.page.getByTestId('camera-snapshot').count()).toBe(0);
     await screenshot(app.page, 'camera-snapshot-error');
   });
