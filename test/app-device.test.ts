@@ -22,7 +22,7 @@ describe('the device bar', () => {
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.locator('[data-testid="device-note"][data-state="ok"]').waitFor();
     expect(await note.textContent()).toBe('Connected · fw 3.0.3 · pen up · motors on');
-    expect(await note.getAttribute('title')).toBe(`${plotter.port} answers (firmware EBBv13_and_above EB Firmware Version 3.0.3); pen raised. Motors powered.`);
+    expect(await note.getAttribute('title')).toBe(`${plotter.port} answers (firmware EBBv13_and_above EB Firmware Version 3.0.3); pen raised. Motors powered. Motors off: the carriage moves freely.`);
     const asked = (await plotter.ctl('status')) as { penUp: boolean; motors: number[] };
     expect(asked.penUp).toBe(true);
     await screenshot(page, 'device-connected');
@@ -40,8 +40,23 @@ describe('the device bar', () => {
     expect(await note.getAttribute('title')).toMatch(/^Motors of .* released: the carriage moves by hand; its position is lost\.$/);
     expect(((await plotter.ctl('status')) as { motors: number[] }).motors).toEqual([0, 0]);
 
+    // Resuming that paused plot now needs the carriage confirmed at home: the pre-flight saw the
+    // motors off, so the carriage may have been pushed anywhere.
+    await page.locator('[data-testid="job-row"][data-job="sq"]').getByRole('button', { name: 'Recover…' }).click();
+    const wizard = page.getByTestId('recovery');
+    await wizard.getByRole('button', { name: 'Next: pre-flight' }).click();
+    await wizard.locator('[data-testid="preflight-check"][data-state="ok"]').getByText(/Motors off: the carriage moves freely\.$/).waitFor();
+    const go = wizard.getByRole('button', { name: 'Resume plotting' });
+    expect(await go.isDisabled()).toBe(true);
+    await plotter.ctl('carriageHome');
+    await wizard.getByTestId('carriage-at-home').check();
+    await go.click();
+    await wizard.getByText('The drawing is finished.').waitFor({ timeout: 30_000 });
+    await wizard.getByRole('button', { name: 'Done' }).click();
+
     // The virtual plotter of a dry run has nothing to reach: it is made with the plot.
     await page.getByTestId('device').first().selectOption('virtual');
+    await page.getByTestId('device-note').getByText(/connected$/).waitFor();
     expect(await note.textContent()).toMatch(/V3\/A4 connected$/);
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.locator('[data-testid="device-note"][data-state="ok"]').getByText('Virtual plotter').waitFor();

@@ -20,6 +20,11 @@ export interface PreflightReport {
   firmware: string;
   /** The motor supply as QC reads it; null when the firmware cannot tell (before 2.2.3). */
   motorPower: boolean | null;
+  /**
+   * Both motors engaged (QE), i.e. holding the carriage where the step counters say. False after a
+   * release or a power cycle: a paused plot then resumes only from home. null before 2.8.0.
+   */
+  motorsEngaged: boolean | null;
   /** The virtual plotter is made with the plot: nothing to reach yet. */
   virtual: boolean;
 }
@@ -47,11 +52,12 @@ async function withPlotterAtRest<T>(request: string | null, device: VfabConfig['
 export async function preflightDevice(request: string | null, device: VfabConfig['device'], dataDir: string): Promise<PreflightReport> {
   const report = await withPlotterAtRest(request, device, dataDir, async (conn, port, nickname) => {
     const motorPower = conn.capabilities.qc ? (await conn.ebb.queryPower()).motorPower : null;
+    const enabled = conn.capabilities.qe ? await conn.ebb.queryMotorEnable() : null;
     await conn.ebb.configureServo(servoPercent(device));
     await conn.ebb.penUp(device.pen_delay_up);
-    return { port, nickname, firmware: conn.version.raw, motorPower, virtual: false };
+    return { port, nickname, firmware: conn.version.raw, motorPower, motorsEngaged: enabled && enabled.motor1 !== 0 && enabled.motor2 !== 0, virtual: false };
   });
-  return report ?? { port: 'virtual', nickname: null, firmware: 'virtual plotter, started with the plot', motorPower: true, virtual: true };
+  return report ?? { port: 'virtual', nickname: null, firmware: 'virtual plotter, started with the plot', motorPower: true, motorsEngaged: null, virtual: true };
 }
 
 /**

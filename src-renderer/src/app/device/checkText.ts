@@ -15,13 +15,17 @@ export function checkText(c: DeviceCheck): string {
       const r = c.report;
       if (r.virtual) return 'Virtual plotter: it starts with the plot.';
       const power = r.motorPower === false ? ' Its motors have no power: switch it on.' : r.motorPower ? ' Motors powered.' : '';
-      return `${r.nickname ? `${r.nickname} on ` : ''}${r.port} answers (firmware ${r.firmware}); pen raised.${power}`;
+      const held = r.motorsEngaged === false ? ' Motors off: the carriage moves freely.' : '';
+      return `${r.nickname ? `${r.nickname} on ` : ''}${r.port} answers (firmware ${r.firmware}); pen raised.${power}${held}`;
     }
   }
 }
 
 /** Motion may start: the plotter answered and its motor supply is not known to be off. */
 export const checkPassed = (c: DeviceCheck) => c.state === 'ok' && c.report.motorPower !== false;
+
+/** The plotter said its motors are not holding the carriage: where it is, only the user knows. */
+export const carriageLoose = (c: DeviceCheck) => c.state === 'ok' && c.report.motorsEngaged === false;
 
 /** The same, short enough for the header bar (the full sentence is its tooltip). */
 export function checkSummary(c: DeviceCheck): string {

@@ -5,6 +5,7 @@ import { api, errorText } from '../../client';
 import { plotTarget, useDevice } from '../store/device';
 import { useJobs } from '../store/jobs';
 import { useRecovery } from '../store/recovery';
+import { carriageLoose } from '../device/checkText';
 import { mayHaveLostPosition } from './causes';
 import { LastFrame, LiveFrame, PaperState } from './Evidence';
 import { Preflight } from './Preflight';
@@ -43,7 +44,8 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
   }, [condition.id]);
   const plannedAt = info ? (info.plan?.createdAt ?? null) : undefined;
 
-  const needsHome = mayHaveLostPosition(condition.cause, device);
+  const check = useDevice((s) => s.check);
+  const needsHome = mayHaveLostPosition(condition.cause, device) || carriageLoose(check);
   const paused = condition.cause === 'paused';
 
   async function run(what: () => Promise<unknown>, then: () => void) {
