@@ -14,8 +14,7 @@ import { backupDir, listBackups, runAutoBackupIfDue, startBackupSchedule } from 
 import { exportSystem } from '../backup/export';
 import { importSystem, recoverInterruptedImportIfIdle } from '../backup/import';
 import { probeCamera } from '../camera/check';
-import type { CameraClient } from '../camera/client';
-import { sharedCameraClient } from '../camera/client';
+import { sharedCameraClient, type CameraClient } from '../camera/client';
 import { writeFileAtomicAsync } from '../camera/file';
 import { cameraSource } from '../camera/settings';
 import { listSnapshots, readSnapshot, snapshotFile } from '../camera/snapshots';
