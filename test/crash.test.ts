@@ -154,7 +154,7 @@ describe('the crash test', () => {
       const a = spawnVfab(rig.sb, ['plot', 'race', ...device()]);
       const b = spawnVfab(rig.sb, ['plot', 'race', ...device(second)]);
       const codes = [await a.exited, await b.exited].sort();
-      expect(codes).toEqual([0, 9]);
+      expect(codes, a.stderr() + b.stderr()).toEqual([0, 9]);
       expect(a.stderr() + b.stderr()).toMatch(/Job 'race' is being plotted by vfab \(pid \d+/);
       const inked = [rig.plotter.paper, second.paper].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').length : 0));
       expect(inked.filter((n) => n > 0)).toHaveLength(1);
