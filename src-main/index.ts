@@ -7,9 +7,8 @@
 import path from 'node:path';
 import { app, dialog, session, type BrowserWindow } from './shell/electron';
 import { createApiService } from './api/service';
-import { sharedCameraClient } from './camera/client';
 import { startRelayHost } from './camera/relay-host';
-import { cameraSource } from './camera/settings';
+import { configuredCameraClient } from './camera/settings';
 import { openEngine, type Engine } from './engine';
 import { addJobsFromDialog, showAbout } from './shell/dialogs';
 import { registerIpc } from './shell/ipc';
@@ -36,10 +35,7 @@ async function start(): Promise<void> {
   engine = openEngine({ nativeBinding });
   const opened = engine;
   // Asked at each request: camera settings changed in the window apply at once.
-  const cameraClient = () => {
-    const source = cameraSource(opened.config.camera);
-    return source.enabled ? sharedCameraClient(source.url, opened.logger, source.service) : source.reason;
-  };
+  const cameraClient = () => configuredCameraClient(opened.config.camera, opened.logger);
   // Without it the app still works; the camera panel says why there is no live view.
   const relay = await startRelayHost(cameraClient).catch((err: unknown) => {
     opened.logger.warning(`shell: no camera relay for the window: ${(err as Error)?.message ?? String(err)}`);

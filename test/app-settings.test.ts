@@ -1,12 +1,12 @@
 /**
  * First run and settings in a real browser against `vfab serve`: with no config.yaml the app asks
  * for the plotter and paper and writes the file; the settings panel writes only what was changed,
- * so masked secrets shown in it never overwrite the real ones.
+ * so masked secrets shown in it never overwrite the real ones; a camera set there is live at once.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApp, screenshot } from './helpers/app-browser';
+import { openApp, screenshot, until } from './helpers/app-browser';
 import { useAppRig } from './helpers/app-rig';
 import { FIXTURES } from './helpers/cli';
 import { deadCameraUrl, startFakeCamera } from './helpers/fake-camera';
@@ -42,6 +42,11 @@ describe('first run and settings', () => {
     expect(yaml).toMatch(/model: V3\/A3/);
     expect(yaml).toMatch(/default_size: A3/);
     expect(yaml).toContain(`url: ${camera.url}`);
+    // The running server follows the new camera at once: its live view needs no restart.
+    await page.getByRole('button', { name: 'Camera' }).click();
+    const live = page.getByTestId('camera-live');
+    await live.waitFor();
+    await until(async () => (await live.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 320, 15_000, 'the new camera in the live view');
     expect(await app.problems()).toEqual([]);
   });
 

@@ -55,7 +55,7 @@ async function rig(opts: { camera?: boolean; maxClients?: number } = {}): Promis
   let token: string | undefined;
   const service = createApiService(engine, { env, camera: client, cameraPollMs: 100, cameraViewer: () => ({ streamUrl: token ? `/camera/stream.mjpeg?token=${token}` : null }) });
   cleanups.push(() => service.close());
-  const host = await startServeHost({ service, rendererDir: path.join(ROOT, 'out', 'renderer'), host: '127.0.0.1', port: 0, camera: client, maxClients: opts.maxClients });
+  const host = await startServeHost({ service, rendererDir: path.join(ROOT, 'out', 'renderer'), host: '127.0.0.1', port: 0, camera: () => client ?? 'camera.enabled is false in config.yaml', maxClients: opts.maxClients });
   cleanups.push(() => host.close());
   token = host.token;
   return {

@@ -271,4 +271,10 @@ export function sharedCameraClient(url: string, logger?: CameraLogger, service?:
   return client;
 }
 
+/** Disconnects every shared client, at the end of a process that may have used several cameras. */
+export function closeSharedCameraClients(): void {
+  for (const client of shared.values()) client.close();
+  shared.clear();
+}
+
 export { CameraError };

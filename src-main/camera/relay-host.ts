@@ -15,7 +15,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
 import type { CameraClient } from './client';
-import { createCameraRelay, type CameraRelay } from './relay';
+import { createFollowingRelay } from './relay';
 
 export interface RelayHost {
   /** `http://127.0.0.1:<port>`, for the CSP's img-src. */
@@ -28,18 +28,7 @@ export interface RelayHost {
 /** `clientFor` answers the current client, or why there is none (the 503 text). */
 export async function startRelayHost(clientFor: () => CameraClient | string, opts: { token?: string } = {}): Promise<RelayHost> {
   const token = opts.token ?? crypto.randomBytes(24).toString('base64url');
-  const relays = new Map<CameraClient, CameraRelay>();
-  const relayFor = (client: CameraClient) => {
-    let relay = relays.get(client);
-    if (!relay) {
-      // A replaced client (new camera URL) has no viewers left worth keeping.
-      for (const old of relays.values()) old.close();
-      relays.clear();
-      relay = createCameraRelay(client, { token });
-      relays.set(client, relay);
-    }
-    return relay;
-  };
+  const relay = createFollowingRelay(clientFor, { token });
 
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -58,9 +47,8 @@ export async function startRelayHost(clientFor: () => CameraClient | string, opt
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (req.headers.host !== `127.0.0.1:${port}`) return refuse(res, 421, `This relay answers to ${origin} only.`);
-    const client = clientFor();
-    if (typeof client === 'string') return refuse(res, 503, `No camera: ${client}.`);
-    if (!relayFor(client).handle(req, res)) refuse(res, 404, 'No such camera path: /camera/stream.mjpeg or /camera/snapshot.jpg');
+    const answered = relay.handle(req, res);
+    if (answered !== true) refuse(res, answered.status, answered.text);
   });
 
   const sockets = new Set<net.Socket>();
@@ -76,7 +64,7 @@ export async function startRelayHost(clientFor: () => CameraClient | string, opt
     snapshotUrl: `${origin}/camera/snapshot.jpg${query}`,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const relay of relays.values()) relay.close();
+        relay.close();
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),

@@ -160,3 +160,33 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
     },
   };
 }
+
+export interface FollowingRelay {
+  /** Answers a relay request; otherwise the status and text to refuse it with. */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): true | { status: number; text: string };
+  close(): void;
+}
+
+/**
+ * A relay for whichever camera the settings name at each request (`clientFor` answers the
+ * client, or why there is none), so turning the camera on or changing its URL applies without
+ * a restart. A replaced client's viewers are ended: they were watching the old camera.
+ */
+export function createFollowingRelay(clientFor: () => CameraClient | string, opts: CameraRelayOptions): FollowingRelay {
+  let current: { client: CameraClient; relay: CameraRelay } | undefined;
+  return {
+    handle(req, res) {
+      const client = clientFor();
+      if (typeof client === 'string') return { status: 503, text: `No camera: ${client}.` };
+      if (current?.client !== client) {
+        current?.relay.close();
+        current = { client, relay: createCameraRelay(client, opts) };
+      }
+      return current.relay.handle(req, res) || { status: 404, text: 'No such camera path: /camera/stream.mjpeg or /camera/snapshot.jpg' };
+    },
+    close() {
+      current?.relay.close();
+      current = undefined;
+    },
+  };
+}

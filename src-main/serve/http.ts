@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createCameraRelay, type CameraRelay } from '../camera/relay';
+import { createFollowingRelay } from '../camera/relay';
 import type { CameraClient } from '../camera/client';
 import type { ApiService } from '../api/service';
 import { VfabError } from '../errors';
@@ -27,10 +27,8 @@ export interface ServeHostOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** The process's camera client; absent when the camera is disabled (/camera/* then says so). */
-  camera?: CameraClient | null;
-  /** Why there is no camera, for /camera/* answers. */
-  cameraOff?: string;
+  /** The camera client the settings name now, or why there is none (what /camera/* then says); asked at each request. */
+  camera: () => CameraClient | string;
   /** Default: a fresh random token. */
   token?: string;
   /** A request or a client's connection failed (an oversized frame, a file gone while served); that one is already closed. */
@@ -79,7 +77,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
   const port = await listen(server, opts.host, opts.port);
   const auth = createServeAuth(opts.host, port, opts.token);
   const sockets = createApiSocketServer(opts.service, (err) => opts.onError?.(err));
-  const relay: CameraRelay | undefined = opts.camera ? createCameraRelay(opts.camera, { token: auth.token }) : undefined;
+  const relay = createFollowingRelay(opts.camera, { token: auth.token });
   const maxClients = opts.maxClients ?? 100;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const origin = `http://${shownHost}:${port}`;
@@ -96,8 +94,8 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
       return plain(res, 405, 'Only GET and HEAD; the API is on the WebSocket.', { ...headers, Allow: 'GET, HEAD' });
     }
     if (url.pathname.startsWith('/camera/')) {
-      if (relay?.handle(req, res)) return;
-      return plain(res, relay ? 404 : 503, relay ? 'No such camera path: /camera/stream.mjpeg or /camera/snapshot.jpg' : `No camera: ${opts.cameraOff ?? 'disabled'}.`, headers);
+      const answered = relay.handle(req, res);
+      return answered === true ? undefined : plain(res, answered.status, answered.text, headers);
     }
     if (url.pathname === API_SOCKET_PATH) return plain(res, 426, 'This is the API socket: connect with a WebSocket.', headers);
     // The page's own requests (scripts, styles) cannot carry the query: a cookie carries the token for them.
@@ -135,7 +133,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
     port,
     token: auth.token,
     async close() {
-      relay?.close();
+      relay.close();
       await sockets.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

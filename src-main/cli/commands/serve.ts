@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createApiService } from '../../api/service';
-import { sharedCameraClient } from '../../camera/client';
-import { cameraSource } from '../../camera/settings';
+import { closeSharedCameraClients } from '../../camera/client';
+import { configuredCameraClient } from '../../camera/settings';
 import { VfabError } from '../../errors';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
 import { startServeHost } from '../../serve/http';
@@ -42,15 +42,19 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       const engine = ctx.engine();
       const host = flags.host ?? engine.config.websocket.host;
       const port = flags.port !== undefined ? parsePort(flags.port) : engine.config.websocket.port;
-      const source = cameraSource(engine.config.camera);
-      const camera = source.enabled ? sharedCameraClient(source.url, engine.logger, source.service) : null;
+      // Asked at each request: a camera changed in Settings applies without a restart.
+      const camera = () => configuredCameraClient(engine.config.camera, engine.logger);
       let token: string | undefined;
       // The relay is mounted on this host (same origin as the page) and takes the page's token.
-      const cameraViewer = () => (camera && token ? { streamUrl: `/camera/stream.mjpeg?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: source.enabled ? 'the server is starting' : source.reason });
-      const service = createApiService(engine, { camera, cameraViewer });
-      const served = await startServeHost({ service, rendererDir: RENDERER_DIR, host, port, camera, ...(source.enabled ? {} : { cameraOff: source.reason }), maxClients: engine.config.websocket.max_connections, onError: (err) => engine.logger.warning(`serve: a request or connection failed: ${err.message}`) }).catch(async (err: unknown) => {
+      const cameraViewer = () => {
+        const client = camera();
+        if (typeof client === 'string') return { streamUrl: null, reason: client };
+        return token ? { streamUrl: `/camera/stream.mjpeg?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: 'the server is starting' };
+      };
+      const service = createApiService(engine, { cameraViewer });
+      const served = await startServeHost({ service, rendererDir: RENDERER_DIR, host, port, camera, maxClients: engine.config.websocket.max_connections, onError: (err) => engine.logger.warning(`serve: a request or connection failed: ${err.message}`) }).catch(async (err: unknown) => {
         await service.close();
-        camera?.close();
+        closeSharedCameraClients();
         throw err;
       });
       token = served.token;
@@ -70,7 +74,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       await service.shutdown(sig);
       await served.close();
       await service.close();
-      camera?.close();
+      closeSharedCameraClients();
       uninstall();
       ctx.exitCode = SHUTDOWN_SIGNALS[sig];
     });
