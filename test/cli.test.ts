@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { appendEntry } from '../src-main/jobs/journal';
 import { FIXTURES, ROOT, sandbox, type Sandbox } from './helpers/cli';
+import { spawnVfab } from './helpers/crash-rig';
 
 const TRIVIAL = path.join(FIXTURES, 'AxiDraw_trivial.svg');
 const MULTI = path.join(FIXTURES, 'test_svg__misc__multilayer.svg');
@@ -230,6 +231,19 @@ describe('the index database', () => {
     expect(before).toBe('one NEW\nthree FAILED\ntwo PAUSED');
     return before;
   }
+
+  it('many vfab processes at once (cron, a second terminal, serve) wait for each other instead of failing', { timeout: 120_000 }, async () => {
+    // A new data folder first (all create and migrate it together), then an existing one.
+    const failures: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const runs = Array.from({ length: 8 }, (_, i) => spawnVfab(sb, ['add', 'job', `r${round}-${i}`, TRIVIAL]));
+      for (const r of runs) if ((await r.exited) !== 0) failures.push(r.stderr());
+    }
+    expect(failures).toEqual([]);
+    const listed = sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean);
+    expect(listed).toHaveLength(24);
+    expect(listed.every((l) => l.split('\t')[1] === 'READY')).toBe(true);
+  });
 
   it('rebuild-db keeps the old file and rebuilds the same jobs', () => {
     const before = threeJobs();

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,17 +50,35 @@ describe('job folders', () => {
   });
 
   it('puts back a job whose replacement was cut between its two renames, and finishes deletes', () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
     createJobFolder(jobsDir, 'a', svg);
     createJobFolder(jobsDir, 'b', svg);
-    fs.renameSync(path.join(jobsDir, 'a'), path.join(jobsDir, '.replaced-a-20261125T101010-123'));
-    fs.renameSync(path.join(jobsDir, 'b'), path.join(jobsDir, '.deleted-b-20261125T101010-123'));
+    fs.renameSync(path.join(jobsDir, 'a'), path.join(jobsDir, `.replaced-a-20261125T101010-${gone}`));
+    fs.renameSync(path.join(jobsDir, 'b'), path.join(jobsDir, `.deleted-b-20261125T101010-${gone}`));
     const fresh = path.join(jobsDir, '.staging-c-1-1');
     fs.mkdirSync(fresh);
+    fs.mkdirSync(path.join(jobsDir, '.notes'));
     const result = cleanInterruptedOperations(jobsDir);
     expect(result.restored).toEqual(['a']);
-    expect(result.removed).toEqual(['.deleted-b-20261125T101010-123']);
-    expect(fs.readdirSync(jobsDir).sort()).toEqual(['.staging-c-1-1', 'a']);
+    expect(result.removed).toEqual([`.deleted-b-20261125T101010-${gone}`]);
+    expect(fs.readdirSync(jobsDir).sort()).toEqual(['.notes', '.staging-c-1-1', 'a']);
     expect(cleanInterruptedOperations(jobsDir, -1).removed).toEqual(['.staging-c-1-1']);
+    expect(fs.existsSync(path.join(jobsDir, '.notes'))).toBe(true);
+  });
+
+  it("leaves a replace or delete to the live process carrying it out, and tolerates one that vanishes", () => {
+    createJobFolder(jobsDir, 'a', svg);
+    createJobFolder(jobsDir, 'b', svg);
+    // The parent process stands for another vfab process between its two renames.
+    const replaced = `.replaced-a-20261125T101010-${process.ppid}`;
+    const deleted = `.deleted-b-20261125T101010-${process.ppid}`;
+    fs.renameSync(path.join(jobsDir, 'a'), path.join(jobsDir, replaced));
+    fs.renameSync(path.join(jobsDir, 'b'), path.join(jobsDir, deleted));
+    expect(cleanInterruptedOperations(jobsDir)).toEqual({ restored: [], removed: [] });
+    expect(fs.readdirSync(jobsDir).sort()).toEqual([deleted, replaced]);
+    // Past staleMs they are leftovers; a listed folder another process finished meanwhile is skipped.
+    expect(cleanInterruptedOperations(jobsDir, -1, ['.staging-x-1-1', deleted, replaced])).toEqual({ restored: ['a'], removed: [deleted] });
+    expect(fs.readdirSync(jobsDir)).toEqual(['a']);
   });
 
   it('deletes by renaming away first', () => {

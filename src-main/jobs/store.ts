@@ -185,8 +185,14 @@ export class Store {
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
 
+  /**
+   * IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before anything is read. A
+   * deferred transaction that reads first and writes later fails at once with "database is
+   * locked" when another process (a second CLI, serve) committed in between: SQLite cannot
+   * upgrade a stale snapshot, and no busy handler helps.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 
   integrity(): string {
@@ -224,9 +230,11 @@ function migrate(db: Database.Database, file: string): void {
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     db.transaction(() => {
+      // Another process opening the same new file may have migrated it while this one waited.
+      if (Number(db.pragma('user_version', { simple: true })) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }
 

@@ -9,6 +9,7 @@ import { VfabError } from '../errors';
 import { fsyncDir, writeFileAtomic } from '../util/atomic';
 import { backupStamp } from '../util/time';
 import { appendEntry } from './journal';
+import { isProcessAlive } from './lock';
 
 /** Letters, digits, '-', '_', '.'; must start with a letter or digit, so no '.', '..' or hidden names. */
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -216,7 +217,8 @@ export function deleteJobFolder(jobsDir: string, id: string): void {
 /**
  * Start-up housekeeping of interrupted creates/deletes: a staging folder older than `staleMs`
  * is dropped (its job never existed); a replaced job whose replacement is missing is put back (the
- * replace was cut between its two renames); a deleted job is finished off.
+ * replace was cut between its two renames); a deleted job is finished off. Replaces and deletes
+ * whose process (named in the folder) is still alive are left to it, unless older than `staleMs`.
  */
 export function cleanInterruptedOperations(
   jobsDir: string,
@@ -227,20 +229,28 @@ export function cleanInterruptedOperations(
   const removed: string[] = [];
   const now = Date.now();
   for (const name of pending) {
+    if (![STAGING_PREFIX, REPLACED_PREFIX, DELETED_PREFIX].some((prefix) => name.startsWith(prefix))) continue;
     const full = path.join(jobsDir, name);
-    const stale = () => now - fs.statSync(full).mtimeMs > staleMs;
-    if (name.startsWith(REPLACED_PREFIX)) {
-      const id = name.slice(REPLACED_PREFIX.length).replace(/-\d{8}T\d{6}-\d+$/, '');
-      if (isValidJobId(id) && !fs.existsSync(path.join(jobsDir, id))) {
-        fs.renameSync(full, path.join(jobsDir, id));
-        restored.push(id);
-        continue;
+    try {
+      const stale = now - fs.statSync(full).mtimeMs > staleMs;
+      // A replace or delete still being carried out by another vfab process is its own business.
+      const owner = Number(/-(\d+)$/.exec(name)?.[1]);
+      if (!name.startsWith(STAGING_PREFIX) && owner !== process.pid && isProcessAlive(owner) && !stale) continue;
+      if (name.startsWith(REPLACED_PREFIX)) {
+        const id = name.slice(REPLACED_PREFIX.length).replace(/-\d{8}T\d{6}-\d+$/, '');
+        if (isValidJobId(id) && !fs.existsSync(path.join(jobsDir, id))) {
+          fs.renameSync(full, path.join(jobsDir, id));
+          restored.push(id);
+          continue;
+        }
       }
-    }
-    const drop = name.startsWith(DELETED_PREFIX) || ((name.startsWith(STAGING_PREFIX) || name.startsWith(REPLACED_PREFIX)) && stale());
-    if (drop) {
-      fs.rmSync(full, { recursive: true, force: true });
-      removed.push(name);
+      if (name.startsWith(DELETED_PREFIX) || stale) {
+        fs.rmSync(full, { recursive: true, force: true });
+        removed.push(name);
+      }
+    } catch (err) {
+      // Another vfab process starting at the same moment finished this one first.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
   return { restored, removed };
