@@ -3,10 +3,13 @@
  * part on paper inked over it live while the virtual plotter draws, pen-up travel on request;
  * and a paused plot marked done from the recovery wizard.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, screenshot, until } from './helpers/app-browser';
 import { useAppRig } from './helpers/app-rig';
+import { FIXTURES } from './helpers/cli';
 
 const rig = useAppRig();
 
@@ -75,6 +78,24 @@ describe('job detail', () => {
     }
     expect(seen.at(-1)!.painted).toBeGreaterThan(moving[0]!.painted);
     await page.locator('[data-testid="job-row"][data-job="zz"][data-state="COMPLETED"]').waitFor();
+    expect(await app.problems()).toEqual([]);
+  });
+
+  it('a portrait A4 drawing turned to fit an A4 AxiDraw shows on a landscape sheet, and says so', { timeout: 60_000 }, async () => {
+    const { served, api } = await rig.serve();
+    const a4 = { name: 'two_layers_a4.svg', base64: fs.readFileSync(path.join(FIXTURES, 'test_vpy__two_layers_a4.svg')).toString('base64') };
+    await api.call('jobs.add', { source: a4, id: 'tall', optimization: 'fast' });
+    const app = await openApp(await rig.browser(), served.url);
+    const { page } = app;
+    const row = page.locator('[data-job="tall"]');
+    expect(await row.textContent()).toContain('A4 landscape, drawing turned 90°');
+    await row.getByRole('button', { name: 'two_layers_a4.svg' }).click();
+    const detail = page.getByTestId('detail');
+    await detail.getByTestId('drawing').waitFor();
+    expect(await detail.getByTestId('stats').textContent()).toMatch(/A4 landscape \(297 × 210 mm\).*drawing turned 90° to fit: its top is at the left edge/);
+    const box = (await detail.getByTestId('drawing').locator('canvas').first().boundingBox())!;
+    expect(box.width / box.height).toBeCloseTo(297 / 210, 1);
+    await screenshot(page, 'detail-turned');
     expect(await app.problems()).toEqual([]);
   });
 

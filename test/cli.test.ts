@@ -104,6 +104,16 @@ describe('listing for pipes and JSON', () => {
     expect(sb.sh(`vfab info queue | head -1 | cut -f1`).stdout).toBe('a-job\n');
   });
 
+  it('stops quietly when the reader of its output goes away (vfab … | head)', async () => {
+    sb.run(['add', 'job', 'demo', MULTI]);
+    for (const args of [['info', 'job', 'demo'], ['list', 'jobs', '--json']]) {
+      const p = spawnVfab(sb, args);
+      p.child.stdout!.destroy();
+      expect(await p.exited, p.stderr()).toBe(0);
+      expect(p.stderr()).not.toMatch(/EPIPE|Error/);
+    }
+  });
+
   it('gives stable JSON', () => {
     sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     const list = JSON.parse(sb.run(['list', 'jobs', '--json']).stdout);

@@ -82,6 +82,7 @@ const NON_DEFAULT: VfabConfig = {
     default_size: 'A3',
     default_margin_mm: 15,
     default_orientation: 'landscape',
+    auto_rotate: false,
     require_one_per_session: false,
     track_usage: false,
     auto_detect_size: true,

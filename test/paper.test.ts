@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundsOf, fitToPaper, parsePaper, PLOTTER_TRAVEL } from '../src-main/plan/paper';
+import { boundsOf, fitToPaper, parsePaper, placeDrawing, PLOTTER_TRAVEL, turnDrawing } from '../src-main/plan/paper';
 import type { Drawing } from '../src-main/plan/types';
 
 function drawing(...paths: number[][]): Drawing {
@@ -77,5 +77,53 @@ describe('fitToPaper', () => {
   it('knows every model in the AxiDraw table', () => {
     expect(Object.keys(PLOTTER_TRAVEL).sort()).toEqual(['MiniKit', 'SE/A1', 'SE/A2', 'SE/A3', 'V3 XLX', 'V3/A3', 'V3/A4']);
     expect(PLOTTER_TRAVEL['V3/A3']).toEqual([430, 297]);
+  });
+});
+
+/** A portrait document (A4 unless told) holding these paths. */
+function portrait(widthMm: number, heightMm: number, ...paths: number[][]): Drawing {
+  return { ...drawing(...paths), widthMm, heightMm };
+}
+
+describe('auto_rotate', () => {
+  const a4 = { paper: 'A4', model: 'V3/A4', marginMm: 10, fit: 'none', autoRotate: true } as const;
+
+  it('turns counter-clockwise: the top edge goes to the left, the document swaps width and height', () => {
+    const turned = turnDrawing(portrait(210, 297, [0, 0, 210, 0, 210, 297]));
+    expect([turned.widthMm, turned.heightMm]).toEqual([297, 210]);
+    // top-left → bottom-left, top-right → top-left, bottom-right → top-right
+    expect(Array.from(turned.layers[0]!.paths[0]!)).toEqual([0, 210, 0, 0, 297, 0]);
+  });
+
+  it('turns a portrait A4 drawing that the A4 carriage cannot reach upright, onto A4 landscape', () => {
+    const d = portrait(210, 297, [5, 5, 200, 5, 200, 290, 5, 290, 5, 5]);
+    const placed = placeDrawing(d, a4);
+    expect(placed.rotated).toBe(true);
+    expect(placed.paper.name).toBe('A4 landscape');
+    expect(placed.fitted.scale).toBe(1);
+    expect(placed.fitted.bounds).toEqual({ minX: 5, minY: 10, maxX: 290, maxY: 205 });
+    expect(() => placeDrawing(d, { ...a4, autoRotate: false })).toThrow(/does not fit A4 portrait.*beyond the bottom edge/);
+  });
+
+  it('leaves a drawing that fits upright as it is', () => {
+    const placed = placeDrawing(portrait(210, 297, [10, 10, 100, 200]), a4);
+    expect(placed.rotated).toBe(false);
+    expect(placed.paper.name).toBe('A4 portrait');
+  });
+
+  it('with --fit scale, turns only when that shrinks the drawing less', () => {
+    const tall = portrait(210, 297, [0, 0, 210, 297]);
+    const upright = placeDrawing(tall, { ...a4, fit: 'scale', autoRotate: false });
+    const turned = placeDrawing(tall, { ...a4, fit: 'scale' });
+    expect(turned.rotated).toBe(true);
+    expect(turned.fitted.scale).toBeGreaterThan(upright.fitted.scale);
+    const wide = placeDrawing({ ...drawing([0, 0, 500, 300]), widthMm: 500, heightMm: 300 }, { ...a4, fit: 'scale' });
+    expect(wide.rotated).toBe(false);
+  });
+
+  it('keeps an explicit orientation for the sheet and says why when neither way fits', () => {
+    const placed = placeDrawing(portrait(210, 297, [5, 5, 200, 290]), { ...a4, orientation: 'landscape' });
+    expect(placed).toMatchObject({ rotated: true, paper: { name: 'A4 landscape' } });
+    expect(() => placeDrawing(portrait(600, 800, [0, 0, 600, 800]), a4)).toThrow(/the drawing \(600 × 800 mm\) does not fit A4 portrait/);
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readPlan } from '../src-main/plan/plan-file';
-import { sandbox, type Sandbox } from './helpers/cli';
+import { FIXTURES, sandbox, type Sandbox } from './helpers/cli';
 
 let sb: Sandbox;
 beforeEach(() => {
@@ -88,6 +88,22 @@ describe('add job plans the drawing', () => {
     const planned = JSON.parse(again.stdout).job;
     expect(planned.state).toBe('READY');
     expect(planned.plan.scale).toBeCloseTo(Math.min(277 / 500, 190 / 300), 9);
+  });
+
+  it("turns a portrait A4 drawing to fit an A4 AxiDraw's reach (auto_rotate), and says so; --no-auto-rotate refuses it", () => {
+    const a4 = path.join(FIXTURES, 'test_vpy__two_layers_a4.svg');
+    const r = sb.run(['add', 'job', 'tall', a4]);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = readPlan(path.join(sb.jobsDir, 'tall', 'plan.json'));
+    expect(plan.summary).toMatchObject({ paper: 'A4 landscape', rotated: true, scale: 1 });
+    for (const layer of plan.layers) for (const p of layer.paths) for (let i = 0; i < p.length; i += 2) expect(p[i + 1]!).toBeLessThanOrEqual(210);
+    expect(sb.run(['info', 'job', 'tall']).stdout).toMatch(/Plan: +A4 landscape, drawing turned 90°/);
+    expect(journal('tall').find((e) => e.to_state === 'OPTIMIZED')?.metadata).toMatchObject({ rotated: true });
+    expect(sb.run(['list', 'jobs']).stdout).toContain('A4 landscape, drawing turned 90°');
+
+    const upright = sb.run(['plan', 'tall', '--no-auto-rotate']);
+    expect(upright.code).toBe(5);
+    expect(upright.stderr).toMatch(/does not fit A4 portrait on an AxiDraw V3\/A4.*beyond the bottom edge/);
   });
 
   it('re-plans a READY job with other settings, and refuses a queued one', () => {

@@ -64,6 +64,8 @@ const planOptions = {
   fit: z.enum(['none', 'center', 'scale']).optional(),
   margin: millimetres.optional(),
   simplify: millimetres.optional(),
+  /** false: never turn the drawing 90° to fit (config paper.auto_rotate otherwise). */
+  autoRotate: z.boolean().optional(),
 };
 
 const source = z.union([

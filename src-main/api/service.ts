@@ -157,7 +157,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
   };
 
   const planOutcome = (id: string, p: Omit<Params<'jobs.plan'>, 'id'>): PlanOutcome => {
-    const settings = planSettings(engine.config, { preset: p.optimization, paper: p.paper, orientation: p.orientation, fit: p.fit, marginMm: p.margin, simplifyMm: p.simplify });
+    const settings = planSettings(engine.config, { preset: p.optimization, paper: p.paper, orientation: p.orientation, fit: p.fit, marginMm: p.margin, simplifyMm: p.simplify, autoRotate: p.autoRotate });
     const r = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device });
     changed(id);
     return { id, state: r.state, error: r.error ?? null, warnings: r.warnings, summary: r.summary ?? null };

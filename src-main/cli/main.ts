@@ -2,6 +2,12 @@
 import { processIo } from './output';
 import { runCli } from './program';
 
+// `vfab info job x | head`: a reader that stops early is no error. The command runs to its own
+// end rather than exiting here: a plot must still take its normal or signal path.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 runCli(process.argv.slice(2), processIo).then(
   (code) => {
     process.exitCode = code;

@@ -183,6 +183,7 @@ export const configSchema = z.object({
     default_size: text('A4'),
     default_margin_mm: number(10, { min: 0 }),
     default_orientation: choice(['auto', 'portrait', 'landscape'], 'auto'),
+    auto_rotate: bool(true),
     require_one_per_session: bool(true),
     track_usage: bool(true),
     auto_detect_size: bool(false),

@@ -108,6 +108,10 @@ paper:
   default_margin_mm: 10
   # auto (landscape when the drawing is wider than tall), portrait or landscape.
   default_orientation: auto
+  # Turn a drawing 90° (its top to the left) when only that fits the plotter's reach, or when it
+  # then needs less scaling: a portrait A4 drawing on an A4 AxiDraw plots on a sheet placed
+  # landscape. AxiDraw's auto_rotate.
+  auto_rotate: true
   # Ask to confirm fresh paper once per plotting session.
   require_one_per_session: true
   # Count the paper used in the statistics.

@@ -12,7 +12,7 @@ import { estimatePaths } from '../plan/estimate';
 import { plotProgram, programDuration } from '../plotter/planner';
 import { motionProfile } from '../plan/motion';
 import { optimizePaths } from '../plan/optimize';
-import { fitToPaper, parsePaper, type Orientation } from '../plan/paper';
+import { placeDrawing } from '../plan/paper';
 import { writePlan, PLAN_FORMAT, type PlanLayer, type PlanSettings, type PlanSummary } from '../plan/plan-file';
 import type { Drawing, SvgWarning } from '../plan/types';
 import { readSvg, SvgError } from '../svg/read';
@@ -51,6 +51,7 @@ export function planSettings(config: VfabConfig, overrides: Partial<PlanSettings
     paper: config.paper.default_size,
     marginMm: config.paper.default_margin_mm,
     ...(config.paper.default_orientation !== 'auto' && { orientation: config.paper.default_orientation }),
+    autoRotate: config.paper.auto_rotate,
     fit: 'none',
     model: config.device.model,
     toleranceMm: config.optimization.tolerance_mm,
@@ -105,16 +106,23 @@ export function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions
     });
   }
 
-  const orientation: Orientation = settings.orientation ?? (drawing.widthMm > drawing.heightMm ? 'landscape' : 'portrait');
-  const paper = parsePaper(settings.paper, orientation);
-  let fitted;
+  let placed;
   try {
-    fitted = fitToPaper(drawing, { paper, model: settings.model, marginMm: settings.marginMm, fit: settings.fit, fileName });
+    placed = placeDrawing(drawing, {
+      paper: settings.paper,
+      ...(settings.orientation && { orientation: settings.orientation }),
+      autoRotate: settings.autoRotate ?? false,
+      model: settings.model,
+      marginMm: settings.marginMm,
+      fit: settings.fit,
+      fileName,
+    });
   } catch (err) {
     if (!(err instanceof VfabError)) throw err;
     ctx.logger.warning(err.message, id);
     return { state: 'ANALYZED', error: err.message, warnings: drawing.warnings };
   }
+  const { paper, fitted } = placed;
 
   const profile = motionProfile(opts.device);
   const layers: PlanLayer[] = [];
@@ -151,6 +159,7 @@ export function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions
     paper: paper.name,
     paperWidthMm: paper.widthMm,
     paperHeightMm: paper.heightMm,
+    ...(placed.rotated && { rotated: true }),
     scale: fitted.scale,
     layerCount: layers.length,
     pathCount: sum((l) => l.paths.length),
@@ -166,6 +175,7 @@ export function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions
   ctx.jobs.transition(id, 'OPTIMIZED', `Plan: ${settings.preset} preset, ${summary.lifts} pen lift(s), pen-up travel ${Math.round(summary.travelBeforeMm)} -> ${Math.round(summary.travelMm)} mm`, {
     settings,
     paper: paper.name,
+    ...(placed.rotated && { rotated: true }),
     scale: fitted.scale,
     pen_down_mm: summary.penDownMm,
     travel_before_mm: summary.travelBeforeMm,

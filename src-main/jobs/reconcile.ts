@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import type { Logger } from '../log';
 import { appendEntry, summarizeJournal, type JournalSummary } from './journal';
-import type { PlanSummary } from '../plan/plan-file';
+import { paperLabel, type PlanSummary } from '../plan/plan-file';
 import { parseJobState, type JobState } from './states';
 import type { IndexedJob, IndexRecord, Store, SyncRow } from './store';
 import { cleanInterruptedOperations, jobFiles, readJobMeta, scanJobsDir } from './workspace';
@@ -22,7 +22,7 @@ const PLANLESS: ReadonlySet<JobState> = new Set(['NEW', 'ANALYZED', 'OPTIMIZED']
  * rebuilt from the journal alone (plan.json is never read at start-up).
  */
 export function planFactsMetadata(s: PlanSummary) {
-  return { paper: s.paper, layer_count: s.layerCount, pen_down_mm: s.penDownMm, travel_mm: s.travelMm, estimate_s: s.estimateS };
+  return { paper: paperLabel(s), layer_count: s.layerCount, pen_down_mm: s.penDownMm, travel_mm: s.travelMm, estimate_s: s.estimateS };
 }
 
 type PlanFactsMetadata = ReturnType<typeof planFactsMetadata>;

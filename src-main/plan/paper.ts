@@ -182,3 +182,74 @@ export function fitToPaper(drawing: Drawing, opts: FitOptions): FitResult {
   }
   return { layers: [...drawing.layers], bounds: b, area, scale: 1, offset: [0, 0] };
 }
+
+/**
+ * The drawing turned 90° counter-clockwise, its top to the left, as the AxiDraw software's
+ * auto_rotate turns a portrait document: it then plots along the carriage's long axis.
+ */
+export function turnDrawing(drawing: Drawing): Drawing {
+  const w = drawing.widthMm;
+  return {
+    ...drawing,
+    widthMm: drawing.heightMm,
+    heightMm: w,
+    layers: drawing.layers.map((layer) => ({
+      ...layer,
+      paths: layer.paths.map((p): Polyline => {
+        const out = new Float64Array(p.length);
+        for (let i = 0; i < p.length; i += 2) {
+          out[i] = p[i + 1]!;
+          out[i + 1] = w - p[i]!;
+        }
+        return out;
+      }),
+    })),
+  };
+}
+
+export interface PlaceOptions extends Omit<FitOptions, 'paper'> {
+  /** A paper name or W×H (see parsePaper). */
+  paper: string;
+  /** Absent: a named paper follows the drawing (landscape when it is wider than tall). */
+  orientation?: Orientation;
+  /** May the drawing be turned 90° (AxiDraw's auto_rotate)? */
+  autoRotate: boolean;
+}
+
+export interface Placement {
+  paper: Paper;
+  fitted: FitResult;
+  /** Turned 90° counter-clockwise: the sheet goes on the plotter the other way round. */
+  rotated: boolean;
+}
+
+/**
+ * Puts the drawing on the paper upright or, with `autoRotate`, turned when only that fits or,
+ * with fit `scale`, when turned it needs less shrinking. So a portrait A4 drawing plots at full
+ * size on an A4 AxiDraw (the carriage reaches 300 × 218 mm) on a sheet placed landscape. When
+ * neither fits, the upright attempt's error says why.
+ */
+export function placeDrawing(drawing: Drawing, opts: PlaceOptions): Placement {
+  const { paper: spec, orientation, autoRotate, ...fit } = opts;
+  const attempt = (d: Drawing, rotated: boolean): Placement => {
+    const paper = parsePaper(spec, orientation ?? (d.widthMm > d.heightMm ? 'landscape' : 'portrait'));
+    return { paper, fitted: fitToPaper(d, { ...fit, paper }), rotated };
+  };
+  let upright: Placement | undefined;
+  let problem: unknown;
+  try {
+    upright = attempt(drawing, false);
+  } catch (err) {
+    if (!autoRotate || !(err instanceof VfabError)) throw err;
+    problem = err;
+  }
+  if (upright && (!autoRotate || upright.fitted.scale >= 1)) return upright;
+  let turned: Placement;
+  try {
+    turned = attempt(turnDrawing(drawing), true);
+  } catch (err) {
+    if (upright) return upright;
+    throw err instanceof VfabError ? problem : err;
+  }
+  return upright && upright.fitted.scale >= turned.fitted.scale ? upright : turned;
+}

@@ -24,6 +24,8 @@ export interface PlanSettings {
   toleranceMm: number;
   /** Douglas–Peucker simplification, mm; absent: the preset's default. */
   simplifyMm?: number;
+  /** May the drawing be turned 90° to fit (AxiDraw's auto_rotate)? Absent (older plans): no. */
+  autoRotate?: boolean;
 }
 
 /** The few numbers listing and estimates need, readable without the paths. */
@@ -31,6 +33,8 @@ export interface PlanSummary {
   paper: string;
   paperWidthMm: number;
   paperHeightMm: number;
+  /** The drawing was turned 90° counter-clockwise (its top to the left) to fit. */
+  rotated?: boolean;
   scale: number;
   layerCount: number;
   pathCount: number;
@@ -100,4 +104,9 @@ export function readPlanOverview(file: string): PlanOverview | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The paper as people read it: "A4 landscape", and how the drawing sits on it when turned. */
+export function paperLabel(s: Pick<PlanSummary, 'paper' | 'rotated'>): string {
+  return s.rotated ? `${s.paper}, drawing turned 90°` : s.paper;
 }

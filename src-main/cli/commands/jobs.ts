@@ -6,7 +6,7 @@ import { TERMINAL_STATES, JOB_STATES, parseJobState, type JobState } from '../..
 import type { IndexedJob } from '../../jobs/store';
 import { queueOrder } from '../../jobs/queue';
 import { localTime, printFields, printJson, printRows, type Io } from '../output';
-import { readPlanOverview, type PlanOverview } from '../../plan/plan-file';
+import { paperLabel, readPlanOverview, type PlanOverview } from '../../plan/plan-file';
 import type { SvgWarning } from '../../plan/types';
 import { confirm } from '../prompt';
 import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
@@ -93,7 +93,7 @@ function duration(s: number): string {
 
 function planLine(plan: PlanOverview): string {
   const s = plan.summary;
-  return `${s.paper}, ${plan.settings.preset} preset${s.scale !== 1 ? `, scaled ×${s.scale.toFixed(3)}` : ''}; ${s.layerCount} layer(s), ${s.pathCount} path(s), pen down ${(s.penDownMm / 1000).toFixed(2)} m, pen-up travel ${(s.travelMm / 1000).toFixed(2)} m, ${s.lifts} lift(s), about ${duration(s.estimateS)}`;
+  return `${paperLabel(s)}, ${plan.settings.preset} preset${s.scale !== 1 ? `, scaled ×${s.scale.toFixed(3)}` : ''}; ${s.layerCount} layer(s), ${s.pathCount} path(s), pen down ${(s.penDownMm / 1000).toFixed(2)} m, pen-up travel ${(s.travelMm / 1000).toFixed(2)} m, ${s.lifts} lift(s), about ${duration(s.estimateS)}`;
 }
 
 export function registerJobCommands(program: Command, ctx: CliContext): void {

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ERROR_CODES, VfabError } from '../../errors';
 import { planSettings, prepareJob, type PrepareResult, type PrepareStage } from '../../jobs/prepare';
-import type { PlanSettings } from '../../plan/plan-file';
+import { paperLabel, type PlanSettings } from '../../plan/plan-file';
 import { printJson, type Io } from '../output';
 import type { CliContext } from './jobs';
 
@@ -13,6 +13,8 @@ export interface PlanFlags {
   fit?: PlanSettings['fit'];
   margin?: number;
   simplify?: number;
+  /** false with --no-auto-rotate; commander's default true stands for "as config says". */
+  autoRotate?: boolean;
 }
 
 function millimetres(value: string): number {
@@ -29,7 +31,8 @@ export function addPlanOptions(cmd: Command): Command {
     .addOption(new Option('--orientation <orientation>', 'paper orientation (default: follow the drawing)').choices(['portrait', 'landscape']))
     .addOption(new Option('--fit <mode>', 'none: keep coordinates; center: move to the middle; scale: scale down to fit the margins').choices(['none', 'center', 'scale']))
     .option('--margin <mm>', 'margin kept by --fit scale; default from config', millimetres)
-    .option('--simplify <mm>', 'drop points that change the drawing by less than this (0 = keep every point)', millimetres);
+    .option('--simplify <mm>', 'drop points that change the drawing by less than this (0 = keep every point)', millimetres)
+    .option('--no-auto-rotate', "never turn the drawing 90° to fit the plotter's reach (default: config paper.auto_rotate, on)");
 }
 
 function progressPrinter(io: Io): ((stage: PrepareStage, fraction: number, detail?: string) => void) | undefined {
@@ -54,6 +57,7 @@ export function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: 
     fit: flags.fit,
     marginMm: flags.margin,
     simplifyMm: flags.simplify,
+    ...(flags.autoRotate === false && { autoRotate: false }),
   });
   const result = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
     settings,
@@ -70,7 +74,7 @@ export function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: 
   else if (ctx.io.tty && result.summary) {
     const s = result.summary;
     ctx.io.out(
-      `${id}: READY on ${s.paper}${s.scale !== 1 ? ` (scaled ×${s.scale.toFixed(3)})` : ''}: ${s.layerCount} layer(s), ${s.pathCount} path(s), ` +
+      `${id}: READY on ${paperLabel(s)}${s.scale !== 1 ? ` (scaled ×${s.scale.toFixed(3)})` : ''}: ${s.layerCount} layer(s), ${s.pathCount} path(s), ` +
         `pen down ${(s.penDownMm / 1000).toFixed(2)} m, pen-up travel ${(s.travelBeforeMm / 1000).toFixed(2)} -> ${(s.travelMm / 1000).toFixed(2)} m, ` +
         `${s.lifts} lift(s), about ${Math.round(s.estimateS / 60)} min.`,
     );

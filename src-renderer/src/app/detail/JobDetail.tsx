@@ -47,6 +47,7 @@ function Stats({ info }: { info: JobInfo }) {
       <dt>Paper</dt>
       <dd>
         {s.paper} ({Math.round(s.paperWidthMm)} × {Math.round(s.paperHeightMm)} mm), scale {s.scale.toFixed(2)}
+        {s.rotated && <span className="muted"> · drawing turned 90° to fit: its top is at the left edge of the sheet</span>}
       </dd>
       <dt>Estimate</dt>
       <dd>{duration(s.estimateS)}</dd>
