@@ -9,6 +9,7 @@ import { useJobs } from '../store/jobs';
 import { DrawingView } from '../drawing/DrawingView';
 import { useDoneIndex, useDrawing } from '../drawing/hooks';
 import { Snapshots } from '../snapshots/Snapshots';
+import { PlanForm } from './PlanForm';
 import { Timeline } from './Timeline';
 
 /** Progress and time left while this job plots, as big as the state: what is read from across the room. */
@@ -94,7 +95,7 @@ function Layers({ info }: { info: JobInfo }) {
 
 /** One job in full: what the plan says and everything its journal has recorded. */
 export function JobDetail() {
-  const { id, close } = useDetail();
+  const { id, planning, close } = useDetail();
   const state = useJobs((s) => (id ? s.jobs.find((j) => j.id === id)?.state : undefined));
   const [info, setInfo] = useState<JobInfo>();
   const [error, setError] = useState<string>();
@@ -140,6 +141,7 @@ export function JobDetail() {
           {state === 'PLOTTING' || state === 'ARMED' ? <LiveProgress id={id} /> : null}
           {info.plan ? <Preview id={id} plannedAt={info.plan.createdAt} /> : null}
           <Stats info={info} />
+          {state === 'NEW' || state === 'ANALYZED' || state === 'READY' ? <PlanForm key={id} info={info} focus={planning} /> : null}
           <Layers info={info} />
           <h3>Camera</h3>
           <Snapshots id={id} refresh={state} />

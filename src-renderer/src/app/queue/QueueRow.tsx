@@ -22,6 +22,7 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
 
   const run = (a: RowAction) => {
     if (a === 'recover') openRecovery([condition!]);
+    else if (a === 'plan') showDetail(job.id, 'plan');
     else void act(job.id, a);
   };
   const live = progress && (job.state === 'PLOTTING' || job.state === 'ARMED');

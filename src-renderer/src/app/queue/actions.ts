@@ -1,10 +1,11 @@
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import type { Action } from '../store/jobs';
 
-export type RowAction = Action | 'recover';
+/** The store's actions, plus two that open a place to decide first: the recovery wizard, the plan settings. */
+export type RowAction = Action | 'recover' | 'plan';
 
 export const ACTION_LABEL: Record<RowAction, string> = {
-  plan: 'Plan',
+  plan: 'Plan…',
   queue: 'Queue',
   plot: 'Plot',
   pause: 'Pause',

@@ -1,18 +1,20 @@
 import { create } from 'zustand';
 import { useSettings } from './settings';
 
-/** Which job's detail panel is open. */
+/** Which job's detail panel is open, and whether it was opened to plan the job again. */
 interface DetailStore {
   id?: string;
-  show(id: string): void;
+  planning: boolean;
+  show(id: string, focus?: 'plan'): void;
   close(): void;
 }
 
 export const useDetail = create<DetailStore>((set) => ({
-  show(id) {
+  planning: false,
+  show(id, focus) {
     // Both take the right-hand side of the window: one at a time.
     useSettings.setState({ open: false });
-    set({ id });
+    set({ id, planning: focus === 'plan' });
   },
-  close: () => set({ id: undefined }),
+  close: () => set({ id: undefined, planning: false }),
 }));

@@ -7,7 +7,7 @@ import { api, errorText } from '../../client';
 import { plotTarget, useDevice } from './device';
 
 export type Progress = EventPayloads['plot.progress'];
-export type Action = 'plan' | 'queue' | 'plot' | 'pause' | 'restart' | 'abort' | 'remove';
+export type Action = 'queue' | 'plot' | 'pause' | 'restart' | 'abort' | 'remove';
 export type Filter = JobState | 'ALL';
 
 interface JobsStore {
@@ -79,8 +79,6 @@ function inQueueOrder(jobs: IndexedJob[], queue: string[]): IndexedJob[] {
 async function call(id: string, action: Action): Promise<string | null | void> {
   const { device, speed } = useDevice.getState();
   switch (action) {
-    case 'plan':
-      return (await api.call('jobs.plan', { id })).error;
     case 'queue':
       return void (await api.call('jobs.queue', { id }));
     case 'plot': {
