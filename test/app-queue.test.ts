@@ -93,6 +93,35 @@ describe('the queue', () => {
   });
 });
 
+describe('a small screen', () => {
+  it("fits a Pi touchscreen (800 × 480): each row on two lines with every action inside it", { timeout: 60_000 }, async () => {
+    const { served, api } = await rig.serve();
+    const source = { name: 'AxiDraw_First.svg', base64: FIRST.toString('base64') };
+    await api.call('jobs.add', { source, id: 'ready' });
+    await api.call('jobs.add', { source, id: 'queued' });
+    await api.call('jobs.queue', { id: 'queued' });
+    const app = await openApp(await rig.browser(), served.url, { width: 800, height: 480 });
+    const { page } = app;
+    const row = page.locator('[data-job="ready"]');
+    await row.waitFor();
+    const box = (await row.boundingBox())!;
+    expect(box.height).toBeGreaterThanOrEqual(95);
+    for (const name of ['Plot', 'Queue', 'Plan…', 'Remove']) {
+      const b = (await row.getByRole('button', { name, exact: true }).boundingBox())!;
+      expect(b.x + b.width, name).toBeLessThanOrEqual(box.x + box.width);
+      expect(b.y + b.height, name).toBeLessThanOrEqual(box.y + box.height);
+    }
+    // The plotter controls get a line of their own below the title.
+    const header = (await page.locator('.app-head').boundingBox())!;
+    expect(header.height).toBeLessThan(120);
+    await page.getByRole('button', { name: /^queued/i }).click();
+    const handle = (await page.locator('[data-job="queued"]').getByRole('button', { name: /Move/ }).boundingBox())!;
+    expect(handle.x).toBeGreaterThanOrEqual(box.x);
+    await screenshot(page, 'queue-small-screen');
+    expect(await app.problems()).toEqual([]);
+  });
+});
+
 describe('the queue with 10,000 jobs', () => {
   it('mounts only the rows in view, scrolls to the oldest job, and filters by state', { timeout: 120_000 }, async () => {
     writeJobs(rig.sb.jobsDir, 10_000);

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useJobs, visibleJobs } from '../store/jobs';
 import { AddFilesButton } from '../drop/AddFilesButton';
 import { JOB_DRAG_TYPE } from './DragHandle';
@@ -6,7 +6,19 @@ import { Filters } from './Filters';
 import { QueueRow } from './QueueRow';
 import { VirtualList, type DropTarget } from './VirtualList';
 
-const ROW_HEIGHT = 76;
+/** app.css puts a row on two lines below this width. */
+const NARROW = '(max-width: 56rem)';
+
+function useRowHeight(): number {
+  const [narrow, setNarrow] = useState(() => window.matchMedia(NARROW).matches);
+  useEffect(() => {
+    const query = window.matchMedia(NARROW);
+    const change = () => setNarrow(query.matches);
+    query.addEventListener('change', change);
+    return () => query.removeEventListener('change', change);
+  }, []);
+  return narrow ? 100 : 76;
+}
 
 export function Queue() {
   // Field by field: progress events several times a second must not re-render the list.
@@ -16,6 +28,7 @@ export function Queue() {
   const filter = useJobs((s) => s.filter);
   const reorder = useJobs((s) => s.reorder);
   const moved = useJobs((s) => s.moved);
+  const rowHeight = useRowHeight();
   // Newest first: what was just dropped is what the artist looks for.
   const sorted = useMemo(() => [...jobs].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id.localeCompare(b.id))), [jobs]);
   const shown = useMemo(() => visibleJobs(sorted, filter), [sorted, filter]);
@@ -64,7 +77,7 @@ export function Queue() {
       ) : shown.length === 0 ? (
         <p className="empty-state">No {filter.toLowerCase()} jobs.</p>
       ) : (
-        <VirtualList items={shown} rowHeight={ROW_HEIGHT} itemKey={(j) => j.id} renderRow={(j) => <QueueRow job={j} movable={movable} />} label="Jobs" drop={drop} />
+        <VirtualList items={shown} rowHeight={rowHeight} itemKey={(j) => j.id} renderRow={(j) => <QueueRow job={j} movable={movable} />} label="Jobs" drop={drop} />
       )}
     </section>
   );
