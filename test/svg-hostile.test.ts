@@ -61,6 +61,20 @@ describe('hostile and broken input', () => {
     expect(performance.now() - t).toBeLessThan(5_000);
   });
 
+  it('a stylesheet of 200,000 @imports and an unclosed comment is read in one pass, its rules counted as not applied', () => {
+    const sheet = '@import url(x.css);'.repeat(200_000) + ' rect { stroke: #00ff00 } /* never closed .a { display: none }';
+    const d = read(mmDoc(`<style>${sheet}</style><rect class="a" width="5" height="5"/>`));
+    expect(d.layers.map((l) => l.color)).toEqual(['#00ff00']);
+    expect(d.warnings.find((w) => w.code === 'unsupported_element')?.count).toBe(200_000);
+  });
+
+  it('a stylesheet whose rules all match every element stops with too_many_elements', () => {
+    const rules = Array.from({ length: 5_000 }, (_, i) => `.a { stroke: #${String(i % 10).repeat(6)} }`).join('\n');
+    const shapes = '<rect class="a" width="1" height="1"/>'.repeat(5_000);
+    const err = expectSvgError(() => read(mmDoc(`<style>${rules}</style>${shapes}`)), 'too_many_elements');
+    expect(err.message).toMatch(/the stylesheet .* too many rules/);
+  });
+
   it('NaN / Infinity / garbage coordinates skip that element with a counted warning, never NaN out', () => {
     const d = read(
       mmDoc(

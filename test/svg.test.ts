@@ -338,6 +338,54 @@ describe('visibility, text, images', () => {
   });
 });
 
+describe('stylesheets', () => {
+  /** Colour of each layer, in layer order, with its path count. */
+  const groups = (svg: string) => read(svg).layers.map((l) => `${l.color}:${l.paths.length}`);
+
+  it("applies an Illustrator export's classes: colours make pens, a hidden class is not plotted", () => {
+    const svg = mmDoc(
+      '<defs><style>.cls-1{fill:none;stroke:#000;stroke-miterlimit:10;}.cls-2{fill:none;stroke:#e30613;}.hide { display: none }</style></defs>' +
+        '<rect class="cls-1" x="10" y="10" width="20" height="20"/><circle class="cls-2" cx="60" cy="50" r="10"/>' +
+        '<path class="cls-1 extra" d="M0 90 L90 90"/><line class="hide" x1="0" y1="0" x2="100" y2="100" stroke="#000"/>',
+    );
+    const d = read(svg);
+    expect(d.layers.map((l) => [l.color, l.paths.length])).toEqual([
+      ['#000000', 2],
+      ['#e30613', 1],
+    ]);
+    expect(d.warnings.find((w) => w.code === 'hidden_skipped')?.count).toBe(1);
+  });
+
+  it('cascades as CSS does: attribute < sheet (by specificity, then order) < style=""', () => {
+    const sheet = '<style><![CDATA[ /* a comment { } */ path { stroke: #111111 } .a { stroke: #222222 } #p3 { stroke: #333333 } .a.b, g .x { stroke: #444444 } .c { stroke: #555555 } .c { stroke: #666666 } ]]></style>';
+    expect(
+      groups(
+        mmDoc(
+          sheet +
+            '<path d="M0 0 L1 1" stroke="#ff0000"/>' + // the sheet's `path` beats the attribute
+            '<path class="a" d="M0 1 L1 2"/>' +
+            '<path id="p3" class="a" d="M0 2 L1 3"/>' + // id beats class
+            '<path class="b a" d="M0 3 L1 4"/>' + // two classes beat one
+            '<path class="c" d="M0 4 L1 5"/>' + // equal: the later rule
+            '<path class="a" style="stroke: #777777" d="M0 5 L1 6"/>', // style="" beats the sheet
+        ),
+      ),
+    ).toEqual(['#111111:1', '#222222:1', '#333333:1', '#444444:1', '#666666:1', '#777777:1']);
+  });
+
+  it('leaves out what it does not understand, says so, and never lets it match', () => {
+    const d = read(
+      mmDoc(
+        '<style>@import url(other.css); g > path { display: none } path:hover { display: none } @media print { path { display: none } } rect { stroke: #00ff00 }</style>' +
+          '<g><path d="M0 0 L10 10" stroke="#000"/></g><rect width="5" height="5"/>',
+      ),
+    );
+    expect(allPaths(d)).toHaveLength(2);
+    expect(d.layers.map((l) => l.color).sort()).toEqual(['#000000', '#00ff00']);
+    expect(d.warnings.find((w) => w.code === 'unsupported_element')).toMatchObject({ count: 4, message: expect.stringMatching(/CSS rules .* not applied/) });
+  });
+});
+
 describe('layers', () => {
   const layerSummary = (name: string) => fixture(name).layers.map((l) => [l.name, l.pen, l.pauseBefore, l.source, l.paths.length]);
 

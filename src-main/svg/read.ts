@@ -7,6 +7,7 @@ import type { Drawing, Polyline, SvgWarning, SvgWarningCode } from '../plan/type
 import { SvgError } from './errors';
 import { type LayerSlot, LayerSet, parseLayerLabel } from './layers';
 import { BadAttribute, SHAPES, shapeToPolylines, type Viewport } from './shapes';
+import { EMPTY_STYLESHEET, parseStylesheet } from './css';
 import { computeStyle, ROOT_STYLE, type Style } from './style';
 import { IDENTITY, type Matrix, multiply, parseTransform, scale, translate } from './transform';
 import { MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
@@ -114,8 +115,9 @@ function hrefOf(el: XmlElement): string | undefined {
 }
 
 /** One pass over the tree: ids for `use`, and whether Inkscape layers exist. */
-function index(root: XmlElement): { ids: Map<string, XmlElement>; hasLayers: boolean } {
+function index(root: XmlElement): { ids: Map<string, XmlElement>; hasLayers: boolean; css: string[] } {
   const ids = new Map<string, XmlElement>();
+  const css: string[] = [];
   let hasLayers = false;
   const stack = [root];
   while (stack.length) {
@@ -123,9 +125,11 @@ function index(root: XmlElement): { ids: Map<string, XmlElement>; hasLayers: boo
     const id = el.attrs.get('id');
     if (id !== undefined && !ids.has(id)) ids.set(id, el);
     if (el.name === 'g' && el.attrs.get('inkscape:groupmode') === INKSCAPE_LAYER) hasLayers = true;
-    for (const c of el.children) stack.push(c);
+    if (el.name === 'style' && el.text && (el.attrs.get('type') ?? 'text/css') === 'text/css') css.push(el.text);
+    // Reversed onto the stack, so the sheets come out in document order.
+    for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
   }
-  return { ids, hasLayers };
+  return { ids, hasLayers, css };
 }
 
 /** Shapes in a hidden subtree, for the hidden_skipped count. */
@@ -177,13 +181,15 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
 
   const warnings = new Warnings();
   const page = pageOf(root, fileName, warnings);
-  const { ids, hasLayers } = index(root);
+  const { ids, hasLayers, css } = index(root);
+  const sheet = css.length ? parseStylesheet(css, fileName) : EMPTY_STYLESHEET;
+  if (sheet.skipped) warnings.add('unsupported_element', 'CSS rules with selectors other than element, .class and #id (or inside @media) were not applied', sheet.skipped);
   const layers = new LayerSet(hasLayers);
   const skippedLayers: string[] = [];
   let hidden = 0;
   let budget = EXPANSION_FACTOR * maxElements;
 
-  const rootStyle = computeStyle(root, ROOT_STYLE);
+  const rootStyle = computeStyle(root, ROOT_STYLE, sheet);
   const rootTransform = root.attrs.get('transform');
   let rootMatrix = page.m;
   if (rootTransform !== undefined) {
@@ -220,7 +226,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       else if (UNSUPPORTED.has(el.name)) warnings.add('unsupported_element', `<${el.name}> is not supported and was left out`);
       continue;
     }
-    const cs = computeStyle(el, f.style);
+    const cs = computeStyle(el, f.style, sheet);
     if (cs.displayNone) {
       hidden += countShapes(el);
       continue;

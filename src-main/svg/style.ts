@@ -1,8 +1,9 @@
 /**
  * The few style properties a plotter cares about: display and visibility (what to skip) and
- * stroke/fill/color (how to group into pens). Presentation attributes first, then `style=""`,
- * which wins, as in CSS. Stylesheets (<style>) are not applied.
+ * stroke/fill/color (how to group into pens). Presentation attributes first, then the
+ * document's stylesheet (css.ts), then `style=""`, which wins, as in CSS.
  */
+import { parseDeclarations, sheetDeclarations, type Stylesheet } from './css';
 import type { XmlElement } from './xml';
 
 export interface Style {
@@ -15,32 +16,23 @@ export interface Style {
 
 export const ROOT_STYLE: Style = { visible: true, stroke: 'none', fill: '#000000', color: '#000000' };
 
-/** Declarations of one element: presentation attributes overridden by the style attribute. */
+/** Declarations of one element, weakest first. */
 const PROPERTIES = ['display', 'visibility', 'stroke', 'fill', 'color', 'clip-path', 'mask'];
 const NONE = new Map<string, string>();
 
-function declarations(el: XmlElement): Map<string, string> {
+function declarations(el: XmlElement, sheet: Stylesheet): Map<string, string> {
   let out = NONE;
+  const set = (key: string, value: string) => {
+    if (out === NONE) out = new Map();
+    out.set(key, value);
+  };
   for (const key of PROPERTIES) {
     const v = el.attrs.get(key);
-    if (v === undefined) continue;
-    if (out === NONE) out = new Map();
-    out.set(key, v.trim());
+    if (v !== undefined) set(key, v.trim());
   }
+  for (const [key, value] of sheetDeclarations(sheet, el)) set(key, value);
   const style = el.attrs.get('style');
-  if (style) {
-    if (out === NONE) out = new Map();
-    for (const decl of style.split(';')) {
-      const colon = decl.indexOf(':');
-      if (colon < 0) continue;
-      const key = decl.slice(0, colon).trim().toLowerCase();
-      const value = decl
-        .slice(colon + 1)
-        .replace(/!important/i, '')
-        .trim();
-      if (value) out.set(key, value);
-    }
-  }
+  if (style) for (const [key, value] of parseDeclarations(style)) set(key, value);
   return out;
 }
 
@@ -52,9 +44,9 @@ export interface ElementStyle {
   clipped: boolean;
 }
 
-/** The element's computed style given its parent's. */
-export function computeStyle(el: XmlElement, parent: Style): ElementStyle {
-  const d = declarations(el);
+/** The element's computed style given its parent's and the document's stylesheet. */
+export function computeStyle(el: XmlElement, parent: Style, sheet: Stylesheet): ElementStyle {
+  const d = declarations(el, sheet);
   const vis = d.get('visibility');
   const visible = vis === undefined || vis === 'inherit' ? parent.visible : vis === 'visible';
   const colorDecl = d.get('color');

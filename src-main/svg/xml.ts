@@ -19,6 +19,8 @@ export interface XmlElement {
   attrs: Map<string, string>;
   children: XmlElement[];
   line: number;
+  /** The text of a `<style>` element (CSS); other elements' text is not kept. */
+  text?: string;
 }
 
 /** Far beyond what editors write (Inkscape files nest a few dozen levels). */
@@ -123,6 +125,12 @@ export function parseXml(input: Buffer | string, limits: ParseLimits): ParsedXml
     else root = el;
     stack.push(el);
   });
+  const keepText = (t: string) => {
+    const el = stack[stack.length - 1];
+    if (el?.name === 'style') el.text = (el.text ?? '') + t;
+  };
+  parser.on('text', keepText);
+  parser.on('cdata', keepText);
   parser.on('closetag', () => {
     lastClosed = stack.pop() ?? null;
   });
