@@ -302,8 +302,17 @@ describe('plots started through the API', () => {
     expect((await s.request('jobs.reorder', { id: 'zz', before: null })).error).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/zz' is COMPLETED; only queued jobs/) });
     expect((await s.request('jobs.reorder', { id: 'q2', before: 'zz' })).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/'zz' is not in the queue/) });
     // The CLI, a separate process reading the same index, plots in that order.
-    const out = spawnSync(process.execPath, [path.join(ROOT, 'out', 'main', 'cli.js'), 'info', 'queue', '--state', 'queued'], { env: r.env, encoding: 'utf8' });
-    expect(out.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['q4', 'q2', 'q3', 'q1']);
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'out', 'main', 'cli.js'), ...args], { env: r.env, encoding: 'utf8' });
+    const queue = () => cli('info', 'queue', '--state', 'queued').stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    expect(queue()).toEqual(['q4', 'q2', 'q3', 'q1']);
+    // The order outlives the index: rebuilt from the journals, it is the artist's order still.
+    expect(cli('system', 'rebuild-db').status).toBe(0);
+    expect(queue()).toEqual(['q4', 'q2', 'q3', 'q1']);
+    // A job that leaves the queue and comes back goes to the end, not to its old place.
+    await s.call('plot.abort', { id: 'q4' });
+    if ((await s.call('jobs.restart', { id: 'q4' })).state !== 'QUEUED') await s.call('jobs.queue', { id: 'q4' });
+    expect(cli('system', 'rebuild-db').status).toBe(0);
+    expect(queue()).toEqual(['q2', 'q3', 'q1', 'q4']);
   });
 
   it('shutdown takes the signal path: pen up, emergency_shutdown journaled, the job stays PLOTTING', async () => {

@@ -4,6 +4,7 @@
  * and `manifest.json` at the root lists every file with its size and sha256, so an import can
  * prove the archive is whole before it touches anything.
  */
+import { isValidJobId } from '../jobs/workspace';
 import { ArchiveError, safeMemberPath } from './tar';
 
 export const MANIFEST_NAME = 'manifest.json';
@@ -50,7 +51,9 @@ export function isKnownMember(p: string, type: 'file' | 'dir'): boolean {
 /** The job a member belongs to (`workspace/jobs/<id>/...`), if any. */
 export function jobOfMember(p: string): string | undefined {
   if (!p.startsWith(`${JOBS_ROOT}/`)) return undefined;
-  return p.slice(JOBS_ROOT.length + 1).split('/')[0] || undefined;
+  const name = p.slice(JOBS_ROOT.length + 1).split('/')[0];
+  // Files beside the job folders (.queue-order.json) and staging folders are not jobs.
+  return name && isValidJobId(name) ? name : undefined;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

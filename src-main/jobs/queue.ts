@@ -1,10 +1,51 @@
 /**
  * The plot queue's order. The index holds each queued job's position (DESIGN.md invariant 3);
- * a job entering QUEUED goes to the end (reconcile.ts), and the artist may move it.
+ * a job entering QUEUED goes to the end (reconcile.ts), and the artist may move it. A move is
+ * also written to `<jobs>/.queue-order.json`, so an index rebuilt from the journals keeps the
+ * artist's order: each position is kept with the journal seq of the job's entry into QUEUED, and
+ * counts only while the job is still in that same stay in the queue.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { VfabError } from '../errors';
+import { writeFileAtomic } from '../util/atomic';
 import type { JobState } from './states';
 import type { IndexedJob, Store } from './store';
+
+export interface SavedPosition {
+  /** The journal seq of the entry that put the job in QUEUED. */
+  seq: number;
+  position: number;
+}
+
+export function queueOrderFile(jobsDir: string): string {
+  return path.join(jobsDir, '.queue-order.json');
+}
+
+/** The saved positions; nothing when the file is missing or unreadable (the index's default order then). */
+export function readQueueOrder(jobsDir: string): Map<string, SavedPosition> {
+  const out = new Map<string, SavedPosition>();
+  let saved: unknown;
+  try {
+    saved = JSON.parse(fs.readFileSync(queueOrderFile(jobsDir), 'utf8'));
+  } catch {
+    return out;
+  }
+  const jobs = (saved as { jobs?: unknown })?.jobs;
+  if (jobs && typeof jobs === 'object') {
+    for (const [id, v] of Object.entries(jobs as Record<string, Partial<SavedPosition>>)) {
+      if (Number.isFinite(v?.seq) && Number.isFinite(v?.position)) out.set(id, { seq: v.seq!, position: v.position! });
+    }
+  }
+  return out;
+}
+
+/** Every queued job's place, for a rebuilt index (written after each change of the queue). */
+export function saveQueueOrder(jobsDir: string, store: Store): void {
+  const jobs: Record<string, SavedPosition> = {};
+  for (const j of store.all()) if (j.state === 'QUEUED' && j.queue_position !== null) jobs[j.id] = { seq: j.last_seq, position: j.queue_position };
+  writeFileAtomic(queueOrderFile(jobsDir), `${JSON.stringify({ format: 1, jobs })}\n`);
+}
 
 /** What is on the plotter first, then the queue by position, then jobs still being prepared. */
 const QUEUE_RANK: Partial<Record<JobState, number>> = { PLOTTING: 0, PAUSED: 1, ARMED: 2, QUEUED: 3, READY: 4, OPTIMIZED: 5, ANALYZED: 6, NEW: 7 };
@@ -22,8 +63,8 @@ const STEP = 1000;
  * order. Positions are reals: the job takes the midpoint of its new neighbours, and only when
  * repeated moves have used up the room between two of them is the whole queue numbered again.
  */
-export function reorderQueue(store: Store, id: string, before: string | null): string[] {
-  return store.transaction(() => {
+export function reorderQueue(store: Store, jobsDir: string, id: string, before: string | null): string[] {
+  const order = store.transaction(() => {
     const queued = store.all().filter((j) => j.state === 'QUEUED').sort(queueOrder);
     const job = queued.find((j) => j.id === id);
     if (!job) {
@@ -45,4 +86,6 @@ export function reorderQueue(store: Store, id: string, before: string | null): s
     }
     return order.map((j) => j.id);
   });
+  saveQueueOrder(jobsDir, store);
+  return order;
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import type { Logger } from '../log';
 import { appendEntry, summarizeJournal, type JournalSummary } from './journal';
 import { paperLabel, type PlanSummary } from '../plan/plan-file';
+import { readQueueOrder, saveQueueOrder, type SavedPosition } from './queue';
 import { parseJobState, type JobState } from './states';
 import type { IndexedJob, IndexRecord, Store, SyncRow } from './store';
 import { cleanInterruptedOperations, jobFiles, readJobMeta, scanJobsDir } from './workspace';
@@ -73,8 +74,20 @@ export function reconcile(ctx: ReconcileContext, opts: { ids?: string[] } = {}):
     (opts.ids ? opts.ids.map((id) => ctx.store.get(id)).filter((r): r is IndexedJob => !!r) : ctx.store.syncRows()).map((r) => [r.id, r]),
   );
   const present = new Set(onDisk);
+  // Read only if a queued job needs its place back (a rebuilt index): most reconciles never do.
+  let saved: Map<string, SavedPosition> | undefined;
+  let queueChanged = false;
+  const place: QueuePlace = (id, seq, entered, live) => {
+    queueChanged = true;
+    saved ??= readQueueOrder(ctx.jobsDir);
+    const s = saved.get(id);
+    if (s && s.seq === seq) return s.position;
+    // Just queued here: the end of the queue, even after moves put positions past the clock.
+    const last = live ? ctx.store.lastQueuePosition() : null;
+    return Math.max(entered, last === null ? -Infinity : last + 1);
+  };
   ctx.store.transaction(() => {
-    for (const id of onDisk) indexJob(ctx, id, rows.get(id), report);
+    for (const id of onDisk) indexJob(ctx, id, rows.get(id), report, place);
     for (const id of rows.keys()) {
       if (present.has(id)) continue;
       ctx.store.remove(id);
@@ -82,6 +95,7 @@ export function reconcile(ctx: ReconcileContext, opts: { ids?: string[] } = {}):
       ctx.logger?.warning('job folder is gone; dropped from the index', id);
     }
   });
+  if (queueChanged) saveQueueOrder(ctx.jobsDir, ctx.store);
   report.indexed = opts.ids ? onDisk.length - report.unreadable.length : ctx.store.count();
   report.durationMs = performance.now() - started;
   return report;
@@ -92,7 +106,14 @@ function isCurrent(row: SyncRow, stat: fs.Stats): boolean {
   return row.synced_state !== null && row.state === row.synced_state && row.journal_size === stat.size && row.journal_mtime_ms === stat.mtimeMs;
 }
 
-function indexJob(ctx: ReconcileContext, id: string, row: SyncRow | undefined, report: ReconcileReport): void {
+/**
+ * The place of a job the index does not have in the queue yet: the artist's (queue.ts) while it
+ * is still in the stay in QUEUED that began at journal entry `seq`, else the end of the queue
+ * (`live`: it was queued just now) or the moment it entered QUEUED (a rebuilt index).
+ */
+type QueuePlace = (id: string, seq: number | undefined, enteredMs: number, live: boolean) => number;
+
+function indexJob(ctx: ReconcileContext, id: string, row: SyncRow | undefined, report: ReconcileReport, place: QueuePlace): void {
   const files = jobFiles(ctx.jobsDir, id);
   // A job the index already knows costs one stat when nothing changed; a new one is read at once.
   if (row) {
@@ -130,7 +151,7 @@ function indexJob(ctx: ReconcileContext, id: string, row: SyncRow | undefined, r
     report.corrected.push({ id, from: row.synced_state, to: summary.state! });
   }
   if (!row) report.added.push(id);
-  ctx.store.upsert(toRecord(ctx.jobsDir, id, summary as JournalSummary & { state: JobState }, row && ctx.store.get(id)));
+  ctx.store.upsert(toRecord(ctx.jobsDir, id, summary as JournalSummary & { state: JobState }, row && ctx.store.get(id), place));
 }
 
 function unreadable(ctx: ReconcileContext, id: string, row: SyncRow | undefined, report: ReconcileReport, reason: string): void {
@@ -149,7 +170,7 @@ function sourceOf(jobsDir: string, id: string, summary: JournalSummary): { name:
   return meta && { name: meta.source_name, size: meta.source_size, created: meta.created_at };
 }
 
-function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state: JobState }, row: IndexedJob | undefined): IndexRecord {
+function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state: JobState }, row: IndexedJob | undefined, place: QueuePlace): IndexRecord {
   const source = row?.source_name ? undefined : sourceOf(jobsDir, id, summary);
   const plan = PLANLESS.has(summary.state) ? undefined : (summary.lastPlanned?.metadata as Partial<PlanFactsMetadata> | undefined);
   const entered = summary.lastStateChange?.timestamp;
@@ -163,8 +184,12 @@ function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state
     last_seq: summary.lastSeq,
     journal_size: summary.size,
     journal_mtime_ms: summary.mtimeMs,
-    // Queue order is the moment a job entered QUEUED, so a rebuilt index keeps the same order.
-    queue_position: summary.state === 'QUEUED' ? (row?.synced_state === 'QUEUED' && row.queue_position !== null ? row.queue_position : entered ? Date.parse(entered) : Date.now()) : null,
+    queue_position:
+      summary.state === 'QUEUED'
+        ? row?.synced_state === 'QUEUED' && row.queue_position !== null
+          ? row.queue_position
+          : place(id, summary.lastSeq, entered ? Date.parse(entered) : Date.now(), row !== undefined)
+        : null,
     source_name: row?.source_name ?? source?.name ?? null,
     source_size: row?.source_size ?? source?.size ?? null,
     paper: plan?.paper ?? null,

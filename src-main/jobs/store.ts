@@ -107,6 +107,7 @@ export class Store {
       removeIndex: db.prepare('DELETE FROM job_index WHERE id = ?'),
       countsByState: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
       setQueuePosition: db.prepare('UPDATE job_index SET queue_position = ? WHERE id = ?'),
+      lastQueuePosition: db.prepare("SELECT MAX(i.queue_position) AS p FROM jobs j JOIN job_index i ON i.id = j.id WHERE j.state = 'QUEUED'"),
     };
   }
 
@@ -178,6 +179,11 @@ export class Store {
   /** A queued job's place (lower plots first); reconcile keeps it while the job stays QUEUED. */
   setQueuePosition(id: string, position: number): void {
     this.statements.setQueuePosition.run(position, id);
+  }
+
+  /** The highest position in the queue, or null when nothing is queued. */
+  lastQueuePosition(): number | null {
+    return (this.statements.lastQueuePosition.get() as { p: number | null }).p;
   }
 
   countsByState(): Record<string, number> {
