@@ -330,6 +330,12 @@ describe('visibility, text, images', () => {
     expect(allPaths(d)).toHaveLength(2);
   });
 
+  it("a white background without a stroke (Figma's frame) is plotted, with a warning naming it", () => {
+    const d = read(mmDoc('<g fill="none"><rect width="100" height="100" fill="white"/><path d="M10 10 L90 90" stroke="black"/></g>'));
+    expect(d.layers.map((l) => l.color)).toEqual(['#ffffff', '#000000']);
+    expect(d.warnings).toEqual([{ code: 'white_fill', message: expect.stringMatching(/white-filled shapes without a stroke \(a background\?\)/), count: 1 }]);
+  });
+
   it('fill-only shapes are plotted as outlines', () => {
     const d = read(mmDoc('<rect width="10" height="10" stroke="none" fill="#00f"/>'));
     expect(allPaths(d)).toHaveLength(1);

@@ -27,7 +27,8 @@ export type SvgWarningCode =
   | 'unsupported_element'
   | 'bad_attribute'
   | 'missing_reference'
-  | 'no_size';
+  | 'no_size'
+  | 'white_fill';
 
 export interface SvgWarning {
   code: SvgWarningCode;

@@ -260,7 +260,13 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
         warnings.add('bad_attribute', 'elements whose coordinates overflow after transforms were left out');
         continue;
       }
-      if (paths.length) layers.add(f.layer, colorKey(cs.style), paths);
+      if (!paths.length) continue;
+      // Plotted like any shape (the AxiDraw convention), but a white page-sized rectangle is
+      // usually an editor's background (Figma's frame), not a line to draw.
+      if (cs.style.stroke === 'none' && cs.style.fill === '#ffffff') {
+        warnings.add('white_fill', 'white-filled shapes without a stroke (a background?) are plotted as outlines in their own layer; delete them in your editor if they are not meant to be drawn');
+      }
+      layers.add(f.layer, colorKey(cs.style), paths);
       continue;
     }
 
