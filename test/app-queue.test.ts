@@ -72,6 +72,11 @@ describe('the queue', () => {
     expect(await uploads.nth(1).textContent()).toMatch(/READY/);
     expect(await uploads.nth(2).getAttribute('data-status')).toBe('error');
     expect(await uploads.nth(2).textContent()).toMatch(/cannot be planned.*does not fit A4/);
+    // Only the one that was read but did not fit offers to plan it again with other settings.
+    expect(await uploads.nth(0).getByRole('button', { name: 'Plan…' }).count()).toBe(0);
+    await uploads.nth(2).getByRole('button', { name: 'Plan…' }).click();
+    expect(await page.getByTestId('plan-form').getAttribute('open')).not.toBeNull();
+    await page.getByRole('button', { name: 'Close details' }).click();
     await page.locator('[data-testid="job-row"][data-job="AxiDraw_First"][data-state="READY"]').waitFor();
     // The reason stays beside the job's row once the drop list is cleared.
     await page.getByRole('button', { name: 'Clear finished' }).click();
