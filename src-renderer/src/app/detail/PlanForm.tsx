@@ -49,7 +49,7 @@ export function PlanForm({ info, focus }: { info: JobInfo; focus: boolean }) {
   const [values, setValues] = useState<Values>();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<{ error?: string; done?: string }>({});
-  const first = useRef<HTMLDetailsElement>(null);
+  const box = useRef<HTMLDetailsElement>(null);
   const planSettings = info.plan?.settings;
 
   useEffect(() => {
@@ -58,9 +58,11 @@ export function PlanForm({ info, focus }: { info: JobInfo; focus: boolean }) {
   useEffect(() => {
     setValues((v) => v ?? initialValues(planSettings, settings?.config));
   }, [planSettings, settings]);
+  const ready = values !== undefined;
   useEffect(() => {
-    if (focus) first.current?.querySelector<HTMLElement>('input, select')?.focus();
-  }, [focus, values === undefined]);
+    // Opened to plan: the keyboard goes straight to the first setting, once the form is there.
+    if (focus && ready) box.current?.querySelector<HTMLElement>('input, select')?.focus();
+  }, [focus, ready]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -79,7 +81,7 @@ export function PlanForm({ info, focus }: { info: JobInfo; focus: boolean }) {
   };
 
   return (
-    <details className="plan-form" open={focus || !info.plan} ref={first} data-testid="plan-form">
+    <details className="plan-form" open={focus || !info.plan} ref={box} data-testid="plan-form">
       <summary>Plan settings</summary>
       {!values ? (
         <p className="muted">Loading settings…</p>
