@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openEngine } from '../src-main/engine';
 import { readJournal } from '../src-main/jobs/journal';
+import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { cleanInterruptedOperations, createJobFolder, deleteJobFolder, deriveJobId, isValidJobId, listJobIds } from '../src-main/jobs/workspace';
 
 let dir: string;
@@ -85,5 +87,31 @@ describe('job folders', () => {
     createJobFolder(jobsDir, 'a', svg);
     deleteJobFolder(jobsDir, 'a');
     expect(fs.readdirSync(jobsDir)).toEqual([]);
+  });
+});
+
+describe('a job folder replaced while it is planned', () => {
+  it('says so as BUSY, naming the job, instead of an unexpected ENOENT', () => {
+    const env = { ...process.env, VFAB_DATA_DIR: path.join(dir, 'data'), VFAB_CONFIG: path.join(dir, 'config.yaml') };
+    fs.writeFileSync(env.VFAB_CONFIG, 'camera:\n  enabled: false\n');
+    fs.writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm" viewBox="0 0 100 100"><path d="M10 10 L90 90" stroke="black"/></svg>');
+    const engine = openEngine({ env });
+    try {
+      const job = engine.jobs.add({ file: svg, id: 'swapped' });
+      const folder = path.join(engine.paths.jobsDir, 'swapped');
+      let moved = false;
+      // Another process's `add job --force` moves the folder aside while this one optimizes.
+      const onProgress = (stage: string) => {
+        if (stage === 'optimizing' && !moved) {
+          fs.renameSync(folder, `${folder}-elsewhere`);
+          moved = true;
+        }
+      };
+      expect(() => prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config), device: engine.config.device, onProgress })).toThrow(
+        expect.objectContaining({ code: 'BUSY', message: expect.stringMatching(/Job 'swapped' was removed or replaced by another vfab process while it was being planned/) }),
+      );
+    } finally {
+      engine.close();
+    }
   });
 });

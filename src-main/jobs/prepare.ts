@@ -171,7 +171,12 @@ export function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions
     // The whole program (pauses, the trip home), not the layers' sum: what the plotter will run.
     estimateS: programDuration(plotProgram(layers, profile)),
   };
-  writePlan(files.plan, { format: PLAN_FORMAT, job: id, createdAt: new Date().toISOString(), settings, summary, layers });
+  try {
+    writePlan(files.plan, { format: PLAN_FORMAT, job: id, createdAt: new Date().toISOString(), settings, summary, layers });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new VfabError('BUSY', `Job '${id}' was removed or replaced by another vfab process while it was being planned; nothing was written. Check it with: vfab info job ${id}`);
+  }
   ctx.jobs.transition(id, 'OPTIMIZED', `Plan: ${settings.preset} preset, ${summary.lifts} pen lift(s), pen-up travel ${Math.round(summary.travelBeforeMm)} -> ${Math.round(summary.travelMm)} mm`, {
     settings,
     paper: paper.name,
