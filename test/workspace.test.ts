@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEngine } from '../src-main/engine';
 import { readJournal } from '../src-main/jobs/journal';
 import { planSettings, prepareJob } from '../src-main/jobs/prepare';
+import { queueOrderFile, reorderQueue } from '../src-main/jobs/queue';
 import { cleanInterruptedOperations, createJobFolder, deleteJobFolder, deriveJobId, isValidJobId, listJobIds } from '../src-main/jobs/workspace';
 
 let dir: string;
@@ -110,6 +111,27 @@ describe('a job folder replaced while it is planned', () => {
       expect(() => prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config), device: engine.config.device, onProgress })).toThrow(
         expect.objectContaining({ code: 'BUSY', message: expect.stringMatching(/Job 'swapped' was removed or replaced by another vfab process while it was being planned/) }),
       );
+    } finally {
+      engine.close();
+    }
+  });
+});
+
+describe('the saved queue order', () => {
+  it('cannot be written: queueing and moving still work, and the log says why', () => {
+    const env = { ...process.env, VFAB_DATA_DIR: path.join(dir, 'data'), VFAB_CONFIG: path.join(dir, 'config.yaml') };
+    fs.writeFileSync(env.VFAB_CONFIG, 'camera:\n  enabled: false\n');
+    const engine = openEngine({ env });
+    try {
+      // A folder where the file should be: every write of it fails.
+      fs.mkdirSync(queueOrderFile(engine.paths.jobsDir), { recursive: true });
+      for (const id of ['a', 'b']) {
+        engine.jobs.add({ file: svg, id });
+        for (const to of ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED'] as const) engine.jobs.transition(id, to, 'test');
+      }
+      expect(reorderQueue(engine.store, engine.paths.jobsDir, 'b', 'a', engine.logger)).toEqual(['b', 'a']);
+      expect(engine.jobs.state('b')).toBe('QUEUED');
+      expect(fs.readFileSync(engine.paths.logFile, 'utf8')).toMatch(/could not save the queue order to .*\.queue-order\.json/);
     } finally {
       engine.close();
     }

@@ -287,7 +287,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     },
 
     'jobs.reorder': (p) => {
-      const queue = reorderQueue(engine.store, engine.paths.jobsDir, p.id, p.before);
+      const queue = reorderQueue(engine.store, engine.paths.jobsDir, p.id, p.before, engine.logger);
       changed(p.id);
       return { id: p.id, queue };
     },

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError } from '../errors';
+import type { Logger } from '../log';
 import { writeFileAtomic } from '../util/atomic';
 import type { JobState } from './states';
 import type { IndexedJob, Store } from './store';
@@ -40,11 +41,18 @@ export function readQueueOrder(jobsDir: string): Map<string, SavedPosition> {
   return out;
 }
 
-/** Every queued job's place, for a rebuilt index (written after each change of the queue). */
-export function saveQueueOrder(jobsDir: string, store: Store): void {
+/**
+ * Every queued job's place, for a rebuilt index (written after each change of the queue). Never
+ * throws: the change it follows has happened; a full disk only costs the order after a rebuild.
+ */
+export function saveQueueOrder(jobsDir: string, store: Store, logger?: Pick<Logger, 'warning'>): void {
   const jobs: Record<string, SavedPosition> = {};
   for (const j of store.all()) if (j.state === 'QUEUED' && j.queue_position !== null) jobs[j.id] = { seq: j.last_seq, position: j.queue_position };
-  writeFileAtomic(queueOrderFile(jobsDir), `${JSON.stringify({ format: 1, jobs })}\n`);
+  try {
+    writeFileAtomic(queueOrderFile(jobsDir), `${JSON.stringify({ format: 1, jobs })}\n`);
+  } catch (err) {
+    logger?.warning(`could not save the queue order to ${queueOrderFile(jobsDir)} (${(err as Error).message}); a rebuilt index would order the queue by the time each job was queued`);
+  }
 }
 
 /** What is on the plotter first, then the queue by position, then jobs still being prepared. */
@@ -63,7 +71,7 @@ const STEP = 1000;
  * order. Positions are reals: the job takes the midpoint of its new neighbours, and only when
  * repeated moves have used up the room between two of them is the whole queue numbered again.
  */
-export function reorderQueue(store: Store, jobsDir: string, id: string, before: string | null): string[] {
+export function reorderQueue(store: Store, jobsDir: string, id: string, before: string | null, logger?: Pick<Logger, 'warning'>): string[] {
   const order = store.transaction(() => {
     const queued = store.all().filter((j) => j.state === 'QUEUED').sort(queueOrder);
     const job = queued.find((j) => j.id === id);
@@ -86,6 +94,6 @@ export function reorderQueue(store: Store, jobsDir: string, id: string, before: 
     }
     return order.map((j) => j.id);
   });
-  saveQueueOrder(jobsDir, store);
+  saveQueueOrder(jobsDir, store, logger);
   return order;
 }

@@ -95,7 +95,7 @@ export function reconcile(ctx: ReconcileContext, opts: { ids?: string[] } = {}):
       ctx.logger?.warning('job folder is gone; dropped from the index', id);
     }
   });
-  if (queueChanged) saveQueueOrder(ctx.jobsDir, ctx.store);
+  if (queueChanged) saveQueueOrder(ctx.jobsDir, ctx.store, ctx.logger);
   report.indexed = opts.ids ? onDisk.length - report.unreadable.length : ctx.store.count();
   report.durationMs = performance.now() - started;
   return report;
