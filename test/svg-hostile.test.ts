@@ -68,6 +68,18 @@ describe('hostile and broken input', () => {
     expect(d.warnings.find((w) => w.code === 'unsupported_element')?.count).toBe(200_000);
   });
 
+  it('a stylesheet past the rule cap warns that the cap, not the selectors, left the rest out', () => {
+    const rules = Array.from({ length: 5_250 }, (_, i) => `.c${i} { stroke: #ff0000 }`).join('\n');
+    const d = read(mmDoc(`<style>${rules} rect:hover { stroke: #00ff00 }</style><rect class="c0" width="5" height="5"/><rect class="c5100" width="5" height="5"/>`));
+    const warnings = d.warnings.filter((w) => w.code === 'unsupported_element');
+    expect(warnings).toEqual([
+      { code: 'unsupported_element', message: expect.stringMatching(/more than 5000 rules; the rules after the first 5000 were not applied/), count: 250 },
+      { code: 'unsupported_element', message: expect.stringMatching(/selectors other than/), count: 1 },
+    ]);
+    // The first rect's rule is inside the cap; the second's is not, so it keeps the default black.
+    expect(d.layers.map((l) => l.color).sort()).toEqual(['#000000', '#ff0000']);
+  });
+
   it('a stylesheet whose rules all match every element stops with too_many_elements', () => {
     const rules = Array.from({ length: 5_000 }, (_, i) => `.a { stroke: #${String(i % 10).repeat(6)} }`).join('\n');
     const shapes = '<rect class="a" width="1" height="1"/>'.repeat(5_000);

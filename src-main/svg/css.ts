@@ -9,7 +9,7 @@ import { SvgError } from './errors';
 import type { XmlElement } from './xml';
 
 /** Far beyond an editor's export (Illustrator writes one class per style used). */
-const MAX_RULES = 5_000;
+export const MAX_RULES = 5_000;
 /** Rule matches over the whole document, so a hostile sheet × element count stays bounded. */
 const MATCH_BUDGET = 5_000_000;
 
@@ -31,15 +31,17 @@ interface Rule {
 export interface Stylesheet {
   /** Each rule under one key it needs: `#id`, `.class`, the element name, or `*`. */
   buckets: Map<string, Rule[]>;
-  /** Rules (or at-rules) that were not understood or were too many, so not applied. */
+  /** Rules (or at-rules) that were not understood, so not applied. */
   skipped: number;
+  /** Rules beyond MAX_RULES: understood, but not applied so a hostile sheet stays bounded. */
+  overCap: number;
   /** Matches still allowed before the document counts as hostile. */
   budget: number;
   /** Named in the error when the budget runs out. */
   fileName: string;
 }
 
-export const EMPTY_STYLESHEET: Stylesheet = { buckets: new Map(), skipped: 0, budget: 0, fileName: '' };
+export const EMPTY_STYLESHEET: Stylesheet = { buckets: new Map(), skipped: 0, overCap: 0, budget: 0, fileName: '' };
 
 function bucketKey(s: Selector): string {
   return s.id !== null ? `#${s.id}` : s.classes.length ? `.${s.classes[0]}` : (s.type ?? '*');
@@ -108,6 +110,7 @@ function blockEnd(css: string, open: number): number {
 export function parseStylesheet(texts: readonly string[], fileName: string): Stylesheet {
   const rules: Rule[] = [];
   let skipped = 0;
+  let overCap = 0;
   for (const raw of texts) {
     const css = stripComments(raw).replace(/<!--|-->/g, ' ');
     let i = 0;
@@ -138,8 +141,9 @@ export function parseStylesheet(texts: readonly string[], fileName: string): Sty
       const declarations = parseDeclarations(css.slice(stop + 1, end));
       for (const part of prelude.split(',')) {
         const selector = parseSelector(part);
-        if (selector && rules.length < MAX_RULES) rules.push({ selector, rank: rules.length, declarations });
-        else skipped++;
+        if (!selector) skipped++;
+        else if (rules.length < MAX_RULES) rules.push({ selector, rank: rules.length, declarations });
+        else overCap++;
       }
     }
   }
@@ -152,7 +156,7 @@ export function parseStylesheet(texts: readonly string[], fileName: string): Sty
     if (list) list.push(r);
     else buckets.set(key, [r]);
   });
-  return { buckets, skipped, budget: MATCH_BUDGET, fileName };
+  return { buckets, skipped, overCap, budget: MATCH_BUDGET, fileName };
 }
 
 function compare(a: readonly number[], b: readonly number[]): number {

@@ -7,7 +7,7 @@ import type { Drawing, Polyline, SvgWarning, SvgWarningCode } from '../plan/type
 import { SvgError } from './errors';
 import { type LayerSlot, LayerSet, parseLayerLabel } from './layers';
 import { BadAttribute, SHAPES, shapeToPolylines, type Viewport } from './shapes';
-import { EMPTY_STYLESHEET, parseStylesheet } from './css';
+import { EMPTY_STYLESHEET, MAX_RULES, parseStylesheet } from './css';
 import { computeStyle, ROOT_STYLE, type Style } from './style';
 import { IDENTITY, type Matrix, multiply, parseTransform, scale, translate } from './transform';
 import { MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
@@ -183,6 +183,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
   const page = pageOf(root, fileName, warnings);
   const { ids, hasLayers, css } = index(root);
   const sheet = css.length ? parseStylesheet(css, fileName) : EMPTY_STYLESHEET;
+  if (sheet.overCap) warnings.add('unsupported_element', `the stylesheet (<style>) has more than ${MAX_RULES} rules; the rules after the first ${MAX_RULES} were not applied`, sheet.overCap);
   if (sheet.skipped) warnings.add('unsupported_element', 'CSS rules with selectors other than element, .class and #id (or inside @media) were not applied', sheet.skipped);
   const layers = new LayerSet(hasLayers);
   const skippedLayers: string[] = [];
