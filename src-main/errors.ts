@@ -13,7 +13,7 @@ export const ERROR_CODES = {
   CONFIG: 6,
   /** A job is not in a state that allows the action. */
   INVALID_STATE: 7,
-  /** Damage was found (a journal with errors, an unreadable job folder). */
+  /** The data cannot be used as it is: damage (a journal with errors, an unreadable job folder), a full disk, a data folder that cannot be written. */
   DATA: 8,
   /** Another process holds the job or device. */
   BUSY: 9,

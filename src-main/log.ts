@@ -21,6 +21,8 @@ export interface Logger {
   error: LogMethod;
   critical: LogMethod;
   readonly file: string;
+  /** Where lines go: the file, or stderr when the data folder cannot be written (see createStderrLogger). */
+  readonly sink: 'file' | 'stderr';
   /** The last failure to write, kept for `vfab check self`; logging itself never throws. */
   readonly lastError?: Error;
 }
@@ -64,6 +66,25 @@ function rotate(file: string, backups: number): void {
   renameIfPresent(file, `${file}.1`);
 }
 
+function formatLine(at: Date, level: LogLevel, msg: string, job?: string): string {
+  return `${localTimestamp(at)} ${level} ${job ? `job ${oneLine(job)}: ` : ''}${oneLine(msg)}\n`;
+}
+
+function loggerOf(file: string, sink: Logger['sink'], write: (level: LogLevel, msg: string, job?: string) => void, lastError: () => Error | undefined): Logger {
+  return {
+    debug: (msg, job) => write('DEBUG', msg, job),
+    info: (msg, job) => write('INFO', msg, job),
+    warning: (msg, job) => write('WARNING', msg, job),
+    error: (msg, job) => write('ERROR', msg, job),
+    critical: (msg, job) => write('CRITICAL', msg, job),
+    file,
+    sink,
+    get lastError() {
+      return lastError();
+    },
+  };
+}
+
 export function createLogger(opts: LoggerOptions): Logger {
   const { file, level = 'INFO', maxBytes = 10 * 1024 * 1024, backups = 5, now = () => new Date() } = opts;
   let lastError: Error | undefined;
@@ -71,8 +92,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const write = (lineLevel: LogLevel, msg: string, job?: string): void => {
     if (RANK[lineLevel] < RANK[level]) return;
     try {
-      const text = `${localTimestamp(now())} ${lineLevel} ${job ? `job ${oneLine(job)}: ` : ''}${oneLine(msg)}\n`;
-      const line = Buffer.from(text, 'utf8');
+      const line = Buffer.from(formatLine(now(), lineLevel, msg, job), 'utf8');
       // Made every time: `vfab cleanup --logs` or a user may delete the folder while the app runs.
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const size = sizeOf(file);
@@ -83,16 +103,22 @@ export function createLogger(opts: LoggerOptions): Logger {
       lastError = err instanceof Error ? err : new Error(String(err));
     }
   };
+  return loggerOf(file, 'file', write, () => lastError);
+}
 
-  return {
-    debug: (msg, job) => write('DEBUG', msg, job),
-    info: (msg, job) => write('INFO', msg, job),
-    warning: (msg, job) => write('WARNING', msg, job),
-    error: (msg, job) => write('ERROR', msg, job),
-    critical: (msg, job) => write('CRITICAL', msg, job),
-    file,
-    get lastError() {
-      return lastError;
+/**
+ * The log of a process that cannot write the data folder (engine.ts's read-only mode): warnings
+ * and worse go to stderr in the file's format; info and debug lines are dropped, since they
+ * record what the command itself prints.
+ */
+export function createStderrLogger(opts: { file: string; now?: () => Date; write?: (text: string) => void }): Logger {
+  const { now = () => new Date(), write = (text: string) => process.stderr.write(text) } = opts;
+  return loggerOf(
+    opts.file,
+    'stderr',
+    (level, msg, job) => {
+      if (RANK[level] >= RANK.WARNING) write(formatLine(now(), level, msg, job));
     },
-  };
+    () => undefined,
+  );
 }

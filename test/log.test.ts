@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../src-main/log';
+import { createLogger, createStderrLogger } from '../src-main/log';
 
 const LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) /;
 
@@ -129,5 +129,18 @@ describe('failures never reach the caller', () => {
     const log = createLogger({ file: '/dev/full' });
     expect(() => log.critical('no space', 'job_1')).not.toThrow();
     expect((log.lastError as NodeJS.ErrnoException).code).toBe('ENOSPC');
+  });
+
+  it('for a data folder that cannot be written: warnings and worse in the same format on stderr, nothing on disk', () => {
+    const said: string[] = [];
+    const log = createStderrLogger({ file, now: at, write: (t) => said.push(t) });
+    log.debug('d');
+    log.info('listed');
+    log.warning('w', 'job_1');
+    log.error('e\nmore');
+    expect(said).toEqual(['2026-01-02 03:04:05 WARNING job job_1: w\n', '2026-01-02 03:04:05 ERROR e | more\n']);
+    expect(log.sink).toBe('stderr');
+    expect(createLogger({ file }).sink).toBe('file');
+    expect(fs.existsSync(path.dirname(file))).toBe(false);
   });
 });

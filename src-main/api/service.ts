@@ -33,6 +33,7 @@ import { preflightDevice, releaseMotors } from '../plotter/preflight';
 import { pauseRequestFile } from '../plotter/session';
 import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classify';
 import { restartJob } from '../recovery/restart';
+import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
 import { previewBackup } from './backup-preview';
 import { planPreview } from './preview';
@@ -287,6 +288,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     },
 
     'jobs.reorder': (p) => {
+      engine.jobs.assertWritable();
       const queue = reorderQueue(engine.store, engine.paths.jobsDir, p.id, p.before, engine.logger);
       changed(p.id);
       return { id: p.id, queue };
@@ -459,7 +461,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       try {
         return await (handlers[req.method] as (p: unknown) => unknown)(req.params);
       } catch (err) {
-        const apiErr = toApiError(err);
+        const apiErr = toApiError(storageErrorAt(err, engine.paths.dataDir) ?? err);
         if (apiErr.code === 'INTERNAL') engine.logger.error(`api ${req.method} failed: ${(err as Error)?.stack ?? String(err)}`);
         throw apiErr;
       }

@@ -1,11 +1,14 @@
 /** The `vfab` command tree. Commands live in commands/; this file wires them and maps errors to exit codes. */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config';
+import { resolvePaths } from '../config/paths';
 import { openEngine, type Engine } from '../engine';
 import { ERROR_CODES, VfabError, type ErrorCode } from '../errors';
 import { JournalError } from '../jobs/journal';
 import { IllegalTransitionError } from '../jobs/states';
 import { DatabaseError } from '../jobs/store';
+import { readOnlyNote } from '../read-only';
+import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
 import { registerCameraCommands } from './commands/camera';
 import { registerBackupCommands } from './commands/backup';
@@ -23,7 +26,7 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0  success            ${ERROR_CODES.NOT_FOUND}  job or file not found     ${ERROR_CODES.CONFIG}  bad config.yaml
   ${ERROR_CODES.INTERNAL}  unexpected error   ${ERROR_CODES.ALREADY_EXISTS}  job already exists        ${ERROR_CODES.INVALID_STATE}  job not in a state for this
-  ${ERROR_CODES.USAGE}  bad usage          ${ERROR_CODES.INVALID_INPUT}  invalid input (id, file)  ${ERROR_CODES.DATA}  damaged data found
+  ${ERROR_CODES.USAGE}  bad usage          ${ERROR_CODES.INVALID_INPUT}  invalid input (id, file)  ${ERROR_CODES.DATA}  damaged data, full disk, read-only data
                                                        ${ERROR_CODES.BUSY}  busy (another process)
 
 Files: config ~/.config/vfab/config.yaml (VFAB_CONFIG), data ~/.local/share/vfab (VFAB_DATA_DIR).`;
@@ -77,12 +80,18 @@ export async function runCli(argv: readonly string[], io: Io, env: NodeJS.Proces
   const { program, ctx, opened } = buildProgram(io, env);
   try {
     await program.parseAsync(argv, { from: 'user' });
+    const readOnly = opened()?.startup.readOnly;
+    if (readOnly && ctx.exitCode === 0) io.err(readOnlyNote(readOnly));
     return ctx.exitCode;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ERROR_CODES.USAGE;
+  } catch (caught) {
+    if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : ERROR_CODES.USAGE;
+    const engine = opened();
+    const err = storageErrorAt(caught, engine?.paths.dataDir ?? resolvePaths(env).dataDir) ?? caught;
     const code = codeOf(err);
-    io.err(`vfab: ${code === 'INTERNAL' ? `unexpected error: ${(err as Error)?.stack ?? String(err)}` : (err as Error).message}`);
-    opened()?.logger.error(`command 'vfab ${argv.join(' ')}' failed: ${(err as Error)?.message ?? String(err)}`);
+    // A VfabError's message is the whole story; anything else is a bug, and its stack says where.
+    io.err(`vfab: ${code === 'INTERNAL' && !(err instanceof VfabError) ? `unexpected error: ${(err as Error)?.stack ?? String(err)}` : (err as Error).message}`);
+    // Said just above on stderr, where a read-only process's log goes too.
+    if (engine?.logger.sink === 'file') engine.logger.error(`command 'vfab ${argv.join(' ')}' failed: ${(err as Error)?.message ?? String(err)}`);
     return ERROR_CODES[code];
   } finally {
     opened()?.close();

@@ -9,7 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError, type ErrorCode } from '../errors';
-import { fsyncDir, writeFileAtomic } from '../util/atomic';
+import { fsyncDir, writeAll, writeFileAtomic } from '../util/atomic';
+import { storageError } from '../util/storage';
 import { backupStamp } from '../util/time';
 import { LockTimeoutError, withFileLock } from './lock';
 import { isJobState, JOB_STATES, type JobState } from './states';
@@ -629,6 +630,8 @@ export function appendEntry<E extends NewJournalEntry>(
     return { ...checked.entry, ...written } as Extract<JournalEntry, { type: E['type'] }>;
   } catch (err) {
     if (err instanceof JournalError) throw err;
+    const storage = storageError(err, path.dirname(journalPath), Buffer.byteLength(body) + 64);
+    if (storage) throw new JournalError(`${storage.message} The journal ${journalPath} was left as it was.`, 'DATA', { cause: err });
     throw new JournalError(
       `Could not append to ${journalPath}: ${(err as Error).message}. The entry may not be recorded; check free disk space (df -h) and the folder's permissions.`,
       'DATA',
@@ -649,8 +652,14 @@ function appendLine(journalPath: string, body: string, now: () => Date): { times
     const line = `${body.slice(0, -1)},"timestamp":${JSON.stringify(timestamp)},"seq":${seq}}\n`;
     // After a power cut the file can end in a torn fragment: keep it on a line of its own.
     const bytes = Buffer.from(endsWithNewline(fd, size) ? line : `\n${line}`);
-    if (fs.writeSync(fd, bytes) !== bytes.length) throw new Error('the line was only partly written (disk full?)');
-    fs.fdatasyncSync(fd);
+    try {
+      writeAll(fd, bytes);
+      fs.fdatasyncSync(fd);
+    } catch (err) {
+      // A full disk can take part of the line: cut it off, so the journal ends where it did.
+      fs.ftruncateSync(fd, size);
+      throw err;
+    }
     return { timestamp, seq };
   } finally {
     fs.closeSync(fd);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError } from '../errors';
 import type { Logger } from '../log';
+import { refusal, type ReadOnlyMode } from '../read-only';
 import { appendEntry, readJournal, summarizeJournal, type JournalRead, type StateChangeEntry } from './journal';
 import { withFileLock } from './lock';
 import { reconcile, type ReconcileReport } from './reconcile';
@@ -38,9 +39,17 @@ export class JobService {
     private readonly store: Store,
     readonly jobsDir: string,
     private readonly logger: Logger,
+    /** Set when the data folder or the index cannot be written (engine.ts): changes are refused. */
+    private readonly readOnly?: ReadOnlyMode,
   ) {}
 
+  /** Refuses, before anything is touched, a change that could not be kept. */
+  assertWritable(): void {
+    if (this.readOnly) throw refusal(this.readOnly);
+  }
+
   add(req: AddJobRequest): JobMeta {
+    this.assertWritable();
     const id = req.id !== undefined ? checkJobId(req.id) : deriveJobId(req.file, (c) => jobExists(this.jobsDir, c));
     const meta = createJobFolder(this.jobsDir, id, req.file, { replace: req.force });
     this.logger.info(`job created from ${meta.source_path} (${meta.source_size} bytes)`, id);
@@ -53,6 +62,7 @@ export class JobService {
    * lock, so two processes cannot both act on the same old state.
    */
   transition(id: string, to: JobState, reason: string, metadata: Record<string, unknown> = {}, kind: TransitionKind = 'normal'): StateChangeEntry {
+    this.assertWritable();
     const files = this.existing(id);
     const entry = withFileLock(path.join(files.dir, 'transition.lock'), () => {
       const from = this.currentState(id, files);
@@ -89,6 +99,8 @@ export class JobService {
   }
 
   remove(id: string, opts: { force?: boolean } = {}): JobState | undefined {
+    // Removing is how a full disk gets room again; the index on disk catches up at the next start.
+    if (this.readOnly?.kind !== 'full') this.assertWritable();
     const files = this.existing(id);
     const state = summarizeJournal(files.journal).state;
     if (!opts.force && state && (ACTIVE_STATES.includes(state) || state === 'QUEUED')) {

@@ -52,6 +52,12 @@ export interface ReconcileContext {
   store: Store;
   jobsDir: string;
   logger?: Logger;
+  /**
+   * The data folder cannot be written (engine.ts): only the index, in memory, is brought in line.
+   * Interrupted replaces are not put back, a state set by hand is not journaled, and the queue
+   * order is not saved; each waits for a start that can write.
+   */
+  readOnly?: boolean;
 }
 
 function emptyReport(): ReconcileReport {
@@ -67,7 +73,7 @@ export function reconcile(ctx: ReconcileContext, opts: { ids?: string[] } = {}):
     onDisk = opts.ids.filter((id) => fs.existsSync(jobFiles(ctx.jobsDir, id).dir));
   } else {
     const listing = scanJobsDir(ctx.jobsDir);
-    report.restored = listing.pending.length ? cleanInterruptedOperations(ctx.jobsDir, undefined, listing.pending).restored : [];
+    report.restored = listing.pending.length && !ctx.readOnly ? cleanInterruptedOperations(ctx.jobsDir, undefined, listing.pending).restored : [];
     onDisk = [...listing.ids, ...report.restored];
   }
   const rows = new Map<string, SyncRow>(
@@ -95,7 +101,7 @@ export function reconcile(ctx: ReconcileContext, opts: { ids?: string[] } = {}):
       ctx.logger?.warning('job folder is gone; dropped from the index', id);
     }
   });
-  if (queueChanged) saveQueueOrder(ctx.jobsDir, ctx.store, ctx.logger);
+  if (queueChanged && !ctx.readOnly) saveQueueOrder(ctx.jobsDir, ctx.store, ctx.logger);
   report.indexed = opts.ids ? onDisk.length - report.unreadable.length : ctx.store.count();
   report.durationMs = performance.now() - started;
   return report;
@@ -135,6 +141,8 @@ function indexJob(ctx: ReconcileContext, id: string, row: SyncRow | undefined, r
     if (!wanted) {
       report.ignored.push({ id, value: row.state });
       ctx.logger?.warning(`jobs.state was set by hand to '${row.state}', which is not a job state; ignored, the journal says ${summary.state}`, id);
+    } else if (wanted !== summary.state && ctx.readOnly) {
+      ctx.logger?.warning(`jobs.state was set by hand to ${wanted}; it is journaled once the data folder can be written, until then the journal's ${summary.state} is shown`, id);
     } else if (wanted !== summary.state) {
       appendEntry(files.journal, {
         type: 'state_change',

@@ -128,8 +128,26 @@ export class Store {
     }
   }
 
-  private static openChecked(file: string, opts: { nativeBinding?: string }): Store {
-    const db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  /**
+   * The index of a process that may not write `file` (engine.ts's read-only mode): a private
+   * copy in memory of what the file holds, or an empty one when it cannot be read as a database.
+   * Reconciling it with the journals then writes nothing to disk.
+   */
+  static openInMemory(file: string, opts: { nativeBinding?: string } = {}): StoreOpenResult {
+    const image = databaseImage(file);
+    if (image) {
+      try {
+        return { store: Store.openChecked(file, opts, image), created: false };
+      } catch {
+        // Damaged or from a newer vfab: the journals alone build the index.
+      }
+    }
+    return { store: Store.openChecked(file, opts, ':memory:'), created: true };
+  }
+
+  /** Opens `source` (default: the file itself) as the index of `file`, checked and migrated. */
+  private static openChecked(file: string, opts: { nativeBinding?: string }, source: string | Buffer = file): Store {
+    const db = new Database(source, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
     try {
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
@@ -242,6 +260,26 @@ function migrate(db: Database.Database, file: string): void {
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
   }
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * The database file's bytes as an in-memory database loads them: the header's WAL flags are set
+ * back to rollback, which memory supports. A WAL not yet checkpointed is not in the copy; the
+ * journals make up for it, as for any index that lags behind.
+ */
+function databaseImage(file: string): Buffer | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  if (bytes.length < 100 || !bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) return undefined;
+  bytes[18] = 1;
+  bytes[19] = 1;
+  return bytes;
 }
 
 /** Renames the database and its WAL/SHM companions aside; returns where the main file went. */

@@ -6,7 +6,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError } from '../errors';
-import { fsyncDir, writeFileAtomic } from '../util/atomic';
+import { fsyncDir, writeAll, writeFileAtomic } from '../util/atomic';
+import { storageError } from '../util/storage';
 import { backupStamp } from '../util/time';
 import { appendEntry } from './journal';
 import { isProcessAlive } from './lock';
@@ -145,7 +146,7 @@ function readSource(file: string): Buffer {
 function writeDurable(file: string, data: Buffer): void {
   const fd = fs.openSync(file, 'wx');
   try {
-    fs.writeSync(fd, data);
+    writeAll(fd, data);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -164,10 +165,10 @@ export function createJobFolder(jobsDir: string, id: string, sourceFile: string,
     throw new VfabError('ALREADY_EXISTS', `Job '${id}' already exists. Choose another id, or pass --force to replace it.`);
   }
   const data = readSource(sourceFile);
-  fs.mkdirSync(jobsDir, { recursive: true });
   const staging = path.join(jobsDir, `${STAGING_PREFIX}${id}-${process.pid}-${Date.now()}`);
-  fs.mkdirSync(staging);
   try {
+    fs.mkdirSync(jobsDir, { recursive: true });
+    fs.mkdirSync(staging);
     const staged = jobFiles(path.dirname(staging), path.basename(staging));
     const meta: JobMeta = {
       format: 1,
@@ -197,7 +198,8 @@ export function createJobFolder(jobsDir: string, id: string, sourceFile: string,
     if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOTEMPTY') {
       throw new VfabError('ALREADY_EXISTS', `Job '${id}' was created by another process at the same moment. Choose another id.`);
     }
-    throw err;
+    // The copy, job.json and the first journal line: what a new job needs, give or take a block.
+    throw storageError(err, jobsDir, data.length + 4096) ?? err;
   }
 }
 

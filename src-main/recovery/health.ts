@@ -11,6 +11,7 @@ import type { Engine } from '../engine';
 import { validateJournal } from '../jobs/journal';
 import { listJobIds, jobFiles } from '../jobs/workspace';
 import { openEbb, resolveDevice } from '../plotter/devices';
+import { storageProblem } from '../util/storage';
 import { classifyJobs } from './classify';
 
 export type Health = 'ok' | 'warn' | 'fail';
@@ -49,6 +50,8 @@ function configCheck(engine: Engine): HealthCheck {
 }
 
 function workspaceCheck(engine: Engine): HealthCheck {
+  const readOnly = engine.startup.readOnly;
+  if (readOnly?.part === 'workspace') return { name: 'workspace', status: 'fail', detail: `${readOnly.reason}: vfab only reads`, fix: readOnly.fix };
   const dir = engine.paths.jobsDir;
   const probe = path.join(dir, `.check-self-${process.pid}`);
   try {
@@ -56,6 +59,9 @@ function workspaceCheck(engine: Engine): HealthCheck {
     fs.rmSync(probe);
     return { name: 'workspace', status: 'ok', detail: `${dir} is writable` };
   } catch (err) {
+    fs.rmSync(probe, { force: true });
+    const problem = storageProblem(err, dir);
+    if (problem) return { name: 'workspace', status: 'fail', detail: problem.reason, fix: problem.fix };
     return { name: 'workspace', status: 'fail', detail: `${dir} is not writable: ${(err as Error).message}`, fix: `check the folder's owner and permissions (ls -ld ${dir})` };
   }
 }
@@ -72,6 +78,9 @@ function diskCheck(engine: Engine): HealthCheck {
 
 function databaseCheck(engine: Engine): HealthCheck {
   const file = engine.paths.dbFile;
+  const readOnly = engine.startup.readOnly;
+  if (readOnly?.part === 'database') return { name: 'database', status: 'fail', detail: `${readOnly.reason}; the index was built in memory from the journals`, fix: readOnly.fix };
+  if (readOnly) return { name: 'database', status: 'ok', detail: `${file} read into memory and brought in line with the journals (${engine.store.count()} jobs)` };
   const aside = engine.startup.databaseSetAside;
   const result = engine.store.integrity();
   if (result !== 'ok') return { name: 'database', status: 'fail', detail: `${file}: ${result}`, fix: 'vfab system rebuild-db (the journals hold the truth)' };

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { storageError } from './storage';
 
 /** fsync a directory so a rename or create inside it survives a power cut. Best effort on platforms that refuse it. */
 export function fsyncDir(dir: string): void {
@@ -15,24 +16,34 @@ export function fsyncDir(dir: string): void {
 }
 
 /**
+ * Writes all of `bytes` at the file's position: write(2) may take less than asked when the disk
+ * fills up, and only the next call reports ENOSPC.
+ */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done);
+}
+
+/**
  * Replace `file` with `data` so that a crash at any moment leaves either the old or the new
  * content, never a truncated mix: write a sibling temp file, fsync it, rename, fsync the folder.
+ * A failure leaves no temp file behind; a full or read-only disk is said as such (storage.ts).
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, 'w', mode);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
+    const fd = fs.openSync(tmp, 'w', mode);
+    try {
+      writeAll(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    throw storageError(err, dir, bytes.length) ?? err;
   }
   fsyncDir(dir);
 }

@@ -8,6 +8,7 @@ import { JOB_STATES } from '../../jobs/states';
 import { Store, setAsideDatabase } from '../../jobs/store';
 import { checkJobId, jobFiles, listJobIds } from '../../jobs/workspace';
 import { listEbbPorts, usbNickname } from '../../plotter/devices';
+import { refusal } from '../../read-only';
 import { livePlotOwners } from '../../recovery/owner';
 import { describeSignalHandlers } from '../../recovery/signals';
 import { VERSION } from '../../version';
@@ -60,6 +61,7 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
         startup: {
           reconcile_ms: Math.round(engine.startup.reconcile.durationMs),
           unreadable_jobs: engine.startup.reconcile.unreadable,
+          read_only: engine.startup.readOnly ?? null,
         },
         signal_handlers: describeSignalHandlers(),
         plots_running: livePlotOwners(engine.paths.jobsDir).map((o) => ({ job: o.owner.job, pid: o.owner.pid, host: o.owner.host, device: o.owner.device, since: o.owner.since })),
@@ -70,6 +72,7 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
         ['Config', `${system.config.file}${system.config.exists ? '' : ' (not created yet: run vfab setup)'}`],
         ['Data', engine.paths.dataDir],
         ['Database', `${system.database.file} (schema ${system.database.schema_version}, ${system.database.journal_mode})`],
+        ...(engine.startup.readOnly ? [['Read-only', `${engine.startup.readOnly.reason}; to change jobs again: ${engine.startup.readOnly.fix}`] as [string, string]] : []),
         ['Workspace', engine.paths.workspaceDir],
         ['Log', engine.paths.logFile],
         ['Jobs', `${system.jobs.total} (${JOB_STATES.filter((s) => counts[s]).map((s) => `${s} ${counts[s]}`).join(', ') || 'none'})`],
@@ -107,6 +110,7 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .action((id: string | undefined, opts: { json?: boolean }) => {
       const engine = ctx.engine();
+      engine.jobs.assertWritable();
       const failed: { job: string; error: string }[] = [];
       const results = targetIds(ctx, id).flatMap((job) => {
         try {
@@ -137,12 +141,17 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) => {
       const engine = ctx.engine();
+      // The cure for a bad vfab.db, so refused only when the folder itself cannot be written.
+      const readOnly = engine.startup.readOnly;
+      if (readOnly?.part === 'workspace') throw refusal(readOnly);
       engine.store.close();
       const aside = setAsideDatabase(engine.paths.dbFile, 'bak', 'rebuild requested');
       const { store } = Store.open(engine.paths.dbFile);
       try {
         const report = reconcile({ store, jobsDir: engine.paths.jobsDir, logger: engine.logger });
         engine.logger.info(`index rebuilt from ${report.indexed} journals; previous database kept as ${aside.path}`);
+        // What made this process read-only is gone: no note saying otherwise.
+        engine.startup.readOnly = undefined;
         if (opts.json) return printJson(ctx.io, { rebuilt: { jobs: report.indexed, unreadable: report.unreadable, previous: aside.path, ms: Math.round(report.durationMs) } });
         ctx.io.out(`Rebuilt the index from ${report.indexed} journal(s) in ${Math.round(report.durationMs)} ms. Previous database kept as ${aside.path}.`);
         for (const u of report.unreadable) ctx.io.err(`job ${u.id}: ${u.reason}`);
