@@ -158,12 +158,27 @@ describe('resolveDevice', () => {
   });
 
   it('accepts an explicit port path, EBB or not, and names a missing one', async () => {
-    const file = path.join(tempDir(), 'ttyFAKE');
-    fs.writeFileSync(file, '');
-    expect(await resolveDevice(file)).toEqual({ kind: 'serial', path: file, nickname: null, port: null });
+    expect(await resolveDevice('/dev/null')).toEqual({ kind: 'serial', path: '/dev/null', nickname: null, port: null });
     const err = await resolveDevice('/dev/ttyACM99').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'NOT_FOUND' });
     expect((err as Error).message).toContain('/dev/ttyACM99 does not exist');
+    expect((err as Error).message).toContain('vfab check servo');
+  });
+
+  it('refuses a path that is a file or a folder, naming it and where to find the port', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'ttyFAKE');
+    fs.writeFileSync(file, '');
+    for (const [target, kind] of [
+      [file, 'a regular file'],
+      [dir, 'a folder'],
+    ] as const) {
+      const err = await resolveDevice(target).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'INVALID_INPUT' });
+      expect((err as Error).message).toBe(
+        `${target} is ${kind}, not a serial port: run 'vfab check servo' without --device to find an AxiDraw by its USB id, fix device.port, or plot on the virtual plotter (--device virtual)`,
+      );
+    }
   });
 });
 
@@ -180,6 +195,9 @@ describe('port errors', () => {
     expect(busy.message).toContain('/dev/ttyACM0 is in use');
     expect(portError('COM7', new Error('Opening COM7: File not found')).code).toBe('NOT_FOUND');
     expect(portError('/dev/x', new Error('weird')).message).toBe('cannot open /dev/x: weird');
+    const notTty = portError('/dev/null', new Error('Error: Inappropriate ioctl for device setting custom baud rate of 9600'));
+    expect(notTty.code).toBe('INVALID_INPUT');
+    expect(notTty.message).toMatch(/^\/dev\/null is not a serial port: .*--device virtual/);
   });
 });
 

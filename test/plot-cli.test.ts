@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, sandbox, type Sandbox } from './helpers/cli';
+import { FIXTURES, ROOT, sandbox, type Sandbox } from './helpers/cli';
 
 let sb: Sandbox;
 beforeEach(() => {
@@ -60,4 +60,30 @@ describe('vfab check servo', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/no AxiDraw found.*--device virtual/);
   });
+});
+
+describe('--device that is no serial port', () => {
+  it('is refused, naming the path and where to find the port, for plot and check servo alike', () => {
+    expect(sb.run(['add', 'job', 'j', path.join(FIXTURES, 'AxiDraw_trivial.svg')]).code).toBe(0);
+    const file = path.join(sb.root, 'somefile');
+    fs.writeFileSync(file, 'not a plotter');
+    const missing = path.join(sb.root, 'ttyNONE');
+    for (const [device, code, says] of [
+      [file, 5, `${file} is a regular file, not a serial port`],
+      [sb.root, 5, `${sb.root} is a folder, not a serial port`],
+      ['/dev/null', 5, '/dev/null is not a serial port'],
+      [missing, 3, `serial port ${missing} does not exist`],
+    ] as const) {
+      // check servo and plot resolve the port the same way; both are run for the kinds users meet most.
+      const commands = device === file || device === missing ? [['plot', 'j'], ['check', 'servo']] : [['plot', 'j']];
+      for (const args of commands.map((c) => [...c, '--device', device])) {
+        const r = sb.run(args);
+        expect({ args, code: r.code }).toEqual({ args, code });
+        expect(r.stderr).toContain(says);
+        expect(r.stderr).toMatch(/vfab check servo.*--device virtual/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
+    }
+    expect(sb.run(['info', 'job', 'j', '--state-only']).stdout).toBe('READY\n');
+  }, 90_000);
 });

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SerialPort } from 'serialport';
 import { VfabError } from '../errors';
+import { fileKind } from '../util/storage';
 import { capabilitiesFor, Ebb, EbbError, type EbbCapabilities, type EbbOptions, type EbbStream, type FirmwareVersion } from './ebb';
 
 /** USB identity of the EiBotBoard (Microchip VID, SchmalzHaus PID). */
@@ -183,14 +184,20 @@ function isPortPath(request: string): boolean {
   return request.includes('/') || request.includes('\\') || /^COM\d+$/i.test(request);
 }
 
+/** What to do when a path is no plotter's port: where the user finds the right one. */
+const PORT_HINT = "run 'vfab check servo' without --device to find an AxiDraw by its USB id, fix device.port, or plot on the virtual plotter (--device virtual)";
+
 /** Fails early, naming the port and the fix, when a path cannot be used. */
 function checkPortAccess(portPath: string): void {
   if (process.platform === 'win32') return;
+  let stat: fs.Stats;
   try {
+    stat = fs.statSync(portPath);
     fs.accessSync(portPath, fs.constants.R_OK | fs.constants.W_OK);
   } catch (err) {
     throw portError(portPath, err);
   }
+  if (!stat.isCharacterDevice()) throw new VfabError('INVALID_INPUT', `${portPath} is ${fileKind(stat)}, not a serial port: ${PORT_HINT}`);
 }
 
 /** A VfabError for a failure to reach `portPath`, with what to do about it. */
@@ -198,7 +205,7 @@ export function portError(portPath: string, err: unknown): VfabError {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   const text = err instanceof Error ? err.message : String(err);
   if (code === 'ENOENT' || /No such file|File not found/i.test(text)) {
-    return new VfabError('NOT_FOUND', `serial port ${portPath} does not exist: check the USB cable, or fix device.port`);
+    return new VfabError('NOT_FOUND', `serial port ${portPath} does not exist: check the USB cable, or ${PORT_HINT}`);
   }
   if (code === 'EACCES' || code === 'EPERM' || /Permission denied|Access denied/i.test(text)) {
     return new VfabError(
@@ -208,6 +215,10 @@ export function portError(portPath: string, err: unknown): VfabError {
   }
   if (code === 'EBUSY' || /lock|busy|temporarily unavailable/i.test(text)) {
     return new VfabError('BUSY', `${portPath} is in use by another program (Inkscape, saxi, another vfab?): close it and retry`);
+  }
+  // A device that is no terminal (/dev/null, a disk) refuses the serial settings.
+  if (code === 'ENOTTY' || /Inappropriate ioctl/i.test(text)) {
+    return new VfabError('INVALID_INPUT', `${portPath} is not a serial port: ${PORT_HINT}`);
   }
   return new VfabError('INTERNAL', `cannot open ${portPath}: ${text}`);
 }
