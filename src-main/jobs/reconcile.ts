@@ -6,14 +6,13 @@
  */
 import fs from 'node:fs';
 import type { Logger } from '../log';
+import { forcedTransition } from './chain';
 import { appendEntry, summarizeJournal, type JournalSummary } from './journal';
 import { paperLabel, type PlanSummary } from '../plan/plan-file';
 import { readQueueOrder, saveQueueOrder, type SavedPosition } from './queue';
 import { parseJobState, type JobState } from './states';
 import type { IndexedJob, IndexRecord, Store, SyncRow } from './store';
 import { cleanInterruptedOperations, jobFiles, readJobMeta, scanJobsDir } from './workspace';
-
-export const FORCED_REASON = 'forced via database';
 
 /** States before a plan exists: the listing shows no plan numbers. */
 const PLANLESS: ReadonlySet<JobState> = new Set(['NEW', 'ANALYZED', 'OPTIMIZED']);
@@ -136,13 +135,7 @@ function indexJob(ctx: ReconcileContext, id: string, row: SyncRow | undefined, r
       report.ignored.push({ id, value: row.state });
       ctx.logger?.warning(`jobs.state was set by hand to '${row.state}', which is not a job state; ignored, the journal says ${summary.state}`, id);
     } else if (wanted !== summary.state) {
-      appendEntry(files.journal, {
-        type: 'state_change',
-        from_state: summary.state,
-        to_state: wanted,
-        reason: FORCED_REASON,
-        metadata: { forced: true, db_value: row.state },
-      });
+      appendEntry(files.journal, forcedTransition(summary.state, wanted, row.state));
       report.forced.push({ id, from: summary.state, to: wanted });
       ctx.logger?.warning(`state forced from ${summary.state} to ${wanted} (written by hand into the database)`, id);
       summary = summarizeJournal(files.journal);

@@ -6,11 +6,12 @@
  *    journal entry: an `emergency_shutdown` names it (signal, device lost, plotter power lost);
  *    none means the process died without a word (SIGKILL, crash, power cut); PAUSED is a pause.
  *
- * Reads the tail of one journal per candidate job (its last entry carries the checkpoint), plus
- * its owner file: fast on thousands of jobs, since only ARMED, PLOTTING and PAUSED rows are looked at.
+ * Reads the last valid entry of each candidate job's journal (it carries the checkpoint, and tells
+ * the state: a line appended by hand that breaks the chain cannot make a job look interrupted),
+ * plus its owner file: only ARMED, PLOTTING and PAUSED rows are looked at.
  */
 import path from 'node:path';
-import { lastJournalEntry, type JournalEntry } from '../jobs/journal';
+import { summarizeJournal, type JournalEntry } from '../jobs/journal';
 import type { JobState } from '../jobs/states';
 import type { Store } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
@@ -65,7 +66,7 @@ export function classifyJobs(store: Store, opts: ClassifyOptions): JobCondition[
 /** One job's condition; undefined when it is not ARMED, PLOTTING or PAUSED. */
 export function classifyJob(id: string, opts: ClassifyOptions): JobCondition | undefined {
   const files = jobFiles(opts.jobsDir, id);
-  const { entry: last, state, mtimeMs } = lastJournalEntry(files.journal);
+  const { lastEntry: last, state, mtimeMs } = summarizeJournal(files.journal);
   if (!state || !OWNED_STATES.includes(state)) return undefined;
   const now = opts.now ?? Date.now();
   const base = { id, state, checkpoint: checkpointIn(last), since: last?.timestamp };
