@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { forcedTransition } from '../src-main/jobs/chain';
 import {
   appendEntry,
+  entryAt,
   JournalError,
   parseJournalLine,
   readJournal,
@@ -689,6 +690,26 @@ describe('lines that break the chain', () => {
     expect(fs.readFileSync(result.backupPath!)).toEqual(original);
     expect(readJournal(journal).records.map((r) => r.entry)).toEqual([...written, queued]);
     expect(validateJournal(journal)).toEqual({ ok: true, entries: 5, problems: [] });
+  });
+});
+
+describe('entryAt', () => {
+  it('reads the last valid entry where summarizeJournal found it, long or not, and nothing once the file changed', () => {
+    const journal = newJournal();
+    const written = appendAll(journal, [
+      { type: 'state_change', from_state: 'ARMED', to_state: 'PLOTTING', reason: 'go', metadata: {} },
+      { type: 'progress', progress: { move: 1 } },
+      { type: 'state_change', from_state: 'PLOTTING', to_state: 'PAUSED', reason: 'pen change', metadata: { note: 'x'.repeat(100_000) } },
+    ]);
+    fs.appendFileSync(journal, '{"type":"progress","progress":{"move":2},"seq":1}\n');
+    const summary = summarizeJournal(journal);
+    expect(summary.lastEntry).toEqual(written[2]);
+    const taken = { size: summary.size, mtimeMs: summary.mtimeMs };
+    expect(entryAt(journal, summary.lastEntryOffset!, taken)).toEqual({ entry: written[2], mtimeMs: summary.mtimeMs });
+    appendEntry(journal, { type: 'state_change', from_state: 'PAUSED', to_state: 'PLOTTING', reason: 'resume', metadata: {} });
+    expect(entryAt(journal, summary.lastEntryOffset!, taken)).toBeUndefined();
+    fs.rmSync(journal);
+    expect(entryAt(journal, summary.lastEntryOffset!, taken)).toBeUndefined();
   });
 });
 

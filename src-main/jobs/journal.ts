@@ -113,6 +113,8 @@ export interface JournalSummary {
   /** The last state_change into READY: its metadata carries the current plan's listing numbers. */
   lastPlanned: StateChangeEntry | undefined;
   lastEntry: JournalEntry | undefined;
+  /** Where the line of lastEntry starts, in bytes: entryAt reads it again while the file stays as it is. */
+  lastEntryOffset: number | undefined;
   /** The first valid entry: the job's creation entry when the head is intact. */
   firstEntry: JournalEntry | undefined;
   size: number;
@@ -438,16 +440,21 @@ interface FileContent {
   mode: number;
 }
 
-/** The whole file, or undefined when it does not exist. */
-function readWhole(journalPath: string): FileContent | undefined {
-  let fd: number;
+/** A descriptor to read the journal with, or undefined when it does not exist. */
+function openIfExists(journalPath: string): number | undefined {
   try {
-    fd = fs.openSync(journalPath, 'r');
+    return fs.openSync(journalPath, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw unreadable(journalPath, err);
   }
+}
+
+/** The whole file, or undefined when it does not exist. */
+function readWhole(journalPath: string): FileContent | undefined {
+  const fd = openIfExists(journalPath);
+  if (fd === undefined) return undefined;
   try {
     // stat before reading: if a writer appends in between, size and mtime look older than the
     // content, so a cache keyed on them re-reads rather than missing the append.
@@ -502,6 +509,7 @@ export function summarizeJournal(journalPath: string): JournalSummary {
       lastStateChange: undefined,
       lastPlanned: undefined,
       lastEntry: undefined,
+      lastEntryOffset: undefined,
       firstEntry: undefined,
       size: 0,
       mtimeMs: 0,
@@ -524,10 +532,36 @@ export function summarizeJournal(journalPath: string): JournalSummary {
     lastStateChange: seen.lastStateChange,
     lastPlanned: seen.lastPlanned,
     lastEntry: seen.last && entryOf(buf, seen.last),
+    lastEntryOffset: seen.last?.seg.start,
     firstEntry: seen.first && entryOf(buf, seen.first),
     size: buf.length,
     mtimeMs: file.mtimeMs,
   };
+}
+
+/**
+ * The entry on the line that starts at byte `offset`, if the journal still has the size and
+ * mtime it had when that offset was taken (summarizeJournal's lastEntryOffset); undefined when it
+ * changed since, or is gone. Start-up classification reads one line of each job this way.
+ */
+export function entryAt(journalPath: string, offset: number, taken: { size: number; mtimeMs: number }): { entry: JournalEntry; mtimeMs: number } | undefined {
+  const fd = openIfExists(journalPath);
+  if (fd === undefined) return undefined;
+  try {
+    const { size, mtimeMs } = fs.fstatSync(fd);
+    if (size !== taken.size || mtimeMs !== taken.mtimeMs || offset >= size) return undefined;
+    for (let window = TAIL_BYTES; ; window *= 8) {
+      const buf = readAt(fd, offset, Math.min(window, size - offset));
+      const lf = buf.indexOf(LF);
+      if (lf < 0 && offset + buf.length < size) continue;
+      const { entry } = readSegment(buf, { start: 0, end: lf < 0 ? buf.length : lf, terminated: lf >= 0 }, 0);
+      return entry && { entry, mtimeMs };
+    }
+  } catch (err) {
+    throw err instanceof JournalError ? err : unreadable(journalPath, err);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export function validateJournal(journalPath: string): { ok: boolean; entries: number; problems: JournalProblem[] } {

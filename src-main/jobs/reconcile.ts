@@ -177,6 +177,7 @@ function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state
     last_seq: summary.lastSeq,
     journal_size: summary.size,
     journal_mtime_ms: summary.mtimeMs,
+    last_entry_offset: summary.lastEntryOffset ?? null,
     queue_position:
       summary.state === 'QUEUED'
         ? row?.synced_state === 'QUEUED' && row.queue_position !== null
