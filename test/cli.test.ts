@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { appendEntry } from '../src-main/jobs/journal';
+import { appendEntry, readJournal } from '../src-main/jobs/journal';
 import { FIXTURES, ROOT, sandbox, type Sandbox } from './helpers/cli';
 import { spawnVfab } from './helpers/crash-rig';
 
@@ -22,9 +22,9 @@ afterEach(() => sb.cleanup());
 /** Moves a job along by writing its journal, as a plotting process would. */
 function journalTo(id: string, ...states: string[]): void {
   const journal = path.join(sb.jobsDir, id, 'journal.jsonl');
-  let from = fs.readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).at(-1).to_state;
+  let from: string | undefined = readJournal(journal).state;
   for (const to of states) {
-    appendEntry(journal, { type: 'state_change', from_state: from, to_state: to as never, reason: `test ${to}`, metadata: {} });
+    appendEntry(journal, { type: 'state_change', from_state: from as never, to_state: to as never, reason: `test ${to}`, metadata: {} });
     from = to;
   }
 }

@@ -2,9 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { forcedTransition } from '../src-main/jobs/chain';
 import {
   appendEntry,
+  entryAt,
   JournalError,
+  parseJournalLine,
   readJournal,
   repairJournal,
   summarizeJournal,
@@ -14,7 +17,7 @@ import {
   type NewJournalEntry,
   type ProblemKind,
 } from '../src-main/jobs/journal';
-import { JOB_STATES, TRANSITIONS, type JobState, type TransitionRule } from '../src-main/jobs/states';
+import { ACTIVE_STATES, JOB_STATES, TRANSITIONS, type JobState, type TransitionRule } from '../src-main/jobs/states';
 import { backupStamp } from '../src-main/util/time';
 import { startHelper } from './helpers/children';
 import { useTempDirs } from './helpers/tmp';
@@ -28,18 +31,6 @@ function newJournal(): string {
 
 function appendAll(journal: string, entries: readonly NewJournalEntry[]): JournalEntry[] {
   return entries.map((e) => appendEntry(journal, e));
-}
-
-/**
- * The model of derived state, written independently of the implementation: the last entry that
- * tells a state — state_change/recovery (to_state), emergency_shutdown (state), progress (PLOTTING).
- */
-function modelState(entries: readonly JournalEntry[]): JobState | undefined {
-  const last = entries.at(-1);
-  if (!last) return undefined;
-  if (last.type === 'progress') return 'PLOTTING';
-  if (last.type === 'emergency_shutdown') return last.state;
-  return last.to_state;
 }
 
 function fileLines(journal: string): string[] {
@@ -61,6 +52,67 @@ function expectSummaryAgrees(journal: string, read: JournalRead): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The model, written from DESIGN.md independently of the implementation
+
+/** The state an entry leaves the job in: to_state, the state an emergency shutdown names, PLOTTING for a checkpoint. */
+function toldBy(e: JournalEntry): JobState {
+  if (e.type === 'progress') return 'PLOTTING';
+  if (e.type === 'emergency_shutdown') return e.state;
+  return e.to_state;
+}
+
+/**
+ * Why the chain rejects `e` after the entries it kept (the job in `state`, their last seq `seq`);
+ * undefined when it keeps it. An entry must raise the seq and start from the job's state (the
+ * first kept entry starts the chain as given); a change must be an edge of the table, of either
+ * kind, or one of the changes vfab and the recovery guide write outside it: NEW -> NEW, a
+ * forced transition, a recovery that stays in its state.
+ */
+function modelVerdict(e: JournalEntry, state: JobState | undefined, seq: number): ProblemKind | undefined {
+  if (e.seq !== undefined && e.seq <= seq) return 'seq_not_increasing';
+  const from = e.type === 'state_change' || e.type === 'recovery' ? e.from_state : toldBy(e);
+  if (state !== undefined && from !== state) return 'state_mismatch';
+  if (from === null || e.type === 'progress' || e.type === 'emergency_shutdown') return undefined;
+  const to = e.to_state;
+  const edge = TRANSITIONS[from].some((r) => r.to === to);
+  const outside = e.type === 'recovery' ? to === from : (from === 'NEW' && to === 'NEW') || (e.reason === 'forced via database' && e.metadata.forced === true);
+  return edge || outside ? undefined : 'illegal_transition';
+}
+
+/** A line of a journal file: an entry, or a damaged or blank line and the problem it is (undefined: none). */
+type Line = { entry: JournalEntry } | { damage: ProblemKind | undefined };
+
+/** What a reader must make of these lines, by the model. */
+function expected(lines: readonly Line[]) {
+  const records: Array<{ line: number; entry: JournalEntry }> = [];
+  const problems: Array<[number, ProblemKind, 'error' | 'warning']> = [];
+  let state: JobState | undefined;
+  let seq = 0;
+  lines.forEach((l, i) => {
+    if ('damage' in l) {
+      if (l.damage) problems.push([i + 1, l.damage, l.damage === 'unknown_type' ? 'warning' : 'error']);
+      return;
+    }
+    const rejected = modelVerdict(l.entry, state, seq);
+    if (rejected) return problems.push([i + 1, rejected, 'error']);
+    records.push({ line: i + 1, entry: l.entry });
+    state = toldBy(l.entry);
+    seq = l.entry.seq ?? seq;
+  });
+  return { records, problems, state, lastSeq: seq };
+}
+
+function expectRead(read: JournalRead, lines: readonly Line[]): void {
+  const want = expected(lines);
+  expect(read.records.map((r) => ({ line: r.line, entry: r.entry }))).toEqual(want.records);
+  expect(read.problems.map((p) => [p.line, p.kind, p.severity])).toEqual(want.problems);
+  expect(read.state).toBe(want.state);
+  expect(read.lastSeq).toBe(want.lastSeq);
+}
+
+const entryLines = (entries: readonly JournalEntry[]): Line[] => entries.map((entry) => ({ entry }));
+
+// ---------------------------------------------------------------------------------------------
 // Generators
 
 const state = fc.constantFrom(...JOB_STATES);
@@ -69,6 +121,7 @@ const text = fc.string({ unit: 'binary', maxLength: 12 });
 const fields = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
 
 const progressEntry = fields.map((progress): NewJournalEntry => ({ type: 'progress', progress }));
+/** Any entry at all: most do not follow the ones before them. */
 const anyEntry: fc.Arbitrary<NewJournalEntry> = fc.oneof(
   fc.record({ type: fc.constant('state_change' as const), from_state: fc.option(state, { nil: null }), to_state: state, reason: text, metadata: fields }),
   progressEntry,
@@ -76,26 +129,38 @@ const anyEntry: fc.Arbitrary<NewJournalEntry> = fc.oneof(
   fc.record({ type: fc.constant('recovery' as const), from_state: state, to_state: state, reason: text }),
 );
 
-/** A job's life as vfab would write it: creation, then legal transitions with checkpoints between. */
-const legalLife: fc.Arbitrary<NewJournalEntry[]> = fc
-  .array(fc.tuple(fc.nat(), fc.boolean(), fields), { maxLength: 14 })
-  .map((steps) => {
-    let current: JobState = 'NEW';
-    const entries: NewJournalEntry[] = [{ type: 'state_change', from_state: null, to_state: 'NEW', reason: 'created', metadata: {} }];
-    for (const [pick, checkpoint, progress] of steps) {
-      if (checkpoint) {
-        entries.push({ type: 'progress', progress });
-        continue;
-      }
-      const rules: readonly TransitionRule[] = TRANSITIONS[current];
-      const to: JobState = rules[pick % rules.length]!.to;
-      entries.push({ type: 'state_change', from_state: current, to_state: to, reason: `to ${to}`, metadata: {} });
-      current = to;
-    }
-    return entries;
-  });
+/** A checkpoint as the runner writes it: numbers only (and the first move's null layer, path, point). */
+const checkpoint = fc
+  .tuple(fc.integer({ min: -1, max: 1e6 }), fc.option(fc.nat(40)), fc.integer({ min: -5e4, max: 5e4 }), fc.double({ min: 0, max: 1e5, noNaN: true }))
+  .map(([move, layer, steps, mm]) => ({ move, layer, path: layer, point: layer, steps: [steps, -steps], pen_down_mm: mm }));
 
-const journalEntries = fc.oneof(legalLife, fc.array(anyEntry, { minLength: 1, maxLength: 14 }));
+/** One entry vfab itself may write next, the job being `current`: `what` picks the kind, `pick` among the choices. */
+function vfabNext(current: JobState, what: number, pick: number, cp: Record<string, unknown>): NewJournalEntry {
+  const rules: readonly TransitionRule[] = TRANSITIONS[current];
+  const choices: NewJournalEntry[] = [
+    { type: 'state_change', from_state: current, to_state: rules[pick % rules.length]!.to, reason: 'by the table', metadata: {} },
+    forcedTransition(current, JOB_STATES[pick % JOB_STATES.length]!, JOB_STATES[pick % JOB_STATES.length]!.toLowerCase()),
+  ];
+  if (current === 'PLOTTING') {
+    choices.push({ type: 'progress', progress: cp }, { type: 'progress', progress: cp }, { type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGTERM', checkpoint: cp } });
+  }
+  if (ACTIVE_STATES.includes(current)) choices.push({ type: 'recovery', from_state: current, to_state: current, reason: 'Crash recovery', metadata: { cause: 'crash', checkpoint: cp } });
+  return choices[what % choices.length]!;
+}
+
+/** A job's life as vfab writes it: creation, then whatever vfab may write in the state it is in. */
+const vfabLife: fc.Arbitrary<NewJournalEntry[]> = fc.array(fc.tuple(fc.nat(), fc.nat(), checkpoint), { maxLength: 16 }).map((steps) => {
+  const entries: NewJournalEntry[] = [{ type: 'state_change', from_state: null, to_state: 'NEW', reason: 'created', metadata: {} }];
+  let current: JobState = 'NEW';
+  for (const [what, pick, cp] of steps) {
+    const next = vfabNext(current, what, pick, cp);
+    entries.push(next);
+    current = toldBy(next as JournalEntry);
+  }
+  return entries;
+});
+
+const journalEntries = fc.oneof(vfabLife, fc.array(anyEntry, { minLength: 1, maxLength: 14 }));
 
 interface Garbage {
   bytes: Buffer;
@@ -112,17 +177,27 @@ const garbage: fc.Arbitrary<Garbage> = fc.oneof(
   fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => ({ bytes: Buffer.from(JSON.stringify(v)), kind: 'not_an_object' as const })),
   fc.constant({ bytes: Buffer.from('{"to_state":"READY"}'), kind: 'missing_field' as const }),
   fc.constant({ bytes: Buffer.from('{"type":"progress"}'), kind: 'missing_field' as const }),
-  fc.constantFrom('{"type":7}', '{"type":"progress","progress":{},"seq":1.5}', '{"type":"progress","progress":{},"seq":"3"}', '{"type":"state_change","to_state":"READY","reason":5}').map((s) => ({ bytes: Buffer.from(s), kind: 'bad_field' as const })),
+  fc
+    .constantFrom('{"type":7}', '{"type":"progress","progress":{},"seq":1.5}', '{"type":"progress","progress":{},"seq":"3"}', '{"type":"state_change","to_state":"READY","reason":5}', '{"type":"progress","progress":{},"timestamp":"2026-03-01T09:15:02.000Z","seq":12345678901234567}')
+    .map((s) => ({ bytes: Buffer.from(s), kind: 'bad_field' as const })),
+  // Shaped like vfab's checkpoint lines, which summarizeJournal reads without JSON.parse, but not JSON.
+  fc.constantFrom('{"move":1,}', '{"move":01}', '{"move":1}}', '{"move":.5}').map((p) => ({ bytes: Buffer.from(`{"type":"progress","progress":${p},"timestamp":"2026-03-01T09:15:02.000Z","seq":3}`), kind: 'invalid_json' as const })),
   fc.constantFrom('RECOVERED', 'RUNNING', 'plotting').map((s) => ({ bytes: Buffer.from(`{"type":"state_change","from_state":"READY","to_state":"${s}"}`), kind: 'unknown_state' as const })),
+  fc.constantFrom('yesterday', '', '1', '2026-13-01T00:00:00Z', '2026-03-01T09:15:02.000Z junk').map((t) => ({ bytes: Buffer.from(`{"type":"progress","progress":{},"timestamp":${JSON.stringify(t)}}`), kind: 'bad_timestamp' as const })),
   fc.constantFrom('hooks_executed', 'guards_evaluated', 'hooks_error').map((t) => ({ bytes: Buffer.from(`{"type":"${t}","state":"READY","results":[]}`), kind: 'unknown_type' as const })),
 );
+
+/** A whole entry written into the file by hand, with a timestamp and maybe a seq: the chain decides whether it stays. */
+const handLine = fc
+  .tuple(anyEntry, fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }))
+  .map(([e, seq]) => ({ ...e, timestamp: '2026-03-01T09:15:02+00:00', ...(seq === undefined ? {} : { seq }) }) as JournalEntry);
 
 // ---------------------------------------------------------------------------------------------
 
 describe('appendEntry and readJournal', () => {
-  it('read back every appended entry in order, with seq 1..n and the last to_state as the state', () => {
+  it('read back everything vfab writes, in order, with seq 1..n and no problem', () => {
     fc.assert(
-      fc.property(journalEntries, (entries) => {
+      fc.property(vfabLife, (entries) => {
         const journal = newJournal();
         const written = appendAll(journal, entries);
         const read = readJournal(journal);
@@ -132,13 +207,27 @@ describe('appendEntry and readJournal', () => {
         expect(read.records.map((r) => r.line)).toEqual(entries.map((_, i) => i + 1));
         expect(read.records.map((r) => r.raw)).toEqual(fileLines(journal));
         expect(read.lastSeq).toBe(entries.length);
-        expect(read.state).toBe(modelState(written));
+        expect(read.state).toBe(toldBy(written.at(-1)!));
         expectSummaryAgrees(journal, read);
       }),
       { numRuns: 60 },
     );
   });
 
+  it('of any entries, keep the chain they make and report each other one at its line', () => {
+    fc.assert(
+      fc.property(journalEntries, (entries) => {
+        const journal = newJournal();
+        const written = appendAll(journal, entries);
+        expect(written.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
+        const read = readJournal(journal);
+        expectRead(read, entryLines(written));
+        expect(read.records.map((r) => r.raw)).toEqual(fileLines(journal).filter((_, i) => read.records.some((r) => r.line === i + 1)));
+        expectSummaryAgrees(journal, read);
+      }),
+      { numRuns: 80 },
+    );
+  });
   it('write type first and timestamp, seq last, so a line reads like the guide and jq -r .reason works', () => {
     const journal = newJournal();
     const written = appendEntry(journal, { type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received' }, { now: () => new Date('2026-03-01T12:00:00Z') });
@@ -254,54 +343,54 @@ describe('damage', () => {
         }
         const complete = spans.filter((s) => s.end <= cut).length;
         const tornLine = spans.findIndex((s) => s.start < cut && cut < s.end) + 1; // 0: none
+        const kept = entryLines(written.slice(0, complete));
 
         const read = readJournal(journal);
-        expect(read.records.map((r) => r.entry)).toEqual(written.slice(0, complete));
-        expect(read.problems.map((p) => [p.line, p.kind, p.severity])).toEqual(tornLine ? [[tornLine, 'torn_tail', 'error']] : []);
-        expect(read.state).toBe(modelState(written.slice(0, complete)));
+        expectRead(read, [...kept, ...(tornLine ? [{ damage: 'torn_tail' as const }] : [])]);
         expectSummaryAgrees(journal, read);
 
         const added = appendEntry(journal, next);
         const after = readJournal(journal);
         const truncated = full.subarray(0, cut).toString('utf8');
         const separator = cut > 0 && full[cut - 1] !== 0x0a ? '\n' : '';
-        expect(fs.readFileSync(journal, 'utf8')).toBe(`${truncated}${separator}${after.records.at(-1)?.raw}\n`);
-        expect(after.records.map((r) => r.entry)).toEqual([...written.slice(0, complete), added]);
-        expect(after.records.at(-1)?.line).toBe((tornLine || complete) + 1);
+        const last = fileLines(journal).at(-1)!;
+        expect(fs.readFileSync(journal, 'utf8')).toBe(`${truncated}${separator}${last}\n`);
+        expect(JSON.parse(last)).toEqual(added);
         expect(added.seq).toBe(complete + 1);
         // The fragment is now a damaged line of its own, never glued to the new entry.
-        expect(after.problems.map((p) => [p.line, p.kind])).toEqual(tornLine ? [[tornLine, 'invalid_json']] : []);
+        expectRead(after, [...kept, ...(tornLine ? [{ damage: 'invalid_json' as const }] : []), { entry: added }]);
         expectSummaryAgrees(journal, after);
       }),
       { numRuns: 60 },
     );
   });
 
-  it('garbage, binary and blank lines between valid ones: every valid entry is read and each bad line reported at its line', () => {
+  it('garbage, binary, blank and hand-written lines between valid ones: the chain is read, each bad line reported at its line, and repair keeps the chain', () => {
+    const inserted = fc.oneof(
+      garbage.map(({ bytes, kind }) => ({ bytes, line: { damage: kind } as Line })),
+      handLine.map((entry) => ({ bytes: Buffer.from(JSON.stringify(entry)), line: { entry } as Line })),
+    );
     fc.assert(
-      fc.property(journalEntries, fc.array(fc.tuple(fc.nat(), garbage), { maxLength: 8 }), (entries, inserts) => {
+      fc.property(journalEntries, fc.array(fc.tuple(fc.nat(), inserted), { maxLength: 8 }), (entries, inserts) => {
         const journal = newJournal();
         const written = appendAll(journal, entries);
-        const lines: Array<{ bytes: Buffer; kind?: ProblemKind; entry?: JournalEntry }> = fileLines(journal).map((l, i) => ({ bytes: Buffer.from(l), entry: written[i] }));
-        for (const [pos, g] of inserts) lines.splice(pos % (lines.length + 1), 0, g);
+        const lines: Array<{ bytes: Buffer; line: Line }> = fileLines(journal).map((l, i) => ({ bytes: Buffer.from(l), line: { entry: written[i]! } }));
+        for (const [pos, ins] of inserts) lines.splice(pos % (lines.length + 1), 0, ins);
         const original = Buffer.concat(lines.flatMap((l) => [l.bytes, Buffer.from('\n')]));
         fs.writeFileSync(journal, original);
 
         const read = readJournal(journal);
-        expect(read.records.map((r) => r.entry)).toEqual(written);
-        expect(read.records.map((r) => r.line)).toEqual(lines.flatMap((l, i) => (l.entry ? [i + 1] : [])));
-        expect(read.problems.map((p) => [p.line, p.kind])).toEqual(lines.flatMap((l, i) => (l.kind ? [[i + 1, l.kind]] : [])));
-        expect(read.state).toBe(modelState(written));
-        expect(read.lastSeq).toBe(written.length);
+        expectRead(read, lines.map((l) => l.line));
         expectSummaryAgrees(journal, read);
 
-        // Repair keeps valid and unknown-type lines byte for byte, drops the rest, backs up the original.
-        const errors = lines.filter((l) => l.kind && l.kind !== 'unknown_type').length;
-        const kept = lines.filter((l) => l.entry || l.kind === 'unknown_type');
+        // Repair keeps the chain and unknown-type lines byte for byte, drops the rest, backs up the original.
+        const want = expected(lines.map((l) => l.line));
+        const kept = lines.filter((l, i) => want.records.some((r) => r.line === i + 1) || ('damage' in l.line && l.line.damage === 'unknown_type'));
+        const dropped = want.problems.filter(([, , severity]) => severity === 'error').map(([line]) => line);
         const repair = repairJournal(journal);
         expect(repair.kept).toBe(kept.length);
-        expect(repair.dropped.map((p) => p.line)).toEqual(lines.flatMap((l, i) => (l.kind && l.kind !== 'unknown_type' ? [i + 1] : [])));
-        expect(repair.changed).toBe(errors > 0);
+        expect(repair.dropped.map((p) => p.line)).toEqual(dropped);
+        expect(repair.changed).toBe(dropped.length > 0);
         if (repair.changed) {
           expect(fs.readFileSync(repair.backupPath!)).toEqual(original);
           expect(fs.readFileSync(journal)).toEqual(Buffer.concat(kept.flatMap((l) => [l.bytes, Buffer.from('\n')])));
@@ -310,28 +399,33 @@ describe('damage', () => {
           expect(fs.readFileSync(journal)).toEqual(original);
         }
         expect(validateJournal(journal).ok).toBe(true);
-        expect(readJournal(journal).records.map((r) => r.entry)).toEqual(written);
+        const again = readJournal(journal);
+        expect(again.records.map((r) => r.entry)).toEqual(want.records.map((r) => r.entry));
+        expect(again.state).toBe(want.state);
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 
-  it('a head cut off (the guide keeps tail -50) still yields the state and seq of what is left', () => {
+  it('a head cut off (the guide keeps tail -50) still yields the state and seq of what is left, and a valid journal stays valid', () => {
     fc.assert(
       fc.property(journalEntries, fc.nat(), (entries, k) => {
         const journal = newJournal();
         const written = appendAll(journal, entries);
+        const wasValid = validateJournal(journal).ok;
         const drop = k % (entries.length + 1);
         fs.writeFileSync(journal, fileLines(journal).slice(drop).map((l) => `${l}\n`).join(''));
         const left = written.slice(drop);
         const read = readJournal(journal);
-        expect(read.problems).toEqual([]);
-        expect(read.records.map((r) => r.entry)).toEqual(left);
-        expect(read.state).toBe(modelState(left));
-        expect(read.lastSeq).toBe(left.length ? entries.length : 0);
+        expectRead(read, entryLines(left));
+        // The first line left starts the chain as given: nothing before it to check it against.
+        if (wasValid) {
+          expect(read.problems).toEqual([]);
+          expect(read.state).toBe(left.length ? toldBy(left.at(-1)!) : undefined);
+        }
         expectSummaryAgrees(journal, read);
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 });
@@ -346,8 +440,10 @@ describe('a tail of checkpoints only', () => {
     fs.writeFileSync(journal, fileLines(journal).slice(-50).map((l) => `${l}\n`).join(''));
     expect(readJournal(journal).state).toBe('PLOTTING');
     expect(summarizeJournal(journal)).toMatchObject({ state: 'PLOTTING', lastStateChange: undefined, lastSeq: 61 });
-    appendEntry(journal, { type: 'emergency_shutdown', state: 'PAUSED', reason: 'signal_received' });
+    // A head cut down to an emergency shutdown takes the state it names as given.
+    fs.writeFileSync(journal, '{"type":"emergency_shutdown","state":"PAUSED","reason":"signal_received","seq":70}\n');
     expect(summarizeJournal(journal).state).toBe('PAUSED');
+    expect(validateJournal(journal).ok).toBe(true);
   });
 });
 
@@ -376,7 +472,7 @@ describe('lines written by hand or by the old Python vfab', () => {
       '{"type":"state_change","from_state":"NEW","to_state":"ANALYZED","reason":"Starting job analysis","metadata":{},"timestamp":"2025-11-15T10:00:00.123456+00:00","job_id":"demo"}',
       '{"type":"hooks_executed","state":"ANALYZED","reason":"Starting job analysis","results":[],"timestamp":"2025-11-15T10:00:00.2+00:00","job_id":"demo"}',
       '{"type":"guards_evaluated","state":"ANALYZED","checks":[],"timestamp":"2025-11-15T10:00:00.3+00:00","job_id":"demo"}',
-      '{"type":"emergency_shutdown","state":"PLOTTING","reason":"signal_received","timestamp":"2025-11-15T10:05:00+00:00","job_id":"demo"}',
+      '{"type":"emergency_shutdown","state":"ANALYZED","reason":"signal_received","timestamp":"2025-11-15T10:05:00+00:00","job_id":"demo"}',
       '{"type":"recovery","from_state":"ANALYZED","to_state":"ANALYZED","reason":"Crash recovery after emergency shutdown","timestamp":"2025-11-15T10:06:00+00:00","job_id":"demo"}',
       '{"type":"hooks_error","state":"ANALYZED","error":"boom","timestamp":"2025-11-15T10:06:01+00:00","job_id":"demo"}',
     ].join('\n');
@@ -411,9 +507,8 @@ describe('lines written by hand or by the old Python vfab', () => {
   });
 
   it('fill defaults: reason "", metadata {}, from_state null, a recovery’s from_state its to_state; null means absent', () => {
-    const journal = newJournal();
-    fs.writeFileSync(journal, '{"type":"state_change","to_state":"READY"}\n{"type":"recovery","to_state":"PAUSED","reason":null}\n{"type":"emergency_shutdown","state":"PAUSED"}\n');
-    expect(readJournal(journal).records.map((r) => r.entry)).toEqual([
+    const lines = ['{"type":"state_change","to_state":"READY"}', '{"type":"recovery","to_state":"PAUSED","reason":null}', '{"type":"emergency_shutdown","state":"PAUSED"}'];
+    expect(lines.map((l, i) => parseJournalLine(l, i + 1).entry)).toEqual([
       { type: 'state_change', from_state: null, to_state: 'READY', reason: '', metadata: {} },
       { type: 'recovery', from_state: 'PAUSED', to_state: 'PAUSED', reason: '' },
       { type: 'emergency_shutdown', state: 'PAUSED', reason: '' },
@@ -436,9 +531,9 @@ describe('lines written by hand or by the old Python vfab', () => {
       { type: 'state_change', from_state: null, to_state: 'NEW', reason: '', metadata: {} },
       { type: 'state_change', from_state: 'NEW', to_state: 'ANALYZED', reason: '', metadata: {} },
     ]);
-    fs.appendFileSync(journal, '{"type": "state_change", "from_state": "ANALYZED", "to_state": "NEW", "reason": "Journal reconstruction"}\n');
+    fs.appendFileSync(journal, '{"type": "state_change", "from_state": "ANALYZED", "to_state": "OPTIMIZED", "reason": "planned by hand"}\n');
     const read = readJournal(journal);
-    expect(read).toMatchObject({ state: 'NEW', lastSeq: 2 });
+    expect(read).toMatchObject({ state: 'OPTIMIZED', lastSeq: 2, problems: [] });
     expectSummaryAgrees(journal, read);
     expect(appendEntry(journal, { type: 'progress', progress: {} }).seq).toBe(3);
   });
@@ -446,26 +541,12 @@ describe('lines written by hand or by the old Python vfab', () => {
   it('use a line with a stray non-UTF-8 byte in a string, and keep its bytes through a repair', () => {
     const journal = newJournal();
     // "Réparé" as a Latin-1 editor saves it: 0xE9 is not UTF-8.
-    const latin1 = Buffer.concat([Buffer.from('{"type":"state_change","from_state":"NEW","to_state":"READY","reason":"R'), Buffer.from([0xe9]), Buffer.from('par'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const latin1 = Buffer.concat([Buffer.from('{"type":"state_change","from_state":"OPTIMIZED","to_state":"READY","reason":"R'), Buffer.from([0xe9]), Buffer.from('par'), Buffer.from([0xe9]), Buffer.from('"}')]);
     const original = Buffer.concat([latin1, Buffer.from('\n{"type":"progress","pro\n')]);
     fs.writeFileSync(journal, original);
     expect(readJournal(journal).state).toBe('READY');
     expect(repairJournal(journal)).toMatchObject({ changed: true, kept: 1 });
     expect(fs.readFileSync(journal)).toEqual(Buffer.concat([latin1, Buffer.from('\n')]));
-  });
-
-  it('warn when seq does not increase, and still use the entry', () => {
-    const journal = newJournal();
-    fs.writeFileSync(journal, '{"type":"state_change","to_state":"NEW","seq":5}\n{"type":"state_change","to_state":"ANALYZED","seq":5}\n{"type":"emergency_shutdown","state":"ANALYZED","seq":2}\n');
-    const read = readJournal(journal);
-    expect(read.state).toBe('ANALYZED');
-    expect(read.lastSeq).toBe(5);
-    expect(read.records).toHaveLength(3);
-    expect(read.problems.map((p) => [p.line, p.kind, p.severity])).toEqual([
-      [2, 'seq_not_increasing', 'warning'],
-      [3, 'seq_not_increasing', 'warning'],
-    ]);
-    expect(validateJournal(journal).ok).toBe(true);
   });
 
   it('truncate the offending text in a problem', () => {
@@ -474,6 +555,161 @@ describe('lines written by hand or by the old Python vfab', () => {
     const [problem] = readJournal(journal).problems;
     expect(problem?.text?.length).toBeLessThanOrEqual(120);
     expect(problem?.text?.startsWith('#xxx')).toBe(true);
+  });
+});
+
+describe('lines that break the chain', () => {
+  /** The journal of a job vfab took to READY. */
+  function readyJournal(): { journal: string; written: JournalEntry[] } {
+    const journal = newJournal();
+    const written = appendAll(journal, [
+      { type: 'state_change', from_state: null, to_state: 'NEW', reason: 'Job created from a.svg', metadata: { source_name: 'a.svg' } },
+      { type: 'state_change', from_state: 'NEW', to_state: 'ANALYZED', reason: 'analyzed', metadata: {} },
+      { type: 'state_change', from_state: 'ANALYZED', to_state: 'OPTIMIZED', reason: 'planned', metadata: {} },
+      { type: 'state_change', from_state: 'OPTIMIZED', to_state: 'READY', reason: 'estimated', metadata: { estimate_s: 60 } },
+    ]);
+    return { journal, written };
+  }
+  const problemsOf = (read: JournalRead) => read.problems.map((p) => [p.line, p.kind, p.severity]);
+  const toQueue: NewJournalEntry = { type: 'state_change', from_state: 'READY', to_state: 'QUEUED', reason: 'queued for plotting', metadata: {} };
+  const line = (fields: Record<string, unknown>) => `${JSON.stringify({ timestamp: '2026-03-01T09:15:02.000Z', ...fields })}\n`;
+
+  it('a forged NEW -> PLOTTING appended to a READY job, and the checkpoint after it, are not applied: it stays READY, and vfab goes on from there', () => {
+    const { journal, written } = readyJournal();
+    fs.appendFileSync(journal, line({ type: 'state_change', from_state: 'NEW', to_state: 'PLOTTING', reason: 'crash', metadata: {}, seq: 5 }) + line({ type: 'progress', progress: { move: 40 }, seq: 6 }));
+    const read = readJournal(journal);
+    expect(read.state).toBe('READY');
+    expect(read.records.map((r) => r.entry)).toEqual(written);
+    expect(problemsOf(read)).toEqual([
+      [5, 'state_mismatch', 'error'],
+      [6, 'state_mismatch', 'error'],
+    ]);
+    expect(read.problems[0]!.message).toBe('a transition from NEW, but the job is READY at this point; not applied');
+    expect(read.problems[1]!.message).toBe('a checkpoint (written only while PLOTTING), but the job is READY at this point; not applied');
+    expect(validateJournal(journal).ok).toBe(false);
+    expect(summarizeJournal(journal)).toMatchObject({ state: 'READY', lastSeq: 4, lastEntry: written[3], lastStateChange: written[3] });
+    expectSummaryAgrees(journal, read);
+
+    // vfab's next entry follows the valid chain, its seq above every line's.
+    expect(appendEntry(journal, toQueue).seq).toBe(7);
+    const after = readJournal(journal);
+    expect(after.state).toBe('QUEUED');
+    expect(problemsOf(after)).toEqual(problemsOf(read));
+    expectSummaryAgrees(journal, after);
+  });
+
+  it('a line whose seq does not rise is rejected with its line and reason; vfab’s next line still follows the valid ones', () => {
+    const { journal } = readyJournal();
+    fs.appendFileSync(journal, line({ ...toQueue, seq: 2 }));
+    const read = readJournal(journal);
+    expect(read).toMatchObject({ state: 'READY', lastSeq: 4 });
+    expect(problemsOf(read)).toEqual([[5, 'seq_not_increasing', 'error']]);
+    expect(read.problems[0]!.message).toBe('seq 2 is not above 4, the seq of the valid entry before it; not applied');
+    expectSummaryAgrees(journal, read);
+    expect(appendEntry(journal, toQueue).seq).toBe(5);
+    expect(readJournal(journal)).toMatchObject({ state: 'QUEUED', lastSeq: 5 });
+  });
+
+  it('a line whose timestamp is not a date and time is rejected; ISO 8601 as vfab, the old vfab and date -Iseconds write it is read', () => {
+    const { journal } = readyJournal();
+    fs.appendFileSync(journal, line({ ...toQueue, timestamp: 'yesterday', seq: 5 }));
+    const read = readJournal(journal);
+    expect(read.state).toBe('READY');
+    expect(problemsOf(read)).toEqual([[5, 'bad_timestamp', 'error']]);
+    expect(read.problems[0]!.message).toContain("'yesterday'");
+    expectSummaryAgrees(journal, read);
+    for (const ok of ['2026-03-01T09:15:02.000Z', '2026-03-01T09:15:02+00:00', '2025-11-15T10:00:00.123456+00:00', '2026-03-01T09:15:02', '2026-03-01 09:15']) {
+      expect(parseJournalLine(JSON.stringify({ type: 'progress', progress: {}, timestamp: ok }), 1)).toEqual({ entry: { type: 'progress', progress: {}, timestamp: ok } });
+      expect(Date.parse(ok)).not.toBeNaN();
+    }
+    for (const bad of ['1', '2026-13-01T00:00:00Z', '2026-03-01', 'Sun Mar 1 2026']) {
+      expect(parseJournalLine(JSON.stringify({ type: 'progress', progress: {}, timestamp: bad }), 1).problem?.kind).toBe('bad_timestamp');
+    }
+  });
+
+  it('a transition the table does not have is rejected even from the job’s state, and says where that state can go', () => {
+    const { journal } = readyJournal();
+    fs.appendFileSync(journal, line({ type: 'state_change', from_state: 'READY', to_state: 'PLOTTING', reason: 'crash', metadata: {}, seq: 5 }));
+    const read = readJournal(journal);
+    expect(read.state).toBe('READY');
+    expect(problemsOf(read)).toEqual([[5, 'illegal_transition', 'error']]);
+    expect(read.problems[0]!.message).toBe('READY -> PLOTTING is not a transition a job can make (from READY: QUEUED, ANALYZED, ABORTED); not applied');
+    expectSummaryAgrees(journal, read);
+  });
+
+  it('an emergency shutdown, a recovery or a creation entry that does not start from the job’s state is rejected; NEW -> NEW resets nothing later on', () => {
+    const { journal } = readyJournal();
+    fs.appendFileSync(
+      journal,
+      line({ type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', seq: 5 }) +
+        line({ type: 'recovery', from_state: 'PLOTTING', to_state: 'PLOTTING', reason: 'Crash recovery', seq: 6 }) +
+        line({ type: 'recovery', to_state: 'PAUSED', reason: 'Crash recovery', seq: 7 }) +
+        line({ type: 'state_change', to_state: 'PLOTTING', reason: 'created', metadata: {}, seq: 8 }) +
+        line({ type: 'state_change', from_state: 'NEW', to_state: 'NEW', reason: 'Journal reconstruction', metadata: {} }),
+    );
+    const read = readJournal(journal);
+    expect(read.state).toBe('READY');
+    expect(problemsOf(read)).toEqual([5, 6, 7, 8, 9].map((n) => [n, 'state_mismatch', 'error']));
+    expect(read.problems.map((p) => p.message.replace(/, but.*/, ''))).toEqual([
+      'an emergency shutdown in PLOTTING',
+      'a recovery from PLOTTING',
+      'a recovery from PAUSED',
+      'a creation entry (no from_state)',
+      'a transition from NEW',
+    ]);
+    expectSummaryAgrees(journal, read);
+  });
+
+  it('accept the transition reconcile forces from the job’s state to any state, and only that one outside the table', () => {
+    const { journal } = readyJournal();
+    appendEntry(journal, forcedTransition('READY', 'PLOTTING', 'plotting'));
+    expect(readJournal(journal)).toMatchObject({ state: 'PLOTTING', problems: [] });
+    fs.appendFileSync(
+      journal,
+      line({ ...forcedTransition('READY', 'COMPLETED', 'COMPLETED'), seq: 6 }) + line({ type: 'state_change', from_state: 'PLOTTING', to_state: 'NEW', reason: 'forced via database', metadata: {}, seq: 7 }),
+    );
+    const read = readJournal(journal);
+    expect(read.state).toBe('PLOTTING');
+    expect(problemsOf(read)).toEqual([
+      [6, 'state_mismatch', 'error'],
+      [7, 'illegal_transition', 'error'],
+    ]);
+  });
+
+  it('repair drops the rejected lines, backs the original up, and leaves a journal that validates with the same state', () => {
+    const { journal, written } = readyJournal();
+    fs.appendFileSync(journal, line({ type: 'state_change', from_state: 'NEW', to_state: 'PLOTTING', reason: 'crash', metadata: {}, seq: 5 }) + line({ type: 'progress', progress: { move: 40 }, seq: 6 }));
+    const queued = appendEntry(journal, toQueue);
+    const original = fs.readFileSync(journal);
+    const result = repairJournal(journal);
+    expect(result).toMatchObject({ changed: true, kept: 5 });
+    expect(result.dropped.map((p) => [p.line, p.kind])).toEqual([
+      [5, 'state_mismatch'],
+      [6, 'state_mismatch'],
+    ]);
+    expect(fs.readFileSync(result.backupPath!)).toEqual(original);
+    expect(readJournal(journal).records.map((r) => r.entry)).toEqual([...written, queued]);
+    expect(validateJournal(journal)).toEqual({ ok: true, entries: 5, problems: [] });
+  });
+});
+
+describe('entryAt', () => {
+  it('reads the last valid entry where summarizeJournal found it, long or not, and nothing once the file changed', () => {
+    const journal = newJournal();
+    const written = appendAll(journal, [
+      { type: 'state_change', from_state: 'ARMED', to_state: 'PLOTTING', reason: 'go', metadata: {} },
+      { type: 'progress', progress: { move: 1 } },
+      { type: 'state_change', from_state: 'PLOTTING', to_state: 'PAUSED', reason: 'pen change', metadata: { note: 'x'.repeat(100_000) } },
+    ]);
+    fs.appendFileSync(journal, '{"type":"progress","progress":{"move":2},"seq":1}\n');
+    const summary = summarizeJournal(journal);
+    expect(summary.lastEntry).toEqual(written[2]);
+    const taken = { size: summary.size, mtimeMs: summary.mtimeMs };
+    expect(entryAt(journal, summary.lastEntryOffset!, taken)).toEqual({ entry: written[2], mtimeMs: summary.mtimeMs });
+    appendEntry(journal, { type: 'state_change', from_state: 'PAUSED', to_state: 'PLOTTING', reason: 'resume', metadata: {} });
+    expect(entryAt(journal, summary.lastEntryOffset!, taken)).toBeUndefined();
+    fs.rmSync(journal);
+    expect(entryAt(journal, summary.lastEntryOffset!, taken)).toBeUndefined();
   });
 });
 
@@ -532,7 +768,7 @@ describe('repairJournal', () => {
 
   it('leaves a clean journal untouched: same bytes, same mtime, no backup', () => {
     const journal = newJournal();
-    appendAll(journal, [{ type: 'state_change', from_state: null, to_state: 'NEW', reason: '', metadata: {} }, { type: 'progress', progress: { i: 1 } }]);
+    appendAll(journal, [{ type: 'state_change', from_state: 'ARMED', to_state: 'PLOTTING', reason: '', metadata: {} }, { type: 'progress', progress: { i: 1 } }]);
     const before = fs.statSync(journal);
     const bytes = fs.readFileSync(journal);
     expect(repairJournal(journal)).toEqual({ changed: false, kept: 2, dropped: [] });

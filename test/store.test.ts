@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendEntry } from '../src-main/jobs/journal';
+import { appendEntry, type NewJournalEntry } from '../src-main/jobs/journal';
 import { reconcile } from '../src-main/jobs/reconcile';
+import { classifyJobs } from '../src-main/recovery/classify';
 import { DatabaseError, Store } from '../src-main/jobs/store';
 import { SCHEMA_VERSION } from '../src-main/jobs/migrations';
 import { createJobFolder } from '../src-main/jobs/workspace';
@@ -109,6 +110,64 @@ describe('reconcile', () => {
     const report = reconcile({ store, jobsDir });
     expect(report.unreadable.map((u) => u.id).sort()).toEqual(['empty', 'garbage']);
     expect(store.all().map((j) => j.id)).toEqual(['ok']);
+    store.close();
+  });
+});
+
+describe('lines that break the chain, and the index', () => {
+  /** A job journaled by vfab through `states` (from NEW), then `entries`. */
+  function journaled(id: string, states: readonly string[], entries: readonly NewJournalEntry[] = []): string {
+    createJobFolder(jobsDir, id, svg);
+    const journal = path.join(jobsDir, id, 'journal.jsonl');
+    let from = 'NEW';
+    for (const to of states) {
+      appendEntry(journal, { type: 'state_change', from_state: from as never, to_state: to as never, reason: `to ${to}`, metadata: {} });
+      from = to;
+    }
+    for (const e of entries) appendEntry(journal, e);
+    return journal;
+  }
+  const byHand = (journal: string, fields: Record<string, unknown>) => fs.appendFileSync(journal, `${JSON.stringify(fields)}\n`);
+  const checkpoint = (move: number): NewJournalEntry => ({ type: 'progress', progress: { move, layer: 0, path: move, point: 0, steps: [move, move], pen_down_mm: move } });
+
+  it('an index an older reader built from a forged line is corrected at the first start after the upgrade, and nothing is journaled', () => {
+    const journal = journaled('a', ['ANALYZED', 'OPTIMIZED', 'READY']);
+    byHand(journal, { type: 'state_change', from_state: 'NEW', to_state: 'PLOTTING', reason: 'crash', metadata: {}, seq: 5 });
+    const { store } = Store.open(dbFile);
+    reconcile({ store, jobsDir });
+    store.close();
+    // As vfab before the chain check left it: PLOTTING, in step with this very journal, schema 1.
+    const { size, mtimeMs } = fs.statSync(journal);
+    const raw = new Database(dbFile);
+    raw.prepare("UPDATE jobs SET state = 'PLOTTING'").run();
+    raw.prepare("UPDATE job_index SET synced_state = 'PLOTTING', journal_size = ?, journal_mtime_ms = ?").run(size, mtimeMs);
+    raw.exec('ALTER TABLE job_index DROP COLUMN last_entry_offset');
+    raw.pragma('user_version = 1');
+    raw.close();
+    const bytes = fs.readFileSync(journal);
+
+    const upgraded = Store.open(dbFile).store;
+    expect(reconcile({ store: upgraded, jobsDir })).toMatchObject({ read: 1, corrected: [{ id: 'a', from: 'PLOTTING', to: 'READY' }], forced: [] });
+    expect(upgraded.get('a')).toMatchObject({ state: 'READY', synced_state: 'READY' });
+    expect(classifyJobs(upgraded, { jobsDir, stuckAfterS: 120 })).toEqual([]);
+    upgraded.close();
+    expect(fs.readFileSync(journal)).toEqual(bytes);
+  });
+
+  it('classifies a crashed plot by its last valid entry: where the index saw it, or from the chain once the journal changed', () => {
+    const journal = journaled('a', ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING'], [checkpoint(7), checkpoint(9)]);
+    const { store } = Store.open(dbFile);
+    reconcile({ store, jobsDir });
+    const classify = () => classifyJobs(store, { jobsDir, stuckAfterS: 120 });
+    const lines = fs.readFileSync(journal, 'utf8').split('\n');
+    expect(store.get('a')?.last_entry_offset).toBe(fs.statSync(journal).size - lines.at(-2)!.length - 1);
+    expect(classify()).toMatchObject([{ id: 'a', state: 'PLOTTING', kind: 'interrupted', cause: 'crash', checkpoint: { move: 9 } }]);
+
+    // Appended by hand after the index read it, with a seq going back: the chain has no place for it.
+    byHand(journal, { type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGTERM', checkpoint: { move: 99 } }, seq: 3 });
+    expect(classify()).toMatchObject([{ id: 'a', state: 'PLOTTING', cause: 'crash', checkpoint: { move: 9 } }]);
+    byHand(journal, { type: 'state_change', from_state: 'PLOTTING', to_state: 'COMPLETED', reason: 'done', metadata: {}, seq: 2 });
+    expect(classify()).toMatchObject([{ id: 'a', state: 'PLOTTING', cause: 'crash' }]);
     store.close();
   });
 });

@@ -2,9 +2,10 @@
  * The per-job journal (`jobs/<id>/journal.jsonl`): append-only, one JSON object per line.
  * It is the truth about a job (DESIGN.md invariants 1-3). Everything else is derived from it.
  *
- * Reading is tolerant: damage (a torn last line after a power cut, garbage, lines edited by hand)
- * is reported with its line number and skipped, and everything valid is still used. Appending is
- * one O_APPEND write + fdatasync under a per-job lock, so concurrent writers never interleave.
+ * Reading is tolerant: damage (a torn last line after a power cut, garbage, lines edited by hand,
+ * lines that break the chain of states and seqs: chain.ts) is reported with its line number and
+ * skipped, and everything valid is still used. Appending is one O_APPEND write + fdatasync under a
+ * per-job lock, so concurrent writers never interleave.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,11 +13,12 @@ import { VfabError, type ErrorCode } from '../errors';
 import { fsyncDir, writeAll, writeFileAtomic } from '../util/atomic';
 import { storageError } from '../util/storage';
 import { backupStamp } from '../util/time';
+import { chainBreak, chainStart, follow, type Chain } from './chain';
 import { LockTimeoutError, withFileLock } from './lock';
 import { isJobState, JOB_STATES, type JobState } from './states';
 
 interface EntryBase {
-  /** ISO 8601 time with offset. Hand-written lines may lack it; vfab always writes it. */
+  /** ISO 8601 date and time. Hand-written lines may lack it; vfab always writes it (UTC, ms). */
   timestamp?: string;
   /** Strictly increasing per journal; absent on lines written by hand (e.g. the guide's reconstruction). */
   seq?: number;
@@ -66,7 +68,10 @@ export type ProblemKind =
   | 'missing_field'
   | 'bad_field'
   | 'unknown_state'
+  | 'bad_timestamp'
   | 'seq_not_increasing'
+  | 'state_mismatch'
+  | 'illegal_transition'
   | 'missing_file';
 
 export interface JournalProblem {
@@ -88,30 +93,29 @@ export interface JournalRecord {
 }
 
 export interface JournalRead {
-  /** Valid entries in file order. */
+  /** Valid entries (the chain) in file order. */
   records: JournalRecord[];
-  /** The state the journal leaves the job in (see deriveState). */
+  /** The state the valid entries leave the job in. */
   state: JobState | undefined;
-  /** Highest seq seen; 0 if none. */
+  /** The seq of the last valid entry carrying one (seqs rise along the chain); 0 if none. */
   lastSeq: number;
   problems: JournalProblem[];
   /** Bytes read. */
   size: number;
 }
 
-/** What start-up needs to classify a job, read without parsing every line. */
+/** What start-up needs to index and classify a job, read without parsing vfab's own checkpoint lines. */
 export interface JournalSummary {
   state: JobState | undefined;
-  /**
-   * The seq of the last entry carrying one: the highest, as readJournal reports it, unless seq
-   * went backwards somewhere (a `seq_not_increasing` warning).
-   */
+  /** As readJournal reports it. */
   lastSeq: number;
-  /** The last state_change or recovery (absent when a cut head left only checkpoints). */
+  /** The last valid state_change or recovery (absent when a cut head left only checkpoints). */
   lastStateChange: StateChangeEntry | RecoveryEntry | undefined;
   /** The last state_change into READY: its metadata carries the current plan's listing numbers. */
   lastPlanned: StateChangeEntry | undefined;
   lastEntry: JournalEntry | undefined;
+  /** Where the line of lastEntry starts, in bytes: entryAt reads it again while the file stays as it is. */
+  lastEntryOffset: number | undefined;
   /** The first valid entry: the job's creation entry when the head is intact. */
   firstEntry: JournalEntry | undefined;
   size: number;
@@ -131,10 +135,10 @@ export class JournalError extends VfabError {
 
 const LF = 0x0a;
 const NEWLINE = Buffer.from([LF]);
-/** Dozens of checkpoint lines: the next seq is almost always in the last one. */
+/** Dozens of checkpoint lines: the next seq is almost always read from these. */
 const TAIL_BYTES = 8 * 1024;
 const PROBLEM_TEXT_MAX = 120;
-const WARNING_KINDS: ReadonlySet<ProblemKind> = new Set(['unknown_type', 'seq_not_increasing']);
+const WARNING_KINDS: ReadonlySet<ProblemKind> = new Set(['unknown_type']);
 const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['state_change', 'recovery', 'emergency_shutdown', 'progress']);
 
 // ---------------------------------------------------------------------------------------------
@@ -213,11 +217,20 @@ function isEntryType(type: string): type is JournalEntryType {
   return ENTRY_TYPES.has(type);
 }
 
+/**
+ * ISO 8601 date and time, seconds, fraction and offset optional: what vfab, the old Python vfab
+ * and `date -Iseconds` write. Everything it admits is a date Date.parse reads.
+ */
+const TIMESTAMP = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
+
 /** Adds `timestamp` and `seq` after the type's own fields (assignment, not spreads: this runs per line). */
 function withBase(entry: JournalEntry, o: Fields): JournalEntry {
   const timestamp = optionalString(o, 'timestamp');
+  if (timestamp !== undefined && !TIMESTAMP.test(timestamp)) {
+    throw new LineDefect('bad_timestamp', `"timestamp" is ${describe(timestamp)}, not an ISO 8601 date and time such as ${new Date(0).toISOString()}`);
+  }
   const seq = present(o, 'seq');
-  if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq > 0)) {
+  if (seq !== undefined && !(typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0)) {
     throw new LineDefect('bad_field', `"seq" must be a positive integer, got ${describe(seq)}`);
   }
   if (timestamp !== undefined) entry.timestamp = timestamp;
@@ -301,17 +314,13 @@ interface LineResult {
   raw: string;
 }
 
-function* segmentsForward(buf: Buffer): Generator<Segment> {
-  let start = 0;
-  while (start < buf.length) {
-    const lf = buf.indexOf(LF, start);
-    if (lf < 0) {
-      yield { start, end: buf.length, terminated: false };
-      return;
-    }
-    yield { start, end: lf, terminated: true };
-    start = lf + 1;
-  }
+/**
+ * The line that starts at `start` (< buf.length); the next one starts at its `end` + 1. `text`,
+ * the buffer as Latin-1 (offsets match), is searched instead when there is one: it is quicker.
+ */
+function segmentAt(buf: Buffer, start: number, text?: string): Segment {
+  const lf = text === undefined ? buf.indexOf(LF, start) : text.indexOf('\n', start);
+  return lf < 0 ? { start, end: buf.length, terminated: false } : { start, end: lf, terminated: true };
 }
 
 function readSegment(buf: Buffer, seg: Segment, line: number): LineResult {
@@ -322,11 +331,88 @@ function readSegment(buf: Buffer, seg: Segment, line: number): LineResult {
   if (!seg.terminated && result.problem?.kind === 'invalid_json') {
     return { raw, problem: { ...result.problem, kind: 'torn_tail', message: `last line is incomplete (cut off while it was written?): ${result.problem.message}` } };
   }
-  return { ...result, raw };
+  return { entry: result.entry, problem: result.problem, raw };
+}
+
+const NUMBER = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+const SCALAR = String.raw`(?:${NUMBER}|null|true|false|\[(?:${NUMBER}(?:,${NUMBER})*)?\])`;
+const MEMBER = String.raw`"[A-Za-z_][A-Za-z0-9_]*":${SCALAR}`;
+/** What Date.toISOString writes; TIMESTAMP admits all of it. */
+const ISO_UTC = String.raw`\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z`;
+/**
+ * A checkpoint line exactly as appendEntry writes one whose progress holds only numbers (all of
+ * vfab's do): valid JSON by this grammar, of type progress, with a valid timestamp and a seq
+ * ending the line. Sticky: tried at a line's start in the whole file's text, up to the line's end.
+ */
+const VFAB_PROGRESS_LINE = new RegExp(String.raw`\{"type":"progress","progress":\{(?:${MEMBER}(?:,${MEMBER})*)?\},"timestamp":"${ISO_UTC}","seq":[1-9]\d{0,15}\}(?=\n|$)`, 'y');
+/** Offset of the `p` of "progress" in the line above: the one byte that tells other lines apart cheaply. */
+const PROGRESS_TYPE_AT = '{"type":"'.length;
+const LOWERCASE_P = 0x70;
+const DIGIT_0 = 0x30;
+/** The `progress` of a stub: never read (entryOf parses the line when its entry is wanted). */
+const NOT_READ: Record<string, unknown> = Object.freeze({});
+
+/**
+ * vfab's own checkpoint line, recognized without JSON.parse: most lines of a plot's journal are
+ * these, and summarizeJournal judges every line of every journal that changed. `text` is the
+ * whole buffer decoded as Latin-1 (one char per byte, so offsets match; no byte above 0x7f is in
+ * such a line). The entry holds what the chain needs: type and seq. Any other line gives undefined.
+ */
+function progressStub(text: string, seg: Segment): ProgressEntry | undefined {
+  if (text.charCodeAt(seg.start + PROGRESS_TYPE_AT) !== LOWERCASE_P) return undefined;
+  VFAB_PROGRESS_LINE.lastIndex = seg.start;
+  if (!VFAB_PROGRESS_LINE.test(text)) return undefined;
+  // The line ends in `:<digits>}`; a value past 2^53 computes to at least 2^53, which is refused as JSON.parse's would be.
+  let seq = 0;
+  for (let i = text.lastIndexOf(':', seg.end) + 1; i < seg.end - 1; i++) seq = seq * 10 + text.charCodeAt(i) - DIGIT_0;
+  return Number.isSafeInteger(seq) ? { type: 'progress', progress: NOT_READ, seq } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading
+// Reading: every line is judged against the chain of the valid lines before it (chain.ts)
+
+/** One line: a valid entry, a problem, or neither (a blank line). */
+interface Verdict {
+  line: number;
+  seg: Segment;
+  entry?: JournalEntry;
+  problem?: JournalProblem;
+  /** The line as text; undefined when the line was recognized by progressStub. */
+  raw?: string;
+}
+
+/**
+ * Judges each line from the first, in order, and says where the valid ones leave the chain.
+ * With `stubs`, vfab's checkpoint lines are not parsed (see progressStub): the caller parses
+ * those it keeps with entryOf.
+ */
+function walk(buf: Buffer, stubs: boolean, visit: (v: Verdict) => void): Chain {
+  const chain = chainStart();
+  const text = stubs ? buf.toString('latin1') : undefined;
+  for (let start = 0, line = 1; start < buf.length; line++) {
+    const seg = segmentAt(buf, start, text);
+    start = seg.end + 1;
+    const stub = text === undefined ? undefined : progressStub(text, seg);
+    const { entry, problem, raw } = stub ? { entry: stub, problem: undefined, raw: undefined } : readSegment(buf, seg, line);
+    const v: Verdict = { line, seg, entry, problem, raw };
+    if (v.entry) {
+      const broken = chainBreak(chain, v.entry);
+      if (broken) {
+        v.problem = lineProblem(line, broken.kind, `${broken.message}; not applied`, v.raw ?? buf.toString('utf8', seg.start, seg.end));
+        v.entry = undefined;
+      } else {
+        follow(chain, v.entry);
+      }
+    }
+    visit(v);
+  }
+  return chain;
+}
+
+/** The whole entry of a valid line, parsing it now if progressStub recognized it. */
+function entryOf(buf: Buffer, v: Verdict): JournalEntry | undefined {
+  return v.raw === undefined ? readSegment(buf, v.seg, v.line).entry : v.entry;
+}
 
 interface Parsed extends JournalRead {
   /** Valid entries and lines of unknown type, in file order, as bytes: what repair keeps. */
@@ -337,49 +423,12 @@ function parseBuffer(buf: Buffer): Parsed {
   const records: JournalRecord[] = [];
   const problems: JournalProblem[] = [];
   const keptLines: Buffer[] = [];
-  let lastSeq = 0;
-  let line = 0;
-  for (const seg of segmentsForward(buf)) {
-    line += 1;
-    const { entry, problem, raw } = readSegment(buf, seg, line);
+  const chain = walk(buf, false, ({ line, seg, entry, problem, raw }) => {
     if (problem) problems.push(problem);
     if (entry || problem?.kind === 'unknown_type') keptLines.push(buf.subarray(seg.start, seg.end));
-    if (!entry) continue;
-    if (entry.seq !== undefined) {
-      if (entry.seq <= lastSeq) {
-        problems.push(lineProblem(line, 'seq_not_increasing', `seq ${entry.seq} does not follow seq ${lastSeq}`, raw));
-      }
-      lastSeq = Math.max(lastSeq, entry.seq);
-    }
-    records.push({ line, entry, raw });
-  }
-  return { records, state: deriveState(records.map((r) => r.entry)), lastSeq, problems, size: buf.length, keptLines };
-}
-
-/**
- * The state a journal leaves its job in: that of the last entry that tells one. A state_change or
- * recovery sets it; an emergency_shutdown records it; a progress checkpoint is only ever written
- * while PLOTTING. The last two matter when the head was cut (the recovery guide's cleanup keeps
- * `tail -50`): a long plot's tail may hold nothing but checkpoints.
- */
-export function deriveState(entries: readonly JournalEntry[]): JobState | undefined {
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const state = entries[i] && stateTold(entries[i]!);
-    if (state) return state;
-  }
-  return undefined;
-}
-
-function stateTold(e: JournalEntry): JobState {
-  switch (e.type) {
-    case 'state_change':
-    case 'recovery':
-      return e.to_state;
-    case 'emergency_shutdown':
-      return e.state;
-    case 'progress':
-      return 'PLOTTING';
-  }
+    if (entry) records.push({ line, entry, raw: raw! });
+  });
+  return { records, state: chain.state, lastSeq: chain.seq, problems, size: buf.length, keptLines };
 }
 
 function setsState(e: JournalEntry): e is StateChangeEntry | RecoveryEntry {
@@ -392,16 +441,21 @@ interface FileContent {
   mode: number;
 }
 
-/** The whole file, or undefined when it does not exist. */
-function readWhole(journalPath: string): FileContent | undefined {
-  let fd: number;
+/** A descriptor to read the journal with, or undefined when it does not exist. */
+function openIfExists(journalPath: string): number | undefined {
   try {
-    fd = fs.openSync(journalPath, 'r');
+    return fs.openSync(journalPath, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw unreadable(journalPath, err);
   }
+}
+
+/** The whole file, or undefined when it does not exist. */
+function readWhole(journalPath: string): FileContent | undefined {
+  const fd = openIfExists(journalPath);
+  if (fd === undefined) return undefined;
   try {
     // stat before reading: if a writer appends in between, size and mtime look older than the
     // content, so a cache keyed on them re-reads rather than missing the append.
@@ -443,131 +497,72 @@ export function readJournal(journalPath: string): JournalRead {
   return read;
 }
 
-interface BackwardScan {
-  lastEntry?: JournalEntry;
-  /** The state told by the last entry that tells one (see deriveState). */
-  state?: JobState;
-  lastStateChange?: StateChangeEntry | RecoveryEntry;
-  lastPlanned?: StateChangeEntry;
-  lastSeq?: number;
-  /** Valid entries seen so far. */
-  count: number;
+/**
+ * What readJournal would say of state and entries, for one pass that parses only lines that are
+ * not vfab's checkpoints: what start-up indexing and crash classification read of every journal.
+ */
+export function summarizeJournal(journalPath: string): JournalSummary {
+  const file = readWhole(journalPath);
+  if (!file) {
+    return {
+      state: undefined,
+      lastSeq: 0,
+      lastStateChange: undefined,
+      lastPlanned: undefined,
+      lastEntry: undefined,
+      lastEntryOffset: undefined,
+      firstEntry: undefined,
+      size: 0,
+      mtimeMs: 0,
+      missing: true,
+    };
+  }
+  const { buf } = file;
+  const seen: { first?: Verdict; last?: Verdict; lastStateChange?: StateChangeEntry | RecoveryEntry; lastPlanned?: StateChangeEntry } = {};
+  const chain = walk(buf, true, (v) => {
+    const e = v.entry;
+    if (!e) return;
+    seen.first ??= v;
+    seen.last = v;
+    if (setsState(e)) seen.lastStateChange = e;
+    if (e.type === 'state_change' && e.to_state === 'READY') seen.lastPlanned = e;
+  });
+  return {
+    state: chain.state,
+    lastSeq: chain.seq,
+    lastStateChange: seen.lastStateChange,
+    lastPlanned: seen.lastPlanned,
+    lastEntry: seen.last && entryOf(buf, seen.last),
+    lastEntryOffset: seen.last?.seg.start,
+    firstEntry: seen.first && entryOf(buf, seen.first),
+    size: buf.length,
+    mtimeMs: file.mtimeMs,
+  };
 }
 
 /**
- * Only state_change and recovery lines carry `to_state`. Searching for the key finds a candidate
- * line with one native search; a `to_state` elsewhere (inside metadata) just costs a parse. A key
- * written with \u-escapes is not found: that only makes the reported last change an older one.
+ * The entry on the line that starts at byte `offset`, if the journal still has the size and
+ * mtime it had when that offset was taken (summarizeJournal's lastEntryOffset); undefined when it
+ * changed since, or is gone. Start-up classification reads one line of each job this way.
  */
-const STATE_SETTING_KEY = Buffer.from('"to_state"');
-
-/** End (exclusive) of the last line before `end` that may be a state_change or recovery, or -1. */
-function lastStateSettingLineEnd(buf: Buffer, end: number): number {
-  const from = end - STATE_SETTING_KEY.length;
-  // A negative offset would make lastIndexOf search from the buffer's end.
-  const at = from < 0 ? -1 : buf.lastIndexOf(STATE_SETTING_KEY, from);
-  if (at < 0) return -1;
-  const lf = buf.indexOf(LF, at);
-  return lf < 0 || lf > end ? end : lf;
-}
-
-/**
- * Parses lines from the end (with `headIsPartial`, a tail window whose cut first line is skipped)
- * until `done` says enough is known. Once `settled` says only the last state_change or recovery
- * is still wanted, it jumps straight to lines that may hold one.
- */
-function scanBackward(buf: Buffer, headIsPartial: boolean, done: (s: BackwardScan) => boolean, settled: (s: BackwardScan) => boolean = () => false): BackwardScan {
-  const scan: BackwardScan = { count: 0 };
-  let terminated = buf.length > 0 && buf[buf.length - 1] === LF;
-  let end = terminated ? buf.length - 1 : buf.length;
-  for (;;) {
-    if (settled(scan)) {
-      const jump = lastStateSettingLineEnd(buf, end);
-      if (jump < 0) break;
-      terminated ||= jump < end;
-      end = jump;
-    }
-    const lf = end === 0 ? -1 : buf.lastIndexOf(LF, end - 1);
-    if (lf < 0 && headIsPartial) break;
-    const { entry } = readSegment(buf, { start: lf + 1, end, terminated }, 0);
-    if (entry) {
-      scan.count += 1;
-      scan.lastEntry ??= entry;
-      scan.state ??= stateTold(entry);
-      if (setsState(entry)) scan.lastStateChange ??= entry;
-      if (entry.type === 'state_change' && entry.to_state === 'READY') scan.lastPlanned ??= entry;
-      if (entry.seq !== undefined) scan.lastSeq ??= entry.seq;
-      if (done(scan)) break;
-    }
-    if (lf < 0) break;
-    end = lf;
-    terminated = true;
-  }
-  return scan;
-}
-
-function firstValidEntry(buf: Buffer): JournalEntry | undefined {
-  for (const seg of segmentsForward(buf)) {
-    const { entry } = readSegment(buf, seg, 0);
-    if (entry) return entry;
-  }
-  return undefined;
-}
-
-/**
- * The last valid entry and the state it tells, from the file's tail only (a window that grows
- * only while it holds no valid line): what crash detection needs of every interrupted job at
- * start-up, for one small read.
- */
-export function lastJournalEntry(journalPath: string): { entry: JournalEntry | undefined; state: JobState | undefined; mtimeMs: number } {
-  let fd: number;
-  try {
-    fd = fs.openSync(journalPath, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { entry: undefined, state: undefined, mtimeMs: 0 };
-    throw unreadable(journalPath, err);
-  }
+export function entryAt(journalPath: string, offset: number, taken: { size: number; mtimeMs: number }): { entry: JournalEntry; mtimeMs: number } | undefined {
+  const fd = openIfExists(journalPath);
+  if (fd === undefined) return undefined;
   try {
     const { size, mtimeMs } = fs.fstatSync(fd);
+    if (size !== taken.size || mtimeMs !== taken.mtimeMs || offset >= size) return undefined;
     for (let window = TAIL_BYTES; ; window *= 8) {
-      const start = Math.max(0, size - window);
-      const scan = scanBackward(readAt(fd, start, size - start), start > 0, (s) => s.lastEntry !== undefined);
-      if (scan.lastEntry || start === 0) return { entry: scan.lastEntry, state: scan.lastEntry && stateTold(scan.lastEntry), mtimeMs };
+      const buf = readAt(fd, offset, Math.min(window, size - offset));
+      const lf = buf.indexOf(LF);
+      if (lf < 0 && offset + buf.length < size) continue;
+      const { entry } = readSegment(buf, { start: 0, end: lf < 0 ? buf.length : lf, terminated: lf >= 0 }, 0);
+      return entry && { entry, mtimeMs };
     }
   } catch (err) {
     throw err instanceof JournalError ? err : unreadable(journalPath, err);
   } finally {
     fs.closeSync(fd);
   }
-}
-
-export function summarizeJournal(journalPath: string): JournalSummary {
-  const file = readWhole(journalPath);
-  if (!file) {
-    return { state: undefined, lastSeq: 0, lastStateChange: undefined, lastPlanned: undefined, lastEntry: undefined, firstEntry: undefined, size: 0, mtimeMs: 0, missing: true };
-  }
-  const { buf } = file;
-  // A journal without any seq (hand-written, or from the old Python vfab) is parsed whole; they are
-  // small. Looking back for the last READY costs only the state changes, thanks to the jump.
-  const scan = scanBackward(
-    buf,
-    false,
-    (s) => !!s.lastStateChange && s.lastSeq !== undefined && !!s.lastPlanned,
-    (s) => s.state !== undefined && s.lastSeq !== undefined,
-  );
-  // No valid entry from the end means none from the start either: skip the second scan.
-  const firstEntry = scan.lastEntry && firstValidEntry(buf);
-  return {
-    state: scan.state,
-    lastSeq: scan.lastSeq ?? 0,
-    lastStateChange: scan.lastStateChange,
-    lastPlanned: scan.lastPlanned,
-    lastEntry: scan.lastEntry,
-    firstEntry,
-    size: buf.length,
-    mtimeMs: file.mtimeMs,
-  };
 }
 
 export function validateJournal(journalPath: string): { ok: boolean; entries: number; problems: JournalProblem[] } {
@@ -676,15 +671,35 @@ function serializeBody(entry: NewJournalEntry): string {
 /**
  * The seq for the next line, read from the end of the file: a window that grows only while it
  * holds no seq, so the steady state reads a few KiB, and only a journal without any seq (written
- * by hand or by the old Python vfab) is read whole, once: vfab's next line carries a seq.
+ * by hand or by the old Python vfab) is read whole, once: vfab's next line carries a seq. Above
+ * every seq in the window, not just the last: after a line added by hand with a lower seq (which
+ * readers reject), vfab's line must still follow the valid ones.
  */
 function nextSeq(fd: number, size: number): number {
   for (let window = TAIL_BYTES; ; window *= 8) {
     const start = Math.max(0, size - window);
-    const scan = scanBackward(readAt(fd, start, size - start), start > 0, (s) => s.lastSeq !== undefined);
-    if (scan.lastSeq !== undefined) return scan.lastSeq + 1;
-    if (start === 0) return scan.count + 1;
+    const { maxSeq, entries } = seqsIn(readAt(fd, start, size - start), start > 0);
+    if (maxSeq !== undefined) return maxSeq + 1;
+    if (start === 0) return entries + 1;
   }
+}
+
+/** The highest seq in a window of the file (whose first line is cut when `headIsPartial`) and how many entries it holds. */
+function seqsIn(buf: Buffer, headIsPartial: boolean): { maxSeq: number | undefined; entries: number } {
+  let maxSeq: number | undefined;
+  let entries = 0;
+  const text = buf.toString('latin1');
+  // A cut first line is not a line.
+  const first = headIsPartial ? buf.indexOf(LF) + 1 || buf.length : 0;
+  for (let start = first; start < buf.length; ) {
+    const seg = segmentAt(buf, start, text);
+    start = seg.end + 1;
+    const entry = progressStub(text, seg) ?? readSegment(buf, seg, 0).entry;
+    if (!entry) continue;
+    entries += 1;
+    if (entry.seq !== undefined && (maxSeq === undefined || entry.seq > maxSeq)) maxSeq = entry.seq;
+  }
+  return { maxSeq, entries };
 }
 
 function endsWithNewline(fd: number, size: number): boolean {

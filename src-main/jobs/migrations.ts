@@ -43,6 +43,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_state ON jobs(state);
     `,
   },
+  {
+    version: 2,
+    description: "where each journal's last valid entry starts, and every journal read again by the reader that checks the chain",
+    // journal_size -1 matches no file: the next start reads every journal once, so nothing an
+    // older reader took from a line that breaks the chain stays in the index.
+    sql: `
+      ALTER TABLE job_index ADD COLUMN last_entry_offset INTEGER;
+      UPDATE job_index SET journal_size = -1;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -6,14 +6,13 @@
  */
 import fs from 'node:fs';
 import type { Logger } from '../log';
+import { forcedTransition } from './chain';
 import { appendEntry, summarizeJournal, type JournalSummary } from './journal';
 import { paperLabel, type PlanSummary } from '../plan/plan-file';
 import { readQueueOrder, saveQueueOrder, type SavedPosition } from './queue';
 import { parseJobState, type JobState } from './states';
 import type { IndexedJob, IndexRecord, Store, SyncRow } from './store';
 import { cleanInterruptedOperations, jobFiles, readJobMeta, scanJobsDir } from './workspace';
-
-export const FORCED_REASON = 'forced via database';
 
 /** States before a plan exists: the listing shows no plan numbers. */
 const PLANLESS: ReadonlySet<JobState> = new Set(['NEW', 'ANALYZED', 'OPTIMIZED']);
@@ -144,13 +143,7 @@ function indexJob(ctx: ReconcileContext, id: string, row: SyncRow | undefined, r
     } else if (wanted !== summary.state && ctx.readOnly) {
       ctx.logger?.warning(`jobs.state was set by hand to ${wanted}; it is journaled once the data folder can be written, until then the journal's ${summary.state} is shown`, id);
     } else if (wanted !== summary.state) {
-      appendEntry(files.journal, {
-        type: 'state_change',
-        from_state: summary.state,
-        to_state: wanted,
-        reason: FORCED_REASON,
-        metadata: { forced: true, db_value: row.state },
-      });
+      appendEntry(files.journal, forcedTransition(summary.state, wanted, row.state));
       report.forced.push({ id, from: summary.state, to: wanted });
       ctx.logger?.warning(`state forced from ${summary.state} to ${wanted} (written by hand into the database)`, id);
       summary = summarizeJournal(files.journal);
@@ -192,6 +185,7 @@ function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state
     last_seq: summary.lastSeq,
     journal_size: summary.size,
     journal_mtime_ms: summary.mtimeMs,
+    last_entry_offset: summary.lastEntryOffset ?? null,
     queue_position:
       summary.state === 'QUEUED'
         ? row?.synced_state === 'QUEUED' && row.queue_position !== null

@@ -116,6 +116,11 @@ export function findRule(from: JobState, to: JobState, kind: TransitionKind): Tr
   return TRANSITIONS[from].find((r) => r.to === to && r.kind === kind);
 }
 
+/** Whether the table has the edge, of either kind: what a journal line may record. */
+export function hasEdge(from: JobState, to: JobState): boolean {
+  return TRANSITIONS[from].some((r) => r.to === to);
+}
+
 export function allowedTargets(from: JobState, kind: TransitionKind = 'normal'): JobState[] {
   return [...new Set(TRANSITIONS[from].filter((r) => r.kind === kind).map((r) => r.to))];
 }

@@ -21,6 +21,8 @@ export interface IndexedJob {
   last_seq: number;
   journal_size: number;
   journal_mtime_ms: number;
+  /** Byte offset of the line of the journal's last valid entry (null: not known). */
+  last_entry_offset: number | null;
   queue_position: number | null;
   source_name: string | null;
   source_size: number | null;
@@ -34,6 +36,14 @@ export interface IndexedJob {
 /** What start-up needs to decide whether a job's journal must be read again. */
 export type SyncRow = Pick<IndexedJob, 'id' | 'state' | 'synced_state' | 'journal_size' | 'journal_mtime_ms'>;
 
+/** Where a job's journal ended, and where its last valid entry stood, when the index last read it (null: never). */
+export interface JournalMark {
+  id: string;
+  journal_size: number | null;
+  journal_mtime_ms: number | null;
+  last_entry_offset: number | null;
+}
+
 /** What the index learns from a journal: the state is always a real one and becomes the synced state. */
 export type IndexRecord = Omit<IndexedJob, 'state' | 'synced_state'> & { state: JobState };
 
@@ -42,6 +52,7 @@ const INDEX_COLUMNS = [
   'last_seq',
   'journal_size',
   'journal_mtime_ms',
+  'last_entry_offset',
   'queue_position',
   'source_name',
   'source_size',
@@ -93,7 +104,9 @@ export class Store {
       // Narrow on purpose: row objects cost per column, and start-up reads every row.
       sync: db.prepare('SELECT j.id, j.state, i.synced_state, i.journal_size, i.journal_mtime_ms FROM jobs j LEFT JOIN job_index i ON i.id = j.id'),
       count: db.prepare('SELECT COUNT(*) AS n FROM jobs'),
-      inStates: db.prepare('SELECT id FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id'),
+      inStates: db.prepare(
+        'SELECT j.id, i.journal_size, i.journal_mtime_ms, i.last_entry_offset FROM jobs j LEFT JOIN job_index i ON i.id = j.id WHERE j.state IN (SELECT value FROM json_each(?)) ORDER BY j.id',
+      ),
       upsertJob: db.prepare(
         `INSERT INTO jobs (id, state, created_at, updated_at) VALUES (@id, @state, @created_at, @updated_at)
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, created_at = excluded.created_at, updated_at = excluded.updated_at`,
@@ -171,9 +184,9 @@ export class Store {
     return this.statements.sync.all() as SyncRow[];
   }
 
-  /** Ids of the jobs indexed in these states (crash detection looks only at those). */
-  idsInStates(states: readonly string[]): string[] {
-    return (this.statements.inStates.all(JSON.stringify(states)) as { id: string }[]).map((r) => r.id);
+  /** The jobs indexed in these states, with their journal marks (crash detection looks only at those). */
+  marksInStates(states: readonly string[]): JournalMark[] {
+    return this.statements.inStates.all(JSON.stringify(states)) as JournalMark[];
   }
 
   count(): number {

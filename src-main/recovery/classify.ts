@@ -6,13 +6,16 @@
  *    journal entry: an `emergency_shutdown` names it (signal, device lost, plotter power lost);
  *    none means the process died without a word (SIGKILL, crash, power cut); PAUSED is a pause.
  *
- * Reads the tail of one journal per candidate job (its last entry carries the checkpoint), plus
- * its owner file: fast on thousands of jobs, since only ARMED, PLOTTING and PAUSED rows are looked at.
+ * Reads the last valid entry of each candidate job's journal (it carries the checkpoint, and tells
+ * the state: a line appended by hand that breaks the chain cannot make a job look interrupted),
+ * plus its owner file. Fast on thousands of jobs: only ARMED, PLOTTING and PAUSED rows are looked
+ * at, and of a journal unchanged since the index read it, only the line the index points to.
  */
 import path from 'node:path';
-import { lastJournalEntry, type JournalEntry } from '../jobs/journal';
+import { stateTold } from '../jobs/chain';
+import { entryAt, summarizeJournal, type JournalEntry } from '../jobs/journal';
 import type { JobState } from '../jobs/states';
-import type { Store } from '../jobs/store';
+import type { JournalMark, Store } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
 import { INTERRUPTION_REASONS, type Checkpoint, type InterruptionReason } from '../plotter/checkpoint';
 import { OWNER_FILE, readOwner, type OwnerStatus } from './owner';
@@ -55,17 +58,18 @@ export interface ClassifyOptions {
 /** Classifies every ARMED, PLOTTING or PAUSED job in the index. */
 export function classifyJobs(store: Store, opts: ClassifyOptions): JobCondition[] {
   const out: JobCondition[] = [];
-  for (const id of store.idsInStates(OWNED_STATES)) {
-    const c = classifyJob(id, opts);
+  for (const mark of store.marksInStates(OWNED_STATES)) {
+    const c = classifyJob(mark.id, opts, mark);
     if (c) out.push(c);
   }
   return out;
 }
 
-/** One job's condition; undefined when it is not ARMED, PLOTTING or PAUSED. */
-export function classifyJob(id: string, opts: ClassifyOptions): JobCondition | undefined {
+/** One job's condition; undefined when it is not ARMED, PLOTTING or PAUSED. `mark`: what the index knows of its journal. */
+export function classifyJob(id: string, opts: ClassifyOptions, mark?: JournalMark): JobCondition | undefined {
   const files = jobFiles(opts.jobsDir, id);
-  const { entry: last, state, mtimeMs } = lastJournalEntry(files.journal);
+  const { entry: last, mtimeMs } = lastValidEntry(files.journal, mark);
+  const state = last && stateTold(last);
   if (!state || !OWNED_STATES.includes(state)) return undefined;
   const now = opts.now ?? Date.now();
   const base = { id, state, checkpoint: checkpointIn(last), since: last?.timestamp };
@@ -83,6 +87,16 @@ export function classifyJob(id: string, opts: ClassifyOptions): JobCondition | u
     return { ...base, kind: 'interrupted', cause, detail };
   }
   return { ...base, kind: 'interrupted', cause: 'crash' };
+}
+
+/** Read where the index saw it if the journal has not changed since, else by reading the journal's chain. */
+function lastValidEntry(journal: string, mark: JournalMark | undefined): { entry: JournalEntry | undefined; mtimeMs: number } {
+  if (mark && mark.last_entry_offset !== null && mark.journal_size !== null && mark.journal_mtime_ms !== null) {
+    const seen = entryAt(journal, mark.last_entry_offset, { size: mark.journal_size, mtimeMs: mark.journal_mtime_ms });
+    if (seen) return seen;
+  }
+  const { lastEntry, mtimeMs } = summarizeJournal(journal);
+  return { entry: lastEntry, mtimeMs };
 }
 
 /** Every entry a plot writes carries the checkpoint it stands at; progress entries are one. */

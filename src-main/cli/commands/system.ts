@@ -90,7 +90,7 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
   const journal = system.command('journal').description('check and repair job journals');
   journal
     .command('validate')
-    .description('report damaged journal lines (exit 8 when any journal has errors)')
+    .description('report damaged journal lines and lines that break the chain of states (exit 8 when any journal has errors)')
     .argument('[job_id]', 'one job (default: every job)')
     .option('--json', 'machine-readable output')
     .action((id: string | undefined, opts: { json?: boolean }) => {
