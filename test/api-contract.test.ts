@@ -57,7 +57,12 @@ const MALFORMED: [string, unknown, RegExp][] = [
   ['settings.set', { values: { 'paper.default_size': 'x'.repeat(5000) } }, /settings\.set: values\.paper\.default_size /],
   ['settings.set', { values: { 'paper.default_size': { nested: true } } }, /settings\.set: values\.paper\.default_size /],
   ['logs.tail', { lines: 1e9 }, /logs\.tail: lines /],
-  ['backup.export', { output: 'backup.tar.gz' }, /backup\.export: output must be an absolute path/],
+  ['backup.export', { name: 'b.tar.gz', output: '/tmp/b.tar.gz' }, /backup\.export: output is not a parameter/],
+  ['backup.export', { name: '/etc/passwd' }, /backup\.export: name must be a file name like my-backup\.tar\.gz/],
+  ['backup.export', { name: 'sub/x.tar.gz' }, /backup\.export: name must be a file name/],
+  ['backup.export', { name: '..x.tar.gz' }, /backup\.export: name must be a file name/],
+  ['backup.export', { name: 'a..b.tar.gz' }, /backup\.export: name must not contain '\.\.'/],
+  ['backup.export', { name: 'backup.zip' }, /backup\.export: name must be a file name/],
   ['backup.import', { archive: '/tmp/x/../../etc/shadow' }, /backup\.import: archive must not contain '\.\.'/],
   ['backup.preview', { archive: '/tmp/b\0.tar.gz' }, /backup\.preview: archive must not contain NUL/],
 ];

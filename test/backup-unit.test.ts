@@ -1,23 +1,29 @@
 /**
  * The archive pieces in-process: the streaming tar against GNU tar in both directions, the reader's
- * refusals and limits, member-name safety, the swap's rollback and crash recovery, and the
+ * refusals and limits, member-name safety, the free-space bound and the two passes, an imported
+ * config's local paths, foreign owners, the swap's rollback and crash recovery, and the
  * scheduled-backup rules.
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { archivesToPrune, listBackups, runAutoBackupIfDue, startBackupSchedule } from '../src-main/backup/auto';
 import { exportSystem } from '../src-main/backup/export';
-import { extractAndVerify } from '../src-main/backup/extract';
+import { stageArchive, verifyArchive } from '../src-main/backup/extract';
+import { describeKept, localizeConfig } from '../src-main/backup/local-config';
+import { diskBytes, freeBytes, SPACE_MARGIN_BYTES, spaceProblem } from '../src-main/backup/space';
 import { recoverInterruptedImport, runSwap, SWAP_MARKER } from '../src-main/backup/swap';
 import { ArchiveError, END_OF_ARCHIVE, entryHeader, padding, readTar, safeMemberPath, type TarEntryHeader } from '../src-main/backup/tar';
+import { defaultConfig, parseConfig } from '../src-main/config/config';
 import { openEngine } from '../src-main/engine';
 import { createJobFolder } from '../src-main/jobs/workspace';
+import { claimPlot, FOREIGN_OWNER_STALE_MS, readOwner } from '../src-main/recovery/owner';
 import { FIXTURES } from './helpers/cli';
-import { gz, tarOf } from './helpers/tar-fixtures';
+import { gz, manifestArchive, rawHeader, tarOf } from './helpers/tar-fixtures';
 import { useTempDirs } from './helpers/tmp';
 
 const tmp = useTempDirs('vfab-backup-unit-');
@@ -152,7 +158,8 @@ describe('export and staged verification in-process', () => {
       const summary = await exportSystem({ paths: engine.paths, output: out });
       expect(summary).toMatchObject({ jobs: 1, database: true });
       const staging = tmp();
-      const x = await extractAndVerify(out, staging);
+      const x = await verifyArchive(out, { stagingParent: staging });
+      await stageArchive(x, staging);
       expect(x.manifest.files.map((f) => f.path)).toEqual(['config/config.yaml', 'vfab.db', 'workspace/jobs/one/job.json', 'workspace/jobs/one/journal.jsonl', 'workspace/jobs/one/src.svg']);
       expect(fs.readFileSync(path.join(staging, 'workspace/jobs/one/src.svg'))).toEqual(fs.readFileSync(path.join(FIXTURES, 'AxiDraw_trivial.svg')));
     } finally {
@@ -172,7 +179,7 @@ describe('export and staged verification in-process', () => {
       const summary = await exportSystem({ paths: engine.paths, output: out });
       expect(summary.notes.join('\n')).toMatch(/journal\.jsonl': the last 25 byte\(s\) were an incomplete line/);
       const staging = tmp();
-      await extractAndVerify(out, staging);
+      await stageArchive(await verifyArchive(out, { stagingParent: staging }), staging);
       expect(fs.readFileSync(path.join(staging, 'workspace/jobs/torn/journal.jsonl'))).toEqual(whole);
     } finally {
       engine.close();
@@ -181,14 +188,97 @@ describe('export and staged verification in-process', () => {
 
   it('refuses a member inside what an earlier member made a file', async () => {
     const file = path.join(tmp(), 'nest.tar.gz');
-    fs.writeFileSync(file, gz(tarOf([{ name: 'workspace/a', body: 'file' }, { name: 'workspace/a/b', body: 'inside a file' }])));
-    await expect(extractAndVerify(file, tmp())).rejects.toThrow(/'workspace\/a\/b' lies inside something that is a file/);
+    fs.writeFileSync(file, manifestArchive([{ name: 'workspace/a', body: 'file' }, { name: 'workspace/a/b', body: 'inside a file' }]));
+    const staging = tmp();
+    await expect(verifyArchive(file, { stagingParent: staging }).then((v) => stageArchive(v, staging))).rejects.toThrow(/'workspace\/a\/b' lies inside something that is a file/);
   });
 
   it('refuses an archive with a duplicated member', async () => {
     const file = path.join(tmp(), 'dup.tar.gz');
     fs.writeFileSync(file, gz(tarOf([{ name: 'workspace/a', body: 'one' }, { name: 'workspace/a', body: 'two' }])));
-    await expect(extractAndVerify(file, tmp())).rejects.toThrow(/'workspace\/a' appears twice/);
+    await expect(verifyArchive(file, { stagingParent: tmp() })).rejects.toThrow(/'workspace\/a' appears twice/);
+  });
+});
+
+describe('staging is bounded by the free space', () => {
+  it('judges declared sizes with a margin, in whole blocks', () => {
+    expect(diskBytes(0)).toBe(4096);
+    expect(diskBytes(4097)).toBe(3 * 4096);
+    expect(spaceProblem(10 * 2 ** 20, 10 * 2 ** 20 + SPACE_MARGIN_BYTES, 'here')).toBeUndefined();
+    expect(spaceProblem(10 * 2 ** 20, 10 * 2 ** 20 + SPACE_MARGIN_BYTES - 1, 'here')).toMatch(/unpacks to at least 10\.0 MiB, and here has 74\.0 MiB free \(64\.0 MiB of which must stay free\)/);
+    expect(freeBytes(path.join(tmp(), 'not', 'made', 'yet'))).toBeGreaterThan(0);
+  });
+
+  it('a header claiming more than the disk holds is refused before its body is read, whatever the size limits', async () => {
+    const file = path.join(tmp(), 'claims.tar.gz');
+    // Only the header and a few bytes exist: reading the body would report the archive cut short.
+    fs.writeFileSync(file, gz(Buffer.concat([rawHeader('workspace/jobs/x/src.svg', 2 ** 50), Buffer.alloc(4096)])));
+    const staging = tmp();
+    const limits = { maxMemberBytes: 2 ** 52, maxTotalBytes: 2 ** 52, maxPaxBytes: 1024 * 1024 };
+    await expect(verifyArchive(file, { stagingParent: staging, limits })).rejects.toThrow(/cannot be imported: it unpacks to at least 1073741824\.0 MiB, and the disk holding .* has .* free .*at member 'workspace\/jobs\/x\/src\.svg'.*nothing was written/);
+    expect(fs.readdirSync(staging)).toEqual([]);
+  });
+
+  it('the second pass refuses an archive that changed since the first, writing no more than the manifest allows', async () => {
+    const file = path.join(tmp(), 'swapped.tar.gz');
+    fs.writeFileSync(file, manifestArchive([{ name: 'workspace/a.txt', body: 'short' }]));
+    const staging = tmp();
+    const verified = await verifyArchive(file, { stagingParent: staging });
+    fs.writeFileSync(file, manifestArchive([{ name: 'workspace/a.txt', body: 'x'.repeat(100_000) }]));
+    await expect(stageArchive(verified, staging)).rejects.toThrow(/changed while it was imported \('workspace\/a\.txt' is now 100000 bytes, the manifest says 5\)/);
+    expect(fs.existsSync(path.join(staging, 'workspace', 'a.txt'))).toBe(false);
+  });
+});
+
+describe('an imported config keeps local paths', () => {
+  const load = (text: string) => ({ text, config: parseConfig(text, 'test.yaml').config });
+
+  it('replaces each path the archive sets differently, keeps comments and other settings, and reports each', () => {
+    const archive = load('# mine\nworkspace: /elsewhere # theirs\npaper:\n  default_size: A3\nlogging:\n  level: DEBUG\n  log_file: /etc/passwd\ndevice:\n  port: /dev/ttyS9\n');
+    const current = load('workspace: ~/plots\ndevice:\n  port: /dev/ttyACM0\n');
+    const r = localizeConfig(archive, current);
+    expect(r.kept).toEqual([
+      { key: 'workspace', archive: '/elsewhere', kept: '~/plots' },
+      { key: 'logging.log_file', archive: '/etc/passwd', kept: null },
+      { key: 'device.port', archive: '/dev/ttyS9', kept: '/dev/ttyACM0' },
+    ]);
+    expect(r.text).toBe('# mine\nworkspace: ~/plots # theirs\npaper:\n  default_size: A3\nlogging:\n  level: DEBUG\ndevice:\n  port: /dev/ttyACM0\n');
+    expect(describeKept(r.kept[1]!)).toMatch(/config logging\.log_file: this installation's unset was kept; the archive's '\/etc\/passwd' was not used/);
+  });
+
+  it('leaves the text as it was when every path agrees, defaults included', () => {
+    const text = 'vpype:\n  presets_file: vpype-presets.yaml\ndevice:\n  port: null\n';
+    expect(localizeConfig(load(text), { text: undefined, config: defaultConfig() })).toEqual({ text, kept: [] });
+  });
+});
+
+describe('owners on another host', () => {
+  function owner(dir: string, refreshed: Date, mtime: Date): string {
+    const file = path.join(dir, 'plot.owner');
+    fs.writeFileSync(file, JSON.stringify({ job: 'j', device: 'virtual', pid: 1, host: `not-${os.hostname()}`, since: refreshed.toISOString(), refreshed: refreshed.toISOString() }));
+    fs.utimesSync(file, mtime, mtime);
+    return file;
+  }
+  const ago = (ms: number) => new Date(Date.now() - ms);
+
+  it('count as live while either clock shows a refresh within the stale limit, and as dead after', () => {
+    expect(readOwner(owner(tmp(), ago(0), ago(0)))?.liveness).toBe('remote');
+    // Its clock may be behind ours: a file still being rewritten is alive.
+    expect(readOwner(owner(tmp(), ago(3_600_000), ago(0)))?.liveness).toBe('remote');
+    expect(readOwner(owner(tmp(), ago(0), ago(3_600_000)))?.liveness).toBe('remote');
+    expect(readOwner(owner(tmp(), ago(FOREIGN_OWNER_STALE_MS - 10_000), ago(FOREIGN_OWNER_STALE_MS - 10_000)))?.liveness).toBe('remote');
+    expect(readOwner(owner(tmp(), ago(FOREIGN_OWNER_STALE_MS + 10_000), ago(FOREIGN_OWNER_STALE_MS + 10_000)))?.liveness).toBe('dead');
+  });
+
+  it('a long-silent one does not block a new claim', () => {
+    const dir = tmp();
+    owner(dir, ago(3_600_000), ago(3_600_000));
+    const claim = claimPlot({ jobDir: dir, dataDir: tmp(), job: 'j', device: 'virtual' });
+    try {
+      expect(claim.owner.host).toBe(os.hostname());
+    } finally {
+      claim.release();
+    }
   });
 });
 

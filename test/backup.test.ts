@@ -9,24 +9,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { appendEntry } from '../src-main/jobs/journal';
-import { FIXTURES, ROOT, sandbox, type Sandbox } from './helpers/cli';
+import { FIXTURES } from './helpers/cli';
+import { useSandbox } from './helpers/cli-sandbox';
 import { gz, paxBody, rawHeader, tamperedCopy, tarOf, treeHash } from './helpers/tar-fixtures';
 
 const TRIVIAL = path.join(FIXTURES, 'AxiDraw_trivial.svg');
 const MULTI = path.join(FIXTURES, 'test_svg__misc__multilayer.svg');
 const FIRST = path.join(FIXTURES, 'AxiDraw_First.svg');
 
-beforeAll(() => {
-  if (!fs.existsSync(path.join(ROOT, 'out', 'main', 'cli.js'))) throw new Error('Build first: npx electron-vite build');
-});
-
-let sb: Sandbox;
-beforeEach(() => {
-  sb = sandbox();
-});
-afterEach(() => sb.cleanup());
+const sb = useSandbox();
 
 function ok(args: string[]): string {
   const r = sb.run(args);

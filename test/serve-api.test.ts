@@ -212,11 +212,21 @@ describe('every method through the WebSocket', () => {
     expect(logs.lines.length).toBe(5);
     expect(logs.lines.join('\n')).toMatch(/small/);
 
-    const archive = path.join(r.root, 'backup.tar.gz');
-    expect(await call('backup.export', { output: archive })).toMatchObject({ file: archive, jobs: 1, database: true });
-    expect(await call('backup.preview', { archive })).toMatchObject({ jobs: ['small'], database: true, config: true, vfabVersion: VERSION });
-    expect(await call('backup.import', { archive, verifyOnly: true })).toMatchObject({ verifyOnly: true, jobs: [] });
+    // backup.export takes a name in the backups folder, never a path, and never replaces a file.
     const backups = path.join(r.env.VFAB_DATA_DIR!, 'backups');
+    const archive = path.join(backups, 'backup.tar.gz');
+    expect(await call('backup.export', { name: 'backup.tar.gz' })).toMatchObject({ file: archive, jobs: 1, database: true });
+    const written = fs.readFileSync(archive);
+    await expect(call('backup.export', { name: 'backup.tar.gz' })).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringMatching(/backup\.tar\.gz already exists/) });
+    expect(fs.readFileSync(archive)).toEqual(written);
+    const passwd = path.join(r.root, 'passwd');
+    fs.writeFileSync(passwd, 'root:x:0:0\n');
+    for (const params of [{ output: passwd }, { name: passwd }, { name: '../passwd.tar.gz' }]) {
+      await expect(call('backup.export', params)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    }
+    expect(fs.readFileSync(passwd, 'utf8')).toBe('root:x:0:0\n');
+    expect(await call('backup.preview', { archive })).toMatchObject({ jobs: ['small'], database: true, config: true, vfabVersion: VERSION });
+    expect(await call('backup.import', { archive, verifyOnly: true })).toMatchObject({ verifyOnly: true, jobs: [], keptSettings: [] });
     expect(await call('backup.list')).toEqual({ dir: backups, auto: false, intervalHours: 24, keep: 7, nextDue: null, archives: [] });
     const made = await call('backup.run');
     expect(made).toMatchObject({ jobs: 1, database: true, pruned: [] });
@@ -361,7 +371,7 @@ describe('malformed messages', () => {
       ['jobs.add', { source: { path: 'drawing.svg' } }, /jobs\.add: source/],
       ['jobs.add', { source: { path: `${r.root}/../../etc/passwd` } }, /jobs\.add: source/],
       ['jobs.add', { source: { path: `${r.root}/a\u0000.svg` } }, /jobs\.add: source/],
-      ['backup.export', { output: '../escape.tar.gz' }, /backup\.export: output/],
+      ['backup.export', { name: '../escape.tar.gz' }, /backup\.export: name/],
       ['plot.start', { id: 'a', speed: 'fast' }, /plot\.start: speed/],
     ];
     for (const [method, params, message] of cases) {

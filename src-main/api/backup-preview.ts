@@ -3,34 +3,20 @@
  * it before the user confirms an import. The manifest is the archive's last member, so the whole
  * archive is streamed once (bodies skipped, nothing written); member checks stay with the import.
  */
-import fs from 'node:fs';
-import zlib from 'node:zlib';
 import { CONFIG_MEMBER, DATABASE_MEMBER, jobOfMember, MANIFEST_NAME, MAX_MANIFEST_BYTES, parseManifest } from '../backup/manifest';
 import { checkArchiveFile } from '../backup/import';
-import { ArchiveError, readTar } from '../backup/tar';
+import { archiveEntries } from '../backup/extract';
+import { ArchiveError } from '../backup/tar';
 import type { BackupPreview } from './contract';
 
 async function manifestText(file: string): Promise<string | undefined> {
-  const input = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
-  const gunzip = zlib.createGunzip();
-  input.on('error', (err) => gunzip.destroy(err));
-  input.pipe(gunzip);
-  try {
-    for await (const entry of readTar(gunzip, file)) {
-      const parts: Buffer[] = [];
-      const wanted = entry.type === 'file' && entry.path === MANIFEST_NAME && entry.size <= MAX_MANIFEST_BYTES;
-      for await (const chunk of entry.body()) if (wanted) parts.push(chunk);
-      if (wanted) return Buffer.concat(parts).toString('utf8');
-    }
-    return undefined;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && code.startsWith('Z_')) throw new ArchiveError(`${file} is not a gzip-compressed vfab archive, or it is damaged (${(err as Error).message}).`);
-    throw err;
-  } finally {
-    input.destroy();
-    gunzip.destroy();
+  for await (const entry of archiveEntries(file)) {
+    const parts: Buffer[] = [];
+    const wanted = entry.type === 'file' && entry.path === MANIFEST_NAME && entry.size <= MAX_MANIFEST_BYTES;
+    for await (const chunk of entry.body()) if (wanted) parts.push(chunk);
+    if (wanted) return Buffer.concat(parts).toString('utf8');
   }
+  return undefined;
 }
 
 export async function previewBackup(archive: string): Promise<BackupPreview> {

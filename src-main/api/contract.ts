@@ -52,6 +52,13 @@ const absolutePath = z
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), { error: 'must be an absolute path' })
   .refine((p) => !p.split(/[\\/]/).includes('..'), { error: "must not contain '..' segments" });
 
+/** A file name, not a path: the server decides the folder. */
+const archiveName = z
+  .string()
+  .max(MAX_TEXT)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.tar\.gz$/, { error: 'must be a file name like my-backup.tar.gz (letters, digits, . _ -; no folder)' })
+  .refine((n) => !n.includes('..'), { error: "must not contain '..'" });
+
 const text = (max = MAX_TEXT) => z.string().max(max);
 const device = text().min(1).refine((s) => !s.includes('\0'), { error: 'must not contain NUL' });
 const speed = z.number().positive().max(1000);
@@ -157,7 +164,8 @@ export const METHODS = {
       .strict(),
   },
   'logs.tail': { params: z.object({ lines: z.number().int().min(1).max(2000).optional() }).strict() },
-  'backup.export': { params: z.object({ output: absolutePath }).strict() },
+  /** An archive of that name in the backups folder; never over an existing file. */
+  'backup.export': { params: z.object({ name: archiveName }).strict() },
   'backup.import': { params: z.object({ archive: absolutePath, verifyOnly: z.boolean().optional() }).strict() },
   'backup.preview': { params: z.object({ archive: absolutePath }).strict() },
   /** The backups folder (config backups.dir) and what is in it. */

@@ -419,7 +419,8 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
 
     'backup.export': async (p) => {
       const recovered = recoverInterruptedImportIfIdle(engine.paths);
-      const summary = await exportSystem({ paths: engine.paths, output: p.output, nativeBinding: opts.nativeBinding, notes: [] });
+      const dir = backupDir(engine);
+      const summary = await exportSystem({ paths: engine.paths, output: path.join(dir, p.name), backupsDir: dir, nativeBinding: opts.nativeBinding, notes: [] });
       if (recovered) summary.notes.push(recovered);
       engine.logger.info(`system export to ${summary.file}: ${summary.jobs} job(s), ${summary.files} file(s), ${summary.archiveBytes} bytes`);
       return summary;

@@ -100,7 +100,7 @@ export async function runAutoBackupIfDue(engine: Pick<Engine, 'config' | 'paths'
   }
   const recovered = recoverInterruptedImportIfIdle(engine.paths);
   if (recovered) engine.logger.warning(recovered);
-  const summary = await exportSystem({ paths: engine.paths, output: freeName(dir, now), nativeBinding: opts.nativeBinding, onProgress: opts.onProgress });
+  const summary = await exportSystem({ paths: engine.paths, output: freeName(dir, now), backupsDir: dir, nativeBinding: opts.nativeBinding, onProgress: opts.onProgress });
   const pruned: string[] = [];
   for (const old of archivesToPrune(listBackups(dir), settings.keep)) {
     if (old.file === summary.file) continue;

@@ -3,7 +3,8 @@
  * .tar.gz with a manifest of every file's size and sha256. Safe while the app runs and plots:
  * the database is copied with SQLite's backup API on its own read-only connection, and each
  * journal is copied up to the size it had when its copy began, cut at the last complete line.
- * Memory stays flat: files are read in 64 KiB chunks straight into gzip.
+ * Memory stays flat: files are read in 64 KiB chunks straight into gzip. The archive never lands
+ * on an existing file unless asked, nor ever on vfab's own files (target.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ import { fsyncDir } from '../util/atomic';
 import { VERSION } from '../version';
 import { CONFIG_MEMBER, DATABASE_MEMBER, JOBS_ROOT, MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, WORKSPACE_ROOT, type Manifest, type ManifestFile } from './manifest';
 import { isJournalMember, isTransientDir, isTransientFile } from './select';
+import { exportTarget, lstatOrUndefined } from './target';
 import { DEFAULT_LIMITS, END_OF_ARCHIVE, entryHeader, padding } from './tar';
 
 const CHUNK = 64 * 1024;
@@ -34,8 +36,12 @@ export interface ExportProgress {
 
 export interface ExportOptions {
   paths: VfabPaths;
-  /** The archive to write; replaced atomically, so a failed export never leaves half a file under this name. */
+  /** The archive to write, appearing whole under its name only once complete: a failed export leaves nothing there. */
   output: string;
+  /** Replace a file already at `output` (never one of vfab's own). */
+  force?: boolean;
+  /** The backups folder (config backups.dir), the one place in the data folder an archive may be written; default <data>/backups. */
+  backupsDir?: string;
   /** The Electron shell's better-sqlite3 build, when called from the app. */
   nativeBinding?: string;
   /** Said in the manifest's notes (e.g. that config.yaml could not be parsed). */
@@ -64,7 +70,7 @@ interface Walked {
 }
 
 /** The workspace in a fixed (sorted) order, one folder listing in memory at a time. */
-async function* walk(abs: string, rel: string, notes: string[], skip: ReadonlySet<string>): AsyncGenerator<Walked> {
+async function* walk(abs: string, rel: string, notes: string[]): AsyncGenerator<Walked> {
   let entries: fs.Dirent[];
   try {
     entries = await fsp.readdir(abs, { withFileTypes: true });
@@ -77,11 +83,10 @@ async function* walk(abs: string, rel: string, notes: string[], skip: ReadonlySe
   for (const d of entries) {
     const childAbs = path.join(abs, d.name);
     const childRel = `${rel}/${d.name}`;
-    if (skip.has(childAbs)) continue;
     if (d.isDirectory()) {
       if (isTransientDir(d.name)) continue;
       yield { abs: childAbs, rel: childRel, kind: 'dir' };
-      yield* walk(childAbs, childRel, notes, skip);
+      yield* walk(childAbs, childRel, notes);
     } else if (d.isFile()) {
       if (!isTransientFile(d.name)) yield { abs: childAbs, rel: childRel, kind: 'file' };
     } else {
@@ -91,7 +96,7 @@ async function* walk(abs: string, rel: string, notes: string[], skip: ReadonlySe
 }
 
 /** Counts what the export will read, for progress; stat only. */
-async function measure(paths: VfabPaths, skip: ReadonlySet<string>): Promise<{ files: number; bytes: number }> {
+async function measure(paths: VfabPaths): Promise<{ files: number; bytes: number }> {
   const total = { files: 0, bytes: 0 };
   const add = async (file: string) => {
     try {
@@ -104,7 +109,7 @@ async function measure(paths: VfabPaths, skip: ReadonlySet<string>): Promise<{ f
   };
   await add(paths.configFile);
   await add(paths.dbFile);
-  for await (const w of walk(paths.workspaceDir, WORKSPACE_ROOT, [], skip)) if (w.kind === 'file') await add(w.abs);
+  for await (const w of walk(paths.workspaceDir, WORKSPACE_ROOT, [])) if (w.kind === 'file') await add(w.abs);
   return total;
 }
 
@@ -239,23 +244,38 @@ class ArchiveBuilder {
   }
 }
 
+/**
+ * Puts the finished archive under its name. Without `force` a hard link does it, which fails if
+ * anything appeared there meanwhile; where links are not supported (FAT, some network shares) the
+ * name is checked just before the rename.
+ */
+function publish(tmp: string, output: string, force: boolean): void {
+  if (force) return fs.renameSync(tmp, output);
+  const taken = () => new VfabError('ALREADY_EXISTS', `${output} appeared while the archive was written; nothing was written there. Choose another name, or add --force to replace it.`);
+  try {
+    fs.linkSync(tmp, output);
+    fs.rmSync(tmp);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' || lstatOrUndefined(output)) throw taken();
+    fs.renameSync(tmp, output);
+  }
+}
+
 export async function exportSystem(opts: ExportOptions): Promise<ExportSummary> {
   const started = performance.now();
   const { paths } = opts;
-  const output = path.resolve(opts.output);
+  const force = opts.force ?? false;
+  const output = exportTarget(opts.output, paths, opts.backupsDir ?? path.join(paths.dataDir, 'backups'), force);
   const dir = path.dirname(output);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw new VfabError('INVALID_INPUT', `Cannot create the folder ${dir} for ${output}: ${(err as Error).message}. Choose another --output.`);
   }
-  if (fs.existsSync(output) && fs.statSync(output).isDirectory()) throw new VfabError('INVALID_INPUT', `${output} is a folder; give a file name such as ${path.join(output, 'vfab-backup.tar.gz')}.`);
   const stem = `.${path.basename(output)}.${process.pid}.${Date.now()}`;
   const tmp = path.join(dir, `${stem}.tmp`);
   const dbTmp = path.join(dir, `${stem}.db.tmp`);
-  // An archive written into the workspace must not swallow itself.
-  const skip = new Set([output, tmp, dbTmp]);
-  const total = await measure(paths, skip);
+  const total = await measure(paths);
   const b = new ArchiveBuilder(opts, total);
 
   async function* chunks(): AsyncGenerator<Buffer> {
@@ -266,7 +286,7 @@ export async function exportSystem(opts: ExportOptions): Promise<ExportSummary> 
     yield* b.database_(dbTmp);
     if (fs.existsSync(paths.workspaceDir)) {
       yield* b.dir(WORKSPACE_ROOT, fs.statSync(paths.workspaceDir));
-      for await (const w of walk(paths.workspaceDir, WORKSPACE_ROOT, b.notes, skip)) {
+      for await (const w of walk(paths.workspaceDir, WORKSPACE_ROOT, b.notes)) {
         if (w.kind === 'dir') {
           let st: fs.Stats;
           try {
@@ -292,7 +312,7 @@ export async function exportSystem(opts: ExportOptions): Promise<ExportSummary> 
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, output);
+    publish(tmp, output, force);
     fsyncDir(dir);
   } catch (err) {
     fs.rmSync(tmp, { force: true });

@@ -2,8 +2,10 @@
  * `vfab system import`: restore an archive made by `vfab system export`, all or nothing.
  *
  * 1. Refuse while a plot is running (its files would change under it).
- * 2. Stream the archive into a staging folder inside the data folder, checking every member and
- *    every checksum; any problem removes the staging folder and leaves the installation untouched.
+ * 2. Read the whole archive once, writing nothing: every member, every checksum against the
+ *    manifest, and its declared size against the free space (extract.ts). Then stream it again
+ *    into a staging folder inside the data folder; any problem removes the staging folder and
+ *    leaves the installation untouched. The imported config keeps this computer's paths.
  * 3. Move what is there now into `<data>/backups/pre-import-<time>/` and the staged files into
  *    place, by renames, undoing them all if any step fails.
  * 4. Open the engine once: the index is reconciled with the imported journals (they win).
@@ -12,8 +14,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
-import { ConfigError, parseConfig } from '../config/config';
+import { ConfigError, defaultConfig, parseConfig, type VfabConfig } from '../config/config';
 import { applyConfigPaths, resolvePaths, type VfabPaths } from '../config/paths';
 import { openEngine } from '../engine';
 import { VfabError } from '../errors';
@@ -21,9 +24,10 @@ import { checkJobId, jobFiles, type JobMeta } from '../jobs/workspace';
 import { livePlotOwners } from '../recovery/owner';
 import { fsyncDir, writeFileAtomic } from '../util/atomic';
 import { backupStamp } from '../util/time';
-import { extractAndVerify, type Extracted } from './extract';
-import { findInstallation } from './installation';
-import { CONFIG_MEMBER, DATABASE_MEMBER, jobOfMember, JOBS_ROOT, WORKSPACE_ROOT } from './manifest';
+import { stageArchive, verifyArchive, type ArchivePhase } from './extract';
+import { findInstallation, type Installation } from './installation';
+import { describeKept, localizeConfig, type KeptSetting } from './local-config';
+import { CONFIG_MEMBER, DATABASE_MEMBER, jobOfMember, JOBS_ROOT, WORKSPACE_ROOT, type Manifest } from './manifest';
 import { recoverInterruptedImport, runSwap, SWAP_MARKER, type SwapStep } from './swap';
 import { ArchiveError, type TarLimits } from './tar';
 
@@ -34,7 +38,8 @@ export interface ImportOptions {
   /** Check the archive completely and change nothing. */
   verifyOnly?: boolean;
   limits?: TarLimits;
-  onProgress?: (read: number, total: number) => void;
+  /** Compressed bytes read, of `total`, while the archive is checked and then written. */
+  onProgress?: (read: number, total: number, phase: ArchivePhase) => void;
 }
 
 export interface ArchiveInfo {
@@ -55,6 +60,8 @@ export interface ImportSummary {
   /** Where the replaced config, database and workspace were kept. */
   backupDir?: string;
   config: 'restored' | 'kept' | 'none';
+  /** Settings of the imported config that name places on disk: this installation's values were kept. */
+  keptSettings: KeptSetting[];
   database: 'restored' | 'rebuilt from the journals' | 'none';
   notes: string[];
   ms: number;
@@ -70,8 +77,7 @@ export interface JobImportOptions {
   limits?: TarLimits;
 }
 
-function archiveInfo(file: string, x: Extracted): ArchiveInfo {
-  const m = x.manifest;
+function archiveInfo(file: string, m: Manifest): ArchiveInfo {
   return { file, created_at: m.created_at, vfab_version: m.vfab_version, host: m.host, files: m.files.length, jobs: m.jobs, notes: m.notes };
 }
 
@@ -136,16 +142,30 @@ function stagedDatabaseOk(file: string, nativeBinding: string | undefined): stri
   }
 }
 
-function stagedConfig(file: string, label: string, env: NodeJS.ProcessEnv): VfabPaths | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  const base = resolvePaths(env);
+function loadsOrRefused(text: string, label: string): VfabConfig {
   try {
-    const { config } = parseConfig(fs.readFileSync(file, 'utf8'), `${label}:${CONFIG_MEMBER}`);
-    return applyConfigPaths(base, config, env);
+    return parseConfig(text, `${label}:${CONFIG_MEMBER}`).config;
   } catch (err) {
     if (err instanceof ConfigError) throw new ArchiveError(`The config in ${label} would not load, so it was not imported: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * Rewrites the staged config so that every path in it is this installation's (local-config.ts),
+ * and returns what was replaced. The result must load and resolve to exactly the current folders.
+ */
+function localizeStagedConfig(file: string, label: string, inst: Installation, env: NodeJS.ProcessEnv): KeptSetting[] {
+  const text = fs.readFileSync(file, 'utf8');
+  // A current config that does not load is not in use: its defaults are, so the archive gets those.
+  const currentText = inst.config && fs.existsSync(inst.paths.configFile) ? fs.readFileSync(inst.paths.configFile, 'utf8') : undefined;
+  const { text: local, kept } = localizeConfig({ text, config: loadsOrRefused(text, label) }, { text: currentText, config: inst.config ?? defaultConfig() });
+  const resolved = applyConfigPaths(resolvePaths(env), loadsOrRefused(local, label), env);
+  if (!isDeepStrictEqual(resolved, inst.paths)) {
+    throw new VfabError('INTERNAL', `The config in ${label} would still move vfab's folders (${resolved.workspaceDir}, ${resolved.logFile}); it was not imported. Please report this.`);
+  }
+  if (kept.length) fs.writeFileSync(file, local);
+  return kept;
 }
 
 const DB_SIDE_FILES = ['', '-wal', '-shm'];
@@ -166,7 +186,8 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
   const started = performance.now();
   const env = opts.env ?? process.env;
   const archive = checkArchiveFile(opts.archive);
-  const current = findInstallation(env).paths;
+  const inst = findInstallation(env);
+  const current = inst.paths;
   const notes: string[] = [];
   if (!opts.verifyOnly) {
     refuseWhilePlotting(current.jobsDir, 'import a backup');
@@ -174,19 +195,22 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
     if (recovered) notes.push(recovered);
   }
 
+  // A check needs only the config and the database on disk (SQLite reads a file); the rest is hashed.
+  const keep = opts.verifyOnly ? (p: string) => p === CONFIG_MEMBER || p === DATABASE_MEMBER : undefined;
+  const verified = await verifyArchive(archive, { stagingParent: current.dataDir, keep, limits: opts.limits, onProgress: opts.onProgress });
+  const info = archiveInfo(archive, verified.manifest);
   const stamp = backupStamp();
   const hadBackups = fs.existsSync(path.join(current.dataDir, 'backups'));
   const staging = makeStaging(current.dataDir, `.import-${stamp}-${process.pid}`);
   let committed = false;
   let backupName: string | undefined;
   try {
-    const extracted = await extractAndVerify(archive, staging.dir, { limits: opts.limits, onProgress: opts.onProgress });
-    const info = archiveInfo(archive, extracted);
+    await stageArchive(verified, staging.dir);
     const stagedCfg = path.join(staging.dir, CONFIG_MEMBER);
-    const target = stagedConfig(stagedCfg, archive, env) ?? current;
+    const hasCfg = fs.existsSync(stagedCfg);
+    const keptSettings = hasCfg ? localizeStagedConfig(stagedCfg, archive, inst, env) : [];
     const stagedDb = path.join(staging.dir, DATABASE_MEMBER);
     const stagedWs = path.join(staging.dir, WORKSPACE_ROOT);
-    const hasCfg = fs.existsSync(stagedCfg);
     let hasDb = fs.existsSync(stagedDb);
     if (hasDb) {
       const bad = stagedDatabaseOk(stagedDb, opts.nativeBinding);
@@ -197,12 +221,9 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
       }
     }
     if (opts.verifyOnly) {
-      return { archive: info, verifyOnly: true, jobs: [], config: hasCfg ? 'restored' : 'none', database: hasDb ? 'restored' : 'none', notes, ms: Math.round(performance.now() - started) };
+      return { archive: info, verifyOnly: true, jobs: [], config: hasCfg ? 'restored' : 'none', keptSettings, database: hasDb ? 'restored' : 'none', notes, ms: Math.round(performance.now() - started) };
     }
     if (!fs.existsSync(stagedWs)) fs.mkdirSync(path.join(stagedWs, 'jobs'), { recursive: true });
-    if (target.workspaceDir !== current.workspaceDir) {
-      notes.push(`the imported config keeps its workspace at ${target.workspaceDir}; the one at ${current.workspaceDir} was left as it is`);
-    }
 
     // A plot may have started while we were reading the archive.
     refuseWhilePlotting(current.jobsDir, 'import a backup');
@@ -212,7 +233,7 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
     backupName = path.basename(backupDir);
     const inData = (p: string) => !path.relative(current.dataDir, p).startsWith('..');
     // Renames must stay on one file system: a workspace kept elsewhere is backed up beside itself.
-    const workspaceBackup = inData(target.workspaceDir) ? path.join(backupDir, 'workspace') : `${target.workspaceDir}.pre-import-${stamp}`;
+    const workspaceBackup = inData(current.workspaceDir) ? path.join(backupDir, 'workspace') : `${current.workspaceDir}.pre-import-${stamp}`;
     const steps: SwapStep[] = [];
     if (hasCfg) {
       const hadConfig = fs.existsSync(current.configFile);
@@ -223,8 +244,8 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
     }
     for (const suffix of DB_SIDE_FILES) steps.push({ kind: 'move', from: `${current.dbFile}${suffix}`, to: path.join(backupDir, `vfab.db${suffix}`) });
     if (hasDb) steps.push({ kind: 'move', from: stagedDb, to: current.dbFile });
-    steps.push({ kind: 'move', from: target.workspaceDir, to: workspaceBackup });
-    steps.push({ kind: 'move', from: stagedWs, to: target.workspaceDir });
+    steps.push({ kind: 'move', from: current.workspaceDir, to: workspaceBackup });
+    steps.push({ kind: 'move', from: stagedWs, to: current.workspaceDir });
     fs.writeFileSync(path.join(backupDir, 'README.txt'), readmeText(stamp, archive, current, workspaceBackup));
 
     const swap = runSwap(current.dataDir, { backup_dir: backupDir, staging: staging.dir, steps });
@@ -236,6 +257,7 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
         jobs.sort((a, b) => a.id.localeCompare(b.id));
         for (const u of engine.startup.reconcile.unreadable) notes.push(`job ${u.id}: ${u.reason}`);
         engine.logger.info(`system import from ${archive} (made ${info.created_at} by vfab ${info.vfab_version} on ${info.host}): ${jobs.length} job(s); the previous state is kept in ${backupDir}`);
+        for (const k of keptSettings) engine.logger.warning(`system import: ${describeKept(k)}`);
       } finally {
         engine.close();
       }
@@ -254,6 +276,7 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
       jobs,
       backupDir,
       config: hasCfg ? 'restored' : 'kept',
+      keptSettings,
       database: hasDb ? 'restored' : 'rebuilt from the journals',
       notes,
       ms: Math.round(performance.now() - started),
@@ -288,16 +311,17 @@ export async function importJob(opts: JobImportOptions): Promise<{ id: string; f
     throw new VfabError('ALREADY_EXISTS', `Job '${id}' already exists in this workspace; nothing was imported. Import it under another id: vfab system import --backup ${opts.archive} --job ${source} --as ${id}-restored`);
   }
   const prefix = `${JOBS_ROOT}/${source}`;
+  const verified = await verifyArchive(archive, { stagingParent: paths.jobsDir, keep: (p) => p === prefix || p.startsWith(`${prefix}/`), limits: opts.limits });
+  if (!verified.kept.length) {
+    const ids = [...new Set([...verified.found.keys()].map(jobOfMember).filter((j): j is string => !!j))].sort();
+    throw new VfabError('NOT_FOUND', `${archive} has no job '${source}'. Jobs in it: ${ids.length ? ids.slice(0, 20).join(', ') + (ids.length > 20 ? ` … (${ids.length})` : '') : 'none'}.`);
+  }
   // Staged inside the jobs folder so the final step is one rename; a leftover is cleaned at start-up.
   const staging = makeStaging(paths.jobsDir, `.staging-import-${id}-${process.pid}-${Date.now()}`);
   let moved = false;
   try {
-    const extracted = await extractAndVerify(archive, staging.dir, { keep: (p) => p === prefix || p.startsWith(`${prefix}/`), limits: opts.limits });
+    await stageArchive(verified, staging.dir);
     const staged = path.join(staging.dir, prefix);
-    if (!fs.existsSync(staged)) {
-      const ids = [...new Set([...extracted.found.keys()].map(jobOfMember).filter((j): j is string => !!j))].sort();
-      throw new VfabError('NOT_FOUND', `${archive} has no job '${source}'. Jobs in it: ${ids.length ? ids.slice(0, 20).join(', ') + (ids.length > 20 ? ` … (${ids.length})` : '') : 'none'}.`);
-    }
     if (id !== source) renameJobMeta(staged, source, id);
     if (fs.existsSync(dest)) throw new VfabError('ALREADY_EXISTS', `Job '${id}' was created while the archive was read; nothing was imported. Choose another id with --as.`);
     fs.renameSync(staged, dest);
@@ -308,7 +332,7 @@ export async function importJob(opts: JobImportOptions): Promise<{ id: string; f
       engine.jobs.reindex(id);
       const state = engine.store.get(id)?.state ?? 'unreadable';
       engine.logger.info(`imported from ${archive}${id !== source ? ` (job '${source}' there)` : ''}`, id);
-      return { id, from: source, state, archive: archiveInfo(archive, extracted) };
+      return { id, from: source, state, archive: archiveInfo(archive, verified.manifest) };
     } finally {
       engine.close();
     }

@@ -17,6 +17,12 @@ import { writeFileAtomic } from '../util/atomic';
 export const OWNER_FILE = 'plot.owner';
 /** How often a live owner rewrites its files. */
 export const REFRESH_MS = 2000;
+/**
+ * Another host's process cannot be asked whether it lives: its owner is dead once neither its own
+ * clock (`refreshed`) nor the file's modification time has moved for this long (30 refreshes
+ * missed), so a crash there, or an owner file copied from elsewhere, never blocks for ever.
+ */
+export const FOREIGN_OWNER_STALE_MS = 30 * REFRESH_MS;
 const EMPTY_OWNER_STALE_MS = 3000;
 
 export interface PlotOwner {
@@ -35,7 +41,7 @@ export type OwnerLiveness =
   | 'live'
   /** Process gone, or an earlier boot: the plot was interrupted. */
   | 'dead'
-  /** Another host (shared folder): cannot be checked from here, treated as live. */
+  /** Another host (shared folder), refreshed within FOREIGN_OWNER_STALE_MS: cannot be checked from here, treated as live. */
   | 'remote';
 
 export interface OwnerStatus {
@@ -73,7 +79,7 @@ export function readOwner(file: string, now = Date.now()): OwnerStatus | undefin
   const owner = parseOwner(raw);
   if (!owner) return undefined;
   const silentMs = Math.max(0, now - (Date.parse(owner.refreshed) || 0));
-  return { owner, liveness: livenessOf(owner), silentMs };
+  return { owner, liveness: livenessOf(owner, () => Math.min(silentMs, now - mtimeMs(file))), silentMs };
 }
 
 /** The live plots under a jobs folder: what export/import and a second plotter must respect. */
@@ -185,12 +191,16 @@ function breakLeftover(file: string): void {
   }
 }
 
-function ageMs(file: string): number {
+function mtimeMs(file: string): number {
   try {
-    return Date.now() - fs.statSync(file).mtimeMs;
+    return fs.statSync(file).mtimeMs;
   } catch {
-    return 0;
+    return Date.now();
   }
+}
+
+function ageMs(file: string): number {
+  return Date.now() - mtimeMs(file);
 }
 
 function isOurs(file: string): boolean {
@@ -202,8 +212,9 @@ function removeIfOurs(file: string): void {
   if (isOurs(file)) fs.rmSync(file, { force: true });
 }
 
-function livenessOf(o: PlotOwner): OwnerLiveness {
-  if (o.host !== os.hostname()) return 'remote';
+/** `quietMs`: how long the owner has shown no sign of life, by its clock and by the file's. */
+function livenessOf(o: PlotOwner, quietMs: () => number): OwnerLiveness {
+  if (o.host !== os.hostname()) return quietMs() > FOREIGN_OWNER_STALE_MS ? 'dead' : 'remote';
   const ours = bootId();
   if (o.boot && ours && o.boot !== ours) return 'dead';
   return isProcessAlive(o.pid) ? 'live' : 'dead';

@@ -127,3 +127,34 @@ export function treeHash(...roots: string[]): Record<string, string> {
   for (const r of roots) visit(r, r);
   return out;
 }
+
+/**
+ * A .tar.gz of `members` followed by a manifest.json listing every file member with its size and
+ * sha256, as an export writes it: an archive that passes the manifest check, whatever it holds.
+ */
+export function manifestArchive(members: RawMember[]): Buffer {
+  const files = members
+    .filter((m) => (m.type ?? '0') === '0')
+    .map((m) => {
+      const body = Buffer.from(m.body ?? '');
+      return { path: m.name, size: body.length, sha256: crypto.createHash('sha256').update(body).digest('hex') };
+    });
+  const manifest = { format: 'vfab-backup', format_version: 1, vfab_version: 'test', created_at: new Date().toISOString(), host: 'test', source: {}, jobs: 0, database: false, notes: [], files };
+  return gz(tarOf([...members, { name: 'manifest.json', body: JSON.stringify(manifest) }]));
+}
+
+/**
+ * A real export with `extra` members added before its manifest, and the manifest listing them as
+ * well: still manifest-valid, as an attacker who edited an archive would make it.
+ */
+export function withExtraMembers(archive: string, extra: RawMember[]): Buffer {
+  const tar = zlib.gunzipSync(fs.readFileSync(archive));
+  const m = memberBodies(tar).find((b) => b.name === 'manifest.json');
+  if (!m) throw new Error(`${archive} has no manifest.json`);
+  const manifest = JSON.parse(tar.toString('utf8', m.offset, m.offset + m.size)) as { files: { path: string; size: number; sha256: string }[] };
+  for (const x of extra.filter((e) => (e.type ?? '0') === '0')) {
+    const body = Buffer.from(x.body ?? '');
+    manifest.files.push({ path: x.name, size: body.length, sha256: crypto.createHash('sha256').update(body).digest('hex') });
+  }
+  return gz(Buffer.concat([tar.subarray(0, m.offset - 512), tarOf(extra, { end: false }), tarOf([{ name: 'manifest.json', body: JSON.stringify(manifest) }])]));
+}

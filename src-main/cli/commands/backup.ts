@@ -5,11 +5,14 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { runAutoBackupIfDue } from '../../backup/auto';
+import { backupDir, runAutoBackupIfDue } from '../../backup/auto';
 import { cleanupJobs, cleanupLogs, parseDuration } from '../../backup/cleanup';
 import { exportSystem, type ExportProgress } from '../../backup/export';
 import { importJob, importSystem, recoverInterruptedImportIfIdle } from '../../backup/import';
+import type { ArchivePhase } from '../../backup/extract';
 import { findInstallation } from '../../backup/installation';
+import { describeKept } from '../../backup/local-config';
+import { defaultConfig } from '../../config/config';
 import { VfabError } from '../../errors';
 import type { JobState } from '../../jobs/states';
 import { createLogger } from '../../log';
@@ -36,14 +39,20 @@ function exportProgress(io: Io): (p: ExportProgress) => void {
   };
 }
 
-function importProgress(io: Io): (read: number, total: number) => void {
+/** The archive is read twice (checked, then written): 10 % steps of each pass. */
+function importProgress(io: Io): (read: number, total: number, phase: ArchivePhase) => void {
   let step = 0;
-  return (read, total) => {
+  let current: ArchivePhase = 'check';
+  return (read, total, phase) => {
     if (total < PROGRESS_MIN_BYTES / 8) return;
+    if (phase !== current) {
+      current = phase;
+      step = 0;
+    }
     const pct = Math.floor((read / total) * 100);
     if (pct < (step + 1) * 10) return;
     step = Math.floor(pct / 10);
-    io.err(`import: ${pct}% of the archive checked (${mib(read)} of ${mib(total)})`);
+    io.err(`import: ${pct}% of the archive ${phase === 'check' ? 'checked' : 'written'} (${mib(read)} of ${mib(total)})`);
   };
 }
 
@@ -62,9 +71,10 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
   system
     .command('export')
     .description('write config, a database snapshot and every job into one .tar.gz (safe while plotting)')
-    .requiredOption('-o, --output <file>', 'the archive to write, e.g. backup.tar.gz (replaced if it exists)')
+    .requiredOption('-o, --output <file>', 'the archive to write, e.g. backup.tar.gz (refused if it exists, unless --force)')
+    .option('--force', "replace an existing file (never one of vfab's own: config, data folder, workspace, logs)")
     .option('--json', 'print a machine-readable summary on stdout')
-    .action(async (opts: { output: string; json?: boolean }) => {
+    .action(async (opts: { output: string; force?: boolean; json?: boolean }) => {
       const inst = findInstallation(process.env);
       const notes: string[] = [];
       if (inst.configProblem) {
@@ -73,7 +83,8 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       }
       const recovered = recoverInterruptedImportIfIdle(inst.paths);
       if (recovered) ctx.io.err(`note: ${recovered}`);
-      const summary = await exportSystem({ paths: inst.paths, output: opts.output, notes, onProgress: exportProgress(ctx.io) });
+      const backupsDir = backupDir({ config: inst.config ?? defaultConfig(), paths: inst.paths });
+      const summary = await exportSystem({ paths: inst.paths, output: opts.output, force: opts.force, backupsDir, notes, onProgress: exportProgress(ctx.io) });
       if (inst.config) {
         const log = createLogger({ file: inst.paths.logFile, level: inst.config.logging.level, maxBytes: inst.config.logging.max_file_size, backups: inst.config.logging.backup_count });
         log.info(`system export to ${summary.file}: ${summary.jobs} job(s), ${summary.files} file(s), ${summary.archiveBytes} bytes`);
@@ -109,7 +120,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       const made = `made ${localTime(r.archive.created_at)} by vfab ${r.archive.vfab_version} on ${r.archive.host}`;
       if (r.verifyOnly) {
         ctx.io.err(`${r.archive.file} is a complete vfab backup (${made}): ${r.archive.files} file(s), ${r.archive.jobs} job(s), config ${r.config === 'none' ? 'absent' : 'present'}, database ${r.database === 'none' ? 'absent' : 'present'}. Nothing was changed.`);
-        for (const n of r.notes) ctx.io.err(`note: ${n}`);
+        for (const n of [...r.notes, ...r.keptSettings.map((k) => `on import, ${describeKept(k)}`)]) ctx.io.err(`note: ${n}`);
         return;
       }
       printRows(ctx.io, ['ID', 'STATE'], r.jobs.map((j) => [j.id, j.state]), 'The archive holds no jobs.');
@@ -117,7 +128,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
         `Imported ${r.archive.file} (${made}): ${r.jobs.length} job(s); config ${r.config}; database ${r.database}. ` +
           `The previous config, database and workspace are kept in ${r.backupDir}.`,
       );
-      for (const n of [...r.archive.notes.map((n) => `in the archive: ${n}`), ...r.notes]) ctx.io.err(`note: ${n}`);
+      for (const n of [...r.archive.notes.map((n) => `in the archive: ${n}`), ...r.notes, ...r.keptSettings.map(describeKept)]) ctx.io.err(`note: ${n}`);
     });
 
   system

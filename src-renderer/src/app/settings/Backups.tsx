@@ -53,7 +53,8 @@ export function Backups() {
       const r = await api.call('backup.import', { archive: file });
       setPreview(undefined);
       await Promise.all([refreshJobs(), loadSettings()]);
-      return `Restored ${r.jobs.length} jobs from ${file}.${r.backupDir ? ` What was here before is kept in ${r.backupDir}.` : ''}`;
+      const kept = r.keptSettings.length ? ` This computer's ${r.keptSettings.map((k) => k.key).join(', ')} were kept: a backup's paths are never used.` : '';
+      return `Restored ${r.jobs.length} jobs from ${file}.${r.backupDir ? ` What was here before is kept in ${r.backupDir}.` : ''}${kept}`;
     });
 
   return (
