@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { METHODS } from '../src-main/api/contract';
 import { createApiService, type ApiService } from '../src-main/api/service';
 import { createCameraClient } from '../src-main/camera/client';
@@ -384,11 +385,12 @@ describe('malformed messages', () => {
 });
 
 describe('who may connect', () => {
-  it('refuses HTTP without the token, or with a wrong one (401), and serves the app with it', async () => {
+  it('refuses a wrong token (401) and the API without one, and serves the public app files without one and with no cookie', async () => {
     const { host } = await rig();
-    expect((await get(host.port, '/')).status).toBe(401);
     expect((await get(host.port, '/?token=wrong')).status).toBe(401);
     expect((await get(host.port, '/', { Authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await get(host.port, '/ws')).status).toBe(401);
+    expect((await get(host.port, `/ws?token=${host.token}`)).status).toBe(426);
     const page = await get(host.port, `/?token=${host.token}`);
     expect(page.status).toBe(200);
     expect(page.body).toMatch(/<div id="root">/);
@@ -399,16 +401,34 @@ describe('who may connect', () => {
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    // The page's scripts are fetched with the cookie alone.
+    // A cookie for 127.0.0.1 would go to every other server on this machine, whatever its port.
+    expect(page.headers['set-cookie']).toBeUndefined();
+    // The page and its scripts hold no secret: they load without the token (the page keeps its own).
+    const bare = await get(host.port, '/');
+    expect(bare.status).toBe(200);
+    expect(bare.body).toBe(page.body);
     const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(page.body)![1]!;
-    const js = await get(host.port, `/${script}`, { Cookie: cookie.split(';')[0]! });
+    const js = await get(host.port, `/${script}`);
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
     expect(js.headers['x-content-type-options']).toBe('nosniff');
-    expect((await get(host.port, `/${script}`, { Cookie: `${cookie.split('=')[0]}=wrong` })).status).toBe(401);
+    expect(js.body).not.toContain(host.token);
+    expect((await get(host.port, `/${script}?token=wrong`)).status).toBe(401);
+  });
+
+  it('takes the token as a WebSocket subprotocol, the way the page sends it, and never echoes it', async () => {
+    const { host } = await rig();
+    const ws = new WebSocket(`${host.origin.replace('http', 'ws')}/ws`, ['vfab', `vfab.token.${host.token}`], { origin: host.origin });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    // The server's Sec-WebSocket-Protocol: the API's name, not the token.
+    expect(ws.protocol).toBe('vfab');
+    ws.close();
+    const wrong = new WebSocket(`${host.origin.replace('http', 'ws')}/ws`, ['vfab', 'vfab.token.wrong'], { origin: host.origin });
+    const status = await new Promise<number>((resolve) => wrong.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(401);
   });
 
   it('refuses a foreign Host (DNS rebinding), foreign Origin on state-changing requests, and path traversal', async () => {
@@ -461,3 +481,4 @@ describe('who may connect', () => {
     expect(camera!.connections).toBe(1);
   });
 });
+

@@ -11,6 +11,7 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { ApiError, MAX_UPLOAD_BASE64 } from '../api/contract';
 import type { ApiService } from '../api/service';
+import { API_PROTOCOL } from './auth';
 
 /** A dropped 50 MiB file as base64, plus the envelope. */
 export const MAX_MESSAGE_BYTES = MAX_UPLOAD_BASE64 + 64 * 1024;
@@ -53,7 +54,13 @@ export interface ApiSocketServer {
 }
 
 export function createApiSocketServer(service: ApiService, onError: (err: Error) => void): ApiSocketServer {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    // The page offers the token as a second subprotocol; the answer never echoes it.
+    handleProtocols: (offered) => (offered.has(API_PROTOCOL) ? API_PROTOCOL : false),
+  });
   const alive = new WeakSet<WebSocket>();
 
   const offEvents = service.onEvent((event, payload) => {
