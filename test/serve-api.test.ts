@@ -482,3 +482,52 @@ describe('who may connect', () => {
   });
 });
 
+/**
+ * Sends a request the way Chromium sends a large message: in 131,000-byte fragments. Only the
+ * first goes now; `finish` sends the rest.
+ */
+function sendFragmented(s: ApiSocket, request: object): { finish(): void } {
+  const FRAGMENT = 131_000;
+  const bytes = Buffer.from(JSON.stringify(request));
+  s.ws.send(bytes.subarray(0, FRAGMENT), { fin: false, binary: false });
+  return {
+    finish() {
+      for (let at = FRAGMENT; at < bytes.length; at += FRAGMENT) s.ws.send(bytes.subarray(at, at + FRAGMENT), { fin: at + FRAGMENT >= bytes.length });
+    },
+  };
+}
+
+describe('upload memory', () => {
+  it('refuses uploads past the shared budget with BUSY at their first fragment, completes the one that fits, and takes a retry after it', async () => {
+    const r = await rig();
+    const bystander = await r.connect();
+    // 5 MB of drawing: a browser's upload of it counts as the largest allowed until it has all arrived.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm" viewBox="0 0 100 100"><!-- ${'x'.repeat(5_000_000)} --><line x1="0" y1="0" x2="90" y2="90" ${INK}/></svg>`;
+    const base64 = Buffer.from(svg).toString('base64');
+    const uploaders = await Promise.all(Array.from({ length: 10 }, () => r.connect()));
+    const replies = new Map<string, { result?: { job: { id: string } }; error?: { code: string; message: string } }>();
+    for (const s of uploaders) s.ws.on('message', (data) => (({ id, ...reply }) => id && replies.set(id, reply))(JSON.parse(String(data))));
+    const uploads = uploaders.map((s, i) => sendFragmented(s, { id: `up${i}`, method: 'jobs.add', params: { source: { name: `big${i}.svg`, base64 }, id: `big${i}`, plan: false } }));
+
+    // 128 MiB holds one upload of unknown size (up to 50 MiB as base64): the other nine are refused
+    // at once, before their bytes arrive, by their ids.
+    const busy = await until('nine BUSY replies', 10_000, () => {
+      const refused = [...replies].filter(([, reply]) => reply.error?.code === 'BUSY');
+      return refused.length === 9 ? refused : undefined;
+    });
+    expect(busy[0]![1].error!.message).toMatch(/retry this one when they finish/);
+    // The app's ordinary calls go on meanwhile.
+    expect((await bystander.call('system.info')).version).toBe(VERSION);
+
+    for (const u of uploads) u.finish();
+    const admitted = uploaders.findIndex((_, i) => !replies.has(`up${i}`));
+    const added = await until('the admitted upload to be added', 20_000, () => replies.get(`up${admitted}`));
+    expect(added.result?.job.id).toBe(`big${admitted}`);
+    expect((await bystander.call('jobs.list', {})).jobs.map((j: { id: string }) => j.id)).toEqual([`big${admitted}`]);
+
+    // Once it is done, a refused one is taken when tried again, on the same connection.
+    const retry = uploaders[(admitted + 1) % 10]!;
+    expect((await retry.call('jobs.add', { source: { name: 'again.svg', base64 }, id: 'again', plan: false })).job.id).toBe('again');
+    expect((await bystander.call('system.info')).jobs.total).toBe(2);
+  });
+});

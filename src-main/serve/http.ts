@@ -39,6 +39,8 @@ export interface ServeHostOptions {
   onError?: (err: Error) => void;
   /** WebSocket clients at once; default 100 (config websocket.max_connections). */
   maxClients?: number;
+  /** Request bytes held at once across all clients (uploads); default 128 MiB. */
+  maxUploadBytes?: number;
 }
 
 export interface ServeHost {
@@ -80,7 +82,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
   const server = http.createServer();
   const port = await listen(server, opts.host, opts.port);
   const auth = createServeAuth(opts.host, port, opts.token);
-  const sockets = createApiSocketServer(opts.service, (err) => opts.onError?.(err));
+  const sockets = createApiSocketServer(opts.service, { maxUploadBytes: opts.maxUploadBytes, onError: (err) => opts.onError?.(err) });
   const relay = createFollowingRelay(opts.camera, { token: auth.token });
   const maxClients = opts.maxClients ?? 100;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -127,7 +129,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
     if (auth.checkToken(req, url) !== 'valid') return refuseUpgrade(socket, 401, 'a valid token is required');
     if (!auth.originOk(req)) return refuseUpgrade(socket, 403, 'cross-origin WebSocket refused');
     if (sockets.wss.clients.size >= maxClients) return refuseUpgrade(socket, 503, `too many connections (${maxClients}); close another tab`);
-    sockets.wss.handleUpgrade(req, socket, head, (ws) => sockets.wss.emit('connection', ws, req));
+    sockets.upgrade(req, socket, head);
   });
 
   return {
