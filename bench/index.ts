@@ -11,9 +11,10 @@ import { plannerSuite } from './planner';
 import { plotSuite } from './plot';
 import { recoverySuite } from './recovery';
 import type { BenchRow, BenchSuite } from './report';
+import { serveSuite } from './serve';
 import { svgSuite } from './svg';
 
-const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, recoverySuite, cameraSuite, archiveSuite, appSuite];
+const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, recoverySuite, cameraSuite, archiveSuite, appSuite, serveSuite];
 
 function printTable(suite: string, rows: BenchRow[]): void {
   const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);

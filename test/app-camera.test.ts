@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApp, screenshot, until } from './helpers/app-browser';
+import { naturalWidth, openApp, screenshot, until } from './helpers/app-browser';
 import { startFakeCamera } from './helpers/fake-camera';
 import { useAppRig } from './helpers/app-rig';
 
@@ -18,9 +18,6 @@ const LONG = `<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="150m
   { length: 40 },
   (_, i) => `<line x1="10" y1="${10 + i * 2}" x2="180" y2="${11 + i * 2}" fill="none" stroke="black" stroke-width="0.3"/>`,
 ).join('')}</svg>`;
-
-const naturalWidth = (img: { evaluate<R>(fn: (el: unknown) => R): Promise<R> }) => img.evaluate((el) => (el as { naturalWidth: number }).naturalWidth);
-
 
 describe('the camera panel', () => {
   it('shows the live view through the relay and the camera status', { timeout: 60_000 }, async () => {

@@ -1,12 +1,16 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCameraClient, type CameraClient } from '../src-main/camera/client';
 import { boundaryFromContentType, MultipartParser } from '../src-main/camera/multipart';
 import { createCameraRelay, type CameraRelay } from '../src-main/camera/relay';
 import { startRelayHost } from '../src-main/camera/relay-host';
-import { frameNumber, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
+import { sandbox } from './helpers/cli';
+import { deadCameraUrl, frameNumber, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
+import { startServe } from './helpers/serve-process';
 
 const TOKEN = 'test-token-0123456789';
 
@@ -139,7 +143,7 @@ describe('camera relay', () => {
     const down = await get(`${base}/camera/snapshot.jpg?token=${TOKEN}`);
     expect(Date.now() - t).toBeLessThan(2_500);
     expect(down.status).toBe(503);
-    expect(down.body.toString()).toMatch(/^No camera frame within 2000 ms: Camera at http:\/\/127\.0\.0\.1:\d+\/stream\.mjpeg refused the connection/);
+    expect(down.body.toString()).toMatch(/^No camera frame within 2000 ms: The camera refused the connection: is Motion running\?/);
   });
 
   it('close() ends every viewer', async () => {
@@ -186,5 +190,56 @@ describe("the desktop window's relay host", () => {
     const watching = viewer(host.streamUrl);
     await waitFor(() => watching.numbers.length >= 5, 5_000, 'five live frames through the host');
     expect(watching.contentType()).toMatch(/^multipart\/x-mixed-replace/);
+  });
+});
+
+/** A relay's whole answer as text: status, every header, and the body (a stream's first bytes). */
+function answer(url: string, method = 'GET'): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method }, (res) => {
+      const chunks: Buffer[] = [];
+      const done = () => resolve({ status: res.statusCode!, text: [res.statusCode, res.statusMessage, ...res.rawHeaders, Buffer.concat(chunks).toString('latin1')].join('\n') });
+      // A stream from a camera that is down sends no frame and never ends: its head is its answer.
+      if (String(res.headers['content-type']).startsWith('multipart/')) {
+        res.destroy();
+        return done();
+      }
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', done);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe("the camera's address in relay answers", () => {
+  it('is in no body or header of the desktop relay or of vfab serve, with the camera down', { timeout: 60_000 }, async () => {
+    const dead = new URL(await deadCameraUrl());
+    const url = `http://camuser:campass@${dead.host}/some/path/stream.mjpeg`;
+    const secrets = [dead.host, `:${dead.port}`, '/some/path', 'camuser', 'campass'];
+
+    const client = createCameraClient({ url, backoff: { initialMs: 50, maxMs: 200 } });
+    cleanups.push(() => client.close());
+    const desktop = await startRelayHost(() => client);
+    cleanups.push(() => desktop.close());
+
+    const sb = sandbox();
+    cleanups.push(() => sb.cleanup());
+    fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
+    fs.writeFileSync(sb.configFile, `camera:\n  enabled: true\n  mode: ip\n  url: ${url}\n`);
+    const served = await startServe(sb);
+    cleanups.push(() => served.kill());
+
+    for (const face of [{ origin: desktop.origin, token: new URL(desktop.streamUrl).searchParams.get('token')! }, { origin: served.origin, token: served.token }]) {
+      const answers: { status: number; text: string }[] = [];
+      for (const target of ['/camera/snapshot.jpg', '/camera/stream.mjpeg', '/camera/elsewhere']) {
+        for (const query of [`?token=${face.token}`, '', '?token=wrong']) answers.push(await answer(`${face.origin}${target}${query}`));
+        answers.push(await answer(`${face.origin}${target}?token=${face.token}`, 'POST'));
+      }
+      // The camera refused, and the snapshot says so, as "the camera".
+      expect(answers[0]!.status, face.origin).toBe(503);
+      expect(answers[0]!.text).toMatch(/The camera refused the connection/);
+      for (const secret of secrets) for (const a of answers) expect(a.text, `${face.origin}: ${secret}`).not.toContain(secret);
+    }
   });
 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { METHODS } from '../src-main/api/contract';
 import { createApiService, type ApiService } from '../src-main/api/service';
 import { createCameraClient } from '../src-main/camera/client';
@@ -394,11 +395,12 @@ describe('malformed messages', () => {
 });
 
 describe('who may connect', () => {
-  it('refuses HTTP without the token, or with a wrong one (401), and serves the app with it', async () => {
+  it('refuses a wrong token (401) and the API without one, and serves the public app files without one and with no cookie', async () => {
     const { host } = await rig();
-    expect((await get(host.port, '/')).status).toBe(401);
     expect((await get(host.port, '/?token=wrong')).status).toBe(401);
     expect((await get(host.port, '/', { Authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await get(host.port, '/ws')).status).toBe(401);
+    expect((await get(host.port, `/ws?token=${host.token}`)).status).toBe(426);
     const page = await get(host.port, `/?token=${host.token}`);
     expect(page.status).toBe(200);
     expect(page.body).toMatch(/<div id="root">/);
@@ -409,16 +411,34 @@ describe('who may connect', () => {
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    // The page's scripts are fetched with the cookie alone.
+    // A cookie for 127.0.0.1 would go to every other server on this machine, whatever its port.
+    expect(page.headers['set-cookie']).toBeUndefined();
+    // The page and its scripts hold no secret: they load without the token (the page keeps its own).
+    const bare = await get(host.port, '/');
+    expect(bare.status).toBe(200);
+    expect(bare.body).toBe(page.body);
     const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(page.body)![1]!;
-    const js = await get(host.port, `/${script}`, { Cookie: cookie.split(';')[0]! });
+    const js = await get(host.port, `/${script}`);
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
     expect(js.headers['x-content-type-options']).toBe('nosniff');
-    expect((await get(host.port, `/${script}`, { Cookie: `${cookie.split('=')[0]}=wrong` })).status).toBe(401);
+    expect(js.body).not.toContain(host.token);
+    expect((await get(host.port, `/${script}?token=wrong`)).status).toBe(401);
+  });
+
+  it('takes the token as a WebSocket subprotocol, the way the page sends it, and never echoes it', async () => {
+    const { host } = await rig();
+    const ws = new WebSocket(`${host.origin.replace('http', 'ws')}/ws`, ['vfab', `vfab.token.${host.token}`], { origin: host.origin });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    // The server's Sec-WebSocket-Protocol: the API's name, not the token.
+    expect(ws.protocol).toBe('vfab');
+    ws.close();
+    const wrong = new WebSocket(`${host.origin.replace('http', 'ws')}/ws`, ['vfab', 'vfab.token.wrong'], { origin: host.origin });
+    const status = await new Promise<number>((resolve) => wrong.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(401);
   });
 
   it('refuses a foreign Host (DNS rebinding), foreign Origin on state-changing requests, and path traversal', async () => {
@@ -469,5 +489,55 @@ describe('who may connect', () => {
     expect(stream.headers['content-type']).toMatch(/^multipart\/x-mixed-replace/);
     await waitFor(() => camera!.connections >= 1, 2000, 'the relay to reach the camera');
     expect(camera!.connections).toBe(1);
+  });
+});
+
+/**
+ * Sends a request the way Chromium sends a large message: in 131,000-byte fragments. Only the
+ * first goes now; `finish` sends the rest.
+ */
+function sendFragmented(s: ApiSocket, request: object): { finish(): void } {
+  const FRAGMENT = 131_000;
+  const bytes = Buffer.from(JSON.stringify(request));
+  s.ws.send(bytes.subarray(0, FRAGMENT), { fin: false, binary: false });
+  return {
+    finish() {
+      for (let at = FRAGMENT; at < bytes.length; at += FRAGMENT) s.ws.send(bytes.subarray(at, at + FRAGMENT), { fin: at + FRAGMENT >= bytes.length });
+    },
+  };
+}
+
+describe('upload memory', () => {
+  it('refuses uploads past the shared budget with BUSY at their first fragment, completes the one that fits, and takes a retry after it', async () => {
+    const r = await rig();
+    const bystander = await r.connect();
+    // 5 MB of drawing: a browser's upload of it counts as the largest allowed until it has all arrived.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm" viewBox="0 0 100 100"><!-- ${'x'.repeat(5_000_000)} --><line x1="0" y1="0" x2="90" y2="90" ${INK}/></svg>`;
+    const base64 = Buffer.from(svg).toString('base64');
+    const uploaders = await Promise.all(Array.from({ length: 10 }, () => r.connect()));
+    const replies = new Map<string, { result?: { job: { id: string } }; error?: { code: string; message: string } }>();
+    for (const s of uploaders) s.ws.on('message', (data) => (({ id, ...reply }) => id && replies.set(id, reply))(JSON.parse(String(data))));
+    const uploads = uploaders.map((s, i) => sendFragmented(s, { id: `up${i}`, method: 'jobs.add', params: { source: { name: `big${i}.svg`, base64 }, id: `big${i}`, plan: false } }));
+
+    // 128 MiB holds one upload of unknown size (up to 50 MiB as base64): the other nine are refused
+    // at once, before their bytes arrive, by their ids.
+    const busy = await until('nine BUSY replies', 10_000, () => {
+      const refused = [...replies].filter(([, reply]) => reply.error?.code === 'BUSY');
+      return refused.length === 9 ? refused : undefined;
+    });
+    expect(busy[0]![1].error!.message).toMatch(/retry this one when they finish/);
+    // The app's ordinary calls go on meanwhile.
+    expect((await bystander.call('system.info')).version).toBe(VERSION);
+
+    for (const u of uploads) u.finish();
+    const admitted = uploaders.findIndex((_, i) => !replies.has(`up${i}`));
+    const added = await until('the admitted upload to be added', 20_000, () => replies.get(`up${admitted}`));
+    expect(added.result?.job.id).toBe(`big${admitted}`);
+    expect((await bystander.call('jobs.list', {})).jobs.map((j: { id: string }) => j.id)).toEqual([`big${admitted}`]);
+
+    // Once it is done, a refused one is taken when tried again, on the same connection.
+    const retry = uploaders[(admitted + 1) % 10]!;
+    expect((await retry.call('jobs.add', { source: { name: 'again.svg', base64 }, id: 'again', plan: false })).job.id).toBe('again');
+    expect((await bystander.call('system.info')).jobs.total).toBe(2);
   });
 });

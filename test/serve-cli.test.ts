@@ -48,7 +48,9 @@ describe('vfab serve', () => {
     const page = await fetch(s.url);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<div id="root">/);
-    expect((await fetch(`${s.origin}/`)).status).toBe(401);
+    // The app's files are public; the API is not, and no cookie is handed out.
+    expect(page.headers.get('set-cookie')).toBeNull();
+    expect((await fetch(`${s.origin}/ws`)).status).toBe(401);
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(143);
     expect(s.stderr()).toMatch(/SIGTERM: closing/);

@@ -4,21 +4,12 @@
  */
 import { sharedCameraClient, type CameraClient } from '../camera/client';
 import { cameraSource } from '../camera/settings';
-import { redactUrl } from '../camera/stream';
+import { withoutAddress } from '../camera/address';
 import type { Engine } from '../engine';
 import type { CameraInfo } from './contract';
 import type { EventHub } from './events';
 
-/** Error text for the UI: the camera's address, as the camera's own messages name it, becomes "the camera". */
-export function withoutAddress(text: string, url: string): string;
-export function withoutAddress(text: string | undefined, url: string): string | undefined;
-export function withoutAddress(text: string | undefined, url: string): string | undefined {
-  if (text === undefined) return undefined;
-  let out = text;
-  for (const shown of new Set([redactUrl(url), url])) out = out.split(shown).join('the camera');
-  // "Camera at the camera refused…" reads better as "The camera refused…".
-  return out.replace(/\bCamera at the camera\b/g, 'The camera');
-}
+export { withoutAddress };
 
 /** `client`: the process's camera client; undefined picks the shared one for config camera.url. */
 export function cameraInfo(engine: Engine, client: CameraClient | null | undefined): CameraInfo {

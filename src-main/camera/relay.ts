@@ -16,6 +16,7 @@
  */
 import crypto from 'node:crypto';
 import type http from 'node:http';
+import { withoutAddress } from './address';
 import type { CameraClient, CameraFrame } from './client';
 
 export interface CameraRelayOptions {
@@ -104,6 +105,8 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
   const stream = (req: http.IncomingMessage, res: http.ServerResponse) => {
     res.writeHead(200, { ...NO_CACHE, 'Content-Type': `multipart/x-mixed-replace; boundary=${BOUNDARY}`, Connection: 'close' });
     if (req.method === 'HEAD') return void res.end();
+    // The viewer learns it is connected now, not at the first frame (never, while the camera is down).
+    res.flushHeaders();
     viewers.add(res);
     const release = client.acquire();
     // A viewer sees the current picture at once instead of waiting for the next frame.
@@ -122,9 +125,10 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
     if (!frame || Date.now() - frame.at > FRESH_MS) frame = await client.nextFrame(snapshotWaitMs);
     if (res.destroyed) return;
     if (!frame) {
-      const status = client.status();
+      // The client's error names the camera's address, which a viewer must never learn.
+      const why = withoutAddress(client.status().lastError, client.url);
       res.writeHead(503, { ...NO_CACHE, 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' });
-      return void res.end(`No camera frame within ${snapshotWaitMs} ms${status.lastError ? `: ${status.lastError}` : ''}\n`);
+      return void res.end(`No camera frame within ${snapshotWaitMs} ms${why ? `: ${why}` : ''}\n`);
     }
     res.writeHead(200, {
       ...NO_CACHE,

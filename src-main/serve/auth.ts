@@ -1,20 +1,28 @@
 /**
  * Who may talk to `vfab serve`. Three checks, each cheap:
  *  - Host: only the names this server is reached by, so a DNS-rebound page cannot borrow it;
- *  - token: a random secret from the printed URL (query `token`, a cookie set from it, or
- *    `Authorization: Bearer`), required on every request and on the WebSocket upgrade;
+ *  - token: a random secret from the printed URL, required on the API socket and the camera
+ *    relay. The page keeps it itself (sessionStorage is scoped to this origin, port included) and
+ *    offers it as a WebSocket subprotocol; other clients use the query `token` or
+ *    `Authorization: Bearer`. Never a cookie: browsers send a cookie for 127.0.0.1 to every port;
  *  - Origin: must be the served origin on the upgrade and on anything but GET/HEAD, so another
  *    site open in the same browser cannot drive the plotter even if it guessed the port.
  */
 import crypto from 'node:crypto';
 import type http from 'node:http';
 
+/** The API socket's subprotocol; a client that offers one must offer this. */
+export const API_PROTOCOL = 'vfab';
+/** The offered subprotocol `vfab.token.<token>` carries the token (src-renderer/src/api.ts). */
+export const TOKEN_PROTOCOL_PREFIX = 'vfab.token.';
+
+/** What a request presents: the right token, none, or another one (a restarted server's). */
+export type TokenCheck = 'valid' | 'absent' | 'invalid';
+
 export interface ServeAuth {
   readonly token: string;
-  /** The cookie that carries the token for the page's own requests (scripts, styles, images). */
-  readonly cookieName: string;
   hostAllowed(req: http.IncomingMessage): boolean;
-  tokenOk(req: http.IncomingMessage, url: URL): boolean;
+  checkToken(req: http.IncomingMessage, url: URL): TokenCheck;
   /** True when the Origin header is present and names this server. */
   originOk(req: http.IncomingMessage): boolean;
   /** The origins a page of this server has (for the CSP's connect-src). */
@@ -32,12 +40,14 @@ function digest(s: string): Buffer {
   return crypto.createHash('sha256').update(s).digest();
 }
 
-function cookie(req: http.IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+function offeredToken(req: http.IncomingMessage): string | undefined {
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  return offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX))?.slice(TOKEN_PROTOCOL_PREFIX.length);
+}
+
+function presentedToken(req: http.IncomingMessage, url: URL): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+  return url.searchParams.get('token') ?? bearer ?? offeredToken(req);
 }
 
 /** `host` as given to listen(); `port` as bound. */
@@ -48,19 +58,17 @@ export function createServeAuth(host: string, port: number, token = newToken()):
   // token is then what keeps strangers out.
   const hosts = WILDCARD.has(host) ? undefined : new Set((LOOPBACK.has(host) ? [...LOOPBACK] : [host]).map((h) => `${bracket(h)}:${port}`));
   const origins = (req: http.IncomingMessage) => (hosts ? [...hosts] : [req.headers.host ?? '']).map((h) => `http://${h}`);
-  const cookieName = `vfab_token_${port}`;
   return {
     token,
-    cookieName,
     hostAllowed: (req) => {
       const h = req.headers.host;
       return typeof h === 'string' && (hosts ? hosts.has(h.toLowerCase()) : h.length > 0);
     },
-    tokenOk(req, url) {
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-      const given = url.searchParams.get('token') ?? bearer ?? cookie(req, cookieName);
+    checkToken(req, url) {
+      const given = presentedToken(req, url);
+      if (given === undefined) return 'absent';
       // Equal-length digests keep the comparison constant-time whatever was presented.
-      return given !== undefined && given !== null && crypto.timingSafeEqual(digest(given), tokenDigest);
+      return crypto.timingSafeEqual(digest(given), tokenDigest) ? 'valid' : 'invalid';
     },
     originOk(req) {
       const origin = req.headers.origin;

@@ -1,7 +1,9 @@
 /**
  * `vfab serve`'s host: the built renderer, the camera relay and the typed API on one loopback
- * HTTP server (DESIGN.md "One engine, three faces"). Every request needs the token; the upgrade
- * to the API socket also needs the page's own Origin (auth.ts).
+ * HTTP server (DESIGN.md "One engine, three faces"). The API socket and the camera need the
+ * token; the app's files (the public bundle, no secret in them) do not, so the page can load
+ * from its address without a credential the browser would also send elsewhere (auth.ts). A wrong
+ * token is refused everywhere; the upgrade to the API socket also needs the page's own Origin.
  *
  *   const host = await startServeHost({ service, rendererDir, host: '127.0.0.1', port: 0 });
  *   host.url   // http://127.0.0.1:PORT/?token=...
@@ -19,6 +21,8 @@ import { contentSecurityPolicy, securityHeaders, serveStatic } from './static';
 import { createApiSocketServer } from './ws';
 
 const API_SOCKET_PATH = '/ws';
+const NO_TOKEN = 'A valid token is required: open the URL that vfab serve printed (…/?token=…).';
+const WRONG_TOKEN = 'This is not the token of this vfab serve (it makes a new one each start): open the URL it printed.';
 
 export interface ServeHostOptions {
   service: ApiService;
@@ -35,6 +39,8 @@ export interface ServeHostOptions {
   onError?: (err: Error) => void;
   /** WebSocket clients at once; default 100 (config websocket.max_connections). */
   maxClients?: number;
+  /** Request bytes held at once across all clients (uploads); default 128 MiB. */
+  maxUploadBytes?: number;
 }
 
 export interface ServeHost {
@@ -76,7 +82,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
   const server = http.createServer();
   const port = await listen(server, opts.host, opts.port);
   const auth = createServeAuth(opts.host, port, opts.token);
-  const sockets = createApiSocketServer(opts.service, (err) => opts.onError?.(err));
+  const sockets = createApiSocketServer(opts.service, { maxUploadBytes: opts.maxUploadBytes, onError: (err) => opts.onError?.(err) });
   const relay = createFollowingRelay(opts.camera, { token: auth.token });
   const maxClients = opts.maxClients ?? 100;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -88,20 +94,19 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
     const url = new URL(req.url ?? '/', 'http://vfab.invalid');
     const headers = headersFor(req);
     if (!auth.hostAllowed(req)) return plain(res, 421, `This server answers to ${origin} only.`, headers);
-    if (!auth.tokenOk(req, url)) return plain(res, 401, 'A valid token is required: open the URL that vfab serve printed (…/?token=…).', headers);
+    const token = auth.checkToken(req, url);
+    if (token === 'invalid') return plain(res, 401, WRONG_TOKEN, headers);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       if (!auth.originOk(req)) return plain(res, 403, 'Cross-origin requests are refused.', headers);
       return plain(res, 405, 'Only GET and HEAD; the API is on the WebSocket.', { ...headers, Allow: 'GET, HEAD' });
     }
-    if (url.pathname.startsWith('/camera/')) {
+    const camera = url.pathname.startsWith('/camera/');
+    if ((camera || url.pathname === API_SOCKET_PATH) && token === 'absent') return plain(res, 401, NO_TOKEN, headers);
+    if (camera) {
       const answered = relay.handle(req, res);
       return answered === true ? undefined : plain(res, answered.status, answered.text, headers);
     }
     if (url.pathname === API_SOCKET_PATH) return plain(res, 426, 'This is the API socket: connect with a WebSocket.', headers);
-    // The page's own requests (scripts, styles) cannot carry the query: a cookie carries the token for them.
-    if (url.searchParams.has('token')) {
-      res.setHeader('Set-Cookie', `${auth.cookieName}=${auth.token}; Path=/; HttpOnly; SameSite=Strict`);
-    }
     // The raw path, not url.pathname: URL parsing would quietly resolve `..` and `%2e%2e`, and a
     // request that tries them is refused rather than guessed at.
     serveStatic(opts.rendererDir, (req.url ?? '/').split('?')[0]!, req, res, headers);
@@ -121,10 +126,10 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
     const url = new URL(req.url ?? '/', 'http://vfab.invalid');
     if (url.pathname !== API_SOCKET_PATH) return refuseUpgrade(socket, 404, 'not found');
     if (!auth.hostAllowed(req)) return refuseUpgrade(socket, 421, 'wrong host');
-    if (!auth.tokenOk(req, url)) return refuseUpgrade(socket, 401, 'a valid token is required');
+    if (auth.checkToken(req, url) !== 'valid') return refuseUpgrade(socket, 401, 'a valid token is required');
     if (!auth.originOk(req)) return refuseUpgrade(socket, 403, 'cross-origin WebSocket refused');
     if (sockets.wss.clients.size >= maxClients) return refuseUpgrade(socket, 503, `too many connections (${maxClients}); close another tab`);
-    sockets.wss.handleUpgrade(req, socket, head, (ws) => sockets.wss.emit('connection', ws, req));
+    sockets.upgrade(req, socket, head);
   });
 
   return {

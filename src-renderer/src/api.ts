@@ -1,7 +1,8 @@
 /**
  * The renderer's one door to vfab: the typed API (src-main/api/contract.ts) over whichever
  * transport this page has. In the Electron window that is the preload's `window.vfab`; opened
- * from `vfab serve` it is a WebSocket to the same host, with the token from the page URL.
+ * from `vfab serve` it is a WebSocket to the same host, carrying the token from the printed URL
+ * (kept for this tab, see pageToken) as a subprotocol.
  * Types only come from the contract: nothing of the engine or zod is bundled here.
  */
 import type { EventName, EventPayloads, MethodName, Params, Results } from '../../src-main/api/contract';
@@ -43,24 +44,61 @@ function bridgeApi(bridge: Bridge): Api {
   };
 }
 
+/** As src-main/serve/auth.ts names them: the API's subprotocol, and the one that carries the token. */
+const API_PROTOCOL = 'vfab';
+const TOKEN_PROTOCOL_PREFIX = 'vfab.token.';
+const TOKEN_KEY = 'vfab.token';
+
+/**
+ * The token from the printed URL, kept in this tab's sessionStorage and taken out of the address
+ * bar, so a reload still connects. Storage belongs to this origin alone (port included), where a
+ * cookie would also be sent to every other server on the same host.
+ */
+function pageToken(): string | null {
+  const url = new URL(location.href);
+  const given = url.searchParams.get('token');
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, given);
+    url.searchParams.delete('token');
+    history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** Why the server refuses `token` (it was restarted, with a new one), or undefined when it does not or cannot be asked. */
+async function tokenRefused(token: string): Promise<ApiCallError | undefined> {
+  const res = await fetch('/ws', { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' }).catch(() => undefined);
+  if (res?.status !== 401) return undefined;
+  sessionStorage.removeItem(TOKEN_KEY);
+  return new ApiCallError('USAGE', 'vfab serve no longer takes this tab\'s token (it makes a new one each start): open the URL it printed.');
+}
+
+/** An API every call of which fails with `why`. */
+function refusedApi(why: ApiCallError): Api {
+  return { transport: 'websocket', call: () => Promise.reject(why), on: () => () => {} };
+}
+
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
 
 type Incoming = { id: string | number | null; result?: unknown; error?: { code: string; message: string } } | { event: EventName; payload: unknown };
 
-function socketApi(url: string): Api {
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: ApiCallError): void }>();
+function socketApi(url: string, token: string): Api {
+  type Waiter = { resolve(v: unknown): void; reject(e: ApiCallError): void };
+  const pending = new Map<number, Waiter>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  const queue: string[] = [];
+  /** Calls made while there is no connection: sent when there is one. */
+  const queue: (Waiter & { id: number; text: string })[] = [];
   let nextId = 1;
   let delay = RECONNECT_MIN_MS;
+  let refused: ApiCallError | undefined;
   let ws: WebSocket;
 
   const connect = () => {
-    ws = new WebSocket(url);
+    ws = new WebSocket(url, [API_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`]);
     ws.onopen = () => {
       delay = RECONNECT_MIN_MS;
-      for (const text of queue.splice(0)) ws.send(text);
+      for (const q of queue.splice(0)) send(q.id, q.text, q);
     };
     ws.onmessage = (m) => {
       const msg = JSON.parse(String(m.data)) as Incoming;
@@ -78,9 +116,18 @@ function socketApi(url: string): Api {
       // The answer to a call in flight is lost with the connection; its caller decides whether to retry.
       for (const w of pending.values()) w.reject(new ApiCallError('INTERNAL', 'The connection to vfab was lost.'));
       pending.clear();
-      setTimeout(connect, delay);
+      // A browser is not told why an upgrade failed: ask plainly whether the token is still this server's.
+      void tokenRefused(token).then((no) => {
+        if (!no) return void setTimeout(connect, delay);
+        refused = no;
+        for (const q of queue.splice(0)) q.reject(no);
+      });
       delay = Math.min(delay * 2, RECONNECT_MAX_MS);
     };
+  };
+  const send = (id: number, text: string, waiter: Waiter) => {
+    pending.set(id, waiter);
+    ws.send(text);
   };
   connect();
 
@@ -90,9 +137,10 @@ function socketApi(url: string): Api {
       const id = nextId++;
       const text = JSON.stringify({ id, method, params });
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        if (ws.readyState === WebSocket.OPEN) ws.send(text);
-        else queue.push(text);
+        const waiter = { resolve: resolve as (v: unknown) => void, reject };
+        if (refused) reject(refused);
+        else if (ws.readyState === WebSocket.OPEN) send(id, text, waiter);
+        else queue.push({ id, text, ...waiter });
       });
     },
     on(event, listener) {
@@ -109,7 +157,8 @@ function socketApi(url: string): Api {
 export function connectApi(): Api {
   const bridge = (window as unknown as { vfab?: Bridge }).vfab;
   if (bridge) return bridgeApi(bridge);
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+  const token = pageToken();
+  if (!token) return refusedApi(new ApiCallError('USAGE', 'this tab has no token: open the URL that vfab serve printed (…/?token=…).'));
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return socketApi(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`);
+  return socketApi(`${scheme}//${location.host}/ws`, token);
 }

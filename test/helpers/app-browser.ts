@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** test-results/ is not gitignored; screenshots stay out of the tree. */
@@ -25,8 +25,10 @@ export interface AppPage {
   problems(): Promise<string[]>;
 }
 
-export async function openApp(browser: Browser, url: string, viewport = { width: 1280, height: 800 }): Promise<AppPage> {
-  const page = await browser.newPage({ viewport });
+/** `browser`: a page of its own; `context`: a page in it (a test that opens more tabs in the same browser session). */
+export async function openApp(from: Browser | BrowserContext, url: string, viewport = { width: 1280, height: 800 }): Promise<AppPage> {
+  const page = await from.newPage();
+  await page.setViewportSize(viewport);
   page.setDefaultTimeout(15_000);
   const seen: string[] = [];
   page.on('pageerror', (e) => seen.push(`pageerror: ${e.message}`));
@@ -78,6 +80,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/** An <img>'s decoded width: 0 until a picture has loaded into it. */
+export const naturalWidth = (img: { evaluate<R>(fn: (el: unknown) => R): Promise<R> }) => img.evaluate((el) => (el as { naturalWidth: number }).naturalWidth);
 
 /** Polls from the test side: the page's CSP forbids the eval that page.waitForFunction uses for strings. */
 export async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {

@@ -29,8 +29,8 @@ export function spawnServe(sb: Sandbox, args: string[] = ['--port', '0']): { chi
   return { child, exited, out: () => out, err: () => err };
 }
 
-export async function startServe(sb: Sandbox, timeoutMs = 15_000): Promise<ServeProcess> {
-  const p = spawnServe(sb);
+export async function startServe(sb: Sandbox, timeoutMs = 15_000, args?: string[]): Promise<ServeProcess> {
+  const p = spawnServe(sb, args);
   let gone: number | string | undefined;
   void p.exited.then((how) => (gone = how));
   const deadline = Date.now() + timeoutMs;

@@ -33,7 +33,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'port to listen on, 0 for any free one (default: config websocket.port, 8765)')
     .addHelpText(
       'after',
-      '\nPrints the URL to open; it carries a fresh random token that every request needs.\n' +
+      '\nPrints the URL to open; it carries a fresh random token that the API and the camera need.\n' +
         'Ctrl-C or SIGTERM: running plots stop with the pen up (vfab resume continues them), exit 130/143.\n' +
         'On a network address anyone who has the URL can drive the plotter: prefer an SSH tunnel\n' +
         '(ssh -L 8765:127.0.0.1:8765 pi@plotter) to --host 0.0.0.0.',
