@@ -219,7 +219,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       };
     },
 
-    'jobs.add': (p) => {
+    'jobs.add': async (p) => {
       let upload: string | undefined;
       try {
         let file: string;
@@ -231,7 +231,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
           file = path.join(upload, p.source.name);
           fs.writeFileSync(file, data);
         }
-        const job = engine.jobs.add({ file, id: p.id, force: p.force });
+        const job = await engine.jobs.add({ file, id: p.id, force: p.force });
         changed(job.id);
         return { job, plan: p.plan === false ? null : planOutcome(job.id, p) };
       } finally {
