@@ -48,7 +48,7 @@ export const plotSuite: BenchSuite = {
     const svg = path.join(dir, 'excerpt.svg');
     denseExcerpt(svg);
     await jobs.add({ id: 'bench', file: svg });
-    prepareJob({ jobs, store, logger }, 'bench', { settings: planSettings(config, { fit: 'center' }), device: config.device });
+    await prepareJob({ jobs, store, logger }, 'bench', { settings: planSettings(config, { fit: 'center' }), device: config.device });
     const plan = readPlan(jobFiles(jobs.jobsDir, 'bench').plan);
     const plotter = await runVirtualPlotter({ speed: SPEED });
     try {

@@ -26,7 +26,7 @@ async function plannedFixture(name: string): Promise<Plan> {
   const engine = openEngine({ env });
   try {
     const job = await engine.jobs.add({ file: path.join(__dirname, 'fixtures', name) });
-    const r = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config, { fit: 'scale' }), device: engine.config.device });
+    const r = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config, { fit: 'scale' }), device: engine.config.device });
     expect(r.state).toBe('READY');
     return readPlan(path.join(engine.paths.jobsDir, job.id, 'plan.json'));
   } finally {

@@ -108,9 +108,10 @@ describe('a job folder replaced while it is planned', () => {
           moved = true;
         }
       };
-      expect(() => prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config), device: engine.config.device, onProgress })).toThrow(
-        expect.objectContaining({ code: 'BUSY', message: expect.stringMatching(/Job 'swapped' was removed or replaced by another vfab process while it was being planned/) }),
-      );
+      await expect(prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config), device: engine.config.device, onProgress })).rejects.toMatchObject({
+        code: 'BUSY',
+        message: expect.stringMatching(/Job 'swapped' was removed or replaced by another vfab process while it was being planned/),
+      });
     } finally {
       engine.close();
     }

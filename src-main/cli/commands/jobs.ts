@@ -113,7 +113,10 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
       const engine = ctx.engine();
       const meta = await engine.jobs.add({ id, file, force: opts.force });
       if (!opts.json) ctx.io.out(ctx.io.tty ? `Added job ${meta.id} from ${meta.source_name}` : meta.id);
-      if (opts.plan) return void runPrepare(ctx, meta.id, opts, Boolean(opts.json));
+      if (opts.plan) {
+        await runPrepare(ctx, meta.id, opts, Boolean(opts.json));
+        return;
+      }
       if (opts.json) printJson(ctx.io, { job: { id: meta.id, state: 'NEW', source_name: meta.source_name, source_size: meta.source_size, created_at: meta.created_at } });
     });
 
