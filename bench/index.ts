@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cameraSuite } from './camera';
+import { feedSuite } from './feed';
 import { appSuite } from './app';
 import { archiveSuite } from './archive';
 import { foundationSuite } from './foundation';
@@ -13,7 +14,7 @@ import { recoverySuite } from './recovery';
 import type { BenchRow, BenchSuite } from './report';
 import { svgSuite } from './svg';
 
-const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, recoverySuite, cameraSuite, archiveSuite, appSuite];
+const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, feedSuite, recoverySuite, cameraSuite, archiveSuite, appSuite];
 
 function printTable(suite: string, rows: BenchRow[]): void {
   const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);
