@@ -7,8 +7,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        // The Electron shell and the `vfab` CLI are two faces of one engine, built together.
-        input: { index: resolve(__dirname, 'src-main/index.ts'), cli: resolve(__dirname, 'src-main/cli/main.ts') },
+        // The Electron shell and the `vfab` CLI are two faces of one engine, built together. Both
+        // plan in worker threads started from out/main/plan-worker.js (src-main/plan/worker-pool.ts).
+        input: {
+          index: resolve(__dirname, 'src-main/index.ts'),
+          cli: resolve(__dirname, 'src-main/cli/main.ts'),
+          'plan-worker': resolve(__dirname, 'src-main/plan/worker.ts'),
+        },
       },
     },
   },

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cameraSuite } from './camera';
+import { feedSuite } from './feed';
 import { appSuite } from './app';
 import { archiveSuite } from './archive';
 import { foundationSuite } from './foundation';
@@ -14,7 +15,7 @@ import type { BenchRow, BenchSuite } from './report';
 import { serveSuite } from './serve';
 import { svgSuite } from './svg';
 
-const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, recoverySuite, cameraSuite, archiveSuite, appSuite, serveSuite];
+const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, feedSuite, recoverySuite, cameraSuite, archiveSuite, appSuite, serveSuite];
 
 function printTable(suite: string, rows: BenchRow[]): void {
   const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);

@@ -47,8 +47,8 @@ export const plotSuite: BenchSuite = {
     const jobs = new JobService(store, path.join(dir, 'jobs'), logger);
     const svg = path.join(dir, 'excerpt.svg');
     denseExcerpt(svg);
-    jobs.add({ id: 'bench', file: svg });
-    prepareJob({ jobs, store, logger }, 'bench', { settings: planSettings(config, { fit: 'center' }), device: config.device });
+    await jobs.add({ id: 'bench', file: svg });
+    await prepareJob({ jobs, store, logger }, 'bench', { settings: planSettings(config, { fit: 'center' }), device: config.device });
     const plan = readPlan(jobFiles(jobs.jobsDir, 'bench').plan);
     const plotter = await runVirtualPlotter({ speed: SPEED });
     try {

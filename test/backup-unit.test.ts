@@ -153,7 +153,7 @@ describe('export and staged verification in-process', () => {
     const inst = installation('logging:\n  level: DEBUG\n');
     const engine = openEngine({ env: inst.env });
     try {
-      createJobFolder(engine.paths.jobsDir, 'one', path.join(FIXTURES, 'AxiDraw_trivial.svg'));
+      await createJobFolder(engine.paths.jobsDir, 'one', path.join(FIXTURES, 'AxiDraw_trivial.svg'));
       const out = path.join(tmp(), 'x.tar.gz');
       const summary = await exportSystem({ paths: engine.paths, output: out });
       expect(summary).toMatchObject({ jobs: 1, database: true });
@@ -171,7 +171,7 @@ describe('export and staged verification in-process', () => {
     const inst = installation();
     const engine = openEngine({ env: inst.env });
     try {
-      createJobFolder(engine.paths.jobsDir, 'torn', path.join(FIXTURES, 'AxiDraw_trivial.svg'));
+      await createJobFolder(engine.paths.jobsDir, 'torn', path.join(FIXTURES, 'AxiDraw_trivial.svg'));
       const journal = path.join(engine.paths.jobsDir, 'torn', 'journal.jsonl');
       const whole = fs.readFileSync(journal);
       fs.appendFileSync(journal, '{"type":"progress","progr');

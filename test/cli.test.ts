@@ -82,6 +82,18 @@ describe('add job', () => {
     expect(sb.run(['list', 'jobs']).stdout).toBe('');
   });
 
+  it('refuses a file over the SVG reader\'s limit before a job exists: nothing left, exit 5, size and limit named', () => {
+    const big = path.join(sb.root, 'huge.svg');
+    // Sparse: 200 MiB on paper, nothing on disk.
+    fs.closeSync(fs.openSync(big, 'w'));
+    fs.truncateSync(big, 200 * 2 ** 20);
+    const r = sb.run(['add', 'job', big]);
+    expect(r.code).toBe(5);
+    expect(fs.existsSync(sb.jobsDir) ? fs.readdirSync(sb.jobsDir) : []).toEqual([]);
+    expect(JSON.parse(sb.run(['list', 'jobs', '--json']).stdout)).toEqual({ jobs: [] });
+    expect(r.stderr).toMatch(/huge\.svg' is 200\.0 MiB \(209715200 bytes\); vfab reads drawings up to 64\.0 MiB/);
+  });
+
   it('rejects extra arguments as usage errors', () => {
     const r = sb.run(['add', 'job', '--no-plan', 'a', 'b', 'c']);
     expect(r.code).toBe(2);

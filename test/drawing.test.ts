@@ -19,14 +19,14 @@ import { useTempDirs } from './helpers/tmp';
 
 const tempDir = useTempDirs('vfab-drawing-');
 
-function plannedFixture(name: string): Plan {
+async function plannedFixture(name: string): Promise<Plan> {
   const root = tempDir();
   const env = { ...process.env, VFAB_DATA_DIR: path.join(root, 'data'), VFAB_CONFIG: path.join(root, 'config.yaml') };
   fs.writeFileSync(env.VFAB_CONFIG, 'camera:\n  enabled: false\n');
   const engine = openEngine({ env });
   try {
-    const job = engine.jobs.add({ file: path.join(__dirname, 'fixtures', name) });
-    const r = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config, { fit: 'scale' }), device: engine.config.device });
+    const job = await engine.jobs.add({ file: path.join(__dirname, 'fixtures', name) });
+    const r = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config, { fit: 'scale' }), device: engine.config.device });
     expect(r.state).toBe('READY');
     return readPlan(path.join(engine.paths.jobsDir, job.id, 'plan.json'));
   } finally {
@@ -45,8 +45,8 @@ function tiny(): Drawing {
 }
 
 describe('the drawing the app shows', () => {
-  it('decodes to the plan, point for point, with its paper size (multilayer fixture)', () => {
-    const plan = plannedFixture('test_vpy__paint_well_svgs__multilayer.svg');
+  it('decodes to the plan, point for point, with its paper size (multilayer fixture)', async () => {
+    const plan = await plannedFixture('test_vpy__paint_well_svgs__multilayer.svg');
     const d = decodePreview(planPreview('m', plan));
     expect(d.layers.length).toBe(plan.layers.length);
     expect(d.widthMm).toBe(plan.summary.paperWidthMm);
@@ -89,8 +89,8 @@ describe('the drawing the app shows', () => {
     expect([0, 1, 2, 3, 4].map((k) => pathOf(starts, k))).toEqual([0, 0, 0, 1, 1]);
   });
 
-  it('every move of the plotted program lands on the point the app inks up to, in order', () => {
-    const plan = plannedFixture('AxiDraw_First.svg');
+  it('every move of the plotted program lands on the point the app inks up to, in order', async () => {
+    const plan = await plannedFixture('AxiDraw_First.svg');
     const d = decodePreview(planPreview('a', plan));
     const program = plotProgram(plan.layers, motionProfile(defaultConfig().device));
     let last = -1;
@@ -110,7 +110,7 @@ describe('the drawing the app shows', () => {
     expect(reachedEnd).toBe(true);
   });
 
-  it('"redraw the last N strokes" starts where the runner backs up to', () => {
+  it('"redraw the last N strokes" starts where the runner backs up to', async () => {
     const d = tiny();
     expect(backUpPoint(d, 4, 0)).toBe(4);
     expect(backUpPoint(d, 4, 1)).toBe(3);
@@ -120,7 +120,7 @@ describe('the drawing the app shows', () => {
     expect(backUpPoint(d, 6, 2)).toBe(3);
     expect(backUpPoint(d, -1, 3)).toBe(-1);
 
-    const plan = plannedFixture('AxiDraw_First.svg');
+    const plan = await plannedFixture('AxiDraw_First.svg');
     const real = decodePreview(planPreview('a', plan));
     const program = plotProgram(plan.layers, motionProfile(defaultConfig().device));
     let compared = 0;

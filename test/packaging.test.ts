@@ -112,7 +112,7 @@ describe('electron-builder packaging (offline, --dir, stand-in Electron)', () =>
       const has = (p: string) => entries.includes(p);
       const packages = new Set(entries.filter((e) => e.startsWith('node_modules/')).map((e) => e.split('/').slice(1, e.startsWith('node_modules/@') ? 3 : 2).join('/')));
 
-      for (const f of ['package.json', 'out/main/index.js', 'out/main/cli.js', 'out/preload/index.js', 'out/renderer/index.html']) expect(has(f), f).toBe(true);
+      for (const f of ['package.json', 'out/main/index.js', 'out/main/cli.js', 'out/main/plan-worker.js', 'out/preload/index.js', 'out/renderer/index.html']) expect(has(f), f).toBe(true);
       expect(entries.some((e) => /^out\/renderer\/assets\/.+\.js$/.test(e)), 'the renderer bundle').toBe(true);
       // Migrations are code (src-main/jobs/migrations.ts), bundled into out/main: no files to ship.
       for (const dep of ['better-sqlite3', 'serialport', 'zod', 'yaml', 'commander', 'saxes', 'ws', '@serialport/bindings-cpp']) expect(packages.has(dep), dep).toBe(true);

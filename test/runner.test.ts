@@ -55,8 +55,8 @@ async function setup(body: string, speed = 200, firmware?: string): Promise<Setu
   const svg = path.join(root, 'drawing.svg');
   fs.writeFileSync(svg, `<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" ${INK} ${SIZE}>\n${body}\n</svg>\n`);
   const id = 'drawing';
-  engine.jobs.add({ file: svg, id });
-  const prepared = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
+  await engine.jobs.add({ file: svg, id });
+  const prepared = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
     settings: planSettings(engine.config, { preset: 'fast' }),
     device: engine.config.device,
   });

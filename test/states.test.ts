@@ -105,8 +105,8 @@ describe('JobService.transition', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('journals a legal transition before the index shows it', () => {
-    jobs.add({ id: 'a', file: svg });
+  it('journals a legal transition before the index shows it', async () => {
+    await jobs.add({ id: 'a', file: svg });
     const entry = jobs.transition('a', 'ANALYZED', 'parsed', { layers: 2 });
     expect(entry).toMatchObject({ type: 'state_change', from_state: 'NEW', to_state: 'ANALYZED', reason: 'parsed', metadata: { layers: 2 } });
     const read = readJournal(path.join(dir, 'jobs', 'a', 'journal.jsonl'));
@@ -115,8 +115,8 @@ describe('JobService.transition', () => {
     expect(store.get('a')).toMatchObject({ state: 'ANALYZED', synced_state: 'ANALYZED', last_reason: 'parsed' });
   });
 
-  it('an illegal transition writes nothing, to the journal or the index', () => {
-    jobs.add({ id: 'a', file: svg });
+  it('an illegal transition writes nothing, to the journal or the index', async () => {
+    await jobs.add({ id: 'a', file: svg });
     const journal = path.join(dir, 'jobs', 'a', 'journal.jsonl');
     const before = fs.readFileSync(journal);
     const row = store.get('a');
@@ -125,8 +125,8 @@ describe('JobService.transition', () => {
     expect(store.get('a')).toEqual(row);
   });
 
-  it('restart edges need an explicit restart', () => {
-    jobs.add({ id: 'a', file: svg });
+  it('restart edges need an explicit restart', async () => {
+    await jobs.add({ id: 'a', file: svg });
     jobs.transition('a', 'FAILED', 'bad svg');
     expect(() => jobs.transition('a', 'NEW', 'again')).toThrow(/only an explicit restart/);
     expect(jobs.transition('a', 'NEW', 'restart', {}, 'restart').to_state).toBe('NEW');

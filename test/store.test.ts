@@ -49,9 +49,9 @@ describe('Store', () => {
     expect(fs.readdirSync(dir).filter((f) => f.includes('corrupt'))).toEqual([]);
   });
 
-  it('sets a truncated database aside and starts a fresh one', () => {
+  it('sets a truncated database aside and starts a fresh one', async () => {
     const { store } = Store.open(dbFile);
-    createJobFolder(jobsDir, 'a', svg);
+    await createJobFolder(jobsDir, 'a', svg);
     reconcile({ store, jobsDir });
     store.close();
     const bytes = fs.readFileSync(dbFile);
@@ -65,9 +65,9 @@ describe('Store', () => {
 });
 
 describe('reconcile', () => {
-  it('reads only journals that changed since the last start', () => {
+  it('reads only journals that changed since the last start', async () => {
     const { store } = Store.open(dbFile);
-    for (const id of ['a', 'b', 'c']) createJobFolder(jobsDir, id, svg);
+    for (const id of ['a', 'b', 'c']) await createJobFolder(jobsDir, id, svg);
     expect(reconcile({ store, jobsDir })).toMatchObject({ read: 3, added: ['a', 'b', 'c'], indexed: 3 });
     expect(reconcile({ store, jobsDir })).toMatchObject({ read: 0, added: [], indexed: 3 });
     appendEntry(path.join(jobsDir, 'b', 'journal.jsonl'), { type: 'state_change', from_state: 'NEW', to_state: 'FAILED', reason: 'elsewhere', metadata: {} });
@@ -77,9 +77,9 @@ describe('reconcile', () => {
     store.close();
   });
 
-  it('keeps queue order through a rebuild', () => {
+  it('keeps queue order through a rebuild', async () => {
     let { store } = Store.open(dbFile);
-    for (const id of ['late', 'early']) createJobFolder(jobsDir, id, svg);
+    for (const id of ['late', 'early']) await createJobFolder(jobsDir, id, svg);
     const queue = (id: string, at: string) => {
       const journal = path.join(jobsDir, id, 'journal.jsonl');
       let from = 'NEW';
@@ -101,9 +101,9 @@ describe('reconcile', () => {
     store.close();
   });
 
-  it('lists a folder without a readable journal as unreadable, not as a job', () => {
+  it('lists a folder without a readable journal as unreadable, not as a job', async () => {
     const { store } = Store.open(dbFile);
-    createJobFolder(jobsDir, 'ok', svg);
+    await createJobFolder(jobsDir, 'ok', svg);
     fs.mkdirSync(path.join(jobsDir, 'empty'));
     fs.mkdirSync(path.join(jobsDir, 'garbage'));
     fs.writeFileSync(path.join(jobsDir, 'garbage', 'journal.jsonl'), 'not json\n');

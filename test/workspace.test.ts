@@ -38,24 +38,24 @@ describe('job ids', () => {
 });
 
 describe('job folders', () => {
-  it('appear whole or not at all', () => {
-    createJobFolder(jobsDir, 'a', svg);
+  it('appear whole or not at all', async () => {
+    await createJobFolder(jobsDir, 'a', svg);
     expect(fs.readdirSync(path.join(jobsDir, 'a')).sort()).toEqual(['job.json', 'journal.jsonl', 'src.svg']);
     expect(readJournal(path.join(jobsDir, 'a', 'journal.jsonl')).state).toBe('NEW');
-    expect(() => createJobFolder(jobsDir, 'b', path.join(dir, 'missing.svg'))).toThrow(/not found/);
+    await expect(createJobFolder(jobsDir, 'b', path.join(dir, 'missing.svg'))).rejects.toThrow(/not found/);
     expect(fs.readdirSync(jobsDir)).toEqual(['a']);
   });
 
-  it('ignores staging and deleted folders when listing', () => {
-    createJobFolder(jobsDir, 'a', svg);
+  it('ignores staging and deleted folders when listing', async () => {
+    await createJobFolder(jobsDir, 'a', svg);
     fs.mkdirSync(path.join(jobsDir, '.staging-b-1-2'));
     expect(listJobIds(jobsDir)).toEqual(['a']);
   });
 
-  it('puts back a job whose replacement was cut between its two renames, and finishes deletes', () => {
+  it('puts back a job whose replacement was cut between its two renames, and finishes deletes', async () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
-    createJobFolder(jobsDir, 'a', svg);
-    createJobFolder(jobsDir, 'b', svg);
+    await createJobFolder(jobsDir, 'a', svg);
+    await createJobFolder(jobsDir, 'b', svg);
     fs.renameSync(path.join(jobsDir, 'a'), path.join(jobsDir, `.replaced-a-20261125T101010-${gone}`));
     fs.renameSync(path.join(jobsDir, 'b'), path.join(jobsDir, `.deleted-b-20261125T101010-${gone}`));
     const fresh = path.join(jobsDir, '.staging-c-1-1');
@@ -69,9 +69,9 @@ describe('job folders', () => {
     expect(fs.existsSync(path.join(jobsDir, '.notes'))).toBe(true);
   });
 
-  it("leaves a replace or delete to the live process carrying it out, and tolerates one that vanishes", () => {
-    createJobFolder(jobsDir, 'a', svg);
-    createJobFolder(jobsDir, 'b', svg);
+  it("leaves a replace or delete to the live process carrying it out, and tolerates one that vanishes", async () => {
+    await createJobFolder(jobsDir, 'a', svg);
+    await createJobFolder(jobsDir, 'b', svg);
     // The parent process stands for another vfab process between its two renames.
     const replaced = `.replaced-a-20261125T101010-${process.ppid}`;
     const deleted = `.deleted-b-20261125T101010-${process.ppid}`;
@@ -84,21 +84,21 @@ describe('job folders', () => {
     expect(fs.readdirSync(jobsDir)).toEqual(['a']);
   });
 
-  it('deletes by renaming away first', () => {
-    createJobFolder(jobsDir, 'a', svg);
+  it('deletes by renaming away first', async () => {
+    await createJobFolder(jobsDir, 'a', svg);
     deleteJobFolder(jobsDir, 'a');
     expect(fs.readdirSync(jobsDir)).toEqual([]);
   });
 });
 
 describe('a job folder replaced while it is planned', () => {
-  it('says so as BUSY, naming the job, instead of an unexpected ENOENT', () => {
+  it('says so as BUSY, naming the job, instead of an unexpected ENOENT', async () => {
     const env = { ...process.env, VFAB_DATA_DIR: path.join(dir, 'data'), VFAB_CONFIG: path.join(dir, 'config.yaml') };
     fs.writeFileSync(env.VFAB_CONFIG, 'camera:\n  enabled: false\n');
     fs.writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm" viewBox="0 0 100 100"><path d="M10 10 L90 90" stroke="black"/></svg>');
     const engine = openEngine({ env });
     try {
-      const job = engine.jobs.add({ file: svg, id: 'swapped' });
+      const job = await engine.jobs.add({ file: svg, id: 'swapped' });
       const folder = path.join(engine.paths.jobsDir, 'swapped');
       let moved = false;
       // Another process's `add job --force` moves the folder aside while this one optimizes.
@@ -108,9 +108,10 @@ describe('a job folder replaced while it is planned', () => {
           moved = true;
         }
       };
-      expect(() => prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config), device: engine.config.device, onProgress })).toThrow(
-        expect.objectContaining({ code: 'BUSY', message: expect.stringMatching(/Job 'swapped' was removed or replaced by another vfab process while it was being planned/) }),
-      );
+      await expect(prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config), device: engine.config.device, onProgress })).rejects.toMatchObject({
+        code: 'BUSY',
+        message: expect.stringMatching(/Job 'swapped' was removed or replaced by another vfab process while it was being planned/),
+      });
     } finally {
       engine.close();
     }
@@ -118,7 +119,7 @@ describe('a job folder replaced while it is planned', () => {
 });
 
 describe('the saved queue order', () => {
-  it('cannot be written: queueing and moving still work, and the log says why', () => {
+  it('cannot be written: queueing and moving still work, and the log says why', async () => {
     const env = { ...process.env, VFAB_DATA_DIR: path.join(dir, 'data'), VFAB_CONFIG: path.join(dir, 'config.yaml') };
     fs.writeFileSync(env.VFAB_CONFIG, 'camera:\n  enabled: false\n');
     const engine = openEngine({ env });
@@ -126,7 +127,7 @@ describe('the saved queue order', () => {
       // A folder where the file should be: every write of it fails.
       fs.mkdirSync(queueOrderFile(engine.paths.jobsDir), { recursive: true });
       for (const id of ['a', 'b']) {
-        engine.jobs.add({ file: svg, id });
+        await engine.jobs.add({ file: svg, id });
         for (const to of ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED'] as const) engine.jobs.transition(id, to, 'test');
       }
       expect(reorderQueue(engine.store, engine.paths.jobsDir, 'b', 'a', engine.logger)).toEqual(['b', 'a']);

@@ -22,12 +22,13 @@ import { redactUrl } from '../camera/stream';
 import { ConfigError, loadConfig, updateConfigFile, type VfabConfig } from '../config/config';
 import { openEngine, type Engine } from '../engine';
 import { VfabError } from '../errors';
-import { planSettings, prepareJob } from '../jobs/prepare';
+import { jobsBeingPlanned, planSettings, prepareJob } from '../jobs/prepare';
 import { JOB_STATES, IllegalTransitionError, type JobState } from '../jobs/states';
 import { reorderQueue } from '../jobs/queue';
 import { DatabaseError } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
 import { readPlan, readPlanOverview } from '../plan/plan-file';
+import type { PlanPool } from '../plan/worker-pool';
 import { listEbbPorts, usbNickname } from '../plotter/devices';
 import { preflightDevice, releaseMotors } from '../plotter/preflight';
 import { pauseRequestFile } from '../plotter/session';
@@ -70,6 +71,8 @@ export interface ApiServiceOptions {
   autoBackupCheckMs?: number;
   /** Where this face relays the live camera view; asked at each camera.viewer call. */
   cameraViewer?: () => CameraViewer;
+  /** The planning workers; default the process's shared pool. */
+  planPool?: PlanPool;
 }
 
 /** How long camera.snapshot waits for a frame when none is fresh (the camera may be connecting). */
@@ -157,10 +160,16 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     throw new VfabError('BUSY', `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}, device ${o.device})${c.kind === 'stuck' ? `, which has made no progress for ${c.silentS} s (stuck): stop that process first` : ''}.`);
   };
 
-  const planOutcome = (id: string, p: Omit<Params<'jobs.plan'>, 'id'>): PlanOutcome => {
+  // Planning runs in a worker while this loop goes on feeding plots and answering; close() stops it.
+  const planning = new AbortController();
+  const planOutcome = async (id: string, p: Omit<Params<'jobs.plan'>, 'id'>): Promise<PlanOutcome> => {
     const settings = planSettings(engine.config, { preset: p.optimization, paper: p.paper, orientation: p.orientation, fit: p.fit, marginMm: p.margin, simplifyMm: p.simplify, autoRotate: p.autoRotate });
-    const r = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device });
-    changed(id);
+    let r;
+    try {
+      r = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device, pool: opts.planPool, signal: planning.signal });
+    } finally {
+      changed(id);
+    }
     return { id, state: r.state, error: r.error ?? null, warnings: r.warnings, summary: r.summary ?? null };
   };
 
@@ -220,7 +229,8 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       };
     },
 
-    'jobs.add': (p) => {
+    'jobs.add': async (p) => {
+      if (p.force && p.id !== undefined && jobsBeingPlanned().includes(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is being planned; replace it once that has finished.`);
       let upload: string | undefined;
       try {
         let file: string;
@@ -232,9 +242,9 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
           file = path.join(upload, p.source.name);
           fs.writeFileSync(file, data);
         }
-        const job = engine.jobs.add({ file, id: p.id, force: p.force });
+        const job = await engine.jobs.add({ file, id: p.id, force: p.force });
         changed(job.id);
-        return { job, plan: p.plan === false ? null : planOutcome(job.id, p) };
+        return { job, plan: p.plan === false ? null : await planOutcome(job.id, p) };
       } finally {
         if (upload) fs.rmSync(upload, { recursive: true, force: true });
       }
@@ -250,13 +260,14 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
 
     'jobs.remove': (p) => {
       if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is being plotted; pause or abort it before removing it.`);
+      if (jobsBeingPlanned().includes(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is being planned; remove it once that has finished.`);
       refuseForeignOwner(p.id, conditionOf(p.id));
       return { id: p.id, was: engine.jobs.remove(p.id, { force: p.force }) ?? null };
     },
 
-    'jobs.restart': (p) => {
+    'jobs.restart': async (p) => {
       if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is being plotted; pause or abort it before restarting it.`);
-      const outcome = restartJob(engine, p.id);
+      const outcome = await restartJob(engine, p.id, { pool: opts.planPool, signal: planning.signal });
       changed(p.id);
       return { id: p.id, ...outcome };
     },
@@ -428,6 +439,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
 
     'backup.import': async (p) => {
       if (plots.ids().length) throw new VfabError('BUSY', `Cannot import a backup while plotting ${plots.ids().join(', ')}; let the plot finish or pause it first.`);
+      if (jobsBeingPlanned().length) throw new VfabError('BUSY', `Cannot import a backup while planning ${jobsBeingPlanned().join(', ')}; try again once that has finished.`);
       const summary = await importSystem({ archive: p.archive, env, nativeBinding: opts.nativeBinding, verifyOnly: p.verifyOnly });
       if (!summary.verifyOnly) {
         // The import replaced the database and workspace under the open engine. Every face holds
@@ -471,6 +483,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     activePlots: () => plots.ids(),
     shutdown: (reason) => plots.shutdown(reason),
     async close() {
+      planning.abort(new VfabError('BUSY', 'vfab is closing: planning was stopped and the job keeps its state. Plan it again when vfab runs (vfab plan <job>).'));
       await plots.shutdown('service closed');
       stopBackups();
       stopWatchingCamera();

@@ -35,6 +35,9 @@ export interface AddJobRequest {
 }
 
 export class JobService {
+  /** Ids of jobs this service is creating now. */
+  private readonly creating = new Set<string>();
+
   constructor(
     private readonly store: Store,
     readonly jobsDir: string,
@@ -48,10 +51,17 @@ export class JobService {
     if (this.readOnly) throw refusal(this.readOnly);
   }
 
-  add(req: AddJobRequest): JobMeta {
+  async add(req: AddJobRequest): Promise<JobMeta> {
     this.assertWritable();
-    const id = req.id !== undefined ? checkJobId(req.id) : deriveJobId(req.file, (c) => jobExists(this.jobsDir, c));
-    const meta = createJobFolder(this.jobsDir, id, req.file, { replace: req.force });
+    const id = req.id !== undefined ? checkJobId(req.id) : deriveJobId(req.file, (c) => jobExists(this.jobsDir, c) || this.creating.has(c));
+    // Two adds of one file at once (serve, the app) derive different ids: the first is taken while it is copied.
+    this.creating.add(id);
+    let meta: JobMeta;
+    try {
+      meta = await createJobFolder(this.jobsDir, id, req.file, { replace: req.force });
+    } finally {
+      this.creating.delete(id);
+    }
     this.logger.info(`job created from ${meta.source_path} (${meta.source_size} bytes)`, id);
     this.reindex(id);
     return meta;

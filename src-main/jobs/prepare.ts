@@ -2,38 +2,44 @@
  * NEW → ANALYZED → OPTIMIZED → READY: read the SVG, fit it to the paper, order the strokes,
  * estimate, and journal each step with what it found. A file that is not a plottable SVG fails
  * its job with the reason; a drawing that does not fit leaves the job ANALYZED so it can be
- * re-planned with other paper or fit settings, losing nothing.
+ * re-planned with other paper or fit settings, losing nothing. The reading and planning run in a
+ * worker thread (plan/worker-pool.ts); a worker that crashes or runs out of memory fails the job
+ * with the reason.
  */
-import fs from 'node:fs';
 import type { VfabConfig } from '../config/config';
-import { VfabError } from '../errors';
+import { VfabError, type ErrorCode } from '../errors';
 import type { Logger } from '../log';
-import { estimatePaths } from '../plan/estimate';
-import { plotProgram, programDuration } from '../plotter/planner';
-import { motionProfile } from '../plan/motion';
-import { optimizePaths } from '../plan/optimize';
-import { placeDrawing } from '../plan/paper';
-import { writePlan, PLAN_FORMAT, type PlanLayer, type PlanSettings, type PlanSummary } from '../plan/plan-file';
-import type { Drawing, SvgWarning } from '../plan/types';
-import { readSvg, SvgError } from '../svg/read';
+import type { DrawingFacts } from '../plan/build';
+import type { PlanSettings, PlanSummary } from '../plan/plan-file';
+import type { SvgWarning } from '../plan/types';
+import { PlanningFailed, sharedPlanPool, type PlanPool } from '../plan/worker-pool';
+import type { PlanStage } from '../plan/worker-protocol';
+import { SvgError } from '../svg/errors';
+import { removeAtomicLeftovers } from '../util/atomic';
 import type { JobService } from './lifecycle';
 import type { JobState } from './states';
 import type { Store } from './store';
 import { planFactsMetadata } from './reconcile';
 import { jobFiles, readJobMeta } from './workspace';
 
-export type PrepareStage = 'reading' | 'optimizing' | 'estimating';
+export type PrepareStage = PlanStage;
 
 export interface PrepareOptions {
   settings: PlanSettings;
   device: VfabConfig['device'];
   onProgress?: (stage: PrepareStage, fraction: number, detail?: string) => void;
+  /** Default: the process's shared pool. */
+  pool?: PlanPool;
+  /** Aborting stops the planning; the job stays as it was before it (NEW or ANALYZED). */
+  signal?: AbortSignal;
 }
 
 export interface PrepareResult {
   state: JobState;
   /** Why the job did not reach READY (it is FAILED, or still ANALYZED when it did not fit). */
   error?: string;
+  /** What kind of failure `error` is: the drawing's (INVALID_INPUT) or vfab's (INTERNAL). */
+  errorCode?: ErrorCode;
   warnings: SvgWarning[];
   summary?: PlanSummary;
 }
@@ -59,20 +65,39 @@ export function planSettings(config: VfabConfig, overrides: Partial<PlanSettings
   };
 }
 
-function layerSummary(drawing: Drawing) {
-  return drawing.layers.map((l) => ({
-    name: l.name,
-    pen: l.pen,
-    pause_before: l.pauseBefore,
-    color: l.color,
-    paths: l.paths.length,
-    points: l.paths.reduce((n, p) => n + p.length / 2, 0),
-  }));
-}
-
 const minutes = (s: number) => (s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`);
 
-export function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions): PrepareResult {
+/** Jobs this process is planning: a second plan of one of them would race the first for plan.json and the journal. */
+const planning = new Set<string>();
+
+/** Jobs this process is planning now: their folders must stay where they are until it ends. */
+export function jobsBeingPlanned(): string[] {
+  return [...planning];
+}
+
+function analyzedEntry(facts: DrawingFacts) {
+  const paths = facts.layers.reduce((n, l) => n + l.paths, 0);
+  return {
+    reason: `SVG analyzed: ${facts.layers.length} layer(s), ${paths} path(s)`,
+    metadata: { width_mm: facts.widthMm, height_mm: facts.heightMm, layers: facts.layers, skipped_layers: facts.skippedLayers, warnings: facts.warnings, stats: facts.stats },
+  };
+}
+
+/**
+ * Plans a job in a planning worker; the journal is written here, on the caller's thread, each
+ * entry before the step it records is acted upon: ANALYZED before the worker orders anything.
+ */
+export async function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions): Promise<PrepareResult> {
+  if (planning.has(id)) throw new VfabError('BUSY', `Job '${id}' is being planned already; wait for that to finish.`);
+  planning.add(id);
+  try {
+    return await prepare(ctx, id, opts);
+  } finally {
+    planning.delete(id);
+  }
+}
+
+async function prepare(ctx: PrepareContext, id: string, opts: PrepareOptions): Promise<PrepareResult> {
   const { settings } = opts;
   let state = ctx.jobs.state(id);
   if (state === 'READY') {
@@ -85,112 +110,52 @@ export function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions
   const files = jobFiles(ctx.jobs.jobsDir, id);
   const fileName = readJobMeta(ctx.jobs.jobsDir, id)?.source_name ?? 'src.svg';
 
-  opts.onProgress?.('reading', 0, fileName);
-  let drawing: Drawing;
+  let warnings: SvgWarning[] = [];
+  let outcome;
   try {
-    drawing = readSvg(fs.readFileSync(files.source), { toleranceMm: settings.toleranceMm, fileName });
+    outcome = await (opts.pool ?? sharedPlanPool()).run(
+      { job: id, source: files.source, plan: files.plan, fileName, settings, device: opts.device },
+      {
+        onProgress: opts.onProgress,
+        onDrawing: (facts) => {
+          warnings = facts.warnings;
+          if (state === 'NEW') {
+            const { reason, metadata } = analyzedEntry(facts);
+            ctx.jobs.transition(id, 'ANALYZED', reason, metadata);
+          }
+          opts.onProgress?.('optimizing', 0);
+        },
+        signal: opts.signal,
+      },
+    );
   } catch (err) {
-    if (!(err instanceof SvgError)) throw err;
-    ctx.jobs.transition(id, 'FAILED', err.message, { error: err.kind, file: fileName });
-    return { state: 'FAILED', error: err.message, warnings: [] };
+    // A worker ended mid-write leaves its temp file; plan.json itself is whole, old or new.
+    removeAtomicLeftovers(files.plan);
+    if (err instanceof SvgError) {
+      ctx.jobs.transition(id, 'FAILED', err.message, { error: err.kind, file: fileName });
+      return { state: 'FAILED', error: err.message, errorCode: err.code, warnings: [] };
+    }
+    if (!(err instanceof PlanningFailed)) throw err;
+    ctx.logger.error(`${err.message}${err.detail ? `\n${err.detail}` : ''}`, id);
+    ctx.jobs.transition(id, 'FAILED', err.message, { error: 'planning_failed', file: fileName });
+    return { state: 'FAILED', error: err.message, errorCode: err.code, warnings };
   }
-  if (state === 'NEW') {
-    const paths = drawing.layers.reduce((n, l) => n + l.paths.length, 0);
-    ctx.jobs.transition(id, 'ANALYZED', `SVG analyzed: ${drawing.layers.length} layer(s), ${paths} path(s)`, {
-      width_mm: drawing.widthMm,
-      height_mm: drawing.heightMm,
-      layers: layerSummary(drawing),
-      skipped_layers: drawing.skippedLayers,
-      warnings: drawing.warnings,
-      stats: drawing.stats,
-    });
+  if (outcome.kind === 'unfit') {
+    ctx.logger.warning(outcome.reason, id);
+    return { state: 'ANALYZED', error: outcome.reason, errorCode: 'INVALID_INPUT', warnings: outcome.warnings };
   }
-
-  let placed;
-  try {
-    placed = placeDrawing(drawing, {
-      paper: settings.paper,
-      ...(settings.orientation && { orientation: settings.orientation }),
-      autoRotate: settings.autoRotate ?? false,
-      model: settings.model,
-      marginMm: settings.marginMm,
-      fit: settings.fit,
-      fileName,
-    });
-  } catch (err) {
-    if (!(err instanceof VfabError)) throw err;
-    ctx.logger.warning(err.message, id);
-    return { state: 'ANALYZED', error: err.message, warnings: drawing.warnings };
-  }
-  const { paper, fitted } = placed;
-
-  const profile = motionProfile(opts.device);
-  const layers: PlanLayer[] = [];
-  let position: [number, number] = [0, 0];
-  let previousPen: number | null = null;
-  fitted.layers.forEach((layer, index) => {
-    opts.onProgress?.('optimizing', index / fitted.layers.length, layer.name);
-    const optimized = optimizePaths(layer.paths, {
-      preset: settings.preset,
-      simplifyToleranceMm: settings.simplifyMm,
-      start: position,
-      onProgress: (f) => opts.onProgress?.('optimizing', (index + f) / fitted.layers.length, layer.name),
-    });
-    const { end, ...estimate } = estimatePaths(optimized.paths, profile, position);
-    position = end;
-    // A pen change between numbered layers is a planned pause for the swap, like a `!` layer.
-    const penChange = index > 0 && layer.pen !== null && previousPen !== null && layer.pen !== previousPen;
-    if (layer.pen !== null) previousPen = layer.pen;
-    layers.push({
-      name: layer.name,
-      pen: layer.pen,
-      pauseBefore: layer.pauseBefore || penChange,
-      pause: layer.pauseBefore ? 'layer_pause' : penChange ? 'pen_change' : null,
-      color: layer.color,
-      source: layer.source,
-      stats: optimized.stats,
-      estimate,
-      paths: optimized.paths,
-    });
-  });
-
-  const sum = (f: (l: PlanLayer) => number) => layers.reduce((n, l) => n + f(l), 0);
-  const summary: PlanSummary = {
-    paper: paper.name,
-    paperWidthMm: paper.widthMm,
-    paperHeightMm: paper.heightMm,
-    ...(placed.rotated && { rotated: true }),
-    scale: fitted.scale,
-    layerCount: layers.length,
-    pathCount: sum((l) => l.paths.length),
-    pointCount: sum((l) => l.stats.pointsOut),
-    penDownMm: sum((l) => l.stats.penDownMm),
-    travelMm: sum((l) => l.stats.travelAfterMm),
-    travelBeforeMm: sum((l) => l.stats.travelBeforeMm),
-    lifts: sum((l) => l.stats.liftsAfter),
-    // The whole program (pauses, the trip home), not the layers' sum: what the plotter will run.
-    estimateS: programDuration(plotProgram(layers, profile)),
-  };
-  try {
-    writePlan(files.plan, { format: PLAN_FORMAT, job: id, createdAt: new Date().toISOString(), settings, summary, layers });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new VfabError('BUSY', `Job '${id}' was removed or replaced by another vfab process while it was being planned; nothing was written. Check it with: vfab info job ${id}`);
-  }
+  const { summary } = outcome;
   ctx.jobs.transition(id, 'OPTIMIZED', `Plan: ${settings.preset} preset, ${summary.lifts} pen lift(s), pen-up travel ${Math.round(summary.travelBeforeMm)} -> ${Math.round(summary.travelMm)} mm`, {
     settings,
-    paper: paper.name,
-    ...(placed.rotated && { rotated: true }),
-    scale: fitted.scale,
+    paper: summary.paper,
+    ...(summary.rotated && { rotated: true }),
+    scale: summary.scale,
     pen_down_mm: summary.penDownMm,
     travel_before_mm: summary.travelBeforeMm,
     travel_mm: summary.travelMm,
     lifts: summary.lifts,
   });
   opts.onProgress?.('estimating', 1);
-  ctx.jobs.transition(id, 'READY', `Estimated ${minutes(summary.estimateS)}`, {
-    ...planFactsMetadata(summary),
-    layers: layers.map((l) => ({ name: l.name, seconds: l.estimate.seconds, pause: l.pause })),
-  });
-  return { state: 'READY', warnings: drawing.warnings, summary };
+  ctx.jobs.transition(id, 'READY', `Estimated ${minutes(summary.estimateS)}`, { ...planFactsMetadata(summary), layers: outcome.layers });
+  return { state: 'READY', warnings: outcome.warnings, summary };
 }

@@ -6,7 +6,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError } from '../errors';
-import { fsyncDir, writeAll, writeFileAtomic } from '../util/atomic';
+import { MAX_SVG_BYTES } from '../svg/xml';
+import { fsyncDir, writeFileAtomic } from '../util/atomic';
 import { storageError } from '../util/storage';
 import { backupStamp } from '../util/time';
 import { appendEntry } from './journal';
@@ -19,8 +20,6 @@ const STAGING_PREFIX = '.staging-';
 const REPLACED_PREFIX = '.replaced-';
 /** A job being deleted: finished off at start-up. */
 const DELETED_PREFIX = '.deleted-';
-/** A source larger than this is refused before copying: no plotter drawing is that big. */
-export const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
 
 export interface JobFiles {
   dir: string;
@@ -125,46 +124,74 @@ export function readJobMeta(jobsDir: string, id: string): JobMeta | undefined {
   }
 }
 
-function readSource(file: string): Buffer {
-  let stat: fs.Stats;
+const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** Read and hashed a piece at a time into one buffer, so each turn of the event loop costs a few ms at most. */
+const READ_CHUNK = 2 ** 19;
+
+async function readSource(file: string): Promise<{ data: Buffer; sha256: string }> {
+  let handle: fs.promises.FileHandle;
   try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new VfabError('NOT_FOUND', `File '${file}' not found. Check the path and try again.`);
-  }
-  if (!stat.isFile()) throw new VfabError('INVALID_INPUT', `'${file}' is not a regular file. Give the path of an SVG file.`);
-  if (stat.size > MAX_SOURCE_BYTES) {
-    throw new VfabError('INVALID_INPUT', `'${file}' is ${(stat.size / 2 ** 20).toFixed(0)} MiB; vfab accepts drawings up to ${MAX_SOURCE_BYTES / 2 ** 20} MiB.`);
-  }
-  try {
-    return fs.readFileSync(file);
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new VfabError('NOT_FOUND', `File '${file}' not found. Check the path and try again.`);
+    if (code === 'EISDIR') throw new VfabError('INVALID_INPUT', `'${file}' is not a regular file. Give the path of an SVG file.`);
     throw new VfabError('INVALID_INPUT', `Cannot read '${file}': ${(err as Error).message}.`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new VfabError('INVALID_INPUT', `'${file}' is not a regular file. Give the path of an SVG file.`);
+    if (stat.size > MAX_SVG_BYTES) {
+      throw new VfabError('INVALID_INPUT', `'${file}' is ${MiB(stat.size)} (${stat.size} bytes); vfab reads drawings up to ${MiB(MAX_SVG_BYTES)}. Simplify the drawing or split it into several files.`);
+    }
+    const data = Buffer.allocUnsafe(stat.size);
+    const hash = crypto.createHash('sha256');
+    let total = 0;
+    const read = async (into: Buffer) => {
+      try {
+        return (await handle.read(into, 0, into.length, null)).bytesRead;
+      } catch (err) {
+        throw new VfabError('INVALID_INPUT', `Cannot read '${file}': ${(err as Error).message}.`);
+      }
+    };
+    while (total < data.length) {
+      const n = await read(data.subarray(total, total + READ_CHUNK));
+      if (!n) break;
+      hash.update(data.subarray(total, total + n));
+      total += n;
+    }
+    if (await read(Buffer.alloc(1))) throw new VfabError('INVALID_INPUT', `'${file}' grew while it was read; add it again once it is saved.`);
+    return { data: data.subarray(0, total), sha256: hash.digest('hex') };
+  } finally {
+    await handle.close();
   }
 }
 
-function writeDurable(file: string, data: Buffer): void {
-  const fd = fs.openSync(file, 'wx');
+async function writeDurable(file: string, data: Buffer): Promise<void> {
+  const handle = await fs.promises.open(file, 'wx');
   try {
-    writeAll(fd, data);
-    fs.fsyncSync(fd);
+    await handle.writeFile(data);
+    await handle.sync();
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
 }
 
 /**
  * Creates a NEW job from `sourceFile`: a byte-identical `src.svg`, `job.json` and the journal's
  * creation entry, staged in a hidden folder and renamed into place. With `replace`, an existing
- * job of that id is moved to trash only once the new one is complete.
+ * job of that id is moved to trash only once the new one is complete. Reading, hashing and
+ * writing the copy (up to MAX_SVG_BYTES) run on libuv's threads: a plot fed from this thread
+ * does not wait for them.
  */
-export function createJobFolder(jobsDir: string, id: string, sourceFile: string, opts: { replace?: boolean } = {}): JobMeta {
+export async function createJobFolder(jobsDir: string, id: string, sourceFile: string, opts: { replace?: boolean } = {}): Promise<JobMeta> {
   checkJobId(id);
   const files = jobFiles(jobsDir, id);
   if (!opts.replace && fs.existsSync(files.dir)) {
     throw new VfabError('ALREADY_EXISTS', `Job '${id}' already exists. Choose another id, or pass --force to replace it.`);
   }
-  const data = readSource(sourceFile);
+  const { data, sha256 } = await readSource(sourceFile);
   const staging = path.join(jobsDir, `${STAGING_PREFIX}${id}-${process.pid}-${Date.now()}`);
   try {
     fs.mkdirSync(jobsDir, { recursive: true });
@@ -176,10 +203,10 @@ export function createJobFolder(jobsDir: string, id: string, sourceFile: string,
       source_name: path.basename(sourceFile),
       source_path: path.resolve(sourceFile),
       source_size: data.length,
-      source_sha256: crypto.createHash('sha256').update(data).digest('hex'),
+      source_sha256: sha256,
       created_at: new Date().toISOString(),
     };
-    writeDurable(staged.source, data);
+    await writeDurable(staged.source, data);
     writeFileAtomic(staged.meta, `${JSON.stringify(meta, null, 2)}\n`);
     appendEntry(staged.journal, {
       type: 'state_change',

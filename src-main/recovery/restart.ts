@@ -6,7 +6,7 @@
  */
 import type { Engine } from '../engine';
 import { VfabError } from '../errors';
-import { planSettings, prepareJob } from '../jobs/prepare';
+import { planSettings, prepareJob, type PrepareOptions } from '../jobs/prepare';
 import type { JobState } from '../jobs/states';
 import { jobFiles } from '../jobs/workspace';
 import { readPlanOverview } from '../plan/plan-file';
@@ -18,7 +18,8 @@ export interface RestartOutcome {
   reason: string;
 }
 
-export function restartJob(engine: Engine, id: string): RestartOutcome {
+/** `planning`: the pool and stop signal for a job that must be planned again (see prepareJob). */
+export async function restartJob(engine: Engine, id: string, planning: Pick<PrepareOptions, 'pool' | 'signal'> = {}): Promise<RestartOutcome> {
   const from = engine.jobs.state(id);
   const condition = classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
   if (condition && condition.kind !== 'interrupted') {
@@ -47,7 +48,7 @@ export function restartJob(engine: Engine, id: string): RestartOutcome {
   if (from === 'OPTIMIZED') engine.jobs.transition(id, 'FAILED', 'planning was interrupted before the estimate');
   if (from === 'OPTIMIZED' || from === 'FAILED' || from === 'ABORTED') engine.jobs.transition(id, 'NEW', 'restart from the source file', {}, 'restart');
   const settings = plan?.settings ?? planSettings(engine.config);
-  const prepared = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device });
+  const prepared = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device, ...planning });
   if (prepared.state !== 'READY') throw new VfabError('INVALID_STATE', `Job '${id}' could not be planned again: ${prepared.error ?? prepared.state}.`);
   engine.jobs.transition(id, 'QUEUED', 'queued for plotting');
   return done('QUEUED', 'planned again from the source file and queued');

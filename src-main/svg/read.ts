@@ -11,14 +11,14 @@ import { EMPTY_STYLESHEET, MAX_RULES, parseStylesheet } from './css';
 import { computeStyle, ROOT_STYLE, type Style } from './style';
 import { IDENTITY, type Matrix, multiply, parseTransform, scale, translate } from './transform';
 import { MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
-import { parseXml, type XmlElement } from './xml';
+import { MAX_SVG_BYTES, parseXml, type XmlElement } from './xml';
 
 export { SvgError, type SvgErrorKind } from './errors';
 
 export interface ReadSvgOptions {
   /** Chord tolerance in mm on paper; default 0.05. */
   toleranceMm?: number;
-  /** Default 64 MiB. */
+  /** Default MAX_SVG_BYTES (64 MiB). */
   maxBytes?: number;
   /** Default 1,000,000. */
   maxElements?: number;
@@ -177,7 +177,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
   const tol = opts.toleranceMm ?? 0.05;
   if (!(tol > 0 && Number.isFinite(tol))) throw new RangeError(`toleranceMm must be a positive number, got ${tol}`);
   const maxElements = opts.maxElements ?? 1_000_000;
-  const { root, elementCount } = parseXml(input, { maxBytes: opts.maxBytes ?? 64 * 2 ** 20, maxElements, fileName });
+  const { root, elementCount } = parseXml(input, { maxBytes: opts.maxBytes ?? MAX_SVG_BYTES, maxElements, fileName });
 
   const warnings = new Warnings();
   const page = pageOf(root, fileName, warnings);

@@ -25,6 +25,8 @@ export interface XmlElement {
 
 /** Far beyond what editors write (Inkscape files nest a few dozen levels). */
 export const MAX_DEPTH = 500;
+/** The largest SVG file read: a job is refused at creation beyond it (jobs/workspace.ts). */
+export const MAX_SVG_BYTES = 64 * 2 ** 20;
 
 export interface ParseLimits {
   maxBytes: number;

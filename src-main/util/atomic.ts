@@ -47,3 +47,16 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode?: 
   }
   fsyncDir(dir);
 }
+
+/** Removes the temp files writeFileAtomic of this process left beside `file` when a write was cut short. */
+export function removeAtomicLeftovers(file: string): void {
+  const prefix = `.${path.basename(file)}.${process.pid}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+}

@@ -107,13 +107,16 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
   )
     .option('--no-plan', 'only create the job (NEW); plan it later with vfab plan')
     .option('--json', 'print the job as JSON')
-    .action((args: string[], opts: PlanFlags & { force?: boolean; json?: boolean; plan: boolean }) => {
+    .action(async (args: string[], opts: PlanFlags & { force?: boolean; json?: boolean; plan: boolean }) => {
       if (args.length > 2) throw new VfabError('USAGE', `Expected [job_id] <file.svg>, got ${args.length} arguments. Quote paths with spaces.`);
       const [id, file] = args.length === 2 ? [args[0], args[1]!] : [undefined, args[0]!];
       const engine = ctx.engine();
-      const meta = engine.jobs.add({ id, file, force: opts.force });
+      const meta = await engine.jobs.add({ id, file, force: opts.force });
       if (!opts.json) ctx.io.out(ctx.io.tty ? `Added job ${meta.id} from ${meta.source_name}` : meta.id);
-      if (opts.plan) return void runPrepare(ctx, meta.id, opts, Boolean(opts.json));
+      if (opts.plan) {
+        await runPrepare(ctx, meta.id, opts, Boolean(opts.json));
+        return;
+      }
       if (opts.json) printJson(ctx.io, { job: { id: meta.id, state: 'NEW', source_name: meta.source_name, source_size: meta.source_size, created_at: meta.created_at } });
     });
 

@@ -47,8 +47,8 @@ function progressPrinter(io: Io): ((stage: PrepareStage, fraction: number, detai
   };
 }
 
-/** Plans a job and reports; exits 5 when the job failed or did not fit. */
-export function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: boolean): PrepareResult {
+/** Plans a job and reports; exits 5 when the job failed or did not fit (1 when planning itself broke). */
+export async function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: boolean): Promise<PrepareResult> {
   const engine = ctx.engine();
   const settings = planSettings(engine.config, {
     preset: flags.optimization,
@@ -59,7 +59,7 @@ export function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: 
     simplifyMm: flags.simplify,
     ...(flags.autoRotate === false && { autoRotate: false }),
   });
-  const result = prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
+  const result = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
     settings,
     device: engine.config.device,
     onProgress: progressPrinter(ctx.io),
@@ -68,7 +68,7 @@ export function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: 
   if (result.error) {
     ctx.io.err(`${id}: ${result.error}`);
     if (result.state === 'ANALYZED') ctx.io.err(`The job stays ANALYZED; plan it again with other settings: vfab plan ${id} --fit scale (or --paper …).`);
-    ctx.exitCode = ERROR_CODES.INVALID_INPUT;
+    ctx.exitCode = ERROR_CODES[result.errorCode ?? 'INVALID_INPUT'];
   }
   if (json) printJson(ctx.io, { job: { id, state: result.state, error: result.error ?? null, warnings: result.warnings, plan: result.summary ?? null } });
   else if (ctx.io.tty && result.summary) {
@@ -90,7 +90,7 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
       .argument('<job_id>'),
   )
     .option('--json', 'machine-readable output')
-    .action((id: string, opts: PlanFlags & { json?: boolean }) => {
-      runPrepare(ctx, id, opts, Boolean(opts.json));
+    .action(async (id: string, opts: PlanFlags & { json?: boolean }) => {
+      await runPrepare(ctx, id, opts, Boolean(opts.json));
     });
 }

@@ -291,7 +291,7 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
     .option('--carriage-at-home', 'with --now: confirm the carriage is at the home corner')
     .action(async (id: string, flags: DeviceFlags & { now?: boolean; carriageAtHome?: boolean }) => {
       const engine = ctx.engine();
-      const outcome = restartJob(engine, id);
+      const outcome = await restartJob(engine, id);
       ctx.io.err(`${id}: ${outcome.from} -> ${outcome.state} (${outcome.reason})`);
       if (flags.now && outcome.state === 'QUEUED') {
         await plotInForeground(ctx, engine, id, flags);
