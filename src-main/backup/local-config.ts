@@ -1,15 +1,16 @@
 /**
- * An imported config.yaml never decides where this computer's files are. Its settings come back,
- * but every key that names a place on disk or a device is replaced by the current installation's
- * value: otherwise an archive could move the workspace onto any folder (renaming it aside and
- * unpacking its files there), append the log to any file, or point the plotter at any device.
+ * An imported config.yaml never decides where this computer's files are, what it listens on or what
+ * it runs. Its settings come back, but every key that names a place on disk, a device, the served
+ * address or a command is replaced by the current installation's value: otherwise an archive could
+ * move the workspace onto any folder (renaming it aside and unpacking its files there), append the
+ * log to any file, point the plotter at any device, or open `vfab serve` to the network.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
 import type { VfabConfig } from '../config/config';
 import { setConfigValue, YAML_OUTPUT } from '../config/template';
 
-/** Config keys whose values are paths on this computer (some unused by vfab today, kept local all the same). */
+/** Config keys that belong to this computer (some unused by vfab today, kept local all the same). */
 export const LOCAL_KEYS = [
   'workspace',
   'logging.log_file',
@@ -21,6 +22,11 @@ export const LOCAL_KEYS = [
   'vpype.presets_file',
   // Kept for older files; a database URL can name a file.
   'database.url',
+  // Where `vfab serve` listens: an archive must not move it from loopback to the network.
+  'websocket.host',
+  'websocket.port',
+  // Commands to run on state changes.
+  'hooks',
 ] as const;
 
 export interface KeptSetting {
@@ -79,5 +85,5 @@ export function localizeConfig(archive: ConfigSource & { text: string }, current
 /** One line for a person: what the archive said and what stays. */
 export function describeKept(k: KeptSetting): string {
   const show = (v: unknown) => (v === null ? 'unset' : `'${typeof v === 'string' ? v : JSON.stringify(v)}'`);
-  return `config ${k.key}: this installation's ${show(k.kept)} was kept; the archive's ${show(k.archive)} was not used (paths in an archive never decide where vfab reads or writes)`;
+  return `config ${k.key}: this installation's ${show(k.kept)} was kept; the archive's ${show(k.archive)} was not used (an archive never decides this computer's paths, devices, served address or commands)`;
 }
