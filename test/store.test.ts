@@ -116,8 +116,8 @@ describe('reconcile', () => {
 
 describe('lines that break the chain, and the index', () => {
   /** A job journaled by vfab through `states` (from NEW), then `entries`. */
-  function journaled(id: string, states: readonly string[], entries: readonly NewJournalEntry[] = []): string {
-    createJobFolder(jobsDir, id, svg);
+  async function journaled(id: string, states: readonly string[], entries: readonly NewJournalEntry[] = []): Promise<string> {
+    await createJobFolder(jobsDir, id, svg);
     const journal = path.join(jobsDir, id, 'journal.jsonl');
     let from = 'NEW';
     for (const to of states) {
@@ -130,8 +130,8 @@ describe('lines that break the chain, and the index', () => {
   const byHand = (journal: string, fields: Record<string, unknown>) => fs.appendFileSync(journal, `${JSON.stringify(fields)}\n`);
   const checkpoint = (move: number): NewJournalEntry => ({ type: 'progress', progress: { move, layer: 0, path: move, point: 0, steps: [move, move], pen_down_mm: move } });
 
-  it('an index an older reader built from a forged line is corrected at the first start after the upgrade, and nothing is journaled', () => {
-    const journal = journaled('a', ['ANALYZED', 'OPTIMIZED', 'READY']);
+  it('an index an older reader built from a forged line is corrected at the first start after the upgrade, and nothing is journaled', async () => {
+    const journal = await journaled('a', ['ANALYZED', 'OPTIMIZED', 'READY']);
     byHand(journal, { type: 'state_change', from_state: 'NEW', to_state: 'PLOTTING', reason: 'crash', metadata: {}, seq: 5 });
     const { store } = Store.open(dbFile);
     reconcile({ store, jobsDir });
@@ -154,8 +154,8 @@ describe('lines that break the chain, and the index', () => {
     expect(fs.readFileSync(journal)).toEqual(bytes);
   });
 
-  it('classifies a crashed plot by its last valid entry: where the index saw it, or from the chain once the journal changed', () => {
-    const journal = journaled('a', ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING'], [checkpoint(7), checkpoint(9)]);
+  it('classifies a crashed plot by its last valid entry: where the index saw it, or from the chain once the journal changed', async () => {
+    const journal = await journaled('a', ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING'], [checkpoint(7), checkpoint(9)]);
     const { store } = Store.open(dbFile);
     reconcile({ store, jobsDir });
     const classify = () => classifyJobs(store, { jobsDir, stuckAfterS: 120 });
