@@ -200,7 +200,9 @@ void cam.event('start').then((file) => console.log('started', file));
 setInterval(() => undefined, 1000);
 `,
     );
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [script, cam.url, jobsDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Node itself with tsx's loader, not the tsx launcher: the launcher runs the script in a child
+    // of its own, which a SIGKILL of the launcher would leave running after the suite.
+    const child = spawn(process.execPath, ['--import', 'tsx', script, cam.url, jobsDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<NodeJS.Signals | number | null>((r) => child.on('exit', (code, signal) => r(signal ?? code)));
     cleanups.push(() => void child.kill('SIGKILL'));
     let out = '';
