@@ -58,7 +58,7 @@ function progressLines(journal: string): number {
 /** Does `vfab plot` claim its job with a plot.owner file yet (claimPlot of src-main/recovery/owner.ts)? */
 const PLOT_CLAIMS_OWNER = ['src-main/cli/commands/plot.ts', 'src-main/plotter/runner.ts', 'src-main/plotter/session.ts'].some((f) => {
   const file = path.join(ROOT, f);
-  return fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('claimPlot(');
+  return fs.existsSync(file) && /claimPlot\(|claimJob\(/.test(fs.readFileSync(file, 'utf8'));
 });
 
 /**

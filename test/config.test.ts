@@ -36,6 +36,7 @@ function configError(fn: () => unknown): ConfigError {
 /** Every key set to something other than its default (checked below), to prove values survive. */
 const NON_DEFAULT: VfabConfig = {
   workspace: '/plots/workspace',
+  devices: [{ name: 'a3', port: 'virtual', model: 'V3/A3', paper: 'A3 landscape', speed: 20, pen_pos_down: 30, camera: { url: 'http://10.0.0.6:8081/' } }],
   camera: {
     mode: 'device',
     url: 'http://10.0.0.5:8081/',
@@ -137,7 +138,8 @@ const SECTIONS = Object.keys(defaultConfig()) as Section[];
 function dottedValues(config: VfabConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { workspace: config.workspace };
   for (const s of SECTIONS) {
-    for (const [k, v] of Object.entries(config[s])) out[`${s}.${k}`] = v;
+    if (Array.isArray(config[s])) out[s] = config[s];
+    else for (const [k, v] of Object.entries(config[s])) out[`${s}.${k}`] = v;
   }
   return out;
 }

@@ -250,6 +250,15 @@ describe('runPlot on the virtual plotter', () => {
     expect(status).toMatchObject({ mm: [0, 0], penUp: true });
   });
 
+  it("refuses a plan that reaches beyond the model's travel before anything is sent; the job stays as it was", async () => {
+    const s = await setup(strokes(4, 120));
+    await expect(s.run({ device: { ...s.engine.config.device, model: 'MiniKit' } })).rejects.toThrow(
+      /Job 'drawing' reaches beyond the travel of an AxiDraw MiniKit: [\d.]+ mm past the 101.6 mm reach; nothing was sent/,
+    );
+    expect(s.engine.jobs.state(s.id)).toBe('READY');
+    expect(await s.plotter.control<{ motionCommands: number }>('stats')).toMatchObject({ motionCommands: 0 });
+  });
+
   it('never journals a checkpoint before its strokes have ended on the paper', async () => {
     // Speed 10: moves take long enough that acknowledgements run well ahead of the pen.
     const s = await setup(strokes(20), 10);

@@ -13,6 +13,7 @@ import { VERSION } from '../version';
 import { registerCameraCommands } from './commands/camera';
 import { registerBackupCommands } from './commands/backup';
 import { registerCheckCommands } from './commands/check';
+import { registerDeviceCommands } from './commands/devices';
 import { registerJobCommands, type CliContext } from './commands/jobs';
 import { registerPlanCommand } from './commands/plan';
 import { registerPlotCommands } from './commands/plot';
@@ -63,6 +64,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
   registerJobCommands(program, ctx);
+  registerDeviceCommands(program, ctx);
   registerPlanCommand(program, ctx);
   registerPlotCommands(program, ctx);
   registerCheckCommands(program, ctx);

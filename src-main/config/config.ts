@@ -8,6 +8,7 @@ import path from 'node:path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic';
+import { isSheet, SHEET_MESSAGE } from '../plotters/sheet';
 import { renderConfigTemplate, setConfigValue, YAML_OUTPUT } from './template';
 
 // ---------------------------------------------------------------------------------------------
@@ -120,6 +121,100 @@ const axidrawModel = z
 // ---------------------------------------------------------------------------------------------
 // The schema
 
+const cameraShape = {
+  mode: choice(['ip', 'device', 'disabled'], 'ip'),
+  url: text('http://127.0.0.1:8881/stream.mjpeg'),
+  device: nullableText(),
+  enabled: bool(true),
+  timelapse_fps: number(1, { min: 0 }),
+  test_access: bool(true),
+  motion_service: text('motion'),
+  snapshot_interval_s: number(10, { min: 0 }),
+};
+
+const deviceShape = {
+  preferred: text('axidraw:auto'),
+  port: nullableText(),
+  model: axidrawModel,
+  pause_ink_swatch: bool(true),
+  pen_pos_up: number(60, { min: 0, max: 100 }),
+  pen_pos_down: number(40, { min: 0, max: 100 }),
+  speed_pendown: number(25, { min: 1, max: 110 }),
+  speed_penup: number(75, { min: 1, max: 110 }),
+  accel: number(75, { min: 1, max: 100 }),
+  pen_rate_raise: number(75, { min: 1, max: 100 }),
+  pen_rate_lower: number(50, { min: 1, max: 100 }),
+  pen_delay_up: whole(0, { min: -500, max: 500 }),
+  pen_delay_down: whole(0, { min: -500, max: 500 }),
+  const_speed: bool(false),
+  units: choice(['inches', 'mm', 'cm'], 'inches'),
+  penlift: whole(1, { min: 1, max: 3 }),
+  remote_detection_host: nullableText(),
+  detection_timeout: number(5, { min: 0 }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Plotters (`devices:`): each a name, a port, a model, the sheet loaded, and any device key that
+// differs from the `device:` section. Set keys only: what is unset comes from `device:` and `camera:`.
+
+type Optional<S extends z.ZodRawShape> = { [K in keyof S]: S[K] extends z.ZodDefault<infer T> ? z.ZodOptional<T> : z.ZodOptional<S[K]> };
+
+function optionalShape<S extends z.ZodRawShape>(shape: S): Optional<S> {
+  return Object.fromEntries(
+    Object.entries(shape).map(([k, v]) => {
+      const field = v as z.ZodType;
+      return [k, (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional()];
+    }),
+  ) as unknown as Optional<S>;
+}
+
+export const PLOTTER_NAME = /^[A-Za-z0-9._-]+$/;
+const NAME_MESSAGE = 'must be a plotter name of letters, digits, ".", "_" or "-"';
+
+const { preferred: _preferred, ...plotterDeviceShape } = deviceShape;
+
+const plotterShape = {
+  name: z.string({ error: NAME_MESSAGE }).regex(PLOTTER_NAME, NAME_MESSAGE),
+  ...optionalShape(plotterDeviceShape),
+  port: z.string({ error: "must be a serial port path, an AxiDraw nickname or 'virtual'" }).optional(),
+  paper: z
+    .string({ error: SHEET_MESSAGE })
+    .refine((v) => isSheet(v), SHEET_MESSAGE)
+    .optional(),
+  camera: z.object(optionalShape(cameraShape), { error: 'must be a group of camera settings, e.g. "url: ..."' }).optional(),
+  speed: z.number({ error: 'must be a number greater than 0' }).positive('must be a number greater than 0').optional(),
+};
+
+/** Unknown keys in a plotter are refused, not ignored: a misspelt pen setting would plot with the wrong pen height. */
+const plotterEntry = z.preprocess(
+  (v, ctx) => {
+    if (isRecord(v)) {
+      for (const key of Object.keys(v).filter((k) => !(k in plotterShape))) {
+        const near = Object.keys(plotterShape)
+          .map((k) => ({ k, d: editDistance(k, key) }))
+          .filter((c) => c.d <= Math.max(1, Math.floor(key.length / 3)))
+          .sort((a, b) => a.d - b.d)[0]?.k;
+        ctx.addIssue({ code: 'custom', continue: true, path: [key], input: v[key], message: `is not a plotter setting${near ? `; did you mean '${near}'?` : ''}` });
+      }
+    }
+    return v;
+  },
+  z.object(plotterShape, { error: 'must be a plotter: "- name: ..." with its settings under it' }),
+);
+
+const plotterList = z.preprocess(
+  (v) => v ?? [],
+  z
+    .array(plotterEntry, { error: 'must be a list of plotters, each starting with "- name: ..."' })
+    .superRefine((list, ctx) => {
+      list.forEach((p, i) => {
+        const first = list.findIndex((q) => q.name === p.name);
+        if (first < i) ctx.addIssue({ code: 'custom', path: [i, 'name'], input: p.name, message: `must be unique: devices.${first} is named '${p.name}' too` });
+      });
+    }),
+);
+
+
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 
 const hookList = z.preprocess(
@@ -131,40 +226,13 @@ const hookList = z.preprocess(
 
 export const configSchema = z.object({
   workspace: optionalText(),
-  camera: section({
-    mode: choice(['ip', 'device', 'disabled'], 'ip'),
-    url: text('http://127.0.0.1:8881/stream.mjpeg'),
-    device: nullableText(),
-    enabled: bool(true),
-    timelapse_fps: number(1, { min: 0 }),
-    test_access: bool(true),
-    motion_service: text('motion'),
-    snapshot_interval_s: number(10, { min: 0 }),
-  }),
+  camera: section(cameraShape),
   database: section({
     url: nullableText(),
     echo: bool(false),
   }),
-  device: section({
-    preferred: text('axidraw:auto'),
-    port: nullableText(),
-    model: axidrawModel,
-    pause_ink_swatch: bool(true),
-    pen_pos_up: number(60, { min: 0, max: 100 }),
-    pen_pos_down: number(40, { min: 0, max: 100 }),
-    speed_pendown: number(25, { min: 1, max: 110 }),
-    speed_penup: number(75, { min: 1, max: 110 }),
-    accel: number(75, { min: 1, max: 100 }),
-    pen_rate_raise: number(75, { min: 1, max: 100 }),
-    pen_rate_lower: number(50, { min: 1, max: 100 }),
-    pen_delay_up: whole(0, { min: -500, max: 500 }),
-    pen_delay_down: whole(0, { min: -500, max: 500 }),
-    const_speed: bool(false),
-    units: choice(['inches', 'mm', 'cm'], 'inches'),
-    penlift: whole(1, { min: 1, max: 3 }),
-    remote_detection_host: nullableText(),
-    detection_timeout: number(5, { min: 0 }),
-  }),
+  device: section(deviceShape),
+  devices: plotterList,
   vpype: section({
     preset: text('default'),
     presets_file: text('vpype-presets.yaml'),

@@ -76,6 +76,27 @@ device:
   # Time to wait while looking for a plotter, seconds.
   detection_timeout: 5
 
+# Several plotters, each by name, for the queue runner (vfab queue run) and --device NAME.
+# Without a list, the device section above is one plotter, named "default". Each plotter:
+#   name   a word you type (letters, digits, . _ -), unique
+#   port   a serial port path, an AxiDraw nickname (set with the EBB's ST command) or virtual;
+#          unset: the name is the nickname
+#   model  as device.model; paper: the sheet loaded (A4 either way round, "A4 landscape" one way,
+#          or 297x210mm): only jobs planned for that sheet go to this plotter. Unset: any sheet.
+#   speed  a virtual plotter's speed factor (vfab virtual-plotter --speed); camera: settings over
+#          the camera section; and any device setting (pen_pos_down, speed_pendown, ...) over device.
+# devices:
+#   - name: left
+#     port: /dev/ttyACM0
+#     model: V3/A4
+#     paper: A4
+#   - name: big
+#     model: V3/A3
+#     paper: A3 landscape
+#     pen_pos_down: 35
+#     camera: {url: http://127.0.0.1:8882/stream.mjpeg}
+devices: []
+
 vpype:
   # vpype preset used to optimize drawings: a name from presets_file.
   preset: default

@@ -29,6 +29,7 @@ import type { JobState } from '../jobs/states';
 import { jobFiles } from '../jobs/workspace';
 import type { Logger } from '../log';
 import type { MotionProfile } from '../plan/motion';
+import { PLOTTER_TRAVEL } from '../plan/paper';
 import { readPlan, type Plan } from '../plan/plan-file';
 import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
 import { Ebb, EbbError, type EbbCapabilities } from './ebb';
@@ -110,6 +111,15 @@ export interface RunPlotOptions {
   device: VfabConfig['device'];
   /** Shown in the PLOTTING metadata (port path, `virtual`, nickname). */
   deviceName?: string;
+  /**
+   * The plotter by name and the port it was opened on, journaled with ARMED, PLOTTING and
+   * recovery: which plotter holds this job's sheet is read from there (plotters/holders.ts).
+   */
+  plotter?: { name: string; port: string };
+  /** More facts for the ARMED entry (the queue runner's: how the sheet was confirmed). */
+  armedMetadata?: Record<string, unknown>;
+  /** Take the job only if it is QUEUED: anything else means another process took it since the caller looked (BUSY). */
+  onlyQueued?: boolean;
   /** Its reason is a `StopRequest`. */
   signal?: AbortSignal;
   onEvent?: (event: PlotEvent) => void;
@@ -177,6 +187,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
 
   // ---- State and plan ---------------------------------------------------------------------
   let state: JobState = ctx.jobs.state(id);
+  if (opts.onlyQueued && state !== 'QUEUED') throw new VfabError('BUSY', `Job '${id}' is ${state} now, no longer QUEUED: another process took it.`);
   // ARMED here means a pre-flight that was interrupted: nothing moved yet, but it is a resume.
   const resuming = state === 'PAUSED' || state === 'PLOTTING' || state === 'ARMED';
   if (!resuming && state !== 'READY' && state !== 'QUEUED') {
@@ -210,6 +221,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     }
   }
   const totalS = n > 0 ? timeS[n - 1]! : 0;
+  const beyond = travelProblem(p, pos1, pos2, device.model);
+  if (beyond) throw new VfabError('INVALID_INPUT', `Job '${id}' ${beyond}; nothing was sent. Plan it for this plotter (vfab plan ${id}), or plot it on a larger one.`);
   const pauseLayers = plan.layers.map((l, i) => ({ l, i })).filter((x) => x.l.pauseBefore);
   const checkpointOf = (move: number): Checkpoint => {
     const src = move >= 0 ? sourceOf(p, move) : undefined;
@@ -332,8 +345,9 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     ctx.jobs.transition(id, 'QUEUED', 'queued for plotting');
     state = 'QUEUED';
   }
+  const where = opts.plotter ? { plotter: opts.plotter.name, port: opts.plotter.port } : {};
   if (state === 'QUEUED') {
-    ctx.jobs.transition(id, 'ARMED', 'pre-flight: preparing the plotter');
+    ctx.jobs.transition(id, 'ARMED', 'pre-flight: preparing the plotter', { ...where, ...opts.armedMetadata });
     state = 'ARMED';
   }
   let firmware: string;
@@ -357,6 +371,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       if (lost && !opts.carriageAtHome) throw new PositionUnknownError(id, lost);
       position = lost ? 'home_confirmed' : 'counters';
     }
+    if (position === 'start') await carriageToOrigin();
     // EM zeroes the step counters: only where the carriage is at the program's origin.
     if (position !== 'counters') await ebb.enableMotors(16);
     await drain();
@@ -372,14 +387,14 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   }
 
   const window = `${WINDOW_MIN}–${WINDOW} unacknowledged (${WINDOW_MS} ms) + FIFO ${FIFO_DEPTH} + 1 running`;
-  const plottingMeta = { device: opts.deviceName ?? 'ebb', firmware, moves: n, estimate_s: Math.round(programDuration(p, from + 1) * 10) / 10, in_flight_window: window, checkpoint: checkpointOf(from) };
+  const plottingMeta = { device: opts.deviceName ?? 'ebb', ...where, firmware, moves: n, estimate_s: Math.round(programDuration(p, from + 1) * 10) / 10, in_flight_window: window, checkpoint: checkpointOf(from) };
   if (opts.recovery) {
     appendEntry(files.journal, {
       type: 'recovery',
       from_state: state,
       to_state: state,
       reason: 'Crash recovery',
-      metadata: { cause: history?.interruption?.reason ?? 'crash', checkpoint: checkpointOf(from), back_up_strokes: opts.backUpStrokes ?? 0, position },
+      metadata: { cause: history?.interruption?.reason ?? 'crash', checkpoint: checkpointOf(from), back_up_strokes: opts.backUpStrokes ?? 0, position, ...where },
     });
   }
   if (state === 'ARMED') ctx.jobs.transition(id, 'PLOTTING', resuming ? 'pre-flight passed, continuing' : 'pre-flight passed, plotting', plottingMeta);
@@ -540,6 +555,24 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     return interrupted(e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout') ? 'device_lost' : 'device_error', e);
   }
 
+  /**
+   * A fresh plot starts at the origin, and EM makes wherever the carriage is the origin. Engaged
+   * motors with counters off zero mean an earlier plot left it there (paused or stopped mid-sheet):
+   * the counters know where it is, so it travels home pen-up first. Released motors mean the
+   * carriage was let go and put home by hand, as AxiDraw's software assumes.
+   */
+  async function carriageToOrigin(): Promise<void> {
+    if (caps.qe) {
+      const en = await ebb.queryMotorEnable();
+      if (en.motor1 === 0 || en.motor2 === 0) return;
+    }
+    const here = await ebb.querySteps();
+    if (here.motor1 === 0 && here.motor2 === 0) return;
+    const x = (here.motor1 + here.motor2) / (2 * p.stepsPerMm), y = (here.motor1 - here.motor2) / (2 * p.stepsPerMm);
+    log(`the carriage stands at ${x.toFixed(1)}, ${y.toFixed(1)} mm, where an earlier plot left it: travelling home pen-up before starting`);
+    await goHome();
+  }
+
   /** Is the step counters' idea of the carriage position void? Says why, or null. */
   async function positionLost(): Promise<string | null> {
     if (history?.powerLost) return "the plotter's motor power was cut during the plot";
@@ -677,6 +710,33 @@ function countPausesUpTo(p: MotionProgram, k: number): number {
   let c = 0;
   for (let i = 0; i <= k; i++) if (p.kind[i] === MoveKind.Pause) c++;
   return c;
+}
+
+/** Steps and rounding put a point this far past the edge of the travel at most. */
+const TRAVEL_EDGE_MM = 0.1;
+
+/**
+ * Where a program (positions after each move, in steps) leaves the model's travel, said in mm;
+ * null when it stays inside. Moves are refused before they are sent: the carriage has no limit switch.
+ */
+export function travelProblem(p: MotionProgram, pos1: Int32Array, pos2: Int32Array, model: keyof typeof PLOTTER_TRAVEL): string | null {
+  const [tx, ty] = PLOTTER_TRAVEL[model];
+  let minX = 0, minY = 0, maxX = 0, maxY = 0;
+  for (let k = 0; k < p.length; k++) {
+    const x = (pos1[k]! + pos2[k]!) / (2 * p.stepsPerMm), y = (pos1[k]! - pos2[k]!) / (2 * p.stepsPerMm);
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  const r = (v: number) => Math.round(v * 10) / 10;
+  const over = [
+    minX < -TRAVEL_EDGE_MM && `${r(-minX)} mm left of home`,
+    minY < -TRAVEL_EDGE_MM && `${r(-minY)} mm above home`,
+    maxX > tx + TRAVEL_EDGE_MM && `${r(maxX - tx)} mm past the ${tx} mm rail`,
+    maxY > ty + TRAVEL_EDGE_MM && `${r(maxY - ty)} mm past the ${ty} mm reach`,
+  ].filter(Boolean);
+  return over.length ? `reaches beyond the travel of an AxiDraw ${model}: ${over.join(', ')}` : null;
 }
 
 /** Totals of a program: pen-down and pen-up distance (mm), pen lifts. */

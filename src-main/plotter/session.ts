@@ -1,9 +1,12 @@
 /**
  * One plot from a face's point of view (CLI `plot`/`resume`/`restart --now`, the app, `vfab
- * serve`): pick the device, claim the job and the device for this process (invariant 5), open
- * the EBB, run the plot, honour `vfab pause` requests, keep the camera's view of the paper (a
- * snapshot per event and the latest frame on disk for after a crash), and let everything go again,
- * whatever happens. The runner (runner.ts) does the plotting; this file only wires its edges.
+ * serve`), in two parts the queue runner also uses on their own:
+ *  - `openPlotter`: find the plotter, claim its device for this process (invariant 5) and open
+ *    the EBB (or start the virtual plotter); held for one plot, or by a queue runner across many;
+ *  - `plotOnLink`: claim the job, run the plot, honour `vfab pause` requests, keep the camera's
+ *    view of the paper (a snapshot per event and the latest frame on disk for after a crash), and
+ *    let the job go again, whatever happens.
+ * The runner (runner.ts) does the plotting; this file only wires its edges.
  */
 import fs from 'node:fs';
 import { startPlotCamera } from '../camera/plot-camera';
@@ -11,8 +14,10 @@ import type { Engine } from '../engine';
 import { VfabError } from '../errors';
 import { jobFiles } from '../jobs/workspace';
 import { motionProfile } from '../plan/motion';
-import { claimPlot } from '../recovery/owner';
-import { openEbb, resolveDevice } from './devices';
+import { jobPlotterMark } from '../plotters/holders';
+import { configuredPlotters, plotterFor, type PlotterSpec } from '../plotters/plotters';
+import { claimDevice, claimJob, type DeviceClaim } from '../recovery/owner';
+import { openEbb, resolveDevice, VIRTUAL_DEVICE, type EbbConnection } from './devices';
 import { PositionUnknownError, runPlot, type PlotEvent, type PlotProgress, type RunPlotResult, type StopRequest } from './runner';
 import { runVirtualPlotter, type VirtualPlotterHandle } from './virtual/main';
 
@@ -23,33 +28,95 @@ export function pauseRequestFile(jobsDir: string, id: string): string {
   return `${jobFiles(jobsDir, id).dir}/pause.request`;
 }
 
-export interface PlotSessionOptions {
-  /** AxiDraw nickname, port path or 'virtual'; default: config `device.port`, else the first AxiDraw. */
-  device?: string | null;
-  /** How many times faster than real time the plotter runs: a virtual one (ours, or `vfab virtual-plotter --speed`). */
-  speed?: number;
+/** An open plotter this process holds: its device lock, its EBB. */
+export interface PlotterLink {
+  plotter: PlotterSpec;
+  /** The port opened: a path, or `virtual` for the simulator in this process. */
+  port: string;
+  /** Nickname or path, or `virtual`: how journals and messages name the device. */
+  deviceName: string;
+  /** The name of the device lock (`<data>/locks/device-<lock>.owner`). */
+  lock: string;
+  conn: EbbConnection;
+  /** The paper file of a virtual plotter started in this process. */
+  paperFile?: string;
+  claim: DeviceClaim;
+  /** Closes the port (stops the simulator) and releases the device. Never rejects. */
+  close(): Promise<void>;
+}
+
+/**
+ * Claims the plotter's device and opens it. BUSY when another live process holds the device;
+ * NOT_FOUND when the plotter is not there. `speed`: how many times faster than real time a
+ * virtual plotter runs (default: the plotter's own `speed`).
+ */
+export async function openPlotter(engine: Engine, plotter: PlotterSpec, opts: { speed?: number } = {}): Promise<PlotterLink> {
+  const target = await resolveDevice(plotter.port);
+  const speed = opts.speed ?? plotter.speed;
+  // A virtual plotter lives in this process: nobody else can reach it, so its lock only names it.
+  const lock = target.kind === 'virtual' ? `virtual-${process.pid}-${plotter.name}` : target.path;
+  const claim = claimDevice({ dataDir: engine.paths.dataDir, device: lock });
+  let virtual: VirtualPlotterHandle | undefined;
+  try {
+    if (target.kind === 'virtual') {
+      virtual = await runVirtualPlotter({ speed }).catch((err: Error) => {
+        throw new VfabError('NOT_FOUND', `Cannot start the virtual plotter: ${err.message}`);
+      });
+    }
+    const conn = await openEbb(virtual ? virtual.portPath : (target as { path: string }).path);
+    const spec = speed === plotter.speed ? plotter : { ...plotter, speed };
+    let closed = false;
+    return {
+      plotter: spec,
+      port: virtual ? VIRTUAL_DEVICE : (target as { path: string }).path,
+      deviceName: target.kind === 'virtual' ? VIRTUAL_DEVICE : (target.nickname ?? target.path),
+      lock,
+      conn,
+      ...(virtual ? { paperFile: virtual.paperFile } : {}),
+      claim,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await conn.close().catch(() => {});
+        if (virtual) await virtual.stop().catch(() => {});
+        claim.release();
+      },
+    };
+  } catch (err) {
+    if (virtual) await virtual.stop().catch(() => {});
+    claim.release();
+    throw err;
+  }
+}
+
+export interface PlotJobOptions {
   /** Its reason is a `StopRequest` (pause, abort, or the signal path). */
   signal?: AbortSignal;
   onProgress?: (p: PlotProgress) => void;
   onEvent?: (e: PlotEvent) => void;
-  /** Told once the device is open: its name, and the paper file of a virtual plotter. */
-  onDevice?: (d: { name: string; paperFile?: string }) => void;
   recovery?: boolean;
   backUpStrokes?: number;
   carriageAtHome?: boolean;
   /** Asked when the plotter lost its position; true once the user has put the carriage home. */
   confirmHome?: (message: string) => Promise<boolean>;
+  /** More facts for the job's ARMED entry. */
+  armedMetadata?: Record<string, unknown>;
+  /** Only a QUEUED job (the queue runner's pick): BUSY when another process took it meanwhile. */
+  onlyQueued?: boolean;
 }
 
-export type PlotSessionResult = RunPlotResult & { device: string };
+export type PlotSessionResult = RunPlotResult & {
+  device: string;
+  plotter: string;
+  /** The camera's last snapshot of this plot, when there is one. */
+  snapshot?: string;
+};
 
-export async function runPlotSession(engine: Engine, id: string, opts: PlotSessionOptions = {}): Promise<PlotSessionResult> {
-  const speed = opts.speed && opts.speed > 0 ? opts.speed : 1;
-  const target = await resolveDevice(opts.device ?? engine.config.device.port ?? null);
-  const deviceName = target.kind === 'virtual' ? 'virtual' : (target.nickname ?? target.path);
+/** Plots job `id` on an open plotter: claims the job for this process for as long as it runs. */
+export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, opts: PlotJobOptions = {}): Promise<PlotSessionResult> {
   const files = jobFiles(engine.paths.jobsDir, id);
-  // A virtual plotter lives in this process: nobody else can reach it, so it needs no device lock.
-  const claim = claimPlot({ jobDir: files.dir, dataDir: engine.paths.dataDir, job: id, device: target.kind === 'virtual' ? `virtual-${process.pid}` : target.path });
+  const claim = claimJob({ jobDir: files.dir, job: id, device: link.lock });
+  link.claim.setJob(id);
   const ctl = new AbortController();
   const forward = () => ctl.abort(opts.signal?.reason as StopRequest);
   if (opts.signal?.aborted) forward();
@@ -59,56 +126,81 @@ export async function runPlotSession(engine: Engine, id: string, opts: PlotSessi
   const watcher = setInterval(() => {
     if (!ctl.signal.aborted && fs.existsSync(request)) ctl.abort('pause' satisfies StopRequest);
   }, PAUSE_POLL_MS);
-  let virtual: VirtualPlotterHandle | undefined;
   // Never throws and never waits on a dead camera: the plot does not depend on it.
-  const camera = startPlotCamera({ camera: engine.config.camera, jobsDir: engine.paths.jobsDir, jobId: id, logger: engine.logger });
+  const camera = startPlotCamera({ camera: link.plotter.camera, jobsDir: engine.paths.jobsDir, jobId: id, logger: engine.logger });
+  let snapshot: Promise<string | undefined> = Promise.resolve(undefined);
   const onEvent = (e: PlotEvent) => {
-    void camera.event(e);
+    const shot = camera.event(e);
+    const before = snapshot;
+    snapshot = shot.then(async (file) => file ?? (await before));
     opts.onEvent?.(e);
   };
+  const named = { device: link.deviceName, plotter: link.plotter.name };
   try {
-    let portPath: string;
-    if (target.kind === 'virtual') {
-      virtual = await runVirtualPlotter({ speed }).catch((err: Error) => {
-        throw new VfabError('NOT_FOUND', `Cannot start the virtual plotter: ${err.message}`);
+    const run = (carriageAtHome: boolean) =>
+      runPlot({ jobs: engine.jobs, logger: engine.logger, jobsDir: engine.paths.jobsDir }, id, {
+        ebb: link.conn.ebb,
+        capabilities: link.conn.capabilities,
+        profile: motionProfile(link.plotter.device),
+        device: link.plotter.device,
+        deviceName: link.deviceName,
+        plotter: { name: link.plotter.name, port: link.port },
+        signal: ctl.signal,
+        speedFactor: link.plotter.speed,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        onEvent,
+        ...(opts.recovery ? { recovery: true } : {}),
+        ...(opts.backUpStrokes ? { backUpStrokes: opts.backUpStrokes } : {}),
+        ...(opts.armedMetadata ? { armedMetadata: opts.armedMetadata } : {}),
+        ...(opts.onlyQueued ? { onlyQueued: true } : {}),
+        carriageAtHome,
       });
-      portPath = virtual.portPath;
-    } else {
-      portPath = target.path;
-    }
-    const conn = await openEbb(portPath);
+    let result: RunPlotResult;
     try {
-      opts.onDevice?.({ name: deviceName, ...(virtual ? { paperFile: virtual.paperFile } : {}) });
-      const run = (carriageAtHome: boolean) =>
-        runPlot({ jobs: engine.jobs, logger: engine.logger, jobsDir: engine.paths.jobsDir }, id, {
-          ebb: conn.ebb,
-          capabilities: conn.capabilities,
-          profile: motionProfile(engine.config.device),
-          device: engine.config.device,
-          deviceName,
-          signal: ctl.signal,
-          speedFactor: speed,
-          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-          onEvent,
-          ...(opts.recovery ? { recovery: true } : {}),
-          ...(opts.backUpStrokes ? { backUpStrokes: opts.backUpStrokes } : {}),
-          carriageAtHome,
-        });
-      try {
-        return { ...(await run(Boolean(opts.carriageAtHome))), device: deviceName };
-      } catch (err) {
-        if (!(err instanceof PositionUnknownError) || !opts.confirmHome || !(await opts.confirmHome(err.message))) throw err;
-        return { ...(await run(true)), device: deviceName };
-      }
-    } finally {
-      await conn.close();
+      result = await run(Boolean(opts.carriageAtHome));
+    } catch (err) {
+      if (!(err instanceof PositionUnknownError) || !opts.confirmHome || !(await opts.confirmHome(err.message))) throw err;
+      result = await run(true);
     }
+    const shot = await snapshot;
+    return { ...result, ...named, ...(shot ? { snapshot: shot } : {}) };
   } finally {
     clearInterval(watcher);
     fs.rmSync(request, { force: true });
     opts.signal?.removeEventListener('abort', forward);
-    if (virtual) await virtual.stop();
     await camera.stop();
+    link.claim.setJob('');
     claim.release();
+  }
+}
+
+export interface PlotSessionOptions extends PlotJobOptions {
+  /**
+   * A plotter's name (config `devices:`), or an AxiDraw nickname, port path or 'virtual'. Default:
+   * the plotter the job's journal names (a paused or interrupted job), else the first plotter.
+   */
+  device?: string | null;
+  /** How many times faster than real time the plotter runs: a virtual one (ours, or `vfab virtual-plotter --speed`). Default: the plotter's `speed`. */
+  speed?: number;
+  /** Told once the device is open: its name, and the paper file of a virtual plotter. */
+  onDevice?: (d: { name: string; paperFile?: string }) => void;
+}
+
+/** The plotter for one plot: the one asked for, else where the job's sheet is, else the first. */
+export function plotterForJob(engine: Engine, id: string, request: string | null | undefined): PlotterSpec {
+  if (request) return plotterFor(engine.config, request);
+  const mark = jobPlotterMark(engine.paths.jobsDir, id);
+  const known = configuredPlotters(engine.config).some((p) => p.name === mark?.plotter) ? mark?.plotter : undefined;
+  return plotterFor(engine.config, known ?? mark?.port ?? mark?.device ?? null);
+}
+
+export async function runPlotSession(engine: Engine, id: string, opts: PlotSessionOptions = {}): Promise<PlotSessionResult> {
+  const plotter = plotterForJob(engine, id, opts.device);
+  const link = await openPlotter(engine, plotter, opts.speed && opts.speed > 0 ? { speed: opts.speed } : {});
+  try {
+    opts.onDevice?.({ name: link.deviceName, ...(link.paperFile ? { paperFile: link.paperFile } : {}) });
+    return await plotOnLink(engine, link, id, opts);
+  } finally {
+    await link.close();
   }
 }

@@ -103,23 +103,79 @@ export function livePlotOwners(jobsDir: string): OwnerStatus[] {
  * are refreshed every REFRESH_MS until `release()`; the timer does not keep the process alive.
  */
 export function claimPlot(opts: { jobDir: string; dataDir: string; job: string; device: string }): PlotClaim {
+  const owner = newOwner(opts.job, opts.device);
+  return hold(owner, [jobHold(opts.jobDir, opts.job), deviceHold(opts.dataDir, opts.device)]);
+}
+
+/** The job alone: its plotter is held apart, for longer than one job (a queue runner's plotters). */
+export function claimJob(opts: { jobDir: string; job: string; device: string }): PlotClaim {
+  return hold(newOwner(opts.job, opts.device), [jobHold(opts.jobDir, opts.job)]);
+}
+
+export interface DeviceClaim extends PlotClaim {
+  /** Names the job plotting on the device now, '' between jobs (what a BUSY message tells). */
+  setJob(job: string): void;
+}
+
+/** The device alone, held across jobs: the job field says what plots on it now. */
+export function claimDevice(opts: { dataDir: string; device: string }): DeviceClaim {
+  const owner = newOwner('', opts.device);
+  const file = deviceOwnerFile(opts.dataDir, opts.device);
+  const claim = hold(owner, [deviceHold(opts.dataDir, opts.device)]);
+  return {
+    ...claim,
+    setJob(job) {
+      owner.job = job;
+      try {
+        if (isOurs(file)) writeFileAtomic(file, JSON.stringify(owner));
+      } catch {
+        // Display only: the claim itself stands.
+      }
+    },
+  };
+}
+
+type Hold = { file: string; busy: (o: PlotOwner) => string };
+
+function newOwner(job: string, device: string): PlotOwner {
   const now = new Date().toISOString();
-  const owner: PlotOwner = { job: opts.job, device: opts.device, pid: process.pid, host: os.hostname(), since: now, refreshed: now };
+  const owner: PlotOwner = { job, device, pid: process.pid, host: os.hostname(), since: now, refreshed: now };
   const boot = bootId();
   if (boot) owner.boot = boot;
-  const jobFile = jobOwnerFile(opts.jobDir);
-  const devFile = deviceOwnerFile(opts.dataDir, opts.device);
-  fs.mkdirSync(path.dirname(devFile), { recursive: true });
-  take(jobFile, owner, (o) => `Job '${opts.job}' is being plotted by ${who(o)} on device '${o.device}'. Wait for it, or pause it with: vfab pause ${opts.job}`);
+  return owner;
+}
+
+function jobHold(jobDir: string, job: string): Hold {
+  return { file: jobOwnerFile(jobDir), busy: (o) => `Job '${job}' is being plotted by ${who(o)} on device '${o.device}'. Wait for it, or pause it with: vfab pause ${job}` };
+}
+
+function deviceHold(dataDir: string, device: string): Hold {
+  const file = deviceOwnerFile(dataDir, device);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  return {
+    file,
+    busy: (o) =>
+      o.job
+        ? `Device '${device}' is in use by ${who(o)}, plotting job '${o.job}'. Wait for it to finish, or pause it with: vfab pause ${o.job}`
+        : `Device '${device}' is in use by ${who(o)}, a queue runner between jobs. Stop that runner first (Ctrl-C in its terminal, or kill ${o.pid}).`,
+  };
+}
+
+/** Takes every file in order (none if one is busy), and refreshes them until released. */
+function hold(owner: PlotOwner, holds: Hold[]): PlotClaim {
+  const taken: string[] = [];
   try {
-    take(devFile, owner, (o) => `Device '${opts.device}' is in use by ${who(o)}, plotting job '${o.job}'. Wait for it to finish, or pause it with: vfab pause ${o.job}`);
+    for (const h of holds) {
+      take(h.file, owner, h.busy);
+      taken.push(h.file);
+    }
   } catch (err) {
-    removeIfOurs(jobFile);
+    for (const f of taken) removeIfOurs(f);
     throw err;
   }
   const timer = setInterval(() => {
     owner.refreshed = new Date().toISOString();
-    for (const f of [jobFile, devFile]) {
+    for (const f of taken) {
       try {
         if (isOurs(f)) writeFileAtomic(f, JSON.stringify(owner));
       } catch {
@@ -135,8 +191,7 @@ export function claimPlot(opts: { jobDir: string; dataDir: string; job: string; 
       if (released) return;
       released = true;
       clearInterval(timer);
-      removeIfOurs(devFile);
-      removeIfOurs(jobFile);
+      for (const f of [...taken].reverse()) removeIfOurs(f);
     },
   };
 }

@@ -14,7 +14,9 @@ import { readPlan } from '../../plan/plan-file';
 import { motionProfile } from '../../plan/motion';
 import { plotProgram, programDuration, MoveKind } from '../../plotter/planner';
 import { backUpFrom, type PlotProgress } from '../../plotter/runner';
-import { pauseRequestFile, runPlotSession, type PlotSessionResult } from '../../plotter/session';
+import { pauseRequestFile, plotterForJob, runPlotSession, type PlotSessionResult } from '../../plotter/session';
+import { holdersOf, sheetHolders } from '../../plotters/holders';
+import { configuredPlotters, type PlotterSpec } from '../../plotters/plotters';
 import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
 import { restartJob } from '../../recovery/restart';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
@@ -29,7 +31,7 @@ const PAUSE_WAIT_MS = 15_000;
 
 interface DeviceFlags {
   device?: string;
-  speed: string;
+  speed?: string;
 }
 
 interface ResumeFlags extends DeviceFlags {
@@ -72,14 +74,16 @@ function progressPrinter(io: Io, id: string, speed: number): { update(p: PlotPro
   };
 }
 
-function parseSpeed(flags: DeviceFlags): number {
+/** `--speed`, when given; otherwise the plotter's own (config `devices[].speed`, 1 for hardware). */
+export function parseSpeed(flags: { speed?: string }): number | undefined {
+  if (flags.speed === undefined) return undefined;
   const speed = Number(flags.speed);
   if (!(speed > 0)) throw new VfabError('USAGE', `--speed must be a number > 0, not '${flags.speed}'.`);
   return speed;
 }
 
-const deviceOption = "AxiDraw nickname, serial port path, or 'virtual' (default: config device.port, else the first AxiDraw)";
-const speedOption = "a virtual plotter's speed factor: --device virtual runs this many times faster; for a 'vfab virtual-plotter --speed N' port, pass the same N";
+const deviceOption = "a plotter's name (config devices:), an AxiDraw nickname, a serial port path, or 'virtual' (default: where the job's sheet is, else the first plotter)";
+const speedOption = "a virtual plotter's speed factor: --device virtual runs this many times faster; for a 'vfab virtual-plotter --speed N' port, pass the same N (default: the plotter's speed in config, else 1)";
 
 /**
  * Plots one job in the foreground under the signal path; prints the outcome. Returns the result,
@@ -93,6 +97,8 @@ async function plotInForeground(
   extra: { recovery?: boolean; backUpStrokes?: number } = {},
 ): Promise<{ result: PlotSessionResult; signal?: ShutdownSignal }> {
   const speed = parseSpeed(flags);
+  const plotter = plotterForJob(engine, id, flags.device);
+  warnIfSheetHeld(ctx, engine, id, plotter);
   const ctl = new AbortController();
   let signal: ShutdownSignal | undefined;
   const uninstall = onShutdownSignals((sig) => {
@@ -100,11 +106,11 @@ async function plotInForeground(
     ctx.io.err(`\n${id}: ${sig}: lifting the pen and stopping; continue later with: vfab resume ${id}`);
     ctl.abort({ shutdown: sig });
   });
-  const printer = progressPrinter(ctx.io, id, speed);
+  const printer = progressPrinter(ctx.io, id, speed ?? plotter.speed);
   try {
     const result = await runPlotSession(engine, id, {
       device: flags.device ?? null,
-      speed,
+      ...(speed ? { speed } : {}),
       signal: ctl.signal,
       onProgress: (p) => printer.update(p),
       onDevice: (d) => d.paperFile && ctx.io.out(`paper: ${d.paperFile}`),
@@ -155,6 +161,19 @@ async function plotInForeground(
   }
 }
 
+/**
+ * The manual path may draw on a plotter whose sheet holds a paused or interrupted job (the queue
+ * runner never does): said, so the artist knows, and drawn where planned (runner.ts travels home first).
+ */
+function warnIfSheetHeld(ctx: CliContext, engine: Engine, id: string, plotter: PlotterSpec): void {
+  const names = configuredPlotters(engine.config).map((p) => p.name);
+  const held = holdersOf(sheetHolders(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s }), plotter, names)
+    .filter((h) => h.id !== id && h.kind === 'interrupted');
+  for (const h of held) {
+    ctx.io.err(`warning: plotter '${plotter.name}' holds job '${h.id}' (${h.state}, ${h.cause === 'paused' ? (h.detail ?? 'paused') : 'interrupted'}): '${id}' is drawn on that sheet. '${h.id}' resumes later with the carriage confirmed at home.`);
+  }
+}
+
 /** What `vfab resume --dry-run` tells about one interrupted job. */
 function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
   const plan = readPlan(jobFiles(engine.paths.jobsDir, c.id).plan);
@@ -187,7 +206,7 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
     .command('plot <job>')
     .description('plot a READY job, or continue a paused or interrupted one from its last checkpoint')
     .option('--device <device>', deviceOption)
-    .option('--speed <factor>', speedOption, '1')
+    .option('--speed <factor>', speedOption)
     .option('--carriage-at-home', 'confirm the carriage is at the home corner when the plotter lost its position')
     .addHelpText('after', '\nCtrl-C stops at once (pen up, journaled; exit 130): continue with vfab resume <job>.\nvfab pause <job> from another terminal pauses gracefully.')
     .action(async (id: string, flags: DeviceFlags & { carriageAtHome?: boolean }) => {
@@ -232,7 +251,7 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
     .command('resume [job]')
     .description('continue interrupted jobs from their last checkpoint (all of them when no job is named)')
     .option('--device <device>', deviceOption)
-    .option('--speed <factor>', speedOption, '1')
+    .option('--speed <factor>', speedOption)
     .option('--dry-run', 'only say what would be resumed: from where, how much is left')
     .option('--back-up <strokes>', 'redraw this many strokes before the checkpoint (1 = the stroke it stopped in)', '0')
     .option('--carriage-at-home', 'confirm the carriage is at the home corner when the plotter lost its position (scripts)')
@@ -287,7 +306,7 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
     .description('start a job again from its plan (the journal keeps its history; source and plan are kept)')
     .option('--now', 'plot it right away instead of queueing it')
     .option('--device <device>', deviceOption)
-    .option('--speed <factor>', speedOption, '1')
+    .option('--speed <factor>', speedOption)
     .option('--carriage-at-home', 'with --now: confirm the carriage is at the home corner')
     .action(async (id: string, flags: DeviceFlags & { now?: boolean; carriageAtHome?: boolean }) => {
       const engine = ctx.engine();
