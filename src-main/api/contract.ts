@@ -113,7 +113,15 @@ export const METHODS = {
       .strict(),
   },
   'jobs.plan': { params: z.object({ id: jobId, ...planOptions }).strict() },
-  'jobs.queue': { params: z.object({ id: jobId }).strict() },
+  /** `target`: only this plotter, or plotters of this model, take the job (default any); journaled with QUEUED. */
+  'jobs.queue': {
+    params: z
+      .object({
+        id: jobId,
+        target: z.union([z.literal('any'), z.object({ plotter: text(64).min(1) }).strict(), z.object({ model: text(32).min(1) }).strict()]).optional(),
+      })
+      .strict(),
+  },
   'jobs.remove': { params: z.object({ id: jobId, force: z.boolean().optional() }).strict() },
   'jobs.restart': { params: z.object({ id: jobId }).strict() },
   /** The planned paths, for drawing the job (see PlanPreview). */

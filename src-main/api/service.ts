@@ -25,6 +25,8 @@ import { VfabError } from '../errors';
 import { jobsBeingPlanned, planSettings, prepareJob } from '../jobs/prepare';
 import { JOB_STATES, IllegalTransitionError, type JobState } from '../jobs/states';
 import { reorderQueue } from '../jobs/queue';
+import { queueJobs } from '../queue/edit';
+import { parseModel } from '../queue/target';
 import { DatabaseError } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
 import { readPlan, readPlanOverview } from '../plan/plan-file';
@@ -253,7 +255,8 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     'jobs.plan': (p) => planOutcome(p.id, p),
 
     'jobs.queue': (p) => {
-      engine.jobs.transition(p.id, 'QUEUED', 'queued for plotting');
+      const t = p.target;
+      queueJobs(engine, [p.id], t === undefined || t === 'any' ? 'any' : 'model' in t ? { model: parseModel(t.model) } : t);
       changed(p.id);
       return { id: p.id, state: engine.jobs.state(p.id) };
     },

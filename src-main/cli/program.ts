@@ -17,6 +17,7 @@ import { registerDeviceCommands } from './commands/devices';
 import { registerJobCommands, type CliContext } from './commands/jobs';
 import { registerPlanCommand } from './commands/plan';
 import { registerPlotCommands } from './commands/plot';
+import { registerQueueCommands } from './commands/queue';
 import { registerServeCommand } from './commands/serve';
 import { registerSetupCommand } from './commands/setup';
 import { registerSystemCommands } from './commands/system';
@@ -67,6 +68,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
   registerDeviceCommands(program, ctx);
   registerPlanCommand(program, ctx);
   registerPlotCommands(program, ctx);
+  registerQueueCommands(program, ctx);
   registerCheckCommands(program, ctx);
   registerCameraCommands(program, ctx);
   registerSystemCommands(program, ctx);

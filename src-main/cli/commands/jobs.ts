@@ -5,6 +5,7 @@ import { VfabError } from '../../errors';
 import { TERMINAL_STATES, JOB_STATES, parseJobState, type JobState } from '../../jobs/states';
 import type { IndexedJob } from '../../jobs/store';
 import { queueOrder } from '../../jobs/queue';
+import { queuePreview, type QueuePreview } from '../../queue/preview';
 import { localTime, printFields, printJson, printRows, type Io } from '../output';
 import { paperLabel, readPlanOverview, type PlanOverview } from '../../plan/plan-file';
 import type { SvgWarning } from '../../plan/types';
@@ -47,12 +48,32 @@ function jobJson(j: IndexedJob) {
   };
 }
 
-function printJobs(ctx: CliContext, jobs: IndexedJob[], json: boolean, empty: string): void {
-  if (json) return printJson(ctx.io, { jobs: jobs.map(jobJson) });
+function printJobs(ctx: CliContext, jobs: IndexedJob[], json: boolean, empty: string, preview?: QueuePreview): void {
+  const assigned = new Map(preview?.assignments.map((a) => [a.job, a]));
+  /** The plotter that will take a queued job (or why none can), the one a plotting job is on. */
+  const plotterOf = (j: IndexedJob) => {
+    const a = assigned.get(j.id);
+    if (a) return { plotter: a.plotter, reason: a.reason ?? null, target: preview!.targets.get(j.id) ?? 'any' };
+    return { plotter: preview?.onPlotter.get(j.id) ?? null, reason: null, target: null };
+  };
+  if (json) {
+    return printJson(ctx.io, {
+      jobs: jobs.map((j) => {
+        if (!preview) return jobJson(j);
+        const p = plotterOf(j);
+        return { ...jobJson(j), target: p.target, plotter: p.plotter, plotter_reason: p.reason };
+      }),
+    });
+  }
   printRows(
     ctx.io,
-    ['ID', 'STATE', 'SOURCE', 'PAPER', 'ESTIMATE', 'CREATED', 'UPDATED'],
-    jobs.map((j) => [j.id, j.state, j.source_name ?? '', j.paper ?? '', j.estimate_s === null ? '' : duration(j.estimate_s), localTime(j.created_at), localTime(j.updated_at)]),
+    ['ID', 'STATE', 'SOURCE', 'PAPER', 'ESTIMATE', 'CREATED', 'UPDATED', ...(preview ? ['PLOTTER'] : [])],
+    jobs.map((j) => {
+      const cells = [j.id, j.state, j.source_name ?? '', j.paper ?? '', j.estimate_s === null ? '' : duration(j.estimate_s), localTime(j.created_at), localTime(j.updated_at)];
+      if (!preview) return cells;
+      const p = plotterOf(j);
+      return [...cells, p.plotter ?? (p.reason ? `none: ${p.reason}` : '')];
+    }),
     empty,
   );
 }
@@ -227,7 +248,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
       }
       const states = opts.state ?? JOB_STATES.filter((s) => !TERMINAL_STATES.includes(s));
       const jobs = engine.jobs.list({ states }).sort(queueOrder);
-      printJobs(ctx, jobs, Boolean(opts.json), opts.state ? `No jobs in state ${opts.state.join(', ')}.` : 'The queue is empty.');
+      printJobs(ctx, jobs, Boolean(opts.json), opts.state ? `No jobs in state ${opts.state.join(', ')}.` : 'The queue is empty.', queuePreview(engine));
       // Said on stderr: pipes keep their rows, a person at the terminal learns what needs them.
       const crashed = classifyJobs(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s }).filter((c) => c.kind === 'stuck' || (c.kind === 'interrupted' && c.cause !== 'paused'));
       if (crashed.length && !opts.json) ctx.io.err(`${crashed.length} plot(s) need attention: vfab info queue --interrupted / --stuck; continue with: vfab resume`);
