@@ -10,12 +10,13 @@ import { foundationSuite } from './foundation';
 import { planSuite } from './plan';
 import { plannerSuite } from './planner';
 import { plotSuite } from './plot';
+import { queueSuite } from './queue';
 import { recoverySuite } from './recovery';
 import type { BenchRow, BenchSuite } from './report';
 import { serveSuite } from './serve';
 import { svgSuite } from './svg';
 
-const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, feedSuite, recoverySuite, cameraSuite, archiveSuite, appSuite, serveSuite];
+const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, queueSuite, feedSuite, recoverySuite, cameraSuite, archiveSuite, appSuite, serveSuite];
 
 function printTable(suite: string, rows: BenchRow[]): void {
   const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);
