@@ -9,6 +9,7 @@ import type { Engine } from '../engine';
 import { VfabError } from '../errors';
 import { saveQueueOrder } from '../jobs/queue';
 import { summarizeJournal } from '../jobs/journal';
+import { IllegalTransitionError } from '../jobs/states';
 import { jobFiles } from '../jobs/workspace';
 import { configuredPlotters } from '../plotters/plotters';
 import { targetLabel, targetOf, type JobTarget } from './target';
@@ -25,21 +26,28 @@ export function currentTarget(engine: Engine, id: string): JobTarget {
   return last?.type === 'state_change' && last.to_state === 'QUEUED' ? targetOf(last) : 'any';
 }
 
-/** READY → QUEUED for each job, at the end of the queue in the order given. */
+/**
+ * READY → QUEUED for each job, at the end of the queue in the order given. Any other state is the
+ * lifecycle table's refusal, naming both states, before any job changes.
+ */
 export function queueJobs(engine: Engine, ids: readonly string[], target: JobTarget = 'any'): void {
   checkTarget(engine, target);
   for (const id of ids) {
     const state = engine.jobs.state(id);
-    if (state === 'QUEUED') {
-      const now = currentTarget(engine, id);
-      throw new VfabError(
-        'INVALID_STATE',
-        `Job '${id}' is already QUEUED (for ${targetLabel(now)}). To queue it for ${targetLabel(target)}, take it out first: vfab queue remove ${id}, then queue it again (it goes to the end).`,
-      );
-    }
-    if (state !== 'READY') throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; only READY jobs can be queued${state === 'COMPLETED' || state === 'FAILED' || state === 'ABORTED' ? ` (vfab restart ${id} queues it again)` : ''}.`);
+    if (state !== 'READY') throw new IllegalTransitionError(id, state, 'QUEUED', 'normal');
   }
   for (const id of ids) engine.jobs.transition(id, 'QUEUED', 'queued for plotting', { target });
+}
+
+/** Refuses a job already queued, saying how to queue it for another target (the CLI's wording). */
+export function refuseRequeue(engine: Engine, ids: readonly string[], target: JobTarget): void {
+  for (const id of ids) {
+    if (engine.jobs.state(id) !== 'QUEUED') continue;
+    throw new VfabError(
+      'INVALID_STATE',
+      `Job '${id}' is already QUEUED (for ${targetLabel(currentTarget(engine, id))}). To queue it for ${targetLabel(target)}, take it out first: vfab queue remove ${id}, then queue it again (it goes to the end).`,
+    );
+  }
 }
 
 /** QUEUED → READY for each job. */

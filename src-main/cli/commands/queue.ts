@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import { ERROR_CODES, VfabError } from '../../errors';
 import { reorderQueue } from '../../jobs/queue';
-import { queueJobs, unqueueJobs } from '../../queue/edit';
+import { queueJobs, refuseRequeue, unqueueJobs } from '../../queue/edit';
 import { createQueueRunner, DEFAULT_PAGE_DELAY_S, type QueueRunner, type RunnerSummary } from '../../queue/runner';
 import { parseModel, targetLabel, type JobTarget } from '../../queue/target';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
@@ -137,6 +137,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
       if (flags.plotter && flags.model) throw new VfabError('USAGE', 'Use --plotter or --model, not both.');
       const target: JobTarget = flags.plotter ? { plotter: flags.plotter } : flags.model ? { model: parseModel(flags.model) } : 'any';
       const engine = ctx.engine();
+      refuseRequeue(engine, ids, target);
       queueJobs(engine, ids, target);
       for (const id of ids) {
         ctx.io.err(`${id}: QUEUED for ${targetLabel(target)}`);
