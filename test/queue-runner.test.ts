@@ -15,6 +15,7 @@ import { openEngine } from '../src-main/engine';
 import { readJournal } from '../src-main/jobs/journal';
 import { openEbb } from '../src-main/plotter/devices';
 import type { RunnerEvent } from '../src-main/queue/events';
+import { queueJobs } from '../src-main/queue/edit';
 import { createQueueRunner, type QueueRunner } from '../src-main/queue/runner';
 import {
   addSmallJobs,
@@ -109,9 +110,13 @@ describe('vfab queue run', () => {
     expect(why).toBe('no plotter can take it (a4: queued for plotter a3; a3: loaded with A3, the job is planned for A4 landscape (297 × 210 mm))');
     expect(sb.run(['info', 'queue']).stdout).toContain(`nowhere\tQUEUED\tnowhere.svg\tA4 landscape\t`);
 
-    const run = rig.spawn(['queue', 'run', '--unattended', '--page-delay', '0']);
+    const run = rig.spawn(['queue', 'run', '--unattended', '--page-delay', '0', '--json-events']);
     expect(await ended(run), run.stderr()).toBe(0);
     expect(run.stderr()).toContain(`nowhere: left in the queue: ${why}`);
+    const events = run.stdout().trim().split('\n').map((l) => JSON.parse(l) as RunnerEvent);
+    expect(events[0]).toMatchObject({ type: 'runner.started', unattended: true, plotters: [{ name: 'a4', model: 'V3/A4', paper: 'A4' }, { name: 'a3', model: 'V3/A3', paper: 'A3' }] });
+    expect(events.filter((e) => e.type === 'job.completed').map((e) => e.type === 'job.completed' && [e.job, e.plotter]).sort()).toEqual([['big', 'a3'], ['pinned', 'a4'], ['small', 'a4']]);
+    expect(events.at(-1)).toEqual({ type: 'runner.stopped', at: expect.any(String), reason: 'done', left: [{ job: 'nowhere', reason: why }] });
     expect(state('nowhere')).toBe('QUEUED');
     const verdict = judgeQueue(sb, programs, papers());
     expect(verdict.plotterOf).toEqual({ small: 'a4', big: 'a3', pinned: 'a4' });
@@ -296,6 +301,29 @@ describe('the runner in a process of its own making (the app and vfab serve use 
       expect(paused).toMatchObject({ reason: 'stopped', paused: ['b'] });
       expect(state('b')).toBe('PAUSED');
       expect(pausing.plotters()).toEqual([{ plotter: { name: 'p1', port: rig.plotters.p1!.port, model: 'V3/A4', paper: null }, state: expect.objectContaining({ kind: 'holding', job: 'b', state: 'PAUSED' }) }]);
+    } finally {
+      engine.close();
+    }
+  }, 60_000);
+});
+
+describe('the runner, watching', () => {
+  it('with watch, an empty queue keeps it running; a job queued later is plotted; stop() ends it', async () => {
+    await plotters(['p1']);
+    await addSmallJobs(sb, { late: { x: 20, y: 20 } });
+    const engine = openEngine({ env: sb.env });
+    try {
+      const runner = createQueueRunner(engine, { watch: true, unattended: true, pageDelayS: 0 });
+      const completed = new Promise<RunnerEvent>((resolve) => runner.subscribe((e) => e.type === 'job.completed' && resolve(e)));
+      let ended = false;
+      const done = runner.run().then((s) => ((ended = true), s));
+      // Nothing queued: a runner without watch would have ended at its first look.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(ended).toBe(false);
+      queueJobs(engine, ['late']);
+      expect(await completed).toMatchObject({ job: 'late', plotter: 'p1' });
+      expect(await runner.stop()).toMatchObject({ reason: 'stopped', completed: ['late'] });
+      await done;
     } finally {
       engine.close();
     }
