@@ -52,13 +52,14 @@ export function createBackgroundPlots(
         onEvent: (event) => {
           // Progress first: a listener that sees 'complete' has already seen 100 %.
           progress.flush(id);
-          hub.emit('plot.event', { id, event });
+          // An interruption is told once, below, with its error.
+          if (event !== 'interrupt') hub.emit('plot.event', { id, event });
           changed(id);
         },
       })
         .then(
           (result) => {
-            if (result.state === 'PLOTTING' && result.reason !== 'signal_received') hub.emit('plot.event', { id, event: 'interrupt', error: result.error });
+            if (result.state === 'PLOTTING') hub.emit('plot.event', { id, event: 'interrupt', error: result.error });
           },
           (err: unknown) => {
             const message = (err as Error)?.message ?? String(err);

@@ -36,6 +36,7 @@ import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classi
 import { restartJob } from '../recovery/restart';
 import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
+import { redactWebhookUrl } from '../notify/webhook';
 import { previewBackup } from './backup-preview';
 import { planPreview } from './preview';
 import { cameraInfo, watchCamera, withoutAddress } from './camera-status';
@@ -98,6 +99,7 @@ function maskSecrets(config: VfabConfig): VfabConfig {
     ...config,
     camera: { ...config.camera, url: redactUrl(config.camera.url) },
     websocket: { ...config.websocket, api_key: config.websocket.api_key === null ? null : '********' },
+    notify: { ...config.notify, webhook_url: redactWebhookUrl(config.notify.webhook_url) },
   };
 }
 
