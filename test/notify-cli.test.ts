@@ -106,6 +106,10 @@ describe('the webhook', () => {
     expect(server.received.map((r) => r.body)).toEqual([
       expect.objectContaining({ event: 'interrupted', job: 'usb', state: 'PLOTTING', plotter: rig.plotter.port, reason: expect.stringMatching(/plot interrupted at move -?\d+ of \d+/) }),
     ]);
+    // One crash line, as the recovery guide's crash_analysis.sh counts them; the notice is a WARNING.
+    const lines = logLines(rig.sb);
+    expect(lines.filter((l) => /(emergency_shutdown|ERROR|CRITICAL)/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes(' WARNING job usb: plot interrupted on '))).toHaveLength(1);
   }, 30_000);
 
   it('a hook where nothing listens: the plot completes (exit 0) and the log warns, naming the host only', async () => {

@@ -50,10 +50,10 @@ describe('outcomes', () => {
     expect(outcomeOfResult({ state: 'ABORTED' })).toBeNull();
   });
 
-  it('log at INFO (completed), WARNING (waiting for paper) and ERROR (failed, interrupted), naming the plotter', () => {
+  it('log at INFO (completed), WARNING (waiting for paper, interrupted: the runner logged its ERROR) and ERROR (failed), naming the plotter', () => {
     expect(outcomeLogLine(done)).toEqual({ level: 'INFO', message: 'plot completed on left after 12.3 s of plotting' });
     expect(outcomeLogLine(plotOutcome('failed', { plotter: '/dev/ttyACM0', reason: 'no AxiDraw' }))).toEqual({ level: 'ERROR', message: 'plot failed on /dev/ttyACM0: no AxiDraw' });
-    expect(outcomeLogLine(plotOutcome('interrupted', { plotter: 'virtual', duration_s: 2, reason: 'USB gone' }))).toEqual({ level: 'ERROR', message: 'plot interrupted on virtual after 2 s of plotting: USB gone' });
+    expect(outcomeLogLine(plotOutcome('interrupted', { plotter: 'virtual', duration_s: 2, reason: 'USB gone' }))).toEqual({ level: 'WARNING', message: 'plot interrupted on virtual after 2 s of plotting: USB gone' });
     expect(outcomeLogLine(plotOutcome('waiting_for_paper', { plotter: 'right', job: 'card-2' }))).toEqual({ level: 'WARNING', message: 'plotter right is waiting for paper' });
   });
 
@@ -113,7 +113,7 @@ describe('notifyOutcome', () => {
     await settleNotifications();
     expect(heard).toEqual(['failed']);
     expect(server.received.map((r) => (r.body as { event: string }).event)).toEqual(['failed']);
-    expect(ctx.lines().map((l) => l.split(' ')[2])).toEqual(['INFO', 'ERROR', 'ERROR', 'WARNING', 'DEBUG']);
+    expect(ctx.lines().map((l) => l.split(' ')[2])).toEqual(['INFO', 'ERROR', 'WARNING', 'WARNING', 'DEBUG']);
   });
 
   it.each([

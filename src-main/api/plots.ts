@@ -61,11 +61,8 @@ export function createBackgroundPlots(
           (result) => {
             if (result.state === 'PLOTTING') hub.emit('plot.event', { id, event: 'interrupt', error: result.error });
           },
-          (err: unknown) => {
-            const message = (err as Error)?.message ?? String(err);
-            engine.logger.error(`plot could not run: ${message}`, id);
-            hub.emit('plot.event', { id, event: 'fail', error: message });
-          },
+          // The session has logged it (notify/notifier.ts), unless it was a refusal (BUSY).
+          (err: unknown) => hub.emit('plot.event', { id, event: 'fail', error: (err as Error)?.message ?? String(err) }),
         )
         .finally(() => {
           progress.end(id);

@@ -48,7 +48,12 @@ export function outcomeOfResult(result: RunPlotResult): { kind: OutcomeKind; rea
 
 type OutcomeLevel = 'INFO' | 'WARNING' | 'ERROR';
 
-const LEVEL: Record<OutcomeKind, OutcomeLevel> = { completed: 'INFO', waiting_for_paper: 'WARNING', failed: 'ERROR', interrupted: 'ERROR' };
+/**
+ * An interruption already has its ERROR line, the runner's `emergency_shutdown`, and the recovery
+ * guide's crash_analysis.sh counts every ERROR line as a crash: its notification is a WARNING, so
+ * one interruption stays one crash.
+ */
+const LEVEL: Record<OutcomeKind, OutcomeLevel> = { completed: 'INFO', waiting_for_paper: 'WARNING', interrupted: 'WARNING', failed: 'ERROR' };
 
 /** The log line of an outcome (the logger adds time, level and `job <id>: `). */
 export function outcomeLogLine(o: PlotOutcome): { level: OutcomeLevel; message: string } {
