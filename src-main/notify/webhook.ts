@@ -78,10 +78,11 @@ function failure(err: NodeJS.ErrnoException): WebhookError {
 }
 
 /**
- * POSTs `body` as JSON; resolves on a 2xx answer, rejects with a WebhookError otherwise. The whole
- * exchange, connecting included, ends within `timeoutMs`: the socket is destroyed at the deadline.
+ * POSTs `body` as JSON; resolves on a 2xx answer, rejects otherwise (a WebhookError, or the URL's
+ * own error: async, so even that never throws at the caller). The whole exchange, connecting
+ * included, ends within `timeoutMs`: the socket is destroyed at the deadline.
  */
-export function postJson(url: string, body: unknown, opts: { timeoutMs: number; userAgent: string }): Promise<void> {
+export async function postJson(url: string, body: unknown, opts: { timeoutMs: number; userAgent: string }): Promise<void> {
   const data = Buffer.from(JSON.stringify(body));
   const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
