@@ -10,6 +10,7 @@ import { createApiService } from './api/service';
 import { startRelayHost } from './camera/relay-host';
 import { configuredCameraClient } from './camera/settings';
 import { openEngine, type Engine } from './engine';
+import { settleNotifications } from './notify/notifier';
 import { addJobsFromDialog, showAbout } from './shell/dialogs';
 import { registerIpc } from './shell/ipc';
 import { installMenu } from './shell/menu';
@@ -62,8 +63,10 @@ async function start(): Promise<void> {
 
   const quit = installQuitGuard(api, {
     window: () => mainWindow,
-    afterShutdown: () => {
+    afterShutdown: async () => {
       void relay?.close();
+      // A plot stopped by the quit told its hook; that answer is awaited (at most notify.timeout_s).
+      await settleNotifications();
       engine?.close();
       engine = undefined;
     },

@@ -112,6 +112,7 @@ const NON_DEFAULT: VfabConfig = {
     api_key: 's3cret',
     channels: ['jobs'],
   },
+  notify: { webhook_url: 'https://hooks.example.com/vfab?token=abc', events: ['failed', 'interrupted'], timeout_s: 2.5 },
   logging: {
     enabled: false,
     level: 'DEBUG',
@@ -169,6 +170,7 @@ describe('defaults', () => {
     expect(c.recovery).toEqual({ interrupt_grace_minutes: 5, auto_detect_enabled: true, max_resume_attempts: 3, stuck_after_s: 120 });
     expect(c.websocket).toMatchObject({ enabled: false, host: '127.0.0.1', port: 8765, authentication: false, channels: ['jobs', 'devices', 'system'] });
     expect(c.logging).toMatchObject({ level: 'INFO', max_file_size: 10485760, backup_count: 5, output: 'both' });
+    expect(c.notify).toEqual({ webhook_url: null, events: ['completed', 'failed', 'interrupted', 'waiting_for_paper'], timeout_s: 5 });
   });
 
   it('returns a fresh object each time', () => {
@@ -443,6 +445,13 @@ describe('errors name the file, key and line', () => {
     ['camera: on\n', 'camera', 1, 'must be a group'],
     ['hooks:\n  QUEUED: echo hi\n', 'hooks.QUEUED', 2, 'must be a list of hooks'],
     ['hooks:\n  QUEUED:\n    - echo hi\n', 'hooks.QUEUED.0', 3, 'must be a hook'],
+    ['notify:\n  webhook_url: ftp://example.com/x\n', 'notify.webhook_url', 2, 'must be an http:// or https:// URL, or null (found "ftp://example.com/x")'],
+    ['notify:\n  webhook_url: example.com/hook\n', 'notify.webhook_url', 2, 'must be an http:// or https:// URL'],
+    ['notify:\n  webhook_url: 8080\n', 'notify.webhook_url', 2, 'must be an http:// or https:// URL'],
+    ['notify:\n  events: [completed, done]\n', 'notify.events.1', 2, 'must be one of completed, failed, interrupted, waiting_for_paper (found "done")'],
+    ['notify:\n  events: completed\n', 'notify.events', 2, 'must be a list of events'],
+    ['notify:\n  timeout_s: 0\n', 'notify.timeout_s', 2, 'between 0.1 and 30'],
+    ['notify:\n  timeout_s: 120\n', 'notify.timeout_s', 2, 'between 0.1 and 30'],
   ])('out of range or mistyped: %j', (text, key, line, fragment) => {
     const err = configError(() => parseConfig(text, file));
     expect(err.key).toBe(key);

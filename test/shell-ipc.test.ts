@@ -10,6 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EVENTS, METHODS, type EventName, type EventPayloads } from '../src-main/api/contract';
 import type { ApiService } from '../src-main/api/service';
 import { EVENT_CHANNEL, registerIpc, toIpcFailure, type IpcReply } from '../src-main/shell/ipc';
+import { defaultConfig } from '../src-main/config/config';
+import { createStderrLogger } from '../src-main/log';
+import { notifyOutcome } from '../src-main/notify/notifier';
+import { OUTCOME_KINDS, plotOutcome } from '../src-main/notify/outcome';
 import { plotNotification, notifyPlotEvents } from '../src-main/shell/notify';
 import { guardWindowClose, installQuitGuard, STOP_AND_QUIT } from '../src-main/shell/quit';
 import { isRendererUrl, rendererSource } from '../src-main/shell/renderer';
@@ -271,14 +275,19 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
 });
 
 describe('notifications and menu', () => {
-  it('notifies complete, pause, fail and interrupt, nothing else', () => {
+  it("notifies a pause from the plot events and each of the notifier's outcomes once, nothing else", () => {
     const stub = stubService();
     const off = notifyPlotEvents(stub.service);
     for (const event of ['start', 'resume', 'pen_change', 'complete', 'pause', 'fail', 'interrupt'] as const) stub.emit('plot.event', { id: 'j', event });
     stub.emit('job.changed', { id: 'j', state: 'COMPLETED' });
-    expect(fake.Notification.shown.map((n) => n.title)).toEqual(['Plot complete', 'Plot paused', 'Plot failed', 'Plot interrupted']);
-    expect(plotNotification({ id: 'j', event: 'fail', error: 'USB unplugged' })!.body).toContain('USB unplugged');
+    const ctx = { config: defaultConfig(), logger: createStderrLogger({ file: 'vfab.log', write: () => undefined }) };
+    for (const kind of OUTCOME_KINDS) notifyOutcome(ctx, plotOutcome(kind, { job: 'j', plotter: 'left', reason: kind === 'failed' ? 'USB unplugged' : undefined }));
+    expect(fake.Notification.shown.map((n) => n.title)).toEqual(['Plot paused', 'Plot complete', 'Plot failed', 'Plot interrupted', 'Waiting for paper']);
+    expect(fake.Notification.shown[2]!.body).toBe('Job j stopped on an error on left. USB unplugged');
+    expect(plotNotification({ id: 'j', event: 'pause', error: 'pause button pressed' })!.body).toContain('pause button pressed');
     off();
+    notifyOutcome(ctx, plotOutcome('completed', { job: 'j' }));
+    expect(fake.Notification.shown).toHaveLength(5);
   });
 
   it('has File (Add job…, Quit), Help (About), and View (Reload) only in development', () => {

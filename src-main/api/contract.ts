@@ -108,6 +108,8 @@ export const METHODS = {
         force: z.boolean().optional(),
         /** Plan right away (default), as `vfab add job` does. */
         plan: z.boolean().optional(),
+        /** More than 1: that many jobs `<id>-1` … `<id>-N`, planned once (jobs/copies.ts; its MAX_COPIES). */
+        copies: z.number().int().min(1).max(1000).optional(),
         ...planOptions,
       })
       .strict(),
@@ -282,7 +284,8 @@ export interface Results {
   'system.info': SystemInfo;
   'jobs.list': { jobs: IndexedJob[] };
   'jobs.get': JobInfo;
-  'jobs.add': { job: JobMeta; plan: PlanOutcome | null };
+  /** With copies: `job` and `plan` are the first copy's, `copies` every job made, in order. */
+  'jobs.add': { job: JobMeta; plan: PlanOutcome | null; copies?: string[] };
   'jobs.plan': PlanOutcome;
   'jobs.queue': { id: string; state: JobState };
   'jobs.remove': { id: string; was: JobState | null };

@@ -52,19 +52,17 @@ export function createBackgroundPlots(
         onEvent: (event) => {
           // Progress first: a listener that sees 'complete' has already seen 100 %.
           progress.flush(id);
-          hub.emit('plot.event', { id, event });
+          // An interruption is told once, below, with its error.
+          if (event !== 'interrupt') hub.emit('plot.event', { id, event });
           changed(id);
         },
       })
         .then(
           (result) => {
-            if (result.state === 'PLOTTING' && result.reason !== 'signal_received') hub.emit('plot.event', { id, event: 'interrupt', error: result.error });
+            if (result.state === 'PLOTTING') hub.emit('plot.event', { id, event: 'interrupt', error: result.error });
           },
-          (err: unknown) => {
-            const message = (err as Error)?.message ?? String(err);
-            engine.logger.error(`plot could not run: ${message}`, id);
-            hub.emit('plot.event', { id, event: 'fail', error: message });
-          },
+          // The session has logged it (notify/notifier.ts), unless it was a refusal (BUSY).
+          (err: unknown) => hub.emit('plot.event', { id, event: 'fail', error: (err as Error)?.message ?? String(err) }),
         )
         .finally(() => {
           progress.end(id);

@@ -22,6 +22,7 @@ import { redactUrl } from '../camera/stream';
 import { ConfigError, loadConfig, updateConfigFile, type VfabConfig } from '../config/config';
 import { openEngine, type Engine } from '../engine';
 import { VfabError } from '../errors';
+import { addCopies, copyIds } from '../jobs/copies';
 import { jobsBeingPlanned, planSettings, prepareJob } from '../jobs/prepare';
 import { JOB_STATES, IllegalTransitionError, type JobState } from '../jobs/states';
 import { reorderQueue } from '../jobs/queue';
@@ -38,6 +39,7 @@ import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classi
 import { restartJob } from '../recovery/restart';
 import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
+import { redactWebhookUrl } from '../notify/webhook';
 import { previewBackup } from './backup-preview';
 import { planPreview } from './preview';
 import { cameraInfo, watchCamera, withoutAddress } from './camera-status';
@@ -100,6 +102,7 @@ function maskSecrets(config: VfabConfig): VfabConfig {
     ...config,
     camera: { ...config.camera, url: redactUrl(config.camera.url) },
     websocket: { ...config.websocket, api_key: config.websocket.api_key === null ? null : '********' },
+    notify: { ...config.notify, webhook_url: redactWebhookUrl(config.notify.webhook_url) },
   };
 }
 
@@ -175,6 +178,15 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     return { id, state: r.state, error: r.error ?? null, warnings: r.warnings, summary: r.summary ?? null };
   };
 
+  const addJobCopies = async (file: string, p: Params<'jobs.add'> & { copies: number }): Promise<Results['jobs.add']> => {
+    const planningNow = p.force && p.id !== undefined ? copyIds(p.id, p.copies).filter((id) => jobsBeingPlanned().includes(id)) : [];
+    if (planningNow.length) throw new VfabError('BUSY', `Job '${planningNow[0]}' is being planned; replace it once that has finished.`);
+    let plan: PlanOutcome | null = null;
+    const made = await addCopies(engine.jobs, { file, id: p.id, copies: p.copies, force: p.force }, p.plan === false ? undefined : async (first) => (plan = await planOutcome(first, p)).state);
+    for (const id of made.ids) changed(id);
+    return { job: made.first, plan, copies: made.ids };
+  };
+
   // This process's own plot holds the port; opening it again would talk over the runner.
   const refuseWhilePlotting = (what: string) => {
     const busy = plots.ids();
@@ -244,6 +256,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
           file = path.join(upload, p.source.name);
           fs.writeFileSync(file, data);
         }
+        if (p.copies !== undefined && p.copies > 1) return await addJobCopies(file, { ...p, copies: p.copies });
         const job = await engine.jobs.add({ file, id: p.id, force: p.force });
         changed(job.id);
         return { job, plan: p.plan === false ? null : await planOutcome(job.id, p) };

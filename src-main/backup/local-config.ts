@@ -1,7 +1,7 @@
 /**
  * An imported config.yaml never decides where this computer's files are, what it listens on or what
  * it runs. Its settings come back, but every key that names a place on disk, a device, the served
- * address or a command is replaced by the current installation's value: otherwise an archive could
+ * address, a command or where plot news is posted is replaced by the current installation's value: otherwise an archive could
  * move the workspace onto any folder (renaming it aside and unpacking its files there), append the
  * log to any file, point the plotter at any device, or open `vfab serve` to the network.
  */
@@ -27,6 +27,8 @@ export const LOCAL_KEYS = [
   'websocket.port',
   // Commands to run on state changes.
   'hooks',
+  // Where job names and states are posted: an archive must not send them elsewhere.
+  'notify.webhook_url',
 ] as const;
 
 export interface KeptSetting {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { OUTCOME_KINDS } from '../notify/outcome';
 import { writeFileAtomic } from '../util/atomic';
 import { isSheet, SHEET_MESSAGE } from '../plotters/sheet';
 import { renderConfigTemplate, setConfigValue, YAML_OUTPUT } from './template';
@@ -224,6 +225,12 @@ const hookList = z.preprocess(
   }),
 );
 
+const webhookUrl = z
+  .string({ error: 'must be an http:// or https:// URL, or null' })
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), { error: 'must be an http:// or https:// URL, or null' })
+  .nullable()
+  .default(null);
+
 export const configSchema = z.object({
   workspace: optionalText(),
   camera: section(cameraShape),
@@ -295,6 +302,11 @@ export const configSchema = z.object({
     api_key: nullableText(),
     channels: z.array(z.string(), { error: 'must be a list of channel names' }).default(() => ['jobs', 'devices', 'system']),
   }).transform(({ authenticate, ...ws }) => ({ ...ws, authentication: ws.authentication || authenticate === true })),
+  notify: section({
+    webhook_url: webhookUrl,
+    events: z.array(z.enum(OUTCOME_KINDS, { error: `must be one of ${OUTCOME_KINDS.join(', ')}` }), { error: 'must be a list of events' }).default(() => [...OUTCOME_KINDS]),
+    timeout_s: number(5, { min: 0.1, max: 30 }),
+  }),
   logging: section({
     enabled: bool(true),
     level: choice(LOG_LEVELS, 'INFO', { warn: 'WARNING', fatal: 'CRITICAL' }),

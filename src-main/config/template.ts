@@ -205,6 +205,16 @@ websocket:
   # Event channels offered to clients.
   channels: [jobs, devices, system]
 
+notify:
+  # POST a JSON message (event, job, state, plotter, duration_s, snapshot, reason) to this
+  # http:// or https:// address when a plot ends or a plotter waits for paper. null: no hook.
+  # The log gets a line for each event either way; a hook that fails is logged, never fatal.
+  webhook_url: null
+  # Which events go to the hook and the app's desktop notifications.
+  events: [completed, failed, interrupted, waiting_for_paper]
+  # Longest wait for the hook's answer, seconds (0.1-30).
+  timeout_s: 5
+
 logging:
   # false: write no log.
   enabled: true

@@ -4,15 +4,18 @@
  *  - `openPlotter`: find the plotter, claim its device for this process (invariant 5) and open
  *    the EBB (or start the virtual plotter); held for one plot, or by a queue runner across many;
  *  - `plotOnLink`: claim the job, run the plot, honour `vfab pause` requests, keep the camera's
- *    view of the paper (a snapshot per event and the latest frame on disk for after a crash), and
- *    let the job go again, whatever happens.
+ *    view of the paper (a snapshot per event and the latest frame on disk for after a crash), let
+ *    the job go again, whatever happens, and tell how the plot ended (notify/notifier.ts).
  * The runner (runner.ts) does the plotting; this file only wires its edges.
  */
 import fs from 'node:fs';
 import { startPlotCamera } from '../camera/plot-camera';
 import type { Engine } from '../engine';
 import { VfabError } from '../errors';
+import type { JobState } from '../jobs/states';
 import { jobFiles } from '../jobs/workspace';
+import { notifyOutcome } from '../notify/notifier';
+import { outcomeOfResult, plotOutcome, type OutcomeKind } from '../notify/outcome';
 import { motionProfile } from '../plan/motion';
 import { jobPlotterMark } from '../plotters/holders';
 import { configuredPlotters, plotterFor, type PlotterSpec } from '../plotters/plotters';
@@ -112,10 +115,39 @@ export type PlotSessionResult = RunPlotResult & {
   snapshot?: string;
 };
 
-/** Plots job `id` on an open plotter: claims the job for this process for as long as it runs. */
+const ENDINGS: readonly PlotEvent[] = ['complete', 'fail', 'interrupt'];
+
+function currentState(engine: Engine, id: string): JobState | null {
+  try {
+    return engine.jobs.state(id);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Plots job `id` on an open plotter: claims the job for this process for as long as it runs. Each
+ * plot tells exactly one outcome, from its result or its error, after the camera has saved its
+ * last picture; a job this process never got hold of (BUSY: another one plots it) tells nothing.
+ */
 export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, opts: PlotJobOptions = {}): Promise<PlotSessionResult> {
   const files = jobFiles(engine.paths.jobsDir, id);
   const claim = claimJob({ jobDir: files.dir, job: id, device: link.lock });
+  /** When motion began ('start' or 'resume') and when the plot ended. */
+  let plottingFrom: number | undefined;
+  let plottingTo: number | undefined;
+  const tell = (kind: OutcomeKind, state: JobState | null, snapshot: string | undefined, reason?: string) =>
+    notifyOutcome(
+      engine,
+      plotOutcome(kind, {
+        job: id,
+        plotter: link.plotter.name,
+        state,
+        duration_s: plottingFrom === undefined ? null : Math.round(((plottingTo ?? Date.now()) - plottingFrom) / 100) / 10,
+        snapshot: snapshot ?? null,
+        ...(reason ? { reason } : {}),
+      }),
+    );
   link.claim.setJob(id);
   const ctl = new AbortController();
   const forward = () => ctl.abort(opts.signal?.reason as StopRequest);
@@ -130,6 +162,8 @@ export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, 
   const camera = startPlotCamera({ camera: link.plotter.camera, jobsDir: engine.paths.jobsDir, jobId: id, logger: engine.logger });
   let snapshot: Promise<string | undefined> = Promise.resolve(undefined);
   const onEvent = (e: PlotEvent) => {
+    if (e === 'start' || e === 'resume') plottingFrom ??= Date.now();
+    else if (ENDINGS.includes(e)) plottingTo = Date.now();
     const shot = camera.event(e);
     const before = snapshot;
     snapshot = shot.then(async (file) => file ?? (await before));
@@ -163,7 +197,12 @@ export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, 
       result = await run(true);
     }
     const shot = await snapshot;
+    const outcome = outcomeOfResult(result);
+    if (outcome) tell(outcome.kind, result.state, shot, outcome.reason);
     return { ...result, ...named, ...(shot ? { snapshot: shot } : {}) };
+  } catch (err) {
+    if (!(err instanceof VfabError && err.code === 'BUSY')) tell('failed', currentState(engine, id), await snapshot, (err as Error)?.message ?? String(err));
+    throw err;
   } finally {
     clearInterval(watcher);
     fs.rmSync(request, { force: true });

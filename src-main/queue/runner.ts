@@ -28,6 +28,8 @@ import { createThrottle } from '../api/events';
 import type { Engine } from '../engine';
 import { VfabError } from '../errors';
 import type { JobState } from '../jobs/states';
+import { notifyOutcome } from '../notify/notifier';
+import { plotOutcome } from '../notify/outcome';
 import { holdersOf, sheetHolders, type SheetHolder } from '../plotters/holders';
 import { plottersNamed, type PlotterSpec } from '../plotters/plotters';
 import type { PlotEvent, PlotProgress, StopRequest } from '../plotter/runner';
@@ -370,7 +372,7 @@ export class QueueRunner {
     const confirmed = new Promise<PaperConfirmation>((resolve) => (l.confirm = resolve));
     this.setState(l, { kind: 'waiting_paper', next, how, since: isoNow() });
     this.emit({ type: 'paper.waiting', at: isoNow(), plotter: l.spec.name, next, how, ...(how === 'page_delay' ? { delayS: this.pageDelayS() } : {}) });
-    if (how === 'person') this.engine.logger.info(`queue runner: plotter ${l.spec.name} waits for a paper change before this job`, next);
+    if (how === 'person') notifyOutcome(this.engine, plotOutcome('waiting_for_paper', { job: next, plotter: l.spec.name, reason: 'change the sheet, then press the PRG button or confirm it' }));
     let result: PaperConfirmation | null;
     try {
       result = await waitForPaper({
@@ -530,7 +532,8 @@ export class QueueRunner {
     this.skip.set(id, { until: null, reason: message });
     this.summary.failed.push(id);
     this.emit({ type: 'job.failed', at: isoNow(), plotter: l.spec.name, job: id, state: state ?? 'QUEUED', durationS: seconds(t0), error: message });
-    this.engine.logger.error(`queue runner: could not start on plotter ${l.spec.name}: ${message}`, id);
+    // The plot's own failure notice (plot/session.ts) is the ERROR line; this says what the runner does.
+    this.engine.logger.warning(`queue runner: left this job, it could not start on plotter ${l.spec.name}: ${message}`, id);
     if (l.link?.conn.ebb.closed) await this.lost(l, err);
     else this.setState(l, { kind: 'idle' });
   }

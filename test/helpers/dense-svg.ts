@@ -1,4 +1,4 @@
-/** Large drawings made on the spot: a million strokes is too big for test/fixtures. */
+/** Drawings made on the spot: a million strokes is too big for test/fixtures. */
 import fs from 'node:fs';
 import { seeded } from './crash-rig';
 
@@ -23,4 +23,11 @@ export function writeStrokes(file: string, count: number): number {
     fs.closeSync(fd);
   }
   return fs.statSync(file).size;
+}
+
+/** `strokes` horizontal 240 mm lines on one layer, no pauses: 3 plot in moments, 40 take seconds at speed 5. */
+export function writeZigzag(file: string, strokes: number): string {
+  const d = Array.from({ length: strokes }, (_, i) => `M 10 ${10 + i * 4} H 250`).join(' ');
+  fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`);
+  return file;
 }

@@ -1,7 +1,9 @@
-/** `vfab add job`, `list jobs`, `info job`, `info queue`, `remove job`. */
+/** `vfab add job` (with copies, and queueing), `list jobs`, `info job`, `info queue`, `remove job`. */
 import type { Command } from 'commander';
 import type { Engine } from '../../engine';
 import { VfabError } from '../../errors';
+import { addCopies, MAX_COPIES, type CopiesRequest } from '../../jobs/copies';
+import type { PrepareResult } from '../../jobs/prepare';
 import { TERMINAL_STATES, JOB_STATES, parseJobState, type JobState } from '../../jobs/states';
 import type { IndexedJob } from '../../jobs/store';
 import { queueOrder } from '../../jobs/queue';
@@ -11,7 +13,7 @@ import { paperLabel, readPlanOverview, type PlanOverview } from '../../plan/plan
 import type { SvgWarning } from '../../plan/types';
 import { confirm } from '../prompt';
 import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
-import { addPlanOptions, runPrepare, type PlanFlags } from './plan';
+import { addPlanOptions, prepareForCli, printPrepared, type PlanFlags } from './plan';
 
 export interface CliContext {
   io: Io;
@@ -117,6 +119,56 @@ function planLine(plan: PlanOverview): string {
   return `${paperLabel(s)}, ${plan.settings.preset} preset${s.scale !== 1 ? `, scaled ×${s.scale.toFixed(3)}` : ''}; ${s.layerCount} layer(s), ${s.pathCount} path(s), pen down ${(s.penDownMm / 1000).toFixed(2)} m, pen-up travel ${(s.travelMm / 1000).toFixed(2)} m, ${s.lifts} lift(s), about ${duration(s.estimateS)}`;
 }
 
+interface AddJobFlags extends PlanFlags {
+  force?: boolean;
+  json?: boolean;
+  plan: boolean;
+  copies?: number;
+  queue?: boolean;
+}
+
+function parseCopies(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_COPIES) throw new VfabError('USAGE', `--copies must be a whole number from 1 to ${MAX_COPIES}, not '${value}'.`);
+  return n;
+}
+
+/** READY jobs go to the end of the queue, in order; returns the state the first is in then. */
+function queueReady(engine: Engine, ids: readonly string[], state: JobState): JobState {
+  if (state !== 'READY') return state;
+  for (const id of ids) engine.jobs.transition(id, 'QUEUED', 'queued for plotting');
+  return 'QUEUED';
+}
+
+/** `vfab add job … --copies N`: the first copy is planned (and reported) as a plain add is, the others take its plan. */
+async function addCopiesCommand(ctx: CliContext, engine: Engine, req: CopiesRequest, opts: AddJobFlags): Promise<void> {
+  let planned: PrepareResult | undefined;
+  const made = await addCopies(
+    engine.jobs,
+    req,
+    opts.plan
+      ? async (first) => {
+          planned = await prepareForCli(ctx, first, opts);
+          return planned.state;
+        }
+      : undefined,
+  );
+  const [first] = made.ids;
+  if (opts.plan && made.state !== 'READY') {
+    ctx.io.err(`The other ${req.copies - 1} copies were not made: ${first} is ${made.state}. Fix it and add the copies again (--force replaces ${first}).`);
+  }
+  const state = opts.queue ? queueReady(engine, made.ids, made.state) : made.state;
+  if (opts.json) {
+    return printJson(ctx.io, { jobs: made.ids.map((id) => ({ id, state })), error: planned?.error ?? null, warnings: planned?.warnings ?? [], plan: planned?.summary ?? null });
+  }
+  if (!ctx.io.tty) {
+    for (const id of made.ids) ctx.io.out(id);
+    return;
+  }
+  if (planned) printPrepared(ctx, first!, { ...planned, state }, false);
+  if (made.ids.length > 1) ctx.io.out(`Added ${made.ids.length} jobs from ${req.file}: ${first} … ${made.ids.at(-1)}, each ${state}${opts.plan ? ' (planned once)' : ''}.`);
+}
+
 export function registerJobCommands(program: Command, ctx: CliContext): void {
   const add = program.commands.find((c) => c.name() === 'add') ?? program.command('add').description('add things to vfab');
   addPlanOptions(
@@ -127,15 +179,20 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
       .option('-f, --force', 'replace an existing job with the same id'),
   )
     .option('--no-plan', 'only create the job (NEW); plan it later with vfab plan')
+    .option('--copies <n>', `make N jobs of the drawing, <job_id>-1 … <job_id>-N, planned once (AxiDraw's copies; 1-${MAX_COPIES})`, parseCopies)
+    .option('--queue', 'queue the job(s) for plotting once planned (READY -> QUEUED, at the end of the queue)')
     .option('--json', 'print the job as JSON')
-    .action(async (args: string[], opts: PlanFlags & { force?: boolean; json?: boolean; plan: boolean }) => {
+    .action(async (args: string[], opts: AddJobFlags) => {
       if (args.length > 2) throw new VfabError('USAGE', `Expected [job_id] <file.svg>, got ${args.length} arguments. Quote paths with spaces.`);
+      if (opts.queue && !opts.plan) throw new VfabError('USAGE', '--queue queues planned jobs: it cannot go with --no-plan.');
       const [id, file] = args.length === 2 ? [args[0], args[1]!] : [undefined, args[0]!];
       const engine = ctx.engine();
+      if (opts.copies !== undefined && opts.copies > 1) return addCopiesCommand(ctx, engine, { file, id, copies: opts.copies, force: opts.force }, opts);
       const meta = await engine.jobs.add({ id, file, force: opts.force });
       if (!opts.json) ctx.io.out(ctx.io.tty ? `Added job ${meta.id} from ${meta.source_name}` : meta.id);
       if (opts.plan) {
-        await runPrepare(ctx, meta.id, opts, Boolean(opts.json));
+        const result = await prepareForCli(ctx, meta.id, opts);
+        printPrepared(ctx, meta.id, opts.queue ? { ...result, state: queueReady(engine, [meta.id], result.state) } : result, Boolean(opts.json));
         return;
       }
       if (opts.json) printJson(ctx.io, { job: { id: meta.id, state: 'NEW', source_name: meta.source_name, source_size: meta.source_size, created_at: meta.created_at } });

@@ -47,8 +47,8 @@ function progressPrinter(io: Io): ((stage: PrepareStage, fraction: number, detai
   };
 }
 
-/** Plans a job and reports; exits 5 when the job failed or did not fit (1 when planning itself broke). */
-export async function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: boolean): Promise<PrepareResult> {
+/** Plans a job; its warnings and why it failed go to stderr (exit 5 when the job failed or did not fit, 1 when planning itself broke). */
+export async function prepareForCli(ctx: CliContext, id: string, flags: PlanFlags): Promise<PrepareResult> {
   const engine = ctx.engine();
   const settings = planSettings(engine.config, {
     preset: flags.optimization,
@@ -70,15 +70,26 @@ export async function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, 
     if (result.state === 'ANALYZED') ctx.io.err(`The job stays ANALYZED; plan it again with other settings: vfab plan ${id} --fit scale (or --paper …).`);
     ctx.exitCode = ERROR_CODES[result.errorCode ?? 'INVALID_INPUT'];
   }
+  return result;
+}
+
+/** What planning gave: JSON, or on a terminal the plan in one line. */
+export function printPrepared(ctx: CliContext, id: string, result: PrepareResult, json: boolean): void {
   if (json) printJson(ctx.io, { job: { id, state: result.state, error: result.error ?? null, warnings: result.warnings, plan: result.summary ?? null } });
   else if (ctx.io.tty && result.summary) {
     const s = result.summary;
     ctx.io.out(
-      `${id}: READY on ${paperLabel(s)}${s.scale !== 1 ? ` (scaled ×${s.scale.toFixed(3)})` : ''}: ${s.layerCount} layer(s), ${s.pathCount} path(s), ` +
+      `${id}: ${result.state} on ${paperLabel(s)}${s.scale !== 1 ? ` (scaled ×${s.scale.toFixed(3)})` : ''}: ${s.layerCount} layer(s), ${s.pathCount} path(s), ` +
         `pen down ${(s.penDownMm / 1000).toFixed(2)} m, pen-up travel ${(s.travelBeforeMm / 1000).toFixed(2)} -> ${(s.travelMm / 1000).toFixed(2)} m, ` +
         `${s.lifts} lift(s), about ${Math.round(s.estimateS / 60)} min.`,
     );
   }
+}
+
+/** Plans a job and reports (see prepareForCli and printPrepared). */
+export async function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: boolean): Promise<PrepareResult> {
+  const result = await prepareForCli(ctx, id, flags);
+  printPrepared(ctx, id, result, json);
   return result;
 }
 

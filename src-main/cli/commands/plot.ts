@@ -21,6 +21,7 @@ import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../
 import { restartJob } from '../../recovery/restart';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
 import { jobFiles } from '../../jobs/workspace';
+import { settleNotifications } from '../../notify/notifier';
 import { localTime, printJson, type Io } from '../output';
 import { ask } from '../prompt';
 import type { CliContext } from './jobs';
@@ -158,6 +159,8 @@ async function plotInForeground(
   } finally {
     printer.end();
     uninstall();
+    // The hook hears how the plot ended before the process does (at most notify.timeout_s).
+    await settleNotifications();
   }
 }
 
