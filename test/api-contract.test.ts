@@ -15,6 +15,7 @@ const ALL_METHODS = [
   'settings.get', 'settings.set', 'logs.tail', 'backup.export', 'backup.import', 'backup.preview',
   'jobs.preview', 'jobs.snapshots', 'jobs.snapshot', 'jobs.markDone', 'jobs.reorder', 'camera.snapshot', 'camera.viewer',
   'backup.list', 'backup.run', 'devices.check', 'devices.release', 'camera.test',
+  'plotters.list', 'plotters.paperChanged', 'queue.start', 'queue.stop', 'queue.status', 'queue.preview',
 ];
 
 function refusal(method: string, params: unknown): ApiError {
@@ -65,12 +66,27 @@ const MALFORMED: [string, unknown, RegExp][] = [
   ['backup.export', { name: 'backup.zip' }, /backup\.export: name must be a file name/],
   ['backup.import', { archive: '/tmp/x/../../etc/shadow' }, /backup\.import: archive must not contain '\.\.'/],
   ['backup.preview', { archive: '/tmp/b\0.tar.gz' }, /backup\.preview: archive must not contain NUL/],
+  ['plotters.list', { all: true }, /plotters\.list: all is not a parameter/],
+  ['plotters.paperChanged', { plotter: 5 }, /plotters\.paperChanged: plotter /],
+  ['plotters.paperChanged', { plotter: 'left\0' }, /plotters\.paperChanged: plotter must not contain NUL/],
+  ['plotters.paperChanged', { plotter: '' }, /plotters\.paperChanged: plotter /],
+  ['queue.start', { plotters: [] }, /queue\.start: plotters /],
+  ['queue.start', { plotters: ['x'.repeat(300)] }, /queue\.start: plotters\.0 /],
+  ['queue.start', { pageDelayS: 5 }, /queue\.start: pageDelayS goes with unattended: true/],
+  ['queue.start', { unattended: true, pageDelayS: -1 }, /queue\.start: pageDelayS /],
+  ['queue.start', { unattended: 'yes' }, /queue\.start: unattended /],
+  ['queue.start', { speed: '20' }, /queue\.start: speed /],
+  ['queue.start', { every: true }, /queue\.start: every is not a parameter/],
+  ['queue.stop', {}, /queue\.stop: mode /],
+  ['queue.stop', { mode: 'now' }, /queue\.stop: mode /],
+  ['queue.status', { verbose: 1 }, /queue\.status: verbose is not a parameter/],
+  ['queue.preview', { plotter: 'a' }, /queue\.preview: plotter is not a parameter/],
 ];
 
 describe('the contract', () => {
-  it('lists every method the UI needs, and the four event streams', () => {
+  it('lists every method the UI needs, and the six event streams', () => {
     expect(Object.keys(METHODS).sort()).toEqual([...ALL_METHODS].sort());
-    expect(EVENTS).toEqual(['job.changed', 'plot.progress', 'plot.event', 'camera.status']);
+    expect(EVENTS).toEqual(['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome']);
   });
 
   it('accepts well-formed requests and fills nothing in', () => {
@@ -78,6 +94,9 @@ describe('the contract', () => {
     expect(parseParams('system.info', undefined).params).toEqual({});
     expect(parseParams('jobs.add', { source: { name: 'My drawing.svg', base64: 'PHN2Zy8+' }, plan: false }).params).toEqual({ source: { name: 'My drawing.svg', base64: 'PHN2Zy8+' }, plan: false });
     expect(parseParams('plot.start', { id: 'a', device: 'virtual', speed: 50 }).params).toEqual({ id: 'a', device: 'virtual', speed: 50 });
+    expect(parseParams('queue.start', { plotters: ['left', 'right'], unattended: true, pageDelayS: 0 }).params).toEqual({ plotters: ['left', 'right'], unattended: true, pageDelayS: 0 });
+    expect(parseParams('queue.start', {}).params).toEqual({});
+    expect(parseParams('plotters.paperChanged', { plotter: 'left' }).params).toEqual({ plotter: 'left' });
     expect(parseParams<'settings.set'>('settings.set', { values: { 'device.port': null, 'paper.default_size': 'A3', 'device.pen_pos_up': 70 } }).params.values).toHaveProperty('device.port', null);
   });
 

@@ -138,10 +138,23 @@ describe('every method through the WebSocket', () => {
     expect(await call('jobs.plan', { id: 'Dropped-drawing', paper: 'A5', fit: 'scale' })).toMatchObject({ id: 'Dropped-drawing', state: 'READY', summary: { paper: expect.stringMatching(/^A5/) } });
     expect(await call('jobs.queue', { id: 'Dropped-drawing' })).toEqual({ id: 'Dropped-drawing', state: 'QUEUED' });
     expect(await call('jobs.reorder', { id: 'Dropped-drawing', before: null })).toEqual({ id: 'Dropped-drawing', queue: ['Dropped-drawing'] });
+    // No devices: list in config.yaml: the device section is one plotter, 'default', with no sheet named: it takes the job.
+    expect(await call('queue.preview')).toEqual({ jobs: [{ id: 'Dropped-drawing', target: 'any', plotter: 'default', startsInS: 0, reason: null }], onPlotter: {} });
     expect(await call('jobs.restart', { id: 'Dropped-drawing' })).toMatchObject({ id: 'Dropped-drawing', from: 'QUEUED', state: 'QUEUED' });
     expect(await call('plot.abort', { id: 'Dropped-drawing' })).toEqual({ id: 'Dropped-drawing', state: 'ABORTED' });
     expect(await call('jobs.remove', { id: 'Dropped-drawing' })).toEqual({ id: 'Dropped-drawing', was: 'ABORTED' });
     expect(fs.existsSync(path.join(r.engine.paths.jobsDir, 'Dropped-drawing'))).toBe(false);
+
+    // The queue runner, with nothing queued: --watch keeps it running until it is stopped.
+    expect(await call('plotters.list')).toEqual({ plotters: [{ name: 'default', port: null, model: 'V3/A4', paper: null, speed: 1, state: { kind: 'offline', reason: expect.stringMatching(/AxiDraw/) }, inRun: false, camera: null }] });
+    expect(await call('queue.status')).toEqual({ running: false, since: null, options: null, stopping: null, plotters: [], waitingForPaper: [], last: null });
+    await expect(call('plotters.paperChanged', {})).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/not running/) });
+    const started = await call('queue.start', { watch: true });
+    expect(started).toMatchObject({ running: true, options: { plotters: ['default'], unattended: false, pageDelayS: 15, watch: true }, stopping: null, plotters: [{ plotter: { name: 'default' } }] });
+    await expect(call('queue.start', {})).rejects.toMatchObject({ code: 'BUSY', message: expect.stringMatching(/running already/) });
+    expect(await call('queue.stop', { mode: 'finish' })).toMatchObject({ stopping: 'finish' });
+    await s.waitForEvent((e) => e.event === 'queue.event' && e.payload.type === 'runner.stopped', 5000, 'runner.stopped');
+    expect(await call('queue.status')).toMatchObject({ running: false, last: { reason: 'stopped', completed: [], left: [] } });
 
     // A plot in the background: the call answers at once, events follow the plot to its end.
     const t0 = Date.now();

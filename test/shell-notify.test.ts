@@ -79,4 +79,24 @@ describe('desktop notifications and the webhook from the app', () => {
     await server.waitFor(1);
     expect(server.received.map((r) => r.body)).toEqual([expect.objectContaining({ event: 'interrupted', job: 'usb', state: 'PLOTTING' })]);
   }, 40_000);
+
+  it("the queue runner's plots: one notification and one POST per job, and one notify.outcome for the window", async () => {
+    fake.Notification.shown.splice(0);
+    server.received.splice(0);
+    const sentBefore = shell.window.webContents.sent.length;
+    for (const id of ['q1', 'q2']) {
+      await call('jobs.add', { source: { path: zigzag(3) }, id });
+      await call('jobs.queue', { id });
+    }
+    await call('queue.start', { plotters: ['virtual'], unattended: true, pageDelayS: 0, speed: 20 });
+    await until('the queue to finish', async () => (await call<{ last: { completed: string[] } | null }>('queue.status', {})).last?.completed.length === 2);
+    await server.waitFor(2);
+    expect(fake.Notification.shown).toEqual([
+      { title: 'Plot complete', body: 'Job q1 is finished on virtual.' },
+      { title: 'Plot complete', body: 'Job q2 is finished on virtual.' },
+    ]);
+    expect(server.received.map((r) => (r.body as { job: string }).job)).toEqual(['q1', 'q2']);
+    const told = shell.window.webContents.sent.slice(sentBefore).filter(([ch, name]) => ch === EVENT_CHANNEL && name === 'notify.outcome').map(([, , p]) => p as { kind: string; job: string });
+    expect(told.map((o) => [o.kind, o.job])).toEqual([['completed', 'q1'], ['completed', 'q2']]);
+  }, 40_000);
 });

@@ -27,6 +27,10 @@ import type { PlotEvent, PlotProgress } from '../plotter/runner';
 import type { JobCondition } from '../recovery/classify';
 import type { RestartOutcome } from '../recovery/restart';
 import type { SnapshotInfo } from '../camera/snapshots';
+import type { PlotOutcome } from '../notify/outcome';
+import type { PlotterState, PlotterSummary, RunnerEvent } from '../queue/events';
+import type { RunnerSummary } from '../queue/runner';
+import type { JobTarget } from '../queue/target';
 import type { PlanPreview } from './preview';
 
 /** Dropped files are sent whole; no plotter drawing comes near this. */
@@ -92,6 +96,9 @@ const source = z.union([
 
 // camera/snapshots.ts SNAPSHOT_NAME (that module imports node:fs).
 const snapshotName = text(64).regex(/^(latest|\d{8}T\d{6}-[a-z_]+(-\d+)?)\.jpg$/, { error: 'must be a snapshot name such as latest.jpg or 20261126T010203-start.jpg' });
+
+/** A plotter's name from config `devices:` (config.ts PLOTTER_NAME), or a port or `virtual` as `vfab queue run --device` takes them. */
+const plotterRef = device.max(128);
 
 const settingKey = text(100).regex(/^[a-z_]+(\.[a-z_0-9]+)*$/, { error: 'must be a dotted config key such as device.speed_pendown' });
 const settingValue = z.union([text(4096), z.number().finite(), z.boolean(), z.null(), z.array(text(MAX_TEXT)).max(64)]);
@@ -182,6 +189,33 @@ export const METHODS = {
   'backup.list': { params: z.object({}).strict() },
   /** A backup into that folder now, pruned to backups.keep, as `vfab system backup` does. */
   'backup.run': { params: z.object({}).strict() },
+  /** Every plotter config.yaml names, with what it does now (this process's queue runner, or as `vfab list devices` sees it). */
+  'plotters.list': { params: z.object({}).strict() },
+  /** The app's "paper changed" for a plotter the queue runner waits on (every waiting plotter when absent). */
+  'plotters.paperChanged': { params: z.object({ plotter: plotterRef.optional() }).strict() },
+  /**
+   * Starts this process's queue runner in the background (BUSY when it runs): the queue plotted on
+   * `plotters` (default every plotter), waiting for a paper change between jobs, or unattended with
+   * a page delay of `pageDelayS` (default 15). `watch`: keep running for jobs queued later;
+   * `speed`: a virtual plotter's speed factor, for every plotter (default each plotter's own).
+   */
+  'queue.start': {
+    params: z
+      .object({
+        plotters: z.array(plotterRef).min(1).max(64).optional(),
+        unattended: z.boolean().optional(),
+        pageDelayS: z.number().finite().min(0).max(3600).optional(),
+        watch: z.boolean().optional(),
+        speed: speed.optional(),
+      })
+      .strict()
+      .refine((p) => p.pageDelayS === undefined || p.unattended === true, { error: 'goes with unattended: true (nobody changes the paper, the page delay passes instead)', path: ['pageDelayS'] }),
+  },
+  /** 'finish': start nothing new, let the jobs under way finish; 'pause': pause them now (each plotter then holds its job). */
+  'queue.stop': { params: z.object({ mode: z.enum(['finish', 'pause']) }).strict() },
+  'queue.status': { params: z.object({}).strict() },
+  /** Which plotter will take each queued job, or why none can (as `vfab info queue` shows it). */
+  'queue.preview': { params: z.object({}).strict() },
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -280,6 +314,51 @@ export interface SettingsInfo {
   warnings: string[];
 }
 
+/** A plotter and what it does now. */
+export interface PlotterInfo extends PlotterSummary {
+  /** How many times faster than real time it runs (a virtual plotter); progress ETAs are at speed 1. */
+  speed: number;
+  state: PlotterState;
+  /** This process's queue runner drives it (its paper-changed button works here). */
+  inRun: boolean;
+  /** Its own camera (`camera:` in its devices: entry): where this face shows it; null without one. */
+  camera: CameraViewer | null;
+}
+
+export interface QueueRunOptions {
+  /** The plotters of the run, by name. */
+  plotters: string[];
+  unattended: boolean;
+  pageDelayS: number;
+  watch: boolean;
+  /** The speed factor given for every plotter; null: each plotter's own. */
+  speed: number | null;
+}
+
+/** How the last run of this process's queue runner ended. */
+export type QueueRunSummary = RunnerSummary & { startedAt: string; endedAt: string };
+
+export interface QueueStatus {
+  running: boolean;
+  /** When the run started (ISO); null when none runs. */
+  since: string | null;
+  options: QueueRunOptions | null;
+  /** A stop asked for and not yet done. */
+  stopping: 'finish' | 'pause' | 'signal' | null;
+  /** The run's plotters and their states (empty when none runs). */
+  plotters: { plotter: PlotterSummary; state: PlotterState }[];
+  /** Plotters waiting for a person to change the paper. */
+  waitingForPaper: string[];
+  last: QueueRunSummary | null;
+}
+
+export interface QueuePreviewInfo {
+  /** Queued jobs in queue order: the plotter that will take each, or why none can. */
+  jobs: { id: string; target: JobTarget; plotter: string | null; startsInS: number | null; reason: string | null }[];
+  /** ARMED, PLOTTING and PAUSED jobs: the plotter their journal names. */
+  onPlotter: Record<string, string>;
+}
+
 export interface Results {
   'system.info': SystemInfo;
   'jobs.list': { jobs: IndexedJob[] };
@@ -324,9 +403,16 @@ export interface Results {
   'backup.preview': BackupPreview;
   'backup.list': BackupsInfo;
   'backup.run': ExportSummary & { pruned: string[] };
+  'plotters.list': { plotters: PlotterInfo[] };
+  /** The plotters whose paper change this confirmed. */
+  'plotters.paperChanged': { confirmed: string[] };
+  'queue.start': QueueStatus;
+  'queue.stop': QueueStatus;
+  'queue.status': QueueStatus;
+  'queue.preview': QueuePreviewInfo;
 }
 
-export const EVENTS = ['job.changed', 'plot.progress', 'plot.event', 'camera.status'] as const;
+export const EVENTS = ['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome'] as const;
 export type EventName = (typeof EVENTS)[number];
 
 export interface EventPayloads {
@@ -335,6 +421,10 @@ export interface EventPayloads {
   /** `error`: the plot could not start or stopped on an error (then `event` is 'fail' or 'interrupt'). */
   'plot.event': { id: string; event: PlotEvent; error?: string };
   'camera.status': CameraInfo;
+  /** Every event of this process's queue runner (src-main/queue/events.ts), in order. */
+  'queue.event': RunnerEvent;
+  /** How a plot ended, or a plotter waiting for paper: each once, the kinds config notify.events lists. */
+  'notify.outcome': PlotOutcome;
 }
 
 export class ApiError extends Error {

@@ -23,7 +23,7 @@ export interface BackgroundPlots {
   shutdown(reason: string): Promise<void>;
 }
 
-function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+export function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }

@@ -5,7 +5,8 @@
  *
  * Plots started here run in the background, one AbortController each: pause aborts with 'pause',
  * abort with 'abort', and `shutdown(reason)` takes the signal path for every plot (DESIGN.md
- * invariant 6: the pen is lifted, `emergency_shutdown` journaled, the job stays resumable).
+ * invariant 6: the pen is lifted, `emergency_shutdown` journaled, the job stays resumable), the
+ * queue runner's (queue.start) included.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,20 +40,26 @@ import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classi
 import { restartJob } from '../recovery/restart';
 import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
+import { onPlotOutcome } from '../notify/notifier';
 import { redactWebhookUrl } from '../notify/webhook';
+import { plottersNamed } from '../plotters/plotters';
+import { plotterForJob } from '../plotter/session';
+import { queuePreview } from '../queue/preview';
 import { previewBackup } from './backup-preview';
 import { planPreview } from './preview';
 import { cameraInfo, watchCamera, withoutAddress } from './camera-status';
 import { ApiError, MAX_UPLOAD_BYTES, parseParams, type EventName, type EventPayloads, type CameraViewer, type MethodName, type Params, type PlanOutcome, type Results, type SettingsInfo } from './contract';
 import { createEventHub } from './events';
+import { listPlotters } from './plotters';
 import { createBackgroundPlots } from './plots';
+import { createServiceQueue } from './queue';
 
 export interface ApiService {
   call(method: string, params: unknown): Promise<unknown>;
   onEvent(listener: <E extends EventName>(name: E, payload: EventPayloads[E]) => void): () => void;
-  /** Ids of the jobs this service is plotting now. */
+  /** Ids of the jobs this service is plotting now (single plots and the queue runner's). */
   activePlots(): string[];
-  /** The quit path: every plot takes the signal path with `reason`; resolves once all have stopped. */
+  /** The quit path: every plot (the queue runner's too) takes the signal path with `reason`; resolves once all have stopped. */
   shutdown(reason: string): Promise<void>;
   /** Stops plots as `shutdown` does, then timers and listeners. The engine stays open: its owner closes it. */
   close(): Promise<void>;
@@ -75,6 +82,8 @@ export interface ApiServiceOptions {
   autoBackupCheckMs?: number;
   /** Where this face relays the live camera view; asked at each camera.viewer call. */
   cameraViewer?: () => CameraViewer;
+  /** Where this face relays the view of a plotter's own camera (`camera:` in its devices: entry). */
+  plotterCamera?: (plotter: string) => CameraViewer;
   /** The planning workers; default the process's shared pool. */
   planPool?: PlanPool;
 }
@@ -143,7 +152,13 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     }
     hub.emit('job.changed', { id, state });
   };
-  const plots = createBackgroundPlots(engine, hub, changed, { progressIntervalMs: opts.progressIntervalMs ?? 100, stopWaitMs: opts.stopWaitMs ?? 15_000 });
+  const stopWaitMs = opts.stopWaitMs ?? 15_000;
+  const plots = createBackgroundPlots(engine, hub, changed, { progressIntervalMs: opts.progressIntervalMs ?? 100, stopWaitMs });
+  const queue = createServiceQueue(engine, hub, changed, { stopWaitMs });
+  /** Every job this service plots now: single plots and the queue runner's. */
+  const plotting = () => [...plots.ids(), ...queue.plotting()];
+  // Each outcome once (the notifier's listeners), to every client: the app's notification list.
+  const stopOutcomes = onPlotOutcome((o) => hub.emit('notify.outcome', o));
 
   const backupEveryMs = opts.autoBackupCheckMs ?? 600_000;
   const stopBackups = backupEveryMs > 0
@@ -153,7 +168,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
         firstMs: Math.min(backupEveryMs, 60_000),
         nativeBinding: opts.nativeBinding,
         // The export reads every journal while the runner writes one; it waits for a quiet plotter.
-        holdOff: () => (plots.ids().length ? `plotting ${plots.ids().join(', ')}` : undefined),
+        holdOff: () => (plotting().length ? `plotting ${plotting().join(', ')}` : undefined),
       })
     : () => undefined;
 
@@ -189,13 +204,20 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
 
   // This process's own plot holds the port; opening it again would talk over the runner.
   const refuseWhilePlotting = (what: string) => {
-    const busy = plots.ids();
+    const busy = plotting();
     if (busy.length) throw new VfabError('BUSY', `Plotting ${busy.join(', ')} now; ${what} is for a plotter at rest.`);
   };
 
   const snapshotsDir = (id: string) => {
     engine.jobs.state(id); // NOT_FOUND for a job that is not there
     return jobFiles(engine.paths.jobsDir, id).snapshots;
+  };
+
+  /** The device lock keeps a single plot and the queue apart; this says which job holds the plotter before trying. */
+  const refuseQueuePlotter = (id: string, device: string | undefined) => {
+    const plotter = plotterForJob(engine, id, device);
+    const doing = queue.busyWith(plotter);
+    if (doing) throw new VfabError('BUSY', `Plotter '${plotter.name}' is taken by the queue: ${doing}. Stop the queue (or let it finish), or plot job '${id}' on another plotter.`);
   };
 
   const settingsInfo = (): SettingsInfo => ({
@@ -218,7 +240,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
           total: Object.values(counts).reduce((a, b) => a + b, 0),
           byState: Object.fromEntries(JOB_STATES.map((s) => [s, counts[s] ?? 0])) as Record<JobState, number>,
         },
-        plotting: plots.ids(),
+        plotting: plotting(),
       };
     },
 
@@ -329,6 +351,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       }
       const c = conditionOf(p.id);
       refuseForeignOwner(p.id, c);
+      refuseQueuePlotter(p.id, p.device);
       plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, recovery: c?.kind === 'interrupted' && c.cause !== 'paused' });
       return { id: p.id, started: true };
     },
@@ -341,6 +364,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
         throw new VfabError('INVALID_STATE', `Job '${p.id}' is ${state}, not paused or interrupted; ${state === 'READY' || state === 'QUEUED' ? 'start it with plot.start' : 'restart plots it again from the start'}.`);
       }
       refuseForeignOwner(p.id, c);
+      refuseQueuePlotter(p.id, p.device);
       plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, backUpStrokes: p.backUpStrokes, recovery: c.cause !== 'paused' });
       return { id: p.id, started: true };
     },
@@ -454,7 +478,8 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     },
 
     'backup.import': async (p) => {
-      if (plots.ids().length) throw new VfabError('BUSY', `Cannot import a backup while plotting ${plots.ids().join(', ')}; let the plot finish or pause it first.`);
+      if (plotting().length) throw new VfabError('BUSY', `Cannot import a backup while plotting ${plotting().join(', ')}; let the plot finish or pause it first.`);
+      if (queue.status().running) throw new VfabError('BUSY', 'Cannot import a backup while the queue runs; stop the queue first.');
       if (jobsBeingPlanned().length) throw new VfabError('BUSY', `Cannot import a backup while planning ${jobsBeingPlanned().join(', ')}; try again once that has finished.`);
       const summary = await importSystem({ archive: p.archive, env, nativeBinding: opts.nativeBinding, verifyOnly: p.verifyOnly });
       if (!summary.verifyOnly) {
@@ -482,6 +507,29 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       const r = await runAutoBackupIfDue(engine, { force: true, nativeBinding: opts.nativeBinding });
       return { ...r.export!, pruned: r.pruned };
     },
+
+    'plotters.list': async () => ({
+      plotters: await listPlotters(engine, queue.views(), (name) => opts.plotterCamera?.(name) ?? { streamUrl: null, reason: 'this window has no live view of plotter cameras' }),
+    }),
+
+    'plotters.paperChanged': (p) => {
+      if (p.plotter !== undefined) plottersNamed(engine.config, [p.plotter]); // NOT_FOUND for a plotter that is none
+      return { confirmed: queue.paperChanged(p.plotter) };
+    },
+
+    'queue.start': (p) => queue.start(p),
+
+    'queue.stop': (p) => queue.stop(p.mode),
+
+    'queue.status': () => queue.status(),
+
+    'queue.preview': () => {
+      const preview = queuePreview(engine, queue.views());
+      return {
+        jobs: preview.assignments.map((a) => ({ id: a.job, target: preview.targets.get(a.job) ?? 'any', plotter: a.plotter, startsInS: a.startsInS ?? null, reason: a.reason ?? null })),
+        onPlotter: Object.fromEntries(preview.onPlotter),
+      };
+    },
   };
 
   return {
@@ -496,11 +544,12 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       }
     },
     onEvent: (listener) => hub.on(listener),
-    activePlots: () => plots.ids(),
-    shutdown: (reason) => plots.shutdown(reason),
+    activePlots: plotting,
+    shutdown: async (reason) => void (await Promise.all([plots.shutdown(reason), queue.shutdown(reason)])),
     async close() {
       planning.abort(new VfabError('BUSY', 'vfab is closing: planning was stopped and the job keeps its state. Plan it again when vfab runs (vfab plan <job>).'));
-      await plots.shutdown('service closed');
+      await Promise.all([plots.shutdown('service closed'), queue.shutdown('service closed')]);
+      stopOutcomes();
       stopBackups();
       stopWatchingCamera();
       hub.clear();

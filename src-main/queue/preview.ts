@@ -9,6 +9,7 @@ import { holdersOf, sheetHolders } from '../plotters/holders';
 import { configuredPlotters } from '../plotters/plotters';
 import { assignQueue, type Assignment, type QueueSlot } from './eligibility';
 import { QueueReader } from './queued';
+import type { PlotterView } from './runner';
 import type { JobTarget } from './target';
 
 export interface QueuePreview {
@@ -19,7 +20,11 @@ export interface QueuePreview {
   onPlotter: Map<string, string>;
 }
 
-export function queuePreview(engine: Engine): QueuePreview {
+/**
+ * `run`: a queue run under way in this process; only its plotters take jobs, and a plotter it
+ * holds (a paused job) or cannot reach takes none.
+ */
+export function queuePreview(engine: Engine, run?: readonly PlotterView[]): QueuePreview {
   const plotters = configuredPlotters(engine.config);
   const names = plotters.map((p) => p.name);
   const holders = sheetHolders(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
@@ -28,6 +33,12 @@ export function queuePreview(engine: Engine): QueuePreview {
     const held = holdersOf(holders, p, names);
     const waiting = held.find((h) => h.kind === 'interrupted');
     const facts = { name: p.name, model: p.model, sheet: p.sheet };
+    if (run) {
+      const s = run.find((v) => v.plotter.name === p.name)?.state;
+      if (!s) return { plotter: facts, freeInS: null, why: 'not in this queue run' };
+      if (s.kind === 'holding') return { plotter: facts, freeInS: null, why: `holds job ${s.job} (${s.why})` };
+      if (s.kind === 'offline') return { plotter: facts, freeInS: null, why: `offline: ${s.reason}` };
+    }
     if (waiting) return { plotter: facts, freeInS: null, why: `holds ${waiting.state} job ${waiting.id}` };
     const live = held[0];
     if (!live) return { plotter: facts, freeInS: 0 };
