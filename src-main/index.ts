@@ -8,7 +8,7 @@ import path from 'node:path';
 import { app, dialog, session, type BrowserWindow } from './shell/electron';
 import { createApiService } from './api/service';
 import { startRelayHost } from './camera/relay-host';
-import { configuredCameraClient } from './camera/settings';
+import { cameraClientFor } from './api/plotters';
 import { openEngine, type Engine } from './engine';
 import { settleNotifications } from './notify/notifier';
 import { addJobsFromDialog, showAbout } from './shell/dialogs';
@@ -27,6 +27,8 @@ function electronSqliteBinding(): string {
 }
 
 let engine: Engine | undefined;
+
+const NO_RELAY = 'the window could not start its camera relay (see the log)';
 let mainWindow: BrowserWindow | undefined;
 
 async function start(): Promise<void> {
@@ -36,7 +38,7 @@ async function start(): Promise<void> {
   engine = openEngine({ nativeBinding });
   const opened = engine;
   // Asked at each request: camera settings changed in the window apply at once.
-  const cameraClient = () => configuredCameraClient(opened.config.camera, opened.logger);
+  const cameraClient = (plotter?: string) => cameraClientFor(opened, plotter);
   // Without it the app still works; the camera panel says why there is no live view.
   const relay = await startRelayHost(cameraClient).catch((err: unknown) => {
     opened.logger.warning(`shell: no camera relay for the window: ${(err as Error)?.message ?? String(err)}`);
@@ -48,7 +50,12 @@ async function start(): Promise<void> {
     cameraViewer: () => {
       const client = cameraClient();
       if (typeof client === 'string') return { streamUrl: null, reason: client };
-      return relay ? { streamUrl: relay.streamUrl } : { streamUrl: null, reason: 'the window could not start its camera relay (see the log)' };
+      return relay ? { streamUrl: relay.streamUrl } : { streamUrl: null, reason: NO_RELAY };
+    },
+    plotterCamera: (plotter) => {
+      const client = cameraClient(plotter);
+      if (typeof client === 'string') return { streamUrl: null, reason: client };
+      return relay ? { streamUrl: relay.plotterStreamUrl(plotter) } : { streamUrl: null, reason: NO_RELAY };
     },
   });
   const log = (m: string) => engine?.logger.info(`shell: ${m}`);

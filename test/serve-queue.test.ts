@@ -5,10 +5,14 @@
  * notify.outcome), a single plot kept off a plotter the queue holds, serve's SIGTERM on the
  * signal path, and each plotter's paper judged against the plans.
  */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openApiSocket, wsUrl, type ApiEvent, type ApiSocket } from './helpers/api-socket';
 import { sandbox, type Sandbox } from './helpers/cli';
 import { sleep } from './helpers/crash-rig';
+import { startFakeCamera, waitFor } from './helpers/fake-camera';
 import { addSmallJobs, createQueueRig, ended, journalEntries, judgeQueue, worstReinkBound, writeQueueConfig, type QueueRig } from './helpers/queue-rig';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
@@ -171,4 +175,38 @@ describe('the queue through vfab serve', () => {
     expect(verdict.missing).toEqual({ t1: 0, t2: 0 });
     for (const p of ['p1', 'p2']) expect(verdict.reinkedMm[p]).toBeLessThanOrEqual(worstReinkBound(programs, SPEED) + 0.01);
   }, 90_000);
+});
+
+/** The status and content type of a GET, reading no more than the headers (a camera stream never ends). */
+function head(url: string): Promise<{ status: number; type: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']) });
+      res.destroy();
+    });
+    req.on('error', reject);
+  });
+}
+
+describe("a plotter's own camera", () => {
+  it('plotters.list gives its live view, relayed behind the token; a plotter without one has none', async () => {
+    const own = await startFakeCamera({ fps: 10 });
+    const shared = await startFakeCamera({ fps: 10 });
+    stops.push(() => own.close(), () => shared.close());
+    fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
+    fs.writeFileSync(sb.configFile, `camera:\n  url: ${shared.url}\ndevices:\n  - name: left\n    port: virtual\n    camera:\n      url: ${own.url}\n  - name: right\n    port: virtual\n`);
+    const { served, api } = await serve();
+    const listed = (await api.call('plotters.list')).plotters as { name: string; camera: { streamUrl: string | null } | null }[];
+    expect(listed.map((p) => [p.name, p.camera])).toEqual([['left', { streamUrl: `/camera/plotters/left/stream.mjpeg?token=${served.token}` }], ['right', null]]);
+    expect(await head(`${served.origin}${listed[0]!.camera!.streamUrl}`)).toMatchObject({ status: 200, type: expect.stringMatching(/^multipart\/x-mixed-replace/) });
+    await waitFor(() => own.connections >= 1, 3000, "the relay to reach left's camera");
+    expect(shared.connections).toBe(0);
+    expect((await head(`${served.origin}/camera/plotters/left/stream.mjpeg`)).status).toBe(401);
+    expect((await head(`${served.origin}/camera/plotters/left/stream.mjpeg?token=wrong`)).status).toBe(401);
+    expect((await head(`${served.origin}/camera/plotters/right/stream.mjpeg?token=${served.token}`)).status).toBe(503);
+    expect((await head(`${served.origin}/camera/plotters/nobody/snapshot.jpg?token=${served.token}`)).status).toBe(503);
+    // The settings' camera is still where it was.
+    expect(await head(`${served.origin}/camera/stream.mjpeg?token=${served.token}`)).toMatchObject({ status: 200 });
+    await waitFor(() => shared.connections >= 1, 3000, 'the relay to reach the shared camera');
+  }, 30_000);
 });

@@ -3,6 +3,8 @@
  * process's queue run say it themselves; the others as `vfab list devices` finds them (journals,
  * owner files, another runner's status file), in the runner's words (queue/events.ts PlotterState).
  */
+import type { CameraClient } from '../camera/client';
+import { configuredCameraClient } from '../camera/settings';
 import type { Engine } from '../engine';
 import { configuredPlotters, plotterFor, type PlotterSpec } from '../plotters/plotters';
 import { deviceStatuses, type DeviceStatus } from '../plotters/status';
@@ -35,6 +37,14 @@ export function stateOfStatus(d: DeviceStatus): PlotterState {
 export function hasOwnCamera(engine: Engine, p: PlotterSpec): boolean {
   const own = engine.config.devices.find((d) => d.name === p.name)?.camera;
   return own?.url !== undefined && p.camera.enabled && p.camera.mode !== 'disabled';
+}
+
+/** The client of plotter `plotter`'s own camera (the settings' camera when none is named), or why there is none. */
+export function cameraClientFor(engine: Engine, plotter?: string): CameraClient | string {
+  if (plotter === undefined) return configuredCameraClient(engine.config.camera, engine.logger);
+  const p = configuredPlotters(engine.config).find((x) => x.name === plotter);
+  if (!p || !hasOwnCamera(engine, p)) return `plotter '${plotter}' has no camera of its own in config.yaml`;
+  return configuredCameraClient(p.camera, engine.logger);
 }
 
 export async function listPlotters(engine: Engine, run: PlotterView[] | undefined, cameraOf: (plotter: string) => CameraViewer): Promise<PlotterInfo[]> {

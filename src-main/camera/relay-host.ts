@@ -15,20 +15,22 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
 import type { CameraClient } from './client';
-import { createFollowingRelay } from './relay';
+import { createCameraRoutes, plotterCameraPath } from './relay';
 
 export interface RelayHost {
   /** `http://127.0.0.1:<port>`, for the CSP's img-src. */
   readonly origin: string;
   readonly streamUrl: string;
   readonly snapshotUrl: string;
+  /** The live view of a plotter's own camera. */
+  plotterStreamUrl(plotter: string): string;
   close(): Promise<void>;
 }
 
-/** `clientFor` answers the current client, or why there is none (the 503 text). */
-export async function startRelayHost(clientFor: () => CameraClient | string, opts: { token?: string } = {}): Promise<RelayHost> {
+/** `clientFor` answers the current client (of a plotter's own camera, given its name), or why there is none (the 503 text). */
+export async function startRelayHost(clientFor: (plotter?: string) => CameraClient | string, opts: { token?: string } = {}): Promise<RelayHost> {
   const token = opts.token ?? crypto.randomBytes(24).toString('base64url');
-  const relay = createFollowingRelay(clientFor, { token });
+  const relay = createCameraRoutes(clientFor, { token });
 
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -62,6 +64,7 @@ export async function startRelayHost(clientFor: () => CameraClient | string, opt
     origin,
     streamUrl: `${origin}/camera/stream.mjpeg${query}`,
     snapshotUrl: `${origin}/camera/snapshot.jpg${query}`,
+    plotterStreamUrl: (plotter) => `${origin}${plotterCameraPath(plotter)}${query}`,
     close: () =>
       new Promise<void>((resolve) => {
         relay.close();

@@ -194,3 +194,40 @@ export function createFollowingRelay(clientFor: () => CameraClient | string, opt
     },
   };
 }
+
+/** `/camera/plotters/<name>/stream.mjpeg` and `…/snapshot.jpg`: the view of one plotter's own camera. */
+const PLOTTER_CAMERA_PATH = /^\/camera\/plotters\/([A-Za-z0-9_-][A-Za-z0-9._-]{0,63})\/(stream\.mjpeg|snapshot\.jpg)$/;
+
+export function plotterCameraPath(plotter: string, file: 'stream.mjpeg' | 'snapshot.jpg' = 'stream.mjpeg'): string {
+  return `/camera/plotters/${encodeURIComponent(plotter)}/${file}`;
+}
+
+/**
+ * The relay for the camera the settings name (`/camera/stream.mjpeg`, `/camera/snapshot.jpg`), and
+ * one for each plotter with a camera of its own (`plotterCameraPath`): `clientFor(plotter)` answers
+ * that plotter's client, or why there is none. Same token for all.
+ */
+export function createCameraRoutes(clientFor: (plotter?: string) => CameraClient | string, opts: CameraRelayOptions): FollowingRelay {
+  const main = createFollowingRelay(() => clientFor(), opts);
+  const plotters = new Map<string, FollowingRelay>();
+  return {
+    handle(req, res) {
+      const m = PLOTTER_CAMERA_PATH.exec(new URL(req.url ?? '/', 'http://relay.invalid').pathname);
+      if (!m) return main.handle(req, res);
+      const name = m[1]!;
+      let relay = plotters.get(name);
+      if (!relay) {
+        // Only plotters that have a camera get a relay: a request naming anything else keeps nothing.
+        const client = clientFor(name);
+        if (typeof client === 'string') return { status: 503, text: `No camera: ${client}.` };
+        relay = createFollowingRelay(() => clientFor(name), { ...opts, streamPath: plotterCameraPath(name), snapshotPath: plotterCameraPath(name, 'snapshot.jpg') });
+        plotters.set(name, relay);
+      }
+      return relay.handle(req, res);
+    },
+    close() {
+      main.close();
+      for (const r of plotters.values()) r.close();
+    },
+  };
+}

@@ -12,7 +12,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createFollowingRelay } from '../camera/relay';
+import { createCameraRoutes } from '../camera/relay';
 import type { CameraClient } from '../camera/client';
 import type { ApiService } from '../api/service';
 import { VfabError } from '../errors';
@@ -31,8 +31,11 @@ export interface ServeHostOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** The camera client the settings name now, or why there is none (what /camera/* then says); asked at each request. */
-  camera: () => CameraClient | string;
+  /**
+   * The camera client the settings name now (a plotter's own camera, given its name), or why there
+   * is none (what /camera/* then says); asked at each request.
+   */
+  camera: (plotter?: string) => CameraClient | string;
   /** Default: a fresh random token. */
   token?: string;
   /** A request or a client's connection failed (an oversized frame, a file gone while served); that one is already closed. */
@@ -83,7 +86,7 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
   const port = await listen(server, opts.host, opts.port);
   const auth = createServeAuth(opts.host, port, opts.token);
   const sockets = createApiSocketServer(opts.service, { maxUploadBytes: opts.maxUploadBytes, onError: (err) => opts.onError?.(err) });
-  const relay = createFollowingRelay(opts.camera, { token: auth.token });
+  const relay = createCameraRoutes(opts.camera, { token: auth.token });
   const maxClients = opts.maxClients ?? 100;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const origin = `http://${shownHost}:${port}`;

@@ -7,9 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { cameraClientFor } from '../../api/plotters';
 import { createApiService } from '../../api/service';
 import { closeSharedCameraClients } from '../../camera/client';
-import { configuredCameraClient } from '../../camera/settings';
+import { plotterCameraPath } from '../../camera/relay';
 import { VfabError } from '../../errors';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
 import { startServeHost } from '../../serve/http';
@@ -43,7 +44,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       const host = flags.host ?? engine.config.websocket.host;
       const port = flags.port !== undefined ? parsePort(flags.port) : engine.config.websocket.port;
       // Asked at each request: a camera changed in Settings applies without a restart.
-      const camera = () => configuredCameraClient(engine.config.camera, engine.logger);
+      const camera = (plotter?: string) => cameraClientFor(engine, plotter);
       let token: string | undefined;
       // The relay is mounted on this host (same origin as the page) and takes the page's token.
       const cameraViewer = () => {
@@ -51,7 +52,12 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         if (typeof client === 'string') return { streamUrl: null, reason: client };
         return token ? { streamUrl: `/camera/stream.mjpeg?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: 'the server is starting' };
       };
-      const service = createApiService(engine, { cameraViewer });
+      const plotterCamera = (plotter: string) => {
+        const client = camera(plotter);
+        if (typeof client === 'string') return { streamUrl: null, reason: client };
+        return token ? { streamUrl: `${plotterCameraPath(plotter)}?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: 'the server is starting' };
+      };
+      const service = createApiService(engine, { cameraViewer, plotterCamera });
       const served = await startServeHost({ service, rendererDir: RENDERER_DIR, host, port, camera, maxClients: engine.config.websocket.max_connections, onError: (err) => engine.logger.warning(`serve: a request or connection failed: ${err.message}`) }).catch(async (err: unknown) => {
         await service.close();
         closeSharedCameraClients();
