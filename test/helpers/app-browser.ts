@@ -8,8 +8,8 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** test-results/ is not gitignored; screenshots stay out of the tree. */
-export const SCREENSHOTS = '/tmp/vfab-screens';
+/** test-results/ is not gitignored; screenshots stay out of the tree (VFAB_SCREENSHOTS: another folder, for runs side by side). */
+export const SCREENSHOTS = process.env.VFAB_SCREENSHOTS || '/tmp/vfab-screens';
 
 export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}; this test needs it (CI installs it): apt-get install -y chromium`);

@@ -2,6 +2,8 @@ import { useEffect } from 'react';
 import { api } from '../client';
 import { CameraPanel } from './camera/CameraPanel';
 import { JobDetail } from './detail/JobDetail';
+import { NotificationsPanel, NotificationsToggle } from './notify/Notifications';
+import { PlottersStrip } from './plotters/PlottersStrip';
 import { DeviceBar } from './device/DeviceBar';
 import { DropZone } from './drop/DropZone';
 import { Uploads } from './drop/Uploads';
@@ -12,6 +14,8 @@ import { useDetail } from './store/detail';
 import { FirstRun } from './settings/FirstRun';
 import { SettingsPanel } from './settings/SettingsPanel';
 import { useJobs } from './store/jobs';
+import { useNotifications } from './store/notifications';
+import { usePlotters } from './store/plotters';
 import { useSettings } from './store/settings';
 import { useRecovery } from './store/recovery';
 import { useSystem } from './store/system';
@@ -20,19 +24,24 @@ function useLiveData() {
   useEffect(() => {
     const jobs = useJobs.getState();
     const system = useSystem.getState();
+    const plotters = usePlotters.getState();
     void system.refresh();
     void jobs.refresh();
+    void plotters.refresh();
     // A failed scan has the same cause as a failed job list, which the queue already shows.
     useRecovery.getState().scanAtStart().catch(() => undefined);
     const off = [
       api.on('job.changed', (e) => {
         jobs.onChanged(e);
-        // Counts change with every transition, wherever it was caused.
+        // Counts, the queue's assignments and what each plotter does change with every transition, wherever it was caused.
         void system.refresh();
+        void plotters.refresh();
       }),
       api.on('plot.progress', jobs.onProgress),
       api.on('plot.event', jobs.onPlotEvent),
       api.on('camera.status', useCamera.getState().onStatus),
+      api.on('queue.event', plotters.onQueueEvent),
+      api.on('notify.outcome', useNotifications.getState().onOutcome),
     ];
     return () => off.forEach((f) => f());
   }, []);
@@ -93,6 +102,7 @@ function Header() {
         <span className="muted">Connecting…</span>
       )}
       <DeviceBar />
+      <NotificationsToggle />
       <CameraToggle />
       <SettingsToggle />
     </header>
@@ -108,11 +118,13 @@ export function App() {
         <div className="app-column">
           <FirstRun />
           <Uploads />
+          <PlottersStrip />
           <Queue />
         </div>
         <JobDetail />
       </main>
       <CameraPanel />
+      <NotificationsPanel />
       <SettingsPanel />
       <DropZone />
       <RecoveryWizard />

@@ -3,11 +3,24 @@ import type { IndexedJob } from '../../../../src-main/jobs/store';
 import { duration, millimetres, plural } from '../format';
 import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
+import { usePlotters, type QueueAssignment } from '../store/plotters';
 import { useRecovery } from '../store/recovery';
 import { ACTION_LABEL, actionsFor, type RowAction } from './actions';
 import { DragHandle } from './DragHandle';
 import { ProgressBar } from './ProgressBar';
 import { StateBadge } from './StateBadge';
+
+/** Which plotter will take a queued job (or why none can), or which one the job is on. */
+function plotterText(state: string, assignment: QueueAssignment | undefined, on: string | undefined, speed: number): { text: string; none?: boolean } | undefined {
+  if (state === 'QUEUED' && assignment) {
+    if (!assignment.plotter) return { text: `No plotter: ${assignment.reason ?? 'none can take it'}`, none: true };
+    // Estimates are plotter time at speed 1.
+    const soon = assignment.startsInS ? ` in about ${duration(assignment.startsInS / speed)}` : ' next';
+    return { text: `→ ${assignment.plotter}${soon}` };
+  }
+  if (on && (state === 'ARMED' || state === 'PLOTTING' || state === 'PAUSED')) return { text: `on ${on}` };
+  return undefined;
+}
 
 /** Memoised: scrolling re-renders the list, not the rows that stay in view. `movable`: shown in plot order, with a handle to move it. */
 export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: IndexedJob; movable?: boolean }) {
@@ -17,6 +30,9 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
   const speed = useJobs((s) => s.speeds[job.id] ?? 1);
   const busy = useJobs((s) => s.busy[job.id]);
   const act = useJobs((s) => s.act);
+  const assignment = usePlotters((s) => s.assignments[job.id]);
+  const on = usePlotters((s) => s.onPlotter[job.id]);
+  const plotterSpeed = usePlotters((s) => s.plotters.find((p) => p.name === assignment?.plotter)?.speed ?? 1);
   const openRecovery = useRecovery((s) => s.open);
   const showDetail = useDetail((s) => s.show);
 
@@ -27,6 +43,7 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
   };
   const live = progress && (job.state === 'PLOTTING' || job.state === 'ARMED');
   const name = job.source_name ?? job.id;
+  const where = plotterText(job.state, assignment, on, plotterSpeed);
 
   return (
     <div className={movable ? 'job-row job-row-movable' : 'job-row'} data-testid="job-row" data-job={job.id} data-state={job.state}>
@@ -59,6 +76,11 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
             {job.pen_down_mm != null ? ` · ${millimetres(job.pen_down_mm)} ink` : ''}
           </span>
         )}
+        {where ? (
+          <span className={where.none ? 'row-plotter row-plotter-none' : 'row-plotter'} data-testid="row-plotter" title={where.text}>
+            {where.text}
+          </span>
+        ) : null}
       </div>
       <div className="job-actions">
         {/* Recovery starts from the scan's view of the job; until it arrives (a moment), there is nothing to show. */}

@@ -4,6 +4,7 @@ import type { JobState } from '../../../../src-main/jobs/states';
 import type { IndexedJob } from '../../../../src-main/jobs/store';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { api, errorText } from '../../client';
+import { coalesced } from './coalesce';
 import { plotTarget, useDevice } from './device';
 
 export type Progress = EventPayloads['plot.progress'];
@@ -46,10 +47,6 @@ const omit = <T>(record: Record<string, T>, key: string): Record<string, T> => {
   const { [key]: _gone, ...rest } = record;
   return rest;
 };
-
-// Bursts of job.changed (a plot's ARMED → PLOTTING, many drops) collapse into one fetch in flight and one after it.
-let inFlight: Promise<void> | undefined;
-let again = false;
 
 async function fetchAll(): Promise<Pick<JobsStore, 'jobs' | 'conditions'>> {
   const [{ jobs }, scan] = await Promise.all([api.call('jobs.list', {}), api.call('recovery.scan', {})]);
@@ -107,25 +104,13 @@ export const useJobs = create<JobsStore>((set, get) => ({
   speeds: {},
   busy: {},
 
-  refresh() {
-    if (inFlight) {
-      again = true;
-      return inFlight;
-    }
-    inFlight = fetchAll()
-      .then(
-        (fresh) => set({ ...fresh, loaded: true, error: undefined }),
-        (err: unknown) => set({ error: errorText(err) }),
-      )
-      .finally(() => {
-        inFlight = undefined;
-        if (again) {
-          again = false;
-          void get().refresh();
-        }
-      });
-    return inFlight;
-  },
+  // Bursts of job.changed (a plot's ARMED → PLOTTING, many drops) collapse into one fetch in flight and one after it.
+  refresh: coalesced(() =>
+    fetchAll().then(
+      (fresh) => set({ ...fresh, loaded: true, error: undefined }),
+      (err: unknown) => set({ error: errorText(err) }),
+    ),
+  ),
 
   setFilter: (filter) => set({ filter }),
 

@@ -1,0 +1,114 @@
+import { create } from 'zustand';
+import type { PlotterInfo, QueuePreviewInfo, QueueStatus } from '../../../../src-main/api/contract';
+import type { RunnerEvent } from '../../../../src-main/queue/events';
+import { api, errorText } from '../../client';
+import { coalesced } from './coalesce';
+import { useJobs } from './jobs';
+
+export type QueueAssignment = QueuePreviewInfo['jobs'][number];
+
+/** What the queue controls send with "Start queue". */
+export interface StartChoice {
+  /** A roll or feeder changes the paper: nobody is waited for. */
+  unattended: boolean;
+  /** Seconds before each page when unattended. */
+  pageDelayS: number;
+}
+
+interface PlottersStore {
+  plotters: PlotterInfo[];
+  loaded: boolean;
+  error?: string;
+  queue?: QueueStatus;
+  /** Which plotter takes each queued job (or why none can), and which plotter holds each job on one. */
+  assignments: Record<string, QueueAssignment>;
+  onPlotter: Record<string, string>;
+  choice: StartChoice;
+  /** A start, stop or paper change in flight ('start', 'finish', 'pause', or the plotter's name). */
+  busy?: string;
+  /** Why the last start, stop or paper change did not happen. */
+  actionError?: string;
+  refresh(): Promise<void>;
+  /** The queue's assignments only: jobs were queued, moved or taken. */
+  refreshPreview(): Promise<void>;
+  setChoice(choice: Partial<StartChoice>): void;
+  start(): Promise<void>;
+  stop(mode: 'finish' | 'pause'): Promise<void>;
+  paperChanged(plotter: string): Promise<void>;
+  onQueueEvent(e: RunnerEvent): void;
+}
+
+const previewOf = (p: QueuePreviewInfo) => ({ assignments: Object.fromEntries(p.jobs.map((j) => [j.id, j])), onPlotter: p.onPlotter });
+
+export const usePlotters = create<PlottersStore>((set, get) => {
+  const fetchPreview = coalesced(() =>
+    api.call('queue.preview', {}).then(
+      (p) => set(previewOf(p)),
+      // The rows then show no plotter; the strip says why the API cannot be reached.
+      () => undefined,
+    ),
+  );
+
+  /** Runs a queue action; its refusal (BUSY, INVALID_STATE…) is shown beside the controls. */
+  const act = async (busy: string, run: () => Promise<unknown>) => {
+    set({ busy, actionError: undefined });
+    try {
+      await run();
+    } catch (err) {
+      set({ actionError: errorText(err) });
+    } finally {
+      set({ busy: undefined });
+      void get().refresh();
+    }
+  };
+
+  return {
+    plotters: [],
+    loaded: false,
+    assignments: {},
+    onPlotter: {},
+    choice: { unattended: false, pageDelayS: 15 },
+
+    refresh: coalesced(() =>
+      Promise.all([api.call('plotters.list', {}), api.call('queue.status', {}), api.call('queue.preview', {})]).then(
+        ([{ plotters }, queue, preview]) => set({ plotters, queue, ...previewOf(preview), loaded: true, error: undefined }),
+        (err: unknown) => set({ error: errorText(err) }),
+      ),
+    ),
+
+    refreshPreview: fetchPreview,
+
+    setChoice: (choice) => set((s) => ({ choice: { ...s.choice, ...choice } })),
+
+    start() {
+      const { unattended, pageDelayS } = get().choice;
+      return act('start', () => api.call('queue.start', unattended ? { unattended, pageDelayS } : {}));
+    },
+
+    stop: (mode) => act(mode, () => api.call('queue.stop', { mode })),
+
+    paperChanged: (plotter) => act(plotter, () => api.call('plotters.paperChanged', { plotter })),
+
+    onQueueEvent(e) {
+      switch (e.type) {
+        case 'plotter.state':
+          if (!get().plotters.some((p) => p.name === e.plotter)) return void get().refresh();
+          set((s) => ({ plotters: s.plotters.map((p) => (p.name === e.plotter ? { ...p, state: e.state, inRun: true } : p)) }));
+          return;
+        case 'job.started': {
+          // Its ETA is plotter time at speed 1: a virtual plotter at speed 20 is done 20 times sooner.
+          const speed = get().plotters.find((p) => p.name === e.plotter)?.speed ?? 1;
+          useJobs.getState().noteSpeed(e.job, { speed });
+          void fetchPreview();
+          return;
+        }
+        case 'runner.started':
+        case 'runner.stopped':
+          void get().refresh();
+          return;
+        default:
+          return;
+      }
+    },
+  };
+});
