@@ -45,6 +45,7 @@ import { redactWebhookUrl } from '../notify/webhook';
 import { plottersNamed } from '../plotters/plotters';
 import { plotterForJob } from '../plotter/session';
 import { queuePreview } from '../queue/preview';
+import { QueueReader } from '../queue/queued';
 import { previewBackup } from './backup-preview';
 import { planPreview } from './preview';
 import { cameraInfo, watchCamera, withoutAddress } from './camera-status';
@@ -211,6 +212,13 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
   const snapshotsDir = (id: string) => {
     engine.jobs.state(id); // NOT_FOUND for a job that is not there
     return jobFiles(engine.paths.jobsDir, id).snapshots;
+  };
+
+  // Kept between queue.preview calls (each job's plan read once), anew when an import swapped the store.
+  let reader: { store: Engine['store']; reader: QueueReader } | undefined;
+  const queueReader = () => {
+    if (reader?.store !== engine.store) reader = { store: engine.store, reader: new QueueReader(engine.store, engine.paths.jobsDir) };
+    return reader.reader;
   };
 
   /** The device lock keeps a single plot and the queue apart; this says which job holds the plotter before trying. */
@@ -524,7 +532,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     'queue.status': () => queue.status(),
 
     'queue.preview': () => {
-      const preview = queuePreview(engine, queue.views());
+      const preview = queuePreview(engine, queue.views(), queueReader());
       return {
         jobs: preview.assignments.map((a) => ({ id: a.job, target: preview.targets.get(a.job) ?? 'any', plotter: a.plotter, startsInS: a.startsInS ?? null, reason: a.reason ?? null })),
         onPlotter: Object.fromEntries(preview.onPlotter),

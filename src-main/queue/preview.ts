@@ -22,9 +22,10 @@ export interface QueuePreview {
 
 /**
  * `run`: a queue run under way in this process; only its plotters take jobs, and a plotter it
- * holds (a paused job) or cannot reach takes none.
+ * holds (a paused job) or cannot reach takes none. `reader`: one kept between calls reads each
+ * queued plan once.
  */
-export function queuePreview(engine: Engine, run?: readonly PlotterView[]): QueuePreview {
+export function queuePreview(engine: Engine, run?: readonly PlotterView[], reader = new QueueReader(engine.store, engine.paths.jobsDir)): QueuePreview {
   const plotters = configuredPlotters(engine.config);
   const names = plotters.map((p) => p.name);
   const holders = sheetHolders(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
@@ -46,7 +47,6 @@ export function queuePreview(engine: Engine, run?: readonly PlotterView[]): Queu
     const elapsed = (now - (Date.parse(live.owner?.owner.since ?? '') || now)) / 1000;
     return { plotter: facts, freeInS: Math.max(0, estimate - elapsed) };
   });
-  const reader = new QueueReader(engine.store, engine.paths.jobsDir);
   const queue = reader.read();
   const onPlotter = new Map<string, string>();
   for (const h of holders) {

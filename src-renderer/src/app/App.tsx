@@ -20,6 +20,9 @@ import { useSettings } from './store/settings';
 import { useRecovery } from './store/recovery';
 import { useSystem } from './store/system';
 
+/** States a job enters when a plot starts, pauses or ends. */
+const PLOT_STATES = new Set<string>(['ARMED', 'PLOTTING', 'PAUSED', 'COMPLETED', 'ABORTED', 'FAILED']);
+
 function useLiveData() {
   useEffect(() => {
     const jobs = useJobs.getState();
@@ -33,9 +36,10 @@ function useLiveData() {
     const off = [
       api.on('job.changed', (e) => {
         jobs.onChanged(e);
-        // Counts, the queue's assignments and what each plotter does change with every transition, wherever it was caused.
+        // Counts and the queue's assignments change with every transition, wherever it was caused;
+        // what a plotter does only when a plot starts or ends (listing them may ask each plotter its name).
         void system.refresh();
-        void plotters.refresh();
+        void (PLOT_STATES.has(e.state) ? plotters.refresh() : plotters.refreshPreview());
       }),
       api.on('plot.progress', jobs.onProgress),
       api.on('plot.event', jobs.onPlotEvent),
