@@ -148,7 +148,7 @@ describe('the plotters strip', () => {
     expect(smallErrors()).toEqual([]);
   });
 
-  it('unattended with a page delay; a plotter that is not there is offline with the reason; Pause now leaves each plotter holding its paused job; a plotter with its own camera shows it', { timeout: 120_000 }, async () => {
+  it('unattended with a page delay, kept running; a plotter that is not there is offline with the reason; Pause now leaves each plotter holding its paused job; a plotter with its own camera shows it', { timeout: 120_000 }, async () => {
     const camera = await startFakeCamera({ fps: 5 });
     rig.defer(() => camera.close());
     const plotters = { p1: await startPlotterProcess(rig.sb, SPEED, 'p1'), p2: await startPlotterProcess(rig.sb, SPEED, 'p2') };
@@ -178,11 +178,12 @@ describe('the plotters strip', () => {
 
     await page.getByLabel('Unattended').check();
     await page.getByLabel('Page delay').fill('0');
+    await page.getByLabel('Keep running').check();
     await page.getByRole('button', { name: 'Start queue' }).click();
     await until(async () => (await cardState(page, 'p1')) === 'plotting' && (await cardState(page, 'p2')) === 'plotting', 30_000, 'both plotting');
     await until(async () => (await cardState(page, 'p3')) === 'offline', 20_000, 'p3 offline');
     expect(await card(page, 'p3').textContent()).toMatch(/Offline.*vfab-unplugged/);
-    expect(await page.getByTestId('queue-controls').getByRole('status').textContent()).toBe('Queue running, unattended (0 s between pages)');
+    expect(await page.getByTestId('queue-controls').getByRole('status').textContent()).toBe('Queue running, unattended (0 s between pages), waiting for new jobs');
     await screenshot(page, 'plotters-1400-camera-offline');
 
     await page.getByRole('button', { name: 'Pause now' }).click();

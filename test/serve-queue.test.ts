@@ -131,12 +131,18 @@ describe('the queue through vfab serve', () => {
     const held = await api.call('plotters.list');
     expect(held.plotters.map((p: { state: { kind: string; job?: string } }) => [p.state.kind, p.state.job]).sort()).toEqual([['holding', 'a'], ['holding', 'b']]);
 
-    // Resumed from their rows, then the rest of the queue, unattended, stopped with 'finish' once it plots.
+    // Resumed from their rows; a queue started meanwhile (watching: it waits for its plotters) leaves
+    // their plotters alone, naming the job there, takes the rest once they are done, and is stopped
+    // with 'finish' once it plots.
+    const resumedFrom = api.events.length;
     for (const id of ['a', 'b']) await api.call('plot.resume', { id });
-    for (const id of ['a', 'b']) await api.waitForEvent((e) => e.event === 'job.changed' && e.payload.id === id && e.payload.state === 'COMPLETED', 60_000, `${id} COMPLETED`);
+    for (const id of ['a', 'b']) await api.waitForEvent((e) => api.events.indexOf(e) >= resumedFrom && e.event === 'plot.event' && e.payload.id === id && e.payload.event === 'resume', 20_000, `${id} resumed`);
     for (const id of ['c', 'd']) await api.call('jobs.queue', { id });
     const from = api.events.length;
-    await api.call('queue.start', { unattended: true, pageDelayS: 0 });
+    await api.call('queue.start', { unattended: true, pageDelayS: 0, watch: true });
+    const inUse = await api.waitForEvent((e) => api.events.indexOf(e) >= from && runnerEvent('plotter.state', (p) => (p.state as { kind: string }).kind === 'offline')(e), 20_000, 'a plotter in use');
+    expect((inUse.payload.state as { reason: string }).reason).toMatch(/^in use by vfab \(pid \d+\), plotting job [ab]$/);
+    for (const id of ['a', 'b']) await api.waitForEvent((e) => e.event === 'job.changed' && e.payload.id === id && e.payload.state === 'COMPLETED', 60_000, `${id} COMPLETED`);
     await api.waitForEvent((e) => api.events.indexOf(e) >= from && runnerEvent('job.started')(e), 20_000, 'a job started');
     expect(await api.call('queue.stop', { mode: 'finish' })).toMatchObject({ running: true, stopping: 'finish' });
     await api.waitForEvent((e) => api.events.indexOf(e) >= from && runnerEvent('runner.stopped')(e), 30_000, 'runner.stopped');

@@ -23,9 +23,9 @@ export function stateOfStatus(d: DeviceStatus): PlotterState {
     case 'waiting for paper':
       return { kind: 'waiting_paper', next: job, how: d.detail?.includes('page delay') ? 'page_delay' : 'person', since: '' };
     case 'paused':
-      return { kind: 'holding', job, state: 'PAUSED', why: `paused (${d.detail ?? 'paused'}): resume it from its row` };
+      return { kind: 'holding', job, state: 'PAUSED', why: `paused (${d.detail ?? 'paused'}): Recover… on its row resumes it` };
     case 'interrupted':
-      return { kind: 'holding', job, state: 'PLOTTING', why: `interrupted (${d.detail ?? 'crash'}): recover it from its row` };
+      return { kind: 'holding', job, state: 'PLOTTING', why: `interrupted (${d.detail ?? 'crash'}): Recover… on its row continues it` };
     case 'in use':
       return { kind: 'offline', reason: `in use by ${d.detail ?? 'another program'}${d.job ? `, plotting job ${d.job}` : ''}` };
     case 'offline':

@@ -6,7 +6,7 @@ function runningText(q: QueueStatus): string {
   if (q.stopping === 'finish') return 'Stopping: the jobs under way finish, nothing new starts…';
   if (q.stopping) return 'Stopping…';
   const o = q.options;
-  return `Queue running${o?.unattended ? `, unattended (${o.pageDelayS} s between pages)` : ''}`;
+  return `Queue running${o?.unattended ? `, unattended (${o.pageDelayS} s between pages)` : ''}${o?.watch ? ', waiting for new jobs' : ''}`;
 }
 
 function lastText(q: QueueStatus | undefined): string | undefined {
@@ -69,6 +69,10 @@ export function QueueControls() {
               s
             </label>
           ) : null}
+          <label className="inline-choice" title="Keep running when the queue is done, and plot jobs queued later (until stopped)">
+            <input type="checkbox" checked={choice.watch} onChange={(e) => setChoice({ watch: e.currentTarget.checked })} />
+            Keep running
+          </label>
           {last ? (
             <span className="muted" role="status" title={queue?.last?.left.map((l) => `${l.job}: ${l.reason}`).join('\n') || undefined}>
               {last}

@@ -13,6 +13,8 @@ export interface StartChoice {
   unattended: boolean;
   /** Seconds before each page when unattended. */
   pageDelayS: number;
+  /** Keep running when the queue is done, for jobs queued later (until stopped). */
+  watch: boolean;
 }
 
 interface PlottersStore {
@@ -67,7 +69,7 @@ export const usePlotters = create<PlottersStore>((set, get) => {
     loaded: false,
     assignments: {},
     onPlotter: {},
-    choice: { unattended: false, pageDelayS: 15 },
+    choice: { unattended: false, pageDelayS: 15, watch: false },
 
     refresh: coalesced(() =>
       Promise.all([api.call('plotters.list', {}), api.call('queue.status', {}), api.call('queue.preview', {})]).then(
@@ -81,8 +83,8 @@ export const usePlotters = create<PlottersStore>((set, get) => {
     setChoice: (choice) => set((s) => ({ choice: { ...s.choice, ...choice } })),
 
     start() {
-      const { unattended, pageDelayS } = get().choice;
-      return act('start', () => api.call('queue.start', unattended ? { unattended, pageDelayS } : {}));
+      const { unattended, pageDelayS, watch } = get().choice;
+      return act('start', () => api.call('queue.start', { ...(unattended ? { unattended, pageDelayS } : {}), ...(watch ? { watch } : {}) }));
     },
 
     stop: (mode) => act(mode, () => api.call('queue.stop', { mode })),
