@@ -38,8 +38,8 @@ describe('the plotters strip', () => {
     // The device section is an A3 machine's, so an A3 job can be planned; both plotters hold A4.
     writeQueueConfig(rig.sb, Object.entries(plotters).map(([name, p]) => ({ name, port: p.port, speed: SPEED, model: 'V3/A4', paper: 'A4' })), { model: 'V3/A3' });
     const { big: _, ...programs } = await addSmallJobs(rig.sb, {
-      a: { x: 20, y: 20, strokes: 14 },
-      b: { x: 80, y: 20, strokes: 14 },
+      a: { x: 20, y: 20, strokes: 40 },
+      b: { x: 80, y: 20, strokes: 40 },
       c: { x: 140, y: 20, strokes: 4 },
       d: { x: 200, y: 20, strokes: 4 },
       big: { x: 300, y: 200, page: 'A3' },

@@ -109,6 +109,8 @@ describe('a small screen', () => {
     const { page } = app;
     const row = page.locator('[data-job="ready"]');
     await row.waitFor();
+    // The plotters strip above the queue has arrived too: nothing moves the rows any more.
+    await page.getByTestId('plotter').first().waitFor();
     const box = (await row.boundingBox())!;
     expect(box.height).toBeGreaterThanOrEqual(95);
     for (const name of ['Plot', 'Queue', 'Plan…', 'Remove']) {

@@ -27,12 +27,15 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
   const progress = useJobs((s) => s.progress[job.id]);
   const condition = useJobs((s) => s.conditions[job.id]);
   const error = useJobs((s) => s.rowErrors[job.id]);
-  const speed = useJobs((s) => s.speeds[job.id] ?? 1);
+  const startedSpeed = useJobs((s) => s.speeds[job.id]);
   const busy = useJobs((s) => s.busy[job.id]);
   const act = useJobs((s) => s.act);
   const assignment = usePlotters((s) => s.assignments[job.id]);
   const on = usePlotters((s) => s.onPlotter[job.id]);
   const plotterSpeed = usePlotters((s) => s.plotters.find((p) => p.name === assignment?.plotter)?.speed ?? 1);
+  // A job the queue plots (on a page opened meanwhile too) runs at its plotter's speed.
+  const onSpeed = usePlotters((s) => s.plotters.find((p) => p.name === on)?.speed);
+  const speed = startedSpeed ?? onSpeed ?? 1;
   const openRecovery = useRecovery((s) => s.open);
   const showDetail = useDetail((s) => s.show);
 
