@@ -13,6 +13,7 @@ import { VERSION } from '../version';
 import { registerCameraCommands } from './commands/camera';
 import { registerBackupCommands } from './commands/backup';
 import { registerCheckCommands } from './commands/check';
+import { registerDemoCommand } from './commands/demo';
 import { registerDeviceCommands } from './commands/devices';
 import { registerJobCommands, type CliContext } from './commands/jobs';
 import { registerPlanCommand } from './commands/plan';
@@ -56,6 +57,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
       return engine;
     },
     exitCode: 0,
+    env,
   };
   const program = new Command('vfab')
     .description('vfab: pen-plotter workstation (jobs, queue, plotting, crash recovery)')
@@ -76,6 +78,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
   registerSetupCommand(program, ctx);
   registerVirtualPlotterCommand(program, ctx);
   registerServeCommand(program, ctx);
+  registerDemoCommand(program, ctx);
   return { program, ctx, opened: () => engine };
 }
 

@@ -96,8 +96,7 @@ function tryCreate(lockPath: string): boolean {
     throw err;
   }
   try {
-    const holder: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), boot: bootId() };
-    fs.writeSync(fd, JSON.stringify(holder));
+    fs.writeSync(fd, JSON.stringify(thisProcess()));
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(lockPath, { force: true });
@@ -107,14 +106,24 @@ function tryCreate(lockPath: string): boolean {
   return true;
 }
 
+/** This process, as a lock file names its holder. */
+export function thisProcess(): LockHolder {
+  return { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), boot: bootId() };
+}
+
+/** False once the holder is surely gone: its process died, or it ran before this boot. */
+export function holderMayBeAlive(holder: LockHolder): boolean {
+  // A holder on another machine (shared folder) cannot be checked from here: it may be alive.
+  if (holder.host !== os.hostname()) return true;
+  const ourBoot = bootId();
+  if (holder.boot && ourBoot && holder.boot !== ourBoot) return false;
+  return isProcessAlive(holder.pid);
+}
+
 function isStale(lockPath: string, raw: string): boolean {
   const holder = parseHolder(raw);
   if (!holder) return olderThan(lockPath, EMPTY_LOCK_STALE_MS);
-  // A holder on another machine (shared folder) cannot be checked from here: wait for it.
-  if (holder.host !== os.hostname()) return false;
-  const ourBoot = bootId();
-  if (holder.boot && ourBoot && holder.boot !== ourBoot) return true;
-  return !isProcessAlive(holder.pid);
+  return !holderMayBeAlive(holder);
 }
 
 /**

@@ -1,4 +1,4 @@
-/** Runs the built `vfab serve --port 0` as a user would, and reads the URL it prints. */
+/** Runs the built `vfab serve --port 0` (or `vfab demo`, which prints its URL alike) as a user would, and reads the URL it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, type Sandbox } from './cli';
@@ -19,8 +19,8 @@ export interface ServeProcess {
 
 const URL_LINE = /^(http:\/\/127\.0\.0\.1:(\d+))\/\?token=([A-Za-z0-9_-]+)$/m;
 
-export function spawnServe(sb: Sandbox, args: string[] = ['--port', '0']): { child: ChildProcess; exited: Promise<number | string>; out: () => string; err: () => string } {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'serve', ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnServe(sb: Sandbox, args: string[] = ['--port', '0'], command = 'serve'): { child: ChildProcess; exited: Promise<number | string>; out: () => string; err: () => string } {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), command, ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -29,8 +29,8 @@ export function spawnServe(sb: Sandbox, args: string[] = ['--port', '0']): { chi
   return { child, exited, out: () => out, err: () => err };
 }
 
-export async function startServe(sb: Sandbox, timeoutMs = 15_000, args?: string[]): Promise<ServeProcess> {
-  const p = spawnServe(sb, args);
+export async function startServe(sb: Sandbox, timeoutMs = 15_000, args?: string[], command = 'serve'): Promise<ServeProcess> {
+  const p = spawnServe(sb, args, command);
   let gone: number | string | undefined;
   void p.exited.then((how) => (gone = how));
   const deadline = Date.now() + timeoutMs;
@@ -38,7 +38,7 @@ export async function startServe(sb: Sandbox, timeoutMs = 15_000, args?: string[
   while (!(m = URL_LINE.exec(p.out()))) {
     if (gone !== undefined || Date.now() > deadline) {
       p.child.kill('SIGKILL');
-      throw new Error(`vfab serve printed no URL (${gone !== undefined ? `exited ${gone}` : 'timed out'}); stderr: ${p.err()}`);
+      throw new Error(`vfab ${command} printed no URL (${gone !== undefined ? `exited ${gone}` : 'timed out'}); stderr: ${p.err()}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }

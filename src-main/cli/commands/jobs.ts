@@ -21,6 +21,8 @@ export interface CliContext {
   engine(): Engine;
   /** Set by commands that succeed but must report a finding (e.g. damaged journals). */
   exitCode: number;
+  /** The environment the command runs in (HOME, XDG_*, VFAB_*); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Parses `--state plotting,PAUSED`: state names in any case, comma-separated. */

@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { cameraClientFor } from '../../api/plotters';
-import { createApiService } from '../../api/service';
+import { createApiService, type ApiService } from '../../api/service';
 import { closeSharedCameraClients } from '../../camera/client';
 import { plotterCameraPath } from '../../camera/relay';
+import type { Engine } from '../../engine';
 import { VfabError } from '../../errors';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
 import { startServeHost } from '../../serve/http';
@@ -20,10 +21,78 @@ import type { CliContext } from './jobs';
 const RENDERER_DIR = path.join(__dirname, '..', 'renderer');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-function parsePort(value: string): number {
+export function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new VfabError('USAGE', `--port '${value}' must be a whole number from 0 (any free port) to 65535.`);
   return n;
+}
+
+export interface Serving {
+  /** The page's address, with this start's token. */
+  url: string;
+  service: ApiService;
+  /** The first SIGINT, SIGTERM or SIGHUP. */
+  signal: Promise<ShutdownSignal>;
+  /** The signal path: every plot (the queue runner's too) stops pen up, journaled; then the host closes and the exit code is set. */
+  stop(sig: ShutdownSignal): Promise<void>;
+  /** The same, quietly: for a command that failed after starting to serve. */
+  close(): Promise<void>;
+}
+
+/**
+ * The app, its API and the camera relay over `engine`, listening on host:port, with the shutdown
+ * signals caught from now on. `name` starts the lines it says ("vfab serve", "vfab demo").
+ */
+export async function startServing(ctx: CliContext, engine: Engine, opts: { host: string; port: number; name: string }): Promise<Serving> {
+  const { host, port, name } = opts;
+  // Asked at each request: a camera changed in Settings applies without a restart.
+  const camera = (plotter?: string) => cameraClientFor(engine, plotter);
+  let token: string | undefined;
+  // The relay is mounted on this host (same origin as the page) and takes the page's token.
+  const cameraViewer = () => {
+    const client = camera();
+    if (typeof client === 'string') return { streamUrl: null, reason: client };
+    return token ? { streamUrl: `/camera/stream.mjpeg?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: 'the server is starting' };
+  };
+  const plotterCamera = (plotter: string) => {
+    const client = camera(plotter);
+    if (typeof client === 'string') return { streamUrl: null, reason: client };
+    return token ? { streamUrl: `${plotterCameraPath(plotter)}?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: 'the server is starting' };
+  };
+  const service = createApiService(engine, { cameraViewer, plotterCamera });
+  const served = await startServeHost({ service, rendererDir: RENDERER_DIR, host, port, camera, maxClients: engine.config.websocket.max_connections, onError: (err) => engine.logger.warning(`${name}: a request or connection failed: ${err.message}`) }).catch(async (err: unknown) => {
+    await service.close();
+    closeSharedCameraClients();
+    throw err;
+  });
+  token = served.token;
+  let uninstall = () => {};
+  const signal = new Promise<ShutdownSignal>((resolve) => (uninstall = onShutdownSignals(resolve)));
+
+  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) ctx.io.err(`warning: the app is not built (${RENDERER_DIR} is missing): run npm run build. The API still answers.`);
+  if (!LOOPBACK.has(host)) ctx.io.err(`warning: listening on ${host}: anyone on the network who has the URL can drive the plotter.`);
+  engine.logger.info(`${name}: listening on ${served.origin}`);
+
+  const close = async (reason: string) => {
+    await service.shutdown(reason);
+    await served.close();
+    await service.close();
+    closeSharedCameraClients();
+    uninstall();
+  };
+  return {
+    url: served.url,
+    service,
+    signal,
+    async stop(sig) {
+      const plots = service.activePlots();
+      ctx.io.err(`${name}: ${sig}: ${plots.length ? `stopping ${plots.join(', ')} (pen up, journaled; continue with vfab resume) and ` : ''}closing`);
+      engine.logger.info(`${name}: ${sig}, stopping${plots.length ? ` plots ${plots.join(', ')}` : ''}`);
+      await close(sig);
+      ctx.exitCode = SHUTDOWN_SIGNALS[sig];
+    },
+    close: () => close(`${name} failed`),
+  };
 }
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
@@ -43,45 +112,9 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       const engine = ctx.engine();
       const host = flags.host ?? engine.config.websocket.host;
       const port = flags.port !== undefined ? parsePort(flags.port) : engine.config.websocket.port;
-      // Asked at each request: a camera changed in Settings applies without a restart.
-      const camera = (plotter?: string) => cameraClientFor(engine, plotter);
-      let token: string | undefined;
-      // The relay is mounted on this host (same origin as the page) and takes the page's token.
-      const cameraViewer = () => {
-        const client = camera();
-        if (typeof client === 'string') return { streamUrl: null, reason: client };
-        return token ? { streamUrl: `/camera/stream.mjpeg?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: 'the server is starting' };
-      };
-      const plotterCamera = (plotter: string) => {
-        const client = camera(plotter);
-        if (typeof client === 'string') return { streamUrl: null, reason: client };
-        return token ? { streamUrl: `${plotterCameraPath(plotter)}?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: 'the server is starting' };
-      };
-      const service = createApiService(engine, { cameraViewer, plotterCamera });
-      const served = await startServeHost({ service, rendererDir: RENDERER_DIR, host, port, camera, maxClients: engine.config.websocket.max_connections, onError: (err) => engine.logger.warning(`serve: a request or connection failed: ${err.message}`) }).catch(async (err: unknown) => {
-        await service.close();
-        closeSharedCameraClients();
-        throw err;
-      });
-      token = served.token;
-      let uninstall = () => {};
-      const signal = new Promise<ShutdownSignal>((resolve) => (uninstall = onShutdownSignals(resolve)));
-
-      if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) ctx.io.err(`warning: the app is not built (${RENDERER_DIR} is missing): run npm run build. The API still answers.`);
-      if (!LOOPBACK.has(host)) ctx.io.err(`warning: listening on ${host}: anyone on the network who has the URL can drive the plotter.`);
-      ctx.io.out(served.url);
-      ctx.io.err(`vfab serve: open ${served.url}\nCtrl-C stops it; running plots stop with the pen up and continue with vfab resume.`);
-      engine.logger.info(`serve: listening on ${served.origin}`);
-
-      const sig = await signal;
-      const plots = service.activePlots();
-      ctx.io.err(`vfab serve: ${sig}: ${plots.length ? `stopping ${plots.join(', ')} (pen up, journaled; continue with vfab resume) and ` : ''}closing`);
-      engine.logger.info(`serve: ${sig}, stopping${plots.length ? ` plots ${plots.join(', ')}` : ''}`);
-      await service.shutdown(sig);
-      await served.close();
-      await service.close();
-      closeSharedCameraClients();
-      uninstall();
-      ctx.exitCode = SHUTDOWN_SIGNALS[sig];
+      const serving = await startServing(ctx, engine, { host, port, name: 'vfab serve' });
+      ctx.io.out(serving.url);
+      ctx.io.err(`vfab serve: open ${serving.url}\nCtrl-C stops it; running plots stop with the pen up and continue with vfab resume.`);
+      await serving.stop(await serving.signal);
     });
 }
