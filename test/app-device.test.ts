@@ -56,8 +56,8 @@ describe('the device bar', () => {
 
     // The virtual plotter of a dry run has nothing to reach: it is made with the plot.
     await page.getByTestId('device').first().selectOption('virtual');
-    await page.getByTestId('device-note').getByText(/connected$/).waitFor();
-    expect(await note.textContent()).toMatch(/V3\/A4 connected$/);
+    await page.getByTestId('device-note').getByText(/on USB$/).waitFor();
+    expect(await note.textContent()).toMatch(/V3\/A4 on USB$/);
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.locator('[data-testid="device-note"][data-state="ok"]').getByText('Virtual plotter').waitFor();
     expect(await app.problems()).toEqual([]);

@@ -183,7 +183,7 @@ describe('the plotters strip', () => {
     await until(async () => (await cardState(page, 'p1')) === 'plotting' && (await cardState(page, 'p2')) === 'plotting', 30_000, 'both plotting');
     await until(async () => (await cardState(page, 'p3')) === 'offline', 20_000, 'p3 offline');
     expect(await card(page, 'p3').textContent()).toMatch(/Offline.*vfab-unplugged/);
-    expect(await page.getByTestId('queue-controls').getByRole('status').textContent()).toBe('Queue running, unattended (0 s between pages), waiting for new jobs');
+    expect(await page.getByTestId('queue-controls').getByRole('status').textContent()).toBe('Queue running, unattended (0 s between pages); keeps running for jobs queued later');
     await screenshot(page, 'plotters-1400-camera-offline');
 
     await page.getByRole('button', { name: 'Pause now' }).click();

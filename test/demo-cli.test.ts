@@ -169,6 +169,10 @@ describe('vfab demo', () => {
     const cards = app.page.getByTestId('plotter');
     await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(2);
     await app.page.locator('[data-testid="plotter"][data-state="plotting"]').first().waitFor();
+    // A single plot from a row goes to a plotter chosen by its name, as config.yaml names them.
+    const select = app.page.getByTestId('device').first();
+    expect(await select.locator('option').allTextContents()).toEqual(['First plotter (left)', 'left (virtual)', 'right (virtual)', 'Virtual plotter (dry run)']);
+    expect(await app.page.getByTestId('device-note').textContent()).toBe('2 plotters configured');
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await app.page.screenshot({ path: path.join(SCREENSHOTS, 'demo.png'), fullPage: true });
     expect(await app.problems()).toEqual([]);

@@ -146,7 +146,7 @@ describe('every method through the WebSocket', () => {
     expect(fs.existsSync(path.join(r.engine.paths.jobsDir, 'Dropped-drawing'))).toBe(false);
 
     // The queue runner, with nothing queued: --watch keeps it running until it is stopped.
-    expect(await call('plotters.list')).toEqual({ plotters: [{ name: 'default', port: null, model: 'V3/A4', paper: null, speed: 1, state: { kind: 'offline', reason: expect.stringMatching(/AxiDraw/) }, inRun: false, camera: null }] });
+    expect(await call('plotters.list')).toEqual({ plotters: [{ name: 'default', port: null, model: 'V3/A4', paper: null, speed: 1, configured: false, state: { kind: 'offline', reason: expect.stringMatching(/AxiDraw/) }, inRun: false, camera: null }] });
     expect(await call('queue.status')).toEqual({ running: false, since: null, options: null, stopping: null, plotters: [], waitingForPaper: [], last: null });
     await expect(call('plotters.paperChanged', {})).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/not running/) });
     const started = await call('queue.start', { watch: true });

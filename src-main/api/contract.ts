@@ -318,6 +318,8 @@ export interface SettingsInfo {
 export interface PlotterInfo extends PlotterSummary {
   /** How many times faster than real time it runs (a virtual plotter); progress ETAs are at speed 1. */
   speed: number;
+  /** Named in config.yaml's `devices:` (false: the single `device:` of an older config, or a port named outright). */
+  configured: boolean;
   state: PlotterState;
   /** This process's queue runner drives it (its paper-changed button works here). */
   inRun: boolean;

@@ -61,6 +61,7 @@ export async function listPlotters(engine: Engine, run: PlotterView[] | undefine
       model: p.model,
       paper: p.sheet?.spec ?? null,
       speed: p.speed,
+      configured: p.configured,
       state,
       inRun: view !== undefined,
       camera: hasOwnCamera(engine, p) ? cameraOf(p.name) : null,
@@ -68,5 +69,5 @@ export async function listPlotters(engine: Engine, run: PlotterView[] | undefine
   });
   // A run on a port or `virtual` named outright: its plotters are not in config.yaml.
   const adHoc = (run ?? []).filter((v) => !specs.some((p) => p.name === v.plotter.name));
-  return [...listed, ...adHoc.map((v) => ({ ...v.plotter, speed: plotterFor(engine.config, v.plotter.name).speed, state: v.state, inRun: true, camera: null }))];
+  return [...listed, ...adHoc.map((v) => ({ ...v.plotter, speed: plotterFor(engine.config, v.plotter.name).speed, configured: false, state: v.state, inRun: true, camera: null }))];
 }

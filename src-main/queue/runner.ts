@@ -233,6 +233,9 @@ export class QueueRunner {
     const queue = this.reader.read();
     this.pruneSkips(queue, now);
     const taken = new Set<string>();
+    // Which job each plotter waiting for paper names as its next: different ones, as they will
+    // likely go, yet a plotter ready first still takes the queue's head (`taken` only).
+    const promised = new Set<string>();
     for (const l of this.lanes) {
       if (l.state.kind === 'holding') {
         if (!l.task && now >= l.retryAt) this.recheckHolding(l);
@@ -241,6 +244,7 @@ export class QueueRunner {
       const mine = queue.filter((j) => !taken.has(j.id) && !this.skip.has(j.id) && eligibility(j, facts(l.spec)).ok);
       if (l.task) {
         if (l.state.kind === 'waiting_paper' && !mine.length && !l.resume.length) l.waitCtl?.abort();
+        if (l.state.kind === 'waiting_paper') promised.add(l.state.next);
         continue;
       }
       if (l.state.kind === 'offline' && now < l.retryAt) {
@@ -260,7 +264,11 @@ export class QueueRunner {
       else if (beforeNewJob(l.sheet) === 'plot') {
         taken.add(mine[0]!.id);
         this.start(l, this.plotJob(l, mine[0]!.id));
-      } else this.start(l, this.waitPaper(l, mine[0]!.id));
+      } else {
+        const next = (mine.find((j) => !promised.has(j.id)) ?? mine[0]!).id;
+        promised.add(next);
+        this.start(l, this.waitPaper(l, next));
+      }
     }
     if (!this.opts.watch && this.lanes.every((l) => !l.task)) this.end();
   }

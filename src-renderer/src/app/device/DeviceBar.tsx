@@ -1,7 +1,10 @@
 import { useEffect } from 'react';
+import { plural } from '../format';
 import { useDevice } from '../store/device';
+import { usePlotters } from '../store/plotters';
 import { checkSummary, checkText } from './checkText';
 import { DeviceSelect } from './DeviceSelect';
+import { namedPlotters } from './named';
 
 /**
  * The plotter: which one, whether it answers (firmware, motor power, pen raised), and its motors
@@ -11,7 +14,9 @@ import { DeviceSelect } from './DeviceSelect';
 export function DeviceBar() {
   const { devices, error, refresh, check, runCheck, release } = useDevice();
   useEffect(() => void refresh(), [refresh]);
+  const named = namedPlotters(usePlotters((s) => s.plotters));
   const busy = check.state === 'checking';
+  const found = devices ? `${devices.detected.length || 'No'} ${devices.model} on USB` : 'Looking for plotters…';
   return (
     <div className="device-bar">
       <DeviceSelect />
@@ -20,9 +25,9 @@ export function DeviceBar() {
           ? checkSummary(check)
           : error
             ? `Cannot list plotters: ${error}`
-            : devices
-              ? `${devices.detected.length || 'No'} ${devices.model} connected`
-              : 'Looking for plotters…'}
+            : named.length
+              ? `${plural(named.length, 'plotter')} configured${devices?.detected.length ? ` · ${devices.detected.length} on USB` : ''}`
+              : found}
       </span>
       <button type="button" className="btn btn-quiet" disabled={busy} onClick={() => void runCheck()} title="Ask the plotter for its firmware and motor power, and raise its pen">
         Connect

@@ -6,7 +6,7 @@ function runningText(q: QueueStatus): string {
   if (q.stopping === 'finish') return 'Stopping: the jobs under way finish, nothing new starts…';
   if (q.stopping) return 'Stopping…';
   const o = q.options;
-  return `Queue running${o?.unattended ? `, unattended (${o.pageDelayS} s between pages)` : ''}${o?.watch ? ', waiting for new jobs' : ''}`;
+  return `Queue running${o?.unattended ? `, unattended (${o.pageDelayS} s between pages)` : ''}${o?.watch ? '; keeps running for jobs queued later' : ''}`;
 }
 
 function lastText(q: QueueStatus | undefined): string | undefined {
