@@ -26,6 +26,11 @@ function homeOf(env: NodeJS.ProcessEnv): string {
   return env.HOME || os.homedir();
 }
 
+/** `$XDG_DATA_HOME`, or ~/.local/share when it is unset or invalid. */
+export function xdgDataHome(env: NodeJS.ProcessEnv): string {
+  return xdgDir(env.XDG_DATA_HOME, path.join(homeOf(env), '.local', 'share'));
+}
+
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env): VfabPaths {
   const home = homeOf(env);
   const configFile = env.VFAB_CONFIG
@@ -33,7 +38,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): VfabPaths {
     : path.join(xdgDir(env.XDG_CONFIG_HOME, path.join(home, '.config')), 'vfab', 'config.yaml');
   const dataDir = env.VFAB_DATA_DIR
     ? path.resolve(env.VFAB_DATA_DIR)
-    : path.join(xdgDir(env.XDG_DATA_HOME, path.join(home, '.local', 'share')), 'vfab');
+    : path.join(xdgDataHome(env), 'vfab');
   const workspaceDir = path.join(dataDir, 'workspace');
   const logFile = path.join(dataDir, 'logs', 'vfab.log');
   return {

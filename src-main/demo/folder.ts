@@ -6,8 +6,8 @@
  * second `vfab demo` does not wipe the folder under one that runs.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { xdgDataHome } from '../config/paths';
 import { VfabError } from '../errors';
 import { holderMayBeAlive, readLockHolder, thisProcess } from '../jobs/lock';
 
@@ -23,8 +23,7 @@ export interface DemoFolder {
 
 /** `$XDG_DATA_HOME/vfab-demo` (default ~/.local/share/vfab-demo); VFAB_CONFIG and VFAB_DATA_DIR do not move it. */
 export function demoFolder(env: NodeJS.ProcessEnv): DemoFolder {
-  const xdg = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(env.HOME || os.homedir(), '.local', 'share');
-  const dir = path.join(xdg, 'vfab-demo');
+  const dir = path.join(xdgDataHome(env), 'vfab-demo');
   const configFile = path.join(dir, 'config.yaml');
   const dataDir = path.join(dir, 'data');
   return { dir, configFile, dataDir, env: { VFAB_CONFIG: configFile, VFAB_DATA_DIR: dataDir } };
