@@ -2,7 +2,8 @@
  * Path-planning benchmarks: pen-up travel of each ordering (input, greedy nearest neighbour, the
  * three presets), time and peak memory of `default`, and the time estimate of the result.
  *
- * Inputs are the four largest SVG fixtures, read with the app's SVG reader; each layer is planned
+ * Inputs are the four largest SVG fixtures and a slice of a stipple drawing (one long walk whose
+ * own order is already good), read with the app's SVG reader; each layer is planned
  * in turn from where the previous one ended. Peak memory is a child process's max RSS: the reading
  * and `default` run once more in a fresh process (this file, re-run with VFAB_PLAN_CHILD set) so
  * earlier work does not count against it; node itself is about 50 MB of that.
@@ -23,6 +24,7 @@ const FIXTURES = [
   'Declaration.svg',
   'test_svg__benchmark__7k_lines.svg',
   'test_svg__benchmark__multi_skull.svg',
+  'Woolf-slice.svg',
 ];
 
 /** A fixture's plotted layers, as the SVG reader gives them (default chord tolerance). */
@@ -32,17 +34,19 @@ function load(file: string): Polyline[][] {
 }
 
 /** Runs `preset` layer after layer, each starting where the last ended, as a plot would. */
-function optimizeAll(layers: Polyline[][], preset: OptimizationPreset): { paths: Polyline[]; travelMm: number; pathsOut: number } {
+function optimizeAll(layers: Polyline[][], preset: OptimizationPreset): { paths: Polyline[]; travelMm: number; inputOrderMm: number; pathsOut: number } {
   let start: readonly [number, number] = [0, 0];
   const paths: Polyline[] = [];
-  let travelMm = 0;
+  let travelMm = 0, inputOrderMm = 0;
   for (const layer of layers) {
     const r = optimizePaths(layer, { preset, start });
     paths.push(...r.paths);
     travelMm += r.stats.travelAfterMm;
+    // Each layer's own order from where this plan's pen is, as the plan reports it.
+    inputOrderMm += r.stats.travelBeforeMm;
     start = r.end;
   }
-  return { paths, travelMm, pathsOut: paths.length };
+  return { paths, travelMm, inputOrderMm, pathsOut: paths.length };
 }
 
 /** Child mode: optimise one fixture with `default` and report time and this process's peak RSS. */
@@ -81,6 +85,8 @@ function benchFixture(file: string): BenchRow[] {
   const def = optimizeAll(layers, 'default');
   const best = optimizeAll(layers, 'best');
   const ratio = def.travelMm / nn;
+  // The guarantee is per layer, against each layer's own order from the same start.
+  const overInput = Math.max(...[fast, def, best].map((r) => r.travelMm - r.inputOrderMm));
   const peak = peakOfDefault(file);
   const estimate = estimatePaths(def.paths, motionProfile(defaultConfig().device));
   const name = file.replace(/\.svg$/, '');
@@ -91,6 +97,7 @@ function benchFixture(file: string): BenchRow[] {
     { name: `${name}: pen-up travel, fast`, value: mm(fast.travelMm), unit: 'mm' },
     { name: `${name}: pen-up travel, default`, value: mm(def.travelMm), unit: 'mm' },
     { name: `${name}: pen-up travel, best`, value: mm(best.travelMm), unit: 'mm' },
+    { name: `${name}: most any preset travels beyond its layers' input order`, value: +overInput.toFixed(3), unit: 'mm', target: '<= 0', ok: overInput <= 1e-6 },
     { name: `${name}: default / greedy NN`, value: +ratio.toFixed(3), unit: 'x', target: '<= 0.85', ok: ratio <= 0.85 },
     { name: `${name}: default time (fresh process)`, value: Math.round(peak.ms), unit: 'ms', target: '<= 5000', ok: peak.ms <= 5000 },
     { name: `${name}: peak RSS, read + default (fresh process)`, value: Math.round(peak.maxRssMb), unit: 'MB', target: '< 500', ok: peak.maxRssMb < 500 },

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { simplify } from '../src-main/plan/clean';
 import { greedyNearestNeighbour, optimizePaths, penDownLength, travelLength, type OptimizationPreset } from '../src-main/plan/optimize';
 import type { Polyline } from '../src-main/plan/types';
+import { seeded } from './helpers/crash-rig';
 
 const P = (...xy: number[]): Polyline => Float64Array.from(xy);
 const plain = (paths: Polyline[]) => paths.map((p) => Array.from(p));
@@ -71,6 +72,23 @@ const freePaths = fc.uniqueArray(freePath, {
 });
 const preset = fc.constantFrom<OptimizationPreset>('fast', 'default', 'best');
 
+/** A stroke cut into one path per step, as stipple and TSP-art files are written. */
+function steps(points: readonly (readonly [number, number])[]): Polyline[] {
+  return points.slice(1).map((q, i) => P(points[i]![0], points[i]![1], q[0], q[1]));
+}
+// A walk on a coarse grid, one path per step, that crosses itself and steps back over its own
+// steps (a drawn-twice segment in the middle of one continuous stroke), as in a stipple drawing.
+const walkArb = fc
+  .array(fc.constantFrom<[number, number]>([1, 0], [-1, 0], [0, 1], [0, -1], [1, 1]), { minLength: 1, maxLength: 80 })
+  .map((moves) => {
+    const points: [number, number][] = [[10, 10]];
+    for (const [dx, dy] of moves) {
+      const [x, y] = points.at(-1)!;
+      points.push([Math.min(20, Math.max(0, x + dx * 3)), Math.min(20, Math.max(0, y + dy * 3))]);
+    }
+    return steps(points);
+  });
+
 function reverse(p: Polyline): Polyline {
   const out = new Float64Array(p.length);
   for (let i = 0; i < p.length; i += 2) {
@@ -114,6 +132,19 @@ describe('optimizePaths properties', () => {
         expect(travel).toBeLessThanOrEqual(travelLength(greedyNearestNeighbour(paths, start), start) + 1e-6);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('never travels more than the input order, merging on, at every preset', () => {
+    fc.assert(
+      fc.property(fc.oneof(pathsArb, walkArb), fc.option(point, { nil: undefined }), preset, (paths, start, p) => {
+        const { paths: out, stats } = optimizePaths(paths, { preset: p, ...(start && { start }) });
+        const from = start ?? [0, 0];
+        expect(travelLength(out, from)).toBeCloseTo(stats.travelAfterMm, 6);
+        expect(stats.travelAfterMm).toBeLessThanOrEqual(stats.travelBeforeMm + 1e-6);
+        expect(stats.travelBeforeMm).toBeCloseTo(travelLength(paths, from), 9);
+      }),
+      { numRuns: 400, seed: 1616 },
     );
   });
 
@@ -199,6 +230,60 @@ describe('optimizePaths clean-up', () => {
     const { stats } = optimizePaths(scrambled, { preset: 'default', mergeToleranceMm: 0 });
     expect(stats.travelAfterMm).toBeCloseTo(49, 6);
     expect(stats.travelBeforeMm).toBeGreaterThan(1000);
+  });
+
+  it('draws a stipple serpentine that steps back over itself as one stroke, never travelling more than its order', () => {
+    // Rows of 1 mm steps, each fifth point with a 0.5 mm tick out and back: the back half of each
+    // tick repeats the segment before it, in the middle of one continuous stroke.
+    const points: [number, number][] = [];
+    for (let row = 0; row < 10; row++) {
+      for (let i = 0; i <= 20; i++) {
+        const x = 20 + (row % 2 ? 20 - i : i), y = 30 + row;
+        points.push([x, y]);
+        if (i % 5 === 0) points.push([x, y + 0.5], [x, y]);
+      }
+    }
+    points.push([20, 40]);
+    const paths = steps(points);
+    for (const p of ['fast', 'default', 'best'] as const) {
+      const { paths: out, stats } = optimizePaths(paths, { preset: p, simplifyToleranceMm: 0 });
+      expect(stats.travelBeforeMm).toBeCloseTo(Math.hypot(20, 30), 9);
+      expect(stats.travelAfterMm).toBeLessThanOrEqual(stats.travelBeforeMm);
+      expect(travelLength(out)).toBeCloseTo(stats.travelAfterMm, 9);
+      expect(out).toHaveLength(1);
+      expect(stats.order).toBe('optimized');
+      expectInkKept(paths, out, 0, false);
+    }
+  });
+
+  it('keeps a walk that crosses itself at every point one stroke when its ends only nearly touch', () => {
+    // A grid walked by rows, then again by columns, one path per step, every end off by up to
+    // 0.01 mm (transform noise): at each crossing four ends are within the merge tolerance.
+    const rand = seeded(3);
+    const jitter = () => (rand() - 0.5) * 0.02;
+    const points: [number, number][] = [];
+    for (let r = 0; r < 10; r++) for (let i = 0; i < 10; i++) points.push([3 * (r % 2 ? 9 - i : i), 3 * r]);
+    for (let c = 9; c >= 0; c--) for (let i = 0; i < 10; i++) points.push([3 * c, 3 * (c % 2 ? i : 9 - i)]);
+    const paths = steps(points).map((p) => p.map((v) => v + jitter()));
+    for (const p of ['fast', 'default', 'best'] as const) {
+      const { paths: out, stats } = optimizePaths(paths, { preset: p, start: [-1, -1] });
+      expect(out).toHaveLength(1);
+      expect(stats.travelAfterMm).toBeLessThanOrEqual(stats.travelBeforeMm);
+    }
+  });
+
+  it('keeps the file order as given, duplicates and all, when it is the shorter', () => {
+    // The way back over the first stroke leads nowhere the next path starts, so the clean-up drops
+    // it as a duplicate; every order of what is left then travels more than the file's 1 mm.
+    const paths = [P(0, 0, 10, 0), P(10, 0, 0, 0), P(1, 0, 1, 10)];
+    for (const p of ['fast', 'default', 'best'] as const) {
+      const { paths: out, stats } = optimizePaths(paths, { preset: p });
+      expect(stats.order).toBe('input');
+      expect(stats.droppedDuplicates).toBe(0);
+      expect(stats.merged).toBe(1);
+      expect(stats.travelAfterMm).toBeCloseTo(1, 9);
+      expect(plain(out)).toEqual([[0, 0, 10, 0, 0, 0], [1, 0, 1, 10]]);
+    }
   });
 
   it('refuses non-finite coordinates', () => {

@@ -65,20 +65,95 @@ function samePoints(a: Polyline, b: Polyline, backwards: boolean): boolean {
   return true;
 }
 
-/** Paths with exactly the points of an earlier path, in either direction, are dropped. */
-export function withoutDuplicates(paths: readonly Polyline[]): Polyline[] {
+/**
+ * Paths with exactly the points of an earlier path, in either direction, are dropped, except
+ * those `keep` names (by index in `paths`).
+ */
+export function withoutDuplicates(paths: readonly Polyline[], keep?: (i: number) => boolean): Polyline[] {
   const buckets = new Map<number, number[]>();
   const out: Polyline[] = [];
-  for (const path of paths) {
+  for (const [k, path] of paths.entries()) {
     const f = pointsHash(path, false), b = pointsHash(path, true);
     const key = Math.min(f, b);
     const bucket = buckets.get(key);
-    if (bucket?.some((i) => samePoints(out[i]!, path, false) || samePoints(out[i]!, path, true))) continue;
+    if (!keep?.(k) && bucket?.some((i) => samePoints(out[i]!, path, false) || samePoints(out[i]!, path, true))) continue;
     if (bucket) bucket.push(out.length);
     else buckets.set(key, [out.length]);
     out.push(path);
   }
   return out;
+}
+
+/** Whether (ax, ay) and (bx, by) are within `tolerance` (exactly equal when it is 0). */
+function near(ax: number, ay: number, bx: number, by: number, tolerance: number): boolean {
+  const dx = ax - bx, dy = ay - by;
+  return dx * dx + dy * dy <= tolerance * tolerance;
+}
+
+/** Whether path i's last point is within `tolerance` of path j's first. */
+function leadsTo(paths: readonly Polyline[], i: number, j: number, tolerance: number): boolean {
+  const a = paths[i]!, b = paths[j]!;
+  return near(a[a.length - 2]!, a[a.length - 1]!, b[0]!, b[1]!, tolerance);
+}
+
+/**
+ * The paths that carry the file's own stroke across a gap: drawn from where the previous path
+ * ends to where the next begins, which do not touch each other. Dropping such a path as a
+ * duplicate would break one continuous stroke into two (a stipple or TSP walk that goes back
+ * over a step), costing a lift and a hop that drawing it again does not.
+ */
+export function bridges(paths: readonly Polyline[], tolerance: number): (i: number) => boolean {
+  return (i) =>
+    i > 0 &&
+    i + 1 < paths.length &&
+    leadsTo(paths, i - 1, i, tolerance) &&
+    leadsTo(paths, i, i + 1, tolerance) &&
+    !leadsTo(paths, i - 1, i + 1, tolerance);
+}
+
+/**
+ * The paths in their given order and direction, each joined to the one before when it starts
+ * within `tolerance` of where that one ends: the file's own order with its continuous strokes
+ * drawn as one, which is never more pen-up travel than the file as given.
+ */
+export function joinConsecutive(paths: readonly Polyline[], tolerance: number): { paths: Polyline[]; merged: number } {
+  const out: Polyline[] = [];
+  let merged = 0;
+  for (let from = 0; from < paths.length; ) {
+    let to = from + 1;
+    while (to < paths.length && tolerance > 0 && leadsTo(paths, to - 1, to, tolerance)) to++;
+    merged += to - from - 1;
+    out.push(to - from === 1 ? paths[from]! : concatenate(paths, Array.from({ length: to - from }, (_, k) => 2 * (from + k))));
+    from = to;
+  }
+  return { paths: out, merged };
+}
+
+/**
+ * One stroke through the given path ends: endpoint 2p enters path p forwards, 2p + 1 backwards.
+ * A point that repeats the last one written (the touching ends of two paths) is written once.
+ */
+function concatenate(paths: readonly Polyline[], ends: readonly number[]): Polyline {
+  let points = 0;
+  for (const at of ends) points += paths[at >> 1]!.length >> 1;
+  const buf = new Float64Array(points * 2);
+  const eps2 = SAME_POINT_MM * SAME_POINT_MM;
+  let w = 0;
+  for (const at of ends) {
+    const path = paths[at >> 1]!, m = path.length >> 1, backwards = (at & 1) === 1;
+    for (let k = 0; k < m; k++) {
+      const i = backwards ? m - 1 - k : k;
+      const x = path[2 * i]!, y = path[2 * i + 1]!;
+      if (k === 0 && w > 0) {
+        const dx = x - buf[2 * w - 2]!, dy = y - buf[2 * w - 1]!;
+        if (dx * dx + dy * dy <= eps2) continue;
+      }
+      buf[2 * w] = x;
+      buf[2 * w + 1] = y;
+      w++;
+    }
+  }
+  return w === points ? buf : buf.slice(0, 2 * w);
 }
 
 function find(parent: Int32Array, i: number): number {
@@ -89,12 +164,6 @@ function find(parent: Int32Array, i: number): number {
   return i;
 }
 
-/**
- * Joins paths whose ends lie within `tolerance` into chains, reversing paths as needed, so a
- * chain is drawn as one stroke with one lift. Both touching points are kept (unless they are the
- * same point), so no drawn segment moves; the join adds at most `tolerance` of ink. Joins that
- * would close a ring of several paths are skipped, which keeps every chain a simple walk.
- */
 /**
  * Both ends of every path as coordinate arrays: path p starts at index 2p and ends at 2p + 1.
  * `extra` slots are left at the end for callers that add points of their own (a start position).
@@ -112,6 +181,12 @@ export function endCoordinates(paths: readonly Polyline[], extra = 0): { xs: Flo
   return { xs, ys };
 }
 
+/**
+ * Joins paths whose ends lie within `tolerance` into chains, reversing paths as needed, so a
+ * chain is drawn as one stroke with one lift. Both touching points are kept (unless they are the
+ * same point), so no drawn segment moves; the join adds at most `tolerance` of ink. Joins that
+ * would close a ring of several paths are skipped, which keeps every chain a simple walk.
+ */
 export function mergeTouching(paths: readonly Polyline[], tolerance: number): { paths: Polyline[]; merged: number } {
   const n = paths.length;
   if (n < 2 || !(tolerance > 0)) return { paths: [...paths], merged: 0 };
@@ -130,7 +205,14 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
     return true;
   };
 
-  // Ends that touch exactly go first, so they win over ends that merely come close. Equal points
+  // The file's own continuity goes first: a path that starts where the one before it ends
+  // continues its stroke. Where a walk crosses itself, other pairings at the crossing would split
+  // it into pieces with ends far apart. Consecutive joins never close a ring.
+  for (let p = 0; p + 1 < n; p++) {
+    if (near(xs[2 * p + 1]!, ys[2 * p + 1]!, xs[2 * p + 2]!, ys[2 * p + 2]!, tolerance)) join(2 * p + 1, 2 * p + 2);
+  }
+
+  // Then ends that touch exactly, so they win over ends that merely come close. Equal points
   // share a grid cell: sorting each cell by place and pairing off each run of equal points also
   // copes with a hub where thousands of strokes meet (a radial pattern) without a scan per end.
   const grid = new PointGrid(xs, ys);
@@ -143,6 +225,7 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
       pending.length = 0;
       for (; r < byPlace.length && xs[byPlace[r]!] === x && ys[byPlace[r]!] === y; r++) {
         const a = byPlace[r]!;
+        if (link[a]! >= 0) continue;
         let k = 0;
         while (k < pending.length && !join(pending[k]!, a)) k++;
         if (k < pending.length) pending.splice(k, 1);
@@ -169,7 +252,6 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
 
   const out: Polyline[] = [];
   const done = new Uint8Array(n);
-  const eps2 = SAME_POINT_MM * SAME_POINT_MM;
   for (let p = 0; p < n; p++) {
     if (done[p]) continue;
     const free = link[2 * p]! < 0 ? 2 * p : link[2 * p + 1]! < 0 ? 2 * p + 1 : -1;
@@ -179,27 +261,12 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
       out.push(paths[p]!);
       continue;
     }
-    // Walk the chain once to size it, then copy.
-    let points = 0;
-    for (let at = free; at >= 0; at = link[at ^ 1]!) points += paths[at >> 1]!.length >> 1;
-    const buf = new Float64Array(points * 2);
-    let w = 0;
+    const ends: number[] = [];
     for (let at = free; at >= 0; at = link[at ^ 1]!) {
-      const q = at >> 1, path = paths[q]!, m = path.length >> 1, backwards = (at & 1) === 1;
-      done[q] = 1;
-      for (let k = 0; k < m; k++) {
-        const i = backwards ? m - 1 - k : k;
-        const x = path[2 * i]!, y = path[2 * i + 1]!;
-        if (k === 0 && w > 0) {
-          const dx = x - buf[2 * w - 2]!, dy = y - buf[2 * w - 1]!;
-          if (dx * dx + dy * dy <= eps2) continue;
-        }
-        buf[2 * w] = x;
-        buf[2 * w + 1] = y;
-        w++;
-      }
+      ends.push(at);
+      done[at >> 1] = 1;
     }
-    out.push(w === points ? buf : buf.slice(0, 2 * w));
+    out.push(concatenate(paths, ends));
   }
   return { paths: out, merged };
 }

@@ -4,7 +4,7 @@
  * reversed, plus joins of at most `mergeToleranceMm` where touching paths became one stroke;
  * only an explicit `simplifyToleranceMm` moves ink, and then by at most that much.
  */
-import { endCoordinates, mergeTouching, simplify, withoutDuplicates, withoutRepeats } from './clean';
+import { bridges, endCoordinates, joinConsecutive, mergeTouching, simplify, withoutDuplicates, withoutRepeats } from './clean';
 import { greedyTour, improveTour, tourTravel, type Endpoints, type Entries, type Tour } from './order';
 import type { Polyline } from './types';
 
@@ -34,7 +34,13 @@ export interface OptimizeStats {
   penDownMm: number;
   /** Pen-up travel visiting the input in its order, from `start`. */
   travelBeforeMm: number;
+  /** Never more than travelBeforeMm: see `order`. */
   travelAfterMm: number;
+  /**
+   * `optimized`: cleaned, joined and reordered. `input`: the file's own order was shorter, so it
+   * is kept as given (duplicates included), with only its continuous strokes joined.
+   */
+  order: 'optimized' | 'input';
   liftsBefore: number;
   liftsAfter: number;
   /** Joins made between touching paths. */
@@ -87,10 +93,12 @@ export function optimizePaths(
     const c = withoutRepeats(path);
     if (c) cleaned.push(c);
   }
-  const unique = withoutDuplicates(cleaned);
-  const { paths: joined, merged } = mergeTouching(unique, opts.mergeToleranceMm ?? 0.05);
+  const mergeTolerance = opts.mergeToleranceMm ?? 0.05;
+  const unique = withoutDuplicates(cleaned, bridges(cleaned, mergeTolerance));
+  const { paths: joined, merged } = mergeTouching(unique, mergeTolerance);
   const tolerance = opts.simplifyToleranceMm ?? preset.simplifyMm;
-  const simple = tolerance > 0 ? joined.map((p) => simplify(p, tolerance)) : joined;
+  const simplified = (ps: Polyline[]) => (tolerance > 0 ? ps.map((p) => simplify(p, tolerance)) : ps);
+  const simple = simplified(joined);
   progress?.(0.1);
 
   // Greedy start, letting closed loops be entered at any vertex (rotated to start there). Greedy
@@ -120,13 +128,16 @@ export function optimizePaths(
   // search use what that changed (and kick, for `best`).
   const rerotated = rotateLoops(work, tour, start);
   if ((rerotated || preset.kicks) && used < steps) improve(steps - used, preset.kicks, 0.5, 1);
-  const ep = endpoints(work, start);
-  // Greedy plus local search is nearly always far shorter than the given order, but not provably
-  // so; keeping the given order when it is shorter makes "never worse than the input" a guarantee.
-  const given = identityTour(simple.length);
-  const givenTravel = tourTravel(endpoints(simple, start), given);
-  const keepGiven = givenTravel < tourTravel(ep, tour);
-  const out = keepGiven ? [...simple] : applyTour(work, tour);
+  const tourMm = tourTravel(endpoints(work, start), tour);
+  // Greedy plus local search is nearly always far shorter than the file's order, but not provably
+  // so (a dropped duplicate can leave a gap the file's order did not have). Keeping the file's
+  // order, its continuous strokes joined, whenever that is shorter makes "never worse than the
+  // input" a guarantee at every preset.
+  const given = joinConsecutive(cleaned, mergeTolerance);
+  const givenPaths = simplified(given.paths);
+  const givenMm = travelLength(givenPaths, start);
+  const keepGiven = givenMm < tourMm;
+  const out = keepGiven ? givenPaths : applyTour(work, tour);
   progress?.(1);
 
   const last = out[out.length - 1];
@@ -141,11 +152,12 @@ export function optimizePaths(
       pointsOut: countPoints(out),
       penDownMm: penDownLength(out),
       travelBeforeMm: travelLength(paths, start),
-      travelAfterMm: keepGiven ? givenTravel : tourTravel(ep, tour),
+      travelAfterMm: keepGiven ? givenMm : tourMm,
+      order: keepGiven ? 'input' : 'optimized',
       liftsBefore: paths.length,
       liftsAfter: out.length,
-      merged,
-      droppedDuplicates: cleaned.length - unique.length,
+      merged: keepGiven ? given.merged : merged,
+      droppedDuplicates: keepGiven ? 0 : cleaned.length - unique.length,
       droppedZeroLength: paths.length - cleaned.length,
       ms: performance.now() - t0,
     },
@@ -275,13 +287,6 @@ function endpoints(paths: readonly Polyline[], start: readonly [number, number])
   xs[2 * n] = xs[2 * n + 1] = start[0];
   ys[2 * n] = ys[2 * n + 1] = start[1];
   return { n, xs, ys };
-}
-
-function identityTour(n: number): Tour {
-  const order = new Int32Array(n + 1);
-  order[0] = n;
-  for (let i = 1; i <= n; i++) order[i] = i - 1;
-  return { order, dir: new Uint8Array(n + 1) };
 }
 
 function applyTour(paths: readonly Polyline[], tour: Tour): Polyline[] {
