@@ -9,6 +9,7 @@
 import type { SvgWarningCode } from '../plan/types';
 import { type ClipArea, type ClipRegion, EdgeGrid } from './clip';
 import { conditionsHold } from './conditions';
+import { SvgError } from './errors';
 import type { Stylesheet } from './css';
 import { BadAttribute, SHAPES, shapeToPolylines, type Viewport } from './shapes';
 import { computeStyle, ROOT_STYLE } from './style';
@@ -23,13 +24,21 @@ export interface ClipContext {
   tol: number;
   viewport: Viewport;
   language: string;
+  /** Named in the error when the clip budget runs out. */
+  fileName: string;
   warn: (code: SvgWarningCode, message: string) => void;
 }
 
 /** Elements a bounding box walk descends into. */
 const CONTAINERS = new Set(['g', 'a', 'switch', 'svg', 'symbol']);
-/** Bounds the bounding-box walk through `use` chains (cycles included). */
-const BBOX_VISITS = 1_000_000;
+/** Bounds one bounding-box walk through `use` chains (cycles included). */
+const BBOX_VISITS = 100_000;
+/**
+ * Clip edges built plus bounding-box nodes visited, over the whole document: far beyond real
+ * drawings (a shared clip is built once per user space), so a hostile file of many elements
+ * each clipped by a huge objectBoundingBox clip stops with an error instead of running for hours.
+ */
+export const CLIP_WORK_BUDGET = 2_000_000;
 
 const LOCAL_URL = /^url\(\s*(['"]?)#([^'")\s]+)\1\s*\)$/;
 
@@ -43,6 +52,7 @@ export class ClipResolver {
   private readonly cache = new Map<string, ClipRegion>();
   /** clipPath elements being resolved, to stop reference cycles. */
   private readonly open = new Set<XmlElement>();
+  private work = CLIP_WORK_BUDGET;
 
   constructor(private readonly ctx: ClipContext) {}
 
@@ -74,7 +84,7 @@ export class ClipResolver {
     }
     let cm = multiply(m, own);
     if (target.attrs.get('clipPathUnits') === 'objectBoundingBox') {
-      const box = userBBox(el, this.ctx, maxScale(m));
+      const box = userBBox(el, this.ctx, maxScale(m), (n) => this.spend(n));
       // No area to be a fraction of: the clip region is empty and nothing shows.
       if (!box || box[2] <= box[0] || box[3] <= box[1]) return { areas: [], within: [] };
       cm = multiply(cm, [box[2] - box[0], 0, 0, box[3] - box[1], box[0], box[1]]);
@@ -89,6 +99,13 @@ export class ClipResolver {
       return region;
     } finally {
       this.open.delete(target);
+    }
+  }
+
+  private spend(n: number): void {
+    this.work -= n;
+    if (this.work < 0) {
+      throw new SvgError('too_many_elements', `${this.ctx.fileName}: applying the clip paths takes more than ${CLIP_WORK_BUDGET} clip edges (many elements, each clipped by a large clip of its own) — release the clips in your editor (Inkscape: Object > Clip > Release) or simplify the clip shapes.`);
     }
   }
 
@@ -132,7 +149,9 @@ export class ClipResolver {
         continue;
       }
       const within = cs.clipPath ? this.resolve(cs.clipPath, child, childM) : null;
-      areas.push({ grid: new EdgeGrid(rings), rule, within: within ? [within] : [] });
+      const grid = new EdgeGrid(rings);
+      this.spend(grid.count);
+      areas.push({ grid, rule, within: within ? [within] : [] });
     }
     // The clipPath's own clip-path applies in the same user space as the clipPath.
     const within = own.clipPath ? this.resolve(own.clipPath, clipPath, m) : null;
@@ -144,7 +163,7 @@ export class ClipResolver {
  * The bounding box of el's geometry in its own user space (its transform excluded), as
  * [minX, minY, maxX, maxY]; null when it has none. `scale` turns the mm tolerance into user units.
  */
-export function userBBox(el: XmlElement, ctx: ClipContext, scale: number): [number, number, number, number] | null {
+export function userBBox(el: XmlElement, ctx: ClipContext, scale: number, spend: (n: number) => void): [number, number, number, number] | null {
   const tol = scale > 0 ? ctx.tol / scale : ctx.tol;
   const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
   const stack: { el: XmlElement; m: Matrix }[] = [{ el, m: IDENTITY }];
@@ -154,6 +173,7 @@ export function userBBox(el: XmlElement, ctx: ClipContext, scale: number): [numb
     const t = e === el ? IDENTITY : ownTransform(e);
     if (!t || e.attrs.get('display') === 'none' || !conditionsHold(e, ctx.language)) continue;
     const m = multiply(parent, t);
+    spend(1);
     if (SHAPES.has(e.name)) {
       let paths: Float64Array[];
       try {
@@ -163,6 +183,7 @@ export function userBBox(el: XmlElement, ctx: ClipContext, scale: number): [numb
         continue;
       }
       for (const p of paths) {
+        spend(p.length / 2);
         for (let i = 0; i < p.length; i += 2) {
           box[0] = Math.min(box[0], p[i]!);
           box[1] = Math.min(box[1], p[i + 1]!);

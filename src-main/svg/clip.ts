@@ -23,7 +23,9 @@ export class EdgeGrid {
   private readonly rows: number;
   private readonly cellW: number;
   private readonly cellH: number;
-  private readonly cells: Int32Array[];
+  /** Edges of cell c: items[start[c] .. start[c + 1]). */
+  private readonly start: Int32Array;
+  private readonly items: Int32Array;
   /** Query stamps, so an edge in several cells is visited once per query. */
   private readonly seen: Int32Array;
   private stamp = 0;
@@ -69,35 +71,49 @@ export class EdgeGrid {
     this.rows = side;
     this.cellW = (maxX - minX) / side || 1;
     this.cellH = (maxY - minY) / side || 1;
-    const lists: number[][] = Array.from({ length: side * side }, () => []);
-    for (let i = 0; i < this.count; i++) {
-      const [c0, c1] = this.colRange(Math.min(e[4 * i]!, e[4 * i + 2]!), Math.max(e[4 * i]!, e[4 * i + 2]!));
-      const [r0, r1] = this.rowRange(Math.min(e[4 * i + 1]!, e[4 * i + 3]!), Math.max(e[4 * i + 1]!, e[4 * i + 3]!));
-      for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) lists[r * side + c]!.push(i);
-    }
-    this.cells = lists.map((l) => Int32Array.from(l));
+    // Two passes (count, then fill) into flat arrays: no per-cell allocation.
+    const start = new Int32Array(side * side + 1);
+    const visit = (fn: (cell: number, edge: number) => void): void => {
+      for (let i = 0; i < this.count; i++) {
+        const c1 = this.col(Math.max(e[4 * i]!, e[4 * i + 2]!));
+        const r1 = this.row(Math.max(e[4 * i + 1]!, e[4 * i + 3]!));
+        for (let r = this.row(Math.min(e[4 * i + 1]!, e[4 * i + 3]!)); r <= r1; r++) {
+          for (let c = this.col(Math.min(e[4 * i]!, e[4 * i + 2]!)); c <= c1; c++) fn(r * side + c, i);
+        }
+      }
+    };
+    visit((cell) => start[cell + 1]!++);
+    for (let c = 0; c < side * side; c++) start[c + 1]! += start[c]!;
+    const items = new Int32Array(start[side * side]!);
+    const fill = start.slice(0, side * side);
+    visit((cell, edge) => {
+      items[fill[cell]!++] = edge;
+    });
+    this.start = start;
+    this.items = items;
     this.seen = new Int32Array(this.count);
   }
 
-  private colRange(a: number, b: number): [number, number] {
-    const clamp = (v: number) => Math.min(this.cols - 1, Math.max(0, Math.floor((v - this.minX) / this.cellW)));
-    return [clamp(a), clamp(b)];
+  private col(x: number): number {
+    return Math.min(this.cols - 1, Math.max(0, Math.floor((x - this.minX) / this.cellW)));
   }
 
-  private rowRange(a: number, b: number): [number, number] {
-    const clamp = (v: number) => Math.min(this.rows - 1, Math.max(0, Math.floor((v - this.minY) / this.cellH)));
-    return [clamp(a), clamp(b)];
+  private row(y: number): number {
+    return Math.min(this.rows - 1, Math.max(0, Math.floor((y - this.minY) / this.cellH)));
   }
 
   /** Calls fn with each edge whose cell overlaps the box. */
   forEdgesIn(x0: number, y0: number, x1: number, y1: number, fn: (edge: number) => void): void {
     if (!this.count || x1 < this.minX || x0 > this.maxX || y1 < this.minY || y0 > this.maxY) return;
     const stamp = ++this.stamp;
-    const [c0, c1] = this.colRange(x0, x1);
-    const [r0, r1] = this.rowRange(y0, y1);
-    for (let r = r0; r <= r1; r++) {
+    const c0 = this.col(x0);
+    const c1 = this.col(x1);
+    const r1 = this.row(y1);
+    for (let r = this.row(y0); r <= r1; r++) {
       for (let c = c0; c <= c1; c++) {
-        for (const i of this.cells[r * this.cols + c]!) {
+        const cell = r * this.cols + c;
+        for (let j = this.start[cell]!; j < this.start[cell + 1]!; j++) {
+          const i = this.items[j]!;
           if (this.seen[i] === stamp) continue;
           this.seen[i] = stamp;
           fn(i);

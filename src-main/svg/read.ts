@@ -197,7 +197,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
     else warnings.add('bad_attribute', `the transform "${rootTransform}" of the <svg> element is unreadable and was ignored`);
   }
   const language = opts.language ?? DEFAULT_LANGUAGE;
-  const clips = new ClipResolver({ ids, sheet, tol, viewport: page.viewport, language, warn: (code, message) => warnings.add(code, message) });
+  const clips = new ClipResolver({ ids, sheet, tol, viewport: page.viewport, language, fileName, warn: (code, message) => warnings.add(code, message) });
   const stack: Frame[] = [];
   const pushChildren = (parent: XmlElement, m: Matrix, style: Style, layer: LayerSlot | null, uses: UseChain | null, clip: ClipStack | null): void => {
     if (parent.name === 'switch') {
