@@ -1,7 +1,7 @@
 /** Clip paths applied to the plotted lines, conditional processing (switch), CSS combinators. */
 import { describe, expect, it } from 'vitest';
 import { ClipStack, clipPolylines, EdgeGrid } from '../src-main/svg/clip';
-import { allPaths, mmDoc, points, polyLength, read } from './svg-helpers';
+import { allPaths, expectSvgError, mmDoc, points, polyLength, read } from './svg-helpers';
 
 const total = (svg: string): number => allPaths(read(svg)).reduce((s, p) => s + polyLength(p), 0);
 const rounded = (svg: string): number[][][] => allPaths(read(svg)).map((p) => points(p).map(([x, y]) => [Number(x.toFixed(6)), Number(y.toFixed(6))]));
@@ -132,6 +132,15 @@ describe('clip paths', () => {
     expect(polyLength(half!)).toBeCloseTo(Math.PI * 20, 1);
     expect(polyLength(masked!)).toBeCloseTo(Math.SQRT2, 9);
     expect(d.warnings.find((w) => w.code === 'unsupported_element')?.message).toContain('masks are not applied');
+  });
+
+  it('a clip-path on the root <svg> clips the whole drawing', () => {
+    expect(rounded(mmDoc(`<clipPath id="c"><rect x="20" y="0" width="50" height="100"/></clipPath>${HLINE}`, 'clip-path="url(#c)"'))).toEqual([[[20, 50], [70, 50]]]);
+  });
+
+  it('a drawing clipped away entirely is nothing to plot, and says so', () => {
+    const err = expectSvgError(() => read(mmDoc(`<clipPath id="c"><rect x="0" y="0" width="10" height="10"/></clipPath><g clip-path="url(#c)">${HLINE}${HLINE}</g>`)), 'nothing_plottable');
+    expect(err.message).toContain('2 elements lie wholly outside their clip paths');
   });
 
   it('a clip path referring to itself is ignored with a warning', () => {

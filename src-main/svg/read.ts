@@ -186,6 +186,8 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
   const layers = new LayerSet(hasLayers);
   const skippedLayers: string[] = [];
   let hidden = 0;
+  /** Elements whose every line lies outside their clip path, named when nothing is left to plot. */
+  let clippedAway = 0;
   let budget = EXPANSION_FACTOR * maxElements;
 
   const rootStyle = computeStyle(root, ROOT_STYLE, sheet);
@@ -273,7 +275,10 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
         warnings.add('bad_attribute', 'elements whose coordinates overflow after transforms were left out');
         continue;
       }
-      if (clip) paths = clipPolylines(paths, clip);
+      if (clip) {
+        paths = clipPolylines(paths, clip);
+        if (!paths.length) clippedAway++;
+      }
       if (!paths.length) continue;
       // Plotted like any shape (the AxiDraw convention), but a white page-sized rectangle is
       // usually an editor's background (Figma's frame), not a line to draw.
@@ -340,7 +345,8 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       .filter((w) => w.code !== 'no_size')
       .map((w) => w.message);
     const skipped = skippedLayers.length ? [`only %-layers (${skippedLayers.join(', ')}), which are never plotted`] : [];
-    const detail = [...why, ...skipped];
+    const outside = clippedAway ? [`${clippedAway} element${clippedAway === 1 ? ' lies' : 's lie'} wholly outside ${clippedAway === 1 ? 'its clip path' : 'their clip paths'}`] : [];
+    const detail = [...why, ...skipped, ...outside];
     throw new SvgError(
       'nothing_plottable',
       `${fileName}: nothing to plot — the file has no visible paths or shapes${detail.length ? ` (${detail.join('; ')})` : ''}; draw or convert something to paths in your editor and save again.`,
