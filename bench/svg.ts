@@ -38,6 +38,26 @@ function replicate(text: string, n: number): string {
 
 const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
 
+/**
+ * A clip-heavy drawing: `blocks` × 1,000 zigzag paths (24 points each, across the page) under a
+ * disc-with-a-hole clip, half of them clipped again one by one, as matplotlib exports do.
+ */
+function clipHeavy(blocks: number): string {
+  let seed = 1;
+  const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 200;
+  const paths: string[] = [];
+  for (let i = 0; i < blocks * 1000; i++) {
+    const pts = Array.from({ length: 24 }, () => `${rnd().toFixed(2)},${rnd().toFixed(2)}`);
+    paths.push(`<path d="M${pts.join(' L')}"${i % 2 ? ' clip-path="url(#box)"' : ''}/>`);
+  }
+  return (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="200mm" viewBox="0 0 200 200">' +
+    '<clipPath id="disc"><path clip-rule="evenodd" d="M20 100 A80 80 0 1 0 180 100 A80 80 0 1 0 20 100 Z M70 100 A30 30 0 1 0 130 100 A30 30 0 1 0 70 100 Z"/></clipPath>' +
+    '<clipPath id="box"><rect x="30" y="30" width="140" height="140"/></clipPath>' +
+    `<g clip-path="url(#disc)" stroke="black" fill="none">${paths.join('')}</g></svg>`
+  );
+}
+
 export const svgSuite: BenchSuite = {
   name: 'svg',
   run(): BenchRow[] {
@@ -62,6 +82,17 @@ export const svgSuite: BenchSuite = {
     }
     const ratio = times[2]! / times[0]! / 4;
     rows.push({ name: '4×/1× time ratio / 4', value: round(ratio, 2), unit: '', target: '<= 1.3', ok: ratio <= 1.3 });
+
+    const clipTimes: number[] = [];
+    for (const n of [1, 4]) {
+      const text = clipHeavy(n);
+      const t = timeRead(text, 3);
+      clipTimes.push(t);
+      const d = readSvg(text);
+      rows.push({ name: `clip-heavy ×${n} (${n * 1000} clipped paths): readSvg time`, value: round(t), unit: `ms (${d.stats.paths} pieces)` });
+    }
+    const clipRatio = clipTimes[1]! / clipTimes[0]! / 4;
+    rows.push({ name: 'clip-heavy 4×/1× time ratio / 4', value: round(clipRatio, 2), unit: '', target: '<= 1.3', ok: clipRatio <= 1.3 });
     return rows;
   },
 };

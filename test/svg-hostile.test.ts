@@ -80,6 +80,13 @@ describe('hostile and broken input', () => {
     expect(d.layers.map((l) => l.color).sort()).toEqual(['#000000', '#ff0000']);
   });
 
+  it('many elements each clipped by a huge objectBoundingBox clip stop with too_many_elements', () => {
+    const ring = Array.from({ length: 20_000 }, (_, i) => `${(0.5 + 0.5 * Math.cos(i / 3183)).toFixed(4)},${(0.5 + 0.5 * Math.sin(i / 3183)).toFixed(4)}`).join(' ');
+    const lines = Array.from({ length: 120 }, (_, i) => `<line x1="0" y1="0" x2="${1 + i / 100}" y2="1" clip-path="url(#c)"/>`).join('');
+    const err = expectSvgError(() => read(mmDoc(`<clipPath id="c" clipPathUnits="objectBoundingBox"><polygon points="${ring}"/></clipPath>${lines}`)), 'too_many_elements');
+    expect(err.message).toContain('clip');
+  });
+
   it('a stylesheet whose rules all match every element stops with too_many_elements', () => {
     const rules = Array.from({ length: 5_000 }, (_, i) => `.a { stroke: #${String(i % 10).repeat(6)} }`).join('\n');
     const shapes = '<rect class="a" width="1" height="1"/>'.repeat(5_000);

@@ -319,14 +319,15 @@ describe('visibility, text, images', () => {
     expect(d.warnings.find((w) => w.code === 'hidden_skipped')?.count).toBe(4);
   });
 
-  it('text and images warn, clip paths warn once', () => {
+  it('text and images warn; clip paths pointing nowhere warn once and plot unclipped, as browsers do', () => {
     const d = read(mmDoc('<text x="1" y="1">hi<tspan>there</tspan></text><text>again</text><image href="x.png" width="1" height="1"/><g clip-path="url(#c)"><line x1="0" y1="0" x2="1" y2="1"/><line x1="0" y1="0" x2="1" y2="1" clip-path="url(#c)"/></g>'));
     const byCode = Object.fromEntries(d.warnings.map((w) => [w.code, w]));
     expect(byCode.text_not_plottable?.count).toBe(2);
     expect(byCode.text_not_plottable?.message).toContain('Path > Object to Path');
     expect(byCode.image_not_plottable?.count).toBe(1);
-    expect(byCode.unsupported_element?.count).toBe(2);
-    expect(d.warnings.filter((w) => w.code === 'unsupported_element')).toHaveLength(1);
+    expect(byCode.missing_reference?.count).toBe(2);
+    expect(byCode.missing_reference?.message).toContain('plotted unclipped');
+    expect(d.warnings.filter((w) => w.code === 'missing_reference')).toHaveLength(1);
     expect(allPaths(d)).toHaveLength(2);
   });
 
@@ -382,7 +383,7 @@ describe('stylesheets', () => {
   it('leaves out what it does not understand, says so, and never lets it match', () => {
     const d = read(
       mmDoc(
-        '<style>@import url(other.css); g > path { display: none } path:hover { display: none } @media print { path { display: none } } rect { stroke: #00ff00 }</style>' +
+        '<style>@import url(other.css); g + path { display: none } path:hover { display: none } @media print { path { display: none } } rect { stroke: #00ff00 }</style>' +
           '<g><path d="M0 0 L10 10" stroke="#000"/></g><rect width="5" height="5"/>',
       ),
     );

@@ -1,8 +1,9 @@
 /**
  * The part of CSS that SVG editors write in `<style>`: Illustrator's `.cls-1 { fill: none;
- * stroke: #000 }`, Affinity's and Figma's class and id rules, `display: none` on a class. Simple
- * selectors only (`path`, `.a`, `#b`, `g.a.b`, `*`, lists of them), ordered by specificity and
- * then by place in the sheet, as a browser does. Rules with combinators, pseudo-classes or
+ * stroke: #000 }`, Affinity's and Figma's class and id rules, `display: none` on a class, and
+ * hand-written `#layer1 path` or `g > .a`. Compound selectors (`path`, `.a`, `#b`, `g.a.b`, `*`)
+ * joined by descendant and child combinators, lists of them, ordered by specificity and then by
+ * place in the sheet, as a browser does. Rules with sibling combinators, pseudo-classes or
  * attribute selectors, and at-rules (`@media`), are counted and left out: the caller warns.
  */
 import { SvgError } from './errors';
@@ -13,10 +14,17 @@ export const MAX_RULES = 5_000;
 /** Rule matches over the whole document, so a hostile sheet × element count stays bounded. */
 const MATCH_BUDGET = 5_000_000;
 
-interface Selector {
+interface Compound {
   type: string | null;
   id: string | null;
   classes: string[];
+}
+
+interface Selector {
+  /** Outermost first; the last one is the element the rule styles. */
+  compounds: Compound[];
+  /** Between compounds i and i + 1: true for `>`, false for a descendant (space). */
+  child: boolean[];
   /** ids, classes, types: compared in that order. */
   specificity: [number, number, number];
 }
@@ -44,14 +52,15 @@ export interface Stylesheet {
 export const EMPTY_STYLESHEET: Stylesheet = { buckets: new Map(), skipped: 0, overCap: 0, budget: 0, fileName: '' };
 
 function bucketKey(s: Selector): string {
-  return s.id !== null ? `#${s.id}` : s.classes.length ? `.${s.classes[0]}` : (s.type ?? '*');
+  const c = s.compounds[s.compounds.length - 1]!;
+  return c.id !== null ? `#${c.id}` : c.classes.length ? `.${c.classes[0]}` : (c.type ?? '*');
 }
 
 const SIMPLE = /^(\*|[A-Za-z][\w-]*)?((?:[#.][\w-]+)*)$/;
 
-function parseSelector(text: string): Selector | null {
-  const m = SIMPLE.exec(text.trim());
-  if (!m || text.trim() === '') return null;
+function parseCompound(text: string): Compound | null {
+  const m = SIMPLE.exec(text);
+  if (!m || text === '') return null;
   const type = m[1] && m[1] !== '*' ? m[1] : null;
   let id: string | null = null;
   const classes: string[] = [];
@@ -61,7 +70,34 @@ function parseSelector(text: string): Selector | null {
       id = part.slice(1);
     } else classes.push(part.slice(1));
   }
-  return { type, id, classes, specificity: [id ? 1 : 0, classes.length, type ? 1 : 0] };
+  return { type, id, classes };
+}
+
+function parseSelector(text: string): Selector | null {
+  const tokens = text.replace(/\s*>\s*/g, ' > ').trim().split(/\s+/);
+  const compounds: Compound[] = [];
+  const child: boolean[] = [];
+  let pendingChild = false;
+  for (const token of tokens) {
+    if (token === '>') {
+      if (!compounds.length || pendingChild) return null;
+      pendingChild = true;
+      continue;
+    }
+    const c = parseCompound(token);
+    if (!c) return null;
+    if (compounds.length) child.push(pendingChild);
+    pendingChild = false;
+    compounds.push(c);
+  }
+  if (!compounds.length || pendingChild) return null;
+  const specificity: [number, number, number] = [0, 0, 0];
+  for (const c of compounds) {
+    if (c.id !== null) specificity[0]++;
+    specificity[1] += c.classes.length;
+    if (c.type !== null) specificity[2]++;
+  }
+  return { compounds, child, specificity };
 }
 
 /** `prop: value; …` → pairs with lower-case names; `!important` is dropped (rare in exports). */
@@ -163,23 +199,42 @@ function compare(a: readonly number[], b: readonly number[]): number {
   return a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
 }
 
-function matches(s: Selector, name: string, id: string | undefined, classes: readonly string[]): boolean {
-  return (s.type === null || s.type === name) && (s.id === null || s.id === id) && s.classes.every((c) => classes.includes(c));
+function classesOf(el: XmlElement): string[] {
+  return (el.attrs.get('class') ?? '').split(/\s+/).filter(Boolean);
+}
+
+function compoundMatches(c: Compound, el: XmlElement): boolean {
+  if ((c.type !== null && c.type !== el.name) || (c.id !== null && c.id !== el.attrs.get('id'))) return false;
+  if (!c.classes.length) return true;
+  const classes = classesOf(el);
+  return c.classes.every((k) => classes.includes(k));
+}
+
+/** Compounds 0..i against el and its ancestors, right to left, trying every ancestor a descendant combinator allows. */
+function matchesFrom(sheet: Stylesheet, s: Selector, i: number, el: XmlElement): boolean {
+  if (--sheet.budget < 0) overBudget(sheet);
+  if (!compoundMatches(s.compounds[i]!, el)) return false;
+  if (i === 0) return true;
+  if (s.child[i - 1]) return el.parent !== null && matchesFrom(sheet, s, i - 1, el.parent);
+  for (let a = el.parent; a; a = a.parent) if (matchesFrom(sheet, s, i - 1, a)) return true;
+  return false;
+}
+
+function overBudget(sheet: Stylesheet): never {
+  throw new SvgError('too_many_elements', `${sheet.fileName}: the stylesheet (<style>) applies too many rules to too many elements — simplify the drawing or export it with presentation attributes instead of CSS.`);
 }
 
 /** The sheet's declarations for `el`, weakest first: later ones win. */
 export function sheetDeclarations(sheet: Stylesheet, el: XmlElement): [string, string][] {
   if (!sheet.buckets.size) return [];
   const id = el.attrs.get('id');
-  const classes = (el.attrs.get('class') ?? '').split(/\s+/).filter(Boolean);
+  const classes = classesOf(el);
   const keys = new Set(['*', el.name, ...(id ? [`#${id}`] : []), ...classes.map((c) => `.${c}`)]);
   const hits: Rule[] = [];
   for (const key of keys) {
     const list = sheet.buckets.get(key);
     if (!list) continue;
-    sheet.budget -= list.length;
-    if (sheet.budget < 0) throw new SvgError('too_many_elements', `${sheet.fileName}: the stylesheet (<style>) applies too many rules to too many elements — simplify the drawing or export it with presentation attributes instead of CSS.`);
-    for (const r of list) if (matches(r.selector, el.name, id, classes)) hits.push(r);
+    for (const r of list) if (matchesFrom(sheet, r.selector, r.selector.compounds.length - 1, el)) hits.push(r);
   }
   hits.sort((a, b) => a.rank - b.rank);
   return hits.flatMap((r) => r.declarations);

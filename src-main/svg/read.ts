@@ -9,9 +9,12 @@ import { type LayerSlot, LayerSet, parseLayerLabel } from './layers';
 import { BadAttribute, SHAPES, shapeToPolylines, type Viewport } from './shapes';
 import { EMPTY_STYLESHEET, MAX_RULES, parseStylesheet } from './css';
 import { computeStyle, ROOT_STYLE, type Style } from './style';
+import { ClipStack, clipPolylines } from './clip';
+import { ClipResolver } from './clip-paths';
+import { conditionsHold, DEFAULT_LANGUAGE, switchChoice } from './conditions';
 import { IDENTITY, type Matrix, multiply, parseTransform, scale, translate } from './transform';
-import { MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
-import { MAX_SVG_BYTES, parseXml, type XmlElement } from './xml';
+import { lengthAttr, MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
+import { hrefOf, MAX_SVG_BYTES, parseXml, type XmlElement } from './xml';
 
 export { SvgError, type SvgErrorKind } from './errors';
 
@@ -24,6 +27,8 @@ export interface ReadSvgOptions {
   maxElements?: number;
   /** Used in messages. */
   fileName?: string;
+  /** The reader's language for `systemLanguage` (switch, conditional elements); default 'en'. */
+  language?: string;
 }
 
 /** Containers whose children render. */
@@ -58,6 +63,8 @@ interface Frame {
   uses: UseChain | null;
   /** Set when this element is the target of a `use`: symbols render only then. */
   viaUse: boolean;
+  /** The clip regions of this element's ancestors (and of the `use` that placed it). */
+  clip: ClipStack | null;
 }
 
 interface UseChain {
@@ -110,10 +117,6 @@ function pageOf(root: XmlElement, fileName: string, warnings: Warnings): Page {
   return { widthMm: w === null ? null : w * MM_PER_PX, heightMm: h === null ? null : h * MM_PER_PX, m, viewport };
 }
 
-function hrefOf(el: XmlElement): string | undefined {
-  return el.attrs.get('href') ?? el.attrs.get('xlink:href');
-}
-
 /** One pass over the tree: ids for `use`, and whether Inkscape layers exist. */
 function index(root: XmlElement): { ids: Map<string, XmlElement>; hasLayers: boolean; css: string[] } {
   const ids = new Map<string, XmlElement>();
@@ -155,11 +158,6 @@ function colorKey(style: Style): string {
   return '#000000';
 }
 
-function lengthAttr(el: XmlElement, name: string): number | null {
-  const l = parseLength(el.attrs.get(name));
-  return l && 'px' in l ? l.px : null;
-}
-
 /** Placement of a nested viewport (nested svg, or a symbol through use): x/y then its viewBox. */
 function viewportTransform(target: XmlElement, use: XmlElement | null, x: number, y: number): Matrix {
   let m = translate(x, y);
@@ -184,10 +182,12 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
   const { ids, hasLayers, css } = index(root);
   const sheet = css.length ? parseStylesheet(css, fileName) : EMPTY_STYLESHEET;
   if (sheet.overCap) warnings.add('unsupported_element', `the stylesheet (<style>) has more than ${MAX_RULES} rules; the rules after the first ${MAX_RULES} were not applied`, sheet.overCap);
-  if (sheet.skipped) warnings.add('unsupported_element', 'CSS rules with selectors other than element, .class and #id (or inside @media) were not applied', sheet.skipped);
+  if (sheet.skipped) warnings.add('unsupported_element', 'CSS rules with selectors other than element, .class and #id joined by spaces or > (or inside @media) were not applied', sheet.skipped);
   const layers = new LayerSet(hasLayers);
   const skippedLayers: string[] = [];
   let hidden = 0;
+  /** Elements whose every line lies outside their clip path, named when nothing is left to plot. */
+  let clippedAway = 0;
   let budget = EXPANSION_FACTOR * maxElements;
 
   const rootStyle = computeStyle(root, ROOT_STYLE, sheet);
@@ -198,18 +198,24 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
     if (t) rootMatrix = multiply(page.m, t);
     else warnings.add('bad_attribute', `the transform "${rootTransform}" of the <svg> element is unreadable and was ignored`);
   }
+  const language = opts.language ?? DEFAULT_LANGUAGE;
+  const clips = new ClipResolver({ ids, sheet, tol, viewport: page.viewport, language, fileName, warn: (code, message) => warnings.add(code, message) });
   const stack: Frame[] = [];
-  const pushChildren = (parent: XmlElement, m: Matrix, style: Style, layer: LayerSlot | null, uses: UseChain | null): void => {
+  const pushChildren = (parent: XmlElement, m: Matrix, style: Style, layer: LayerSlot | null, uses: UseChain | null, clip: ClipStack | null): void => {
     if (parent.name === 'switch') {
-      // A switch renders its first child whose conditions hold; we support no extensions, so
-      // that is the first one not asking for any (Illustrator puts a foreignObject first).
-      const child = parent.children.find((c) => !c.attrs.has('requiredExtensions') && !c.name.startsWith('{'));
-      if (child) stack.push({ el: child, m, style, layer, uses, viaUse: false });
+      // Illustrator puts a foreignObject asking for its extension first, then the drawing.
+      const child = switchChoice(parent, language);
+      if (child) stack.push({ el: child, m, style, layer, uses, viaUse: false, clip });
       return;
     }
-    for (let i = parent.children.length - 1; i >= 0; i--) stack.push({ el: parent.children[i]!, m, style, layer, uses, viaUse: false });
+    for (let i = parent.children.length - 1; i >= 0; i--) stack.push({ el: parent.children[i]!, m, style, layer, uses, viaUse: false, clip });
   };
-  pushChildren(root, rootMatrix, rootStyle.style, null, null);
+  let rootClip: ClipStack | null = null;
+  if (rootStyle.clipPath) {
+    const region = clips.resolve(rootStyle.clipPath, root, rootMatrix);
+    if (region) rootClip = ClipStack.of(null, region);
+  }
+  pushChildren(root, rootMatrix, rootStyle.style, null, null, rootClip);
 
   while (stack.length) {
     const f = stack.pop()!;
@@ -227,12 +233,13 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       else if (UNSUPPORTED.has(el.name)) warnings.add('unsupported_element', `<${el.name}> is not supported and was left out`);
       continue;
     }
+    if (!conditionsHold(el, language)) continue;
     const cs = computeStyle(el, f.style, sheet);
     if (cs.displayNone) {
       hidden += countShapes(el);
       continue;
     }
-    if (cs.clipped) warnings.add('unsupported_element', 'clip paths and masks are not applied — everything inside them is plotted in full');
+    if (cs.masked) warnings.add('unsupported_element', 'masks are not applied — everything inside them is plotted in full');
     let m = f.m;
     const transformText = el.attrs.get('transform');
     if (transformText !== undefined) {
@@ -242,6 +249,13 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
         continue;
       }
       m = multiply(m, t);
+    }
+    let clip = f.clip;
+    if (cs.clipPath) {
+      // A use is a group translated by x, y (SVG 1.1 §5.6): its clip moves with it.
+      const space = isUse ? multiply(m, translate(lengthAttr(el, 'x') ?? 0, lengthAttr(el, 'y') ?? 0)) : m;
+      const region = clips.resolve(cs.clipPath, el, space);
+      if (region) clip = ClipStack.of(clip, region);
     }
 
     if (isShape) {
@@ -260,6 +274,10 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       if (!allFinite(paths)) {
         warnings.add('bad_attribute', 'elements whose coordinates overflow after transforms were left out');
         continue;
+      }
+      if (clip) {
+        paths = clipPolylines(paths, clip);
+        if (!paths.length) clippedAway++;
       }
       if (!paths.length) continue;
       // Plotted like any shape (the AxiDraw convention), but a white page-sized rectangle is
@@ -286,7 +304,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       const y = lengthAttr(el, 'y') ?? 0;
       const place = target.name === 'symbol' || target.name === 'svg' ? viewportTransform(target, el, x, y) : translate(x, y);
       // The clone inherits style from the <use>, not from where the original sits.
-      stack.push({ el: target, m: multiply(m, place), style: cs.style, layer: f.layer, uses: { use: el, parent: f.uses }, viaUse: true });
+      stack.push({ el: target, m: multiply(m, place), style: cs.style, layer: f.layer, uses: { use: el, parent: f.uses }, viaUse: true, clip });
       continue;
     }
 
@@ -302,7 +320,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
     }
     // A nested <svg> reached directly establishes its own viewport; via <use> it was placed already.
     if (el.name === 'svg' && !f.viaUse) m = multiply(m, viewportTransform(el, null, lengthAttr(el, 'x') ?? 0, lengthAttr(el, 'y') ?? 0));
-    pushChildren(el, m, cs.style, layer, f.uses);
+    pushChildren(el, m, cs.style, layer, f.uses, clip);
   }
 
   if (hidden) warnings.add('hidden_skipped', 'hidden elements (display:none or visibility:hidden) were not plotted', hidden);
@@ -327,7 +345,8 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       .filter((w) => w.code !== 'no_size')
       .map((w) => w.message);
     const skipped = skippedLayers.length ? [`only %-layers (${skippedLayers.join(', ')}), which are never plotted`] : [];
-    const detail = [...why, ...skipped];
+    const outside = clippedAway ? [`${clippedAway} element${clippedAway === 1 ? ' lies' : 's lie'} wholly outside ${clippedAway === 1 ? 'its clip path' : 'their clip paths'}`] : [];
+    const detail = [...why, ...skipped, ...outside];
     throw new SvgError(
       'nothing_plottable',
       `${fileName}: nothing to plot — the file has no visible paths or shapes${detail.length ? ` (${detail.join('; ')})` : ''}; draw or convert something to paths in your editor and save again.`,

@@ -3,6 +3,7 @@
  * stroke/fill/color (how to group into pens). Presentation attributes first, then the
  * document's stylesheet (css.ts), then `style=""`, which wins, as in CSS.
  */
+import type { FillRule } from './clip';
 import { parseDeclarations, sheetDeclarations, type Stylesheet } from './css';
 import type { XmlElement } from './xml';
 
@@ -17,7 +18,7 @@ export interface Style {
 export const ROOT_STYLE: Style = { visible: true, stroke: 'none', fill: '#000000', color: '#000000' };
 
 /** Declarations of one element, weakest first. */
-const PROPERTIES = ['display', 'visibility', 'stroke', 'fill', 'color', 'clip-path', 'mask'];
+const PROPERTIES = ['display', 'visibility', 'stroke', 'fill', 'color', 'clip-path', 'clip-rule', 'mask'];
 const NONE = new Map<string, string>();
 
 function declarations(el: XmlElement, sheet: Stylesheet): Map<string, string> {
@@ -40,8 +41,12 @@ export interface ElementStyle {
   style: Style;
   /** display:none: the element and its subtree are not rendered. */
   displayNone: boolean;
-  /** A clip-path or mask is set (not applied; the caller warns). */
-  clipped: boolean;
+  /** The clip-path value (`url(#id)`, a CSS shape…), null when none. */
+  clipPath: string | null;
+  /** The clip-rule declared on the element itself, null when it inherits. */
+  clipRule: FillRule | null;
+  /** A mask is set (not applied; the caller warns). */
+  masked: boolean;
 }
 
 /** The element's computed style given its parent's and the document's stylesheet. */
@@ -59,11 +64,15 @@ export function computeStyle(el: XmlElement, parent: Style, sheet: Stylesheet): 
     if (v.startsWith('url(')) return parseColor(v.replace(/^url\([^)]*\)\s*/, ''), color) ?? '#000000';
     return parseColor(v, color) ?? parent[key];
   };
-  const clip = d.get('clip-path') ?? d.get('mask');
+  const clip = d.get('clip-path');
+  const mask = d.get('mask');
+  const rule = d.get('clip-rule');
   return {
     style: { visible, stroke: paint('stroke'), fill: paint('fill'), color },
     displayNone: d.get('display') === 'none',
-    clipped: clip !== undefined && clip !== 'none',
+    clipPath: clip === undefined || clip === 'none' ? null : clip,
+    clipRule: rule === 'evenodd' || rule === 'nonzero' ? rule : null,
+    masked: mask !== undefined && mask !== 'none',
   };
 }
 

@@ -1,5 +1,6 @@
 /** Lengths with units, the viewBox and preserveAspectRatio. User units are CSS px (1/96 in). */
 import { type Matrix, multiply, scale, translate } from './transform';
+import type { XmlElement } from './xml';
 
 export const MM_PER_PX = 25.4 / 96;
 
@@ -68,4 +69,10 @@ export function viewBoxTransform(vb: ViewBox, width: number, height: number, par
   const tx = (width - vb.w * s) * fx;
   const ty = (height - vb.h * s) * fy;
   return multiply(translate(tx, ty), multiply(scale(s, s), translate(-vb.x, -vb.y)));
+}
+
+/** An absolute length attribute in user units; null when absent, a percentage or unreadable. */
+export function lengthAttr(el: XmlElement, name: string): number | null {
+  const l = parseLength(el.attrs.get(name));
+  return l && 'px' in l ? l.px : null;
 }

@@ -18,9 +18,16 @@ export interface XmlElement {
   /** Attributes without namespace by local name; xlink and inkscape ones as `xlink:x` / `inkscape:x`. */
   attrs: Map<string, string>;
   children: XmlElement[];
+  /** For CSS combinators (`g path`, `#layer1 > path`). */
+  parent: XmlElement | null;
   line: number;
   /** The text of a `<style>` element (CSS); other elements' text is not kept. */
   text?: string;
+}
+
+/** A `use`'s (or any link's) target reference, SVG 2 `href` or SVG 1.1 `xlink:href`. */
+export function hrefOf(el: XmlElement): string | undefined {
+  return el.attrs.get('href') ?? el.attrs.get('xlink:href');
 }
 
 /** Far beyond what editors write (Inkscape files nest a few dozen levels). */
@@ -121,8 +128,8 @@ export function parseXml(input: Buffer | string, limits: ParseLimits): ParsedXml
         if (prefix) attrs.set(prefix + a.local, a.value);
       }
     }
-    const el: XmlElement = { name: tag.uri === SVG_NS ? tag.local : `{${tag.uri}}${tag.local}`, attrs, children: [], line: parser.line };
     const parent = stack[stack.length - 1];
+    const el: XmlElement = { name: tag.uri === SVG_NS ? tag.local : `{${tag.uri}}${tag.local}`, attrs, children: [], parent: parent ?? null, line: parser.line };
     if (parent) parent.children.push(el);
     else root = el;
     stack.push(el);
