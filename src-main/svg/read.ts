@@ -10,7 +10,7 @@ import { BadAttribute, SHAPES, shapeToPolylines, type Viewport } from './shapes'
 import { EMPTY_STYLESHEET, MAX_RULES, parseStylesheet } from './css';
 import { computeStyle, ROOT_STYLE, type Style } from './style';
 import { IDENTITY, type Matrix, multiply, parseTransform, scale, translate } from './transform';
-import { MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
+import { isPhysicalLength, MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
 import { MAX_SVG_BYTES, parseXml, type XmlElement } from './xml';
 
 export { SvgError, type SvgErrorKind } from './errors';
@@ -74,6 +74,8 @@ interface Page {
   /** null when the file does not say (size then comes from the content). */
   widthMm: number | null;
   heightMm: number | null;
+  /** Width and height are in physical units (one of them may follow the viewBox). */
+  physical: boolean;
   /** User units of the root → mm. */
   m: Matrix;
   viewport: Viewport;
@@ -107,7 +109,9 @@ function pageOf(root: XmlElement, fileName: string, warnings: Warnings): Page {
   }
   const m = multiply(scale(MM_PER_PX, MM_PER_PX), vb && w !== null && h !== null ? viewBoxTransform(vb, w, h, root.attrs.get('preserveAspectRatio')) : IDENTITY);
   const viewport: Viewport = vb ? { w: vb.w, h: vb.h } : { w: w ?? 0, h: h ?? 0 };
-  return { widthMm: w === null ? null : w * MM_PER_PX, heightMm: h === null ? null : h * MM_PER_PX, m, viewport };
+  const sides = [root.attrs.get('width'), root.attrs.get('height')].filter((t) => t !== undefined);
+  const physical = w !== null && h !== null && sides.length > 0 && sides.every(isPhysicalLength);
+  return { widthMm: w === null ? null : w * MM_PER_PX, heightMm: h === null ? null : h * MM_PER_PX, physical, m, viewport };
 }
 
 function hrefOf(el: XmlElement): string | undefined {
@@ -339,6 +343,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
   return {
     widthMm: page.widthMm ?? maxX,
     heightMm: page.heightMm ?? maxY,
+    ...(page.physical && { physicalSize: true }),
     layers: drawn,
     skippedLayers,
     warnings: warnings.list(),
