@@ -103,7 +103,7 @@ describe('job detail', () => {
     const { served, api } = await rig.serve();
     const poster = '<svg xmlns="http://www.w3.org/2000/svg" width="600mm" height="400mm" viewBox="0 0 600 400"><rect x="0" y="0" width="600" height="400" fill="none" stroke="black"/></svg>';
     const added = await api.call('jobs.add', { source: { name: 'poster.svg', base64: Buffer.from(poster).toString('base64') }, id: 'poster' });
-    expect(added.plan).toMatchObject({ state: 'ANALYZED', error: expect.stringMatching(/does not fit A4 landscape/) });
+    expect(added.plan).toMatchObject({ state: 'ANALYZED', error: expect.stringMatching(/does not fit 600 × 400 mm on an AxiDraw V3\/A4/) });
     const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
     await page.locator('[data-job="poster"]').getByRole('button', { name: 'Plan…' }).click();
@@ -112,15 +112,15 @@ describe('job detail', () => {
     expect(await form.getAttribute('open')).not.toBeNull();
     // Opened to plan: the first setting has the focus, so the keyboard goes straight on.
     expect(await form.getByLabel(/^Paper/).evaluate((el) => el === (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement)).toBe(true);
-    expect(await form.getByLabel(/^Paper/).inputValue()).toBe('A4');
+    expect(await form.getByLabel(/^Paper/).inputValue()).toBe('document');
     await form.getByRole('button', { name: 'Plan' }).click();
-    await form.getByRole('alert').getByText(/does not fit A4 landscape/).waitFor();
+    await form.getByRole('alert').getByText(/does not fit 600 × 400 mm/).waitFor();
     await form.getByLabel(/^Fit/).selectOption('scale');
     await form.getByRole('button', { name: 'Plan' }).click();
     await form.getByRole('status').getByText(/^Planned: READY, scaled ×0\.4\d\.$/).waitFor({ timeout: 15_000 });
     await page.locator('[data-job="poster"][data-state="READY"]').waitFor();
     await page.getByTestId('detail').getByTestId('drawing').waitFor();
-    expect(await page.getByTestId('stats').textContent()).toMatch(/A4 landscape .*scale 0\.4\d/);
+    expect(await page.getByTestId('stats').textContent()).toMatch(/600 × 400 mm .*scale 0\.4\d/);
     await screenshot(page, 'detail-plan-form');
     expect(await app.problems()).toEqual([]);
   });

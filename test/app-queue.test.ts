@@ -71,7 +71,7 @@ describe('the queue', () => {
     expect(await uploads.nth(1).getAttribute('data-status')).toBe('added');
     expect(await uploads.nth(1).textContent()).toMatch(/READY/);
     expect(await uploads.nth(2).getAttribute('data-status')).toBe('error');
-    expect(await uploads.nth(2).textContent()).toMatch(/cannot be planned.*does not fit A4/);
+    expect(await uploads.nth(2).textContent()).toMatch(/cannot be planned.*does not fit 3000 × 3000 mm on an AxiDraw V3\/A4/);
     // Only the one that was read but did not fit offers to plan it again with other settings.
     expect(await uploads.nth(0).getByRole('button', { name: 'Plan…' }).count()).toBe(0);
     await uploads.nth(2).getByRole('button', { name: 'Plan…' }).click();
@@ -80,7 +80,7 @@ describe('the queue', () => {
     await page.locator('[data-testid="job-row"][data-job="AxiDraw_First"][data-state="READY"]').waitFor();
     // The reason stays beside the job's row once the drop list is cleared.
     await page.getByRole('button', { name: 'Clear finished' }).click();
-    expect(await page.locator('[data-job="poster"] [role="alert"]').textContent()).toMatch(/does not fit A4/);
+    expect(await page.locator('[data-job="poster"] [role="alert"]').textContent()).toMatch(/does not fit 3000 × 3000 mm/);
     expect(await page.locator('[data-job="broken"]').textContent()).toMatch(/not well-formed XML/);
     // No plotter is connected: Plot on the configured one says so beside the row.
     const good = page.locator('[data-testid="job-row"][data-job="AxiDraw_First"]');
@@ -185,7 +185,7 @@ describe('the plotting order', () => {
     // Everything newest first, nothing to move.
     expect(await order()).toEqual(['four', 'three', 'two', 'one']);
     expect(await page.getByRole('button', { name: /^Move / }).count()).toBe(0);
-    expect(await rows.first().locator('.job-meta').textContent()).toMatch(/^A4 portrait · 2 layers · /);
+    expect(await rows.first().locator('.job-meta').textContent()).toMatch(/^100 × 100 mm · 2 layers · /);
 
     await page.getByRole('button', { name: /^queued 4$/i }).click();
     await page.getByText('The top job plots first.').waitFor();

@@ -207,6 +207,7 @@ describe('setup', () => {
     expect(first.code).toBe(0);
     const config = fs.readFileSync(sb.configFile, 'utf8');
     expect(config).toMatch(/^#/m);
+    expect(config).toMatch(/^ {2}default_size: document$/m);
     expect(fs.existsSync(sb.dbFile)).toBe(true);
     sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     journalTo('demo', 'ANALYZED', 'OPTIMIZED', 'READY');

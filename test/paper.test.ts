@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { boundsOf, fitToPaper, parsePaper, placeDrawing, PLOTTER_TRAVEL, turnDrawing } from '../src-main/plan/paper';
+import { defaultConfig, parseConfig } from '../src-main/config/config';
+import { planSettings } from '../src-main/jobs/prepare';
+import { boundsOf, fitToPaper, paperNameOf, parsePaper, placeDrawing, PLOTTER_TRAVEL, turnDrawing, type PlaceOptions } from '../src-main/plan/paper';
 import type { Drawing } from '../src-main/plan/types';
+import { read, SVG_NS } from './svg-helpers';
 
 function drawing(...paths: number[][]): Drawing {
   return {
@@ -105,10 +108,22 @@ describe('auto_rotate', () => {
     expect(() => placeDrawing(d, { ...a4, autoRotate: false })).toThrow(/does not fit A4 portrait.*beyond the bottom edge/);
   });
 
-  it('leaves a drawing that fits upright as it is', () => {
-    const placed = placeDrawing(portrait(210, 297, [10, 10, 100, 200]), a4);
-    expect(placed.rotated).toBe(false);
-    expect(placed.paper.name).toBe('A4 portrait');
+  it('turns a portrait document even when it would fit upright, as AxiDraw does; --no-auto-rotate keeps it upright', () => {
+    const d = portrait(210, 297, [10, 10, 100, 200]);
+    const placed = placeDrawing(d, a4);
+    expect(placed).toMatchObject({ rotated: true, paper: { name: 'A4 landscape' } });
+    expect(placed.fitted.bounds).toEqual({ minX: 10, minY: 110, maxX: 200, maxY: 200 });
+    expect(placeDrawing(d, { ...a4, autoRotate: false })).toMatchObject({ rotated: false, paper: { name: 'A4 portrait' } });
+  });
+
+  it('leaves a landscape document upright, and a square one', () => {
+    expect(placeDrawing(drawing([10, 10, 280, 200]), a4)).toMatchObject({ rotated: false, paper: { name: 'A4 landscape' } });
+    expect(placeDrawing({ ...drawing([10, 10, 150, 150]), widthMm: 200, heightMm: 200 }, a4).rotated).toBe(false);
+  });
+
+  it('keeps a portrait document upright when only upright fits the sheet', () => {
+    const placed = placeDrawing(portrait(200, 290, [0, 0, 200, 290]), { ...a4, paper: '200x290mm', model: 'SE/A3' });
+    expect(placed).toMatchObject({ rotated: false, paper: { widthMm: 200, heightMm: 290 } });
   });
 
   it('with --fit scale, turns only when that shrinks the drawing less', () => {
@@ -125,5 +140,76 @@ describe('auto_rotate', () => {
     const placed = placeDrawing(portrait(210, 297, [5, 5, 200, 290]), { ...a4, orientation: 'landscape' });
     expect(placed).toMatchObject({ rotated: true, paper: { name: 'A4 landscape' } });
     expect(() => placeDrawing(portrait(600, 800, [0, 0, 600, 800]), a4)).toThrow(/the drawing \(600 × 800 mm\) does not fit A4 portrait/);
+  });
+});
+
+/** An SVG with this root size and a path through these user-unit points. */
+function svgDoc(size: string, d: string): Drawing {
+  return read(`<svg xmlns="${SVG_NS}" ${size}><path d="${d}" stroke="black" fill="none"/></svg>`);
+}
+
+describe('paper from the document', () => {
+  const doc: PlaceOptions = { paper: 'document', model: 'V3/A4', marginMm: 10, fit: 'none', autoRotate: false };
+
+  it('names the page when it is a standard size, within a millimetre either way round', () => {
+    expect(paperNameOf(279.4, 215.9)).toBe('Letter');
+    expect(paperNameOf(210.8, 296.2)).toBe('A4');
+    expect(paperNameOf(355.6, 215.9)).toBe('Legal');
+    expect(paperNameOf(431.8, 279.4)).toBe('Tabloid');
+    expect(paperNameOf(148, 210)).toBe('A5');
+    expect(paperNameOf(420, 297)).toBe('A3');
+    expect(paperNameOf(212, 297)).toBeUndefined();
+    expect(paperNameOf(200, 150)).toBeUndefined();
+  });
+
+  it('a Letter page in inches is the sheet: ink 213 mm down fits Letter where A4 refused it', () => {
+    const letter = svgDoc('width="11in" height="8.5in" viewBox="0 0 11 8.5"', 'M 1 1 L 10 8.4');
+    expect(letter.physicalSize).toBe(true);
+    const placed = placeDrawing(letter, doc);
+    expect(placed.paper).toEqual({ name: 'Letter landscape', widthMm: 279.4, heightMm: 215.9 });
+    expect(() => placeDrawing(letter, { ...doc, paper: 'A4' })).toThrow(/does not fit A4 landscape.*3\.4 mm beyond the bottom edge/);
+  });
+
+  it('reads the page in mm, cm and pt', () => {
+    expect(placeDrawing(svgDoc('width="297mm" height="210mm"', 'M 10 10 L 100 100'), doc).paper.name).toBe('A4 landscape');
+    expect(placeDrawing(svgDoc('width="42cm" height="29.7cm"', 'M 10 10 L 100 100'), { ...doc, model: 'V3/A3' }).paper.name).toBe('A3 landscape');
+    expect(placeDrawing(svgDoc('width="612pt" height="792pt"', 'M 10 10 L 100 100'), doc).paper).toEqual({ name: 'Letter portrait', widthMm: 215.9, heightMm: 279.4 });
+    expect(placeDrawing(svgDoc('width="148mm" viewBox="0 0 148 210"', 'M 10 10 L 100 100'), doc).paper.name).toBe('A5 portrait');
+  });
+
+  it('a custom page is used at its size', () => {
+    const placed = placeDrawing(svgDoc('width="200mm" height="150mm" viewBox="0 0 200 150"', 'M 10 10 L 195 145'), doc);
+    expect(placed.paper).toEqual({ name: '200 × 150 mm', widthMm: 200, heightMm: 150 });
+    expect(() => placeDrawing(svgDoc('width="200mm" height="150mm" viewBox="0 0 200 150"', 'M 10 10 L 205 145'), doc)).toThrow(/does not fit 200 × 150 mm on an AxiDraw V3\/A4.*5 mm beyond the right edge/);
+  });
+
+  it('a drawing in px, in %, or without a size plots on A4, even when its px page is Letter-sized', () => {
+    for (const size of ['width="1056" height="816"', 'width="1056px" height="816px"', 'width="100%" height="100%" viewBox="0 0 1056 816"', '']) {
+      const d = svgDoc(size, 'M 10 10 L 1000 700');
+      expect(d.physicalSize, size).toBeUndefined();
+      expect(placeDrawing(d, doc).paper.name, size).toBe('A4 landscape');
+    }
+    expect(placeDrawing(svgDoc('width="1056" height="8.5in"', 'M 10 10 L 1000 700'), doc).paper.name).toBe('A4 landscape');
+  });
+
+  it('turns a portrait Letter document onto Letter landscape with auto_rotate', () => {
+    const placed = placeDrawing(svgDoc('width="8.5in" height="11in" viewBox="0 0 8.5 11"', 'M 1 1 L 8 10'), { ...doc, autoRotate: true });
+    expect(placed).toMatchObject({ rotated: true, paper: { name: 'Letter landscape', widthMm: 279.4, heightMm: 215.9 } });
+  });
+
+  it("is the config default; a size in config or --paper wins", () => {
+    expect(defaultConfig().paper.default_size).toBe('document');
+    expect(planSettings(defaultConfig()).paper).toBe('document');
+    const a3 = parseConfig('paper:\n  default_size: A3\n', 'config.yaml').config;
+    expect(planSettings(a3).paper).toBe('A3');
+    expect(planSettings(a3, { paper: 'Letter' }).paper).toBe('Letter');
+    expect(planSettings(defaultConfig(), { paper: 'A4' }).paper).toBe('A4');
+    const letter = svgDoc('width="11in" height="8.5in" viewBox="0 0 11 8.5"', 'M 1 1 L 10 8');
+    expect(placeDrawing(letter, { ...doc, paper: planSettings(a3).paper, model: 'V3/A3' }).paper.name).toBe('A3 landscape');
+  });
+
+  it('refuses a paper setting that names no sheet, saying what it may be', () => {
+    expect(() => parseConfig('paper:\n  default_size: A11\n', 'config.yaml')).toThrow(/default_size.*must be 'document'.*210x297mm/);
+    expect(parseConfig('paper:\n  default_size: Document\n', 'config.yaml').config.paper.default_size).toBe('Document');
   });
 });

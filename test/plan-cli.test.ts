@@ -80,14 +80,15 @@ describe('add job plans the drawing', () => {
     const big = svgFile('big.svg', '<rect x="0" y="0" width="500" height="300" stroke="black" fill="none"/>', 'width="500mm" height="300mm" viewBox="0 0 500 300"');
     const r = sb.run(['add', 'job', 'big', big]);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/does not fit A4 landscape on an AxiDraw V3\/A4.*beyond the right edge/);
+    // The sheet is the document's 500 × 300 mm page, of which the A4 AxiDraw reaches 300 × 218 mm.
+    expect(r.stderr).toMatch(/does not fit 500 × 300 mm on an AxiDraw V3\/A4 \(drawable 300 × 218 mm\).*beyond the right edge.*reaches only 300 × 218 mm of this paper/);
     expect(r.stderr).toContain('vfab plan big --fit scale');
     expect(sb.run(['info', 'job', 'big', '--state-only']).stdout).toBe('ANALYZED\n');
     const again = sb.run(['plan', 'big', '--fit', 'scale', '--json']);
     expect(again.code).toBe(0);
     const planned = JSON.parse(again.stdout).job;
     expect(planned.state).toBe('READY');
-    expect(planned.plan.scale).toBeCloseTo(Math.min(277 / 500, 190 / 300), 9);
+    expect(planned.plan.scale).toBeCloseTo(Math.min(280 / 500, 198 / 300), 9);
   });
 
   it("turns a portrait A4 drawing to fit an A4 AxiDraw's reach (auto_rotate), and says so; --no-auto-rotate refuses it", () => {
@@ -104,6 +105,41 @@ describe('add job plans the drawing', () => {
     const upright = sb.run(['plan', 'tall', '--no-auto-rotate']);
     expect(upright.code).toBe(5);
     expect(upright.stderr).toMatch(/does not fit A4 portrait on an AxiDraw V3\/A4.*beyond the bottom edge/);
+  });
+
+  it('plans a Letter document on Letter, with no flag, where A4 refused it; --paper and a size in config still win', () => {
+    // 11 × 8.5 in, ink to 1.1 mm past A4's 210 mm: the document's own page holds it.
+    const letter = path.join(FIXTURES, 'arrowhead_curve.svg');
+    const r = sb.run(['add', 'job', 'arrow', letter]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sb.run(['info', 'job', 'arrow', '--state-only']).stdout).toBe('READY\n');
+    const plan = readPlan(path.join(sb.jobsDir, 'arrow', 'plan.json'));
+    expect(plan.settings.paper).toBe('document');
+    expect(plan.summary).toMatchObject({ paper: 'Letter landscape', paperWidthMm: 279.4, paperHeightMm: 215.9, scale: 1 });
+    expect(plan.summary.rotated).toBeUndefined();
+    expect(JSON.parse(sb.run(['list', 'jobs', '--json']).stdout).jobs[0]).toMatchObject({ id: 'arrow', paper: 'Letter landscape' });
+    expect(journal('arrow').find((e) => e.to_state === 'OPTIMIZED')?.reason).toMatch(/^Plan on Letter landscape: /);
+
+    const a4 = sb.run(['add', 'job', 'arrow-a4', letter, '--paper', 'A4']);
+    expect(a4.code).toBe(5);
+    expect(a4.stderr).toMatch(/does not fit A4 landscape on an AxiDraw V3\/A4 \(drawable 297 × 210 mm\): 1\.1 mm beyond the bottom edge/);
+
+    fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
+    fs.writeFileSync(sb.configFile, 'paper:\n  default_size: Tabloid\ndevice:\n  model: V3/A3\n');
+    expect(sb.run(['add', 'job', 'arrow-tabloid', letter]).code).toBe(0);
+    expect(readPlan(path.join(sb.jobsDir, 'arrow-tabloid', 'plan.json')).summary.paper).toBe('Tabloid landscape');
+    expect(sb.run(['plan', 'arrow-tabloid', '--paper', 'document']).code).toBe(0);
+    expect(readPlan(path.join(sb.jobsDir, 'arrow-tabloid', 'plan.json')).summary.paper).toBe('Letter landscape');
+  });
+
+  it('plans a px-only drawing on the configured size, A4 when config says document', () => {
+    const px = path.join(FIXTURES, 'test_svg__svg_width_height__fixed_size_500x300.svg');
+    expect(sb.run(['add', 'job', 'px', px]).code).toBe(0);
+    expect(readPlan(path.join(sb.jobsDir, 'px', 'plan.json')).summary.paper).toBe('A4 landscape');
+    fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
+    fs.writeFileSync(sb.configFile, 'paper:\n  default_size: Letter\n');
+    expect(sb.run(['add', 'job', 'px-letter', px]).code).toBe(0);
+    expect(readPlan(path.join(sb.jobsDir, 'px-letter', 'plan.json')).summary.paper).toBe('Letter landscape');
   });
 
   it('re-plans a READY job with other settings, and refuses a queued one', () => {

@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readPaper } from '../src-main/plotter/virtual/paper';
 import { FIXTURES, ROOT, sandbox, type Sandbox } from './helpers/cli';
+import { startPlotterProcess } from './helpers/crash-rig';
 
 let sb: Sandbox;
 beforeEach(() => {
@@ -42,6 +44,43 @@ describe('vfab pause', () => {
     expect(resumed.stdout).toContain('zz\tCOMPLETED');
     expect(sb.run(['pause', 'zz']).code).toBe(7);
   }, 40_000);
+});
+
+describe('auto_rotate on the plotter', () => {
+  it('plots a portrait document turned, its top to the left, as AxiDraw does; --no-auto-rotate plots it upright', async () => {
+    // A4 portrait, one stroke along the top edge: 100 mm from (20, 10).
+    const file = path.join(sb.root, 'tall.svg');
+    fs.writeFileSync(file, '<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 210 297"><path d="M 20 10 H 120" stroke="black"/></svg>');
+    const plotter = await startPlotterProcess(sb, 50);
+    try {
+      const inked = (id: string, flags: string[]) => {
+        expect(sb.run(['add', 'job', id, file, ...flags]).code).toBe(0);
+        const before = fs.existsSync(plotter.paper) ? readPaper(plotter.paper).length : 0;
+        const r = sb.run(['plot', id, '--device', plotter.port, '--carriage-at-home']);
+        expect(r.stdout, r.stderr).toContain(`${id}\tCOMPLETED`);
+        return readPaper(plotter.paper)
+          .slice(before)
+          .filter((l) => l.from[0] !== l.to[0] || l.from[1] !== l.to[1]);
+      };
+      // Turned: the top edge runs up the left side of an A4 sheet lying landscape, x = 10 mm, y from 190 up to 90.
+      const turned = inked('turned', []);
+      expect(sb.run(['info', 'job', 'turned']).stdout).toMatch(/Plan: +A4 landscape, drawing turned 90°/);
+      const xs = turned.flatMap((l) => [l.fromMm[0], l.toMm[0]]);
+      const ys = turned.flatMap((l) => [l.fromMm[1], l.toMm[1]]);
+      expect(Math.min(...xs)).toBeCloseTo(10, 1);
+      expect(Math.max(...xs)).toBeCloseTo(10, 1);
+      expect([Math.min(...ys), Math.max(...ys)].map((v) => Math.round(v * 10) / 10)).toEqual([90, 190]);
+
+      const upright = inked('upright', ['--no-auto-rotate']);
+      expect(sb.run(['info', 'job', 'upright']).stdout).toMatch(/Plan: +A4 portrait, default preset/);
+      const uys = upright.flatMap((l) => [l.fromMm[1], l.toMm[1]]);
+      const uxs = upright.flatMap((l) => [l.fromMm[0], l.toMm[0]]);
+      expect([Math.min(...uys), Math.max(...uys)].map((v) => Math.round(v * 10) / 10)).toEqual([10, 10]);
+      expect([Math.min(...uxs), Math.max(...uxs)].map((v) => Math.round(v * 10) / 10)).toEqual([20, 120]);
+    } finally {
+      await plotter.stop();
+    }
+  }, 60_000);
 });
 
 describe('vfab check servo', () => {

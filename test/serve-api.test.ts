@@ -214,7 +214,7 @@ describe('every method through the WebSocket', () => {
     expect(JSON.stringify(cam)).not.toContain(String(r.camera!.port));
 
     const settings = await call('settings.get');
-    expect(settings).toMatchObject({ file: r.env.VFAB_CONFIG, exists: true, config: { paper: { default_size: 'A4' } } });
+    expect(settings).toMatchObject({ file: r.env.VFAB_CONFIG, exists: true, config: { paper: { default_size: 'document' } } });
     const set = await call('settings.set', { values: { 'paper.default_size': 'A3', 'device.pen_pos_up': 70 } });
     expect(set.config).toMatchObject({ paper: { default_size: 'A3' }, device: { pen_pos_up: 70 } });
     expect(fs.readFileSync(r.env.VFAB_CONFIG!, 'utf8')).toMatch(/default_size: A3/);

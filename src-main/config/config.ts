@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { OUTCOME_KINDS } from '../notify/outcome';
 import { writeFileAtomic } from '../util/atomic';
 import { isSheet, SHEET_MESSAGE } from '../plotters/sheet';
+import { DOCUMENT_PAPER, isPaperSetting } from '../plan/paper';
 import { renderConfigTemplate, setConfigValue, YAML_OUTPUT } from './template';
 
 // ---------------------------------------------------------------------------------------------
@@ -51,6 +52,8 @@ const bool = (def: boolean) => boolean.default(def);
 const text = (def: string) => z.string({ error: 'must be text' }).default(def);
 /** `key:` with nothing after it is null in YAML; for an optional setting that means "not set". */
 const optionalText = () => z.preprocess((v) => v ?? undefined, z.string({ error: 'must be text' }).optional());
+const PAPER_MESSAGE = "must be 'document' (the SVG's own page), a paper name (A4, A3, Letter, …) or a size such as 210x297mm";
+const paperSetting = (def: string) => z.string({ error: PAPER_MESSAGE }).refine(isPaperSetting, PAPER_MESSAGE).default(def);
 const nullableText = () => z.string({ error: 'must be text or null' }).nullable().default(null);
 
 /** One of a fixed set of words, matched in any case and stored in its canonical spelling. */
@@ -255,7 +258,7 @@ export const configSchema = z.object({
     fallback_preset: optionalText(),
   }),
   paper: section({
-    default_size: text('A4'),
+    default_size: paperSetting(DOCUMENT_PAPER),
     default_margin_mm: number(10, { min: 0 }),
     default_orientation: choice(['auto', 'portrait', 'landscape'], 'auto'),
     auto_rotate: bool(true),

@@ -123,21 +123,23 @@ optimization:
   #   .svg: {mode: normal}
 
 paper:
-  # Paper for new jobs, e.g. A4, A3, Letter.
-  default_size: A4
+  # Paper for new jobs: document (the SVG's own page when it is given in in, mm, cm, pt…: a Letter
+  # document plots on Letter; a drawing in px or % only plots on A4), or a paper for every job, e.g.
+  # A4, A3, Letter, 210x297mm.
+  default_size: document
   # Blank border around the drawing, millimetres.
   default_margin_mm: 10
   # auto (landscape when the drawing is wider than tall), portrait or landscape.
   default_orientation: auto
-  # Turn a drawing 90° (its top to the left) when only that fits the plotter's reach, or when it
-  # then needs less scaling: a portrait A4 drawing on an A4 AxiDraw plots on a sheet placed
-  # landscape. AxiDraw's auto_rotate.
+  # AxiDraw's auto_rotate: turn a portrait document 90° (its top to the left) so its sheet lies
+  # landscape along the plotter's long axis; a landscape drawing is turned only when only that fits
+  # the plotter's reach, or then needs less scaling. false: always upright.
   auto_rotate: true
   # Ask to confirm fresh paper once per plotting session.
   require_one_per_session: true
   # Count the paper used in the statistics.
   track_usage: true
-  # Take the paper size from the SVG's page size.
+  # Kept from the original tool and not read: default_size: document takes the SVG's page size.
   auto_detect_size: false
 
 # Commands for job state changes, in the original tool's format: one list per state name

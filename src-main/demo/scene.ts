@@ -18,10 +18,11 @@ export function demoPlotterNames(count: number): string[] {
   return NAMES[count] ?? [];
 }
 
-/** config.yaml of the demo: the plotters, virtual, with A4 loaded; no camera (there is none). */
+/** config.yaml of the demo: the plotters, virtual, with A4 loaded, and every drawing planned for A4; no camera (there is none). */
 export function demoConfigYaml(plotters: readonly string[], speed: number): string {
   const config = {
     camera: { enabled: false },
+    paper: { default_size: 'A4' },
     devices: plotters.map((name) => ({ name, port: 'virtual', model: 'V3/A4', paper: 'A4', speed })),
   };
   return `# Written by vfab demo; wiped with its folder at the next vfab demo. Your own config.yaml is elsewhere.\n${stringify(config)}`;

@@ -10,7 +10,7 @@ import type { VfabConfig } from '../config/config';
 import { VfabError, type ErrorCode } from '../errors';
 import type { Logger } from '../log';
 import type { DrawingFacts } from '../plan/build';
-import type { PlanSettings, PlanSummary } from '../plan/plan-file';
+import { paperLabel, type PlanSettings, type PlanSummary } from '../plan/plan-file';
 import type { SvgWarning } from '../plan/types';
 import { PlanningFailed, sharedPlanPool, type PlanPool } from '../plan/worker-pool';
 import type { PlanStage } from '../plan/worker-protocol';
@@ -145,7 +145,7 @@ async function prepare(ctx: PrepareContext, id: string, opts: PrepareOptions): P
     return { state: 'ANALYZED', error: outcome.reason, errorCode: 'INVALID_INPUT', warnings: outcome.warnings };
   }
   const { summary } = outcome;
-  ctx.jobs.transition(id, 'OPTIMIZED', `Plan: ${settings.preset} preset, ${summary.lifts} pen lift(s), pen-up travel ${Math.round(summary.travelBeforeMm)} -> ${Math.round(summary.travelMm)} mm`, {
+  ctx.jobs.transition(id, 'OPTIMIZED', `Plan on ${paperLabel(summary)}: ${settings.preset} preset, ${summary.lifts} pen lift(s), pen-up travel ${Math.round(summary.travelBeforeMm)} -> ${Math.round(summary.travelMm)} mm`, {
     settings,
     paper: summary.paper,
     ...(summary.rotated && { rotated: true }),

@@ -207,12 +207,62 @@ export function turnDrawing(drawing: Drawing): Drawing {
   };
 }
 
+/** The paper setting that takes the sheet from the document's page. */
+export const DOCUMENT_PAPER = 'document';
+
+/** The sheet for a `document` paper when the file gives no physical page size (px or % only). */
+export const FALLBACK_PAPER = 'A4';
+
+/** Plans, pages and sheets differ by rounding (inches to mm) and by how people measure: a millimetre either way is the same sheet. */
+export const PAPER_TOLERANCE_MM = 1;
+
+export const nearMm = (a: number, b: number) => Math.abs(a - b) <= PAPER_TOLERANCE_MM;
+
+/** The standard paper this page is, either way round, within a millimetre; undefined for a custom size. */
+export function paperNameOf(widthMm: number, heightMm: number): string | undefined {
+  return Object.keys(PAPER_SIZES).find((k) => {
+    const [w, h] = PAPER_SIZES[k]!;
+    return (nearMm(w, widthMm) && nearMm(h, heightMm)) || (nearMm(h, widthMm) && nearMm(w, heightMm));
+  });
+}
+
+export function isDocumentPaper(spec: string): boolean {
+  return spec.trim().toLowerCase() === DOCUMENT_PAPER;
+}
+
+/** Does the paper setting (config, --paper) name a sheet: `document`, a paper name or W×H? */
+export function isPaperSetting(spec: string): boolean {
+  if (isDocumentPaper(spec)) return true;
+  try {
+    parsePaper(spec);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The sheet a paper setting means for this drawing: `document` is the file's own page when it
+ * is given in physical units (named when standard), else FALLBACK_PAPER; anything else as
+ * parsePaper reads it. Without an orientation the sheet follows the drawing.
+ */
+export function paperFor(spec: string, drawing: Pick<Drawing, 'widthMm' | 'heightMm' | 'physicalSize'>, orientation?: Orientation): Paper {
+  const follow = orientation ?? (drawing.widthMm > drawing.heightMm ? 'landscape' : 'portrait');
+  if (!isDocumentPaper(spec)) return parsePaper(spec, follow);
+  if (!drawing.physicalSize) return parsePaper(FALLBACK_PAPER, follow);
+  const named = paperNameOf(drawing.widthMm, drawing.heightMm);
+  if (named) return parsePaper(named, follow);
+  const [short, long] = [Math.min(drawing.widthMm, drawing.heightMm), Math.max(drawing.widthMm, drawing.heightMm)];
+  const [widthMm, heightMm] = follow === 'landscape' ? [long, short] : [short, long];
+  return { name: `${round(widthMm)} × ${round(heightMm)} mm`, widthMm, heightMm };
+}
+
 export interface PlaceOptions extends Omit<FitOptions, 'paper'> {
-  /** A paper name or W×H (see parsePaper). */
+  /** A paper name, W×H (see parsePaper) or `document` (see paperFor). */
   paper: string;
-  /** Absent: a named paper follows the drawing (landscape when it is wider than tall). */
+  /** Absent: the sheet follows the drawing (landscape when it is wider than tall). */
   orientation?: Orientation;
-  /** May the drawing be turned 90° (AxiDraw's auto_rotate)? */
+  /** AxiDraw's auto_rotate: turn a portrait document 90°, and any drawing that only fits turned. */
   autoRotate: boolean;
 }
 
@@ -224,32 +274,38 @@ export interface Placement {
 }
 
 /**
- * Puts the drawing on the paper upright or, with `autoRotate`, turned when only that fits or,
- * with fit `scale`, when turned it needs less shrinking. So a portrait A4 drawing plots at full
- * size on an A4 AxiDraw (the carriage reaches 300 × 218 mm) on a sheet placed landscape. When
- * neither fits, the upright attempt's error says why.
+ * Puts the drawing on the paper. With `autoRotate`, as AxiDraw's software does, a portrait
+ * document (taller than wide: its page, or its extent when the file gives no size) is turned so
+ * its sheet lies landscape along the carriage's long axis; a landscape one stays upright unless
+ * only turned does it fit or, with fit `scale`, turned it needs less shrinking. A portrait
+ * document that fits only upright stays upright. When neither fits, the upright attempt's error
+ * says why.
  */
 export function placeDrawing(drawing: Drawing, opts: PlaceOptions): Placement {
   const { paper: spec, orientation, autoRotate, ...fit } = opts;
   const attempt = (d: Drawing, rotated: boolean): Placement => {
-    const paper = parsePaper(spec, orientation ?? (d.widthMm > d.heightMm ? 'landscape' : 'portrait'));
+    const paper = paperFor(spec, d, orientation);
     return { paper, fitted: fitToPaper(d, { ...fit, paper }), rotated };
   };
-  let upright: Placement | undefined;
-  let problem: unknown;
-  try {
-    upright = attempt(drawing, false);
-  } catch (err) {
-    if (!autoRotate || !(err instanceof VfabError)) throw err;
-    problem = err;
+  const tryAttempt = (d: Drawing, rotated: boolean): Placement | VfabError => {
+    try {
+      return attempt(d, rotated);
+    } catch (err) {
+      if (err instanceof VfabError) return err;
+      throw err;
+    }
+  };
+  if (!autoRotate) return attempt(drawing, false);
+  if (drawing.heightMm > drawing.widthMm) {
+    const turned = tryAttempt(turnDrawing(drawing), true);
+    return turned instanceof VfabError ? attempt(drawing, false) : turned;
   }
-  if (upright && (!autoRotate || upright.fitted.scale >= 1)) return upright;
-  let turned: Placement;
-  try {
-    turned = attempt(turnDrawing(drawing), true);
-  } catch (err) {
-    if (upright) return upright;
-    throw err instanceof VfabError ? problem : err;
+  const upright = tryAttempt(drawing, false);
+  if (!(upright instanceof VfabError) && upright.fitted.scale >= 1) return upright;
+  const turned = tryAttempt(turnDrawing(drawing), true);
+  if (upright instanceof VfabError) {
+    if (turned instanceof VfabError) throw upright;
+    return turned;
   }
-  return upright && upright.fitted.scale >= turned.fitted.scale ? upright : turned;
+  return turned instanceof VfabError || upright.fitted.scale >= turned.fitted.scale ? upright : turned;
 }

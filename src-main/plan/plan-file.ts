@@ -15,6 +15,7 @@ export const PLAN_FORMAT = 1;
 
 export interface PlanSettings {
   preset: OptimizationPreset;
+  /** A paper name, W×H, or `document`: the SVG's own page (see paperFor). */
   paper: string;
   /** Absent: follow the drawing (landscape when it is wider than tall). */
   orientation?: Orientation;
@@ -24,7 +25,7 @@ export interface PlanSettings {
   toleranceMm: number;
   /** Douglas–Peucker simplification, mm; absent: the preset's default. */
   simplifyMm?: number;
-  /** May the drawing be turned 90° to fit (AxiDraw's auto_rotate)? Absent (older plans): no. */
+  /** AxiDraw's auto_rotate: turn a portrait document 90°, and a drawing that fits only turned. Absent (older plans): no. */
   autoRotate?: boolean;
 }
 

@@ -41,6 +41,8 @@ export interface Drawing {
   /** Document size in mm (from width/height, or the viewBox at 96 px/in when absent). */
   widthMm: number;
   heightMm: number;
+  /** The file gives its page in physical units (in, mm, cm, pt, pc, q): that page is a sheet. Absent: px, % or no size. */
+  physicalSize?: boolean;
   /** Plotted layers in document order (`%` layers are not here). */
   layers: DrawingLayer[];
   /** Labels of `%` (do-not-plot) layers that were left out. */

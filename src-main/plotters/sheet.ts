@@ -5,7 +5,7 @@
  * only, as on a roll or a feeder, where the sheet cannot be turned.
  */
 import { VfabError } from '../errors';
-import { parsePaper, type Orientation } from '../plan/paper';
+import { nearMm as near, parsePaper, type Orientation } from '../plan/paper';
 
 export interface Sheet {
   /** As written in the config. */
@@ -15,9 +15,6 @@ export interface Sheet {
   /** A bare paper name: the sheet may be loaded either way round. */
   turnable: boolean;
 }
-
-/** Plans and sheets differ by rounding (inches to mm) and by how people measure: a millimetre either way is the same sheet. */
-export const SHEET_TOLERANCE_MM = 1;
 
 export const SHEET_MESSAGE = 'must be a paper name (A4, A3, Letter, …), optionally followed by portrait or landscape, or a size such as 297x210mm';
 
@@ -38,8 +35,6 @@ export function isSheet(spec: string): boolean {
     return false;
   }
 }
-
-const near = (a: number, b: number) => Math.abs(a - b) <= SHEET_TOLERANCE_MM;
 
 /** Is a plan's sheet, `widthMm` × `heightMm` as placed on the machine, the one loaded? */
 export function sheetMatches(sheet: Sheet, widthMm: number, heightMm: number): boolean {

@@ -13,7 +13,7 @@ import { ClipStack, clipPolylines } from './clip';
 import { ClipResolver } from './clip-paths';
 import { conditionsHold, DEFAULT_LANGUAGE, switchChoice } from './conditions';
 import { IDENTITY, type Matrix, multiply, parseTransform, scale, translate } from './transform';
-import { lengthAttr, MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
+import { isPhysicalLength, lengthAttr, MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
 import { hrefOf, MAX_SVG_BYTES, parseXml, type XmlElement } from './xml';
 
 export { SvgError, type SvgErrorKind } from './errors';
@@ -81,6 +81,8 @@ interface Page {
   /** null when the file does not say (size then comes from the content). */
   widthMm: number | null;
   heightMm: number | null;
+  /** Width and height are in physical units (one of them may follow the viewBox). */
+  physical: boolean;
   /** User units of the root → mm. */
   m: Matrix;
   viewport: Viewport;
@@ -114,7 +116,9 @@ function pageOf(root: XmlElement, fileName: string, warnings: Warnings): Page {
   }
   const m = multiply(scale(MM_PER_PX, MM_PER_PX), vb && w !== null && h !== null ? viewBoxTransform(vb, w, h, root.attrs.get('preserveAspectRatio')) : IDENTITY);
   const viewport: Viewport = vb ? { w: vb.w, h: vb.h } : { w: w ?? 0, h: h ?? 0 };
-  return { widthMm: w === null ? null : w * MM_PER_PX, heightMm: h === null ? null : h * MM_PER_PX, m, viewport };
+  const sides = [root.attrs.get('width'), root.attrs.get('height')].filter((t) => t !== undefined);
+  const physical = w !== null && h !== null && sides.length > 0 && sides.every(isPhysicalLength);
+  return { widthMm: w === null ? null : w * MM_PER_PX, heightMm: h === null ? null : h * MM_PER_PX, physical, m, viewport };
 }
 
 /** One pass over the tree: ids for `use`, and whether Inkscape layers exist. */
@@ -358,6 +362,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
   return {
     widthMm: page.widthMm ?? maxX,
     heightMm: page.heightMm ?? maxY,
+    ...(page.physical && { physicalSize: true }),
     layers: drawn,
     skippedLayers,
     warnings: warnings.list(),

@@ -34,6 +34,15 @@ export function parseLength(text: string | undefined): Length | null {
   return k === undefined ? null : { px: v * k };
 }
 
+/** Units of a physical length: a page written in them names a sheet (px, em and % do not). */
+const PHYSICAL = new Set(['in', 'cm', 'mm', 'q', 'pt', 'pc']);
+
+/** Is this a length in a physical unit (`11in`, `210mm`, `612pt`)? */
+export function isPhysicalLength(text: string | undefined): boolean {
+  const m = text === undefined ? null : LENGTH.exec(text);
+  return m !== null && PHYSICAL.has(m[2]!.toLowerCase());
+}
+
 export interface ViewBox {
   x: number;
   y: number;

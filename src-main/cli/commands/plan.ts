@@ -27,12 +27,12 @@ function millimetres(value: string): number {
 export function addPlanOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--optimization <preset>', 'path ordering effort').choices(['fast', 'default', 'best', 'hq']).argParser((v) => (v === 'hq' ? 'best' : v)))
-    .option('--paper <paper>', 'paper name (A4, A3, Letter, …) or size such as 210x297mm; default from config')
+    .option('--paper <paper>', "document (the SVG's own page), a paper name (A4, A3, Letter, …) or a size such as 210x297mm; default from config")
     .addOption(new Option('--orientation <orientation>', 'paper orientation (default: follow the drawing)').choices(['portrait', 'landscape']))
     .addOption(new Option('--fit <mode>', 'none: keep coordinates; center: move to the middle; scale: scale down to fit the margins').choices(['none', 'center', 'scale']))
     .option('--margin <mm>', 'margin kept by --fit scale; default from config', millimetres)
     .option('--simplify <mm>', 'drop points that change the drawing by less than this (0 = keep every point)', millimetres)
-    .option('--no-auto-rotate', "never turn the drawing 90° to fit the plotter's reach (default: config paper.auto_rotate, on)");
+    .option('--no-auto-rotate', 'keep the drawing upright: no turn for portrait documents nor to fit (default: config paper.auto_rotate, on)');
 }
 
 function progressPrinter(io: Io): ((stage: PrepareStage, fraction: number, detail?: string) => void) | undefined {

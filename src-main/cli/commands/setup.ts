@@ -13,7 +13,7 @@ async function askDevice(): Promise<Answers> {
   return {
     'device.model': await ask('AxiDraw model (V3/A4, V3/A3, SE/A3, V3 XLX, MiniKit, SE/A1, SE/A2)', 'V3/A4'),
     'device.port': await ask("Plotter port (empty = find it by USB id, or 'virtual' for the simulator)", ''),
-    'paper.default_size': await ask('Paper size (A4, A3, Letter, …)', 'A4'),
+    'paper.default_size': await ask("Paper size ('document' = the SVG's own page; or A4, A3, Letter, …)", 'document'),
   };
 }
 
