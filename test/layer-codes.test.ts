@@ -48,6 +48,7 @@ describe('parseLayerLabel: the codes', () => {
     expect(parseLayerLabel('2+H101')).toMatchObject({ codes: { heightPct: null }, ignored: ['+H101 is outside 0–100'] });
     // "+Sx": no number; the codes end there and "x…" is the name.
     expect(parseLayerLabel('2+Sx+H40')).toMatchObject({ codes: { speedPct: null, heightPct: null }, ignored: ['+S has no number'] });
+    expect(parseLayerLabel('2+D3600001')).toMatchObject({ codes: { delayMs: null }, ignored: ['+D3600001 is outside 1–3600000'] });
     // +D0 asks for no delay: nothing to warn about.
     expect(parseLayerLabel('2+D0')).toMatchObject({ codes: { delayMs: null }, ignored: [] });
     expect(parseLayerLabel('%3+S50 notes')).toMatchObject({ skip: true, ignored: [] });

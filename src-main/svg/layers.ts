@@ -16,8 +16,11 @@ export interface LayerLabel {
   ignored: string[];
 }
 
-/** AxiDraw's valid ranges: +S like config speed_pendown, +H like pen_pos_down, +D any positive ms. */
-const CODE_RANGE = { s: [1, 110], h: [0, 100], d: [1, Number.MAX_SAFE_INTEGER] } as const;
+/**
+ * AxiDraw's valid ranges: +S like config speed_pendown, +H like pen_pos_down. AxiDraw takes any
+ * positive +D; vfab stops at an hour, since the wait is planned as half-second moves.
+ */
+const CODE_RANGE = { s: [1, 110], h: [0, 100], d: [1, 3_600_000] } as const;
 const CODE_FIELD = { s: 'speedPct', h: 'heightPct', d: 'delayMs' } as const;
 
 export const NO_CODES: LayerCodes = { speedPct: null, heightPct: null, delayMs: null };
@@ -45,7 +48,7 @@ export function parseLayerLabel(label: string): LayerLabel {
     const value = c[2] ? Number(c[2]) : NaN;
     if (key === 'd' && value === 0) continue; // "+D0": no delay, as asked
     if (Number.isSafeInteger(value) && value >= min && value <= max) codes[CODE_FIELD[key]] = value;
-    else ignored.push(c[2] ? `${c[0]} is outside ${min}–${key === 'd' ? '…' : max}` : `${c[0]} has no number`);
+    else ignored.push(c[2] ? `${c[0]} is outside ${min}–${max}` : `${c[0]} has no number`);
   }
   return { pen: m ? Number(m[0]) : null, pauseBefore, skip: false, codes, ignored };
 }
