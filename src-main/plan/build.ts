@@ -17,7 +17,7 @@ import type { Drawing, SvgWarning } from './types';
 export interface DrawingFacts {
   widthMm: number;
   heightMm: number;
-  layers: { name: string; pen: number | null; pause_before: boolean; color: string | null; paths: number; points: number }[];
+  layers: { name: string; pen: number | null; pause_before: boolean; speed_pct: number | null; height_pct: number | null; delay_ms: number | null; color: string | null; paths: number; points: number }[];
   skippedLayers: string[];
   warnings: SvgWarning[];
   stats: Drawing['stats'];
@@ -31,6 +31,9 @@ export function drawingFacts(drawing: Drawing): DrawingFacts {
       name: l.name,
       pen: l.pen,
       pause_before: l.pauseBefore,
+      speed_pct: l.speedPct ?? null,
+      height_pct: l.heightPct ?? null,
+      delay_ms: l.delayMs ?? null,
       color: l.color,
       paths: l.paths.length,
       points: l.paths.reduce((n, p) => n + p.length / 2, 0),
@@ -85,7 +88,8 @@ export function buildPlan(drawing: Drawing, opts: BuildOptions): BuildResult {
       start: position,
       onProgress: (f) => opts.onProgress?.('optimizing', (index + f) / fitted.layers.length, layer.name),
     });
-    const { end, ...estimate } = estimatePaths(optimized.paths, profile, position);
+    const codes = { speedPct: layer.speedPct ?? null, heightPct: layer.heightPct ?? null, delayMs: layer.delayMs ?? null };
+    const { end, ...estimate } = estimatePaths(optimized.paths, profile, position, codes);
     position = end;
     // A pen change between numbered layers is a planned pause for the swap, like a `!` layer.
     const penChange = index > 0 && layer.pen !== null && previousPen !== null && layer.pen !== previousPen;
@@ -95,6 +99,7 @@ export function buildPlan(drawing: Drawing, opts: BuildOptions): BuildResult {
       pen: layer.pen,
       pauseBefore: layer.pauseBefore || penChange,
       pause: layer.pauseBefore ? 'layer_pause' : penChange ? 'pen_change' : null,
+      ...codes,
       color: layer.color,
       source: layer.source,
       stats: optimized.stats,

@@ -2,17 +2,20 @@
  * Plot-time estimate for a layer's ordered paths: the duration of the motion program the plotter
  * will run (src-main/plotter/planner.ts), so the estimate and the plot agree by construction —
  * trapezoidal speed with junction-deviation cornering, pen-up travel at its own profile, one
- * raise and one lower per path, steps rounded and moves no shorter than the EBB can execute.
+ * raise and one lower per path, steps rounded and moves no shorter than the EBB can execute —
+ * at the layer's own `+S`/`+H` profile, with its `+D` wait.
  */
 import { MoveKind, mmToSteps, planMotion } from '../plotter/planner';
 import type { MotionProfile } from './motion';
-import type { Polyline } from './types';
+import type { LayerCodes, Polyline } from './types';
 
 export interface LayerEstimate {
   seconds: number;
   penDownS: number;
   travelS: number;
   penLiftS: number;
+  /** The layer's `+D` wait; absent when it has none (and in plans made before layer codes). */
+  delayS?: number;
   lifts: number;
   penDownMm: number;
   travelMm: number;
@@ -22,13 +25,15 @@ export function estimatePaths(
   paths: readonly Polyline[],
   profile: MotionProfile,
   start: readonly [number, number] = [0, 0],
+  codes: Partial<LayerCodes> = {},
 ): LayerEstimate & { end: [number, number] } {
-  const program = planMotion([{ paths }], profile, { start: mmToSteps(start[0], start[1]) });
-  let penDownS = 0, travelS = 0, penLiftS = 0;
+  const program = planMotion([{ paths, ...codes }], profile, { start: mmToSteps(start[0], start[1]) });
+  let penDownS = 0, travelS = 0, penLiftS = 0, delayS = 0;
   for (let i = 0; i < program.length; i++) {
     const kind = program.kind[i]!, t = program.duration[i]!;
     if (kind === MoveKind.Draw) penDownS += t;
     else if (kind === MoveKind.Travel) travelS += t;
+    else if (kind === MoveKind.Dwell) delayS += t;
     else penLiftS += t;
   }
   // Distances are the drawing's own (before step rounding and merging), as the summary reports them.
@@ -42,5 +47,5 @@ export function estimatePaths(
     x = path[path.length - 2]!;
     y = path[path.length - 1]!;
   }
-  return { seconds: penDownS + travelS + penLiftS, penDownS, travelS, penLiftS, lifts, penDownMm, travelMm, end: [x, y] };
+  return { seconds: penDownS + travelS + penLiftS + delayS, penDownS, travelS, penLiftS, ...(delayS > 0 && { delayS }), lifts, penDownMm, travelMm, end: [x, y] };
 }

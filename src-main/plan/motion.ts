@@ -10,6 +10,7 @@
  */
 import type { VfabConfig } from '../config/config';
 import { servoTravelMs } from '../plotter/ebb';
+import type { LayerCodes } from './types';
 
 export interface MotionProfile {
   penDownSpeedMmS: number;
@@ -22,6 +23,18 @@ export interface MotionProfile {
   penLowerS: number;
   /** Pen-down moves at constant speed, without acceleration (the AxiDraw `const_speed` option). */
   constSpeed: boolean;
+  /** The pen settings the servo times came from, so a layer's `+H` can re-time them; absent: `+H` keeps the times. */
+  pen?: PenSettings;
+}
+
+/** config.yaml's pen settings, percent and ms. */
+export interface PenSettings {
+  upPct: number;
+  downPct: number;
+  raiseRatePct: number;
+  lowerRatePct: number;
+  delayUpMs: number;
+  delayDownMs: number;
 }
 
 const MM_PER_IN = 25.4;
@@ -43,17 +56,52 @@ function servoSeconds(travelPercent: number, ratePercent: number, delayMs: numbe
   return Math.max(0, servoTravelMs(travelPercent, ratePercent) + delayMs) / 1000;
 }
 
-export function motionProfile(device: VfabConfig['device']): MotionProfile {
-  const speed = (percent: number) => (SPEED_LIMIT_IN_S * MM_PER_IN * percent) / SPEED_FULL_PERCENT;
-  const travel = Math.abs(device.pen_pos_up - device.pen_pos_down);
+/** Top XY speed in mm/s for a speed setting in percent (config `speed_pendown`, a layer's `+S`). */
+function speedMmS(percent: number): number {
+  return (SPEED_LIMIT_IN_S * MM_PER_IN * percent) / SPEED_FULL_PERCENT;
+}
+
+function penTimes(pen: PenSettings): Pick<MotionProfile, 'penRaiseS' | 'penLowerS'> {
+  const travel = Math.abs(pen.upPct - pen.downPct);
   return {
-    penDownSpeedMmS: speed(device.speed_pendown),
-    penUpSpeedMmS: speed(device.speed_penup),
+    penRaiseS: servoSeconds(travel, pen.raiseRatePct, pen.delayUpMs),
+    penLowerS: servoSeconds(travel, pen.lowerRatePct, pen.delayDownMs),
+  };
+}
+
+export function motionProfile(device: VfabConfig['device']): MotionProfile {
+  const pen: PenSettings = {
+    upPct: device.pen_pos_up,
+    downPct: device.pen_pos_down,
+    raiseRatePct: device.pen_rate_raise,
+    lowerRatePct: device.pen_rate_lower,
+    delayUpMs: device.pen_delay_up,
+    delayDownMs: device.pen_delay_down,
+  };
+  return {
+    penDownSpeedMmS: speedMmS(device.speed_pendown),
+    penUpSpeedMmS: speedMmS(device.speed_penup),
     accelMmS2: (ACCEL_IN_S2 * MM_PER_IN * device.accel) / 100,
     penUpAccelMmS2: (ACCEL_PEN_UP_IN_S2 * MM_PER_IN * device.accel) / 100,
     corneringMmS: DEFAULT_JUNCTION_DEVIATION_MM,
-    penRaiseS: servoSeconds(travel, device.pen_rate_raise, device.pen_delay_up),
-    penLowerS: servoSeconds(travel, device.pen_rate_lower, device.pen_delay_down),
+    ...penTimes(pen),
     constSpeed: device.const_speed,
+    pen,
+  };
+}
+
+/**
+ * The profile a layer plots with: its `+S` replaces the pen-down speed and its `+H` the pen-down
+ * height (so the pen's travel, hence its times), as AxiDraw's layer codes override speed_pendown
+ * and pen_pos_down for that layer only.
+ */
+export function layerProfile(base: MotionProfile, codes: Partial<LayerCodes>): MotionProfile {
+  const speed = codes.speedPct ?? null, height = codes.heightPct ?? null;
+  if (speed === null && height === null) return base;
+  const pen = height !== null && base.pen ? { ...base.pen, downPct: height } : base.pen;
+  return {
+    ...base,
+    ...(speed !== null && { penDownSpeedMmS: speedMmS(speed) }),
+    ...(pen && pen !== base.pen && { ...penTimes(pen), pen }),
   };
 }

@@ -8,7 +8,8 @@ import { writeFileAtomic } from '../util/atomic';
 import type { LayerEstimate } from './estimate';
 import type { OptimizationPreset, OptimizeStats } from './optimize';
 import type { FitMode, Orientation } from './paper';
-import type { LayerSource, Polyline } from './types';
+import { NO_CODES } from '../svg/layers';
+import type { LayerCodes, LayerSource, Polyline } from './types';
 import type { AxiDrawModel } from '../config/config';
 
 export const PLAN_FORMAT = 1;
@@ -47,7 +48,8 @@ export interface PlanSummary {
   estimateS: number;
 }
 
-export interface PlanLayer {
+/** Codes are null when the label has none; plans written before them have no such fields and read as null. */
+export interface PlanLayer extends LayerCodes {
   name: string;
   pen: number | null;
   /** Stop before this layer: a `!` layer, or a pen change between numbered layers. */
@@ -91,7 +93,7 @@ export function readPlan(file: string): Plan {
   if (plan?.format !== PLAN_FORMAT || !Array.isArray(plan.layers)) {
     throw new VfabError('DATA', `${file} is not a plan this vfab understands (format ${String(plan?.format)}, expected ${PLAN_FORMAT}). Re-plan the job with 'vfab plan <job>'.`);
   }
-  return { ...plan, layers: plan.layers.map((l) => ({ ...l, paths: l.paths.map((p) => Float64Array.from(p)) })) };
+  return { ...plan, layers: plan.layers.map((l) => ({ ...NO_CODES, ...l, paths: l.paths.map((p) => Float64Array.from(p)) })) };
 }
 
 export type PlanOverview = Omit<Plan, 'layers'> & { layers: Omit<PlanLayer, 'paths'>[] };
@@ -101,7 +103,7 @@ export function readPlanOverview(file: string): PlanOverview | undefined {
   try {
     const plan = JSON.parse(fs.readFileSync(file, 'utf8')) as Plan;
     if (plan.format !== PLAN_FORMAT) return undefined;
-    return { ...plan, layers: plan.layers.map(({ paths: _paths, ...layer }) => layer) };
+    return { ...plan, layers: plan.layers.map(({ paths: _paths, ...layer }) => ({ ...NO_CODES, ...layer })) };
   } catch {
     return undefined;
   }

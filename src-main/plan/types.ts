@@ -7,7 +7,18 @@ export type Polyline = Float64Array;
 
 export type LayerSource = 'inkscape-layer' | 'stroke-color' | 'document';
 
-export interface DrawingLayer {
+/** AxiDraw layer control codes of a label ("2+S75+H40+D500"); null when the label has none. */
+export interface LayerCodes {
+  /** `+S`: pen-down speed for this layer, percent like config `speed_pendown` (1–110). */
+  speedPct: number | null;
+  /** `+H`: pen-down height for this layer, percent like config `pen_pos_down` (0–100). */
+  heightPct: number | null;
+  /** `+D`: milliseconds to wait, pen up, before the layer starts. */
+  delayMs: number | null;
+}
+
+/** Codes absent (as in hand-made layers) mean none. */
+export interface DrawingLayer extends Partial<LayerCodes> {
   /** As written: the Inkscape label ("1-black", "!2 red") or the stroke colour ("#ff0000"). */
   name: string;
   /** The leading number of an Inkscape label names the pen/layer (AxiDraw convention); null when none. */

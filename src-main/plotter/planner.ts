@@ -29,8 +29,8 @@
  *
  * Durations are the ideal ones; each LM runs a whole number of 40 µs ticks, within 20 µs of them.
  */
-import { DEFAULT_JUNCTION_DEVIATION_MM, type MotionProfile } from '../plan/motion';
-import type { Polyline } from '../plan/types';
+import { DEFAULT_JUNCTION_DEVIATION_MM, layerProfile, type MotionProfile } from '../plan/motion';
+import type { LayerCodes, Polyline } from '../plan/types';
 
 /** AxiDraw steps per mm at 1/16 microstepping (2032 steps/inch, ebb-protocol §1.7). */
 export const STEPS_PER_MM = 80;
@@ -45,10 +45,11 @@ export const DEFAULT_MAX_MOVE_S = 0.5;
 /** How far a dropped (merged) vertex may lie from the chord that replaces it, mm. */
 export const DEFAULT_MERGE_TOLERANCE_MM = 0.02;
 
-export const MoveKind = { Draw: 0, Travel: 1, PenUp: 2, PenDown: 3, Pause: 4 } as const;
+export const MoveKind = { Draw: 0, Travel: 1, PenUp: 2, PenDown: 3, Pause: 4, Dwell: 5 } as const;
 export type MoveKind = (typeof MoveKind)[keyof typeof MoveKind];
 
-export interface MotionLayer {
+/** A layer's AxiDraw codes: `+S`/`+H` re-profile its moves (layerProfile), `+D` waits before it. */
+export interface MotionLayer extends Partial<LayerCodes> {
   paths: readonly Polyline[];
   /** Emit a `Pause` move before the layer (a `!` layer or a pen change). */
   pauseBefore?: boolean;
@@ -69,7 +70,7 @@ export interface PlanMotionOptions {
  * Struct of arrays, one entry per move (29 bytes each). Moves of kind Draw/Travel are
  * constant-acceleration blocks: `steps1`/`steps2` motor deltas over `duration` seconds, the path
  * speed going linearly from `v0` to `v1` (mm/s). PenUp/PenDown last `duration` (the servo time);
- * Pause has duration 0. `source` is the global index of the input point the move ends at (or, for a
+ * Pause has duration 0; Dwell is a wait with the pen up (a layer's `+D`), cut like a long move. `source` is the global index of the input point the move ends at (or, for a
  * block ending inside a segment, the last vertex passed); −1 before anything: completing move k means
  * the drawing is done up to `sourceOf(program, k)`.
  */
@@ -397,7 +398,7 @@ function drawPath(b: ProgramBuilder, m: number, profile: MotionProfile, deviatio
 
 /**
  * Plans `layers` in order: per path a pen-up travel to its start, pen down, the path, pen up; a
- * Pause before each `pauseBefore` layer; with `returnHome`, the travel back to the start. The pen is assumed up at the start. Paths of fewer than
+ * Pause before each `pauseBefore` layer, then its `+D` wait; each layer at its own profile; with `returnHome`, the travel back to the start. The pen is assumed up at the start. Paths of fewer than
  * two points draw nothing (but keep their place in the source indices).
  */
 export function planMotion(layers: readonly MotionLayer[], profile: MotionProfile, options: PlanMotionOptions = {}): MotionProgram {
@@ -405,7 +406,6 @@ export function planMotion(layers: readonly MotionLayer[], profile: MotionProfil
   const lim: Limits = { k, minMoveS: options.minMoveS ?? DEFAULT_MIN_MOVE_S, maxMoveS: options.maxMoveS ?? DEFAULT_MAX_MOVE_S };
   const tol = options.mergeToleranceMm ?? DEFAULT_MERGE_TOLERANCE_MM;
   const deviation = profile.corneringMmS ?? DEFAULT_JUNCTION_DEVIATION_MM;
-  const minLen = profile.penDownSpeedMmS * lim.minMoveS;
   const start: [number, number] = [options.start?.[0] ?? 0, options.start?.[1] ?? 0];
   const pathCount = layers.reduce((c, l) => c + l.paths.length, 0);
   const pathStart = new Int32Array(pathCount + 1);
@@ -415,19 +415,29 @@ export function planMotion(layers: readonly MotionLayer[], profile: MotionProfil
   let source = -1, point = 0, pathIndex = 0;
   for (let li = 0; li < layers.length; li++) {
     const layer = layers[li]!;
+    const lp = layerProfile(profile, layer);
+    const minLen = lp.penDownSpeedMmS * lim.minMoveS;
     layerStart[li] = pathIndex;
     if (layer.pauseBefore) b.push(MoveKind.Pause, 0, 0, 0, 0, 0, source);
+    if (layer.delayMs) {
+      // Whole milliseconds (what SM waits), in pieces no longer than a move so a pause is never far.
+      const pieces = Math.ceil(layer.delayMs / 1000 / lim.maxMoveS);
+      for (let i = 0; i < pieces; i++) {
+        const ms = Math.round((layer.delayMs * (i + 1)) / pieces) - Math.round((layer.delayMs * i) / pieces);
+        b.push(MoveKind.Dwell, 0, 0, ms / 1000, 0, 0, source);
+      }
+    }
     for (const path of layer.paths) {
       pathStart[pathIndex++] = point;
       const n = path.length >> 1;
       if (n >= 2) {
         const m = keptVertices(path, point, k, minLen, tol);
         const d1 = keep1[0]! - at1, d2 = keep2[0]! - at2;
-        if (d1 !== 0 || d2 !== 0) emitTravel(b, d1, d2, profile, lim, source, point);
-        b.push(MoveKind.PenDown, 0, 0, profile.penLowerS, 0, 0, point);
-        drawPath(b, m, profile, deviation, lim);
+        if (d1 !== 0 || d2 !== 0) emitTravel(b, d1, d2, lp, lim, source, point);
+        b.push(MoveKind.PenDown, 0, 0, lp.penLowerS, 0, 0, point);
+        drawPath(b, m, lp, deviation, lim);
         source = point + n - 1;
-        b.push(MoveKind.PenUp, 0, 0, profile.penRaiseS, 0, 0, source);
+        b.push(MoveKind.PenUp, 0, 0, lp.penRaiseS, 0, 0, source);
         at1 = keep1[m - 1]!;
         at2 = keep2[m - 1]!;
       }
@@ -549,12 +559,14 @@ export function lmParameters(p: MotionProgram, k: number): number[] {
 
 /**
  * The EBB command for move k: `LM` for Draw/Travel (see lmParameters), `SP,1,<ms>` / `SP,0,<ms>`
- * for the pen (the servo time delays the next command), and undefined for a Pause, which the plot
- * runner handles.
+ * for the pen (the servo time delays the next command), `SM,<ms>,0,0` for a Dwell (a timed wait in
+ * the motion queue, as the AxiDraw software ends a plot), and undefined for a Pause, which the
+ * plot runner handles.
  */
 export function ebbCommand(p: MotionProgram, k: number): string | undefined {
   const kind = p.kind[k]! as MoveKind;
   if (kind === MoveKind.Pause) return undefined;
   if (kind === MoveKind.PenUp || kind === MoveKind.PenDown) return `SP,${kind === MoveKind.PenUp ? 1 : 0},${Math.round(p.duration[k]! * 1000)}`;
+  if (kind === MoveKind.Dwell) return `SM,${Math.max(1, Math.round(p.duration[k]! * 1000))},0,0`;
   return `LM,${lmParameters(p, k).join(',')}`;
 }

@@ -28,11 +28,11 @@ import type { JobService } from '../jobs/lifecycle';
 import type { JobState } from '../jobs/states';
 import { jobFiles } from '../jobs/workspace';
 import type { Logger } from '../log';
-import type { MotionProfile } from '../plan/motion';
+import { layerProfile, type MotionProfile } from '../plan/motion';
 import { PLOTTER_TRAVEL } from '../plan/paper';
 import { readPlan, type Plan } from '../plan/plan-file';
 import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
-import { Ebb, EbbError, type EbbCapabilities } from './ebb';
+import { Ebb, EbbError, servoPosition, type EbbCapabilities } from './ebb';
 import { servoPercent } from './preflight';
 import { ebbCommand, MAX_STEP_RATE, MoveKind, plotProgram, programDuration, sourceOf, type MotionProgram } from './planner';
 
@@ -464,8 +464,27 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     if (caps.qc && !(await readPower())) throw new Stop('power');
   };
   const motionMs = (k: number) => p.duration[k]! * 1000;
-  const penDownMs = Math.round(opts.profile.penLowerS * 1000);
-  const penUpCmd = `SP,1,${Math.max(1, Math.round(opts.profile.penRaiseS * 1000))}`;
+  const penUpCmdOf = (profile: MotionProfile) => `SP,1,${Math.max(1, Math.round(profile.penRaiseS * 1000))}`;
+  // Each layer's +S/+H profile; the pen is raised with the times of the layer it went down in.
+  const layerProfiles = plan.layers.map((l) => layerProfile(opts.profile, l));
+  let penProfile = opts.profile;
+  let penUpCmd = penUpCmdOf(penProfile);
+  /** The pen-down height SC,5 holds: the pre-flight set config's, a layer's +H changes it. */
+  let servoDownPct = device.pen_pos_down;
+  const setServoDown = async (pct: number): Promise<void> => {
+    if (pct === servoDownPct) return;
+    // Only with the queue empty: a pen-down still queued must not take the new height.
+    await drain();
+    await ebb.command(`SC,5,${servoPosition(pct)}`, 'ok');
+    servoDownPct = pct;
+  };
+  /** Before the pen goes down for move k: the servo and the raise time are those of k's layer. */
+  const penDownFor = async (k: number): Promise<void> => {
+    const layer = sourceOf(p, k)?.layer;
+    penProfile = layer === undefined ? opts.profile : layerProfiles[layer]!;
+    penUpCmd = penUpCmdOf(penProfile);
+    await setServoDown((layer === undefined ? null : plan.layers[layer]!.heightPct) ?? device.pen_pos_down);
+  };
 
   try {
     if (resuming) {
@@ -507,11 +526,14 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         return { state: 'PAUSED', checkpoint: cp };
       }
       if (kind === MoveKind.Draw && !penDown) {
+        await penDownFor(k);
         while (windowFull() && failure === null) await waitAck();
         if (failure) break;
+        const penDownMs = Math.round(penProfile.penLowerS * 1000);
         send(`SP,0,${Math.max(1, penDownMs)}`, -1, penDownMs);
         penDown = true;
       }
+      if (kind === MoveKind.PenDown) await penDownFor(k);
       while (windowFull() && failure === null) await waitAck();
       if (failure) break;
       if (kind === MoveKind.PenDown) penDown = true;
@@ -524,7 +546,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     }
     if (failure) throw failure;
     // ---- Completion -----------------------------------------------------------------------
-    if (penDown) send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
+    if (penDown) send(penUpCmd, -1, penProfile.penRaiseS * 1000);
+    await setServoDown(device.pen_pos_down);
     await drain();
     await powerCheck();
     const cp = checkpoint(true);
@@ -606,7 +629,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
             while (unacked > 0) await waitAck();
             await ebb.emergencyStop();
           }
-          await ebb.command(penUpCmd, 'ok', { motionMs: opts.profile.penRaiseS * 1000 });
+          await ebb.command(penUpCmd, 'ok', { motionMs: penProfile.penRaiseS * 1000 });
           // What is confirmed now ran with power if the supply is still there.
           if (caps.qc && reason !== 'plotter_power_lost') await readPower();
         })().catch(() => {}),
@@ -640,7 +663,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   async function settlePenUp(): Promise<void> {
     await drain();
     if (penDown) {
-      send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
+      send(penUpCmd, -1, penProfile.penRaiseS * 1000);
       penDown = false;
       await drain();
     }
@@ -675,7 +698,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         // ES drops the queued motion: only what acknowledgements confirmed has run for sure.
         const cp = checkpoint(true);
         await ebb.emergencyStop();
-        await ebb.command(penUpCmd, 'ok', { motionMs: opts.profile.penRaiseS * 1000 });
+        await ebb.command(penUpCmd, 'ok', { motionMs: penProfile.penRaiseS * 1000 });
         await settleAndIdle();
         await goHome();
         ctx.jobs.transition(id, 'ABORTED', 'the user aborted the plot', { checkpoint: cp });

@@ -320,6 +320,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
         skippedLayers.push(label);
         continue;
       }
+      for (const why of parsed.ignored) warnings.add('bad_attribute', `layer "${label}": ${why} and was ignored, as the AxiDraw software does`);
       layer = layers.openInkscapeLayer(label, parsed);
     }
     // A nested <svg> reached directly establishes its own viewport; via <use> it was placed already.

@@ -10,7 +10,7 @@ import { queueOrder } from '../../jobs/queue';
 import { queuePreview, type QueuePreview } from '../../queue/preview';
 import { localTime, printFields, printJson, printRows, type Io } from '../output';
 import { paperLabel, readPlanOverview, type PlanOverview } from '../../plan/plan-file';
-import type { SvgWarning } from '../../plan/types';
+import type { LayerCodes, SvgWarning } from '../../plan/types';
 import { confirm } from '../prompt';
 import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
 import { addPlanOptions, prepareForCli, printPrepared, type PlanFlags } from './plan';
@@ -50,6 +50,15 @@ function jobJson(j: IndexedJob) {
     travel_mm: j.travel_mm,
     estimate_s: j.estimate_s,
   };
+}
+
+/** A layer's AxiDraw codes for the layers table: its speed, pen height and delay, '-' where config's apply. */
+function layerCodeCells(l: LayerCodes): string[] {
+  return [
+    l.speedPct === null ? '-' : `${l.speedPct}%`,
+    l.heightPct === null ? '-' : `${l.heightPct}%`,
+    l.delayMs === null ? '-' : `${l.delayMs} ms`,
+  ];
 }
 
 function printJobs(ctx: CliContext, jobs: IndexedJob[], json: boolean, empty: string, preview?: QueuePreview): void {
@@ -262,11 +271,12 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
         ctx.io.out('\nLayers:');
         printRows(
           { ...ctx.io, tty: true },
-          ['LAYER', 'PEN', 'PAUSE', 'PATHS', 'PEN DOWN', 'TRAVEL', 'LIFTS', 'TIME'],
+          ['LAYER', 'PEN', 'PAUSE', 'SPEED', 'HEIGHT', 'DELAY', 'PATHS', 'PEN DOWN', 'TRAVEL', 'LIFTS', 'TIME'],
           plan.layers.map((l) => [
             l.name,
             l.pen === null ? '-' : String(l.pen),
             l.pause === 'pen_change' ? 'pen change' : l.pause === 'layer_pause' ? 'pause' : '',
+            ...layerCodeCells(l),
             String(l.stats.pathsOut),
             `${(l.stats.penDownMm / 1000).toFixed(2)} m`,
             `${(l.stats.travelAfterMm / 1000).toFixed(2)} m`,

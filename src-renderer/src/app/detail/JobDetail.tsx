@@ -64,6 +64,15 @@ function Stats({ info }: { info: JobInfo }) {
   );
 }
 
+/** A layer's AxiDraw codes in words ("speed 75 %, pen 40 %, wait 500 ms first"); empty when it has none. */
+function layerSettings(l: { speedPct?: number | null; heightPct?: number | null; delayMs?: number | null }): string {
+  return [
+    l.speedPct != null && `speed ${l.speedPct} %`,
+    l.heightPct != null && `pen ${l.heightPct} %`,
+    l.delayMs != null && `wait ${l.delayMs} ms first`,
+  ].filter(Boolean).join(', ');
+}
+
 function Layers({ info }: { info: JobInfo }) {
   const layers = info.plan?.layers ?? [];
   if (!layers.length) return null;
@@ -74,6 +83,7 @@ function Layers({ info }: { info: JobInfo }) {
           <th scope="col">Layer</th>
           <th scope="col">Pen</th>
           <th scope="col">Stops before</th>
+          <th scope="col" title="AxiDraw layer codes in the layer name: +S pen-down speed, +H pen-down height, +D delay before the layer">Layer settings</th>
           <th scope="col">Ink</th>
           <th scope="col">Time</th>
         </tr>
@@ -84,6 +94,7 @@ function Layers({ info }: { info: JobInfo }) {
             <td>{l.name}</td>
             <td>{l.pen ?? '—'}</td>
             <td>{l.pause === 'pen_change' ? 'pen change' : l.pause === 'layer_pause' ? 'pause' : '—'}</td>
+            <td>{layerSettings(l) || '—'}</td>
             <td>{millimetres(l.estimate.penDownMm)}</td>
             <td>{duration(l.estimate.seconds)}</td>
           </tr>
