@@ -10,6 +10,7 @@ import type { OptimizationPreset, OptimizeStats } from './optimize';
 import type { FitMode, Orientation } from './paper';
 import type { LayerSource, Polyline } from './types';
 import type { AxiDrawModel } from '../config/config';
+import type { PenChangeMode, PenMap } from './pens';
 
 export const PLAN_FORMAT = 1;
 
@@ -26,6 +27,10 @@ export interface PlanSettings {
   simplifyMm?: number;
   /** May the drawing be turned 90° to fit (AxiDraw's auto_rotate)? Absent (older plans): no. */
   autoRotate?: boolean;
+  /** Which changes of layer number pause for a pen swap; absent (older plans): `pause`. */
+  penChange?: PenChangeMode;
+  /** Config `pens:` when planned: layer number → pen. */
+  pens?: PenMap;
 }
 
 /** The few numbers listing and estimates need, readable without the paths. */
@@ -49,10 +54,12 @@ export interface PlanSummary {
 export interface PlanLayer {
   name: string;
   pen: number | null;
-  /** Stop before this layer: a `!` layer, or a pen change between numbered layers. */
+  /** Stop before this layer: a `!` layer, or a pen change (plan/pens.ts). */
   pauseBefore: boolean;
   pause: 'layer_pause' | 'pen_change' | null;
   color: string | null;
+  /** The pen config `pens:` maps this layer's number to, shown at the pause before it. */
+  penName?: string;
   source: LayerSource;
   stats: OptimizeStats;
   estimate: LayerEstimate;
