@@ -108,7 +108,7 @@ describe('pen changes on the virtual plotter', () => {
     expect(rig.sb.run(['add', 'job', 'sel', file]).code).toBe(0);
     const first = rig.sb.run(['plot', 'sel', '--layer', '1']);
     expect(first.code, first.stderr).toBe(PAUSED_EXIT);
-    expect(first.stderr).toContain('pause before layer 2 (!1-again, pen 1): load pen 1 (!1-again)');
+    expect(first.stderr).toContain('pause before layer 3 (!1-again, pen 1): load pen 1 (!1-again)');
     const other = rig.sb.run(['plot', 'sel', '--layer', '2']);
     expect(other.code).toBe(7);
     expect(other.stderr).toContain("Job 'sel' is plotting layer 1 only; a resume continues that selection.");

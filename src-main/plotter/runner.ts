@@ -209,7 +209,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     throw new VfabError('INVALID_STATE', `Job '${id}' is plotting ${was}; a resume continues that selection. Resume without --layer, or 'vfab restart ${id}' and plot it with --layer ${opts.layerOnly}.`);
   }
   const layerOnly = resuming ? history?.layerOnly : opts.layerOnly;
-  plan = { ...plan, layers: layersToPlot(plan.layers, layerOnly, id) };
+  const planned = plan.layers;
+  plan = { ...plan, layers: layersToPlot(planned, layerOnly, id) };
   const only = layerOnly === undefined ? {} : { layer_only: layerOnly };
   const p = plotProgram(plan.layers, opts.profile);
   const n = p.length;
@@ -233,7 +234,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   const totalS = n > 0 ? timeS[n - 1]! : 0;
   const beyond = travelProblem(p, pos1, pos2, device.model);
   if (beyond) throw new VfabError('INVALID_INPUT', `Job '${id}' ${beyond}; nothing was sent. Plan it for this plotter (vfab plan ${id}), or plot it on a larger one.`);
-  const pauseLayers = plan.layers.map((l, i) => ({ l, i })).filter((x) => x.l.pauseBefore);
+  // Numbered as in the plan (what `vfab info job` and the app list), also when --layer leaves some out.
+  const pauseLayers = plan.layers.map((l) => ({ l, i: planned.indexOf(l) })).filter((x) => x.l.pauseBefore);
   const checkpointOf = (move: number): Checkpoint => {
     const src = move >= 0 ? sourceOf(p, move) : undefined;
     return {

@@ -211,7 +211,7 @@ function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
     since: c.since ?? null,
     from_move: from,
     moves: program.length,
-    layer: layer === null ? null : { index: layer + 1, name: layers[layer]?.name ?? null },
+    layer: layer === null ? null : { index: (layers[layer] ? plan.layers.indexOf(layers[layer]) : layer) + 1, name: layers[layer]?.name ?? null },
     path: c.checkpoint?.path ?? null,
     point: c.checkpoint?.point ?? null,
     remaining_mm: Math.round(inkLeft * 10) / 10,
