@@ -69,6 +69,8 @@ const NON_DEFAULT: VfabConfig = {
     detection_timeout: 12,
   },
   vpype: { preset: 'hq', presets_file: '/etc/vfab/presets.yaml' },
+  plot: { pen_change: 'ignore' },
+  pens: { '1': '0.3 black fineliner', '2': 'red' },
   optimization: {
     default_level: 'best',
     tolerance_mm: 0.02,

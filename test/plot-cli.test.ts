@@ -31,7 +31,8 @@ describe('vfab pause', () => {
     const paused = sb.run(['pause', 'zz']);
     expect(paused.stderr).toContain('PAUSED');
     expect(paused.code).toBe(0);
-    expect(await exited).toBe(0);
+    // Paused is neither done nor an error: its own exit status, for scripts.
+    expect(await exited).toBe(10);
     expect(plotOut).toContain('zz\tPAUSED');
     expect(fs.existsSync(path.join(sb.jobsDir, 'zz', 'pause.request'))).toBe(false);
 

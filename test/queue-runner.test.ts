@@ -230,7 +230,7 @@ describe('a fresh plot starts where the carriage really is', () => {
     const device = ['--device', rig.plotters.p1!.port, '--speed', String(SPEED)];
     const programs = await addSmallJobs(sb, { a: { x: 150, y: 120, strokes: 4, secondPenDy: 30 }, b: { x: 20, y: 20, strokes: 4 } });
     const a = sb.run(['plot', 'a', ...device]);
-    expect(a.code, a.stderr).toBe(0);
+    expect(a.code, a.stderr).toBe(10);
     expect(a.stdout).toContain('a\tPAUSED');
     const b = sb.run(['plot', 'b', ...device]);
     expect(b.code, b.stderr).toBe(0);

@@ -203,7 +203,7 @@ describe('runPlot on the virtual plotter', () => {
 
   it('pauses before a pen-change layer and completes after resume', async () => {
     const body = `<g inkscape:groupmode="layer" inkscape:label="1-black">${strokes(6)}</g>
-      <g inkscape:groupmode="layer" inkscape:label="2-red">${strokes(6, 80)}</g>`;
+      <g inkscape:groupmode="layer" inkscape:label="2-red">${strokes(6, 80).replace('stroke="black"', 'stroke="red"')}</g>`;
     const s = await setup(body);
     const first = await s.run();
     expect(first.state).toBe('PAUSED');

@@ -16,6 +16,7 @@ import type { VfabConfig } from '../config/config';
 import type { ErrorCode } from '../errors';
 import type { JournalEntry, JournalProblem } from '../jobs/journal';
 import { JOB_STATES, type JobState } from '../jobs/states';
+import { PEN_CHANGE_MODES } from '../plan/pens';
 import type { IndexedJob } from '../jobs/store';
 import type { JobMeta } from '../jobs/workspace';
 import type { ImportSummary } from '../backup/import';
@@ -77,6 +78,8 @@ const planOptions = {
   simplify: millimetres.optional(),
   /** false: never turn the drawing 90° to fit (config paper.auto_rotate otherwise). */
   autoRotate: z.boolean().optional(),
+  /** Which changes of layer number pause for a pen swap (config plot.pen_change otherwise). */
+  penChange: z.enum(PEN_CHANGE_MODES).optional(),
 };
 
 const source = z.union([
@@ -141,7 +144,8 @@ export const METHODS = {
   'jobs.markDone': { params: z.object({ id: jobId }).strict() },
   /** Moves a queued job before `before` (another queued job), or to the end of the queue when null. */
   'jobs.reorder': { params: z.object({ id: jobId, before: jobId.nullable() }).strict() },
-  'plot.start': { params: z.object({ id: jobId, device: device.optional(), speed: speed.optional(), carriageAtHome: z.boolean().optional() }).strict() },
+  /** `layer`: only the layers numbered this (`vfab plot --layer N`); a resume keeps the selection. */
+  'plot.start': { params: z.object({ id: jobId, device: device.optional(), speed: speed.optional(), carriageAtHome: z.boolean().optional(), layer: z.number().int().min(0).max(1_000_000).optional() }).strict() },
   'plot.pause': { params: z.object({ id: jobId }).strict() },
   'plot.resume': {
     params: z

@@ -10,7 +10,7 @@ import type { PlotProgress, StopRequest } from '../plotter/runner';
 import { runPlotSession, type PlotSessionOptions } from '../plotter/session';
 import { createThrottle, type EventHub } from './events';
 
-export type PlotStart = Pick<PlotSessionOptions, 'device' | 'speed' | 'recovery' | 'backUpStrokes' | 'carriageAtHome'>;
+export type PlotStart = Pick<PlotSessionOptions, 'device' | 'speed' | 'recovery' | 'backUpStrokes' | 'carriageAtHome' | 'layerOnly'>;
 
 export interface BackgroundPlots {
   has(id: string): boolean;

@@ -184,7 +184,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
   // Planning runs in a worker while this loop goes on feeding plots and answering; close() stops it.
   const planning = new AbortController();
   const planOutcome = async (id: string, p: Omit<Params<'jobs.plan'>, 'id'>): Promise<PlanOutcome> => {
-    const settings = planSettings(engine.config, { preset: p.optimization, paper: p.paper, orientation: p.orientation, fit: p.fit, marginMm: p.margin, simplifyMm: p.simplify, autoRotate: p.autoRotate });
+    const settings = planSettings(engine.config, { preset: p.optimization, paper: p.paper, orientation: p.orientation, fit: p.fit, marginMm: p.margin, simplifyMm: p.simplify, autoRotate: p.autoRotate, penChange: p.penChange });
     let r;
     try {
       r = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device, pool: opts.planPool, signal: planning.signal });
@@ -360,7 +360,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       const c = conditionOf(p.id);
       refuseForeignOwner(p.id, c);
       refuseQueuePlotter(p.id, p.device);
-      plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, recovery: c?.kind === 'interrupted' && c.cause !== 'paused' });
+      plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, recovery: c?.kind === 'interrupted' && c.cause !== 'paused', ...(p.layer !== undefined && { layerOnly: p.layer }) });
       return { id: p.id, started: true };
     },
 

@@ -266,6 +266,19 @@ export const configSchema = z.object({
     track_usage: bool(true),
     auto_detect_size: bool(false),
   }),
+  plot: section({
+    /** When a change of layer number stops for a pen swap (plan/pens.ts); `!` layers always pause. */
+    pen_change: choice(['auto', 'pause', 'ignore'], 'auto'),
+  }),
+  /** Layer number → the pen that draws it ("0.3 black fineliner"): named in the pause prompt, compared by pen_change auto. */
+  pens: z.preprocess(
+    (v) => v ?? {},
+    z.record(
+      z.string().regex(/^\d+$/, { error: 'must be a layer number' }),
+      z.union([z.string().trim().min(1), z.number()]).transform(String),
+      { error: 'must be a group of "layer number: pen", e.g. 1: 0.3 black fineliner' },
+    ),
+  ),
   hooks: z.preprocess(
     (v) => v ?? {},
     z.record(z.string(), hookList, { error: 'must be a group of state names, each with a list of hooks' }),

@@ -142,6 +142,18 @@ paper:
   # Kept from the original tool and not read: default_size: document takes the SVG's page size.
   auto_detect_size: false
 
+plot:
+  # When to stop for a pen swap between numbered layers ("1-black", "2-red"): auto (only when the
+  # layers' colours or the pens mapped below differ), pause (at every change of layer number) or
+  # ignore (never). A layer named with "!" ("!3 red") always pauses first.
+  pen_change: auto
+
+# The pen each layer number is drawn with, named in the pause prompt ("load pen 2 (red)"); with
+# pen_change auto, layers mapped to different pens pause between them. Example:
+#   1: 0.3 black fineliner
+#   2: red
+pens: {}
+
 # Commands for job state changes, in the original tool's format: one list per state name
 # (NEW, QUEUED, PLOTTING, COMPLETED, ...), with {job_id} standing for the job. Example:
 #   COMPLETED:

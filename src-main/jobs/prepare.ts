@@ -58,6 +58,8 @@ export function planSettings(config: VfabConfig, overrides: Partial<PlanSettings
     marginMm: config.paper.default_margin_mm,
     ...(config.paper.default_orientation !== 'auto' && { orientation: config.paper.default_orientation }),
     autoRotate: config.paper.auto_rotate,
+    penChange: config.plot.pen_change,
+    ...(Object.keys(config.pens).length > 0 && { pens: config.pens }),
     fit: 'none',
     model: config.device.model,
     toleranceMm: config.optimization.tolerance_mm,

@@ -10,6 +10,7 @@ import { estimatePaths } from './estimate';
 import { motionProfile } from './motion';
 import { optimizePaths } from './optimize';
 import { placeDrawing } from './paper';
+import { isPenChange, mappedPen, type PenLayer } from './pens';
 import { PLAN_FORMAT, type Plan, type PlanLayer, type PlanSettings, type PlanSummary } from './plan-file';
 import type { Drawing, SvgWarning } from './types';
 
@@ -79,7 +80,7 @@ export function buildPlan(drawing: Drawing, opts: BuildOptions): BuildResult {
   const profile = motionProfile(opts.device);
   const layers: PlanLayer[] = [];
   let position: [number, number] = [0, 0];
-  let previousPen: number | null = null;
+  let previousPen: PenLayer | undefined;
   fitted.layers.forEach((layer, index) => {
     opts.onProgress?.('optimizing', index / fitted.layers.length, layer.name);
     const optimized = optimizePaths(layer.paths, {
@@ -92,8 +93,9 @@ export function buildPlan(drawing: Drawing, opts: BuildOptions): BuildResult {
     const { end, ...estimate } = estimatePaths(optimized.paths, profile, position, codes);
     position = end;
     // A pen change between numbered layers is a planned pause for the swap, like a `!` layer.
-    const penChange = index > 0 && layer.pen !== null && previousPen !== null && layer.pen !== previousPen;
-    if (layer.pen !== null) previousPen = layer.pen;
+    const penChange = isPenChange(previousPen, layer, settings.penChange ?? 'pause', settings.pens);
+    if (layer.pen !== null) previousPen = layer;
+    const penName = mappedPen(settings.pens, layer.pen);
     layers.push({
       name: layer.name,
       pen: layer.pen,
@@ -101,6 +103,7 @@ export function buildPlan(drawing: Drawing, opts: BuildOptions): BuildResult {
       pause: layer.pauseBefore ? 'layer_pause' : penChange ? 'pen_change' : null,
       ...codes,
       color: layer.color,
+      ...(penName !== undefined && { penName }),
       source: layer.source,
       stats: optimized.stats,
       estimate,

@@ -11,6 +11,7 @@ import type { FitMode, Orientation } from './paper';
 import { NO_CODES } from '../svg/layers';
 import type { LayerCodes, LayerSource, Polyline } from './types';
 import type { AxiDrawModel } from '../config/config';
+import type { PenChangeMode, PenMap } from './pens';
 
 export const PLAN_FORMAT = 1;
 
@@ -28,6 +29,10 @@ export interface PlanSettings {
   simplifyMm?: number;
   /** AxiDraw's auto_rotate: turn a portrait document 90°, and a drawing that fits only turned. Absent (older plans): no. */
   autoRotate?: boolean;
+  /** Which changes of layer number pause for a pen swap; absent (older plans): `pause`. */
+  penChange?: PenChangeMode;
+  /** Config `pens:` when planned: layer number → pen. */
+  pens?: PenMap;
 }
 
 /** The few numbers listing and estimates need, readable without the paths. */
@@ -52,10 +57,12 @@ export interface PlanSummary {
 export interface PlanLayer extends LayerCodes {
   name: string;
   pen: number | null;
-  /** Stop before this layer: a `!` layer, or a pen change between numbered layers. */
+  /** Stop before this layer: a `!` layer, or a pen change (plan/pens.ts). */
   pauseBefore: boolean;
   pause: 'layer_pause' | 'pen_change' | null;
   color: string | null;
+  /** The pen config `pens:` maps this layer's number to, shown at the pause before it. */
+  penName?: string;
   source: LayerSource;
   stats: OptimizeStats;
   estimate: LayerEstimate;

@@ -33,16 +33,24 @@ export interface PlotHistory {
   interruption: EmergencyShutdownEntry | undefined;
   /** The plotter's motor power was lost since the plot started: step counters mean nothing. */
   powerLost: boolean;
+  /** The plot draws only the layers of this number (`vfab plot --layer N`), as ARMED/PLOTTING journaled it. */
+  layerOnly: number | undefined;
 }
 
 export function plotHistory(entries: readonly JournalEntry[]): PlotHistory {
   let checkpoint: Checkpoint | undefined;
   let interruption: EmergencyShutdownEntry | undefined;
   let powerLost = false;
+  let layerOnly: number | undefined;
   for (const e of entries) {
     if (e.type === 'state_change' && e.to_state === 'QUEUED') {
       checkpoint = undefined;
       powerLost = false;
+      layerOnly = undefined;
+    }
+    if (e.type === 'state_change' && (e.to_state === 'ARMED' || e.to_state === 'PLOTTING')) {
+      const only = e.metadata?.layer_only;
+      layerOnly = typeof only === 'number' ? only : undefined;
     }
     if (e.type === 'state_change') interruption = undefined;
     else if (e.type === 'progress' && typeof e.progress.move === 'number') checkpoint = e.progress as Checkpoint;
@@ -51,7 +59,7 @@ export function plotHistory(entries: readonly JournalEntry[]): PlotHistory {
       if (e.reason === 'plotter_power_lost') powerLost = true;
     } else if (e.type === 'recovery' && e.metadata?.position === 'home_confirmed') powerLost = false;
   }
-  return { checkpoint, interruption, powerLost };
+  return { checkpoint, interruption, powerLost, layerOnly };
 }
 
 export function readPlotHistory(journalPath: string): PlotHistory {

@@ -30,6 +30,7 @@ import { jobFiles } from '../jobs/workspace';
 import type { Logger } from '../log';
 import { layerProfile, type MotionProfile } from '../plan/motion';
 import { PLOTTER_TRAVEL } from '../plan/paper';
+import { layersToPlot, penToLoad } from '../plan/pens';
 import { readPlan, type Plan } from '../plan/plan-file';
 import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
 import { Ebb, EbbError, servoPosition, type EbbCapabilities } from './ebb';
@@ -129,6 +130,8 @@ export interface RunPlotOptions {
   resumeFrom?: number;
   /** Resume this many strokes (pen-down paths) before the checkpoint; 1 = redraw the current one whole. */
   backUpStrokes?: number;
+  /** Draw only the layers numbered this (`vfab plot --layer N`); journaled, and a resume keeps it. */
+  layerOnly?: number;
   /** Continuing after an interruption: journal a `recovery` entry ("Crash recovery") before moving. */
   recovery?: boolean;
   /** The user confirmed the carriage is at home; required when the plotter lost its position. */
@@ -141,7 +144,7 @@ export interface RunPlotOptions {
 }
 
 export type RunPlotResult =
-  | { state: 'COMPLETED' | 'ABORTED' | 'PAUSED' | 'FAILED'; checkpoint?: Checkpoint; error?: string }
+  | { state: 'COMPLETED' | 'ABORTED' | 'PAUSED' | 'FAILED'; checkpoint?: Checkpoint; error?: string; /** PAUSED: why, and what to do, as journaled. */ reason?: string }
   | { state: 'PLOTTING'; checkpoint?: Checkpoint; error: string; reason: InterruptionReason; signal?: string };
 
 interface Sent {
@@ -201,6 +204,14 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   } catch (err) {
     throw new VfabError('DATA', `Job '${id}' has no readable plan (${(err as Error).message}); run 'vfab plan ${id}'.`);
   }
+  if (resuming && opts.layerOnly !== undefined && opts.layerOnly !== history?.layerOnly) {
+    const was = history?.layerOnly === undefined ? 'every layer' : `layer ${history.layerOnly} only`;
+    throw new VfabError('INVALID_STATE', `Job '${id}' is plotting ${was}; a resume continues that selection. Resume without --layer, or 'vfab restart ${id}' and plot it with --layer ${opts.layerOnly}.`);
+  }
+  const layerOnly = resuming ? history?.layerOnly : opts.layerOnly;
+  const planned = plan.layers;
+  plan = { ...plan, layers: layersToPlot(planned, layerOnly, id) };
+  const only = layerOnly === undefined ? {} : { layer_only: layerOnly };
   const p = plotProgram(plan.layers, opts.profile);
   const n = p.length;
 
@@ -223,7 +234,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   const totalS = n > 0 ? timeS[n - 1]! : 0;
   const beyond = travelProblem(p, pos1, pos2, device.model);
   if (beyond) throw new VfabError('INVALID_INPUT', `Job '${id}' ${beyond}; nothing was sent. Plan it for this plotter (vfab plan ${id}), or plot it on a larger one.`);
-  const pauseLayers = plan.layers.map((l, i) => ({ l, i })).filter((x) => x.l.pauseBefore);
+  // Numbered as in the plan (what `vfab info job` and the app list), also when --layer leaves some out.
+  const pauseLayers = plan.layers.map((l) => ({ l, i: planned.indexOf(l) })).filter((x) => x.l.pauseBefore);
   const checkpointOf = (move: number): Checkpoint => {
     const src = move >= 0 ? sourceOf(p, move) : undefined;
     return {
@@ -347,7 +359,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   }
   const where = opts.plotter ? { plotter: opts.plotter.name, port: opts.plotter.port } : {};
   if (state === 'QUEUED') {
-    ctx.jobs.transition(id, 'ARMED', 'pre-flight: preparing the plotter', { ...where, ...opts.armedMetadata });
+    ctx.jobs.transition(id, 'ARMED', 'pre-flight: preparing the plotter', { ...where, ...only, ...opts.armedMetadata });
     state = 'ARMED';
   }
   let firmware: string;
@@ -387,7 +399,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   }
 
   const window = `${WINDOW_MIN}–${WINDOW} unacknowledged (${WINDOW_MS} ms) + FIFO ${FIFO_DEPTH} + 1 running`;
-  const plottingMeta = { device: opts.deviceName ?? 'ebb', ...where, firmware, moves: n, estimate_s: Math.round(programDuration(p, from + 1) * 10) / 10, in_flight_window: window, checkpoint: checkpointOf(from) };
+  const plottingMeta = { device: opts.deviceName ?? 'ebb', ...where, ...only, firmware, moves: n, estimate_s: Math.round(programDuration(p, from + 1) * 10) / 10, in_flight_window: window, checkpoint: checkpointOf(from) };
   if (opts.recovery) {
     appendEntry(files.journal, {
       type: 'recovery',
@@ -520,10 +532,12 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         const layer = pauseLayers[pauseIndex];
         const what = layer?.l.pause === 'pen_change' ? 'pen change' : 'pause';
         const name = layer ? `${layer.i + 1} (${layer.l.name}${layer.l.pen !== null ? `, pen ${layer.l.pen}` : ''})` : '?';
-        ctx.jobs.transition(id, 'PAUSED', `${what} before layer ${name}`, { checkpoint: cp, kind: layer?.l.pause ?? 'layer_pause' });
+        // The reason says what to do: every place that shows a paused job (CLI, app, held plotter) reads it.
+        const reason = `${what} before layer ${name}${layer ? `: ${penToLoad(layer.l)}` : ''}`;
+        ctx.jobs.transition(id, 'PAUSED', reason, { checkpoint: cp, kind: layer?.l.pause ?? 'layer_pause' });
         opts.onEvent?.(layer?.l.pause === 'pen_change' ? 'pen_change' : 'pause');
         progress();
-        return { state: 'PAUSED', checkpoint: cp };
+        return { state: 'PAUSED', checkpoint: cp, reason };
       }
       if (kind === MoveKind.Draw && !penDown) {
         await penDownFor(k);

@@ -106,6 +106,8 @@ export interface PlotJobOptions {
   armedMetadata?: Record<string, unknown>;
   /** Only a QUEUED job (the queue runner's pick): BUSY when another process took it meanwhile. */
   onlyQueued?: boolean;
+  /** Only the layers numbered this (`vfab plot --layer N`). */
+  layerOnly?: number;
 }
 
 export type PlotSessionResult = RunPlotResult & {
@@ -187,6 +189,7 @@ export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, 
         ...(opts.backUpStrokes ? { backUpStrokes: opts.backUpStrokes } : {}),
         ...(opts.armedMetadata ? { armedMetadata: opts.armedMetadata } : {}),
         ...(opts.onlyQueued ? { onlyQueued: true } : {}),
+        ...(opts.layerOnly !== undefined ? { layerOnly: opts.layerOnly } : {}),
         carriageAtHome,
       });
     let result: RunPlotResult;

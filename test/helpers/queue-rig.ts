@@ -56,8 +56,8 @@ export function smallJobSvg(j: SmallJob): string {
   const [w, h] = j.page === 'A3' ? [420, 297] : [297, 210];
   const strokes = (dy: number) =>
     Array.from({ length: j.strokes ?? 3 }, (_, i) => `M ${j.x} ${j.y + dy + i * 1.5} h ${j.width ?? 8}`).join(' ');
-  const layer = (label: string, d: string) => `<g inkscape:groupmode="layer" inkscape:label="${label}"><path d="${d}" fill="none" stroke="black"/></g>`;
-  const body = j.secondPenDy === undefined ? `<path d="${strokes(0)}" fill="none" stroke="black"/>` : layer('1-black', strokes(0)) + layer('2-red', strokes(j.secondPenDy));
+  const layer = (label: string, color: string, d: string) => `<g inkscape:groupmode="layer" inkscape:label="${label}"><path d="${d}" fill="none" stroke="${color}"/></g>`;
+  const body = j.secondPenDy === undefined ? `<path d="${strokes(0)}" fill="none" stroke="black"/>` : layer('1-black', 'black', strokes(0)) + layer('2-red', 'red', strokes(j.secondPenDy));
   return `<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="${w}mm" height="${h}mm" viewBox="0 0 ${w} ${h}">${body}</svg>`;
 }
 

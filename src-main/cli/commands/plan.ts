@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { ERROR_CODES, VfabError } from '../../errors';
 import { planSettings, prepareJob, type PrepareResult, type PrepareStage } from '../../jobs/prepare';
 import { paperLabel, type PlanSettings } from '../../plan/plan-file';
+import { PEN_CHANGE_MODES, type PenChangeMode } from '../../plan/pens';
 import { printJson, type Io } from '../output';
 import type { CliContext } from './jobs';
 
@@ -15,6 +16,7 @@ export interface PlanFlags {
   simplify?: number;
   /** false with --no-auto-rotate; commander's default true stands for "as config says". */
   autoRotate?: boolean;
+  penChange?: PenChangeMode;
 }
 
 function millimetres(value: string): number {
@@ -32,6 +34,7 @@ export function addPlanOptions(cmd: Command): Command {
     .addOption(new Option('--fit <mode>', 'none: keep coordinates; center: move to the middle; scale: scale down to fit the margins').choices(['none', 'center', 'scale']))
     .option('--margin <mm>', 'margin kept by --fit scale; default from config', millimetres)
     .option('--simplify <mm>', 'drop points that change the drawing by less than this (0 = keep every point)', millimetres)
+    .addOption(new Option('--pen-change <mode>', 'stop for a pen swap between numbered layers: auto (when their colours or mapped pens differ), pause (every change of number), ignore (never); default: config plot.pen_change').choices([...PEN_CHANGE_MODES]))
     .option('--no-auto-rotate', 'keep the drawing upright: no turn for portrait documents nor to fit (default: config paper.auto_rotate, on)');
 }
 
@@ -58,6 +61,7 @@ export async function prepareForCli(ctx: CliContext, id: string, flags: PlanFlag
     marginMm: flags.margin,
     simplifyMm: flags.simplify,
     ...(flags.autoRotate === false && { autoRotate: false }),
+    penChange: flags.penChange,
   });
   const result = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
     settings,

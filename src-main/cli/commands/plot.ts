@@ -11,6 +11,8 @@ import type { Command } from 'commander';
 import type { Engine } from '../../engine';
 import { ERROR_CODES, VfabError } from '../../errors';
 import { readPlan } from '../../plan/plan-file';
+import { layersToPlot } from '../../plan/pens';
+import { readPlotHistory } from '../../plotter/checkpoint';
 import { motionProfile } from '../../plan/motion';
 import { plotProgram, programDuration, MoveKind } from '../../plotter/planner';
 import { backUpFrom, type PlotProgress } from '../../plotter/runner';
@@ -27,6 +29,9 @@ import { ask } from '../prompt';
 import type { CliContext } from './jobs';
 
 const PAUSE_POLL_MS = 250;
+/** `vfab plot`/`resume` stopped at a pause (pen change, `!` layer, button): not done, not an error; scripts tell it from 0. */
+export const PAUSED_EXIT = 10;
+
 /** How long `vfab pause` waits for the plotting process to finish the queued motion and lift the pen. */
 const PAUSE_WAIT_MS = 15_000;
 
@@ -75,6 +80,12 @@ function progressPrinter(io: Io, id: string, speed: number): { update(p: PlotPro
   };
 }
 
+function layerNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new VfabError('USAGE', `--layer takes a layer number such as 2 (the number its name starts with), not '${value}'.`);
+  return n;
+}
+
 /** `--speed`, when given; otherwise the plotter's own (config `devices[].speed`, 1 for hardware). */
 export function parseSpeed(flags: { speed?: string }): number | undefined {
   if (flags.speed === undefined) return undefined;
@@ -95,7 +106,7 @@ async function plotInForeground(
   engine: Engine,
   id: string,
   flags: DeviceFlags & { carriageAtHome?: boolean },
-  extra: { recovery?: boolean; backUpStrokes?: number } = {},
+  extra: { recovery?: boolean; backUpStrokes?: number; layerOnly?: number } = {},
 ): Promise<{ result: PlotSessionResult; signal?: ShutdownSignal }> {
   const speed = parseSpeed(flags);
   const plotter = plotterForJob(engine, id, flags.device);
@@ -135,7 +146,8 @@ async function plotInForeground(
         ctx.io.err(`${id}: COMPLETED`);
         break;
       case 'PAUSED':
-        ctx.io.err(`${id}: PAUSED${at}; resume with: vfab resume ${id}`);
+        ctx.io.err(`${id}: PAUSED${at}${result.reason ? `: ${result.reason}` : ''}; ${result.reason ? 'then ' : ''}resume with: vfab resume ${id}`);
+        ctx.exitCode = PAUSED_EXIT;
         break;
       case 'ABORTED':
         ctx.io.err(`${id}: ABORTED`);
@@ -179,8 +191,11 @@ function warnIfSheetHeld(ctx: CliContext, engine: Engine, id: string, plotter: P
 
 /** What `vfab resume --dry-run` tells about one interrupted job. */
 function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
-  const plan = readPlan(jobFiles(engine.paths.jobsDir, c.id).plan);
-  const program = plotProgram(plan.layers, motionProfile(engine.config.device));
+  const files = jobFiles(engine.paths.jobsDir, c.id);
+  const plan = readPlan(files.plan);
+  // The layers the plot draws (a `--layer N` plot keeps its selection): checkpoints count in them.
+  const layers = layersToPlot(plan.layers, readPlotHistory(files.journal).layerOnly, c.id);
+  const program = plotProgram(layers, motionProfile(engine.config.device));
   let from = c.checkpoint?.move ?? -1;
   if (backUp > 0) from = backUpFrom(program, from, backUp);
   let inkLeft = 0;
@@ -196,7 +211,7 @@ function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
     since: c.since ?? null,
     from_move: from,
     moves: program.length,
-    layer: layer === null ? null : { index: layer + 1, name: plan.layers[layer]?.name ?? null },
+    layer: layer === null ? null : { index: (layers[layer] ? plan.layers.indexOf(layers[layer]) : layer) + 1, name: layers[layer]?.name ?? null },
     path: c.checkpoint?.path ?? null,
     point: c.checkpoint?.point ?? null,
     remaining_mm: Math.round(inkLeft * 10) / 10,
@@ -211,8 +226,9 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
     .option('--device <device>', deviceOption)
     .option('--speed <factor>', speedOption)
     .option('--carriage-at-home', 'confirm the carriage is at the home corner when the plotter lost its position')
-    .addHelpText('after', '\nCtrl-C stops at once (pen up, journaled; exit 130): continue with vfab resume <job>.\nvfab pause <job> from another terminal pauses gracefully.')
-    .action(async (id: string, flags: DeviceFlags & { carriageAtHome?: boolean }) => {
+    .option('--layer <n>', "plot only the layers numbered n (AxiDraw's layers mode); a resume keeps the selection, and the job is COMPLETED when they are drawn", layerNumber)
+    .addHelpText('after', `\nExit ${PAUSED_EXIT} when the plot stops at a pause (pen change, ! layer, pause button): the message says what to load; continue with vfab resume <job>.\nCtrl-C stops at once (pen up, journaled; exit 130): continue with vfab resume <job>.\nvfab pause <job> from another terminal pauses gracefully.`)
+    .action(async (id: string, flags: DeviceFlags & { carriageAtHome?: boolean; layer?: number }) => {
       parseSpeed(flags);
       const engine = ctx.engine();
       const state = engine.jobs.state(id);
@@ -221,7 +237,7 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
       }
       const condition = classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
       const recovery = condition?.kind === 'interrupted' && condition.cause !== 'paused';
-      await plotInForeground(ctx, engine, id, flags, { recovery });
+      await plotInForeground(ctx, engine, id, flags, { recovery, ...(flags.layer !== undefined && { layerOnly: flags.layer }) });
     });
 
   program
@@ -253,6 +269,7 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
   program
     .command('resume [job]')
     .description('continue interrupted jobs from their last checkpoint (all of them when no job is named)')
+    .addHelpText('after', `\nExit ${PAUSED_EXIT} when a plot stops at its next pause: the message says what to load; then resume again.`)
     .option('--device <device>', deviceOption)
     .option('--speed <factor>', speedOption)
     .option('--dry-run', 'only say what would be resumed: from where, how much is left')
