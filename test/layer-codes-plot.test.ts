@@ -100,7 +100,7 @@ describe('layer codes on the plotter', () => {
     const device = ['--device', rig.plotter.port, '--speed', String(SPEED)];
     // Layer 1 is 170 mm of ink: the button is pressed 40 mm into the +S10 layer.
     await rig.plotter.ctl('pressButton', { afterPenDownMm: 210 });
-    expect(rig.sb.run(['plot', 'codes', ...device]).code).toBe(0);
+    expect(rig.sb.run(['plot', 'codes', ...device]).code, 'a pause exits 10').toBe(10);
     expect(rig.sb.run(['info', 'job', 'codes', '--state-only']).stdout).toBe('PAUSED\n');
     const before = readPaper(rig.plotter.paper).length;
     const resumed = rig.sb.run(['resume', 'codes', ...device]);
