@@ -47,6 +47,8 @@ describe('job detail', () => {
     await drawing.waitFor();
     expect(await drawing.getAttribute('data-done')).toBe('-1');
     expect(Number(await drawing.getAttribute('data-points'))).toBe(60);
+    // The document's own 200 × 150 mm page, named once.
+    expect(await detail.getByTestId('stats').textContent()).toMatch(/^Paper200 × 150 mm, scale 1\.00Estimate/);
     const ink = detail.getByTestId('drawing-ink');
     expect((await canvasFacts(ink)).painted).toBe(0);
 
@@ -92,7 +94,7 @@ describe('job detail', () => {
     await row.getByRole('button', { name: 'two_layers_a4.svg' }).click();
     const detail = page.getByTestId('detail');
     await detail.getByTestId('drawing').waitFor();
-    expect(await detail.getByTestId('stats').textContent()).toMatch(/A4 landscape \(297 × 210 mm\).*drawing turned 90° to fit: its top is at the left edge/);
+    expect(await detail.getByTestId('stats').textContent()).toMatch(/A4 landscape \(297 × 210 mm\).*drawing turned 90°: its top is at the left edge/);
     const box = (await detail.getByTestId('drawing').locator('canvas').first().boundingBox())!;
     expect(box.width / box.height).toBeCloseTo(297 / 210, 1);
     await screenshot(page, 'detail-turned');
@@ -120,7 +122,7 @@ describe('job detail', () => {
     await form.getByRole('status').getByText(/^Planned: READY, scaled ×0\.4\d\.$/).waitFor({ timeout: 15_000 });
     await page.locator('[data-job="poster"][data-state="READY"]').waitFor();
     await page.getByTestId('detail').getByTestId('drawing').waitFor();
-    expect(await page.getByTestId('stats').textContent()).toMatch(/600 × 400 mm .*scale 0\.4\d/);
+    expect(await page.getByTestId('stats').textContent()).toMatch(/^Paper600 × 400 mm, scale 0\.4\d/);
     await screenshot(page, 'detail-plan-form');
     expect(await app.problems()).toEqual([]);
   });

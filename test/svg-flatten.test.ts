@@ -6,7 +6,7 @@ import { Op, parsePathData } from '../src-main/svg/path-data';
 import { type Matrix, parseTransform } from '../src-main/svg/transform';
 import { parseLength, parseViewBox } from '../src-main/svg/units';
 import { parseColor } from '../src-main/svg/style';
-import { parseLayerLabel } from '../src-main/svg/layers';
+import { NO_CODES, parseLayerLabel } from '../src-main/svg/layers';
 import { distanceToPolyline } from './svg-helpers';
 
 const coord = fc.double({ min: -100, max: 100, noNaN: true });
@@ -137,10 +137,10 @@ describe('parsers', () => {
   });
 
   it('layer labels', () => {
-    expect(parseLayerLabel('1-black')).toEqual({ pen: 1, pauseBefore: false, skip: false });
-    expect(parseLayerLabel('12 thick')).toEqual({ pen: 12, pauseBefore: false, skip: false });
-    expect(parseLayerLabel('!3 red')).toEqual({ pen: 3, pauseBefore: true, skip: false });
-    expect(parseLayerLabel('%doc')).toEqual({ pen: null, pauseBefore: false, skip: true });
-    expect(parseLayerLabel('Layer 1')).toEqual({ pen: null, pauseBefore: false, skip: false });
+    expect(parseLayerLabel('1-black')).toEqual({ pen: 1, pauseBefore: false, skip: false, codes: NO_CODES, ignored: [] });
+    expect(parseLayerLabel('12 thick')).toMatchObject({ pen: 12, pauseBefore: false, skip: false });
+    expect(parseLayerLabel('!3 red')).toMatchObject({ pen: 3, pauseBefore: true, skip: false });
+    expect(parseLayerLabel('%doc')).toMatchObject({ pen: null, pauseBefore: false, skip: true });
+    expect(parseLayerLabel('Layer 1')).toMatchObject({ pen: null, pauseBefore: false, skip: false });
   });
 });

@@ -47,8 +47,9 @@ function Stats({ info }: { info: JobInfo }) {
     <dl className="facts" data-testid="stats">
       <dt>Paper</dt>
       <dd>
-        {s.paper} ({Math.round(s.paperWidthMm)} × {Math.round(s.paperHeightMm)} mm), scale {s.scale.toFixed(2)}
-        {s.rotated && <span className="muted"> · drawing turned 90° to fit: its top is at the left edge of the sheet</span>}
+        {/* A document's own custom page is already named by its size ("200 × 150 mm"). */}
+        {/^\d/.test(s.paper) ? s.paper : `${s.paper} (${Math.round(s.paperWidthMm)} × ${Math.round(s.paperHeightMm)} mm)`}, scale {s.scale.toFixed(2)}
+        {s.rotated && <span className="muted"> · drawing turned 90°: its top is at the left edge of the sheet</span>}
       </dd>
       <dt>Estimate</dt>
       <dd>{duration(s.estimateS)}</dd>

@@ -8,11 +8,11 @@ import { useSettings } from '../store/settings';
 
 /** The options of `vfab plan`, by their API names. */
 const FIELDS: readonly Field[] = [
-  { key: 'paper', label: 'Paper (a name such as A4, or 210x297mm)', kind: 'text', placeholder: 'A4' },
+  { key: 'paper', label: "Paper (document: the SVG's own page; a name such as A4; or 210x297mm)", kind: 'text', placeholder: 'document' },
   { key: 'orientation', label: 'Orientation', kind: 'choice', options: ['auto', 'portrait', 'landscape'] },
   { key: 'fit', label: 'Fit (none: where it is drawn; center; scale: shrink into the margins)', kind: 'choice', options: ['none', 'center', 'scale'] },
   { key: 'margin', label: 'Margin for scale', kind: 'number', min: 0, max: 200, step: 1, unit: 'mm' },
-  { key: 'autoRotate', label: "Turn 90° to fit the plotter's reach", kind: 'bool' },
+  { key: 'autoRotate', label: 'Auto-rotate: turn portrait drawings 90° (and any that fit only turned)', kind: 'bool' },
   { key: 'optimization', label: 'Path ordering', kind: 'choice', options: ['fast', 'default', 'best'] },
 ];
 

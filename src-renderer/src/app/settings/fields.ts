@@ -18,10 +18,10 @@ export const PLOTTER_FIELDS: readonly Field[] = [
 ];
 
 export const PAPER_FIELDS: readonly Field[] = [
-  { key: 'paper.default_size', label: 'Paper', kind: 'text', placeholder: 'A4' },
+  { key: 'paper.default_size', label: "Paper (document: each SVG's own page)", kind: 'text', placeholder: 'document' },
   { key: 'paper.default_orientation', label: 'Orientation', kind: 'choice', options: ['auto', 'portrait', 'landscape'] },
   { key: 'paper.default_margin_mm', label: 'Margin', kind: 'number', min: 0, max: 200, step: 1, unit: 'mm' },
-  { key: 'paper.auto_rotate', label: "Turn drawings 90° to fit the plotter's reach", kind: 'bool' },
+  { key: 'paper.auto_rotate', label: 'Auto-rotate: turn portrait drawings 90° (and any that fit only turned)', kind: 'bool' },
   { key: 'optimization.default_level', label: 'Optimisation', kind: 'choice', options: ['fast', 'default', 'best'] },
 ];
 
