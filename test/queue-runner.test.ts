@@ -97,16 +97,19 @@ describe('vfab queue run', () => {
       small: { x: 20, y: 20 },
       big: { x: 340, y: 250, page: 'A3' },
       pinned: { x: 60, y: 20 },
+      card: { x: 20, y: 40, page: 'card' },
       nowhere: { x: 100, y: 20 },
     });
     expect(sb.run(['queue', 'add', 'small', 'big']).code).toBe(0);
     expect(sb.run(['queue', 'add', 'pinned', '--plotter', 'a4']).code).toBe(0);
+    // Its own 120 × 80 mm page: it goes on the A4 loaded, as AxiDraw would plot it.
+    expect(sb.run(['queue', 'add', 'card', '--plotter', 'a4']).code).toBe(0);
     expect(sb.run(['queue', 'add', 'nowhere', '--plotter', 'a3']).code).toBe(0);
 
     const preview = JSON.parse(sb.run(['info', 'queue', '--json']).stdout).jobs as { id: string; plotter: string | null; plotter_reason: string | null; target: unknown }[];
-    expect(preview.map((j) => [j.id, j.plotter])).toEqual([['small', 'a4'], ['big', 'a3'], ['pinned', 'a4'], ['nowhere', null]]);
+    expect(preview.map((j) => [j.id, j.plotter])).toEqual([['small', 'a4'], ['big', 'a3'], ['pinned', 'a4'], ['card', 'a4'], ['nowhere', null]]);
     expect(preview[2]!.target).toEqual({ plotter: 'a4' });
-    const why = preview[3]!.plotter_reason!;
+    const why = preview[4]!.plotter_reason!;
     expect(why).toBe('no plotter can take it (a4: queued for plotter a3; a3: loaded with A3, the job is planned for A4 landscape (297 × 210 mm))');
     expect(sb.run(['info', 'queue']).stdout).toContain(`nowhere\tQUEUED\tnowhere.svg\tA4 landscape\t`);
 
@@ -115,12 +118,12 @@ describe('vfab queue run', () => {
     expect(run.stderr()).toContain(`nowhere: left in the queue: ${why}`);
     const events = run.stdout().trim().split('\n').map((l) => JSON.parse(l) as RunnerEvent);
     expect(events[0]).toMatchObject({ type: 'runner.started', unattended: true, plotters: [{ name: 'a4', model: 'V3/A4', paper: 'A4' }, { name: 'a3', model: 'V3/A3', paper: 'A3' }] });
-    expect(events.filter((e) => e.type === 'job.completed').map((e) => e.type === 'job.completed' && [e.job, e.plotter]).sort()).toEqual([['big', 'a3'], ['pinned', 'a4'], ['small', 'a4']]);
+    expect(events.filter((e) => e.type === 'job.completed').map((e) => e.type === 'job.completed' && [e.job, e.plotter]).sort()).toEqual([['big', 'a3'], ['card', 'a4'], ['pinned', 'a4'], ['small', 'a4']]);
     expect(events.at(-1)).toEqual({ type: 'runner.stopped', at: expect.any(String), reason: 'done', left: [{ job: 'nowhere', reason: why }] });
     expect(state('nowhere')).toBe('QUEUED');
     const verdict = judgeQueue(sb, programs, papers());
-    expect(verdict.plotterOf).toEqual({ small: 'a4', big: 'a3', pinned: 'a4' });
-    expect(verdict.missing).toEqual({ small: 0, big: 0, pinned: 0 });
+    expect(verdict.plotterOf).toEqual({ small: 'a4', big: 'a3', pinned: 'a4', card: 'a4' });
+    expect(verdict.missing).toEqual({ small: 0, big: 0, pinned: 0, card: 0 });
     expect(verdict.elsewhere).toEqual([]);
     expectConsistent();
   }, 60_000);

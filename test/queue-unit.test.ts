@@ -8,7 +8,7 @@ import { ConfigError, defaultConfig, parseConfig } from '../src-main/config/conf
 import type { Ebb } from '../src-main/plotter/ebb';
 import { DEFAULT_PLOTTER, configuredPlotters, plotterFor, plottersNamed } from '../src-main/plotters/plotters';
 import { lastPlotterMark, markIsPlotter } from '../src-main/plotters/holders';
-import { parseSheet, sheetMatches } from '../src-main/plotters/sheet';
+import { parseSheet, sheetHolds, sheetMatches } from '../src-main/plotters/sheet';
 import { assignQueue, eligibility, type PlotterFacts, type QueuedJob } from '../src-main/queue/eligibility';
 import { waitForPaper } from '../src-main/queue/paper-wait';
 import { afterJob, armedSheetMetadata, beforeNewJob } from '../src-main/queue/sheets';
@@ -147,6 +147,17 @@ describe('the sheet loaded', () => {
     expect(sheetMatches(written, 279.4, 215.9)).toBe(false);
     expect(() => parseSheet('A4 sideways')).toThrow(/Unknown paper/);
   });
+
+  it("holds a smaller page in its corner: either way round for a paper name, one way for 'A4 landscape' or W×H", () => {
+    expect(sheetHolds(parseSheet('A4'), 100, 100)).toBe(true);
+    expect(sheetHolds(parseSheet('A4'), 280, 200)).toBe(true);
+    expect(sheetHolds(parseSheet('A4'), 200, 280)).toBe(true);
+    expect(sheetHolds(parseSheet('A4'), 210.9, 297.9)).toBe(true);
+    expect(sheetHolds(parseSheet('A4'), 279.4, 215.9)).toBe(false);
+    expect(sheetHolds(parseSheet('A4 landscape'), 200, 280)).toBe(false);
+    expect(sheetHolds(parseSheet('297x210mm'), 280, 200)).toBe(true);
+    expect(sheetHolds(parseSheet('297x210mm'), 200, 280)).toBe(false);
+  });
 });
 
 const a4Plotter: PlotterFacts = { name: 'a4', model: 'V3/A4', sheet: parseSheet('A4') };
@@ -157,13 +168,13 @@ function job(id: string, over: Partial<QueuedJob> = {}): QueuedJob {
   return {
     id,
     target: 'any',
-    sheet: { widthMm: 297, heightMm: 210, label: 'A4 landscape' },
+    sheet: { widthMm: 297, heightMm: 210, label: 'A4 landscape', customPage: false },
     bounds: { minX: 10, minY: 10, maxX: 100, maxY: 80 },
     estimateS: 60,
     ...over,
   };
 }
-const a3Job = (id: string) => job(id, { sheet: { widthMm: 420, heightMm: 297, label: 'A3 landscape' }, bounds: { minX: 10, minY: 10, maxX: 400, maxY: 280 } });
+const a3Job = (id: string) => job(id, { sheet: { widthMm: 420, heightMm: 297, label: 'A3 landscape', customPage: false }, bounds: { minX: 10, minY: 10, maxX: 400, maxY: 280 } });
 
 describe('eligibility', () => {
   it('the sheet must be the one loaded, the drawing within the travel, the target this plotter', () => {
@@ -177,6 +188,15 @@ describe('eligibility', () => {
     expect(eligibility(job('j', { target: { model: 'V3/A3' } }), a4Plotter).ok).toBe(false);
     expect(eligibility(job('j', { problem: 'its plan cannot be read' }), anyPlotter)).toEqual({ ok: false, reason: 'its plan cannot be read' });
   });
+
+  it("a job on its document's own custom page goes on any loaded sheet that page fits on; a sheet chosen by size needs that sheet", () => {
+    const card = job('card', { sheet: { widthMm: 100, heightMm: 100, label: '100 × 100 mm', customPage: true } });
+    expect(eligibility(card, a4Plotter)).toEqual({ ok: true });
+    expect(eligibility(job('asked', { sheet: { widthMm: 100, heightMm: 100, label: '100 × 100 mm', customPage: false } }), a4Plotter).ok).toBe(false);
+    const wide = job('wide', { sheet: { widthMm: 320, heightMm: 200, label: '320 × 200 mm', customPage: true } });
+    expect(eligibility(wide, a3Plotter)).toEqual({ ok: true });
+    expect(eligibility(wide, a4Plotter)).toEqual({ ok: false, reason: "loaded with A4, the job's page, 320 × 200 mm, is larger" });
+  });
 });
 
 describe('assignQueue', () => {
@@ -186,7 +206,7 @@ describe('assignQueue', () => {
       { plotter: a3Plotter, freeInS: 30 },
       { plotter: anyPlotter, freeInS: null, why: 'holds PAUSED job p' },
     ];
-    const got = assignQueue([job('j1'), a3Job('big'), job('j2'), job('j3', { target: { plotter: 'any' } }), job('wide', { sheet: { widthMm: 594, heightMm: 420, label: 'A2 landscape' } })], slots);
+    const got = assignQueue([job('j1'), a3Job('big'), job('j2'), job('j3', { target: { plotter: 'any' } }), job('wide', { sheet: { widthMm: 594, heightMm: 420, label: 'A2 landscape', customPage: false } })], slots);
     expect(got).toEqual([
       { job: 'j1', plotter: 'a4', startsInS: 0 },
       { job: 'big', plotter: 'a3', startsInS: 30 },

@@ -5,7 +5,7 @@
  * only, as on a roll or a feeder, where the sheet cannot be turned.
  */
 import { VfabError } from '../errors';
-import { nearMm as near, parsePaper, type Orientation } from '../plan/paper';
+import { nearMm as near, PAPER_TOLERANCE_MM, parsePaper, type Orientation } from '../plan/paper';
 
 export interface Sheet {
   /** As written in the config. */
@@ -40,6 +40,16 @@ export function isSheet(spec: string): boolean {
 export function sheetMatches(sheet: Sheet, widthMm: number, heightMm: number): boolean {
   if (near(sheet.widthMm, widthMm) && near(sheet.heightMm, heightMm)) return true;
   return sheet.turnable && near(sheet.widthMm, heightMm) && near(sheet.heightMm, widthMm);
+}
+
+/**
+ * Does the loaded sheet hold a page of `widthMm` × `heightMm` as placed, laid in its home corner?
+ * For a document's own page: AxiDraw plots such a drawing from the corner of whatever sheet is
+ * loaded, so a 100 × 100 mm card goes on the A4 already there.
+ */
+export function sheetHolds(sheet: Sheet, widthMm: number, heightMm: number): boolean {
+  const within = (w: number, h: number) => widthMm <= w + PAPER_TOLERANCE_MM && heightMm <= h + PAPER_TOLERANCE_MM;
+  return within(sheet.widthMm, sheet.heightMm) || (sheet.turnable && within(sheet.heightMm, sheet.widthMm));
 }
 
 const mm = (v: number) => `${Math.round(v * 10) / 10}`;

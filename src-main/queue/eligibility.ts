@@ -1,19 +1,20 @@
 /**
  * Which plotter may take which queued job, and which will (a preview). Pure: plans and plotters
  * in, answers out. A plotter takes a job when the job's target names it (or its model, or any),
- * the sheet loaded on it is the one the job was planned for (when the plotter says which), and
- * the drawing lies within the carriage's travel. A job no plotter can take is never given to one.
+ * the sheet loaded on it is the one the job was planned for (when the plotter says which; a job on
+ * its document's own page of no standard size takes any loaded sheet that page fits on, since
+ * nobody loads a 100 × 100 mm sheet), and the drawing lies within the carriage's travel. A job no plotter can take is never given to one.
  */
 import type { AxiDrawModel } from '../config/config';
-import { boundsOf, PLOTTER_TRAVEL, type Bounds } from '../plan/paper';
+import { boundsOf, DOCUMENT_PAPER, paperNameOf, PLOTTER_TRAVEL, type Bounds } from '../plan/paper';
 import type { Plan } from '../plan/plan-file';
-import { sheetLabel, sheetMatches, type Sheet } from '../plotters/sheet';
+import { sheetHolds, sheetLabel, sheetMatches, type Sheet } from '../plotters/sheet';
 import type { JobTarget } from './target';
 
 /** What eligibility needs of a plan. */
 export interface PlanFacts {
-  /** The sheet as placed on the machine, and its name ("A4 landscape"). */
-  sheet: { widthMm: number; heightMm: number; label: string };
+  /** The sheet as placed on the machine, its name ("A4 landscape"), and whether it is the document's own page of no standard size. */
+  sheet: { widthMm: number; heightMm: number; label: string; customPage: boolean };
   /** The drawing's extent in mm from home; null for an empty drawing. */
   bounds: Bounds | null;
   estimateS: number;
@@ -38,7 +39,7 @@ export type Eligibility = { ok: true } | { ok: false; reason: string };
 export function planFacts(plan: Plan): PlanFacts {
   const s = plan.summary;
   return {
-    sheet: { widthMm: s.paperWidthMm, heightMm: s.paperHeightMm, label: s.paper },
+    sheet: { widthMm: s.paperWidthMm, heightMm: s.paperHeightMm, label: s.paper, customPage: plan.settings.paper === DOCUMENT_PAPER && !paperNameOf(s.paperWidthMm, s.paperHeightMm) },
     bounds: boundsOf(plan.layers) ?? null,
     estimateS: s.estimateS,
   };
@@ -53,8 +54,10 @@ export function eligibility(job: QueuedJob, plotter: PlotterFacts): Eligibility 
   const t = job.target;
   if (t !== 'any' && 'plotter' in t && t.plotter !== plotter.name) return { ok: false, reason: `queued for plotter ${t.plotter}` };
   if (t !== 'any' && 'model' in t && t.model !== plotter.model) return { ok: false, reason: `queued for an ${t.model}, this is an ${plotter.model}` };
-  if (plotter.sheet && !sheetMatches(plotter.sheet, job.sheet.widthMm, job.sheet.heightMm)) {
-    return { ok: false, reason: `loaded with ${sheetLabel(plotter.sheet)}, the job is planned for ${job.sheet.label} (${r(job.sheet.widthMm)} × ${r(job.sheet.heightMm)} mm)` };
+  const { widthMm: w, heightMm: h, customPage } = job.sheet;
+  if (plotter.sheet && !sheetMatches(plotter.sheet, w, h) && !(customPage && sheetHolds(plotter.sheet, w, h))) {
+    const what = customPage ? `the job's page, ${job.sheet.label}, is larger` : `the job is planned for ${job.sheet.label} (${r(w)} × ${r(h)} mm)`;
+    return { ok: false, reason: `loaded with ${sheetLabel(plotter.sheet)}, ${what}` };
   }
   const [tx, ty] = PLOTTER_TRAVEL[plotter.model];
   const b = job.bounds;

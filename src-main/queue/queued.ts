@@ -12,7 +12,7 @@ import { readPlan } from '../plan/plan-file';
 import { planFacts, type PlanFacts, type QueuedJob } from './eligibility';
 import { targetOf, type JobTarget } from './target';
 
-const NO_FACTS: PlanFacts = { sheet: { widthMm: 0, heightMm: 0, label: '?' }, bounds: null, estimateS: 0 };
+const NO_FACTS: PlanFacts = { sheet: { widthMm: 0, heightMm: 0, label: '?', customPage: false }, bounds: null, estimateS: 0 };
 
 export class QueueReader {
   private readonly plans = new Map<string, { key: string; facts: PlanFacts; problem?: string }>();

@@ -47,13 +47,13 @@ export interface SmallJob {
   width?: number;
   /** A second layer for pen 2, this far below the first: a pen change pause between them. */
   secondPenDy?: number;
-  /** The page: A4 (297 × 210) or A3 (420 × 297), landscape. */
-  page?: 'A4' | 'A3';
+  /** The page: A4 (297 × 210) or A3 (420 × 297), landscape; card: the document's own 120 × 80 mm page, of no standard size. */
+  page?: 'A4' | 'A3' | 'card';
 }
 
 /** The SVG of a small job: strokes at (x, y) on a landscape page, in mm. */
 export function smallJobSvg(j: SmallJob): string {
-  const [w, h] = j.page === 'A3' ? [420, 297] : [297, 210];
+  const [w, h] = { A4: [297, 210], A3: [420, 297], card: [120, 80] }[j.page ?? 'A4'];
   const strokes = (dy: number) =>
     Array.from({ length: j.strokes ?? 3 }, (_, i) => `M ${j.x} ${j.y + dy + i * 1.5} h ${j.width ?? 8}`).join(' ');
   const layer = (label: string, color: string, d: string) => `<g inkscape:groupmode="layer" inkscape:label="${label}"><path d="${d}" fill="none" stroke="${color}"/></g>`;
@@ -72,7 +72,7 @@ export async function addSmallJobs(sb: Sandbox, jobs: Record<string, SmallJob>):
     fs.writeFileSync(file, smallJobSvg(j));
     let err = '';
     const io = { out: () => {}, err: (t: string) => void (err += t), tty: false };
-    const code = await runCli(['add', 'job', id, file, '--paper', j.page ?? 'A4', '--fit', 'none'], io, sb.env);
+    const code = await runCli(['add', 'job', id, file, '--paper', j.page === 'card' ? 'document' : (j.page ?? 'A4'), '--fit', 'none'], io, sb.env);
     if (code !== 0) throw new Error(`vfab add job ${id}: exit ${code}: ${err}`);
     programs[id] = jobProgram(sb, id);
   }
