@@ -305,6 +305,30 @@ describe('the runner in a process of its own making (the app and vfab serve use 
       engine.close();
     }
   }, 60_000);
+  it('plotters waiting for paper each name a different next job, the one listed first starting to wait last', async () => {
+    await plotters(['p1', 'p2']);
+    await addSmallJobs(sb, { a: { x: 20, y: 20 }, b: { x: 80, y: 20 } });
+    expect(sb.run(['queue', 'add', 'a', 'b']).code).toBe(0);
+    // p1 (listed first) cannot be opened at first: p2 waits for paper before it.
+    await rig.plotters.p1!.ctl('unplug');
+    const engine = openEngine({ env: sb.env });
+    try {
+      const runner = createQueueRunner(engine);
+      const offline = next(runner, 'plotter.state', (e) => e.plotter === 'p1' && e.state.kind === 'offline');
+      const secondWaits = next(runner, 'paper.waiting', (e) => e.plotter === 'p2');
+      const done = runner.run();
+      await offline;
+      expect(await secondWaits).toMatchObject({ next: 'a' });
+      const firstWaits = next(runner, 'paper.waiting', (e) => e.plotter === 'p1');
+      await rig.plotters.p1!.ctl('replug');
+      expect(await firstWaits).toMatchObject({ next: 'b' });
+      expect(runner.plotters().map((v) => [v.plotter.name, v.state.kind === 'waiting_paper' && v.state.next])).toEqual([['p1', 'b'], ['p2', 'a']]);
+      await runner.stop();
+      await done;
+    } finally {
+      engine.close();
+    }
+  }, 60_000);
 });
 
 describe('the runner, watching', () => {
