@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
-import { seeded, sleep, waitForState } from './helpers/crash-rig';
+import { seeded, sleep } from './helpers/crash-rig';
 import { openEngine } from '../src-main/engine';
 import { readJournal } from '../src-main/jobs/journal';
 import { openEbb } from '../src-main/plotter/devices';
@@ -195,9 +195,10 @@ describe('vfab queue run', () => {
     const programs = await addSmallJobs(sb, { t1: { x: 20, y: 20, strokes: 60 }, t2: { x: 120, y: 20, strokes: 60 } });
     expect(sb.run(['queue', 'add', 't1', 't2']).code).toBe(0);
     const run = rig.spawn(['queue', 'run', '--unattended', '--page-delay', '0']);
-    expect(await waitForState(sb, 't1', 'PLOTTING')).toBe(true);
-    expect(await waitForState(sb, 't2', 'PLOTTING')).toBe(true);
-    await sleep(300);
+    // Told by the runner itself, the moment it happens: a job lasts about 2 s, and polling its state
+    // with a process per look could see it only after it had finished, the signal then landing on
+    // a runner that was done.
+    for (const id of ['t1', 't2']) await saidOnStderr(run, new RegExp(`^${id} on p\\d: 25%$`, 'm'));
     const t = Date.now();
     run.child.kill('SIGTERM');
     expect(await ended(run)).toBe(143);
