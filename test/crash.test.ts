@@ -5,9 +5,13 @@
  * journals and database must agree. The same with SIGTERM, a torn journal tail, plotter power
  * loss and a USB unplug. Trials are seeded: a failure names its seed.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openEngine } from '../src-main/engine';
+import { bootId } from '../src-main/jobs/lock';
 import type { MotionProgram } from '../src-main/plotter/planner';
 import { FIXTURES } from './helpers/cli';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
@@ -60,6 +64,30 @@ describe('the crash test', () => {
     }
     expect(interruptions).toBeGreaterThanOrEqual(TRIALS);
   }, 600_000);
+
+  it('a kill before the plot armed the job leaves it QUEUED: not interrupted, resume names vfab plot, and the plot run again draws it whole', async () => {
+    rig.plotter = await startPlotterProcess(rig.sb, SPEED);
+    const program = addJob('early');
+    // What `vfab plot` leaves when SIGKILL lands between its QUEUED and ARMED entries: the QUEUED
+    // entry it journals, and the owner file of a process that is gone.
+    const engine = openEngine({ env: rig.sb.env });
+    try {
+      engine.jobs.transition('early', 'QUEUED', 'queued for plotting');
+    } finally {
+      engine.close();
+    }
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    fs.writeFileSync(path.join(rig.sb.jobsDir, 'early', 'plot.owner'), JSON.stringify({ job: 'early', device: rig.plotter.port, pid: dead, host: os.hostname(), boot: bootId(), since: new Date().toISOString(), refreshed: new Date().toISOString() }));
+    expect(rig.sb.run(['info', 'queue', '--interrupted']).stdout).toBe('');
+    const refused = rig.sb.run(['resume', 'early', ...device()]);
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toContain("Job 'early' is QUEUED, not interrupted; it has not started: vfab plot early.");
+    const result = await crashTrial(rig.sb, 'early', { seed: 1, signal: 'SIGKILL', kills: 0, device: device(), minMs: 0, maxMs: 0 });
+    expect(result.completed, result.runs.map((r) => r.stderr).join('\n')).toBe(true);
+    expect(result.runs).toHaveLength(1);
+    expect(judgePaper(program, rig.plotter.paper).missing).toBe(0);
+    expectConsistent('early');
+  }, 60_000);
 
   it('SIGTERM: exit 143 within seconds, emergency_shutdown journaled, resumable to a complete paper', async () => {
     rig.plotter = await startPlotterProcess(rig.sb, SPEED);

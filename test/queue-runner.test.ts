@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
-import { seeded, sleep, waitForState } from './helpers/crash-rig';
+import { seeded, sleep } from './helpers/crash-rig';
 import { openEngine } from '../src-main/engine';
 import { readJournal } from '../src-main/jobs/journal';
 import { openEbb } from '../src-main/plotter/devices';
@@ -198,9 +198,10 @@ describe('vfab queue run', () => {
     const programs = await addSmallJobs(sb, { t1: { x: 20, y: 20, strokes: 60 }, t2: { x: 120, y: 20, strokes: 60 } });
     expect(sb.run(['queue', 'add', 't1', 't2']).code).toBe(0);
     const run = rig.spawn(['queue', 'run', '--unattended', '--page-delay', '0']);
-    expect(await waitForState(sb, 't1', 'PLOTTING')).toBe(true);
-    expect(await waitForState(sb, 't2', 'PLOTTING')).toBe(true);
-    await sleep(300);
+    // Told by the runner itself, the moment it happens: a job lasts about 2 s, and polling its state
+    // with a process per look could see it only after it had finished, the signal then landing on
+    // a runner that was done.
+    for (const id of ['t1', 't2']) await saidOnStderr(run, new RegExp(`^${id} on p\\d: 25%$`, 'm'));
     const t = Date.now();
     run.child.kill('SIGTERM');
     expect(await ended(run)).toBe(143);
@@ -304,6 +305,30 @@ describe('the runner in a process of its own making (the app and vfab serve use 
       expect(paused).toMatchObject({ reason: 'stopped', paused: ['b'] });
       expect(state('b')).toBe('PAUSED');
       expect(pausing.plotters()).toEqual([{ plotter: { name: 'p1', port: rig.plotters.p1!.port, model: 'V3/A4', paper: null }, state: expect.objectContaining({ kind: 'holding', job: 'b', state: 'PAUSED' }) }]);
+    } finally {
+      engine.close();
+    }
+  }, 60_000);
+  it('plotters waiting for paper each name a different next job, the one listed first starting to wait last', async () => {
+    await plotters(['p1', 'p2']);
+    await addSmallJobs(sb, { a: { x: 20, y: 20 }, b: { x: 80, y: 20 } });
+    expect(sb.run(['queue', 'add', 'a', 'b']).code).toBe(0);
+    // p1 (listed first) cannot be opened at first: p2 waits for paper before it.
+    await rig.plotters.p1!.ctl('unplug');
+    const engine = openEngine({ env: sb.env });
+    try {
+      const runner = createQueueRunner(engine);
+      const offline = next(runner, 'plotter.state', (e) => e.plotter === 'p1' && e.state.kind === 'offline');
+      const secondWaits = next(runner, 'paper.waiting', (e) => e.plotter === 'p2');
+      const done = runner.run();
+      await offline;
+      expect(await secondWaits).toMatchObject({ next: 'a' });
+      const firstWaits = next(runner, 'paper.waiting', (e) => e.plotter === 'p1');
+      await rig.plotters.p1!.ctl('replug');
+      expect(await firstWaits).toMatchObject({ next: 'b' });
+      expect(runner.plotters().map((v) => [v.plotter.name, v.state.kind === 'waiting_paper' && v.state.next])).toEqual([['p1', 'b'], ['p2', 'a']]);
+      await runner.stop();
+      await done;
     } finally {
       engine.close();
     }

@@ -72,8 +72,14 @@ describe('the queue through vfab serve', () => {
     // Before the first job on each plotter, its sheet is confirmed: both wait.
     for (const p of ['p1', 'p2']) await api.waitForEvent(runnerEvent('paper.waiting', (e) => e.plotter === p), 20_000, `${p} waiting for paper`);
     const waiting = await api.call('plotters.list');
-    // Each names the job it will likely take: different ones (whichever is confirmed first still takes the head).
-    expect(waiting.plotters.map((p: { state: { kind: string; next?: string }; inRun: boolean }) => [p.state.kind, p.state.next, p.inRun])).toEqual([['waiting_paper', 'a', true], ['waiting_paper', 'b', true]]);
+    // Each names the job it will likely take: different ones, the head by the plotter that began to
+    // wait first, whichever opened first (whichever is confirmed first still takes the head).
+    const [first, second] = runnerEvents(api, 'paper.waiting').map((e) => e.plotter);
+    const named = { [first as string]: 'a', [second as string]: 'b' };
+    expect(waiting.plotters.map((p: { name: string; state: { kind: string; next?: string }; inRun: boolean }) => [p.name, p.state.kind, p.state.next, p.inRun])).toEqual([
+      ['p1', 'waiting_paper', named.p1, true],
+      ['p2', 'waiting_paper', named.p2, true],
+    ]);
     expect((await api.call('queue.status')).waitingForPaper).toEqual(['p1', 'p2']);
     await api.waitForEvent((e) => e.event === 'notify.outcome' && e.payload.kind === 'waiting_for_paper' && e.payload.plotter === 'p2', 5000, 'a waiting_for_paper outcome');
     expect((await api.request('plotters.paperChanged', { plotter: 'p9' })).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/No plotter named 'p9'/) });

@@ -234,8 +234,10 @@ export class QueueRunner {
     this.pruneSkips(queue, now);
     const taken = new Set<string>();
     // Which job each plotter waiting for paper names as its next: different ones, as they will
-    // likely go, yet a plotter ready first still takes the queue's head (`taken` only).
-    const promised = new Set<string>();
+    // likely go, yet a plotter ready first still takes the queue's head (`taken` only). Every
+    // plotter already waiting counts, listed before or after the one choosing now: the first to
+    // wait names the head, the next one the job after it.
+    const promised = new Set(this.lanes.flatMap((l) => (l.task && l.state.kind === 'waiting_paper' ? [l.state.next] : [])));
     for (const l of this.lanes) {
       if (l.state.kind === 'holding') {
         if (!l.task && now >= l.retryAt) this.recheckHolding(l);
@@ -244,7 +246,6 @@ export class QueueRunner {
       const mine = queue.filter((j) => !taken.has(j.id) && !this.skip.has(j.id) && eligibility(j, facts(l.spec)).ok);
       if (l.task) {
         if (l.state.kind === 'waiting_paper' && !mine.length && !l.resume.length) l.waitCtl?.abort();
-        if (l.state.kind === 'waiting_paper') promised.add(l.state.next);
         continue;
       }
       if (l.state.kind === 'offline' && now < l.retryAt) {

@@ -186,6 +186,9 @@ export async function runAndKill(sb: Sandbox, args: string[], signal: NodeJS.Sig
   return { code: await p.exited, killed: !ended, stderr: p.stderr(), exitMs };
 }
 
+/** States of a job nothing was sent to the plotter for: `vfab resume` refuses them and names `vfab plot`. */
+const NOT_STARTED: readonly string[] = ['READY', 'QUEUED'];
+
 export interface TrialResult {
   completed: boolean;
   interruptions: number;
@@ -194,7 +197,9 @@ export interface TrialResult {
 
 /**
  * Plots `id` on `device`, killing each run with `signal` at a seeded random moment between
- * `minMs` and `maxMs`, `kills` times; then resumes without killing until COMPLETED.
+ * `minMs` and `maxMs`, `kills` times; then continues without killing until COMPLETED. Each run is
+ * what vfab tells a user to type: a job that has not started (READY, or QUEUED: killed before the
+ * plot armed it) is plotted, an interrupted one resumed.
  */
 export async function crashTrial(sb: Sandbox, id: string, o: { seed: number; signal: NodeJS.Signals; kills: number; device: string[]; minMs: number; maxMs: number }): Promise<TrialResult> {
   const rand = seeded(o.seed);
@@ -202,7 +207,7 @@ export async function crashTrial(sb: Sandbox, id: string, o: { seed: number; sig
   for (let cycle = 0; cycle < o.kills + 10; cycle++) {
     const state = sb.run(['info', 'job', id, '--state-only']).stdout.trim();
     if (state === 'COMPLETED') return { completed: true, interruptions: runs.filter((r) => r.killed).length, runs };
-    const args = [...(state === 'READY' ? ['plot', id] : ['resume', id]), ...o.device];
+    const args = [...(NOT_STARTED.includes(state) ? ['plot', id] : ['resume', id]), ...o.device];
     runs.push(await runAndKill(sb, args, o.signal, cycle < o.kills ? o.minMs + rand() * (o.maxMs - o.minMs) : 600_000));
   }
   return { completed: false, interruptions: runs.filter((r) => r.killed).length, runs };
