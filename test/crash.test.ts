@@ -20,6 +20,8 @@ import { crashTrial, jobProgram, judgePaper, reinkBound, runAndKill, sleep, spaw
 const FIXTURE = path.join(FIXTURES, 'AxiDraw_First.svg');
 const SPEED = 25;
 const TRIALS = Number(process.env.VFAB_CRASH_TRIALS ?? 20);
+/** The plot's first progress line past move 0: the job is PLOTTING and strokes are on their way. */
+const FIRST_MOVES = /\d+% \(move [1-9]/;
 
 const rig = usePlotterSandbox();
 
@@ -92,7 +94,7 @@ describe('the crash test', () => {
   it('SIGTERM: exit 143 within seconds, emergency_shutdown journaled, resumable to a complete paper', async () => {
     rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     const program = addJob('term');
-    const r = await runAndKill(rig.sb, ['plot', 'term', ...device()], 'SIGTERM', 1500);
+    const r = await runAndKill(rig.sb, ['plot', 'term', ...device()], 'SIGTERM', 500, FIRST_MOVES);
     expect(r.killed).toBe(true);
     expect(r.code).toBe(143);
     expect(r.exitMs).toBeLessThan(5000);
@@ -120,7 +122,7 @@ describe('the crash test', () => {
   it('a torn journal tail left by the crash is cut before resuming', async () => {
     rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     const program = addJob('torn');
-    const r = await runAndKill(rig.sb, ['plot', 'torn', ...device()], 'SIGKILL', 1500);
+    const r = await runAndKill(rig.sb, ['plot', 'torn', ...device()], 'SIGKILL', 500, FIRST_MOVES);
     expect(r.killed).toBe(true);
     const journal = path.join(rig.sb.jobsDir, 'torn', 'journal.jsonl');
     fs.appendFileSync(journal, '{"type":"progress","progress":{"move":99999,"la');

@@ -172,10 +172,16 @@ export interface RunOutcome {
   exitMs: number;
 }
 
-/** Runs `vfab <args>` and kills it with `signal` after `afterMs` unless it ended by itself. */
-export async function runAndKill(sb: Sandbox, args: string[], signal: NodeJS.Signals, afterMs: number): Promise<RunOutcome> {
+/**
+ * Runs `vfab <args>` and kills it with `signal` after `afterMs` unless it ended by itself; with
+ * `once`, the time counts from its first stderr line matching it (a loaded machine starts slowly).
+ */
+export async function runAndKill(sb: Sandbox, args: string[], signal: NodeJS.Signals, afterMs: number, once?: RegExp): Promise<RunOutcome> {
   const p = spawnVfab(sb, args);
-  const ended = await Promise.race([p.exited.then(() => true), sleep(afterMs).then(() => false)]);
+  let exited = false;
+  void p.exited.then(() => (exited = true));
+  for (const deadline = Date.now() + 30_000; once && !exited && !once.test(p.stderr()) && Date.now() < deadline; ) await sleep(20);
+  const ended = exited || (await Promise.race([p.exited.then(() => true), sleep(afterMs).then(() => false)]));
   let exitMs = 0;
   if (!ended) {
     const t = Date.now();
