@@ -368,6 +368,7 @@ describe('usage', () => {
     const help = sb.run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes');
+    expect(help.stdout).toContain('10 a plot stopped at a pause');
     expect(sb.run(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(sb.run(['frobnicate']).code).toBe(2);
     expect(fs.existsSync(sb.dataDir)).toBe(false);

@@ -17,7 +17,7 @@ import { registerDemoCommand } from './commands/demo';
 import { registerDeviceCommands } from './commands/devices';
 import { registerJobCommands, type CliContext } from './commands/jobs';
 import { registerPlanCommand } from './commands/plan';
-import { registerPlotCommands } from './commands/plot';
+import { PAUSED_EXIT, registerPlotCommands } from './commands/plot';
 import { registerQueueCommands } from './commands/queue';
 import { registerServeCommand } from './commands/serve';
 import { registerSetupCommand } from './commands/setup';
@@ -30,7 +30,7 @@ Exit codes:
   0  success            ${ERROR_CODES.NOT_FOUND}  job or file not found     ${ERROR_CODES.CONFIG}  bad config.yaml
   ${ERROR_CODES.INTERNAL}  unexpected error   ${ERROR_CODES.ALREADY_EXISTS}  job already exists        ${ERROR_CODES.INVALID_STATE}  job not in a state for this
   ${ERROR_CODES.USAGE}  bad usage          ${ERROR_CODES.INVALID_INPUT}  invalid input (id, file)  ${ERROR_CODES.DATA}  damaged data, full disk, read-only data
-                                                       ${ERROR_CODES.BUSY}  busy (another process)
+  ${ERROR_CODES.BUSY}  busy (another process)   ${PAUSED_EXIT} a plot stopped at a pause (pen change, ! layer): vfab resume <job>
 
 Files: config ~/.config/vfab/config.yaml (VFAB_CONFIG), data ~/.local/share/vfab (VFAB_DATA_DIR).`;
 
