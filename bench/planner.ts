@@ -13,7 +13,7 @@ import { defaultConfig } from '../src-main/config/config';
 import { motionProfile } from '../src-main/plan/motion';
 import { optimizePaths } from '../src-main/plan/optimize';
 import type { Polyline } from '../src-main/plan/types';
-import { DEFAULT_MIN_MOVE_S, MoveKind, planMotion, programBytes, programDuration, type MotionLayer } from '../src-main/plotter/planner';
+import { DEFAULT_MIN_MOVE_S, MoveKind, planMotion, programBytes, programDuration, type MotionLayer } from '../src-main/plan/planner';
 import { readSvg } from '../src-main/svg/read';
 import { median, timeMs, type BenchRow, type BenchSuite } from './report';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openEngine } from '../src-main/engine';
 import { bootId } from '../src-main/jobs/lock';
-import type { MotionProgram } from '../src-main/plotter/planner';
+import type { MotionProgram } from '../src-main/plan/planner';
 import { FIXTURES } from './helpers/cli';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
 import { crashTrial, jobProgram, judgePaper, reinkBound, runAndKill, sleep, spawnVfab, startPlotterProcess, waitForState } from './helpers/crash-rig';

@@ -10,7 +10,7 @@ import { planPreview } from '../src-main/api/preview';
 import { readPlan, type Plan } from '../src-main/plan/plan-file';
 import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { openEngine } from '../src-main/engine';
-import { plotProgram, sourceOf } from '../src-main/plotter/planner';
+import { plotProgram, sourceOf } from '../src-main/plan/planner';
 import { backUpFrom } from '../src-main/plotter/runner';
 import { motionProfile } from '../src-main/plan/motion';
 import { backUpPoint, decodePreview, eachLayerRange, pathOf, pointIndex, type Drawing } from '../src-renderer/src/app/drawing/geometry';

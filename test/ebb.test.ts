@@ -10,9 +10,9 @@ import {
   parseFirmwareVersion,
   servoPosition,
   servoRate,
-  servoTravelMs,
   type FirmwareVersion,
 } from '../src-main/plotter/ebb';
+import { servoTravelMs } from '../src-main/plan/motion';
 
 /** A reply: bytes at once, or chunks sent one after another, optionally after a delay. */
 type Reply = string | { chunks: string[]; delayMs?: number } | null;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { servoPosition } from '../src-main/plotter/ebb';
-import { MoveKind, sourceOf, type MotionProgram } from '../src-main/plotter/planner';
+import { MoveKind, sourceOf, type MotionProgram } from '../src-main/plan/planner';
 import { readPaper, type PaperLine } from '../src-main/plotter/virtual/paper';
 import { jobProgram, judgePaper, startPlotterProcess, type PlotterProcess } from './helpers/crash-rig';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readPlan } from '../src-main/plan/plan-file';
 import { motionProfile } from '../src-main/plan/motion';
 import { defaultConfig } from '../src-main/config/config';
-import { plotProgram } from '../src-main/plotter/planner';
+import { plotProgram } from '../src-main/plan/planner';
 import { FIXTURES } from './helpers/cli';
 import { jobProgram, judgePaper, startPlotterProcess } from './helpers/crash-rig';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';

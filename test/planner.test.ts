@@ -8,8 +8,6 @@ import {
   DEFAULT_MIN_MOVE_S,
   MAX_STEP_RATE,
   MoveKind,
-  ebbCommand,
-  lmParameters,
   mmToSteps,
   planMotion,
   programDuration,
@@ -17,7 +15,8 @@ import {
   stepsToMm,
   type MotionLayer,
   type MotionProgram,
-} from '../src-main/plotter/planner';
+} from '../src-main/plan/planner';
+import { ebbCommand, lmParameters } from '../src-main/plotter/lm';
 import { profile, straight } from './helpers/motion';
 
 const P = (...xy: number[]): Polyline => Float64Array.from(xy);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bootId } from '../src-main/jobs/lock';
-import { MoveKind } from '../src-main/plotter/planner';
+import { MoveKind } from '../src-main/plan/planner';
 import { backUpFrom } from '../src-main/plotter/runner';
 import { claimPlot, deviceOwnerFile, livePlotOwners } from '../src-main/recovery/owner';
 import { FIXTURES, ROOT } from './helpers/cli';

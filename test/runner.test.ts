@@ -12,7 +12,7 @@ import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { motionProfile } from '../src-main/plan/motion';
 import { readPlan } from '../src-main/plan/plan-file';
 import { openEbb, type EbbConnection } from '../src-main/plotter/devices';
-import { MoveKind, plotProgram, type MotionProgram } from '../src-main/plotter/planner';
+import { MoveKind, plotProgram, type MotionProgram } from '../src-main/plan/planner';
 import { FIFO_DEPTH, runPlot, WINDOW, type Checkpoint, type RunPlotOptions } from '../src-main/plotter/runner';
 import { runVirtualPlotter, type VirtualPlotterHandle } from '../src-main/plotter/virtual/main';
 import { readPaper, type PaperLine } from '../src-main/plotter/virtual/paper';

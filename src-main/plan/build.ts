@@ -5,7 +5,7 @@
  */
 import type { VfabConfig } from '../config/config';
 import { VfabError } from '../errors';
-import { plotProgram, programDuration } from '../plotter/planner';
+import { plotProgram, programDuration } from './planner';
 import { estimatePaths } from './estimate';
 import { motionProfile } from './motion';
 import { optimizePaths } from './optimize';

@@ -1,11 +1,11 @@
 /**
  * Plot-time estimate for a layer's ordered paths: the duration of the motion program the plotter
- * will run (src-main/plotter/planner.ts), so the estimate and the plot agree by construction —
+ * will run (src-main/plan/planner.ts), so the estimate and the plot agree by construction —
  * trapezoidal speed with junction-deviation cornering, pen-up travel at its own profile, one
  * raise and one lower per path, steps rounded and moves no shorter than the EBB can execute —
  * at the layer's own `+S`/`+H` profile, with its `+D` wait.
  */
-import { MoveKind, mmToSteps, planMotion } from '../plotter/planner';
+import { MoveKind, mmToSteps, planMotion } from './planner';
 import type { MotionProfile } from './motion';
 import type { LayerCodes, Polyline } from './types';
 

@@ -4,12 +4,11 @@
  * These follow the official AxiDraw software (axidraw_conf.py and its pen-lift timing) as best
  * known here: the speed percentages scale the high-resolution XY limit of 8.6979 in/s at 110 %,
  * acceleration scales 40 in/s² (pen down) and 60 in/s² (pen up) at 100 %, and the pen times are
- * the EBB driver's servo model (`servoTravelMs`, the delay the runner sends with each `SP`) plus
+ * AxiDraw software's servo model (`servoTravelMs`, the delay the runner sends with each `SP`) plus
  * `pen_delay_up`/`pen_delay_down`, so the planned durations are what the plotter runs. The model
  * only changes the travel limits, not these, so it is not read here.
  */
 import type { VfabConfig } from '../config/config';
-import { servoTravelMs } from '../plotter/ebb';
 import type { LayerCodes } from './types';
 
 export interface MotionProfile {
@@ -50,6 +49,23 @@ const ACCEL_PEN_UP_IN_S2 = 60;
  * cornering factor; this value gives similar corner slow-downs at default speeds.
  */
 export const DEFAULT_JUNCTION_DEVIATION_MM = 0.05;
+
+/** Time of a full 0–100 % pen sweep at 100 % rate, per the AxiDraw software. */
+export const SERVO_FULL_SWEEP_MS = 200;
+
+/**
+ * Pen travel time in ms for a height change of `deltaPct` at `ratePct` speed, the AxiDraw
+ * software's model (§3.4): `((2.69·Δ + 45)^4 + (200·Δ/rate)^4)^(1/4)`, 0 below Δ 0.9 %.
+ * The first term is the servo's own speed limit, the second the commanded sweep rate.
+ */
+export function servoTravelMs(deltaPct: number, ratePct: number): number {
+  const delta = Math.abs(deltaPct);
+  if (delta < 0.9) return 0;
+  const mechanical = 2.69 * delta + 45;
+  const commanded = (SERVO_FULL_SWEEP_MS * delta) / ratePct;
+  // Truncated: this reproduces the reference's default timings (raise 130 ms, lower 146 ms).
+  return Math.trunc((mechanical ** 4 + commanded ** 4) ** 0.25);
+}
 
 /** Seconds the runner holds motion for a pen move: the EBB driver's servo model plus the configured delay. */
 function servoSeconds(travelPercent: number, ratePercent: number, delayMs: number): number {

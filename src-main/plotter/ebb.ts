@@ -23,6 +23,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { VfabError } from '../errors';
+import { SERVO_FULL_SWEEP_MS, servoTravelMs } from '../plan/motion';
 
 /** How the EBB answers a command in legacy syntax (§1.2 table). */
 export type ReplyShape =
@@ -203,8 +204,6 @@ const SERVO_MIN = 9855;
 const SERVO_MAX = 27831;
 /** PWM period in ms with 8 servo channels × 3 ms; the rate unit is position per period. */
 const SERVO_PERIOD_MS = 24;
-/** Time of a full 0–100 % sweep at 100 % rate, per the AxiDraw software. */
-const SERVO_FULL_SWEEP_MS = 200;
 /** One LM/LT interval: the EBB's 25 kHz motion ISR. */
 const LM_TICK_MS = 0.04;
 const LM_ACCUMULATOR = 2 ** 31;
@@ -226,20 +225,6 @@ export function servoPosition(pct: number): number {
  */
 export function servoRate(pct: number): number {
   return Math.round((((SERVO_MAX - SERVO_MIN) * (SERVO_PERIOD_MS / 100)) / SERVO_FULL_SWEEP_MS) * pct);
-}
-
-/**
- * Pen travel time in ms for a height change of `deltaPct` at `ratePct` speed, the AxiDraw
- * software's model (§3.4): `((2.69·Δ + 45)^4 + (200·Δ/rate)^4)^(1/4)`, 0 below Δ 0.9 %.
- * The first term is the servo's own speed limit, the second the commanded sweep rate.
- */
-export function servoTravelMs(deltaPct: number, ratePct: number): number {
-  const delta = Math.abs(deltaPct);
-  if (delta < 0.9) return 0;
-  const mechanical = 2.69 * delta + 45;
-  const commanded = (SERVO_FULL_SWEEP_MS * delta) / ratePct;
-  // Truncated: this reproduces the reference's default timings (raise 130 ms, lower 146 ms).
-  return Math.trunc((mechanical ** 4 + commanded ** 4) ** 0.25);
 }
 
 /** Estimated run time of an LM move in ms: the slower axis, solving steps·2^31 = r·T + a·T²/2. */

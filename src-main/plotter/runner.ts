@@ -35,7 +35,8 @@ import { readPlan, type Plan } from '../plan/plan-file';
 import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
 import { Ebb, EbbError, servoPosition, type EbbCapabilities } from './ebb';
 import { servoPercent } from './preflight';
-import { ebbCommand, MAX_STEP_RATE, MoveKind, plotProgram, programDuration, sourceOf, type MotionProgram } from './planner';
+import { MAX_STEP_RATE, MoveKind, plotProgram, programDuration, sourceOf, type MotionProgram } from '../plan/planner';
+import { ebbCommand } from './lm';
 
 /** Most unacknowledged motion commands on the wire (see the file comment). */
 export const WINDOW = 16;

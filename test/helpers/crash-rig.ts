@@ -8,7 +8,7 @@ import path from 'node:path';
 import { defaultConfig } from '../../src-main/config/config';
 import { motionProfile } from '../../src-main/plan/motion';
 import { readPlan } from '../../src-main/plan/plan-file';
-import { MoveKind, plotProgram, type MotionProgram } from '../../src-main/plotter/planner';
+import { MoveKind, plotProgram, type MotionProgram } from '../../src-main/plan/planner';
 import { CHECKPOINT_EVERY_MS, FIFO_DEPTH, MIN_PERIOD_MS, STATUS_POLL_MS, WINDOW } from '../../src-main/plotter/runner';
 import { controlRequest } from '../../src-main/plotter/virtual/control';
 import { readPaper } from '../../src-main/plotter/virtual/paper';

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../../src-main/cli/program';
 import { readJournal } from '../../src-main/jobs/journal';
-import { MoveKind, type MotionProgram } from '../../src-main/plotter/planner';
+import { MoveKind, type MotionProgram } from '../../src-main/plan/planner';
 import { readPaper } from '../../src-main/plotter/virtual/paper';
 import { lastPlotterMark } from '../../src-main/plotters/holders';
 import type { Sandbox } from './cli';

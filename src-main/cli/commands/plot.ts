@@ -14,7 +14,7 @@ import { readPlan } from '../../plan/plan-file';
 import { layersToPlot } from '../../plan/pens';
 import { readPlotHistory } from '../../plotter/checkpoint';
 import { motionProfile } from '../../plan/motion';
-import { plotProgram, programDuration, MoveKind } from '../../plotter/planner';
+import { plotProgram, programDuration, MoveKind } from '../../plan/planner';
 import { backUpFrom, type PlotProgress } from '../../plotter/runner';
 import { pauseRequestFile, plotterForJob, runPlotSession, type PlotSessionResult } from '../../plotter/session';
 import { holdersOf, sheetHolders } from '../../plotters/holders';

@@ -27,17 +27,15 @@
  * (≤ 0.0089 mm at 80 steps/mm) of every input vertex; on the large fixtures all this costs < 0.6 %
  * of plot time (bench/planner.ts).
  *
- * Durations are the ideal ones; each LM runs a whole number of 40 µs ticks, within 20 µs of them.
+ * Durations are the ideal ones; plotter/lm.ts encodes each as an LM of whole 40 µs ticks, within 20 µs of them.
  */
-import { DEFAULT_JUNCTION_DEVIATION_MM, layerProfile, type MotionProfile } from '../plan/motion';
-import type { LayerCodes, Polyline } from '../plan/types';
+import { DEFAULT_JUNCTION_DEVIATION_MM, layerProfile, type MotionProfile } from './motion';
+import type { LayerCodes, Polyline } from './types';
 
 /** AxiDraw steps per mm at 1/16 microstepping (2032 steps/inch, ebb-protocol §1.7). */
 export const STEPS_PER_MM = 80;
 /** Per-motor step rate limit, steps/s (axidraw_conf.py max_step_rate 24.995 steps/ms). */
 export const MAX_STEP_RATE = 24995;
-/** The EBB's motion ISR period: LM rates and accelerations are per 40 µs tick. */
-export const LM_TICK_S = 40e-6;
 /** Shortest LM block the EBB sustains back to back (4 ms on fw 3.0, 3–4 ms on 2.7–2.8.1). */
 export const DEFAULT_MIN_MOVE_S = 0.004;
 /** Long cruises are cut so a pause or checkpoint is never more than this far away. */
@@ -509,64 +507,4 @@ export function sourceOf(p: MotionProgram, k: number): { layer: number; path: nu
   const path = floorIndex(p.pathStart, g, p.pathStart.length - 2);
   const layer = floorIndex(p.layerStart, path, p.layerStart.length - 2);
   return { layer, path: path - p.layerStart[layer]!, point: g - p.pathStart[path]! };
-}
-
-/** LM rate units per step/s: 2^31 accumulator counts per step, rates added every 40 µs. */
-const RATE_PER_STEP_S = 2 ** 31 * LM_TICK_S;
-const MAX_RATE = 2 ** 31 - 1;
-
-/**
- * LM rate and acceleration for one axis moving `steps` over `ticks`, its step rate going from
- * `share0` to 2 − `share0` times the mean. The accumulator holds C0 + Rate·T + Accel·T²/2 after T
- * ticks (ebb-protocol §1.5). Accel is the ideal one rounded up (so the rate ends no lower than
- * planned and never needs to go negative), then Rate is the smallest that lands |steps| by tick T:
- * rounding costs at most T counts, a tiny fraction of a step, so the axis neither stalls short of
- * its count nor finishes early. From rest the rate is 0 and the acceleration alone lands it.
- * An axis without steps idles at 0, 0.
- */
-function lmAxis(steps: number, ticks: number, share0: number, out: number[], at: number): void {
-  const s = Math.abs(steps);
-  let rate = 0, accel = 0;
-  if (s !== 0) {
-    const mean = (s / (ticks * LM_TICK_S)) * RATE_PER_STEP_S;
-    const target = s * 2 ** 31;
-    accel = Math.ceil((mean * (2 - 2 * share0)) / ticks);
-    rate = Math.ceil((target - (accel * ticks * ticks) / 2) / ticks);
-    if (rate < 0 || rate > MAX_RATE) {
-      rate = Math.min(MAX_RATE, Math.max(0, rate));
-      accel = Math.ceil((2 * (target - rate * ticks)) / (ticks * ticks));
-    }
-  }
-  out[at] = rate;
-  out[at + 1] = steps;
-  out[at + 2] = accel + 0; // no −0 in the command
-}
-
-/**
- * `LM` parameters of Draw/Travel move k: [Rate1, Steps1, Accel1, Rate2, Steps2, Accel2], both axes
- * over the same whole number of 40 µs ticks (the nearest to the move's duration), so the board's
- * time for a move is within 20 µs of the planned one.
- */
-export function lmParameters(p: MotionProgram, k: number): number[] {
-  const ticks = Math.max(1, Math.round(p.duration[k]! / LM_TICK_S));
-  const v0 = p.v0[k]!, v1 = p.v1[k]!;
-  const share0 = (2 * v0) / (v0 + v1);
-  const out = new Array<number>(6);
-  lmAxis(p.steps1[k]!, ticks, share0, out, 0);
-  lmAxis(p.steps2[k]!, ticks, share0, out, 3);
-  return out;
-}
-
-/**
- * The EBB command for move k: `LM` for Draw/Travel (see lmParameters), `SP,1,<ms>` / `SP,0,<ms>`
- * for the pen (the servo time delays the next command), `SM,<ms>,0,0` for a Dwell (a timed wait in
- * the motion queue, as the AxiDraw software ends a plot), and undefined for a Pause, which the
- * plot runner handles.
- */
-export function ebbCommand(p: MotionProgram, k: number): string | undefined {
-  const kind = p.kind[k]! as MoveKind;
-  if (kind === MoveKind.Pause) return undefined;
-  if (kind === MoveKind.PenUp || kind === MoveKind.PenDown) return `SP,${kind === MoveKind.PenUp ? 1 : 0},${Math.round(p.duration[k]! * 1000)}`;
-  if (kind === MoveKind.Dwell) return `SM,${Math.max(1, Math.round(p.duration[k]! * 1000))},0,0`;
-  return `LM,${lmParameters(p, k).join(',')}`;
 }
