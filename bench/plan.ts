@@ -6,7 +6,8 @@
  * own order is already good), read with the app's SVG reader; each layer is planned
  * in turn from where the previous one ended. Peak memory is a child process's max RSS: the reading
  * and `default` run once more in a fresh process (this file, re-run with VFAB_PLAN_CHILD set) so
- * earlier work does not count against it; node itself is about 50 MB of that.
+ * earlier work does not count against it; node itself is about 50 MB of that. Then bench/motion.ts:
+ * plot time against its physical lower bound and against saxi's default pipeline.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +18,7 @@ import { motionProfile } from '../src-main/plan/motion';
 import { greedyNearestNeighbour, optimizePaths, travelLength, type OptimizationPreset } from '../src-main/plan/optimize';
 import type { Polyline } from '../src-main/plan/types';
 import { readSvg } from '../src-main/svg/read';
+import { motionRows } from './motion';
 import type { BenchRow, BenchSuite } from './report';
 
 const FIXTURES = [
@@ -108,7 +110,7 @@ function benchFixture(file: string): BenchRow[] {
 export const planSuite: BenchSuite = {
   name: 'plan',
   run() {
-    return FIXTURES.flatMap(benchFixture);
+    return [...FIXTURES.flatMap(benchFixture), ...motionRows()];
   },
 };
 
