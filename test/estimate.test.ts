@@ -11,7 +11,7 @@ function trapezoidSeconds(length: number, vIn: number, vOut: number, vMax: numbe
   const ramps = (2 * vMax * vMax - vIn * vIn - vOut * vOut) / (2 * accel);
   return (2 * vMax - vIn - vOut) / accel + (length - ramps) / vMax;
 }
-import { motionProfile } from '../src-main/plan/motion';
+import { motionProfile, servoTravelMs } from '../src-main/plan/motion';
 import type { Polyline } from '../src-main/plan/types';
 import { profile, straight } from './helpers/motion';
 
@@ -113,5 +113,16 @@ describe('motionProfile', () => {
     expect(t({ ...device, accel: 20 })).toBeGreaterThan(t(device));
     expect(t({ ...device, pen_rate_raise: 10 })).toBeGreaterThan(t(device));
     expect(t({ ...device, pen_delay_down: 200 })).toBeCloseTo(t(device) + 0.4, 9);
+  });
+
+  it('times the pen by its travel, as the AxiDraw formula does: a shorter lift is faster', () => {
+    const device = defaultConfig().device;
+    const paths = [P(0, 0, 100, 0), P(150, 80, 10, 10)];
+    const t = (d: typeof device) => estimatePaths(paths, motionProfile(d)).seconds;
+    const short = { ...device, pen_pos_up: device.pen_pos_down + 5 };
+    expect(t(short)).toBeLessThan(t(device));
+    // Two lifts and two landings: each shorter by the formula's difference for the two travels.
+    const saved = (r: number) => servoTravelMs(device.pen_pos_up - device.pen_pos_down, r) - servoTravelMs(5, r);
+    expect(t(device) - t(short)).toBeCloseTo((2 * (saved(device.pen_rate_raise) + saved(device.pen_rate_lower))) / 1000, 9);
   });
 });
