@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { processState } from '../../src-main/util/proc-stat';
 import { waitFor } from './fake-camera';
+import { endWithTest } from './processes';
 
 export interface Unreaped {
   /** The sleeping parent (the `sh` that exec'd `sleep`). */
@@ -16,12 +17,13 @@ export interface Unreaped {
   stderr(): string;
   /** SIGKILLs the command and resolves with its pid once /proc shows it a zombie. */
   killToZombie(): Promise<number>;
-  /** Ends the command and its parent, by pid; safe to call more than once. */
+  /** Ends the command and its parent (by their group id); safe to call more than once. */
   stop(): Promise<void>;
 }
 
 export function startUnreaped(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Unreaped {
-  const parent = spawn('sh', ['-c', '"$@" & echo "$!"; exec sleep 120', 'sh', ...argv], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: one kill by group id ends the parent and the command.
+  const parent = endWithTest(spawn('sh', ['-c', '"$@" & echo "$!"; exec sleep 120', 'sh', ...argv], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), { group: true });
   let out = '', err = '';
   parent.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((r) => parent.once('exit', () => r()));
@@ -45,18 +47,12 @@ export function startUnreaped(argv: string[], opts: { env?: NodeJS.ProcessEnv; c
       return child;
     },
     async stop() {
-      const child = await pid.catch(() => undefined);
-      if (child !== undefined) {
-        try {
-          process.kill(child, 'SIGKILL');
-        } catch {
-          // gone already (or a zombie: ending its parent lets init reap it)
-        }
+      try {
+        process.kill(-parent.pid!, 'SIGKILL');
+      } catch {
+        // the group has ended already
       }
-      if (parent.exitCode === null && parent.signalCode === null) {
-        parent.kill('SIGKILL');
-        await exited;
-      }
+      if (parent.exitCode === null && parent.signalCode === null) await exited;
     },
   };
 }
