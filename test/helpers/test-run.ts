@@ -16,10 +16,12 @@ export interface Survivor {
 }
 
 /**
- * Live processes (zombies carry no environment) whose environment holds `run`'s marker: not this
- * one, nor vitest's own workers (its children, still closing when a global teardown runs).
+ * Live processes (zombies carry no environment) other than this one whose environment holds
+ * `run`'s marker. `vitest`: the main vitest process, whose children are its own (its workers,
+ * still closing when a global teardown runs, and its transform service); tests run in the
+ * workers, so what they start is never among them.
  */
-export function survivors(run: string): Survivor[] {
+export function survivors(run: string, vitest?: number): Survivor[] {
   const marker = `${TEST_RUN_ENV}=${run}`;
   const out: Survivor[] = [];
   for (const name of fs.readdirSync('/proc')) {
@@ -28,8 +30,8 @@ export function survivors(run: string): Survivor[] {
     try {
       if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker)) continue;
       const ppid = Number(/\) \S (\d+)/.exec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1]);
+      if (ppid === vitest) continue;
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (ppid === process.pid && cmd.includes('/node_modules/vitest/')) continue;
       out.push({ pid, ppid, cmd });
     } catch {
       // gone meanwhile, or another user's

@@ -18,10 +18,10 @@ export async function teardown(): Promise<void> {
   const run = process.env[TEST_RUN_ENV];
   if (!run || !fs.existsSync('/proc/self/environ')) return;
   const deadline = Date.now() + GRACE_MS;
-  let left = survivors(run);
+  let left = survivors(run, process.pid);
   while (left.length && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
-    left = survivors(run);
+    left = survivors(run, process.pid);
   }
   if (!left.length) return;
   for (const p of left) {
