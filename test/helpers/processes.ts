@@ -46,13 +46,21 @@ async function end(s: Started): Promise<void> {
   const { child } = s;
   if (child.pid === undefined) return;
   const running = child.exitCode === null && child.signalCode === null;
+  const deadline = Date.now() + REAP_MS;
   if (s.group) {
-    try {
-      // The group outlives its leader: what a wrapper started may still run after it exited.
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // no one left in the group
-    }
+    // The group outlives its leader: what a wrapper started may still run after it exited. Ended
+    // once kill(-pgid, 0) finds no member left (its orphans reaped, not only signalled).
+    while (signalGroup(child.pid, 'SIGKILL') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   } else if (running) child.kill('SIGKILL');
-  if (running) await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, REAP_MS).unref())]);
+  if (running) await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+}
+
+/** False once no process is left in the group. */
+function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -4,6 +4,7 @@
  * until `stop()` ends the sleeping parent and init reaps it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { processState } from '../../src-main/util/proc-stat';
 import { waitFor } from './fake-camera';
 import { endWithTest } from './processes';
@@ -19,6 +20,14 @@ export interface Unreaped {
   killToZombie(): Promise<number>;
   /** Ends the command and its parent (by their group id); safe to call more than once. */
   stop(): Promise<void>;
+}
+
+function procStat(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').trim();
+  } catch {
+    return 'nothing (gone)';
+  }
 }
 
 export function startUnreaped(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Unreaped {
@@ -43,7 +52,10 @@ export function startUnreaped(argv: string[], opts: { env?: NodeJS.ProcessEnv; c
     async killToZombie() {
       const child = await pid;
       process.kill(child, 'SIGKILL');
-      await waitFor(() => processState(child) === 'Z', 10_000, `pid ${child} to be a zombie (it is ${processState(child) ?? 'gone'})`);
+      // Bounded generously: on a loaded machine a killed process can wait a while to be scheduled out.
+      await waitFor(() => processState(child) === 'Z', 20_000, `pid ${child} to be a zombie`).catch((err: Error) => {
+        throw new Error(`${err.message}: /proc/${child}/stat says ${procStat(child)}`);
+      });
       return child;
     },
     async stop() {
