@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readJournal } from '../src-main/jobs/journal';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
+import { endWithTest } from './helpers/processes';
 import { treeHash } from './helpers/tar-fixtures';
 
 let sb: Sandbox;
@@ -34,7 +35,7 @@ function zigzag(): string {
 }
 
 function startPlot(id: string): { child: ChildProcess; out: () => string; exited: Promise<number | string> } {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'plot', id, '--device', 'virtual', '--speed', '20'], { env: sb.env, cwd: sb.root });
+  const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'plot', id, '--device', 'virtual', '--speed', '20'], { env: sb.env, cwd: sb.root }));
   children.push(child);
   let out = '';
   child.stdout!.on('data', (b) => (out += String(b)));
@@ -155,7 +156,7 @@ describe('import while a job is owned by a live plotting process', () => {
       process.stdout.write('claimed\\n');
       process.stdin.on('end', () => { claim.release(); process.exit(0); });
       process.stdin.resume();`;
-    const holder = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const holder = endWithTest(spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
     children.push(holder);
     await new Promise<void>((resolve, reject) => {
       holder.stdout!.on('data', (b) => String(b).includes('claimed') && resolve());

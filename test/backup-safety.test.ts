@@ -15,6 +15,7 @@ import zlib from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from './helpers/cli';
 import { useSandbox } from './helpers/cli-sandbox';
+import { endWithTest } from './helpers/processes';
 import { manifestArchive, rawHeader, treeHash, withExtraMembers } from './helpers/tar-fixtures';
 
 const TRIVIAL = path.join(FIXTURES, 'AxiDraw_trivial.svg');
@@ -264,7 +265,7 @@ describe('a gzip bomb', () => {
     const before = installationHash();
     const start = diskUsage(sb.dataDir);
     let most = start;
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'system', 'import', '--backup', bomb], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'system', 'import', '--backup', bomb], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

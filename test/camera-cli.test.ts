@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src-main/errors';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
 import { startFakeCamera, type FakeCamera, type FakeCameraOptions, deadCameraUrl } from './helpers/fake-camera';
+import { endWithTest } from './helpers/processes';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -34,7 +35,7 @@ async function camera(opts: FakeCameraOptions = {}): Promise<FakeCamera> {
 
 function vfab(sb: Sandbox, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const t = Date.now();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] }));
   cleanups.push(() => void child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';

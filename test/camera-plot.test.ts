@@ -9,6 +9,7 @@ import { configSchema, type VfabConfig } from '../src-main/config/config';
 import { FIXTURES, ROOT, sandbox } from './helpers/cli';
 import { spawnVfab } from './helpers/crash-rig';
 import { frameNumber, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions, deadCameraUrl } from './helpers/fake-camera';
+import { endWithTest } from './helpers/processes';
 import { useTempDirs } from './helpers/tmp';
 
 const tempDir = useTempDirs('vfab-camera-plot-');
@@ -202,7 +203,7 @@ setInterval(() => undefined, 1000);
     );
     // Node itself with tsx's loader, not the tsx launcher: the launcher runs the script in a child
     // of its own, which a SIGKILL of the launcher would leave running after the suite.
-    const child = spawn(process.execPath, ['--import', 'tsx', script, cam.url, jobsDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = endWithTest(spawn(process.execPath, ['--import', 'tsx', script, cam.url, jobsDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
     const exited = new Promise<NodeJS.Signals | number | null>((r) => child.on('exit', (code, signal) => r(signal ?? code)));
     cleanups.push(() => void child.kill('SIGKILL'));
     let out = '';

@@ -13,8 +13,11 @@ import { describe, expect, it } from 'vitest';
 import { openEngine } from '../src-main/engine';
 import { bootId } from '../src-main/jobs/lock';
 import type { MotionProgram } from '../src-main/plan/planner';
-import { FIXTURES } from './helpers/cli';
+import { processState } from '../src-main/util/proc-stat';
+import { FIXTURES, ROOT } from './helpers/cli';
+import { waitFor } from './helpers/fake-camera';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
+import { startUnreaped } from './helpers/unreaped';
 import { crashTrial, jobProgram, judgePaper, reinkBound, runAndKill, sleep, spawnVfab, startPlotterProcess, waitForState } from './helpers/crash-rig';
 
 const FIXTURE = path.join(FIXTURES, 'AxiDraw_First.svg');
@@ -117,6 +120,27 @@ describe('the crash test', () => {
     expect(journal).toMatch(/"type":"recovery","from_state":"PLOTTING","to_state":"PLOTTING","reason":"Crash recovery"/);
     expect(judgePaper(program, rig.plotter.paper).missing).toBe(0);
     expectConsistent('term');
+  }, 60_000);
+
+  it('a job killed a moment ago is interrupted while its process is still a zombie, and resumes to a complete paper', async () => {
+    rig.plotter = await startPlotterProcess(rig.sb, SPEED);
+    const program = addJob('zombie');
+    // The plot's parent never reaps it: after the SIGKILL its pid still answers kill(pid, 0).
+    const plot = startUnreaped([process.execPath, path.join(ROOT, 'bin', 'vfab.js'), 'plot', 'zombie', ...device()], { env: rig.sb.env, cwd: rig.sb.root });
+    try {
+      await waitFor(() => FIRST_MOVES.test(plot.stderr()), 30_000, `the plot's first moves (it said: ${plot.stderr()})`);
+      const pid = await plot.killToZombie();
+      const listed = rig.sb.run(['info', 'queue', '--interrupted', '--json']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout).jobs).toEqual([expect.objectContaining({ id: 'zombie', state: 'PLOTTING', condition: 'interrupted', cause: 'crash' })]);
+      const resumed = rig.sb.run(['resume', 'zombie', ...device()]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(processState(pid)).toBe('Z');
+    } finally {
+      await plot.stop();
+    }
+    expect(judgePaper(program, rig.plotter.paper).missing).toBe(0);
+    expectConsistent('zombie');
   }, 60_000);
 
   it('a torn journal tail left by the crash is cut before resuming', async () => {

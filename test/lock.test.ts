@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive, LockTimeoutError, readLockHolder, withFileLock } from '../src-main/jobs/lock';
 import { startHelper } from './helpers/children';
+import { startUnreaped } from './helpers/unreaped';
 import { useTempDirs } from './helpers/tmp';
 
 const tempDir = useTempDirs('vfab-lock-');
@@ -129,6 +130,19 @@ describe('isProcessAlive', () => {
   it('knows this process is alive and an exited one is not', () => {
     expect(isProcessAlive(process.pid)).toBe(true);
     expect(isProcessAlive(deadPid())).toBe(false);
+  });
+
+  it.runIf(process.platform === 'linux')('counts a zombie (killed, not yet reaped by its parent) as dead', async () => {
+    const z = startUnreaped(['sleep', '60']);
+    try {
+      const pid = await z.pid;
+      expect(isProcessAlive(pid)).toBe(true);
+      await z.killToZombie();
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(isProcessAlive(pid)).toBe(false);
+    } finally {
+      await z.stop();
+    }
   });
 
   it('refuses pids that would address process groups or nothing', () => {

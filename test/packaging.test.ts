@@ -14,6 +14,7 @@ import path from 'node:path';
 import { listPackage } from '@electron/asar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { endWithTest } from './helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..');
 const PACK_TIMEOUT_MS = 120_000;
@@ -26,7 +27,8 @@ interface ExtraResource {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Its own group, ended with the test even when the test times out before the pack does.
+    const child = endWithTest(spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), { group: true });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readPaper } from '../src-main/plotter/virtual/paper';
 import { FIXTURES, ROOT, sandbox, type Sandbox } from './helpers/cli';
 import { startPlotterProcess } from './helpers/crash-rig';
+import { endWithTest } from './helpers/processes';
 
 let sb: Sandbox;
 beforeEach(() => {
@@ -21,7 +22,7 @@ describe('vfab pause', () => {
     fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`);
     expect(sb.run(['add', 'job', 'zz', file]).code).toBe(0);
 
-    const plot = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'plot', 'zz', '--device', 'virtual', '--speed', '2'], { env: sb.env, cwd: sb.root });
+    const plot = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'plot', 'zz', '--device', 'virtual', '--speed', '2'], { env: sb.env, cwd: sb.root }));
     let plotOut = '';
     plot.stdout.on('data', (b) => (plotOut += String(b)));
     const exited = new Promise<number>((resolve) => plot.on('exit', (code) => resolve(code ?? -1)));

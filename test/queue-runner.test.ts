@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
 import { seeded, sleep } from './helpers/crash-rig';
+import { endWithTest } from './helpers/processes';
 import { openEngine } from '../src-main/engine';
 import { readJournal } from '../src-main/jobs/journal';
 import { openEbb } from '../src-main/plotter/devices';
@@ -425,7 +426,7 @@ describe('at a terminal', () => {
     await addSmallJobs(sb, { a: { x: 20, y: 20 }, b: { x: 80, y: 20 }, c: { x: 140, y: 20 }, d: { x: 200, y: 20 } });
     expect(sb.run(['queue', 'add', 'a', 'b', 'c', 'd']).code).toBe(0);
     // `script` gives vfab a terminal for stdin and stdout, as a person's shell would.
-    const tty = spawn('script', ['-qfec', `${process.execPath} ${path.join(ROOT, 'bin', 'vfab.js')} queue run`, '/dev/null'], { env: sb.env, cwd: sb.root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const tty = endWithTest(spawn('script', ['-qfec', `${process.execPath} ${path.join(ROOT, 'bin', 'vfab.js')} queue run`, '/dev/null'], { env: sb.env, cwd: sb.root, stdio: ['pipe', 'pipe', 'pipe'] }));
     let out = '';
     tty.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => tty.on('exit', (code) => r(code)));

@@ -14,6 +14,7 @@ import { claimPlot, deviceOwnerFile, livePlotOwners } from '../src-main/recovery
 import { FIXTURES, ROOT } from './helpers/cli';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
 import { jobProgram, judgePaper, sleep, spawnVfab, startPlotterProcess, waitForState } from './helpers/crash-rig';
+import { endWithTest } from './helpers/processes';
 import { useTempDirs } from './helpers/tmp';
 
 const tempDir = useTempDirs('vfab-recovery-');
@@ -78,7 +79,7 @@ describe('classifying unfinished jobs', () => {
     journal('running', ...toPlotting, checkpoint(3));
     journal('stuck', ...toPlotting, checkpoint(5));
     // A live process owns both; the stuck one's journal has not moved for ten minutes.
-    const holder = spawn('sleep', ['30']);
+    const holder = endWithTest(spawn('sleep', ['30']));
     try {
       ownerFile('running', holder.pid!);
       ownerFile('stuck', holder.pid!);

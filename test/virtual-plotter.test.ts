@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { controlRequest } from '../src-main/plotter/virtual/control';
 import { runVirtualPlotter, type VirtualPlotterHandle, type VirtualPlotterOptions } from '../src-main/plotter/virtual/main';
 import { readPaper } from '../src-main/plotter/virtual/paper';
+import { endWithTest } from './helpers/processes';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -300,7 +301,7 @@ describe('virtual plotter: faults', () => {
       const program = new Command('vfab');
       registerVirtualPlotterCommand(program, { io: processIo, engine() { throw new Error('no engine'); }, exitCode: 0 });
       program.parseAsync(process.argv.slice(1), { from: 'user' });`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, 'virtual-plotter', '--speed', '50', '--json'], { cwd: path.resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = endWithTest(spawn(process.execPath, ['--import', 'tsx', '-e', script, 'virtual-plotter', '--speed', '50', '--json'], { cwd: path.resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] }));
     children.push(child);
     let out = '';
     const info = await new Promise<{ port: string; control: string; paper: string }>((resolve, reject) => {

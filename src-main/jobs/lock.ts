@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { procShowsEnded } from '../util/proc-stat';
 
 export interface LockHolder {
   pid: number;
@@ -44,16 +45,19 @@ export class LockTimeoutError extends Error {
   }
 }
 
-/** True if a process with this pid exists (also when it belongs to another user). */
+/**
+ * True if a process with this pid exists and has not ended (also when it belongs to another
+ * user). A zombie, killed but not yet reaped by its parent, still answers kill(pid, 0): it is dead.
+ */
 export function isProcessAlive(pid: number): boolean {
   // kill(0) or kill(-n) would signal process groups, not test one process.
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !procShowsEnded(pid);
 }
 
 /** The holder named in a lock file; undefined when the file is missing, empty or not a lock we wrote. */

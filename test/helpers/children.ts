@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { endWithTest } from './processes';
 
 const repoRoot = path.resolve(__dirname, '../..');
 
@@ -13,10 +14,12 @@ export interface Helper {
 
 /** Runs `test/helpers/<script>` in its own Node process, as a second vfab process would run. */
 export function startHelper(script: string, args: string[]): Helper {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), ...args], {
-    cwd: repoRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = endWithTest(
+    spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), ...args], {
+      cwd: repoRoot,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
+  );
   let out = '';
   const waiters: Array<() => void> = [];
   child.stdout?.setEncoding('utf8');

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { testRunEnv } from './test-run';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -34,6 +35,7 @@ export function sandbox(): Sandbox {
     VFAB_CONFIG: path.join(home, '.config', 'vfab', 'config.yaml'),
     VFAB_DATA_DIR: path.join(home, '.local', 'share', 'vfab'),
     TZ: process.env.TZ ?? 'UTC',
+    ...testRunEnv(),
   };
   const dataDir = env.VFAB_DATA_DIR!;
   const result = (r: ReturnType<typeof spawnSync>) => ({ code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) });

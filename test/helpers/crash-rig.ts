@@ -13,6 +13,7 @@ import { CHECKPOINT_EVERY_MS, FIFO_DEPTH, MIN_PERIOD_MS, STATUS_POLL_MS, WINDOW 
 import { controlRequest } from '../../src-main/plotter/virtual/control';
 import { readPaper } from '../../src-main/plotter/virtual/paper';
 import { ROOT, type Sandbox } from './cli';
+import { endWithTest } from './processes';
 
 export interface PlotterProcess {
   port: string;
@@ -25,11 +26,11 @@ export interface PlotterProcess {
 /** `vfab virtual-plotter` in its own process, paper and port inside the sandbox. */
 export async function startPlotterProcess(sb: Sandbox, speed: number, name = 'plotter'): Promise<PlotterProcess> {
   const base = path.join(sb.root, name);
-  const child = spawn(
+  const child = endWithTest(spawn(
     process.execPath,
     [path.join(ROOT, 'bin', 'vfab.js'), 'virtual-plotter', '--link', `${base}.tty`, '--control', `${base}.sock`, '--paper', `${base}.paper.jsonl`, '--speed', String(speed), '--json'],
     { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  ));
   const info = await new Promise<{ port: string; control: string; paper: string }>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -64,7 +65,7 @@ export interface VfabProcess {
 
 /** `vfab <args>` as its own process (so it can be killed), in the sandbox's environment. */
 export function spawnVfab(sb: Sandbox, args: string[]): VfabProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '', err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, type Sandbox } from './cli';
+import { endWithTest } from './processes';
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -20,7 +21,7 @@ export interface ServeProcess {
 const URL_LINE = /^(http:\/\/127\.0\.0\.1:(\d+))\/\?token=([A-Za-z0-9_-]+)$/m;
 
 export function spawnServe(sb: Sandbox, args: string[] = ['--port', '0'], command = 'serve'): { child: ChildProcess; exited: Promise<number | string>; out: () => string; err: () => string } {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), command, ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), command, ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
