@@ -65,6 +65,15 @@ describe('optimizePaths with a min gap', () => {
     expect(on.stats.penDownMm).toBeCloseTo(off.stats.penDownMm + 0.15, 9);
   });
 
+  it('joins paths whose ends meet within the gap, reversing one, but not ends exactly the gap apart', () => {
+    const ends = optimizePaths([P(0, 0, 10, 0), P(20, 0.15, 10, 0.15)], { preset: 'fast', minGapMm: 0.2 });
+    expect(ends.stats.joins).toBe(1);
+    expect([[0, 0, 10, 0, 10, 0.15, 20, 0.15], [20, 0.15, 10, 0.15, 10, 0, 0, 0]]).toContainEqual(plain(ends.paths)[0]);
+    const apart = optimizePaths([P(0, 0, 10, 0), P(20, 0.2, 10, 0.2)], { preset: 'fast', minGapMm: 0.2 });
+    expect(apart.stats.joins).toBe(0);
+    expect(apart.paths).toHaveLength(2);
+  });
+
   it('joins in the file’s order too, when that order is kept (stats.order input)', () => {
     // Drawn in the file's order, the strokes are already shortest; their short hops still join.
     const rungs = Array.from({ length: 6 }, (_, i) => (i % 2 ? P(10, i * 0.1, 0, i * 0.1) : P(0, i * 0.1, 10, i * 0.1)));
