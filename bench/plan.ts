@@ -1,6 +1,8 @@
 /**
  * Path-planning benchmarks: pen-up travel of each ordering (input, greedy nearest neighbour, the
- * three presets), time and peak memory of `default`, and the time estimate of the result.
+ * three presets), time and peak memory of `default`, and the time estimate of the result; and what
+ * AxiDraw's min_gap (plot.min_gap_mm) saves: pen lifts, pen-up travel and estimated time of
+ * `default` with min_gap 0 against its default.
  *
  * Inputs are the four largest SVG fixtures and a slice of a stipple drawing (one long walk whose
  * own order is already good), read with the app's SVG reader; each layer is planned
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { defaultConfig } from '../src-main/config/config';
 import { estimatePaths } from '../src-main/plan/estimate';
 import { motionProfile } from '../src-main/plan/motion';
+import { MIN_GAP_MM } from '../src-main/plan/min-gap';
 import { greedyNearestNeighbour, optimizePaths, travelLength, type OptimizationPreset } from '../src-main/plan/optimize';
 import type { Polyline } from '../src-main/plan/types';
 import { readSvg } from '../src-main/svg/read';
@@ -36,19 +39,24 @@ function load(file: string): Polyline[][] {
 }
 
 /** Runs `preset` layer after layer, each starting where the last ended, as a plot would. */
-function optimizeAll(layers: Polyline[][], preset: OptimizationPreset): { paths: Polyline[]; travelMm: number; inputOrderMm: number; pathsOut: number } {
+function optimizeAll(
+  layers: Polyline[][],
+  preset: OptimizationPreset,
+  minGapMm = MIN_GAP_MM,
+): { paths: Polyline[]; travelMm: number; inputOrderMm: number; pathsOut: number; joins: number } {
   let start: readonly [number, number] = [0, 0];
   const paths: Polyline[] = [];
-  let travelMm = 0, inputOrderMm = 0;
+  let travelMm = 0, inputOrderMm = 0, joins = 0;
   for (const layer of layers) {
-    const r = optimizePaths(layer, { preset, start });
+    const r = optimizePaths(layer, { preset, start, minGapMm });
     paths.push(...r.paths);
     travelMm += r.stats.travelAfterMm;
+    joins += r.stats.joins ?? 0;
     // Each layer's own order from where this plan's pen is, as the plan reports it.
     inputOrderMm += r.stats.travelBeforeMm;
     start = r.end;
   }
-  return { paths, travelMm, inputOrderMm, pathsOut: paths.length };
+  return { paths, travelMm, inputOrderMm, pathsOut: paths.length, joins };
 }
 
 /** Child mode: optimise one fixture with `default` and report time and this process's peak RSS. */
@@ -90,7 +98,11 @@ function benchFixture(file: string): BenchRow[] {
   // The guarantee is per layer, against each layer's own order from the same start.
   const overInput = Math.max(...[fast, def, best].map((r) => r.travelMm - r.inputOrderMm));
   const peak = peakOfDefault(file);
-  const estimate = estimatePaths(def.paths, motionProfile(defaultConfig().device));
+  const profile = motionProfile(defaultConfig().device);
+  const estimate = estimatePaths(def.paths, profile);
+  const noGap = optimizeAll(layers, 'default', 0);
+  const noGapS = estimatePaths(noGap.paths, profile).seconds;
+  const minGap = `min_gap ${MIN_GAP_MM} mm`;
   const name = file.replace(/\.svg$/, '');
   return [
     { name: `${name}: paths in / after merging (default)`, value: input.length, unit: `paths / ${def.pathsOut}` },
@@ -104,6 +116,14 @@ function benchFixture(file: string): BenchRow[] {
     { name: `${name}: default time (fresh process)`, value: Math.round(peak.ms), unit: 'ms', target: '<= 5000', ok: peak.ms <= 5000 },
     { name: `${name}: peak RSS, read + default (fresh process)`, value: Math.round(peak.maxRssMb), unit: 'MB', target: '< 500', ok: peak.maxRssMb < 500 },
     { name: `${name}: estimated plot time (default order, AxiDraw defaults)`, value: +(estimate.seconds / 60).toFixed(1), unit: 'min' },
+    { name: `${name}: pen lifts, default, ${minGap} (joins made)`, value: def.pathsOut, unit: `lifts (${def.joins} joins) vs ${noGap.pathsOut} with min_gap 0` },
+    { name: `${name}: pen-up travel, default, ${minGap}`, value: +def.travelMm.toFixed(1), unit: `mm vs ${noGap.travelMm.toFixed(1)} with min_gap 0` },
+    {
+      name: `${name}: estimated plot time, default, ${minGap}`,
+      value: +estimate.seconds.toFixed(1),
+      unit: `s vs ${noGapS.toFixed(1)} with min_gap 0 (${(100 * (estimate.seconds / noGapS - 1)).toFixed(1)} %)`,
+      ok: estimate.seconds <= noGapS && def.travelMm <= noGap.travelMm && def.pathsOut <= noGap.pathsOut,
+    },
   ];
 }
 

@@ -69,7 +69,7 @@ const NON_DEFAULT: VfabConfig = {
     detection_timeout: 12,
   },
   vpype: { preset: 'hq', presets_file: '/etc/vfab/presets.yaml' },
-  plot: { pen_change: 'ignore' },
+  plot: { pen_change: 'ignore', min_gap_mm: 0.5 },
   pens: { '1': '0.3 black fineliner', '2': 'red' },
   optimization: {
     default_level: 'best',
@@ -169,6 +169,8 @@ describe('defaults', () => {
     });
     expect(c.optimization).toEqual({ default_level: 'default', tolerance_mm: 0.05, default_digest: 1, interactive_mode: false });
     expect(c.hooks).toEqual({});
+    // AxiDraw's min_gap default: 0.008 in.
+    expect(c.plot).toEqual({ pen_change: 'auto', min_gap_mm: 0.2032 });
     expect(c.recovery).toEqual({ interrupt_grace_minutes: 5, auto_detect_enabled: true, max_resume_attempts: 3, stuck_after_s: 120 });
     expect(c.websocket).toMatchObject({ enabled: false, host: '127.0.0.1', port: 8765, authentication: false, channels: ['jobs', 'devices', 'system'] });
     expect(c.logging).toMatchObject({ level: 'INFO', max_file_size: 10485760, backup_count: 5, output: 'both' });
@@ -454,6 +456,9 @@ describe('errors name the file, key and line', () => {
     ['notify:\n  events: completed\n', 'notify.events', 2, 'must be a list of events'],
     ['notify:\n  timeout_s: 0\n', 'notify.timeout_s', 2, 'between 0.1 and 30'],
     ['notify:\n  timeout_s: 120\n', 'notify.timeout_s', 2, 'between 0.1 and 30'],
+    ['plot:\n  min_gap_mm: 6\n', 'plot.min_gap_mm', 2, 'must be a number between 0 and 5 (found 6)'],
+    ['plot:\n  min_gap_mm: -0.1\n', 'plot.min_gap_mm', 2, 'must be a number between 0 and 5 (found -0.1)'],
+    ['plot:\n  min_gap_mm: wide\n', 'plot.min_gap_mm', 2, 'must be a number between 0 and 5 (found "wide")'],
   ])('out of range or mistyped: %j', (text, key, line, fragment) => {
     const err = configError(() => parseConfig(text, file));
     expect(err.key).toBe(key);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simplify } from '../src-main/plan/clean';
+import { MIN_GAP_MM } from '../src-main/plan/min-gap';
 import { greedyNearestNeighbour, optimizePaths, penDownLength, travelLength, type OptimizationPreset } from '../src-main/plan/optimize';
 import type { Polyline } from '../src-main/plan/types';
 import { seeded } from './helpers/crash-rig';
@@ -99,11 +100,11 @@ function reverse(p: Polyline): Polyline {
 }
 
 describe('optimizePaths properties', () => {
-  it('keeps every drawn segment; adds only joins within the merge tolerance', () => {
+  it('keeps every drawn segment; adds only joins within the merge tolerance or the min gap', () => {
     fc.assert(
-      fc.property(pathsArb, preset, fc.constantFrom(0, 0.05), (paths, p, tol) => {
-        const { paths: out } = optimizePaths(paths, { preset: p, mergeToleranceMm: tol, simplifyToleranceMm: 0 });
-        expectInkKept(paths, out, tol, true);
+      fc.property(pathsArb, preset, fc.constantFrom(0, 0.05), fc.constantFrom(0, MIN_GAP_MM), (paths, p, tol, minGapMm) => {
+        const { paths: out } = optimizePaths(paths, { preset: p, mergeToleranceMm: tol, minGapMm, simplifyToleranceMm: 0 });
+        expectInkKept(paths, out, Math.max(tol, minGapMm), true);
       }),
       { numRuns: 300 },
     );
@@ -113,10 +114,10 @@ describe('optimizePaths properties', () => {
     fc.assert(
       fc.property(freePaths, preset, (paths, p) => {
         const { paths: out, stats } = optimizePaths(paths, { preset: p, simplifyToleranceMm: 0 });
-        expectInkKept(paths, out, 0.05, false);
-        // Joins add at most the tolerance each.
+        expectInkKept(paths, out, MIN_GAP_MM, false);
+        // Joins add at most the tolerance each, min-gap joins at most the gap.
         expect(stats.penDownMm).toBeGreaterThanOrEqual(penDownLength(paths) - 1e-9);
-        expect(stats.penDownMm).toBeLessThanOrEqual(penDownLength(paths) + stats.merged * 0.05 + 1e-9);
+        expect(stats.penDownMm).toBeLessThanOrEqual(penDownLength(paths) + stats.merged * 0.05 + stats.joins! * MIN_GAP_MM + 1e-9);
       }),
       { numRuns: 200 },
     );
@@ -192,7 +193,7 @@ describe('optimizePaths clean-up', () => {
   });
 
   it('does not merge ends farther apart than the tolerance', () => {
-    const { paths: out } = optimizePaths([P(0, 0, 10, 0), P(10.1, 0, 20, 0)], { preset: 'fast' });
+    const { paths: out } = optimizePaths([P(0, 0, 10, 0), P(10.1, 0, 20, 0)], { preset: 'fast', minGapMm: 0 });
     expect(out).toHaveLength(2);
   });
 

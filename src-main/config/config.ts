@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { OUTCOME_KINDS } from '../notify/outcome';
 import { writeFileAtomic } from '../util/atomic';
 import { isSheet, SHEET_MESSAGE } from '../plotters/sheet';
+import { MAX_MIN_GAP_MM, MIN_GAP_MM } from '../plan/min-gap';
 import { DOCUMENT_PAPER, isPaperSetting } from '../plan/paper';
 import { renderConfigTemplate, setConfigValue, YAML_OUTPUT } from './template';
 
@@ -269,6 +270,8 @@ export const configSchema = z.object({
   plot: section({
     /** When a change of layer number stops for a pen swap (plan/pens.ts); `!` layers always pause. */
     pen_change: choice(['auto', 'pause', 'ignore'], 'auto'),
+    /** AxiDraw's min_gap: pen-up hops shorter than this are drawn pen-down (plan/optimize.ts). */
+    min_gap_mm: number(MIN_GAP_MM, { min: 0, max: MAX_MIN_GAP_MM }),
   }),
   /** Layer number → the pen that draws it ("0.3 black fineliner"): named in the pause prompt, compared by pen_change auto. */
   pens: z.preprocess(

@@ -147,6 +147,10 @@ plot:
   # layers' colours or the pens mapped below differ), pause (at every change of layer number) or
   # ignore (never). A layer named with "!" ("!3 red") always pauses first.
   pen_change: auto
+  # AxiDraw's min_gap: a pen-up hop shorter than this between two strokes of a layer is drawn
+  # pen-down instead, saving a lift. The default, 0.2032 mm (0.008 in, AxiDraw's), is narrower than
+  # most pen lines. 0: never; at most 5.
+  min_gap_mm: 0.2032
 
 # The pen each layer number is drawn with, named in the pause prompt ("load pen 2 (red)"); with
 # pen_change auto, layers mapped to different pens pause between them. Example:

@@ -59,6 +59,7 @@ export function planSettings(config: VfabConfig, overrides: Partial<PlanSettings
     ...(config.paper.default_orientation !== 'auto' && { orientation: config.paper.default_orientation }),
     autoRotate: config.paper.auto_rotate,
     penChange: config.plot.pen_change,
+    minGapMm: config.plot.min_gap_mm,
     ...(Object.keys(config.pens).length > 0 && { pens: config.pens }),
     fit: 'none',
     model: config.device.model,

@@ -86,6 +86,7 @@ export function buildPlan(drawing: Drawing, opts: BuildOptions): BuildResult {
     const optimized = optimizePaths(layer.paths, {
       preset: settings.preset,
       simplifyToleranceMm: settings.simplifyMm,
+      minGapMm: settings.minGapMm,
       start: position,
       onProgress: (f) => opts.onProgress?.('optimizing', (index + f) / fitted.layers.length, layer.name),
     });

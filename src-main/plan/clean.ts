@@ -117,11 +117,32 @@ export function bridges(paths: readonly Polyline[], tolerance: number): (i: numb
  * drawn as one, which is never more pen-up travel than the file as given.
  */
 export function joinConsecutive(paths: readonly Polyline[], tolerance: number): { paths: Polyline[]; merged: number } {
+  return joinRuns(paths, (i) => tolerance > 0 && leadsTo(paths, i - 1, i, tolerance));
+}
+
+/**
+ * AxiDraw's `min_gap`: in the order given, a pen-up hop shorter than `minGapMm` is drawn pen-down
+ * instead, the two paths joined by the straight segment across the gap (both ends kept). Cheaper
+ * than a lift and a lower, and too short to be seen; travel only shrinks. 0 joins nothing.
+ */
+export function joinShortGaps(paths: readonly Polyline[], minGapMm: number): { paths: Polyline[]; joins: number } {
+  const { paths: out, merged } = joinRuns(paths, (i) => minGapMm > 0 && gapBefore(paths, i) < minGapMm);
+  return { paths: out, joins: merged };
+}
+
+/** Pen-up distance from the end of path i - 1 to the start of path i. */
+function gapBefore(paths: readonly Polyline[], i: number): number {
+  const a = paths[i - 1]!, b = paths[i]!;
+  return Math.hypot(b[0]! - a[a.length - 2]!, b[1]! - a[a.length - 1]!);
+}
+
+/** Runs of consecutive paths drawn as one stroke, path i joined to i - 1 where `joins(i)`. */
+function joinRuns(paths: readonly Polyline[], joins: (i: number) => boolean): { paths: Polyline[]; merged: number } {
   const out: Polyline[] = [];
   let merged = 0;
   for (let from = 0; from < paths.length; ) {
     let to = from + 1;
-    while (to < paths.length && tolerance > 0 && leadsTo(paths, to - 1, to, tolerance)) to++;
+    while (to < paths.length && joins(to)) to++;
     merged += to - from - 1;
     out.push(to - from === 1 ? paths[from]! : concatenate(paths, Array.from({ length: to - from }, (_, k) => 2 * (from + k))));
     from = to;

@@ -27,6 +27,8 @@ export interface PlanSettings {
   toleranceMm: number;
   /** Douglas–Peucker simplification, mm; absent: the preset's default. */
   simplifyMm?: number;
+  /** Pen-up hops shorter than this were drawn pen-down (config plot.min_gap_mm); absent in plans made before it: none were. */
+  minGapMm?: number;
   /** AxiDraw's auto_rotate: turn a portrait document 90°, and a drawing that fits only turned. Absent (older plans): no. */
   autoRotate?: boolean;
   /** Which changes of layer number pause for a pen swap; absent (older plans): `pause`. */

@@ -271,7 +271,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
         ctx.io.out('\nLayers:');
         printRows(
           { ...ctx.io, tty: true },
-          ['LAYER', 'PEN', 'PAUSE', 'SPEED', 'HEIGHT', 'DELAY', 'PATHS', 'PEN DOWN', 'TRAVEL', 'LIFTS', 'TIME'],
+          ['LAYER', 'PEN', 'PAUSE', 'SPEED', 'HEIGHT', 'DELAY', 'PATHS', 'PEN DOWN', 'TRAVEL', 'LIFTS', 'JOINS', 'TIME'],
           plan.layers.map((l) => [
             l.name,
             l.pen === null ? '-' : String(l.pen),
@@ -281,6 +281,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
             `${(l.stats.penDownMm / 1000).toFixed(2)} m`,
             `${(l.stats.travelAfterMm / 1000).toFixed(2)} m`,
             String(l.stats.liftsAfter),
+            String(l.stats.joins ?? 0),
             duration(l.estimate.seconds),
           ]),
           '',

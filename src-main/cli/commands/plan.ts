@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ERROR_CODES, VfabError } from '../../errors';
 import { planSettings, prepareJob, type PrepareResult, type PrepareStage } from '../../jobs/prepare';
+import { MAX_MIN_GAP_MM } from '../../plan/min-gap';
 import { paperLabel, type PlanSettings } from '../../plan/plan-file';
 import { PEN_CHANGE_MODES, type PenChangeMode } from '../../plan/pens';
 import { printJson, type Io } from '../output';
@@ -14,6 +15,7 @@ export interface PlanFlags {
   fit?: PlanSettings['fit'];
   margin?: number;
   simplify?: number;
+  minGap?: number;
   /** false with --no-auto-rotate; commander's default true stands for "as config says". */
   autoRotate?: boolean;
   penChange?: PenChangeMode;
@@ -22,6 +24,12 @@ export interface PlanFlags {
 function millimetres(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new VfabError('USAGE', `'${value}' is not a length in mm (a number ≥ 0).`);
+  return n;
+}
+
+function minGap(value: string): number {
+  const n = millimetres(value);
+  if (n > MAX_MIN_GAP_MM) throw new VfabError('USAGE', `--min-gap ${value}: at most ${MAX_MIN_GAP_MM} mm (a join is drawn ink; 0 = no joins).`);
   return n;
 }
 
@@ -34,6 +42,7 @@ export function addPlanOptions(cmd: Command): Command {
     .addOption(new Option('--fit <mode>', 'none: keep coordinates; center: move to the middle; scale: scale down to fit the margins').choices(['none', 'center', 'scale']))
     .option('--margin <mm>', 'margin kept by --fit scale; default from config', millimetres)
     .option('--simplify <mm>', 'drop points that change the drawing by less than this (0 = keep every point)', millimetres)
+    .option('--min-gap <mm>', `draw pen-up hops shorter than this pen-down, saving the lift (0 = never, at most ${MAX_MIN_GAP_MM}); default: config plot.min_gap_mm`, minGap)
     .addOption(new Option('--pen-change <mode>', 'stop for a pen swap between numbered layers: auto (when their colours or mapped pens differ), pause (every change of number), ignore (never); default: config plot.pen_change').choices([...PEN_CHANGE_MODES]))
     .option('--no-auto-rotate', 'keep the drawing upright: no turn for portrait documents nor to fit (default: config paper.auto_rotate, on)');
 }
@@ -60,6 +69,7 @@ export async function prepareForCli(ctx: CliContext, id: string, flags: PlanFlag
     fit: flags.fit,
     marginMm: flags.margin,
     simplifyMm: flags.simplify,
+    minGapMm: flags.minGap,
     ...(flags.autoRotate === false && { autoRotate: false }),
     penChange: flags.penChange,
   });
