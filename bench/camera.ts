@@ -185,7 +185,7 @@ async function run(): Promise<BenchRow[]> {
       { name: 'frames lost or doubled at viewers (all)', value: lost + doubled, unit: 'frames', target: '0', ok: lost + doubled === 0 },
       { name: 'frames dropped by the relay (slow viewer guard)', value: dropped, unit: 'frames', target: '0', ok: dropped === 0 },
       { name: `CPU per camera frame (client + relay to ${VIEWERS})`, value: +(cpuMs / Math.max(1, cpuFrames)).toFixed(3), unit: 'ms' },
-      { name: 'CPU share of one core', value: +(coreShare * 100).toFixed(2), unit: '%', target: '< 5', ok: coreShare < 0.05 },
+      { name: `CPU share of one core (${HEIGHT}p${FPS} to ${VIEWERS} viewers)`, value: +(coreShare * 100).toFixed(2), unit: '%', target: '< 5', ok: coreShare < 0.05 },
       { name: 'heap + external after GC, end of run', value: +samples[samples.length - 1]!.mb.toFixed(1), unit: 'MB' },
       { name: 'heap + external after GC, spread of samples', value: +(Math.max(...samples.map((x) => x.mb)) - Math.min(...samples.map((x) => x.mb))).toFixed(2), unit: 'MB' },
       { name: `memory growth (slope over ${memSeconds} s) extrapolated to 10 min`, value: +growth10.toFixed(2), unit: 'MB', target: '< 5', ok: Math.abs(growth10) < 5 },

@@ -35,7 +35,7 @@ function get(url: URL, idleTimeoutMs = 2_000): Promise<{ head?: HttpHead; body: 
       url,
       {
         onHead: (x) => (head = x),
-        onBody: (d) => (body += d.toString('latin1')),
+        onBody: (d, start, end) => (body += d.toString('latin1', start, end)),
         onEnd: (err) => resolve({ head, body, err, timedOut }),
       },
       {

@@ -79,6 +79,26 @@ describe('MultipartParser', () => {
     for (let i = 1; i < parts.length; i++) expect(parts[i]!.body).not.toBe(parts[i - 1]!.body);
   });
 
+  it('takes ranges of one buffer the caller overwrites after each push (a socket read buffer), with and without Content-Length', () => {
+    const noLength = Buffer.concat([...sent.map((f) => motionPart(f, 'BoundaryString', false)), Buffer.from('--BoundaryString--\r\n')]);
+    for (const data of [stream, noLength]) {
+      const parts: MultipartPart[] = [];
+      const p = new MultipartParser('BoundaryString', (part) => parts.push(part));
+      const reused = Buffer.alloc(4096);
+      for (let at = 0, i = 0; at < data.length; i++) {
+        // Each read lands at a different offset of the same buffer, with stale bytes around it.
+        const offset = (i * 37) % 900;
+        const n = Math.min(1 + ((i * 997) % 3000), data.length - at);
+        reused.fill(0x2d);
+        data.copy(reused, offset, at, at + n);
+        p.push(reused, offset, offset + n);
+        at += n;
+      }
+      expect(parts.map((x) => frameNumber(x.body))).toEqual(sent.map((_, i) => i));
+      parts.forEach((x, i) => expect(x.body.equals(sent[i]!)).toBe(true));
+    }
+  });
+
   it('without Content-Length scans to the next boundary, in 1-byte chunks too', () => {
     const noLength = Buffer.concat([...sent.map((f) => motionPart(f, 'BoundaryString', false)), Buffer.from('--BoundaryString--\r\n')]);
     for (const size of [1, 50, noLength.length]) {

@@ -9,7 +9,7 @@ import { boundaryFromContentType, MultipartParser } from '../src-main/camera/mul
 import { createCameraRelay, type CameraRelay } from '../src-main/camera/relay';
 import { startRelayHost } from '../src-main/camera/relay-host';
 import { sandbox } from './helpers/cli';
-import { deadCameraUrl, frameNumber, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
+import { deadCameraUrl, frameNumber, stampJpeg, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
 import { startServe } from './helpers/serve-process';
 
 const TOKEN = 'test-token-0123456789';
@@ -73,7 +73,53 @@ function viewer(url: string, headers: http.OutgoingHttpHeaders = {}) {
   };
 }
 
+/** A viewer on a bare socket: the response's head and body bytes exactly as they came over the wire. */
+function rawViewer(port: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.write(`GET /camera/stream.mjpeg?token=${TOKEN} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  let received = Buffer.alloc(0);
+  socket.on('data', (c: Buffer) => (received = Buffer.concat([received, c])));
+  cleanups.push(() => void socket.destroy());
+  const headEnd = () => received.indexOf('\r\n\r\n');
+  return {
+    head: () => (headEnd() < 0 ? '' : received.toString('latin1', 0, headEnd())),
+    /** The JPEGs of the whole parts so far; throws where the body is anything but parts back to back. */
+    parts: () => (headEnd() < 0 ? [] : wholeParts(received.subarray(headEnd() + 4))),
+  };
+}
+
+function wholeParts(body: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  for (let at = 0; ; ) {
+    const headEnd = body.indexOf('\r\n\r\n', at);
+    if (headEnd < 0) return parts;
+    const head = body.toString('latin1', at, headEnd);
+    const m = /^--vfabframe\r\nContent-Type: image\/jpeg\r\nContent-Length: (\d+)$/.exec(head);
+    if (!m) throw new Error(`no part header at body byte ${at}: ${JSON.stringify(head.slice(0, 40))}`);
+    const end = headEnd + 4 + Number(m[1]);
+    if (body.length < end + 2) return parts;
+    if (body.toString('latin1', end, end + 2) !== '\r\n') throw new Error(`part at body byte ${at} does not end with CRLF`);
+    parts.push(body.subarray(headEnd + 4, end));
+    at = end + 2;
+  }
+}
+
 describe('camera relay', () => {
+  it('writes every viewer the same whole parts back to back, each JPEG byte for byte the camera\'s, with no chunk framing', async () => {
+    const { cam, port } = await setup({ width: 320, height: 240, fps: 30 });
+    const raws = [rawViewer(port), rawViewer(port), rawViewer(port)];
+    await waitFor(() => raws.every((r) => r.parts().length >= 15), 10_000, '15 whole parts at each viewer');
+    const seen = raws.map((r) => r.parts().map((jpeg) => frameNumber(jpeg)!));
+    for (const [i, r] of raws.entries()) {
+      expect(r.head()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(r.head()).not.toMatch(/transfer-encoding/i);
+      expect(seen[i]!.every((n, k) => k === 0 || n === seen[i]![k - 1]! + 1)).toBe(true);
+      for (const jpeg of r.parts()) expect(jpeg.equals(stampJpeg(cam.base, frameNumber(jpeg)!))).toBe(true);
+    }
+    // The viewers overlap: the frames they share are the same frames.
+    expect(seen[1]!.filter((n) => seen[0]!.includes(n) && seen[2]!.includes(n)).length).toBeGreaterThan(5);
+  });
+
   it('refuses requests without the token, with a wrong one, or with another method', async () => {
     const { base, relay } = await setup();
     expect((await get(`${base}/camera/stream.mjpeg`)).status).toBe(401);

@@ -5,8 +5,9 @@
  * stream in 1024-byte chunks, so a 720p stream at 30 fps becomes ~4,700 stream events a second.
  * Measured on the 2-core dev machine, 720p at 30 fps: node:http ~3.4 % of a core just to
  * receive, a socket with our own chunk decoding ~2.4 % (bench/camera.ts has the whole picture).
- * The body is handed on as views into the socket's buffers (no copying here); the multipart
- * parser copies each frame once into a Buffer of its own.
+ * A plain socket reads into one buffer of its own (net's `onread`): no Buffer and no stream
+ * event per read. The body is handed on as ranges of that buffer (no copying, no views made
+ * here); the multipart parser copies each frame once into a Buffer of its own.
  *
  * Supports what cameras send: chunked, Content-Length or read-to-close bodies, 1xx interim
  * responses, user:password@ in the URL (Basic auth), http and https. No redirects, no keep-alive.
@@ -23,8 +24,8 @@ export interface HttpHead {
 export interface HttpGetHandlers {
   /** The final (non-1xx) response head. */
   onHead(head: HttpHead): void;
-  /** Body bytes, chunk framing removed. Valid only during the call (a view into a socket buffer). */
-  onBody(data: Buffer): void;
+  /** Body bytes `data[start..end)`, chunk framing removed. Valid only during the call: the buffer is reused for the next read. */
+  onBody(data: Buffer, start: number, end: number): void;
   /** Exactly once: the body ended cleanly (`err` undefined), or the connection failed. */
   onEnd(err?: NodeJS.ErrnoException | HttpProtocolError): void;
 }
@@ -48,6 +49,8 @@ export class HttpProtocolError extends Error {
 
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE = 1024;
+/** Net's own read size: a read never holds more than this. */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 type Body =
   | { kind: 'head' }
@@ -66,7 +69,16 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
   const secure = url.protocol === 'https:';
   const port = Number(url.port) || (secure ? 443 : 80);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
+  const readBuffer = secure ? undefined : Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  const onread = readBuffer && {
+    buffer: readBuffer,
+    callback: (n: number) => {
+      received(readBuffer, n);
+      // Keep reading (false would pause the socket).
+      return true;
+    },
+  };
+  const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port, onread });
   let ended = false;
   let state: Body = { kind: 'head' };
   let head: Buffer = Buffer.alloc(0);
@@ -97,44 +109,55 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
     else end(Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' }));
   });
   socket.on('close', () => end(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' })));
-  socket.on('data', (chunk: Buffer) => {
+  if (secure) socket.on('data', (chunk: Buffer) => received(chunk, chunk.length));
+
+  function received(chunk: Buffer, length: number): void {
     try {
-      consume(chunk);
+      consume(chunk, 0, length);
     } catch (err) {
       end(err instanceof HttpProtocolError ? err : Object.assign(err as Error, { code: 'EHANDLER' }));
     }
-  });
+  }
 
-  function consume(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length && !ended) {
+  /** Decodes `chunk[from..to)`; keeps no reference to `chunk` (a plain socket reuses it for the next read). */
+  function consume(chunk: Buffer, from: number, to: number): void {
+    let at = from;
+    while (at < to && !ended) {
       const st = state;
       switch (st.kind) {
         case 'head': {
-          head = head.length ? Buffer.concat([head, chunk.subarray(at)]) : chunk.subarray(at);
-          at = chunk.length;
+          head = Buffer.concat([head, chunk.subarray(at, to)]);
+          at = to;
           const endOfHead = head.indexOf('\r\n\r\n');
           if (endOfHead < 0) {
             if (head.length > MAX_HEAD_BYTES) throw new HttpProtocolError(`response headers longer than ${MAX_HEAD_BYTES} bytes`);
             break;
           }
-          const rest = head.subarray(endOfHead + 4);
+          const rest = head;
           const parsed = parseHead(head.subarray(0, endOfHead).toString('latin1'));
           head = Buffer.alloc(0);
           // 100 Continue and friends: the real response follows.
           if (parsed.status >= 100 && parsed.status < 200) {
-            consume(rest);
+            consume(rest, endOfHead + 4, rest.length);
             return;
           }
           state = bodyState(parsed);
           handlers.onHead(parsed);
-          if (!ended) consume(rest);
+          if (!ended) consume(rest, endOfHead + 4, rest.length);
           return;
         }
         case 'size':
         case 'trailer': {
           const nl = chunk.indexOf(0x0a, at);
-          const stop = nl < 0 ? chunk.length : nl + 1;
+          if (st.kind === 'size' && st.line === '' && nl >= 0 && nl < to) {
+            const size = plainChunkSize(chunk, at, nl);
+            if (size !== undefined) {
+              at = nl + 1;
+              state = size === 0 ? { kind: 'trailer', line: '' } : { kind: 'data', left: size };
+              break;
+            }
+          }
+          const stop = nl < 0 || nl >= to ? to : nl + 1;
           st.line += chunk.toString('latin1', at, stop);
           at = stop;
           if (st.line.length > MAX_CHUNK_LINE) throw new HttpProtocolError('chunk header line too long');
@@ -155,8 +178,8 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
         }
         case 'data':
         case 'length': {
-          const take = Math.min(st.left, chunk.length - at);
-          handlers.onBody(chunk.subarray(at, at + take));
+          const take = Math.min(st.left, to - at);
+          handlers.onBody(chunk, at, at + take);
           at += take;
           st.left -= take;
           if (st.left > 0) break;
@@ -182,8 +205,8 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
           break;
         }
         case 'close':
-          handlers.onBody(chunk.subarray(at));
-          at = chunk.length;
+          handlers.onBody(chunk, at, to);
+          at = to;
           break;
         case 'done':
           return;
@@ -192,6 +215,25 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
   }
 
   return { close: () => end() };
+}
+
+/**
+ * The size of a chunk-size line written the usual way, `<hex>\r\n` or `<hex>;ext\r\n`, read in
+ * place from `bytes[from..lf)`; undefined for anything else (the line-as-text path decides).
+ */
+function plainChunkSize(bytes: Buffer, from: number, lf: number): number | undefined {
+  let size = 0;
+  let i = from;
+  for (; i < lf && i - from < 12; i++) {
+    const b = bytes[i]!;
+    const digit = b >= 0x30 && b <= 0x39 ? b - 0x30 : b >= 0x61 && b <= 0x66 ? b - 0x57 : b >= 0x41 && b <= 0x46 ? b - 0x37 : -1;
+    if (digit < 0) break;
+    size = size * 16 + digit;
+  }
+  if (i === from) return undefined;
+  const next = bytes[i];
+  if (i === lf || next === 0x3b || (next === 0x0d && i + 1 === lf)) return size;
+  return undefined;
 }
 
 function parseHead(text: string): HttpHead {

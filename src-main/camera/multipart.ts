@@ -37,6 +37,11 @@ export function boundaryFromContentType(contentType: string | undefined): string
 
 const CRLF = Buffer.from('\r\n');
 
+/** `target[at..] = source[from..to)`, without making a view of `source` (Buffer.copy does it in place). */
+function copyInto(target: Buffer, at: number, source: Uint8Array, from: number, to: number): void {
+  Buffer.prototype.copy.call(source, target, at, from, to);
+}
+
 /**
  * A byte accumulator with amortised O(1) appends: with 1-byte chunks, `Buffer.concat` on every
  * push would copy the whole pending part each time (quadratic in the part size).
@@ -54,9 +59,10 @@ class ByteQueue {
     return this.buf.subarray(this.start, this.end);
   }
 
-  append(chunk: Uint8Array): void {
-    if (this.end + chunk.length > this.buf.length) {
-      const needed = this.length + chunk.length;
+  append(chunk: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.end + n > this.buf.length) {
+      const needed = this.length + n;
       if (needed <= this.buf.length && this.start >= this.buf.length >> 1) {
         this.buf.copy(this.buf, 0, this.start, this.end);
       } else {
@@ -67,8 +73,8 @@ class ByteQueue {
       this.end -= this.start;
       this.start = 0;
     }
-    this.buf.set(chunk, this.end);
-    this.end += chunk.length;
+    copyInto(this.buf, this.end, chunk, from, to);
+    this.end += n;
   }
 
   consume(n: number): void {
@@ -128,38 +134,42 @@ export class MultipartParser {
     return this.state.kind === 'headers' || this.state.kind === 'sized' || this.state.kind === 'scan';
   }
 
-  /** Feeds bytes; calls `onPart` for each completed part. Throws MultipartError on a malformed stream. */
-  push(chunk: Uint8Array): void {
+  /**
+   * Feeds `chunk[start..end)`; calls `onPart` for each completed part. Throws MultipartError on a
+   * malformed stream. Keeps no reference to `chunk`: the caller may reuse it.
+   */
+  push(chunk: Uint8Array, start = 0, end = chunk.length): void {
     if (this.failed) throw this.failed;
     if (this.state.kind === 'done') return;
     try {
-      this.feed(chunk);
+      this.feed(chunk, start, end);
     } catch (err) {
       if (err instanceof MultipartError) this.failed = err;
       throw err;
     }
   }
 
-  private feed(chunk: Uint8Array): void {
-    let input = chunk;
+  private feed(chunk: Uint8Array, start: number, end: number): void {
+    let at = start;
     for (;;) {
       const st = this.state;
       if (st.kind === 'sized') {
-        // Copy straight into the part's Buffer: the common case never touches `pending`.
-        const take = Math.min(st.body.length - st.filled, input.length);
-        st.body.set(input.subarray(0, take), st.filled);
+        // Copy straight into the part's Buffer: the common case never touches `pending` and
+        // allocates nothing per chunk.
+        const take = Math.min(st.body.length - st.filled, end - at);
+        copyInto(st.body, st.filled, chunk, at, at + take);
         st.filled += take;
-        input = input.subarray(take);
+        at += take;
         if (st.filled < st.body.length) return;
         this.state = { kind: 'delimiter' };
         this.gap = 0;
         this.onPart({ headers: st.headers, body: st.body });
-        if (input.length === 0) return;
+        if (at === end) return;
         continue;
       }
-      if (input.length > 0) {
-        this.pending.append(input);
-        input = input.subarray(input.length);
+      if (at < end) {
+        this.pending.append(chunk, at, end);
+        at = end;
       }
       if (!this.step()) return;
     }

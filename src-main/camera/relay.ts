@@ -9,10 +9,12 @@
  *   GET <snapshotPath>?token=T   the latest frame as one image/jpeg
  *   (or `Authorization: Bearer T` instead of the query parameter)
  *
- * A viewer is written to only while its response holds fewer than `maxBufferedBytes` unsent
- * bytes; past that its frames are dropped, so a slow or stalled viewer costs at most that much
- * memory plus one frame and never slows the others. The client is acquired while at least one
- * viewer is connected.
+ * A frame's part header is made once and written with the frame's own Buffer to every viewer:
+ * one writev per viewer, the JPEG never copied, no chunked framing (the stream ends when the
+ * connection does). A viewer is written to only while its response holds fewer than
+ * `maxBufferedBytes` unsent bytes; past that its frames are dropped, so a slow or stalled viewer
+ * costs at most that much memory plus one frame (shared with the other viewers) and never slows
+ * the others. The client is acquired while at least one viewer is connected.
  */
 import crypto from 'node:crypto';
 import type http from 'node:http';
@@ -65,6 +67,7 @@ function presentedToken(req: http.IncomingMessage, url: URL): string | undefined
   return bearer || url.searchParams.get('token') || undefined;
 }
 
+/** What goes before a frame's JPEG: the delimiter and the part's headers. */
 function partHeader(frame: CameraFrame): Buffer {
   return Buffer.from(`--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.length}\r\n\r\n`, 'latin1');
 }
@@ -80,6 +83,12 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
   const snapshotWaitMs = opts.snapshotWaitMs ?? 2_000;
   const viewers = new Set<http.ServerResponse>();
   const stats = { written: 0, dropped: 0, refused: 0 };
+  // The last frame's part header, built once for all its viewers.
+  let built: { frame: CameraFrame; header: Buffer } | undefined;
+  const headerOf = (frame: CameraFrame) => {
+    if (built?.frame !== frame) built = { frame, header: partHeader(frame) };
+    return built.header;
+  };
 
   // Equal-length digests make the comparison constant-time whatever the presented length.
   const authorised = (req: http.IncomingMessage, url: URL) => {
@@ -94,8 +103,9 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
       stats.dropped++;
       return;
     }
+    // One writev per viewer: the header, the frame's own Buffer (never copied), the line break.
     res.cork();
-    res.write(partHeader(frame));
+    res.write(headerOf(frame));
     res.write(frame.jpeg);
     res.write(CRLF);
     res.uncork();
@@ -103,6 +113,9 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
   };
 
   const stream = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // The body ends with the connection (Connection: close), so the parts go out as they are,
+    // without HTTP's chunk framing around every write.
+    res.useChunkedEncodingByDefault = false;
     res.writeHead(200, { ...NO_CACHE, 'Content-Type': `multipart/x-mixed-replace; boundary=${BOUNDARY}`, Connection: 'close' });
     if (req.method === 'HEAD') return void res.end();
     // The viewer learns it is connected now, not at the first frame (never, while the camera is down).
@@ -117,6 +130,7 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
       off();
       release();
       viewers.delete(res);
+      if (viewers.size === 0) built = undefined;
     });
   };
 

@@ -158,10 +158,10 @@ export function openMjpegStream(url: string, handlers: StreamHandlers, opts: Str
           { maxPartBytes: opts.maxPartBytes },
         );
       },
-      onBody: (data) => {
+      onBody: (data, start, end) => {
         if (closed || !parser) return;
         try {
-          parser.push(data);
+          parser.push(data, start, end);
         } catch (err) {
           // A failing frame consumer is a bug, but it must not become an uncaught exception in a
           // process that is plotting: the connection ends with the error and the owner logs it.
