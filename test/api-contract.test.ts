@@ -50,6 +50,7 @@ const MALFORMED: [string, unknown, RegExp][] = [
   ['jobs.plan', { id: 'a', margin: -1 }, /jobs\.plan: margin /],
   ['jobs.plan', { id: 'a', paper: 'A'.repeat(1000) }, /jobs\.plan: paper /],
   ['jobs.plan', { id: 'a', minGap: 6 }, /jobs\.plan: minGap /],
+  ['jobs.plan', { id: 'a', cornering: 0 }, /jobs\.plan: cornering /],
   ['plot.start', { id: 'a', speed: '50' }, /plot\.start: speed /],
   ['plot.start', { id: 'a', speed: -1 }, /plot\.start: speed /],
   ['plot.start', { id: 'a', device: 'd'.repeat(300) }, /plot\.start: device /],

@@ -63,6 +63,7 @@ const NON_DEFAULT: VfabConfig = {
     pen_delay_up: 150,
     pen_delay_down: -20,
     const_speed: true,
+    cornering: 25,
     units: 'mm',
     penlift: 3,
     remote_detection_host: 'plotter-pi.local',

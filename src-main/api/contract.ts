@@ -16,6 +16,7 @@ import type { VfabConfig } from '../config/config';
 import type { ErrorCode } from '../errors';
 import type { JournalEntry, JournalProblem } from '../jobs/journal';
 import { JOB_STATES, type JobState } from '../jobs/states';
+import { MAX_CORNERING, MIN_CORNERING } from '../plan/cornering';
 import { MAX_MIN_GAP_MM } from '../plan/min-gap';
 import { PEN_CHANGE_MODES } from '../plan/pens';
 import type { IndexedJob } from '../jobs/store';
@@ -79,6 +80,8 @@ const planOptions = {
   simplify: millimetres.optional(),
   /** Pen-up hops shorter than this are drawn pen-down (config plot.min_gap_mm otherwise). */
   minGap: z.number().finite().min(0).max(MAX_MIN_GAP_MM).optional(),
+  /** AxiDraw's cornering factor (config device.cornering otherwise). */
+  cornering: z.number().finite().min(MIN_CORNERING).max(MAX_CORNERING).optional(),
   /** false: never turn the drawing 90° to fit (config paper.auto_rotate otherwise). */
   autoRotate: z.boolean().optional(),
   /** Which changes of layer number pause for a pen swap (config plot.pen_change otherwise). */

@@ -184,7 +184,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
   // Planning runs in a worker while this loop goes on feeding plots and answering; close() stops it.
   const planning = new AbortController();
   const planOutcome = async (id: string, p: Omit<Params<'jobs.plan'>, 'id'>): Promise<PlanOutcome> => {
-    const settings = planSettings(engine.config, { preset: p.optimization, paper: p.paper, orientation: p.orientation, fit: p.fit, marginMm: p.margin, simplifyMm: p.simplify, minGapMm: p.minGap, autoRotate: p.autoRotate, penChange: p.penChange });
+    const settings = planSettings(engine.config, { preset: p.optimization, paper: p.paper, orientation: p.orientation, fit: p.fit, marginMm: p.margin, simplifyMm: p.simplify, minGapMm: p.minGap, cornering: p.cornering, autoRotate: p.autoRotate, penChange: p.penChange });
     let r;
     try {
       r = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device, pool: opts.planPool, signal: planning.signal });

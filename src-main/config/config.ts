@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { OUTCOME_KINDS } from '../notify/outcome';
 import { writeFileAtomic } from '../util/atomic';
 import { isSheet, SHEET_MESSAGE } from '../plotters/sheet';
+import { CORNERING, MAX_CORNERING, MIN_CORNERING } from '../plan/cornering';
 import { MAX_MIN_GAP_MM, MIN_GAP_MM } from '../plan/min-gap';
 import { DOCUMENT_PAPER, isPaperSetting } from '../plan/paper';
 import { renderConfigTemplate, setConfigValue, YAML_OUTPUT } from './template';
@@ -152,6 +153,7 @@ const deviceShape = {
   pen_delay_up: whole(0, { min: -500, max: 500 }),
   pen_delay_down: whole(0, { min: -500, max: 500 }),
   const_speed: bool(false),
+  cornering: number(CORNERING, { min: MIN_CORNERING, max: MAX_CORNERING }),
   units: choice(['inches', 'mm', 'cm'], 'inches'),
   penlift: whole(1, { min: 1, max: 3 }),
   remote_detection_host: nullableText(),

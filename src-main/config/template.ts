@@ -67,6 +67,9 @@ device:
   pen_delay_down: 0
   # true: draw at constant speed, without acceleration (AxiDraw "const_speed").
   const_speed: false
+  # How fast the pen goes through corners, 1-100 (AxiDraw "cornering"; 10 = a junction deviation
+  # of 0.002 in, 0.05 mm). Higher is faster and rounds corners more.
+  cornering: 10
   # Units for manual moves and positions: inches, mm or cm (AxiDraw "units").
   units: inches
   # Pen-lift hardware: 1 the model's default, 2 standard servo, 3 brushless servo (AxiDraw "penlift").

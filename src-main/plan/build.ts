@@ -77,7 +77,7 @@ export function buildPlan(drawing: Drawing, opts: BuildOptions): BuildResult {
   }
   const { paper, fitted } = placed;
 
-  const profile = motionProfile(opts.device);
+  const profile = motionProfile(opts.device, settings.cornering);
   const layers: PlanLayer[] = [];
   let position: [number, number] = [0, 0];
   let previousPen: PenLayer | undefined;

@@ -9,6 +9,7 @@
  * only changes the travel limits, not these, so it is not read here.
  */
 import type { VfabConfig } from '../config/config';
+import { CORNERING, corneringMm } from './cornering';
 import type { LayerCodes } from './types';
 
 export interface MotionProfile {
@@ -17,7 +18,7 @@ export interface MotionProfile {
   accelMmS2: number;
   penUpAccelMmS2: number;
   /** Junction deviation (mm) of the cornering model: larger means faster through corners. */
-  corneringMmS?: number;
+  corneringMm?: number;
   penRaiseS: number;
   penLowerS: number;
   /** Pen-down moves at constant speed, without acceleration (the AxiDraw `const_speed` option). */
@@ -44,11 +45,8 @@ const SPEED_FULL_PERCENT = 110;
 /** axidraw_conf.py accel_rate / accel_rate_pu, in/s² at accel 100 %. */
 const ACCEL_IN_S2 = 40;
 const ACCEL_PEN_UP_IN_S2 = 60;
-/**
- * Junction deviation, mm (the grbl/Marlin cornering parameter). The AxiDraw software uses its own
- * cornering factor; this value gives similar corner slow-downs at default speeds.
- */
-export const DEFAULT_JUNCTION_DEVIATION_MM = 0.05;
+/** Junction deviation, mm, at AxiDraw's default cornering. */
+export const DEFAULT_JUNCTION_DEVIATION_MM = corneringMm(CORNERING);
 
 /** Time of a full 0–100 % pen sweep at 100 % rate, per the AxiDraw software. */
 export const SERVO_FULL_SWEEP_MS = 200;
@@ -85,7 +83,20 @@ function penTimes(pen: PenSettings): Pick<MotionProfile, 'penRaiseS' | 'penLower
   };
 }
 
-export function motionProfile(device: VfabConfig['device']): MotionProfile {
+/**
+ * The profile of config.yaml's `device` section (or a plotter's); `cornering` is a plan's own
+ * (`--cornering`, plan.json settings), which wins over the device's.
+ */
+export function motionProfile(device: VfabConfig['device'], cornering = device.cornering): MotionProfile {
+  return { ...deviceProfile(device), corneringMm: corneringMm(cornering) };
+}
+
+/** A profile with the plan's cornering, when the plan recorded one (see motionProfile). */
+export function planProfile(profile: MotionProfile, cornering: number | undefined): MotionProfile {
+  return cornering === undefined ? profile : { ...profile, corneringMm: corneringMm(cornering) };
+}
+
+function deviceProfile(device: VfabConfig['device']): MotionProfile {
   const pen: PenSettings = {
     upPct: device.pen_pos_up,
     downPct: device.pen_pos_down,
@@ -99,7 +110,6 @@ export function motionProfile(device: VfabConfig['device']): MotionProfile {
     penUpSpeedMmS: speedMmS(device.speed_penup),
     accelMmS2: (ACCEL_IN_S2 * MM_PER_IN * device.accel) / 100,
     penUpAccelMmS2: (ACCEL_PEN_UP_IN_S2 * MM_PER_IN * device.accel) / 100,
-    corneringMmS: DEFAULT_JUNCTION_DEVIATION_MM,
     ...penTimes(pen),
     constSpeed: device.const_speed,
     pen,

@@ -29,6 +29,8 @@ export interface PlanSettings {
   simplifyMm?: number;
   /** Pen-up hops shorter than this were drawn pen-down (config plot.min_gap_mm); absent in plans made before it: none were. */
   minGapMm?: number;
+  /** `--cornering`: AxiDraw's cornering factor, pinned for this job's estimate and plot; absent: the plotter's device.cornering, as for speeds. */
+  cornering?: number;
   /** AxiDraw's auto_rotate: turn a portrait document 90°, and a drawing that fits only turned. Absent (older plans): no. */
   autoRotate?: boolean;
   /** Which changes of layer number pause for a pen swap; absent (older plans): `pause`. */

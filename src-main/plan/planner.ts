@@ -403,7 +403,7 @@ export function planMotion(layers: readonly MotionLayer[], profile: MotionProfil
   const k = options.stepsPerMm ?? STEPS_PER_MM;
   const lim: Limits = { k, minMoveS: options.minMoveS ?? DEFAULT_MIN_MOVE_S, maxMoveS: options.maxMoveS ?? DEFAULT_MAX_MOVE_S };
   const tol = options.mergeToleranceMm ?? DEFAULT_MERGE_TOLERANCE_MM;
-  const deviation = profile.corneringMmS ?? DEFAULT_JUNCTION_DEVIATION_MM;
+  const deviation = profile.corneringMm ?? DEFAULT_JUNCTION_DEVIATION_MM;
   const start: [number, number] = [options.start?.[0] ?? 0, options.start?.[1] ?? 0];
   const pathCount = layers.reduce((c, l) => c + l.paths.length, 0);
   const pathStart = new Int32Array(pathCount + 1);

@@ -28,7 +28,7 @@ import type { JobService } from '../jobs/lifecycle';
 import type { JobState } from '../jobs/states';
 import { jobFiles } from '../jobs/workspace';
 import type { Logger } from '../log';
-import { layerProfile, type MotionProfile } from '../plan/motion';
+import { layerProfile, planProfile, type MotionProfile } from '../plan/motion';
 import { PLOTTER_TRAVEL } from '../plan/paper';
 import { layersToPlot, penToLoad } from '../plan/pens';
 import { readPlan, type Plan } from '../plan/plan-file';
@@ -213,7 +213,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   const planned = plan.layers;
   plan = { ...plan, layers: layersToPlot(planned, layerOnly, id) };
   const only = layerOnly === undefined ? {} : { layer_only: layerOnly };
-  const p = plotProgram(plan.layers, opts.profile);
+  const profile = planProfile(opts.profile, plan.settings.cornering);
+  const p = plotProgram(plan.layers, profile);
   const n = p.length;
 
   // Per-move prefix tables: position after move k, pen-down mm and time up to k.
@@ -479,8 +480,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   const motionMs = (k: number) => p.duration[k]! * 1000;
   const penUpCmdOf = (profile: MotionProfile) => `SP,1,${Math.max(1, Math.round(profile.penRaiseS * 1000))}`;
   // Each layer's +S/+H profile; the pen is raised with the times of the layer it went down in.
-  const layerProfiles = plan.layers.map((l) => layerProfile(opts.profile, l));
-  let penProfile = opts.profile;
+  const layerProfiles = plan.layers.map((l) => layerProfile(profile, l));
+  let penProfile = profile;
   let penUpCmd = penUpCmdOf(penProfile);
   /** The pen-down height SC,5 holds: the pre-flight set config's, a layer's +H changes it. */
   let servoDownPct = device.pen_pos_down;
@@ -494,7 +495,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   /** Before the pen goes down for move k: the servo and the raise time are those of k's layer. */
   const penDownFor = async (k: number): Promise<void> => {
     const layer = sourceOf(p, k)?.layer;
-    penProfile = layer === undefined ? opts.profile : layerProfiles[layer]!;
+    penProfile = layer === undefined ? profile : layerProfiles[layer]!;
     penUpCmd = penUpCmdOf(penProfile);
     await setServoDown((layer === undefined ? null : plan.layers[layer]!.heightPct) ?? device.pen_pos_down);
   };
@@ -504,10 +505,10 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       // Pen up, travel to the checkpoint, then carry on; the pen goes down at the next Draw.
       const here = await ebb.querySteps();
       const target = positionAt(from);
-      send(penUpCmd, -1, opts.profile.penRaiseS * 1000);
+      send(penUpCmd, -1, profile.penRaiseS * 1000);
       const d1 = target[0] - here.motor1, d2 = target[1] - here.motor2;
       if (d1 !== 0 || d2 !== 0) {
-        const rate = Math.min(MAX_STEP_RATE * 0.8, opts.profile.penUpSpeedMmS * p.stepsPerMm * 0.5);
+        const rate = Math.min(MAX_STEP_RATE * 0.8, profile.penUpSpeedMmS * p.stepsPerMm * 0.5);
         const ms = Math.max(1, Math.ceil((Math.max(Math.abs(d1), Math.abs(d2)) / rate) * 1000));
         send(`SM,${ms},${d1},${d2}`, -1, ms);
       }
@@ -698,7 +699,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     const here = await ebb.querySteps();
     const far = Math.max(Math.abs(here.motor1), Math.abs(here.motor2));
     if (far === 0) return;
-    const rate = Math.round(Math.min(MAX_STEP_RATE * 0.8, opts.profile.penUpSpeedMmS * p.stepsPerMm * 0.5));
+    const rate = Math.round(Math.min(MAX_STEP_RATE * 0.8, profile.penUpSpeedMmS * p.stepsPerMm * 0.5));
     const ms = Math.max(1, Math.ceil((far / rate) * 1000));
     if (opts.capabilities.home !== 'none') await ebb.home(rate, { runMs: ms / speedFactor + 50 });
     else await ebb.command(`SM,${ms},${-here.motor1},${-here.motor2}`, 'ok', { motionMs: ms / speedFactor });

@@ -75,7 +75,8 @@ export function spawnVfab(sb: Sandbox, args: string[]): VfabProcess {
 
 /** The program the CLI plots for a job (default config, as the sandbox has no config file). */
 export function jobProgram(sb: Sandbox, id: string): MotionProgram {
-  return plotProgram(readPlan(path.join(sb.jobsDir, id, 'plan.json')).layers, motionProfile(defaultConfig().device));
+  const plan = readPlan(path.join(sb.jobsDir, id, 'plan.json'));
+  return plotProgram(plan.layers, motionProfile(defaultConfig().device, plan.settings.cornering));
 }
 
 export interface PaperVerdict {

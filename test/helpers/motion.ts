@@ -6,7 +6,7 @@ export const profile: MotionProfile = {
   penUpSpeedMmS: 200,
   accelMmS2: 1000,
   penUpAccelMmS2: 1500,
-  corneringMmS: 0.05,
+  corneringMm: 0.05,
   penRaiseS: 0,
   penLowerS: 0,
   constSpeed: false,

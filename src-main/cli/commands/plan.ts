@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ERROR_CODES, VfabError } from '../../errors';
 import { planSettings, prepareJob, type PrepareResult, type PrepareStage } from '../../jobs/prepare';
+import { MAX_CORNERING, MIN_CORNERING } from '../../plan/cornering';
 import { MAX_MIN_GAP_MM } from '../../plan/min-gap';
 import { paperLabel, type PlanSettings } from '../../plan/plan-file';
 import { PEN_CHANGE_MODES, type PenChangeMode } from '../../plan/pens';
@@ -16,6 +17,7 @@ export interface PlanFlags {
   margin?: number;
   simplify?: number;
   minGap?: number;
+  cornering?: number;
   /** false with --no-auto-rotate; commander's default true stands for "as config says". */
   autoRotate?: boolean;
   penChange?: PenChangeMode;
@@ -33,6 +35,14 @@ function minGap(value: string): number {
   return n;
 }
 
+function cornering(value: string): number {
+  const n = Number(value);
+  if (!(value.trim() !== '' && n >= MIN_CORNERING && n <= MAX_CORNERING)) {
+    throw new VfabError('USAGE', `--cornering ${value}: a number from ${MIN_CORNERING} to ${MAX_CORNERING} (AxiDraw's cornering; 10 is its default).`);
+  }
+  return n;
+}
+
 /** The recovery guide's `--optimization fast|default|best` plus paper and fit. */
 export function addPlanOptions(cmd: Command): Command {
   return cmd
@@ -43,6 +53,7 @@ export function addPlanOptions(cmd: Command): Command {
     .option('--margin <mm>', 'margin kept by --fit scale; default from config', millimetres)
     .option('--simplify <mm>', 'drop points that change the drawing by less than this (0 = keep every point)', millimetres)
     .option('--min-gap <mm>', `draw pen-up hops shorter than this pen-down, saving the lift (0 = never, at most ${MAX_MIN_GAP_MM}); default: config plot.min_gap_mm`, minGap)
+    .option('--cornering <factor>', `speed through corners, ${MIN_CORNERING}-${MAX_CORNERING} (AxiDraw's cornering: 10 = 0.05 mm junction deviation; higher is faster, corners rounder); default: config device.cornering`, cornering)
     .addOption(new Option('--pen-change <mode>', 'stop for a pen swap between numbered layers: auto (when their colours or mapped pens differ), pause (every change of number), ignore (never); default: config plot.pen_change').choices([...PEN_CHANGE_MODES]))
     .option('--no-auto-rotate', 'keep the drawing upright: no turn for portrait documents nor to fit (default: config paper.auto_rotate, on)');
 }
@@ -70,6 +81,7 @@ export async function prepareForCli(ctx: CliContext, id: string, flags: PlanFlag
     marginMm: flags.margin,
     simplifyMm: flags.simplify,
     minGapMm: flags.minGap,
+    cornering: flags.cornering,
     ...(flags.autoRotate === false && { autoRotate: false }),
     penChange: flags.penChange,
   });

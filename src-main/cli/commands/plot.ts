@@ -195,7 +195,7 @@ function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
   const plan = readPlan(files.plan);
   // The layers the plot draws (a `--layer N` plot keeps its selection): checkpoints count in them.
   const layers = layersToPlot(plan.layers, readPlotHistory(files.journal).layerOnly, c.id);
-  const program = plotProgram(layers, motionProfile(engine.config.device));
+  const program = plotProgram(layers, motionProfile(engine.config.device, plan.settings.cornering));
   let from = c.checkpoint?.move ?? -1;
   if (backUp > 0) from = backUpFrom(program, from, backUp);
   let inkLeft = 0;
