@@ -11,7 +11,7 @@ import { JobService } from '../src-main/jobs/lifecycle';
 import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { Store } from '../src-main/jobs/store';
 import { jobFiles } from '../src-main/jobs/workspace';
-import { createLogger } from '../src-main/log';
+import { createLogger, type Logger } from '../src-main/log';
 import { motionProfile } from '../src-main/plan/motion';
 import { readPlan } from '../src-main/plan/plan-file';
 import { openEbb } from '../src-main/plotter/devices';
@@ -22,11 +22,9 @@ import { readSvg } from '../src-main/svg/read';
 import type { BenchRow, BenchSuite } from './report';
 
 const PATHS = Number(process.env.BENCH_PLOT_PATHS ?? 60);
-/**
- * Real time by default: faster, the simulator's own scheduling shows up as starvation (a line it
- * reads late looks like a line sent late), which a real board does not have.
- */
-const SPEED = Number(process.env.BENCH_PLOT_SPEED ?? 1);
+/** The issue's target: no starvation at real time and at 4× (the simulator's time scale), three runs each. */
+const SPEEDS = [1, 4];
+const RUNS = Number(process.env.BENCH_PLOT_RUNS ?? 3);
 const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'lorem_ipsum_outline.svg');
 
 /** The first PATHS glyph outlines as a small SVG in mm: the densest part of the densest fixture. */
@@ -35,6 +33,36 @@ function denseExcerpt(file: string): void {
   const paths = drawing.layers.flatMap((l) => l.paths).slice(0, PATHS);
   const d = paths.map((p) => `M${Array.from(p, (v) => v.toFixed(3)).join(' ')}`).join(' ');
   fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="${drawing.widthMm}mm" height="${drawing.heightMm}mm" viewBox="0 0 ${drawing.widthMm} ${drawing.heightMm}"><path d="${d}" stroke="black" fill="none"/></svg>`);
+}
+
+interface PlotRun {
+  state: string;
+  wallS: number;
+  stats: MachineStats;
+}
+
+/** One plot of the job on a fresh virtual plotter at `speed`; the job is restarted for the next. */
+async function plotOnce(jobs: JobService, logger: Logger, speed: number): Promise<PlotRun> {
+  const config = defaultConfig();
+  const plotter = await runVirtualPlotter({ speed });
+  try {
+    const conn = await openEbb(plotter.portPath);
+    const started = performance.now();
+    const result = await runPlot({ jobs, logger, jobsDir: jobs.jobsDir }, 'bench', {
+      ebb: conn.ebb,
+      capabilities: conn.capabilities,
+      profile: motionProfile(config.device),
+      device: config.device,
+      speedFactor: speed,
+    });
+    const wallS = (performance.now() - started) / 1000;
+    await conn.close();
+    const stats = (await plotter.control('stats')) as MachineStats;
+    if (result.state === 'COMPLETED') jobs.transition('bench', 'QUEUED', 'plot the finished job again', {}, 'restart');
+    return { state: result.state, wallS, stats };
+  } finally {
+    await plotter.stop();
+  }
 }
 
 export const plotSuite: BenchSuite = {
@@ -50,34 +78,35 @@ export const plotSuite: BenchSuite = {
     await jobs.add({ id: 'bench', file: svg });
     await prepareJob({ jobs, store, logger }, 'bench', { settings: planSettings(config, { fit: 'center' }), device: config.device });
     const plan = readPlan(jobFiles(jobs.jobsDir, 'bench').plan);
-    const plotter = await runVirtualPlotter({ speed: SPEED });
     try {
-      const conn = await openEbb(plotter.portPath);
-      const started = performance.now();
-      const result = await runPlot({ jobs, logger, jobsDir: jobs.jobsDir }, 'bench', {
-        ebb: conn.ebb,
-        capabilities: conn.capabilities,
-        profile: motionProfile(config.device),
-        device: config.device,
-        speedFactor: SPEED,
-      });
-      const wallS = (performance.now() - started) / 1000;
-      await conn.close();
-      const stats = (await plotter.control('stats')) as MachineStats;
-      const measuredS = stats.busyMs / 1000;
+      const rows: BenchRow[] = [];
       const estimateS = plan.summary.estimateS;
-      const error = Math.abs(measuredS - estimateS) / measuredS;
+      let worstError = 0;
+      let measuredS = 0;
+      for (const speed of SPEEDS) {
+        const runs: PlotRun[] = [];
+        for (let i = 0; i < RUNS; i++) runs.push(await plotOnce(jobs, logger, speed));
+        const completed = runs.filter((r) => r.state === 'COMPLETED').length;
+        const gaps = runs.reduce((a, r) => a + r.stats.gaps.count, 0);
+        const longest = Math.max(...runs.map((r) => r.stats.gaps.maxMs));
+        for (const r of runs) {
+          const error = Math.abs(r.stats.busyMs / 1000 - estimateS) / (r.stats.busyMs / 1000);
+          if (error >= worstError) [worstError, measuredS] = [error, r.stats.busyMs / 1000];
+        }
+        const wall = runs.map((r) => r.wallS.toFixed(1)).join(' / ');
+        rows.push(
+          { name: `speed ×${speed}, ${RUNS} runs: wall ${wall} s; plots COMPLETED`, value: completed, unit: `of ${RUNS}`, target: String(RUNS), ok: completed === RUNS },
+          { name: `speed ×${speed}: starvation gaps in all ${RUNS} runs (board idle between queued moves)`, value: gaps, unit: 'gaps', target: '0', ok: gaps === 0 },
+          { name: `speed ×${speed}: longest starvation gap (plotter time)`, value: +longest.toFixed(2), unit: 'ms' },
+        );
+      }
       return [
-        { name: `lorem_ipsum excerpt: ${plan.summary.pathCount} paths, ${plan.summary.pointCount} points, speed ×${SPEED}`, value: +wallS.toFixed(1), unit: 's wall' },
-        { name: `plot ended ${result.state}`, value: result.state === 'COMPLETED' ? 1 : 0, unit: '(1 = completed)', target: '1', ok: result.state === 'COMPLETED' },
-        { name: 'starvation gaps (board idle between queued moves)', value: stats.gaps.count, unit: 'gaps', target: '0', ok: stats.gaps.count === 0 },
-        { name: 'starvation: longest gap (plotter time)', value: +stats.gaps.maxMs.toFixed(2), unit: 'ms' },
-        { name: 'plotter busy time (measured by the virtual plotter)', value: +measuredS.toFixed(2), unit: 's' },
-        { name: 'estimate (plan.json)', value: +estimateS.toFixed(2), unit: 's' },
-        { name: 'estimate error vs measured', value: +(error * 100).toFixed(2), unit: '%', target: '<= 1', ok: error <= 0.01 },
+        { name: `lorem_ipsum excerpt: ${plan.summary.pathCount} paths, ${plan.summary.pointCount} points`, value: +estimateS.toFixed(2), unit: 's estimated (plan.json)' },
+        ...rows,
+        { name: 'plotter busy time (virtual plotter), the run farthest from the estimate', value: +measuredS.toFixed(2), unit: 's' },
+        { name: 'estimate error vs measured busy time, worst run', value: +(worstError * 100).toFixed(2), unit: '%', target: '<= 1', ok: worstError <= 0.01 },
       ];
     } finally {
-      await plotter.stop();
       store.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
