@@ -295,6 +295,23 @@ describe('errors', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('does not time out a command whose deadline passed while the process was frozen: it reads the port, logs the stall, waits again', async () => {
+    const fake = new FakeEbb(() => null);
+    const stalls: number[] = [];
+    const ebb = connect(fake, { timeoutMs: 100, onStall: (ms) => stalls.push(ms) });
+    const answer = ebb.queryButton();
+    setImmediate(() => {
+      // A synchronous freeze well past the deadline; the reply is read only after it, in the next
+      // turn's I/O, after the overdue timer has fired: as a reply that reached the port meanwhile.
+      const until = performance.now() + 600;
+      while (performance.now() < until);
+      setImmediate(() => fake.send('1\r\nOK\r\n'));
+    });
+    expect(await answer).toBe(true);
+    expect(stalls).toHaveLength(1);
+    expect(stalls[0]).toBeGreaterThan(200);
+  });
+
   it('resyncs after a timeout by skipping late replies up to the version line', async () => {
     const stray: string[] = [];
     const fake = new FakeEbb((cmd) => (cmd === 'V' ? 'EBBv13_and_above EB Firmware Version 2.8.1\r\n' : cmd === 'QB' ? null : 'OK\r\n'));

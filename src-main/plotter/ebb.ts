@@ -14,7 +14,10 @@
  *   QB/QG/ES poll by a whole move.
  * - A command's timeout runs from the moment it is the oldest unanswered command. Commands that
  *   wait for the FIFO get extra time: the estimated remaining run time of the motion already
- *   acknowledged (the "horizon").
+ *   acknowledged (the "horizon"). A timer that fires first lets the input waiting in the port be
+ *   read; it fails the command only if no byte arrived meanwhile and it fired on time: one firing
+ *   far too late means this process was frozen (the reply may be sitting unread), so it waits
+ *   again and reports the stall to `onStall`.
  * - After a timeout or garbage the reply stream can no longer be trusted to line up: the failing
  *   command and every command written after it fail together, and lines arriving with nothing
  *   pending are dropped (reported to `onUnsolicited`). Call `resync()` (or reconnect) before
@@ -194,6 +197,8 @@ export interface EbbOptions {
   errorTermination?: 'source' | 'doc';
   /** Lines that belong to no command (async notices, strays). */
   onUnsolicited?: (line: string) => void;
+  /** The process was frozen this long (ms past a reply deadline); the deadline was re-armed, nothing failed. */
+  onStall?: (ms: number, command: string) => void;
 }
 
 /** The stream the Ebb talks over: serialport's `SerialPort`, a PTY, or a scripted fake. */
@@ -211,6 +216,8 @@ const LM_ACCUMULATOR = 2 ** 31;
 const MAX_COMMAND_LENGTH = 63;
 /** HM travels from wherever the carriage is, which the client does not track: assume a minute. */
 const HOME_RUN_MS = 60_000;
+/** A reply timer firing this much later than set (or half its limit, if more) means the process was frozen. */
+const STALL_MIN_MS = 200;
 /** Async notice of v3 firmware with `CU,53,1`; may arrive between replies. */
 const UNSOLICITED = /^Limit switch triggered/i;
 
@@ -305,6 +312,8 @@ interface Pending {
   /** An error line waiting for its trailing `OK` in 'doc' error termination. */
   error: string | null;
   timer: NodeJS.Timeout | null;
+  /** The check a fired timer makes after reading pending input. */
+  recheck: NodeJS.Immediate | null;
   resolve: (line: string) => void;
   reject: (err: EbbError) => void;
 }
@@ -320,6 +329,10 @@ export class Ebb {
   private readonly timeoutMs: number;
   private readonly errorTermination: 'source' | 'doc';
   private readonly onUnsolicited: (line: string) => void;
+  /** Bytes received so far: a timer that saw some arrive since it was armed waits again. */
+  private bytesRead = 0;
+  /** Told when a reply deadline passed only because the process was frozen; settable after construction (the runner logs it). */
+  onStall: (ms: number, command: string) => void;
 
   constructor(
     private readonly stream: EbbStream,
@@ -328,6 +341,7 @@ export class Ebb {
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.errorTermination = options.errorTermination ?? 'source';
     this.onUnsolicited = options.onUnsolicited ?? (() => {});
+    this.onStall = options.onStall ?? (() => {});
     stream.on('data', this.onData);
     stream.on('close', this.onClose);
     stream.on('end', this.onClose);
@@ -388,6 +402,7 @@ export class Ebb {
         data: null,
         error: null,
         timer: null,
+        recheck: null,
         resolve,
         reject,
       };
@@ -649,6 +664,7 @@ export class Ebb {
   // ---- Reply matching ---------------------------------------------------------------------
 
   private readonly onData = (chunk: Buffer | string): void => {
+    this.bytesRead += chunk.length;
     // latin1 keeps one char per byte, so chunks split anywhere decode the same.
     this.buffer += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
     const parts = this.buffer.split(/\r|\n/);
@@ -702,7 +718,7 @@ export class Ebb {
   /** Completes the oldest command and starts the next one's clock. */
   private settle(entry: Pending, result: string | EbbError): void {
     this.pending.shift();
-    if (entry.timer) clearTimeout(entry.timer);
+    clearTimer(entry);
     if (typeof result === 'string') {
       if (entry.motionMs > 0) this.horizon = Math.max(this.horizon, Date.now()) + entry.motionMs;
       entry.resolve(result);
@@ -716,17 +732,35 @@ export class Ebb {
   private startTimer(entry: Pending): void {
     // A FIFO command may wait for queued motion to make room; an immediate one answers at once.
     const wait = entry.queued ? Math.max(0, this.horizon - Date.now()) : 0;
+    const limit = entry.timeoutMs + wait;
+    const armedAt = performance.now();
+    const bytesAtArm = this.bytesRead;
     entry.timer = setTimeout(() => {
-      this.desync(
-        new EbbError('timeout', entry.command, null, `the EBB did not answer ${entry.command} within ${Math.round(entry.timeoutMs + wait)} ms (is the plotter powered and connected?)`),
-      );
-    }, entry.timeoutMs + wait);
+      entry.timer = null;
+      // Far too late means this process was frozen (event-loop stall, SIGSTOP, suspend): the board
+      // had no chance to be heard, and its reply may be sitting unread in the port.
+      const late = performance.now() - armedAt - limit;
+      const stalled = late > Math.max(STALL_MIN_MS, limit / 2);
+      if (stalled) this.onStall(Math.round(late), entry.command);
+      // Let the poll phase read what waits in the port before judging.
+      entry.recheck = setImmediate(() => {
+        entry.recheck = null;
+        if (this.pending[0] !== entry) return;
+        if (stalled || this.bytesRead !== bytesAtArm) {
+          this.startTimer(entry);
+          return;
+        }
+        this.desync(
+          new EbbError('timeout', entry.command, null, `the EBB did not answer ${entry.command} within ${Math.round(limit)} ms (is the plotter powered and connected?)`),
+        );
+      });
+    }, limit);
   }
 
   /** Fails the oldest command with `err` and everything written after it, whose replies can no longer be matched. */
   private desync(err: EbbError): void {
     this.pending.splice(0).forEach((entry, i) => {
-      if (entry.timer) clearTimeout(entry.timer);
+      clearTimer(entry);
       entry.reject(i === 0 ? err : new EbbError(err.kind, entry.command, err.reply, `${entry.command} was abandoned: ${err.message}`));
     });
     this.buffer = '';
@@ -743,7 +777,7 @@ export class Ebb {
   private fail(reason: string): void {
     this.closedReason ??= reason;
     for (const entry of this.pending.splice(0)) {
-      if (entry.timer) clearTimeout(entry.timer);
+      clearTimer(entry);
       entry.reject(new EbbError('closed', entry.command, null, `${entry.command} got no reply: ${reason}`));
     }
   }
@@ -776,6 +810,13 @@ export class Ebb {
       if (!Number.isSafeInteger(value)) throw new VfabError('INVALID_INPUT', `${cmd}: ${key} must be an integer (got ${value})`);
     }
   }
+}
+
+function clearTimer(entry: Pending): void {
+  if (entry.timer) clearTimeout(entry.timer);
+  if (entry.recheck) clearImmediate(entry.recheck);
+  entry.timer = null;
+  entry.recheck = null;
 }
 
 function withClear(cmd: string, clear: number | undefined): string {

@@ -188,6 +188,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   const everyMs = opts.checkpointEveryMs ?? Math.max(MIN_PERIOD_MS, CHECKPOINT_EVERY_MS / speedFactor);
   const statusEveryMs = Math.max(MIN_PERIOD_MS, STATUS_POLL_MS / speedFactor);
   const log = (msg: string) => ctx.logger.info(msg, id);
+  ebb.onStall = (ms, cmd) =>
+    ctx.logger.warning(`this process was frozen for ${ms} ms (an event-loop stall, a suspend or SIGSTOP) while waiting for the EBB's reply to ${cmd}: waiting again instead of failing`, id);
 
   // ---- State and plan ---------------------------------------------------------------------
   let state: JobState = ctx.jobs.state(id);
