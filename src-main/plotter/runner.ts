@@ -403,7 +403,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
 
   // A resume inside a stroke draws the rest of it re-planned from rest, then the program after it.
   const restLayer = resuming ? sourceOf(p, Math.max(0, from))?.layer : undefined;
-  const rest = restLayer === undefined ? undefined : restOfStroke(p, from, plan.layers[restLayer]!, opts.profile);
+  const rest = restLayer === undefined ? undefined : restOfStroke(p, from, plan.layers[restLayer]!, profile);
   const restExtraS = rest ? programDuration(rest.program, rest.first, rest.first + rest.count) - programDuration(p, from + 1, rest.next) : 0;
   const toStreamS = programDuration(p, from + 1) + restExtraS;
   const window = `${WINDOW_MIN}–${WINDOW} unacknowledged (${WINDOW_MS} ms) + FIFO ${FIFO_DEPTH} + 1 running`;
