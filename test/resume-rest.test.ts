@@ -98,6 +98,29 @@ describe('restOfStroke', () => {
     expect(second.program.end).toEqual(first.program.end);
   });
 
+  it('draws along the planned line, also where the planner merged close vertices of a curve', () => {
+    // Bends of 10° every 0.3 mm: merging any of them moves the line by more than a step.
+    const arc = Float64Array.from(Array.from({ length: 200 }, (_, i) => [100 + 1.72 * Math.cos(i / 5.73), 100 + 1.72 * Math.sin(i / 5.73)]).flat());
+    const c = plotProgram([{ paths: [arc] }], profile);
+    const at = positions(c);
+    const near = (q: [number, number], lo: number, hi: number) => {
+      for (let k = lo; k < hi; k++) {
+        const [a1, a2] = at[k]!, [b1, b2] = at[k + 1]!;
+        const u1 = b1 - a1, u2 = b2 - a2, l2 = u1 * u1 + u2 * u2;
+        const t = Math.max(0, Math.min(1, ((q[0] - a1) * u1 + (q[1] - a2) * u2) / l2));
+        if (Math.hypot(q[0] - a1 - t * u1, q[1] - a2 - t * u2) <= 1) return true;
+      }
+      return false;
+    };
+    const froms = midStroke(c);
+    expect(froms.length).toBeGreaterThan(10);
+    for (const from of froms) {
+      const rest = restOfStroke(c, from, {}, profile)!;
+      const q = positions(rest.program);
+      for (let r = rest.first; r < rest.first + rest.count; r++) expect(near(q[r]!, from, rest.next - 1), `move ${r} after ${from}`).toBe(true);
+    }
+  });
+
   it('is nothing to do at a stroke boundary or before any move', () => {
     const penDown = Array.from(p.kind).indexOf(MoveKind.PenDown);
     expect(restOfStroke(p, -1, layers[0]!, profile)).toBeUndefined();

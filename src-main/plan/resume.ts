@@ -5,6 +5,7 @@
  */
 import { MoveKind, planMotion, stepsToMm, type MotionLayer, type MotionProgram } from './planner';
 import type { MotionProfile } from './motion';
+import type { LayerCodes } from './types';
 
 export interface RestOfStroke {
   /** The remaining stroke as one path from rest to rest: its Draw moves are [first, first + count). */
@@ -23,10 +24,11 @@ export interface RestOfStroke {
 /**
  * The rest of the stroke move `from` of `p` ends inside, re-planned from rest: through the end of
  * every remaining Draw move of the stroke (the same places the original passes, so checkpoints map
- * back), with the stroke's layer codes and the planner's defaults, as plotProgram plans. Sources are
+ * back), with the stroke's layer codes and the planner's defaults, as plotProgram plans, but no
+ * vertex merging (the line drawn is the planned one). Sources are
  * the original global point indices. Undefined when `from` does not end inside a stroke.
  */
-export function restOfStroke(p: MotionProgram, from: number, layer: MotionLayer, profile: MotionProfile): RestOfStroke | undefined {
+export function restOfStroke(p: MotionProgram, from: number, layer: Partial<LayerCodes>, profile: MotionProfile): RestOfStroke | undefined {
   if (from < 0 || p.kind[from] !== MoveKind.Draw || p.kind[from + 1] !== MoveKind.Draw) return undefined;
   let a = p.start[0], b = p.start[1];
   for (let k = 0; k <= from; k++) {
@@ -45,7 +47,8 @@ export function restOfStroke(p: MotionProgram, from: number, layer: MotionLayer,
   }
   const codes: MotionLayer = { speedPct: layer.speedPct ?? null, heightPct: layer.heightPct ?? null, paths: [Float64Array.from(poly)] };
   // From where the carriage stands: PenDown, the Draw moves, PenUp (no travel).
-  const program = planMotion([codes], profile, { start, stepsPerMm: p.stepsPerMm });
+  // No merging: the vertices are already the planner's, and merging again would draw off its line.
+  const program = planMotion([codes], profile, { start, stepsPerMm: p.stepsPerMm, mergeToleranceMm: 0 });
   const count = program.length - 2;
   const move = new Int32Array(count);
   for (let r = 0; r < program.length; r++) {
