@@ -36,6 +36,7 @@ import { readPlotHistory, type Checkpoint, type InterruptionReason } from './che
 import { Ebb, EbbError, servoPosition, type EbbCapabilities } from './ebb';
 import { servoPercent } from './preflight';
 import { MAX_STEP_RATE, MoveKind, plotProgram, programDuration, sourceOf, type MotionProgram } from '../plan/planner';
+import { restOfStroke } from '../plan/resume';
 import { ebbCommand } from './lm';
 
 /** Most unacknowledged motion commands on the wire (see the file comment). */
@@ -402,8 +403,13 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     throw new VfabError((err as VfabError).code ?? 'INTERNAL', `Job '${id}' stays ${state}: ${reason}`);
   }
 
+  // A resume inside a stroke draws the rest of it re-planned from rest, then the program after it.
+  const restLayer = resuming ? sourceOf(p, Math.max(0, from))?.layer : undefined;
+  const rest = restLayer === undefined ? undefined : restOfStroke(p, from, plan.layers[restLayer]!, profile);
+  const restExtraS = rest ? programDuration(rest.program, rest.first, rest.first + rest.count) - programDuration(p, from + 1, rest.next) : 0;
+  const toStreamS = programDuration(p, from + 1) + restExtraS;
   const window = `${WINDOW_MIN}–${WINDOW} unacknowledged (${WINDOW_MS} ms) + FIFO ${FIFO_DEPTH} + 1 running`;
-  const plottingMeta = { device: opts.deviceName ?? 'ebb', ...where, ...only, firmware, moves: n, estimate_s: Math.round(programDuration(p, from + 1) * 10) / 10, in_flight_window: window, checkpoint: checkpointOf(from) };
+  const plottingMeta = { device: opts.deviceName ?? 'ebb', ...where, ...only, firmware, moves: n, estimate_s: Math.round(toStreamS * 10) / 10, in_flight_window: window, checkpoint: checkpointOf(from) };
   if (opts.recovery) {
     appendEntry(files.journal, {
       type: 'recovery',
@@ -428,7 +434,9 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     const move = confirmedMove();
     const cp = checkpointOf(move);
     const doneS = move >= 0 ? timeS[move]! : 0;
-    opts.onProgress({ move, moves: n, layer: cp.layer, path: cp.path, point: cp.point, fraction: totalS > 0 ? doneS / totalS : 1, etaS: totalS - doneS });
+    // Inside the re-planned stroke, the time left counts its (slower, from rest) moves.
+    const leadS = rest && move < rest.next - 1 ? restExtraS : 0;
+    opts.onProgress({ move, moves: n, layer: cp.layer, path: cp.path, point: cp.point, fraction: totalS > 0 ? doneS / totalS : 1, etaS: totalS - doneS + leadS });
   };
   const checkpoint = (force: boolean): Checkpoint | undefined => {
     const move = safeMove();
@@ -517,6 +525,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     }
     let k = from + 1;
     const firstOfRun = k;
+    /** Moves of the re-planned stroke sent; while some are left, k stays at the stroke's next original Draw. */
+    let led = 0;
     while (k < n) {
       if (failure) break;
       if (stopRequested()) throw new Stop(stopWhy!);
@@ -556,8 +566,14 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       if (failure) break;
       if (kind === MoveKind.PenDown) penDown = true;
       else if (kind === MoveKind.PenUp) penDown = false;
-      send(ebbCommand(p, k)!, k, motionMs(k));
-      k++;
+      if (rest && led < rest.count) {
+        const r = rest.first + led++;
+        send(ebbCommand(rest.program, r)!, rest.move[r - rest.first]!, rest.program.duration[r]! * 1000);
+        if (led === rest.count) k = rest.next;
+      } else {
+        send(ebbCommand(p, k)!, k, motionMs(k));
+        k++;
+      }
       pollStatus();
       checkpoint(false);
       progress();

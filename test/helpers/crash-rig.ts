@@ -4,6 +4,7 @@
  * and the paper judged against the plan afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { defaultConfig } from '../../src-main/config/config';
 import { motionProfile } from '../../src-main/plan/motion';
@@ -11,7 +12,7 @@ import { readPlan } from '../../src-main/plan/plan-file';
 import { MoveKind, plotProgram, type MotionProgram } from '../../src-main/plan/planner';
 import { CHECKPOINT_EVERY_MS, FIFO_DEPTH, MIN_PERIOD_MS, STATUS_POLL_MS, WINDOW } from '../../src-main/plotter/runner';
 import { controlRequest } from '../../src-main/plotter/virtual/control';
-import { readPaper } from '../../src-main/plotter/virtual/paper';
+import { readPaper, type PaperLine } from '../../src-main/plotter/virtual/paper';
 import { ROOT, type Sandbox } from './cli';
 import { endWithTest } from './processes';
 
@@ -82,7 +83,7 @@ export function jobProgram(sb: Sandbox, id: string): MotionProgram {
 export interface PaperVerdict {
   planned: number;
   plannedMm: number;
-  /** Planned strokes nowhere on the paper as a whole segment. */
+  /** Planned strokes nowhere on the paper, as a whole segment or inked end to end along their line. */
   missing: number;
   missingMm: number;
   /** Ink laid beyond one pass of every planned stroke (repeats and cut-off pieces). */
@@ -110,20 +111,45 @@ export function judgePaper(program: MotionProgram, paperFile: string): PaperVerd
   }
   const seen = new Map<string, number>();
   let inkMm = 0;
-  for (const l of readPaper(paperFile)) {
-    if (l.from[0] === l.to[0] && l.from[1] === l.to[1]) continue;
+  const paper = readPaper(paperFile).filter((l) => l.from[0] !== l.to[0] || l.from[1] !== l.to[1]);
+  for (const l of paper) {
     inkMm += lenMm(l.from, l.to, program.stepsPerMm);
     if (!l.partial) seen.set(key(l.from, l.to), (seen.get(key(l.from, l.to)) ?? 0) + 1);
   }
   let missing = 0, missingMm = 0, onceMm = 0;
   for (const [k, mm] of planned) {
-    if (seen.has(k)) onceMm += mm;
+    if (seen.has(k) || inkedAlong(k, paper)) onceMm += mm;
     else {
       missing++;
       missingMm += mm;
     }
   }
   return { planned: planned.size, plannedMm, missing, missingMm, reinkedMm: Math.max(0, inkMm - onceMm) };
+}
+
+/** How far (motor steps) ink may stray from a planned block's line: the rounding of both plans' block ends. */
+const ON_LINE_STEPS = 2;
+
+/**
+ * Whether the paper's ink covers planned block `k` end to end along its line, in pieces: a stroke
+ * resumed in its middle is re-planned from rest, so its blocks end elsewhere than the plan's.
+ */
+function inkedAlong(k: string, paper: readonly PaperLine[]): boolean {
+  const [a1, a2, b1, b2] = k.split(/[,>]/).map(Number) as [number, number, number, number];
+  const u1 = b1 - a1, u2 = b2 - a2, len = Math.hypot(u1, u2);
+  const along = (p: readonly number[]) => ((p[0]! - a1) * u1 + (p[1]! - a2) * u2) / len;
+  const off = (p: readonly number[]) => Math.abs((p[0]! - a1) * u2 - (p[1]! - a2) * u1) / len;
+  const spans = paper
+    .filter((l) => off(l.from) <= ON_LINE_STEPS && off(l.to) <= ON_LINE_STEPS)
+    .map((l) => [Math.min(along(l.from), along(l.to)), Math.max(along(l.from), along(l.to))] as const)
+    .filter(([s, e]) => e > 0 && s < len)
+    .sort((x, y) => x[0] - y[0]);
+  let reach = 0;
+  for (const [s, e] of spans) {
+    if (s > reach + ON_LINE_STEPS) return false;
+    reach = Math.max(reach, e);
+  }
+  return reach >= len - ON_LINE_STEPS;
 }
 
 /**
@@ -141,6 +167,14 @@ export function reinkBound(program: MotionProgram, speed: number): number {
   }
   const plotterS = (ms: number) => (Math.max(MIN_PERIOD_MS, ms / speed) * speed) / 1000;
   return motionProfile(defaultConfig().device).penDownSpeedMmS * (plotterS(CHECKPOINT_EVERY_MS) + plotterS(STATUS_POLL_MS)) + best;
+}
+
+/** An SVG of `strokes` long horizontal lines (240 mm): a plot spends most of its time inside a stroke. */
+export function longStrokesSvg(sb: Sandbox, strokes = 40): string {
+  const d = Array.from({ length: strokes }, (_, i) => `M 10 ${10 + i * 4} H 250`).join(' ');
+  const file = path.join(sb.root, 'long-strokes.svg');
+  fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`);
+  return file;
 }
 
 /** A small seeded PRNG (mulberry32): trials are reproducible from their seed. */

@@ -63,6 +63,13 @@ export interface Gap {
   ms: number;
 }
 
+/** The first LM/LT after the pen went down: how fast each motor was stepping as it began (steps/s). */
+export interface PenDownEntry {
+  /** Wall-clock epoch ms the move started. */
+  at: number;
+  rates: [number, number];
+}
+
 export interface LogEntry {
   at: number;
   dir: 'in' | 'out';
@@ -136,6 +143,8 @@ export interface MachineStats {
    * purpose (pre-flight, pause, pen change) and is not counted.
    */
   gaps: { count: number; totalMs: number; maxMs: number; recent: Gap[] };
+  /** Entry rates of pen-down strokes: a stroke (or a resumed one) begun from rest enters at 0. */
+  penDownEntries: { count: number; recent: PenDownEntry[] };
   warnings: string[];
 }
 
@@ -203,6 +212,8 @@ export class EbbMachine {
   private button = false;
   /** Press the button once this much more pen-down distance has been drawn. */
   private buttonAtMm: number | undefined;
+  /** The pen went down and no LM/LT has started since. */
+  private entryPending = false;
 
   // Faults that change replies.
   private errorFault: { hits: CommandMatcher; code: number; text: string } | undefined;
@@ -216,6 +227,7 @@ export class EbbMachine {
     segments: 0,
     penDownMm: 0,
     gaps: { count: 0, totalMs: 0, maxMs: 0, recent: [] },
+    penDownEntries: { count: 0, recent: [] },
     warnings: [],
   };
   private readonly log: LogEntry[] = [];
@@ -713,6 +725,13 @@ export class EbbMachine {
       const up = cmd.pen.kind === 'set' ? cmd.pen.up : cmd.pen.kind === 'toggle' ? !this.penUp : cmd.pen.pos === this.servo.up;
       this.setPen(up, at);
     }
+    if (cmd.move.startRate && this.entryPending) {
+      this.entryPending = false;
+      const e = this.stats.penDownEntries;
+      e.count++;
+      e.recent.push({ at: this.wall(at), rates: cmd.move.startRate });
+      if (e.recent.length > RECENT) e.recent.shift();
+    }
     const [m1, m2] = cmd.move.movingAt(0);
     if (m1 || m2) {
       if (this.autoEnable) {
@@ -844,6 +863,7 @@ export class EbbMachine {
   // ---- Pen --------------------------------------------------------------------------------
 
   private setPen(up: boolean, at: number): void {
+    this.entryPending = !up;
     this.penUp = up;
     this.servoPowered = true;
     this.lastServoV = at;

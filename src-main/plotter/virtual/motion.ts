@@ -19,6 +19,8 @@ export interface Move {
   readonly stalls?: boolean;
   /** Highest step rate reached by either motor, steps/s. */
   readonly peakRate: number;
+  /** LM/LT: each motor's step rate at the start, steps/s (0 for a move from rest). */
+  readonly startRate?: [number, number];
 }
 
 /** Constant-rate move (SM, XM, HM, and pure delays when both step counts are 0). */
@@ -87,9 +89,11 @@ function ltAxis(rate: number, accel: number, ticks: number): Axis {
   return { steps: sign * at(ticks), ticks, at: (n) => sign * at(Math.min(n, ticks)), stalls: false, peakRate: (Math.max(r, r + accel * ticks) / ACC_FULL) * 25_000 };
 }
 
-function accumulatorMove(a: Axis, b: Axis, totalTicks: number): Move {
+function accumulatorMove(a: Axis, b: Axis, totalTicks: number, rate1: number, rate2: number): Move {
   const ticks = (e: number) => Math.floor(e / TICK_MS + 1e-9);
+  const perS = (rate: number) => (Math.abs(rate) / ACC_FULL) * (1 / TICK_MS) * 1000;
   return {
+    startRate: [a.steps === 0 ? 0 : perS(rate1), b.steps === 0 ? 0 : perS(rate2)],
     durationMs: totalTicks * TICK_MS,
     stepsAt: (e) => [a.at(ticks(e)), b.at(ticks(e))],
     movingAt: (e) => [ticks(e) < a.ticks && a.steps !== 0, ticks(e) < b.ticks && b.steps !== 0],
@@ -101,9 +105,9 @@ function accumulatorMove(a: Axis, b: Axis, totalTicks: number): Move {
 export function lmMove(rate1: number, steps1: number, accel1: number, rate2: number, steps2: number, accel2: number): Move {
   const a = lmAxis(rate1, steps1, accel1);
   const b = lmAxis(rate2, steps2, accel2);
-  return accumulatorMove(a, b, Math.max(a.ticks, b.ticks));
+  return accumulatorMove(a, b, Math.max(a.ticks, b.ticks), rate1, rate2);
 }
 
 export function ltMove(intervals: number, rate1: number, accel1: number, rate2: number, accel2: number): Move {
-  return accumulatorMove(ltAxis(rate1, accel1, intervals), ltAxis(rate2, accel2, intervals), intervals);
+  return accumulatorMove(ltAxis(rate1, accel1, intervals), ltAxis(rate2, accel2, intervals), intervals, rate1, rate2);
 }
