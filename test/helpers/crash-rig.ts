@@ -134,7 +134,7 @@ const ON_LINE_STEPS = 2;
  * Whether the paper's ink covers planned block `k` end to end along its line, in pieces: a stroke
  * resumed in its middle is re-planned from rest, so its blocks end elsewhere than the plan's.
  */
-function inkedAlong(k: string, paper: readonly PaperLine[]): boolean {
+export function inkedAlong(k: string, paper: readonly PaperLine[]): boolean {
   const [a1, a2, b1, b2] = k.split(/[,>]/).map(Number) as [number, number, number, number];
   const u1 = b1 - a1, u2 = b2 - a2, len = Math.hypot(u1, u2);
   const along = (p: readonly number[]) => ((p[0]! - a1) * u1 + (p[1]! - a2) * u2) / len;

@@ -16,7 +16,7 @@ import { MoveKind, type MotionProgram } from '../../src-main/plan/planner';
 import { readPaper } from '../../src-main/plotter/virtual/paper';
 import { lastPlotterMark } from '../../src-main/plotters/holders';
 import type { Sandbox } from './cli';
-import { jobProgram, reinkBound, sleep, spawnVfab, startPlotterProcess, type PlotterProcess, type VfabProcess } from './crash-rig';
+import { inkedAlong, jobProgram, reinkBound, sleep, spawnVfab, startPlotterProcess, type PlotterProcess, type VfabProcess } from './crash-rig';
 
 export interface PlotterConfig {
   name: string;
@@ -141,14 +141,17 @@ export function judgeQueue(sb: Sandbox, programs: Record<string, MotionProgram>,
   const k = Object.values(programs)[0]?.stepsPerMm ?? 80;
   const ink = Object.fromEntries(Object.entries(papers).map(([name, file]) => [name, inkedSegments(file, k)]));
   const counts = Object.fromEntries(Object.entries(ink).map(([name, segs]) => [name, segs.filter((s) => !s.partial).reduce((m, s) => m.set(s.key, (m.get(s.key) ?? 0) + 1), new Map<string, number>())]));
+  const lines = Object.fromEntries(Object.entries(papers).map(([name, file]) => [name, fs.existsSync(file) ? readPaper(file) : []]));
+  // A stroke resumed in its middle is re-planned from rest: its blocks end elsewhere than the plan's.
+  const inked = (plotter: string, s: Seg) => Boolean(counts[plotter]?.get(s.key)) || inkedAlong(s.key, lines[plotter]!);
   const verdict: QueueVerdict = { missing: {}, elsewhere: [], reinkedMm: {}, plotterOf: {} };
   const onceMm = Object.fromEntries(Object.keys(papers).map((n) => [n, 0]));
   for (const [id, program] of Object.entries(programs)) {
     const plotter = on[id] ?? journalPlotter(sb, id);
     verdict.plotterOf[id] = plotter;
     const planned = plannedSegments(program);
-    verdict.missing[id] = planned.filter((s) => !(plotter && counts[plotter]?.get(s.key))).length;
-    if (plotter && onceMm[plotter] !== undefined) onceMm[plotter] += planned.filter((s) => counts[plotter]!.get(s.key)).reduce((n, s) => n + s.mm, 0);
+    verdict.missing[id] = planned.filter((s) => !(plotter && lines[plotter] && inked(plotter, s))).length;
+    if (plotter && onceMm[plotter] !== undefined) onceMm[plotter] += planned.filter((s) => inked(plotter, s)).reduce((n, s) => n + s.mm, 0);
     if (Object.keys(papers).some((n) => n !== plotter && planned.some((s) => counts[n]!.get(s.key)))) verdict.elsewhere.push(id);
   }
   for (const [name, segs] of Object.entries(ink)) verdict.reinkedMm[name] = Math.max(0, segs.reduce((n, s) => n + s.mm, 0) - onceMm[name]!);
