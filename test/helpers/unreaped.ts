@@ -30,6 +30,14 @@ function procStat(pid: number): string {
   }
 }
 
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export function startUnreaped(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Unreaped {
   // Its own process group: one kill by group id ends the parent and the command.
   const parent = endWithTest(spawn('sh', ['-c', '"$@" & echo "$!"; exec sleep 120', 'sh', ...argv], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), { group: true });
@@ -51,6 +59,9 @@ export function startUnreaped(argv: string[], opts: { env?: NodeJS.ProcessEnv; c
     stderr: () => err,
     async killToZombie() {
       const child = await pid;
+      // Until `sh` has exec'd `sleep`, dash may still reap its background job (a race measured at
+      // 5 in 200): the zombie is only guaranteed once the parent is the non-reaping `sleep`.
+      await waitFor(() => cmdline(parent.pid!).startsWith('sleep\0'), 20_000, `the parent of pid ${child} to exec sleep`);
       process.kill(child, 'SIGKILL');
       // Bounded generously: on a loaded machine a killed process can wait a while to be scheduled out.
       await waitFor(() => processState(child) === 'Z', 20_000, `pid ${child} to be a zombie`).catch((err: Error) => {
