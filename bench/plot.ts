@@ -17,8 +17,9 @@ import { readPlan } from '../src-main/plan/plan-file';
 import { openEbb } from '../src-main/plotter/devices';
 import { runPlot } from '../src-main/plotter/runner';
 import type { MachineStats } from '../src-main/plotter/virtual/machine';
-import { runVirtualPlotter } from '../src-main/plotter/virtual/main';
 import { readSvg } from '../src-main/svg/read';
+import { sandbox } from '../test/helpers/cli';
+import { startPlotterProcess } from '../test/helpers/crash-rig';
 import type { BenchRow, BenchSuite } from './report';
 
 const PATHS = Number(process.env.BENCH_PLOT_PATHS ?? 60);
@@ -51,9 +52,11 @@ async function plotOnce(speed: number): Promise<{ wallS: number; state: string; 
   await jobs.add({ id: 'bench', file: svg });
   await prepareJob({ jobs, store, logger }, 'bench', { settings: planSettings(config, { fit: 'center' }), device: config.device });
   const plan = readPlan(jobFiles(jobs.jobsDir, 'bench').plan);
-  const plotter = await runVirtualPlotter({ speed });
+  // Its own process, as users run it: in this one, the simulator's timers would wait on the planner and driver.
+  const sb = sandbox();
+  const plotter = await startPlotterProcess(sb, speed);
   try {
-    const conn = await openEbb(plotter.portPath);
+    const conn = await openEbb(plotter.port);
     const started = performance.now();
     const result = await runPlot({ jobs, logger, jobsDir: jobs.jobsDir }, 'bench', {
       ebb: conn.ebb,
@@ -64,10 +67,11 @@ async function plotOnce(speed: number): Promise<{ wallS: number; state: string; 
     });
     const wallS = (performance.now() - started) / 1000;
     await conn.close();
-    const stats = (await plotter.control('stats')) as MachineStats;
+    const stats = await plotter.ctl<MachineStats>('stats');
     return { wallS, state: result.state, stats, estimateS: plan.summary.estimateS, paths: plan.summary.pathCount, points: plan.summary.pointCount };
   } finally {
     await plotter.stop();
+    sb.cleanup();
     store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -191,9 +191,14 @@ describe('virtual plotter: motion and paper', () => {
     await sleep(80);
     expect(host.pendingText()).toBe('OK\r\nOK\r\n');
     expect(await ctl('status')).toMatchObject({ parserBlocked: 'slot', fifo: { depth: 1, fill: 1 } });
-    expect(await host.read(/0\r\nOK\r\n/, 2000)).toBe('OK\r\nOK\r\nOK\r\n0\r\nOK\r\n');
+    // Sent while it waits, a command is held in the board (a USB packet's worth), ready when the slot frees.
+    host.write('SM,10,1,1\r');
+    const deadline = Date.now() + 2000;
+    while ((await ctl<{ pendingLines: number }>('status')).pendingLines < 2 && Date.now() < deadline) await sleep(10);
+    expect(await ctl('status')).toMatchObject({ parserBlocked: 'slot', pendingLines: 2 });
+    expect(await host.read(/0\r\nOK\r\nOK\r\n/, 2000)).toBe('OK\r\nOK\r\nOK\r\n0\r\nOK\r\nOK\r\n');
     await host.waitIdle();
-    expect(await host.steps()).toEqual([102, 102]);
+    expect(await host.steps()).toEqual([103, 103]);
     // Deeper FIFO on v3.
     expect(await host.cmd('CU,4,8')).toBe('OK\r\n');
     host.write(`${'SM,1000,10,10\r'.repeat(9)}`);

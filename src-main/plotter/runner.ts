@@ -389,8 +389,12 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       position = lost ? 'home_confirmed' : 'counters';
     }
     if (position === 'start') await carriageToOrigin();
-    // EM zeroes the step counters: only where the carriage is at the program's origin.
-    if (position !== 'counters') await ebb.enableMotors(16);
+    // EM zeroes the step counters: only where the carriage is at the program's origin. It waits
+    // for the pen lift first: queued behind the servo, it would hold the first moves back.
+    if (position !== 'counters') {
+      await drain();
+      await ebb.enableMotors(16);
+    }
     await drain();
   } catch (err) {
     if (err instanceof PositionUnknownError) throw err;

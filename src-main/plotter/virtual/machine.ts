@@ -277,6 +277,13 @@ export class EbbMachine {
     this.advance();
   }
 
+  /** Bytes received and not yet parsed: what sits in the board's USB receive buffer. */
+  pendingInput(): number {
+    let n = this.partialLine.length;
+    for (const l of this.lines) n += l.text.length + 1;
+    return n;
+  }
+
   /**
    * Runs everything due up to now in time order: moves finishing, the blocked command
    * entering the FIFO when a slot frees, and arrived lines. Then sleeps until the next move ends.

@@ -39,6 +39,8 @@ export const OPS = [
   'parseCost', 'firmware', 'portBusy', 'limitSwitch', 'carriageHome',
 ] as const;
 
+/** A full-speed USB bulk packet: what the board's receive buffer holds while its parser waits. */
+const USB_PACKET_BYTES = 64;
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -66,14 +68,19 @@ export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promi
     }, at - Date.now());
     pending.add(t);
   };
-  cable.onData = (bytes) => machine.feed(bytes);
+  cable.onData = (bytes) => {
+    machine.feed(bytes);
+    reading();
+  };
   cable.onLost = () => machine.unplug();
 
-  // The board stops reading USB while its parser is blocked, and so do we: the app's writes then
-  // back up through socat into the PTY, as they would into the USB stack.
+  // While its parser is blocked the board holds the packet it has received and takes no more, and
+  // neither do we: the app's writes then back up through socat into the PTY, as they would into the
+  // USB stack. The held packet is parsed the moment a slot frees, as on the board: were it left in
+  // the kernel, our own read latency would show up as the app starving the board.
   let stalled = false;
   let parserBlocked = false;
-  const reading = () => (stalled || parserBlocked ? cable.pause() : cable.resume());
+  const reading = () => (stalled || (parserBlocked && machine.pendingInput() >= USB_PACKET_BYTES) ? cable.pause() : cable.resume());
   machine.onBlocked = (blocked) => {
     parserBlocked = blocked;
     reading();
