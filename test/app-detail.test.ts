@@ -127,6 +127,30 @@ describe('job detail', () => {
     expect(await app.problems()).toEqual([]);
   });
 
+  it('plans again with a join distance and a cornering from the form: both pinned in the plan, the short gap drawn pen-down', { timeout: 60_000 }, async () => {
+    const { served, api } = await rig.serve();
+    // Two strokes 0.5 mm apart: more than the default min_gap (0.2 mm), less than 1 mm.
+    const gap = '<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="50mm" viewBox="0 0 100 50"><path d="M10 10 H50 M50.5 10 H90" fill="none" stroke="black"/></svg>';
+    await api.call('jobs.add', { source: { name: 'gap.svg', base64: Buffer.from(gap).toString('base64') }, id: 'gap' });
+    expect((await api.call('jobs.get', { id: 'gap' })).plan?.summary.lifts).toBe(2);
+    const app = await openApp(await rig.browser(), served.url);
+    const { page } = app;
+    await page.locator('[data-job="gap"]').getByRole('button', { name: 'gap.svg' }).click();
+    const form = page.getByTestId('plan-form');
+    await form.locator('summary').click();
+    // A plan made with the defaults shows them: the config's min_gap, and the plotter's cornering (empty).
+    expect(await form.getByLabel(/^Join gaps shorter than/).inputValue()).toBe('0.2032');
+    expect(await form.getByLabel(/^Cornering/).inputValue()).toBe('');
+    await form.getByLabel(/^Join gaps shorter than/).fill('1');
+    await form.getByLabel(/^Cornering/).fill('30');
+    await form.getByRole('button', { name: 'Plan again' }).click();
+    await form.getByRole('status').getByText(/^Planned: READY/).waitFor({ timeout: 15_000 });
+    const plan = (await api.call('jobs.get', { id: 'gap' })).plan!;
+    expect(plan.settings).toMatchObject({ minGapMm: 1, cornering: 30 });
+    expect(plan.summary.lifts).toBe(1);
+    expect(await app.problems()).toEqual([]);
+  });
+
   it('a screenshot of the detail mid-plot', { timeout: 60_000 }, async () => {
     const { served, api } = await rig.serve();
     await api.call('jobs.add', { source: zigzag, id: 'zz', optimization: 'fast' });

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { JobInfo, Params, SettingsInfo } from '../../../../src-main/api/contract';
+import { MAX_CORNERING, MIN_CORNERING } from '../../../../src-main/plan/cornering';
+import { MAX_MIN_GAP_MM } from '../../../../src-main/plan/min-gap';
 import type { PlanSettings } from '../../../../src-main/plan/plan-file';
 import { api, errorText } from '../../client';
 import { FieldInput } from '../settings/FieldInput';
@@ -14,17 +16,21 @@ const FIELDS: readonly Field[] = [
   { key: 'margin', label: 'Margin for scale', kind: 'number', min: 0, max: 200, step: 1, unit: 'mm' },
   { key: 'autoRotate', label: 'Auto-rotate: turn portrait drawings 90° (and any that fit only turned)', kind: 'bool' },
   { key: 'optimization', label: 'Path ordering', kind: 'choice', options: ['fast', 'default', 'best'] },
+  { key: 'minGap', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MAX_MIN_GAP_MM, step: 0.05, unit: 'mm' },
+  { key: 'cornering', label: "Cornering (AxiDraw factor: higher takes corners faster and rounder; empty: the plotter's own)", kind: 'number', min: MIN_CORNERING, max: MAX_CORNERING, step: 1 },
 ];
 
 type Values = Record<string, Value>;
 
 /** What the form starts from: the job's last plan, else the defaults in Settings. */
 function initialValues(plan: PlanSettings | undefined, config: SettingsInfo['config'] | undefined): Values | undefined {
-  if (plan) return { paper: plan.paper, orientation: plan.orientation ?? 'auto', fit: plan.fit, margin: plan.marginMm, autoRotate: plan.autoRotate ?? false, optimization: plan.preset };
+  // A plan without minGapMm joined nothing; one without cornering follows its plotter's setting.
+  const joins = { minGap: plan ? (plan.minGapMm ?? 0) : (config?.plot.min_gap_mm ?? null), cornering: plan?.cornering ?? null };
+  if (plan) return { paper: plan.paper, orientation: plan.orientation ?? 'auto', fit: plan.fit, margin: plan.marginMm, autoRotate: plan.autoRotate ?? false, optimization: plan.preset, ...joins };
   if (!config) return undefined;
   const p = config.paper;
   const level = config.optimization.default_level;
-  return { paper: p.default_size, orientation: p.default_orientation, fit: 'none', margin: p.default_margin_mm, autoRotate: p.auto_rotate, optimization: level };
+  return { paper: p.default_size, orientation: p.default_orientation, fit: 'none', margin: p.default_margin_mm, autoRotate: p.auto_rotate, optimization: level, ...joins };
 }
 
 function planParams(id: string, v: Values): Params<'jobs.plan'> {
@@ -36,6 +42,8 @@ function planParams(id: string, v: Values): Params<'jobs.plan'> {
     ...(typeof v.margin === 'number' && { margin: v.margin }),
     ...(typeof v.autoRotate === 'boolean' && { autoRotate: v.autoRotate }),
     ...((v.optimization === 'fast' || v.optimization === 'default' || v.optimization === 'best') && { optimization: v.optimization }),
+    ...(typeof v.minGap === 'number' && { minGap: v.minGap }),
+    ...(typeof v.cornering === 'number' && { cornering: v.cornering }),
   };
 }
 

@@ -1,3 +1,6 @@
+import { MAX_CORNERING, MIN_CORNERING } from '../../../../src-main/plan/cornering';
+import { MAX_MIN_GAP_MM } from '../../../../src-main/plan/min-gap';
+
 /** The settings the app edits: the ones a plotter artist changes, by their dotted config.yaml keys. */
 export type Field =
   | { key: string; label: string; kind: 'choice'; options: readonly string[] }
@@ -15,6 +18,7 @@ export const PLOTTER_FIELDS: readonly Field[] = [
   { key: 'device.pen_pos_down', label: 'Pen down height', kind: 'number', min: 0, max: 100, step: 1, unit: '%' },
   { key: 'device.speed_pendown', label: 'Drawing speed', kind: 'number', min: 1, max: 110, step: 1, unit: '%' },
   { key: 'device.speed_penup', label: 'Travel speed', kind: 'number', min: 1, max: 110, step: 1, unit: '%' },
+  { key: 'device.cornering', label: 'Cornering (AxiDraw factor: higher takes corners faster and rounder)', kind: 'number', min: MIN_CORNERING, max: MAX_CORNERING, step: 1 },
 ];
 
 export const PAPER_FIELDS: readonly Field[] = [
@@ -23,6 +27,7 @@ export const PAPER_FIELDS: readonly Field[] = [
   { key: 'paper.default_margin_mm', label: 'Margin', kind: 'number', min: 0, max: 200, step: 1, unit: 'mm' },
   { key: 'paper.auto_rotate', label: 'Auto-rotate: turn portrait drawings 90° (and any that fit only turned)', kind: 'bool' },
   { key: 'optimization.default_level', label: 'Optimisation', kind: 'choice', options: ['fast', 'default', 'best'] },
+  { key: 'plot.min_gap_mm', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MAX_MIN_GAP_MM, step: 0.05, unit: 'mm' },
 ];
 
 export const CAMERA_FIELDS: readonly Field[] = [
