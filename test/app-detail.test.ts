@@ -141,10 +141,14 @@ describe('job detail', () => {
     // A plan made with the defaults shows them: the config's min_gap, and the plotter's cornering (empty).
     expect(await form.getByLabel(/^Join gaps shorter than/).inputValue()).toBe('0.2032');
     expect(await form.getByLabel(/^Cornering/).inputValue()).toBe('');
+    // Unchanged, they plan as they are: 0.2032 passes the form's own checks.
+    await form.getByRole('button', { name: 'Plan again' }).click();
+    await form.getByRole('status').getByText(/^Planned: READY/).waitFor({ timeout: 15_000 });
+    expect((await api.call('jobs.get', { id: 'gap' })).plan?.settings).toMatchObject({ minGapMm: 0.2032 });
     await form.getByLabel(/^Join gaps shorter than/).fill('1');
     await form.getByLabel(/^Cornering/).fill('30');
     await form.getByRole('button', { name: 'Plan again' }).click();
-    await form.getByRole('status').getByText(/^Planned: READY/).waitFor({ timeout: 15_000 });
+    await until(async () => (await api.call('jobs.get', { id: 'gap' })).plan?.settings.minGapMm === 1, 15_000, 'the plan with min_gap 1 mm');
     const plan = (await api.call('jobs.get', { id: 'gap' })).plan!;
     expect(plan.settings).toMatchObject({ minGapMm: 1, cornering: 30 });
     expect(plan.summary.lifts).toBe(1);

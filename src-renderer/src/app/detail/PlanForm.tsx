@@ -16,7 +16,7 @@ const FIELDS: readonly Field[] = [
   { key: 'margin', label: 'Margin for scale', kind: 'number', min: 0, max: 200, step: 1, unit: 'mm' },
   { key: 'autoRotate', label: 'Auto-rotate: turn portrait drawings 90° (and any that fit only turned)', kind: 'bool' },
   { key: 'optimization', label: 'Path ordering', kind: 'choice', options: ['fast', 'default', 'best'] },
-  { key: 'minGap', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MAX_MIN_GAP_MM, step: 0.05, unit: 'mm' },
+  { key: 'minGap', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MAX_MIN_GAP_MM, step: 'any', unit: 'mm' },
   { key: 'cornering', label: "Cornering (AxiDraw factor: higher takes corners faster and rounder; empty: the plotter's own)", kind: 'number', min: MIN_CORNERING, max: MAX_CORNERING, step: 1 },
 ];
 

@@ -4,7 +4,7 @@ import { MAX_MIN_GAP_MM } from '../../../../src-main/plan/min-gap';
 /** The settings the app edits: the ones a plotter artist changes, by their dotted config.yaml keys. */
 export type Field =
   | { key: string; label: string; kind: 'choice'; options: readonly string[] }
-  | { key: string; label: string; kind: 'number'; min: number; max: number; step: number; unit?: string }
+  | { key: string; label: string; kind: 'number'; min: number; max: number; /** 'any': a value such as AxiDraw's 0.2032 mm must not fail the form's step check. */ step: number | 'any'; unit?: string }
   | { key: string; label: string; kind: 'text'; placeholder?: string; nullable?: boolean; /** A button that tries the value: a camera URL. */ test?: 'camera' }
   | { key: string; label: string; kind: 'bool' };
 
@@ -27,7 +27,7 @@ export const PAPER_FIELDS: readonly Field[] = [
   { key: 'paper.default_margin_mm', label: 'Margin', kind: 'number', min: 0, max: 200, step: 1, unit: 'mm' },
   { key: 'paper.auto_rotate', label: 'Auto-rotate: turn portrait drawings 90° (and any that fit only turned)', kind: 'bool' },
   { key: 'optimization.default_level', label: 'Optimisation', kind: 'choice', options: ['fast', 'default', 'best'] },
-  { key: 'plot.min_gap_mm', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MAX_MIN_GAP_MM, step: 0.05, unit: 'mm' },
+  { key: 'plot.min_gap_mm', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MAX_MIN_GAP_MM, step: 'any', unit: 'mm' },
 ];
 
 export const CAMERA_FIELDS: readonly Field[] = [
