@@ -33,6 +33,7 @@ export function QueueSummary({ jobs }: { jobs: IndexedJob[] }) {
           <dt>Plot time</dt>
           <dd data-testid="summary-time">
             {duration(totals.seconds)}
+            {Math.round(totals.seconds) !== Math.round(totals.plotterSeconds) ? <span className="muted"> (virtual plotters run faster; {duration(totals.plotterSeconds)} on real ones)</span> : null}
             {missing(totals.unestimated, 'an estimate')}
           </dd>
         </div>

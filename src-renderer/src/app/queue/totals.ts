@@ -12,6 +12,8 @@ export interface QueueTotals {
   count: number;
   /** Plot time of those with an estimate, in seconds of real time at their plotters' speeds. */
   seconds: number;
+  /** The same at speed 1, as the rows' estimates are: differs only where a virtual plotter runs faster. */
+  plotterSeconds: number;
   /** Pen-down length of those with a plan, in millimetres. */
   inkMm: number;
   /** Queued jobs without an estimate or without pens known: their share is missing from the sums. */
@@ -26,13 +28,16 @@ export interface QueueTotals {
  * that takes the job runs (estimates are plotter time at speed 1; a virtual plotter may run faster).
  */
 export function queueTotals(jobs: readonly IndexedJob[], speedOf: (id: string) => number): QueueTotals {
-  const totals: QueueTotals = { count: 0, seconds: 0, inkMm: 0, unestimated: 0, penless: 0, pens: [] };
+  const totals: QueueTotals = { count: 0, seconds: 0, plotterSeconds: 0, inkMm: 0, unestimated: 0, penless: 0, pens: [] };
   const pens = new Map<string, PenNeed>();
   for (const j of jobs) {
     if (j.state !== 'QUEUED') continue;
     totals.count++;
     if (j.estimate_s == null) totals.unestimated++;
-    else totals.seconds += j.estimate_s / speedOf(j.id);
+    else {
+      totals.seconds += j.estimate_s / speedOf(j.id);
+      totals.plotterSeconds += j.estimate_s;
+    }
     totals.inkMm += j.pen_down_mm ?? 0;
     if (!j.pens) totals.penless++;
     for (const p of j.pens ?? []) {
