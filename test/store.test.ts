@@ -114,6 +114,57 @@ describe('reconcile', () => {
   });
 });
 
+describe('the pens a job needs', () => {
+  const ready = (layers: unknown): NewJournalEntry => ({ type: 'state_change', from_state: 'OPTIMIZED', to_state: 'READY', reason: 'estimated', metadata: { estimate_s: 60, layers } });
+  async function planned(id: string, layers: unknown): Promise<string> {
+    await createJobFolder(jobsDir, id, svg);
+    const journal = path.join(jobsDir, id, 'journal.jsonl');
+    appendEntry(journal, { type: 'state_change', from_state: 'NEW', to_state: 'ANALYZED', reason: 'read', metadata: {} });
+    appendEntry(journal, { type: 'state_change', from_state: 'ANALYZED', to_state: 'OPTIMIZED', reason: 'ordered', metadata: {} });
+    appendEntry(journal, ready(layers));
+    return journal;
+  }
+
+  it("come from the READY entry's layers, one per pen in plot order, named as the pause names them; junk reads as none", async () => {
+    await planned('two', [
+      { name: '1-black', seconds: 5, pause: null, pen: 1, color: '#000000' },
+      { name: '2-red', seconds: 5, pause: 'pen_change', pen: 2, color: '#FF0000', pen_name: '0.3 red fineliner' },
+      { name: '1-black', seconds: 5, pause: 'pen_change', pen: 1, color: '#000000' },
+    ]);
+    await planned('old', [{ name: 'layer 1', seconds: 5, pause: null }]);
+    await planned('junk', [{ name: 7 }]);
+    await planned('bad-colour', [{ name: 'x', color: 'url(javascript:1)' }]);
+    const { store } = Store.open(dbFile);
+    reconcile({ store, jobsDir });
+    expect(store.get('two')?.pens).toEqual([
+      { name: '1-black', color: '#000000' },
+      { name: '0.3 red fineliner', color: '#ff0000' },
+    ]);
+    expect(store.get('old')?.pens).toEqual([{ name: 'layer 1', color: null }]);
+    expect(store.get('junk')?.pens).toBeNull();
+    expect(store.get('bad-colour')?.pens).toEqual([{ name: 'x', color: null }]);
+    expect(store.all().find((j) => j.id === 'two')?.pens).toHaveLength(2);
+    store.close();
+  });
+
+  it('an index from before pens gets them at the first start after the upgrade', async () => {
+    await planned('a', [{ name: '1-blue', seconds: 5, pause: null, pen: 1, color: '#0000ff' }]);
+    const { store } = Store.open(dbFile);
+    reconcile({ store, jobsDir });
+    store.close();
+    const raw = new Database(dbFile);
+    raw.exec('ALTER TABLE job_index DROP COLUMN pens');
+    raw.pragma('user_version = 2');
+    raw.close();
+
+    const upgraded = Store.open(dbFile).store;
+    expect(upgraded.schemaVersion()).toBe(SCHEMA_VERSION);
+    expect(reconcile({ store: upgraded, jobsDir })).toMatchObject({ read: 1 });
+    expect(upgraded.get('a')?.pens).toEqual([{ name: '1-blue', color: '#0000ff' }]);
+    upgraded.close();
+  });
+});
+
 describe('lines that break the chain, and the index', () => {
   /** A job journaled by vfab through `states` (from NEW), then `entries`. */
   async function journaled(id: string, states: readonly string[], entries: readonly NewJournalEntry[] = []): Promise<string> {
@@ -141,7 +192,7 @@ describe('lines that break the chain, and the index', () => {
     const raw = new Database(dbFile);
     raw.prepare("UPDATE jobs SET state = 'PLOTTING'").run();
     raw.prepare("UPDATE job_index SET synced_state = 'PLOTTING', journal_size = ?, journal_mtime_ms = ?").run(size, mtimeMs);
-    raw.exec('ALTER TABLE job_index DROP COLUMN last_entry_offset');
+    raw.exec('ALTER TABLE job_index DROP COLUMN last_entry_offset; ALTER TABLE job_index DROP COLUMN pens');
     raw.pragma('user_version = 1');
     raw.close();
     const bytes = fs.readFileSync(journal);

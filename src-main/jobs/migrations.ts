@@ -53,6 +53,14 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE job_index SET journal_size = -1;
     `,
   },
+  {
+    version: 3,
+    description: 'the pens each planned job needs, and every journal read again to fill them in',
+    sql: `
+      ALTER TABLE job_index ADD COLUMN pens TEXT;
+      UPDATE job_index SET journal_size = -1;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

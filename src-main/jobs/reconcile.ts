@@ -10,6 +10,7 @@ import { forcedTransition } from './chain';
 import { appendEntry, summarizeJournal, type JournalSummary } from './journal';
 import { paperLabel, type PlanSummary } from '../plan/plan-file';
 import { readQueueOrder, saveQueueOrder, type SavedPosition } from './queue';
+import { pensOfLayers } from './pens-needed';
 import { parseJobState, type JobState } from './states';
 import type { IndexedJob, IndexRecord, Store, SyncRow } from './store';
 import { cleanInterruptedOperations, jobFiles, readJobMeta, scanJobsDir } from './workspace';
@@ -173,7 +174,7 @@ function sourceOf(jobsDir: string, id: string, summary: JournalSummary): { name:
 
 function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state: JobState }, row: IndexedJob | undefined, place: QueuePlace): IndexRecord {
   const source = row?.source_name ? undefined : sourceOf(jobsDir, id, summary);
-  const plan = PLANLESS.has(summary.state) ? undefined : (summary.lastPlanned?.metadata as Partial<PlanFactsMetadata> | undefined);
+  const plan = PLANLESS.has(summary.state) ? undefined : (summary.lastPlanned?.metadata as (Partial<PlanFactsMetadata> & { layers?: unknown }) | undefined);
   const entered = summary.lastStateChange?.timestamp;
   const now = new Date().toISOString();
   return {
@@ -199,5 +200,6 @@ function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state
     pen_down_mm: plan?.pen_down_mm ?? null,
     travel_mm: plan?.travel_mm ?? null,
     estimate_s: plan?.estimate_s ?? null,
+    pens: plan ? pensOfLayers(plan.layers) : null,
   };
 }

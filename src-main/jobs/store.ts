@@ -8,6 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { backupStamp } from '../util/time';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { pensOfJson, type JobPen } from './pens-needed';
 import type { JobState } from './states';
 
 /** One job as the index holds it. `state` is the raw column: a hand edit may have put anything there. */
@@ -31,6 +32,8 @@ export interface IndexedJob {
   pen_down_mm: number | null;
   travel_mm: number | null;
   estimate_s: number | null;
+  /** The pens the plan takes, in plot order (null: no plan, or a plan journaled before pens were). */
+  pens: JobPen[] | null;
 }
 
 /** What start-up needs to decide whether a job's journal must be read again. */
@@ -61,6 +64,7 @@ const INDEX_COLUMNS = [
   'pen_down_mm',
   'travel_mm',
   'estimate_s',
+  'pens',
 ] as const satisfies readonly (keyof IndexRecord)[];
 
 export interface SetAside {
@@ -177,7 +181,7 @@ export class Store {
   }
 
   all(): IndexedJob[] {
-    return this.statements.all.all() as IndexedJob[];
+    return (this.statements.all.all() as StoredJob[]).map(fromStored);
   }
 
   syncRows(): SyncRow[] {
@@ -194,12 +198,13 @@ export class Store {
   }
 
   get(id: string): IndexedJob | undefined {
-    return this.statements.one.get(id) as IndexedJob | undefined;
+    const row = this.statements.one.get(id) as StoredJob | undefined;
+    return row && fromStored(row);
   }
 
   upsert(record: IndexRecord): void {
     this.statements.upsertJob.run(record);
-    this.statements.upsertIndex.run(record);
+    this.statements.upsertIndex.run({ ...record, pens: record.pens && JSON.stringify(record.pens) });
   }
 
   remove(id: string): void {
@@ -247,6 +252,13 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** A row as SQLite returns it: the pens as the JSON text the column holds. */
+type StoredJob = Omit<IndexedJob, 'pens'> & { pens: string | null };
+
+function fromStored(row: StoredJob): IndexedJob {
+  return { ...row, pens: pensOfJson(row.pens) };
 }
 
 class IntegrityError extends Error {

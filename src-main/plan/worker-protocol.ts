@@ -24,8 +24,19 @@ export interface PlanRequest {
   device: VfabConfig['device'];
 }
 
+/** What the READY entry journals of each layer: its time, its pause, and the pen it takes (jobs/pens-needed.ts). */
+export interface PlannedLayer {
+  name: string;
+  seconds: number;
+  pause: PlanLayer['pause'];
+  pen: number | null;
+  color: string | null;
+  /** The config's pen for the layer's number, when it maps one. */
+  pen_name?: string;
+}
+
 export type PlanOutcome =
-  | { kind: 'planned'; warnings: SvgWarning[]; summary: PlanSummary; layers: { name: string; seconds: number; pause: PlanLayer['pause'] }[] }
+  | { kind: 'planned'; warnings: SvgWarning[]; summary: PlanSummary; layers: PlannedLayer[] }
   | { kind: 'unfit'; warnings: SvgWarning[]; reason: string };
 
 /** An error thrown in the worker, as data: VfabErrors keep their code, SvgErrors their kind too. */

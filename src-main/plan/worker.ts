@@ -79,7 +79,7 @@ async function plan(req: PlanRequest): Promise<PlanOutcome> {
   if ('unfit' in built) return { kind: 'unfit', reason: built.unfit, warnings: drawing.warnings };
   folderGone(req.job, () => writePlan(req.plan, built.plan));
   const { summary, layers } = built.plan;
-  return { kind: 'planned', warnings: drawing.warnings, summary, layers: layers.map((l) => ({ name: l.name, seconds: l.estimate.seconds, pause: l.pause })) };
+  return { kind: 'planned', warnings: drawing.warnings, summary, layers: layers.map((l) => ({ name: l.name, seconds: l.estimate.seconds, pause: l.pause, pen: l.pen, color: l.color, ...(l.penName !== undefined && { pen_name: l.penName }) })) };
 }
 
 async function serve(): Promise<void> {

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useJobs, visibleJobs } from '../store/jobs';
 import { AddFilesButton } from '../drop/AddFilesButton';
+import { DropHint, FirstSteps } from '../drop/DropHint';
 import { JOB_DRAG_TYPE } from './DragHandle';
 import { Filters } from './Filters';
 import { QueueRow } from './QueueRow';
+import { QueueSummary } from './QueueSummary';
 import { VirtualList, type DropTarget } from './VirtualList';
 
 /** app.css puts a row on two lines below this width. */
@@ -58,6 +60,7 @@ export function Queue() {
         <AddFilesButton />
         {jobs.length ? <Filters jobs={jobs} /> : null}
       </div>
+      <QueueSummary jobs={jobs} />
       {movable && shown.length > 1 ? <p className="queue-hint muted">The top job plots first. Drag a row by its handle to change the plot order, or press Alt+↑ / Alt+↓ on the handle.</p> : null}
       <p className="visually-hidden" role="status">
         {moved ? `${jobs.find((j) => j.id === moved.id)?.source_name ?? moved.id} is now number ${moved.place} of ${moved.of} in the queue.` : ''}
@@ -70,15 +73,13 @@ export function Queue() {
       {!loaded ? (
         <p className="empty-state">Loading jobs…</p>
       ) : jobs.length === 0 ? (
-        <div className="empty-state">
-          <p className="empty-title">No jobs yet</p>
-          <p>Drop SVG files anywhere on this window, or use “Add SVG files…”.</p>
-        </div>
+        <FirstSteps />
       ) : shown.length === 0 ? (
         <p className="empty-state">No {filter.toLowerCase()} jobs.</p>
       ) : (
         <VirtualList items={shown} rowHeight={rowHeight} itemKey={(j) => j.id} renderRow={(j) => <QueueRow job={j} movable={movable} />} label="Jobs" drop={drop} />
       )}
+      {loaded && jobs.length ? <DropHint /> : null}
     </section>
   );
 }
