@@ -70,6 +70,11 @@ describe('a pen change is a step of the plot', () => {
     // The bar at the foot of the window waits with the same words.
     expect(await page.getByTestId('now-plotting').getByTestId('now-layer').textContent()).toBe('Layer 2 of 2 · load pen 2 (2-red)');
     await screenshot(page, 'pen-change-step');
+    // A Pi's screen: the step and the bar's Continue both in view.
+    await page.setViewportSize({ width: 800, height: 480 });
+    expect(await page.getByTestId('now-plotting').getByRole('button', { name: 'Continue' }).isVisible()).toBe(true);
+    await screenshot(page, 'pen-change-step-800x480');
+    await page.setViewportSize({ width: 1400, height: 900 });
 
     // Exactly one Continue in the panel; one click on it finishes the drawing.
     expect(await page.getByTestId('detail').getByRole('button', { name: 'Continue', exact: true }).count()).toBe(1);
