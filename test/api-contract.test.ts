@@ -14,7 +14,7 @@ const ALL_METHODS = [
   'plot.start', 'plot.pause', 'plot.resume', 'plot.abort', 'recovery.scan', 'devices.list', 'camera.status',
   'settings.get', 'settings.set', 'logs.tail', 'backup.export', 'backup.import', 'backup.preview',
   'jobs.preview', 'jobs.snapshots', 'jobs.snapshot', 'jobs.markDone', 'jobs.reorder', 'camera.snapshot', 'camera.viewer',
-  'backup.list', 'backup.run', 'devices.check', 'devices.release', 'camera.test',
+  'backup.list', 'backup.run', 'devices.check', 'devices.release', 'devices.pen', 'camera.test',
   'plotters.list', 'plotters.paperChanged', 'queue.start', 'queue.stop', 'queue.status', 'queue.preview',
 ];
 
@@ -55,6 +55,8 @@ const MALFORMED: [string, unknown, RegExp][] = [
   ['plot.start', { id: 'a', speed: -1 }, /plot\.start: speed /],
   ['plot.start', { id: 'a', device: 'd'.repeat(300) }, /plot\.start: device /],
   ['plot.resume', { id: 'a', backUpStrokes: 1.5 }, /plot\.resume: backUpStrokes /],
+  ['devices.pen', {}, /devices\.pen: position /],
+  ['devices.pen', { position: 'sideways' }, /devices\.pen: position /],
   ['settings.set', { values: {} }, /settings\.set: values /],
   ['settings.set', { values: { 'Device.Port': 'x' } }, /settings\.set: values/],
   ['settings.set', { values: { 'paper.default_size': 'x'.repeat(5000) } }, /settings\.set: values\.paper\.default_size /],

@@ -204,6 +204,8 @@ describe('every method through the WebSocket', () => {
     expect(await call('devices.list')).toMatchObject({ virtual: true, model: 'V3/A4', configured: null });
     expect(await call('devices.check', { device: 'virtual' })).toMatchObject({ port: 'virtual', virtual: true });
     expect(await call('devices.release', { device: 'virtual' })).toEqual({ port: 'virtual' });
+    expect(await call('devices.pen', { device: 'virtual', position: 'down' })).toEqual({ port: 'virtual', position: 'down', virtual: true });
+    await expect(call('devices.pen', { device: '/dev/vfab-no-such-port', position: 'up' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/vfab-no-such-port/) });
     await expect(call('devices.check', { device: '/dev/vfab-no-such-port' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/vfab-no-such-port/) });
 
     const pushed = await s.waitForEvent((e) => e.event === 'camera.status', 3000, 'camera.status');

@@ -171,6 +171,8 @@ export const METHODS = {
   'devices.check': { params: z.object({ device: device.optional() }).strict() },
   /** Motors off, so the carriage can be moved by hand (its position is then lost). */
   'devices.release': { params: z.object({ device: device.optional() }).strict() },
+  /** The pen up or down, nothing else moves: to align a new pen at a pen change. */
+  'devices.pen': { params: z.object({ device: device.optional(), position: z.enum(['up', 'down']) }).strict() },
   'camera.status': { params: z.object({ probe: z.boolean().optional() }).strict() },
   /** The current frame; with `id`, also saved in that job's snapshots as `<time>-manual.jpg`. */
   'camera.snapshot': { params: z.object({ id: jobId.optional() }).strict() },
@@ -403,6 +405,8 @@ export interface Results {
   };
   'devices.check': PreflightReport;
   'devices.release': { port: string };
+  /** `virtual`: the virtual plotter is made with each plot, so there was no pen to move. */
+  'devices.pen': { port: string; position: 'up' | 'down'; virtual: boolean };
   'camera.status': CameraInfo;
   'camera.snapshot': Picture & { width?: number; height?: number; savedAs: string | null };
   'camera.viewer': CameraViewer;

@@ -23,7 +23,8 @@ export function stateOfStatus(d: DeviceStatus): PlotterState {
     case 'waiting for paper':
       return { kind: 'waiting_paper', next: job, how: d.detail?.includes('page delay') ? 'page_delay' : 'person', since: '' };
     case 'paused':
-      return { kind: 'holding', job, state: 'PAUSED', why: `paused (${d.detail ?? 'paused'}): Recover… on its row resumes it` };
+      // A pen change or layer pause (runner.ts words its reason so) goes on with one click.
+      return { kind: 'holding', job, state: 'PAUSED', why: `paused (${d.detail ?? 'paused'}): ${/^(pen change|pause) before layer /.test(d.detail ?? '') ? 'Continue' : 'Recover…'} on its row resumes it` };
     case 'interrupted':
       return { kind: 'holding', job, state: 'PLOTTING', why: `interrupted (${d.detail ?? 'crash'}): Recover… on its row continues it` };
     case 'in use':

@@ -34,10 +34,11 @@ import { jobFiles } from '../jobs/workspace';
 import { readPlan, readPlanOverview } from '../plan/plan-file';
 import type { PlanPool } from '../plan/worker-pool';
 import { listEbbPorts, usbNickname } from '../plotter/devices';
-import { preflightDevice, releaseMotors } from '../plotter/preflight';
+import { movePen, preflightDevice, releaseMotors } from '../plotter/preflight';
 import { pauseRequestFile } from '../plotter/session';
 import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classify';
 import { restartJob } from '../recovery/restart';
+import { refuseNonSvg } from '../svg/upload';
 import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
 import { onPlotOutcome } from '../notify/notifier';
@@ -278,10 +279,13 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       let upload: string | undefined;
       try {
         let file: string;
-        if ('path' in p.source) file = p.source.path;
-        else {
+        if ('path' in p.source) {
+          refuseNonSvg(p.source.path);
+          file = p.source.path;
+        } else {
           const data = Buffer.from(p.source.base64, 'base64');
           if (data.length > MAX_UPLOAD_BYTES) throw new VfabError('INVALID_INPUT', `'${p.source.name}' is larger than the ${MAX_UPLOAD_BYTES / 2 ** 20} MiB a dropped file may be.`);
+          refuseNonSvg(p.source.name, data);
           upload = fs.mkdtempSync(path.join(os.tmpdir(), 'vfab-upload-'));
           file = path.join(upload, p.source.name);
           fs.writeFileSync(file, data);
@@ -417,6 +421,11 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     'devices.release': (p) => {
       refuseWhilePlotting('releasing the motors');
       return releaseMotors(p.device ?? null, engine.config.device, engine.paths.dataDir);
+    },
+
+    'devices.pen': (p) => {
+      refuseWhilePlotting('moving the pen');
+      return movePen(p.device ?? null, engine.config.device, engine.paths.dataDir, p.position);
     },
 
     'camera.status': async (p) => {

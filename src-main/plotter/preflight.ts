@@ -71,3 +71,17 @@ export async function releaseMotors(request: string | null, device: VfabConfig['
   });
   return { port: port ?? 'virtual' };
 }
+
+/**
+ * The pen up or down and nothing else (servo settings from config first): at a pen change the
+ * new pen is set in its holder against the lowered pen's height. The motors keep holding, so the
+ * paused plot's position stays known.
+ */
+export async function movePen(request: string | null, device: VfabConfig['device'], dataDir: string, position: 'up' | 'down'): Promise<{ port: string; position: 'up' | 'down'; virtual: boolean }> {
+  const port = await withPlotterAtRest(request, device, dataDir, async (conn, path) => {
+    await conn.ebb.configureServo(servoPercent(device));
+    await (position === 'up' ? conn.ebb.penUp(device.pen_delay_up) : conn.ebb.penDown(device.pen_delay_down));
+    return path;
+  });
+  return { port: port ?? 'virtual', position, virtual: port === undefined };
+}

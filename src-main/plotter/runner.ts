@@ -552,7 +552,9 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         const name = layer ? `${layer.i + 1} (${layer.l.name}${layer.l.pen !== null ? `, pen ${layer.l.pen}` : ''})` : '?';
         // The reason says what to do: every place that shows a paused job (CLI, app, held plotter) reads it.
         const reason = `${what} before layer ${name}${layer ? `: ${penToLoad(layer.l)}` : ''}`;
-        ctx.jobs.transition(id, 'PAUSED', reason, { checkpoint: cp, kind: layer?.l.pause ?? 'layer_pause' });
+        // The step in numbers too, so the app says "Layer 2 of 3 · load pen 2 (black)" without parsing the reason.
+        const step = layer ? { layer: layer.i, layers: planned.length, pen: layer.l.pen, load: penToLoad(layer.l) } : {};
+        ctx.jobs.transition(id, 'PAUSED', reason, { checkpoint: cp, kind: layer?.l.pause ?? 'layer_pause', ...step });
         opts.onEvent?.(layer?.l.pause === 'pen_change' ? 'pen_change' : 'pause');
         progress();
         return { state: 'PAUSED', checkpoint: cp, reason };

@@ -47,6 +47,28 @@ export interface JobCondition {
   owner?: OwnerStatus;
   /** Seconds without journal progress (running and stuck jobs). */
   silentS?: number;
+  /** A plot paused at a layer's pause or pen change: what the person at the plotter does next. */
+  step?: PauseStep;
+}
+
+/** The layer a paused plot stopped before, as the runner journaled it with PAUSED. */
+export interface PauseStep {
+  kind: 'pen_change' | 'layer_pause';
+  /** 0-based, numbered as in the plan. */
+  layer: number;
+  layers: number;
+  pen: number | null;
+  /** "load pen 2 (2-black)": plan/pens.ts penToLoad. */
+  load: string;
+}
+
+/** The PAUSED entry's step, if it holds a whole one (a journal edited by hand may not). */
+export function pauseStepOf(metadata: Record<string, unknown> | undefined): PauseStep | undefined {
+  const m = metadata ?? {};
+  const count = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+  if ((m.kind !== 'pen_change' && m.kind !== 'layer_pause') || !count(m.layer) || !count(m.layers) || m.layer >= m.layers) return undefined;
+  if (typeof m.load !== 'string' || (m.pen !== null && !count(m.pen))) return undefined;
+  return { kind: m.kind, layer: m.layer, layers: m.layers, pen: m.pen, load: m.load };
 }
 
 export interface ClassifyOptions {
@@ -72,7 +94,8 @@ export function classifyJob(id: string, opts: ClassifyOptions, mark?: JournalMar
   const state = last && stateTold(last);
   if (!state || !OWNED_STATES.includes(state)) return undefined;
   const now = opts.now ?? Date.now();
-  const base = { id, state, checkpoint: checkpointIn(last), since: last?.timestamp };
+  const step = state === 'PAUSED' && last?.type === 'state_change' ? pauseStepOf(last.metadata) : undefined;
+  const base = { id, state, checkpoint: checkpointIn(last), since: last?.timestamp, ...(step && { step }) };
   const owner = readOwner(path.join(files.dir, OWNER_FILE), now);
   if (owner && owner.liveness !== 'dead') {
     const silentS = Math.round((now - Math.max(mtimeMs, Date.parse(owner.owner.since) || 0)) / 1000);

@@ -58,9 +58,14 @@ function localName(el: XmlElement): string {
   return el.name.replace(/^\{[^}]*\}/, '');
 }
 
-function looksBinary(text: string): boolean {
+export function looksBinary(text: string): boolean {
   const head = text.slice(0, 1024);
   return head.startsWith('\u0089PNG') || head.startsWith('\ufffdPNG') || head.includes('\u0000');
+}
+
+/** UTF-8 unless a UTF-16 LE byte order mark says otherwise (some Windows tools write that). */
+export function xmlText(input: Buffer): string {
+  return input[0] === 0xff && input[1] === 0xfe ? input.toString('utf16le') : input.toString('utf8');
 }
 
 export function parseXml(input: Buffer | string, limits: ParseLimits): ParsedXml {
@@ -72,8 +77,7 @@ export function parseXml(input: Buffer | string, limits: ParseLimits): ParsedXml
       `${fileName}: the file is ${(bytes / 2 ** 20).toFixed(1)} MiB, over the ${(limits.maxBytes / 2 ** 20).toFixed(0)} MiB limit — simplify the drawing or raise the limit.`,
     );
   }
-  // UTF-8 unless a UTF-16 LE byte order mark says otherwise (some Windows tools write that).
-  let text = typeof input === 'string' ? input : input[0] === 0xff && input[1] === 0xfe ? input.toString('utf16le') : input.toString('utf8');
+  let text = typeof input === 'string' ? input : xmlText(input);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw new SvgError('not_svg', `${fileName}: the file is empty — it is not an SVG drawing.`);
   if (looksBinary(text)) {

@@ -1,7 +1,9 @@
 import { useEffect } from 'react';
 import { api } from '../client';
 import { CameraPanel } from './camera/CameraPanel';
+import { ConfirmDialog } from './confirm/ConfirmDialog';
 import { JobDetail } from './detail/JobDetail';
+import { NowPlotting } from './now/NowPlotting';
 import { NotificationsPanel, NotificationsToggle } from './notify/Notifications';
 import { PlottersStrip } from './plotters/PlottersStrip';
 import { DeviceBar } from './device/DeviceBar';
@@ -130,8 +132,10 @@ export function App() {
       <CameraPanel />
       <NotificationsPanel />
       <SettingsPanel />
+      <NowPlotting />
       <DropZone />
       <RecoveryWizard />
+      <ConfirmDialog />
     </div>
   );
 }

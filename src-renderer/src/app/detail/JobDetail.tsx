@@ -9,6 +9,8 @@ import { useJobs } from '../store/jobs';
 import { DrawingView } from '../drawing/DrawingView';
 import { useDoneIndex, useDrawing } from '../drawing/hooks';
 import { Snapshots } from '../snapshots/Snapshots';
+import { JobActions } from './JobActions';
+import { PenStep } from './PenStep';
 import { PlanForm } from './PlanForm';
 import { Timeline } from './Timeline';
 
@@ -108,7 +110,9 @@ function Layers({ info }: { info: JobInfo }) {
 /** One job in full: what the plan says and everything its journal has recorded. */
 export function JobDetail() {
   const { id, planning, close } = useDetail();
-  const state = useJobs((s) => (id ? s.jobs.find((j) => j.id === id)?.state : undefined));
+  const job = useJobs((s) => (id ? s.jobs.find((j) => j.id === id) : undefined));
+  const state = job?.state;
+  const step = useJobs((s) => (id && state === 'PAUSED' ? s.conditions[id]?.step : undefined));
   const [info, setInfo] = useState<JobInfo>();
   const [error, setError] = useState<string>();
   const heading = useRef<HTMLHeadingElement>(null);
@@ -150,7 +154,9 @@ export function JobDetail() {
       ) : (
         <>
           <p className="big-state">{info.state ? <StateBadge state={info.state} /> : 'unreadable journal'}</p>
-          {state === 'PLOTTING' || state === 'ARMED' ? <LiveProgress id={id} /> : null}
+          {job ? <JobActions job={job} except={step ? 'continue' : undefined} /> : null}
+          {job && step ? <PenStep job={job} step={step} /> : null}
+          {state === 'PLOTTING' || state === 'ARMED' || state === 'PAUSED' ? <LiveProgress id={id} /> : null}
           {info.plan ? <Preview id={id} plannedAt={info.plan.createdAt} /> : null}
           <Stats info={info} />
           {state === 'NEW' || state === 'ANALYZED' || state === 'READY' ? <PlanForm key={id} info={info} focus={planning} /> : null}

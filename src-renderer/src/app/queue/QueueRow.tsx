@@ -4,11 +4,13 @@ import { duration, millimetres, plural } from '../format';
 import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
 import { usePlotters, type QueueAssignment } from '../store/plotters';
-import { useRecovery } from '../store/recovery';
-import { ACTION_LABEL, actionsFor, type RowAction } from './actions';
+import { ACTION_LABEL, actionsFor } from './actions';
 import { DragHandle } from './DragHandle';
+import { pauseStepText } from './pauseStep';
+import { plotBlockedBy } from './plotGate';
 import { ProgressBar } from './ProgressBar';
 import { StateBadge } from './StateBadge';
+import { useJobAction } from './useJobAction';
 
 /** Which plotter will take a queued job (or why none can), or which one the job is on. */
 function plotterText(state: string, assignment: QueueAssignment | undefined, on: string | undefined, speed: number): { text: string; none?: boolean } | undefined {
@@ -29,22 +31,17 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
   const error = useJobs((s) => s.rowErrors[job.id]);
   const startedSpeed = useJobs((s) => s.speeds[job.id]);
   const busy = useJobs((s) => s.busy[job.id]);
-  const act = useJobs((s) => s.act);
+  const blocked = useJobs((s) => plotBlockedBy(job.id, s.jobs, s.conditions));
   const assignment = usePlotters((s) => s.assignments[job.id]);
   const on = usePlotters((s) => s.onPlotter[job.id]);
   const plotterSpeed = usePlotters((s) => s.plotters.find((p) => p.name === assignment?.plotter)?.speed ?? 1);
   // A job the queue plots (on a page opened meanwhile too) runs at its plotter's speed.
   const onSpeed = usePlotters((s) => s.plotters.find((p) => p.name === on)?.speed);
   const speed = startedSpeed ?? onSpeed ?? 1;
-  const openRecovery = useRecovery((s) => s.open);
   const showDetail = useDetail((s) => s.show);
-
-  const run = (a: RowAction) => {
-    if (a === 'recover') openRecovery([condition!]);
-    else if (a === 'plan') showDetail(job.id, 'plan');
-    else void act(job.id, a);
-  };
-  const live = progress && (job.state === 'PLOTTING' || job.state === 'ARMED');
+  const run = useJobAction(job);
+  const step = pauseStepText(condition);
+  const live = progress && (job.state === 'PLOTTING' || job.state === 'ARMED' || job.state === 'PAUSED');
   const name = job.source_name ?? job.id;
   const where = plotterText(job.state, assignment, on, plotterSpeed);
 
@@ -63,6 +60,10 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
           </span>
         ) : condition?.kind === 'interrupted' && condition.cause !== 'paused' ? (
           <span className="row-note">interrupted — needs recovery</span>
+        ) : step ? (
+          <span className="row-step" data-testid="pause-step">
+            {step}
+          </span>
         ) : job.state === 'FAILED' && job.last_reason ? (
           <span className="row-error" title={job.last_reason}>
             {job.last_reason}
@@ -88,7 +89,7 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
       <div className="job-actions">
         {/* Recovery starts from the scan's view of the job; until it arrives (a moment), there is nothing to show. */}
         {actionsFor(job.state, condition).filter((a) => a !== 'recover' || condition).map((a) => (
-          <button key={a} type="button" className={`btn btn-${a}`} disabled={busy !== undefined} onClick={() => run(a)}>
+          <button key={a} type="button" className={`btn btn-${a}`} disabled={busy !== undefined || (a === 'plot' && blocked !== undefined)} title={a === 'plot' ? blocked : undefined} onClick={() => void run(a)}>
             {busy === a ? `${ACTION_LABEL[a]}…` : ACTION_LABEL[a]}
           </button>
         ))}

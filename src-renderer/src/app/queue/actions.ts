@@ -8,6 +8,7 @@ export const ACTION_LABEL: Record<RowAction, string> = {
   plan: 'Plan…',
   queue: 'Queue',
   plot: 'Plot',
+  continue: 'Continue',
   pause: 'Pause',
   recover: 'Recover…',
   restart: 'Restart',
@@ -30,7 +31,9 @@ export function actionsFor(state: string, condition: JobCondition | undefined): 
     case 'PLOTTING':
       return condition?.kind === 'interrupted' ? ['recover', 'abort'] : ['pause', 'abort'];
     case 'PAUSED':
-      return ['recover', 'restart', 'abort'];
+      // Stopped at a pen change or layer pause, a step of the plot: one click goes on. The wizard
+      // (back-up strokes, carriage home, mark done) stays for interruptions and the pause button.
+      return condition?.step ? ['continue', 'restart', 'abort'] : ['recover', 'restart', 'abort'];
     case 'COMPLETED':
     case 'ABORTED':
     case 'FAILED':

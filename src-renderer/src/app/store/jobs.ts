@@ -8,7 +8,7 @@ import { coalesced } from './coalesce';
 import { plotTarget, useDevice } from './device';
 
 export type Progress = EventPayloads['plot.progress'];
-export type Action = 'queue' | 'plot' | 'pause' | 'restart' | 'abort' | 'remove';
+export type Action = 'queue' | 'plot' | 'continue' | 'pause' | 'restart' | 'abort' | 'remove';
 export type Filter = JobState | 'ALL';
 
 interface JobsStore {
@@ -82,6 +82,12 @@ async function call(id: string, action: Action): Promise<string | null | void> {
       const target = plotTarget(device, speed);
       useJobs.getState().noteSpeed(id, target);
       return void (await api.call('plot.start', { id, ...target }));
+    }
+    case 'continue': {
+      // A deliberate pause (pen change, pause button): the plotter held its place, nothing to check first.
+      const target = plotTarget(device, speed);
+      useJobs.getState().noteSpeed(id, target);
+      return void (await api.call('plot.resume', { id, ...target }));
     }
     case 'pause':
       return void (await api.call('plot.pause', { id }));

@@ -21,6 +21,14 @@ interface UploadsStore {
 
 let nextKey = 1;
 
+/**
+ * Only SVG drawings become jobs (src-main/svg/upload.ts refuses the rest the same way): a photo or
+ * a PDF dropped by mistake is refused here, by name, and never becomes a FAILED job.
+ */
+export function notSvg(file: Pick<File, 'name'>): string | undefined {
+  return /\.svg$/i.test(file.name) ? undefined : `'${file.name}' is not an SVG file: only SVG drawings (.svg) become jobs; nothing was added.`;
+}
+
 /** The file's bytes as base64, without the data: URL prefix FileReader puts before them. */
 function readBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -53,9 +61,17 @@ export const useUploads = create<UploadsStore>((set) => {
     uploads: [],
     async addFiles(files) {
       const batch = files.map((file) => ({ file, key: nextKey++ }));
-      set((s) => ({ uploads: [...s.uploads, ...batch.map(({ file, key }): Upload => ({ key, name: file.name, status: 'reading' }))] }));
+      set((s) => ({
+        uploads: [
+          ...s.uploads,
+          ...batch.map(({ file, key }): Upload => {
+            const refused = notSvg(file);
+            return refused ? { key, name: file.name, status: 'error', message: refused } : { key, name: file.name, status: 'reading' };
+          }),
+        ],
+      }));
       // One after another: the engine plans each in turn anyway, and the order on screen is the order dropped.
-      for (const { file, key } of batch) await addOne(file, key);
+      for (const { file, key } of batch) if (!notSvg(file)) await addOne(file, key);
     },
     dismiss: (key) => set((s) => ({ uploads: s.uploads.filter((u) => u.key !== key) })),
     clearFinished: () => set((s) => ({ uploads: s.uploads.filter((u) => u.status === 'reading' || u.status === 'adding') })),
