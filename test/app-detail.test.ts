@@ -178,7 +178,7 @@ describe('job detail', () => {
     await api.call('plot.pause', { id: 'zz' });
     const app = await openApp(await rig.browser(), served.url);
     const { page } = app;
-    await page.locator('[data-testid="job-row"][data-job="zz"][data-state="PAUSED"]').getByRole('button', { name: 'Recover…' }).click();
+    await page.locator('[data-testid="job-row"][data-job="zz"][data-state="PAUSED"]').getByRole('button', { name: 'Resume…' }).click();
     const wizard = page.getByTestId('recovery');
     // The wizard's drawing stands at the pause's checkpoint.
     const done = Number(await wizard.getByTestId('drawing').getAttribute('data-done'));

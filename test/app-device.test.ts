@@ -42,7 +42,7 @@ describe('the device bar', () => {
 
     // Resuming that paused plot now needs the carriage confirmed at home: the pre-flight saw the
     // motors off, so the carriage may have been pushed anywhere.
-    await page.locator('[data-testid="job-row"][data-job="sq"]').getByRole('button', { name: 'Recover…' }).click();
+    await page.locator('[data-testid="job-row"][data-job="sq"]').getByRole('button', { name: 'Resume…' }).click();
     const wizard = page.getByTestId('recovery');
     await wizard.getByRole('button', { name: 'Next: pre-flight' }).click();
     await wizard.locator('[data-testid="preflight-check"][data-state="ok"]').getByText(/Motors off: the carriage moves freely\.$/).waitFor();

@@ -49,7 +49,7 @@ describe('the queue', () => {
     expect(seen.size).toBeGreaterThanOrEqual(3);
     expect([...seen].some((v) => v > 0 && v < 100)).toBe(true);
     await screenshot(page, 'queue-completed');
-    expect(await row.getByRole('button').allTextContents()).toEqual(['AxiDraw_First.svg', 'Restart', 'Remove']);
+    expect(await row.getByRole('button').allTextContents()).toEqual(['AxiDraw_First.svg', 'Plot again', 'Remove']);
     expect(await app.problems()).toEqual([]);
   });
 
@@ -80,7 +80,7 @@ describe('the queue', () => {
     await page.locator('[data-testid="job-row"][data-job="AxiDraw_First"][data-state="READY"]').waitFor();
     // The reason stays beside the job's row once the drop list is cleared.
     await page.getByRole('button', { name: 'Clear finished' }).click();
-    expect(await page.locator('[data-job="poster"] [role="alert"]').textContent()).toMatch(/does not fit 3000 × 3000 mm/);
+    expect(await page.locator('[data-job="poster"] [role="alert"]').textContent()).toMatch(/^Does not fit: .* beyond the bottom edge of what the plotter reaches on 3000 × 3000 mm$/);
     expect(await page.locator('[data-job="broken"]').textContent()).toMatch(/not well-formed XML/);
     // No plotter is connected: Plot on the configured one says so beside the row.
     const good = page.locator('[data-testid="job-row"][data-job="AxiDraw_First"]');
@@ -185,7 +185,8 @@ describe('the plotting order', () => {
     // Everything newest first, nothing to move.
     expect(await order()).toEqual(['four', 'three', 'two', 'one']);
     expect(await page.getByRole('button', { name: /^Move / }).count()).toBe(0);
-    expect(await rows.first().locator('.job-meta').textContent()).toMatch(/^100 × 100 mm · 2 layers · /);
+    expect(await rows.first().locator('.job-paper').textContent()).toBe('100 × 100 mm');
+    expect(await rows.first().locator('.job-layers').textContent()).toBe('2 layers');
 
     await page.getByRole('button', { name: /^queued 4$/i }).click();
     await page.getByText('The top job plots first.').waitFor();
@@ -215,7 +216,7 @@ describe('the plotting order', () => {
     // The keyboard: Alt+↓ on a handle moves the job one place, and the focus goes with it.
     const focused = () => page.evaluate('document.activeElement && document.activeElement.getAttribute("aria-label")');
     // Reached as a keyboard user does: from the row above, Tab lands on the next row's handle.
-    await rows.first().getByRole('button', { name: 'Abort' }).focus();
+    await rows.first().getByRole('button', { name: 'Cancel' }).focus();
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('Move two.svg');
     await page.keyboard.press('Alt+ArrowDown');

@@ -128,7 +128,7 @@ describe('the recovery wizard', () => {
     const row = page.locator('[data-testid="job-row"][data-job="zz"][data-state="PAUSED"]');
     await row.waitFor();
     expect(await page.getByTestId('recovery').count()).toBe(0);
-    await row.getByRole('button', { name: 'Recover…' }).click();
+    await row.getByRole('button', { name: 'Resume…' }).click();
     const wizard = page.getByTestId('recovery');
     expect(await page.getByTestId('cause').getAttribute('data-cause')).toBe('paused');
     await wizard.getByRole('button', { name: 'Next: pre-flight' }).click();

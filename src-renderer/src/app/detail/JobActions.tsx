@@ -1,5 +1,6 @@
 import type { IndexedJob } from '../../../../src-main/jobs/store';
-import { ACTION_LABEL, actionsFor, type RowAction } from '../queue/actions';
+import { ActionButton } from '../queue/ActionButton';
+import { actionsFor, type RowAction } from '../queue/actions';
 import { plotBlockedBy } from '../queue/plotGate';
 import { useJobAction } from '../queue/useJobAction';
 import { useJobs } from '../store/jobs';
@@ -14,9 +15,7 @@ export function JobActions({ job, except }: { job: IndexedJob; except?: RowActio
   return (
     <div className="job-actions detail-actions" data-testid="detail-actions">
       {actions.map((a) => (
-        <button key={a} type="button" className={`btn btn-${a}`} disabled={busy !== undefined || (a === 'plot' && blocked !== undefined)} title={a === 'plot' ? blocked : undefined} onClick={() => void run(a)}>
-          {busy === a ? `${ACTION_LABEL[a]}…` : ACTION_LABEL[a]}
-        </button>
+        <ActionButton key={a} action={a} state={job.state} condition={condition} busy={busy} blocked={blocked} run={run} />
       ))}
     </div>
   );

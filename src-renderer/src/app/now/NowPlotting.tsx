@@ -3,7 +3,8 @@ import type { JobInfo } from '../../../../src-main/api/contract';
 import type { IndexedJob } from '../../../../src-main/jobs/store';
 import { api } from '../../client';
 import { duration } from '../format';
-import { ACTION_LABEL, type RowAction } from '../queue/actions';
+import { ActionButton } from '../queue/ActionButton';
+import type { RowAction } from '../queue/actions';
 import { pauseStepText } from '../queue/pauseStep';
 import { isLive } from '../queue/plotGate';
 import { useJobAction } from '../queue/useJobAction';
@@ -61,9 +62,7 @@ function NowJob({ job }: { job: IndexedJob }) {
       {pct !== undefined ? <progress className="now-progress" max={100} value={pct} aria-label={`${job.source_name ?? job.id}: ${pct}% done`} /> : null}
       <span className="now-actions">
         {actions.map((a) => (
-          <button key={a} type="button" className={`btn btn-${a}`} disabled={busy !== undefined} onClick={() => void run(a)}>
-            {busy === a ? `${ACTION_LABEL[a]}…` : ACTION_LABEL[a]}
-          </button>
+          <ActionButton key={a} action={a} state={job.state} condition={condition} busy={busy} run={run} />
         ))}
       </span>
     </div>

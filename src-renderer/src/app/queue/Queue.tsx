@@ -9,7 +9,7 @@ import { QueueSummary } from './QueueSummary';
 import { VirtualList, type DropTarget } from './VirtualList';
 
 /** app.css puts a row on two lines below this width. */
-const NARROW = '(max-width: 56rem)';
+const NARROW = '(max-width: 78rem)';
 
 function useRowHeight(): number {
   const [narrow, setNarrow] = useState(() => window.matchMedia(NARROW).matches);
@@ -20,6 +20,22 @@ function useRowHeight(): number {
     return () => query.removeEventListener('change', change);
   }, []);
   return narrow ? 100 : 76;
+}
+
+/** What each column of the rows below holds; for the eye only: each cell says what it is to a screen reader. */
+function ColumnHeads({ movable }: { movable: boolean }) {
+  return (
+    <div className={movable ? 'queue-columns queue-columns-movable' : 'queue-columns'} aria-hidden="true" data-testid="queue-columns">
+      <span className="col-state">State</span>
+      <span className="col-drawing">Drawing</span>
+      <span className="col-paper">Paper</span>
+      <span className="col-layers">Layers</span>
+      <span className="col-time">Time</span>
+      <span className="col-ink">Ink</span>
+      <span className="col-where">Plotter</span>
+      <span className="col-actions">Actions</span>
+    </div>
+  );
 }
 
 export function Queue() {
@@ -77,7 +93,10 @@ export function Queue() {
       ) : shown.length === 0 ? (
         <p className="empty-state">No {filter.toLowerCase()} jobs.</p>
       ) : (
-        <VirtualList items={shown} rowHeight={rowHeight} itemKey={(j) => j.id} renderRow={(j) => <QueueRow job={j} movable={movable} />} label="Jobs" drop={drop} />
+        <>
+          <ColumnHeads movable={movable} />
+          <VirtualList items={shown} rowHeight={rowHeight} itemKey={(j) => j.id} renderRow={(j) => <QueueRow job={j} movable={movable} />} label="Jobs" drop={drop} />
+        </>
       )}
       {loaded && jobs.length ? <DropHint /> : null}
     </section>

@@ -4,12 +4,14 @@ import { duration, millimetres, plural } from '../format';
 import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
 import { usePlotters, type QueueAssignment } from '../store/plotters';
-import { ACTION_LABEL, actionsFor } from './actions';
+import { ActionButton } from './ActionButton';
+import { actionsFor } from './actions';
 import { DragHandle } from './DragHandle';
 import { pauseStepText } from './pauseStep';
 import { plotBlockedBy } from './plotGate';
 import { ProgressBar } from './ProgressBar';
 import { StateBadge } from './StateBadge';
+import { rowStory } from './story';
 import { useJobAction } from './useJobAction';
 
 /** Which plotter will take a queued job (or why none can), or which one the job is on. */
@@ -44,54 +46,56 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
   const live = progress && (job.state === 'PLOTTING' || job.state === 'ARMED' || job.state === 'PAUSED');
   const name = job.source_name ?? job.id;
   const where = plotterText(job.state, assignment, on, plotterSpeed);
+  const story = rowStory(job, condition, error);
 
   return (
     <div className={movable ? 'job-row job-row-movable' : 'job-row'} data-testid="job-row" data-job={job.id} data-state={job.state}>
       {movable ? <DragHandle id={job.id} name={name} /> : null}
-      <StateBadge state={job.state} />
-      <div className="job-name">
-        <button type="button" className="link" onClick={() => showDetail(job.id)} title="Show details">
-          {name}
-        </button>
-        <span className="job-id">{job.id}</span>
-        {error ? (
-          <span className="row-error" role="alert" title={error}>
-            {error}
+      <div className="job-state">
+        <StateBadge state={job.state} />
+      </div>
+      <div className="job-drawing">
+        <div className="job-title">
+          <button type="button" className="link" onClick={() => showDetail(job.id)} title={`${name}: show details`}>
+            {name}
+          </button>
+          <span className="job-id" title={job.id}>
+            {job.id}
           </span>
-        ) : condition?.kind === 'interrupted' && condition.cause !== 'paused' ? (
-          <span className="row-note">interrupted — needs recovery</span>
-        ) : step ? (
+        </div>
+        {live ? <ProgressBar fraction={progress.fraction} etaS={progress.etaS / speed} label={`${job.id} progress`} /> : null}
+        {/* A pen change is a step of the plot: its words (which pen) stand under the progress it keeps. */}
+        {step && !error ? (
           <span className="row-step" data-testid="pause-step">
             {step}
           </span>
-        ) : job.state === 'FAILED' && job.last_reason ? (
-          <span className="row-error" title={job.last_reason}>
-            {job.last_reason}
+        ) : story && !live ? (
+          <span className={`row-story row-story-${story.tone}`} data-testid="row-story" title={story.title} role={error ? 'alert' : undefined}>
+            {story.text}
           </span>
         ) : null}
       </div>
-      <div className="job-meta">
-        {live ? (
-          <ProgressBar fraction={progress.fraction} etaS={progress.etaS / speed} label={`${job.id} progress`} />
-        ) : (
-          <span>
-            {job.paper ?? 'no paper yet'}
-            {job.layer_count != null ? ` · ${plural(job.layer_count, 'layer')}` : ''} · {job.estimate_s != null ? duration(job.estimate_s) : 'no estimate'}
-            {job.pen_down_mm != null ? ` · ${millimetres(job.pen_down_mm)} ink` : ''}
-          </span>
-        )}
-        {where ? (
-          <span className={where.none ? 'row-plotter row-plotter-none' : 'row-plotter'} data-testid="row-plotter" title={where.text}>
-            {where.text}
-          </span>
-        ) : null}
-      </div>
+      <span className="job-paper" title={job.paper ? `Paper: ${job.paper}` : 'Not planned: no paper yet'}>
+        {job.paper ?? '—'}
+      </span>
+      <span className="job-layers">{job.layer_count != null ? plural(job.layer_count, 'layer') : '—'}</span>
+      <span className="job-time" title="Plot time at speed 1">
+        <span className="visually-hidden">plot time </span>
+        {duration(job.estimate_s)}
+      </span>
+      <span className="job-ink" title="Ink: the length drawn with the pen down">
+        <span className="visually-hidden">ink </span>
+        {millimetres(job.pen_down_mm)}
+      </span>
+      {where ? (
+        <span className={where.none ? 'job-where row-plotter-none' : 'job-where'} data-testid="row-plotter" title={where.text}>
+          {where.text}
+        </span>
+      ) : null}
       <div className="job-actions">
         {/* Recovery starts from the scan's view of the job; until it arrives (a moment), there is nothing to show. */}
         {actionsFor(job.state, condition).filter((a) => a !== 'recover' || condition).map((a) => (
-          <button key={a} type="button" className={`btn btn-${a}`} disabled={busy !== undefined || (a === 'plot' && blocked !== undefined)} title={a === 'plot' ? blocked : undefined} onClick={() => void run(a)}>
-            {busy === a ? `${ACTION_LABEL[a]}…` : ACTION_LABEL[a]}
-          </button>
+          <ActionButton key={a} action={a} state={job.state} condition={condition} busy={busy} blocked={blocked} run={run} />
         ))}
       </div>
     </div>
