@@ -204,6 +204,10 @@ describe('every method through the WebSocket', () => {
     expect(await call('devices.list')).toMatchObject({ virtual: true, model: 'V3/A4', configured: null });
     expect(await call('devices.check', { device: 'virtual' })).toMatchObject({ port: 'virtual', virtual: true });
     expect(await call('devices.release', { device: 'virtual' })).toEqual({ port: 'virtual' });
+    expect(await call('devices.status')).toEqual({ plotters: [] });
+    // No ready checks in this config: nothing is asked before a plot.
+    expect(await call('plotters.ready', { id: 'small', device: 'virtual' })).toMatchObject({ plotter: 'virtual', needed: null });
+    expect(await call('plotters.confirmReady', { plotter: 'virtual' })).toMatchObject({ plotter: 'virtual', confirmedAt: expect.any(String) });
     await expect(call('devices.check', { device: '/dev/vfab-no-such-port' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/vfab-no-such-port/) });
 
     const pushed = await s.waitForEvent((e) => e.event === 'camera.status', 3000, 'camera.status');

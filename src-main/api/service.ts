@@ -42,7 +42,7 @@ import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
 import { onPlotOutcome } from '../notify/notifier';
 import { redactWebhookUrl } from '../notify/webhook';
-import { configuredPlotters, plottersNamed } from '../plotters/plotters';
+import { configuredPlotters, plotterFor, plottersNamed } from '../plotters/plotters';
 import { asksReady, confirmReady, forgetReady, readyNeeded, readyQuestion, refuseUnready, sheetUsed } from '../plotters/ready';
 import { plotterForJob } from '../plotter/session';
 import { queuePreview } from '../queue/preview';
@@ -423,9 +423,12 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
 
     'devices.status': () => ({ plotters: links.list() }),
 
-    'devices.check': (p) => {
+    'devices.check': async (p) => {
       refuseWhilePlotting('the pre-flight');
-      return preflightDevice(p.device ?? null, engine.config.device, engine.paths.dataDir);
+      const report = await preflightDevice(p.device ?? null, engine.config.device, engine.paths.dataDir);
+      // It answered: whatever said it was lost is over.
+      links.answered(plotterFor(engine.config, p.device ?? null).name);
+      return report;
     },
 
     'devices.release': (p) => {
