@@ -29,6 +29,7 @@ export const METHOD_NAMES = [
   'devices.check',
   'devices.release',
   'devices.pen',
+  'devices.status',
   'camera.status',
   'camera.snapshot',
   'camera.viewer',
@@ -43,13 +44,15 @@ export const METHOD_NAMES = [
   'backup.run',
   'plotters.list',
   'plotters.paperChanged',
+  'plotters.ready',
+  'plotters.confirmReady',
   'queue.start',
   'queue.stop',
   'queue.status',
   'queue.preview',
 ] as const satisfies readonly MethodName[];
 
-export const EVENT_NAMES = ['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome', 'device.status'] as const satisfies readonly EventName[];
 
 // Compile-time completeness: a method or event added to the contract but not listed here is an error.
 type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };

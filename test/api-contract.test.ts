@@ -15,7 +15,7 @@ const ALL_METHODS = [
   'settings.get', 'settings.set', 'logs.tail', 'backup.export', 'backup.import', 'backup.preview',
   'jobs.preview', 'jobs.snapshots', 'jobs.snapshot', 'jobs.markDone', 'jobs.reorder', 'camera.snapshot', 'camera.viewer',
   'backup.list', 'backup.run', 'devices.check', 'devices.release', 'devices.pen', 'camera.test',
-  'plotters.list', 'plotters.paperChanged', 'queue.start', 'queue.stop', 'queue.status', 'queue.preview',
+  'plotters.list', 'plotters.paperChanged', 'plotters.ready', 'plotters.confirmReady', 'devices.status', 'queue.start', 'queue.stop', 'queue.status', 'queue.preview',
 ];
 
 function refusal(method: string, params: unknown): ApiError {
@@ -88,9 +88,9 @@ const MALFORMED: [string, unknown, RegExp][] = [
 ];
 
 describe('the contract', () => {
-  it('lists every method the UI needs, and the six event streams', () => {
+  it('lists every method the UI needs, and the seven event streams', () => {
     expect(Object.keys(METHODS).sort()).toEqual([...ALL_METHODS].sort());
-    expect(EVENTS).toEqual(['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome']);
+    expect(EVENTS).toEqual(['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome', 'device.status']);
   });
 
   it('accepts well-formed requests and fills nothing in', () => {

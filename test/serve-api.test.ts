@@ -206,6 +206,10 @@ describe('every method through the WebSocket', () => {
     expect(await call('devices.release', { device: 'virtual' })).toEqual({ port: 'virtual' });
     expect(await call('devices.pen', { device: 'virtual', position: 'down' })).toEqual({ port: 'virtual', position: 'down', virtual: true });
     await expect(call('devices.pen', { device: '/dev/vfab-no-such-port', position: 'up' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/vfab-no-such-port/) });
+    expect(await call('devices.status')).toEqual({ plotters: [] });
+    // No ready checks in this config: nothing is asked before a plot.
+    expect(await call('plotters.ready', { id: 'small', device: 'virtual' })).toMatchObject({ plotter: 'virtual', needed: null });
+    expect(await call('plotters.confirmReady', { plotter: 'virtual' })).toMatchObject({ plotter: 'virtual', confirmedAt: expect.any(String) });
     await expect(call('devices.check', { device: '/dev/vfab-no-such-port' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/vfab-no-such-port/) });
 
     const pushed = await s.waitForEvent((e) => e.event === 'camera.status', 3000, 'camera.status');

@@ -173,6 +173,8 @@ export const METHODS = {
   'devices.release': { params: z.object({ device: device.optional() }).strict() },
   /** The pen up or down, nothing else moves: to align a new pen at a pen change. */
   'devices.pen': { params: z.object({ device: device.optional(), position: z.enum(['up', 'down']) }).strict() },
+  /** The plotters this server has lost (what `device.status` events say), for a tab that just opened. */
+  'devices.status': { params: z.object({}).strict() },
   'camera.status': { params: z.object({ probe: z.boolean().optional() }).strict() },
   /** The current frame; with `id`, also saved in that job's snapshots as `<time>-manual.jpg`. */
   'camera.snapshot': { params: z.object({ id: jobId.optional() }).strict() },
@@ -205,6 +207,10 @@ export const METHODS = {
   'plotters.list': { params: z.object({}).strict() },
   /** The app's "paper changed" for a plotter the queue runner waits on (every waiting plotter when absent). */
   'plotters.paperChanged': { params: z.object({ plotter: plotterRef.optional() }).strict() },
+  /** Whether plotting job `id` (on `device`) first needs paper and pen confirmed (physical_setup.require_confirmation, paper.require_one_per_session), and the question to ask. */
+  'plotters.ready': { params: z.object({ id: jobId, device: device.optional() }).strict() },
+  /** Paper loaded and first pen in on that plotter: fresh plots may start on it. */
+  'plotters.confirmReady': { params: z.object({ plotter: plotterRef }).strict() },
   /**
    * Starts this process's queue runner in the background (BUSY when it runs): the queue plotted on
    * `plotters` (default every plotter), waiting for a paper change between jobs, or unattended with
@@ -277,6 +283,15 @@ export interface CameraInfo {
   lastError?: string;
   /** The camera's address stays in the main process (DESIGN.md "Camera"). */
   probe?: Omit<CameraProbe, 'url'>;
+}
+
+/** A plotter this server has lost: why, in words, and the job it was plotting then. */
+export interface DeviceLink {
+  plotter: string;
+  state: 'lost';
+  reason: string;
+  job: string | null;
+  since: string;
 }
 
 /** A JPEG in the API: small enough (a camera frame) to travel as base64 and show as a data: URL. */
@@ -407,6 +422,7 @@ export interface Results {
   'devices.release': { port: string };
   /** `virtual`: the virtual plotter is made with each plot, so there was no pen to move. */
   'devices.pen': { port: string; position: 'up' | 'down'; virtual: boolean };
+  'devices.status': { plotters: DeviceLink[] };
   'camera.status': CameraInfo;
   'camera.snapshot': Picture & { width?: number; height?: number; savedAs: string | null };
   'camera.viewer': CameraViewer;
@@ -422,13 +438,16 @@ export interface Results {
   'plotters.list': { plotters: PlotterInfo[] };
   /** The plotters whose paper change this confirmed. */
   'plotters.paperChanged': { confirmed: string[] };
+  /** `needed`: why a confirmation is asked first, or null. */
+  'plotters.ready': { plotter: string; needed: string | null; question: string };
+  'plotters.confirmReady': { plotter: string; confirmedAt: string };
   'queue.start': QueueStatus;
   'queue.stop': QueueStatus;
   'queue.status': QueueStatus;
   'queue.preview': QueuePreviewInfo;
 }
 
-export const EVENTS = ['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome'] as const;
+export const EVENTS = ['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome', 'device.status'] as const;
 export type EventName = (typeof EVENTS)[number];
 
 export interface EventPayloads {
@@ -441,6 +460,8 @@ export interface EventPayloads {
   'queue.event': RunnerEvent;
   /** How a plot ended, or a plotter waiting for paper: each once, the kinds config notify.events lists. */
   'notify.outcome': PlotOutcome;
+  /** Every plotter this server has lost, each time that list changes (empty: all are back). */
+  'device.status': { plotters: DeviceLink[] };
 }
 
 export class ApiError extends Error {

@@ -7,7 +7,8 @@ import type { Engine } from '../engine';
 import { VfabError } from '../errors';
 import type { JobState } from '../jobs/states';
 import type { PlotProgress, StopRequest } from '../plotter/runner';
-import { runPlotSession, type PlotSessionOptions } from '../plotter/session';
+import { plotterForJob, runPlotSession, type PlotSessionOptions } from '../plotter/session';
+import { lostReason, type DeviceLinks } from './device-links';
 import { createThrottle, type EventHub } from './events';
 
 export type PlotStart = Pick<PlotSessionOptions, 'device' | 'speed' | 'recovery' | 'backUpStrokes' | 'carriageAtHome' | 'layerOnly'>;
@@ -32,7 +33,7 @@ export function createBackgroundPlots(
   engine: Engine,
   hub: EventHub,
   changed: (id: string) => void,
-  opts: { progressIntervalMs: number; stopWaitMs: number },
+  opts: { progressIntervalMs: number; stopWaitMs: number; links: DeviceLinks },
 ): BackgroundPlots {
   const progress = createThrottle<PlotProgress>(opts.progressIntervalMs, (id, p) => hub.emit('plot.progress', { id, ...p }));
   const active = new Map<string, { ctl: AbortController; done: Promise<void> }>();
@@ -45,6 +46,7 @@ export function createBackgroundPlots(
       if (stopping) throw new VfabError('BUSY', `vfab is shutting down; job '${id}' was not started.`);
       if (active.has(id)) throw new VfabError('BUSY', `Job '${id}' is already being plotted.`);
       const ctl = new AbortController();
+      const plotter = plotterForJob(engine, id, session.device ?? undefined).name;
       const done = runPlotSession(engine, id, {
         ...session,
         signal: ctl.signal,
@@ -52,6 +54,7 @@ export function createBackgroundPlots(
         onEvent: (event) => {
           // Progress first: a listener that sees 'complete' has already seen 100 %.
           progress.flush(id);
+          if (event === 'start' || event === 'resume') opts.links.answered(plotter);
           // An interruption is told once, below, with its error.
           if (event !== 'interrupt') hub.emit('plot.event', { id, event });
           changed(id);
@@ -59,7 +62,10 @@ export function createBackgroundPlots(
       })
         .then(
           (result) => {
-            if (result.state === 'PLOTTING') hub.emit('plot.event', { id, event: 'interrupt', error: result.error });
+            if (result.state !== 'PLOTTING') return;
+            // The link's trouble in words for the person at the plotter; the protocol detail stays in the log.
+            const lost = opts.links.interrupted(result.plotter, id, result.reason) ? lostReason(result.reason) : undefined;
+            hub.emit('plot.event', { id, event: 'interrupt', error: lost ? `plot interrupted: ${lost}` : result.error });
           },
           // The session has logged it (notify/notifier.ts), unless it was a refusal (BUSY).
           (err: unknown) => hub.emit('plot.event', { id, event: 'fail', error: (err as Error)?.message ?? String(err) }),

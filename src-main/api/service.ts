@@ -43,7 +43,8 @@ import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
 import { onPlotOutcome } from '../notify/notifier';
 import { redactWebhookUrl } from '../notify/webhook';
-import { plottersNamed } from '../plotters/plotters';
+import { configuredPlotters, plotterFor, plottersNamed } from '../plotters/plotters';
+import { asksReady, confirmReady, forgetReady, readyNeeded, readyQuestion, refuseUnready, sheetUsed } from '../plotters/ready';
 import { plotterForJob } from '../plotter/session';
 import { queuePreview } from '../queue/preview';
 import { QueueReader } from '../queue/queued';
@@ -51,6 +52,7 @@ import { previewBackup } from './backup-preview';
 import { planPreview } from './preview';
 import { cameraInfo, watchCamera, withoutAddress } from './camera-status';
 import { ApiError, MAX_UPLOAD_BYTES, parseParams, type EventName, type EventPayloads, type CameraViewer, type MethodName, type Params, type PlanOutcome, type Results, type SettingsInfo } from './contract';
+import { createDeviceLinks } from './device-links';
 import { createEventHub } from './events';
 import { listPlotters } from './plotters';
 import { createBackgroundPlots } from './plots';
@@ -76,6 +78,8 @@ export interface ApiServiceOptions {
   camera?: CameraClient | null;
   /** Shortest interval between two plot.progress events of one job; default 100 ms (≤ 10/s). */
   progressIntervalMs?: number;
+  /** How often configured plotter ports are looked at for device.status events; default 1000 ms. */
+  devicePollMs?: number;
   /** How often the camera's state is looked at for camera.status events; default 1000 ms. */
   cameraPollMs?: number;
   /** How long pause and abort wait for the plot to let go before answering; default 15 s. */
@@ -155,7 +159,8 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     hub.emit('job.changed', { id, state });
   };
   const stopWaitMs = opts.stopWaitMs ?? 15_000;
-  const plots = createBackgroundPlots(engine, hub, changed, { progressIntervalMs: opts.progressIntervalMs ?? 100, stopWaitMs });
+  const links = createDeviceLinks(hub, () => configuredPlotters(engine.config).map((p) => ({ plotter: p.name, port: p.port })), opts.devicePollMs ?? 1000);
+  const plots = createBackgroundPlots(engine, hub, changed, { progressIntervalMs: opts.progressIntervalMs ?? 100, stopWaitMs, links });
   const queue = createServiceQueue(engine, hub, changed, { stopWaitMs });
   /** Every job this service plots now: single plots and the queue runner's. */
   const plotting = () => [...plots.ids(), ...queue.plotting()];
@@ -175,6 +180,9 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     : () => undefined;
 
   const conditionOf = (id: string): JobCondition | undefined => classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
+
+  /** Only a fresh plot asks for paper and pen: a paused or interrupted one continues on its sheet. */
+  const freshPlot = (id: string) => conditionOf(id) === undefined && engine.jobs.state(id) !== 'PAUSED';
 
   const refuseForeignOwner = (id: string, c: JobCondition | undefined) => {
     if (!c || c.kind === 'interrupted' || !c.owner) return;
@@ -364,7 +372,11 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       const c = conditionOf(p.id);
       refuseForeignOwner(p.id, c);
       refuseQueuePlotter(p.id, p.device);
+      const fresh = freshPlot(p.id);
+      const plotter = plotterForJob(engine, p.id, p.device).name;
+      if (fresh) refuseUnready(engine.config, engine.paths.dataDir, plotter, p.id);
       plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, recovery: c?.kind === 'interrupted' && c.cause !== 'paused', ...(p.layer !== undefined && { layerOnly: p.layer }) });
+      if (fresh) sheetUsed(engine.config, engine.paths.dataDir, plotter, p.id);
       return { id: p.id, started: true };
     },
 
@@ -413,9 +425,14 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       };
     },
 
-    'devices.check': (p) => {
+    'devices.status': () => ({ plotters: links.list() }),
+
+    'devices.check': async (p) => {
       refuseWhilePlotting('the pre-flight');
-      return preflightDevice(p.device ?? null, engine.config.device, engine.paths.dataDir);
+      const report = await preflightDevice(p.device ?? null, engine.config.device, engine.paths.dataDir);
+      // It answered: whatever said it was lost is over.
+      links.answered(plotterFor(engine.config, p.device ?? null).name);
+      return report;
     },
 
     'devices.release': (p) => {
@@ -530,8 +547,22 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     }),
 
     'plotters.paperChanged': (p) => {
-      if (p.plotter !== undefined) plottersNamed(engine.config, [p.plotter]); // NOT_FOUND for a plotter that is none
+      const named = p.plotter === undefined ? undefined : plottersNamed(engine.config, [p.plotter]).map((x) => x.name); // NOT_FOUND for a plotter that is none
+      // New paper: whatever was confirmed about the old sheet no longer holds.
+      forgetReady(engine.paths.dataDir, named ?? configuredPlotters(engine.config).map((x) => x.name));
+      // With ready checks on, a paper change means something outside the queue too: the next plot asks again.
+      if (asksReady(engine.config) && !queue.status().running) return { confirmed: [] };
       return { confirmed: queue.paperChanged(p.plotter) };
+    },
+
+    'plotters.ready': (p) => {
+      const plotter = plotterForJob(engine, p.id, p.device).name;
+      return { plotter, needed: (freshPlot(p.id) && readyNeeded(engine.config, engine.paths.dataDir, plotter)) || null, question: readyQuestion(jobFiles(engine.paths.jobsDir, p.id).plan) };
+    },
+
+    'plotters.confirmReady': (p) => {
+      const plotter = plottersNamed(engine.config, [p.plotter])[0]!.name;
+      return { plotter, confirmedAt: confirmReady(engine.paths.dataDir, plotter) };
     },
 
     'queue.start': (p) => queue.start(p),
@@ -567,6 +598,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       planning.abort(new VfabError('BUSY', 'vfab is closing: planning was stopped and the job keeps its state. Plan it again when vfab runs (vfab plan <job>).'));
       await Promise.all([plots.shutdown('service closed'), queue.shutdown('service closed')]);
       stopOutcomes();
+      links.stop();
       stopBackups();
       stopWatchingCamera();
       hub.clear();

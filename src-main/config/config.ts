@@ -14,6 +14,7 @@ import { CORNERING, MAX_CORNERING, MIN_CORNERING } from '../plan/cornering';
 import { MAX_MIN_GAP_MM, MIN_GAP_MM } from '../plan/min-gap';
 import { DOCUMENT_PAPER, isPaperSetting } from '../plan/paper';
 import { renderConfigTemplate, setConfigValue, YAML_OUTPUT } from './template';
+import { UNREAD_KEYS } from './unread';
 
 // ---------------------------------------------------------------------------------------------
 // Field builders: each carries the one sentence an error message needs ("must be ...").
@@ -265,7 +266,8 @@ export const configSchema = z.object({
     default_margin_mm: number(10, { min: 0 }),
     default_orientation: choice(['auto', 'portrait', 'landscape'], 'auto'),
     auto_rotate: bool(true),
-    require_one_per_session: bool(true),
+    /** Off unless set: vfab never asked before these were read, and a plot that suddenly waits for a yes would break scripts. */
+    require_one_per_session: bool(false),
     track_usage: bool(true),
     auto_detect_size: bool(false),
   }),
@@ -301,7 +303,7 @@ export const configSchema = z.object({
     dir: optionalText(),
   }),
   physical_setup: section({
-    require_confirmation: bool(true),
+    require_confirmation: bool(false),
     show_guidance: bool(true),
     auto_detect_paper: bool(false),
     auto_detect_pen: bool(false),
@@ -498,6 +500,17 @@ function unknownKeys(raw: Record<string, unknown>, schema: z.ZodType, prefix: st
   });
 }
 
+/** Keys set to something other than their default that vfab accepts but never reads. */
+function unreadKeys(raw: Record<string, unknown>, config: VfabConfig, at: Located): ConfigWarning[] {
+  const defaults = defaultConfig();
+  return UNREAD_KEYS.flatMap((key): ConfigWarning[] => {
+    const p = key.split('.');
+    if (valueAt(raw, p) === undefined || JSON.stringify(valueAt(config, p)) === JSON.stringify(valueAt(defaults, p))) return [];
+    const line = at.lineOf(p);
+    return [{ key, line, message: `'${key}'${line ? ` (line ${line})` : ''} is accepted but not implemented: vfab ignores it` }];
+  });
+}
+
 interface Problem {
   path: KeyPath;
   key: string;
@@ -539,7 +552,7 @@ function check(text: string, file: string): Checked {
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, problems: problemsIn(raw, at, parsed.error.issues) };
-  return { ok: true, config: parsed.data, warnings: unknownKeys(raw, configSchema, [], at) };
+  return { ok: true, config: parsed.data, warnings: [...unknownKeys(raw, configSchema, [], at), ...unreadKeys(raw, parsed.data, at)] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -138,8 +138,9 @@ paper:
   # landscape along the plotter's long axis; a landscape drawing is turned only when only that fits
   # the plotter's reach, or then needs less scaling. false: always upright.
   auto_rotate: true
-  # Ask to confirm fresh paper once per plotting session.
-  require_one_per_session: true
+  # One plot per sheet: after each plot, load new paper and confirm it (vfab plot --confirm-ready,
+  # or the app asks) before the next one.
+  require_one_per_session: false
   # Count the paper used in the statistics.
   track_usage: true
   # Kept from the original tool and not read: default_size: document takes the SVG's page size.
@@ -189,8 +190,9 @@ backups:
   # dir: ~/vfab-backups
 
 physical_setup:
-  # Ask to confirm that paper and pen are ready before plotting.
-  require_confirmation: true
+  # Ask "paper loaded and pen 1 in?" before the first plot of a session (each vfab serve start)
+  # and after every paper change (vfab plot --confirm-ready, or the app asks).
+  require_confirmation: false
   # Show the setup steps before plotting.
   show_guidance: true
   # Detect the paper with the camera.

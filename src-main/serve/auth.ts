@@ -8,6 +8,8 @@
  *  - Origin: must be the served origin on the upgrade and on anything but GET/HEAD, so another
  *    site open in the same browser cannot drive the plotter even if it guessed the port.
  */
+import fs from 'node:fs';
+import { VfabError } from '../errors';
 import crypto from 'node:crypto';
 import type http from 'node:http';
 
@@ -32,7 +34,7 @@ export interface ServeAuth {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 
-function newToken(): string {
+export function newToken(): string {
   return crypto.randomBytes(24).toString('base64url');
 }
 
@@ -51,6 +53,24 @@ function presentedToken(req: http.IncomingMessage, url: URL): string | undefined
 }
 
 /** `host` as given to listen(); `port` as bound. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{22,}$/;
+
+/**
+ * `vfab serve --keep-token`: the token in `file` (mode 0600, made on first use), so a restarted
+ * server takes the open pages' token and they reconnect by themselves. A file anyone else can read
+ * is refused: the token is the key to the plotter.
+ */
+export function keptToken(file: string): string {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (stat && (stat.mode & 0o077) !== 0) throw new VfabError('CONFIG', `${file} can be read by other users (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it, or delete it for a new token.`);
+  const kept = stat ? fs.readFileSync(file, 'utf8').trim() : '';
+  if (TOKEN_SHAPE.test(kept)) return kept;
+  if (stat) throw new VfabError('CONFIG', `${file} does not hold a vfab serve token: delete it and a new one is made.`);
+  const token = newToken();
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  return token;
+}
+
 export function createServeAuth(host: string, port: number, token = newToken()): ServeAuth {
   const tokenDigest = digest(token);
   const bracket = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);

@@ -13,8 +13,14 @@ interface Bridge {
   on(event: string, listener: (payload: unknown) => void): () => void;
 }
 
+/** The link to vfab: `lost` from the moment the socket closes until it opens again; `refused` when the server no longer takes this tab's token. */
+export type Connection = 'connecting' | 'open' | 'lost' | 'refused';
+
 export interface Api {
   readonly transport: 'electron' | 'websocket';
+  connection(): Connection;
+  /** Told every change of `connection()`. */
+  onConnection(listener: (c: Connection) => void): () => void;
   call<M extends MethodName>(method: M, params: Params<M>): Promise<Results[M]>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
 }
@@ -39,6 +45,9 @@ function asCallError(err: unknown): ApiCallError {
 function bridgeApi(bridge: Bridge): Api {
   return {
     transport: 'electron',
+    // The window and its engine are one process: the bridge is there as long as the page is.
+    connection: () => 'open',
+    onConnection: () => () => {},
     call: (method, params) => bridge.call(method, params).catch((err: unknown) => Promise.reject(asCallError(err))) as Promise<never>,
     on: (event, listener) => bridge.on(event, listener as (payload: unknown) => void),
   };
@@ -75,11 +84,12 @@ async function tokenRefused(token: string): Promise<ApiCallError | undefined> {
 
 /** An API every call of which fails with `why`. */
 function refusedApi(why: ApiCallError): Api {
-  return { transport: 'websocket', call: () => Promise.reject(why), on: () => () => {} };
+  return { transport: 'websocket', connection: () => 'refused', onConnection: () => () => {}, call: () => Promise.reject(why), on: () => () => {} };
 }
 
 const RECONNECT_MIN_MS = 500;
-const RECONNECT_MAX_MS = 10_000;
+/** A server back after a restart is found within this long (a few requests a while it is away cost nothing). */
+const RECONNECT_MAX_MS = 2_000;
 
 type Incoming = { id: string | number | null; result?: unknown; error?: { code: string; message: string } } | { event: EventName; payload: unknown };
 
@@ -93,11 +103,19 @@ function socketApi(url: string, token: string): Api {
   let delay = RECONNECT_MIN_MS;
   let refused: ApiCallError | undefined;
   let ws: WebSocket;
+  let state: Connection = 'connecting';
+  const watchers = new Set<(c: Connection) => void>();
+  const become = (next: Connection) => {
+    if (next === state) return;
+    state = next;
+    for (const w of [...watchers]) w(next);
+  };
 
   const connect = () => {
     ws = new WebSocket(url, [API_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`]);
     ws.onopen = () => {
       delay = RECONNECT_MIN_MS;
+      become('open');
       for (const q of queue.splice(0)) send(q.id, q.text, q);
     };
     ws.onmessage = (m) => {
@@ -113,6 +131,8 @@ function socketApi(url: string, token: string): Api {
       else waiter.resolve(msg.result);
     };
     ws.onclose = () => {
+      // Said at once (a server that was never reached stays 'connecting'): the page must not look live.
+      if (state === 'open') become('lost');
       // The answer to a call in flight is lost with the connection; its caller decides whether to retry.
       for (const w of pending.values()) w.reject(new ApiCallError('INTERNAL', 'The connection to vfab was lost.'));
       pending.clear();
@@ -120,6 +140,7 @@ function socketApi(url: string, token: string): Api {
       void tokenRefused(token).then((no) => {
         if (!no) return void setTimeout(connect, delay);
         refused = no;
+        become('refused');
         for (const q of queue.splice(0)) q.reject(no);
       });
       delay = Math.min(delay * 2, RECONNECT_MAX_MS);
@@ -133,6 +154,11 @@ function socketApi(url: string, token: string): Api {
 
   return {
     transport: 'websocket',
+    connection: () => state,
+    onConnection(listener) {
+      watchers.add(listener);
+      return () => void watchers.delete(listener);
+    },
     call(method, params) {
       const id = nextId++;
       const text = JSON.stringify({ id, method, params });

@@ -19,13 +19,14 @@ import { backUpFrom, type PlotProgress } from '../../plotter/runner';
 import { pauseRequestFile, plotterForJob, runPlotSession, type PlotSessionResult } from '../../plotter/session';
 import { holdersOf, sheetHolders } from '../../plotters/holders';
 import { configuredPlotters, type PlotterSpec } from '../../plotters/plotters';
+import { confirmReady, readyNeeded, readyQuestion, refuseUnready, sheetUsed } from '../../plotters/ready';
 import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
 import { restartJob } from '../../recovery/restart';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
 import { jobFiles } from '../../jobs/workspace';
 import { settleNotifications } from '../../notify/notifier';
 import { localTime, printJson, type Io } from '../output';
-import { ask } from '../prompt';
+import { ask, confirm } from '../prompt';
 import type { CliContext } from './jobs';
 
 const PAUSE_POLL_MS = 250;
@@ -189,6 +190,17 @@ function warnIfSheetHeld(ctx: CliContext, engine: Engine, id: string, plotter: P
   }
 }
 
+/** Paper and first pen confirmed (the flag, or a yes on the terminal) when config asks for it; INVALID_STATE otherwise. */
+async function checkReady(ctx: CliContext, engine: Engine, id: string, plotter: string, given: boolean): Promise<void> {
+  const { dataDir } = engine.paths;
+  if (readyNeeded(engine.config, dataDir, plotter)) {
+    const yes = given || (ctx.io.tty && process.stdin.isTTY && (await confirm(`Plotter '${plotter}': ${readyQuestion(jobFiles(engine.paths.jobsDir, id).plan)}`)));
+    if (yes) confirmReady(dataDir, plotter);
+  }
+  refuseUnready(engine.config, dataDir, plotter, id);
+  sheetUsed(engine.config, dataDir, plotter, id);
+}
+
 /** What `vfab resume --dry-run` tells about one interrupted job. */
 function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
   const files = jobFiles(engine.paths.jobsDir, c.id);
@@ -226,9 +238,10 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
     .option('--device <device>', deviceOption)
     .option('--speed <factor>', speedOption)
     .option('--carriage-at-home', 'confirm the carriage is at the home corner when the plotter lost its position')
+    .option('--confirm-ready', 'confirm paper loaded and first pen in (config physical_setup.require_confirmation, paper.require_one_per_session); a terminal is asked instead')
     .option('--layer <n>', "plot only the layers numbered n (AxiDraw's layers mode); a resume keeps the selection, and the job is COMPLETED when they are drawn", layerNumber)
     .addHelpText('after', `\nExit ${PAUSED_EXIT} when the plot stops at a pause (pen change, ! layer, pause button): the message says what to load; continue with vfab resume <job>.\nCtrl-C stops at once (pen up, journaled; exit 130): continue with vfab resume <job>.\nvfab pause <job> from another terminal pauses gracefully.`)
-    .action(async (id: string, flags: DeviceFlags & { carriageAtHome?: boolean; layer?: number }) => {
+    .action(async (id: string, flags: DeviceFlags & { carriageAtHome?: boolean; confirmReady?: boolean; layer?: number }) => {
       parseSpeed(flags);
       const engine = ctx.engine();
       const state = engine.jobs.state(id);
@@ -237,6 +250,8 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
       }
       const condition = classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
       const recovery = condition?.kind === 'interrupted' && condition.cause !== 'paused';
+      // Only a fresh plot asks for paper and pen: a paused or interrupted one continues on its sheet.
+      if (condition === undefined && state !== 'PAUSED') await checkReady(ctx, engine, id, plotterForJob(engine, id, flags.device).name, Boolean(flags.confirmReady));
       await plotInForeground(ctx, engine, id, flags, { recovery, ...(flags.layer !== undefined && { layerOnly: flags.layer }) });
     });
 

@@ -14,6 +14,8 @@ import { plotterCameraPath } from '../../camera/relay';
 import type { Engine } from '../../engine';
 import { VfabError } from '../../errors';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
+import { forgetReady } from '../../plotters/ready';
+import { keptToken } from '../../serve/auth';
 import { startServeHost } from '../../serve/http';
 import type { CliContext } from './jobs';
 
@@ -43,7 +45,7 @@ export interface Serving {
  * The app, its API and the camera relay over `engine`, listening on host:port, with the shutdown
  * signals caught from now on. `name` starts the lines it says ("vfab serve", "vfab demo").
  */
-export async function startServing(ctx: CliContext, engine: Engine, opts: { host: string; port: number; name: string }): Promise<Serving> {
+export async function startServing(ctx: CliContext, engine: Engine, opts: { host: string; port: number; name: string; token?: string }): Promise<Serving> {
   const { host, port, name } = opts;
   // Asked at each request: a camera changed in Settings applies without a restart.
   const camera = (plotter?: string) => cameraClientFor(engine, plotter);
@@ -59,8 +61,10 @@ export async function startServing(ctx: CliContext, engine: Engine, opts: { host
     if (typeof client === 'string') return { streamUrl: null, reason: client };
     return token ? { streamUrl: `${plotterCameraPath(plotter)}?token=${encodeURIComponent(token)}` } : { streamUrl: null, reason: 'the server is starting' };
   };
+  // A server start is a new session: paper and pen are confirmed again before its first plot.
+  forgetReady(engine.paths.dataDir);
   const service = createApiService(engine, { cameraViewer, plotterCamera });
-  const served = await startServeHost({ service, rendererDir: RENDERER_DIR, host, port, camera, maxClients: engine.config.websocket.max_connections, onError: (err) => engine.logger.warning(`${name}: a request or connection failed: ${err.message}`) }).catch(async (err: unknown) => {
+  const served = await startServeHost({ service, rendererDir: RENDERER_DIR, host, port, camera, token: opts.token, maxClients: engine.config.websocket.max_connections, onError: (err) => engine.logger.warning(`${name}: a request or connection failed: ${err.message}`) }).catch(async (err: unknown) => {
     await service.close();
     closeSharedCameraClients();
     throw err;
@@ -101,6 +105,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .description('serve the app to a browser: the same engine and UI over HTTP + WebSocket (loopback only by default)')
     .option('--host <address>', 'address to listen on (default: config websocket.host, 127.0.0.1)')
     .option('--port <port>', 'port to listen on, 0 for any free one (default: config websocket.port, 8765)')
+    .option('--keep-token', 'keep the token in <data folder>/serve.token (mode 0600) across restarts, so open pages reconnect by themselves')
     .addHelpText(
       'after',
       '\nPrints the URL to open; it carries a fresh random token that the API and the camera need.\n' +
@@ -108,11 +113,12 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         'On a network address anyone who has the URL can drive the plotter: prefer an SSH tunnel\n' +
         '(ssh -L 8765:127.0.0.1:8765 pi@plotter) to --host 0.0.0.0.',
     )
-    .action(async (flags: { host?: string; port?: string }) => {
+    .action(async (flags: { host?: string; port?: string; keepToken?: boolean }) => {
       const engine = ctx.engine();
       const host = flags.host ?? engine.config.websocket.host;
       const port = flags.port !== undefined ? parsePort(flags.port) : engine.config.websocket.port;
-      const serving = await startServing(ctx, engine, { host, port, name: 'vfab serve' });
+      const token = flags.keepToken ? keptToken(path.join(engine.paths.dataDir, 'serve.token')) : undefined;
+      const serving = await startServing(ctx, engine, { host, port, name: 'vfab serve', token });
       ctx.io.out(serving.url);
       ctx.io.err(`vfab serve: open ${serving.url}\nCtrl-C stops it; running plots stop with the pen up and continue with vfab resume.`);
       await serving.stop(await serving.signal);

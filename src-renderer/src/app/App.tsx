@@ -21,21 +21,39 @@ import { usePlotters } from './store/plotters';
 import { useSettings } from './store/settings';
 import { useRecovery } from './store/recovery';
 import { useSystem } from './store/system';
+import { useConnection } from './store/connection';
+import { useLinks } from './store/links';
+import { ReadyDialog } from './ready/ReadyDialog';
+import { StatusBanner } from './status/StatusBanner';
 
 /** States a job enters when a plot starts, pauses or ends. */
 const PLOT_STATES = new Set<string>(['ARMED', 'PLOTTING', 'PAUSED', 'COMPLETED', 'ABORTED', 'FAILED']);
+
+/** Everything the page shows, asked anew: at start, and when the server is back after a loss. */
+function refreshAll() {
+  void useSystem.getState().refresh();
+  void useJobs.getState().refresh();
+  void usePlotters.getState().refresh();
+  void useLinks.getState().refresh();
+  void useCamera.getState().refresh();
+  // A failed scan has the same cause as a failed job list, which the queue already shows.
+  useRecovery.getState().scanAtStart().catch(() => undefined);
+}
 
 function useLiveData() {
   useEffect(() => {
     const jobs = useJobs.getState();
     const system = useSystem.getState();
     const plotters = usePlotters.getState();
-    void system.refresh();
-    void jobs.refresh();
-    void plotters.refresh();
-    // A failed scan has the same cause as a failed job list, which the queue already shows.
-    useRecovery.getState().scanAtStart().catch(() => undefined);
+    refreshAll();
+    let wasLost = false;
+    const offConnection = useConnection.subscribe(({ state }) => {
+      // Events sent while the socket was down are gone: what they would have said is asked again.
+      if (state === 'open' && wasLost) refreshAll();
+      wasLost = state === 'lost' || (wasLost && state !== 'open');
+    });
     const off = [
+      offConnection,
       api.on('job.changed', (e) => {
         jobs.onChanged(e);
         // Counts and the queue's assignments change with every transition, wherever it was caused;
@@ -44,7 +62,12 @@ function useLiveData() {
         void (PLOT_STATES.has(e.state) ? plotters.refresh() : plotters.refreshPreview());
       }),
       api.on('plot.progress', jobs.onProgress),
-      api.on('plot.event', jobs.onPlotEvent),
+      api.on('plot.event', (e) => {
+        jobs.onPlotEvent(e);
+        // A plot that stopped on its own (cable, power, crash of the link) is recovered, not left for someone to notice.
+        if (e.event === 'interrupt') useRecovery.getState().openInterrupted(e.id).catch(() => undefined);
+      }),
+      api.on('device.status', useLinks.getState().onStatus),
       api.on('camera.status', useCamera.getState().onStatus),
       api.on('queue.event', plotters.onQueueEvent),
       api.on('notify.outcome', useNotifications.getState().onOutcome),
@@ -117,8 +140,12 @@ function Header() {
 
 export function App() {
   useLiveData();
+  // Nothing that needs the server can be pressed while it is gone (the fieldset disables every control inside).
+  const lost = useConnection((s) => s.state === 'lost' || s.state === 'refused');
   return (
-    <div className="app">
+    <div className="app" data-server={lost ? 'lost' : 'up'}>
+      <StatusBanner />
+      <fieldset className="app-live" disabled={lost}>
       <Header />
       <main className="app-main">
         <div className="app-column">
@@ -136,6 +163,8 @@ export function App() {
       <DropZone />
       <RecoveryWizard />
       <ConfirmDialog />
+      <ReadyDialog />
+      </fieldset>
     </div>
   );
 }

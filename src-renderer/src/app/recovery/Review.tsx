@@ -2,6 +2,9 @@ import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { millimetres, timeAgo } from '../format';
 import { CAUSE_TEXT } from './causes';
 
+/** Causes whose detail is the board's protocol ("LM,…) got no reply"): kept for whoever debugs it, out of the sentence. */
+const PROTOCOL_DETAIL = new Set(['device_lost', 'device_error']);
+
 export type Choice = 'resume' | 'restart' | 'done' | 'abort';
 
 interface Props {
@@ -21,7 +24,13 @@ export function Review({ condition: c, choice, backUp, onChoice, onBackUp }: Pro
         <dt>What happened</dt>
         <dd data-testid="cause" data-cause={c.cause}>
           {c.cause ? CAUSE_TEXT[c.cause] : 'unknown'}
-          {c.detail && c.detail !== c.cause ? ` (${c.detail})` : ''}
+          {c.detail && c.detail !== c.cause && !PROTOCOL_DETAIL.has(c.cause ?? '') ? ` (${c.detail})` : ''}
+          {c.detail && PROTOCOL_DETAIL.has(c.cause ?? '') ? (
+            <details className="muted" data-testid="cause-detail">
+              <summary>What the plotter's board said</summary>
+              {c.detail}
+            </details>
+          ) : null}
         </dd>
         <dt>When</dt>
         <dd>{timeAgo(c.since)}</dd>

@@ -4,6 +4,7 @@ import type { JobState } from '../../../../src-main/jobs/states';
 import type { IndexedJob } from '../../../../src-main/jobs/store';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { api, errorText } from '../../client';
+import { confirmReadyFor } from './ready';
 import { coalesced } from './coalesce';
 import { plotTarget, useDevice } from './device';
 
@@ -80,6 +81,7 @@ async function call(id: string, action: Action): Promise<string | null | void> {
       return void (await api.call('jobs.queue', { id }));
     case 'plot': {
       const target = plotTarget(device, speed);
+      if (!(await confirmReadyFor(id, target.device))) return 'Not plotted: paper and pen were not confirmed ready.';
       useJobs.getState().noteSpeed(id, target);
       return void (await api.call('plot.start', { id, ...target }));
     }

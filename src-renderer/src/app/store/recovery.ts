@@ -7,17 +7,26 @@ interface RecoveryStore {
   jobs: JobCondition[];
   /** Asked once at start: interrupted plots (not deliberate pauses) open the wizard by themselves. */
   scanAtStart(): Promise<void>;
+  /** A running plot was interrupted just now: its wizard opens (after any already open). */
+  openInterrupted(id: string): Promise<void>;
   open(jobs: JobCondition[]): void;
   next(): void;
   close(): void;
 }
 
+const needsRecovery = (c: JobCondition) => c.kind === 'interrupted' && c.cause !== 'paused';
+
 export const useRecovery = create<RecoveryStore>((set) => ({
   jobs: [],
   async scanAtStart() {
     const { jobs } = await api.call('recovery.scan', {});
-    const interrupted = jobs.filter((c) => c.kind === 'interrupted' && c.cause !== 'paused');
+    const interrupted = jobs.filter(needsRecovery);
     if (interrupted.length) set({ jobs: interrupted });
+  },
+  async openInterrupted(id) {
+    const { jobs } = await api.call('recovery.scan', {});
+    const c = jobs.find((j) => j.id === id && needsRecovery(j));
+    if (c) set((s) => (s.jobs.some((j) => j.id === id) ? s : { jobs: [...s.jobs, c] }));
   },
   open: (jobs) => set({ jobs }),
   next: () => set((s) => ({ jobs: s.jobs.slice(1) })),
