@@ -51,7 +51,7 @@ describe('a pen change is a step of the plot', () => {
     await until(async () => (await paused.getByTestId('pause-step').count()) === 1, 10_000, 'the step in the row');
     expect(await paused.getByTestId('pause-step').textContent()).toBe('Layer 2 of 2 · load pen 2 (2-red)');
     // One way on from the row, and no crash talk.
-    expect(await paused.getByRole('button').allTextContents()).toEqual(['birthday.svg', 'Continue', 'Restart', 'Abort']);
+    expect(await paused.getByRole('button').allTextContents()).toEqual(['birthday.svg', 'Continue', 'Start over', 'Abort']);
     expect(await paused.textContent()).not.toMatch(/interrupted|Recover/);
     // Progress stays in view: the bar where the row's facts were, part done.
     expect(Number(await paused.getByTestId('progress').getAttribute('value'))).toBeGreaterThan(20);
@@ -104,7 +104,8 @@ describe('the Now-plotting bar and Abort', () => {
     const job = bar.locator('[data-testid="now-job"][data-job="zz"]');
     await until(async () => /elapsed · .* left$/.test((await job.getByTestId('now-time').textContent()) ?? ''), 15_000, 'elapsed and time left');
     // One unnumbered layer, named for its colour: no pen number to name.
-    expect(await job.getByTestId('now-layer').textContent()).toBe('Layer 1 of 1 · #000000');
+    // Named once the first progress says which layer is on paper (before it: the plan's layer count).
+    await until(async () => (await job.getByTestId('now-layer').textContent()) === 'Layer 1 of 1 · #000000', 10_000, 'the layer being drawn');
     // Plotting another job on the busy plotter is not offered; queueing it is.
     const next = page.locator('[data-testid="job-row"][data-job="next"]');
     await until(async () => next.getByRole('button', { name: 'Plot' }).isDisabled(), 10_000, 'Plot disabled for the other job');
@@ -128,7 +129,7 @@ describe('the Now-plotting bar and Abort', () => {
     const confirm = page.getByTestId('confirm');
     await confirm.waitFor();
     expect(await confirm.getByRole('heading').textContent()).toBe('Abort zigzag.svg?');
-    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Cancel');
+    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Go back');
     await screenshot(page, 'abort-confirm-800x480');
     await page.keyboard.press('Escape');
     await until(async () => (await confirm.count()) === 0, 5_000, 'the question gone');

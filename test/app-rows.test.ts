@@ -197,6 +197,8 @@ describe('queue rows as a table', () => {
 
     // Each word does what it says: Cancel leaves the queued job ABORTED, kept; Plot again queues the finished one.
     await row(page, 'queued').getByRole('button', { name: 'Cancel' }).click();
+    // Cancelling loses the job's place: the app asks first.
+    await page.getByTestId('confirm').getByRole('button', { name: 'Cancel job' }).click();
     await page.locator('[data-job="queued"][data-state="ABORTED"]').waitFor();
     expect((await api.call('jobs.get', { id: 'queued' })).journal.history.at(-1)).toMatchObject({ from_state: 'QUEUED', to_state: 'ABORTED' });
     await row(page, 'done').getByRole('button', { name: 'Plot again' }).click();

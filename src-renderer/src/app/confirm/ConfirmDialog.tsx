@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useConfirm } from '../store/confirm';
 
 /**
- * The question before a destructive action. Modal, so nothing behind it takes the click; Cancel
+ * The question before a destructive action. Modal, so nothing behind it takes the click; Go back
  * has the focus, so Enter or a stray tap keeps things as they are; Escape cancels. A click that is
  * the second half of a double click (the first opened this dialog) confirms nothing.
  */
@@ -34,7 +34,7 @@ export function ConfirmDialog() {
       <p id="confirm-body">{open.body}</p>
       <div className="dialog-actions">
         <button ref={cancel} type="button" className="btn" onClick={() => open.answer(false)}>
-          Cancel
+          Go back
         </button>
         <button type="button" className="btn btn-danger" onClick={(e) => e.detail <= 1 && open.answer(true)}>
           {open.confirm}
