@@ -28,6 +28,7 @@ export const METHOD_NAMES = [
   'devices.list',
   'devices.check',
   'devices.release',
+  'devices.home',
   'camera.status',
   'camera.snapshot',
   'camera.viewer',

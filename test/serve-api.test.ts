@@ -204,6 +204,7 @@ describe('every method through the WebSocket', () => {
     expect(await call('devices.list')).toMatchObject({ virtual: true, model: 'V3/A4', configured: null });
     expect(await call('devices.check', { device: 'virtual' })).toMatchObject({ port: 'virtual', virtual: true });
     expect(await call('devices.release', { device: 'virtual' })).toEqual({ port: 'virtual' });
+    expect(await call('devices.home', { device: 'virtual' })).toEqual({ plotter: 'virtual', port: 'virtual', how: 'at_home', from: null });
     await expect(call('devices.check', { device: '/dev/vfab-no-such-port' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/vfab-no-such-port/) });
 
     const pushed = await s.waitForEvent((e) => e.event === 'camera.status', 3000, 'camera.status');

@@ -35,15 +35,15 @@ import { readPlan, readPlanOverview } from '../plan/plan-file';
 import type { PlanPool } from '../plan/worker-pool';
 import { listEbbPorts, usbNickname } from '../plotter/devices';
 import { preflightDevice, releaseMotors } from '../plotter/preflight';
-import { pauseRequestFile } from '../plotter/session';
+import { sendCarriageHome } from '../plotter/home';
+import { pauseRequestFile, plotterForJob, refuseHeldCarriage } from '../plotter/session';
 import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classify';
 import { restartJob } from '../recovery/restart';
 import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
 import { onPlotOutcome } from '../notify/notifier';
 import { redactWebhookUrl } from '../notify/webhook';
-import { plottersNamed } from '../plotters/plotters';
-import { plotterForJob } from '../plotter/session';
+import { plotterFor, plottersNamed } from '../plotters/plotters';
 import { queuePreview } from '../queue/preview';
 import { QueueReader } from '../queue/queued';
 import { previewBackup } from './backup-preview';
@@ -351,7 +351,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       return { id: p.id, queue };
     },
 
-    'plot.start': (p) => {
+    'plot.start': async (p) => {
       if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
       const state = engine.jobs.state(p.id);
       if (!STARTABLE.includes(state)) {
@@ -360,11 +360,13 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       const c = conditionOf(p.id);
       refuseForeignOwner(p.id, c);
       refuseQueuePlotter(p.id, p.device);
+      await refuseHeldCarriage(engine, plotterForJob(engine, p.id, p.device), p.id);
+      if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
       plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, recovery: c?.kind === 'interrupted' && c.cause !== 'paused', ...(p.layer !== undefined && { layerOnly: p.layer }) });
       return { id: p.id, started: true };
     },
 
-    'plot.resume': (p) => {
+    'plot.resume': async (p) => {
       if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
       const c = conditionOf(p.id);
       if (!c) {
@@ -373,6 +375,8 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       }
       refuseForeignOwner(p.id, c);
       refuseQueuePlotter(p.id, p.device);
+      await refuseHeldCarriage(engine, plotterForJob(engine, p.id, p.device), p.id);
+      if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
       plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, backUpStrokes: p.backUpStrokes, recovery: c.cause !== 'paused' });
       return { id: p.id, started: true };
     },
@@ -417,6 +421,14 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     'devices.release': (p) => {
       refuseWhilePlotting('releasing the motors');
       return releaseMotors(p.device ?? null, engine.config.device, engine.paths.dataDir);
+    },
+
+    'devices.home': (p) => {
+      refuseWhilePlotting('sending the carriage home');
+      const plotter = plotterFor(engine.config, p.device ?? null);
+      const doing = queue.busyWith(plotter);
+      if (doing) throw new VfabError('BUSY', `Plotter '${plotter.name}' is taken by the queue: ${doing}. Stop the queue (or let it finish) first.`);
+      return sendCarriageHome(engine, p.device, { ...(p.carriageAtHome ? { carriageAtHome: true } : {}), ...(p.speed ? { speed: p.speed } : {}) });
     },
 
     'camera.status': async (p) => {
