@@ -4,10 +4,14 @@
  * (restarted in between): B is refused, naming A and the choices, or drawn exactly at its planned
  * coordinates, never offset. Judged on a standalone virtual plotter's paper (physical mm).
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MotionProgram } from '../src-main/plan/planner';
+import { openEbb } from '../src-main/plotter/devices';
+import { waitIdle } from '../src-main/plotter/runner';
 import { readPaper } from '../src-main/plotter/virtual/paper';
 import type { ApiEvent, ApiSocket } from './helpers/api-socket';
+import { sleep } from './helpers/crash-rig';
 import { addSmallJobs, jobStates, judgeQueue, writeQueueConfig } from './helpers/queue-rig';
 import { useServeRig } from './helpers/serve-rig';
 
@@ -17,9 +21,9 @@ const JOBS = { a: { x: 200, y: 100, strokes: 4, width: 30, secondPenDy: 20 }, b:
 
 const t = useServeRig();
 
-type Status = { mm: [number, number]; motors: [number, number] };
+type Status = { mm: [number, number]; motors: [number, number]; steps: [number, number] };
 const p1 = () => t.rig.plotters.p1!;
-const inkLines = () => readPaper(p1().paper).length;
+const inkLines = () => (fs.existsSync(p1().paper) ? readPaper(p1().paper).length : 0);
 /** Ink outside the plans (strays, an offset drawing) and the moves the simulator saw leave its travel. */
 async function strays(programs: Record<string, MotionProgram>) {
   const v = judgeQueue(t.sb, programs, { p1: p1().paper });
@@ -103,6 +107,33 @@ describe('a plot after another job was left paused mid-sheet (CLI)', () => {
   }, 90_000);
 });
 
+describe('the start position is inside the travel', () => {
+  it('step counters another program zeroed mid-sheet put the carriage beyond the travel: nothing is sent from them', async () => {
+    const programs = await setUp();
+    // Another program zeroes the counters 100 mm along the rail and drives back home: they now say −100 mm.
+    const conn = await openEbb(p1().port);
+    for (const cmd of ['EM,1,1', 'SM,500,8000,8000', 'EM,1,1', 'SM,500,-8000,-8000']) await conn.ebb.command(cmd, 'ok');
+    await waitIdle(conn.ebb);
+    await conn.close();
+    expect((await p1().ctl<Status>('status')).mm).toEqual([0, 0]);
+
+    const refused = t.sb.run(['plot', 'b']);
+    expect(refused.code, refused.stderr).toBe(7);
+    expect(refused.stderr).toMatch(/Plotter 'p1': its step counters put the carriage at \(-100\.0, 0\.0\) mm, beyond the travel of an AxiDraw V3\/A4 \(100 mm left of home\).*nothing was moved.*vfab plot b --carriage-at-home/s);
+    expect(inkLines()).toBe(0);
+    expect(await p1().ctl<Status>('status')).toMatchObject({ mm: [0, 0], steps: [-8000, -8000] });
+    expect(t.sb.run(['home', 'p1']).stderr).toMatch(/beyond the travel.*vfab home p1 --carriage-at-home/s);
+
+    // Motors let go (the carriage is home already), confirmed: B is drawn where planned.
+    const again = await openEbb(p1().port);
+    await again.ebb.disableMotors();
+    await again.close();
+    const plotted = t.sb.run(['plot', 'b', '--carriage-at-home']);
+    expect(plotted.code, plotted.stderr).toBe(0);
+    expect(missing(programs, 'b')).toBe(0);
+  }, 60_000);
+});
+
 describe('a plot after another job was left paused mid-sheet (vfab serve, restarted in between)', () => {
   const serve = () => t.serve();
   const plotEvent = (id: string, event: string) => (e: ApiEvent) => e.event === 'plot.event' && e.payload.id === id && e.payload.event === event;
@@ -117,6 +148,12 @@ describe('a plot after another job was left paused mid-sheet (vfab serve, restar
     first.served.child.kill('SIGTERM');
     await first.served.exited;
     return (await serve()).api;
+  }
+
+  /** Until serve has let every plot go: a plot's end is told before its port closes. */
+  async function letGo(api: ApiSocket): Promise<void> {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(25)) if (!(await api.call('system.info')).plotting.length) return;
+    throw new Error('serve still plots 10 s after the last plot ended');
   }
 
   /** Starts B: refused (the reply), or plotted to the end and judged against its plan. */
@@ -144,6 +181,7 @@ describe('a plot after another job was left paused mid-sheet (vfab serve, restar
     await api.waitForEvent(plotEvent('b', 'complete'), 30_000, 'b complete');
     expect(missing(programs, 'b')).toBe(0);
 
+    await letGo(api);
     await api.call('plot.resume', { id: 'a', carriageAtHome: true });
     await api.waitForEvent(plotEvent('a', 'complete'), 30_000, 'a complete');
     expect(missing(programs, 'a')).toBe(0);
@@ -168,6 +206,7 @@ describe('a plot after another job was left paused mid-sheet (vfab serve, restar
     const failed = await api.waitForEvent(plotEvent('b', 'fail'), 30_000, 'b refused');
     expect(failed.payload.error).toMatch(LOST);
     expect(inkLines()).toBe(before);
+    await letGo(api);
     expect((await api.request('devices.home', { device: 'p1' })).error).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/vfab home p1 --carriage-at-home/) });
 
     await p1().ctl('carriageHome');

@@ -61,6 +61,17 @@ export function carriageLostMessage(plotter: string, record: Extract<CarriageRec
   );
 }
 
+/**
+ * The motors hold the carriage, but the step counters put it beyond the travel: they count from
+ * somewhere else than home (another program zeroed them mid-sheet), so no move is sent from them.
+ */
+export function countersBeyondMessage(plotter: string, beyond: string, confirm: string): string {
+  return (
+    `Plotter '${plotter}': its step counters put the carriage ${beyond}, so they do not count from home (did another program move its origin?); nothing was moved. ` +
+    `Switch the plotter off and on (or release its motors), push the carriage by hand to the home corner, then confirm it: ${confirm}.`
+  );
+}
+
 /** Do the motors hold the carriage where the counters say? Before QE (2.8.0) only a reset (zeroed counters) tells. */
 export async function motorsHold(ebb: Ebb, caps: EbbCapabilities): Promise<boolean> {
   if (caps.qe) {

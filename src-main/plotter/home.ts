@@ -9,7 +9,7 @@ import { VfabError } from '../errors';
 import { motionProfile } from '../plan/motion';
 import { STEPS_PER_MM } from '../plan/planner';
 import { plotterFor } from '../plotters/plotters';
-import { carriageLostMessage, leftAway, lostWhy, mmText, motorsHold, readCarriage, stepsToMm, writeCarriage } from './carriage';
+import { carriageLostMessage, countersBeyondMessage, leftAway, lostWhy, mmText, motorsHold, readCarriage, stepsToMm, writeCarriage } from './carriage';
 import { servoPercent } from './preflight';
 import { homeRate, positionProblem, travelHome, waitIdle } from './runner';
 import { openPlotter } from './session';
@@ -46,7 +46,7 @@ export async function sendCarriageHome(engine: Engine, request: string | null | 
     const steps: [number, number] = [here.motor1, here.motor2];
     const beyond = positionProblem(steps, STEPS_PER_MM, plotter.device.model);
     if (beyond) {
-      throw new VfabError('INVALID_STATE', `Plotter '${plotter.name}': its step counters put the carriage ${beyond}, so they do not count from home; nothing was moved. Release the motors, push the carriage home by hand, then confirm it: vfab home ${plotter.name} --carriage-at-home.`);
+      throw new VfabError('INVALID_STATE', countersBeyondMessage(plotter.name, beyond, `vfab home ${plotter.name} --carriage-at-home`));
     }
     await ebb.configureServo(servoPercent(plotter.device));
     await ebb.penUp(plotter.device.pen_delay_up);

@@ -32,7 +32,7 @@ import { layerProfile, planProfile, type MotionProfile } from '../plan/motion';
 import { PLOTTER_TRAVEL } from '../plan/paper';
 import { layersToPlot, penToLoad } from '../plan/pens';
 import { readPlan, type Plan } from '../plan/plan-file';
-import { carriageLostMessage, leftAway, lostWhy, mmText, motorsHold, readCarriage, stepsToMm, writeCarriage } from './carriage';
+import { carriageLostMessage, countersBeyondMessage, leftAway, lostWhy, mmText, motorsHold, readCarriage, stepsToMm, writeCarriage } from './carriage';
 import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
 import { Ebb, EbbError, servoPosition, type EbbCapabilities } from './ebb';
 import { servoPercent } from './preflight';
@@ -657,7 +657,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   async function countersInTravel(): Promise<void> {
     const here = await ebb.querySteps();
     const beyond = positionProblem([here.motor1, here.motor2], p.stepsPerMm, device.model);
-    if (beyond) throw new PositionUnknownError(id, `the plotter's step counters put the carriage ${beyond}, so they do not count from home`);
+    if (beyond) throw new PositionUnknownError(id, beyond, countersBeyondMessage(plotterName, beyond, `vfab ${fromStart ? 'plot' : 'resume'} ${id} --carriage-at-home`));
   }
 
   /** Records that this job's plot has the carriage away from home (`steps`: where it stopped). */
