@@ -30,6 +30,7 @@ export const METHOD_NAMES = [
   'devices.release',
   'devices.pen',
   'devices.status',
+  'devices.home',
   'camera.status',
   'camera.snapshot',
   'camera.viewer',

@@ -14,7 +14,7 @@ const ALL_METHODS = [
   'plot.start', 'plot.pause', 'plot.resume', 'plot.abort', 'recovery.scan', 'devices.list', 'camera.status',
   'settings.get', 'settings.set', 'logs.tail', 'backup.export', 'backup.import', 'backup.preview',
   'jobs.preview', 'jobs.snapshots', 'jobs.snapshot', 'jobs.markDone', 'jobs.reorder', 'camera.snapshot', 'camera.viewer',
-  'backup.list', 'backup.run', 'devices.check', 'devices.release', 'devices.pen', 'camera.test',
+  'backup.list', 'backup.run', 'devices.check', 'devices.release', 'devices.pen', 'devices.home', 'camera.test',
   'plotters.list', 'plotters.paperChanged', 'plotters.ready', 'plotters.confirmReady', 'devices.status', 'queue.start', 'queue.stop', 'queue.status', 'queue.preview',
 ];
 

@@ -230,13 +230,18 @@ describe('vfab queue run', () => {
 });
 
 describe('a fresh plot starts where the carriage really is', () => {
-  it('job B plotted after job A paused mid-sheet (pen change) on the same plotter is drawn at its planned place', async () => {
+  it('job B after job A paused mid-sheet (pen change) on the same plotter: A is named; sent home, B is drawn at its planned place', async () => {
     await rig.startPlotters(['p1'], SPEED);
-    const device = ['--device', rig.plotters.p1!.port, '--speed', String(SPEED)];
+    const port = rig.plotters.p1!.port;
+    const device = ['--device', port, '--speed', String(SPEED)];
     const programs = await addSmallJobs(sb, { a: { x: 150, y: 120, strokes: 4, secondPenDy: 30 }, b: { x: 20, y: 20, strokes: 4 } });
     const a = sb.run(['plot', 'a', ...device]);
     expect(a.code, a.stderr).toBe(10);
     expect(a.stdout).toContain('a\tPAUSED');
+    const held = sb.run(['plot', 'b', ...device]);
+    expect(held.code, held.stderr).toBe(7);
+    expect(held.stderr).toContain(`holds job 'a' (PAUSED: pen change before layer 2`);
+    expect(sb.run(['home', port, '--speed', String(SPEED)]).stdout).toBe(`${port}\ttravelled\n`);
     const b = sb.run(['plot', 'b', ...device]);
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toContain('b\tCOMPLETED');

@@ -226,6 +226,8 @@ describe("the recovery guide's scripts, unmodified", () => {
         `<g inkscape:groupmode="layer" inkscape:label="2-red"><path d="M10 50 H 90" stroke="red"/></g></svg>`,
     );
     expect(rig.sb.run(['add', 'job', 'job_pens', svg]).code).toBe(0);
+    // The crashed plot left the carriage mid-sheet: sent home, the next job is drawn on that sheet.
+    expect(rig.sb.run(['home']).stdout).toBe('default\ttravelled\n');
     expect(rig.sb.run(['plot', 'job_pens']).stdout).toContain('job_pens\tPAUSED');
     const out = rig.sb.sh(`bash ${guide('recover_all_interrupted.sh')}`);
     expect(out.code, out.stderr).toBe(0);

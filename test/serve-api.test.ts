@@ -210,6 +210,7 @@ describe('every method through the WebSocket', () => {
     // No ready checks in this config: nothing is asked before a plot.
     expect(await call('plotters.ready', { id: 'small', device: 'virtual' })).toMatchObject({ plotter: 'virtual', needed: null });
     expect(await call('plotters.confirmReady', { plotter: 'virtual' })).toMatchObject({ plotter: 'virtual', confirmedAt: expect.any(String) });
+    expect(await call('devices.home', { device: 'virtual' })).toEqual({ plotter: 'virtual', port: 'virtual', how: 'at_home', from: null });
     await expect(call('devices.check', { device: '/dev/vfab-no-such-port' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/vfab-no-such-port/) });
 
     const pushed = await s.waitForEvent((e) => e.event === 'camera.status', 3000, 'camera.status');

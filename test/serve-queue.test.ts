@@ -8,43 +8,24 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openApiSocket, wsUrl, type ApiEvent, type ApiSocket } from './helpers/api-socket';
-import { sandbox, type Sandbox } from './helpers/cli';
 import { sleep } from './helpers/crash-rig';
 import { startFakeCamera, waitFor } from './helpers/fake-camera';
-import { addSmallJobs, createQueueRig, ended, journalEntries, judgeQueue, worstReinkBound, writeQueueConfig, type QueueRig } from './helpers/queue-rig';
-import { startServe, type ServeProcess } from './helpers/serve-process';
+import { addSmallJobs, ended, journalEntries, judgeQueue, worstReinkBound, writeQueueConfig } from './helpers/queue-rig';
+import { useServeRig } from './helpers/serve-rig';
 
 const SPEED = 20;
 
-let sb: Sandbox;
-let rig: QueueRig & { stop(): Promise<void> };
-const stops: (() => unknown)[] = [];
-beforeEach(() => {
-  sb = sandbox();
-  rig = createQueueRig(sb);
-});
-afterEach(async () => {
-  for (const stop of stops.splice(0).reverse()) await stop();
-  await rig.stop();
-  sb.cleanup();
-});
-
-async function serve(): Promise<{ served: ServeProcess; api: ApiSocket }> {
-  const served = await startServe(sb);
-  stops.push(() => served.kill());
-  const api = await openApiSocket(wsUrl(served.origin, served.token), served.origin);
-  stops.push(() => api.close());
-  return { served, api };
-}
+const t = useServeRig();
+const serve = () => t.serve();
 
 async function plotters(names: string[], extra: Record<string, { paper?: string }> = {}): Promise<void> {
-  await rig.startPlotters(names, SPEED);
-  writeQueueConfig(sb, names.map((name) => ({ name, port: rig.plotters[name]!.port, speed: SPEED, ...extra[name] })));
+  await t.rig.startPlotters(names, SPEED);
+  writeQueueConfig(t.sb, names.map((name) => ({ name, port: t.rig.plotters[name]!.port, speed: SPEED, ...extra[name] })));
 }
 
-const papers = () => Object.fromEntries(Object.entries(rig.plotters).map(([n, p]) => [n, p.paper]));
+const papers = () => Object.fromEntries(Object.entries(t.rig.plotters).map(([n, p]) => [n, p.paper]));
 const runnerEvent = (type: string, pick: (p: Record<string, unknown>) => boolean = () => true) => (e: ApiEvent) => e.event === 'queue.event' && e.payload.type === type && pick(e.payload);
 /** Runner events of one type from `from` on (the index of the first event to look at). */
 const runnerEvents = (api: ApiSocket, type: string, from = 0) => api.events.slice(from).filter(runnerEvent(type)).map((e) => e.payload);
@@ -52,7 +33,7 @@ const runnerEvents = (api: ApiSocket, type: string, from = 0) => api.events.slic
 describe('the queue through vfab serve', () => {
   it('two plotters at once, a paper change per job by the API, one plotter per pinned job; a single plot kept off a busy plotter', async () => {
     await plotters(['p1', 'p2']);
-    const programs = await addSmallJobs(sb, { a: { x: 20, y: 20, strokes: 30 }, b: { x: 80, y: 20, strokes: 30 }, c: { x: 140, y: 20 }, solo: { x: 20, y: 100 } });
+    const programs = await addSmallJobs(t.sb, { a: { x: 20, y: 20, strokes: 30 }, b: { x: 80, y: 20, strokes: 30 }, c: { x: 140, y: 20 }, solo: { x: 20, y: 100 } });
     const { api } = await serve();
     await api.call('jobs.queue', { id: 'a' });
     await api.call('jobs.queue', { id: 'b' });
@@ -63,8 +44,8 @@ describe('the queue through vfab serve', () => {
     expect(preview.jobs.map((j: { id: string; plotter: string; target: unknown }) => [j.id, j.plotter, j.target])).toEqual([['a', 'p1', 'any'], ['b', 'p2', 'any'], ['c', 'p2', { plotter: 'p2' }]]);
     const before = await api.call('plotters.list');
     expect(before.plotters).toEqual([
-      { name: 'p1', port: rig.plotters.p1!.port, model: 'V3/A4', paper: null, speed: SPEED, configured: true, state: { kind: 'idle' }, inRun: false, camera: null },
-      { name: 'p2', port: rig.plotters.p2!.port, model: 'V3/A4', paper: null, speed: SPEED, configured: true, state: { kind: 'idle' }, inRun: false, camera: null },
+      { name: 'p1', port: t.rig.plotters.p1!.port, model: 'V3/A4', paper: null, speed: SPEED, configured: true, state: { kind: 'idle' }, inRun: false, camera: null },
+      { name: 'p2', port: t.rig.plotters.p2!.port, model: 'V3/A4', paper: null, speed: SPEED, configured: true, state: { kind: 'idle' }, inRun: false, camera: null },
     ]);
 
     const started = await api.call('queue.start', {});
@@ -110,10 +91,10 @@ describe('the queue through vfab serve', () => {
     const completed = api.events.filter((e) => e.event === 'notify.outcome' && e.payload.kind === 'completed').map((e) => [e.payload.job, e.payload.plotter]);
     expect(completed.sort()).toEqual([['a', on.a], ['b', on.b], ['c', 'p2']]);
     expect(runnerEvents(api, 'paper.changed').map((e) => [e.plotter, e.how]).sort()).toEqual([['p1', 'app'], ['p2', 'app'], ['p2', 'app']]);
-    const armed = journalEntries(sb, 'c').find((e) => e.type === 'state_change' && e.to_state === 'ARMED');
+    const armed = journalEntries(t.sb, 'c').find((e) => e.type === 'state_change' && e.to_state === 'ARMED');
     expect(armed?.type === 'state_change' && armed.metadata).toMatchObject({ plotter: 'p2', sheet: 'changed', paper_confirmed_by: 'app' });
     const { solo: _, ...plotted } = programs;
-    const verdict = judgeQueue(sb, plotted, papers());
+    const verdict = judgeQueue(t.sb, plotted, papers());
     expect(verdict.plotterOf).toEqual({ a: on.a, b: on.b, c: 'p2' });
     expect(verdict.missing).toEqual({ a: 0, b: 0, c: 0 });
     expect(verdict.elsewhere).toEqual([]);
@@ -122,7 +103,7 @@ describe('the queue through vfab serve', () => {
 
   it('queue.stop pause pauses both plots now and each plotter holds its job; finish lets an unattended run end after the jobs under way', async () => {
     await plotters(['p1', 'p2']);
-    await addSmallJobs(sb, { a: { x: 20, y: 20, strokes: 80 }, b: { x: 80, y: 20, strokes: 80 }, c: { x: 140, y: 20 }, d: { x: 200, y: 20 } });
+    await addSmallJobs(t.sb, { a: { x: 20, y: 20, strokes: 80 }, b: { x: 80, y: 20, strokes: 80 }, c: { x: 140, y: 20 }, d: { x: 200, y: 20 } });
     const { api } = await serve();
     for (const id of ['a', 'b']) await api.call('jobs.queue', { id });
     expect((await api.request('queue.stop', { mode: 'finish' })).error).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/not running/) });
@@ -162,7 +143,7 @@ describe('the queue through vfab serve', () => {
 
   it("serve's SIGTERM stops both plotters on the signal path (exit 143); a new serve's queue continues them from their checkpoints", async () => {
     await plotters(['p1', 'p2']);
-    const programs = await addSmallJobs(sb, { t1: { x: 20, y: 20, strokes: 60 }, t2: { x: 120, y: 20, strokes: 60 } });
+    const programs = await addSmallJobs(t.sb, { t1: { x: 20, y: 20, strokes: 60 }, t2: { x: 120, y: 20, strokes: 60 } });
     const first = await serve();
     for (const id of ['t1', 't2']) await first.api.call('jobs.queue', { id });
     await first.api.call('queue.start', { unattended: true, pageDelayS: 0 });
@@ -172,9 +153,9 @@ describe('the queue through vfab serve', () => {
     expect(await ended({ child: first.served.child, exited: first.served.exited, stdout: first.served.stdout, stderr: first.served.stderr }, 10_000)).toBe(143);
     expect(first.served.stderr()).toMatch(/SIGTERM: stopping (t1, t2|t2, t1)/);
     for (const id of ['t1', 't2']) {
-      expect(journalEntries(sb, id).at(-1)).toMatchObject({ type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGTERM' } });
+      expect(journalEntries(t.sb, id).at(-1)).toMatchObject({ type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGTERM' } });
     }
-    for (const p of Object.values(rig.plotters)) expect((await p.ctl<{ penUp: boolean }>('status')).penUp).toBe(true);
+    for (const p of Object.values(t.rig.plotters)) expect((await p.ctl<{ penUp: boolean }>('status')).penUp).toBe(true);
 
     const { api } = await serve();
     const held = await api.call('plotters.list');
@@ -183,7 +164,7 @@ describe('the queue through vfab serve', () => {
     await api.waitForEvent(runnerEvent('runner.stopped'), 60_000, 'runner.stopped');
     expect(runnerEvents(api, 'job.started').map((e) => [e.job, e.resumed, e.sheet]).sort()).toEqual([['t1', true, 'same'], ['t2', true, 'same']]);
     expect((await api.call('queue.status')).last).toMatchObject({ reason: 'done', completed: expect.arrayContaining(['t1', 't2']) });
-    const verdict = judgeQueue(sb, programs, papers());
+    const verdict = judgeQueue(t.sb, programs, papers());
     expect(verdict.missing).toEqual({ t1: 0, t2: 0 });
     for (const p of ['p1', 'p2']) expect(verdict.reinkedMm[p]).toBeLessThanOrEqual(worstReinkBound(programs, SPEED) + 0.01);
   }, 90_000);
@@ -204,9 +185,9 @@ describe("a plotter's own camera", () => {
   it('plotters.list gives its live view, relayed behind the token; a plotter without one has none', async () => {
     const own = await startFakeCamera({ fps: 10 });
     const shared = await startFakeCamera({ fps: 10 });
-    stops.push(() => own.close(), () => shared.close());
-    fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
-    fs.writeFileSync(sb.configFile, `camera:\n  url: ${shared.url}\ndevices:\n  - name: left\n    port: virtual\n    camera:\n      url: ${own.url}\n  - name: right\n    port: virtual\n`);
+    t.onEnd(() => own.close(), () => shared.close());
+    fs.mkdirSync(path.dirname(t.sb.configFile), { recursive: true });
+    fs.writeFileSync(t.sb.configFile, `camera:\n  url: ${shared.url}\ndevices:\n  - name: left\n    port: virtual\n    camera:\n      url: ${own.url}\n  - name: right\n    port: virtual\n`);
     const { served, api } = await serve();
     const listed = (await api.call('plotters.list')).plotters as { name: string; camera: { streamUrl: string | null } | null }[];
     expect(listed.map((p) => [p.name, p.camera])).toEqual([['left', { streamUrl: `/camera/plotters/left/stream.mjpeg?token=${served.token}` }], ['right', null]]);

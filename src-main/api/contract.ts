@@ -35,6 +35,7 @@ import type { PlotterState, PlotterSummary, RunnerEvent } from '../queue/events'
 import type { RunnerSummary } from '../queue/runner';
 import type { JobTarget } from '../queue/target';
 import type { PlanPreview } from './preview';
+import type { HomeResult } from '../plotter/home';
 
 /** Dropped files are sent whole; no plotter drawing comes near this. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
@@ -175,6 +176,8 @@ export const METHODS = {
   'devices.pen': { params: z.object({ device: device.optional(), position: z.enum(['up', 'down']) }).strict() },
   /** The plotters this server has lost (what `device.status` events say), for a tab that just opened. */
   'devices.status': { params: z.object({}).strict() },
+  /** The carriage home, pen up, from where a paused or stopped plot left it; `carriageAtHome`: a person put it there (nothing moves). */
+  'devices.home': { params: z.object({ device: device.optional(), speed: speed.optional(), carriageAtHome: z.boolean().optional() }).strict() },
   'camera.status': { params: z.object({ probe: z.boolean().optional() }).strict() },
   /** The current frame; with `id`, also saved in that job's snapshots as `<time>-manual.jpg`. */
   'camera.snapshot': { params: z.object({ id: jobId.optional() }).strict() },
@@ -423,6 +426,7 @@ export interface Results {
   /** `virtual`: the virtual plotter is made with each plot, so there was no pen to move. */
   'devices.pen': { port: string; position: 'up' | 'down'; virtual: boolean };
   'devices.status': { plotters: DeviceLink[] };
+  'devices.home': HomeResult;
   'camera.status': CameraInfo;
   'camera.snapshot': Picture & { width?: number; height?: number; savedAs: string | null };
   'camera.viewer': CameraViewer;

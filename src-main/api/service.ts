@@ -35,7 +35,8 @@ import { readPlan, readPlanOverview } from '../plan/plan-file';
 import type { PlanPool } from '../plan/worker-pool';
 import { listEbbPorts, usbNickname } from '../plotter/devices';
 import { movePen, preflightDevice, releaseMotors } from '../plotter/preflight';
-import { pauseRequestFile } from '../plotter/session';
+import { sendCarriageHome } from '../plotter/home';
+import { pauseRequestFile, plotterForJob, refuseHeldCarriage } from '../plotter/session';
 import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classify';
 import { restartJob } from '../recovery/restart';
 import { refuseNonSvg } from '../svg/upload';
@@ -45,7 +46,6 @@ import { onPlotOutcome } from '../notify/notifier';
 import { redactWebhookUrl } from '../notify/webhook';
 import { configuredPlotters, plotterFor, plottersNamed } from '../plotters/plotters';
 import { asksReady, confirmReady, forgetReady, readyNeeded, readyQuestion, refuseUnready, sheetUsed } from '../plotters/ready';
-import { plotterForJob } from '../plotter/session';
 import { queuePreview } from '../queue/preview';
 import { QueueReader } from '../queue/queued';
 import { previewBackup } from './backup-preview';
@@ -363,7 +363,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       return { id: p.id, queue };
     },
 
-    'plot.start': (p) => {
+    'plot.start': async (p) => {
       if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
       const state = engine.jobs.state(p.id);
       if (!STARTABLE.includes(state)) {
@@ -373,14 +373,16 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       refuseForeignOwner(p.id, c);
       refuseQueuePlotter(p.id, p.device);
       const fresh = freshPlot(p.id);
-      const plotter = plotterForJob(engine, p.id, p.device).name;
-      if (fresh) refuseUnready(engine.config, engine.paths.dataDir, plotter, p.id);
+      const plotter = plotterForJob(engine, p.id, p.device);
+      await refuseHeldCarriage(engine, plotter, p.id);
+      if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
+      if (fresh) refuseUnready(engine.config, engine.paths.dataDir, plotter.name, p.id);
       plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, recovery: c?.kind === 'interrupted' && c.cause !== 'paused', ...(p.layer !== undefined && { layerOnly: p.layer }) });
-      if (fresh) sheetUsed(engine.config, engine.paths.dataDir, plotter, p.id);
+      if (fresh) sheetUsed(engine.config, engine.paths.dataDir, plotter.name, p.id);
       return { id: p.id, started: true };
     },
 
-    'plot.resume': (p) => {
+    'plot.resume': async (p) => {
       if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
       const c = conditionOf(p.id);
       if (!c) {
@@ -389,6 +391,8 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       }
       refuseForeignOwner(p.id, c);
       refuseQueuePlotter(p.id, p.device);
+      await refuseHeldCarriage(engine, plotterForJob(engine, p.id, p.device), p.id);
+      if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
       plots.start(p.id, { device: p.device ?? null, speed: p.speed, carriageAtHome: p.carriageAtHome, backUpStrokes: p.backUpStrokes, recovery: c.cause !== 'paused' });
       return { id: p.id, started: true };
     },
@@ -443,6 +447,14 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     'devices.pen': (p) => {
       refuseWhilePlotting('moving the pen');
       return movePen(p.device ?? null, engine.config.device, engine.paths.dataDir, p.position);
+    },
+
+    'devices.home': (p) => {
+      refuseWhilePlotting('sending the carriage home');
+      const plotter = plotterFor(engine.config, p.device ?? null);
+      const doing = queue.busyWith(plotter);
+      if (doing) throw new VfabError('BUSY', `Plotter '${plotter.name}' is taken by the queue: ${doing}. Stop the queue (or let it finish) first.`);
+      return sendCarriageHome(engine, p.device, { ...(p.carriageAtHome ? { carriageAtHome: true } : {}), ...(p.speed ? { speed: p.speed } : {}) });
     },
 
     'camera.status': async (p) => {

@@ -32,6 +32,7 @@ import { layerProfile, planProfile, type MotionProfile } from '../plan/motion';
 import { PLOTTER_TRAVEL } from '../plan/paper';
 import { layersToPlot, penToLoad } from '../plan/pens';
 import { readPlan, type Plan } from '../plan/plan-file';
+import { carriageLostMessage, countersBeyondMessage, leftAway, lostWhy, mmText, motorsHold, readCarriage, stepsToMm, writeCarriage } from './carriage';
 import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
 import { Ebb, EbbError, servoPosition, type EbbCapabilities } from './ebb';
 import { servoPercent } from './preflight';
@@ -92,11 +93,14 @@ export class PositionUnknownError extends VfabError {
   constructor(
     readonly jobId: string,
     why: string,
+    /** The whole message, when the record of where vfab left the carriage (carriage.ts) says it. */
+    message?: string,
   ) {
     super(
       'INVALID_STATE',
-      `Job '${jobId}': ${why}, so the carriage position is unknown. Move the carriage by hand to the home corner ` +
-        `(where it was when the plot started), then resume with the carriage-at-home confirmation (vfab resume ${jobId} --carriage-at-home).`,
+      message ??
+        `Job '${jobId}': ${why}, so the carriage position is unknown. Move the carriage by hand to the home corner ` +
+          `(where it was when the plot started), then resume with the carriage-at-home confirmation (vfab resume ${jobId} --carriage-at-home).`,
     );
   }
 }
@@ -138,6 +142,11 @@ export interface RunPlotOptions {
   recovery?: boolean;
   /** The user confirmed the carriage is at home; required when the plotter lost its position. */
   carriageAtHome?: boolean;
+  /**
+   * Where vfab last left this plotter's carriage (carriage.ts): read before a fresh plot moves,
+   * written as the carriage leaves home and comes back. Absent: nothing is recorded.
+   */
+  carriageFile?: string;
   /**
    * How many times faster than planned the plotter runs (the virtual plotter's `--speed`): scales
    * the reply timeouts, the checkpoint period and the in-flight window to plotter time. Default 1.
@@ -348,16 +357,17 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     while (unacked > 0 && failure === null) await waitAck();
     if (failure) throw failure;
     const before = sent.length - 1;
-    for (;;) {
-      const m = await ebb.queryMotion();
-      if (!m.commandExecuting && !m.motor1Moving && !m.motor2Moving && m.fifoNotEmpty !== true) break;
-      await sleep(IDLE_POLL_MS);
-    }
+    await waitIdle(ebb);
     setDone(before);
   }
   // ---- Pre-flight -------------------------------------------------------------------------
   const caps = opts.capabilities;
   const fresh = state === 'READY' || state === 'QUEUED';
+  const plotterName = opts.plotter?.name ?? opts.deviceName ?? 'plotter';
+  // ARMED means no motion was ever sent: the carriage is where a fresh plot starts it.
+  const fromStart = !resuming || state === 'ARMED';
+  // Before the job is armed: a plot that cannot know where the carriage is leaves the job as it was.
+  if (fromStart) await carriageKnown();
   if (state === 'READY') {
     ctx.jobs.transition(id, 'QUEUED', 'queued for plotting');
     state = 'QUEUED';
@@ -382,11 +392,11 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     await ebb.penUp(device.pen_delay_up);
     // The completion rule assumes FIFO_DEPTH: set it, since CU,4 may outlive another program.
     if (caps.cuSettings.includes(4)) await ebb.command(`CU,4,${FIFO_DEPTH}`, 'ok');
-    // ARMED means no motion was ever sent: the carriage is where a fresh plot starts it.
-    if (resuming && state !== 'ARMED') {
+    if (!fromStart) {
       const lost = await positionLost();
       if (lost && !opts.carriageAtHome) throw new PositionUnknownError(id, lost);
       position = lost ? 'home_confirmed' : 'counters';
+      if (position === 'counters') await countersInTravel();
     }
     if (position === 'start') await carriageToOrigin();
     // EM zeroes the step counters: only where the carriage is at the program's origin. It waits
@@ -396,6 +406,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       await ebb.enableMotors(16);
     }
     await drain();
+    // From here the carriage leaves home for this job: said before it moves, so a crash leaves "away".
+    leftAt();
   } catch (err) {
     if (err instanceof PositionUnknownError) throw err;
     const reason = `pre-flight failed: ${(err as Error).message}`;
@@ -554,6 +566,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         const reason = `${what} before layer ${name}${layer ? `: ${penToLoad(layer.l)}` : ''}`;
         // The step in numbers too, so the app says "Layer 2 of 3 · load pen 2 (black)" without parsing the reason.
         const step = layer ? { layer: layer.i, layers: planned.length, pen: layer.l.pen, load: penToLoad(layer.l) } : {};
+        leftAt(cp.steps);
         ctx.jobs.transition(id, 'PAUSED', reason, { checkpoint: cp, kind: layer?.l.pause ?? 'layer_pause', ...step });
         opts.onEvent?.(layer?.l.pause === 'pen_change' ? 'pen_change' : 'pause');
         progress();
@@ -593,6 +606,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     const cp = checkpoint(true);
     progress();
     await goHome();
+    cameHome();
     const metrics = programMetrics(p);
     // Journaled before the motors go off: a crash in between leaves a finished job, not a
     // PLOTTING one whose released carriage would need the user to confirm it is home.
@@ -622,18 +636,44 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
    * A fresh plot starts at the origin, and EM makes wherever the carriage is the origin. Engaged
    * motors with counters off zero mean an earlier plot left it there (paused or stopped mid-sheet):
    * the counters know where it is, so it travels home pen-up first. Released motors mean the
-   * carriage was let go and put home by hand, as AxiDraw's software assumes.
+   * carriage stands where a person put it: at home, unless vfab left it away (carriageKnown).
    */
   async function carriageToOrigin(): Promise<void> {
-    if (caps.qe) {
-      const en = await ebb.queryMotorEnable();
-      if (en.motor1 === 0 || en.motor2 === 0) return;
-    }
+    if (!(await motorsHold(ebb, caps))) return;
     const here = await ebb.querySteps();
     if (here.motor1 === 0 && here.motor2 === 0) return;
-    const x = (here.motor1 + here.motor2) / (2 * p.stepsPerMm), y = (here.motor1 - here.motor2) / (2 * p.stepsPerMm);
-    log(`the carriage stands at ${x.toFixed(1)}, ${y.toFixed(1)} mm, where an earlier plot left it: travelling home pen-up before starting`);
+    log(`the carriage stands at ${mmText(stepsToMm([here.motor1, here.motor2], p.stepsPerMm))}, where an earlier plot left it: travelling home pen-up before starting`);
     await goHome();
+  }
+
+  /**
+   * Before a plot from home: where the carriage stands is known, from the counters while the
+   * motors hold it, or because it was left at home (or confirmed there); else nothing moves.
+   */
+  async function carriageKnown(): Promise<void> {
+    if (!caps.stepCounters) return; // the pre-flight refuses such firmware
+    if (await motorsHold(ebb, caps)) return countersInTravel();
+    const record = opts.carriageFile && !opts.carriageAtHome ? readCarriage(opts.carriageFile) : undefined;
+    if (!leftAway(record, caps)) return;
+    const why = lostWhy(caps);
+    throw new PositionUnknownError(id, why, carriageLostMessage(plotterName, record, why, p.stepsPerMm, `vfab plot ${id} --carriage-at-home (or vfab home ${plotterName} --carriage-at-home)`));
+  }
+
+  /** Moves from the counters' position are sent only when it is inside the model's travel. */
+  async function countersInTravel(): Promise<void> {
+    const here = await ebb.querySteps();
+    const beyond = positionProblem([here.motor1, here.motor2], p.stepsPerMm, device.model);
+    if (beyond) throw new PositionUnknownError(id, beyond, countersBeyondMessage(plotterName, beyond, `vfab ${fromStart ? 'plot' : 'resume'} ${id} --carriage-at-home`));
+  }
+
+  /** Records that this job's plot has the carriage away from home (`steps`: where it stopped). */
+  function leftAt(steps?: [number, number]): void {
+    if (opts.carriageFile) writeCarriage(opts.carriageFile, { where: 'away', job: id, ...(steps ? { steps } : {}) });
+  }
+
+  /** Records that the carriage was driven home. */
+  function cameHome(): void {
+    if (opts.carriageFile) writeCarriage(opts.carriageFile, { where: 'home' });
   }
 
   /** Is the step counters' idea of the carriage position void? Says why, or null. */
@@ -712,22 +752,11 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
 
   async function settleAndIdle(): Promise<void> {
     while (unacked > 0) await waitAck();
-    for (;;) {
-      const m = await ebb.queryMotion();
-      if (!m.commandExecuting && !m.motor1Moving && !m.motor2Moving && m.fifoNotEmpty !== true) return;
-      await sleep(IDLE_POLL_MS);
-    }
+    await waitIdle(ebb);
   }
 
   async function goHome(): Promise<void> {
-    const here = await ebb.querySteps();
-    const far = Math.max(Math.abs(here.motor1), Math.abs(here.motor2));
-    if (far === 0) return;
-    const rate = Math.round(Math.min(MAX_STEP_RATE * 0.8, profile.penUpSpeedMmS * p.stepsPerMm * 0.5));
-    const ms = Math.max(1, Math.ceil((far / rate) * 1000));
-    if (opts.capabilities.home !== 'none') await ebb.home(rate, { runMs: ms / speedFactor + 50 });
-    else await ebb.command(`SM,${ms},${-here.motor1},${-here.motor2}`, 'ok', { motionMs: ms / speedFactor });
-    await settleAndIdle();
+    if (await travelHome(ebb, caps, homeRate(profile, p.stepsPerMm), speedFactor)) await settleAndIdle();
   }
 
   async function stop(why: 'pause' | 'abort'): Promise<RunPlotResult> {
@@ -741,12 +770,14 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         await ebb.command(penUpCmd, 'ok', { motionMs: penProfile.penRaiseS * 1000 });
         await settleAndIdle();
         await goHome();
+        cameHome();
         ctx.jobs.transition(id, 'ABORTED', 'the user aborted the plot', { checkpoint: cp });
         await ebb.disableMotors().catch(() => {}); // the abort is journaled; motors stay on at worst
         return { state: 'ABORTED', checkpoint: cp };
       }
       await settlePenUp();
       const cp = checkpoint(true)!;
+      leftAt(cp.steps);
       ctx.jobs.transition(id, 'PAUSED', opts.signal?.aborted ? 'pause requested' : 'pause button pressed', { checkpoint: cp });
       opts.onEvent?.('pause');
       progress();
@@ -757,6 +788,34 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       return interrupted(e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout') ? 'device_lost' : 'device_error', new Error(`${why} failed: ${e.message}`));
     }
   }
+}
+
+/** Steps a second of the pen-up trip home: half the pen-up speed, within the EBB's rate. */
+export function homeRate(profile: MotionProfile, stepsPerMm: number): number {
+  return Math.round(Math.min(MAX_STEP_RATE * 0.8, profile.penUpSpeedMmS * stepsPerMm * 0.5));
+}
+
+/** Until the EBB has no motion running or queued. */
+export async function waitIdle(ebb: Ebb): Promise<void> {
+  for (;;) {
+    const m = await ebb.queryMotion();
+    if (!m.commandExecuting && !m.motor1Moving && !m.motor2Moving && m.fifoNotEmpty !== true) return;
+    await sleep(IDLE_POLL_MS);
+  }
+}
+
+/**
+ * Sends the carriage to the step counters' origin (HM, or SM where there is none); the pen must be
+ * up. False when it is there already. The caller waits for the move to end.
+ */
+export async function travelHome(ebb: Ebb, caps: EbbCapabilities, rate: number, speedFactor: number): Promise<boolean> {
+  const here = await ebb.querySteps();
+  const far = Math.max(Math.abs(here.motor1), Math.abs(here.motor2));
+  if (far === 0) return false;
+  const ms = Math.max(1, Math.ceil((far / rate) * 1000));
+  if (caps.home !== 'none') await ebb.home(rate, { runMs: ms / speedFactor + 50 });
+  else await ebb.command(`SM,${ms},${-here.motor1},${-here.motor2}`, 'ok', { motionMs: ms / speedFactor });
+  return true;
 }
 
 /**
@@ -783,7 +842,6 @@ const TRAVEL_EDGE_MM = 0.1;
  * null when it stays inside. Moves are refused before they are sent: the carriage has no limit switch.
  */
 export function travelProblem(p: MotionProgram, pos1: Int32Array, pos2: Int32Array, model: keyof typeof PLOTTER_TRAVEL): string | null {
-  const [tx, ty] = PLOTTER_TRAVEL[model];
   let minX = 0, minY = 0, maxX = 0, maxY = 0;
   for (let k = 0; k < p.length; k++) {
     const x = (pos1[k]! + pos2[k]!) / (2 * p.stepsPerMm), y = (pos1[k]! - pos2[k]!) / (2 * p.stepsPerMm);
@@ -792,14 +850,27 @@ export function travelProblem(p: MotionProgram, pos1: Int32Array, pos2: Int32Arr
     if (y < minY) minY = y;
     if (y > maxY) maxY = y;
   }
+  const over = beyondTravel({ minX, minY, maxX, maxY }, model);
+  return over ? `reaches beyond the travel of an AxiDraw ${model}: ${over}` : null;
+}
+
+/** Where one position (steps) lies beyond the model's travel, said in mm; null inside it. */
+export function positionProblem(steps: readonly [number, number], stepsPerMm: number, model: keyof typeof PLOTTER_TRAVEL): string | null {
+  const { x, y } = stepsToMm(steps, stepsPerMm);
+  const over = beyondTravel({ minX: x, minY: y, maxX: x, maxY: y }, model);
+  return over ? `at ${mmText({ x, y })}, beyond the travel of an AxiDraw ${model} (${over})` : null;
+}
+
+function beyondTravel(b: { minX: number; minY: number; maxX: number; maxY: number }, model: keyof typeof PLOTTER_TRAVEL): string | null {
+  const [tx, ty] = PLOTTER_TRAVEL[model];
   const r = (v: number) => Math.round(v * 10) / 10;
   const over = [
-    minX < -TRAVEL_EDGE_MM && `${r(-minX)} mm left of home`,
-    minY < -TRAVEL_EDGE_MM && `${r(-minY)} mm above home`,
-    maxX > tx + TRAVEL_EDGE_MM && `${r(maxX - tx)} mm past the ${tx} mm rail`,
-    maxY > ty + TRAVEL_EDGE_MM && `${r(maxY - ty)} mm past the ${ty} mm reach`,
+    b.minX < -TRAVEL_EDGE_MM && `${r(-b.minX)} mm left of home`,
+    b.minY < -TRAVEL_EDGE_MM && `${r(-b.minY)} mm above home`,
+    b.maxX > tx + TRAVEL_EDGE_MM && `${r(b.maxX - tx)} mm past the ${tx} mm rail`,
+    b.maxY > ty + TRAVEL_EDGE_MM && `${r(b.maxY - ty)} mm past the ${ty} mm reach`,
   ].filter(Boolean);
-  return over.length ? `reaches beyond the travel of an AxiDraw ${model}: ${over.join(', ')}` : null;
+  return over.length ? over.join(', ') : null;
 }
 
 /** Totals of a program: pen-down and pen-up distance (mm), pen lifts. */

@@ -20,6 +20,9 @@ import { motionProfile } from '../plan/motion';
 import { jobPlotterMark } from '../plotters/holders';
 import { configuredPlotters, plotterFor, type PlotterSpec } from '../plotters/plotters';
 import { claimDevice, claimJob, type DeviceClaim } from '../recovery/owner';
+import { CAUSE_TEXT, classifyJob } from '../recovery/classify';
+import { STEPS_PER_MM } from '../plan/planner';
+import { carriageFile, mmText, readCarriage, stepsToMm } from './carriage';
 import { openEbb, resolveDevice, VIRTUAL_DEVICE, type EbbConnection } from './devices';
 import { PositionUnknownError, runPlot, type PlotEvent, type PlotProgress, type RunPlotResult, type StopRequest } from './runner';
 import { runVirtualPlotter, type VirtualPlotterHandle } from './virtual/main';
@@ -43,6 +46,8 @@ export interface PlotterLink {
   conn: EbbConnection;
   /** The paper file of a virtual plotter started in this process. */
   paperFile?: string;
+  /** Where vfab left the carriage (carriage.ts); none for a virtual plotter of this process, born at home. */
+  carriageFile?: string;
   claim: DeviceClaim;
   /** Closes the port (stops the simulator) and releases the device. Never rejects. */
   close(): Promise<void>;
@@ -75,7 +80,7 @@ export async function openPlotter(engine: Engine, plotter: PlotterSpec, opts: { 
       deviceName: target.kind === 'virtual' ? VIRTUAL_DEVICE : (target.nickname ?? target.path),
       lock,
       conn,
-      ...(virtual ? { paperFile: virtual.paperFile } : {}),
+      ...(virtual ? { paperFile: virtual.paperFile } : { carriageFile: carriageFile(engine.paths.dataDir, lock) }),
       claim,
       async close() {
         if (closed) return;
@@ -133,6 +138,7 @@ function currentState(engine: Engine, id: string): JobState | null {
  * last picture; a job this process never got hold of (BUSY: another one plots it) tells nothing.
  */
 export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, opts: PlotJobOptions = {}): Promise<PlotSessionResult> {
+  if (link.carriageFile) refuseHeldCarriageAt(engine, link.carriageFile, link.plotter.name, id);
   const files = jobFiles(engine.paths.jobsDir, id);
   const claim = claimJob({ jobDir: files.dir, job: id, device: link.lock });
   /** When motion began ('start' or 'resume') and when the plot ended. */
@@ -191,6 +197,7 @@ export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, 
         ...(opts.onlyQueued ? { onlyQueued: true } : {}),
         ...(opts.layerOnly !== undefined ? { layerOnly: opts.layerOnly } : {}),
         carriageAtHome,
+        ...(link.carriageFile ? { carriageFile: link.carriageFile } : {}),
       });
     let result: RunPlotResult;
     try {
@@ -234,6 +241,36 @@ export function plotterForJob(engine: Engine, id: string, request: string | null
   const mark = jobPlotterMark(engine.paths.jobsDir, id);
   const known = configuredPlotters(engine.config).some((p) => p.name === mark?.plotter) ? mark?.plotter : undefined;
   return plotterFor(engine.config, known ?? mark?.port ?? mark?.device ?? null);
+}
+
+/**
+ * A job that left the carriage away from home and still waits on its sheet (paused, interrupted)
+ * is named before another job starts there: the person chooses to resume it, send the carriage
+ * home, or cancel it. Nothing is refused once that job is finished, restarted or removed: the
+ * pre-flight then travels home from the counters, or asks for the carriage to be put home.
+ */
+function refuseHeldCarriageAt(engine: Engine, file: string, plotter: string, id: string): void {
+  const record = readCarriage(file);
+  if (record?.where !== 'away' || record.job === id) return;
+  const held = classifyJob(record.job, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
+  if (!held) return;
+  const why = held.cause === 'paused' ? `PAUSED: ${held.detail ?? 'paused'}` : `interrupted: ${CAUSE_TEXT[held.cause ?? 'crash']}`;
+  const at = record.steps ? ` at ${mmText(stepsToMm(record.steps, STEPS_PER_MM))}` : '';
+  throw new VfabError(
+    'INVALID_STATE',
+    `Plotter '${plotter}' holds job '${record.job}' (${why}) with its carriage away from home${at}; job '${id}' was not started. ` +
+      `Choose one: resume '${record.job}' (vfab resume ${record.job}); or send the carriage home, pen up (vfab home ${plotter}), then plot '${id}' on that sheet; ` +
+      `or cancel '${record.job}' (vfab restart ${record.job} plots it again later from the start, vfab remove job ${record.job} drops it).`,
+  );
+}
+
+/**
+ * `refuseHeldCarriageAt` before the plotter is opened (the API starts plots in the background: the
+ * refusal is then the reply). A plotter that cannot be found is left for the plot to report.
+ */
+export async function refuseHeldCarriage(engine: Engine, plotter: PlotterSpec, id: string): Promise<void> {
+  const target = await resolveDevice(plotter.port).catch(() => undefined);
+  if (target && target.kind !== 'virtual') refuseHeldCarriageAt(engine, carriageFile(engine.paths.dataDir, target.path), plotter.name, id);
 }
 
 export async function runPlotSession(engine: Engine, id: string, opts: PlotSessionOptions = {}): Promise<PlotSessionResult> {

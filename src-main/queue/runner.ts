@@ -431,7 +431,8 @@ export class QueueRunner {
       this.setState(l, { kind: 'idle' });
       return;
     }
-    await this.runJob(l, id, { onlyQueued: true, armedMetadata: armedSheetMetadata(sheet) }, sheet);
+    const confirmHome = this.opts.confirmHome;
+    await this.runJob(l, id, { onlyQueued: true, armedMetadata: armedSheetMetadata(sheet), ...(confirmHome ? { confirmHome: (m: string) => confirmHome(l.spec.name, id, m) } : {}) }, sheet);
   }
 
   private async resumeNext(l: Lane): Promise<void> {
@@ -529,6 +530,8 @@ export class QueueRunner {
     const state = this.stateOf(id);
     if (err instanceof PositionUnknownError || (onItsSheet && !(err instanceof VfabError && err.code === 'BUSY'))) {
       (err instanceof PositionUnknownError ? this.summary.interrupted : this.summary.failed).push(id);
+      // A new job the carriage's unknown place kept from starting is not tried again in this run.
+      if (!onItsSheet) this.skip.set(id, { until: null, reason: message });
       this.hold(l, id, state ?? 'PLOTTING', message);
       await this.detach(l);
       return;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { runCli } from '../../src-main/cli/program';
 import { readJournal } from '../../src-main/jobs/journal';
 import { MoveKind, type MotionProgram } from '../../src-main/plan/planner';
-import { readPaper } from '../../src-main/plotter/virtual/paper';
+import { readPaper, type PaperLine } from '../../src-main/plotter/virtual/paper';
 import { lastPlotterMark } from '../../src-main/plotters/holders';
 import type { Sandbox } from './cli';
 import { inkedAlong, jobProgram, reinkBound, sleep, spawnVfab, startPlotterProcess, type PlotterProcess, type VfabProcess } from './crash-rig';
@@ -116,13 +116,22 @@ function plannedSegments(p: MotionProgram): Seg[] {
   return out;
 }
 
-/** A paper's ink as physical step keys (its mm are from where the plotter was switched on). */
-function inkedSegments(file: string, stepsPerMm: number): (Seg & { partial: boolean })[] {
+/**
+ * A paper's lines with `from`/`to` in physical steps (from its mm, where the plotter was switched
+ * on), not the step counters, which restart wherever an EM zeroed them: ink drawn from a false
+ * origin is then off its planned place.
+ */
+function physicalLines(file: string, stepsPerMm: number): PaperLine[] {
   if (!fs.existsSync(file)) return [];
-  const steps = ([x, y]: readonly number[]) => [Math.round((x! + y!) * stepsPerMm), Math.round((x! - y!) * stepsPerMm)];
-  return readPaper(file)
+  const steps = ([x, y]: readonly number[]): [number, number] => [Math.round((x! + y!) * stepsPerMm), Math.round((x! - y!) * stepsPerMm)];
+  return readPaper(file).map((l) => ({ ...l, from: steps(l.fromMm), to: steps(l.toMm) }));
+}
+
+/** A paper's ink as physical step keys. */
+function inkedSegments(file: string, stepsPerMm: number): (Seg & { partial: boolean })[] {
+  return physicalLines(file, stepsPerMm)
     .filter((l) => l.fromMm[0] !== l.toMm[0] || l.fromMm[1] !== l.toMm[1])
-    .map((l) => ({ key: keyOf(steps(l.fromMm), steps(l.toMm)), mm: Math.hypot(l.toMm[0] - l.fromMm[0], l.toMm[1] - l.fromMm[1]), partial: l.partial }));
+    .map((l) => ({ key: keyOf(l.from, l.to), mm: Math.hypot(l.toMm[0] - l.fromMm[0], l.toMm[1] - l.fromMm[1]), partial: l.partial }));
 }
 
 export interface QueueVerdict {
@@ -141,7 +150,7 @@ export function judgeQueue(sb: Sandbox, programs: Record<string, MotionProgram>,
   const k = Object.values(programs)[0]?.stepsPerMm ?? 80;
   const ink = Object.fromEntries(Object.entries(papers).map(([name, file]) => [name, inkedSegments(file, k)]));
   const counts = Object.fromEntries(Object.entries(ink).map(([name, segs]) => [name, segs.filter((s) => !s.partial).reduce((m, s) => m.set(s.key, (m.get(s.key) ?? 0) + 1), new Map<string, number>())]));
-  const lines = Object.fromEntries(Object.entries(papers).map(([name, file]) => [name, fs.existsSync(file) ? readPaper(file) : []]));
+  const lines = Object.fromEntries(Object.entries(papers).map(([name, file]) => [name, physicalLines(file, k)]));
   // A stroke resumed in its middle is re-planned from rest: its blocks end elsewhere than the plan's.
   const inked = (plotter: string, s: Seg) => Boolean(counts[plotter]?.get(s.key)) || inkedAlong(s.key, lines[plotter]!);
   const verdict: QueueVerdict = { missing: {}, elsewhere: [], reinkedMm: {}, plotterOf: {} };

@@ -15,8 +15,9 @@ import { layersToPlot } from '../../plan/pens';
 import { readPlotHistory } from '../../plotter/checkpoint';
 import { motionProfile } from '../../plan/motion';
 import { plotProgram, programDuration, MoveKind } from '../../plan/planner';
+import { homeText, sendCarriageHome } from '../../plotter/home';
 import { backUpFrom, type PlotProgress } from '../../plotter/runner';
-import { pauseRequestFile, plotterForJob, runPlotSession, type PlotSessionResult } from '../../plotter/session';
+import { pauseRequestFile, plotterForJob, refuseHeldCarriage, runPlotSession, type PlotSessionResult } from '../../plotter/session';
 import { holdersOf, sheetHolders } from '../../plotters/holders';
 import { configuredPlotters, type PlotterSpec } from '../../plotters/plotters';
 import { confirmReady, readyNeeded, readyQuestion, refuseUnready, sheetUsed } from '../../plotters/ready';
@@ -111,6 +112,7 @@ async function plotInForeground(
 ): Promise<{ result: PlotSessionResult; signal?: ShutdownSignal }> {
   const speed = parseSpeed(flags);
   const plotter = plotterForJob(engine, id, flags.device);
+  await refuseHeldCarriage(engine, plotter, id);
   warnIfSheetHeld(ctx, engine, id, plotter);
   const ctl = new AbortController();
   let signal: ShutdownSignal | undefined;
@@ -178,8 +180,8 @@ async function plotInForeground(
 }
 
 /**
- * The manual path may draw on a plotter whose sheet holds a paused or interrupted job (the queue
- * runner never does): said, so the artist knows, and drawn where planned (runner.ts travels home first).
+ * The manual path may draw on a plotter whose sheet holds a paused or interrupted job once its
+ * carriage was sent home (the queue runner never does): said, so the artist knows.
  */
 function warnIfSheetHeld(ctx: CliContext, engine: Engine, id: string, plotter: PlotterSpec): void {
   const names = configuredPlotters(engine.config).map((p) => p.name);
@@ -334,6 +336,19 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
         const { result, signal } = await plotInForeground(ctx, engine, c.id, flags, { recovery: c.cause !== 'paused', backUpStrokes: backUp });
         if (signal || (result.state !== 'COMPLETED' && result.state !== 'PAUSED')) return;
       }
+    });
+
+  program
+    .command('home [plotter]')
+    .description("send the plotter's carriage home, pen up, from where a paused or stopped plot left it (or confirm a person put it there)")
+    .option('--speed <factor>', speedOption)
+    .option('--carriage-at-home', 'confirm the carriage is at the home corner: after its motors were let go, push it there by hand first')
+    .addHelpText('after', '\nThe plotter: a name from config devices:, a port, a nickname (default: the first plotter).\nA job paused mid-sheet stays paused: vfab resume <job> travels back to it.')
+    .action(async (request: string | undefined, flags: DeviceFlags & { carriageAtHome?: boolean }) => {
+      const speed = parseSpeed(flags);
+      const result = await sendCarriageHome(ctx.engine(), request, { carriageAtHome: Boolean(flags.carriageAtHome), ...(speed ? { speed } : {}) });
+      ctx.io.err(homeText(result));
+      ctx.io.out(`${result.plotter}\t${result.how}`);
     });
 
   program
