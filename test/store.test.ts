@@ -153,7 +153,7 @@ describe('the pens a job needs', () => {
     reconcile({ store, jobsDir });
     store.close();
     const raw = new Database(dbFile);
-    raw.exec('ALTER TABLE job_index DROP COLUMN pens');
+    raw.exec('ALTER TABLE job_index DROP COLUMN pens; ALTER TABLE job_index DROP COLUMN planned_at');
     raw.pragma('user_version = 2');
     raw.close();
 
