@@ -16,6 +16,7 @@ export const METHOD_NAMES = [
   'jobs.remove',
   'jobs.restart',
   'jobs.preview',
+  'jobs.thumbnail',
   'jobs.snapshots',
   'jobs.snapshot',
   'jobs.markDone',

@@ -13,7 +13,7 @@ const ALL_METHODS = [
   'system.info', 'jobs.list', 'jobs.get', 'jobs.add', 'jobs.plan', 'jobs.queue', 'jobs.remove', 'jobs.restart',
   'plot.start', 'plot.pause', 'plot.resume', 'plot.abort', 'recovery.scan', 'devices.list', 'camera.status',
   'settings.get', 'settings.set', 'logs.tail', 'backup.export', 'backup.import', 'backup.preview',
-  'jobs.preview', 'jobs.snapshots', 'jobs.snapshot', 'jobs.markDone', 'jobs.reorder', 'camera.snapshot', 'camera.viewer',
+  'jobs.preview', 'jobs.thumbnail', 'jobs.snapshots', 'jobs.snapshot', 'jobs.markDone', 'jobs.reorder', 'camera.snapshot', 'camera.viewer',
   'backup.list', 'backup.run', 'devices.check', 'devices.release', 'devices.pen', 'devices.home', 'camera.test',
   'plotters.list', 'plotters.paperChanged', 'plotters.ready', 'plotters.confirmReady', 'devices.status', 'queue.start', 'queue.stop', 'queue.status', 'queue.preview',
 ];
@@ -51,6 +51,8 @@ const MALFORMED: [string, unknown, RegExp][] = [
   ['jobs.plan', { id: 'a', paper: 'A'.repeat(1000) }, /jobs\.plan: paper /],
   ['jobs.plan', { id: 'a', minGap: 6 }, /jobs\.plan: minGap /],
   ['jobs.plan', { id: 'a', cornering: 0 }, /jobs\.plan: cornering /],
+  ['jobs.thumbnail', { id: '../other/plan' }, /jobs\.thumbnail: id /],
+  ['jobs.thumbnail', { id: 'a', size: 64 }, /jobs\.thumbnail: size is not a parameter/],
   ['plot.start', { id: 'a', speed: '50' }, /plot\.start: speed /],
   ['plot.start', { id: 'a', speed: -1 }, /plot\.start: speed /],
   ['plot.start', { id: 'a', device: 'd'.repeat(300) }, /plot\.start: device /],

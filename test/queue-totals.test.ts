@@ -6,7 +6,7 @@ import { queueTotals } from '../src-renderer/src/app/queue/totals';
 function job(id: string, fields: Partial<IndexedJob>): IndexedJob {
   return {
     id, state: 'QUEUED', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', synced_state: null, last_reason: null, last_seq: 1, journal_size: 0, journal_mtime_ms: 0,
-    last_entry_offset: null, queue_position: 1, source_name: `${id}.svg`, source_size: 1, paper: 'A4', layer_count: 1, pen_down_mm: 100, travel_mm: 10, estimate_s: 60, pens: [{ name: '1-black', color: '#000000' }],
+    last_entry_offset: null, queue_position: 1, source_name: `${id}.svg`, source_size: 1, paper: 'A4', layer_count: 1, pen_down_mm: 100, travel_mm: 10, estimate_s: 60, pens: [{ name: '1-black', color: '#000000' }], planned_at: '2026-01-01T00:00:00Z',
     ...fields,
   };
 }

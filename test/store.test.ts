@@ -153,7 +153,7 @@ describe('the pens a job needs', () => {
     reconcile({ store, jobsDir });
     store.close();
     const raw = new Database(dbFile);
-    raw.exec('ALTER TABLE job_index DROP COLUMN pens');
+    raw.exec('ALTER TABLE job_index DROP COLUMN pens; ALTER TABLE job_index DROP COLUMN planned_at');
     raw.pragma('user_version = 2');
     raw.close();
 
@@ -192,7 +192,7 @@ describe('lines that break the chain, and the index', () => {
     const raw = new Database(dbFile);
     raw.prepare("UPDATE jobs SET state = 'PLOTTING'").run();
     raw.prepare("UPDATE job_index SET synced_state = 'PLOTTING', journal_size = ?, journal_mtime_ms = ?").run(size, mtimeMs);
-    raw.exec('ALTER TABLE job_index DROP COLUMN last_entry_offset; ALTER TABLE job_index DROP COLUMN pens');
+    raw.exec('ALTER TABLE job_index DROP COLUMN last_entry_offset; ALTER TABLE job_index DROP COLUMN pens; ALTER TABLE job_index DROP COLUMN planned_at');
     raw.pragma('user_version = 1');
     raw.close();
     const bytes = fs.readFileSync(journal);

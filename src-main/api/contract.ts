@@ -145,6 +145,8 @@ export const METHODS = {
   'jobs.restart': { params: z.object({ id: jobId }).strict() },
   /** The planned paths, for drawing the job (see PlanPreview). */
   'jobs.preview': { params: z.object({ id: jobId }).strict() },
+  /** A small picture of the planned paths for the job's row, made once per plan (see api/thumbnail.ts). */
+  'jobs.thumbnail': { params: z.object({ id: jobId }).strict() },
   'jobs.snapshots': { params: z.object({ id: jobId }).strict() },
   'jobs.snapshot': { params: z.object({ id: jobId, name: snapshotName }).strict() },
   /** A paused or interrupted plot the artist finished by hand, or does not want finished: COMPLETED. */
@@ -402,6 +404,8 @@ export interface Results {
   'jobs.remove': { id: string; was: JobState | null };
   'jobs.restart': RestartOutcome & { id: string };
   'jobs.preview': PlanPreview;
+  /** The plan's paths snapped to a coarse grid, in the preview's shape. */
+  'jobs.thumbnail': PlanPreview;
   'jobs.snapshots': { id: string; snapshots: SnapshotInfo[] };
   'jobs.snapshot': Picture & { id: string; name: string };
   'jobs.markDone': { id: string; state: JobState };

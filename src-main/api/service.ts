@@ -50,6 +50,7 @@ import { queuePreview } from '../queue/preview';
 import { QueueReader } from '../queue/queued';
 import { previewBackup } from './backup-preview';
 import { planPreview } from './preview';
+import { jobThumbnail } from './thumbnail';
 import { cameraInfo, watchCamera, withoutAddress } from './camera-status';
 import { ApiError, MAX_UPLOAD_BYTES, parseParams, type EventName, type EventPayloads, type CameraViewer, type MethodName, type Params, type PlanOutcome, type Results, type SettingsInfo } from './contract';
 import { createDeviceLinks } from './device-links';
@@ -334,6 +335,13 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
       const d = engine.jobs.detail(p.id);
       if (!d.hasPlan) throw new VfabError('NOT_FOUND', `Job '${p.id}' is ${d.state ?? 'unreadable'} and has no plan yet: plan it first.`);
       return planPreview(p.id, readPlan(d.files.plan));
+    },
+
+    'jobs.thumbnail': (p) => {
+      const thumbnail = jobThumbnail(p.id, jobFiles(engine.paths.jobsDir, p.id));
+      if (thumbnail) return thumbnail;
+      const state = engine.jobs.state(p.id); // NOT_FOUND for a job that is not there
+      throw new VfabError('NOT_FOUND', `Job '${p.id}' is ${state} and has no plan yet: plan it first.`);
     },
 
     'jobs.snapshots': (p) => ({ id: p.id, snapshots: listSnapshots(snapshotsDir(p.id)) }),

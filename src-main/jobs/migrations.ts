@@ -61,6 +61,15 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE job_index SET journal_size = -1;
     `,
   },
+  {
+    version: 4,
+    description: "when each job's current plan was made (its last READY entry): the version a queue row's thumbnail is cached under",
+    // As in version 3: every journal is read once more, so each planned job gets its time.
+    sql: `
+      ALTER TABLE job_index ADD COLUMN planned_at TEXT;
+      UPDATE job_index SET journal_size = -1;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -117,7 +117,7 @@ async function prepare(ctx: PrepareContext, id: string, opts: PrepareOptions): P
   let outcome;
   try {
     outcome = await (opts.pool ?? sharedPlanPool()).run(
-      { job: id, source: files.source, plan: files.plan, fileName, settings, device: opts.device },
+      { job: id, source: files.source, plan: files.plan, thumbnail: files.thumbnail, fileName, settings, device: opts.device },
       {
         onProgress: opts.onProgress,
         onDrawing: (facts) => {

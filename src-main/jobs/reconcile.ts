@@ -201,5 +201,6 @@ function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state
     travel_mm: plan?.travel_mm ?? null,
     estimate_s: plan?.estimate_s ?? null,
     pens: plan ? pensOfLayers(plan.layers) : null,
+    planned_at: PLANLESS.has(summary.state) ? null : (summary.lastPlanned?.timestamp ?? null),
   };
 }

@@ -34,6 +34,8 @@ export interface IndexedJob {
   estimate_s: number | null;
   /** The pens the plan takes, in plot order (null: no plan, or a plan journaled before pens were). */
   pens: JobPen[] | null;
+  /** When the current plan was made (its READY entry's time): the plan's version; null before a plan. */
+  planned_at: string | null;
 }
 
 /** What start-up needs to decide whether a job's journal must be read again. */
@@ -65,6 +67,7 @@ const INDEX_COLUMNS = [
   'travel_mm',
   'estimate_s',
   'pens',
+  'planned_at',
 ] as const satisfies readonly (keyof IndexRecord)[];
 
 export interface SetAside {

@@ -26,6 +26,8 @@ export interface JobFiles {
   source: string;
   meta: string;
   plan: string;
+  /** The queue row's picture, made from the plan (api/thumbnail.ts): a cache. */
+  thumbnail: string;
   journal: string;
   snapshots: string;
 }
@@ -50,6 +52,7 @@ export function jobFiles(jobsDir: string, id: string): JobFiles {
     source: inDir('src.svg'),
     meta: inDir('job.json'),
     plan: inDir('plan.json'),
+    thumbnail: inDir('thumbnail.json'),
     journal: inDir('journal.jsonl'),
     snapshots: inDir('snapshots'),
   };

@@ -1,6 +1,6 @@
 /**
  * The planning worker (a worker thread; built as out/main/plan-worker.js): reads a job's SVG,
- * builds its plan and writes plan.json, off the thread that feeds the plotter. It never touches
+ * builds its plan and writes plan.json (and the queue row's thumbnail of it), off the thread that feeds the plotter. It never touches
  * the journal: it reports what it found and waits for `continue` once the drawing is read, so the
  * main thread journals ANALYZED before anything is planned (DESIGN.md invariant 1).
  */
@@ -12,6 +12,7 @@ import { SvgError } from '../svg/errors';
 import { readSvg } from '../svg/read';
 import { buildPlan, drawingFacts } from './build';
 import { writePlan } from './plan-file';
+import { saveThumbnail } from '../api/thumbnail';
 import type { FromWorker, PlanOutcome, PlanRequest, PlanStage, ToWorker, WorkerError } from './worker-protocol';
 
 // Linux sets a nice value per thread: on a busy machine this thread yields the cores to the one
@@ -78,6 +79,7 @@ async function plan(req: PlanRequest): Promise<PlanOutcome> {
   const built = buildPlan(drawing, { job: req.job, settings: req.settings, device: req.device, fileName: req.fileName, onProgress: progress });
   if ('unfit' in built) return { kind: 'unfit', reason: built.unfit, warnings: drawing.warnings };
   folderGone(req.job, () => writePlan(req.plan, built.plan));
+  if (req.thumbnail) saveThumbnail(req.job, built.plan, { plan: req.plan, thumbnail: req.thumbnail });
   const { summary, layers } = built.plan;
   return { kind: 'planned', warnings: drawing.warnings, summary, layers: layers.map((l) => ({ name: l.name, seconds: l.estimate.seconds, pause: l.pause, pen: l.pen, color: l.color, ...(l.penName !== undefined && { pen_name: l.penName }) })) };
 }

@@ -85,6 +85,15 @@ export function paintBase(ctx: CanvasRenderingContext2D, d: Drawing, view: View,
   ctx.setLineDash([]);
 }
 
+/** The paper and every planned stroke in its layer's pen colour: the drawing as it will come out (a queue row's thumbnail). */
+export function paintPlanned(ctx: CanvasRenderingContext2D, d: Drawing, view: View): void {
+  clear(ctx);
+  setup(ctx, view, INK, 1);
+  ctx.fillStyle = PAPER;
+  ctx.fillRect(0, 0, d.widthMm, d.heightMm);
+  strokeRange(ctx, d, 0, d.points, inkOf(d));
+}
+
 /**
  * Paints the strokes between global points `from` (exclusive, −1 for the start) and `to`
  * (inclusive) in ink: the segment leading to `from + 1` is included when it is in the same path.

@@ -13,6 +13,7 @@ import { ProgressBar } from './ProgressBar';
 import { StateBadge } from './StateBadge';
 import { rowStory } from './story';
 import { useJobAction } from './useJobAction';
+import { Thumbnail } from './Thumbnail';
 
 /** Which plotter will take a queued job (or why none can), or which one the job is on. */
 function plotterText(state: string, assignment: QueueAssignment | undefined, on: string | undefined, speed: number): { text: string; none?: boolean } | undefined {
@@ -51,6 +52,7 @@ export const QueueRow = memo(function QueueRow({ job, movable = false }: { job: 
   return (
     <div className={movable ? 'job-row job-row-movable' : 'job-row'} data-testid="job-row" data-job={job.id} data-state={job.state}>
       {movable ? <DragHandle id={job.id} name={name} /> : null}
+      <Thumbnail id={job.id} plannedAt={job.planned_at} />
       <div className="job-state">
         <StateBadge state={job.state} />
       </div>
