@@ -170,6 +170,8 @@ describe('every method through the WebSocket', () => {
     // The drawing as planned, index for index, for the app to draw.
     const preview = await call('jobs.preview', { id: 'small' });
     const plan = JSON.parse(fs.readFileSync(path.join(r.engine.paths.jobsDir, 'small', 'plan.json'), 'utf8'));
+    // Its thumbnail: the same sheet and layers, in far fewer points for a row.
+    expect(await call('jobs.thumbnail', { id: 'small' })).toMatchObject({ id: 'small', paperWidthMm: plan.summary.paperWidthMm, layers: [{ paths: expect.any(Number) }] });
     expect(preview).toMatchObject({ id: 'small', paperWidthMm: plan.summary.paperWidthMm, points: plan.summary.pointCount, layers: [{ paths: plan.layers[0].paths.length }] });
     const xy = new Float32Array(new Uint8Array(Buffer.from(preview.layers[0].xy, 'base64')).buffer);
     const starts = new Uint32Array(new Uint8Array(Buffer.from(preview.layers[0].starts, 'base64')).buffer);
