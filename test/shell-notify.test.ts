@@ -73,7 +73,7 @@ describe('desktop notifications and the webhook from the app', () => {
     await until('usb to start', () => plotEvents('usb').some((e) => e.event === 'start'));
     await plotter.ctl('unplug');
     await plotEnded('usb');
-    expect(plotEvents('usb').filter((e) => e.event === 'interrupt')).toEqual([{ id: 'usb', event: 'interrupt', error: expect.stringMatching(/plot interrupted at move/) }]);
+    expect(plotEvents('usb').filter((e) => e.event === 'interrupt')).toEqual([{ id: 'usb', event: 'interrupt', error: expect.stringMatching(/^plot interrupted: the plotter stopped answering/) }]);
     expect(fake.Notification.shown.map((n) => n.title)).toEqual(['Plot interrupted']);
     expect(fake.Notification.shown[0]!.body).toMatch(/^Job usb was interrupted on .*plotter\.tty; it stays resumable\. plot interrupted at move/);
     await server.waitFor(1);

@@ -1,11 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { JobInfo, Params, SettingsInfo } from '../../../../src-main/api/contract';
-import { MAX_CORNERING, MIN_CORNERING } from '../../../../src-main/plan/cornering';
-import { MAX_MIN_GAP_MM } from '../../../../src-main/plan/min-gap';
 import type { PlanSettings } from '../../../../src-main/plan/plan-file';
 import { api, errorText } from '../../client';
 import { FieldInput } from '../settings/FieldInput';
-import type { Field, Value } from '../settings/fields';
+import { CORNERING_RANGE, MIN_GAP_MAX_MM, type Field, type Value } from '../settings/fields';
 import { useSettings } from '../store/settings';
 
 /** The options of `vfab plan`, by their API names. */
@@ -16,8 +14,8 @@ const FIELDS: readonly Field[] = [
   { key: 'margin', label: 'Margin for scale', kind: 'number', min: 0, max: 200, step: 1, unit: 'mm' },
   { key: 'autoRotate', label: 'Auto-rotate: turn portrait drawings 90° (and any that fit only turned)', kind: 'bool' },
   { key: 'optimization', label: 'Path ordering', kind: 'choice', options: ['fast', 'default', 'best'] },
-  { key: 'minGap', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MAX_MIN_GAP_MM, step: 'any', unit: 'mm' },
-  { key: 'cornering', label: "Cornering (AxiDraw factor: higher takes corners faster and rounder; empty: the plotter's own)", kind: 'number', min: MIN_CORNERING, max: MAX_CORNERING, step: 1 },
+  { key: 'minGap', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MIN_GAP_MAX_MM, step: 'any', unit: 'mm' },
+  { key: 'cornering', label: "Cornering (AxiDraw factor: higher takes corners faster and rounder; empty: the plotter's own)", kind: 'number', ...CORNERING_RANGE, step: 1 },
 ];
 
 type Values = Record<string, Value>;

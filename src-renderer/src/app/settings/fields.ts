@@ -1,5 +1,5 @@
-import { MAX_CORNERING, MIN_CORNERING } from '../../../../src-main/plan/cornering';
-import { MAX_MIN_GAP_MM } from '../../../../src-main/plan/min-gap';
+import type { MAX_CORNERING, MIN_CORNERING } from '../../../../src-main/plan/cornering';
+import type { MAX_MIN_GAP_MM } from '../../../../src-main/plan/min-gap';
 
 /** The settings the app edits: the ones a plotter artist changes, by their dotted config.yaml keys. */
 export type Field =
@@ -7,6 +7,10 @@ export type Field =
   | { key: string; label: string; kind: 'number'; min: number; max: number; /** 'any': a value such as AxiDraw's 0.2032 mm must not fail the form's step check. */ step: number | 'any'; unit?: string }
   | { key: string; label: string; kind: 'text'; placeholder?: string; nullable?: boolean; /** A button that tries the value: a camera URL. */ test?: 'camera' }
   | { key: string; label: string; kind: 'bool' };
+
+// The engine's bounds as literals (its runtime code is not importable here); their types keep them equal to the engine's.
+export const CORNERING_RANGE: { min: typeof MIN_CORNERING; max: typeof MAX_CORNERING } = { min: 1, max: 100 };
+export const MIN_GAP_MAX_MM: typeof MAX_MIN_GAP_MM = 5;
 
 // The models src-main/config/config.ts AXIDRAW_MODELS accepts (runtime code there is not importable here).
 const MODELS = ['V3/A4', 'V3/A3', 'SE/A3', 'V3 XLX', 'MiniKit', 'SE/A1', 'SE/A2'] as const;
@@ -18,7 +22,7 @@ export const PLOTTER_FIELDS: readonly Field[] = [
   { key: 'device.pen_pos_down', label: 'Pen down height', kind: 'number', min: 0, max: 100, step: 1, unit: '%' },
   { key: 'device.speed_pendown', label: 'Drawing speed', kind: 'number', min: 1, max: 110, step: 1, unit: '%' },
   { key: 'device.speed_penup', label: 'Travel speed', kind: 'number', min: 1, max: 110, step: 1, unit: '%' },
-  { key: 'device.cornering', label: 'Cornering (AxiDraw factor: higher takes corners faster and rounder)', kind: 'number', min: MIN_CORNERING, max: MAX_CORNERING, step: 1 },
+  { key: 'device.cornering', label: 'Cornering (AxiDraw factor: higher takes corners faster and rounder)', kind: 'number', ...CORNERING_RANGE, step: 1 },
 ];
 
 export const PAPER_FIELDS: readonly Field[] = [
@@ -27,7 +31,7 @@ export const PAPER_FIELDS: readonly Field[] = [
   { key: 'paper.default_margin_mm', label: 'Margin', kind: 'number', min: 0, max: 200, step: 1, unit: 'mm' },
   { key: 'paper.auto_rotate', label: 'Auto-rotate: turn portrait drawings 90° (and any that fit only turned)', kind: 'bool' },
   { key: 'optimization.default_level', label: 'Optimisation', kind: 'choice', options: ['fast', 'default', 'best'] },
-  { key: 'plot.min_gap_mm', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MAX_MIN_GAP_MM, step: 'any', unit: 'mm' },
+  { key: 'plot.min_gap_mm', label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)', kind: 'number', min: 0, max: MIN_GAP_MAX_MM, step: 'any', unit: 'mm' },
 ];
 
 export const CAMERA_FIELDS: readonly Field[] = [
