@@ -184,6 +184,8 @@ describe('accessibility', () => {
     await page.locator('[data-testid="upload"][data-status="error"]').waitFor({ timeout: 30_000 });
     await page.getByTestId('plotter').first().waitFor();
     await until(async () => (await page.getByTestId('job-row').count()) === 4, 20_000, 'four rows');
+    // A row still planning (NEW) is replaced as it turns READY: the walk would lose its buttons mid-way.
+    await until(async () => (await page.locator('[data-testid="job-row"][data-state="NEW"]').count()) === 0, 20_000, 'every job planned');
     for (const scheme of schemes) {
       await page.emulateMedia({ colorScheme: scheme });
       found.push(...(await audit(page, `${scheme} queue`)));
