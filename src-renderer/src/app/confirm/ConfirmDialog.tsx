@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useModal } from '../dialog/useModal';
 import { useConfirm } from '../store/confirm';
 
 /**
@@ -8,13 +9,9 @@ import { useConfirm } from '../store/confirm';
  */
 export function ConfirmDialog() {
   const open = useConfirm((s) => s.open);
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModal(open);
   const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const el = dialog.current;
-    if (open && el && !el.open) el.showModal();
-    cancel.current?.focus();
-  }, [open]);
+  useEffect(() => cancel.current?.focus(), [open]);
   if (!open) return null;
   return (
     <dialog

@@ -1,14 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { useModal } from '../dialog/useModal';
 import { useReady } from '../store/ready';
 
 /** The ready-to-plot step: "Paper loaded and pen 1 (1-black) in?" before a session's first plot and after a paper change. */
 export function ReadyDialog() {
   const asking = useReady((s) => s.asking);
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const el = dialog.current;
-    if (asking && el && !el.open) el.showModal();
-  }, [asking]);
+  const dialog = useModal(asking);
   if (!asking) return null;
   return (
     <dialog

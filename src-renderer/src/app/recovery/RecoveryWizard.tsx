@@ -6,6 +6,7 @@ import { plotTarget, useDevice } from '../store/device';
 import { useJobs } from '../store/jobs';
 import { useRecovery } from '../store/recovery';
 import { carriageLoose } from '../device/checkText';
+import { useModal } from '../dialog/useModal';
 import { mayHaveLostPosition } from './causes';
 import { LastFrame, LiveFrame, PaperState } from './Evidence';
 import { Preflight } from './Preflight';
@@ -140,13 +141,9 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
 export function RecoveryWizard() {
   const jobs = useRecovery((s) => s.jobs);
   const close = useRecovery((s) => s.close);
-  const dialog = useRef<HTMLDialogElement>(null);
   const first = jobs[0];
-  // A modal <dialog> makes the queue behind it inert and keeps Tab inside; Escape is "Later".
-  useEffect(() => {
-    const el = dialog.current;
-    if (first && el && !el.open) el.showModal();
-  }, [first]);
+  // Escape is "Later".
+  const dialog = useModal(first);
   if (!first) return null;
   return (
     <dialog
