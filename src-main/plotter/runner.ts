@@ -173,6 +173,22 @@ class Stop extends Error {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** A tick this much later than due means the process did not run (a stall, a suspend, SIGSTOP). */
+const STALL_MS = 1000;
+const WATCHDOG_MS = 100;
+
+/** Calls `onStall` with the length of every freeze of this process, whatever it was waiting on. */
+function watchStalls(onStall: (ms: number) => void): NodeJS.Timeout {
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (now - last > WATCHDOG_MS + STALL_MS) onStall(now - last - WATCHDOG_MS);
+    last = now;
+  }, WATCHDOG_MS);
+  timer.unref();
+  return timer;
+}
+
 
 /**
  * The move to resume after when backing up `strokes` pen-down paths from checkpoint move `from`:
@@ -198,8 +214,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   const everyMs = opts.checkpointEveryMs ?? Math.max(MIN_PERIOD_MS, CHECKPOINT_EVERY_MS / speedFactor);
   const statusEveryMs = Math.max(MIN_PERIOD_MS, STATUS_POLL_MS / speedFactor);
   const log = (msg: string) => ctx.logger.info(msg, id);
-  ebb.onStall = (ms, cmd) =>
-    ctx.logger.warning(`this process was frozen for ${ms} ms (an event-loop stall, a suspend or SIGSTOP) while waiting for the EBB's reply to ${cmd}: waiting again instead of failing`, id);
+  // The watchdog below says the process was frozen; this says what the freeze did not break.
+  ebb.onStall = (ms, cmd) => log(`the EBB's reply to ${cmd} was read ${ms} ms late, after a stall: waiting again instead of failing`);
 
   // ---- State and plan ---------------------------------------------------------------------
   let state: JobState = ctx.jobs.state(id);
@@ -526,6 +542,7 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     await setServoDown((layer === undefined ? null : plan.layers[layer]!.heightPct) ?? device.pen_pos_down);
   };
 
+  const watchdog = watchStalls((ms) => ctx.logger.warning(`this process was frozen for ${ms} ms (an event-loop stall, a suspend or SIGSTOP); the plot carries on`, id));
   try {
     if (resuming) {
       // Pen up, travel to the checkpoint, then carry on; the pen goes down at the next Draw.
@@ -630,6 +647,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     }
     const e = failure ?? (err as Error);
     return interrupted(e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout') ? 'device_lost' : 'device_error', e);
+  } finally {
+    clearInterval(watchdog);
   }
 
   /**
