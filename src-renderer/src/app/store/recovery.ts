@@ -5,6 +5,8 @@ import { api } from '../../client';
 interface RecoveryStore {
   /** The jobs the wizard walks through, in order; empty when it is closed. */
   jobs: JobCondition[];
+  /** Jobs the user put off ("Later"): a scan after a reconnect does not push them on the user again. */
+  deferred: ReadonlySet<string>;
   /** Asked once at start: interrupted plots (not deliberate pauses) open the wizard by themselves. */
   scanAtStart(): Promise<void>;
   /** A running plot was interrupted just now: its wizard opens (after any already open). */
@@ -18,10 +20,13 @@ const needsRecovery = (c: JobCondition) => c.kind === 'interrupted' && c.cause !
 
 export const useRecovery = create<RecoveryStore>((set) => ({
   jobs: [],
+  deferred: new Set(),
   async scanAtStart() {
     const { jobs } = await api.call('recovery.scan', {});
-    const interrupted = jobs.filter(needsRecovery);
-    if (interrupted.length) set({ jobs: interrupted });
+    set((s) => {
+      const interrupted = jobs.filter((j) => needsRecovery(j) && !s.deferred.has(j.id));
+      return interrupted.length && !s.jobs.length ? { jobs: interrupted } : s;
+    });
   },
   async openInterrupted(id) {
     const { jobs } = await api.call('recovery.scan', {});
@@ -30,5 +35,5 @@ export const useRecovery = create<RecoveryStore>((set) => ({
   },
   open: (jobs) => set({ jobs }),
   next: () => set((s) => ({ jobs: s.jobs.slice(1) })),
-  close: () => set({ jobs: [] }),
+  close: () => set((s) => ({ jobs: [], deferred: new Set([...s.deferred, ...s.jobs.map((j) => j.id)]) })),
 }));
