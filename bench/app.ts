@@ -48,12 +48,26 @@ const frames = (scroll: boolean) => `new Promise((resolve) => {
 })`;
 
 /** The queue's planned jobs take these plans in turn: text, curves, two pens, a dense drawing. */
-const ROW_FIXTURES = ['AxiDraw_First.svg', 'HappyBirthday.svg', 'test_vpy__two_layers_a4.svg', 'arrowhead_curve.svg', 'test_svg__benchmark__multi_skull.svg'];
+const ROW_FIXTURES = [
+  'AxiDraw_First.svg',
+  'HappyBirthday.svg',
+  'test_vpy__two_layers_a4.svg',
+  'arrowhead_curve.svg',
+  'test_svg__benchmark__multi_skull.svg',
+];
 
 function rowPlans(): Plan[] {
   const config = defaultConfig();
   return ROW_FIXTURES.map((name) => {
-    const built = buildPlan(readSvg(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', name)), { fileName: name }), { job: name, settings: planSettings(config, { fit: 'scale' }), device: config.device, fileName: name });
+    const built = buildPlan(
+      readSvg(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', name)), { fileName: name }),
+      {
+        job: name,
+        settings: planSettings(config, { fit: 'scale' }),
+        device: config.device,
+        fileName: name,
+      },
+    );
     if (!('plan' in built)) throw new Error(`${name} does not plan: ${built.unfit}`);
     return built.plan;
   });
@@ -87,7 +101,11 @@ async function livePlotView(): Promise<BenchRow[]> {
   const browser = await launchChromium();
   try {
     const svg = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', LIVE_FIXTURE));
-    await api.call('jobs.add', { source: { name: LIVE_FIXTURE, base64: svg.toString('base64') }, id: 'live', fit: 'scale' });
+    await api.call('jobs.add', {
+      source: { name: LIVE_FIXTURE, base64: svg.toString('base64') },
+      id: 'live',
+      fit: 'scale',
+    });
     const { page, problems } = await openApp(browser, served.url);
     await page.locator('[data-job="live"]').getByRole('button', { name: LIVE_FIXTURE }).click();
     const t0 = performance.now();
@@ -95,24 +113,53 @@ async function livePlotView(): Promise<BenchRow[]> {
     const firstPaint = performance.now() - t0;
     await api.call('plot.start', { id: 'live', device: 'virtual', speed: 40 });
     const drawing = page.getByTestId('detail').getByTestId('drawing');
-    await until(async () => Number(await drawing.getAttribute('data-done')) > 0, 60_000, 'the first ink in the live view');
-    const seen = (await page.evaluate(watchLive(LIVE_SECONDS))) as { stamps: number[]; done: number[]; points: number };
+    await until(
+      async () => Number(await drawing.getAttribute('data-done')) > 0,
+      60_000,
+      'the first ink in the live view',
+    );
+    const seen = (await page.evaluate(watchLive(LIVE_SECONDS))) as {
+      stamps: number[];
+      done: number[];
+      points: number;
+    };
     await api.call('plot.abort', { id: 'live' });
     const issues = await problems();
     if (issues.length) throw new Error(`page problems: ${issues.join('; ')}`);
     const start = seen.stamps[0]!;
     const perSecond: number[] = [];
-    for (const t of seen.stamps) perSecond[Math.floor((t - start) / 1000)] = (perSecond[Math.floor((t - start) / 1000)] ?? 0) + 1;
+    for (const t of seen.stamps)
+      perSecond[Math.floor((t - start) / 1000)] =
+        (perSecond[Math.floor((t - start) / 1000)] ?? 0) + 1;
     const whole = perSecond.slice(0, Math.floor((seen.stamps.at(-1)! - start) / 1000));
     const minFps = Math.min(...whole);
     const intervals = seen.stamps.slice(1).map((t, i) => t - seen.stamps[i]!);
     const longest = Math.max(...intervals);
     const updates = seen.done.length - 1;
-    if (updates < LIVE_SECONDS * 3) throw new Error(`the drawing was inked only ${updates} times in ${LIVE_SECONDS} s: progress did not reach the page`);
+    if (updates < LIVE_SECONDS * 3)
+      throw new Error(
+        `the drawing was inked only ${updates} times in ${LIVE_SECONDS} s: progress did not reach the page`,
+      );
     return [
-      { name: `live plot view: ${LIVE_FIXTURE} (${seen.points} points) drawn on opening the detail`, value: Math.round(firstPaint), unit: 'ms', target: '<= 2000', ok: firstPaint <= 2000 },
-      { name: `live plot view: slowest 1 s window while plotting (${updates} ink updates in ${LIVE_SECONDS} s)`, value: minFps, unit: 'fps', target: '>= 30', ok: minFps >= 30 },
-      { name: 'live plot view: longest frame while plotting', value: +longest.toFixed(1), unit: 'ms' },
+      {
+        name: `live plot view: ${LIVE_FIXTURE} (${seen.points} points) drawn on opening the detail`,
+        value: Math.round(firstPaint),
+        unit: 'ms',
+        target: '<= 2000',
+        ok: firstPaint <= 2000,
+      },
+      {
+        name: `live plot view: slowest 1 s window while plotting (${updates} ink updates in ${LIVE_SECONDS} s)`,
+        value: minFps,
+        unit: 'fps',
+        target: '>= 30',
+        ok: minFps >= 30,
+      },
+      {
+        name: 'live plot view: longest frame while plotting',
+        value: +longest.toFixed(1),
+        unit: 'ms',
+      },
     ];
   } finally {
     await api.close();
@@ -161,10 +208,32 @@ async function queue(): Promise<BenchRow[]> {
       await page.close();
     }
     return [
-      { name: `queue shows ${JOBS} jobs with thumbnails (page open to first row, median of 3)`, value: Math.round(median(loads)), unit: 'ms', target: '<= 1000', ok: median(loads) <= 1000 },
-      { name: `longest frame scrolling ${FRAMES} frames, ${ROWS_PER_FRAME} rows a frame`, value: +longest.toFixed(1), unit: 'ms', target: '<= 50', ok: longest <= 50 },
-      { name: 'p95 frame while scrolling', value: +p95.toFixed(1), unit: 'ms', target: '<= 16.7', ok: +p95.toFixed(1) <= 16.7 },
-      { name: 'scrolling stopped to the first thumbnail there', value: Math.round(settle), unit: 'ms' },
+      {
+        name: `queue shows ${JOBS} jobs with thumbnails (page open to first row, median of 3)`,
+        value: Math.round(median(loads)),
+        unit: 'ms',
+        target: '<= 1000',
+        ok: median(loads) <= 1000,
+      },
+      {
+        name: `longest frame scrolling ${FRAMES} frames, ${ROWS_PER_FRAME} rows a frame`,
+        value: +longest.toFixed(1),
+        unit: 'ms',
+        target: '<= 50',
+        ok: longest <= 50,
+      },
+      {
+        name: 'p95 frame while scrolling',
+        value: +p95.toFixed(1),
+        unit: 'ms',
+        target: '<= 16.7',
+        ok: +p95.toFixed(1) <= 16.7,
+      },
+      {
+        name: 'scrolling stopped to the first thumbnail there',
+        value: Math.round(settle),
+        unit: 'ms',
+      },
       // What this machine's headless, GPU-less Chromium gives a page doing nothing: the floor for the two above.
       { name: 'p95 frame, idle page (baseline)', value: +idleP95.toFixed(1), unit: 'ms' },
     ];

@@ -45,7 +45,13 @@ interface PeerReport {
 /** Child side: the camera and the viewers, so their CPU is not counted as the app's. */
 async function peer(relayBase: string): Promise<void> {
   // Quality 40 on a noisy test image: ~156 KB, on the heavy side of what Motion sends at 720p.
-  const cam = await startFakeCamera({ width: WIDTH, height: HEIGHT, fps: FPS, quality: 40, block: 1024 });
+  const cam = await startFakeCamera({
+    width: WIDTH,
+    height: HEIGHT,
+    fps: FPS,
+    quality: 40,
+    block: 1024,
+  });
   const viewers: ViewerReport[] = [];
   const counting = { on: false };
   const lastSeen: (number | undefined)[] = [];
@@ -57,15 +63,18 @@ async function peer(relayBase: string): Promise<void> {
         const v: ViewerReport = { frames: 0, gaps: 0, doubled: 0 };
         viewers.push(v);
         http.get(`${relayBase}/camera/stream.mjpeg?token=${TOKEN}`, (res) => {
-          const parser = new MultipartParser(boundaryFromContentType(res.headers['content-type'])!, (part) => {
-            const n = frameNumber(part.body)!;
-            const prev = lastSeen[i];
-            lastSeen[i] = n;
-            if (!counting.on || prev === undefined) return;
-            v.frames++;
-            if (n === prev) v.doubled++;
-            else if (n > prev + 1) v.gaps += n - prev - 1;
-          });
+          const parser = new MultipartParser(
+            boundaryFromContentType(res.headers['content-type'])!,
+            (part) => {
+              const n = frameNumber(part.body)!;
+              const prev = lastSeen[i];
+              lastSeen[i] = n;
+              if (!counting.on || prev === undefined) return;
+              v.frames++;
+              if (n === prev) v.doubled++;
+              else if (n > prev + 1) v.gaps += n - prev - 1;
+            },
+          );
           res.on('data', (c: Buffer) => parser.push(c));
         });
       }
@@ -89,7 +98,9 @@ function forcedGc(): () => void {
 /** Theil-Sen slope (median of pairwise slopes): one GC landing mid-sample does not tilt it. */
 function slope(xs: number[], ys: number[]): number {
   const slopes: number[] = [];
-  for (let i = 0; i < xs.length; i++) for (let j = i + 1; j < xs.length; j++) if (xs[j] !== xs[i]) slopes.push((ys[j]! - ys[i]!) / (xs[j]! - xs[i]!));
+  for (let i = 0; i < xs.length; i++)
+    for (let j = i + 1; j < xs.length; j++)
+      if (xs[j] !== xs[i]) slopes.push((ys[j]! - ys[i]!) / (xs[j]! - xs[i]!));
   return slopes.length ? median(slopes) : 0;
 }
 
@@ -108,11 +119,15 @@ async function run(): Promise<BenchRow[]> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const relayBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'camera.ts'), relayBase], {
-    cwd: path.join(__dirname, '..'),
-    env: { ...process.env, [PEER_ENV]: '1' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'camera.ts'), relayBase],
+    {
+      cwd: path.join(__dirname, '..'),
+      env: { ...process.env, [PEER_ENV]: '1' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const said = new Map<string, (rest: string) => void>();
   readline.createInterface({ input: child.stdout! }).on('line', (line) => {
     const [word, ...rest] = line.split(' ');
@@ -166,7 +181,8 @@ async function run(): Promise<BenchRow[]> {
     tell('report');
     const report = JSON.parse(await expect('report')) as PeerReport;
     client.close();
-    if (process.env.BENCH_CAMERA_DEBUG) console.error({ userMs: cpu.user / 1000, systemMs: cpu.system / 1000, cpuWallMs, samples });
+    if (process.env.BENCH_CAMERA_DEBUG)
+      console.error({ userMs: cpu.user / 1000, systemMs: cpu.system / 1000, cpuWallMs, samples });
 
     const cpuMs = (cpu.user + cpu.system) / 1000;
     const fpsIn = frames / wallS;
@@ -175,20 +191,76 @@ async function run(): Promise<BenchRow[]> {
     const doubled = report.viewers.reduce((n, v) => n + v.doubled, 0);
     const dropped = stats.dropped - stats0.dropped;
     const coreShare = cpuMs / cpuWallMs;
-    const growth10 = slope(samples.map((s) => s.t), samples.map((s) => s.mb)) * 600;
+    const growth10 =
+      slope(
+        samples.map((s) => s.t),
+        samples.map((s) => s.mb),
+      ) * 600;
     return [
-      { name: `frame size (${WIDTH}x${HEIGHT} JPEG)`, value: Math.round(report.frameBytes / 1024), unit: 'KB' },
+      {
+        name: `frame size (${WIDTH}x${HEIGHT} JPEG)`,
+        value: Math.round(report.frameBytes / 1024),
+        unit: 'KB',
+      },
       // The fake's own timer slips a little when the machine is busy; what matters is that the
       // viewers get every frame that came in.
-      { name: `camera frames in (fake Motion at ${FPS} fps)`, value: +fpsIn.toFixed(1), unit: 'fps' },
-      { name: `frames relayed, slowest of ${VIEWERS} viewers`, value: +slowestViewerFps.toFixed(1), unit: 'fps', target: `>= ${(fpsIn - 0.1).toFixed(1)}`, ok: slowestViewerFps >= fpsIn - 0.1 },
-      { name: 'frames lost or doubled at viewers (all)', value: lost + doubled, unit: 'frames', target: '0', ok: lost + doubled === 0 },
-      { name: 'frames dropped by the relay (slow viewer guard)', value: dropped, unit: 'frames', target: '0', ok: dropped === 0 },
-      { name: `CPU per camera frame (client + relay to ${VIEWERS})`, value: +(cpuMs / Math.max(1, cpuFrames)).toFixed(3), unit: 'ms' },
-      { name: `CPU share of one core (${HEIGHT}p${FPS} to ${VIEWERS} viewers)`, value: +(coreShare * 100).toFixed(2), unit: '%', target: '< 5', ok: coreShare < 0.05 },
-      { name: 'heap + external after GC, end of run', value: +samples[samples.length - 1]!.mb.toFixed(1), unit: 'MB' },
-      { name: 'heap + external after GC, spread of samples', value: +(Math.max(...samples.map((x) => x.mb)) - Math.min(...samples.map((x) => x.mb))).toFixed(2), unit: 'MB' },
-      { name: `memory growth (slope over ${memSeconds} s) extrapolated to 10 min`, value: +growth10.toFixed(2), unit: 'MB', target: '< 5', ok: Math.abs(growth10) < 5 },
+      {
+        name: `camera frames in (fake Motion at ${FPS} fps)`,
+        value: +fpsIn.toFixed(1),
+        unit: 'fps',
+      },
+      {
+        name: `frames relayed, slowest of ${VIEWERS} viewers`,
+        value: +slowestViewerFps.toFixed(1),
+        unit: 'fps',
+        target: `>= ${(fpsIn - 0.1).toFixed(1)}`,
+        ok: slowestViewerFps >= fpsIn - 0.1,
+      },
+      {
+        name: 'frames lost or doubled at viewers (all)',
+        value: lost + doubled,
+        unit: 'frames',
+        target: '0',
+        ok: lost + doubled === 0,
+      },
+      {
+        name: 'frames dropped by the relay (slow viewer guard)',
+        value: dropped,
+        unit: 'frames',
+        target: '0',
+        ok: dropped === 0,
+      },
+      {
+        name: `CPU per camera frame (client + relay to ${VIEWERS})`,
+        value: +(cpuMs / Math.max(1, cpuFrames)).toFixed(3),
+        unit: 'ms',
+      },
+      {
+        name: `CPU share of one core (${HEIGHT}p${FPS} to ${VIEWERS} viewers)`,
+        value: +(coreShare * 100).toFixed(2),
+        unit: '%',
+        target: '< 5',
+        ok: coreShare < 0.05,
+      },
+      {
+        name: 'heap + external after GC, end of run',
+        value: +samples[samples.length - 1]!.mb.toFixed(1),
+        unit: 'MB',
+      },
+      {
+        name: 'heap + external after GC, spread of samples',
+        value: +(
+          Math.max(...samples.map((x) => x.mb)) - Math.min(...samples.map((x) => x.mb))
+        ).toFixed(2),
+        unit: 'MB',
+      },
+      {
+        name: `memory growth (slope over ${memSeconds} s) extrapolated to 10 min`,
+        value: +growth10.toFixed(2),
+        unit: 'MB',
+        target: '< 5',
+        ok: Math.abs(growth10) < 5,
+      },
     ];
   } finally {
     child.kill();

@@ -50,16 +50,27 @@ function longestInkGap(paperFile: string, from: number, to: number): number {
  * says how long the measured window lasts after it; then the plot is paused and the simulator's
  * stats read.
  */
-async function plotWhile(sb: Sandbox, s: ApiSocket, id: string, during: () => Promise<number>): Promise<FeedRun> {
+async function plotWhile(
+  sb: Sandbox,
+  s: ApiSocket,
+  id: string,
+  during: () => Promise<number>,
+): Promise<FeedRun> {
   const plotter = await startPlotterProcess(sb, 1, `plotter-${id}`);
   try {
     await s.call('plot.start', { id, device: plotter.port, speed: 1 });
-    await s.waitForEvent((e) => e.event === 'plot.progress' && e.payload.id === id && (e.payload.move as number) > 50, 60_000, `${id} under way`);
+    await s.waitForEvent(
+      (e) => e.event === 'plot.progress' && e.payload.id === id && (e.payload.move as number) > 50,
+      60_000,
+      `${id} under way`,
+    );
     const from = Date.now();
     await sleep(await during());
     const to = Date.now();
     const paused = await s.request('plot.pause', { id });
-    const last = ((await s.call('jobs.get', { id })).journal.history as { type: string; reason?: string }[]).at(-1);
+    const last = (
+      (await s.call('jobs.get', { id })).journal.history as { type: string; reason?: string }[]
+    ).at(-1);
     return {
       stats: await plotter.ctl<MachineStats>('stats'),
       inkGapMs: longestInkGap(plotter.paper, from, to),
@@ -83,7 +94,13 @@ export const feedSuite: BenchSuite = {
     try {
       const s = await openApiSocket(wsUrl(serve.origin, serve.token), serve.origin);
       try {
-        for (const id of ['beside', 'alone']) await s.call('jobs.add', { source: { path: PLOTTED }, id, optimization: 'fast', fit: 'scale' });
+        for (const id of ['beside', 'alone'])
+          await s.call('jobs.add', {
+            source: { path: PLOTTED },
+            id,
+            optimization: 'fast',
+            fit: 'scale',
+          });
 
         let planS = 0;
         let listMs = 0;
@@ -105,16 +122,64 @@ export const feedSuite: BenchSuite = {
         const gapTarget = Math.max(NORMAL_WINDOW_MS, alone.stats.gaps.maxMs);
         const ms = (v: number) => +v.toFixed(1);
         return [
-          { name: `drawing planned in serve: ${STROKES} strokes, ${(bytes / 2 ** 20).toFixed(1)} MiB, default preset`, value: +planS.toFixed(1), unit: 's' },
-          { name: `it ended ${bigState}`, value: bigState === 'READY' ? 1 : 0, unit: '(1 = READY)', target: '1', ok: bigState === 'READY' },
-          { name: 'jobs.list sent 0.5 s into the planning: reply after', value: Math.round(listMs), unit: 'ms' },
-          { name: `plot alone, ${(alone.windowMs / 1000).toFixed(0)} s: longest stretch without ink`, value: Math.round(alone.inkGapMs), unit: 'ms' },
-          { name: 'plot alone: starvation gaps (simulator)', value: alone.stats.gaps.count, unit: 'gaps' },
-          { name: 'plot alone: longest starvation gap (plotter time)', value: ms(alone.stats.gaps.maxMs), unit: 'ms' },
-          { name: `plot beside the planning, ${(beside.windowMs / 1000).toFixed(0)} s: stopped by itself${beside.stopped ? ` (${beside.stopped})` : ''}`, value: beside.stopped ? 1 : 0, unit: '(1 = stopped)', target: '0', ok: !beside.stopped },
-          { name: 'plot beside the planning: longest stretch without ink', value: Math.round(beside.inkGapMs), unit: 'ms', target: `<= ${Math.round(inkTarget)}`, ok: beside.inkGapMs <= inkTarget },
-          { name: 'plot beside the planning: starvation gaps (simulator)', value: beside.stats.gaps.count, unit: 'gaps' },
-          { name: 'plot beside the planning: longest starvation gap (plotter time)', value: ms(beside.stats.gaps.maxMs), unit: 'ms', target: `<= ${ms(gapTarget)}`, ok: beside.stats.gaps.maxMs <= gapTarget },
+          {
+            name: `drawing planned in serve: ${STROKES} strokes, ${(bytes / 2 ** 20).toFixed(1)} MiB, default preset`,
+            value: +planS.toFixed(1),
+            unit: 's',
+          },
+          {
+            name: `it ended ${bigState}`,
+            value: bigState === 'READY' ? 1 : 0,
+            unit: '(1 = READY)',
+            target: '1',
+            ok: bigState === 'READY',
+          },
+          {
+            name: 'jobs.list sent 0.5 s into the planning: reply after',
+            value: Math.round(listMs),
+            unit: 'ms',
+          },
+          {
+            name: `plot alone, ${(alone.windowMs / 1000).toFixed(0)} s: longest stretch without ink`,
+            value: Math.round(alone.inkGapMs),
+            unit: 'ms',
+          },
+          {
+            name: 'plot alone: starvation gaps (simulator)',
+            value: alone.stats.gaps.count,
+            unit: 'gaps',
+          },
+          {
+            name: 'plot alone: longest starvation gap (plotter time)',
+            value: ms(alone.stats.gaps.maxMs),
+            unit: 'ms',
+          },
+          {
+            name: `plot beside the planning, ${(beside.windowMs / 1000).toFixed(0)} s: stopped by itself${beside.stopped ? ` (${beside.stopped})` : ''}`,
+            value: beside.stopped ? 1 : 0,
+            unit: '(1 = stopped)',
+            target: '0',
+            ok: !beside.stopped,
+          },
+          {
+            name: 'plot beside the planning: longest stretch without ink',
+            value: Math.round(beside.inkGapMs),
+            unit: 'ms',
+            target: `<= ${Math.round(inkTarget)}`,
+            ok: beside.inkGapMs <= inkTarget,
+          },
+          {
+            name: 'plot beside the planning: starvation gaps (simulator)',
+            value: beside.stats.gaps.count,
+            unit: 'gaps',
+          },
+          {
+            name: 'plot beside the planning: longest starvation gap (plotter time)',
+            value: ms(beside.stats.gaps.maxMs),
+            unit: 'ms',
+            target: `<= ${ms(gapTarget)}`,
+            ok: beside.stats.gaps.maxMs <= gapTarget,
+          },
         ];
       } finally {
         await s.close();

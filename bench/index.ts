@@ -16,13 +16,35 @@ import type { BenchRow, BenchSuite } from './report';
 import { serveSuite } from './serve';
 import { svgSuite } from './svg';
 
-const SUITES: BenchSuite[] = [foundationSuite, svgSuite, planSuite, plannerSuite, plotSuite, queueSuite, feedSuite, recoverySuite, cameraSuite, archiveSuite, appSuite, serveSuite];
+const SUITES: BenchSuite[] = [
+  foundationSuite,
+  svgSuite,
+  planSuite,
+  plannerSuite,
+  plotSuite,
+  queueSuite,
+  feedSuite,
+  recoverySuite,
+  cameraSuite,
+  archiveSuite,
+  appSuite,
+  serveSuite,
+];
 
 function printTable(suite: string, rows: BenchRow[]): void {
-  const cells = rows.map((r) => [r.name, `${r.value} ${r.unit}`, r.target ? `${r.target} ${r.unit}` : '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);
+  const cells = rows.map((r) => [
+    r.name,
+    `${r.value} ${r.unit}`,
+    r.target ? `${r.target} ${r.unit}` : '',
+    r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED',
+  ]);
   const header = ['benchmark', 'result', 'target', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   console.log(`\n== ${suite} ==`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -38,8 +60,16 @@ async function main(): Promise<void> {
     const rows = await suite.run();
     printTable(suite.name, rows);
     missed += rows.filter((r) => r.ok === false).length;
-    const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` };
-    fs.writeFileSync(path.join(outDir, `${suite.name}.json`), `${JSON.stringify({ suite: suite.name, at: new Date().toISOString(), machine, rows }, null, 2)}\n`);
+    const machine = {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    };
+    fs.writeFileSync(
+      path.join(outDir, `${suite.name}.json`),
+      `${JSON.stringify({ suite: suite.name, at: new Date().toISOString(), machine, rows }, null, 2)}\n`,
+    );
   }
   console.log(`\nResults written to ${outDir}${missed ? `; ${missed} target(s) missed` : ''}.`);
 }

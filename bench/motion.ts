@@ -22,10 +22,15 @@ import { readSvg } from '../src-main/svg/read';
 import type { BenchRow } from './report';
 
 // saxi ships CommonJS without types; only its planning modules are loaded (no serial port).
-const massager = require('saxi/dist/server/massager.js') as { replan(paths: Point[][], options: object): { duration(): number } };
+const massager = require('saxi/dist/server/massager.js') as {
+  replan(paths: Point[][], options: object): { duration(): number };
+};
 const planning = require('saxi/dist/server/planning.js') as { defaultPlanOptions: object };
 
-interface Point { x: number; y: number }
+interface Point {
+  x: number;
+  y: number;
+}
 
 const FIXTURES: { file: string; boundTarget?: number }[] = [
   { file: 'lorem_ipsum_outline.svg', boundTarget: 1.25 },
@@ -39,7 +44,8 @@ const PX_PER_MM = 96 / 25.4;
 
 function length(p: Polyline): number {
   let mm = 0;
-  for (let i = 2; i + 1 < p.length; i += 2) mm += Math.hypot(p[i]! - p[i - 2]!, p[i + 1]! - p[i - 1]!);
+  for (let i = 2; i + 1 < p.length; i += 2)
+    mm += Math.hypot(p[i]! - p[i - 2]!, p[i + 1]! - p[i - 1]!);
   return mm;
 }
 
@@ -55,8 +61,12 @@ function restToRest(d: number, v: number, a: number): number {
  */
 function bounds(layers: readonly (readonly Polyline[])[]): { lower: number; floor: number } {
   const profile = motionProfile(defaultConfig().device);
-  const vDown = profile.penDownSpeedMmS, vUp = profile.penUpSpeedMmS;
-  let lower = 0, floor = 0, x = 0, y = 0;
+  const vDown = profile.penDownSpeedMmS,
+    vUp = profile.penUpSpeedMmS;
+  let lower = 0,
+    floor = 0,
+    x = 0,
+    y = 0;
   const hop = (d: number) => {
     lower += d / vUp;
     if (d > 0) floor += restToRest(d, vUp, profile.penUpAccelMmS2);
@@ -65,7 +75,8 @@ function bounds(layers: readonly (readonly Polyline[])[]): { lower: number; floo
     for (const p of paths) {
       if (p.length < 4) continue;
       hop(Math.hypot(p[0]! - x, p[1]! - y));
-      const down = length(p), pen = profile.penRaiseS + profile.penLowerS;
+      const down = length(p),
+        pen = profile.penRaiseS + profile.penLowerS;
       lower += down / vDown + pen;
       floor += restToRest(down, vDown, profile.accelMmS2) + pen;
       x = p[p.length - 2]!;
@@ -81,15 +92,25 @@ function saxiSeconds(layers: readonly (readonly Polyline[])[]): number {
   for (const layer of layers) {
     for (const p of layer) {
       const pts: Point[] = [];
-      for (let i = 0; i + 1 < p.length; i += 2) pts.push({ x: p[i]! * PX_PER_MM, y: p[i + 1]! * PX_PER_MM });
+      for (let i = 0; i + 1 < p.length; i += 2)
+        pts.push({ x: p[i]! * PX_PER_MM, y: p[i + 1]! * PX_PER_MM });
       paths.push(pts);
     }
   }
-  const log = console.time, end = console.timeEnd;
+  const log = console.time,
+    end = console.timeEnd;
   // saxi times its stages on the console; keep the bench table readable.
   console.time = console.timeEnd = () => {};
   try {
-    return massager.replan(paths, { ...planning.defaultPlanOptions, fitPage: false, cropToMargins: false, layerMode: 'all', rotateDrawing: 0 }).duration();
+    return massager
+      .replan(paths, {
+        ...planning.defaultPlanOptions,
+        fitPage: false,
+        cropToMargins: false,
+        layerMode: 'all',
+        rotateDrawing: 0,
+      })
+      .duration();
   } finally {
     console.time = log;
     console.timeEnd = end;
@@ -98,27 +119,61 @@ function saxiSeconds(layers: readonly (readonly Polyline[])[]): number {
 
 function fixtureRows({ file, boundTarget }: (typeof FIXTURES)[number]): BenchRow[] {
   const config = defaultConfig();
-  const drawing = readSvg(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', file)), { fileName: file });
+  const drawing = readSvg(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', file)), {
+    fileName: file,
+  });
   // An A3 machine: multi_skull's page is A3 and would not fit the default A4 model's travel.
   const settings = { ...planSettings(config), model: 'V3/A3' as const };
-  const built = buildPlan(drawing, { job: 'bench', settings, device: config.device, fileName: file });
+  const built = buildPlan(drawing, {
+    job: 'bench',
+    settings,
+    device: config.device,
+    fileName: file,
+  });
   if ('unfit' in built) throw new Error(`${file}: ${built.unfit}`);
   const plan = built.plan;
-  const placed = placeDrawing(drawing, { paper: settings.paper, autoRotate: settings.autoRotate ?? false, model: settings.model, marginMm: settings.marginMm, fit: settings.fit, fileName: file });
+  const placed = placeDrawing(drawing, {
+    paper: settings.paper,
+    autoRotate: settings.autoRotate ?? false,
+    model: settings.model,
+    marginMm: settings.marginMm,
+    fit: settings.fit,
+    fileName: file,
+  });
   const saxi = saxiSeconds(placed.fitted.layers.map((l) => l.paths));
   const vfab = plan.summary.estimateS;
   const { lower, floor } = bounds(plan.layers.map((l) => l.paths));
   const name = file.replace(/\.svg$/, '');
   const ratio = vfab / lower;
   return [
-    { name: `${name}: planned duration, vfab defaults`, value: +(vfab / 60).toFixed(1), unit: 'min' },
-    { name: `${name}: planned duration, saxi 0.15 defaults`, value: +(saxi / 60).toFixed(1), unit: 'min' },
-    { name: `${name}: vfab / saxi`, value: +(vfab / saxi).toFixed(3), unit: 'x', target: '<= 1', ok: vfab <= saxi },
     {
-      name: `${name}: vfab planned / lower bound (pen-down + travel at full speed + lifts)`, value: +ratio.toFixed(3), unit: 'x',
+      name: `${name}: planned duration, vfab defaults`,
+      value: +(vfab / 60).toFixed(1),
+      unit: 'min',
+    },
+    {
+      name: `${name}: planned duration, saxi 0.15 defaults`,
+      value: +(saxi / 60).toFixed(1),
+      unit: 'min',
+    },
+    {
+      name: `${name}: vfab / saxi`,
+      value: +(vfab / saxi).toFixed(3),
+      unit: 'x',
+      target: '<= 1',
+      ok: vfab <= saxi,
+    },
+    {
+      name: `${name}: vfab planned / lower bound (pen-down + travel at full speed + lifts)`,
+      value: +ratio.toFixed(3),
+      unit: 'x',
       ...(boundTarget !== undefined && { target: `<= ${boundTarget}`, ok: ratio <= boundTarget }),
     },
-    { name: `${name}: acceleration floor / lower bound (rest-to-rest strokes and hops, no corners)`, value: +(floor / lower).toFixed(3), unit: 'x' },
+    {
+      name: `${name}: acceleration floor / lower bound (rest-to-rest strokes and hops, no corners)`,
+      value: +(floor / lower).toFixed(3),
+      unit: 'x',
+    },
     { name: `${name}: vfab pen lifts`, value: plan.summary.lifts, unit: 'lifts' },
   ];
 }

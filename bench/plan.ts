@@ -18,7 +18,12 @@ import { defaultConfig } from '../src-main/config/config';
 import { estimatePaths } from '../src-main/plan/estimate';
 import { motionProfile } from '../src-main/plan/motion';
 import { MIN_GAP_MM } from '../src-main/plan/min-gap';
-import { greedyNearestNeighbour, optimizePaths, travelLength, type OptimizationPreset } from '../src-main/plan/optimize';
+import {
+  greedyNearestNeighbour,
+  optimizePaths,
+  travelLength,
+  type OptimizationPreset,
+} from '../src-main/plan/optimize';
 import type { Polyline } from '../src-main/plan/types';
 import { readSvg } from '../src-main/svg/read';
 import { motionRows } from './motion';
@@ -34,7 +39,9 @@ const FIXTURES = [
 
 /** A fixture's plotted layers, as the SVG reader gives them (default chord tolerance). */
 function load(file: string): Polyline[][] {
-  const drawing = readSvg(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', file)), { fileName: file });
+  const drawing = readSvg(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', file)), {
+    fileName: file,
+  });
   return drawing.layers.map((l) => l.paths);
 }
 
@@ -46,7 +53,9 @@ function optimizeAll(
 ): { paths: Polyline[]; travelMm: number; inputOrderMm: number; pathsOut: number; joins: number } {
   let start: readonly [number, number] = [0, 0];
   const paths: Polyline[] = [];
-  let travelMm = 0, inputOrderMm = 0, joins = 0;
+  let travelMm = 0,
+    inputOrderMm = 0,
+    joins = 0;
   for (const layer of layers) {
     const r = optimizePaths(layer, { preset, start, minGapMm });
     paths.push(...r.paths);
@@ -105,24 +114,67 @@ function benchFixture(file: string): BenchRow[] {
   const minGap = `min_gap ${MIN_GAP_MM} mm`;
   const name = file.replace(/\.svg$/, '');
   return [
-    { name: `${name}: paths in / after merging (default)`, value: input.length, unit: `paths / ${def.pathsOut}` },
+    {
+      name: `${name}: paths in / after merging (default)`,
+      value: input.length,
+      unit: `paths / ${def.pathsOut}`,
+    },
     { name: `${name}: pen-up travel, input order`, value: mm(travelLength(input)), unit: 'mm' },
     { name: `${name}: pen-up travel, greedy NN`, value: mm(nn), unit: 'mm' },
     { name: `${name}: pen-up travel, fast`, value: mm(fast.travelMm), unit: 'mm' },
     { name: `${name}: pen-up travel, default`, value: mm(def.travelMm), unit: 'mm' },
     { name: `${name}: pen-up travel, best`, value: mm(best.travelMm), unit: 'mm' },
-    { name: `${name}: most any preset travels beyond its layers' input order`, value: +overInput.toFixed(3), unit: 'mm', target: '<= 0', ok: overInput <= 1e-6 },
-    { name: `${name}: default / greedy NN`, value: +ratio.toFixed(3), unit: 'x', target: '<= 0.85', ok: ratio <= 0.85 },
-    { name: `${name}: default time (fresh process)`, value: Math.round(peak.ms), unit: 'ms', target: '<= 5000', ok: peak.ms <= 5000 },
-    { name: `${name}: peak RSS, read + default (fresh process)`, value: Math.round(peak.maxRssMb), unit: 'MB', target: '< 500', ok: peak.maxRssMb < 500 },
-    { name: `${name}: estimated plot time (default order, AxiDraw defaults)`, value: +(estimate.seconds / 60).toFixed(1), unit: 'min' },
-    { name: `${name}: pen lifts, default, ${minGap} (joins made)`, value: def.pathsOut, unit: `lifts (${def.joins} joins) vs ${noGap.pathsOut} with min_gap 0` },
-    { name: `${name}: pen-up travel, default, ${minGap}`, value: +def.travelMm.toFixed(1), unit: `mm vs ${noGap.travelMm.toFixed(1)} with min_gap 0` },
+    {
+      name: `${name}: most any preset travels beyond its layers' input order`,
+      value: +overInput.toFixed(3),
+      unit: 'mm',
+      target: '<= 0',
+      ok: overInput <= 1e-6,
+    },
+    {
+      name: `${name}: default / greedy NN`,
+      value: +ratio.toFixed(3),
+      unit: 'x',
+      target: '<= 0.85',
+      ok: ratio <= 0.85,
+    },
+    {
+      name: `${name}: default time (fresh process)`,
+      value: Math.round(peak.ms),
+      unit: 'ms',
+      target: '<= 5000',
+      ok: peak.ms <= 5000,
+    },
+    {
+      name: `${name}: peak RSS, read + default (fresh process)`,
+      value: Math.round(peak.maxRssMb),
+      unit: 'MB',
+      target: '< 500',
+      ok: peak.maxRssMb < 500,
+    },
+    {
+      name: `${name}: estimated plot time (default order, AxiDraw defaults)`,
+      value: +(estimate.seconds / 60).toFixed(1),
+      unit: 'min',
+    },
+    {
+      name: `${name}: pen lifts, default, ${minGap} (joins made)`,
+      value: def.pathsOut,
+      unit: `lifts (${def.joins} joins) vs ${noGap.pathsOut} with min_gap 0`,
+    },
+    {
+      name: `${name}: pen-up travel, default, ${minGap}`,
+      value: +def.travelMm.toFixed(1),
+      unit: `mm vs ${noGap.travelMm.toFixed(1)} with min_gap 0`,
+    },
     {
       name: `${name}: estimated plot time, default, ${minGap}`,
       value: +estimate.seconds.toFixed(1),
       unit: `s vs ${noGapS.toFixed(1)} with min_gap 0 (${(100 * (estimate.seconds / noGapS - 1)).toFixed(1)} %)`,
-      ok: estimate.seconds <= noGapS && def.travelMm <= noGap.travelMm && def.pathsOut <= noGap.pathsOut,
+      ok:
+        estimate.seconds <= noGapS &&
+        def.travelMm <= noGap.travelMm &&
+        def.pathsOut <= noGap.pathsOut,
     },
   ];
 }

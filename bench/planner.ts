@@ -13,7 +13,14 @@ import { defaultConfig } from '../src-main/config/config';
 import { motionProfile } from '../src-main/plan/motion';
 import { optimizePaths } from '../src-main/plan/optimize';
 import type { Polyline } from '../src-main/plan/types';
-import { DEFAULT_MIN_MOVE_S, MoveKind, planMotion, programBytes, programDuration, type MotionLayer } from '../src-main/plan/planner';
+import {
+  DEFAULT_MIN_MOVE_S,
+  MoveKind,
+  planMotion,
+  programBytes,
+  programDuration,
+  type MotionLayer,
+} from '../src-main/plan/planner';
 import { readSvg } from '../src-main/svg/read';
 import { median, timeMs, type BenchRow, type BenchSuite } from './report';
 
@@ -25,7 +32,9 @@ const FIXTURES = [
 ];
 
 function orderedLayers(file: string): MotionLayer[] {
-  const drawing = readSvg(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', file)), { fileName: file });
+  const drawing = readSvg(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', file)), {
+    fileName: file,
+  });
   let start: readonly [number, number] = [0, 0];
   return drawing.layers.map((l) => {
     const r = optimizePaths(l.paths, { preset: 'fast', start });
@@ -36,7 +45,9 @@ function orderedLayers(file: string): MotionLayer[] {
 
 function penDownMm(paths: readonly Polyline[]): number {
   let mm = 0;
-  for (const p of paths) for (let i = 2; i + 1 < p.length; i += 2) mm += Math.hypot(p[i]! - p[i - 2]!, p[i + 1]! - p[i - 1]!);
+  for (const p of paths)
+    for (let i = 2; i + 1 < p.length; i += 2)
+      mm += Math.hypot(p[i]! - p[i - 2]!, p[i + 1]! - p[i - 1]!);
   return mm;
 }
 
@@ -46,7 +57,16 @@ function benchFixture(file: string): BenchRow[] {
   const paths = layers.flatMap((l) => l.paths);
   const points = paths.reduce((n, p) => n + (p.length >> 1), 0);
   let program = planMotion(layers, profile);
-  const us = (median(Array.from({ length: 7 }, () => timeMs(() => { program = planMotion(layers, profile); }))) * 1000) / points;
+  const us =
+    (median(
+      Array.from({ length: 7 }, () =>
+        timeMs(() => {
+          program = planMotion(layers, profile);
+        }),
+      ),
+    ) *
+      1000) /
+    points;
   const bytes = programBytes(program) / program.length;
   let shortest = Infinity;
   const draws: number[] = [];
@@ -57,19 +77,56 @@ function benchFixture(file: string): BenchRow[] {
     if (k === MoveKind.Draw) draws.push(program.duration[i]!);
   }
   // What the EBB's minimum move time costs: the same plan with (almost) no minimum and no merging.
-  const unconstrained = programDuration(planMotion(layers, profile, { minMoveS: 1e-6, mergeToleranceMm: 0 }));
+  const unconstrained = programDuration(
+    planMotion(layers, profile, { minMoveS: 1e-6, mergeToleranceMm: 0 }),
+  );
   const lifts = paths.filter((p) => p.length >= 4).length;
-  const bound = penDownMm(paths) / profile.penDownSpeedMmS + lifts * (profile.penRaiseS + profile.penLowerS);
+  const bound =
+    penDownMm(paths) / profile.penDownSpeedMmS + lifts * (profile.penRaiseS + profile.penLowerS);
   const ratio = programDuration(program) / bound;
   const name = file.replace(/\.svg$/, '');
   return [
-    { name: `${name}: input points / LM moves (pen-down)`, value: points, unit: `points / ${draws.length}` },
-    { name: `${name}: planning time per input point`, value: +us.toFixed(3), unit: 'µs', target: '<= 1.5', ok: us <= 1.5 },
-    { name: `${name}: program memory per move`, value: +bytes.toFixed(1), unit: 'B', target: '<= 32', ok: bytes <= 32 },
-    { name: `${name}: shortest move`, value: +(shortest * 1000).toFixed(2), unit: 'ms', target: `>= ${DEFAULT_MIN_MOVE_S * 1000}`, ok: shortest >= DEFAULT_MIN_MOVE_S - 1e-12 },
-    { name: `${name}: median pen-down move`, value: +(median(draws) * 1000).toFixed(1), unit: 'ms' },
-    { name: `${name}: planned duration`, value: +(programDuration(program) / 60).toFixed(1), unit: 'min' },
-    { name: `${name}: planned duration / same without the minimum move time`, value: +(programDuration(program) / unconstrained).toFixed(4), unit: 'x' },
+    {
+      name: `${name}: input points / LM moves (pen-down)`,
+      value: points,
+      unit: `points / ${draws.length}`,
+    },
+    {
+      name: `${name}: planning time per input point`,
+      value: +us.toFixed(3),
+      unit: 'µs',
+      target: '<= 1.5',
+      ok: us <= 1.5,
+    },
+    {
+      name: `${name}: program memory per move`,
+      value: +bytes.toFixed(1),
+      unit: 'B',
+      target: '<= 32',
+      ok: bytes <= 32,
+    },
+    {
+      name: `${name}: shortest move`,
+      value: +(shortest * 1000).toFixed(2),
+      unit: 'ms',
+      target: `>= ${DEFAULT_MIN_MOVE_S * 1000}`,
+      ok: shortest >= DEFAULT_MIN_MOVE_S - 1e-12,
+    },
+    {
+      name: `${name}: median pen-down move`,
+      value: +(median(draws) * 1000).toFixed(1),
+      unit: 'ms',
+    },
+    {
+      name: `${name}: planned duration`,
+      value: +(programDuration(program) / 60).toFixed(1),
+      unit: 'min',
+    },
+    {
+      name: `${name}: planned duration / same without the minimum move time`,
+      value: +(programDuration(program) / unconstrained).toFixed(4),
+      unit: 'x',
+    },
     { name: `${name}: planned duration / lower bound`, value: +ratio.toFixed(3), unit: 'x' },
   ];
 }

@@ -37,11 +37,23 @@ function denseExcerpt(file: string): void {
   const drawing = readSvg(fs.readFileSync(FIXTURE), { fileName: 'lorem_ipsum_outline.svg' });
   const paths = drawing.layers.flatMap((l) => l.paths).slice(0, PATHS);
   const d = paths.map((p) => `M${Array.from(p, (v) => v.toFixed(3)).join(' ')}`).join(' ');
-  fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="${drawing.widthMm}mm" height="${drawing.heightMm}mm" viewBox="0 0 ${drawing.widthMm} ${drawing.heightMm}"><path d="${d}" stroke="black" fill="none"/></svg>`);
+  fs.writeFileSync(
+    file,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${drawing.widthMm}mm" height="${drawing.heightMm}mm" viewBox="0 0 ${drawing.widthMm} ${drawing.heightMm}"><path d="${d}" stroke="black" fill="none"/></svg>`,
+  );
 }
 
 /** One plot of the excerpt at `speed`, in a fresh data folder. */
-async function plotOnce(speed: number): Promise<{ wallS: number; state: string; stats: MachineStats; estimateS: number; paths: number; points: number }> {
+async function plotOnce(
+  speed: number,
+): Promise<{
+  wallS: number;
+  state: string;
+  stats: MachineStats;
+  estimateS: number;
+  paths: number;
+  points: number;
+}> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vfab-bench-plot-'));
   const config = defaultConfig();
   const { store } = Store.open(path.join(dir, 'vfab.db'));
@@ -50,7 +62,10 @@ async function plotOnce(speed: number): Promise<{ wallS: number; state: string; 
   const svg = path.join(dir, 'excerpt.svg');
   denseExcerpt(svg);
   await jobs.add({ id: 'bench', file: svg });
-  await prepareJob({ jobs, store, logger }, 'bench', { settings: planSettings(config, { fit: 'center' }), device: config.device });
+  await prepareJob({ jobs, store, logger }, 'bench', {
+    settings: planSettings(config, { fit: 'center' }),
+    device: config.device,
+  });
   const plan = readPlan(jobFiles(jobs.jobsDir, 'bench').plan);
   // Its own process, as users run it: in this one, the simulator's timers would wait on the planner and driver.
   const sb = sandbox();
@@ -68,7 +83,14 @@ async function plotOnce(speed: number): Promise<{ wallS: number; state: string; 
     const wallS = (performance.now() - started) / 1000;
     await conn.close();
     const stats = await plotter.ctl<MachineStats>('stats');
-    return { wallS, state: result.state, stats, estimateS: plan.summary.estimateS, paths: plan.summary.pathCount, points: plan.summary.pointCount };
+    return {
+      wallS,
+      state: result.state,
+      stats,
+      estimateS: plan.summary.estimateS,
+      paths: plan.summary.pathCount,
+      points: plan.summary.pointCount,
+    };
   } finally {
     await plotter.stop();
     sb.cleanup();
@@ -86,15 +108,47 @@ export const plotSuite: BenchSuite = {
       for (let i = 0; i < RUNS; i++) runs.push(await plotOnce(speed));
       const first = runs[0]!;
       const gaps = runs.map((r) => r.stats.gaps.count);
-      const errors = runs.map((r) => Math.abs(r.stats.busyMs / 1000 - r.estimateS) / (r.stats.busyMs / 1000));
+      const errors = runs.map(
+        (r) => Math.abs(r.stats.busyMs / 1000 - r.estimateS) / (r.stats.busyMs / 1000),
+      );
       const worst = Math.max(...errors);
       rows.push(
-        { name: `lorem_ipsum excerpt: ${first.paths} paths, ${first.points} points, speed ×${speed}, ${RUNS} runs`, value: +first.wallS.toFixed(1), unit: 's wall (first run)' },
-        { name: `speed ×${speed}: plots ended COMPLETED`, value: runs.filter((r) => r.state === 'COMPLETED').length, unit: `of ${RUNS}`, target: `${RUNS}`, ok: runs.every((r) => r.state === 'COMPLETED') },
-        { name: `speed ×${speed}: starvation gaps per run (board idle between queued moves)`, value: Math.max(...gaps), unit: `gaps (runs: ${gaps.join(', ')})`, target: '0', ok: gaps.every((g) => g === 0) },
-        { name: `speed ×${speed}: starvation, longest gap (plotter time)`, value: +Math.max(...runs.map((r) => r.stats.gaps.maxMs)).toFixed(2), unit: 'ms' },
-        { name: `speed ×${speed}: plotter busy time (virtual plotter) / estimate`, value: +(first.stats.busyMs / 1000).toFixed(2), unit: `s / ${first.estimateS.toFixed(2)} s` },
-        { name: `speed ×${speed}: estimate error vs measured, worst run`, value: +(worst * 100).toFixed(2), unit: '%', target: '<= 1', ok: worst <= 0.01 },
+        {
+          name: `lorem_ipsum excerpt: ${first.paths} paths, ${first.points} points, speed ×${speed}, ${RUNS} runs`,
+          value: +first.wallS.toFixed(1),
+          unit: 's wall (first run)',
+        },
+        {
+          name: `speed ×${speed}: plots ended COMPLETED`,
+          value: runs.filter((r) => r.state === 'COMPLETED').length,
+          unit: `of ${RUNS}`,
+          target: `${RUNS}`,
+          ok: runs.every((r) => r.state === 'COMPLETED'),
+        },
+        {
+          name: `speed ×${speed}: starvation gaps per run (board idle between queued moves)`,
+          value: Math.max(...gaps),
+          unit: `gaps (runs: ${gaps.join(', ')})`,
+          target: '0',
+          ok: gaps.every((g) => g === 0),
+        },
+        {
+          name: `speed ×${speed}: starvation, longest gap (plotter time)`,
+          value: +Math.max(...runs.map((r) => r.stats.gaps.maxMs)).toFixed(2),
+          unit: 'ms',
+        },
+        {
+          name: `speed ×${speed}: plotter busy time (virtual plotter) / estimate`,
+          value: +(first.stats.busyMs / 1000).toFixed(2),
+          unit: `s / ${first.estimateS.toFixed(2)} s`,
+        },
+        {
+          name: `speed ×${speed}: estimate error vs measured, worst run`,
+          value: +(worst * 100).toFixed(2),
+          unit: '%',
+          target: '<= 1',
+          ok: worst <= 0.01,
+        },
       );
     }
     return rows;

@@ -26,13 +26,21 @@ export const queueSuite: BenchSuite = {
     const sb = sandbox();
     const plotters: PlotterProcess[] = [];
     try {
-      for (let i = 1; i <= PLOTTERS; i++) plotters.push(await startPlotterProcess(sb, SPEED, `p${i}`));
-      writeQueueConfig(sb, plotters.map((p, i) => ({ name: `p${i + 1}`, port: p.port, speed: SPEED })));
+      for (let i = 1; i <= PLOTTERS; i++)
+        plotters.push(await startPlotterProcess(sb, SPEED, `p${i}`));
+      writeQueueConfig(
+        sb,
+        plotters.map((p, i) => ({ name: `p${i + 1}`, port: p.port, speed: SPEED })),
+      );
       const ids = Array.from({ length: JOBS }, (_, i) => `q${i}`);
-      await addSmallJobs(sb, Object.fromEntries(ids.map((id, i) => [id, { ...gridPlace(i), strokes: 12 }])));
+      await addSmallJobs(
+        sb,
+        Object.fromEntries(ids.map((id, i) => [id, { ...gridPlace(i), strokes: 12 }])),
+      );
       const engine = openEngine({ env: sb.env });
       try {
-        for (const id of ids) engine.jobs.transition(id, 'QUEUED', 'queued for plotting', { target: 'any' });
+        for (const id of ids)
+          engine.jobs.transition(id, 'QUEUED', 'queued for plotting', { target: 'any' });
         const events: { at: number; e: RunnerEvent }[] = [];
         const runner = createQueueRunner(engine, { unattended: true, pageDelayS: 0 });
         runner.subscribe((e) => events.push({ at: Date.parse(e.at), e }));
@@ -46,14 +54,18 @@ export const queueSuite: BenchSuite = {
         // Busy time and idle-with-work time per plotter, from its state changes.
         let busyS = 0;
         const idleStretches: number[] = [];
-        const queuedAt = (t: number) => JOBS - events.filter((x) => x.at <= t && x.e.type === 'job.started').length;
+        const queuedAt = (t: number) =>
+          JOBS - events.filter((x) => x.at <= t && x.e.type === 'job.started').length;
         for (let i = 1; i <= PLOTTERS; i++) {
-          const states = events.filter((x) => x.e.type === 'plotter.state' && x.e.plotter === `p${i}`);
+          const states = events.filter(
+            (x) => x.e.type === 'plotter.state' && x.e.plotter === `p${i}`,
+          );
           states.forEach((x, k) => {
             const end = states[k + 1]?.at ?? t0 + wallS * 1000;
             const s = x.e.type === 'plotter.state' ? x.e.state.kind : undefined;
             if (s === 'plotting') busyS += (end - x.at) / 1000;
-            if (s === 'idle' && queuedAt(x.at) > 0 && end - x.at > IDLE_MS) idleStretches.push(end - x.at);
+            if (s === 'idle' && queuedAt(x.at) > 0 && end - x.at > IDLE_MS)
+              idleStretches.push(end - x.at);
           });
         }
 
@@ -61,7 +73,9 @@ export const queueSuite: BenchSuite = {
         const gaps: number[] = [];
         plotters.forEach((p, i) => {
           const ink = readPaper(p.paper).map((l) => Date.parse(l.startedAt));
-          const confirmed = events.filter((x) => x.e.type === 'paper.changed' && x.e.plotter === `p${i + 1}`).map((x) => x.at);
+          const confirmed = events
+            .filter((x) => x.e.type === 'paper.changed' && x.e.plotter === `p${i + 1}`)
+            .map((x) => x.at);
           for (const c of confirmed) {
             const first = ink.find((t) => t >= c);
             if (first !== undefined) gaps.push(first - c);
@@ -69,13 +83,39 @@ export const queueSuite: BenchSuite = {
         });
         const ms = (v: number) => Math.round(v);
         return [
-          { name: `${JOBS} jobs on ${PLOTTERS} virtual plotters at speed ${SPEED}: completed`, value: summary.completed.length, unit: 'jobs', target: `${JOBS}`, ok: summary.completed.length === JOBS },
+          {
+            name: `${JOBS} jobs on ${PLOTTERS} virtual plotters at speed ${SPEED}: completed`,
+            value: summary.completed.length,
+            unit: 'jobs',
+            target: `${JOBS}`,
+            ok: summary.completed.length === JOBS,
+          },
           { name: 'wall time of the run', value: +wallS.toFixed(1), unit: 's' },
           { name: 'plotters busy (sum over plotters)', value: +busyS.toFixed(1), unit: 's' },
-          { name: 'runner CPU per busy plotter (process CPU / plotter-busy time)', value: +((cpuS / busyS) * 100).toFixed(1), unit: '% of a core' },
-          { name: 'paper confirmed → next first stroke, median', value: ms(median(gaps)), unit: 'ms' },
-          { name: 'paper confirmed → next first stroke, worst', value: ms(Math.max(...gaps)), unit: 'ms', target: '<= 1000', ok: Math.max(...gaps) <= 1000 },
-          { name: `plotters idle > ${IDLE_MS} ms while matching work was queued`, value: idleStretches.length, unit: 'times', target: '0', ok: idleStretches.length === 0 },
+          {
+            name: 'runner CPU per busy plotter (process CPU / plotter-busy time)',
+            value: +((cpuS / busyS) * 100).toFixed(1),
+            unit: '% of a core',
+          },
+          {
+            name: 'paper confirmed → next first stroke, median',
+            value: ms(median(gaps)),
+            unit: 'ms',
+          },
+          {
+            name: 'paper confirmed → next first stroke, worst',
+            value: ms(Math.max(...gaps)),
+            unit: 'ms',
+            target: '<= 1000',
+            ok: Math.max(...gaps) <= 1000,
+          },
+          {
+            name: `plotters idle > ${IDLE_MS} ms while matching work was queued`,
+            value: idleStretches.length,
+            unit: 'times',
+            target: '0',
+            ok: idleStretches.length === 0,
+          },
         ];
       } finally {
         engine.close();

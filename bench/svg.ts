@@ -6,7 +6,12 @@ import { readSvg } from '../src-main/svg/read';
 import { type BenchRow, type BenchSuite, median, timeMs } from './report';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
-const LARGE = ['lorem_ipsum_outline.svg', 'Declaration.svg', 'test_svg__benchmark__7k_lines.svg', 'test_svg__benchmark__multi_skull.svg'];
+const LARGE = [
+  'lorem_ipsum_outline.svg',
+  'Declaration.svg',
+  'test_svg__benchmark__7k_lines.svg',
+  'test_svg__benchmark__multi_skull.svg',
+];
 const RUNS = 5;
 
 function timeRead(data: Buffer | string, runs = RUNS): number {
@@ -25,7 +30,9 @@ function peakMb(file: string): number {
     const base = process.resourceUsage().maxRSS;
     readSvg(data);
     process.stdout.write(String(process.resourceUsage().maxRSS - base));`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script, file], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script, file], {
+    encoding: 'utf8',
+  });
   return Number(out) / 1024;
 }
 
@@ -66,8 +73,16 @@ export const svgSuite: BenchSuite = {
       const data = fs.readFileSync(path.join(FIXTURES, name));
       const d = readSvg(data);
       rows.push({ name: `${name}: readSvg time`, value: round(timeRead(data)), unit: 'ms' });
-      rows.push({ name: `${name}: peak memory (RSS growth)`, value: round(peakMb(path.join(FIXTURES, name))), unit: 'MB' });
-      rows.push({ name: `${name}: points (paths)`, value: d.stats.points, unit: `points (${d.stats.paths} paths)` });
+      rows.push({
+        name: `${name}: peak memory (RSS growth)`,
+        value: round(peakMb(path.join(FIXTURES, name))),
+        unit: 'MB',
+      });
+      rows.push({
+        name: `${name}: points (paths)`,
+        value: d.stats.points,
+        unit: `points (${d.stats.paths} paths)`,
+      });
     }
 
     const lorem = fs.readFileSync(path.join(FIXTURES, 'lorem_ipsum_outline.svg'), 'utf8');
@@ -81,7 +96,13 @@ export const svgSuite: BenchSuite = {
       rows.push({ name: `lorem ×${n}: time per MB`, value: round(perMb.at(-1)!), unit: 'ms/MB' });
     }
     const ratio = times[2]! / times[0]! / 4;
-    rows.push({ name: '4×/1× time ratio / 4', value: round(ratio, 2), unit: '', target: '<= 1.3', ok: ratio <= 1.3 });
+    rows.push({
+      name: '4×/1× time ratio / 4',
+      value: round(ratio, 2),
+      unit: '',
+      target: '<= 1.3',
+      ok: ratio <= 1.3,
+    });
 
     const clipTimes: number[] = [];
     for (const n of [1, 4]) {
@@ -89,10 +110,20 @@ export const svgSuite: BenchSuite = {
       const t = timeRead(text, 3);
       clipTimes.push(t);
       const d = readSvg(text);
-      rows.push({ name: `clip-heavy ×${n} (${n * 1000} clipped paths): readSvg time`, value: round(t), unit: `ms (${d.stats.paths} pieces)` });
+      rows.push({
+        name: `clip-heavy ×${n} (${n * 1000} clipped paths): readSvg time`,
+        value: round(t),
+        unit: `ms (${d.stats.paths} pieces)`,
+      });
     }
     const clipRatio = clipTimes[1]! / clipTimes[0]! / 4;
-    rows.push({ name: 'clip-heavy 4×/1× time ratio / 4', value: round(clipRatio, 2), unit: '', target: '<= 1.3', ok: clipRatio <= 1.3 });
+    rows.push({
+      name: 'clip-heavy 4×/1× time ratio / 4',
+      value: round(clipRatio, 2),
+      unit: '',
+      target: '<= 1.3',
+      ok: clipRatio <= 1.3,
+    });
     return rows;
   },
 };

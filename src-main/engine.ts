@@ -49,10 +49,15 @@ function openIndex(paths: VfabPaths, logger: Logger, nativeBinding?: string): Op
   const opened = Store.open(paths.dbFile, { nativeBinding });
   try {
     if (opened.setAside) {
-      logger.error(`database ${paths.dbFile} was unusable (${opened.setAside.reason}); kept as ${opened.setAside.path}, rebuilding from the journals`);
+      logger.error(
+        `database ${paths.dbFile} was unusable (${opened.setAside.reason}); kept as ${opened.setAside.path}, rebuilding from the journals`,
+      );
     }
     const report = reconcile({ store: opened.store, jobsDir: paths.jobsDir, logger });
-    if (opened.created) logger.info(`index built from ${report.indexed} journals in ${report.durationMs.toFixed(0)} ms`);
+    if (opened.created)
+      logger.info(
+        `index built from ${report.indexed} journals in ${report.durationMs.toFixed(0)} ms`,
+      );
     return { opened, report };
   } catch (err) {
     opened.store.close();
@@ -63,7 +68,10 @@ function openIndex(paths: VfabPaths, logger: Logger, nativeBinding?: string): Op
 /** Read-only mode's index: a copy in memory, brought in line with the journals without writing anything. */
 function openIndexInMemory(paths: VfabPaths, logger: Logger, nativeBinding?: string): OpenedIndex {
   const opened = Store.openInMemory(paths.dbFile, { nativeBinding });
-  return { opened, report: reconcile({ store: opened.store, jobsDir: paths.jobsDir, logger, readOnly: true }) };
+  return {
+    opened,
+    report: reconcile({ store: opened.store, jobsDir: paths.jobsDir, logger, readOnly: true }),
+  };
 }
 
 export function openEngine(opts: EngineOptions = {}): Engine {
@@ -79,7 +87,8 @@ export function openEngine(opts: EngineOptions = {}): Engine {
       backups: loaded.config.logging.backup_count,
     });
   // A data folder that cannot be written cannot take the log either; a bad vfab.db alone can.
-  let logger = readOnly?.part === 'workspace' ? createStderrLogger({ file: paths.logFile }) : fileLogger();
+  let logger =
+    readOnly?.part === 'workspace' ? createStderrLogger({ file: paths.logFile }) : fileLogger();
   for (const w of loaded.warnings) logger.warning(`config: ${w.message}`);
 
   let index: OpenedIndex | undefined;
@@ -103,7 +112,12 @@ export function openEngine(opts: EngineOptions = {}): Engine {
     logger,
     store,
     jobs: new JobService(store, paths.jobsDir, logger, readOnly),
-    startup: { databaseCreated: index.opened.created, databaseSetAside: index.opened.setAside, reconcile: index.report, readOnly },
+    startup: {
+      databaseCreated: index.opened.created,
+      databaseSetAside: index.opened.setAside,
+      reconcile: index.report,
+      readOnly,
+    },
     close: () => store.close(),
   };
 }

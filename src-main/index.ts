@@ -23,7 +23,16 @@ import { createMainWindow, focusWindow, guardAllWebContents, guardSession } from
 function electronSqliteBinding(): string {
   return app.isPackaged
     ? path.join(process.resourcesPath, 'native', 'better_sqlite3.node')
-    : path.join(app.getAppPath(), 'native', 'electron', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+    : path.join(
+        app.getAppPath(),
+        'native',
+        'electron',
+        'node_modules',
+        'better-sqlite3',
+        'build',
+        'Release',
+        'better_sqlite3.node',
+      );
 }
 
 let engine: Engine | undefined;
@@ -41,7 +50,9 @@ async function start(): Promise<void> {
   const cameraClient = (plotter?: string) => cameraClientFor(opened, plotter);
   // Without it the app still works; the camera panel says why there is no live view.
   const relay = await startRelayHost(cameraClient).catch((err: unknown) => {
-    opened.logger.warning(`shell: no camera relay for the window: ${(err as Error)?.message ?? String(err)}`);
+    opened.logger.warning(
+      `shell: no camera relay for the window: ${(err as Error)?.message ?? String(err)}`,
+    );
     return undefined;
   });
   // The service opens engines itself after a backup import: with the same Electron build.
@@ -55,7 +66,9 @@ async function start(): Promise<void> {
     plotterCamera: (plotter) => {
       const client = cameraClient(plotter);
       if (typeof client === 'string') return { streamUrl: null, reason: client };
-      return relay ? { streamUrl: relay.plotterStreamUrl(plotter) } : { streamUrl: null, reason: NO_RELAY };
+      return relay
+        ? { streamUrl: relay.plotterStreamUrl(plotter) }
+        : { streamUrl: null, reason: NO_RELAY };
     },
   });
   const log = (m: string) => engine?.logger.info(`shell: ${m}`);

@@ -10,7 +10,13 @@ import { localTimestamp } from './util/time';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
-const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
+const RANK: Record<LogLevel, number> = {
+  DEBUG: 10,
+  INFO: 20,
+  WARNING: 30,
+  ERROR: 40,
+  CRITICAL: 50,
+};
 
 type LogMethod = (msg: string, job?: string) => void;
 
@@ -70,7 +76,12 @@ function formatLine(at: Date, level: LogLevel, msg: string, job?: string): strin
   return `${localTimestamp(at)} ${level} ${job ? `job ${oneLine(job)}: ` : ''}${oneLine(msg)}\n`;
 }
 
-function loggerOf(file: string, sink: Logger['sink'], write: (level: LogLevel, msg: string, job?: string) => void, lastError: () => Error | undefined): Logger {
+function loggerOf(
+  file: string,
+  sink: Logger['sink'],
+  write: (level: LogLevel, msg: string, job?: string) => void,
+  lastError: () => Error | undefined,
+): Logger {
   return {
     debug: (msg, job) => write('DEBUG', msg, job),
     info: (msg, job) => write('INFO', msg, job),
@@ -86,7 +97,13 @@ function loggerOf(file: string, sink: Logger['sink'], write: (level: LogLevel, m
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
-  const { file, level = 'INFO', maxBytes = 10 * 1024 * 1024, backups = 5, now = () => new Date() } = opts;
+  const {
+    file,
+    level = 'INFO',
+    maxBytes = 10 * 1024 * 1024,
+    backups = 5,
+    now = () => new Date(),
+  } = opts;
   let lastError: Error | undefined;
 
   const write = (lineLevel: LogLevel, msg: string, job?: string): void => {
@@ -111,7 +128,11 @@ export function createLogger(opts: LoggerOptions): Logger {
  * and worse go to stderr in the file's format; info and debug lines are dropped, since they
  * record what the command itself prints.
  */
-export function createStderrLogger(opts: { file: string; now?: () => Date; write?: (text: string) => void }): Logger {
+export function createStderrLogger(opts: {
+  file: string;
+  now?: () => Date;
+  write?: (text: string) => void;
+}): Logger {
   const { now = () => new Date(), write = (text: string) => process.stderr.write(text) } = opts;
   return loggerOf(
     opts.file,

@@ -27,7 +27,10 @@ export function refusal(mode: ReadOnlyMode): VfabError {
 
 /** Said by a command that worked, so the user learns why changes would not. */
 export function readOnlyNote(mode: ReadOnlyMode): string {
-  const does = mode.kind === 'full' ? 'vfab only reads and removes jobs' : 'vfab only reads and changes nothing';
+  const does =
+    mode.kind === 'full'
+      ? 'vfab only reads and removes jobs'
+      : 'vfab only reads and changes nothing';
   return `note: ${mode.reason}, so ${does}. To change jobs again: ${mode.fix}.`;
 }
 

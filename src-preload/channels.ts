@@ -54,10 +54,20 @@ export const METHOD_NAMES = [
   'queue.preview',
 ] as const satisfies readonly MethodName[];
 
-export const EVENT_NAMES = ['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome', 'device.status'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = [
+  'job.changed',
+  'plot.progress',
+  'plot.event',
+  'camera.status',
+  'queue.event',
+  'notify.outcome',
+  'device.status',
+] as const satisfies readonly EventName[];
 
 // Compile-time completeness: a method or event added to the contract but not listed here is an error.
-type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };
+type Missing<All, Listed> = [Exclude<All, Listed>] extends [never]
+  ? true
+  : { missing: Exclude<All, Listed> };
 export const methodsComplete: Missing<MethodName, (typeof METHOD_NAMES)[number]> = true;
 export const eventsComplete: Missing<EventName, (typeof EVENT_NAMES)[number]> = true;
 

@@ -4,18 +4,63 @@
  * throws on any access).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, EVENTS, MAX_UPLOAD_BASE64, METHODS, parseParams } from '../src-main/api/contract';
+import {
+  ApiError,
+  EVENTS,
+  MAX_UPLOAD_BASE64,
+  METHODS,
+  parseParams,
+} from '../src-main/api/contract';
 import { createThrottle } from '../src-main/api/events';
 import { createApiService } from '../src-main/api/service';
 import type { Engine } from '../src-main/engine';
 
 const ALL_METHODS = [
-  'system.info', 'jobs.list', 'jobs.get', 'jobs.add', 'jobs.plan', 'jobs.queue', 'jobs.remove', 'jobs.restart',
-  'plot.start', 'plot.pause', 'plot.resume', 'plot.abort', 'recovery.scan', 'devices.list', 'camera.status',
-  'settings.get', 'settings.set', 'logs.tail', 'backup.export', 'backup.import', 'backup.preview',
-  'jobs.preview', 'jobs.thumbnail', 'jobs.snapshots', 'jobs.snapshot', 'jobs.markDone', 'jobs.reorder', 'camera.snapshot', 'camera.viewer',
-  'backup.list', 'backup.run', 'devices.check', 'devices.release', 'devices.pen', 'devices.home', 'camera.test',
-  'plotters.list', 'plotters.paperChanged', 'plotters.ready', 'plotters.confirmReady', 'devices.status', 'queue.start', 'queue.stop', 'queue.status', 'queue.preview',
+  'system.info',
+  'jobs.list',
+  'jobs.get',
+  'jobs.add',
+  'jobs.plan',
+  'jobs.queue',
+  'jobs.remove',
+  'jobs.restart',
+  'plot.start',
+  'plot.pause',
+  'plot.resume',
+  'plot.abort',
+  'recovery.scan',
+  'devices.list',
+  'camera.status',
+  'settings.get',
+  'settings.set',
+  'logs.tail',
+  'backup.export',
+  'backup.import',
+  'backup.preview',
+  'jobs.preview',
+  'jobs.thumbnail',
+  'jobs.snapshots',
+  'jobs.snapshot',
+  'jobs.markDone',
+  'jobs.reorder',
+  'camera.snapshot',
+  'camera.viewer',
+  'backup.list',
+  'backup.run',
+  'devices.check',
+  'devices.release',
+  'devices.pen',
+  'devices.home',
+  'camera.test',
+  'plotters.list',
+  'plotters.paperChanged',
+  'plotters.ready',
+  'plotters.confirmReady',
+  'devices.status',
+  'queue.start',
+  'queue.stop',
+  'queue.status',
+  'queue.preview',
 ];
 
 function refusal(method: string, params: unknown): ApiError {
@@ -46,7 +91,11 @@ const MALFORMED: [string, unknown, RegExp][] = [
   ['jobs.add', { source: { path: '/' + 'a'.repeat(5000) } }, /jobs\.add: source/],
   ['jobs.add', { source: { name: '../x.svg', base64: 'PHN2Zy8+' } }, /jobs\.add: source/],
   ['jobs.add', { source: { name: 'x.svg', base64: 'not base64!' } }, /jobs\.add: source/],
-  ['jobs.add', { source: { path: '/tmp/a.svg' }, optimization: 'ultra' }, /jobs\.add: optimization /],
+  [
+    'jobs.add',
+    { source: { path: '/tmp/a.svg' }, optimization: 'ultra' },
+    /jobs\.add: optimization /,
+  ],
   ['jobs.plan', { id: 'a', margin: -1 }, /jobs\.plan: margin /],
   ['jobs.plan', { id: 'a', paper: 'A'.repeat(1000) }, /jobs\.plan: paper /],
   ['jobs.plan', { id: 'a', minGap: 6 }, /jobs\.plan: minGap /],
@@ -61,20 +110,48 @@ const MALFORMED: [string, unknown, RegExp][] = [
   ['devices.pen', { position: 'sideways' }, /devices\.pen: position /],
   ['settings.set', { values: {} }, /settings\.set: values /],
   ['settings.set', { values: { 'Device.Port': 'x' } }, /settings\.set: values/],
-  ['settings.set', { values: { 'paper.default_size': 'x'.repeat(5000) } }, /settings\.set: values\.paper\.default_size /],
-  ['settings.set', { values: { 'paper.default_size': { nested: true } } }, /settings\.set: values\.paper\.default_size /],
+  [
+    'settings.set',
+    { values: { 'paper.default_size': 'x'.repeat(5000) } },
+    /settings\.set: values\.paper\.default_size /,
+  ],
+  [
+    'settings.set',
+    { values: { 'paper.default_size': { nested: true } } },
+    /settings\.set: values\.paper\.default_size /,
+  ],
   ['logs.tail', { lines: 1e9 }, /logs\.tail: lines /],
-  ['backup.export', { name: 'b.tar.gz', output: '/tmp/b.tar.gz' }, /backup\.export: output is not a parameter/],
-  ['backup.export', { name: '/etc/passwd' }, /backup\.export: name must be a file name like my-backup\.tar\.gz/],
+  [
+    'backup.export',
+    { name: 'b.tar.gz', output: '/tmp/b.tar.gz' },
+    /backup\.export: output is not a parameter/,
+  ],
+  [
+    'backup.export',
+    { name: '/etc/passwd' },
+    /backup\.export: name must be a file name like my-backup\.tar\.gz/,
+  ],
   ['backup.export', { name: 'sub/x.tar.gz' }, /backup\.export: name must be a file name/],
   ['backup.export', { name: '..x.tar.gz' }, /backup\.export: name must be a file name/],
   ['backup.export', { name: 'a..b.tar.gz' }, /backup\.export: name must not contain '\.\.'/],
   ['backup.export', { name: 'backup.zip' }, /backup\.export: name must be a file name/],
-  ['backup.import', { archive: '/tmp/x/../../etc/shadow' }, /backup\.import: archive must not contain '\.\.'/],
-  ['backup.preview', { archive: '/tmp/b\0.tar.gz' }, /backup\.preview: archive must not contain NUL/],
+  [
+    'backup.import',
+    { archive: '/tmp/x/../../etc/shadow' },
+    /backup\.import: archive must not contain '\.\.'/,
+  ],
+  [
+    'backup.preview',
+    { archive: '/tmp/b\0.tar.gz' },
+    /backup\.preview: archive must not contain NUL/,
+  ],
   ['plotters.list', { all: true }, /plotters\.list: all is not a parameter/],
   ['plotters.paperChanged', { plotter: 5 }, /plotters\.paperChanged: plotter /],
-  ['plotters.paperChanged', { plotter: 'left\0' }, /plotters\.paperChanged: plotter must not contain NUL/],
+  [
+    'plotters.paperChanged',
+    { plotter: 'left\0' },
+    /plotters\.paperChanged: plotter must not contain NUL/,
+  ],
   ['plotters.paperChanged', { plotter: '' }, /plotters\.paperChanged: plotter /],
   ['queue.start', { plotters: [] }, /queue\.start: plotters /],
   ['queue.start', { plotters: ['x'.repeat(300)] }, /queue\.start: plotters\.0 /],
@@ -92,26 +169,60 @@ const MALFORMED: [string, unknown, RegExp][] = [
 describe('the contract', () => {
   it('lists every method the UI needs, and the seven event streams', () => {
     expect(Object.keys(METHODS).sort()).toEqual([...ALL_METHODS].sort());
-    expect(EVENTS).toEqual(['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome', 'device.status']);
+    expect(EVENTS).toEqual([
+      'job.changed',
+      'plot.progress',
+      'plot.event',
+      'camera.status',
+      'queue.event',
+      'notify.outcome',
+      'device.status',
+    ]);
   });
 
   it('accepts well-formed requests and fills nothing in', () => {
-    expect(parseParams('jobs.get', { id: 'drawing-1.v2' })).toEqual({ method: 'jobs.get', params: { id: 'drawing-1.v2' } });
+    expect(parseParams('jobs.get', { id: 'drawing-1.v2' })).toEqual({
+      method: 'jobs.get',
+      params: { id: 'drawing-1.v2' },
+    });
     expect(parseParams('system.info', undefined).params).toEqual({});
-    expect(parseParams('jobs.add', { source: { name: 'My drawing.svg', base64: 'PHN2Zy8+' }, plan: false }).params).toEqual({ source: { name: 'My drawing.svg', base64: 'PHN2Zy8+' }, plan: false });
-    expect(parseParams('plot.start', { id: 'a', device: 'virtual', speed: 50 }).params).toEqual({ id: 'a', device: 'virtual', speed: 50 });
-    expect(parseParams('queue.start', { plotters: ['left', 'right'], unattended: true, pageDelayS: 0 }).params).toEqual({ plotters: ['left', 'right'], unattended: true, pageDelayS: 0 });
+    expect(
+      parseParams('jobs.add', {
+        source: { name: 'My drawing.svg', base64: 'PHN2Zy8+' },
+        plan: false,
+      }).params,
+    ).toEqual({ source: { name: 'My drawing.svg', base64: 'PHN2Zy8+' }, plan: false });
+    expect(parseParams('plot.start', { id: 'a', device: 'virtual', speed: 50 }).params).toEqual({
+      id: 'a',
+      device: 'virtual',
+      speed: 50,
+    });
+    expect(
+      parseParams('queue.start', { plotters: ['left', 'right'], unattended: true, pageDelayS: 0 })
+        .params,
+    ).toEqual({ plotters: ['left', 'right'], unattended: true, pageDelayS: 0 });
     expect(parseParams('queue.start', {}).params).toEqual({});
-    expect(parseParams('plotters.paperChanged', { plotter: 'left' }).params).toEqual({ plotter: 'left' });
-    expect(parseParams<'settings.set'>('settings.set', { values: { 'device.port': null, 'paper.default_size': 'A3', 'device.pen_pos_up': 70 } }).params.values).toHaveProperty('device.port', null);
+    expect(parseParams('plotters.paperChanged', { plotter: 'left' }).params).toEqual({
+      plotter: 'left',
+    });
+    expect(
+      parseParams<'settings.set'>('settings.set', {
+        values: { 'device.port': null, 'paper.default_size': 'A3', 'device.pen_pos_up': 70 },
+      }).params.values,
+    ).toHaveProperty('device.port', null);
   });
 
-  it.each(MALFORMED)('%s %j is refused with INVALID_INPUT naming the field', (method, params, message) => {
-    expect(refusal(method, params).message).toMatch(message);
-  });
+  it.each(MALFORMED)(
+    '%s %j is refused with INVALID_INPUT naming the field',
+    (method, params, message) => {
+      expect(refusal(method, params).message).toMatch(message);
+    },
+  );
 
   it('refuses unknown methods, naming the ones there are', () => {
-    expect(refusal('jobs.drop', {}).message).toMatch(/Unknown method 'jobs\.drop'\. Methods: system\.info, jobs\.list/);
+    expect(refusal('jobs.drop', {}).message).toMatch(
+      /Unknown method 'jobs\.drop'\. Methods: system\.info, jobs\.list/,
+    );
     expect(refusal('x'.repeat(100_000), {}).message.length).toBeLessThan(1000);
     expect(refusal('__proto__', {}).message).toMatch(/Unknown method/);
     expect(refusal('constructor', {}).message).toMatch(/Unknown method/);
@@ -119,7 +230,9 @@ describe('the contract', () => {
 
   it('refuses a dropped file above the size cap before decoding it', () => {
     const huge = 'A'.repeat(MAX_UPLOAD_BASE64 + 4);
-    expect(refusal('jobs.add', { source: { name: 'big.svg', base64: huge } }).message).toMatch(/jobs\.add: source/);
+    expect(refusal('jobs.add', { source: { name: 'big.svg', base64: huge } }).message).toMatch(
+      /jobs\.add: source/,
+    );
   });
 
   it('the service refuses malformed calls without touching the engine', async () => {
@@ -132,7 +245,10 @@ describe('the contract', () => {
     });
     const service = createApiService(trap, { camera: null });
     for (const [method, params] of MALFORMED) {
-      await expect(service.call(method, params)).rejects.toMatchObject({ name: 'ApiError', code: 'INVALID_INPUT' });
+      await expect(service.call(method, params)).rejects.toMatchObject({
+        name: 'ApiError',
+        code: 'INVALID_INPUT',
+      });
     }
     await expect(service.call('jobs.drop', {})).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(touched).toEqual([]);

@@ -30,17 +30,32 @@ afterEach(async () => {
 function zigzag(): string {
   const d = Array.from({ length: 40 }, (_, i) => `M 10 ${10 + i * 4} H 250`).join(' ');
   const file = path.join(sb.root, 'zigzag.svg');
-  fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`);
+  fs.writeFileSync(
+    file,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`,
+  );
   return file;
 }
 
-function startPlot(id: string): { child: ChildProcess; out: () => string; exited: Promise<number | string> } {
-  const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'plot', id, '--device', 'virtual', '--speed', '20'], { env: sb.env, cwd: sb.root }));
+function startPlot(id: string): {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | string>;
+} {
+  const child = endWithTest(
+    spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'vfab.js'), 'plot', id, '--device', 'virtual', '--speed', '20'],
+      { env: sb.env, cwd: sb.root },
+    ),
+  );
   children.push(child);
   let out = '';
   child.stdout!.on('data', (b) => (out += String(b)));
   child.stderr!.on('data', () => undefined);
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return { child, out: () => out, exited };
 }
 
@@ -53,11 +68,18 @@ async function until(what: string, test: () => boolean, ms = 15_000): Promise<vo
 }
 
 function progressLines(journal: string): number {
-  return fs.readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"type":"progress"')).length;
+  return fs
+    .readFileSync(journal, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"progress"')).length;
 }
 
 /** Does `vfab plot` claim its job with a plot.owner file yet (claimPlot of src-main/recovery/owner.ts)? */
-const PLOT_CLAIMS_OWNER = ['src-main/cli/commands/plot.ts', 'src-main/plotter/runner.ts', 'src-main/plotter/session.ts'].some((f) => {
+const PLOT_CLAIMS_OWNER = [
+  'src-main/cli/commands/plot.ts',
+  'src-main/plotter/runner.ts',
+  'src-main/plotter/session.ts',
+].some((f) => {
   const file = path.join(ROOT, f);
   return fs.existsSync(file) && /claimPlot\(|claimJob\(/.test(fs.readFileSync(file, 'utf8'));
 });
@@ -122,24 +144,30 @@ describe('export during a plot', () => {
     expect(sb.run(['info', 'job', 'zz', '--state-only']).stdout).toBe('COMPLETED\n');
     // The resume started from the archived checkpoint, not from the beginning.
     const after = readJournal(journal);
-    expect(after.records.filter((r) => r.entry.type === 'progress').length).toBeGreaterThan(checkpoints);
+    expect(after.records.filter((r) => r.entry.type === 'progress').length).toBeGreaterThan(
+      checkpoints,
+    );
   }, 90_000);
 
-  it.skipIf(!PLOT_CLAIMS_OWNER)('vfab plot in progress makes import BUSY (exit 9) before anything is staged or moved', async () => {
-    expect(sb.run(['add', 'job', 'zz', zigzag()]).code).toBe(0);
-    const archive = path.join(sb.root, 'before.tar.gz');
-    expect(sb.run(['system', 'export', '--output', archive]).code).toBe(0);
-    const plot = startPlot('zz');
-    await until('plot.owner', () => fs.existsSync(path.join(sb.jobsDir, 'zz', 'plot.owner')));
-    const r = sb.run(['system', 'import', '--backup', archive]);
-    expect(r.code).toBe(9);
-    expect(r.stderr).toMatch(/while a plot is running: job 'zz'/);
-    expect(fs.existsSync(path.join(sb.dataDir, 'backups'))).toBe(false);
-    expect(fs.readdirSync(sb.dataDir).filter((n) => n.startsWith('.'))).toEqual([]);
-    expect(sb.run(['info', 'job', 'zz', '--state-only']).stdout).toBe('PLOTTING\n');
-    plot.child.kill('SIGTERM');
-    await plot.exited;
-  }, 60_000);
+  it.skipIf(!PLOT_CLAIMS_OWNER)(
+    'vfab plot in progress makes import BUSY (exit 9) before anything is staged or moved',
+    async () => {
+      expect(sb.run(['add', 'job', 'zz', zigzag()]).code).toBe(0);
+      const archive = path.join(sb.root, 'before.tar.gz');
+      expect(sb.run(['system', 'export', '--output', archive]).code).toBe(0);
+      const plot = startPlot('zz');
+      await until('plot.owner', () => fs.existsSync(path.join(sb.jobsDir, 'zz', 'plot.owner')));
+      const r = sb.run(['system', 'import', '--backup', archive]);
+      expect(r.code).toBe(9);
+      expect(r.stderr).toMatch(/while a plot is running: job 'zz'/);
+      expect(fs.existsSync(path.join(sb.dataDir, 'backups'))).toBe(false);
+      expect(fs.readdirSync(sb.dataDir).filter((n) => n.startsWith('.'))).toEqual([]);
+      expect(sb.run(['info', 'job', 'zz', '--state-only']).stdout).toBe('PLOTTING\n');
+      plot.child.kill('SIGTERM');
+      await plot.exited;
+    },
+    60_000,
+  );
 });
 
 describe('import while a job is owned by a live plotting process', () => {
@@ -156,7 +184,12 @@ describe('import while a job is owned by a live plotting process', () => {
       process.stdout.write('claimed\\n');
       process.stdin.on('end', () => { claim.release(); process.exit(0); });
       process.stdin.resume();`;
-    const holder = endWithTest(spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
+    const holder = endWithTest(
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
     children.push(holder);
     await new Promise<void>((resolve, reject) => {
       holder.stdout!.on('data', (b) => String(b).includes('claimed') && resolve());
@@ -164,7 +197,12 @@ describe('import while a job is owned by a live plotting process', () => {
     });
 
     // The holder rewrites its owner files every few seconds: everything else must stay as it was.
-    const steady = () => Object.fromEntries(Object.entries(treeHash(sb.dataDir, sb.configFile)).filter(([k]) => !/plot\.owner|\/locks\//.test(k)));
+    const steady = () =>
+      Object.fromEntries(
+        Object.entries(treeHash(sb.dataDir, sb.configFile)).filter(
+          ([k]) => !/plot\.owner|\/locks\//.test(k),
+        ),
+      );
     const before = steady();
     expect(Object.keys(before).some((k) => k.endsWith('/busy/journal.jsonl'))).toBe(true);
     const r = sb.run(['system', 'import', '--backup', archive]);
@@ -175,7 +213,9 @@ describe('import while a job is owned by a live plotting process', () => {
 
     const exp = sb.run(['system', 'export', '--output', path.join(sb.root, 'during.tar.gz')]);
     expect(exp.code, exp.stderr).toBe(0);
-    expect(spawnSync('tar', ['-tzf', path.join(sb.root, 'during.tar.gz')], { encoding: 'utf8' }).stdout).not.toContain('plot.owner');
+    expect(
+      spawnSync('tar', ['-tzf', path.join(sb.root, 'during.tar.gz')], { encoding: 'utf8' }).stdout,
+    ).not.toContain('plot.owner');
 
     holder.stdin!.end();
     await new Promise((r) => holder.once('exit', r));

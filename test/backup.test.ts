@@ -31,7 +31,13 @@ function journalTo(id: string, ...states: string[]): void {
   const journal = path.join(sb.jobsDir, id, 'journal.jsonl');
   let from = JSON.parse(fs.readFileSync(journal, 'utf8').trim().split('\n').at(-1)!).to_state;
   for (const to of states) {
-    appendEntry(journal, { type: 'state_change', from_state: from, to_state: to as never, reason: `test ${to}`, metadata: {} });
+    appendEntry(journal, {
+      type: 'state_change',
+      from_state: from,
+      to_state: to as never,
+      reason: `test ${to}`,
+      metadata: {},
+    });
     from = to;
   }
 }
@@ -49,7 +55,17 @@ function makeInstallation(): void {
   fs.mkdirSync(snaps);
   fs.writeFileSync(path.join(snaps, 'complete.jpg'), crypto.randomBytes(5000));
   // Things that describe a moment, not the data: never archived.
-  fs.writeFileSync(path.join(sb.jobsDir, 'ready', 'plot.owner'), JSON.stringify({ job: 'ready', device: 'virtual', pid: 999999, host: os.hostname(), since: '', refreshed: '' }));
+  fs.writeFileSync(
+    path.join(sb.jobsDir, 'ready', 'plot.owner'),
+    JSON.stringify({
+      job: 'ready',
+      device: 'virtual',
+      pid: 999999,
+      host: os.hostname(),
+      since: '',
+      refreshed: '',
+    }),
+  );
   fs.writeFileSync(path.join(sb.jobsDir, 'ready', 'pause.request'), '1\n');
   fs.writeFileSync(path.join(sb.jobsDir, 'ready', 'transition.lock'), '{}');
   fs.writeFileSync(path.join(sb.jobsDir, 'ready', '.plan.json.1.2.tmp'), 'half');
@@ -65,14 +81,23 @@ function dataFiles(): Record<string, string> {
       for (const name of fs.readdirSync(dir)) {
         const p = path.join(dir, name);
         if (fs.statSync(p).isDirectory()) walk(p);
-        else if (!['plot.owner', 'pause.request', 'transition.lock'].includes(name) && !name.endsWith('.tmp')) {
-          out[path.relative(sb.jobsDir, p)] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+        else if (
+          !['plot.owner', 'pause.request', 'transition.lock'].includes(name) &&
+          !name.endsWith('.tmp')
+        ) {
+          out[path.relative(sb.jobsDir, p)] = crypto
+            .createHash('sha256')
+            .update(fs.readFileSync(p))
+            .digest('hex');
         }
       }
     };
     walk(path.join(sb.jobsDir, id));
   }
-  out['config.yaml'] = crypto.createHash('sha256').update(fs.readFileSync(sb.configFile)).digest('hex');
+  out['config.yaml'] = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(sb.configFile))
+    .digest('hex');
   return out;
 }
 
@@ -89,7 +114,13 @@ describe('round trip', () => {
     makeInstallation();
     const before = dataFiles();
     const jobsBefore = listing();
-    expect(jobsBefore.split('\n').filter(Boolean).map((l) => l.split('\t').slice(0, 2).join(' ')).sort()).toEqual(['done COMPLETED', 'dropped ABORTED', 'new NEW', 'ready READY']);
+    expect(
+      jobsBefore
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t').slice(0, 2).join(' '))
+        .sort(),
+    ).toEqual(['done COMPLETED', 'dropped ABORTED', 'new NEW', 'ready READY']);
     const archive = path.join(sb.root, 'backups', 'full.tar.gz');
 
     const exp = sb.run(['system', 'export', '--output', archive]);
@@ -97,15 +128,28 @@ describe('round trip', () => {
     expect(exp.stdout.trim()).toBe(archive);
     expect(exp.stderr).toMatch(/Exported 4 job\(s\)/);
     // The transient files stayed out; the layout is the one the recovery guide's tar commands use.
-    const members = spawnSync('tar', ['-tzf', archive], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const members = spawnSync('tar', ['-tzf', archive], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
     expect(members).toContain('config/config.yaml');
     expect(members).toContain('vfab.db');
     expect(members).toContain('manifest.json');
     expect(members).toContain('workspace/jobs/done/snapshots/complete.jpg');
-    expect(members.filter((m) => /plot\.owner|pause\.request|\.lock$|\.tmp$|\.staging-/.test(m))).toEqual([]);
-    const manifest = JSON.parse(spawnSync('tar', ['-xzOf', archive, 'manifest.json'], { encoding: 'utf8' }).stdout);
-    expect(manifest).toMatchObject({ format: 'vfab-backup', format_version: 1, jobs: 4, database: true });
-    expect(manifest.files.length).toBe(members.filter((m) => !m.endsWith('/') && m !== 'manifest.json').length);
+    expect(
+      members.filter((m) => /plot\.owner|pause\.request|\.lock$|\.tmp$|\.staging-/.test(m)),
+    ).toEqual([]);
+    const manifest = JSON.parse(
+      spawnSync('tar', ['-xzOf', archive, 'manifest.json'], { encoding: 'utf8' }).stdout,
+    );
+    expect(manifest).toMatchObject({
+      format: 'vfab-backup',
+      format_version: 1,
+      jobs: 4,
+      database: true,
+    });
+    expect(manifest.files.length).toBe(
+      members.filter((m) => !m.endsWith('/') && m !== 'manifest.json').length,
+    );
 
     fs.rmSync(sb.dataDir, { recursive: true, force: true });
     fs.rmSync(sb.configFile);
@@ -113,8 +157,15 @@ describe('round trip', () => {
 
     const imp = sb.run(['system', 'import', '--backup', archive]);
     expect(imp.code, imp.stderr).toBe(0);
-    expect(imp.stdout.split('\n').filter(Boolean).sort()).toEqual(['done\tCOMPLETED', 'dropped\tABORTED', 'new\tNEW', 'ready\tREADY']);
-    expect(dataFiles()).toEqual(Object.fromEntries(Object.entries(before).filter(([k]) => !k.includes('.staging-'))));
+    expect(imp.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'done\tCOMPLETED',
+      'dropped\tABORTED',
+      'new\tNEW',
+      'ready\tREADY',
+    ]);
+    expect(dataFiles()).toEqual(
+      Object.fromEntries(Object.entries(before).filter(([k]) => !k.includes('.staging-'))),
+    );
     expect(listing()).toBe(jobsBefore);
     expect(ok(['info', 'job', 'done', '--state-only'])).toBe('COMPLETED\n');
     expect(sb.run(['system', 'journal', 'validate']).code).toBe(0);
@@ -137,7 +188,9 @@ describe('round trip', () => {
     const kept = imp.stderr.match(/kept in (\S+pre-import-\S+?)\./)?.[1];
     expect(kept).toBeDefined();
     expect(path.dirname(kept!)).toBe(path.join(sb.dataDir, 'backups'));
-    expect(fs.readFileSync(path.join(kept!, 'workspace', 'jobs', 'later', 'journal.jsonl'))).toEqual(laterJournal);
+    expect(
+      fs.readFileSync(path.join(kept!, 'workspace', 'jobs', 'later', 'journal.jsonl')),
+    ).toEqual(laterJournal);
     expect(fs.existsSync(path.join(kept!, 'vfab.db'))).toBe(true);
     expect(fs.existsSync(path.join(kept!, 'config.yaml'))).toBe(true);
     expect(fs.readdirSync(sb.dataDir).filter((n) => n.startsWith('.'))).toEqual([]);
@@ -164,11 +217,22 @@ describe('round trip', () => {
     expect(clash.code).toBe(4);
     expect(clash.stderr).toMatch(/Job 'done' already exists.*--as/);
 
-    const r = sb.run(['system', 'import', '--backup', archive, '--job', 'done', '--as', 'done-again']);
+    const r = sb.run([
+      'system',
+      'import',
+      '--backup',
+      archive,
+      '--job',
+      'done',
+      '--as',
+      'done-again',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('done-again\tCOMPLETED\n');
     expect(fs.readFileSync(path.join(sb.jobsDir, 'done-again', 'journal.jsonl'))).toEqual(journal);
-    expect(JSON.parse(fs.readFileSync(path.join(sb.jobsDir, 'done-again', 'job.json'), 'utf8')).id).toBe('done-again');
+    expect(
+      JSON.parse(fs.readFileSync(path.join(sb.jobsDir, 'done-again', 'job.json'), 'utf8')).id,
+    ).toBe('done-again');
     expect(ok(['info', 'job', 'done-again', '--state-only'])).toBe('COMPLETED\n');
     expect(fs.readdirSync(sb.jobsDir).filter((n) => n.startsWith('.staging-import'))).toEqual([]);
 
@@ -210,70 +274,139 @@ describe('bad archives change nothing', () => {
   it('one byte changed inside a member', () => {
     const bad = path.join(sb.root, 'tampered.tar.gz');
     tamperedCopy(archive, 'workspace/jobs/done/journal.jsonl', bad);
-    refused(bad, /does not match its manifest: 'workspace\/jobs\/done\/journal\.jsonl' does not match its checksum/);
+    refused(
+      bad,
+      /does not match its manifest: 'workspace\/jobs\/done\/journal\.jsonl' does not match its checksum/,
+    );
   });
 
   it('random bytes named .tar.gz', () => {
-    refused(write('random.tar.gz', crypto.randomBytes(8192)), /is not a gzip-compressed vfab archive/);
+    refused(
+      write('random.tar.gz', crypto.randomBytes(8192)),
+      /is not a gzip-compressed vfab archive/,
+    );
   });
 
   it('an archive cut short', () => {
     const full = fs.readFileSync(archive);
-    refused(write('cut.tar.gz', full.subarray(0, Math.floor(full.length / 2))), /not a gzip-compressed vfab archive, or it is damaged|cut short/);
+    refused(
+      write('cut.tar.gz', full.subarray(0, Math.floor(full.length / 2))),
+      /not a gzip-compressed vfab archive, or it is damaged|cut short/,
+    );
   });
 
   it('a tar without a manifest', () => {
-    refused(write('nomanifest.tar.gz', gz(tarOf([{ name: 'workspace/jobs/x/journal.jsonl', body: '{}\n' }]))), /has no manifest\.json/);
+    refused(
+      write(
+        'nomanifest.tar.gz',
+        gz(tarOf([{ name: 'workspace/jobs/x/journal.jsonl', body: '{}\n' }])),
+      ),
+      /has no manifest\.json/,
+    );
   });
 
   it('a member named ../evil', () => {
-    refused(write('dotdot.tar.gz', gz(tarOf([{ name: '../evil', body: 'pwned' }]))), /'\.\.\/evil' climbs out of the archive/);
+    refused(
+      write('dotdot.tar.gz', gz(tarOf([{ name: '../evil', body: 'pwned' }]))),
+      /'\.\.\/evil' climbs out of the archive/,
+    );
     expect(fs.existsSync(path.join(sb.dataDir, '..', 'evil'))).toBe(false);
-    refused(write('dotdot2.tar.gz', gz(tarOf([{ name: 'workspace/jobs/../../../evil', body: 'pwned' }]))), /climbs out/);
+    refused(
+      write('dotdot2.tar.gz', gz(tarOf([{ name: 'workspace/jobs/../../../evil', body: 'pwned' }]))),
+      /climbs out/,
+    );
   });
 
   it('an absolute path', () => {
     const target = path.join(sb.root, 'abs-evil');
-    refused(write('abs.tar.gz', gz(tarOf([{ name: target, body: 'pwned' }]))), /has an absolute path/);
+    refused(
+      write('abs.tar.gz', gz(tarOf([{ name: target, body: 'pwned' }]))),
+      /has an absolute path/,
+    );
     expect(fs.existsSync(target)).toBe(false);
   });
 
   it('a symbolic link and a hard link', () => {
-    refused(write('symlink.tar.gz', gz(tarOf([{ name: 'workspace/jobs/x/journal.jsonl', type: '2', linkname: '/etc/passwd' }]))), /is a symbolic link \(to '\/etc\/passwd'\); links are refused/);
-    refused(write('hardlink.tar.gz', gz(tarOf([{ name: 'workspace/jobs/x/src.svg', type: '1', linkname: 'config/config.yaml' }]))), /is a hard link/);
+    refused(
+      write(
+        'symlink.tar.gz',
+        gz(tarOf([{ name: 'workspace/jobs/x/journal.jsonl', type: '2', linkname: '/etc/passwd' }])),
+      ),
+      /is a symbolic link \(to '\/etc\/passwd'\); links are refused/,
+    );
+    refused(
+      write(
+        'hardlink.tar.gz',
+        gz(
+          tarOf([{ name: 'workspace/jobs/x/src.svg', type: '1', linkname: 'config/config.yaml' }]),
+        ),
+      ),
+      /is a hard link/,
+    );
   });
 
   it('devices and FIFOs', () => {
-    refused(write('fifo.tar.gz', gz(tarOf([{ name: 'workspace/jobs/x/fifo', type: '6' }]))), /is a FIFO/);
-    refused(write('dev.tar.gz', gz(tarOf([{ name: 'workspace/jobs/x/sda', type: '4' }]))), /is a block device/);
+    refused(
+      write('fifo.tar.gz', gz(tarOf([{ name: 'workspace/jobs/x/fifo', type: '6' }]))),
+      /is a FIFO/,
+    );
+    refused(
+      write('dev.tar.gz', gz(tarOf([{ name: 'workspace/jobs/x/sda', type: '4' }]))),
+      /is a block device/,
+    );
   });
 
   it('a member claiming 10 GB is refused from its header, at once', () => {
     // Only the header and a few bytes exist: the size is refused before any body is read.
     const t = Date.now();
-    const huge = Buffer.concat([rawHeader('workspace/jobs/x/src.svg', 10_000_000_000), Buffer.alloc(4096)]);
-    refused(write('huge.tar.gz', gz(huge)), /'workspace\/jobs\/x\/src\.svg' claims 10000000000 bytes, more than the 2147483648 bytes allowed per member/);
+    const huge = Buffer.concat([
+      rawHeader('workspace/jobs/x/src.svg', 10_000_000_000),
+      Buffer.alloc(4096),
+    ]);
+    refused(
+      write('huge.tar.gz', gz(huge)),
+      /'workspace\/jobs\/x\/src\.svg' claims 10000000000 bytes, more than the 2147483648 bytes allowed per member/,
+    );
     expect(Date.now() - t).toBeLessThan(5000);
   });
 
   it('PAX headers that try the same: a huge size, a ../ path, a link path', () => {
     const paxed = (records: Record<string, string>, name = 'workspace/jobs/x/src.svg') => {
       const body = paxBody(records);
-      return gz(Buffer.concat([rawHeader('PaxHeaders/x', body.length, 'x'), body, Buffer.alloc((512 - (body.length % 512)) % 512), rawHeader(name, 4), Buffer.alloc(512)]));
+      return gz(
+        Buffer.concat([
+          rawHeader('PaxHeaders/x', body.length, 'x'),
+          body,
+          Buffer.alloc((512 - (body.length % 512)) % 512),
+          rawHeader(name, 4),
+          Buffer.alloc(512),
+        ]),
+      );
     };
     refused(write('pax-size.tar.gz', paxed({ size: '10000000000' })), /claims 10000000000 bytes/);
     refused(write('pax-path.tar.gz', paxed({ path: '../../pax-evil' })), /climbs out/);
     refused(write('pax-abs.tar.gz', paxed({ path: '/tmp/pax-evil' })), /absolute path/);
-    refused(write('pax-link.tar.gz', paxed({ linkpath: '/etc/passwd' })), /PAX linkpath.*links are refused/);
+    refused(
+      write('pax-link.tar.gz', paxed({ linkpath: '/etc/passwd' })),
+      /PAX linkpath.*links are refused/,
+    );
   });
 
   it('a member the manifest does not list, and an unexpected top-level member', () => {
     const tar = zlib.gunzipSync(fs.readFileSync(archive));
     // Insert an extra member just before the end-of-archive blocks.
     const body = tar.subarray(0, tar.length - 1024);
-    const extra = tarOf([{ name: 'workspace/jobs/ready/extra.txt', body: 'sneaked in' }], { end: false });
-    refused(write('extra.tar.gz', gz(Buffer.concat([body, extra, Buffer.alloc(1024)]))), /'workspace\/jobs\/ready\/extra\.txt' is in the archive but not in its manifest/);
-    refused(write('etc.tar.gz', gz(tarOf([{ name: 'etc/cron.d/evil', body: 'x' }]))), /'etc\/cron\.d\/evil' has no place in a vfab archive/);
+    const extra = tarOf([{ name: 'workspace/jobs/ready/extra.txt', body: 'sneaked in' }], {
+      end: false,
+    });
+    refused(
+      write('extra.tar.gz', gz(Buffer.concat([body, extra, Buffer.alloc(1024)]))),
+      /'workspace\/jobs\/ready\/extra\.txt' is in the archive but not in its manifest/,
+    );
+    refused(
+      write('etc.tar.gz', gz(tarOf([{ name: 'etc/cron.d/evil', body: 'x' }]))),
+      /'etc\/cron\.d\/evil' has no place in a vfab archive/,
+    );
   });
 
   it('a missing file is NOT_FOUND', () => {
@@ -305,13 +438,20 @@ describe('vfab system backup and progress', () => {
       fs.mkdirSync(dir, { recursive: true });
       fs.copyFileSync(TRIVIAL, path.join(dir, 'src.svg'));
       fs.writeFileSync(path.join(dir, 'job.json'), '{}\n');
-      fs.writeFileSync(path.join(dir, 'journal.jsonl'), `${JSON.stringify({ type: 'state_change', from_state: null, to_state: 'NEW', reason: 'bulk', metadata: {}, seq: 1 })}\n`);
+      fs.writeFileSync(
+        path.join(dir, 'journal.jsonl'),
+        `${JSON.stringify({ type: 'state_change', from_state: null, to_state: 'NEW', reason: 'bulk', metadata: {}, seq: 1 })}\n`,
+      );
     }
     const r = sb.run(['system', 'export', '--output', path.join(sb.root, 'bulk.tar.gz'), '--json']);
     expect(r.code, r.stderr).toBe(0);
     const steps = r.stderr.split('\n').filter((l) => l.startsWith('export: '));
     expect(steps.length).toBeGreaterThanOrEqual(9);
     expect(steps.at(-1)).toMatch(/^export: 100% \(\d+\/\d+ files/);
-    expect(JSON.parse(r.stdout).export).toMatchObject({ jobs: 80, database: true, files: 80 * 3 + 2 });
+    expect(JSON.parse(r.stdout).export).toMatchObject({
+      jobs: 80,
+      database: true,
+      files: 80 * 3 + 2,
+    });
   });
 });

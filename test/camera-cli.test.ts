@@ -9,7 +9,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src-main/errors';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
-import { startFakeCamera, type FakeCamera, type FakeCameraOptions, deadCameraUrl } from './helpers/fake-camera';
+import {
+  startFakeCamera,
+  type FakeCamera,
+  type FakeCameraOptions,
+  deadCameraUrl,
+} from './helpers/fake-camera';
 import { endWithTest } from './helpers/processes';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -33,15 +38,26 @@ async function camera(opts: FakeCameraOptions = {}): Promise<FakeCamera> {
   return cam;
 }
 
-function vfab(sb: Sandbox, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function vfab(
+  sb: Sandbox,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const t = Date.now();
-  const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = endWithTest(
+    spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], {
+      env: sb.env,
+      cwd: sb.root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   cleanups.push(() => void child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t })));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t })),
+  );
 }
 
 describe('vfab check camera', () => {
@@ -59,7 +75,9 @@ describe('vfab check camera', () => {
     expect(fps).toBeGreaterThan(18);
     expect(fps).toBeLessThan(32);
     expect(lines[4]).toBe('Resolution: 320x240');
-    expect(fs.readFileSync(sb.logFile, 'utf8')).toMatch(/INFO check camera: http:\/\/127\.0\.0\.1:\d+\/stream\.mjpeg ok, [\d.]+ fps, 320x240/);
+    expect(fs.readFileSync(sb.logFile, 'utf8')).toMatch(
+      /INFO check camera: http:\/\/127\.0\.0\.1:\d+\/stream\.mjpeg ok, [\d.]+ fps, 320x240/,
+    );
   });
 
   it('--json, and --url overrides camera.url', async () => {
@@ -78,11 +96,20 @@ describe('vfab check camera', () => {
     const r = await vfab(sb, ['check', 'camera']);
     expect(r.code).toBe(ERROR_CODES.NOT_FOUND);
     expect(r.stdout).toBe(`Camera: ${url}\nResult: fail\nFrames: 0\n`);
-    expect(r.stderr).toBe(`vfab: Camera at ${url} refused the connection: is Motion running? (systemctl status motion)\n`);
+    expect(r.stderr).toBe(
+      `vfab: Camera at ${url} refused the connection: is Motion running? (systemctl status motion)\n`,
+    );
 
     const j = await vfab(sb, ['check', 'camera', '--json']);
     expect(j.code).toBe(ERROR_CODES.NOT_FOUND);
-    expect(JSON.parse(j.stdout)).toEqual({ camera: { ok: false, url, frames: 0, error: `Camera at ${url} refused the connection: is Motion running? (systemctl status motion)` } });
+    expect(JSON.parse(j.stdout)).toEqual({
+      camera: {
+        ok: false,
+        url,
+        frames: 0,
+        error: `Camera at ${url} refused the connection: is Motion running? (systemctl status motion)`,
+      },
+    });
   });
 
   it('bounded in time on an endless stream that never completes a frame', async () => {
@@ -109,9 +136,13 @@ describe('vfab check camera', () => {
     const sb = box(`camera:\n  enabled: false\n  url: ${cam.url}\n`);
     const r = await vfab(sb, ['check', 'camera']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('Camera: disabled\nWhy:    camera.enabled is false in config.yaml; vfab works fully without a camera\nResult: ok (nothing to check)\n');
+    expect(r.stdout).toBe(
+      'Camera: disabled\nWhy:    camera.enabled is false in config.yaml; vfab works fully without a camera\nResult: ok (nothing to check)\n',
+    );
     const j = await vfab(box(`camera:\n  mode: disabled\n`), ['check', 'camera', '--json']);
-    expect(JSON.parse(j.stdout)).toEqual({ camera: { disabled: true, reason: 'camera.mode is disabled in config.yaml' } });
+    expect(JSON.parse(j.stdout)).toEqual({
+      camera: { disabled: true, reason: 'camera.mode is disabled in config.yaml' },
+    });
     expect(cam.connections).toBe(0);
   });
 

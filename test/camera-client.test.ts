@@ -3,8 +3,21 @@ import net from 'node:net';
 import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeCamera } from '../src-main/camera/check';
-import { createCameraClient, sharedCameraClient, type CameraClient, type CameraFrame } from '../src-main/camera/client';
-import { frameNumber, startFakeCamera, stampJpeg, waitFor, type FakeCamera, type FakeCameraOptions, deadCameraUrl } from './helpers/fake-camera';
+import {
+  createCameraClient,
+  sharedCameraClient,
+  type CameraClient,
+  type CameraFrame,
+} from '../src-main/camera/client';
+import {
+  frameNumber,
+  startFakeCamera,
+  stampJpeg,
+  waitFor,
+  type FakeCamera,
+  type FakeCameraOptions,
+  deadCameraUrl,
+} from './helpers/fake-camera';
 
 interface Line {
   level: 'info' | 'warning';
@@ -41,7 +54,11 @@ async function camera(opts: FakeCameraOptions = {}): Promise<FakeCamera> {
   return cam;
 }
 
-function client(url: string, logger = fakeLogger(), extra: Partial<Parameters<typeof createCameraClient>[0]> = {}) {
+function client(
+  url: string,
+  logger = fakeLogger(),
+  extra: Partial<Parameters<typeof createCameraClient>[0]> = {},
+) {
   const c = createCameraClient({ url, logger, backoff: { initialMs: 50, maxMs: 400 }, ...extra });
   clients.push(c);
   const frames: CameraFrame[] = [];
@@ -68,7 +85,13 @@ describe('camera client against a fake Motion', () => {
     const s = c.status();
     release();
     expect(consecutive(numbers(frames))).toBe(true);
-    expect(s).toMatchObject({ state: 'streaming', width: 320, height: 240, connects: 1, badParts: 0 });
+    expect(s).toMatchObject({
+      state: 'streaming',
+      width: 320,
+      height: 240,
+      connects: 1,
+      badParts: 0,
+    });
     expect(s.fps).toBeGreaterThan(20);
     expect(s.fps).toBeLessThan(40);
     expect(Date.now() - s.lastFrameAt!).toBeLessThan(1_000);
@@ -78,15 +101,18 @@ describe('camera client against a fake Motion', () => {
     expect(c.status().state).toBe('idle');
   });
 
-  it.each([1, 'whole', 'random'] as const)('HTTP writes of %s bytes: identical frames, none lost or doubled', async (block) => {
-    const cam = await camera({ fps: 40, block, frames: 12, after: 'end' });
-    const { c, frames } = client(cam.url);
-    const release = c.acquire();
-    await waitFor(() => frames.length >= 12, 5_000, '12 frames');
-    release();
-    expect(numbers(frames)).toEqual(Array.from({ length: 12 }, (_, i) => i));
-    frames.forEach((f, i) => expect(f.jpeg.equals(stampJpeg(cam.base, i))).toBe(true));
-  });
+  it.each([1, 'whole', 'random'] as const)(
+    'HTTP writes of %s bytes: identical frames, none lost or doubled',
+    async (block) => {
+      const cam = await camera({ fps: 40, block, frames: 12, after: 'end' });
+      const { c, frames } = client(cam.url);
+      const release = c.acquire();
+      await waitFor(() => frames.length >= 12, 5_000, '12 frames');
+      release();
+      expect(numbers(frames)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+      frames.forEach((f, i) => expect(f.jpeg.equals(stampJpeg(cam.base, i))).toBe(true));
+    },
+  );
 
   it('slow stream: the rate is measured, not assumed', async () => {
     const cam = await camera({ fps: 4 });
@@ -111,7 +137,9 @@ describe('camera client against a fake Motion', () => {
     expect(numbers(frames).filter((n) => n % 6 === 5)).toEqual([]);
     expect(numbers(frames).slice(0, 10)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10]);
     const warnings = logger.warnings();
-    expect(warnings).toEqual([`Camera at ${cam.url} closed the stream in the middle of a frame: check 'systemctl status motion'`]);
+    expect(warnings).toEqual([
+      `Camera at ${cam.url} closed the stream in the middle of a frame: check 'systemctl status motion'`,
+    ]);
   });
 
   it('a camera that sends nothing any more is given up after the idle timeout and reconnected', async () => {
@@ -121,17 +149,25 @@ describe('camera client against a fake Motion', () => {
     await waitFor(() => cam.connections >= 2, 5_000, 'a second connection');
     release();
     expect(frames.length).toBeGreaterThanOrEqual(3);
-    expect(logger.warnings()[0]).toMatch(/^Camera at http:\/\/127\.0\.0\.1:\d+\/stream\.mjpeg sent nothing for 0\.3 s: check the camera is connected/);
+    expect(logger.warnings()[0]).toMatch(
+      /^Camera at http:\/\/127\.0\.0\.1:\d+\/stream\.mjpeg sent nothing for 0\.3 s: check the camera is connected/,
+    );
   });
 
   it('malformed boundary: no frames, an error naming the URL', async () => {
-    const cam = await camera({ boundary: 'BoundaryString', declaredBoundary: 'SomethingElse', fps: 60 });
+    const cam = await camera({
+      boundary: 'BoundaryString',
+      declaredBoundary: 'SomethingElse',
+      fps: 60,
+    });
     const { c, frames } = client(cam.url);
     const release = c.acquire();
     await waitFor(() => c.status().lastError !== undefined, 5_000, 'an error');
     release();
     expect(frames).toHaveLength(0);
-    expect(c.status().lastError).toBe(`Camera at ${cam.url} sent a malformed stream (no boundary '--SomethingElse' within 65536 bytes at the start of the stream): check that camera.url is Motion's stream URL`);
+    expect(c.status().lastError).toBe(
+      `Camera at ${cam.url} sent a malformed stream (no boundary '--SomethingElse' within 65536 bytes at the start of the stream): check that camera.url is Motion's stream URL`,
+    );
   });
 
   it('multipart without a boundary parameter, and a page that is not a stream', async () => {
@@ -139,13 +175,19 @@ describe('camera client against a fake Motion', () => {
     const { c } = client(cam.url);
     c.acquire();
     await waitFor(() => c.status().lastError !== undefined, 5_000, 'an error');
-    expect(c.status().lastError).toMatch(/sent a multipart stream without a usable boundary \(Content-Type: multipart\/x-mixed-replace\)/);
+    expect(c.status().lastError).toMatch(
+      /sent a multipart stream without a usable boundary \(Content-Type: multipart\/x-mixed-replace\)/,
+    );
 
-    const html = await httpServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>'));
+    const html = await httpServer((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>'),
+    );
     const other = client(html);
     other.c.acquire();
     await waitFor(() => other.c.status().lastError !== undefined, 5_000, 'an error');
-    expect(other.c.status().lastError).toBe(`Camera at ${html} sent not an MJPEG stream (Content-Type: text/html): camera.url must be the stream URL (Motion: .../stream.mjpeg)`);
+    expect(other.c.status().lastError).toBe(
+      `Camera at ${html} sent not an MJPEG stream (Content-Type: text/html): camera.url must be the stream URL (Motion: .../stream.mjpeg)`,
+    );
   });
 
   it('parts that are not JPEGs are skipped and warned about once', async () => {
@@ -156,7 +198,9 @@ describe('camera client against a fake Motion', () => {
     release();
     expect(frames).toHaveLength(0);
     expect(logger.warnings()).toHaveLength(1);
-    expect(logger.warnings()[0]).toMatch(/sent a part that is not a JPEG image \(Content-Type: image\/jpeg, 13 bytes\)/);
+    expect(logger.warnings()[0]).toMatch(
+      /sent a part that is not a JPEG image \(Content-Type: image\/jpeg, 13 bytes\)/,
+    );
   });
 
   it('404: the error names the URL and the setting', async () => {
@@ -164,7 +208,9 @@ describe('camera client against a fake Motion', () => {
     const { c } = client(cam.url);
     c.acquire();
     await waitFor(() => c.status().lastError !== undefined, 5_000, 'an error');
-    expect(c.status().lastError).toBe(`Camera at ${cam.url} answered HTTP 404: check the path in camera.url in config.yaml`);
+    expect(c.status().lastError).toBe(
+      `Camera at ${cam.url} answered HTTP 404: check the path in camera.url in config.yaml`,
+    );
   });
 
   it('connection refused: retries with backoff, warns once, nextFrame gives up at once', async () => {
@@ -172,7 +218,9 @@ describe('camera client against a fake Motion', () => {
     const { c, logger } = client(url);
     c.acquire();
     await waitFor(() => c.status().connects >= 4, 5_000, 'several attempts');
-    expect(logger.warnings()).toEqual([`Camera at ${url} refused the connection: is Motion running? (systemctl status motion)`]);
+    expect(logger.warnings()).toEqual([
+      `Camera at ${url} refused the connection: is Motion running? (systemctl status motion)`,
+    ]);
     const t = Date.now();
     expect(await c.nextFrame(1_500)).toBeUndefined();
     expect(Date.now() - t).toBeLessThan(1_000);
@@ -186,7 +234,11 @@ describe('camera client against a fake Motion', () => {
     });
     servers.push(s);
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const { c } = client(`http://127.0.0.1:${(s.address() as net.AddressInfo).port}/x`, fakeLogger(), { backoff: { initialMs: 50, maxMs: 200 } });
+    const { c } = client(
+      `http://127.0.0.1:${(s.address() as net.AddressInfo).port}/x`,
+      fakeLogger(),
+      { backoff: { initialMs: 50, maxMs: 200 } },
+    );
     c.acquire();
     await new Promise((r) => setTimeout(r, 3_000));
     c.close();
@@ -206,9 +258,15 @@ describe('camera client against a fake Motion', () => {
     await waitFor(() => frames.length >= 5, 5_000, 'first frames');
     await cam.restart();
     const before = frames.length;
-    await waitFor(() => cam.connections >= 2 && frames.length >= before + 70, 10_000, 'frames after the restart');
+    await waitFor(
+      () => cam.connections >= 2 && frames.length >= before + 70,
+      10_000,
+      'frames after the restart',
+    );
     expect(logger.warnings()).toHaveLength(1);
-    expect(logger.warnings()[0]).toMatch(/^Camera at .* (closed the stream|dropped the connection|refused the connection)/);
+    expect(logger.warnings()[0]).toMatch(
+      /^Camera at .* (closed the stream|dropped the connection|refused the connection)/,
+    );
     expect(logger.infos()).toEqual([`camera at ${cam.url} streaming again (160x120)`]);
     expect(c.status()).toMatchObject({ state: 'streaming', lastError: undefined });
   });
@@ -253,7 +311,12 @@ describe('probeCamera', () => {
   it('refused: fail with the hint', async () => {
     const url = await deadCameraUrl();
     const probe = await probeCamera(url, { timeoutMs: 3_000, service: 'motion-cam' });
-    expect(probe).toEqual({ ok: false, url, frames: 0, error: `Camera at ${url} refused the connection: is Motion running? (systemctl status motion-cam)` });
+    expect(probe).toEqual({
+      ok: false,
+      url,
+      frames: 0,
+      error: `Camera at ${url} refused the connection: is Motion running? (systemctl status motion-cam)`,
+    });
   });
 
   it('an endless stream without a frame is bounded by the timeout', async () => {
@@ -280,6 +343,8 @@ describe('probeCamera', () => {
   it('a stream that ends before a frame, and a bad URL', async () => {
     const cam = await camera({ frames: 0, after: 'end' });
     expect((await probeCamera(cam.url, { timeoutMs: 2_000 })).error).toMatch(/closed the stream/);
-    expect((await probeCamera('ftp://camera/x', { timeoutMs: 2_000 })).error).toBe("camera.url 'ftp://camera/x' is not an http:// or https:// URL: set it in config.yaml (Motion's is http://127.0.0.1:8881/stream.mjpeg)");
+    expect((await probeCamera('ftp://camera/x', { timeoutMs: 2_000 })).error).toBe(
+      "camera.url 'ftp://camera/x' is not an http:// or https:// URL: set it in config.yaml (Motion's is http://127.0.0.1:8881/stream.mjpeg)",
+    );
   });
 });

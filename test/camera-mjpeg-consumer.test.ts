@@ -10,7 +10,15 @@ import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MultipartParser } from '../src-main/camera/multipart';
 import { createCameraClient, type CameraFrame } from '../src-main/camera/client';
-import { frameNumber, makeJpeg, motionPart, startFakeCamera, stampJpeg, waitFor, type FakeCamera } from './helpers/fake-camera';
+import {
+  frameNumber,
+  makeJpeg,
+  motionPart,
+  startFakeCamera,
+  stampJpeg,
+  waitFor,
+  type FakeCamera,
+} from './helpers/fake-camera';
 
 const MjpegConsumer = createRequire(__filename)('mjpeg-consumer') as new () => Transform;
 
@@ -49,7 +57,8 @@ function measure(emitted: Emitted[], sent: Buffer[]) {
   const sentKeys = new Set(sent.map((b) => b.toString('base64')));
   const correct = emitted.filter((e) => sentKeys.has(e.copy.toString('base64')));
   let sameObject = 0;
-  for (let i = 1; i < emitted.length; i++) if (emitted[i]!.buf === emitted[i - 1]!.buf) sameObject++;
+  for (let i = 1; i < emitted.length; i++)
+    if (emitted[i]!.buf === emitted[i - 1]!.buf) sameObject++;
   return {
     emitted: emitted.length,
     correct: correct.length,
@@ -67,7 +76,13 @@ describe('mjpeg-consumer 2.0.0 on Motion framing (160x120 frames, 9.2 KB)', () =
 
   it('one whole part per chunk: every frame after the first emitted twice, as the same Buffer object', async () => {
     const m = measure(await viaConsumer(parts), sent);
-    expect(m).toEqual({ emitted: 2 * N - 1, correct: 2 * N - 1, distinctCorrect: N, sameObject: N - 1, changedAfterEmit: 0 });
+    expect(m).toEqual({
+      emitted: 2 * N - 1,
+      correct: 2 * N - 1,
+      distinctCorrect: N,
+      sameObject: N - 1,
+      changedAfterEmit: 0,
+    });
     expect(viaOurs(parts)).toHaveLength(N);
   });
 
@@ -81,7 +96,13 @@ describe('mjpeg-consumer 2.0.0 on Motion framing (160x120 frames, 9.2 KB)', () =
   it('1024-byte chunks (Motion writes 1024-byte blocks) with frames larger than a block: correct', async () => {
     // The defect does NOT hold here: each chunk holds at most one SOI and one Content-Length.
     const m = measure(await viaConsumer(blocks(stream, 1024)), sent);
-    expect(m).toEqual({ emitted: N, correct: N, distinctCorrect: N, sameObject: 0, changedAfterEmit: 0 });
+    expect(m).toEqual({
+      emitted: N,
+      correct: N,
+      distinctCorrect: N,
+      sameObject: 0,
+      changedAfterEmit: 0,
+    });
   });
 
   it('100-byte chunks: duplicates, losses and corrupt frames', async () => {
@@ -101,21 +122,36 @@ describe('mjpeg-consumer 2.0.0 on Motion framing (160x120 frames, 9.2 KB)', () =
 });
 
 describe('mjpeg-consumer 2.0.0, small frames and EXIF thumbnails', () => {
-  it('frames smaller than Motion\'s 1024-byte block: frames doubled and lost', async () => {
+  it("frames smaller than Motion's 1024-byte block: frames doubled and lost", async () => {
     const tiny = makeJpeg(16, 12, 50);
     expect(tiny.length).toBeLessThan(1024 - 80);
     const sent = Array.from({ length: N }, (_, i) => stampJpeg(tiny, i));
-    const m = measure(await viaConsumer(blocks(Buffer.concat(sent.map((f) => motionPart(f))), 1024)), sent);
-    expect(m).toEqual({ emitted: 18, correct: 18, distinctCorrect: 15, sameObject: 3, changedAfterEmit: 0 });
+    const m = measure(
+      await viaConsumer(blocks(Buffer.concat(sent.map((f) => motionPart(f))), 1024)),
+      sent,
+    );
+    expect(m).toEqual({
+      emitted: 18,
+      correct: 18,
+      distinctCorrect: 15,
+      sameObject: 3,
+      changedAfterEmit: 0,
+    });
   });
 
-  it('a JPEG with an embedded thumbnail is cut at the thumbnail\'s end marker, and emitted Buffers change afterwards', async () => {
+  it("a JPEG with an embedded thumbnail is cut at the thumbnail's end marker, and emitted Buffers change afterwards", async () => {
     // APP1 "Exif" holding a complete small JPEG: its FFD9 comes before the real end of image.
     const thumb = makeJpeg(16, 12, 50, 3);
     const main = makeJpeg(160, 120);
     const app1 = Buffer.from([0xff, 0xe1, 0, 0]);
     app1.writeUInt16BE(thumb.length + 2 + 6, 2);
-    const withThumb = Buffer.concat([main.subarray(0, 2), app1, Buffer.from('Exif\0\0'), thumb, main.subarray(2)]);
+    const withThumb = Buffer.concat([
+      main.subarray(0, 2),
+      app1,
+      Buffer.from('Exif\0\0'),
+      thumb,
+      main.subarray(2),
+    ]);
     expect(jpeg.decode(withThumb)).toMatchObject({ width: 160, height: 120 });
     const sent = Array.from({ length: N }, (_, i) => stampJpeg(withThumb, i));
     const parts = sent.map((f) => motionPart(f));

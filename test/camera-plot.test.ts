@@ -4,11 +4,22 @@ import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCameraClient } from '../src-main/camera/client';
-import { PLOT_CAMERA_EVENTS, startPlotCamera, type PlotCamera } from '../src-main/camera/plot-camera';
+import {
+  PLOT_CAMERA_EVENTS,
+  startPlotCamera,
+  type PlotCamera,
+} from '../src-main/camera/plot-camera';
 import { configSchema, type VfabConfig } from '../src-main/config/config';
 import { FIXTURES, ROOT, sandbox } from './helpers/cli';
 import { spawnVfab } from './helpers/crash-rig';
-import { frameNumber, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions, deadCameraUrl } from './helpers/fake-camera';
+import {
+  frameNumber,
+  startFakeCamera,
+  waitFor,
+  type FakeCamera,
+  type FakeCameraOptions,
+  deadCameraUrl,
+} from './helpers/fake-camera';
 import { endWithTest } from './helpers/processes';
 import { useTempDirs } from './helpers/tmp';
 
@@ -25,7 +36,13 @@ function cameraConfig(over: Partial<VfabConfig['camera']> = {}): VfabConfig['cam
 function fakeLogger() {
   const lines: { level: string; msg: string; job?: string }[] = [];
   const at = (level: string) => (msg: string, job?: string) => void lines.push({ level, msg, job });
-  return { lines, debug: at('DEBUG'), info: at('INFO'), warning: at('WARNING'), warnings: () => lines.filter((l) => l.level === 'WARNING') };
+  return {
+    lines,
+    debug: at('DEBUG'),
+    info: at('INFO'),
+    warning: at('WARNING'),
+    warnings: () => lines.filter((l) => l.level === 'WARNING'),
+  };
 }
 
 async function camera(opts: FakeCameraOptions = {}): Promise<FakeCamera> {
@@ -54,7 +71,13 @@ describe('startPlotCamera', () => {
     const cam = await camera({ width: 320, height: 240, fps: 20 });
     const jobsDir = tempDir();
     const logger = fakeLogger();
-    const pc = start({ camera: cameraConfig({ url: cam.url }), jobsDir, jobId: 'job1', logger, client: clientFor(cam.url) });
+    const pc = start({
+      camera: cameraConfig({ url: cam.url }),
+      jobsDir,
+      jobId: 'job1',
+      logger,
+      client: clientFor(cam.url),
+    });
     expect(pc.enabled).toBe(true);
     const files: string[] = [];
     for (const kind of PLOT_CAMERA_EVENTS) {
@@ -73,24 +96,39 @@ describe('startPlotCamera', () => {
     expect(decode(path.join(dir, 'latest.jpg'))).toMatchObject({ width: 320, height: 240 });
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(logger.warnings()).toEqual([]);
-    expect(logger.lines.filter((l) => l.level === 'INFO').map((l) => l.job)).toEqual(PLOT_CAMERA_EVENTS.map(() => 'job1'));
+    expect(logger.lines.filter((l) => l.level === 'INFO').map((l) => l.job)).toEqual(
+      PLOT_CAMERA_EVENTS.map(() => 'job1'),
+    );
   });
 
   it('two events of one kind in the same second get distinct names', async () => {
     const cam = await camera({ fps: 30 });
-    const pc = start({ camera: cameraConfig({ url: cam.url }), jobsDir: tempDir(), jobId: 'j', logger: fakeLogger(), client: clientFor(cam.url) });
+    const pc = start({
+      camera: cameraConfig({ url: cam.url }),
+      jobsDir: tempDir(),
+      jobId: 'j',
+      logger: fakeLogger(),
+      client: clientFor(cam.url),
+    });
     const a = await pc.event('pen_change');
     const b = await pc.event('pen_change');
     expect(a).toBeDefined();
     expect(b).toBeDefined();
     expect(a).not.toBe(b);
-    if (path.basename(a!).slice(0, 15) === path.basename(b!).slice(0, 15)) expect(b).toMatch(/-pen_change-2\.jpg$/);
+    if (path.basename(a!).slice(0, 15) === path.basename(b!).slice(0, 15))
+      expect(b).toMatch(/-pen_change-2\.jpg$/);
   });
 
   it('keeps latest.jpg refreshed every snapshot_interval_s while plotting, always a whole JPEG', async () => {
     const cam = await camera({ width: 160, height: 120, fps: 10 });
     const jobsDir = tempDir();
-    const pc = start({ camera: cameraConfig({ url: cam.url, snapshot_interval_s: 1 }), jobsDir, jobId: 'j', logger: fakeLogger(), client: clientFor(cam.url) });
+    const pc = start({
+      camera: cameraConfig({ url: cam.url, snapshot_interval_s: 1 }),
+      jobsDir,
+      jobId: 'j',
+      logger: fakeLogger(),
+      client: clientFor(cam.url),
+    });
     const latest = path.join(jobsDir, 'j', 'snapshots', 'latest.jpg');
     const seen = new Set<number>();
     const until = Date.now() + 3_600;
@@ -116,7 +154,13 @@ describe('startPlotCamera', () => {
   it('snapshot_interval_s below 1 is taken as 1 s', async () => {
     const cam = await camera({ fps: 20 });
     const jobsDir = tempDir();
-    start({ camera: cameraConfig({ url: cam.url, snapshot_interval_s: 0 }), jobsDir, jobId: 'j', logger: fakeLogger(), client: clientFor(cam.url) });
+    start({
+      camera: cameraConfig({ url: cam.url, snapshot_interval_s: 0 }),
+      jobsDir,
+      jobId: 'j',
+      logger: fakeLogger(),
+      client: clientFor(cam.url),
+    });
     const latest = path.join(jobsDir, 'j', 'snapshots', 'latest.jpg');
     const seen = new Set<number>();
     const until = Date.now() + 1_500;
@@ -128,41 +172,63 @@ describe('startPlotCamera', () => {
     expect(seen.size).toBeLessThanOrEqual(3);
   });
 
-  it.each([{ enabled: false }, { mode: 'disabled' as const }])('disabled (%o): no connection, no files, no warnings', async (over) => {
-    const cam = await camera();
-    const jobsDir = tempDir();
-    const logger = fakeLogger();
-    const pc = start({ camera: cameraConfig({ url: cam.url, ...over }), jobsDir, jobId: 'j', logger });
-    const t = Date.now();
-    expect(await pc.event('start')).toBeUndefined();
-    expect(Date.now() - t).toBeLessThan(50);
-    await pc.stop();
-    expect(pc.enabled).toBe(false);
-    expect(cam.connections).toBe(0);
-    expect(fs.existsSync(path.join(jobsDir, 'j'))).toBe(false);
-    expect(logger.warnings()).toEqual([]);
-    expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]!.level).toBe('DEBUG');
-  });
+  it.each([{ enabled: false }, { mode: 'disabled' as const }])(
+    'disabled (%o): no connection, no files, no warnings',
+    async (over) => {
+      const cam = await camera();
+      const jobsDir = tempDir();
+      const logger = fakeLogger();
+      const pc = start({
+        camera: cameraConfig({ url: cam.url, ...over }),
+        jobsDir,
+        jobId: 'j',
+        logger,
+      });
+      const t = Date.now();
+      expect(await pc.event('start')).toBeUndefined();
+      expect(Date.now() - t).toBeLessThan(50);
+      await pc.stop();
+      expect(pc.enabled).toBe(false);
+      expect(cam.connections).toBe(0);
+      expect(fs.existsSync(path.join(jobsDir, 'j'))).toBe(false);
+      expect(logger.warnings()).toEqual([]);
+      expect(logger.lines).toHaveLength(1);
+      expect(logger.lines[0]!.level).toBe('DEBUG');
+    },
+  );
 
   it('camera absent: events resolve quickly to undefined, one warning for the whole plot, nothing thrown', async () => {
     const url = await deadCameraUrl();
     const jobsDir = tempDir();
     const logger = fakeLogger();
-    const pc = start({ camera: cameraConfig({ url }), jobsDir, jobId: 'j', logger, client: clientFor(url) });
+    const pc = start({
+      camera: cameraConfig({ url }),
+      jobsDir,
+      jobId: 'j',
+      logger,
+      client: clientFor(url),
+    });
     const t = Date.now();
     for (const kind of PLOT_CAMERA_EVENTS) expect(await pc.event(kind)).toBeUndefined();
     expect(Date.now() - t).toBeLessThan(3_000);
     await pc.stop();
     const warnings = logger.warnings();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]!.msg).toBe(`camera: no start snapshot (Camera at ${url} refused the connection: is Motion running? (systemctl status motion)); the plot goes on without snapshots until the camera answers`);
+    expect(warnings[0]!.msg).toBe(
+      `camera: no start snapshot (Camera at ${url} refused the connection: is Motion running? (systemctl status motion)); the plot goes on without snapshots until the camera answers`,
+    );
     expect(warnings[0]!.job).toBe('j');
   });
 
   it('a camera that connects but never sends: an event waits about 1.5 s, no longer', async () => {
     const cam = await camera({ frames: 0, after: 'hang' });
-    const pc = start({ camera: cameraConfig({ url: cam.url }), jobsDir: tempDir(), jobId: 'j', logger: fakeLogger(), client: clientFor(cam.url) });
+    const pc = start({
+      camera: cameraConfig({ url: cam.url }),
+      jobsDir: tempDir(),
+      jobId: 'j',
+      logger: fakeLogger(),
+      client: clientFor(cam.url),
+    });
     const t = Date.now();
     expect(await pc.event('pause')).toBeUndefined();
     const took = Date.now() - t;
@@ -175,13 +241,21 @@ describe('startPlotCamera', () => {
     const jobsDir = path.join(tempDir(), 'not-a-dir');
     fs.writeFileSync(jobsDir, 'file in the way');
     const logger = fakeLogger();
-    const pc = start({ camera: cameraConfig({ url: cam.url }), jobsDir, jobId: 'j', logger, client: clientFor(cam.url) });
+    const pc = start({
+      camera: cameraConfig({ url: cam.url }),
+      jobsDir,
+      jobId: 'j',
+      logger,
+      client: clientFor(cam.url),
+    });
     expect(await pc.event('start')).toBeUndefined();
     expect(await pc.event('pause')).toBeUndefined();
     await pc.stop();
     const events = logger.warnings().filter((w) => w.msg.includes('snapshot in'));
     expect(events).toHaveLength(1);
-    expect(events[0]!.msg).toMatch(/^camera: could not save the start snapshot in .*not-a-dir\/j\/snapshots: ENOTDIR/);
+    expect(events[0]!.msg).toMatch(
+      /^camera: could not save the start snapshot in .*not-a-dir\/j\/snapshots: ENOTDIR/,
+    );
   });
 
   it('after a SIGKILL of the plotting process, latest.jpg is a whole, recent JPEG', async () => {
@@ -203,17 +277,32 @@ setInterval(() => undefined, 1000);
     );
     // Node itself with tsx's loader, not the tsx launcher: the launcher runs the script in a child
     // of its own, which a SIGKILL of the launcher would leave running after the suite.
-    const child = endWithTest(spawn(process.execPath, ['--import', 'tsx', script, cam.url, jobsDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
-    const exited = new Promise<NodeJS.Signals | number | null>((r) => child.on('exit', (code, signal) => r(signal ?? code)));
+    const child = endWithTest(
+      spawn(process.execPath, ['--import', 'tsx', script, cam.url, jobsDir], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const exited = new Promise<NodeJS.Signals | number | null>((r) =>
+      child.on('exit', (code, signal) => r(signal ?? code)),
+    );
     cleanups.push(() => void child.kill('SIGKILL'));
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const latest = path.join(jobsDir, 'crash', 'snapshots', 'latest.jpg');
-    await waitFor(() => out.includes('started /'), 20_000, `the child to snapshot the start (it said: ${out})`);
+    await waitFor(
+      () => out.includes('started /'),
+      20_000,
+      `the child to snapshot the start (it said: ${out})`,
+    );
     const firstView = frameNumber(fs.readFileSync(latest))!;
     // Let the refresh run a few intervals, then kill it without warning.
-    await waitFor(() => fs.existsSync(latest) && frameNumber(fs.readFileSync(latest))! >= firstView + 15 * 2, 10_000, 'latest.jpg to be refreshed');
+    await waitFor(
+      () => fs.existsSync(latest) && frameNumber(fs.readFileSync(latest))! >= firstView + 15 * 2,
+      10_000,
+      'latest.jpg to be refreshed',
+    );
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     const data = fs.readFileSync(latest);
@@ -231,17 +320,33 @@ describe('vfab plot with a camera', () => {
     cleanups.push(() => sb.cleanup());
     fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
     fs.writeFileSync(sb.configFile, `camera:\n  url: ${cam.url}\n  snapshot_interval_s: 1\n`);
-    expect(sb.run(['add', 'job', 'cam', path.join(FIXTURES, 'AxiDraw_First.svg'), '--fit', 'scale']).code).toBe(0);
+    expect(
+      sb.run(['add', 'job', 'cam', path.join(FIXTURES, 'AxiDraw_First.svg'), '--fit', 'scale'])
+        .code,
+    ).toBe(0);
     const snapshots = path.join(sb.jobsDir, 'cam', 'snapshots');
     // SIGTERM first: the signal path snapshots the interruption.
     const term = spawnVfab(sb, ['plot', 'cam', '--device', 'virtual', '--speed', '5']);
-    await waitFor(() => fs.existsSync(snapshots) && fs.readdirSync(snapshots).some((f) => f.endsWith('-start.jpg')), 15_000, 'the start snapshot');
+    await waitFor(
+      () =>
+        fs.existsSync(snapshots) && fs.readdirSync(snapshots).some((f) => f.endsWith('-start.jpg')),
+      15_000,
+      'the start snapshot',
+    );
     term.child.kill('SIGTERM');
     expect(await term.exited).toBe(143);
     expect(fs.readdirSync(snapshots).some((f) => f.endsWith('-interrupt.jpg'))).toBe(true);
     // Then SIGKILL, which gives no warning: only latest.jpg, refreshed every second, is left.
     fs.rmSync(snapshots, { recursive: true });
-    const kill = spawnVfab(sb, ['resume', 'cam', '--device', 'virtual', '--speed', '5', '--carriage-at-home']);
+    const kill = spawnVfab(sb, [
+      'resume',
+      'cam',
+      '--device',
+      'virtual',
+      '--speed',
+      '5',
+      '--carriage-at-home',
+    ]);
     await waitFor(() => fs.existsSync(path.join(snapshots, 'latest.jpg')), 15_000, 'latest.jpg');
     await new Promise((r) => setTimeout(r, 1500));
     kill.child.kill('SIGKILL');
@@ -249,6 +354,7 @@ describe('vfab plot with a camera', () => {
     const latest = decode(path.join(snapshots, 'latest.jpg'));
     expect([latest.width, latest.height]).toEqual([320, 240]);
     expect(Date.now() - fs.statSync(path.join(snapshots, 'latest.jpg')).mtimeMs).toBeLessThan(3000);
-    for (const f of fs.readdirSync(snapshots).filter((f) => f.endsWith('.jpg'))) expect(decode(path.join(snapshots, f)).width).toBe(320);
+    for (const f of fs.readdirSync(snapshots).filter((f) => f.endsWith('.jpg')))
+      expect(decode(path.join(snapshots, f)).width).toBe(320);
   }, 60_000);
 });

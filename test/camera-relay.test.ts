@@ -9,7 +9,15 @@ import { boundaryFromContentType, MultipartParser } from '../src-main/camera/mul
 import { createCameraRelay, type CameraRelay } from '../src-main/camera/relay';
 import { startRelayHost } from '../src-main/camera/relay-host';
 import { sandbox } from './helpers/cli';
-import { deadCameraUrl, frameNumber, stampJpeg, startFakeCamera, waitFor, type FakeCamera, type FakeCameraOptions } from './helpers/fake-camera';
+import {
+  deadCameraUrl,
+  frameNumber,
+  stampJpeg,
+  startFakeCamera,
+  waitFor,
+  type FakeCamera,
+  type FakeCameraOptions,
+} from './helpers/fake-camera';
 import { startServe } from './helpers/serve-process';
 
 const TOKEN = 'test-token-0123456789';
@@ -38,12 +46,18 @@ async function setup(camOpts: FakeCameraOptions = {}, maxBufferedBytes?: number)
   return { cam, client, relay, base, port: (server.address() as net.AddressInfo).port };
 }
 
-function get(url: string, headers: http.OutgoingHttpHeaders = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function get(
+  url: string,
+  headers: http.OutgoingHttpHeaders = {},
+  method = 'GET',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -90,48 +104,61 @@ function rawViewer(port: number) {
 
 function wholeParts(body: Buffer): Buffer[] {
   const parts: Buffer[] = [];
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const headEnd = body.indexOf('\r\n\r\n', at);
     if (headEnd < 0) return parts;
     const head = body.toString('latin1', at, headEnd);
     const m = /^--vfabframe\r\nContent-Type: image\/jpeg\r\nContent-Length: (\d+)$/.exec(head);
-    if (!m) throw new Error(`no part header at body byte ${at}: ${JSON.stringify(head.slice(0, 40))}`);
+    if (!m)
+      throw new Error(`no part header at body byte ${at}: ${JSON.stringify(head.slice(0, 40))}`);
     const end = headEnd + 4 + Number(m[1]);
     if (body.length < end + 2) return parts;
-    if (body.toString('latin1', end, end + 2) !== '\r\n') throw new Error(`part at body byte ${at} does not end with CRLF`);
+    if (body.toString('latin1', end, end + 2) !== '\r\n')
+      throw new Error(`part at body byte ${at} does not end with CRLF`);
     parts.push(body.subarray(headEnd + 4, end));
     at = end + 2;
   }
 }
 
 describe('camera relay', () => {
-  it('writes every viewer the same whole parts back to back, each JPEG byte for byte the camera\'s, with no chunk framing', async () => {
+  it("writes every viewer the same whole parts back to back, each JPEG byte for byte the camera's, with no chunk framing", async () => {
     const { cam, port } = await setup({ width: 320, height: 240, fps: 30 });
     const raws = [rawViewer(port), rawViewer(port), rawViewer(port)];
-    await waitFor(() => raws.every((r) => r.parts().length >= 15), 10_000, '15 whole parts at each viewer');
+    await waitFor(
+      () => raws.every((r) => r.parts().length >= 15),
+      10_000,
+      '15 whole parts at each viewer',
+    );
     const seen = raws.map((r) => r.parts().map((jpeg) => frameNumber(jpeg)!));
     for (const [i, r] of raws.entries()) {
       expect(r.head()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
       expect(r.head()).not.toMatch(/transfer-encoding/i);
       expect(seen[i]!.every((n, k) => k === 0 || n === seen[i]![k - 1]! + 1)).toBe(true);
-      for (const jpeg of r.parts()) expect(jpeg.equals(stampJpeg(cam.base, frameNumber(jpeg)!))).toBe(true);
+      for (const jpeg of r.parts())
+        expect(jpeg.equals(stampJpeg(cam.base, frameNumber(jpeg)!))).toBe(true);
     }
     // The viewers overlap: the frames they share are the same frames.
-    expect(seen[1]!.filter((n) => seen[0]!.includes(n) && seen[2]!.includes(n)).length).toBeGreaterThan(5);
+    expect(
+      seen[1]!.filter((n) => seen[0]!.includes(n) && seen[2]!.includes(n)).length,
+    ).toBeGreaterThan(5);
   });
 
   it('refuses requests without the token, with a wrong one, or with another method', async () => {
     const { base, relay } = await setup();
     expect((await get(`${base}/camera/stream.mjpeg`)).status).toBe(401);
     expect((await get(`${base}/camera/stream.mjpeg?token=wrong`)).status).toBe(401);
-    expect((await get(`${base}/camera/snapshot.jpg`, { Authorization: 'Bearer nope' })).status).toBe(401);
+    expect(
+      (await get(`${base}/camera/snapshot.jpg`, { Authorization: 'Bearer nope' })).status,
+    ).toBe(401);
     const refused = await get(`${base}/camera/snapshot.jpg?token=${TOKEN.slice(0, -1)}`);
     expect(refused.status).toBe(401);
     expect(refused.headers['www-authenticate']).toBe('Bearer');
     expect((await get(`${base}/camera/snapshot.jpg?token=${TOKEN}`, {}, 'POST')).status).toBe(405);
     expect((await get(`${base}/elsewhere?token=${TOKEN}`)).status).toBe(404);
     expect(relay.stats().refused).toBe(4);
-    expect(() => createCameraRelay(createCameraClient({ url: 'http://127.0.0.1:1/' }), { token: '' })).toThrow(/token is required/);
+    expect(() =>
+      createCameraRelay(createCameraClient({ url: 'http://127.0.0.1:1/' }), { token: '' }),
+    ).toThrow(/token is required/);
   });
 
   it('serves any number of viewers from one camera connection, every frame to each', async () => {
@@ -141,7 +168,11 @@ describe('camera relay', () => {
       viewer(`${base}/camera/stream.mjpeg`, { Authorization: `Bearer ${TOKEN}` }),
       viewer(`${base}/camera/stream.mjpeg?token=${TOKEN}`),
     ];
-    await waitFor(() => viewers.every((v) => v.numbers.length >= 30), 10_000, '30 frames at each viewer');
+    await waitFor(
+      () => viewers.every((v) => v.numbers.length >= 30),
+      10_000,
+      '30 frames at each viewer',
+    );
     expect(cam.connections).toBe(1);
     expect(relay.stats()).toMatchObject({ viewers: 3, dropped: 0 });
     for (const v of viewers) {
@@ -150,7 +181,11 @@ describe('camera relay', () => {
       expect(jpeg.decode(v.last()!)).toMatchObject({ width: 160, height: 120 });
     }
     for (const v of viewers) v.close();
-    await waitFor(() => relay.stats().viewers === 0 && cam.open === 0, 3_000, 'the camera connection to close after the last viewer');
+    await waitFor(
+      () => relay.stats().viewers === 0 && cam.open === 0,
+      3_000,
+      'the camera connection to close after the last viewer',
+    );
   });
 
   it('drops frames for a viewer that does not read, holds little for it, and the others get every frame', async () => {
@@ -184,12 +219,18 @@ describe('camera relay', () => {
     await waitFor(() => cam.open === 0, 3_000, 'the camera connection to close');
 
     await cam.close();
-    await waitFor(() => client.latest() === undefined || Date.now() - client.latest()!.at > 2_100, 5_000, 'the last frame to go stale');
+    await waitFor(
+      () => client.latest() === undefined || Date.now() - client.latest()!.at > 2_100,
+      5_000,
+      'the last frame to go stale',
+    );
     const t = Date.now();
     const down = await get(`${base}/camera/snapshot.jpg?token=${TOKEN}`);
     expect(Date.now() - t).toBeLessThan(2_500);
     expect(down.status).toBe(503);
-    expect(down.body.toString()).toMatch(/^No camera frame within 2000 ms: The camera refused the connection: is Motion running\?/);
+    expect(down.body.toString()).toMatch(
+      /^No camera frame within 2000 ms: The camera refused the connection: is Motion running\?/,
+    );
   });
 
   it('close() ends every viewer', async () => {
@@ -201,7 +242,11 @@ describe('camera relay', () => {
         res.on('end', () => ended++);
       });
     }
-    await waitFor(() => relay.stats().viewers === 2 && relay.stats().written >= 4, 5_000, 'two viewers');
+    await waitFor(
+      () => relay.stats().viewers === 2 && relay.stats().written >= 4,
+      5_000,
+      'two viewers',
+    );
     relay.close();
     await waitFor(() => ended === 2, 3_000, 'both streams to end');
     // Frames keep coming from the camera meanwhile; none may be written to an ended response.
@@ -228,8 +273,12 @@ describe("the desktop window's relay host", () => {
 
     current = client; // Settings turned the camera on: no restart needed.
     expect((await get(`${host.origin}/camera/snapshot.jpg`)).status).toBe(401);
-    expect((await get(host.snapshotUrl, { Host: `evil.example:${new URL(host.origin).port}` })).status).toBe(421);
-    expect((await get(`${host.origin}/index.html${new URL(host.streamUrl).search}`)).status).toBe(404);
+    expect(
+      (await get(host.snapshotUrl, { Host: `evil.example:${new URL(host.origin).port}` })).status,
+    ).toBe(421);
+    expect((await get(`${host.origin}/index.html${new URL(host.streamUrl).search}`)).status).toBe(
+      404,
+    );
     const snap = await get(host.snapshotUrl);
     expect(snap.status).toBe(200);
     expect(jpeg.decode(snap.body)).toMatchObject({ width: 160, height: 120 });
@@ -244,7 +293,16 @@ function answer(url: string, method = 'GET'): Promise<{ status: number; text: st
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method }, (res) => {
       const chunks: Buffer[] = [];
-      const done = () => resolve({ status: res.statusCode!, text: [res.statusCode, res.statusMessage, ...res.rawHeaders, Buffer.concat(chunks).toString('latin1')].join('\n') });
+      const done = () =>
+        resolve({
+          status: res.statusCode!,
+          text: [
+            res.statusCode,
+            res.statusMessage,
+            ...res.rawHeaders,
+            Buffer.concat(chunks).toString('latin1'),
+          ].join('\n'),
+        });
       // A stream from a camera that is down sends no frame and never ends: its head is its answer.
       if (String(res.headers['content-type']).startsWith('multipart/')) {
         res.destroy();
@@ -259,33 +317,47 @@ function answer(url: string, method = 'GET'): Promise<{ status: number; text: st
 }
 
 describe("the camera's address in relay answers", () => {
-  it('is in no body or header of the desktop relay or of vfab serve, with the camera down', { timeout: 60_000 }, async () => {
-    const dead = new URL(await deadCameraUrl());
-    const url = `http://camuser:campass@${dead.host}/some/path/stream.mjpeg`;
-    const secrets = [dead.host, `:${dead.port}`, '/some/path', 'camuser', 'campass'];
+  it(
+    'is in no body or header of the desktop relay or of vfab serve, with the camera down',
+    { timeout: 60_000 },
+    async () => {
+      const dead = new URL(await deadCameraUrl());
+      const url = `http://camuser:campass@${dead.host}/some/path/stream.mjpeg`;
+      const secrets = [dead.host, `:${dead.port}`, '/some/path', 'camuser', 'campass'];
 
-    const client = createCameraClient({ url, backoff: { initialMs: 50, maxMs: 200 } });
-    cleanups.push(() => client.close());
-    const desktop = await startRelayHost(() => client);
-    cleanups.push(() => desktop.close());
+      const client = createCameraClient({ url, backoff: { initialMs: 50, maxMs: 200 } });
+      cleanups.push(() => client.close());
+      const desktop = await startRelayHost(() => client);
+      cleanups.push(() => desktop.close());
 
-    const sb = sandbox();
-    cleanups.push(() => sb.cleanup());
-    fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
-    fs.writeFileSync(sb.configFile, `camera:\n  enabled: true\n  mode: ip\n  url: ${url}\n`);
-    const served = await startServe(sb);
-    cleanups.push(() => served.kill());
+      const sb = sandbox();
+      cleanups.push(() => sb.cleanup());
+      fs.mkdirSync(path.dirname(sb.configFile), { recursive: true });
+      fs.writeFileSync(sb.configFile, `camera:\n  enabled: true\n  mode: ip\n  url: ${url}\n`);
+      const served = await startServe(sb);
+      cleanups.push(() => served.kill());
 
-    for (const face of [{ origin: desktop.origin, token: new URL(desktop.streamUrl).searchParams.get('token')! }, { origin: served.origin, token: served.token }]) {
-      const answers: { status: number; text: string }[] = [];
-      for (const target of ['/camera/snapshot.jpg', '/camera/stream.mjpeg', '/camera/elsewhere']) {
-        for (const query of [`?token=${face.token}`, '', '?token=wrong']) answers.push(await answer(`${face.origin}${target}${query}`));
-        answers.push(await answer(`${face.origin}${target}?token=${face.token}`, 'POST'));
+      for (const face of [
+        { origin: desktop.origin, token: new URL(desktop.streamUrl).searchParams.get('token')! },
+        { origin: served.origin, token: served.token },
+      ]) {
+        const answers: { status: number; text: string }[] = [];
+        for (const target of [
+          '/camera/snapshot.jpg',
+          '/camera/stream.mjpeg',
+          '/camera/elsewhere',
+        ]) {
+          for (const query of [`?token=${face.token}`, '', '?token=wrong'])
+            answers.push(await answer(`${face.origin}${target}${query}`));
+          answers.push(await answer(`${face.origin}${target}?token=${face.token}`, 'POST'));
+        }
+        // The camera refused, and the snapshot says so, as "the camera".
+        expect(answers[0]!.status, face.origin).toBe(503);
+        expect(answers[0]!.text).toMatch(/The camera refused the connection/);
+        for (const secret of secrets)
+          for (const a of answers)
+            expect(a.text, `${face.origin}: ${secret}`).not.toContain(secret);
       }
-      // The camera refused, and the snapshot says so, as "the camera".
-      expect(answers[0]!.status, face.origin).toBe(503);
-      expect(answers[0]!.text).toMatch(/The camera refused the connection/);
-      for (const secret of secrets) for (const a of answers) expect(a.text, `${face.origin}: ${secret}`).not.toContain(secret);
-    }
-  });
+    },
+  );
 });

@@ -17,7 +17,10 @@ import { useServeRig } from './helpers/serve-rig';
 
 const SPEED = 20;
 /** A: two pens; its pen change leaves the carriage mid-sheet, about (200–230, 100–105) mm. B: near home. */
-const JOBS = { a: { x: 200, y: 100, strokes: 4, width: 30, secondPenDy: 20 }, b: { x: 20, y: 20, strokes: 4, width: 30 } };
+const JOBS = {
+  a: { x: 200, y: 100, strokes: 4, width: 30, secondPenDy: 20 },
+  b: { x: 20, y: 20, strokes: 4, width: 30 },
+};
 
 const t = useServeRig();
 
@@ -28,9 +31,13 @@ const inkLines = () => (fs.existsSync(p1().paper) ? readPaper(p1().paper).length
 async function strays(programs: Record<string, MotionProgram>) {
   const v = judgeQueue(t.sb, programs, { p1: p1().paper });
   const { warnings } = await p1().ctl<{ warnings: string[] }>('stats');
-  return { reinkedMm: Math.round(v.reinkedMm.p1! * 10) / 10, outsideTravel: warnings.filter((w) => /outside|origin moved/.test(w)) };
+  return {
+    reinkedMm: Math.round(v.reinkedMm.p1! * 10) / 10,
+    outsideTravel: warnings.filter((w) => /outside|origin moved/.test(w)),
+  };
 }
-const missing = (programs: Record<string, MotionProgram>, id: string) => judgeQueue(t.sb, programs, { p1: p1().paper }).missing[id];
+const missing = (programs: Record<string, MotionProgram>, id: string) =>
+  judgeQueue(t.sb, programs, { p1: p1().paper }).missing[id];
 
 /** The plotter, its config and both jobs. */
 async function setUp(): Promise<Record<string, MotionProgram>> {
@@ -46,8 +53,10 @@ async function expectMidSheet(): Promise<void> {
   expect(s.mm[1]).toBeGreaterThan(90);
 }
 
-const HELD_A = /Plotter 'p1' holds job 'a' \(PAUSED: pen change before layer 2.*away from home at \(2\d\d\.\d, 1\d\d\.\d\) mm; job 'b' was not started.*vfab resume a.*vfab home p1.*vfab restart a/s;
-const LOST = /Plotter 'p1': job 'a' left its carriage away from home at \(2\d\d\.\d, 1\d\d\.\d\) mm, and its motors were let go since.*nothing was moved.*Push the carriage by hand to the home corner.*carriage-at-home/s;
+const HELD_A =
+  /Plotter 'p1' holds job 'a' \(PAUSED: pen change before layer 2.*away from home at \(2\d\d\.\d, 1\d\d\.\d\) mm; job 'b' was not started.*vfab resume a.*vfab home p1.*vfab restart a/s;
+const LOST =
+  /Plotter 'p1': job 'a' left its carriage away from home at \(2\d\d\.\d, 1\d\d\.\d\) mm, and its motors were let go since.*nothing was moved.*Push the carriage by hand to the home corner.*carriage-at-home/s;
 
 describe('a plot after another job was left paused mid-sheet (CLI)', () => {
   it('names the paused job; `vfab home` sends the carriage home, then B is drawn exactly where planned, and A resumes', async () => {
@@ -64,7 +73,9 @@ describe('a plot after another job was left paused mid-sheet (CLI)', () => {
     const home = t.sb.run(['home', 'p1']);
     expect(home.code, home.stderr).toBe(0);
     expect(home.stdout).toBe('p1\ttravelled\n');
-    expect(home.stderr).toMatch(/p1: the carriage travelled home, pen up, from \(2\d\d\.\d, 1\d\d\.\d\) mm/);
+    expect(home.stderr).toMatch(
+      /p1: the carriage travelled home, pen up, from \(2\d\d\.\d, 1\d\d\.\d\) mm/,
+    );
     expect((await p1().ctl<Status>('status')).mm).toEqual([0, 0]);
 
     const plotted = t.sb.run(['plot', 'b']);
@@ -112,17 +123,22 @@ describe('the start position is inside the travel', () => {
     const programs = await setUp();
     // Another program zeroes the counters 100 mm along the rail and drives back home: they now say −100 mm.
     const conn = await openEbb(p1().port);
-    for (const cmd of ['EM,1,1', 'SM,500,8000,8000', 'EM,1,1', 'SM,500,-8000,-8000']) await conn.ebb.command(cmd, 'ok');
+    for (const cmd of ['EM,1,1', 'SM,500,8000,8000', 'EM,1,1', 'SM,500,-8000,-8000'])
+      await conn.ebb.command(cmd, 'ok');
     await waitIdle(conn.ebb);
     await conn.close();
     expect((await p1().ctl<Status>('status')).mm).toEqual([0, 0]);
 
     const refused = t.sb.run(['plot', 'b']);
     expect(refused.code, refused.stderr).toBe(7);
-    expect(refused.stderr).toMatch(/Plotter 'p1': its step counters put the carriage at \(-100\.0, 0\.0\) mm, beyond the travel of an AxiDraw V3\/A4 \(100 mm left of home\).*nothing was moved.*vfab plot b --carriage-at-home/s);
+    expect(refused.stderr).toMatch(
+      /Plotter 'p1': its step counters put the carriage at \(-100\.0, 0\.0\) mm, beyond the travel of an AxiDraw V3\/A4 \(100 mm left of home\).*nothing was moved.*vfab plot b --carriage-at-home/s,
+    );
     expect(inkLines()).toBe(0);
     expect(await p1().ctl<Status>('status')).toMatchObject({ mm: [0, 0], steps: [-8000, -8000] });
-    expect(t.sb.run(['home', 'p1']).stderr).toMatch(/beyond the travel.*vfab home p1 --carriage-at-home/s);
+    expect(t.sb.run(['home', 'p1']).stderr).toMatch(
+      /beyond the travel.*vfab home p1 --carriage-at-home/s,
+    );
 
     // Motors let go (the carriage is home already), confirmed: B is drawn where planned.
     const again = await openEbb(p1().port);
@@ -136,7 +152,8 @@ describe('the start position is inside the travel', () => {
 
 describe('a plot after another job was left paused mid-sheet (vfab serve, restarted in between)', () => {
   const serve = () => t.serve();
-  const plotEvent = (id: string, event: string) => (e: ApiEvent) => e.event === 'plot.event' && e.payload.id === id && e.payload.event === event;
+  const plotEvent = (id: string, event: string) => (e: ApiEvent) =>
+    e.event === 'plot.event' && e.payload.id === id && e.payload.event === event;
 
   /** A plotted through serve until its pen change; then serve stops (SIGTERM) and starts again. */
   async function pausedThenRestarted(): Promise<ApiSocket> {
@@ -152,7 +169,8 @@ describe('a plot after another job was left paused mid-sheet (vfab serve, restar
 
   /** Until serve has let every plot go: a plot's end is told before its port closes. */
   async function letGo(api: ApiSocket): Promise<void> {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(25)) if (!(await api.call('system.info')).plotting.length) return;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(25))
+      if (!(await api.call('system.info')).plotting.length) return;
     throw new Error('serve still plots 10 s after the last plot ended');
   }
 
@@ -160,22 +178,39 @@ describe('a plot after another job was left paused mid-sheet (vfab serve, restar
   async function startB(api: ApiSocket, programs: Record<string, MotionProgram>) {
     const reply = await api.request('plot.start', { id: 'b' });
     if (!reply.error) {
-      await api.waitForEvent((e) => e.event === 'plot.event' && e.payload.id === 'b' && ['complete', 'fail'].includes(e.payload.event as string), 30_000, 'end of b');
-      expect({ missing: missing(programs, 'b'), ...(await strays(programs)) }, 'B was drawn off its planned place').toEqual({ missing: 0, reinkedMm: 0, outsideTravel: [] });
+      await api.waitForEvent(
+        (e) =>
+          e.event === 'plot.event' &&
+          e.payload.id === 'b' &&
+          ['complete', 'fail'].includes(e.payload.event as string),
+        30_000,
+        'end of b',
+      );
+      expect(
+        { missing: missing(programs, 'b'), ...(await strays(programs)) },
+        'B was drawn off its planned place',
+      ).toEqual({ missing: 0, reinkedMm: 0, outsideTravel: [] });
     }
     return reply;
   }
 
-  it("motors held: B is refused naming A; devices.home sends the carriage home, then B is drawn exactly and A resumes", async () => {
+  it('motors held: B is refused naming A; devices.home sends the carriage home, then B is drawn exactly and A resumes', async () => {
     const programs = await setUp();
     const api = await pausedThenRestarted();
     const before = inkLines();
 
     const reply = await startB(api, programs);
-    expect(reply.error).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(HELD_A) });
+    expect(reply.error).toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringMatching(HELD_A),
+    });
     expect(inkLines()).toBe(before);
 
-    expect(await api.call('devices.home', { device: 'p1' })).toMatchObject({ plotter: 'p1', how: 'travelled', from: { x: expect.any(Number), y: expect.any(Number) } });
+    expect(await api.call('devices.home', { device: 'p1' })).toMatchObject({
+      plotter: 'p1',
+      how: 'travelled',
+      from: { x: expect.any(Number), y: expect.any(Number) },
+    });
     expect((await p1().ctl<Status>('status')).mm).toEqual([0, 0]);
     expect((await api.request('plot.start', { id: 'b' })).error).toBeUndefined();
     await api.waitForEvent(plotEvent('b', 'complete'), 30_000, 'b complete');
@@ -188,7 +223,7 @@ describe('a plot after another job was left paused mid-sheet (vfab serve, restar
     expect(await strays(programs)).toEqual({ reinkedMm: 0, outsideTravel: [] });
   }, 90_000);
 
-  it("motors released from the app while A waits: B is never drawn from the false origin; once the carriage is confirmed home it is drawn exactly", async () => {
+  it('motors released from the app while A waits: B is never drawn from the false origin; once the carriage is confirmed home it is drawn exactly', async () => {
     const programs = await setUp();
     const api = await pausedThenRestarted();
     // The app's "Release motors" (devices.release): the carriage stays mid-sheet, free.
@@ -197,7 +232,10 @@ describe('a plot after another job was left paused mid-sheet (vfab serve, restar
     const before = inkLines();
 
     const reply = await startB(api, programs);
-    expect(reply.error).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(HELD_A) });
+    expect(reply.error).toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringMatching(HELD_A),
+    });
     expect(inkLines()).toBe(before);
 
     // A is cancelled; B's plot then stops before anything moves, since nobody knows where the carriage is.
@@ -207,10 +245,16 @@ describe('a plot after another job was left paused mid-sheet (vfab serve, restar
     expect(failed.payload.error).toMatch(LOST);
     expect(inkLines()).toBe(before);
     await letGo(api);
-    expect((await api.request('devices.home', { device: 'p1' })).error).toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/vfab home p1 --carriage-at-home/) });
+    expect((await api.request('devices.home', { device: 'p1' })).error).toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringMatching(/vfab home p1 --carriage-at-home/),
+    });
 
     await p1().ctl('carriageHome');
-    expect(await api.call('devices.home', { device: 'p1', carriageAtHome: true })).toMatchObject({ plotter: 'p1', how: 'confirmed' });
+    expect(await api.call('devices.home', { device: 'p1', carriageAtHome: true })).toMatchObject({
+      plotter: 'p1',
+      how: 'confirmed',
+    });
     expect((await api.request('plot.start', { id: 'b' })).error).toBeUndefined();
     await api.waitForEvent(plotEvent('b', 'complete'), 30_000, 'b complete');
     expect(missing(programs, 'b')).toBe(0);

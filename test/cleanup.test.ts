@@ -21,22 +21,47 @@ function age(id: string, daysAgo: number, ...states: string[]): void {
   let from = JSON.parse(fs.readFileSync(journal, 'utf8').trim().split('\n').at(-1)!).to_state;
   const when = new Date(Date.now() - daysAgo * DAY);
   for (const to of states) {
-    appendEntry(journal, { type: 'state_change', from_state: from, to_state: to as never, reason: `test ${to}`, metadata: {} }, { now: () => when });
+    appendEntry(
+      journal,
+      {
+        type: 'state_change',
+        from_state: from,
+        to_state: to as never,
+        reason: `test ${to}`,
+        metadata: {},
+      },
+      { now: () => when },
+    );
     from = to;
   }
 }
 
 function ids(stdout: string): string[] {
-  return stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!).sort();
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]!)
+    .sort();
 }
 
 function jobDirs(): string[] {
-  return fs.readdirSync(sb.jobsDir).filter((n) => !n.startsWith('.')).sort();
+  return fs
+    .readdirSync(sb.jobsDir)
+    .filter((n) => !n.startsWith('.'))
+    .sort();
 }
 
 describe('cleanup --jobs', () => {
   beforeEach(() => {
-    for (const id of ['old-done', 'old-aborted', 'old-failed', 'new-done', 'old-paused', 'old-ready']) expect(sb.run(['add', 'job', id, TRIVIAL]).code).toBe(0);
+    for (const id of [
+      'old-done',
+      'old-aborted',
+      'old-failed',
+      'new-done',
+      'old-paused',
+      'old-ready',
+    ])
+      expect(sb.run(['add', 'job', id, TRIVIAL]).code).toBe(0);
     age('old-done', 40, 'QUEUED', 'ARMED', 'PLOTTING', 'COMPLETED');
     age('old-aborted', 31, 'ABORTED');
     age('old-failed', 45, 'QUEUED', 'ARMED', 'FAILED');
@@ -51,8 +76,17 @@ describe('cleanup --jobs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(ids(r.stdout)).toEqual(['old-aborted', 'old-done', 'old-failed']);
     expect(r.stdout).toMatch(/^old-done\tCOMPLETED\t/m);
-    expect(r.stderr).toMatch(/Would remove 3 finished job\(s\) older than 30d; 3 job\(s\) kept\. Nothing was removed/);
-    expect(jobDirs()).toEqual(['new-done', 'old-aborted', 'old-done', 'old-failed', 'old-paused', 'old-ready']);
+    expect(r.stderr).toMatch(
+      /Would remove 3 finished job\(s\) older than 30d; 3 job\(s\) kept\. Nothing was removed/,
+    );
+    expect(jobDirs()).toEqual([
+      'new-done',
+      'old-aborted',
+      'old-done',
+      'old-failed',
+      'old-paused',
+      'old-ready',
+    ]);
   });
 
   it('removes only old terminal jobs, from the folder and the index', () => {
@@ -62,7 +96,9 @@ describe('cleanup --jobs', () => {
     expect(jobDirs()).toEqual(['new-done', 'old-paused', 'old-ready']);
     expect(ids(sb.run(['list', 'jobs']).stdout)).toEqual(['new-done', 'old-paused', 'old-ready']);
     expect(sb.run(['info', 'job', 'old-paused', '--state-only']).stdout).toBe('PAUSED\n');
-    expect(fs.readFileSync(sb.logFile, 'utf8')).toMatch(/INFO job old-done: removed by cleanup \(COMPLETED since/);
+    expect(fs.readFileSync(sb.logFile, 'utf8')).toMatch(
+      /INFO job old-done: removed by cleanup \(COMPLETED since/,
+    );
     // Nothing left to do the second time.
     const again = sb.run(['cleanup', '--jobs', '--older-than', '30d']);
     expect(again.stdout).toBe('');
@@ -74,13 +110,19 @@ describe('cleanup --jobs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(ids(r.stdout)).toEqual(['old-failed']);
     expect(jobDirs()).toContain('old-done');
-    expect(ids(sb.run(['cleanup', '--jobs', '--older-than', '24h', '--state', 'COMPLETED', '-n']).stdout)).toEqual(['new-done', 'old-done']);
+    expect(
+      ids(
+        sb.run(['cleanup', '--jobs', '--older-than', '24h', '--state', 'COMPLETED', '-n']).stdout,
+      ),
+    ).toEqual(['new-done', 'old-done']);
   });
 
   it('refuses unfinished states and bad durations', () => {
     const s = sb.run(['cleanup', '--jobs', '--older-than', '30d', '--state', 'paused']);
     expect(s.code).toBe(2);
-    expect(s.stderr).toMatch(/only removes finished jobs \(COMPLETED, ABORTED, FAILED\); PAUSED is not one/);
+    expect(s.stderr).toMatch(
+      /only removes finished jobs \(COMPLETED, ABORTED, FAILED\); PAUSED is not one/,
+    );
     const d = sb.run(['cleanup', '--jobs', '--older-than', '30x']);
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/'30x' is not a duration/);
@@ -93,7 +135,11 @@ describe('cleanup --jobs', () => {
     const r = sb.run(['cleanup', '--jobs', '--older-than', '30d', '--json']);
     const out = JSON.parse(r.stdout).cleanup;
     expect(out.dry_run).toBe(false);
-    expect(out.jobs.removed.map((j: { id: string }) => j.id).sort()).toEqual(['old-aborted', 'old-done', 'old-failed']);
+    expect(out.jobs.removed.map((j: { id: string }) => j.id).sort()).toEqual([
+      'old-aborted',
+      'old-done',
+      'old-failed',
+    ]);
     expect(out.jobs.kept).toBe(3);
     expect(out.logs).toBeNull();
   });
@@ -119,13 +165,23 @@ describe('cleanup --logs', () => {
 
     const dry = sb.run(['cleanup', '--logs', '--older-than', '7d', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout.split('\n').filter(Boolean).map((l) => path.basename(l.split('\t')[0]!))).toEqual(['vfab.log.2', 'vfab.log.3']);
+    expect(
+      dry.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => path.basename(l.split('\t')[0]!)),
+    ).toEqual(['vfab.log.2', 'vfab.log.3']);
     expect(fs.existsSync(path.join(logs, 'vfab.log.3'))).toBe(true);
 
     const r = sb.run(['cleanup', '--logs', '--older-than', '7d']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Removed 2 rotated log file\(s\) older than 7d; 1 kept/);
-    expect(fs.readdirSync(logs).sort()).toEqual(['other.log.1', 'vfab.log', 'vfab.log.1', 'vfab.log.backup']);
+    expect(fs.readdirSync(logs).sort()).toEqual([
+      'other.log.1',
+      'vfab.log',
+      'vfab.log.1',
+      'vfab.log.backup',
+    ]);
   });
 });
 

@@ -10,7 +10,8 @@ const TRIVIAL = path.join(FIXTURES, 'AxiDraw_trivial.svg');
 const MULTI = path.join(FIXTURES, 'test_svg__misc__multilayer.svg');
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(ROOT, 'out', 'main', 'cli.js'))) throw new Error('Build first: npm run build (npm test does it).');
+  if (!fs.existsSync(path.join(ROOT, 'out', 'main', 'cli.js')))
+    throw new Error('Build first: npm run build (npm test does it).');
 });
 
 let sb: Sandbox;
@@ -24,7 +25,13 @@ function journalTo(id: string, ...states: string[]): void {
   const journal = path.join(sb.jobsDir, id, 'journal.jsonl');
   let from: string | undefined = readJournal(journal).state;
   for (const to of states) {
-    appendEntry(journal, { type: 'state_change', from_state: from as never, to_state: to as never, reason: `test ${to}`, metadata: {} });
+    appendEntry(journal, {
+      type: 'state_change',
+      from_state: from as never,
+      to_state: to as never,
+      reason: `test ${to}`,
+      metadata: {},
+    });
     from = to;
   }
 }
@@ -39,8 +46,17 @@ describe('add job', () => {
     expect(fs.readFileSync(path.join(dir, 'src.svg'))).toEqual(fs.readFileSync(TRIVIAL));
     const lines = fs.readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'state_change', from_state: null, to_state: 'NEW', seq: 1 });
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'job.json'), 'utf8'))).toMatchObject({ id: 'demo', source_name: 'AxiDraw_trivial.svg', source_size: fs.statSync(TRIVIAL).size });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      type: 'state_change',
+      from_state: null,
+      to_state: 'NEW',
+      seq: 1,
+    });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'job.json'), 'utf8'))).toMatchObject({
+      id: 'demo',
+      source_name: 'AxiDraw_trivial.svg',
+      source_size: fs.statSync(TRIVIAL).size,
+    });
     expect(sb.run(['info', 'job', 'demo', '--state-only']).stdout).toBe('NEW\n');
   });
 
@@ -49,7 +65,14 @@ describe('add job', () => {
     fs.copyFileSync(TRIVIAL, named);
     expect(sb.run(['add', 'job', '--no-plan', named]).stdout.trim()).toBe('My-Drawing-v2');
     expect(sb.run(['add', 'job', '--no-plan', named]).stdout.trim()).toBe('My-Drawing-v2-2');
-    expect(sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort()).toEqual(['My-Drawing-v2', 'My-Drawing-v2-2']);
+    expect(
+      sb
+        .run(['list', 'jobs'])
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0])
+        .sort(),
+    ).toEqual(['My-Drawing-v2', 'My-Drawing-v2-2']);
   });
 
   it('refuses a duplicate id without --force and replaces with it', () => {
@@ -58,19 +81,28 @@ describe('add job', () => {
     expect(dup.code).toBe(4);
     expect(dup.stderr).toContain("Job 'demo' already exists");
     expect(dup.stderr).toContain('--force');
-    expect(fs.readFileSync(path.join(sb.jobsDir, 'demo', 'src.svg'))).toEqual(fs.readFileSync(TRIVIAL));
+    expect(fs.readFileSync(path.join(sb.jobsDir, 'demo', 'src.svg'))).toEqual(
+      fs.readFileSync(TRIVIAL),
+    );
     expect(sb.run(['add', 'job', '--no-plan', 'demo', MULTI, '--force']).code).toBe(0);
-    expect(fs.readFileSync(path.join(sb.jobsDir, 'demo', 'src.svg'))).toEqual(fs.readFileSync(MULTI));
+    expect(fs.readFileSync(path.join(sb.jobsDir, 'demo', 'src.svg'))).toEqual(
+      fs.readFileSync(MULTI),
+    );
     expect(fs.readdirSync(sb.jobsDir)).toEqual(['demo']);
   });
 
-  it.each(['../evil', 'a/b', '..', '.hidden', '-rf', 'x'.repeat(200), 'tab\there', ''])('refuses the id %j and writes nothing', (id) => {
-    const r = sb.run(['add', 'job', '--no-plan', '--', id, TRIVIAL]);
-    expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/not a valid job id/);
-    expect(fs.existsSync(sb.jobsDir) ? fs.readdirSync(sb.jobsDir) : []).toEqual([]);
-    expect(fs.readdirSync(path.join(sb.dataDir, 'workspace')).sort()).toEqual(fs.existsSync(sb.jobsDir) ? ['jobs'] : []);
-  });
+  it.each(['../evil', 'a/b', '..', '.hidden', '-rf', 'x'.repeat(200), 'tab\there', ''])(
+    'refuses the id %j and writes nothing',
+    (id) => {
+      const r = sb.run(['add', 'job', '--no-plan', '--', id, TRIVIAL]);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/not a valid job id/);
+      expect(fs.existsSync(sb.jobsDir) ? fs.readdirSync(sb.jobsDir) : []).toEqual([]);
+      expect(fs.readdirSync(path.join(sb.dataDir, 'workspace')).sort()).toEqual(
+        fs.existsSync(sb.jobsDir) ? ['jobs'] : [],
+      );
+    },
+  );
 
   it('names a missing file, a folder and an unreadable file', () => {
     const missing = sb.run(['add', 'job', '--no-plan', 'x', path.join(sb.root, 'nope.svg')]);
@@ -82,7 +114,7 @@ describe('add job', () => {
     expect(sb.run(['list', 'jobs']).stdout).toBe('');
   });
 
-  it('refuses a file over the SVG reader\'s limit before a job exists: nothing left, exit 5, size and limit named', () => {
+  it("refuses a file over the SVG reader's limit before a job exists: nothing left, exit 5, size and limit named", () => {
     const big = path.join(sb.root, 'huge.svg');
     // Sparse: 200 MiB on paper, nothing on disk.
     fs.closeSync(fs.openSync(big, 'w'));
@@ -91,7 +123,9 @@ describe('add job', () => {
     expect(r.code).toBe(5);
     expect(fs.existsSync(sb.jobsDir) ? fs.readdirSync(sb.jobsDir) : []).toEqual([]);
     expect(JSON.parse(sb.run(['list', 'jobs', '--json']).stdout)).toEqual({ jobs: [] });
-    expect(r.stderr).toMatch(/huge\.svg' is 200\.0 MiB \(209715200 bytes\); vfab reads drawings up to 64\.0 MiB/);
+    expect(r.stderr).toMatch(
+      /huge\.svg' is 200\.0 MiB \(209715200 bytes\); vfab reads drawings up to 64\.0 MiB/,
+    );
   });
 
   it('rejects extra arguments as usage errors', () => {
@@ -118,7 +152,10 @@ describe('listing for pipes and JSON', () => {
 
   it('stops quietly when the reader of its output goes away (vfab … | head)', async () => {
     sb.run(['add', 'job', 'demo', MULTI]);
-    for (const args of [['info', 'job', 'demo'], ['list', 'jobs', '--json']]) {
+    for (const args of [
+      ['info', 'job', 'demo'],
+      ['list', 'jobs', '--json'],
+    ]) {
       const p = spawnVfab(sb, args);
       p.child.stdout!.destroy();
       expect(await p.exited, p.stderr()).toBe(0);
@@ -130,14 +167,38 @@ describe('listing for pipes and JSON', () => {
     sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     const list = JSON.parse(sb.run(['list', 'jobs', '--json']).stdout);
     expect(list.jobs).toHaveLength(1);
-    expect(Object.keys(list.jobs[0])).toEqual(['id', 'state', 'created_at', 'updated_at', 'source_name', 'source_size', 'queue_position', 'last_reason', 'paper', 'layer_count', 'pen_down_mm', 'travel_mm', 'estimate_s']);
+    expect(Object.keys(list.jobs[0])).toEqual([
+      'id',
+      'state',
+      'created_at',
+      'updated_at',
+      'source_name',
+      'source_size',
+      'queue_position',
+      'last_reason',
+      'paper',
+      'layer_count',
+      'pen_down_mm',
+      'travel_mm',
+      'estimate_s',
+    ]);
     const info = JSON.parse(sb.run(['info', 'job', 'demo', '--json']).stdout);
-    expect(info.job).toMatchObject({ id: 'demo', state: 'NEW', has_plan: false, journal: { entries: 1, last_seq: 1, problems: [] } });
+    expect(info.job).toMatchObject({
+      id: 'demo',
+      state: 'NEW',
+      has_plan: false,
+      journal: { entries: 1, last_seq: 1, problems: [] },
+    });
     const system = JSON.parse(sb.run(['info', 'system', '--json']).stdout);
     expect(system.system.jobs).toMatchObject({ total: 1, by_state: { NEW: 1, PLOTTING: 0 } });
     expect(system.system.database.journal_mode).toBe('wal');
     expect(system.system.paths.dbFile).toBe(sb.dbFile);
-    expect(system.system.devices).toMatchObject({ model: 'V3/A4', configured_port: null, detected: [], error: null });
+    expect(system.system.devices).toMatchObject({
+      model: 'V3/A4',
+      configured_port: null,
+      detected: [],
+      error: null,
+    });
   });
 
   it('rejects an unknown state name with the list of states', () => {
@@ -169,7 +230,11 @@ describe('remove job', () => {
 
   it('follows the guide: remove --force then add again', () => {
     sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
-    expect(sb.sh(`vfab remove job demo --force && vfab add job --no-plan demo ${MULTI} && vfab info job demo --state-only`).stdout).toBe('demo\nNEW\n');
+    expect(
+      sb.sh(
+        `vfab remove job demo --force && vfab add job --no-plan demo ${MULTI} && vfab info job demo --state-only`,
+      ).stdout,
+    ).toBe('demo\nNEW\n');
   });
 });
 
@@ -213,7 +278,8 @@ describe('setup', () => {
     journalTo('demo', 'ANALYZED', 'OPTIMIZED', 'READY');
     expect(sb.run(['setup', '--yes']).code).toBe(0);
     expect(fs.readFileSync(sb.configFile, 'utf8')).toBe(config);
-    for (const f of fs.readdirSync(sb.dataDir).filter((f) => f.startsWith('vfab.db'))) fs.rmSync(path.join(sb.dataDir, f));
+    for (const f of fs.readdirSync(sb.dataDir).filter((f) => f.startsWith('vfab.db')))
+      fs.rmSync(path.join(sb.dataDir, f));
     const again = sb.run(['setup', '--yes']);
     expect(again.stdout).toMatch(/created, 1 job\(s\) indexed/);
     expect(sb.run(['list', 'jobs']).stdout).toMatch(/^demo\tREADY\t/);
@@ -225,7 +291,10 @@ describe('journal validate and repair', () => {
     sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     journalTo('demo', 'ANALYZED');
     const journal = path.join(sb.jobsDir, 'demo', 'journal.jsonl');
-    fs.appendFileSync(journal, 'this is not json\n{"type":"state_change","from_state":"ANALYZED","to_state":"OPTIM');
+    fs.appendFileSync(
+      journal,
+      'this is not json\n{"type":"state_change","from_state":"ANALYZED","to_state":"OPTIM',
+    );
     const bad = sb.run(['system', 'journal', 'validate', 'demo']);
     expect(bad.code).toBe(8);
     expect(bad.stdout).toMatch(/^demo\t3\terror\tinvalid_json/m);
@@ -242,7 +311,13 @@ describe('journal validate and repair', () => {
 
 describe('the index database', () => {
   function states(): string {
-    return sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean).map((l) => l.split('\t').slice(0, 2).join(' ')).sort().join('\n');
+    return sb
+      .run(['list', 'jobs'])
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t').slice(0, 2).join(' '))
+      .sort()
+      .join('\n');
   }
   function threeJobs(): string {
     sb.run(['add', 'job', '--no-plan', 'one', TRIVIAL]);
@@ -255,18 +330,24 @@ describe('the index database', () => {
     return before;
   }
 
-  it('many vfab processes at once (cron, a second terminal, serve) wait for each other instead of failing', { timeout: 120_000 }, async () => {
-    // A new data folder first (all create and migrate it together), then an existing one.
-    const failures: string[] = [];
-    for (let round = 0; round < 3; round++) {
-      const runs = Array.from({ length: 8 }, (_, i) => spawnVfab(sb, ['add', 'job', `r${round}-${i}`, TRIVIAL]));
-      for (const r of runs) if ((await r.exited) !== 0) failures.push(r.stderr());
-    }
-    expect(failures).toEqual([]);
-    const listed = sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean);
-    expect(listed).toHaveLength(24);
-    expect(listed.every((l) => l.split('\t')[1] === 'READY')).toBe(true);
-  });
+  it(
+    'many vfab processes at once (cron, a second terminal, serve) wait for each other instead of failing',
+    { timeout: 120_000 },
+    async () => {
+      // A new data folder first (all create and migrate it together), then an existing one.
+      const failures: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        const runs = Array.from({ length: 8 }, (_, i) =>
+          spawnVfab(sb, ['add', 'job', `r${round}-${i}`, TRIVIAL]),
+        );
+        for (const r of runs) if ((await r.exited) !== 0) failures.push(r.stderr());
+      }
+      expect(failures).toEqual([]);
+      const listed = sb.run(['list', 'jobs']).stdout.split('\n').filter(Boolean);
+      expect(listed).toHaveLength(24);
+      expect(listed.every((l) => l.split('\t')[1] === 'READY')).toBe(true);
+    },
+  );
 
   it('rebuild-db keeps the old file and rebuilds the same jobs', () => {
     const before = threeJobs();
@@ -280,7 +361,8 @@ describe('the index database', () => {
     const before = threeJobs();
     const garbage = Buffer.alloc(64 * 1024);
     for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 2654435761) >>> 24;
-    for (const f of fs.readdirSync(sb.dataDir).filter((f) => f.startsWith('vfab.db-'))) fs.rmSync(path.join(sb.dataDir, f));
+    for (const f of fs.readdirSync(sb.dataDir).filter((f) => f.startsWith('vfab.db-')))
+      fs.rmSync(path.join(sb.dataDir, f));
     fs.writeFileSync(sb.dbFile, garbage);
     expect(states()).toBe(before);
     const aside = fs.readdirSync(sb.dataDir).find((f) => /^vfab\.db\.corrupt-/.test(f));
@@ -291,13 +373,16 @@ describe('the index database', () => {
 
   it('a deleted database is rebuilt with no loss', () => {
     const before = threeJobs();
-    for (const f of fs.readdirSync(sb.dataDir).filter((f) => f.startsWith('vfab.db'))) fs.rmSync(path.join(sb.dataDir, f));
+    for (const f of fs.readdirSync(sb.dataDir).filter((f) => f.startsWith('vfab.db')))
+      fs.rmSync(path.join(sb.dataDir, f));
     expect(states()).toBe(before);
   });
 
   it("takes the guide's UPDATE as a forced, journaled transition", () => {
     threeJobs();
-    const r = sb.sh(`sqlite3 "$VFAB_DATA_DIR/vfab.db" "UPDATE jobs SET state = 'READY' WHERE id = 'two'" && vfab info job two --state-only`);
+    const r = sb.sh(
+      `sqlite3 "$VFAB_DATA_DIR/vfab.db" "UPDATE jobs SET state = 'READY' WHERE id = 'two'" && vfab info job two --state-only`,
+    );
     expect(r.stdout).toBe('READY\n');
     const last = sb.sh(`tail -1 "$VFAB_DATA_DIR/workspace/jobs/two/journal.jsonl" | jq -r .reason`);
     expect(last.stdout).toBe('forced via database\n');
@@ -311,7 +396,9 @@ describe('the index database', () => {
     );
     expect(r.stdout).toBe('NEW\n');
     expect(sb.sh(`grep -c "RECOVERED" "$VFAB_DATA_DIR/logs/vfab.log"`).stdout.trim()).not.toBe('0');
-    expect(sb.sh(`sqlite3 "$VFAB_DATA_DIR/vfab.db" "SELECT state FROM jobs WHERE id = 'one'"`).stdout).toBe('NEW\n');
+    expect(
+      sb.sh(`sqlite3 "$VFAB_DATA_DIR/vfab.db" "SELECT state FROM jobs WHERE id = 'one'"`).stdout,
+    ).toBe('NEW\n');
   });
 
   it('drops a folder deleted by hand and adds one copied in by hand', () => {
@@ -341,9 +428,12 @@ vfab info job rebuilt --state-only && vfab system journal validate rebuilt`);
     journalTo('demo', 'ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING');
     for (let i = 0; i < 80; i++) appendEntry(journal, { type: 'progress', progress: { path: i } });
     journalTo('demo', 'PAUSED', 'PLOTTING');
-    for (let i = 80; i < 120; i++) appendEntry(journal, { type: 'progress', progress: { path: i } });
+    for (let i = 80; i < 120; i++)
+      appendEntry(journal, { type: 'progress', progress: { path: i } });
     journalTo('demo', 'PAUSED');
-    sb.sh(`file="$VFAB_DATA_DIR/workspace/jobs/demo/journal.jsonl"; tail -50 "$file" > "$file.backup"; mv "$file.backup" "$file"`);
+    sb.sh(
+      `file="$VFAB_DATA_DIR/workspace/jobs/demo/journal.jsonl"; tail -50 "$file" > "$file.backup"; mv "$file.backup" "$file"`,
+    );
     expect(fs.readFileSync(journal, 'utf8').trim().split('\n')).toHaveLength(50);
     expect(sb.run(['info', 'job', 'demo', '--state-only']).stdout).toBe('PAUSED\n');
     expect(sb.run(['system', 'journal', 'validate', 'demo']).code).toBe(0);
@@ -355,9 +445,12 @@ describe('logs', () => {
     sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     sb.run(['add', 'job', '--no-plan', 'demo', TRIVIAL]);
     const lines = fs.readFileSync(sb.logFile, 'utf8').trim().split('\n');
-    for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) /);
+    for (const l of lines)
+      expect(l).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) /);
     expect(lines.some((l) => / INFO job demo: /.test(l))).toBe(true);
-    const errors = sb.sh(`grep -E "ERROR|CRITICAL|emergency_shutdown" "$VFAB_DATA_DIR/logs/vfab.log" | cut -d' ' -f1-2`);
+    const errors = sb.sh(
+      `grep -E "ERROR|CRITICAL|emergency_shutdown" "$VFAB_DATA_DIR/logs/vfab.log" | cut -d' ' -f1-2`,
+    );
     expect(errors.stdout.trim().split('\n')).toHaveLength(1);
     expect(errors.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$/);
   });

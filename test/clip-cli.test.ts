@@ -22,7 +22,9 @@ describe('clip paths in vfab add job', () => {
     for (let d = -45; d <= 45; d += 5) chords += 2 * Math.sqrt(50 ** 2 - d ** 2);
     const frame = 5 * 100 + 5 * 50;
     const plan = readPlan(path.join(sb.jobsDir, 'clip', 'plan.json'));
-    expect(Math.abs(plan.summary.penDownMm - (chords + frame)) / (chords + frame)).toBeLessThan(0.002);
+    expect(Math.abs(plan.summary.penDownMm - (chords + frame)) / (chords + frame)).toBeLessThan(
+      0.002,
+    );
     expect(plan.summary.pathCount).toBe(19 + 15);
   });
 });

@@ -38,7 +38,17 @@ function configError(fn: () => unknown): ConfigError {
 /** Every key set to something other than its default (checked below), to prove values survive. */
 const NON_DEFAULT: VfabConfig = {
   workspace: '/plots/workspace',
-  devices: [{ name: 'a3', port: 'virtual', model: 'V3/A3', paper: 'A3 landscape', speed: 20, pen_pos_down: 30, camera: { url: 'http://10.0.0.6:8081/' } }],
+  devices: [
+    {
+      name: 'a3',
+      port: 'virtual',
+      model: 'V3/A3',
+      paper: 'A3 landscape',
+      speed: 20,
+      pen_pos_down: 30,
+      camera: { url: 'http://10.0.0.6:8081/' },
+    },
+  ],
   camera: {
     mode: 'device',
     url: 'http://10.0.0.5:8081/',
@@ -93,8 +103,16 @@ const NON_DEFAULT: VfabConfig = {
     track_usage: false,
     auto_detect_size: true,
   },
-  hooks: { COMPLETED: [{ command: 'notify-send "vfab" "{job_id} done"' }], FAILED: [{ webhook: 'http://h/x' }] },
-  recovery: { interrupt_grace_minutes: 30, auto_detect_enabled: false, max_resume_attempts: 7, stuck_after_s: 600 },
+  hooks: {
+    COMPLETED: [{ command: 'notify-send "vfab" "{job_id} done"' }],
+    FAILED: [{ webhook: 'http://h/x' }],
+  },
+  recovery: {
+    interrupt_grace_minutes: 30,
+    auto_detect_enabled: false,
+    max_resume_attempts: 7,
+    stuck_after_s: 600,
+  },
   backups: { auto: true, interval_hours: 6, keep: 3, dir: '/var/backups/vfab' },
   physical_setup: {
     require_confirmation: true,
@@ -117,7 +135,11 @@ const NON_DEFAULT: VfabConfig = {
     api_key: 's3cret',
     channels: ['jobs'],
   },
-  notify: { webhook_url: 'https://hooks.example.com/vfab?token=abc', events: ['failed', 'interrupted'], timeout_s: 2.5 },
+  notify: {
+    webhook_url: 'https://hooks.example.com/vfab?token=abc',
+    events: ['failed', 'interrupted'],
+    timeout_s: 2.5,
+  },
   logging: {
     enabled: false,
     level: 'DEBUG',
@@ -138,7 +160,10 @@ const NON_DEFAULT: VfabConfig = {
 };
 
 /** Without the warnings about keys vfab accepts but does not read (their own tests are below). */
-const implemented = <T extends { warnings: ConfigWarning[] }>(r: T): T => ({ ...r, warnings: r.warnings.filter((w) => !UNREAD_KEYS.includes(w.key)) });
+const implemented = <T extends { warnings: ConfigWarning[] }>(r: T): T => ({
+  ...r,
+  warnings: r.warnings.filter((w) => !UNREAD_KEYS.includes(w.key)),
+});
 
 type Section = Exclude<keyof VfabConfig, 'workspace'>;
 const SECTIONS = Object.keys(defaultConfig()) as Section[];
@@ -157,7 +182,12 @@ describe('defaults', () => {
   it('gives every key its default', () => {
     const c = defaultConfig();
     expect(c.workspace).toBeUndefined();
-    expect(c.camera).toMatchObject({ mode: 'ip', url: 'http://127.0.0.1:8881/stream.mjpeg', device: null, enabled: true });
+    expect(c.camera).toMatchObject({
+      mode: 'ip',
+      url: 'http://127.0.0.1:8881/stream.mjpeg',
+      device: null,
+      enabled: true,
+    });
     expect(c.device).toMatchObject({
       preferred: 'axidraw:auto',
       port: null,
@@ -173,14 +203,39 @@ describe('defaults', () => {
       penlift: 1,
       detection_timeout: 5,
     });
-    expect(c.optimization).toEqual({ default_level: 'default', tolerance_mm: 0.05, default_digest: 1, interactive_mode: false });
+    expect(c.optimization).toEqual({
+      default_level: 'default',
+      tolerance_mm: 0.05,
+      default_digest: 1,
+      interactive_mode: false,
+    });
     expect(c.hooks).toEqual({});
     // AxiDraw's min_gap default: 0.008 in.
     expect(c.plot).toEqual({ pen_change: 'auto', min_gap_mm: 0.2032 });
-    expect(c.recovery).toEqual({ interrupt_grace_minutes: 5, auto_detect_enabled: true, max_resume_attempts: 3, stuck_after_s: 120 });
-    expect(c.websocket).toMatchObject({ enabled: false, host: '127.0.0.1', port: 8765, authentication: false, channels: ['jobs', 'devices', 'system'] });
-    expect(c.logging).toMatchObject({ level: 'INFO', max_file_size: 10485760, backup_count: 5, output: 'both' });
-    expect(c.notify).toEqual({ webhook_url: null, events: ['completed', 'failed', 'interrupted', 'waiting_for_paper'], timeout_s: 5 });
+    expect(c.recovery).toEqual({
+      interrupt_grace_minutes: 5,
+      auto_detect_enabled: true,
+      max_resume_attempts: 3,
+      stuck_after_s: 120,
+    });
+    expect(c.websocket).toMatchObject({
+      enabled: false,
+      host: '127.0.0.1',
+      port: 8765,
+      authentication: false,
+      channels: ['jobs', 'devices', 'system'],
+    });
+    expect(c.logging).toMatchObject({
+      level: 'INFO',
+      max_file_size: 10485760,
+      backup_count: 5,
+      output: 'both',
+    });
+    expect(c.notify).toEqual({
+      webhook_url: null,
+      events: ['completed', 'failed', 'interrupted', 'waiting_for_paper'],
+      timeout_s: 5,
+    });
   });
 
   it('returns a fresh object each time', () => {
@@ -194,17 +249,26 @@ describe('defaults', () => {
   it.each([
     ['an empty file', ''],
     ['only comments', '# nothing here yet\n\n   # still nothing\n'],
-    ['sections whose keys are all commented out', 'workspace:\ncamera:\n  # url: x\ndevice:\nhooks:\nlogging:\n  log_file:\n'],
+    [
+      'sections whose keys are all commented out',
+      'workspace:\ncamera:\n  # url: x\ndevice:\nhooks:\nlogging:\n  log_file:\n',
+    ],
   ])('reads %s as the defaults', (_, text) => {
     expect(parseConfig(text, file)).toEqual({ config: defaultConfig(), warnings: [] });
   });
 
   it('reads a hook state with its entries commented out as no hooks', () => {
-    expect(parseConfig('hooks:\n  QUEUED:\n  # - command: beep\n', file).config.hooks).toEqual({ QUEUED: [] });
+    expect(parseConfig('hooks:\n  QUEUED:\n  # - command: beep\n', file).config.hooks).toEqual({
+      QUEUED: [],
+    });
   });
 
   it('loads a missing file as the defaults', () => {
-    expect(loadConfig(path.join(dir, 'nope.yaml'))).toEqual({ config: defaultConfig(), warnings: [], exists: false });
+    expect(loadConfig(path.join(dir, 'nope.yaml'))).toEqual({
+      config: defaultConfig(),
+      warnings: [],
+      exists: false,
+    });
   });
 });
 
@@ -220,12 +284,19 @@ describe('round trips', () => {
 
   it.each(SECTIONS)('section %s survives being written as YAML and read back', (section) => {
     const text = YAML.stringify({ [section]: NON_DEFAULT[section] });
-    expect(implemented(parseConfig(text, file))).toEqual({ config: { ...defaultConfig(), [section]: NON_DEFAULT[section] }, warnings: [] });
+    expect(implemented(parseConfig(text, file))).toEqual({
+      config: { ...defaultConfig(), [section]: NON_DEFAULT[section] },
+      warnings: [],
+    });
   });
 
   it('the whole config survives a YAML dump and load', () => {
     fs.writeFileSync(file, YAML.stringify(NON_DEFAULT));
-    expect(implemented(loadConfig(file))).toEqual({ config: NON_DEFAULT, warnings: [], exists: true });
+    expect(implemented(loadConfig(file))).toEqual({
+      config: NON_DEFAULT,
+      warnings: [],
+      exists: true,
+    });
   });
 });
 
@@ -387,15 +458,26 @@ describe("the original tool's config.yaml", () => {
     expect(config.device.penlift).toBe(3);
     expect(config.optimization.default_level).toBe('best');
     expect(config.optimization.fallback_preset).toBe('default');
-    expect(config.optimization.levels).toMatchObject({ hq: { vpype_preset: 'hq', digest_default: 2 } });
-    expect(config.optimization.digest_levels).toMatchObject({ '0': { enabled: false }, '2': { compression: 'high' } });
+    expect(config.optimization.levels).toMatchObject({
+      hq: { vpype_preset: 'hq', digest_default: 2 },
+    });
+    expect(config.optimization.digest_levels).toMatchObject({
+      '0': { enabled: false },
+      '2': { compression: 'high' },
+    });
     expect(config.optimization.file_types).toMatchObject({ '.plob': { mode: 'plob' } });
     expect(Object.keys(config.hooks)).toHaveLength(11);
-    expect(config.hooks.PLOTTING).toEqual([{ command: "notify-send 'vfab' 'Job {job_id} started plotting'", type: 'system' }]);
+    expect(config.hooks.PLOTTING).toEqual([
+      { command: "notify-send 'vfab' 'Job {job_id} started plotting'", type: 'system' },
+    ]);
     expect(config.hooks.COMPLETED).toHaveLength(2);
     expect(config.camera).toMatchObject({ enabled: false, url: '' });
     expect(config.workspace).toBe('./workspace');
-    expect(config.websocket).toMatchObject({ enabled: true, host: 'localhost', authentication: true });
+    expect(config.websocket).toMatchObject({
+      enabled: true,
+      host: 'localhost',
+      authentication: true,
+    });
     expect(config.websocket).not.toHaveProperty('authenticate');
     expect(config.recovery.stuck_after_s).toBe(120);
   });
@@ -432,7 +514,17 @@ describe("the original tool's config.yaml", () => {
 
 describe('errors name the file, key and line', () => {
   it('a wrong type', () => {
-    const text = ['# plotter', 'camera:', '  enabled: true', '', 'device:', '  # drawing speed', '  speed_pendown: fast', '  accel: 50', ''].join('\n');
+    const text = [
+      '# plotter',
+      'camera:',
+      '  enabled: true',
+      '',
+      'device:',
+      '  # drawing speed',
+      '  speed_pendown: fast',
+      '  accel: 50',
+      '',
+    ].join('\n');
     const err = configError(() => parseConfig(text, file));
     expect(err.file).toBe(file);
     expect(err.key).toBe('device.speed_pendown');
@@ -449,22 +541,67 @@ describe('errors name the file, key and line', () => {
     ['device:\n  model: 7\n', 'device.model', 2, 'AxiDraw model'],
     ['device:\n  units: furlongs\n', 'device.units', 2, 'one of inches, mm, cm (found "furlongs")'],
     ['\n\nwebsocket:\n  port: 70000\n', 'websocket.port', 4, 'between 1 and 65535'],
-    ['logging:\n  level: verbose\n', 'logging.level', 2, 'one of DEBUG, INFO, WARNING, ERROR, CRITICAL'],
-    ['optimization:\n  default_level: ultra\n', 'optimization.default_level', 2, 'one of fast, default, best'],
+    [
+      'logging:\n  level: verbose\n',
+      'logging.level',
+      2,
+      'one of DEBUG, INFO, WARNING, ERROR, CRITICAL',
+    ],
+    [
+      'optimization:\n  default_level: ultra\n',
+      'optimization.default_level',
+      2,
+      'one of fast, default, best',
+    ],
     ['camera:\n  url: 5\n', 'camera.url', 2, 'must be text (found 5)'],
     ['camera: on\n', 'camera', 1, 'must be a group'],
     ['hooks:\n  QUEUED: echo hi\n', 'hooks.QUEUED', 2, 'must be a list of hooks'],
     ['hooks:\n  QUEUED:\n    - echo hi\n', 'hooks.QUEUED.0', 3, 'must be a hook'],
-    ['notify:\n  webhook_url: ftp://example.com/x\n', 'notify.webhook_url', 2, 'must be an http:// or https:// URL, or null (found "ftp://example.com/x")'],
-    ['notify:\n  webhook_url: example.com/hook\n', 'notify.webhook_url', 2, 'must be an http:// or https:// URL'],
-    ['notify:\n  webhook_url: 8080\n', 'notify.webhook_url', 2, 'must be an http:// or https:// URL'],
-    ['notify:\n  events: [completed, done]\n', 'notify.events.1', 2, 'must be one of completed, failed, interrupted, waiting_for_paper (found "done")'],
+    [
+      'notify:\n  webhook_url: ftp://example.com/x\n',
+      'notify.webhook_url',
+      2,
+      'must be an http:// or https:// URL, or null (found "ftp://example.com/x")',
+    ],
+    [
+      'notify:\n  webhook_url: example.com/hook\n',
+      'notify.webhook_url',
+      2,
+      'must be an http:// or https:// URL',
+    ],
+    [
+      'notify:\n  webhook_url: 8080\n',
+      'notify.webhook_url',
+      2,
+      'must be an http:// or https:// URL',
+    ],
+    [
+      'notify:\n  events: [completed, done]\n',
+      'notify.events.1',
+      2,
+      'must be one of completed, failed, interrupted, waiting_for_paper (found "done")',
+    ],
     ['notify:\n  events: completed\n', 'notify.events', 2, 'must be a list of events'],
     ['notify:\n  timeout_s: 0\n', 'notify.timeout_s', 2, 'between 0.1 and 30'],
     ['notify:\n  timeout_s: 120\n', 'notify.timeout_s', 2, 'between 0.1 and 30'],
-    ['plot:\n  min_gap_mm: 6\n', 'plot.min_gap_mm', 2, 'must be a number between 0 and 5 (found 6)'],
-    ['plot:\n  min_gap_mm: -0.1\n', 'plot.min_gap_mm', 2, 'must be a number between 0 and 5 (found -0.1)'],
-    ['plot:\n  min_gap_mm: wide\n', 'plot.min_gap_mm', 2, 'must be a number between 0 and 5 (found "wide")'],
+    [
+      'plot:\n  min_gap_mm: 6\n',
+      'plot.min_gap_mm',
+      2,
+      'must be a number between 0 and 5 (found 6)',
+    ],
+    [
+      'plot:\n  min_gap_mm: -0.1\n',
+      'plot.min_gap_mm',
+      2,
+      'must be a number between 0 and 5 (found -0.1)',
+    ],
+    [
+      'plot:\n  min_gap_mm: wide\n',
+      'plot.min_gap_mm',
+      2,
+      'must be a number between 0 and 5 (found "wide")',
+    ],
   ])('out of range or mistyped: %j', (text, key, line, fragment) => {
     const err = configError(() => parseConfig(text, file));
     expect(err.key).toBe(key);
@@ -474,16 +611,24 @@ describe('errors name the file, key and line', () => {
   });
 
   it('reports every bad value, the first one in the file first', () => {
-    const err = configError(() => parseConfig('paper:\n  default_margin_mm: -1\ndevice:\n  accel: 0\n', file));
+    const err = configError(() =>
+      parseConfig('paper:\n  default_margin_mm: -1\ndevice:\n  accel: 0\n', file),
+    );
     expect(err.key).toBe('paper.default_margin_mm');
     expect(err.message.split('\n')).toHaveLength(2);
     expect(err.message.split('\n')[1]).toMatch(/:4: device\.accel /);
   });
 
   it('invalid YAML, with line and column', () => {
-    const err = configError(() => parseConfig('device:\n  port: "/dev/ttyACM0\n  model: 2\n', file));
+    const err = configError(() =>
+      parseConfig('device:\n  port: "/dev/ttyACM0\n  model: 2\n', file),
+    );
     expect(err.line).toBeGreaterThanOrEqual(2);
-    expect(err.message).toMatch(new RegExp(`^${file.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}:${err.line}:\\d+: not valid YAML`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^${file.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}:${err.line}:\\d+: not valid YAML`,
+      ),
+    );
     const tab = configError(() => parseConfig('device:\n  accel: 5\n\tpenlift: 2\n', file));
     expect(tab.line).toBe(3);
   });
@@ -494,7 +639,9 @@ describe('errors name the file, key and line', () => {
 
   it('a top level that is not a mapping', () => {
     for (const text of ['- a\n- b\n', 'just words\n', '42\n']) {
-      expect(configError(() => parseConfig(text, file)).message).toContain('the top level must be sections');
+      expect(configError(() => parseConfig(text, file)).message).toContain(
+        'the top level must be sections',
+      );
     }
   });
 
@@ -507,7 +654,12 @@ describe('errors name the file, key and line', () => {
       }
     };
     fc.assert(fc.property(fc.string(), check), { numRuns: 300 });
-    fc.assert(fc.property(fc.anything(), (v) => check(YAML.stringify({ device: v, hooks: v, logging: { level: v } }))), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.anything(), (v) =>
+        check(YAML.stringify({ device: v, hooks: v, logging: { level: v } })),
+      ),
+      { numRuns: 300 },
+    );
     check('a: &a [*a, *a]\nb: *a\n');
     check('x: &x\n  - *x\n');
   });
@@ -516,9 +668,13 @@ describe('errors name the file, key and line', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i++) {
       const prev = String.fromCharCode(96 + i);
-      levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]`,
+      );
     }
-    expect(configError(() => parseConfig(levels.join('\n'), file)).message).toContain('cannot be read as YAML');
+    expect(configError(() => parseConfig(levels.join('\n'), file)).message).toContain(
+      'cannot be read as YAML',
+    );
   });
 
   it('a file that cannot be read', () => {
@@ -537,38 +693,62 @@ describe('unknown keys', () => {
       {
         key: 'device.sped_pendown',
         line: 4,
-        message: "unknown key 'device.sped_pendown' (line 4) ignored; did you mean 'device.speed_pendown'?",
+        message:
+          "unknown key 'device.sped_pendown' (line 4) ignored; did you mean 'device.speed_pendown'?",
       },
-      { key: 'speed_penup', line: 5, message: "unknown key 'speed_penup' (line 5) ignored; did you mean 'device.speed_penup'?" },
+      {
+        key: 'speed_penup',
+        line: 5,
+        message: "unknown key 'speed_penup' (line 5) ignored; did you mean 'device.speed_penup'?",
+      },
       { key: 'plotter', line: 6, message: "unknown key 'plotter' (line 6) ignored" },
     ]);
   });
 
   it('are not reported inside groups kept as written', () => {
-    const text = 'hooks:\n  WHATEVER:\n    - anything: 1\noptimization:\n  levels:\n    custom: {a: 1}\n';
+    const text =
+      'hooks:\n  WHATEVER:\n    - anything: 1\noptimization:\n  levels:\n    custom: {a: 1}\n';
     expect(implemented(parseConfig(text, file)).warnings).toEqual([]);
   });
 });
 
 describe('keys accepted but not read', () => {
   it('are named with their line when set to something else than their default', () => {
-    const text = 'physical_setup:\n  pen_force_check: false\n  show_guidance: true\nlogging:\n  buffer_size: 0\n';
+    const text =
+      'physical_setup:\n  pen_force_check: false\n  show_guidance: true\nlogging:\n  buffer_size: 0\n';
     expect(parseConfig(text, file).warnings).toEqual([
-      { key: 'physical_setup.pen_force_check', line: 2, message: "'physical_setup.pen_force_check' (line 2) is accepted but not implemented: vfab ignores it" },
-      { key: 'logging.buffer_size', line: 5, message: "'logging.buffer_size' (line 5) is accepted but not implemented: vfab ignores it" },
+      {
+        key: 'physical_setup.pen_force_check',
+        line: 2,
+        message:
+          "'physical_setup.pen_force_check' (line 2) is accepted but not implemented: vfab ignores it",
+      },
+      {
+        key: 'logging.buffer_size',
+        line: 5,
+        message: "'logging.buffer_size' (line 5) is accepted but not implemented: vfab ignores it",
+      },
     ]);
   });
 
   it('leave out the ready-to-plot keys, which vfab now reads', () => {
     expect(UNREAD_KEYS).not.toContain('physical_setup.require_confirmation');
     expect(UNREAD_KEYS).not.toContain('paper.require_one_per_session');
-    expect(parseConfig('physical_setup:\n  require_confirmation: true\npaper:\n  require_one_per_session: true\n', file).warnings).toEqual([]);
+    expect(
+      parseConfig(
+        'physical_setup:\n  require_confirmation: true\npaper:\n  require_one_per_session: true\n',
+        file,
+      ).warnings,
+    ).toEqual([]);
   });
 });
 
 describe('template', () => {
   it('parses back to exactly the defaults, with no warnings', () => {
-    expect(parseConfig(renderConfigTemplate(), file)).toEqual({ config: defaultConfig(), warnings: [] });
+    expect(parseConfig(renderConfigTemplate(), file)).toEqual({
+      config: defaultConfig(),
+      warnings: [],
+    });
   });
 
   it('writes every key out with its default, each under a comment', () => {
@@ -606,9 +786,14 @@ hooks:
 describe('updateConfigFile', () => {
   it('changes values in place, keeping comments and unrelated keys', () => {
     fs.writeFileSync(file, USER_FILE);
-    updateConfigFile(file, { 'camera.url': 'http://127.0.0.1:8881/stream.mjpeg', 'device.accel': 60, 'paper.default_size': 'A3' });
+    updateConfigFile(file, {
+      'camera.url': 'http://127.0.0.1:8881/stream.mjpeg',
+      'device.accel': 60,
+      'paper.default_size': 'A3',
+    });
     const text = fs.readFileSync(file, 'utf8');
-    for (const comment of ['# my plotter setup', '# the pi in the corner', '# slow for fineliners']) expect(text).toContain(comment);
+    for (const comment of ['# my plotter setup', '# the pi in the corner', '# slow for fineliners'])
+      expect(text).toContain(comment);
     expect(text).toContain('url: http://127.0.0.1:8881/stream.mjpeg # the pi in the corner');
     const { config, warnings } = loadConfig(file);
     expect(warnings).toEqual([]);
@@ -640,13 +825,24 @@ describe('updateConfigFile', () => {
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toContain('# url: x');
     expect(text).toContain('- command: beep');
-    expect(loadConfig(file).config).toMatchObject({ camera: { url: 'http://cam/' }, hooks: { PAUSED: [{ command: 'beep' }] } });
+    expect(loadConfig(file).config).toMatchObject({
+      camera: { url: 'http://cam/' },
+      hooks: { PAUSED: [{ command: 'beep' }] },
+    });
   });
 
   it.each([
-    [{ 'device.speed_pendown': 'fast' }, 'device.speed_pendown', 'must be a number between 1 and 110 (found "fast") at line 8'],
+    [
+      { 'device.speed_pendown': 'fast' },
+      'device.speed_pendown',
+      'must be a number between 1 and 110 (found "fast") at line 8',
+    ],
     [{ 'device.model': 9 }, 'device.model', 'AxiDraw model'],
-    [{ 'device.sped_pendown': 30 }, 'device.sped_pendown', "unknown key 'device.sped_pendown'; did you mean 'device.speed_pendown'?"],
+    [
+      { 'device.sped_pendown': 30 },
+      'device.sped_pendown',
+      "unknown key 'device.sped_pendown'; did you mean 'device.speed_pendown'?",
+    ],
     [{ 'camera.url.host': 'x' }, 'camera.url.host', "unknown key 'camera.url.host'"],
     [{ 'hooks.COMPLETED': 'beep' }, 'hooks.COMPLETED', 'must be a list of hooks'],
   ])('refuses %j and leaves the file byte for byte as it was', (values, key, fragment) => {
@@ -662,7 +858,9 @@ describe('updateConfigFile', () => {
 
   it('refuses to edit a file that is not valid YAML', () => {
     fs.writeFileSync(file, 'device: [\n');
-    expect(configError(() => updateConfigFile(file, { 'device.accel': 5 })).message).toContain('not valid YAML');
+    expect(configError(() => updateConfigFile(file, { 'device.accel': 5 })).message).toContain(
+      'not valid YAML',
+    );
     expect(fs.readFileSync(file, 'utf8')).toBe('device: [\n');
   });
 
@@ -678,7 +876,11 @@ describe('updateConfigFile', () => {
     updateConfigFile(nested, { 'device.port': '/dev/ttyUSB0' });
     const text = fs.readFileSync(nested, 'utf8');
     expect(text).toContain('# Top speed while drawing');
-    expect(loadConfig(nested)).toEqual({ config: { ...defaultConfig(), device: { ...defaultConfig().device, port: '/dev/ttyUSB0' } }, warnings: [], exists: true });
+    expect(loadConfig(nested)).toEqual({
+      config: { ...defaultConfig(), device: { ...defaultConfig().device, port: '/dev/ttyUSB0' } },
+      warnings: [],
+      exists: true,
+    });
     if (process.platform !== 'win32') expect(fs.statSync(nested).mode & 0o777).toBe(0o600);
   });
 

@@ -14,7 +14,9 @@ import { sandbox, type Sandbox } from './helpers/cli';
 import { jobProgram, judgePaper, startPlotterProcess } from './helpers/crash-rig';
 
 /** A zig-zag of 60 teeth, 2 mm wide, 3 mm high: every vertex a sharp corner. */
-const zigzag = Float64Array.from({ length: 122 }, (_, i) => (i % 2 === 0 ? (i / 2) * 2 + 10 : 10 + ((i - 1) / 2) % 2 * 3));
+const zigzag = Float64Array.from({ length: 122 }, (_, i) =>
+  i % 2 === 0 ? (i / 2) * 2 + 10 : 10 + (((i - 1) / 2) % 2) * 3,
+);
 
 describe('cornering', () => {
   it("defaults to AxiDraw's 10: a junction deviation of 0.002 in", () => {
@@ -24,17 +26,24 @@ describe('cornering', () => {
 
   it('plans a zig-zag faster the higher it is, and the plan it pins wins over the device', () => {
     const device = defaultConfig().device;
-    const t = (c: number) => programDuration(planMotion([{ paths: [zigzag] }], motionProfile(device, c)));
+    const t = (c: number) =>
+      programDuration(planMotion([{ paths: [zigzag] }], motionProfile(device, c)));
     expect(t(25)).toBeLessThan(t(10));
     expect(t(100)).toBeLessThan(t(25));
     expect(t(1)).toBeGreaterThan(t(10));
-    expect(t(25)).toBe(programDuration(planMotion([{ paths: [zigzag] }], motionProfile({ ...device, cornering: 25 }))));
+    expect(t(25)).toBe(
+      programDuration(
+        planMotion([{ paths: [zigzag] }], motionProfile({ ...device, cornering: 25 })),
+      ),
+    );
   });
 
   it('is checked like the other device keys', () => {
     const file = '/tmp/config.yaml';
     expect(parseConfig('device:\n  cornering: 40\n', file).config.device.cornering).toBe(40);
-    expect(() => parseConfig('device:\n  cornering: 0\n', file)).toThrow(/device\.cornering must be a number between 1 and 100/);
+    expect(() => parseConfig('device:\n  cornering: 0\n', file)).toThrow(
+      /device\.cornering must be a number between 1 and 100/,
+    );
     expect(() => parseConfig('device:\n  cornering: sharp\n', file)).toThrow(/device\.cornering/);
   });
 });
@@ -45,8 +54,14 @@ describe('vfab --cornering', () => {
   beforeEach(() => {
     sb = sandbox();
     file = path.join(sb.root, 'zigzag.svg');
-    const points = Array.from({ length: zigzag.length / 2 }, (_, i) => `${zigzag[2 * i]},${zigzag[2 * i + 1]}`).join(' ');
-    fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><polyline points="${points}" fill="none" stroke="black"/></svg>`);
+    const points = Array.from(
+      { length: zigzag.length / 2 },
+      (_, i) => `${zigzag[2 * i]},${zigzag[2 * i + 1]}`,
+    ).join(' ');
+    fs.writeFileSync(
+      file,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><polyline points="${points}" fill="none" stroke="black"/></svg>`,
+    );
   });
   afterEach(() => sb.cleanup());
 
@@ -81,11 +96,15 @@ describe('vfab --cornering', () => {
       expect(r.stdout, r.stderr).toContain('zz\tCOMPLETED');
       expect(judgePaper(program, plotter.paper)).toMatchObject({ missing: 0, reinkedMm: 0 });
       // The board ran the plan's corners, not the device's default ones (which take longer).
-      const { busyMs } = await plotter.ctl('stats') as { busyMs: number };
-      const atDevice = programDuration(plotProgram(plan('zz').layers, motionProfile(defaultConfig().device)));
+      const { busyMs } = (await plotter.ctl('stats')) as { busyMs: number };
+      const atDevice = programDuration(
+        plotProgram(plan('zz').layers, motionProfile(defaultConfig().device)),
+      );
       expect(atDevice / programDuration(program)).toBeGreaterThan(1.05);
       // (The board's time also holds the pre-flight's pen moves, a tenth of a second.)
-      expect(Math.abs(busyMs / 1000 - programDuration(program))).toBeLessThan((atDevice - programDuration(program)) / 4);
+      expect(Math.abs(busyMs / 1000 - programDuration(program))).toBeLessThan(
+        (atDevice - programDuration(program)) / 4,
+      );
     } finally {
       await plotter.stop();
     }

@@ -18,7 +18,17 @@ import { FIXTURES, ROOT } from './helpers/cli';
 import { waitFor } from './helpers/fake-camera';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
 import { startUnreaped } from './helpers/unreaped';
-import { crashTrial, jobProgram, judgePaper, reinkBound, runAndKill, sleep, spawnVfab, startPlotterProcess, waitForState } from './helpers/crash-rig';
+import {
+  crashTrial,
+  jobProgram,
+  judgePaper,
+  reinkBound,
+  runAndKill,
+  sleep,
+  spawnVfab,
+  startPlotterProcess,
+  waitForState,
+} from './helpers/crash-rig';
 
 const FIXTURE = path.join(FIXTURES, 'AxiDraw_First.svg');
 const SPEED = 25;
@@ -41,7 +51,10 @@ function expectConsistent(id: string): void {
   const validate = rig.sb.run(['system', 'journal', 'validate', id]);
   expect(validate.code, validate.stdout + validate.stderr).toBe(0);
   const state = rig.sb.run(['info', 'job', id, '--state-only']).stdout.trim();
-  const listed = rig.sb.run(['list', 'jobs']).stdout.split('\n').find((l) => l.startsWith(`${id}\t`));
+  const listed = rig.sb
+    .run(['list', 'jobs'])
+    .stdout.split('\n')
+    .find((l) => l.startsWith(`${id}\t`));
   expect(listed?.split('\t')[1]).toBe(state);
 }
 
@@ -52,19 +65,36 @@ describe('the crash test', () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const id = `trial${trial}`;
       const program = addJob(id);
-      const before = fs.existsSync(rig.plotter.paper) ? fs.readFileSync(rig.plotter.paper, 'utf8') : '';
+      const before = fs.existsSync(rig.plotter.paper)
+        ? fs.readFileSync(rig.plotter.paper, 'utf8')
+        : '';
       const seed = 1000 + trial;
-      const result = await crashTrial(rig.sb, id, { seed, signal: 'SIGKILL', kills: 1 + (trial % 2), device: device(), minMs: 600, maxMs: 2800 });
-      expect(result.completed, `seed ${seed}: ${result.runs.map((r) => r.stderr).join('\n')}`).toBe(true);
-      for (const r of result.runs.filter((r) => !r.killed)) expect(r.code, `seed ${seed}: ${r.stderr}`).toBe(0);
+      const result = await crashTrial(rig.sb, id, {
+        seed,
+        signal: 'SIGKILL',
+        kills: 1 + (trial % 2),
+        device: device(),
+        minMs: 600,
+        maxMs: 2800,
+      });
+      expect(result.completed, `seed ${seed}: ${result.runs.map((r) => r.stderr).join('\n')}`).toBe(
+        true,
+      );
+      for (const r of result.runs.filter((r) => !r.killed))
+        expect(r.code, `seed ${seed}: ${r.stderr}`).toBe(0);
       const n = result.interruptions;
       interruptions += n;
       // Judge this trial's ink only: the paper file is shared across trials.
       const trialPaper = path.join(rig.sb.root, `paper-${trial}.jsonl`);
       fs.writeFileSync(trialPaper, fs.readFileSync(rig.plotter.paper, 'utf8').slice(before.length));
       const verdict = judgePaper(program, trialPaper);
-      expect(verdict.missing, `seed ${1000 + trial}: ${verdict.missingMm.toFixed(1)} mm missing`).toBe(0);
-      expect(verdict.reinkedMm, `seed ${1000 + trial}`).toBeLessThanOrEqual(n * reinkBound(program, SPEED) + 0.01);
+      expect(
+        verdict.missing,
+        `seed ${1000 + trial}: ${verdict.missingMm.toFixed(1)} mm missing`,
+      ).toBe(0);
+      expect(verdict.reinkedMm, `seed ${1000 + trial}`).toBeLessThanOrEqual(
+        n * reinkBound(program, SPEED) + 0.01,
+      );
       expectConsistent(id);
     }
     expect(interruptions).toBeGreaterThanOrEqual(TRIALS);
@@ -82,12 +112,32 @@ describe('the crash test', () => {
       engine.close();
     }
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    fs.writeFileSync(path.join(rig.sb.jobsDir, 'early', 'plot.owner'), JSON.stringify({ job: 'early', device: rig.plotter.port, pid: dead, host: os.hostname(), boot: bootId(), since: new Date().toISOString(), refreshed: new Date().toISOString() }));
+    fs.writeFileSync(
+      path.join(rig.sb.jobsDir, 'early', 'plot.owner'),
+      JSON.stringify({
+        job: 'early',
+        device: rig.plotter.port,
+        pid: dead,
+        host: os.hostname(),
+        boot: bootId(),
+        since: new Date().toISOString(),
+        refreshed: new Date().toISOString(),
+      }),
+    );
     expect(rig.sb.run(['info', 'queue', '--interrupted']).stdout).toBe('');
     const refused = rig.sb.run(['resume', 'early', ...device()]);
     expect(refused.code).toBe(7);
-    expect(refused.stderr).toContain("Job 'early' is QUEUED, not interrupted; it has not started: vfab plot early.");
-    const result = await crashTrial(rig.sb, 'early', { seed: 1, signal: 'SIGKILL', kills: 0, device: device(), minMs: 0, maxMs: 0 });
+    expect(refused.stderr).toContain(
+      "Job 'early' is QUEUED, not interrupted; it has not started: vfab plot early.",
+    );
+    const result = await crashTrial(rig.sb, 'early', {
+      seed: 1,
+      signal: 'SIGKILL',
+      kills: 0,
+      device: device(),
+      minMs: 0,
+      maxMs: 0,
+    });
     expect(result.completed, result.runs.map((r) => r.stderr).join('\n')).toBe(true);
     expect(result.runs).toHaveLength(1);
     expect(judgePaper(program, rig.plotter.paper).missing).toBe(0);
@@ -102,8 +152,19 @@ describe('the crash test', () => {
     expect(r.code).toBe(143);
     expect(r.exitMs).toBeLessThan(5000);
     expect(r.stderr).toContain('vfab resume term');
-    const last = JSON.parse(fs.readFileSync(path.join(rig.sb.jobsDir, 'term', 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
-    expect(last).toMatchObject({ type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGTERM' } });
+    const last = JSON.parse(
+      fs
+        .readFileSync(path.join(rig.sb.jobsDir, 'term', 'journal.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    );
+    expect(last).toMatchObject({
+      type: 'emergency_shutdown',
+      state: 'PLOTTING',
+      reason: 'signal_received',
+      metadata: { signal: 'SIGTERM' },
+    });
     expect(last.metadata.checkpoint.move).toBeGreaterThan(0);
     expect(rig.sb.run(['info', 'job', 'term', '--state-only']).stdout).toBe('PLOTTING\n');
     const listed = rig.sb.run(['info', 'queue', '--interrupted']);
@@ -111,13 +172,19 @@ describe('the crash test', () => {
     expect((await rig.plotter.ctl<{ penUp: boolean }>('status')).penUp).toBe(true);
     const dry = rig.sb.run(['resume', '--dry-run', '--json']);
     const preview = JSON.parse(dry.stdout).resume[0];
-    expect(preview).toMatchObject({ id: 'term', cause: 'signal_received', from_move: last.metadata.checkpoint.move });
+    expect(preview).toMatchObject({
+      id: 'term',
+      cause: 'signal_received',
+      from_move: last.metadata.checkpoint.move,
+    });
     expect(preview.remaining_mm).toBeGreaterThan(0);
     const resumed = rig.sb.run(['resume', ...device()]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('term\tCOMPLETED');
     const journal = fs.readFileSync(path.join(rig.sb.jobsDir, 'term', 'journal.jsonl'), 'utf8');
-    expect(journal).toMatch(/"type":"recovery","from_state":"PLOTTING","to_state":"PLOTTING","reason":"Crash recovery"/);
+    expect(journal).toMatch(
+      /"type":"recovery","from_state":"PLOTTING","to_state":"PLOTTING","reason":"Crash recovery"/,
+    );
     expect(judgePaper(program, rig.plotter.paper).missing).toBe(0);
     expectConsistent('term');
   }, 60_000);
@@ -126,13 +193,27 @@ describe('the crash test', () => {
     rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     const program = addJob('zombie');
     // The plot's parent never reaps it: after the SIGKILL its pid still answers kill(pid, 0).
-    const plot = startUnreaped([process.execPath, path.join(ROOT, 'bin', 'vfab.js'), 'plot', 'zombie', ...device()], { env: rig.sb.env, cwd: rig.sb.root });
+    const plot = startUnreaped(
+      [process.execPath, path.join(ROOT, 'bin', 'vfab.js'), 'plot', 'zombie', ...device()],
+      { env: rig.sb.env, cwd: rig.sb.root },
+    );
     try {
-      await waitFor(() => FIRST_MOVES.test(plot.stderr()), 30_000, `the plot's first moves (it said: ${plot.stderr()})`);
+      await waitFor(
+        () => FIRST_MOVES.test(plot.stderr()),
+        30_000,
+        `the plot's first moves (it said: ${plot.stderr()})`,
+      );
       const pid = await plot.killToZombie();
       const listed = rig.sb.run(['info', 'queue', '--interrupted', '--json']);
       expect(listed.code, listed.stderr).toBe(0);
-      expect(JSON.parse(listed.stdout).jobs).toEqual([expect.objectContaining({ id: 'zombie', state: 'PLOTTING', condition: 'interrupted', cause: 'crash' })]);
+      expect(JSON.parse(listed.stdout).jobs).toEqual([
+        expect.objectContaining({
+          id: 'zombie',
+          state: 'PLOTTING',
+          condition: 'interrupted',
+          cause: 'crash',
+        }),
+      ]);
       const resumed = rig.sb.run(['resume', 'zombie', ...device()]);
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(processState(pid)).toBe('Z');
@@ -150,15 +231,21 @@ describe('the crash test', () => {
     expect(r.killed).toBe(true);
     const journal = path.join(rig.sb.jobsDir, 'torn', 'journal.jsonl');
     fs.appendFileSync(journal, '{"type":"progress","progress":{"move":99999,"la');
-    expect(rig.sb.run(['info', 'queue', '--interrupted']).stdout).toMatch(/^torn\tPLOTTING\tcrash\t/);
+    expect(rig.sb.run(['info', 'queue', '--interrupted']).stdout).toMatch(
+      /^torn\tPLOTTING\tcrash\t/,
+    );
     const resumed = rig.sb.run(['resume', 'torn', ...device()]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(judgePaper(program, rig.plotter.paper).missing).toBe(0);
-    expect(fs.readdirSync(path.dirname(journal)).some((f) => f.startsWith('journal.jsonl.') && f !== 'journal.jsonl')).toBe(true);
+    expect(
+      fs
+        .readdirSync(path.dirname(journal))
+        .some((f) => f.startsWith('journal.jsonl.') && f !== 'journal.jsonl'),
+    ).toBe(true);
     expectConsistent('torn');
   }, 60_000);
 
-  it("plotter power loss: stops, asks for the carriage at home, then finishes without a gap", async () => {
+  it('plotter power loss: stops, asks for the carriage at home, then finishes without a gap', async () => {
     rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     const program = addJob('power');
     const p = spawnVfab(rig.sb, ['plot', 'power', ...device()]);
@@ -166,7 +253,13 @@ describe('the crash test', () => {
     await sleep(700);
     await rig.plotter.ctl('motorPowerLoss');
     expect(await p.exited).not.toBe(0);
-    const last = JSON.parse(fs.readFileSync(path.join(rig.sb.jobsDir, 'power', 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    const last = JSON.parse(
+      fs
+        .readFileSync(path.join(rig.sb.jobsDir, 'power', 'journal.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    );
     expect(last).toMatchObject({ type: 'emergency_shutdown', reason: 'plotter_power_lost' });
     await rig.plotter.ctl('motorPowerRestore');
     const refused = rig.sb.run(['resume', 'power', ...device()]);
@@ -210,7 +303,9 @@ describe('the crash test', () => {
       const codes = [await a.exited, await b.exited].sort();
       expect(codes, a.stderr() + b.stderr()).toEqual([0, 9]);
       expect(a.stderr() + b.stderr()).toMatch(/Job 'race' is being plotted by vfab \(pid \d+/);
-      const inked = [rig.plotter.paper, second.paper].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').length : 0));
+      const inked = [rig.plotter.paper, second.paper].map((f) =>
+        fs.existsSync(f) ? fs.readFileSync(f, 'utf8').length : 0,
+      );
       expect(inked.filter((n) => n > 0)).toHaveLength(1);
       const chain = fs
         .readFileSync(path.join(rig.sb.jobsDir, 'race', 'journal.jsonl'), 'utf8')

@@ -35,24 +35,63 @@ function fakeSysfs(ttys: Record<string, Record<string, string> | null>): string 
     const usbDevice = path.join(root, 'devices', 'pci0000:00', `usb${bus}`, `${bus}-1`);
     const iface = path.join(usbDevice, `${bus}-1:1.0`);
     fs.mkdirSync(iface, { recursive: true });
-    for (const [attr, value] of Object.entries(usb)) fs.writeFileSync(path.join(usbDevice, attr), `${value}\n`);
+    for (const [attr, value] of Object.entries(usb))
+      fs.writeFileSync(path.join(usbDevice, attr), `${value}\n`);
     fs.symlinkSync(iface, path.join(classDir, 'device'));
     bus++;
   }
   return root;
 }
 
-const EBB_NAMED = { idVendor: '04d8', idProduct: 'fd92', manufacturer: 'SchmalzHaus', product: 'EiBotBoard,Left', serial: 'Left' };
-const EBB_PLAIN = { idVendor: '04d8', idProduct: 'fd92', manufacturer: 'SchmalzHaus', product: 'EiBotBoard' };
-const FTDI = { idVendor: '0403', idProduct: '6001', manufacturer: 'FTDI', product: 'FT232R USB UART', serial: 'A10K' };
+const EBB_NAMED = {
+  idVendor: '04d8',
+  idProduct: 'fd92',
+  manufacturer: 'SchmalzHaus',
+  product: 'EiBotBoard,Left',
+  serial: 'Left',
+};
+const EBB_PLAIN = {
+  idVendor: '04d8',
+  idProduct: 'fd92',
+  manufacturer: 'SchmalzHaus',
+  product: 'EiBotBoard',
+};
+const FTDI = {
+  idVendor: '0403',
+  idProduct: '6001',
+  manufacturer: 'FTDI',
+  product: 'FT232R USB UART',
+  serial: 'A10K',
+};
 
 describe('sysfs listing (no udevadm)', () => {
   it('reads USB identity from the parent of the tty device', () => {
     const root = fakeSysfs({ ttyACM1: EBB_PLAIN, ttyACM0: EBB_NAMED, ttyUSB0: FTDI, tty0: null });
     expect(listSysfsPorts(root)).toEqual([
-      { path: '/dev/ttyACM0', vendorId: '04d8', productId: 'fd92', manufacturer: 'SchmalzHaus', product: 'EiBotBoard,Left', serialNumber: 'Left' },
-      { path: '/dev/ttyACM1', vendorId: '04d8', productId: 'fd92', manufacturer: 'SchmalzHaus', product: 'EiBotBoard', serialNumber: undefined },
-      { path: '/dev/ttyUSB0', vendorId: '0403', productId: '6001', manufacturer: 'FTDI', product: 'FT232R USB UART', serialNumber: 'A10K' },
+      {
+        path: '/dev/ttyACM0',
+        vendorId: '04d8',
+        productId: 'fd92',
+        manufacturer: 'SchmalzHaus',
+        product: 'EiBotBoard,Left',
+        serialNumber: 'Left',
+      },
+      {
+        path: '/dev/ttyACM1',
+        vendorId: '04d8',
+        productId: 'fd92',
+        manufacturer: 'SchmalzHaus',
+        product: 'EiBotBoard',
+        serialNumber: undefined,
+      },
+      {
+        path: '/dev/ttyUSB0',
+        vendorId: '0403',
+        productId: '6001',
+        manufacturer: 'FTDI',
+        product: 'FT232R USB UART',
+        serialNumber: 'A10K',
+      },
     ]);
   });
 
@@ -92,7 +131,9 @@ describe('recognising an EBB', () => {
     expect(isEbbPort({ path: 'a', vendorId: '04d8', productId: '000a' })).toBe(false);
     expect(isEbbPort({ path: 'a', manufacturer: 'SchmalzHaus LLC' })).toBe(true);
     expect(isEbbPort({ path: 'COM3', product: 'EiBotBoard,Right' })).toBe(true);
-    expect(isEbbPort({ path: 'a', manufacturer: 'FTDI', vendorId: '0403', productId: '6001' })).toBe(false);
+    expect(
+      isEbbPort({ path: 'a', manufacturer: 'FTDI', vendorId: '0403', productId: '6001' }),
+    ).toBe(false);
   });
 
   it('reads the nickname from the USB product string or serial number', () => {
@@ -123,15 +164,22 @@ describe('resolveDevice', () => {
   });
 
   it('says what to do when there is none', async () => {
-    const err = await resolveDevice(null, { listPorts: async () => [ports[0]!] }).catch((e: unknown) => e);
+    const err = await resolveDevice(null, { listPorts: async () => [ports[0]!] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(VfabError);
     expect(err).toMatchObject({ code: 'NOT_FOUND' });
-    expect((err as Error).message).toMatch(/no AxiDraw found.*USB cable.*device\.port.*--device virtual/);
+    expect((err as Error).message).toMatch(
+      /no AxiDraw found.*USB cable.*device\.port.*--device virtual/,
+    );
   });
 
   it('finds a plotter by its USB nickname without opening ports', async () => {
     const probed: string[] = [];
-    const target = await resolveDevice('left', { ...listed, probeNickname: async (p) => (probed.push(p), null) });
+    const target = await resolveDevice('left', {
+      ...listed,
+      probeNickname: async (p) => (probed.push(p), null),
+    });
     expect(target).toMatchObject({ path: '/dev/ttyACM0', nickname: 'Left' });
     expect(probed).toEqual([]);
   });
@@ -142,7 +190,10 @@ describe('resolveDevice', () => {
       probed.push(p);
       return p === '/dev/ttyACM1' ? 'Right' : null;
     };
-    expect(await resolveDevice('Right', { ...listed, probeNickname })).toMatchObject({ path: '/dev/ttyACM1', nickname: 'Right' });
+    expect(await resolveDevice('Right', { ...listed, probeNickname })).toMatchObject({
+      path: '/dev/ttyACM1',
+      nickname: 'Right',
+    });
     expect(probed).toEqual(['/dev/ttyACM1']);
   });
 
@@ -150,7 +201,9 @@ describe('resolveDevice', () => {
     const probeNickname = async (): Promise<string | null> => {
       throw new Error('busy');
     };
-    const err = await resolveDevice('Middle', { ...listed, probeNickname }).catch((e: unknown) => e);
+    const err = await resolveDevice('Middle', { ...listed, probeNickname }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'NOT_FOUND' });
     expect((err as Error).message).toBe(
       'no AxiDraw named "Middle" (found /dev/ttyACM0 ("Left"), /dev/ttyACM1): name one with the EBB\'s ST command, or set device.port',
@@ -158,7 +211,12 @@ describe('resolveDevice', () => {
   });
 
   it('accepts an explicit port path, EBB or not, and names a missing one', async () => {
-    expect(await resolveDevice('/dev/null')).toEqual({ kind: 'serial', path: '/dev/null', nickname: null, port: null });
+    expect(await resolveDevice('/dev/null')).toEqual({
+      kind: 'serial',
+      path: '/dev/null',
+      nickname: null,
+      port: null,
+    });
     const err = await resolveDevice('/dev/ttyACM99').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'NOT_FOUND' });
     expect((err as Error).message).toContain('/dev/ttyACM99 does not exist');
@@ -183,19 +241,29 @@ describe('resolveDevice', () => {
 });
 
 describe('port errors', () => {
-  const errno = (code: string, message: string): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
+  const errno = (code: string, message: string): NodeJS.ErrnoException =>
+    Object.assign(new Error(message), { code });
 
   it('names the port and the fix', () => {
     const denied = portError('/dev/ttyACM0', errno('EACCES', 'Permission denied'));
     expect(denied.code).toBe('CONFIG');
     expect(denied.message).toMatch(/\/dev\/ttyACM0.*dialout/);
-    expect(portError('/dev/ttyACM0', new Error('Error: Permission denied, cannot open /dev/ttyACM0')).message).toContain('dialout');
-    const busy = portError('/dev/ttyACM0', new Error('Error Resource temporarily unavailable Cannot lock port'));
+    expect(
+      portError('/dev/ttyACM0', new Error('Error: Permission denied, cannot open /dev/ttyACM0'))
+        .message,
+    ).toContain('dialout');
+    const busy = portError(
+      '/dev/ttyACM0',
+      new Error('Error Resource temporarily unavailable Cannot lock port'),
+    );
     expect(busy.code).toBe('BUSY');
     expect(busy.message).toContain('/dev/ttyACM0 is in use');
     expect(portError('COM7', new Error('Opening COM7: File not found')).code).toBe('NOT_FOUND');
     expect(portError('/dev/x', new Error('weird')).message).toBe('cannot open /dev/x: weird');
-    const notTty = portError('/dev/null', new Error('Error: Inappropriate ioctl for device setting custom baud rate of 9600'));
+    const notTty = portError(
+      '/dev/null',
+      new Error('Error: Inappropriate ioctl for device setting custom baud rate of 9600'),
+    );
     expect(notTty.code).toBe('INVALID_INPUT');
     expect(notTty.message).toMatch(/^\/dev\/null is not a serial port: .*--device virtual/);
   });
@@ -205,17 +273,24 @@ describe('opening an EBB (through SerialPortMock)', () => {
   afterEach(() => SerialPortMock.binding.reset());
 
   /** A mock port answering each command with `script(cmd)`; records what was written. */
-  function mockBoard(script: (cmd: string) => string | null): { open: PortOpener; written: string[] } {
+  function mockBoard(script: (cmd: string) => string | null): {
+    open: PortOpener;
+    written: string[];
+  } {
     const written: string[] = [];
-    const open: PortOpener = async (portPath) => (await openMockBoard(portPath, script, written)).port;
+    const open: PortOpener = async (portPath) =>
+      (await openMockBoard(portPath, script, written)).port;
     return { open, written };
   }
 
   it('skips leftovers, leaves v3 future syntax, then reads the nickname', async () => {
     let future = true;
     const board = mockBoard((cmd) => {
-      if (cmd === 'V') return future ? 'SM\nQG,3E\nV,EBBv13_and_above EB Firmware Version 3.0.3\n' : 'EBBv13_and_above EB Firmware Version 3.0.3\r\n';
-      if (cmd === 'CU,10,0') return (future = false), 'CUOK\r\n';
+      if (cmd === 'V')
+        return future
+          ? 'SM\nQG,3E\nV,EBBv13_and_above EB Firmware Version 3.0.3\n'
+          : 'EBBv13_and_above EB Firmware Version 3.0.3\r\n';
+      if (cmd === 'CU,10,0') return ((future = false), 'CUOK\r\n');
       if (cmd === 'QT') return 'Left\r\nOK\r\n';
       return null;
     });
@@ -224,7 +299,9 @@ describe('opening an EBB (through SerialPortMock)', () => {
   });
 
   it('does not touch the syntax on 2.x and reports capabilities', async () => {
-    const board = mockBoard((cmd) => (cmd === 'V' ? 'EBBv13_and_above EB Firmware Version 2.7.0\r\n' : null));
+    const board = mockBoard((cmd) =>
+      cmd === 'V' ? 'EBBv13_and_above EB Firmware Version 2.7.0\r\n' : null,
+    );
     const conn = await openEbb('/dev/ttyACM0', {}, board.open);
     expect(conn.version).toMatchObject({ major: 2, minor: 7, patch: 0 });
     expect(conn.capabilities).toMatchObject({ lt: true, qe: false });
@@ -235,7 +312,9 @@ describe('opening an EBB (through SerialPortMock)', () => {
 
   it('says no EBB answered, naming the port, when the device is silent', async () => {
     const board = mockBoard(() => null);
-    const err = await openEbb('/dev/ttyACM0', { timeoutMs: 20 }, board.open).catch((e: unknown) => e);
+    const err = await openEbb('/dev/ttyACM0', { timeoutMs: 20 }, board.open).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'NOT_FOUND' });
     expect((err as Error).message).toMatch(/^no EBB answered on \/dev\/ttyACM0 .*did not answer V/);
     expect(board.written).toEqual(['V', 'V']);

@@ -13,7 +13,14 @@ import { openEngine } from '../src-main/engine';
 import { plotProgram, sourceOf } from '../src-main/plan/planner';
 import { backUpFrom } from '../src-main/plotter/runner';
 import { motionProfile } from '../src-main/plan/motion';
-import { backUpPoint, decodePreview, eachLayerRange, pathOf, pointIndex, type Drawing } from '../src-renderer/src/app/drawing/geometry';
+import {
+  backUpPoint,
+  decodePreview,
+  eachLayerRange,
+  pathOf,
+  pointIndex,
+  type Drawing,
+} from '../src-renderer/src/app/drawing/geometry';
 import { defaultConfig } from '../src-main/config/config';
 import { useTempDirs } from './helpers/tmp';
 
@@ -21,12 +28,20 @@ const tempDir = useTempDirs('vfab-drawing-');
 
 async function plannedFixture(name: string): Promise<Plan> {
   const root = tempDir();
-  const env = { ...process.env, VFAB_DATA_DIR: path.join(root, 'data'), VFAB_CONFIG: path.join(root, 'config.yaml') };
+  const env = {
+    ...process.env,
+    VFAB_DATA_DIR: path.join(root, 'data'),
+    VFAB_CONFIG: path.join(root, 'config.yaml'),
+  };
   fs.writeFileSync(env.VFAB_CONFIG, 'camera:\n  enabled: false\n');
   const engine = openEngine({ env });
   try {
     const job = await engine.jobs.add({ file: path.join(__dirname, 'fixtures', name) });
-    const r = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config, { fit: 'scale' }), device: engine.config.device });
+    const r = await prepareJob(
+      { jobs: engine.jobs, store: engine.store, logger: engine.logger },
+      job.id,
+      { settings: planSettings(engine.config, { fit: 'scale' }), device: engine.config.device },
+    );
     expect(r.state).toBe('READY');
     return readPlan(path.join(engine.paths.jobsDir, job.id, 'plan.json'));
   } finally {
@@ -41,7 +56,19 @@ function tiny(): Drawing {
     paths.forEach((p, i) => (starts[i + 1] = starts[i]! + p.length / 2));
     return { name: 'l', color: null, xy: Float32Array.from(paths.flat()), starts };
   };
-  return { id: 't', widthMm: 100, heightMm: 100, points: 9, layers: [layer([[0, 0, 1, 0, 2, 0], [5, 5, 6, 6]]), layer([[9, 9, 8, 8, 7, 7, 6, 6]])] };
+  return {
+    id: 't',
+    widthMm: 100,
+    heightMm: 100,
+    points: 9,
+    layers: [
+      layer([
+        [0, 0, 1, 0, 2, 0],
+        [5, 5, 6, 6],
+      ]),
+      layer([[9, 9, 8, 8, 7, 7, 6, 6]]),
+    ],
+  };
 }
 
 describe('the drawing the app shows', () => {
@@ -58,7 +85,8 @@ describe('the drawing the app shows', () => {
         const a = got.starts[k]!;
         expect(got.starts[k + 1]! - a).toBe(p.length / 2);
         // float32 holds a plotter's resolution (1/80 mm) with room to spare.
-        for (let j = 0; j < p.length; j++) expect(Math.abs(got.xy[a * 2 + j]! - p[j]!)).toBeLessThan(1e-3);
+        for (let j = 0; j < p.length; j++)
+          expect(Math.abs(got.xy[a * 2 + j]! - p[j]!)).toBeLessThan(1e-3);
       });
     });
   });

@@ -114,8 +114,18 @@ describe('reply shapes', () => {
   it('parses every command shape of firmware 2.8.1', async () => {
     const fake = new FakeEbb(legacy281);
     const ebb = connect(fake);
-    expect(await ebb.version()).toEqual({ major: 2, minor: 8, patch: 1, raw: 'EBBv13_and_above EB Firmware Version 2.8.1' });
-    expect(await ebb.queryMotion()).toEqual({ commandExecuting: true, motor1Moving: false, motor2Moving: true, fifoNotEmpty: true });
+    expect(await ebb.version()).toEqual({
+      major: 2,
+      minor: 8,
+      patch: 1,
+      raw: 'EBBv13_and_above EB Firmware Version 2.8.1',
+    });
+    expect(await ebb.queryMotion()).toEqual({
+      commandExecuting: true,
+      motor1Moving: false,
+      motor2Moving: true,
+      fifoNotEmpty: true,
+    });
     expect(await ebb.queryGeneral()).toMatchObject({
       raw: 0x3e,
       fifoNotEmpty: false,
@@ -131,15 +141,27 @@ describe('reply shapes', () => {
     expect(await ebb.querySteps()).toEqual({ motor1: -1200, motor2: 3400 });
     expect(await ebb.queryMotorEnable()).toEqual({ motor1: 16, motor2: 16 });
     expect(await ebb.nickname()).toBe('Left');
-    expect(await ebb.emergencyStop(true)).toEqual({ interrupted: true, queuedSteps: [50, 1200], remainingSteps: [18634, 9848] });
+    expect(await ebb.emergencyStop(true)).toEqual({
+      interrupted: true,
+      queuedSteps: [50, 1200],
+      remainingSteps: [18634, 9848],
+    });
     await ebb.enableMotors(16);
     await ebb.enableMotors(8);
     await ebb.disableMotors();
     await ebb.stepperMove(25, 100, -100);
     await ebb.stepperMove(10, 0, 0, 3);
     await ebb.mixedMove(15, 5, -5);
-    await ebb.lowLevelMove({ rate: 85899346, steps: 10, accel: 0 }, { rate: 17180814, steps: 2, accel: 0 });
-    await ebb.lowLevelTimedMove(250, { rate: 42950000, accel: 0 }, { rate: -42950000, accel: 0 }, 3);
+    await ebb.lowLevelMove(
+      { rate: 85899346, steps: 10, accel: 0 },
+      { rate: 17180814, steps: 2, accel: 0 },
+    );
+    await ebb.lowLevelTimedMove(
+      250,
+      { rate: 42950000, accel: 0 },
+      { rate: -42950000, accel: 0 },
+      3,
+    );
     await ebb.clearSteps();
     await ebb.home(4000);
     await ebb.home(4000, { target: { motor1: 10, motor2: -10 }, runMs: 5 });
@@ -173,17 +195,30 @@ describe('reply shapes', () => {
 
   it('reads the 3.x ES flag, a 3-field QM, and QT without a nickname', async () => {
     const fake = new FakeEbb((cmd) =>
-      cmd === 'ES' ? '0\n\rOK\r\n' : cmd === 'QM' ? 'QM,0,0,0\n\r' : cmd === 'QT' ? '\r\nOK\r\n' : 'OK\r\n',
+      cmd === 'ES'
+        ? '0\n\rOK\r\n'
+        : cmd === 'QM'
+          ? 'QM,0,0,0\n\r'
+          : cmd === 'QT'
+            ? '\r\nOK\r\n'
+            : 'OK\r\n',
     );
     const ebb = connect(fake);
     expect(await ebb.emergencyStop()).toEqual({ interrupted: false });
-    expect(await ebb.queryMotion()).toEqual({ commandExecuting: false, motor1Moving: false, motor2Moving: false, fifoNotEmpty: undefined });
+    expect(await ebb.queryMotion()).toEqual({
+      commandExecuting: false,
+      motor1Moving: false,
+      motor2Moving: false,
+      fifoNotEmpty: undefined,
+    });
     expect(await ebb.nickname()).toBeNull();
   });
 
   it('reassembles replies split across chunks, including the reversed \\n\\r ending', async () => {
     const fake = new FakeEbb((cmd) =>
-      cmd === 'QS' ? { chunks: ['12', '3,-4', '5\n', '\rO', 'K\r', '\n'] } : { chunks: ['EBBv13_and_above EB Firm', 'ware Version 3.0.3\r', '\n'] },
+      cmd === 'QS'
+        ? { chunks: ['12', '3,-4', '5\n', '\rO', 'K\r', '\n'] }
+        : { chunks: ['EBBv13_and_above EB Firm', 'ware Version 3.0.3\r', '\n'] },
     );
     const ebb = connect(fake);
     expect(await ebb.querySteps()).toEqual({ motor1: 123, motor2: -45 });
@@ -195,18 +230,39 @@ describe('ordering and pipelining', () => {
   it('matches replies strictly in order when many commands are in flight', async () => {
     let n = 0;
     // Replies come back in one burst after all commands were written.
-    const fake = new FakeEbb((cmd) => (cmd === 'QS' ? { chunks: [`${n},${n++}\n\rOK\r\n`], delayMs: 5 } : { chunks: ['OK\r\n'], delayMs: 5 }));
+    const fake = new FakeEbb((cmd) =>
+      cmd === 'QS'
+        ? { chunks: [`${n},${n++}\n\rOK\r\n`], delayMs: 5 }
+        : { chunks: ['OK\r\n'], delayMs: 5 },
+    );
     const ebb = connect(fake);
-    const results = Promise.all([ebb.stepperMove(10, 1, 1), ebb.querySteps(), ebb.stepperMove(10, 1, 1), ebb.querySteps(), ebb.clearSteps()]);
+    const results = Promise.all([
+      ebb.stepperMove(10, 1, 1),
+      ebb.querySteps(),
+      ebb.stepperMove(10, 1, 1),
+      ebb.querySteps(),
+      ebb.clearSteps(),
+    ]);
     expect(ebb.inFlight).toBe(5);
-    expect(await results).toEqual([undefined, { motor1: 0, motor2: 0 }, undefined, { motor1: 1, motor2: 1 }, undefined]);
+    expect(await results).toEqual([
+      undefined,
+      { motor1: 0, motor2: 0 },
+      undefined,
+      { motor1: 1, motor2: 1 },
+      undefined,
+    ]);
     expect(ebb.inFlight).toBe(0);
   });
 
   it('handles several replies arriving in a single chunk', async () => {
     const fake = new FakeEbb(() => null);
     const ebb = connect(fake);
-    const all = Promise.all([ebb.version(), ebb.queryButton(), ebb.stepperMove(5, 1, 2), ebb.queryGeneral()]);
+    const all = Promise.all([
+      ebb.version(),
+      ebb.queryButton(),
+      ebb.stepperMove(5, 1, 2),
+      ebb.queryGeneral(),
+    ]);
     fake.send('EBBv13_and_above EB Firmware Version 2.6.5\r\n0\r\nOK\r\nOK\r\n01\r\n');
     const [version, button, , status] = await all;
     expect(version.minor).toBe(6);
@@ -217,12 +273,18 @@ describe('ordering and pipelining', () => {
 
 describe('errors', () => {
   it('turns a ! line into an error_reply naming the command, and later commands still match', async () => {
-    const fake = new FakeEbb((cmd) => (cmd.startsWith('SM') ? '!0 Err: <axis1> step rate > 25K steps/second.\n\r' : legacy281(cmd)));
+    const fake = new FakeEbb((cmd) =>
+      cmd.startsWith('SM') ? '!0 Err: <axis1> step rate > 25K steps/second.\n\r' : legacy281(cmd),
+    );
     const ebb = connect(fake);
     const failed = ebb.stepperMove(1, 100, 0);
     const steps = ebb.querySteps();
     const err = await rejection(failed);
-    expect(err).toMatchObject({ kind: 'error_reply', command: 'SM,1,100,0', reply: '!0 Err: <axis1> step rate > 25K steps/second.' });
+    expect(err).toMatchObject({
+      kind: 'error_reply',
+      command: 'SM,1,100,0',
+      reply: '!0 Err: <axis1> step rate > 25K steps/second.',
+    });
     expect(err.message).toContain('SM,1,100,0');
     expect(await steps).toEqual({ motor1: -1200, motor2: 3400 });
   });
@@ -236,7 +298,9 @@ describe('errors', () => {
   });
 
   it("consumes the OK after an error line in 'doc' termination", async () => {
-    const fake = new FakeEbb((cmd) => (cmd === 'ZZ' ? "!8 Err: Unknown command 'ZZ:5A5A'\r\nOK\r\n" : legacy281(cmd)));
+    const fake = new FakeEbb((cmd) =>
+      cmd === 'ZZ' ? "!8 Err: Unknown command 'ZZ:5A5A'\r\nOK\r\n" : legacy281(cmd),
+    );
     const ebb = connect(fake, { errorTermination: 'doc' });
     const bad = ebb.command('ZZ', 'ok');
     const good = ebb.queryButton();
@@ -246,7 +310,9 @@ describe('errors', () => {
 
   it('drops a stray OK that arrives with nothing pending', async () => {
     const stray: string[] = [];
-    const fake = new FakeEbb((cmd) => (cmd === 'ZZ' ? "!8 Err: Unknown command 'ZZ:5A5A'\r\nOK\r\n" : legacy281(cmd)));
+    const fake = new FakeEbb((cmd) =>
+      cmd === 'ZZ' ? "!8 Err: Unknown command 'ZZ:5A5A'\r\nOK\r\n" : legacy281(cmd),
+    );
     const ebb = connect(fake, { onUnsolicited: (line) => stray.push(line) });
     await rejection(ebb.command('ZZ', 'ok'));
     await new Promise((r) => setTimeout(r, 5));
@@ -276,7 +342,9 @@ describe('errors', () => {
   });
 
   it('rejects a malformed data line as garbage', async () => {
-    const fake = new FakeEbb((cmd) => (cmd === 'QS' ? '12;34\r\nOK\r\n' : cmd === 'QG' ? 'XYZ\r\n' : 'OK\r\n'));
+    const fake = new FakeEbb((cmd) =>
+      cmd === 'QS' ? '12;34\r\nOK\r\n' : cmd === 'QG' ? 'XYZ\r\n' : 'OK\r\n',
+    );
     const ebb = connect(fake);
     expect((await rejection(ebb.querySteps())).kind).toBe('garbage');
     expect((await rejection(ebb.queryGeneral())).kind).toBe('garbage');
@@ -314,7 +382,13 @@ describe('errors', () => {
 
   it('resyncs after a timeout by skipping late replies up to the version line', async () => {
     const stray: string[] = [];
-    const fake = new FakeEbb((cmd) => (cmd === 'V' ? 'EBBv13_and_above EB Firmware Version 2.8.1\r\n' : cmd === 'QB' ? null : 'OK\r\n'));
+    const fake = new FakeEbb((cmd) =>
+      cmd === 'V'
+        ? 'EBBv13_and_above EB Firmware Version 2.8.1\r\n'
+        : cmd === 'QB'
+          ? null
+          : 'OK\r\n',
+    );
     const ebb = connect(fake, { timeoutMs: 20, onUnsolicited: (l) => stray.push(l) });
     expect((await rejection(ebb.queryButton())).kind).toBe('timeout');
     // QB's reply comes late and would be taken for the next command's; resync drops it.
@@ -335,7 +409,13 @@ describe('errors', () => {
 
   it('gives a FIFO command extra time while earlier motion is still running', async () => {
     // The first SM is acknowledged at once; the second is answered only when the first has run.
-    const fake = new FakeEbb((cmd) => (cmd === 'SM,300,0,0' ? 'OK\r\n' : cmd === 'SM,5,0,0' ? { chunks: ['OK\r\n'], delayMs: 100 } : null));
+    const fake = new FakeEbb((cmd) =>
+      cmd === 'SM,300,0,0'
+        ? 'OK\r\n'
+        : cmd === 'SM,5,0,0'
+          ? { chunks: ['OK\r\n'], delayMs: 100 }
+          : null,
+    );
     const ebb = connect(fake, { timeoutMs: 40 });
     await ebb.stepperMove(300, 0, 0);
     await ebb.stepperMove(5, 0, 0);
@@ -380,7 +460,9 @@ describe('errors', () => {
 
   it('passes asynchronous limit-switch notices to onUnsolicited without disturbing replies', async () => {
     const notices: string[] = [];
-    const fake = new FakeEbb((cmd) => (cmd === 'QB' ? '0\r\nLimit switch triggered. PortB=08\r\nOK\r\n' : 'OK\r\n'));
+    const fake = new FakeEbb((cmd) =>
+      cmd === 'QB' ? '0\r\nLimit switch triggered. PortB=08\r\nOK\r\n' : 'OK\r\n',
+    );
     const ebb = connect(fake, { onUnsolicited: (l) => notices.push(l) });
     expect(await ebb.queryButton()).toBe(false);
     expect(notices).toEqual(['Limit switch triggered. PortB=08']);
@@ -395,12 +477,32 @@ describe('firmware versions', () => {
   };
 
   it('parses 2.5.x, 2.8.x, 3.0.x and dev strings', () => {
-    expect(v('EBBv13_and_above EB Firmware Version 2.5.3')).toMatchObject({ major: 2, minor: 5, patch: 3 });
-    expect(v('EBBv13_and_above EB Firmware Version 2.8.1\r\n')).toMatchObject({ major: 2, minor: 8, patch: 1 });
-    expect(v('EBBv13_and_above EB Firmware Version 3.0.3')).toMatchObject({ major: 3, minor: 0, patch: 3 });
-    expect(v('EBBv13_and_above EB Firmware Version 2.9.0rc1')).toMatchObject({ major: 2, minor: 9, patch: 0 });
+    expect(v('EBBv13_and_above EB Firmware Version 2.5.3')).toMatchObject({
+      major: 2,
+      minor: 5,
+      patch: 3,
+    });
+    expect(v('EBBv13_and_above EB Firmware Version 2.8.1\r\n')).toMatchObject({
+      major: 2,
+      minor: 8,
+      patch: 1,
+    });
+    expect(v('EBBv13_and_above EB Firmware Version 3.0.3')).toMatchObject({
+      major: 3,
+      minor: 0,
+      patch: 3,
+    });
+    expect(v('EBBv13_and_above EB Firmware Version 2.9.0rc1')).toMatchObject({
+      major: 2,
+      minor: 9,
+      patch: 0,
+    });
     expect(v('EBBv11 EB Firmware Version 2.0.1')).toMatchObject({ major: 2, minor: 0, patch: 1 });
-    expect(v('EBBv13_and_above Protocol emulated 2.7')).toMatchObject({ major: 2, minor: 7, patch: 0 });
+    expect(v('EBBv13_and_above Protocol emulated 2.7')).toMatchObject({
+      major: 2,
+      minor: 7,
+      patch: 0,
+    });
     expect(parseFirmwareVersion('Hello 1.2.3')).toBeNull();
     expect(parseFirmwareVersion('EBBv13_and_above EB Firmware Version x')).toBeNull();
   });
@@ -413,14 +515,44 @@ describe('firmware versions', () => {
 
   it('derives capabilities per the version matrix', () => {
     const caps = (s: string) => capabilitiesFor(v(`EBBv13_and_above EB Firmware Version ${s}`));
-    expect(caps('2.5.2')).toMatchObject({ lm: false, lt: false, qg: false, home: 'none', esReply: 'counts', nickname: false });
-    expect(caps('2.5.3')).toMatchObject({ lm: true, lt: false, qmFields: 4, stepCounters: true, xm: true });
+    expect(caps('2.5.2')).toMatchObject({
+      lm: false,
+      lt: false,
+      qg: false,
+      home: 'none',
+      esReply: 'counts',
+      nickname: false,
+    });
+    expect(caps('2.5.3')).toMatchObject({
+      lm: true,
+      lt: false,
+      qmFields: 4,
+      stepCounters: true,
+      xm: true,
+    });
     expect(caps('2.5.4').nickname).toBe(true);
     expect(caps('2.6.2')).toMatchObject({ qg: true, home: 'origin', servoPowerState: true });
-    expect(caps('2.7.0')).toMatchObject({ lt: true, moveClear: true, home: 'absolute', emQueued: false });
+    expect(caps('2.7.0')).toMatchObject({
+      lt: true,
+      moveClear: true,
+      home: 'absolute',
+      emQueued: false,
+    });
     expect(caps('2.8.0')).toMatchObject({ emQueued: true, qe: true, cuSettings: [1, 2] });
-    expect(caps('2.8.1')).toMatchObject({ esReply: 'counts', fifoMax: 1, qgHighBits: 'pins', cuSettings: [1, 2, 3], slVariables: 1 });
-    expect(caps('3.0.0')).toMatchObject({ esReply: 'flag', fifoMax: 32, qgHighBits: 'power_and_limit', immediatePenUp: false, slVariables: 32 });
+    expect(caps('2.8.1')).toMatchObject({
+      esReply: 'counts',
+      fifoMax: 1,
+      qgHighBits: 'pins',
+      cuSettings: [1, 2, 3],
+      slVariables: 1,
+    });
+    expect(caps('3.0.0')).toMatchObject({
+      esReply: 'flag',
+      fifoMax: 32,
+      qgHighBits: 'power_and_limit',
+      immediatePenUp: false,
+      slVariables: 32,
+    });
     expect(caps('3.0.3').immediatePenUp).toBe(true);
     expect(caps('3.0.3').cuSettings).toContain(10);
     expect(caps('2.2.8').esReply).toBe('flag');
@@ -452,7 +584,9 @@ describe('pen servo', () => {
   it('sends SC and SP and returns the delay it queued', async () => {
     const fake = new FakeEbb(legacy281);
     const ebb = connect(fake);
-    expect(await ebb.configureServo({ upPct: 60, downPct: 30, raiseRatePct: 75, lowerRatePct: 50 })).toEqual({
+    expect(
+      await ebb.configureServo({ upPct: 60, downPct: 30, raiseRatePct: 75, lowerRatePct: 50 }),
+    ).toEqual({
       up: 20641,
       down: 15248,
       raiseRate: 1618,
@@ -461,12 +595,27 @@ describe('pen servo', () => {
     expect(await ebb.penUp()).toBe(130);
     expect(await ebb.penDown(20)).toBe(166);
     expect(await ebb.penDown(-500)).toBe(0);
-    expect(fake.written).toEqual(['SC,4,20641', 'SC,5,15248', 'SC,8,8', 'SC,11,1618', 'SC,12,1079', 'SP,1,130,1', 'SP,0,166,1', 'SP,0']);
+    expect(fake.written).toEqual([
+      'SC,4,20641',
+      'SC,5,15248',
+      'SC,8,8',
+      'SC,11,1618',
+      'SC,12,1079',
+      'SP,1,130,1',
+      'SP,0,166,1',
+      'SP,0',
+    ]);
   });
 
   it('forgets the servo configuration after a reset', async () => {
     const ebb = connect(new FakeEbb(legacy281));
-    await ebb.configureServo({ upPct: 60, downPct: 30, raiseRatePct: 75, lowerRatePct: 50, pin: 2 });
+    await ebb.configureServo({
+      upPct: 60,
+      downPct: 30,
+      raiseRatePct: 75,
+      lowerRatePct: 50,
+      pin: 2,
+    });
     await ebb.reset();
     await expect(ebb.penUp()).rejects.toThrow(/configure the pen servo/);
   });
@@ -475,8 +624,12 @@ describe('pen servo', () => {
 describe('LM timing', () => {
   it('matches the documented examples', () => {
     // LM,85899346,10,0,17180814,2,0 is a 10 ms move; 500→800 steps/s over 50 steps takes ~77 ms.
-    expect(lmDurationMs({ rate: 85899346, steps: 10, accel: 0 }, { rate: 17180814, steps: 2, accel: 0 })).toBeCloseTo(10, 1);
-    expect(lmDurationMs({ rate: 42950000, steps: 50, accel: 13400 }, { rate: 0, steps: 0, accel: 0 })).toBeCloseTo(77, 0);
+    expect(
+      lmDurationMs({ rate: 85899346, steps: 10, accel: 0 }, { rate: 17180814, steps: 2, accel: 0 }),
+    ).toBeCloseTo(10, 1);
+    expect(
+      lmDurationMs({ rate: 42950000, steps: 50, accel: 13400 }, { rate: 0, steps: 0, accel: 0 }),
+    ).toBeCloseTo(77, 0);
   });
 });
 

@@ -4,7 +4,13 @@ import { defaultConfig } from '../src-main/config/config';
 import { estimatePaths } from '../src-main/plan/estimate';
 
 /** Closed form of one trapezoid (accelerate from vIn, cruise at vMax if reached, decelerate to vOut): the reference. */
-function trapezoidSeconds(length: number, vIn: number, vOut: number, vMax: number, accel: number): number {
+function trapezoidSeconds(
+  length: number,
+  vIn: number,
+  vOut: number,
+  vMax: number,
+  accel: number,
+): number {
   if (length <= 0) return 0;
   const peak2 = accel * length + (vIn * vIn + vOut * vOut) / 2;
   if (peak2 <= vMax * vMax) return Math.max(0, (2 * Math.sqrt(peak2) - vIn - vOut) / accel);
@@ -28,7 +34,10 @@ describe('estimatePaths', () => {
       expect(e.penDownMm).toBeCloseTo(L, 12);
     }
     // Collinear vertices do not slow the pen down.
-    expect(estimatePaths([P(0, 0, 10, 0, 30, 0, 100, 0)], profile).penDownS).toBeCloseTo(straight(100, 50, 1000), 9);
+    expect(estimatePaths([P(0, 0, 10, 0, 30, 0, 100, 0)], profile).penDownS).toBeCloseTo(
+      straight(100, 50, 1000),
+      9,
+    );
   });
 
   it('times pen-up travel with the pen-up profile', () => {
@@ -71,22 +80,44 @@ describe('estimatePaths', () => {
 
   it('is monotone in speed and acceleration', () => {
     const polyline = fc
-      .array(fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 200 })), { minLength: 2, maxLength: 8 })
+      .array(fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 200 })), {
+        minLength: 2,
+        maxLength: 8,
+      })
       .map((pts) => Float64Array.from(pts.flat()));
     fc.assert(
-      fc.property(fc.array(polyline, { minLength: 1, maxLength: 5 }), fc.double({ min: 1, max: 3, noNaN: true }), (paths, k) => {
-        const base = estimatePaths(paths, profile).seconds;
-        const faster = estimatePaths(paths, { ...profile, penDownSpeedMmS: 50 * k, penUpSpeedMmS: 200 * k }).seconds;
-        const snappier = estimatePaths(paths, { ...profile, accelMmS2: 1000 * k, penUpAccelMmS2: 1500 * k }).seconds;
-        expect(faster).toBeLessThanOrEqual(base + 1e-9);
-        expect(snappier).toBeLessThanOrEqual(base + 1e-9);
-      }),
+      fc.property(
+        fc.array(polyline, { minLength: 1, maxLength: 5 }),
+        fc.double({ min: 1, max: 3, noNaN: true }),
+        (paths, k) => {
+          const base = estimatePaths(paths, profile).seconds;
+          const faster = estimatePaths(paths, {
+            ...profile,
+            penDownSpeedMmS: 50 * k,
+            penUpSpeedMmS: 200 * k,
+          }).seconds;
+          const snappier = estimatePaths(paths, {
+            ...profile,
+            accelMmS2: 1000 * k,
+            penUpAccelMmS2: 1500 * k,
+          }).seconds;
+          expect(faster).toBeLessThanOrEqual(base + 1e-9);
+          expect(snappier).toBeLessThanOrEqual(base + 1e-9);
+        },
+      ),
     );
   });
 
   it('handles an empty layer', () => {
     expect(estimatePaths([], profile, [5, 6])).toEqual({
-      seconds: 0, penDownS: 0, travelS: 0, penLiftS: 0, lifts: 0, penDownMm: 0, travelMm: 0, end: [5, 6],
+      seconds: 0,
+      penDownS: 0,
+      travelS: 0,
+      penLiftS: 0,
+      lifts: 0,
+      penDownMm: 0,
+      travelMm: 0,
+      end: [5, 6],
     });
   });
 });
@@ -122,7 +153,11 @@ describe('motionProfile', () => {
     const short = { ...device, pen_pos_up: device.pen_pos_down + 5 };
     expect(t(short)).toBeLessThan(t(device));
     // Two lifts and two landings: each shorter by the formula's difference for the two travels.
-    const saved = (r: number) => servoTravelMs(device.pen_pos_up - device.pen_pos_down, r) - servoTravelMs(5, r);
-    expect(t(device) - t(short)).toBeCloseTo((2 * (saved(device.pen_rate_raise) + saved(device.pen_rate_lower))) / 1000, 9);
+    const saved = (r: number) =>
+      servoTravelMs(device.pen_pos_up - device.pen_pos_down, r) - servoTravelMs(5, r);
+    expect(t(device) - t(short)).toBeCloseTo(
+      (2 * (saved(device.pen_rate_raise) + saved(device.pen_rate_lower))) / 1000,
+      9,
+    );
   });
 });

@@ -10,7 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { servoPosition } from '../src-main/plotter/ebb';
 import { MoveKind, sourceOf, type MotionProgram } from '../src-main/plan/planner';
 import { readPaper, type PaperLine } from '../src-main/plotter/virtual/paper';
-import { jobProgram, judgePaper, startPlotterProcess, type PlotterProcess } from './helpers/crash-rig';
+import {
+  jobProgram,
+  judgePaper,
+  startPlotterProcess,
+  type PlotterProcess,
+} from './helpers/crash-rig';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
 
 const SPEED = 4;
@@ -25,18 +30,29 @@ const SVG = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.
 </svg>`;
 
 /** Wall-clock span of each layer's ink on the paper, found through the program's pen-down moves (exact step positions). */
-function layerSpans(program: MotionProgram, lines: PaperLine[]): { start: number; end: number; segments: PaperLine[] }[] {
+function layerSpans(
+  program: MotionProgram,
+  lines: PaperLine[],
+): { start: number; end: number; segments: PaperLine[] }[] {
   const layerOf = new Map<string, number>();
-  let a = program.start[0], b = program.start[1];
+  let a = program.start[0],
+    b = program.start[1];
   for (let k = 0; k < program.length; k++) {
-    const na = a + program.steps1[k]!, nb = b + program.steps2[k]!;
-    if (program.kind[k] === MoveKind.Draw) layerOf.set(`${a},${b}>${na},${nb}`, sourceOf(program, k)!.layer);
+    const na = a + program.steps1[k]!,
+      nb = b + program.steps2[k]!;
+    if (program.kind[k] === MoveKind.Draw)
+      layerOf.set(`${a},${b}>${na},${nb}`, sourceOf(program, k)!.layer);
     a = na;
     b = nb;
   }
-  const spans = [0, 1, 2].map(() => ({ start: Infinity, end: -Infinity, segments: [] as PaperLine[] }));
+  const spans = [0, 1, 2].map(() => ({
+    start: Infinity,
+    end: -Infinity,
+    segments: [] as PaperLine[],
+  }));
   for (const seg of lines) {
-    const span = spans[layerOf.get(`${seg.from[0]},${seg.from[1]}>${seg.to[0]},${seg.to[1]}`) ?? -1];
+    const span =
+      spans[layerOf.get(`${seg.from[0]},${seg.from[1]}>${seg.to[0]},${seg.to[1]}`) ?? -1];
     if (!span) continue;
     span.start = Math.min(span.start, Date.parse(seg.startedAt));
     span.end = Math.max(span.end, Date.parse(seg.endedAt));
@@ -61,7 +77,14 @@ describe('layer codes on the plotter', () => {
     expect(info.stdout).toMatch(/^1\+h20\+D2000 deep +1 +- +20% +2000 ms /m);
 
     rig.plotter = await startPlotterProcess(rig.sb, SPEED);
-    const plot = rig.sb.run(['plot', 'codes', '--device', rig.plotter.port, '--speed', String(SPEED)]);
+    const plot = rig.sb.run([
+      'plot',
+      'codes',
+      '--device',
+      rig.plotter.port,
+      '--speed',
+      String(SPEED),
+    ]);
     expect(plot.code, plot.stderr).toBe(0);
     expect(rig.sb.run(['info', 'job', 'codes', '--state-only']).stdout).toBe('COMPLETED\n');
 
@@ -84,15 +107,26 @@ describe('layer codes on the plotter', () => {
     // The commands the plotter received: SC,5 at 20 % for layer 3's pen-down, config's 40 % back after.
     const sent = await received(rig.plotter);
     const servo = sent.filter((t) => t.startsWith('SC,5,'));
-    expect(servo).toEqual([`SC,5,${servoPosition(40)}`, `SC,5,${servoPosition(20)}`, `SC,5,${servoPosition(40)}`]);
+    expect(servo).toEqual([
+      `SC,5,${servoPosition(40)}`,
+      `SC,5,${servoPosition(20)}`,
+      `SC,5,${servoPosition(40)}`,
+    ]);
     const deep = sent.indexOf(`SC,5,${servoPosition(20)}`);
     const downsBefore = sent.slice(0, deep).filter((t) => t.startsWith('SP,0')).length;
-    const downsWhileDeep = sent.slice(deep, sent.lastIndexOf(`SC,5,${servoPosition(40)}`)).filter((t) => t.startsWith('SP,0')).length;
+    const downsWhileDeep = sent
+      .slice(deep, sent.lastIndexOf(`SC,5,${servoPosition(40)}`))
+      .filter((t) => t.startsWith('SP,0')).length;
     expect([downsBefore, downsWhileDeep]).toEqual([2, 1]);
-    expect(sent.filter((t) => /^SM,\d+,0,0$/.test(t))).toEqual(['SM,500,0,0', 'SM,500,0,0', 'SM,500,0,0', 'SM,500,0,0']);
+    expect(sent.filter((t) => /^SM,\d+,0,0$/.test(t))).toEqual([
+      'SM,500,0,0',
+      'SM,500,0,0',
+      'SM,500,0,0',
+      'SM,500,0,0',
+    ]);
   }, 60_000);
 
-  it('a pause mid-layer resumes with that layer\'s speed and the next layer\'s height and wait', async () => {
+  it("a pause mid-layer resumes with that layer's speed and the next layer's height and wait", async () => {
     const svg = path.join(rig.sb.root, 'codes.svg');
     fs.writeFileSync(svg, SVG);
     expect(rig.sb.run(['add', 'job', 'codes', svg]).code).toBe(0);
@@ -113,7 +147,14 @@ describe('layer codes on the plotter', () => {
     // (judged on moves long enough for the paper's millisecond timestamps).
     const limit = (8.6979 * 25.4 * 10) / 110;
     const speeds = resumedInk[1]!.segments
-      .map((seg) => ({ mm: Math.hypot(seg.to[0] - seg.from[0] + seg.to[1] - seg.from[1], seg.to[0] - seg.from[0] - seg.to[1] + seg.from[1]) / 160, ms: Date.parse(seg.endedAt) - Date.parse(seg.startedAt) }))
+      .map((seg) => ({
+        mm:
+          Math.hypot(
+            seg.to[0] - seg.from[0] + seg.to[1] - seg.from[1],
+            seg.to[0] - seg.from[0] - seg.to[1] + seg.from[1],
+          ) / 160,
+        ms: Date.parse(seg.endedAt) - Date.parse(seg.startedAt),
+      }))
       .filter((m) => m.ms >= 50)
       .map((m) => m.mm / ((m.ms * SPEED) / 1000));
     expect(speeds.length).toBeGreaterThan(1);
@@ -124,7 +165,11 @@ describe('layer codes on the plotter', () => {
     // The resumed run configured the servo afresh, then set layer 3's +H and restored config's.
     const sent = await received(rig.plotter);
     const lastRun = sent.slice(sent.lastIndexOf(`SC,4,${servoPosition(60)}`));
-    expect(lastRun.filter((t) => t.startsWith('SC,5,'))).toEqual([`SC,5,${servoPosition(40)}`, `SC,5,${servoPosition(20)}`, `SC,5,${servoPosition(40)}`]);
+    expect(lastRun.filter((t) => t.startsWith('SC,5,'))).toEqual([
+      `SC,5,${servoPosition(40)}`,
+      `SC,5,${servoPosition(20)}`,
+      `SC,5,${servoPosition(40)}`,
+    ]);
     expect(lastRun.filter((t) => /^SM,\d+,0,0$/.test(t))).toHaveLength(4);
   }, 90_000);
 });

@@ -3,7 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isProcessAlive, LockTimeoutError, readLockHolder, withFileLock } from '../src-main/jobs/lock';
+import {
+  isProcessAlive,
+  LockTimeoutError,
+  readLockHolder,
+  withFileLock,
+} from '../src-main/jobs/lock';
 import { startHelper } from './helpers/children';
 import { startUnreaped } from './helpers/unreaped';
 import { useTempDirs } from './helpers/tmp';
@@ -73,11 +78,19 @@ describe('withFileLock', () => {
     expect(withFileLock(lockPath, () => 'mine', { timeoutMs: 1000 })).toBe('mine');
   });
 
-  it.runIf(fs.existsSync('/proc/sys/kernel/random/boot_id'))('breaks a lock left by an earlier boot even if its pid is alive now', () => {
-    const lockPath = path.join(tempDir(), 'journal.lock');
-    writeLock(lockPath, { pid: process.pid, host: os.hostname(), since: '2020-01-01T00:00:00.000Z', boot: 'an-earlier-boot' });
-    expect(withFileLock(lockPath, () => 'mine', { timeoutMs: 1000 })).toBe('mine');
-  });
+  it.runIf(fs.existsSync('/proc/sys/kernel/random/boot_id'))(
+    'breaks a lock left by an earlier boot even if its pid is alive now',
+    () => {
+      const lockPath = path.join(tempDir(), 'journal.lock');
+      writeLock(lockPath, {
+        pid: process.pid,
+        host: os.hostname(),
+        since: '2020-01-01T00:00:00.000Z',
+        boot: 'an-earlier-boot',
+      });
+      expect(withFileLock(lockPath, () => 'mine', { timeoutMs: 1000 })).toBe('mine');
+    },
+  );
 
   it('waits for a live holder in another process, times out naming it, and gets the lock once released', async () => {
     const dir = tempDir();
@@ -87,7 +100,9 @@ describe('withFileLock', () => {
     await holder.said('locked');
 
     const started = Date.now();
-    const err = thrownBy(() => withFileLock(lockPath, () => 'never', { timeoutMs: 200, what: 'the journal of job demo' }));
+    const err = thrownBy(() =>
+      withFileLock(lockPath, () => 'never', { timeoutMs: 200, what: 'the journal of job demo' }),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     expect(err).toBeInstanceOf(LockTimeoutError);
     const message = (err as Error).message;
@@ -105,7 +120,11 @@ describe('withFileLock', () => {
 
   it('never breaks a lock held on another host, whatever its pid', () => {
     const lockPath = path.join(tempDir(), 'journal.lock');
-    writeLock(lockPath, { pid: deadPid(), host: 'some-other-host', since: new Date().toISOString() });
+    writeLock(lockPath, {
+      pid: deadPid(),
+      host: 'some-other-host',
+      since: new Date().toISOString(),
+    });
     const err = thrownBy(() => withFileLock(lockPath, () => 'never', { timeoutMs: 50 }));
     expect((err as Error).message).toContain('some-other-host');
     expect(fs.existsSync(lockPath)).toBe(true);
@@ -114,7 +133,9 @@ describe('withFileLock', () => {
   it('waits on an empty lock file while it is fresh (its holder is still writing) and breaks it once old', () => {
     const lockPath = path.join(tempDir(), 'journal.lock');
     fs.writeFileSync(lockPath, '');
-    expect(thrownBy(() => withFileLock(lockPath, () => 'never', { timeoutMs: 50 }))).toBeInstanceOf(LockTimeoutError);
+    expect(thrownBy(() => withFileLock(lockPath, () => 'never', { timeoutMs: 50 }))).toBeInstanceOf(
+      LockTimeoutError,
+    );
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(lockPath, old, old);
     expect(withFileLock(lockPath, () => 'mine', { timeoutMs: 1000 })).toBe('mine');
@@ -132,18 +153,21 @@ describe('isProcessAlive', () => {
     expect(isProcessAlive(deadPid())).toBe(false);
   });
 
-  it.runIf(process.platform === 'linux')('counts a zombie (killed, not yet reaped by its parent) as dead', async () => {
-    const z = startUnreaped(['sleep', '60']);
-    try {
-      const pid = await z.pid;
-      expect(isProcessAlive(pid)).toBe(true);
-      await z.killToZombie();
-      expect(() => process.kill(pid, 0)).not.toThrow();
-      expect(isProcessAlive(pid)).toBe(false);
-    } finally {
-      await z.stop();
-    }
-  });
+  it.runIf(process.platform === 'linux')(
+    'counts a zombie (killed, not yet reaped by its parent) as dead',
+    async () => {
+      const z = startUnreaped(['sleep', '60']);
+      try {
+        const pid = await z.pid;
+        expect(isProcessAlive(pid)).toBe(true);
+        await z.killToZombie();
+        expect(() => process.kill(pid, 0)).not.toThrow();
+        expect(isProcessAlive(pid)).toBe(false);
+      } finally {
+        await z.stop();
+      }
+    },
+  );
 
   it('refuses pids that would address process groups or nothing', () => {
     for (const pid of [0, -1, 1.5, Number.NaN]) expect(isProcessAlive(pid)).toBe(false);

@@ -32,7 +32,9 @@ describe('log line format', () => {
     for (const l of got) expect(l).toMatch(LINE);
     expect(got[1]).toBe('2026-01-02 03:04:05 INFO started');
     expect(got[2]).toBe('2026-01-02 03:04:05 WARNING job job_abc123: w');
-    expect(got[4]).toBe('2026-01-02 03:04:05 CRITICAL job job_abc123: power lost | mid stroke | at 40%');
+    expect(got[4]).toBe(
+      '2026-01-02 03:04:05 CRITICAL job job_abc123: power lost | mid stroke | at 40%',
+    );
     expect(log.file).toBe(file);
     expect(log.lastError).toBeUndefined();
   });
@@ -43,16 +45,27 @@ describe('log line format', () => {
     expect(lines()[0]!.startsWith('2031-12-09 23:07:00 INFO ')).toBe(true);
   });
 
-  it.skipIf(process.platform === 'win32')("works with the recovery guide's grep | cut pipelines", () => {
-    const log = createLogger({ file, now: at });
-    log.info('all good');
-    log.error('emergency_shutdown during plot', 'job_x1');
-    log.critical('servo stalled');
-    const cut = (fields: string) =>
-      execFileSync('sh', ['-c', `grep -E "(emergency_shutdown|ERROR|CRITICAL)" "$0" | cut -d' ' -f${fields}`, file], { encoding: 'utf8' });
-    expect(cut('1-2')).toBe('2026-01-02 03:04:05\n2026-01-02 03:04:05\n');
-    expect(cut('4-')).toBe('job job_x1: emergency_shutdown during plot\nservo stalled\n');
-  });
+  it.skipIf(process.platform === 'win32')(
+    "works with the recovery guide's grep | cut pipelines",
+    () => {
+      const log = createLogger({ file, now: at });
+      log.info('all good');
+      log.error('emergency_shutdown during plot', 'job_x1');
+      log.critical('servo stalled');
+      const cut = (fields: string) =>
+        execFileSync(
+          'sh',
+          [
+            '-c',
+            `grep -E "(emergency_shutdown|ERROR|CRITICAL)" "$0" | cut -d' ' -f${fields}`,
+            file,
+          ],
+          { encoding: 'utf8' },
+        );
+      expect(cut('1-2')).toBe('2026-01-02 03:04:05\n2026-01-02 03:04:05\n');
+      expect(cut('4-')).toBe('job job_x1: emergency_shutdown during plot\nservo stalled\n');
+    },
+  );
 
   it('appends to an existing log, shared by several writers', () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -62,7 +75,9 @@ describe('log line format', () => {
     for (let i = 0; i < 50; i++) (i % 2 ? app : cli).info(`line ${i}`);
     const got = lines();
     expect(got[0]).toBe('2020-01-01 00:00:00 INFO from an older run');
-    expect(got.slice(1).map((l) => l.split(' ').slice(3).join(' '))).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i}`));
+    expect(got.slice(1).map((l) => l.split(' ').slice(3).join(' '))).toEqual(
+      Array.from({ length: 50 }, (_, i) => `line ${i}`),
+    );
   });
 });
 
@@ -92,12 +107,17 @@ describe('rotation', () => {
     for (let i = 0; i < 100; i++) log.info(`message number ${String(i).padStart(3, '0')}`);
     const names = fs.readdirSync(path.dirname(file)).sort();
     expect(names).toEqual(['vfab.log', 'vfab.log.1', 'vfab.log.2', 'vfab.log.3']);
-    for (const n of names) expect(fs.statSync(path.join(path.dirname(file), n)).size).toBeLessThanOrEqual(maxBytes);
+    for (const n of names)
+      expect(fs.statSync(path.join(path.dirname(file), n)).size).toBeLessThanOrEqual(maxBytes);
     // Oldest backup first, then newer ones, then the live file: one unbroken run ending at 099.
-    const kept = ['vfab.log.3', 'vfab.log.2', 'vfab.log.1', 'vfab.log'].flatMap((n) => lines(path.join(path.dirname(file), n)));
+    const kept = ['vfab.log.3', 'vfab.log.2', 'vfab.log.1', 'vfab.log'].flatMap((n) =>
+      lines(path.join(path.dirname(file), n)),
+    );
     const numbers = kept.map((l) => Number(l.slice(-3)));
     expect(numbers.at(-1)).toBe(99);
-    expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => 100 - numbers.length + i));
+    expect(numbers).toEqual(
+      Array.from({ length: numbers.length }, (_, i) => 100 - numbers.length + i),
+    );
     expect(numbers.length).toBeLessThan(100);
   });
 
@@ -138,7 +158,10 @@ describe('failures never reach the caller', () => {
     log.info('listed');
     log.warning('w', 'job_1');
     log.error('e\nmore');
-    expect(said).toEqual(['2026-01-02 03:04:05 WARNING job job_1: w\n', '2026-01-02 03:04:05 ERROR e | more\n']);
+    expect(said).toEqual([
+      '2026-01-02 03:04:05 WARNING job job_1: w\n',
+      '2026-01-02 03:04:05 ERROR e | more\n',
+    ]);
     expect(log.sink).toBe('stderr');
     expect(createLogger({ file }).sink).toBe('file');
     expect(fs.existsSync(path.dirname(file))).toBe(false);

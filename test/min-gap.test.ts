@@ -24,9 +24,15 @@ const plain = (paths: readonly Polyline[]) => paths.map((p) => Array.from(p));
 
 describe('joinShortGaps', () => {
   it('joins a hop shorter than the min gap, keeping both paths’ points in order', () => {
-    const { paths, joins } = joinShortGaps([P(0, 0, 10, 0), P(10, 0.15, 0, 0.15), P(0, 5, 10, 5)], 0.2);
+    const { paths, joins } = joinShortGaps(
+      [P(0, 0, 10, 0), P(10, 0.15, 0, 0.15), P(0, 5, 10, 5)],
+      0.2,
+    );
     expect(joins).toBe(1);
-    expect(plain(paths)).toEqual([[0, 0, 10, 0, 10, 0.15, 0, 0.15], [0, 5, 10, 5]]);
+    expect(plain(paths)).toEqual([
+      [0, 0, 10, 0, 10, 0.15, 0, 0.15],
+      [0, 5, 10, 5],
+    ]);
   });
 
   it('leaves a hop of the min gap or more pen-up (AxiDraw: shorter than min_gap)', () => {
@@ -37,7 +43,10 @@ describe('joinShortGaps', () => {
   });
 
   it('chains several short hops into one stroke', () => {
-    const { paths, joins } = joinShortGaps([P(0, 0, 1, 0), P(1.1, 0, 2, 0), P(2.1, 0, 3, 0)], MIN_GAP_MM);
+    const { paths, joins } = joinShortGaps(
+      [P(0, 0, 1, 0), P(1.1, 0, 2, 0), P(2.1, 0, 3, 0)],
+      MIN_GAP_MM,
+    );
     expect(joins).toBe(2);
     expect(plain(paths)).toEqual([[0, 0, 1, 0, 1.1, 0, 2, 0, 2.1, 0, 3, 0]]);
   });
@@ -66,17 +75,28 @@ describe('optimizePaths with a min gap', () => {
   });
 
   it('joins paths whose ends meet within the gap, reversing one, but not ends exactly the gap apart', () => {
-    const ends = optimizePaths([P(0, 0, 10, 0), P(20, 0.15, 10, 0.15)], { preset: 'fast', minGapMm: 0.2 });
+    const ends = optimizePaths([P(0, 0, 10, 0), P(20, 0.15, 10, 0.15)], {
+      preset: 'fast',
+      minGapMm: 0.2,
+    });
     expect(ends.stats.joins).toBe(1);
-    expect([[0, 0, 10, 0, 10, 0.15, 20, 0.15], [20, 0.15, 10, 0.15, 10, 0, 0, 0]]).toContainEqual(plain(ends.paths)[0]);
-    const apart = optimizePaths([P(0, 0, 10, 0), P(20, 0.2, 10, 0.2)], { preset: 'fast', minGapMm: 0.2 });
+    expect([
+      [0, 0, 10, 0, 10, 0.15, 20, 0.15],
+      [20, 0.15, 10, 0.15, 10, 0, 0, 0],
+    ]).toContainEqual(plain(ends.paths)[0]);
+    const apart = optimizePaths([P(0, 0, 10, 0), P(20, 0.2, 10, 0.2)], {
+      preset: 'fast',
+      minGapMm: 0.2,
+    });
     expect(apart.stats.joins).toBe(0);
     expect(apart.paths).toHaveLength(2);
   });
 
   it('joins in the file’s order too, when that order is kept (stats.order input)', () => {
     // Drawn in the file's order, the strokes are already shortest; their short hops still join.
-    const rungs = Array.from({ length: 6 }, (_, i) => (i % 2 ? P(10, i * 0.1, 0, i * 0.1) : P(0, i * 0.1, 10, i * 0.1)));
+    const rungs = Array.from({ length: 6 }, (_, i) =>
+      i % 2 ? P(10, i * 0.1, 0, i * 0.1) : P(0, i * 0.1, 10, i * 0.1),
+    );
     const { paths, stats } = optimizePaths(rungs, { preset: 'fast', start: [0, 0] });
     expect(stats.joins).toBe(5);
     expect(paths).toHaveLength(1);
@@ -90,7 +110,12 @@ describe('buildPlan', () => {
       '<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="297mm" height="210mm" viewBox="0 0 297 210">' +
       '<g inkscape:groupmode="layer" inkscape:label="1-a"><path d="M 20 20 H 60" fill="none" stroke="black"/></g>' +
       '<g inkscape:groupmode="layer" inkscape:label="2-b"><path d="M 60 20.15 H 20" fill="none" stroke="black"/></g></svg>';
-    const built = buildPlan(readSvg(svg), { job: 'j', settings: planSettings(defaultConfig()), device: defaultConfig().device, fileName: 'j.svg' });
+    const built = buildPlan(readSvg(svg), {
+      job: 'j',
+      settings: planSettings(defaultConfig()),
+      device: defaultConfig().device,
+      fileName: 'j.svg',
+    });
     if (!('plan' in built)) throw new Error(built.unfit);
     expect(built.plan.settings.minGapMm).toBe(MIN_GAP_MM);
     expect(built.plan.layers.map((l) => [l.paths.length, l.stats.joins])).toEqual([
@@ -107,7 +132,10 @@ describe('vfab --min-gap and plot.min_gap_mm', () => {
   beforeEach(() => {
     sb = sandbox();
     file = path.join(sb.root, 'hairpin.svg');
-    fs.writeFileSync(file, '<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="M 20 20 H 60 M 60 20.15 H 20" fill="none" stroke="black"/></svg>');
+    fs.writeFileSync(
+      file,
+      '<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="M 20 20 H 60 M 60 20.15 H 20" fill="none" stroke="black"/></svg>',
+    );
   });
   afterEach(() => sb.cleanup());
 
@@ -118,7 +146,9 @@ describe('vfab --min-gap and plot.min_gap_mm', () => {
     expect(plan('joined').settings.minGapMm).toBe(MIN_GAP_MM);
     expect(plan('joined').layers[0]!.stats.joins).toBe(1);
     expect(plan('joined').summary.lifts).toBe(1);
-    expect(sb.run(['info', 'job', 'joined']).stdout).toMatch(/ LIFTS +JOINS +TIME\n.* 1 +1 +\d+ s\n/);
+    expect(sb.run(['info', 'job', 'joined']).stdout).toMatch(
+      / LIFTS +JOINS +TIME\n.* 1 +1 +\d+ s\n/,
+    );
 
     expect(sb.run(['add', 'job', 'apart', file, '--min-gap', '0']).code).toBe(0);
     expect(plan('apart').settings.minGapMm).toBe(0);
@@ -150,7 +180,9 @@ describe('vfab --min-gap and plot.min_gap_mm', () => {
       const verdict = judgePaper(program, plotter.paper);
       expect(verdict).toMatchObject({ missing: 0, reinkedMm: 0 });
       // The bridge, inked in one go: from the end of the first stroke down to the start of the second.
-      const bridge = readPaper(plotter.paper).filter((l) => Math.abs(l.fromMm[0] - 60) < 0.02 && Math.abs(l.toMm[0] - 60) < 0.02);
+      const bridge = readPaper(plotter.paper).filter(
+        (l) => Math.abs(l.fromMm[0] - 60) < 0.02 && Math.abs(l.toMm[0] - 60) < 0.02,
+      );
       const mm = (v: number) => Math.round(v * 100) / 100;
       expect(mm(bridge[0]!.fromMm[1])).toBe(20);
       expect(mm(bridge.at(-1)!.toMm[1])).toBe(20.15);

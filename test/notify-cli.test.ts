@@ -28,7 +28,12 @@ function configure(sb: Sandbox, notify: string): void {
 }
 
 function addJob(sb: Sandbox, id: string, strokes = 3): void {
-  const added = sb.run(['add', 'job', id, writeZigzag(path.join(sb.root, `zigzag-${strokes}.svg`), strokes)]);
+  const added = sb.run([
+    'add',
+    'job',
+    id,
+    writeZigzag(path.join(sb.root, `zigzag-${strokes}.svg`), strokes),
+  ]);
   expect(added.code, added.stderr).toBe(0);
 }
 
@@ -60,7 +65,13 @@ describe('the webhook', () => {
     const body = req!.body as { duration_s: number; at: string };
     expect(body.duration_s).toBeGreaterThan(0);
     expect(Date.parse(body.at)).not.toBeNaN();
-    expect(logLines(rig.sb).filter((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO job card: plot completed on virtual after [\d.]+ s of plotting$/.test(l))).toHaveLength(1);
+    expect(
+      logLines(rig.sb).filter((l) =>
+        /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO job card: plot completed on virtual after [\d.]+ s of plotting$/.test(
+          l,
+        ),
+      ),
+    ).toHaveLength(1);
   }, 30_000);
 
   it("carries the path of the plot's last camera picture", async () => {
@@ -68,7 +79,10 @@ describe('the webhook', () => {
     const cam = await startFakeCamera({ width: 160, height: 120, fps: 10 });
     try {
       fs.mkdirSync(path.dirname(rig.sb.configFile), { recursive: true });
-      fs.writeFileSync(rig.sb.configFile, `camera:\n  url: ${cam.url}\nnotify:\n  webhook_url: ${server.origin}/hook\n`);
+      fs.writeFileSync(
+        rig.sb.configFile,
+        `camera:\n  url: ${cam.url}\nnotify:\n  webhook_url: ${server.origin}/hook\n`,
+      );
       addJob(rig.sb, 'pictured');
       const plot = spawnVfab(rig.sb, ['plot', 'pictured', '--device', 'virtual', '--speed', '20']);
       expect(await plot.exited, plot.stderr()).toBe(0);
@@ -76,7 +90,11 @@ describe('the webhook', () => {
       await cam.close();
     }
     const snapshot = (server.received[0]?.body as { snapshot: string | null }).snapshot;
-    expect(snapshot).toMatch(new RegExp(`^${path.join(rig.sb.jobsDir, 'pictured', 'snapshots')}/\\d{8}T\\d{6}-complete\\.jpg$`));
+    expect(snapshot).toMatch(
+      new RegExp(
+        `^${path.join(rig.sb.jobsDir, 'pictured', 'snapshots')}/\\d{8}T\\d{6}-complete\\.jpg$`,
+      ),
+    );
     expect(fs.existsSync(snapshot!)).toBe(true);
   }, 30_000);
 
@@ -86,12 +104,30 @@ describe('the webhook', () => {
     rig.plotter = await startPlotterProcess(rig.sb, 20);
     await rig.plotter.ctl('motorPowerLoss');
     addJob(rig.sb, 'nopower');
-    const plot = spawnVfab(rig.sb, ['plot', 'nopower', '--device', rig.plotter.port, '--speed', '20']);
+    const plot = spawnVfab(rig.sb, [
+      'plot',
+      'nopower',
+      '--device',
+      rig.plotter.port,
+      '--speed',
+      '20',
+    ]);
     expect(await plot.exited, plot.stderr()).toBe(7);
     expect(server.received.map((r) => r.body)).toEqual([
-      expect.objectContaining({ event: 'failed', job: 'nopower', state: 'FAILED', plotter: rig.plotter.port, duration_s: null, reason: expect.stringMatching(/motors have no power/) }),
+      expect.objectContaining({
+        event: 'failed',
+        job: 'nopower',
+        state: 'FAILED',
+        plotter: rig.plotter.port,
+        duration_s: null,
+        reason: expect.stringMatching(/motors have no power/),
+      }),
     ]);
-    expect(logLines(rig.sb).some((l) => / ERROR job nopower: plot failed on .*motors have no power/.test(l))).toBe(true);
+    expect(
+      logLines(rig.sb).some((l) =>
+        / ERROR job nopower: plot failed on .*motors have no power/.test(l),
+      ),
+    ).toBe(true);
   }, 30_000);
 
   it('an unplugged plotter posts interrupted, once', async () => {
@@ -104,12 +140,20 @@ describe('the webhook', () => {
     await rig.plotter.ctl('unplug');
     expect(await plot.exited, plot.stderr()).toBe(1);
     expect(server.received.map((r) => r.body)).toEqual([
-      expect.objectContaining({ event: 'interrupted', job: 'usb', state: 'PLOTTING', plotter: rig.plotter.port, reason: expect.stringMatching(/plot interrupted at move -?\d+ of \d+/) }),
+      expect.objectContaining({
+        event: 'interrupted',
+        job: 'usb',
+        state: 'PLOTTING',
+        plotter: rig.plotter.port,
+        reason: expect.stringMatching(/plot interrupted at move -?\d+ of \d+/),
+      }),
     ]);
     // One crash line, as the recovery guide's crash_analysis.sh counts them; the notice is a WARNING.
     const lines = logLines(rig.sb);
     expect(lines.filter((l) => /(emergency_shutdown|ERROR|CRITICAL)/.test(l))).toHaveLength(1);
-    expect(lines.filter((l) => l.includes(' WARNING job usb: plot interrupted on '))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes(' WARNING job usb: plot interrupted on '))).toHaveLength(
+      1,
+    );
   }, 30_000);
 
   it('a hook where nothing listens: the plot completes (exit 0) and the log warns, naming the host only', async () => {
@@ -121,7 +165,11 @@ describe('the webhook', () => {
     expect(plot.stdout()).toContain('down\tCOMPLETED');
     const warnings = logLines(rig.sb).filter((l) => / WARNING /.test(l));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`WARNING job down: notify: the hook at 127\\.0\\.0\\.1:${port} did not take completed: connection refused`));
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `WARNING job down: notify: the hook at 127\\.0\\.0\\.1:${port} did not take completed: connection refused`,
+      ),
+    );
     expect(fs.readFileSync(rig.sb.logFile, 'utf8')).not.toMatch(/secret-path|token=abc|bot:pw/);
   }, 30_000);
 
@@ -137,6 +185,12 @@ describe('the webhook', () => {
     expect(plot.stdout()).toContain('slow\tCOMPLETED');
     // The timeout (1 s) plus the process's own exit, with room for a loaded machine.
     expect(at - server.received[0]!.at).toBeLessThan(3_000);
-    expect(logLines(rig.sb).some((l) => / WARNING job slow: notify: the hook at 127\.0\.0\.1:\d+ did not take completed: no answer within 1 s/.test(l))).toBe(true);
+    expect(
+      logLines(rig.sb).some((l) =>
+        / WARNING job slow: notify: the hook at 127\.0\.0\.1:\d+ did not take completed: no answer within 1 s/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
   }, 30_000);
 });

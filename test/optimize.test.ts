@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simplify } from '../src-main/plan/clean';
 import { MIN_GAP_MM } from '../src-main/plan/min-gap';
-import { greedyNearestNeighbour, optimizePaths, penDownLength, travelLength, type OptimizationPreset } from '../src-main/plan/optimize';
+import {
+  greedyNearestNeighbour,
+  optimizePaths,
+  penDownLength,
+  travelLength,
+  type OptimizationPreset,
+} from '../src-main/plan/optimize';
 import type { Polyline } from '../src-main/plan/types';
 import { seeded } from './helpers/crash-rig';
 
@@ -14,7 +20,8 @@ function segments(paths: readonly Polyline[]): Map<string, { count: number; leng
   const out = new Map<string, { count: number; length: number }>();
   for (const p of paths) {
     for (let i = 2; i + 1 < p.length; i += 2) {
-      const a = [p[i - 2]!, p[i - 1]!], b = [p[i]!, p[i + 1]!];
+      const a = [p[i - 2]!, p[i - 1]!],
+        b = [p[i]!, p[i + 1]!];
       if (a[0] === b[0] && a[1] === b[1]) continue;
       const [u, v] = a[0]! < b[0]! || (a[0] === b[0] && a[1]! < b[1]!) ? [a, b] : [b, a];
       const key = `${u[0]},${u[1]},${v[0]},${v[1]}`;
@@ -30,11 +37,18 @@ function segments(paths: readonly Polyline[]): Map<string, { count: number; leng
  * Ink check: every input segment is drawn (at least once when `dropsAllowed` — duplicates may be
  * dropped — else as often as in the input), and anything extra is a join no longer than `tol`.
  */
-function expectInkKept(input: readonly Polyline[], output: readonly Polyline[], tol: number, dropsAllowed: boolean): void {
-  const before = segments(input), after = segments(output);
+function expectInkKept(
+  input: readonly Polyline[],
+  output: readonly Polyline[],
+  tol: number,
+  dropsAllowed: boolean,
+): void {
+  const before = segments(input),
+    after = segments(output);
   for (const [key, { count }] of before) {
     const got = after.get(key)?.count ?? 0;
-    if (dropsAllowed ? got < 1 : got < count) throw new Error(`segment ${key} lost: ${count} in, ${got} out`);
+    if (dropsAllowed ? got < 1 : got < count)
+      throw new Error(`segment ${key} lost: ${count} in, ${got} out`);
   }
   for (const [key, { count, length }] of after) {
     const extra = count - (before.get(key)?.count ?? 0);
@@ -44,11 +58,16 @@ function expectInkKept(input: readonly Polyline[], output: readonly Polyline[], 
 
 // Coordinates on a coarse grid with a small jitter: ends often touch exactly or within tolerance,
 // and duplicates, reversals and repeated points all occur.
-const coord = fc.tuple(fc.integer({ min: 0, max: 6 }), fc.constantFrom(0, 0, 0, 0.02)).map(([i, j]) => i * 5 + j);
+const coord = fc
+  .tuple(fc.integer({ min: 0, max: 6 }), fc.constantFrom(0, 0, 0, 0.02))
+  .map(([i, j]) => i * 5 + j);
 const point = fc.tuple(coord, coord);
 /** Some paths closed (last point = first), so loop rotation is exercised. */
-const closable = (pts: [number, number][], close: boolean) => Float64Array.from((close ? [...pts, pts[0]!] : pts).flat());
-const path = fc.tuple(fc.array(point, { minLength: 1, maxLength: 6 }), fc.boolean()).map(([pts, close]) => closable(pts, close));
+const closable = (pts: [number, number][], close: boolean) =>
+  Float64Array.from((close ? [...pts, pts[0]!] : pts).flat());
+const path = fc
+  .tuple(fc.array(point, { minLength: 1, maxLength: 6 }), fc.boolean())
+  .map(([pts, close]) => closable(pts, close));
 const pathsArb = fc.array(path, { maxLength: 40 }).chain((ps) =>
   // Some copies, some reversed, to exercise duplicate removal.
   fc.array(fc.nat({ max: 4 }), { minLength: ps.length, maxLength: ps.length }).map((ks) => {
@@ -80,7 +99,10 @@ function steps(points: readonly (readonly [number, number])[]): Polyline[] {
 // A walk on a coarse grid, one path per step, that crosses itself and steps back over its own
 // steps (a drawn-twice segment in the middle of one continuous stroke), as in a stipple drawing.
 const walkArb = fc
-  .array(fc.constantFrom<[number, number]>([1, 0], [-1, 0], [0, 1], [0, -1], [1, 1]), { minLength: 1, maxLength: 80 })
+  .array(fc.constantFrom<[number, number]>([1, 0], [-1, 0], [0, 1], [0, -1], [1, 1]), {
+    minLength: 1,
+    maxLength: 80,
+  })
   .map((moves) => {
     const points: [number, number][] = [[10, 10]];
     for (const [dx, dy] of moves) {
@@ -102,10 +124,21 @@ function reverse(p: Polyline): Polyline {
 describe('optimizePaths properties', () => {
   it('keeps every drawn segment; adds only joins within the merge tolerance or the min gap', () => {
     fc.assert(
-      fc.property(pathsArb, preset, fc.constantFrom(0, 0.05), fc.constantFrom(0, MIN_GAP_MM), (paths, p, tol, minGapMm) => {
-        const { paths: out } = optimizePaths(paths, { preset: p, mergeToleranceMm: tol, minGapMm, simplifyToleranceMm: 0 });
-        expectInkKept(paths, out, Math.max(tol, minGapMm), true);
-      }),
+      fc.property(
+        pathsArb,
+        preset,
+        fc.constantFrom(0, 0.05),
+        fc.constantFrom(0, MIN_GAP_MM),
+        (paths, p, tol, minGapMm) => {
+          const { paths: out } = optimizePaths(paths, {
+            preset: p,
+            mergeToleranceMm: tol,
+            minGapMm,
+            simplifyToleranceMm: 0,
+          });
+          expectInkKept(paths, out, Math.max(tol, minGapMm), true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -117,7 +150,9 @@ describe('optimizePaths properties', () => {
         expectInkKept(paths, out, MIN_GAP_MM, false);
         // Joins add at most the tolerance each, min-gap joins at most the gap.
         expect(stats.penDownMm).toBeGreaterThanOrEqual(penDownLength(paths) - 1e-9);
-        expect(stats.penDownMm).toBeLessThanOrEqual(penDownLength(paths) + stats.merged * 0.05 + stats.joins! * MIN_GAP_MM + 1e-9);
+        expect(stats.penDownMm).toBeLessThanOrEqual(
+          penDownLength(paths) + stats.merged * 0.05 + stats.joins! * MIN_GAP_MM + 1e-9,
+        );
       }),
       { numRuns: 200 },
     );
@@ -126,11 +161,17 @@ describe('optimizePaths properties', () => {
   it('never travels more than the input order (without merging) or greedy nearest neighbour', () => {
     fc.assert(
       fc.property(freePaths, freePoint, (paths, start) => {
-        const { paths: out, stats } = optimizePaths(paths, { preset: 'default', start, mergeToleranceMm: 0 });
+        const { paths: out, stats } = optimizePaths(paths, {
+          preset: 'default',
+          start,
+          mergeToleranceMm: 0,
+        });
         const travel = travelLength(out, start);
         expect(travel).toBeCloseTo(stats.travelAfterMm, 6);
         expect(travel).toBeLessThanOrEqual(travelLength(paths, start) + 1e-6);
-        expect(travel).toBeLessThanOrEqual(travelLength(greedyNearestNeighbour(paths, start), start) + 1e-6);
+        expect(travel).toBeLessThanOrEqual(
+          travelLength(greedyNearestNeighbour(paths, start), start) + 1e-6,
+        );
       }),
       { numRuns: 200 },
     );
@@ -138,13 +179,21 @@ describe('optimizePaths properties', () => {
 
   it('never travels more than the input order, merging on, at every preset', () => {
     fc.assert(
-      fc.property(fc.oneof(pathsArb, walkArb), fc.option(point, { nil: undefined }), preset, (paths, start, p) => {
-        const { paths: out, stats } = optimizePaths(paths, { preset: p, ...(start && { start }) });
-        const from = start ?? [0, 0];
-        expect(travelLength(out, from)).toBeCloseTo(stats.travelAfterMm, 6);
-        expect(stats.travelAfterMm).toBeLessThanOrEqual(stats.travelBeforeMm + 1e-6);
-        expect(stats.travelBeforeMm).toBeCloseTo(travelLength(paths, from), 9);
-      }),
+      fc.property(
+        fc.oneof(pathsArb, walkArb),
+        fc.option(point, { nil: undefined }),
+        preset,
+        (paths, start, p) => {
+          const { paths: out, stats } = optimizePaths(paths, {
+            preset: p,
+            ...(start && { start }),
+          });
+          const from = start ?? [0, 0];
+          expect(travelLength(out, from)).toBeCloseTo(stats.travelAfterMm, 6);
+          expect(stats.travelAfterMm).toBeLessThanOrEqual(stats.travelBeforeMm + 1e-6);
+          expect(stats.travelBeforeMm).toBeCloseTo(travelLength(paths, from), 9);
+        },
+      ),
       { numRuns: 400, seed: 1616 },
     );
   });
@@ -153,7 +202,10 @@ describe('optimizePaths properties', () => {
     fc.assert(
       fc.property(pathsArb, preset, (paths, p) => {
         const a = optimizePaths(paths, { preset: p });
-        const b = optimizePaths(paths.map((x) => x.slice()), { preset: p });
+        const b = optimizePaths(
+          paths.map((x) => x.slice()),
+          { preset: p },
+        );
         expect(plain(b.paths)).toEqual(plain(a.paths));
         expect(b.end).toEqual(a.end);
       }),
@@ -167,11 +219,13 @@ describe('optimizePaths budget', () => {
     let s = 3;
     const rnd = () => ((s = (Math.imul(s, 48271) >>> 0) % 2147483647), s / 2147483647);
     const paths = Array.from({ length: 3000 }, () => {
-      const x = rnd() * 300, y = rnd() * 200;
+      const x = rnd() * 300,
+        y = rnd() * 200;
       return P(x, y, x + rnd() * 3, y + rnd() * 3);
     });
     const run = () => optimizePaths(paths, { preset: 'best', timeBudgetMs: 30 });
-    const a = run(), b = run();
+    const a = run(),
+      b = run();
     expect(b.stats.travelAfterMm).toBe(a.stats.travelAfterMm);
     expect(plain(b.paths)).toEqual(plain(a.paths));
     const greedy = optimizePaths(paths, { preset: 'fast' }).stats.travelAfterMm;
@@ -193,19 +247,28 @@ describe('optimizePaths clean-up', () => {
   });
 
   it('does not merge ends farther apart than the tolerance', () => {
-    const { paths: out } = optimizePaths([P(0, 0, 10, 0), P(10.1, 0, 20, 0)], { preset: 'fast', minGapMm: 0 });
+    const { paths: out } = optimizePaths([P(0, 0, 10, 0), P(10.1, 0, 20, 0)], {
+      preset: 'fast',
+      minGapMm: 0,
+    });
     expect(out).toHaveLength(2);
   });
 
   it('drops duplicate paths, forwards or reversed', () => {
     const a = P(0, 0, 5, 5, 10, 0);
-    const { paths: out, stats } = optimizePaths([a, a.slice(), reverse(a), P(50, 50, 60, 60)], { preset: 'fast', mergeToleranceMm: 0 });
+    const { paths: out, stats } = optimizePaths([a, a.slice(), reverse(a), P(50, 50, 60, 60)], {
+      preset: 'fast',
+      mergeToleranceMm: 0,
+    });
     expect(out).toHaveLength(2);
     expect(stats.droppedDuplicates).toBe(2);
   });
 
   it('drops zero-length paths and repeated points', () => {
-    const { paths: out, stats } = optimizePaths([P(1, 1), P(2, 2, 2, 2, 2 + 1e-12, 2), P(0, 0, 0, 0, 5, 0, 5, 0)], { preset: 'fast' });
+    const { paths: out, stats } = optimizePaths(
+      [P(1, 1), P(2, 2, 2, 2, 2 + 1e-12, 2), P(0, 0, 0, 0, 5, 0, 5, 0)],
+      { preset: 'fast' },
+    );
     expect(stats.droppedZeroLength).toBe(2);
     expect(plain(out)).toEqual([[0, 0, 5, 0]]);
     expect(stats.pointsIn).toBe(8);
@@ -239,7 +302,8 @@ describe('optimizePaths clean-up', () => {
     const points: [number, number][] = [];
     for (let row = 0; row < 10; row++) {
       for (let i = 0; i <= 20; i++) {
-        const x = 20 + (row % 2 ? 20 - i : i), y = 30 + row;
+        const x = 20 + (row % 2 ? 20 - i : i),
+          y = 30 + row;
         points.push([x, y]);
         if (i % 5 === 0) points.push([x, y + 0.5], [x, y]);
       }
@@ -263,8 +327,10 @@ describe('optimizePaths clean-up', () => {
     const rand = seeded(3);
     const jitter = () => (rand() - 0.5) * 0.02;
     const points: [number, number][] = [];
-    for (let r = 0; r < 10; r++) for (let i = 0; i < 10; i++) points.push([3 * (r % 2 ? 9 - i : i), 3 * r]);
-    for (let c = 9; c >= 0; c--) for (let i = 0; i < 10; i++) points.push([3 * c, 3 * (c % 2 ? i : 9 - i)]);
+    for (let r = 0; r < 10; r++)
+      for (let i = 0; i < 10; i++) points.push([3 * (r % 2 ? 9 - i : i), 3 * r]);
+    for (let c = 9; c >= 0; c--)
+      for (let i = 0; i < 10; i++) points.push([3 * c, 3 * (c % 2 ? i : 9 - i)]);
     const paths = steps(points).map((p) => p.map((v) => v + jitter()));
     for (const p of ['fast', 'default', 'best'] as const) {
       const { paths: out, stats } = optimizePaths(paths, { preset: p, start: [-1, -1] });
@@ -283,12 +349,17 @@ describe('optimizePaths clean-up', () => {
       expect(stats.droppedDuplicates).toBe(0);
       expect(stats.merged).toBe(1);
       expect(stats.travelAfterMm).toBeCloseTo(1, 9);
-      expect(plain(out)).toEqual([[0, 0, 10, 0, 0, 0], [1, 0, 1, 10]]);
+      expect(plain(out)).toEqual([
+        [0, 0, 10, 0, 0, 0],
+        [1, 0, 1, 10],
+      ]);
     }
   });
 
   it('refuses non-finite coordinates', () => {
-    expect(() => optimizePaths([P(0, 0, 1, 1), P(0, NaN, 2, 2)], { preset: 'fast' })).toThrow(/path 1 has a non-finite/);
+    expect(() => optimizePaths([P(0, 0, 1, 1), P(0, NaN, 2, 2)], { preset: 'fast' })).toThrow(
+      /path 1 has a non-finite/,
+    );
   });
 
   it('handles an empty layer', () => {
@@ -300,7 +371,10 @@ describe('optimizePaths clean-up', () => {
 
   it('reports progress up to 1', () => {
     const seen: number[] = [];
-    optimizePaths([P(0, 0, 1, 1), P(5, 5, 6, 6), P(2, 2, 3, 3)], { preset: 'default', onProgress: (f) => seen.push(f) });
+    optimizePaths([P(0, 0, 1, 1), P(5, 5, 6, 6), P(2, 2, 3, 3)], {
+      preset: 'default',
+      onProgress: (f) => seen.push(f),
+    });
     expect(seen.at(-1)).toBe(1);
     expect(seen.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= seen[i - 1]!))).toBe(true);
   });
@@ -311,7 +385,10 @@ describe('simplify', () => {
   function distance(x: number, y: number, line: Polyline): number {
     let best = Infinity;
     for (let i = 2; i < line.length; i += 2) {
-      const ax = line[i - 2]!, ay = line[i - 1]!, dx = line[i]! - ax, dy = line[i + 1]! - ay;
+      const ax = line[i - 2]!,
+        ay = line[i - 1]!,
+        dx = line[i]! - ax,
+        dy = line[i + 1]! - ay;
       const len2 = dx * dx + dy * dy;
       const t = len2 ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len2)) : 0;
       best = Math.min(best, Math.hypot(ax + t * dx - x, ay + t * dy - y));
@@ -323,8 +400,14 @@ describe('simplify', () => {
     fc.assert(
       fc.property(freePath, fc.double({ min: 0.001, max: 20, noNaN: true }), (line, tol) => {
         const s = simplify(line, tol);
-        expect([s[0], s[1], s.at(-2), s.at(-1)]).toEqual([line[0], line[1], line.at(-2), line.at(-1)]);
-        for (let i = 0; i < line.length; i += 2) expect(distance(line[i]!, line[i + 1]!, s)).toBeLessThanOrEqual(tol + 1e-9);
+        expect([s[0], s[1], s.at(-2), s.at(-1)]).toEqual([
+          line[0],
+          line[1],
+          line.at(-2),
+          line.at(-1),
+        ]);
+        for (let i = 0; i < line.length; i += 2)
+          expect(distance(line[i]!, line[i + 1]!, s)).toBeLessThanOrEqual(tol + 1e-9);
       }),
     );
   });
@@ -357,7 +440,8 @@ describe('greedyNearestNeighbour', () => {
     let s = 7;
     const rnd = () => ((s = (Math.imul(s, 48271) >>> 0) % 2147483647), s / 2147483647);
     const paths = Array.from({ length: 50_000 }, () => {
-      const x = rnd() * 300, y = rnd() * 200;
+      const x = rnd() * 300,
+        y = rnd() * 200;
       return P(x, y, x + rnd(), y + rnd());
     });
     const t = performance.now();

@@ -26,7 +26,9 @@ describe('printRows', () => {
   it('prints bare tab-separated rows in a pipe, id first, spaces folded', () => {
     const io = fakeIo(false);
     printRows(io, ['ID', 'STATE', 'SOURCE'], [...rows, ['c', 'NEW', '']], 'none');
-    expect(io.stdout.join('\n')).toBe('a-long-job-id\tPLOTTING\tx.svg\nb\tNEW\tdrawing with spaces.svg\nc\tNEW\t-');
+    expect(io.stdout.join('\n')).toBe(
+      'a-long-job-id\tPLOTTING\tx.svg\nb\tNEW\tdrawing with spaces.svg\nc\tNEW\t-',
+    );
     expect(io.stderr).toEqual([]);
   });
 

@@ -24,11 +24,18 @@ interface ExtraResource {
   to: string;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; ms: number }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; output: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     // Its own group, ended with the test even when the test times out before the pack does.
-    const child = endWithTest(spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), { group: true });
+    const child = endWithTest(
+      spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
+      { group: true },
+    );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -55,12 +62,21 @@ describe('electron-builder packaging (offline, --dir, stand-in Electron)', () =>
   it(
     'packs out/**, package.json and the runtime dependencies into app.asar, the native module beside it',
     async () => {
-      for (const built of ['out/main/index.js', 'out/preload/index.js', 'out/renderer/index.html']) {
-        expect(fs.existsSync(path.join(ROOT, built)), `${built} missing: build first (npx electron-vite build)`).toBe(true);
+      for (const built of [
+        'out/main/index.js',
+        'out/preload/index.js',
+        'out/renderer/index.html',
+      ]) {
+        expect(
+          fs.existsSync(path.join(ROOT, built)),
+          `${built} missing: build first (npx electron-vite build)`,
+        ).toBe(true);
       }
 
       // The real config, with only what an offline machine must stand in for overridden.
-      const config = parse(fs.readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8')) as Record<string, unknown> & {
+      const config = parse(
+        fs.readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8'),
+      ) as Record<string, unknown> & {
         extraResources: ExtraResource[];
         directories: Record<string, string>;
       };
@@ -68,13 +84,24 @@ describe('electron-builder packaging (offline, --dir, stand-in Electron)', () =>
       expect(config.npmRebuild).toBe(false);
       expect((config.extraMetadata as { main: string }).main).toBe('out/main/index.js');
       expect(config.extraResources).toEqual([
-        { from: 'native/electron/node_modules/better-sqlite3/build/Release/better_sqlite3.node', to: 'native/better_sqlite3.node' },
+        {
+          from: 'native/electron/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+          to: 'native/better_sqlite3.node',
+        },
       ]);
 
       const electronDist = path.join(tmp, 'electron-dist');
       fs.mkdirSync(electronDist);
-      fs.writeFileSync(path.join(electronDist, 'electron'), '#!/bin/sh\necho "stand-in Electron for packaging tests; not runnable" >&2\nexit 1\n', { mode: 0o755 });
-      const electronVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
+      fs.writeFileSync(
+        path.join(electronDist, 'electron'),
+        '#!/bin/sh\necho "stand-in Electron for packaging tests; not runnable" >&2\nexit 1\n',
+        { mode: 0o755 },
+      );
+      const electronVersion = (
+        JSON.parse(
+          fs.readFileSync(path.join(ROOT, 'node_modules/electron/package.json'), 'utf8'),
+        ) as { version: string }
+      ).version;
       fs.writeFileSync(path.join(electronDist, 'version'), `v${electronVersion}`);
       fs.writeFileSync(path.join(electronDist, 'LICENSE'), 'stand-in\n');
       const standInNative = path.join(tmp, 'better_sqlite3.node');
@@ -100,35 +127,108 @@ describe('electron-builder packaging (offline, --dir, stand-in Electron)', () =>
         https_proxy: 'http://127.0.0.1:9',
         CI: 'true',
       };
-      const result = await run(process.execPath, [path.join(ROOT, 'node_modules/electron-builder/cli.js'), '--dir', '--linux', '--x64', '--publish', 'never', '--config', configFile], env);
+      const result = await run(
+        process.execPath,
+        [
+          path.join(ROOT, 'node_modules/electron-builder/cli.js'),
+          '--dir',
+          '--linux',
+          '--x64',
+          '--publish',
+          'never',
+          '--config',
+          configFile,
+        ],
+        env,
+      );
       expect(result.code, result.output).toBe(0);
       console.log(`electron-builder --dir --linux: ${result.ms} ms`);
 
       const unpacked = path.join(output, 'linux-unpacked');
       const resources = path.join(unpacked, 'resources');
-      expect(fs.existsSync(path.join(unpacked, 'vfab')), 'the executable is named after productName').toBe(true);
+      expect(
+        fs.existsSync(path.join(unpacked, 'vfab')),
+        'the executable is named after productName',
+      ).toBe(true);
       // The native module: outside the archive, where src-main/index.ts looks (process.resourcesPath/native).
-      expect(fs.readFileSync(path.join(resources, 'native', 'better_sqlite3.node'), 'utf8')).toContain('stand-in');
+      expect(
+        fs.readFileSync(path.join(resources, 'native', 'better_sqlite3.node'), 'utf8'),
+      ).toContain('stand-in');
 
-      const entries = listPackage(path.join(resources, 'app.asar'), { isPack: false }).map((e) => e.replace(/\\/g, '/').replace(/^\//, ''));
+      const entries = listPackage(path.join(resources, 'app.asar'), { isPack: false }).map((e) =>
+        e.replace(/\\/g, '/').replace(/^\//, ''),
+      );
       const has = (p: string) => entries.includes(p);
-      const packages = new Set(entries.filter((e) => e.startsWith('node_modules/')).map((e) => e.split('/').slice(1, e.startsWith('node_modules/@') ? 3 : 2).join('/')));
+      const packages = new Set(
+        entries
+          .filter((e) => e.startsWith('node_modules/'))
+          .map((e) =>
+            e
+              .split('/')
+              .slice(1, e.startsWith('node_modules/@') ? 3 : 2)
+              .join('/'),
+          ),
+      );
 
-      for (const f of ['package.json', 'out/main/index.js', 'out/main/cli.js', 'out/main/plan-worker.js', 'out/preload/index.js', 'out/renderer/index.html']) expect(has(f), f).toBe(true);
-      expect(entries.some((e) => /^out\/renderer\/assets\/.+\.js$/.test(e)), 'the renderer bundle').toBe(true);
+      for (const f of [
+        'package.json',
+        'out/main/index.js',
+        'out/main/cli.js',
+        'out/main/plan-worker.js',
+        'out/preload/index.js',
+        'out/renderer/index.html',
+      ])
+        expect(has(f), f).toBe(true);
+      expect(
+        entries.some((e) => /^out\/renderer\/assets\/.+\.js$/.test(e)),
+        'the renderer bundle',
+      ).toBe(true);
       // Migrations are code (src-main/jobs/migrations.ts), bundled into out/main: no files to ship.
-      for (const dep of ['better-sqlite3', 'serialport', 'zod', 'yaml', 'commander', 'saxes', 'ws', '@serialport/bindings-cpp']) expect(packages.has(dep), dep).toBe(true);
+      for (const dep of [
+        'better-sqlite3',
+        'serialport',
+        'zod',
+        'yaml',
+        'commander',
+        'saxes',
+        'ws',
+        '@serialport/bindings-cpp',
+      ])
+        expect(packages.has(dep), dep).toBe(true);
       expect(has('node_modules/better-sqlite3/lib/index.js')).toBe(true);
       // The Node-ABI build would crash Electron: only the Electron build, outside, is loaded.
-      expect(entries.filter((e) => e.endsWith('.node') && e.includes('better-sqlite3'))).toEqual([]);
+      expect(entries.filter((e) => e.endsWith('.node') && e.includes('better-sqlite3'))).toEqual(
+        [],
+      );
       expect(entries.some((e) => e.startsWith('node_modules/better-sqlite3/deps/'))).toBe(false);
       // Renderer-only and development packages are bundled or not needed at run time.
-      for (const dev of ['react', 'react-dom', 'zustand', 'vite', 'vitest', 'electron', 'electron-vite', 'electron-builder', 'typescript', '@vitejs/plugin-react', 'playwright-core', 'tsx', 'fast-check']) {
+      for (const dev of [
+        'react',
+        'react-dom',
+        'zustand',
+        'vite',
+        'vitest',
+        'electron',
+        'electron-vite',
+        'electron-builder',
+        'typescript',
+        '@vitejs/plugin-react',
+        'playwright-core',
+        'tsx',
+        'fast-check',
+      ]) {
         expect(packages.has(dev), `${dev} must not be packaged`).toBe(false);
       }
-      expect(entries.some((e) => e.startsWith('src-') || e.startsWith('test/') || e.startsWith('native/')), 'no sources, tests or native/ in the archive').toBe(false);
+      expect(
+        entries.some(
+          (e) => e.startsWith('src-') || e.startsWith('test/') || e.startsWith('native/'),
+        ),
+        'no sources, tests or native/ in the archive',
+      ).toBe(false);
 
-      const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+      const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+      };
       console.log(
         `app.asar: ${entries.length} entries, ${(fs.statSync(path.join(resources, 'app.asar')).size / 2 ** 20).toFixed(1)} MiB; ` +
           `${packages.size} packages (${Object.keys(pkg.dependencies).length} direct runtime deps)`,

@@ -23,7 +23,11 @@ describe('resolvePaths', () => {
   });
 
   it('follows XDG_CONFIG_HOME and XDG_DATA_HOME', () => {
-    const p = resolvePaths({ HOME, XDG_CONFIG_HOME: path.resolve('/cfg'), XDG_DATA_HOME: path.resolve('/data') });
+    const p = resolvePaths({
+      HOME,
+      XDG_CONFIG_HOME: path.resolve('/cfg'),
+      XDG_DATA_HOME: path.resolve('/data'),
+    });
     expect(p.configFile).toBe(path.resolve('/cfg/vfab/config.yaml'));
     expect(p.configDir).toBe(path.resolve('/cfg/vfab'));
     expect(p.dataDir).toBe(path.resolve('/data/vfab'));
@@ -64,7 +68,9 @@ describe('resolvePaths', () => {
   });
 
   it('falls back to the account home when HOME is unset, and reads process.env by default', () => {
-    expect(resolvePaths({}).configFile).toBe(path.join(os.homedir(), '.config', 'vfab', 'config.yaml'));
+    expect(resolvePaths({}).configFile).toBe(
+      path.join(os.homedir(), '.config', 'vfab', 'config.yaml'),
+    );
     vi.stubEnv('VFAB_DATA_DIR', path.resolve('/from/process/env'));
     expect(resolvePaths().dbFile).toBe(path.resolve('/from/process/env/vfab.db'));
   });
@@ -90,9 +96,13 @@ describe('config keys that move folders', () => {
 
   it('reads config paths relative to the config folder, with ~ as home', () => {
     expect(resolveConfigPath('ws', base, { HOME })).toBe(path.join(base.configDir, 'ws'));
-    expect(resolveConfigPath('vpype-presets.yaml', base, { HOME })).toBe(path.join(HOME, '.config', 'vfab', 'vpype-presets.yaml'));
+    expect(resolveConfigPath('vpype-presets.yaml', base, { HOME })).toBe(
+      path.join(HOME, '.config', 'vfab', 'vpype-presets.yaml'),
+    );
     expect(resolveConfigPath('~/plots', base, { HOME })).toBe(path.join(HOME, 'plots'));
     expect(resolveConfigPath('~', base, { HOME })).toBe(HOME);
-    expect(resolveConfigPath('~bob/x', base, { HOME })).toBe(path.join(base.configDir, '~bob', 'x'));
+    expect(resolveConfigPath('~bob/x', base, { HOME })).toBe(
+      path.join(base.configDir, '~bob', 'x'),
+    );
   });
 });

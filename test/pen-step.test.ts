@@ -5,14 +5,31 @@ import { pauseStepOf } from '../src-main/recovery/classify';
 import { layerText, plotStartedAt } from '../src-renderer/src/app/now/nowText';
 import { pauseStepText } from '../src-renderer/src/app/queue/pauseStep';
 
-const PEN_CHANGE = { checkpoint: { move: 12 }, kind: 'pen_change', layer: 1, layers: 3, pen: 2, load: 'load pen 2 (2-black)' };
+const PEN_CHANGE = {
+  checkpoint: { move: 12 },
+  kind: 'pen_change',
+  layer: 1,
+  layers: 3,
+  pen: 2,
+  load: 'load pen 2 (2-black)',
+};
 
 describe('the pause step', () => {
   it('is read from the PAUSED entry the runner writes, and said as the layer of the plan and the pen to load', () => {
     const step = pauseStepOf(PEN_CHANGE);
-    expect(step).toEqual({ kind: 'pen_change', layer: 1, layers: 3, pen: 2, load: 'load pen 2 (2-black)' });
-    expect(pauseStepText({ id: 'a', state: 'PAUSED', kind: 'interrupted', cause: 'paused', step })).toBe('Layer 2 of 3 · load pen 2 (2-black)');
-    expect(pauseStepText({ id: 'a', state: 'PAUSED', kind: 'interrupted', cause: 'paused' })).toBeUndefined();
+    expect(step).toEqual({
+      kind: 'pen_change',
+      layer: 1,
+      layers: 3,
+      pen: 2,
+      load: 'load pen 2 (2-black)',
+    });
+    expect(
+      pauseStepText({ id: 'a', state: 'PAUSED', kind: 'interrupted', cause: 'paused', step }),
+    ).toBe('Layer 2 of 3 · load pen 2 (2-black)');
+    expect(
+      pauseStepText({ id: 'a', state: 'PAUSED', kind: 'interrupted', cause: 'paused' }),
+    ).toBeUndefined();
   });
 
   it('is none for a pause-button pause or an entry that does not hold a whole step (a journal edited by hand)', () => {
@@ -23,13 +40,23 @@ describe('the pause step', () => {
     expect(pauseStepOf({ ...PEN_CHANGE, load: undefined })).toBeUndefined();
     expect(pauseStepOf({ ...PEN_CHANGE, kind: 'coffee' })).toBeUndefined();
     expect(pauseStepOf(undefined)).toBeUndefined();
-    expect(pauseStepOf({ ...PEN_CHANGE, kind: 'layer_pause', pen: null, load: 'get ready for layer notes' })).toMatchObject({ pen: null });
+    expect(
+      pauseStepOf({
+        ...PEN_CHANGE,
+        kind: 'layer_pause',
+        pen: null,
+        load: 'get ready for layer notes',
+      }),
+    ).toMatchObject({ pen: null });
   });
 });
 
 describe('the Now-plotting bar', () => {
   it('names the layer with its pen, or its name alone when it has no number', () => {
-    const layers = [{ name: '1-black', pen: 1 }, { name: '#ff0000', pen: null }];
+    const layers = [
+      { name: '1-black', pen: 1 },
+      { name: '#ff0000', pen: null },
+    ];
     expect(layerText(layers, 0)).toBe('Layer 1 of 2 · pen 1 (1-black)');
     expect(layerText(layers, 1)).toBe('Layer 2 of 2 · #ff0000');
     expect(layerText(layers, null)).toBeUndefined();
@@ -37,7 +64,15 @@ describe('the Now-plotting bar', () => {
   });
 
   it('counts elapsed time from the last start from READY or QUEUED, through pauses and resumes', () => {
-    const at = (to: string, from: string | null, timestamp?: string) => ({ type: 'state_change', from_state: from, to_state: to, reason: '', metadata: {}, ...(timestamp && { timestamp }) }) as JournalEntry;
+    const at = (to: string, from: string | null, timestamp?: string) =>
+      ({
+        type: 'state_change',
+        from_state: from,
+        to_state: to,
+        reason: '',
+        metadata: {},
+        ...(timestamp && { timestamp }),
+      }) as JournalEntry;
     const history = [
       at('READY', 'OPTIMIZED', '2026-12-04T10:00:00.000Z'),
       at('ARMED', 'READY', '2026-12-04T10:01:00.000Z'),

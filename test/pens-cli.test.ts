@@ -22,7 +22,10 @@ const TWO_PENS =
 async function withPlotter(config = ''): Promise<void> {
   rig.plotter = await startPlotterProcess(rig.sb, 50);
   fs.mkdirSync(path.dirname(rig.sb.configFile), { recursive: true });
-  fs.writeFileSync(rig.sb.configFile, `device:\n  port: ${rig.plotter.port}\ncamera:\n  enabled: false\n${config}`);
+  fs.writeFileSync(
+    rig.sb.configFile,
+    `device:\n  port: ${rig.plotter.port}\ncamera:\n  enabled: false\n${config}`,
+  );
 }
 
 function addTwoPens(id: string): void {
@@ -43,7 +46,9 @@ const journalStates = (id: string) =>
 describe('pen changes on the virtual plotter', () => {
   it("AxiDraw's trivial example (layers 1 and 2, both black) plots through to COMPLETED without a pause", async () => {
     await withPlotter();
-    expect(rig.sb.run(['add', 'job', 'trivial', path.join(FIXTURES, 'AxiDraw_trivial.svg')]).code).toBe(0);
+    expect(
+      rig.sb.run(['add', 'job', 'trivial', path.join(FIXTURES, 'AxiDraw_trivial.svg')]).code,
+    ).toBe(0);
     const r = rig.sb.run(['plot', 'trivial']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('trivial\tCOMPLETED');
@@ -57,10 +62,14 @@ describe('pen changes on the virtual plotter', () => {
     const first = rig.sb.run(['plot', 'bday']);
     expect(first.code, first.stderr).toBe(PAUSED_EXIT);
     expect(first.stdout).toContain('bday\tPAUSED');
-    expect(first.stderr).toMatch(/bday: PAUSED .*: pen change before layer 2 \(2-red, pen 2\): load pen 2 \(2-red: 0\.5 red fineliner\); then resume with: vfab resume bday/);
+    expect(first.stderr).toMatch(
+      /bday: PAUSED .*: pen change before layer 2 \(2-red, pen 2\): load pen 2 \(2-red: 0\.5 red fineliner\); then resume with: vfab resume bday/,
+    );
     // The same text is the journal's reason: the app and `vfab resume` show it from there.
     const dry = rig.sb.run(['resume', '--dry-run']);
-    expect(dry.stderr).toContain('bday: PAUSED (pen change before layer 2 (2-red, pen 2): load pen 2 (2-red: 0.5 red fineliner))');
+    expect(dry.stderr).toContain(
+      'bday: PAUSED (pen change before layer 2 (2-red, pen 2): load pen 2 (2-red: 0.5 red fineliner))',
+    );
 
     const second = rig.sb.run(['resume', 'bday']);
     expect(second.code, second.stderr).toBe(0);
@@ -78,14 +87,20 @@ describe('pen changes on the virtual plotter', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('only2\tCOMPLETED');
     const plan = readPlan(path.join(rig.sb.jobsDir, 'only2', 'plan.json'));
-    const layer2 = plotProgram(plan.layers.filter((l) => l.pen === 2), motionProfile(defaultConfig().device));
+    const layer2 = plotProgram(
+      plan.layers.filter((l) => l.pen === 2),
+      motionProfile(defaultConfig().device),
+    );
     const verdict = judgePaper(layer2, rig.plotter!.paper);
     expect(verdict.missing).toBe(0);
     // Nothing but layer 2's three strokes is on the paper.
     expect(verdict.reinkedMm).toBeLessThan(0.01);
     expect(verdict.plannedMm).toBeCloseTo(300, 0);
     // Of the whole plan, layer 1's two 100 mm strokes are what is missing.
-    expect(judgePaper(jobProgram(rig.sb, 'only2'), rig.plotter!.paper).missingMm).toBeCloseTo(200, 0);
+    expect(judgePaper(jobProgram(rig.sb, 'only2'), rig.plotter!.paper).missingMm).toBeCloseTo(
+      200,
+      0,
+    );
     const journal = fs.readFileSync(path.join(rig.sb.jobsDir, 'only2', 'journal.jsonl'), 'utf8');
     expect(journal).toMatch(/"to_state":"PLOTTING".*"layer_only":2/);
 
@@ -94,7 +109,9 @@ describe('pen changes on the virtual plotter', () => {
     addTwoPens('none');
     const missing = rig.sb.run(['plot', 'none', '--layer', '7']);
     expect(missing.code).toBe(5);
-    expect(missing.stderr).toContain("Job 'none' has no layer numbered 7; its layer numbers: 1, 2.");
+    expect(missing.stderr).toContain(
+      "Job 'none' has no layer numbered 7; its layer numbers: 1, 2.",
+    );
     expect(rig.sb.run(['plot', 'none', '--layer', 'two']).code).toBe(2);
   }, 60_000);
 
@@ -103,7 +120,10 @@ describe('pen changes on the virtual plotter', () => {
     const file = path.join(rig.sb.root, 'sel.svg');
     fs.writeFileSync(
       file,
-      TWO_PENS.replace('</svg>', '<g inkscape:groupmode="layer" inkscape:label="!1-again"><path d="M150 20 H 250" fill="none" stroke="black"/></g></svg>'),
+      TWO_PENS.replace(
+        '</svg>',
+        '<g inkscape:groupmode="layer" inkscape:label="!1-again"><path d="M150 20 H 250" fill="none" stroke="black"/></g></svg>',
+      ),
     );
     expect(rig.sb.run(['add', 'job', 'sel', file]).code).toBe(0);
     const first = rig.sb.run(['plot', 'sel', '--layer', '1']);
@@ -111,9 +131,14 @@ describe('pen changes on the virtual plotter', () => {
     expect(first.stderr).toContain('pause before layer 3 (!1-again, pen 1): load pen 1 (!1-again)');
     const other = rig.sb.run(['plot', 'sel', '--layer', '2']);
     expect(other.code).toBe(7);
-    expect(other.stderr).toContain("Job 'sel' is plotting layer 1 only; a resume continues that selection.");
+    expect(other.stderr).toContain(
+      "Job 'sel' is plotting layer 1 only; a resume continues that selection.",
+    );
     const dry = rig.sb.run(['resume', 'sel', '--dry-run', '--json']);
-    expect(JSON.parse(dry.stdout).resume[0]).toMatchObject({ layer: { index: 1, name: '1-black' }, remaining_mm: 100 });
+    expect(JSON.parse(dry.stdout).resume[0]).toMatchObject({
+      layer: { index: 1, name: '1-black' },
+      remaining_mm: 100,
+    });
     const second = rig.sb.run(['resume', 'sel']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('sel\tCOMPLETED');

@@ -18,13 +18,16 @@ afterEach(() => sb.cleanup());
 const PRESETS = ['fast', 'default', 'best'] as const;
 
 /** Plans `file` at each preset; the plan's travel, and each layer's, against the file's own order. */
-function travelByPreset(file: string): { preset: string; before: number; after: number; orders: string[]; lifts: number }[] {
+function travelByPreset(
+  file: string,
+): { preset: string; before: number; after: number; orders: string[]; lifts: number }[] {
   return PRESETS.map((preset) => {
     const id = `walk-${preset}`;
     const r = sb.run(['add', 'job', id, file, '--optimization', preset]);
     expect(r.code, r.stderr).toBe(0);
     const plan = readPlan(path.join(sb.jobsDir, id, 'plan.json'));
-    for (const l of plan.layers) expect(l.stats.travelAfterMm).toBeLessThanOrEqual(l.stats.travelBeforeMm + 1e-9);
+    for (const l of plan.layers)
+      expect(l.stats.travelAfterMm).toBeLessThanOrEqual(l.stats.travelBeforeMm + 1e-9);
     return {
       preset,
       before: plan.summary.travelBeforeMm,
@@ -42,9 +45,12 @@ function travelByPreset(file: string): { preset: string; before: number; after: 
  */
 function stippleWalk(steps: number): string {
   const moves: [number, number][] = [];
-  for (let dx = -10; dx <= 10; dx++) for (let dy = -10; dy <= 10; dy++) if (Math.hypot(dx, dy) >= 9 && Math.hypot(dx, dy) <= 10.5) moves.push([dx, dy]);
+  for (let dx = -10; dx <= 10; dx++)
+    for (let dy = -10; dy <= 10; dy++)
+      if (Math.hypot(dx, dy) >= 9 && Math.hypot(dx, dy) <= 10.5) moves.push([dx, dy]);
   const rand = seeded(16);
-  let x = 350, y = 450;
+  let x = 350,
+    y = 450;
   const out: string[] = [];
   while (out.length < steps) {
     const [dx, dy] = moves[Math.floor(rand() * moves.length)]!;

@@ -29,7 +29,11 @@ interface Rig {
 
 function rig(opts: ApiServiceOptions = {}): Rig {
   const root = tempDir();
-  const env = { ...process.env, VFAB_DATA_DIR: path.join(root, 'data'), VFAB_CONFIG: path.join(root, 'config.yaml') };
+  const env = {
+    ...process.env,
+    VFAB_DATA_DIR: path.join(root, 'data'),
+    VFAB_CONFIG: path.join(root, 'config.yaml'),
+  };
   fs.writeFileSync(env.VFAB_CONFIG, 'camera:\n  enabled: false\n');
   const engine = openEngine({ env });
   cleanups.push(() => engine.close());
@@ -38,9 +42,11 @@ function rig(opts: ApiServiceOptions = {}): Rig {
   return { root, engine, service, jobDir: (id) => path.join(engine.paths.jobsDir, id) };
 }
 
-const lastEntry = (r: Rig, id: string) => readJournal(path.join(r.jobDir(id), 'journal.jsonl')).records.at(-1)!.entry;
+const lastEntry = (r: Rig, id: string) =>
+  readJournal(path.join(r.jobDir(id), 'journal.jsonl')).records.at(-1)!.entry;
 /** writeFileAtomic's temp files: a write cut short must not leave one behind. */
-const leftovers = (r: Rig, id: string) => fs.readdirSync(r.jobDir(id)).filter((n) => n.endsWith('.tmp'));
+const leftovers = (r: Rig, id: string) =>
+  fs.readdirSync(r.jobDir(id)).filter((n) => n.endsWith('.tmp'));
 
 async function until(what: string, ms: number, probe: () => boolean): Promise<void> {
   const deadline = Date.now() + ms;
@@ -80,16 +86,40 @@ describe('a planning worker that dies', () => {
     const r = rig({ planPool: new PlanPool({ resourceLimits: { maxOldGenerationSizeMb: 16 } }) });
     const big = path.join(r.root, 'strokes.svg');
     writeStrokes(big, 200_000);
-    const added = (await r.service.call('jobs.add', { source: { path: big }, id: 'big' })) as { plan: { state: string; error: string } };
-    expect(added.plan).toMatchObject({ state: 'FAILED', error: expect.stringMatching(/^Planning ran out of memory: the drawing is too large to plan here/) });
-    expect(lastEntry(r, 'big')).toMatchObject({ type: 'state_change', to_state: 'FAILED', reason: added.plan.error, metadata: { error: 'planning_failed', file: 'strokes.svg' } });
+    const added = (await r.service.call('jobs.add', { source: { path: big }, id: 'big' })) as {
+      plan: { state: string; error: string };
+    };
+    expect(added.plan).toMatchObject({
+      state: 'FAILED',
+      error: expect.stringMatching(
+        /^Planning ran out of memory: the drawing is too large to plan here/,
+      ),
+    });
+    expect(lastEntry(r, 'big')).toMatchObject({
+      type: 'state_change',
+      to_state: 'FAILED',
+      reason: added.plan.error,
+      metadata: { error: 'planning_failed', file: 'strokes.svg' },
+    });
     expect(leftovers(r, 'big')).toEqual([]);
-    expect(fs.readFileSync(path.join(r.jobDir('big'), 'src.svg')).equals(fs.readFileSync(big))).toBe(true);
+    expect(
+      fs.readFileSync(path.join(r.jobDir('big'), 'src.svg')).equals(fs.readFileSync(big)),
+    ).toBe(true);
 
     const small = path.join(r.root, 'small.svg');
-    fs.writeFileSync(small, '<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm" viewBox="0 0 100 100"><path d="M10 10 L90 90" stroke="black"/></svg>');
-    expect(await r.service.call('jobs.add', { source: { path: small }, id: 'small' })).toMatchObject({ plan: { state: 'READY' } });
-    expect(await r.service.call('jobs.list', {})).toMatchObject({ jobs: expect.arrayContaining([expect.objectContaining({ id: 'big', state: 'FAILED' }), expect.objectContaining({ id: 'small', state: 'READY' })]) });
+    fs.writeFileSync(
+      small,
+      '<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm" viewBox="0 0 100 100"><path d="M10 10 L90 90" stroke="black"/></svg>',
+    );
+    expect(
+      await r.service.call('jobs.add', { source: { path: small }, id: 'small' }),
+    ).toMatchObject({ plan: { state: 'READY' } });
+    expect(await r.service.call('jobs.list', {})).toMatchObject({
+      jobs: expect.arrayContaining([
+        expect.objectContaining({ id: 'big', state: 'FAILED' }),
+        expect.objectContaining({ id: 'small', state: 'READY' }),
+      ]),
+    });
   });
 });
 
@@ -103,11 +133,23 @@ describe('closing the service while a job is planned', () => {
       () => 'planned',
       (err: { code: string; message: string }) => err,
     );
-    await until('the drawing analyzed', 60_000, () => fs.existsSync(r.jobDir('big')) && r.engine.jobs.state('big') === 'ANALYZED');
+    await until(
+      'the drawing analyzed',
+      60_000,
+      () => fs.existsSync(r.jobDir('big')) && r.engine.jobs.state('big') === 'ANALYZED',
+    );
     // Its folder stays put while it is planned.
-    await expect(r.service.call('jobs.remove', { id: 'big', force: true })).rejects.toMatchObject({ code: 'BUSY', message: expect.stringMatching(/'big' is being planned/) });
+    await expect(r.service.call('jobs.remove', { id: 'big', force: true })).rejects.toMatchObject({
+      code: 'BUSY',
+      message: expect.stringMatching(/'big' is being planned/),
+    });
     await r.service.close();
-    expect(await outcome).toMatchObject({ code: 'BUSY', message: expect.stringMatching(/vfab is closing: planning was stopped and the job keeps its state/) });
+    expect(await outcome).toMatchObject({
+      code: 'BUSY',
+      message: expect.stringMatching(
+        /vfab is closing: planning was stopped and the job keeps its state/,
+      ),
+    });
     expect(r.engine.jobs.state('big')).toBe('ANALYZED');
     expect(lastEntry(r, 'big')).toMatchObject({ type: 'state_change', to_state: 'ANALYZED' });
     expect(fs.existsSync(path.join(r.jobDir('big'), 'plan.json'))).toBe(false);

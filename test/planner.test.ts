@@ -37,13 +37,21 @@ function movingSeconds(p: MotionProgram, kind: MoveKind): number {
  * at least `minMoveS` long, and what the steps really do — the mean speed, the motors' peak step
  * rates — within the limits up to the one step that rounding can add to a block.
  */
-function expectWithinLimits(p: MotionProgram, prof: MotionProfile, minMoveS = DEFAULT_MIN_MOVE_S): void {
+function expectWithinLimits(
+  p: MotionProgram,
+  prof: MotionProfile,
+  minMoveS = DEFAULT_MIN_MOVE_S,
+): void {
   for (let i = 0; i < p.length; i++) {
     if (!isMove(p.kind[i]!)) continue;
     const draw = p.kind[i] === MoveKind.Draw;
     const vMax = draw ? prof.penDownSpeedMmS : prof.penUpSpeedMmS;
     const accel = draw ? (prof.constSpeed ? 0 : prof.accelMmS2) : prof.penUpAccelMmS2;
-    const t = p.duration[i]!, v0 = p.v0[i]!, v1 = p.v1[i]!, s1 = p.steps1[i]!, s2 = p.steps2[i]!;
+    const t = p.duration[i]!,
+      v0 = p.v0[i]!,
+      v1 = p.v1[i]!,
+      s1 = p.steps1[i]!,
+      s2 = p.steps2[i]!;
     const at = `move ${i}`;
     expect(t, at).toBeGreaterThanOrEqual(minMoveS - 1e-12);
     expect(s1 !== 0 || s2 !== 0, at).toBe(true);
@@ -52,23 +60,30 @@ function expectWithinLimits(p: MotionProgram, prof: MotionProfile, minMoveS = DE
     const [x, y] = stepsToMm(s1, s2);
     expect(Math.hypot(x, y) / t, at).toBeLessThanOrEqual(vMax * (1 + 1e-6) + 1.5 / K / t);
     const peakShare = (2 * Math.max(v0, v1)) / (v0 + v1);
-    expect((Math.max(Math.abs(s1), Math.abs(s2)) / t) * peakShare, at).toBeLessThanOrEqual(MAX_STEP_RATE + 2 / t);
+    expect((Math.max(Math.abs(s1), Math.abs(s2)) / t) * peakShare, at).toBeLessThanOrEqual(
+      MAX_STEP_RATE + 2 / t,
+    );
     // Speed is continuous from block to block and 0 at pen changes, except around segments of a
     // few steps, whose blocks run at their mean speed: a jump of at most 2 steps per minimum move.
     if (prof.constSpeed && draw) continue;
     const before = i > 0 && isMove(p.kind[i - 1]!) ? p.v1[i - 1]! : 0;
     expect(Math.abs(before - v0), at).toBeLessThanOrEqual(Math.max(1e-4 * v0, 2 / K / minMoveS));
-    if (!(i + 1 < p.length && isMove(p.kind[i + 1]!))) expect(v1, at).toBeLessThanOrEqual(2 / K / minMoveS);
+    if (!(i + 1 < p.length && isMove(p.kind[i + 1]!)))
+      expect(v1, at).toBeLessThanOrEqual(2 / K / minMoveS);
   }
 }
 
 /** Walks the program: absolute motor position at each pen change must be the path end exactly. */
 function expectExactEnds(layers: MotionLayer[], p: MotionProgram): void {
   const ends: [number, number][] = [];
-  for (const l of layers) for (const path of l.paths) {
-    if (path.length < 4) continue;
-    ends.push(mmToSteps(path[0]!, path[1]!), mmToSteps(path[path.length - 2]!, path[path.length - 1]!));
-  }
+  for (const l of layers)
+    for (const path of l.paths) {
+      if (path.length < 4) continue;
+      ends.push(
+        mmToSteps(path[0]!, path[1]!),
+        mmToSteps(path[path.length - 2]!, path[path.length - 1]!),
+      );
+    }
   let [a1, a2] = p.start;
   const seen: [number, number][] = [];
   for (let i = 0; i < p.length; i++) {
@@ -98,7 +113,10 @@ function drawnPaths(p: MotionProgram): number[][] {
 function distToPolyline(px: number, py: number, line: number[]): number {
   let best = Math.hypot(px - line[0]!, py - line[1]!);
   for (let i = 2; i + 1 < line.length; i += 2) {
-    const ax = line[i - 2]!, ay = line[i - 1]!, ex = line[i]! - ax, ey = line[i + 1]! - ay;
+    const ax = line[i - 2]!,
+      ay = line[i - 1]!,
+      ex = line[i]! - ax,
+      ey = line[i + 1]! - ay;
     const l2 = ex * ex + ey * ey;
     const t = l2 > 0 ? Math.max(0, Math.min(1, ((px - ax) * ex + (py - ay) * ey) / l2)) : 0;
     best = Math.min(best, Math.hypot(px - ax - t * ex, py - ay - t * ey));
@@ -109,10 +127,23 @@ function distToPolyline(px: number, py: number, line: number[]): number {
 /** Half a motor step on both motors, in mm: the most rounding moves a vertex. */
 const ROUNDING_MM = Math.hypot(0.5, 0.5) / K;
 
-const point = fc.tuple(fc.double({ min: 0, max: 300, noNaN: true }), fc.double({ min: 0, max: 200, noNaN: true }));
+const point = fc.tuple(
+  fc.double({ min: 0, max: 300, noNaN: true }),
+  fc.double({ min: 0, max: 200, noNaN: true }),
+);
 /** A polyline mixing long strokes and dense wiggles (points 0–0.3 mm apart). */
 const polyline = fc
-  .tuple(point, fc.array(fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.constantFrom(0.05, 0.3, 20)), { minLength: 1, maxLength: 40 }))
+  .tuple(
+    point,
+    fc.array(
+      fc.tuple(
+        fc.double({ min: -1, max: 1, noNaN: true }),
+        fc.double({ min: -1, max: 1, noNaN: true }),
+        fc.constantFrom(0.05, 0.3, 20),
+      ),
+      { minLength: 1, maxLength: 40 },
+    ),
+  )
   .map(([[x, y], steps]) => {
     const xy = [x, y];
     for (const [dx, dy, scale] of steps) {
@@ -122,8 +153,17 @@ const polyline = fc
     }
     return Float64Array.from(xy);
   });
-const layersArb = fc.array(fc.record({ paths: fc.array(polyline, { minLength: 0, maxLength: 4 }), pauseBefore: fc.boolean() }), { minLength: 1, maxLength: 3 });
-const startArb = fc.tuple(fc.integer({ min: -2000, max: 20000 }), fc.integer({ min: -20000, max: 20000 }));
+const layersArb = fc.array(
+  fc.record({
+    paths: fc.array(polyline, { minLength: 0, maxLength: 4 }),
+    pauseBefore: fc.boolean(),
+  }),
+  { minLength: 1, maxLength: 3 },
+);
+const startArb = fc.tuple(
+  fc.integer({ min: -2000, max: 20000 }),
+  fc.integer({ min: -20000, max: 20000 }),
+);
 
 describe('planMotion', () => {
   it('times a straight line by the closed forms, long and short, pen down and up', () => {
@@ -136,16 +176,30 @@ describe('planMotion', () => {
     const hop = planMotion([{ paths: [P(30, 40, 31, 40)] }], profile);
     expect(movingSeconds(hop, MoveKind.Travel)).toBeCloseTo(straight(50, 200, 1500), 9);
     // Pen times add in: 0.2 s + 0.1 s per path.
-    const lifted = planMotion([{ paths: [P(0, 0, 100, 0)] }], { ...profile, penRaiseS: 0.2, penLowerS: 0.1 });
+    const lifted = planMotion([{ paths: [P(0, 0, 100, 0)] }], {
+      ...profile,
+      penRaiseS: 0.2,
+      penLowerS: 0.1,
+    });
     expect(programDuration(lifted)).toBeCloseTo(straight(100, 50, 1000) + 0.3, 9);
   });
 
   it('keeps every move within the speed, acceleration, step-rate and minimum-duration limits', () => {
-    const fast = { ...profile, penUpSpeedMmS: 400, penUpAccelMmS2: 3000, penDownSpeedMmS: 250, accelMmS2: 4000 };
+    const fast = {
+      ...profile,
+      penUpSpeedMmS: 400,
+      penUpAccelMmS2: 3000,
+      penDownSpeedMmS: 250,
+      accelMmS2: 4000,
+    };
     fc.assert(
-      fc.property(layersArb, fc.constantFrom(profile, fast, { ...profile, constSpeed: true }), (layers, prof) => {
-        expectWithinLimits(planMotion(layers, prof), prof);
-      }),
+      fc.property(
+        layersArb,
+        fc.constantFrom(profile, fast, { ...profile, constSpeed: true }),
+        (layers, prof) => {
+          expectWithinLimits(planMotion(layers, prof), prof);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -163,7 +217,8 @@ describe('planMotion', () => {
     // A 0.02 mm-pitch spiral: 50 mm/s would make 0.4 ms blocks, ten times too short for the EBB.
     const xy: number[] = [];
     for (let i = 0; i < 3000; i++) {
-      const a = i * 0.004, r = 5 + a;
+      const a = i * 0.004,
+        r = 5 + a;
       xy.push(100 + r * Math.cos(a), 100 + r * Math.sin(a));
     }
     const spiral = Float64Array.from(xy);
@@ -172,41 +227,57 @@ describe('planMotion', () => {
     const draws = Array.from(p.kind).filter((k) => k === MoveKind.Draw).length;
     expect(draws).toBeLessThan(3000 / 5);
     const [line] = drawnPaths(p);
-    for (let i = 0; i < 3000; i++) expect(distToPolyline(xy[2 * i]!, xy[2 * i + 1]!, line!)).toBeLessThanOrEqual(DEFAULT_MERGE_TOLERANCE_MM + ROUNDING_MM);
+    for (let i = 0; i < 3000; i++)
+      expect(distToPolyline(xy[2 * i]!, xy[2 * i + 1]!, line!)).toBeLessThanOrEqual(
+        DEFAULT_MERGE_TOLERANCE_MM + ROUNDING_MM,
+      );
 
     fc.assert(
       fc.property(polyline, fc.constantFrom(0.005, 0.02, 0.1), (path, tol) => {
         const q = planMotion([{ paths: [path] }], profile, { mergeToleranceMm: tol });
         const [drawn] = drawnPaths(q);
-        for (let i = 0; i < path.length; i += 2) expect(distToPolyline(path[i]!, path[i + 1]!, drawn!)).toBeLessThanOrEqual(tol + ROUNDING_MM + 1e-9);
+        for (let i = 0; i < path.length; i += 2)
+          expect(distToPolyline(path[i]!, path[i + 1]!, drawn!)).toBeLessThanOrEqual(
+            tol + ROUNDING_MM + 1e-9,
+          );
       }),
       { numRuns: 150 },
     );
   });
 
   it('respects a longer minimum move time and cuts long cruises', () => {
-    const paths = [P(0, 0, 0.1, 0.05, 0.2, 0, 0.3, 0.07, 0.4, 0, 200, 0), P(200, 0.05, 200, 0.0625)];
+    const paths = [
+      P(0, 0, 0.1, 0.05, 0.2, 0, 0.3, 0.07, 0.4, 0, 200, 0),
+      P(200, 0.05, 200, 0.0625),
+    ];
     const p = planMotion([{ paths }], profile, { minMoveS: 0.01, maxMoveS: 0.25 });
     expectWithinLimits(p, profile, 0.01);
-    for (let i = 0; i < p.length; i++) if (isMove(p.kind[i]!)) expect(p.duration[i]).toBeLessThanOrEqual(0.25 + 1e-12);
+    for (let i = 0; i < p.length; i++)
+      if (isMove(p.kind[i]!)) expect(p.duration[i]).toBeLessThanOrEqual(0.25 + 1e-12);
   });
 
   it('slows down at corners and stops at reversals', () => {
     const side = 20;
-    const square = movingSeconds(planMotion([{ paths: [P(0, 0, side, 0, side, side, 0, side, 0, 0)] }], profile), MoveKind.Draw);
+    const square = movingSeconds(
+      planMotion([{ paths: [P(0, 0, side, 0, side, side, 0, side, 0, 0)] }], profile),
+      MoveKind.Draw,
+    );
     expect(square).toBeGreaterThan((4 * side) / 50 + 1e-3);
     expect(square).toBeLessThan(4 * straight(side, 50, 1000));
     const back = planMotion([{ paths: [P(0, 0, side, 0, 0, 0)] }], profile);
     expect(movingSeconds(back, MoveKind.Draw)).toBeCloseTo(2 * straight(side, 50, 1000), 9);
     // The block arriving at the reversal ends at rest.
-    const reversal = Array.from(back.source).findIndex((s, i) => s === 1 && back.kind[i] === MoveKind.Draw);
+    const reversal = Array.from(back.source).findIndex(
+      (s, i) => s === 1 && back.kind[i] === MoveKind.Draw,
+    );
     expect(back.v1[reversal]).toBe(0);
   });
 
   it('draws at one speed with const_speed', () => {
     const p = planMotion([{ paths: [P(0, 0, 10, 0, 10, 10)] }], { ...profile, constSpeed: true });
     expect(movingSeconds(p, MoveKind.Draw)).toBeCloseTo(20 / 50, 12);
-    for (let i = 0; i < p.length; i++) if (p.kind[i] === MoveKind.Draw) expect([p.v0[i], p.v1[i]]).toEqual([50, 50]);
+    for (let i = 0; i < p.length; i++)
+      if (p.kind[i] === MoveKind.Draw) expect([p.v0[i], p.v1[i]]).toEqual([50, 50]);
   });
 
   it('lifts and lowers the pen around every path and pauses before a layer with the pen up', () => {
@@ -217,9 +288,13 @@ describe('planMotion', () => {
     const p = planMotion(layers, profile);
     const pens = Array.from(p.kind).filter((k) => !isMove(k));
     expect(pens).toEqual([
-      MoveKind.PenDown, MoveKind.PenUp,
-      MoveKind.PenDown, MoveKind.PenUp,
-      MoveKind.Pause, MoveKind.PenDown, MoveKind.PenUp,
+      MoveKind.PenDown,
+      MoveKind.PenUp,
+      MoveKind.PenDown,
+      MoveKind.PenUp,
+      MoveKind.Pause,
+      MoveKind.PenDown,
+      MoveKind.PenUp,
     ]);
     // The second path starts where the first ended: no travel between them.
     const kinds = Array.from(p.kind);
@@ -239,7 +314,9 @@ describe('planMotion', () => {
         expect(down).toBe(false);
         const drawable = ls.flatMap((l) => l.paths).filter((x) => x.length >= 4).length;
         expect(Array.from(q.kind).filter((k) => k === MoveKind.PenUp).length).toBe(drawable);
-        expect(Array.from(q.kind).filter((k) => k === MoveKind.Pause).length).toBe(ls.filter((l) => l.pauseBefore).length);
+        expect(Array.from(q.kind).filter((k) => k === MoveKind.Pause).length).toBe(
+          ls.filter((l) => l.pauseBefore).length,
+        );
       }),
       { numRuns: 100 },
     );
@@ -260,10 +337,13 @@ describe('planMotion', () => {
     // Sources never go back, and the draw moves reach each vertex of the second layer in turn.
     for (let i = 1; i < p.length; i++) expect(p.source[i]).toBeGreaterThanOrEqual(p.source[i - 1]!);
     const reached = new Set<number>();
-    for (let i = 0; i < p.length; i++) if (p.kind[i] === MoveKind.Draw && p.source[i]! >= 3) reached.add(sourceOf(p, i)!.point);
+    for (let i = 0; i < p.length; i++)
+      if (p.kind[i] === MoveKind.Draw && p.source[i]! >= 3) reached.add(sourceOf(p, i)!.point);
     expect([...reached]).toEqual([0, 1, 2, 3]);
     expect(planMotion([{ paths: [P(0, 0, 1, 1)], pauseBefore: true }], profile).source[0]).toBe(-1);
-    expect(sourceOf(planMotion([{ paths: [P(0, 0, 1, 1)], pauseBefore: true }], profile), 0)).toBeUndefined();
+    expect(
+      sourceOf(planMotion([{ paths: [P(0, 0, 1, 1)], pauseBefore: true }], profile), 0),
+    ).toBeUndefined();
   });
 
   it('is what estimatePaths reports', () => {
@@ -271,7 +351,10 @@ describe('planMotion', () => {
       fc.property(fc.array(polyline, { maxLength: 5 }), (paths) => {
         const lifted = { ...profile, penRaiseS: 0.13, penLowerS: 0.15 };
         const program = planMotion([{ paths }], lifted, { start: mmToSteps(3, 4) });
-        expect(estimatePaths(paths, lifted, [3, 4]).seconds).toBeCloseTo(programDuration(program), 9);
+        expect(estimatePaths(paths, lifted, [3, 4]).seconds).toBeCloseTo(
+          programDuration(program),
+          9,
+        );
       }),
       { numRuns: 30 },
     );
@@ -289,7 +372,8 @@ describe('planMotion', () => {
 
 describe('ebbCommand', () => {
   /** Steps an LM axis reaches after t ticks (ebb-protocol §1.5: floor((Rate·t + Accel·t²/2) / 2^31), C0 = 0). */
-  const position = (rate: number, accel: number, t: number) => Math.floor((rate * t + (accel * t * t) / 2) / 2 ** 31);
+  const position = (rate: number, accel: number, t: number) =>
+    Math.floor((rate * t + (accel * t * t) / 2) / 2 ** 31);
 
   it('matches the EBB documentation example for a constant-rate move', () => {
     const one: MotionProgram = {
@@ -337,7 +421,10 @@ describe('ebbCommand', () => {
       if (p.kind[i] === MoveKind.PenUp) expect(ebbCommand(p, i)).toBe('SP,1,130');
       if (p.kind[i] === MoveKind.PenDown) expect(ebbCommand(p, i)).toBe('SP,0,146');
     }
-    fc.assert(fc.property(layersArb, (layers) => expectLmLands(planMotion(layers, profile))), { numRuns: 40 });
+    fc.assert(
+      fc.property(layersArb, (layers) => expectLmLands(planMotion(layers, profile))),
+      { numRuns: 40 },
+    );
     expect(Array.from(p.kind).includes(MoveKind.Pause)).toBe(false);
     expect(ebbCommand(planMotion([{ paths, pauseBefore: true }], profile), 0)).toBeUndefined();
   });

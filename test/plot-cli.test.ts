@@ -19,15 +19,28 @@ describe('vfab pause', () => {
     // A zig-zag of 40 long strokes: several seconds of plotting at real speed.
     const d = Array.from({ length: 40 }, (_, i) => `M 10 ${10 + i * 4} H 250`).join(' ');
     const file = path.join(sb.root, 'zigzag.svg');
-    fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`);
+    fs.writeFileSync(
+      file,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`,
+    );
     expect(sb.run(['add', 'job', 'zz', file]).code).toBe(0);
 
-    const plot = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), 'plot', 'zz', '--device', 'virtual', '--speed', '2'], { env: sb.env, cwd: sb.root }));
+    const plot = endWithTest(
+      spawn(
+        process.execPath,
+        [path.join(ROOT, 'bin', 'vfab.js'), 'plot', 'zz', '--device', 'virtual', '--speed', '2'],
+        { env: sb.env, cwd: sb.root },
+      ),
+    );
     let plotOut = '';
     plot.stdout.on('data', (b) => (plotOut += String(b)));
     const exited = new Promise<number>((resolve) => plot.on('exit', (code) => resolve(code ?? -1)));
     const deadline = Date.now() + 10_000;
-    while (sb.run(['info', 'job', 'zz', '--state-only']).stdout !== 'PLOTTING\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (
+      sb.run(['info', 'job', 'zz', '--state-only']).stdout !== 'PLOTTING\n' &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 100));
 
     const paused = sb.run(['pause', 'zz']);
     expect(paused.stderr).toContain('PAUSED');
@@ -42,7 +55,15 @@ describe('vfab pause', () => {
     const unsure = sb.run(['resume', 'zz', '--device', 'virtual', '--speed', '50']);
     expect(unsure.code).toBe(7);
     expect(unsure.stderr).toMatch(/carriage position is unknown/);
-    const resumed = sb.run(['resume', 'zz', '--device', 'virtual', '--speed', '50', '--carriage-at-home']);
+    const resumed = sb.run([
+      'resume',
+      'zz',
+      '--device',
+      'virtual',
+      '--speed',
+      '50',
+      '--carriage-at-home',
+    ]);
     expect(resumed.stdout).toContain('zz\tCOMPLETED');
     expect(sb.run(['pause', 'zz']).code).toBe(7);
   }, 40_000);
@@ -52,7 +73,10 @@ describe('auto_rotate on the plotter', () => {
   it('plots a portrait document turned, its top to the left, as AxiDraw does; --no-auto-rotate plots it upright', async () => {
     // A4 portrait, one stroke along the top edge: 100 mm from (20, 10).
     const file = path.join(sb.root, 'tall.svg');
-    fs.writeFileSync(file, '<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 210 297"><path d="M 20 10 H 120" stroke="black"/></svg>');
+    fs.writeFileSync(
+      file,
+      '<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 210 297"><path d="M 20 10 H 120" stroke="black"/></svg>',
+    );
     const plotter = await startPlotterProcess(sb, 50);
     try {
       const inked = (id: string, flags: string[]) => {
@@ -66,19 +90,29 @@ describe('auto_rotate on the plotter', () => {
       };
       // Turned: the top edge runs up the left side of an A4 sheet lying landscape, x = 10 mm, y from 190 up to 90.
       const turned = inked('turned', []);
-      expect(sb.run(['info', 'job', 'turned']).stdout).toMatch(/Plan: +A4 landscape, drawing turned 90°/);
+      expect(sb.run(['info', 'job', 'turned']).stdout).toMatch(
+        /Plan: +A4 landscape, drawing turned 90°/,
+      );
       const xs = turned.flatMap((l) => [l.fromMm[0], l.toMm[0]]);
       const ys = turned.flatMap((l) => [l.fromMm[1], l.toMm[1]]);
       expect(Math.min(...xs)).toBeCloseTo(10, 1);
       expect(Math.max(...xs)).toBeCloseTo(10, 1);
-      expect([Math.min(...ys), Math.max(...ys)].map((v) => Math.round(v * 10) / 10)).toEqual([90, 190]);
+      expect([Math.min(...ys), Math.max(...ys)].map((v) => Math.round(v * 10) / 10)).toEqual([
+        90, 190,
+      ]);
 
       const upright = inked('upright', ['--no-auto-rotate']);
-      expect(sb.run(['info', 'job', 'upright']).stdout).toMatch(/Plan: +A4 portrait, default preset/);
+      expect(sb.run(['info', 'job', 'upright']).stdout).toMatch(
+        /Plan: +A4 portrait, default preset/,
+      );
       const uys = upright.flatMap((l) => [l.fromMm[1], l.toMm[1]]);
       const uxs = upright.flatMap((l) => [l.fromMm[0], l.toMm[0]]);
-      expect([Math.min(...uys), Math.max(...uys)].map((v) => Math.round(v * 10) / 10)).toEqual([10, 10]);
-      expect([Math.min(...uxs), Math.max(...uxs)].map((v) => Math.round(v * 10) / 10)).toEqual([20, 120]);
+      expect([Math.min(...uys), Math.max(...uys)].map((v) => Math.round(v * 10) / 10)).toEqual([
+        10, 10,
+      ]);
+      expect([Math.min(...uxs), Math.max(...uxs)].map((v) => Math.round(v * 10) / 10)).toEqual([
+        20, 120,
+      ]);
     } finally {
       await plotter.stop();
     }
@@ -116,7 +150,13 @@ describe('--device that is no serial port', () => {
       [missing, 3, `serial port ${missing} does not exist`],
     ] as const) {
       // check servo and plot resolve the port the same way; both are run for the kinds users meet most.
-      const commands = device === file || device === missing ? [['plot', 'j'], ['check', 'servo']] : [['plot', 'j']];
+      const commands =
+        device === file || device === missing
+          ? [
+              ['plot', 'j'],
+              ['check', 'servo'],
+            ]
+          : [['plot', 'j']];
       for (const args of commands.map((c) => [...c, '--device', device])) {
         const r = sb.run(args);
         expect({ args, code: r.code }).toEqual({ args, code });

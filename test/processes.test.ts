@@ -26,9 +26,14 @@ describe.runIf(process.platform === 'linux')('processes started by tests', () =>
   const forgotten: Started[] = [];
 
   it('a test that forgets its processes (a plain child, and a wrapper whose child outlives it)…', async () => {
-    forgotten.push(started(endWithTest(spawn('sleep', ['60'], { stdio: 'ignore' })).pid!, 'sleep 60'));
+    forgotten.push(
+      started(endWithTest(spawn('sleep', ['60'], { stdio: 'ignore' })).pid!, 'sleep 60'),
+    );
     const wrapped = startUnreaped(['sleep', '61']);
-    forgotten.push(started(wrapped.parent.pid!, 'sleep 120'), started(await wrapped.pid, 'sleep 61'));
+    forgotten.push(
+      started(wrapped.parent.pid!, 'sleep 120'),
+      started(await wrapped.pid, 'sleep 61'),
+    );
     await waitFor(() => forgotten.every((p) => !gone(p)), 5000, 'the wrapper to exec sleep');
   });
 
@@ -43,7 +48,9 @@ describe.runIf(process.platform === 'linux')('processes started by tests', () =>
     expect(process.env[TEST_RUN_ENV]).toMatch(/^\d+-[0-9a-f-]{36}$/);
     expect(sb.env[TEST_RUN_ENV]).toBe(process.env[TEST_RUN_ENV]);
     const run = `probe-${randomUUID()}`;
-    const child = endWithTest(spawn('sleep', ['60'], { env: { ...sb.env, [TEST_RUN_ENV]: run }, stdio: 'ignore' }));
+    const child = endWithTest(
+      spawn('sleep', ['60'], { env: { ...sb.env, [TEST_RUN_ENV]: run }, stdio: 'ignore' }),
+    );
     expect(survivors(run)).toEqual([{ pid: child.pid, ppid: process.pid, cmd: 'sleep 60' }]);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));

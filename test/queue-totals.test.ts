@@ -5,8 +5,26 @@ import { queueTotals } from '../src-renderer/src/app/queue/totals';
 
 function job(id: string, fields: Partial<IndexedJob>): IndexedJob {
   return {
-    id, state: 'QUEUED', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', synced_state: null, last_reason: null, last_seq: 1, journal_size: 0, journal_mtime_ms: 0,
-    last_entry_offset: null, queue_position: 1, source_name: `${id}.svg`, source_size: 1, paper: 'A4', layer_count: 1, pen_down_mm: 100, travel_mm: 10, estimate_s: 60, pens: [{ name: '1-black', color: '#000000' }], planned_at: '2026-01-01T00:00:00Z',
+    id,
+    state: 'QUEUED',
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    synced_state: null,
+    last_reason: null,
+    last_seq: 1,
+    journal_size: 0,
+    journal_mtime_ms: 0,
+    last_entry_offset: null,
+    queue_position: 1,
+    source_name: `${id}.svg`,
+    source_size: 1,
+    paper: 'A4',
+    layer_count: 1,
+    pen_down_mm: 100,
+    travel_mm: 10,
+    estimate_s: 60,
+    pens: [{ name: '1-black', color: '#000000' }],
+    planned_at: '2026-01-01T00:00:00Z',
     ...fields,
   };
 }
@@ -14,9 +32,21 @@ function job(id: string, fields: Partial<IndexedJob>): IndexedJob {
 describe('queue totals', () => {
   it('add up only queued jobs: count, time at each plotter speed, ink, and each pen once with the jobs that need it, in queue order', () => {
     const jobs = [
-      job('a', { estimate_s: 120, pen_down_mm: 1000, pens: [{ name: '2-red', color: '#ff0000' }, { name: '1-black', color: '#000000' }] }),
+      job('a', {
+        estimate_s: 120,
+        pen_down_mm: 1000,
+        pens: [
+          { name: '2-red', color: '#ff0000' },
+          { name: '1-black', color: '#000000' },
+        ],
+      }),
       job('b', { estimate_s: 600, pen_down_mm: 250 }),
-      job('ready', { state: 'READY', estimate_s: 9999, pen_down_mm: 9999, pens: [{ name: '9-gold', color: null }] }),
+      job('ready', {
+        state: 'READY',
+        estimate_s: 9999,
+        pen_down_mm: 9999,
+        pens: [{ name: '9-gold', color: null }],
+      }),
       job('unplanned', { estimate_s: null, pen_down_mm: null, pens: null }),
     ];
     const t = queueTotals(jobs, (id) => (id === 'b' ? 20 : 1));
@@ -35,6 +65,11 @@ describe('queue totals', () => {
   });
 
   it('an empty queue adds up to nothing', () => {
-    expect(queueTotals([job('done', { state: 'COMPLETED' })], () => 1)).toMatchObject({ count: 0, seconds: 0, inkMm: 0, pens: [] });
+    expect(queueTotals([job('done', { state: 'COMPLETED' })], () => 1)).toMatchObject({
+      count: 0,
+      seconds: 0,
+      inkMm: 0,
+      pens: [],
+    });
   });
 });

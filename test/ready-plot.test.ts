@@ -11,7 +11,8 @@ import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
 import { sandbox, type Sandbox } from './helpers/cli';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
-const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="60mm" height="40mm" viewBox="0 0 60 40"><g inkscape:groupmode="layer" inkscape:label="1-black" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"><path d="M 5 5 H 50 V 30" stroke="black" fill="none"/></g></svg>';
+const SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="60mm" height="40mm" viewBox="0 0 60 40"><g inkscape:groupmode="layer" inkscape:label="1-black" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"><path d="M 5 5 H 50 V 30" stroke="black" fill="none"/></g></svg>';
 
 let sb: Sandbox;
 const stops: (() => Promise<void>)[] = [];
@@ -34,7 +35,8 @@ function addJobs(...ids: string[]) {
   for (const id of ids) expect(sb.run(['add', 'job', id, file]).code).toBe(0);
 }
 
-const plot = (id: string, ...flags: string[]) => sb.run(['plot', id, '--device', 'virtual', '--speed', '50', ...flags]);
+const plot = (id: string, ...flags: string[]) =>
+  sb.run(['plot', id, '--device', 'virtual', '--speed', '50', ...flags]);
 
 describe('vfab plot with paper.require_one_per_session', () => {
   it('refuses until confirmed, plots after --confirm-ready, and asks again for the next sheet', () => {
@@ -42,7 +44,9 @@ describe('vfab plot with paper.require_one_per_session', () => {
     addJobs('a', 'b');
     const refused = plot('a');
     expect(refused.code).toBe(7);
-    expect(refused.stderr).toMatch(/Plotter 'virtual' is not confirmed ready for job 'a'.*vfab plot a --confirm-ready/);
+    expect(refused.stderr).toMatch(
+      /Plotter 'virtual' is not confirmed ready for job 'a'.*vfab plot a --confirm-ready/,
+    );
     expect(sb.run(['info', 'job', 'a', '--state-only']).stdout).toBe('READY\n');
 
     const allowed = plot('a', '--confirm-ready');
@@ -78,31 +82,45 @@ describe('the API with physical_setup.require_confirmation', () => {
 
   const plotted = async (id: string) => {
     await api.call('plot.start', { id, device: 'virtual', speed: 50 });
-    await api.waitForEvent((e) => e.event === 'job.changed' && e.payload.id === id && e.payload.state === 'COMPLETED', 30_000, `${id} completed`);
+    await api.waitForEvent(
+      (e) => e.event === 'job.changed' && e.payload.id === id && e.payload.state === 'COMPLETED',
+      30_000,
+      `${id} completed`,
+    );
     // The plotter is let go just after the job is COMPLETED.
     const deadline = Date.now() + 10_000;
-    while ((await api.call('system.info')).plotting.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await api.call('system.info')).plotting.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
   };
 
-  it('refuses plot.start until plotters.confirmReady, and again after a paper change', { timeout: 90_000 }, async () => {
-    const ready = await api.call('plotters.ready', { id: 'a', device: 'virtual' });
-    expect(ready).toMatchObject({ plotter: 'virtual', question: 'Paper loaded and pen 1 (1-black) in?' });
-    expect(ready.needed).toMatch(/nobody has confirmed paper and pen/);
-    const refused = await api.request('plot.start', { id: 'a', device: 'virtual', speed: 50 });
-    expect(refused.error?.code).toBe('INVALID_STATE');
-    expect(refused.error?.message).toMatch(/not confirmed ready for job 'a'/);
+  it(
+    'refuses plot.start until plotters.confirmReady, and again after a paper change',
+    { timeout: 90_000 },
+    async () => {
+      const ready = await api.call('plotters.ready', { id: 'a', device: 'virtual' });
+      expect(ready).toMatchObject({
+        plotter: 'virtual',
+        question: 'Paper loaded and pen 1 (1-black) in?',
+      });
+      expect(ready.needed).toMatch(/nobody has confirmed paper and pen/);
+      const refused = await api.request('plot.start', { id: 'a', device: 'virtual', speed: 50 });
+      expect(refused.error?.code).toBe('INVALID_STATE');
+      expect(refused.error?.message).toMatch(/not confirmed ready for job 'a'/);
 
-    await api.call('plotters.confirmReady', { plotter: 'virtual' });
-    expect((await api.call('plotters.ready', { id: 'a', device: 'virtual' })).needed).toBeNull();
-    await plotted('a');
-    // The same sheet and pen: the session's confirmation holds for the next plot.
-    await plotted('b');
+      await api.call('plotters.confirmReady', { plotter: 'virtual' });
+      expect((await api.call('plotters.ready', { id: 'a', device: 'virtual' })).needed).toBeNull();
+      await plotted('a');
+      // The same sheet and pen: the session's confirmation holds for the next plot.
+      await plotted('b');
 
-    await api.call('plotters.paperChanged', { plotter: 'virtual' });
-    expect((await api.request('plot.start', { id: 'c', device: 'virtual', speed: 50 })).error?.code).toBe('INVALID_STATE');
-    await api.call('plotters.confirmReady', { plotter: 'virtual' });
-    await plotted('c');
-  });
+      await api.call('plotters.paperChanged', { plotter: 'virtual' });
+      expect(
+        (await api.request('plot.start', { id: 'c', device: 'virtual', speed: 50 })).error?.code,
+      ).toBe('INVALID_STATE');
+      await api.call('plotters.confirmReady', { plotter: 'virtual' });
+      await plotted('c');
+    },
+  );
 });
 
 describe('keys accepted but not implemented', () => {
@@ -110,6 +128,8 @@ describe('keys accepted but not implemented', () => {
     config('physical_setup:\n  pen_force_check: false\n');
     const r = sb.run(['list', 'jobs']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("config warning: 'physical_setup.pen_force_check' (line 4) is accepted but not implemented: vfab ignores it");
+    expect(r.stderr).toContain(
+      "config warning: 'physical_setup.pen_force_check' (line 4) is accepted but not implemented: vfab ignores it",
+    );
   });
 });

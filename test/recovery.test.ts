@@ -13,7 +13,14 @@ import { backUpFrom } from '../src-main/plotter/runner';
 import { claimPlot, deviceOwnerFile, livePlotOwners } from '../src-main/recovery/owner';
 import { FIXTURES, ROOT } from './helpers/cli';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
-import { jobProgram, judgePaper, sleep, spawnVfab, startPlotterProcess, waitForState } from './helpers/crash-rig';
+import {
+  jobProgram,
+  judgePaper,
+  sleep,
+  spawnVfab,
+  startPlotterProcess,
+  waitForState,
+} from './helpers/crash-rig';
 import { endWithTest } from './helpers/processes';
 import { useTempDirs } from './helpers/tmp';
 
@@ -27,18 +34,49 @@ const now = () => new Date().toISOString();
 function journal(id: string, ...entries: object[]): void {
   const file = path.join(rig.sb.jobsDir, id, 'journal.jsonl');
   const seq0 = fs.readFileSync(file, 'utf8').trim().split('\n').length;
-  fs.appendFileSync(file, entries.map((e, i) => `${JSON.stringify({ ...e, timestamp: now(), seq: seq0 + i + 1 })}\n`).join(''));
+  fs.appendFileSync(
+    file,
+    entries
+      .map((e, i) => `${JSON.stringify({ ...e, timestamp: now(), seq: seq0 + i + 1 })}\n`)
+      .join(''),
+  );
 }
 
 const toPlotting = [
   { type: 'state_change', from_state: 'READY', to_state: 'QUEUED', reason: 'queued', metadata: {} },
-  { type: 'state_change', from_state: 'QUEUED', to_state: 'ARMED', reason: 'pre-flight', metadata: {} },
-  { type: 'state_change', from_state: 'ARMED', to_state: 'PLOTTING', reason: 'plotting', metadata: {} },
+  {
+    type: 'state_change',
+    from_state: 'QUEUED',
+    to_state: 'ARMED',
+    reason: 'pre-flight',
+    metadata: {},
+  },
+  {
+    type: 'state_change',
+    from_state: 'ARMED',
+    to_state: 'PLOTTING',
+    reason: 'plotting',
+    metadata: {},
+  },
 ];
-const checkpoint = (move: number) => ({ type: 'progress', progress: { move, layer: 0, path: 3, point: 2, steps: [10, 20], pen_down_mm: 12.5 } });
+const checkpoint = (move: number) => ({
+  type: 'progress',
+  progress: { move, layer: 0, path: 3, point: 2, steps: [10, 20], pen_down_mm: 12.5 },
+});
 
 function ownerFile(id: string, pid: number, host = os.hostname()): void {
-  fs.writeFileSync(path.join(rig.sb.jobsDir, id, 'plot.owner'), JSON.stringify({ job: id, device: '/dev/ttyACM0', pid, host, boot: bootId(), since: now(), refreshed: now() }));
+  fs.writeFileSync(
+    path.join(rig.sb.jobsDir, id, 'plot.owner'),
+    JSON.stringify({
+      job: id,
+      device: '/dev/ttyACM0',
+      pid,
+      host,
+      boot: bootId(),
+      since: now(),
+      refreshed: now(),
+    }),
+  );
 }
 
 describe('plot ownership', () => {
@@ -47,10 +85,14 @@ describe('plot ownership', () => {
     const jobDir = path.join(data, 'jobs', 'a');
     fs.mkdirSync(jobDir, { recursive: true });
     const claim = claimPlot({ jobDir, dataDir: data, job: 'a', device: '/dev/ttyACM0' });
-    expect(() => claimPlot({ jobDir, dataDir: data, job: 'a', device: '/dev/ttyACM1' })).toThrow(/Job 'a' is being plotted by vfab \(pid \d+/);
+    expect(() => claimPlot({ jobDir, dataDir: data, job: 'a', device: '/dev/ttyACM1' })).toThrow(
+      /Job 'a' is being plotted by vfab \(pid \d+/,
+    );
     const other = path.join(data, 'jobs', 'b');
     fs.mkdirSync(other);
-    expect(() => claimPlot({ jobDir: other, dataDir: data, job: 'b', device: '/dev/ttyACM0' })).toThrow(/Device '\/dev\/ttyACM0' is in use .* plotting job 'a'/);
+    expect(() =>
+      claimPlot({ jobDir: other, dataDir: data, job: 'b', device: '/dev/ttyACM0' }),
+    ).toThrow(/Device '\/dev\/ttyACM0' is in use .* plotting job 'a'/);
     expect(fs.existsSync(path.join(other, 'plot.owner'))).toBe(false);
     expect(livePlotOwners(path.join(data, 'jobs')).map((o) => o.owner.job)).toEqual(['a']);
     claim.release();
@@ -60,9 +102,21 @@ describe('plot ownership', () => {
     const dead = spawn(process.execPath, ['-e', '0']);
     return new Promise<void>((resolve) => {
       dead.on('exit', () => {
-        fs.writeFileSync(path.join(jobDir, 'plot.owner'), JSON.stringify({ job: 'a', device: 'x', pid: dead.pid, host: os.hostname(), since: now(), refreshed: now() }));
+        fs.writeFileSync(
+          path.join(jobDir, 'plot.owner'),
+          JSON.stringify({
+            job: 'a',
+            device: 'x',
+            pid: dead.pid,
+            host: os.hostname(),
+            since: now(),
+            refreshed: now(),
+          }),
+        );
         const again = claimPlot({ jobDir, dataDir: data, job: 'a', device: '/dev/ttyACM0' });
-        expect(JSON.parse(fs.readFileSync(path.join(jobDir, 'plot.owner'), 'utf8')).pid).toBe(process.pid);
+        expect(JSON.parse(fs.readFileSync(path.join(jobDir, 'plot.owner'), 'utf8')).pid).toBe(
+          process.pid,
+        );
         again.release();
         resolve();
       });
@@ -72,10 +126,24 @@ describe('plot ownership', () => {
 
 describe('classifying unfinished jobs', () => {
   it('tells interrupted (with cause and checkpoint) from running and stuck, in pipe-friendly rows', async () => {
-    for (const id of ['crashed', 'signalled', 'paused', 'running', 'stuck', 'ready']) expect(rig.sb.run(['add', 'job', id, path.join(FIXTURES, 'AxiDraw_trivial.svg')]).code).toBe(0);
+    for (const id of ['crashed', 'signalled', 'paused', 'running', 'stuck', 'ready'])
+      expect(rig.sb.run(['add', 'job', id, path.join(FIXTURES, 'AxiDraw_trivial.svg')]).code).toBe(
+        0,
+      );
     journal('crashed', ...toPlotting, checkpoint(41));
-    journal('signalled', ...toPlotting, checkpoint(7), { type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGHUP', checkpoint: checkpoint(7).progress } });
-    journal('paused', ...toPlotting, { type: 'state_change', from_state: 'PLOTTING', to_state: 'PAUSED', reason: 'pen change before layer 2 (2-red)', metadata: { checkpoint: checkpoint(9).progress } });
+    journal('signalled', ...toPlotting, checkpoint(7), {
+      type: 'emergency_shutdown',
+      state: 'PLOTTING',
+      reason: 'signal_received',
+      metadata: { signal: 'SIGHUP', checkpoint: checkpoint(7).progress },
+    });
+    journal('paused', ...toPlotting, {
+      type: 'state_change',
+      from_state: 'PLOTTING',
+      to_state: 'PAUSED',
+      reason: 'pen change before layer 2 (2-red)',
+      metadata: { checkpoint: checkpoint(9).progress },
+    });
     journal('running', ...toPlotting, checkpoint(3));
     journal('stuck', ...toPlotting, checkpoint(5));
     // A live process owns both; the stuck one's journal has not moved for ten minutes.
@@ -85,18 +153,43 @@ describe('classifying unfinished jobs', () => {
       ownerFile('stuck', holder.pid!);
       const old = new Date(Date.now() - 600_000);
       fs.utimesSync(path.join(rig.sb.jobsDir, 'stuck', 'journal.jsonl'), old, old);
-      fs.writeFileSync(path.join(rig.sb.jobsDir, 'stuck', 'plot.owner'), JSON.stringify({ job: 'stuck', device: 'd', pid: holder.pid, host: os.hostname(), boot: bootId(), since: old.toISOString(), refreshed: now() }));
+      fs.writeFileSync(
+        path.join(rig.sb.jobsDir, 'stuck', 'plot.owner'),
+        JSON.stringify({
+          job: 'stuck',
+          device: 'd',
+          pid: holder.pid,
+          host: os.hostname(),
+          boot: bootId(),
+          since: old.toISOString(),
+          refreshed: now(),
+        }),
+      );
 
       const interrupted = rig.sb.run(['info', 'queue', '--interrupted']);
-      const rows = interrupted.stdout.trim().split('\n').map((l) => l.split('\t'));
+      const rows = interrupted.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t'));
       expect(rows.map((r) => r[0]).sort()).toEqual(['crashed', 'paused', 'signalled']);
-      expect(rows.find((r) => r[0] === 'crashed')!.slice(1, 4)).toEqual(['PLOTTING', 'crash', 'move 42, layer 1, 12.5 mm drawn']);
+      expect(rows.find((r) => r[0] === 'crashed')!.slice(1, 4)).toEqual([
+        'PLOTTING',
+        'crash',
+        'move 42, layer 1, 12.5 mm drawn',
+      ]);
       expect(rows.find((r) => r[0] === 'signalled')![5]).toMatch(/signal .*\(SIGHUP\)/);
       expect(rows.find((r) => r[0] === 'paused')!.slice(1, 3)).toEqual(['PAUSED', 'paused']);
-      expect(rig.sb.sh("vfab info queue --interrupted | awk '{print $1}' | sort").stdout).toBe('crashed\npaused\nsignalled\n');
+      expect(rig.sb.sh("vfab info queue --interrupted | awk '{print $1}' | sort").stdout).toBe(
+        'crashed\npaused\nsignalled\n',
+      );
 
       const stuck = rig.sb.run(['info', 'queue', '--stuck']);
-      expect(stuck.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0])).toEqual(['stuck']);
+      expect(
+        stuck.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t')[0]),
+      ).toEqual(['stuck']);
       expect(rig.sb.sh('vfab info queue --stuck | wc -l').stdout.trim()).toBe('1');
       const json = JSON.parse(rig.sb.run(['info', 'queue', '--stuck', '--json']).stdout).jobs[0];
       expect(json).toMatchObject({ id: 'stuck', condition: 'stuck', owner: { pid: holder.pid } });
@@ -110,15 +203,28 @@ describe('classifying unfinished jobs', () => {
     }
     // No owner left: both are interrupted now.
     await sleep(100);
-    expect(rig.sb.sh("vfab info queue --interrupted | awk '{print $1}' | sort").stdout).toBe('crashed\npaused\nrunning\nsignalled\nstuck\n');
+    expect(rig.sb.sh("vfab info queue --interrupted | awk '{print $1}' | sort").stdout).toBe(
+      'crashed\npaused\nrunning\nsignalled\nstuck\n',
+    );
     // Without a job named, resume leaves the deliberate pause alone and says so.
     const dry = rig.sb.run(['resume', '--dry-run']);
-    expect(dry.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort()).toEqual(['crashed', 'running', 'signalled', 'stuck']);
-    expect(dry.stderr).toContain('paused: PAUSED (pen change before layer 2 (2-red)); resume it by name when ready: vfab resume paused');
+    expect(
+      dry.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0])
+        .sort(),
+    ).toEqual(['crashed', 'running', 'signalled', 'stuck']);
+    expect(dry.stderr).toContain(
+      'paused: PAUSED (pen change before layer 2 (2-red)); resume it by name when ready: vfab resume paused',
+    );
   });
 
   it('backs up whole strokes before the checkpoint', () => {
-    expect(rig.sb.run(['add', 'job', 'b', path.join(FIXTURES, 'AxiDraw_First.svg'), '--fit', 'scale']).code).toBe(0);
+    expect(
+      rig.sb.run(['add', 'job', 'b', path.join(FIXTURES, 'AxiDraw_First.svg'), '--fit', 'scale'])
+        .code,
+    ).toBe(0);
     const p = jobProgram(rig.sb, 'b');
     const downs: number[] = [];
     for (let k = 0; k < p.length; k++) if (p.kind[k] === MoveKind.PenDown) downs.push(k);
@@ -133,9 +239,14 @@ describe('classifying unfinished jobs', () => {
 
 describe('vfab restart', () => {
   it("takes the guide's reconstructed journal (NEW -> NEW) and plans the job again from its source", () => {
-    expect(rig.sb.run(['add', 'job', 'rebuilt', path.join(FIXTURES, 'AxiDraw_trivial.svg')]).code).toBe(0);
+    expect(
+      rig.sb.run(['add', 'job', 'rebuilt', path.join(FIXTURES, 'AxiDraw_trivial.svg')]).code,
+    ).toBe(0);
     const file = path.join(rig.sb.jobsDir, 'rebuilt', 'journal.jsonl');
-    fs.writeFileSync(file, `{"type": "state_change", "from_state": "NEW", "to_state": "NEW", "timestamp": "${now()}", "reason": "Journal reconstruction", "metadata": {}}\n`);
+    fs.writeFileSync(
+      file,
+      `{"type": "state_change", "from_state": "NEW", "to_state": "NEW", "timestamp": "${now()}", "reason": "Journal reconstruction", "metadata": {}}\n`,
+    );
     const r = rig.sb.run(['restart', 'rebuilt']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('rebuilt\tQUEUED\n');
@@ -144,11 +255,22 @@ describe('vfab restart', () => {
   });
 
   it('puts an interrupted plot back in the queue from the start, and plots it whole with --now', () => {
-    expect(rig.sb.run(['add', 'job', 'again', path.join(FIXTURES, 'AxiDraw_First.svg'), '--fit', 'scale']).code).toBe(0);
+    expect(
+      rig.sb.run([
+        'add',
+        'job',
+        'again',
+        path.join(FIXTURES, 'AxiDraw_First.svg'),
+        '--fit',
+        'scale',
+      ]).code,
+    ).toBe(0);
     journal('again', ...toPlotting, checkpoint(3));
     const r = rig.sb.run(['restart', 'again', '--now', '--device', 'virtual', '--speed', '50']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('again: PLOTTING -> QUEUED (restart from the beginning of the plan)');
+    expect(r.stderr).toContain(
+      'again: PLOTTING -> QUEUED (restart from the beginning of the plan)',
+    );
     expect(r.stdout).toContain('again\tCOMPLETED');
     const paperFile = r.stdout.match(/^paper: (.*)$/m)![1]!;
     expect(judgePaper(jobProgram(rig.sb, 'again'), paperFile).missing).toBe(0);
@@ -158,7 +280,16 @@ describe('vfab restart', () => {
 
 describe('signals while plotting', () => {
   it('Ctrl-C (SIGINT) lifts the pen, journals emergency_shutdown and exits 130; info system lists the handlers', async () => {
-    expect(rig.sb.run(['add', 'job', 'ctrlc', path.join(FIXTURES, 'AxiDraw_First.svg'), '--fit', 'scale']).code).toBe(0);
+    expect(
+      rig.sb.run([
+        'add',
+        'job',
+        'ctrlc',
+        path.join(FIXTURES, 'AxiDraw_First.svg'),
+        '--fit',
+        'scale',
+      ]).code,
+    ).toBe(0);
     // About 25 s of plotting: under load a faster plot may end before PLOTTING is seen.
     const p = spawnVfab(rig.sb, ['plot', 'ctrlc', '--device', 'virtual', '--speed', '2']);
     expect(await waitForState(rig.sb, 'ctrlc', 'PLOTTING')).toBe(true);
@@ -167,12 +298,30 @@ describe('signals while plotting', () => {
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(130);
     expect(Date.now() - t).toBeLessThan(5000);
-    const last = JSON.parse(fs.readFileSync(path.join(rig.sb.jobsDir, 'ctrlc', 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!);
-    expect(last).toMatchObject({ type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGINT' } });
+    const last = JSON.parse(
+      fs
+        .readFileSync(path.join(rig.sb.jobsDir, 'ctrlc', 'journal.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    );
+    expect(last).toMatchObject({
+      type: 'emergency_shutdown',
+      state: 'PLOTTING',
+      reason: 'signal_received',
+      metadata: { signal: 'SIGINT' },
+    });
     expect(fs.existsSync(path.join(rig.sb.jobsDir, 'ctrlc', 'plot.owner'))).toBe(false);
-    expect(fs.readFileSync(rig.sb.logFile, 'utf8')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ERROR job ctrlc: emergency_shutdown \(signal_received\)/m);
+    expect(fs.readFileSync(rig.sb.logFile, 'utf8')).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ERROR job ctrlc: emergency_shutdown \(signal_received\)/m,
+    );
     const handlers = rig.sb.sh('vfab info system | grep -i signal').stdout;
-    for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) expect(handlers).toMatch(new RegExp(`${sig}: .*exit ${code}`));
+    for (const [sig, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+      ['SIGHUP', 129],
+    ] as const)
+      expect(handlers).toMatch(new RegExp(`${sig}: .*exit ${code}`));
   }, 30_000);
 });
 
@@ -180,10 +329,21 @@ describe('vfab check self', () => {
   it('says ok / warn / fail per part with the fix, and exits with the worst', () => {
     fs.mkdirSync(path.dirname(rig.sb.configFile), { recursive: true });
     fs.writeFileSync(rig.sb.configFile, 'camera:\n  enabled: false\ndevice:\n  port: virtual\n');
-    expect(rig.sb.run(['add', 'job', 'fine', path.join(FIXTURES, 'AxiDraw_trivial.svg')]).code).toBe(0);
+    expect(
+      rig.sb.run(['add', 'job', 'fine', path.join(FIXTURES, 'AxiDraw_trivial.svg')]).code,
+    ).toBe(0);
     const ok = rig.sb.run(['check', 'self', '--json']);
     const report = JSON.parse(ok.stdout).self;
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['config', 'workspace', 'disk', 'database', 'journals', 'jobs', 'device', 'camera']);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual([
+      'config',
+      'workspace',
+      'disk',
+      'database',
+      'journals',
+      'jobs',
+      'device',
+      'camera',
+    ]);
     expect(report.status).toBe('ok');
     expect(ok.code).toBe(0);
     // An interrupted plot is a warning with its fix; a damaged journal is a failure.
@@ -191,10 +351,15 @@ describe('vfab check self', () => {
     const warn = rig.sb.run(['check', 'self']);
     expect(warn.code).toBe(1);
     expect(warn.stdout).toMatch(/^warn {2}jobs +1 interrupted: fine\n +fix: vfab resume/m);
-    fs.appendFileSync(path.join(rig.sb.jobsDir, 'fine', 'journal.jsonl'), 'not json at all\n{"type":"progress","progress":{"move":3}}\n');
+    fs.appendFileSync(
+      path.join(rig.sb.jobsDir, 'fine', 'journal.jsonl'),
+      'not json at all\n{"type":"progress","progress":{"move":3}}\n',
+    );
     const fail = rig.sb.run(['check', 'self']);
     expect(fail.code).toBe(2);
-    expect(fail.stdout).toMatch(/^fail {2}journals +1 of 1 damaged: fine\n +fix: vfab system journal repair fine/m);
+    expect(fail.stdout).toMatch(
+      /^fail {2}journals +1 of 1 damaged: fine\n +fix: vfab system journal repair fine/m,
+    );
   });
 });
 
@@ -202,7 +367,10 @@ describe("the recovery guide's scripts, unmodified", () => {
   const guide = (name: string) => path.join(ROOT, 'test', 'fixtures', 'guide', name);
 
   async function interruptedJob(id: string, signal: NodeJS.Signals): Promise<void> {
-    expect(rig.sb.run(['add', 'job', id, path.join(FIXTURES, 'AxiDraw_First.svg'), '--fit', 'scale']).code).toBe(0);
+    expect(
+      rig.sb.run(['add', 'job', id, path.join(FIXTURES, 'AxiDraw_First.svg'), '--fit', 'scale'])
+        .code,
+    ).toBe(0);
     const p = spawnVfab(rig.sb, ['plot', id]);
     expect(await waitForState(rig.sb, id, 'PLOTTING')).toBe(true);
     await sleep(400);
@@ -213,7 +381,10 @@ describe("the recovery guide's scripts, unmodified", () => {
   beforeEach(async () => {
     rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     fs.mkdirSync(path.dirname(rig.sb.configFile), { recursive: true });
-    fs.writeFileSync(rig.sb.configFile, `device:\n  port: ${rig.plotter.port}\ncamera:\n  enabled: false\n`);
+    fs.writeFileSync(
+      rig.sb.configFile,
+      `device:\n  port: ${rig.plotter.port}\ncamera:\n  enabled: false\n`,
+    );
   });
 
   it('recover_all_interrupted.sh restarts the interrupted plot and resumes the paused one', async () => {
@@ -231,9 +402,15 @@ describe("the recovery guide's scripts, unmodified", () => {
     expect(rig.sb.run(['plot', 'job_pens']).stdout).toContain('job_pens\tPAUSED');
     const out = rig.sb.sh(`bash ${guide('recover_all_interrupted.sh')}`);
     expect(out.code, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/Found interrupted jobs: (job_crashed\s+job_pens|job_pens\s+job_crashed)\n/);
-    expect(out.stdout).toMatch(/Recovering job: job_crashed\n {2}Current state: PLOTTING\n(.|\n)*? {2}New state: QUEUED/);
-    expect(out.stdout).toMatch(/Recovering job: job_pens\n {2}Current state: PAUSED\n(.|\n)*? {2}New state: COMPLETED/);
+    expect(out.stdout).toMatch(
+      /Found interrupted jobs: (job_crashed\s+job_pens|job_pens\s+job_crashed)\n/,
+    );
+    expect(out.stdout).toMatch(
+      /Recovering job: job_crashed\n {2}Current state: PLOTTING\n(.|\n)*? {2}New state: QUEUED/,
+    );
+    expect(out.stdout).toMatch(
+      /Recovering job: job_pens\n {2}Current state: PAUSED\n(.|\n)*? {2}New state: COMPLETED/,
+    );
     expect(out.stdout).toContain('Recovery complete.');
   }, 60_000);
 
@@ -247,7 +424,9 @@ describe("the recovery guide's scripts, unmodified", () => {
     expect(rig.sb.sh(`bash ${guide('auto_recovery.sh')}`).stdout).toBe('');
     const report = rig.sb.sh(`bash ${guide('crash_analysis.sh')}`);
     expect(report.code).toBe(0);
-    expect(report.stdout).toMatch(/Crashes by Type:\n\s+1 job job_a: emergency_shutdown \(signal_received\)/);
+    expect(report.stdout).toMatch(
+      /Crashes by Type:\n\s+1 job job_a: emergency_shutdown \(signal_received\)/,
+    );
     expect(report.stdout).toMatch(/Crashes by Hour:\n\s+\d+ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
     expect(report.stdout).toMatch(/Most Affected Jobs:\n\s+\d+ job_a/);
   }, 60_000);

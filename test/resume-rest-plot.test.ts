@@ -11,7 +11,14 @@ import { motionProfile } from '../src-main/plan/motion';
 import { MoveKind } from '../src-main/plan/planner';
 import { LM_TICK_S } from '../src-main/plotter/lm';
 import type { PenDownEntry } from '../src-main/plotter/virtual/machine';
-import { jobProgram, judgePaper, longStrokesSvg, reinkBound, runAndKill, startPlotterProcess } from './helpers/crash-rig';
+import {
+  jobProgram,
+  judgePaper,
+  longStrokesSvg,
+  reinkBound,
+  runAndKill,
+  startPlotterProcess,
+} from './helpers/crash-rig';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
 
 const SPEED = 5;
@@ -21,7 +28,10 @@ const FIRST_MOVES = /\d+% \(move [1-9]/;
 const rig = usePlotterSandbox();
 
 function lastCheckpoint(id: string): number {
-  const lines = fs.readFileSync(path.join(rig.sb.jobsDir, id, 'journal.jsonl'), 'utf8').trim().split('\n');
+  const lines = fs
+    .readFileSync(path.join(rig.sb.jobsDir, id, 'journal.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
   const progress = lines.map((l) => JSON.parse(l)).filter((e) => e.type === 'progress');
   return progress.at(-1)?.progress.move ?? -1;
 }
@@ -32,11 +42,25 @@ describe('resume from rest', () => {
     const device = ['--device', rig.plotter.port, '--speed', String(SPEED)];
     expect(rig.sb.run(['add', 'job', 'long', longStrokesSvg(rig.sb, 12)]).code).toBe(0);
     const program = jobProgram(rig.sb, 'long');
-    const inStroke = (k: number) => k >= 0 && program.kind[k] === MoveKind.Draw && program.kind[k + 1] === MoveKind.Draw && program.v1[k]! > 0;
+    const inStroke = (k: number) =>
+      k >= 0 &&
+      program.kind[k] === MoveKind.Draw &&
+      program.kind[k + 1] === MoveKind.Draw &&
+      program.v1[k]! > 0;
     // Killed until the last checkpoint lies inside a stroke (most of this drawing's time is).
     let kills = 0;
-    for (let first = true; kills < 6 && (kills === 0 || !inStroke(lastCheckpoint('long'))); first = false, kills++) {
-      const r = await runAndKill(rig.sb, [first ? 'plot' : 'resume', 'long', ...device], 'SIGKILL', 700 + 300 * kills, FIRST_MOVES);
+    for (
+      let first = true;
+      kills < 6 && (kills === 0 || !inStroke(lastCheckpoint('long')));
+      first = false, kills++
+    ) {
+      const r = await runAndKill(
+        rig.sb,
+        [first ? 'plot' : 'resume', 'long', ...device],
+        'SIGKILL',
+        700 + 300 * kills,
+        FIRST_MOVES,
+      );
       expect(r.killed, r.stderr).toBe(true);
     }
     const from = lastCheckpoint('long');

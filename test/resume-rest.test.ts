@@ -1,27 +1,38 @@
 /** Resume from rest: the rest of an interrupted stroke is re-planned from zero speed, exact in the original program. */
 import { describe, expect, it } from 'vitest';
 import { layerProfile } from '../src-main/plan/motion';
-import { MoveKind, plotProgram, type MotionLayer, type MotionProgram } from '../src-main/plan/planner';
+import {
+  MoveKind,
+  plotProgram,
+  type MotionLayer,
+  type MotionProgram,
+} from '../src-main/plan/planner';
 import { restOfStroke } from '../src-main/plan/resume';
 import { lmParameters } from '../src-main/plotter/lm';
 import { profile } from './helpers/motion';
 
 /** A zigzag of long strokes: most moves end at speed inside a stroke. */
-const zigzag = (y0: number) => Float64Array.from([0, y0, 60, y0 + 5, 0, y0 + 10, 60, y0 + 15, 10, y0 + 40]);
+const zigzag = (y0: number) =>
+  Float64Array.from([0, y0, 60, y0 + 5, 0, y0 + 10, 60, y0 + 15, 10, y0 + 40]);
 const layers: MotionLayer[] = [
   { paths: [zigzag(0)] },
   { speedPct: 30, heightPct: 40, paths: [zigzag(50), zigzag(100)] },
 ];
 
 function positions(p: MotionProgram): [number, number][] {
-  let a = p.start[0], b = p.start[1];
-  return Array.from({ length: p.length }, (_, k) => [(a += p.steps1[k]!), (b += p.steps2[k]!)] as [number, number]);
+  let a = p.start[0],
+    b = p.start[1];
+  return Array.from(
+    { length: p.length },
+    (_, k) => [(a += p.steps1[k]!), (b += p.steps2[k]!)] as [number, number],
+  );
 }
 
 /** Draw moves ending at speed inside a stroke of layer 1 (the +S one). */
 function midStroke(p: MotionProgram): number[] {
   const out: number[] = [];
-  for (let k = 0; k + 1 < p.length; k++) if (p.kind[k] === MoveKind.Draw && p.kind[k + 1] === MoveKind.Draw && p.v1[k]! > 1) out.push(k);
+  for (let k = 0; k + 1 < p.length; k++)
+    if (p.kind[k] === MoveKind.Draw && p.kind[k + 1] === MoveKind.Draw && p.v1[k]! > 1) out.push(k);
   return out;
 }
 
@@ -56,8 +67,11 @@ describe('restOfStroke', () => {
   it('keeps the original global point indices and maps each move to an original move it has reached', () => {
     for (const from of froms) {
       const rest = restOfStroke(p, from, layers[1]!, profile)!;
-      const q = rest.program, at = positions(q);
-      const stroke = new Set(Array.from({ length: rest.next - from }, (_, i) => p.source[from + i]!));
+      const q = rest.program,
+        at = positions(q);
+      const stroke = new Set(
+        Array.from({ length: rest.next - from }, (_, i) => p.source[from + i]!),
+      );
       const reached = new Set([String(pos[from])]);
       let last = -1;
       for (let i = 0; i < rest.count; i++) {
@@ -81,8 +95,10 @@ describe('restOfStroke', () => {
   it('spliced into the program (original up to the checkpoint, the rest of the stroke, the original after it), ends where the original did', () => {
     for (const from of froms) {
       const rest = restOfStroke(p, from, layers[1]!, profile)!;
-      let a = pos[from]![0], b = pos[from]![1];
-      for (let r = rest.first; r < rest.first + rest.count; r++) [a, b] = [a + rest.program.steps1[r]!, b + rest.program.steps2[r]!];
+      let a = pos[from]![0],
+        b = pos[from]![1];
+      for (let r = rest.first; r < rest.first + rest.count; r++)
+        [a, b] = [a + rest.program.steps1[r]!, b + rest.program.steps2[r]!];
       for (let k = rest.next; k < p.length; k++) [a, b] = [a + p.steps1[k]!, b + p.steps2[k]!];
       expect([a, b]).toEqual(p.end);
     }
@@ -100,13 +116,21 @@ describe('restOfStroke', () => {
 
   it('draws along the planned line, also where the planner merged close vertices of a curve', () => {
     // Bends of 10° every 0.3 mm: merging any of them moves the line by more than a step.
-    const arc = Float64Array.from(Array.from({ length: 200 }, (_, i) => [100 + 1.72 * Math.cos(i / 5.73), 100 + 1.72 * Math.sin(i / 5.73)]).flat());
+    const arc = Float64Array.from(
+      Array.from({ length: 200 }, (_, i) => [
+        100 + 1.72 * Math.cos(i / 5.73),
+        100 + 1.72 * Math.sin(i / 5.73),
+      ]).flat(),
+    );
     const c = plotProgram([{ paths: [arc] }], profile);
     const at = positions(c);
     const near = (q: [number, number], lo: number, hi: number) => {
       for (let k = lo; k < hi; k++) {
-        const [a1, a2] = at[k]!, [b1, b2] = at[k + 1]!;
-        const u1 = b1 - a1, u2 = b2 - a2, l2 = u1 * u1 + u2 * u2;
+        const [a1, a2] = at[k]!,
+          [b1, b2] = at[k + 1]!;
+        const u1 = b1 - a1,
+          u2 = b2 - a2,
+          l2 = u1 * u1 + u2 * u2;
         const t = Math.max(0, Math.min(1, ((q[0] - a1) * u1 + (q[1] - a2) * u2) / l2));
         if (Math.hypot(q[0] - a1 - t * u1, q[1] - a2 - t * u2) <= 1) return true;
       }
@@ -117,7 +141,8 @@ describe('restOfStroke', () => {
     for (const from of froms) {
       const rest = restOfStroke(c, from, {}, profile)!;
       const q = positions(rest.program);
-      for (let r = rest.first; r < rest.first + rest.count; r++) expect(near(q[r]!, from, rest.next - 1), `move ${r} after ${from}`).toBe(true);
+      for (let r = rest.first; r < rest.first + rest.count; r++)
+        expect(near(q[r]!, from, rest.next - 1), `move ${r} after ${from}`).toBe(true);
     }
   });
 

@@ -13,7 +13,13 @@ import { motionProfile } from '../src-main/plan/motion';
 import { readPlan } from '../src-main/plan/plan-file';
 import { openEbb, type EbbConnection } from '../src-main/plotter/devices';
 import { MoveKind, plotProgram, type MotionProgram } from '../src-main/plan/planner';
-import { FIFO_DEPTH, runPlot, WINDOW, type Checkpoint, type RunPlotOptions } from '../src-main/plotter/runner';
+import {
+  FIFO_DEPTH,
+  runPlot,
+  WINDOW,
+  type Checkpoint,
+  type RunPlotOptions,
+} from '../src-main/plotter/runner';
 import { runVirtualPlotter, type VirtualPlotterHandle } from '../src-main/plotter/virtual/main';
 import { readPaper, type PaperLine } from '../src-main/plotter/virtual/paper';
 import { inkedAlong } from './helpers/crash-rig';
@@ -32,7 +38,8 @@ const SIZE = 'width="297mm" height="210mm" viewBox="0 0 297 210"';
 function strokes(count: number, y0 = 10): string {
   let d = '';
   for (let i = 0; i < count; i++) {
-    const x = 10 + (i % 10) * 12, y = y0 + Math.floor(i / 10) * 12;
+    const x = 10 + (i % 10) * 12,
+      y = y0 + Math.floor(i / 10) * 12;
     d += i % 2 ? `M${x} ${y} L${x + 8} ${y} L${x + 8} ${y + 8} ` : `M${x} ${y} L${x + 8} ${y + 6} `;
   }
   return `<path d="${d}" stroke="black" fill="none"/>`;
@@ -50,26 +57,44 @@ interface Setup {
 
 async function setup(body: string, speed = 200, firmware?: string): Promise<Setup> {
   const root = tempDir();
-  const env = { ...process.env, VFAB_DATA_DIR: path.join(root, 'data'), VFAB_CONFIG: path.join(root, 'config.yaml') };
+  const env = {
+    ...process.env,
+    VFAB_DATA_DIR: path.join(root, 'data'),
+    VFAB_CONFIG: path.join(root, 'config.yaml'),
+  };
   const engine = openEngine({ env });
   cleanups.push(() => engine.close());
   const svg = path.join(root, 'drawing.svg');
-  fs.writeFileSync(svg, `<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" ${INK} ${SIZE}>\n${body}\n</svg>\n`);
+  fs.writeFileSync(
+    svg,
+    `<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" ${INK} ${SIZE}>\n${body}\n</svg>\n`,
+  );
   const id = 'drawing';
   await engine.jobs.add({ file: svg, id });
-  const prepared = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
-    settings: planSettings(engine.config, { preset: 'fast' }),
-    device: engine.config.device,
-  });
+  const prepared = await prepareJob(
+    { jobs: engine.jobs, store: engine.store, logger: engine.logger },
+    id,
+    {
+      settings: planSettings(engine.config, { preset: 'fast' }),
+      device: engine.config.device,
+    },
+  );
   expect(prepared.state).toBe('READY');
-  const plotter = await runVirtualPlotter({ speed, paper: path.join(root, 'paper.jsonl'), ...(firmware ? { firmware } : {}) });
+  const plotter = await runVirtualPlotter({
+    speed,
+    paper: path.join(root, 'paper.jsonl'),
+    ...(firmware ? { firmware } : {}),
+  });
   cleanups.push(() => plotter.stop());
   const s: Setup = {
     engine,
     plotter,
     conn: await openEbb(plotter.portPath),
     id,
-    program: plotProgram(readPlan(path.join(engine.paths.jobsDir, id, 'plan.json')).layers, motionProfile(engine.config.device)),
+    program: plotProgram(
+      readPlan(path.join(engine.paths.jobsDir, id, 'plan.json')).layers,
+      motionProfile(engine.config.device),
+    ),
     run: (extra = {}) =>
       runPlot({ jobs: engine.jobs, logger: engine.logger, jobsDir: engine.paths.jobsDir }, id, {
         ebb: s.conn.ebb,
@@ -89,14 +114,17 @@ async function setup(body: string, speed = 200, firmware?: string): Promise<Setu
   return s;
 }
 
-const key = (from: readonly number[], to: readonly number[]) => `${from[0]},${from[1]}>${to[0]},${to[1]}`;
+const key = (from: readonly number[], to: readonly number[]) =>
+  `${from[0]},${from[1]}>${to[0]},${to[1]}`;
 
 /** The Draw moves of the program as step segments, in order, with their move index. */
 function plannedStrokes(p: MotionProgram): { move: number; key: string }[] {
   const out: { move: number; key: string }[] = [];
-  let a = p.start[0], b = p.start[1];
+  let a = p.start[0],
+    b = p.start[1];
   for (let k = 0; k < p.length; k++) {
-    const na = a + p.steps1[k]!, nb = b + p.steps2[k]!;
+    const na = a + p.steps1[k]!,
+      nb = b + p.steps2[k]!;
     if (p.kind[k] === MoveKind.Draw) out.push({ move: k, key: key([a, b], [na, nb]) });
     a = na;
     b = nb;
@@ -108,7 +136,9 @@ function plannedStrokes(p: MotionProgram): { move: number; key: string }[] {
 /** Exact ink blocks; a stroke resumed in its middle is re-planned from rest, so its blocks are checked along their line (inkedAlong). */
 function inked(file: string): Map<string, number> {
   const m = new Map<string, number>();
-  const lines: PaperLine[] = readPaper(file).filter((l) => !l.partial && (l.from[0] !== l.to[0] || l.from[1] !== l.to[1]));
+  const lines: PaperLine[] = readPaper(file).filter(
+    (l) => !l.partial && (l.from[0] !== l.to[0] || l.from[1] !== l.to[1]),
+  );
   for (const l of lines) m.set(key(l.from, l.to), (m.get(key(l.from, l.to)) ?? 0) + 1);
   return m;
 }
@@ -135,25 +165,34 @@ describe('runPlot on the virtual plotter', () => {
     expect(result.state).toBe('COMPLETED');
     expect(s.engine.jobs.state(s.id)).toBe('COMPLETED');
     const planned = plannedStrokes(s.program).map((d) => d.key);
-    const paper = readPaper(s.plotter.paperFile).filter((l) => l.from[0] !== l.to[0] || l.from[1] !== l.to[1]);
+    const paper = readPaper(s.plotter.paperFile).filter(
+      (l) => l.from[0] !== l.to[0] || l.from[1] !== l.to[1],
+    );
     expect(paper.every((l) => !l.partial)).toBe(true);
     expect(paper.map((l) => key(l.from, l.to))).toEqual(planned);
     const chain = readJournal(path.join(s.engine.paths.jobsDir, s.id, 'journal.jsonl'))
       .records.filter((r) => r.entry.type === 'state_change')
       .map((r) => (r.entry as { to_state: string }).to_state);
     expect(chain.slice(-4)).toEqual(['QUEUED', 'ARMED', 'PLOTTING', 'COMPLETED']);
-    const done = s.engine.jobs.detail(s.id).journal.records.at(-1)!.entry as { metadata: Record<string, number> };
+    const done = s.engine.jobs.detail(s.id).journal.records.at(-1)!.entry as {
+      metadata: Record<string, number>;
+    };
     expect(done.metadata.lifts).toBe(12);
     expect(done.metadata.pen_down_mm).toBeGreaterThan(100);
     expect(seen.at(-1)).toBe(1);
-    const status = await s.plotter.control<{ mm: number[]; penUp: boolean; motors: number[] }>('status');
+    const status = await s.plotter.control<{ mm: number[]; penUp: boolean; motors: number[] }>(
+      'status',
+    );
     expect(status).toMatchObject({ mm: [0, 0], penUp: true, motors: [0, 0] });
   });
 
   it('pauses mid-plot on request and resumes to a complete paper without re-inking', async () => {
     const s = await setup(strokes(40));
     const ctl = new AbortController();
-    const first = await s.run({ signal: ctl.signal, onProgress: (p) => p.move > s.program.length / 3 && ctl.abort('pause') });
+    const first = await s.run({
+      signal: ctl.signal,
+      onProgress: (p) => p.move > s.program.length / 3 && ctl.abort('pause'),
+    });
     expect(first.state).toBe('PAUSED');
     expect(s.engine.jobs.state(s.id)).toBe('PAUSED');
     expectCheckpointBehindPaper(s, first.checkpoint!);
@@ -184,7 +223,11 @@ describe('runPlot on the virtual plotter', () => {
     const again = await s.run();
     expect(again.state).toBe('COMPLETED');
     const paper = inked(s.plotter.paperFile);
-    expect(plannedStrokes(s.program).filter((d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)))).toEqual([]);
+    expect(
+      plannedStrokes(s.program).filter(
+        (d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)),
+      ),
+    ).toEqual([]);
   });
 
   it('leaves the job PLOTTING with a checkpoint behind the paper when the plotter is unplugged', async () => {
@@ -209,7 +252,10 @@ describe('runPlot on the virtual plotter', () => {
     const s = await setup(body);
     const first = await s.run();
     expect(first.state).toBe('PAUSED');
-    const paused = s.engine.jobs.detail(s.id).journal.records.at(-1)!.entry as { to_state: string; reason: string };
+    const paused = s.engine.jobs.detail(s.id).journal.records.at(-1)!.entry as {
+      to_state: string;
+      reason: string;
+    };
     expect(paused.to_state).toBe('PAUSED');
     expect(paused.reason).toMatch(/^pen change before layer 2/);
     // Exactly layer 1 is on the paper.
@@ -217,7 +263,9 @@ describe('runPlot on the virtual plotter', () => {
     const planned = plannedStrokes(s.program);
     const pauseAt = first.checkpoint!.move;
     expect(s.program.kind[pauseAt]).toBe(MoveKind.Pause);
-    expect(planned.filter((d) => d.move < pauseAt).every((d) => paper1.get(d.key) === 1)).toBe(true);
+    expect(planned.filter((d) => d.move < pauseAt).every((d) => paper1.get(d.key) === 1)).toBe(
+      true,
+    );
     expect(planned.filter((d) => d.move > pauseAt).some((d) => paper1.has(d.key))).toBe(false);
     // Resumed over a new connection, as a second `vfab plot` would: the motors kept the position.
     await s.reconnect();
@@ -238,13 +286,20 @@ describe('runPlot on the virtual plotter', () => {
     expect((await s.plotter.control<{ penUp: boolean }>('status')).penUp).toBe(true);
     expect((await s.run()).state).toBe('COMPLETED');
     const paper = inked(s.plotter.paperFile);
-    expect(plannedStrokes(s.program).filter((d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)))).toEqual([]);
+    expect(
+      plannedStrokes(s.program).filter(
+        (d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)),
+      ),
+    ).toEqual([]);
   });
 
   it('aborts on request: pen up, carriage home, job ABORTED', async () => {
     const s = await setup(strokes(40), 20);
     const ctl = new AbortController();
-    const result = await s.run({ signal: ctl.signal, onProgress: (p) => p.move > 60 && ctl.abort('abort') });
+    const result = await s.run({
+      signal: ctl.signal,
+      onProgress: (p) => p.move > 60 && ctl.abort('abort'),
+    });
     expect(result.state).toBe('ABORTED');
     expect(s.engine.jobs.state(s.id)).toBe('ABORTED');
     expectCheckpointBehindPaper(s, result.checkpoint!);
@@ -254,11 +309,15 @@ describe('runPlot on the virtual plotter', () => {
 
   it("refuses a plan that reaches beyond the model's travel before anything is sent; the job stays as it was", async () => {
     const s = await setup(strokes(4, 120));
-    await expect(s.run({ device: { ...s.engine.config.device, model: 'MiniKit' } })).rejects.toThrow(
+    await expect(
+      s.run({ device: { ...s.engine.config.device, model: 'MiniKit' } }),
+    ).rejects.toThrow(
       /Job 'drawing' reaches beyond the travel of an AxiDraw MiniKit: [\d.]+ mm past the 101.6 mm reach; nothing was sent/,
     );
     expect(s.engine.jobs.state(s.id)).toBe('READY');
-    expect(await s.plotter.control<{ motionCommands: number }>('stats')).toMatchObject({ motionCommands: 0 });
+    expect(await s.plotter.control<{ motionCommands: number }>('stats')).toMatchObject({
+      motionCommands: 0,
+    });
   });
 
   it('never journals a checkpoint before its strokes have ended on the paper', async () => {
@@ -266,26 +325,39 @@ describe('runPlot on the virtual plotter', () => {
     const s = await setup(strokes(20), 10);
     expect((await s.run({ checkpointEveryMs: 20 })).state).toBe('COMPLETED');
     const paperEnd = new Map<string, number>();
-    for (const l of readPaper(s.plotter.paperFile)) if (!l.partial) paperEnd.set(key(l.from, l.to), Date.parse(l.endedAt));
-    const records = readJournal(path.join(s.engine.paths.jobsDir, s.id, 'journal.jsonl')).records.filter((r) => r.entry.type === 'progress');
+    for (const l of readPaper(s.plotter.paperFile))
+      if (!l.partial) paperEnd.set(key(l.from, l.to), Date.parse(l.endedAt));
+    const records = readJournal(
+      path.join(s.engine.paths.jobsDir, s.id, 'journal.jsonl'),
+    ).records.filter((r) => r.entry.type === 'progress');
     expect(records.length).toBeGreaterThan(5);
     const planned = plannedStrokes(s.program);
     for (const r of records) {
       const cp = (r.entry as unknown as { progress: Checkpoint }).progress;
       const written = Date.parse(r.entry.timestamp!);
-      const late = planned.filter((d) => d.move <= cp.move && !((paperEnd.get(d.key) ?? Infinity) <= written + 2));
+      const late = planned.filter(
+        (d) => d.move <= cp.move && !((paperEnd.get(d.key) ?? Infinity) <= written + 2),
+      );
       expect(late.map((d) => d.move)).toEqual([]);
     }
   });
 
   it('vfab plot --device virtual plots a job and prints the paper file', async () => {
     const root = tempDir();
-    const env = { ...process.env, VFAB_DATA_DIR: path.join(root, 'data'), VFAB_CONFIG: path.join(root, 'config.yaml') };
+    const env = {
+      ...process.env,
+      VFAB_DATA_DIR: path.join(root, 'data'),
+      VFAB_CONFIG: path.join(root, 'config.yaml'),
+    };
     const svg = path.join(root, 'd.svg');
     fs.writeFileSync(svg, `<svg xmlns="http://www.w3.org/2000/svg" ${SIZE}>${strokes(4)}</svg>`);
     const out: string[] = [];
     const err: string[] = [];
-    const io = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), tty: false };
+    const io = {
+      out: (t: string) => void out.push(t),
+      err: (t: string) => void err.push(t),
+      tty: false,
+    };
     const cli = (argv: string[]) => {
       const { program, ctx, opened } = buildProgram(io, env);
       cleanups.push(() => opened()?.close());
@@ -298,7 +370,9 @@ describe('runPlot on the virtual plotter', () => {
     expect(err.some((l) => /^d: \d+% \(move/.test(l))).toBe(true);
     const paperFile = paperLine.slice('paper: '.length).trim();
     cleanups.push(() => fs.rmSync(path.dirname(paperFile), { recursive: true, force: true }));
-    const strokesOnPaper = readPaper(paperFile).filter((l) => l.from[0] !== l.to[0] || l.from[1] !== l.to[1]);
+    const strokesOnPaper = readPaper(paperFile).filter(
+      (l) => l.from[0] !== l.to[0] || l.from[1] !== l.to[1],
+    );
     expect(strokesOnPaper.length).toBeGreaterThanOrEqual(6);
   });
 
@@ -306,12 +380,19 @@ describe('runPlot on the virtual plotter', () => {
     const s = await setup(strokes(30), 50, '2.7.0');
     expect(s.conn.capabilities).toMatchObject({ qe: false, lm: true, qc: true });
     const ctl = new AbortController();
-    const first = await s.run({ signal: ctl.signal, onProgress: (p) => p.move > s.program.length / 2 && ctl.abort('pause') });
+    const first = await s.run({
+      signal: ctl.signal,
+      onProgress: (p) => p.move > s.program.length / 2 && ctl.abort('pause'),
+    });
     expect(first.state).toBe('PAUSED');
     await s.reconnect();
     expect((await s.run()).state).toBe('COMPLETED');
     const paper = inked(s.plotter.paperFile);
-    expect(plannedStrokes(s.program).filter((d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)))).toEqual([]);
+    expect(
+      plannedStrokes(s.program).filter(
+        (d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)),
+      ),
+    ).toEqual([]);
   });
 
   it('stops on motor power loss with a checkpoint the paper holds, and will not move until the carriage is home', async () => {
@@ -334,7 +415,11 @@ describe('runPlot on the virtual plotter', () => {
     await s.plotter.control('carriageHome');
     expect((await s.run({ carriageAtHome: true, recovery: true })).state).toBe('COMPLETED');
     const paper = inked(s.plotter.paperFile);
-    expect(plannedStrokes(s.program).filter((d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)))).toEqual([]);
+    expect(
+      plannedStrokes(s.program).filter(
+        (d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)),
+      ),
+    ).toEqual([]);
   });
 
   it('slow replies past the timeout leave the job resumable with a checkpoint behind the paper', async () => {
@@ -350,7 +435,10 @@ describe('runPlot on the virtual plotter', () => {
     await s.reconnect();
     expect((await s.run({ recovery: true })).state).toBe('COMPLETED');
     const paper = inked(s.plotter.paperFile);
-    expect(plannedStrokes(s.program).filter((d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)))).toEqual([]);
+    expect(
+      plannedStrokes(s.program).filter(
+        (d) => !paper.has(d.key) && !inkedAlong(d.key, readPaper(s.plotter.paperFile)),
+      ),
+    ).toEqual([]);
   }, 30_000);
 });
-

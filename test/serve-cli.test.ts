@@ -33,8 +33,14 @@ async function serve(): Promise<ServeProcess> {
 
 function zigzag(): string {
   const file = path.join(sb.root, 'zz.svg');
-  const lines = Array.from({ length: 40 }, (_, i) => `<line x1="10" y1="${10 + i * 2}" x2="180" y2="${11 + i * 2}"/>`).join('');
-  fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" fill="none" stroke="black" width="200mm" height="100mm" viewBox="0 0 200 100">${lines}</svg>`);
+  const lines = Array.from(
+    { length: 40 },
+    (_, i) => `<line x1="10" y1="${10 + i * 2}" x2="180" y2="${11 + i * 2}"/>`,
+  ).join('');
+  fs.writeFileSync(
+    file,
+    `<svg xmlns="http://www.w3.org/2000/svg" fill="none" stroke="black" width="200mm" height="100mm" viewBox="0 0 200 100">${lines}</svg>`,
+  );
   return file;
 }
 
@@ -43,7 +49,8 @@ describe('vfab serve', () => {
     const s = await serve();
     expect(s.stdout().trim()).toBe(s.url);
     // stderr is its own pipe: the hint may land a moment after the URL.
-    for (let i = 0; i < 40 && !/Ctrl-C stops it/.test(s.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 40 && !/Ctrl-C stops it/.test(s.stderr()); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(s.stderr()).toMatch(/Ctrl-C stops it/);
     const page = await fetch(s.url);
     expect(page.status).toBe(200);
@@ -54,7 +61,9 @@ describe('vfab serve', () => {
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(143);
     expect(s.stderr()).toMatch(/SIGTERM: closing/);
-    expect(fs.readFileSync(sb.logFile, 'utf8')).toMatch(/serve: listening on http:\/\/127\.0\.0\.1:\d+/);
+    expect(fs.readFileSync(sb.logFile, 'utf8')).toMatch(
+      /serve: listening on http:\/\/127\.0\.0\.1:\d+/,
+    );
   });
 
   it('SIGTERM during a plot: pen up, emergency_shutdown journaled, job stays PLOTTING, exit 143; vfab resume continues it', async () => {
@@ -63,16 +72,40 @@ describe('vfab serve', () => {
     const api = await openApiSocket(wsUrl(s.origin, s.token), s.origin);
     closers.push(() => api.close());
     await api.call('plot.start', { id: 'zz', device: 'virtual', speed: 2 });
-    await api.waitForEvent((e) => e.event === 'plot.progress' && (e.payload.move as number) > 3, 20_000, 'progress');
+    await api.waitForEvent(
+      (e) => e.event === 'plot.progress' && (e.payload.move as number) > 3,
+      20_000,
+      'progress',
+    );
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(143);
-    expect(s.stderr()).toMatch(/SIGTERM: stopping zz \(pen up, journaled; continue with vfab resume\)/);
-    const journal = fs.readFileSync(path.join(sb.jobsDir, 'zz', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(journal.at(-1)).toMatchObject({ type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received' });
+    expect(s.stderr()).toMatch(
+      /SIGTERM: stopping zz \(pen up, journaled; continue with vfab resume\)/,
+    );
+    const journal = fs
+      .readFileSync(path.join(sb.jobsDir, 'zz', 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(journal.at(-1)).toMatchObject({
+      type: 'emergency_shutdown',
+      state: 'PLOTTING',
+      reason: 'signal_received',
+    });
     expect(JSON.stringify(journal.at(-1))).toMatch(/SIGTERM/);
     expect(sb.run(['info', 'job', 'zz', '--state-only']).stdout.trim()).toBe('PLOTTING');
-    expect(sb.run(['info', 'queue', '--interrupted']).stdout).toMatch(/^zz\tPLOTTING\tsignal_received/m);
-    const resumed = sb.run(['resume', 'zz', '--device', 'virtual', '--speed', '50', '--carriage-at-home']);
+    expect(sb.run(['info', 'queue', '--interrupted']).stdout).toMatch(
+      /^zz\tPLOTTING\tsignal_received/m,
+    );
+    const resumed = sb.run([
+      'resume',
+      'zz',
+      '--device',
+      'virtual',
+      '--speed',
+      '50',
+      '--carriage-at-home',
+    ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(sb.run(['info', 'job', 'zz', '--state-only']).stdout.trim()).toBe('COMPLETED');
   });

@@ -24,7 +24,12 @@ describe('keptToken', () => {
     const file = path.join(dir, 'serve.token');
     fs.writeFileSync(file, 'x'.repeat(32), { mode: 0o644 });
     fs.chmodSync(file, 0o644);
-    expect(() => keptToken(file)).toThrow(expect.objectContaining({ code: 'CONFIG', message: expect.stringMatching(/can be read by other users \(mode 644\): chmod 600/) }));
+    expect(() => keptToken(file)).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG',
+        message: expect.stringMatching(/can be read by other users \(mode 644\): chmod 600/),
+      }),
+    );
     fs.chmodSync(file, 0o600);
     fs.writeFileSync(file, 'not a token!');
     expect(() => keptToken(file)).toThrow(expect.objectContaining({ code: 'CONFIG' }));

@@ -14,7 +14,8 @@ import { PASS, readFrames, type FrameHead } from '../src-main/serve/ws-frames';
 function clientFrame(opcode: number, fin: boolean, payload: Buffer): Buffer {
   const mask = crypto.randomBytes(4);
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([0, 0x80 | len]) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  const head =
+    len < 126 ? Buffer.from([0, 0x80 | len]) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
   if (len >= 126 && len < 65536) {
     head[1] = 0x80 | 126;
     head.writeUInt16BE(len, 2);
@@ -32,11 +33,20 @@ function feed(push: (chunk: Buffer) => void, stream: Buffer, size: number): void
   for (let at = 0; at < stream.length; at += size) push(stream.subarray(at, at + size));
 }
 
-const request = (id: unknown, base64: string) => Buffer.from(JSON.stringify({ id, method: 'jobs.add', params: { source: { name: 'a.svg', base64 } } }));
+const request = (id: unknown, base64: string) =>
+  Buffer.from(
+    JSON.stringify({ id, method: 'jobs.add', params: { source: { name: 'a.svg', base64 } } }),
+  );
 
 describe('readFrames', () => {
   it('passes some frames byte for byte and drops others, showing their unmasked payload, however the stream is cut', () => {
-    const frames = [clientFrame(1, true, Buffer.from('small')), clientFrame(1, false, Buffer.alloc(70_000, 'a')), clientFrame(9, true, Buffer.from('ping')), clientFrame(0, true, Buffer.alloc(300, 'b')), clientFrame(2, true, Buffer.alloc(0))];
+    const frames = [
+      clientFrame(1, true, Buffer.from('small')),
+      clientFrame(1, false, Buffer.alloc(70_000, 'a')),
+      clientFrame(9, true, Buffer.from('ping')),
+      clientFrame(0, true, Buffer.alloc(300, 'b')),
+      clientFrame(2, true, Buffer.alloc(0)),
+    ];
     const stream = Buffer.concat(frames);
     for (const size of [1, 3, 13, 1000, stream.length]) {
       const heads: FrameHead[] = [];
@@ -53,8 +63,20 @@ describe('readFrames', () => {
         (bytes) => passed.push(Buffer.from(bytes)),
       );
       feed(push, stream, size);
-      expect(heads.map((h) => [h.opcode, h.fin, h.length]), `chunks of ${size}`).toEqual([[1, true, 5], [1, false, 70_000], [9, true, 4], [0, true, 300], [2, true, 0]]);
-      expect(Buffer.concat(passed).equals(Buffer.concat([frames[0]!, frames[2]!, frames[4]!])), `chunks of ${size}`).toBe(true);
+      expect(
+        heads.map((h) => [h.opcode, h.fin, h.length]),
+        `chunks of ${size}`,
+      ).toEqual([
+        [1, true, 5],
+        [1, false, 70_000],
+        [9, true, 4],
+        [0, true, 300],
+        [2, true, 0],
+      ]);
+      expect(
+        Buffer.concat(passed).equals(Buffer.concat([frames[0]!, frames[2]!, frames[4]!])),
+        `chunks of ${size}`,
+      ).toBe(true);
       expect(Buffer.concat(peeked).toString()).toBe('a'.repeat(70_000) + 'b'.repeat(300));
       expect(ends).toBe(2);
     }
@@ -66,13 +88,19 @@ describe('findRequestId', () => {
     const finder = findRequestId();
     const bytes = Buffer.from(text);
     let done = false;
-    for (let at = 0; at < bytes.length && !done; at += size) done = finder.push(bytes.subarray(at, at + size));
+    for (let at = 0; at < bytes.length && !done; at += size)
+      done = finder.push(bytes.subarray(at, at + size));
     return { id: finder.id(), done };
   };
 
   it('reads the top-level id wherever it is, as soon as it is complete', () => {
-    expect(idOf('{"id":7,"method":"jobs.add","params":{"source":{"base64":"AAAA')).toEqual({ id: 7, done: true });
-    expect(idOf('{ "method" : "x", "params": {"id": "inner", "s": "a,\\"id\\":3}"}, "id" : "outer" }')).toEqual({ id: 'outer', done: true });
+    expect(idOf('{"id":7,"method":"jobs.add","params":{"source":{"base64":"AAAA')).toEqual({
+      id: 7,
+      done: true,
+    });
+    expect(
+      idOf('{ "method" : "x", "params": {"id": "inner", "s": "a,\\"id\\":3}"}, "id" : "outer" }'),
+    ).toEqual({ id: 'outer', done: true });
     expect(idOf('{"id":"a\\"b\\u00e9","method":"x"}', 4)).toEqual({ id: 'a"bé', done: true });
     expect(idOf('{"params":["id",{"id":1}],"id":-3}')).toEqual({ id: -3, done: true });
   });
@@ -94,7 +122,11 @@ describe('gateConnection', () => {
     const connect = () => {
       const passed: Buffer[] = [];
       const refused: unknown[] = [];
-      const gate = gateConnection(budget, { maxMessage: MAX }, { pass: (b) => passed.push(Buffer.from(b)), refuse: (id) => refused.push(id) });
+      const gate = gateConnection(
+        budget,
+        { maxMessage: MAX },
+        { pass: (b) => passed.push(Buffer.from(b)), refuse: (id) => refused.push(id) },
+      );
       return { gate, passed, refused };
     };
     return { budget, connect, ...connect() };

@@ -37,7 +37,8 @@ function stubService(opts: { plots?: string[]; shutdownMs?: number } = {}) {
   const service: ApiService = {
     async call(method, params) {
       calls.push([method, params]);
-      if (method === 'jobs.get') throw Object.assign(new Error('Job nope not found.'), { code: 'NOT_FOUND' });
+      if (method === 'jobs.get')
+        throw Object.assign(new Error('Job nope not found.'), { code: 'NOT_FOUND' });
       if (method === 'logs.tail') throw new TypeError('boom');
       return { echoed: method };
     },
@@ -76,7 +77,9 @@ describe('IPC handlers (src-main/shell/ipc.ts)', () => {
   it('registers one handler per contract method, and nothing else', () => {
     const { service } = stubService();
     const dispose = registerIpc(service, { isTrustedUrl: trusted, eventTargets: () => [] });
-    expect(new Set(fake.ipcMain.handlers.keys())).toEqual(new Set(Object.keys(METHODS).map((m) => `vfab:${m}`)));
+    expect(new Set(fake.ipcMain.handlers.keys())).toEqual(
+      new Set(Object.keys(METHODS).map((m) => `vfab:${m}`)),
+    );
     dispose();
     expect(fake.ipcMain.handlers.size).toBe(0);
   });
@@ -87,7 +90,9 @@ describe('IPC handlers (src-main/shell/ipc.ts)', () => {
     const ok = (await fake.ipcMain.invoke('vfab:system.info', RENDERER_URL, {})) as IpcReply;
     expect(ok).toEqual({ ok: true, result: { echoed: 'system.info' } });
     // Query and fragment (client-side routes) are still our document.
-    expect(await fake.ipcMain.invoke('vfab:system.info', `${RENDERER_URL}#/jobs`, {})).toMatchObject({ ok: true });
+    expect(
+      await fake.ipcMain.invoke('vfab:system.info', `${RENDERER_URL}#/jobs`, {}),
+    ).toMatchObject({ ok: true });
 
     for (const foreign of [
       'file:///tmp/evil/index.html',
@@ -99,7 +104,9 @@ describe('IPC handlers (src-main/shell/ipc.ts)', () => {
       '',
       null,
     ]) {
-      const reply = (await fake.ipcMain.invoke('vfab:plot.start', foreign, { id: 'a' })) as IpcReply;
+      const reply = (await fake.ipcMain.invoke('vfab:plot.start', foreign, {
+        id: 'a',
+      })) as IpcReply;
       expect(reply.ok, String(foreign)).toBe(false);
       if (!reply.ok) expect(reply.error.message).toMatch(/refused/);
     }
@@ -112,14 +119,22 @@ describe('IPC handlers (src-main/shell/ipc.ts)', () => {
     await fake.ipcMain.invoke('vfab:jobs.list', RENDERER_URL, { states: ['READY'] });
     expect(calls).toEqual([['jobs.list', { states: ['READY'] }]]);
 
-    const notFound = (await fake.ipcMain.invoke('vfab:jobs.get', RENDERER_URL, { id: 'nope' })) as IpcReply;
-    expect(notFound).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'Job nope not found.' } });
+    const notFound = (await fake.ipcMain.invoke('vfab:jobs.get', RENDERER_URL, {
+      id: 'nope',
+    })) as IpcReply;
+    expect(notFound).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'Job nope not found.' },
+    });
     const internal = (await fake.ipcMain.invoke('vfab:logs.tail', RENDERER_URL, {})) as IpcReply;
     expect(internal).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'boom' } });
     // The reply survives structured cloning as it is (no Error objects, no functions).
     expect(structuredClone(notFound)).toEqual(notFound);
     expect(toIpcFailure('weird')).toEqual({ code: 'INTERNAL', message: 'weird' });
-    expect(toIpcFailure(Object.assign(new Error('x'), { code: 'NOT_A_CODE' }))).toEqual({ code: 'INTERNAL', message: 'x' });
+    expect(toIpcFailure(Object.assign(new Error('x'), { code: 'NOT_A_CODE' }))).toEqual({
+      code: 'INTERNAL',
+      message: 'x',
+    });
   });
 
   it('forwards every service event to the window on vfab:event, skipping destroyed contents', () => {
@@ -127,7 +142,10 @@ describe('IPC handlers (src-main/shell/ipc.ts)', () => {
     const win = new fake.BrowserWindow();
     const gone = new fake.BrowserWindow();
     gone.destroy();
-    const dispose = registerIpc(stub.service, { isTrustedUrl: trusted, eventTargets: () => [win.webContents, gone.webContents] as never });
+    const dispose = registerIpc(stub.service, {
+      isTrustedUrl: trusted,
+      eventTargets: () => [win.webContents, gone.webContents] as never,
+    });
     stub.emit('job.changed', { id: 'a', state: 'READY' });
     stub.emit('plot.event', { id: 'a', event: 'complete' });
     expect(win.webContents.sent).toEqual([
@@ -143,13 +161,26 @@ describe('IPC handlers (src-main/shell/ipc.ts)', () => {
 describe('renderer identity (src-main/shell/renderer.ts)', () => {
   it('uses the dev server only when not packaged, and only on loopback', () => {
     const env = { ELECTRON_RENDERER_URL: 'http://localhost:5173' };
-    expect(rendererSource('/app/out/main', false, env)).toEqual({ kind: 'dev', url: 'http://localhost:5173' });
-    expect(rendererSource('/app/out/main', true, env)).toEqual({ kind: 'file', file: path.join('/app/out/renderer/index.html') });
-    expect(rendererSource('/app/out/main', false, { ELECTRON_RENDERER_URL: 'http://evil.example:5173' })).toMatchObject({ kind: 'file' });
+    expect(rendererSource('/app/out/main', false, env)).toEqual({
+      kind: 'dev',
+      url: 'http://localhost:5173',
+    });
+    expect(rendererSource('/app/out/main', true, env)).toEqual({
+      kind: 'file',
+      file: path.join('/app/out/renderer/index.html'),
+    });
+    expect(
+      rendererSource('/app/out/main', false, { ELECTRON_RENDERER_URL: 'http://evil.example:5173' }),
+    ).toMatchObject({ kind: 'file' });
     const dev = { kind: 'dev', url: 'http://localhost:5173' } as const;
     expect(isRendererUrl('http://localhost:5173/#/x', dev)).toBe(true);
     expect(isRendererUrl('http://localhost:5174/', dev)).toBe(false);
-    expect(isRendererUrl('file://otherhost/opt/vfab/resources/app.asar/out/renderer/index.html', { kind: 'file', file: RENDERER })).toBe(false);
+    expect(
+      isRendererUrl('file://otherhost/opt/vfab/resources/app.asar/out/renderer/index.html', {
+        kind: 'file',
+        file: RENDERER,
+      }),
+    ).toBe(false);
   });
 });
 
@@ -166,17 +197,27 @@ describe('the preload bridge (src-preload)', () => {
     // Round trip through the real main-side handlers, as ipcRenderer.invoke would.
     const stub = stubService();
     registerIpc(stub.service, { isTrustedUrl: (u) => u === RENDERER_URL, eventTargets: () => [] });
-    fake.ipcRenderer.reply = (channel, ...args) => fake.ipcMain.invoke(channel, RENDERER_URL, ...args);
+    fake.ipcRenderer.reply = (channel, ...args) =>
+      fake.ipcMain.invoke(channel, RENDERER_URL, ...args);
     // The preload's only import in this file: it runs now, against the state set up above.
     await import('../src-preload/index');
     expect(Object.keys(fake.contextBridge.exposed)).toEqual(['vfab']);
-    const vfab = fake.contextBridge.exposed['vfab'] as { call(m: unknown, p?: unknown): Promise<unknown>; on(e: unknown, cb: unknown): () => void };
+    const vfab = fake.contextBridge.exposed['vfab'] as {
+      call(m: unknown, p?: unknown): Promise<unknown>;
+      on(e: unknown, cb: unknown): () => void;
+    };
     expect(Object.keys(vfab).sort()).toEqual(['call', 'on']);
 
     await expect(vfab.call('system.info', {})).resolves.toEqual({ echoed: 'system.info' });
-    await expect(vfab.call('jobs.get', { id: 'nope' })).rejects.toEqual({ name: 'ApiError', code: 'NOT_FOUND', message: 'Job nope not found.' });
+    await expect(vfab.call('jobs.get', { id: 'nope' })).rejects.toEqual({
+      name: 'ApiError',
+      code: 'NOT_FOUND',
+      message: 'Job nope not found.',
+    });
     await expect(vfab.call('ipc.anything', {})).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(vfab.call({ toString: () => 'system.info' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(vfab.call({ toString: () => 'system.info' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
     // Unknown names never reach ipcRenderer.
     expect(fake.ipcRenderer.invoked.map(([c]) => c)).toEqual(['vfab:system.info', 'vfab:jobs.get']);
 
@@ -207,7 +248,11 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
     const stub = stubService({ plots: ['job-1'], shutdownMs: 30 });
     const win = new fake.BrowserWindow();
     const order: string[] = [];
-    const guard = installQuitGuard(stub.service, { window: () => win as never, handleSignals: false, afterShutdown: () => void order.push('engine closed') });
+    const guard = installQuitGuard(stub.service, {
+      window: () => win as never,
+      handleSignals: false,
+      afterShutdown: () => void order.push('engine closed'),
+    });
     disposers.push(guard.dispose);
     fake.app.on('will-quit', () => order.push('will-quit'));
     fake.dialog.nextResponses.push(STOP_AND_QUIT);
@@ -218,7 +263,10 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
     expect(fake.dialog.messageBoxes).toHaveLength(1);
     expect(fake.dialog.messageBoxes[0]!.window).toBe(win);
     expect(fake.dialog.messageBoxes[0]!.options.message).toContain('job-1');
-    expect(fake.dialog.messageBoxes[0]!.options.buttons).toEqual(['Keep plotting', 'Stop and quit']);
+    expect(fake.dialog.messageBoxes[0]!.options.buttons).toEqual([
+      'Keep plotting',
+      'Stop and quit',
+    ]);
     expect(stub.log).toEqual(['shutdown:quit', 'close']);
     expect(order).toEqual(['engine closed', 'will-quit']);
     expect(guard.finished).toBe(true);
@@ -227,7 +275,10 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
   it('"Keep plotting" quits nothing and stops nothing; closing the window asks too', async () => {
     const stub = stubService({ plots: ['job-1'] });
     const win = new fake.BrowserWindow();
-    const guard = installQuitGuard(stub.service, { window: () => win as never, handleSignals: false });
+    const guard = installQuitGuard(stub.service, {
+      window: () => win as never,
+      handleSignals: false,
+    });
     disposers.push(guard.dispose);
     guardWindowClose(win as never, guard);
     let quit = false;
@@ -261,7 +312,11 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
 
   it('quits anyway when the plotter does not let go in time', async () => {
     const stub = stubService({ plots: ['job-1'], shutdownMs: 5_000 });
-    const guard = installQuitGuard(stub.service, { window: () => undefined, handleSignals: false, forcedQuitMs: 50 });
+    const guard = installQuitGuard(stub.service, {
+      window: () => undefined,
+      handleSignals: false,
+      forcedQuitMs: 50,
+    });
     disposers.push(guard.dispose);
     let quit = false;
     fake.app.on('will-quit', () => (quit = true));
@@ -278,13 +333,43 @@ describe('notifications and menu', () => {
   it("notifies a pause from the plot events and each of the notifier's outcomes once, nothing else", () => {
     const stub = stubService();
     const off = notifyPlotEvents(stub.service);
-    for (const event of ['start', 'resume', 'pen_change', 'complete', 'pause', 'fail', 'interrupt'] as const) stub.emit('plot.event', { id: 'j', event });
+    for (const event of [
+      'start',
+      'resume',
+      'pen_change',
+      'complete',
+      'pause',
+      'fail',
+      'interrupt',
+    ] as const)
+      stub.emit('plot.event', { id: 'j', event });
     stub.emit('job.changed', { id: 'j', state: 'COMPLETED' });
-    const ctx = { config: defaultConfig(), logger: createStderrLogger({ file: 'vfab.log', write: () => undefined }) };
-    for (const kind of OUTCOME_KINDS) notifyOutcome(ctx, plotOutcome(kind, { job: 'j', plotter: 'left', reason: kind === 'failed' ? 'USB unplugged' : undefined }));
-    expect(fake.Notification.shown.map((n) => n.title)).toEqual(['Plot paused', 'Plot complete', 'Plot failed', 'Plot interrupted', 'Waiting for paper']);
-    expect(fake.Notification.shown[2]!.body).toBe('Job j stopped on an error on left. USB unplugged');
-    expect(plotNotification({ id: 'j', event: 'pause', error: 'pause button pressed' })!.body).toContain('pause button pressed');
+    const ctx = {
+      config: defaultConfig(),
+      logger: createStderrLogger({ file: 'vfab.log', write: () => undefined }),
+    };
+    for (const kind of OUTCOME_KINDS)
+      notifyOutcome(
+        ctx,
+        plotOutcome(kind, {
+          job: 'j',
+          plotter: 'left',
+          reason: kind === 'failed' ? 'USB unplugged' : undefined,
+        }),
+      );
+    expect(fake.Notification.shown.map((n) => n.title)).toEqual([
+      'Plot paused',
+      'Plot complete',
+      'Plot failed',
+      'Plot interrupted',
+      'Waiting for paper',
+    ]);
+    expect(fake.Notification.shown[2]!.body).toBe(
+      'Job j stopped on an error on left. USB unplugged',
+    );
+    expect(
+      plotNotification({ id: 'j', event: 'pause', error: 'pause button pressed' })!.body,
+    ).toContain('pause button pressed');
     off();
     notifyOutcome(ctx, plotOutcome('completed', { job: 'j' }));
     expect(fake.Notification.shown).toHaveLength(5);
@@ -294,12 +379,20 @@ describe('notifications and menu', () => {
     const noop = () => undefined;
     const actions = { addJob: noop, quit: noop, about: noop, reload: noop, toggleDevTools: noop };
     const labels = (t: ReturnType<typeof menuTemplate>) =>
-      t.map((m) => `${m.label}: ${((m.submenu as Array<{ label?: string }>) ?? []).map((i) => i.label).filter(Boolean).join(', ')}`);
+      t.map(
+        (m) =>
+          `${m.label}: ${((m.submenu as Array<{ label?: string }>) ?? [])
+            .map((i) => i.label)
+            .filter(Boolean)
+            .join(', ')}`,
+      );
     const prod = labels(menuTemplate(actions, { dev: false, mac: false }));
     expect(prod).toContain('File: Add job…, Quit');
     expect(prod).toContain('Help: About vfab');
     expect(prod.some((l) => l.startsWith('View'))).toBe(false);
-    expect(labels(menuTemplate(actions, { dev: true, mac: false }))).toContain('View: Reload, Toggle Developer Tools');
+    expect(labels(menuTemplate(actions, { dev: true, mac: false }))).toContain(
+      'View: Reload, Toggle Developer Tools',
+    );
   });
 });
 
@@ -315,26 +408,41 @@ describe('the real shell (src-main/index.ts) over a real engine', () => {
     const { window, rendererUrl } = shell;
     expect(fake.BrowserWindow.instances).toHaveLength(1);
     expect(window.loaded.file).toMatch(/renderer[\\/]index\.html$/);
-    expect(new Set(fake.ipcMain.handlers.keys())).toEqual(new Set(Object.keys(METHODS).map((m) => `vfab:${m}`)));
+    expect(new Set(fake.ipcMain.handlers.keys())).toEqual(
+      new Set(Object.keys(METHODS).map((m) => `vfab:${m}`)),
+    );
     expect(fake.Menu.current).not.toBeNull();
 
     const info = (await fake.ipcMain.invoke('vfab:system.info', rendererUrl, {})) as IpcReply;
     expect(info.ok).toBe(true);
-    if (info.ok) expect((info.result as { paths: { dataDir: string } }).paths.dataDir).toBe(shell.dataDir);
+    if (info.ok)
+      expect((info.result as { paths: { dataDir: string } }).paths.dataDir).toBe(shell.dataDir);
 
-    const refused = (await fake.ipcMain.invoke('vfab:jobs.remove', 'file:///tmp/evil.html', { id: 'x', force: true })) as IpcReply;
+    const refused = (await fake.ipcMain.invoke('vfab:jobs.remove', 'file:///tmp/evil.html', {
+      id: 'x',
+      force: true,
+    })) as IpcReply;
     expect(refused.ok).toBe(false);
-    const invalid = (await fake.ipcMain.invoke('vfab:jobs.get', rendererUrl, { id: '../etc' })) as IpcReply;
+    const invalid = (await fake.ipcMain.invoke('vfab:jobs.get', rendererUrl, {
+      id: '../etc',
+    })) as IpcReply;
     expect(invalid).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
 
-    const added = (await fake.ipcMain.invoke('vfab:jobs.add', rendererUrl, { source: { path: FIXTURE }, id: 'trivial' })) as IpcReply;
+    const added = (await fake.ipcMain.invoke('vfab:jobs.add', rendererUrl, {
+      source: { path: FIXTURE },
+      id: 'trivial',
+    })) as IpcReply;
     expect(added).toMatchObject({ ok: true });
-    const changed = window.webContents.sent.filter(([ch, name]) => ch === EVENT_CHANNEL && name === 'job.changed');
+    const changed = window.webContents.sent.filter(
+      ([ch, name]) => ch === EVENT_CHANNEL && name === 'job.changed',
+    );
     expect(changed.length).toBeGreaterThan(0);
     expect(changed.at(-1)![2]).toMatchObject({ id: 'trivial' });
 
     const list = (await fake.ipcMain.invoke('vfab:jobs.list', rendererUrl, {})) as IpcReply;
-    expect(list.ok && (list.result as { jobs: Array<{ id: string }> }).jobs.map((j) => j.id)).toEqual(['trivial']);
+    expect(
+      list.ok && (list.result as { jobs: Array<{ id: string }> }).jobs.map((j) => j.id),
+    ).toEqual(['trivial']);
 
     // A second start focuses the first window (the entry runs once per file: same test).
     shell.window.minimized = true;

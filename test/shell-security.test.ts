@@ -30,23 +30,43 @@ interface ImportRef {
 
 /** Every module a file imports, exports from, `import()`s or `require`s, and whether only types. */
 function importsOf(file: string): ImportRef[] {
-  const src = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const src = fs
+    .readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const refs: ImportRef[] = [];
-  for (const m of src.matchAll(/^\s*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]/gm)) {
+  for (const m of src.matchAll(
+    /^\s*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]/gm,
+  )) {
     // `import { type A, type B } from` is type-only too.
     const names = m[3] ?? '';
-    const allTypeNamed = /^\{[^}]*\}$/.test(names.trim()) && names.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((n) => n.startsWith('type'));
+    const allTypeNamed =
+      /^\{[^}]*\}$/.test(names.trim()) &&
+      names
+        .replace(/[{}\s]/g, '')
+        .split(',')
+        .filter(Boolean)
+        .every((n) => n.startsWith('type'));
     refs.push({ spec: m[4]!, typeOnly: Boolean(m[2]) || allTypeNamed });
   }
-  for (const m of src.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) refs.push({ spec: m[1]!, typeOnly: false });
-  for (const m of src.matchAll(/\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) refs.push({ spec: m[1]!, typeOnly: false });
+  for (const m of src.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm))
+    refs.push({ spec: m[1]!, typeOnly: false });
+  for (const m of src.matchAll(/\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g))
+    refs.push({ spec: m[1]!, typeOnly: false });
   return refs;
 }
 
 const rel = (f: string) => path.relative(ROOT, f);
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** Packages that only run in Node (native addons, sockets, the CLI): never in the renderer. */
-const NODE_ONLY_PACKAGES = ['electron', 'better-sqlite3', 'serialport', '@serialport/', 'ws', 'commander'];
+const NODE_ONLY_PACKAGES = [
+  'electron',
+  'better-sqlite3',
+  'serialport',
+  '@serialport/',
+  'ws',
+  'commander',
+];
 
 /** The rules every CSP the renderer gets must keep; `header` adds those only a header can carry. */
 function expectStrictCsp(policy: string, kind: 'header' | 'meta'): void {
@@ -55,19 +75,41 @@ function expectStrictCsp(policy: string, kind: 'header' | 'meta'): void {
   expect(['none', 'self'].map((v) => [`'${v}'`])).toContainEqual(csp.get('default-src'));
   for (const directive of ['script-src', 'script-src-elem', 'script-src-attr', 'worker-src']) {
     const sources = csp.has(directive) ? csp.get(directive)! : d('script-src');
-    for (const bad of ["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "'wasm-unsafe-eval'", '*', 'data:', 'blob:', 'http:', 'https:', 'filesystem:']) {
+    for (const bad of [
+      "'unsafe-inline'",
+      "'unsafe-eval'",
+      "'unsafe-hashes'",
+      "'wasm-unsafe-eval'",
+      '*',
+      'data:',
+      'blob:',
+      'http:',
+      'https:',
+      'filesystem:',
+    ]) {
       expect(sources, `${kind} CSP ${directive} must not allow ${bad}`).not.toContain(bad);
     }
-    expect(sources.every((s) => s === "'self'" || s === "'none'"), `${kind} CSP ${directive}: ${sources.join(' ')}`).toBe(true);
+    expect(
+      sources.every((s) => s === "'self'" || s === "'none'"),
+      `${kind} CSP ${directive}: ${sources.join(' ')}`,
+    ).toBe(true);
   }
   expect(d('object-src'), `${kind} CSP object-src`).toEqual(["'none'"]);
-  expect(['none', 'self'].map((v) => [`'${v}'`]), `${kind} CSP base-uri`).toContainEqual(csp.get('base-uri'));
+  expect(
+    ['none', 'self'].map((v) => [`'${v}'`]),
+    `${kind} CSP base-uri`,
+  ).toContainEqual(csp.get('base-uri'));
   expect(csp.get('form-action'), `${kind} CSP form-action`).toEqual(["'none'"]);
   // Images: the bundle, data: URLs and exact loopback origins (the camera relay) only. The meta
   // tag cannot know the relay's port, so it names loopback on any port; every face also sends a
   // header naming the exact origin, and a browser enforces both.
-  const loopback = kind === 'meta' ? /^http:\/\/127\.0\.0\.1:(\d+|\*)$/ : /^http:\/\/127\.0\.0\.1:\d+$/;
-  for (const s of d('img-src')) expect(["'self'", 'data:', 'blob:'].includes(s) || loopback.test(s), `${kind} CSP img-src ${s}`).toBe(true);
+  const loopback =
+    kind === 'meta' ? /^http:\/\/127\.0\.0\.1:(\d+|\*)$/ : /^http:\/\/127\.0\.0\.1:\d+$/;
+  for (const s of d('img-src'))
+    expect(
+      ["'self'", 'data:', 'blob:'].includes(s) || loopback.test(s),
+      `${kind} CSP img-src ${s}`,
+    ).toBe(true);
   if (kind === 'header') {
     expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
     // The window talks to main over IPC only: no network from the page.
@@ -97,7 +139,9 @@ describe('the Electron window, built by the real shell', () => {
     expect(prefs.webviewTag).not.toBe(true);
     expect(prefs.enableBlinkFeatures).toBeUndefined();
     expect(prefs.preload).toMatch(/preload[\\/]index\.js$/);
-    expect(shell.window.loaded.file, 'the renderer is the built file, never a remote URL').toMatch(/renderer[\\/]index\.html$/);
+    expect(shell.window.loaded.file, 'the renderer is the built file, never a remote URL').toMatch(
+      /renderer[\\/]index\.html$/,
+    );
   });
 
   it('denies navigation, redirects, new windows and webviews, for the window and any later webContents', () => {
@@ -109,19 +153,36 @@ describe('the Electron window, built by the real shell', () => {
         contents.emit(event, e, 'https://example.com/');
         expect(e.defaultPrevented, event).toBe(true);
       }
-      expect(contents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+      expect(contents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({
+        action: 'deny',
+      });
     }
   });
 
   it('refuses every permission the page could ask for', () => {
     const ses = fake.session.defaultSession;
     expect(ses.permissionRequestHandler).toBeTypeOf('function');
-    for (const permission of ['media', 'geolocation', 'notifications', 'midi', 'pointerLock', 'fullscreen', 'openExternal', 'clipboard-read', 'hid', 'serial', 'usb', 'unknown']) {
+    for (const permission of [
+      'media',
+      'geolocation',
+      'notifications',
+      'midi',
+      'pointerLock',
+      'fullscreen',
+      'openExternal',
+      'clipboard-read',
+      'hid',
+      'serial',
+      'usb',
+      'unknown',
+    ]) {
       let granted: boolean | undefined;
       ses.permissionRequestHandler!(shell.window.webContents, permission, (g) => (granted = g), {});
       expect(granted, permission).toBe(false);
     }
-    expect(ses.permissionCheckHandler?.(shell.window.webContents, 'media', 'file://', {})).toBe(false);
+    expect(ses.permissionCheckHandler?.(shell.window.webContents, 'media', 'file://', {})).toBe(
+      false,
+    );
     expect(ses.devicePermissionHandler?.({})).toBe(false);
   });
 
@@ -129,16 +190,24 @@ describe('the Electron window, built by the real shell', () => {
     const hook = fake.session.defaultSession.headersReceived;
     expect(hook).not.toBeNull();
     let response: { responseHeaders?: Record<string, string[]> } = {};
-    hook!.listener({ url: shell.rendererUrl, resourceType: 'mainFrame', responseHeaders: {} }, (r) => (response = r));
+    hook!.listener(
+      { url: shell.rendererUrl, resourceType: 'mainFrame', responseHeaders: {} },
+      (r) => (response = r),
+    );
     const header = response.responseHeaders?.['Content-Security-Policy'];
     // img-src names one exact origin besides the bundle: the window's own camera relay.
-    const relay = parseCsp(header![0]!).get('img-src')!.filter((s) => s.startsWith('http:'));
+    const relay = parseCsp(header![0]!)
+      .get('img-src')!
+      .filter((s) => s.startsWith('http:'));
     expect(relay).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/)]);
     expect(header).toEqual([rendererCsp({ imgOrigins: relay })]);
     expectStrictCsp(header![0]!, 'header');
     const answer = await fetch(`${relay[0]}/camera/stream.mjpeg`);
     expect(answer.status, await answer.text()).toBeOneOf([401, 503]);
-    hook!.listener({ url: 'http://127.0.0.1:8881/stream.mjpeg', resourceType: 'image' }, (r) => (response = r));
+    hook!.listener(
+      { url: 'http://127.0.0.1:8881/stream.mjpeg', resourceType: 'image' },
+      (r) => (response = r),
+    );
     expect(response).toEqual({});
   });
 });
@@ -147,15 +216,25 @@ describe('the CSP', () => {
   it('the header policy is strict', () => {
     expectStrictCsp(rendererCsp(), 'header');
     expectStrictCsp(rendererCsp({ imgOrigins: ['http://127.0.0.1:8899'] }), 'header');
-    expect(parseCsp(rendererCsp({ imgOrigins: ['http://127.0.0.1:8899'] })).get('img-src')).toContain('http://127.0.0.1:8899');
-    for (const wide of ['http://127.0.0.1:*', 'http://*', 'https://example.com', '*', "'unsafe-inline'"]) {
+    expect(
+      parseCsp(rendererCsp({ imgOrigins: ['http://127.0.0.1:8899'] })).get('img-src'),
+    ).toContain('http://127.0.0.1:8899');
+    for (const wide of [
+      'http://127.0.0.1:*',
+      'http://*',
+      'https://example.com',
+      '*',
+      "'unsafe-inline'",
+    ]) {
       expect(() => rendererCsp({ imgOrigins: [wide] }), wide).toThrow(/exact loopback origin/);
     }
   });
 
   it('the meta tag in src-renderer/index.html is strict too (frame-ancestors aside: meta tags cannot carry it)', () => {
     const html = fs.readFileSync(path.join(ROOT, 'src-renderer', 'index.html'), 'utf8');
-    const metas = [...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/gi)].map((m) => m[1]!);
+    const metas = [
+      ...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/gi),
+    ].map((m) => m[1]!);
     expect(metas).toHaveLength(1);
     expectStrictCsp(metas[0]!, 'meta');
     // No inline script for the policy to have to allow.
@@ -174,19 +253,28 @@ describe('the CSP', () => {
 describe('the preload', () => {
   it('imports nothing but electron and its name lists at run time (a sandboxed preload cannot require packages)', () => {
     for (const file of walk(path.join(ROOT, 'src-preload'), ['.ts'])) {
-      const runtime = importsOf(file).filter((r) => !r.typeOnly).map((r) => r.spec);
-      expect(runtime.every((s) => s === 'electron' || s === './channels'), `${rel(file)}: ${runtime.join(', ')}`).toBe(true);
+      const runtime = importsOf(file)
+        .filter((r) => !r.typeOnly)
+        .map((r) => r.spec);
+      expect(
+        runtime.every((s) => s === 'electron' || s === './channels'),
+        `${rel(file)}: ${runtime.join(', ')}`,
+      ).toBe(true);
     }
     const built = path.join(ROOT, 'out', 'preload', 'index.js');
     if (fs.existsSync(built)) {
-      const requires = [...fs.readFileSync(built, 'utf8').matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
+      const requires = [
+        ...fs.readFileSync(built, 'utf8').matchAll(/require\(\s*["']([^"']+)["']\s*\)/g),
+      ].map((m) => m[1]);
       expect(requires).toEqual(['electron']);
     }
   });
 
   it('exposes exactly window.vfab = { call, on }: no ipcRenderer, no process', () => {
     const src = fs.readFileSync(path.join(ROOT, 'src-preload', 'index.ts'), 'utf8');
-    const exposures = [...src.matchAll(/exposeInMainWorld\(\s*'([^']+)'\s*,\s*([^)]*)\)/g)].map((m) => [m[1], m[2]!.trim()]);
+    const exposures = [...src.matchAll(/exposeInMainWorld\(\s*'([^']+)'\s*,\s*([^)]*)\)/g)].map(
+      (m) => [m[1], m[2]!.trim()],
+    );
     expect(exposures).toEqual([['vfab', '{ call, on }']]);
   });
 });
@@ -226,8 +314,14 @@ describe('import boundaries', () => {
 
   it('no file in src-main imports electron except index.ts and shell/**', () => {
     const offenders = walk(path.join(ROOT, 'src-main'), ['.ts', '.tsx'])
-      .filter((f) => rel(f) !== path.join('src-main', 'index.ts') && !rel(f).startsWith(path.join('src-main', 'shell') + path.sep))
-      .filter((f) => importsOf(f).some((r) => r.spec === 'electron' || r.spec.startsWith('electron/')))
+      .filter(
+        (f) =>
+          rel(f) !== path.join('src-main', 'index.ts') &&
+          !rel(f).startsWith(path.join('src-main', 'shell') + path.sep),
+      )
+      .filter((f) =>
+        importsOf(f).some((r) => r.spec === 'electron' || r.spec.startsWith('electron/')),
+      )
       .map(rel);
     expect(offenders).toEqual([]);
   });
@@ -240,11 +334,24 @@ describe('import boundaries', () => {
       for (const ref of importsOf(file)) {
         const spec = ref.spec;
         const bare = !spec.startsWith('.') && !spec.startsWith('/');
-        if (bare && (spec.startsWith('node:') || NODE_BUILTINS.has(spec) || NODE_BUILTINS.has(spec.split('/')[0]!))) offenders.push(`${rel(file)}: ${spec} (Node built-in)`);
-        else if (bare && NODE_ONLY_PACKAGES.some((p) => spec === p || spec.startsWith(p.endsWith('/') ? p : `${p}/`))) offenders.push(`${rel(file)}: ${spec} (Node-only package)`);
+        if (
+          bare &&
+          (spec.startsWith('node:') ||
+            NODE_BUILTINS.has(spec) ||
+            NODE_BUILTINS.has(spec.split('/')[0]!))
+        )
+          offenders.push(`${rel(file)}: ${spec} (Node built-in)`);
+        else if (
+          bare &&
+          NODE_ONLY_PACKAGES.some(
+            (p) => spec === p || spec.startsWith(p.endsWith('/') ? p : `${p}/`),
+          )
+        )
+          offenders.push(`${rel(file)}: ${spec} (Node-only package)`);
         else if (!bare && !ref.typeOnly) {
           const target = path.resolve(path.dirname(file), spec);
-          if (!target.startsWith(path.join(ROOT, 'src-renderer') + path.sep)) offenders.push(`${rel(file)}: ${spec} (outside the renderer: use import type)`);
+          if (!target.startsWith(path.join(ROOT, 'src-renderer') + path.sep))
+            offenders.push(`${rel(file)}: ${spec} (outside the renderer: use import type)`);
         }
       }
     }

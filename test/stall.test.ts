@@ -8,7 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './helpers/cli';
-import { jobProgram, judgePaper, sleep, spawnVfab, startPlotterProcess, waitForState } from './helpers/crash-rig';
+import {
+  jobProgram,
+  judgePaper,
+  sleep,
+  spawnVfab,
+  startPlotterProcess,
+  waitForState,
+} from './helpers/crash-rig';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
 
 const FIXTURE = path.join(FIXTURES, 'AxiDraw_First.svg');
@@ -22,7 +29,14 @@ describe('a frozen plotting process', () => {
     rig.plotter = await startPlotterProcess(rig.sb, SPEED);
     expect(rig.sb.run(['add', 'job', 'frozen', FIXTURE, '--fit', 'scale']).code).toBe(0);
     const program = jobProgram(rig.sb, 'frozen');
-    const p = spawnVfab(rig.sb, ['plot', 'frozen', '--device', rig.plotter.port, '--speed', String(SPEED)]);
+    const p = spawnVfab(rig.sb, [
+      'plot',
+      'frozen',
+      '--device',
+      rig.plotter.port,
+      '--speed',
+      String(SPEED),
+    ]);
     const pid = p.child.pid!;
     try {
       expect(await waitForState(rig.sb, 'frozen', 'PLOTTING')).toBe(true);
@@ -44,6 +58,8 @@ describe('a frozen plotting process', () => {
     const verdict = judgePaper(program, rig.plotter.paper);
     expect(verdict.missing).toBe(0);
     expect(verdict.reinkedMm).toBe(0);
-    expect(fs.readFileSync(rig.sb.logFile, 'utf8')).toMatch(/WARNING job frozen: this process was frozen for \d+ ms/);
+    expect(fs.readFileSync(rig.sb.logFile, 'utf8')).toMatch(
+      /WARNING job frozen: this process was frozen for \d+ ms/,
+    );
   }, 90_000);
 });

@@ -21,18 +21,43 @@ import { createLogger } from '../src-main/log';
 /** The lifecycle as DESIGN.md and the issue state it, written out independently of the table. */
 const EXPECTED: Record<TransitionKind, [JobState, JobState][]> = {
   normal: [
-    ['NEW', 'ANALYZED'], ['NEW', 'FAILED'], ['NEW', 'ABORTED'],
-    ['ANALYZED', 'OPTIMIZED'], ['ANALYZED', 'FAILED'], ['ANALYZED', 'ABORTED'],
-    ['OPTIMIZED', 'READY'], ['OPTIMIZED', 'FAILED'], ['OPTIMIZED', 'ABORTED'],
-    ['READY', 'QUEUED'], ['READY', 'ANALYZED'], ['READY', 'ABORTED'],
-    ['QUEUED', 'ARMED'], ['QUEUED', 'READY'], ['QUEUED', 'ABORTED'],
-    ['ARMED', 'PLOTTING'], ['ARMED', 'FAILED'], ['ARMED', 'QUEUED'], ['ARMED', 'ABORTED'],
-    ['PLOTTING', 'PAUSED'], ['PLOTTING', 'COMPLETED'], ['PLOTTING', 'ABORTED'], ['PLOTTING', 'FAILED'],
-    ['PAUSED', 'PLOTTING'], ['PAUSED', 'COMPLETED'], ['PAUSED', 'ABORTED'], ['PAUSED', 'FAILED'],
+    ['NEW', 'ANALYZED'],
+    ['NEW', 'FAILED'],
+    ['NEW', 'ABORTED'],
+    ['ANALYZED', 'OPTIMIZED'],
+    ['ANALYZED', 'FAILED'],
+    ['ANALYZED', 'ABORTED'],
+    ['OPTIMIZED', 'READY'],
+    ['OPTIMIZED', 'FAILED'],
+    ['OPTIMIZED', 'ABORTED'],
+    ['READY', 'QUEUED'],
+    ['READY', 'ANALYZED'],
+    ['READY', 'ABORTED'],
+    ['QUEUED', 'ARMED'],
+    ['QUEUED', 'READY'],
+    ['QUEUED', 'ABORTED'],
+    ['ARMED', 'PLOTTING'],
+    ['ARMED', 'FAILED'],
+    ['ARMED', 'QUEUED'],
+    ['ARMED', 'ABORTED'],
+    ['PLOTTING', 'PAUSED'],
+    ['PLOTTING', 'COMPLETED'],
+    ['PLOTTING', 'ABORTED'],
+    ['PLOTTING', 'FAILED'],
+    ['PAUSED', 'PLOTTING'],
+    ['PAUSED', 'COMPLETED'],
+    ['PAUSED', 'ABORTED'],
+    ['PAUSED', 'FAILED'],
   ],
   restart: [
-    ['ARMED', 'QUEUED'], ['PLOTTING', 'QUEUED'], ['PAUSED', 'QUEUED'],
-    ['COMPLETED', 'QUEUED'], ['ABORTED', 'QUEUED'], ['ABORTED', 'NEW'], ['FAILED', 'QUEUED'], ['FAILED', 'NEW'],
+    ['ARMED', 'QUEUED'],
+    ['PLOTTING', 'QUEUED'],
+    ['PAUSED', 'QUEUED'],
+    ['COMPLETED', 'QUEUED'],
+    ['ABORTED', 'QUEUED'],
+    ['ABORTED', 'NEW'],
+    ['FAILED', 'QUEUED'],
+    ['FAILED', 'NEW'],
   ],
 };
 
@@ -77,7 +102,9 @@ describe('transition table', () => {
     expect(err!.message).toContain('COMPLETED');
     expect(err!.message).toContain('QUEUED');
     expect(err!.message).toContain('vfab restart drawing-7');
-    expect(() => assertTransition('x', 'NEW', 'PLOTTING')).toThrow(/From NEW it can go to: ANALYZED, FAILED, ABORTED/);
+    expect(() => assertTransition('x', 'NEW', 'PLOTTING')).toThrow(
+      /From NEW it can go to: ANALYZED, FAILED, ABORTED/,
+    );
   });
 
   it('accepts state names in any case', () => {
@@ -96,7 +123,11 @@ describe('JobService.transition', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vfab-fsm-'));
     store = Store.open(path.join(dir, 'vfab.db')).store;
-    jobs = new JobService(store, path.join(dir, 'jobs'), createLogger({ file: path.join(dir, 'vfab.log') }));
+    jobs = new JobService(
+      store,
+      path.join(dir, 'jobs'),
+      createLogger({ file: path.join(dir, 'vfab.log') }),
+    );
     svg = path.join(dir, 'a.svg');
     fs.writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg"/>');
   });
@@ -108,11 +139,21 @@ describe('JobService.transition', () => {
   it('journals a legal transition before the index shows it', async () => {
     await jobs.add({ id: 'a', file: svg });
     const entry = jobs.transition('a', 'ANALYZED', 'parsed', { layers: 2 });
-    expect(entry).toMatchObject({ type: 'state_change', from_state: 'NEW', to_state: 'ANALYZED', reason: 'parsed', metadata: { layers: 2 } });
+    expect(entry).toMatchObject({
+      type: 'state_change',
+      from_state: 'NEW',
+      to_state: 'ANALYZED',
+      reason: 'parsed',
+      metadata: { layers: 2 },
+    });
     const read = readJournal(path.join(dir, 'jobs', 'a', 'journal.jsonl'));
     expect(read.records.map((r) => r.entry.seq)).toEqual([1, 2]);
     expect(read.state).toBe('ANALYZED');
-    expect(store.get('a')).toMatchObject({ state: 'ANALYZED', synced_state: 'ANALYZED', last_reason: 'parsed' });
+    expect(store.get('a')).toMatchObject({
+      state: 'ANALYZED',
+      synced_state: 'ANALYZED',
+      last_reason: 'parsed',
+    });
   });
 
   it('an illegal transition writes nothing, to the journal or the index', async () => {

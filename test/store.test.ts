@@ -68,9 +68,19 @@ describe('reconcile', () => {
   it('reads only journals that changed since the last start', async () => {
     const { store } = Store.open(dbFile);
     for (const id of ['a', 'b', 'c']) await createJobFolder(jobsDir, id, svg);
-    expect(reconcile({ store, jobsDir })).toMatchObject({ read: 3, added: ['a', 'b', 'c'], indexed: 3 });
+    expect(reconcile({ store, jobsDir })).toMatchObject({
+      read: 3,
+      added: ['a', 'b', 'c'],
+      indexed: 3,
+    });
     expect(reconcile({ store, jobsDir })).toMatchObject({ read: 0, added: [], indexed: 3 });
-    appendEntry(path.join(jobsDir, 'b', 'journal.jsonl'), { type: 'state_change', from_state: 'NEW', to_state: 'FAILED', reason: 'elsewhere', metadata: {} });
+    appendEntry(path.join(jobsDir, 'b', 'journal.jsonl'), {
+      type: 'state_change',
+      from_state: 'NEW',
+      to_state: 'FAILED',
+      reason: 'elsewhere',
+      metadata: {},
+    });
     const third = reconcile({ store, jobsDir });
     expect(third).toMatchObject({ read: 1, corrected: [{ id: 'b', from: 'NEW', to: 'FAILED' }] });
     expect(store.get('b')).toMatchObject({ state: 'FAILED', last_reason: 'elsewhere' });
@@ -84,14 +94,28 @@ describe('reconcile', () => {
       const journal = path.join(jobsDir, id, 'journal.jsonl');
       let from = 'NEW';
       for (const to of ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED'] as const) {
-        appendEntry(journal, { type: 'state_change', from_state: from as never, to_state: to, reason: 'x', metadata: {} }, { now: () => new Date(at) });
+        appendEntry(
+          journal,
+          {
+            type: 'state_change',
+            from_state: from as never,
+            to_state: to,
+            reason: 'x',
+            metadata: {},
+          },
+          { now: () => new Date(at) },
+        );
         from = to;
       }
     };
     queue('early', '2026-01-01T10:00:00Z');
     queue('late', '2026-01-01T11:00:00Z');
     reconcile({ store, jobsDir });
-    const order = () => store.all().sort((a, b) => a.queue_position! - b.queue_position!).map((j) => j.id);
+    const order = () =>
+      store
+        .all()
+        .sort((a, b) => a.queue_position! - b.queue_position!)
+        .map((j) => j.id);
     expect(order()).toEqual(['early', 'late']);
     store.close();
     fs.rmSync(dbFile);
@@ -115,12 +139,30 @@ describe('reconcile', () => {
 });
 
 describe('the pens a job needs', () => {
-  const ready = (layers: unknown): NewJournalEntry => ({ type: 'state_change', from_state: 'OPTIMIZED', to_state: 'READY', reason: 'estimated', metadata: { estimate_s: 60, layers } });
+  const ready = (layers: unknown): NewJournalEntry => ({
+    type: 'state_change',
+    from_state: 'OPTIMIZED',
+    to_state: 'READY',
+    reason: 'estimated',
+    metadata: { estimate_s: 60, layers },
+  });
   async function planned(id: string, layers: unknown): Promise<string> {
     await createJobFolder(jobsDir, id, svg);
     const journal = path.join(jobsDir, id, 'journal.jsonl');
-    appendEntry(journal, { type: 'state_change', from_state: 'NEW', to_state: 'ANALYZED', reason: 'read', metadata: {} });
-    appendEntry(journal, { type: 'state_change', from_state: 'ANALYZED', to_state: 'OPTIMIZED', reason: 'ordered', metadata: {} });
+    appendEntry(journal, {
+      type: 'state_change',
+      from_state: 'NEW',
+      to_state: 'ANALYZED',
+      reason: 'read',
+      metadata: {},
+    });
+    appendEntry(journal, {
+      type: 'state_change',
+      from_state: 'ANALYZED',
+      to_state: 'OPTIMIZED',
+      reason: 'ordered',
+      metadata: {},
+    });
     appendEntry(journal, ready(layers));
     return journal;
   }
@@ -128,7 +170,14 @@ describe('the pens a job needs', () => {
   it("come from the READY entry's layers, one per pen in plot order, named as the pause names them; junk reads as none", async () => {
     await planned('two', [
       { name: '1-black', seconds: 5, pause: null, pen: 1, color: '#000000' },
-      { name: '2-red', seconds: 5, pause: 'pen_change', pen: 2, color: '#FF0000', pen_name: '0.3 red fineliner' },
+      {
+        name: '2-red',
+        seconds: 5,
+        pause: 'pen_change',
+        pen: 2,
+        color: '#FF0000',
+        pen_name: '0.3 red fineliner',
+      },
       { name: '1-black', seconds: 5, pause: 'pen_change', pen: 1, color: '#000000' },
     ]);
     await planned('old', [{ name: 'layer 1', seconds: 5, pause: null }]);
@@ -153,7 +202,9 @@ describe('the pens a job needs', () => {
     reconcile({ store, jobsDir });
     store.close();
     const raw = new Database(dbFile);
-    raw.exec('ALTER TABLE job_index DROP COLUMN pens; ALTER TABLE job_index DROP COLUMN planned_at');
+    raw.exec(
+      'ALTER TABLE job_index DROP COLUMN pens; ALTER TABLE job_index DROP COLUMN planned_at',
+    );
     raw.pragma('user_version = 2');
     raw.close();
 
@@ -167,23 +218,44 @@ describe('the pens a job needs', () => {
 
 describe('lines that break the chain, and the index', () => {
   /** A job journaled by vfab through `states` (from NEW), then `entries`. */
-  async function journaled(id: string, states: readonly string[], entries: readonly NewJournalEntry[] = []): Promise<string> {
+  async function journaled(
+    id: string,
+    states: readonly string[],
+    entries: readonly NewJournalEntry[] = [],
+  ): Promise<string> {
     await createJobFolder(jobsDir, id, svg);
     const journal = path.join(jobsDir, id, 'journal.jsonl');
     let from = 'NEW';
     for (const to of states) {
-      appendEntry(journal, { type: 'state_change', from_state: from as never, to_state: to as never, reason: `to ${to}`, metadata: {} });
+      appendEntry(journal, {
+        type: 'state_change',
+        from_state: from as never,
+        to_state: to as never,
+        reason: `to ${to}`,
+        metadata: {},
+      });
       from = to;
     }
     for (const e of entries) appendEntry(journal, e);
     return journal;
   }
-  const byHand = (journal: string, fields: Record<string, unknown>) => fs.appendFileSync(journal, `${JSON.stringify(fields)}\n`);
-  const checkpoint = (move: number): NewJournalEntry => ({ type: 'progress', progress: { move, layer: 0, path: move, point: 0, steps: [move, move], pen_down_mm: move } });
+  const byHand = (journal: string, fields: Record<string, unknown>) =>
+    fs.appendFileSync(journal, `${JSON.stringify(fields)}\n`);
+  const checkpoint = (move: number): NewJournalEntry => ({
+    type: 'progress',
+    progress: { move, layer: 0, path: move, point: 0, steps: [move, move], pen_down_mm: move },
+  });
 
   it('an index an older reader built from a forged line is corrected at the first start after the upgrade, and nothing is journaled', async () => {
     const journal = await journaled('a', ['ANALYZED', 'OPTIMIZED', 'READY']);
-    byHand(journal, { type: 'state_change', from_state: 'NEW', to_state: 'PLOTTING', reason: 'crash', metadata: {}, seq: 5 });
+    byHand(journal, {
+      type: 'state_change',
+      from_state: 'NEW',
+      to_state: 'PLOTTING',
+      reason: 'crash',
+      metadata: {},
+      seq: 5,
+    });
     const { store } = Store.open(dbFile);
     reconcile({ store, jobsDir });
     store.close();
@@ -191,14 +263,24 @@ describe('lines that break the chain, and the index', () => {
     const { size, mtimeMs } = fs.statSync(journal);
     const raw = new Database(dbFile);
     raw.prepare("UPDATE jobs SET state = 'PLOTTING'").run();
-    raw.prepare("UPDATE job_index SET synced_state = 'PLOTTING', journal_size = ?, journal_mtime_ms = ?").run(size, mtimeMs);
-    raw.exec('ALTER TABLE job_index DROP COLUMN last_entry_offset; ALTER TABLE job_index DROP COLUMN pens; ALTER TABLE job_index DROP COLUMN planned_at');
+    raw
+      .prepare(
+        "UPDATE job_index SET synced_state = 'PLOTTING', journal_size = ?, journal_mtime_ms = ?",
+      )
+      .run(size, mtimeMs);
+    raw.exec(
+      'ALTER TABLE job_index DROP COLUMN last_entry_offset; ALTER TABLE job_index DROP COLUMN pens; ALTER TABLE job_index DROP COLUMN planned_at',
+    );
     raw.pragma('user_version = 1');
     raw.close();
     const bytes = fs.readFileSync(journal);
 
     const upgraded = Store.open(dbFile).store;
-    expect(reconcile({ store: upgraded, jobsDir })).toMatchObject({ read: 1, corrected: [{ id: 'a', from: 'PLOTTING', to: 'READY' }], forced: [] });
+    expect(reconcile({ store: upgraded, jobsDir })).toMatchObject({
+      read: 1,
+      corrected: [{ id: 'a', from: 'PLOTTING', to: 'READY' }],
+      forced: [],
+    });
     expect(upgraded.get('a')).toMatchObject({ state: 'READY', synced_state: 'READY' });
     expect(classifyJobs(upgraded, { jobsDir, stuckAfterS: 120 })).toEqual([]);
     upgraded.close();
@@ -206,18 +288,41 @@ describe('lines that break the chain, and the index', () => {
   });
 
   it('classifies a crashed plot by its last valid entry: where the index saw it, or from the chain once the journal changed', async () => {
-    const journal = await journaled('a', ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING'], [checkpoint(7), checkpoint(9)]);
+    const journal = await journaled(
+      'a',
+      ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED', 'ARMED', 'PLOTTING'],
+      [checkpoint(7), checkpoint(9)],
+    );
     const { store } = Store.open(dbFile);
     reconcile({ store, jobsDir });
     const classify = () => classifyJobs(store, { jobsDir, stuckAfterS: 120 });
     const lines = fs.readFileSync(journal, 'utf8').split('\n');
-    expect(store.get('a')?.last_entry_offset).toBe(fs.statSync(journal).size - lines.at(-2)!.length - 1);
-    expect(classify()).toMatchObject([{ id: 'a', state: 'PLOTTING', kind: 'interrupted', cause: 'crash', checkpoint: { move: 9 } }]);
+    expect(store.get('a')?.last_entry_offset).toBe(
+      fs.statSync(journal).size - lines.at(-2)!.length - 1,
+    );
+    expect(classify()).toMatchObject([
+      { id: 'a', state: 'PLOTTING', kind: 'interrupted', cause: 'crash', checkpoint: { move: 9 } },
+    ]);
 
     // Appended by hand after the index read it, with a seq going back: the chain has no place for it.
-    byHand(journal, { type: 'emergency_shutdown', state: 'PLOTTING', reason: 'signal_received', metadata: { signal: 'SIGTERM', checkpoint: { move: 99 } }, seq: 3 });
-    expect(classify()).toMatchObject([{ id: 'a', state: 'PLOTTING', cause: 'crash', checkpoint: { move: 9 } }]);
-    byHand(journal, { type: 'state_change', from_state: 'PLOTTING', to_state: 'COMPLETED', reason: 'done', metadata: {}, seq: 2 });
+    byHand(journal, {
+      type: 'emergency_shutdown',
+      state: 'PLOTTING',
+      reason: 'signal_received',
+      metadata: { signal: 'SIGTERM', checkpoint: { move: 99 } },
+      seq: 3,
+    });
+    expect(classify()).toMatchObject([
+      { id: 'a', state: 'PLOTTING', cause: 'crash', checkpoint: { move: 9 } },
+    ]);
+    byHand(journal, {
+      type: 'state_change',
+      from_state: 'PLOTTING',
+      to_state: 'COMPLETED',
+      reason: 'done',
+      metadata: {},
+      seq: 2,
+    });
     expect(classify()).toMatchObject([{ id: 'a', state: 'PLOTTING', cause: 'crash' }]);
     store.close();
   });

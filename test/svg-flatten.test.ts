@@ -13,16 +13,30 @@ const coord = fc.double({ min: -100, max: 100, noNaN: true });
 const tolerance = fc.double({ min: 0.005, max: 1, noNaN: true });
 /** A random similarity-ish transform: scale, rotation and a little skew, like nested groups make. */
 const matrix = fc
-  .tuple(fc.double({ min: 0.1, max: 5, noNaN: true }), fc.double({ min: 0.1, max: 5, noNaN: true }), fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }), fc.double({ min: -0.5, max: 0.5, noNaN: true }))
+  .tuple(
+    fc.double({ min: 0.1, max: 5, noNaN: true }),
+    fc.double({ min: 0.1, max: 5, noNaN: true }),
+    fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }),
+    fc.double({ min: -0.5, max: 0.5, noNaN: true }),
+  )
   .map(([sx, sy, r, k]): Matrix => {
-    const c = Math.cos(r), s = Math.sin(r);
+    const c = Math.cos(r),
+      s = Math.sin(r);
     // rotate · scale · skewX
     return [c * sx, s * sx, c * sx * k - s * sy, s * sx * k + c * sy, 3, -7];
   });
 
-const apply = (m: Matrix, x: number, y: number): [number, number] => [m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]];
+const apply = (m: Matrix, x: number, y: number): [number, number] => [
+  m[0] * x + m[2] * y + m[4],
+  m[1] * x + m[3] * y + m[5],
+];
 
-function checkCurve(cmds: number[], m: Matrix, tol: number, at: (t: number) => [number, number]): void {
+function checkCurve(
+  cmds: number[],
+  m: Matrix,
+  tol: number,
+  at: (t: number) => [number, number],
+): void {
   const out: Float64Array[] = [];
   flattenPath(cmds, m, tol, out);
   expect(out).toHaveLength(1);
@@ -42,26 +56,51 @@ function checkCurve(cmds: number[], m: Matrix, tol: number, at: (t: number) => [
 describe('flattening stays within tolerance (property)', () => {
   it('cubic Béziers', () => {
     fc.assert(
-      fc.property(fc.array(coord, { minLength: 8, maxLength: 8 }), matrix, tolerance, (c, m, tol) => {
-        const [x0, y0, x1, y1, x2, y2, x3, y3] = c as [number, number, number, number, number, number, number, number];
-        checkCurve([Op.M, x0, y0, Op.C, x1, y1, x2, y2, x3, y3], m, tol, (t) => {
-          const u = 1 - t;
-          return [u * u * u * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x3, u * u * u * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y3];
-        });
-      }),
+      fc.property(
+        fc.array(coord, { minLength: 8, maxLength: 8 }),
+        matrix,
+        tolerance,
+        (c, m, tol) => {
+          const [x0, y0, x1, y1, x2, y2, x3, y3] = c as [
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+          ];
+          checkCurve([Op.M, x0, y0, Op.C, x1, y1, x2, y2, x3, y3], m, tol, (t) => {
+            const u = 1 - t;
+            return [
+              u * u * u * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x3,
+              u * u * u * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y3,
+            ];
+          });
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('quadratic Béziers', () => {
     fc.assert(
-      fc.property(fc.array(coord, { minLength: 6, maxLength: 6 }), matrix, tolerance, (c, m, tol) => {
-        const [x0, y0, x1, y1, x2, y2] = c as [number, number, number, number, number, number];
-        checkCurve([Op.M, x0, y0, Op.Q, x1, y1, x2, y2], m, tol, (t) => {
-          const u = 1 - t;
-          return [u * u * x0 + 2 * u * t * x1 + t * t * x2, u * u * y0 + 2 * u * t * y1 + t * t * y2];
-        });
-      }),
+      fc.property(
+        fc.array(coord, { minLength: 6, maxLength: 6 }),
+        matrix,
+        tolerance,
+        (c, m, tol) => {
+          const [x0, y0, x1, y1, x2, y2] = c as [number, number, number, number, number, number];
+          checkCurve([Op.M, x0, y0, Op.Q, x1, y1, x2, y2], m, tol, (t) => {
+            const u = 1 - t;
+            return [
+              u * u * x0 + 2 * u * t * x1 + t * t * x2,
+              u * u * y0 + 2 * u * t * y1 + t * t * y2,
+            ];
+          });
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -84,12 +123,21 @@ describe('flattening stays within tolerance (property)', () => {
         const dt = a.ccw ? -a.dt : a.dt;
         const at = (s: number): [number, number] => {
           const t = a.t0 + dt * s;
-          const ex = a.rx * Math.cos(t), ey = a.ry * Math.sin(t);
-          return [a.cx + Math.cos(phi) * ex - Math.sin(phi) * ey, a.cy + Math.sin(phi) * ex + Math.cos(phi) * ey];
+          const ex = a.rx * Math.cos(t),
+            ey = a.ry * Math.sin(t);
+          return [
+            a.cx + Math.cos(phi) * ex - Math.sin(phi) * ey,
+            a.cy + Math.sin(phi) * ex + Math.cos(phi) * ey,
+          ];
         };
         const [x0, y0] = at(0);
         const [x1, y1] = at(1);
-        checkCurve([Op.M, x0, y0, Op.A, a.rx, a.ry, a.rot, a.dt > Math.PI ? 1 : 0, dt > 0 ? 1 : 0, x1, y1], m, tol, at);
+        checkCurve(
+          [Op.M, x0, y0, Op.A, a.rx, a.ry, a.rot, a.dt > Math.PI ? 1 : 0, dt > 0 ? 1 : 0, x1, y1],
+          m,
+          tol,
+          at,
+        );
       }),
       { numRuns: 150 },
     );
@@ -137,10 +185,20 @@ describe('parsers', () => {
   });
 
   it('layer labels', () => {
-    expect(parseLayerLabel('1-black')).toEqual({ pen: 1, pauseBefore: false, skip: false, codes: NO_CODES, ignored: [] });
+    expect(parseLayerLabel('1-black')).toEqual({
+      pen: 1,
+      pauseBefore: false,
+      skip: false,
+      codes: NO_CODES,
+      ignored: [],
+    });
     expect(parseLayerLabel('12 thick')).toMatchObject({ pen: 12, pauseBefore: false, skip: false });
     expect(parseLayerLabel('!3 red')).toMatchObject({ pen: 3, pauseBefore: true, skip: false });
     expect(parseLayerLabel('%doc')).toMatchObject({ pen: null, pauseBefore: false, skip: true });
-    expect(parseLayerLabel('Layer 1')).toMatchObject({ pen: null, pauseBefore: false, skip: false });
+    expect(parseLayerLabel('Layer 1')).toMatchObject({
+      pen: null,
+      pauseBefore: false,
+      skip: false,
+    });
   });
 });

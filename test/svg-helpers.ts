@@ -30,7 +30,11 @@ export function polyLength(p: Polyline): number {
   return s;
 }
 
-export function expectSvgError(fn: () => unknown, kind: SvgErrorKind, fileName = 'test.svg'): SvgError {
+export function expectSvgError(
+  fn: () => unknown,
+  kind: SvgErrorKind,
+  fileName = 'test.svg',
+): SvgError {
   let caught: unknown;
   try {
     fn();
@@ -49,8 +53,12 @@ export function expectSvgError(fn: () => unknown, kind: SvgErrorKind, fileName =
 export function distanceToPolyline(p: Polyline, x: number, y: number): number {
   let best = Infinity;
   for (let i = 2; i < p.length; i += 2) {
-    const ax = p[i - 2]!, ay = p[i - 1]!, bx = p[i]!, by = p[i + 1]!;
-    const dx = bx - ax, dy = by - ay;
+    const ax = p[i - 2]!,
+      ay = p[i - 1]!,
+      bx = p[i]!,
+      by = p[i + 1]!;
+    const dx = bx - ax,
+      dy = by - ay;
     const len2 = dx * dx + dy * dy;
     const t = len2 ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len2)) : 0;
     best = Math.min(best, Math.hypot(ax + t * dx - x, ay + t * dy - y));

@@ -12,7 +12,13 @@ describe('hostile and broken input', () => {
   });
 
   it('billion laughs is refused before any expansion', () => {
-    const ents = ['<!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`)];
+    const ents = [
+      '<!ENTITY lol "lol">',
+      ...Array.from(
+        { length: 9 },
+        (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`,
+      ),
+    ];
     const svg = `<?xml version="1.0"?><!DOCTYPE svg [${ents.join('')}]><svg xmlns="${SVG_NS}"><text>&lol9;</text></svg>`;
     const t = performance.now();
     expectSvgError(() => read(svg), 'dtd_refused');
@@ -46,7 +52,9 @@ describe('hostile and broken input', () => {
 
   it('nesting just under the depth limit is processed', () => {
     const depth = MAX_DEPTH - 2;
-    const svg = mmDoc(`${'<g transform="translate(0.0001,0)">'.repeat(depth)}<line x1="0" y1="0" x2="1" y2="1"/>${'</g>'.repeat(depth)}`);
+    const svg = mmDoc(
+      `${'<g transform="translate(0.0001,0)">'.repeat(depth)}<line x1="0" y1="0" x2="1" y2="1"/>${'</g>'.repeat(depth)}`,
+    );
     const d = read(svg);
     const p = allPaths(d)[0]!;
     expect(p[0]).toBeCloseTo(depth * 0.0001, 9);
@@ -54,7 +62,8 @@ describe('hostile and broken input', () => {
 
   it('<use> fan-out (a billion laughs made of clones) stops with too_many_elements', () => {
     let body = '<defs><path id="u0" d="M0 0 1 1"/>';
-    for (let i = 1; i <= 9; i++) body += `<g id="u${i}">${`<use href="#u${i - 1}"/>`.repeat(10)}</g>`;
+    for (let i = 1; i <= 9; i++)
+      body += `<g id="u${i}">${`<use href="#u${i - 1}"/>`.repeat(10)}</g>`;
     body += '</defs><use href="#u9"/>';
     const t = performance.now();
     expectSvgError(() => read(mmDoc(body), { maxElements: 10_000 }), 'too_many_elements');
@@ -62,7 +71,9 @@ describe('hostile and broken input', () => {
   });
 
   it('a stylesheet of 200,000 @imports and an unclosed comment is read in one pass, its rules counted as not applied', () => {
-    const sheet = '@import url(x.css);'.repeat(200_000) + ' rect { stroke: #00ff00 } /* never closed .a { display: none }';
+    const sheet =
+      '@import url(x.css);'.repeat(200_000) +
+      ' rect { stroke: #00ff00 } /* never closed .a { display: none }';
     const d = read(mmDoc(`<style>${sheet}</style><rect class="a" width="5" height="5"/>`));
     expect(d.layers.map((l) => l.color)).toEqual(['#00ff00']);
     expect(d.warnings.find((w) => w.code === 'unsupported_element')?.count).toBe(200_000);
@@ -70,27 +81,62 @@ describe('hostile and broken input', () => {
 
   it('a stylesheet past the rule cap warns that the cap, not the selectors, left the rest out', () => {
     const rules = Array.from({ length: 5_250 }, (_, i) => `.c${i} { stroke: #ff0000 }`).join('\n');
-    const d = read(mmDoc(`<style>${rules} rect:hover { stroke: #00ff00 }</style><rect class="c0" width="5" height="5"/><rect class="c5100" width="5" height="5"/>`));
+    const d = read(
+      mmDoc(
+        `<style>${rules} rect:hover { stroke: #00ff00 }</style><rect class="c0" width="5" height="5"/><rect class="c5100" width="5" height="5"/>`,
+      ),
+    );
     const warnings = d.warnings.filter((w) => w.code === 'unsupported_element');
     expect(warnings).toEqual([
-      { code: 'unsupported_element', message: expect.stringMatching(/more than 5000 rules; the rules after the first 5000 were not applied/), count: 250 },
-      { code: 'unsupported_element', message: expect.stringMatching(/selectors other than/), count: 1 },
+      {
+        code: 'unsupported_element',
+        message: expect.stringMatching(
+          /more than 5000 rules; the rules after the first 5000 were not applied/,
+        ),
+        count: 250,
+      },
+      {
+        code: 'unsupported_element',
+        message: expect.stringMatching(/selectors other than/),
+        count: 1,
+      },
     ]);
     // The first rect's rule is inside the cap; the second's is not, so it keeps the default black.
     expect(d.layers.map((l) => l.color).sort()).toEqual(['#000000', '#ff0000']);
   });
 
   it('many elements each clipped by a huge objectBoundingBox clip stop with too_many_elements', () => {
-    const ring = Array.from({ length: 20_000 }, (_, i) => `${(0.5 + 0.5 * Math.cos(i / 3183)).toFixed(4)},${(0.5 + 0.5 * Math.sin(i / 3183)).toFixed(4)}`).join(' ');
-    const lines = Array.from({ length: 120 }, (_, i) => `<line x1="0" y1="0" x2="${1 + i / 100}" y2="1" clip-path="url(#c)"/>`).join('');
-    const err = expectSvgError(() => read(mmDoc(`<clipPath id="c" clipPathUnits="objectBoundingBox"><polygon points="${ring}"/></clipPath>${lines}`)), 'too_many_elements');
+    const ring = Array.from(
+      { length: 20_000 },
+      (_, i) =>
+        `${(0.5 + 0.5 * Math.cos(i / 3183)).toFixed(4)},${(0.5 + 0.5 * Math.sin(i / 3183)).toFixed(4)}`,
+    ).join(' ');
+    const lines = Array.from(
+      { length: 120 },
+      (_, i) => `<line x1="0" y1="0" x2="${1 + i / 100}" y2="1" clip-path="url(#c)"/>`,
+    ).join('');
+    const err = expectSvgError(
+      () =>
+        read(
+          mmDoc(
+            `<clipPath id="c" clipPathUnits="objectBoundingBox"><polygon points="${ring}"/></clipPath>${lines}`,
+          ),
+        ),
+      'too_many_elements',
+    );
     expect(err.message).toContain('clip');
   });
 
   it('a stylesheet whose rules all match every element stops with too_many_elements', () => {
-    const rules = Array.from({ length: 5_000 }, (_, i) => `.a { stroke: #${String(i % 10).repeat(6)} }`).join('\n');
+    const rules = Array.from(
+      { length: 5_000 },
+      (_, i) => `.a { stroke: #${String(i % 10).repeat(6)} }`,
+    ).join('\n');
     const shapes = '<rect class="a" width="1" height="1"/>'.repeat(5_000);
-    const err = expectSvgError(() => read(mmDoc(`<style>${rules}</style>${shapes}`)), 'too_many_elements');
+    const err = expectSvgError(
+      () => read(mmDoc(`<style>${rules}</style>${shapes}`)),
+      'too_many_elements',
+    );
     expect(err.message).toMatch(/the stylesheet .* too many rules/);
   });
 
@@ -105,7 +151,9 @@ describe('hostile and broken input', () => {
     const paths = allPaths(d);
     expect(paths).toHaveLength(1);
     expect(paths.every((p) => p.every(Number.isFinite))).toBe(true);
-    expect(d.warnings.filter((w) => w.code === 'bad_attribute').reduce((s, w) => s + w.count, 0)).toBe(6);
+    expect(
+      d.warnings.filter((w) => w.code === 'bad_attribute').reduce((s, w) => s + w.count, 0),
+    ).toBe(6);
   });
 
   it('a UTF-16 file with a byte order mark is read', () => {
@@ -115,24 +163,41 @@ describe('hostile and broken input', () => {
 
   it('an empty file is not an SVG', () => {
     expectSvgError(() => read(''), 'not_svg');
-    expectSvgError(() => readSvg(Buffer.alloc(0), { fileName: 'empty.svg' }), 'not_svg', 'empty.svg');
+    expectSvgError(
+      () => readSvg(Buffer.alloc(0), { fileName: 'empty.svg' }),
+      'not_svg',
+      'empty.svg',
+    );
   });
 
   it('a PNG renamed .svg is not an SVG', () => {
-    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1]);
-    const err = expectSvgError(() => readSvg(png, { fileName: 'photo.svg' }), 'not_svg', 'photo.svg');
+    const png = Buffer.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+      1,
+    ]);
+    const err = expectSvgError(
+      () => readSvg(png, { fileName: 'photo.svg' }),
+      'not_svg',
+      'photo.svg',
+    );
     expect(err.message).toContain('line 1');
   });
 
   it('XML that is not SVG (html, or svg without the SVG namespace) is not_svg with a line', () => {
-    const err = expectSvgError(() => read('<?xml version="1.0"?>\n<html><body/></html>'), 'not_svg');
+    const err = expectSvgError(
+      () => read('<?xml version="1.0"?>\n<html><body/></html>'),
+      'not_svg',
+    );
     expect(err.message).toContain('line 2');
     expect(err.message).toContain('<html>');
     expectSvgError(() => read('<svg><path d="M0 0 1 1"/></svg>'), 'not_svg');
   });
 
   it('an unclosed tag is malformed XML with its line', () => {
-    const err = expectSvgError(() => read(`<svg xmlns="${SVG_NS}">\n<g>\n<path d="M0 0 1 1"/>\n</svg>`), 'malformed_xml');
+    const err = expectSvgError(
+      () => read(`<svg xmlns="${SVG_NS}">\n<g>\n<path d="M0 0 1 1"/>\n</svg>`),
+      'malformed_xml',
+    );
     expect(err.message).toContain('line 4: unclosed tag <g> (opened on line 2)');
     expect(err.message).toContain('re-export');
   });
@@ -144,11 +209,20 @@ describe('hostile and broken input', () => {
   });
 
   it('a zero page size is bad_geometry', () => {
-    expectSvgError(() => read(`<svg xmlns="${SVG_NS}" width="0" height="10"><path d="M0 0 1 1"/></svg>`), 'bad_geometry');
+    expectSvgError(
+      () => read(`<svg xmlns="${SVG_NS}" width="0" height="10"><path d="M0 0 1 1"/></svg>`),
+      'bad_geometry',
+    );
   });
 
   it('only hidden or %-layer content is nothing_plottable, and says why', () => {
-    const err = expectSvgError(() => read(mmDoc('<g inkscape:groupmode="layer" inkscape:label="%notes"><path d="M0 0 1 1"/></g>')), 'nothing_plottable');
+    const err = expectSvgError(
+      () =>
+        read(
+          mmDoc('<g inkscape:groupmode="layer" inkscape:label="%notes"><path d="M0 0 1 1"/></g>'),
+        ),
+      'nothing_plottable',
+    );
     expect(err.message).toContain('%notes');
     expectSvgError(() => read(mmDoc('<path d="M0 0 1 1" display="none"/>')), 'nothing_plottable');
   });

@@ -21,7 +21,12 @@ const tempDir = useTempDirs('vfab-thumb-');
 
 function planOf(svg: string | Buffer, paper = 'A4'): Plan {
   const config = defaultConfig();
-  const built = buildPlan(readSvg(svg), { job: 'j', settings: planSettings(config, { fit: 'scale', paper }), device: config.device, fileName: 'j.svg' });
+  const built = buildPlan(readSvg(svg), {
+    job: 'j',
+    settings: planSettings(config, { fit: 'scale', paper }),
+    device: config.device,
+    fileName: 'j.svg',
+  });
   if (!('plan' in built)) throw new Error(built.unfit);
   return built.plan;
 }
@@ -31,17 +36,22 @@ const TWO_LAYERS = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http
 <g inkscape:groupmode="layer" inkscape:label="2 blue"><path d="M 160 40 L 260 40 L 260 180" fill="none" stroke="#0000ff"/></g>
 </svg>`;
 
-const points = (p: Plan) => p.layers.reduce((n, l) => n + l.paths.reduce((m, q) => m + q.length / 2, 0), 0);
+const points = (p: Plan) =>
+  p.layers.reduce((n, l) => n + l.paths.reduce((m, q) => m + q.length / 2, 0), 0);
 
 describe('thumbnailPlan', () => {
   it('keeps layers, pens and colours, and puts every point within a cell of a point of the plan', () => {
     const plan = planOf(TWO_LAYERS);
     const small = thumbnailPlan(plan);
-    expect(small.layers.map((l) => [l.name, l.color, l.pen])).toEqual(plan.layers.map((l) => [l.name, l.color, l.pen]));
+    expect(small.layers.map((l) => [l.name, l.color, l.pen])).toEqual(
+      plan.layers.map((l) => [l.name, l.color, l.pen]),
+    );
     expect(small.summary).toEqual(plan.summary);
     const cell = Math.max(plan.summary.paperWidthMm, plan.summary.paperHeightMm) / THUMBNAIL_CELLS;
     small.layers.forEach((l, i) => {
-      const original = plan.layers[i]!.paths.flatMap((p) => Array.from({ length: p.length / 2 }, (_, k) => [p[k * 2]!, p[k * 2 + 1]!]));
+      const original = plan.layers[i]!.paths.flatMap((p) =>
+        Array.from({ length: p.length / 2 }, (_, k) => [p[k * 2]!, p[k * 2 + 1]!]),
+      );
       for (const p of l.paths) {
         for (let k = 0; k < p.length; k += 2) {
           const d = Math.min(...original.map(([x, y]) => Math.hypot(x! - p[k]!, y! - p[k + 1]!)));
@@ -92,6 +102,9 @@ describe('jobThumbnail', () => {
 
     fs.writeFileSync(files.thumbnail, '{"format":1,"plan":');
     expect(jobThumbnail('j', files)).toEqual(square);
-    expect(JSON.parse(fs.readFileSync(files.thumbnail, 'utf8'))).toMatchObject({ format: 1, thumbnail: square });
+    expect(JSON.parse(fs.readFileSync(files.thumbnail, 'utf8'))).toMatchObject({
+      format: 1,
+      thumbnail: square,
+    });
   });
 });

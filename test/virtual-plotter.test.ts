@@ -5,7 +5,11 @@ import path from 'node:path';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlRequest } from '../src-main/plotter/virtual/control';
-import { runVirtualPlotter, type VirtualPlotterHandle, type VirtualPlotterOptions } from '../src-main/plotter/virtual/main';
+import {
+  runVirtualPlotter,
+  type VirtualPlotterHandle,
+  type VirtualPlotterOptions,
+} from '../src-main/plotter/virtual/main';
 import { readPaper } from '../src-main/plotter/virtual/paper';
 import { endWithTest } from './helpers/processes';
 
@@ -43,7 +47,8 @@ class Host {
         return out;
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no reply matching ${until}; have ${JSON.stringify(this.buf)}`);
+      if (left <= 0)
+        throw new Error(`no reply matching ${until}; have ${JSON.stringify(this.buf)}`);
       await new Promise<void>((r) => {
         this.wake = r;
         setTimeout(r, left);
@@ -62,7 +67,10 @@ class Host {
   }
   async steps(): Promise<[number, number]> {
     const r = await this.cmd('QS');
-    const [a, b] = r.split(/[\r\n]/)[0]!.split(',').map(Number);
+    const [a, b] = r
+      .split(/[\r\n]/)[0]!
+      .split(',')
+      .map(Number);
     return [a!, b!];
   }
   close(): Promise<void> {
@@ -74,14 +82,17 @@ let plotter: VirtualPlotterHandle | undefined;
 let hosts: Host[] = [];
 let children: ChildProcess[] = [];
 
-async function start(opts: VirtualPlotterOptions = {}): Promise<{ p: VirtualPlotterHandle; host: Host }> {
+async function start(
+  opts: VirtualPlotterOptions = {},
+): Promise<{ p: VirtualPlotterHandle; host: Host }> {
   plotter = await runVirtualPlotter({ speed: 50, ...opts });
   const host = await Host.open(plotter.portPath);
   hosts.push(host);
   return { p: plotter, host };
 }
 
-const ctl = <T = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}) => plotter!.control<T>(op, args);
+const ctl = <T = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}) =>
+  plotter!.control<T>(op, args);
 
 afterEach(async () => {
   for (const h of hosts) await h.close().catch(() => {});
@@ -132,7 +143,20 @@ describe('virtual plotter: protocol', () => {
 describe('virtual plotter: motion and paper', () => {
   it('draws pen-down SM/XM/LM moves onto the paper with exact step endpoints', async () => {
     const { p, host } = await start({ speed: 100 });
-    for (const c of ['EM,1,1', 'SC,4,20000', 'SC,5,15000', 'SP,0,100', 'SM,200,800,800', 'XM,100,0,400', 'LM,85899346,10,0,17180814,2,0', 'SP,1,100', 'SM,100,-400,-400', 'SP,0', 'HM,20000', 'SP,1'])
+    for (const c of [
+      'EM,1,1',
+      'SC,4,20000',
+      'SC,5,15000',
+      'SP,0,100',
+      'SM,200,800,800',
+      'XM,100,0,400',
+      'LM,85899346,10,0,17180814,2,0',
+      'SP,1,100',
+      'SM,100,-400,-400',
+      'SP,0',
+      'HM,20000',
+      'SP,1',
+    ])
       expect(await host.cmd(c), c).toBe('OK\r\n');
     await host.waitIdle();
     expect(await host.steps()).toEqual([0, 0]);
@@ -146,7 +170,9 @@ describe('virtual plotter: motion and paper', () => {
     expect(paper[0]!.fromMm).toEqual([0, 0]);
     expect(paper[0]!.toMm).toEqual([10, 0]);
     expect(paper[1]!.toMm).toEqual([10, 5]);
-    expect(paper.every((l) => !l.partial && Date.parse(l.endedAt) >= Date.parse(l.startedAt))).toBe(true);
+    expect(paper.every((l) => !l.partial && Date.parse(l.endedAt) >= Date.parse(l.startedAt))).toBe(
+      true,
+    );
   });
 
   it('a streamed plan lands on the paper as one continuous, step-exact trace', async () => {
@@ -190,11 +216,18 @@ describe('virtual plotter: motion and paper', () => {
     host.write('SM,20000,100,100\rSM,10,1,1\rSM,10,1,1\rQB\r');
     await sleep(80);
     expect(host.pendingText()).toBe('OK\r\nOK\r\n');
-    expect(await ctl('status')).toMatchObject({ parserBlocked: 'slot', fifo: { depth: 1, fill: 1 } });
+    expect(await ctl('status')).toMatchObject({
+      parserBlocked: 'slot',
+      fifo: { depth: 1, fill: 1 },
+    });
     // Sent while it waits, a command is held in the board (a USB packet's worth), ready when the slot frees.
     host.write('SM,10,1,1\r');
     const deadline = Date.now() + 2000;
-    while ((await ctl<{ pendingLines: number }>('status')).pendingLines < 2 && Date.now() < deadline) await sleep(10);
+    while (
+      (await ctl<{ pendingLines: number }>('status')).pendingLines < 2 &&
+      Date.now() < deadline
+    )
+      await sleep(10);
     expect(await ctl('status')).toMatchObject({ parserBlocked: 'slot', pendingLines: 2 });
     expect(await host.read(/0\r\nOK\r\nOK\r\n/, 2000)).toBe('OK\r\nOK\r\nOK\r\n0\r\nOK\r\nOK\r\n');
     await host.waitIdle();
@@ -306,20 +339,28 @@ describe('virtual plotter: faults', () => {
       const program = new Command('vfab');
       registerVirtualPlotterCommand(program, { io: processIo, engine() { throw new Error('no engine'); }, exitCode: 0 });
       program.parseAsync(process.argv.slice(1), { from: 'user' });`;
-    const child = endWithTest(spawn(process.execPath, ['--import', 'tsx', '-e', script, 'virtual-plotter', '--speed', '50', '--json'], { cwd: path.resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] }));
+    const child = endWithTest(
+      spawn(
+        process.execPath,
+        ['--import', 'tsx', '-e', script, 'virtual-plotter', '--speed', '50', '--json'],
+        { cwd: path.resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+      ),
+    );
     children.push(child);
     let out = '';
-    const info = await new Promise<{ port: string; control: string; paper: string }>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        try {
-          resolve(JSON.parse(out));
-        } catch {
-          // Not all of it yet.
-        }
-      });
-      child.on('exit', (c) => reject(new Error(`exited ${c}: ${out}`)));
-    });
+    const info = await new Promise<{ port: string; control: string; paper: string }>(
+      (resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          try {
+            resolve(JSON.parse(out));
+          } catch {
+            // Not all of it yet.
+          }
+        });
+        child.on('exit', (c) => reject(new Error(`exited ${c}: ${out}`)));
+      },
+    );
     const first = await Host.open(info.port);
     expect(await first.cmd('EM,1,1')).toBe('OK\r\n');
     expect(await first.cmd('SM,200,1600,0')).toBe('OK\r\n');
@@ -329,7 +370,9 @@ describe('virtual plotter: faults', () => {
     hosts.push(second);
     await second.waitIdle();
     expect(await second.steps()).toEqual([1600, 0]);
-    expect(await controlRequest<{ mm: number[] }>(info.control, 'status')).toMatchObject({ mm: [10, 10] });
+    expect(await controlRequest<{ mm: number[] }>(info.control, 'status')).toMatchObject({
+      mm: [10, 10],
+    });
     await second.close();
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
@@ -408,7 +451,9 @@ describe('virtual plotter: more faults and checks', () => {
   });
 
   it('says so when socat is missing', async () => {
-    await expect(runVirtualPlotter({ socat: '/nonexistent/socat' })).rejects.toThrow(/socat is not installed/);
+    await expect(runVirtualPlotter({ socat: '/nonexistent/socat' })).rejects.toThrow(
+      /socat is not installed/,
+    );
   });
 
   it('times LM like the firmware (doc example: 500→800 steps/s over 50 steps ≈ 77 ms)', async () => {

@@ -7,7 +7,14 @@ import { openEngine } from '../src-main/engine';
 import { readJournal } from '../src-main/jobs/journal';
 import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { queueOrderFile, reorderQueue } from '../src-main/jobs/queue';
-import { cleanInterruptedOperations, createJobFolder, deleteJobFolder, deriveJobId, isValidJobId, listJobIds } from '../src-main/jobs/workspace';
+import {
+  cleanInterruptedOperations,
+  createJobFolder,
+  deleteJobFolder,
+  deriveJobId,
+  isValidJobId,
+  listJobIds,
+} from '../src-main/jobs/workspace';
 
 let dir: string;
 let jobsDir: string;
@@ -23,8 +30,22 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('job ids', () => {
   it('accepts the documented characters only', () => {
-    for (const ok of ['a', 'job_1', 'A4-test.v2', '2026-11-25']) expect(isValidJobId(ok)).toBe(true);
-    for (const bad of ['', '.', '..', '../x', 'a/b', 'a\\b', '.hidden', '-x', 'a b', 'é', 'x'.repeat(129)]) expect(isValidJobId(bad)).toBe(false);
+    for (const ok of ['a', 'job_1', 'A4-test.v2', '2026-11-25'])
+      expect(isValidJobId(ok)).toBe(true);
+    for (const bad of [
+      '',
+      '.',
+      '..',
+      '../x',
+      'a/b',
+      'a\\b',
+      '.hidden',
+      '-x',
+      'a b',
+      'é',
+      'x'.repeat(129),
+    ])
+      expect(isValidJobId(bad)).toBe(false);
   });
 
   it('derives ids from file names', () => {
@@ -40,9 +61,15 @@ describe('job ids', () => {
 describe('job folders', () => {
   it('appear whole or not at all', async () => {
     await createJobFolder(jobsDir, 'a', svg);
-    expect(fs.readdirSync(path.join(jobsDir, 'a')).sort()).toEqual(['job.json', 'journal.jsonl', 'src.svg']);
+    expect(fs.readdirSync(path.join(jobsDir, 'a')).sort()).toEqual([
+      'job.json',
+      'journal.jsonl',
+      'src.svg',
+    ]);
     expect(readJournal(path.join(jobsDir, 'a', 'journal.jsonl')).state).toBe('NEW');
-    await expect(createJobFolder(jobsDir, 'b', path.join(dir, 'missing.svg'))).rejects.toThrow(/not found/);
+    await expect(createJobFolder(jobsDir, 'b', path.join(dir, 'missing.svg'))).rejects.toThrow(
+      /not found/,
+    );
     expect(fs.readdirSync(jobsDir)).toEqual(['a']);
   });
 
@@ -56,8 +83,14 @@ describe('job folders', () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
     await createJobFolder(jobsDir, 'a', svg);
     await createJobFolder(jobsDir, 'b', svg);
-    fs.renameSync(path.join(jobsDir, 'a'), path.join(jobsDir, `.replaced-a-20261125T101010-${gone}`));
-    fs.renameSync(path.join(jobsDir, 'b'), path.join(jobsDir, `.deleted-b-20261125T101010-${gone}`));
+    fs.renameSync(
+      path.join(jobsDir, 'a'),
+      path.join(jobsDir, `.replaced-a-20261125T101010-${gone}`),
+    );
+    fs.renameSync(
+      path.join(jobsDir, 'b'),
+      path.join(jobsDir, `.deleted-b-20261125T101010-${gone}`),
+    );
     const fresh = path.join(jobsDir, '.staging-c-1-1');
     fs.mkdirSync(fresh);
     fs.mkdirSync(path.join(jobsDir, '.notes'));
@@ -69,7 +102,7 @@ describe('job folders', () => {
     expect(fs.existsSync(path.join(jobsDir, '.notes'))).toBe(true);
   });
 
-  it("leaves a replace or delete to the live process carrying it out, and tolerates one that vanishes", async () => {
+  it('leaves a replace or delete to the live process carrying it out, and tolerates one that vanishes', async () => {
     await createJobFolder(jobsDir, 'a', svg);
     await createJobFolder(jobsDir, 'b', svg);
     // The parent process stands for another vfab process between its two renames.
@@ -80,7 +113,10 @@ describe('job folders', () => {
     expect(cleanInterruptedOperations(jobsDir)).toEqual({ restored: [], removed: [] });
     expect(fs.readdirSync(jobsDir).sort()).toEqual([deleted, replaced]);
     // Past staleMs they are leftovers; a listed folder another process finished meanwhile is skipped.
-    expect(cleanInterruptedOperations(jobsDir, -1, ['.staging-x-1-1', deleted, replaced])).toEqual({ restored: ['a'], removed: [deleted] });
+    expect(cleanInterruptedOperations(jobsDir, -1, ['.staging-x-1-1', deleted, replaced])).toEqual({
+      restored: ['a'],
+      removed: [deleted],
+    });
     expect(fs.readdirSync(jobsDir)).toEqual(['a']);
   });
 
@@ -93,9 +129,16 @@ describe('job folders', () => {
 
 describe('a job folder replaced while it is planned', () => {
   it('says so as BUSY, naming the job, instead of an unexpected ENOENT', async () => {
-    const env = { ...process.env, VFAB_DATA_DIR: path.join(dir, 'data'), VFAB_CONFIG: path.join(dir, 'config.yaml') };
+    const env = {
+      ...process.env,
+      VFAB_DATA_DIR: path.join(dir, 'data'),
+      VFAB_CONFIG: path.join(dir, 'config.yaml'),
+    };
     fs.writeFileSync(env.VFAB_CONFIG, 'camera:\n  enabled: false\n');
-    fs.writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm" viewBox="0 0 100 100"><path d="M10 10 L90 90" stroke="black"/></svg>');
+    fs.writeFileSync(
+      svg,
+      '<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm" viewBox="0 0 100 100"><path d="M10 10 L90 90" stroke="black"/></svg>',
+    );
     const engine = openEngine({ env });
     try {
       const job = await engine.jobs.add({ file: svg, id: 'swapped' });
@@ -108,9 +151,17 @@ describe('a job folder replaced while it is planned', () => {
           moved = true;
         }
       };
-      await expect(prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, { settings: planSettings(engine.config), device: engine.config.device, onProgress })).rejects.toMatchObject({
+      await expect(
+        prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, job.id, {
+          settings: planSettings(engine.config),
+          device: engine.config.device,
+          onProgress,
+        }),
+      ).rejects.toMatchObject({
         code: 'BUSY',
-        message: expect.stringMatching(/Job 'swapped' was removed or replaced by another vfab process while it was being planned/),
+        message: expect.stringMatching(
+          /Job 'swapped' was removed or replaced by another vfab process while it was being planned/,
+        ),
       });
     } finally {
       engine.close();
@@ -120,7 +171,11 @@ describe('a job folder replaced while it is planned', () => {
 
 describe('the saved queue order', () => {
   it('cannot be written: queueing and moving still work, and the log says why', async () => {
-    const env = { ...process.env, VFAB_DATA_DIR: path.join(dir, 'data'), VFAB_CONFIG: path.join(dir, 'config.yaml') };
+    const env = {
+      ...process.env,
+      VFAB_DATA_DIR: path.join(dir, 'data'),
+      VFAB_CONFIG: path.join(dir, 'config.yaml'),
+    };
     fs.writeFileSync(env.VFAB_CONFIG, 'camera:\n  enabled: false\n');
     const engine = openEngine({ env });
     try {
@@ -128,11 +183,17 @@ describe('the saved queue order', () => {
       fs.mkdirSync(queueOrderFile(engine.paths.jobsDir), { recursive: true });
       for (const id of ['a', 'b']) {
         await engine.jobs.add({ file: svg, id });
-        for (const to of ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED'] as const) engine.jobs.transition(id, to, 'test');
+        for (const to of ['ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED'] as const)
+          engine.jobs.transition(id, to, 'test');
       }
-      expect(reorderQueue(engine.store, engine.paths.jobsDir, 'b', 'a', engine.logger)).toEqual(['b', 'a']);
+      expect(reorderQueue(engine.store, engine.paths.jobsDir, 'b', 'a', engine.logger)).toEqual([
+        'b',
+        'a',
+      ]);
       expect(engine.jobs.state('b')).toBe('QUEUED');
-      expect(fs.readFileSync(engine.paths.logFile, 'utf8')).toMatch(/could not save the queue order to .*\.queue-order\.json/);
+      expect(fs.readFileSync(engine.paths.logFile, 'utf8')).toMatch(
+        /could not save the queue order to .*\.queue-order\.json/,
+      );
     } finally {
       engine.close();
     }

@@ -15,7 +15,8 @@ export { withoutAddress };
 export function cameraInfo(engine: Engine, client: CameraClient | null | undefined): CameraInfo {
   const source = cameraSource(engine.config.camera);
   if (!source.enabled) return { enabled: false, reason: source.reason };
-  const camera = client === undefined ? sharedCameraClient(source.url, engine.logger, source.service) : client;
+  const camera =
+    client === undefined ? sharedCameraClient(source.url, engine.logger, source.service) : client;
   if (!camera) return { enabled: false, reason: 'this process has no camera client' };
   const { url, connects: _c, badParts: _b, ...status } = camera.status();
   return { enabled: true, ...status, lastError: withoutAddress(status.lastError, url) };
@@ -28,7 +29,14 @@ export function watchCamera(hub: EventHub, info: () => CameraInfo, everyMs: numb
     if (!hub.size()) return;
     const now = info();
     // The rate to a whole frame a second: what the panel shows, without an event per jitter.
-    const key = JSON.stringify([now.enabled, now.state, now.lastError, now.width, now.height, Math.round(now.fps ?? 0)]);
+    const key = JSON.stringify([
+      now.enabled,
+      now.state,
+      now.lastError,
+      now.width,
+      now.height,
+      Math.round(now.fps ?? 0),
+    ]);
     if (key === last) return;
     last = key;
     hub.emit('camera.status', now);

@@ -50,25 +50,33 @@ const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const jobId = z
   .string()
   .max(128)
-  .regex(JOB_ID, { error: "must be 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit" });
+  .regex(JOB_ID, {
+    error: "must be 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit",
+  });
 
 const absolutePath = z
   .string()
   .min(1)
   .max(MAX_PATH)
   .refine((p) => !p.includes('\0'), { error: 'must not contain NUL' })
-  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), { error: 'must be an absolute path' })
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), {
+    error: 'must be an absolute path',
+  })
   .refine((p) => !p.split(/[\\/]/).includes('..'), { error: "must not contain '..' segments" });
 
 /** A file name, not a path: the server decides the folder. */
 const archiveName = z
   .string()
   .max(MAX_TEXT)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.tar\.gz$/, { error: 'must be a file name like my-backup.tar.gz (letters, digits, . _ -; no folder)' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.tar\.gz$/, {
+    error: 'must be a file name like my-backup.tar.gz (letters, digits, . _ -; no folder)',
+  })
   .refine((n) => !n.includes('..'), { error: "must not contain '..'" });
 
 const text = (max = MAX_TEXT) => z.string().max(max);
-const device = text().min(1).refine((s) => !s.includes('\0'), { error: 'must not contain NUL' });
+const device = text()
+  .min(1)
+  .refine((s) => !s.includes('\0'), { error: 'must not contain NUL' });
 const speed = z.number().positive().max(1000);
 const millimetres = z.number().finite().min(0).max(10_000);
 
@@ -95,27 +103,45 @@ const source = z.union([
     .object({
       name: text(255)
         .min(1)
-        .refine((n) => !/[\\/\0]/.test(n) && n !== '.' && n !== '..', { error: "must be a file name, without '/', '\\' or NUL" }),
+        .refine((n) => !/[\\/\0]/.test(n) && n !== '.' && n !== '..', {
+          error: "must be a file name, without '/', '\\' or NUL",
+        }),
       base64: z
         .string()
-        .max(MAX_UPLOAD_BASE64, { error: `is larger than the ${MAX_UPLOAD_BYTES / 2 ** 20} MiB a dropped file may be` })
+        .max(MAX_UPLOAD_BASE64, {
+          error: `is larger than the ${MAX_UPLOAD_BYTES / 2 ** 20} MiB a dropped file may be`,
+        })
         .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' }),
     })
     .strict(),
 ]);
 
 // camera/snapshots.ts SNAPSHOT_NAME (that module imports node:fs).
-const snapshotName = text(64).regex(/^(latest|\d{8}T\d{6}-[a-z_]+(-\d+)?)\.jpg$/, { error: 'must be a snapshot name such as latest.jpg or 20261126T010203-start.jpg' });
+const snapshotName = text(64).regex(/^(latest|\d{8}T\d{6}-[a-z_]+(-\d+)?)\.jpg$/, {
+  error: 'must be a snapshot name such as latest.jpg or 20261126T010203-start.jpg',
+});
 
 /** A plotter's name from config `devices:` (config.ts PLOTTER_NAME), or a port or `virtual` as `vfab queue run --device` takes them. */
 const plotterRef = device.max(128);
 
-const settingKey = text(100).regex(/^[a-z_]+(\.[a-z_0-9]+)*$/, { error: 'must be a dotted config key such as device.speed_pendown' });
-const settingValue = z.union([text(4096), z.number().finite(), z.boolean(), z.null(), z.array(text(MAX_TEXT)).max(64)]);
+const settingKey = text(100).regex(/^[a-z_]+(\.[a-z_0-9]+)*$/, {
+  error: 'must be a dotted config key such as device.speed_pendown',
+});
+const settingValue = z.union([
+  text(4096),
+  z.number().finite(),
+  z.boolean(),
+  z.null(),
+  z.array(text(MAX_TEXT)).max(64),
+]);
 
 export const METHODS = {
   'system.info': { params: z.object({}).strict() },
-  'jobs.list': { params: z.object({ states: z.array(z.enum(JOB_STATES)).max(JOB_STATES.length).optional() }).strict() },
+  'jobs.list': {
+    params: z
+      .object({ states: z.array(z.enum(JOB_STATES)).max(JOB_STATES.length).optional() })
+      .strict(),
+  },
   'jobs.get': { params: z.object({ id: jobId }).strict() },
   'jobs.add': {
     params: z
@@ -137,7 +163,13 @@ export const METHODS = {
     params: z
       .object({
         id: jobId,
-        target: z.union([z.literal('any'), z.object({ plotter: text(64).min(1) }).strict(), z.object({ model: text(32).min(1) }).strict()]).optional(),
+        target: z
+          .union([
+            z.literal('any'),
+            z.object({ plotter: text(64).min(1) }).strict(),
+            z.object({ model: text(32).min(1) }).strict(),
+          ])
+          .optional(),
       })
       .strict(),
   },
@@ -154,7 +186,17 @@ export const METHODS = {
   /** Moves a queued job before `before` (another queued job), or to the end of the queue when null. */
   'jobs.reorder': { params: z.object({ id: jobId, before: jobId.nullable() }).strict() },
   /** `layer`: only the layers numbered this (`vfab plot --layer N`); a resume keeps the selection. */
-  'plot.start': { params: z.object({ id: jobId, device: device.optional(), speed: speed.optional(), carriageAtHome: z.boolean().optional(), layer: z.number().int().min(0).max(1_000_000).optional() }).strict() },
+  'plot.start': {
+    params: z
+      .object({
+        id: jobId,
+        device: device.optional(),
+        speed: speed.optional(),
+        carriageAtHome: z.boolean().optional(),
+        layer: z.number().int().min(0).max(1_000_000).optional(),
+      })
+      .strict(),
+  },
   'plot.pause': { params: z.object({ id: jobId }).strict() },
   'plot.resume': {
     params: z
@@ -175,11 +217,21 @@ export const METHODS = {
   /** Motors off, so the carriage can be moved by hand (its position is then lost). */
   'devices.release': { params: z.object({ device: device.optional() }).strict() },
   /** The pen up or down, nothing else moves: to align a new pen at a pen change. */
-  'devices.pen': { params: z.object({ device: device.optional(), position: z.enum(['up', 'down']) }).strict() },
+  'devices.pen': {
+    params: z.object({ device: device.optional(), position: z.enum(['up', 'down']) }).strict(),
+  },
   /** The plotters this server has lost (what `device.status` events say), for a tab that just opened. */
   'devices.status': { params: z.object({}).strict() },
   /** The carriage home, pen up, from where a paused or stopped plot left it; `carriageAtHome`: a person put it there (nothing moves). */
-  'devices.home': { params: z.object({ device: device.optional(), speed: speed.optional(), carriageAtHome: z.boolean().optional() }).strict() },
+  'devices.home': {
+    params: z
+      .object({
+        device: device.optional(),
+        speed: speed.optional(),
+        carriageAtHome: z.boolean().optional(),
+      })
+      .strict(),
+  },
   'camera.status': { params: z.object({ probe: z.boolean().optional() }).strict() },
   /** The current frame; with `id`, also saved in that job's snapshots as `<time>-manual.jpg`. */
   'camera.snapshot': { params: z.object({ id: jobId.optional() }).strict() },
@@ -189,20 +241,36 @@ export const METHODS = {
    * Tries a camera URL before it is saved (first run, Settings): a few seconds of its stream. The
    * configured URL's masked form (password shown as ***) stands for the configured URL itself.
    */
-  'camera.test': { params: z.object({ url: text(2048).regex(/^https?:\/\/[^\s]+$/, { error: 'must be an http:// or https:// URL' }) }).strict() },
+  'camera.test': {
+    params: z
+      .object({
+        url: text(2048).regex(/^https?:\/\/[^\s]+$/, {
+          error: 'must be an http:// or https:// URL',
+        }),
+      })
+      .strict(),
+  },
   'settings.get': { params: z.object({}).strict() },
   'settings.set': {
     params: z
       .object({
         /** Dotted keys; null removes a key so its default applies. */
-        values: z.record(settingKey, settingValue).refine((v) => Object.keys(v).length >= 1 && Object.keys(v).length <= 64, { error: 'must hold 1 to 64 keys' }),
+        values: z
+          .record(settingKey, settingValue)
+          .refine((v) => Object.keys(v).length >= 1 && Object.keys(v).length <= 64, {
+            error: 'must hold 1 to 64 keys',
+          }),
       })
       .strict(),
   },
-  'logs.tail': { params: z.object({ lines: z.number().int().min(1).max(2000).optional() }).strict() },
+  'logs.tail': {
+    params: z.object({ lines: z.number().int().min(1).max(2000).optional() }).strict(),
+  },
   /** An archive of that name in the backups folder; never over an existing file. */
   'backup.export': { params: z.object({ name: archiveName }).strict() },
-  'backup.import': { params: z.object({ archive: absolutePath, verifyOnly: z.boolean().optional() }).strict() },
+  'backup.import': {
+    params: z.object({ archive: absolutePath, verifyOnly: z.boolean().optional() }).strict(),
+  },
   'backup.preview': { params: z.object({ archive: absolutePath }).strict() },
   /** The backups folder (config backups.dir) and what is in it. */
   'backup.list': { params: z.object({}).strict() },
@@ -232,7 +300,11 @@ export const METHODS = {
         speed: speed.optional(),
       })
       .strict()
-      .refine((p) => p.pageDelayS === undefined || p.unattended === true, { error: 'goes with unattended: true (nobody changes the paper, the page delay passes instead)', path: ['pageDelayS'] }),
+      .refine((p) => p.pageDelayS === undefined || p.unattended === true, {
+        error:
+          'goes with unattended: true (nobody changes the paper, the page delay passes instead)',
+        path: ['pageDelayS'],
+      }),
   },
   /** 'finish': start nothing new, let the jobs under way finish; 'pause': pause them now (each plotter then holds its job). */
   'queue.stop': { params: z.object({ mode: z.enum(['finish', 'pause']) }).strict() },
@@ -261,7 +333,12 @@ export interface JobInfo {
   meta: JobMeta | null;
   indexed: IndexedJob | null;
   plan: Pick<PlanOverview, 'createdAt' | 'settings' | 'summary' | 'layers'> | null;
-  journal: { entries: number; lastSeq: number; problems: JournalProblem[]; history: JournalEntry[] };
+  journal: {
+    entries: number;
+    lastSeq: number;
+    problems: JournalProblem[];
+    history: JournalEntry[];
+  };
   /** Set for ARMED, PLOTTING and PAUSED jobs: running here or elsewhere, stuck or interrupted. */
   condition: JobCondition | null;
 }
@@ -388,7 +465,13 @@ export interface QueueStatus {
 
 export interface QueuePreviewInfo {
   /** Queued jobs in queue order: the plotter that will take each, or why none can. */
-  jobs: { id: string; target: JobTarget; plotter: string | null; startsInS: number | null; reason: string | null }[];
+  jobs: {
+    id: string;
+    target: JobTarget;
+    plotter: string | null;
+    startsInS: number | null;
+    reason: string | null;
+  }[];
   /** ARMED, PLOTTING and PAUSED jobs: the plotter their journal names. */
   onPlotter: Record<string, string>;
 }
@@ -455,7 +538,15 @@ export interface Results {
   'queue.preview': QueuePreviewInfo;
 }
 
-export const EVENTS = ['job.changed', 'plot.progress', 'plot.event', 'camera.status', 'queue.event', 'notify.outcome', 'device.status'] as const;
+export const EVENTS = [
+  'job.changed',
+  'plot.progress',
+  'plot.event',
+  'camera.status',
+  'queue.event',
+  'notify.outcome',
+  'device.status',
+] as const;
 export type EventName = (typeof EVENTS)[number];
 
 export interface EventPayloads {
@@ -487,17 +578,30 @@ function fieldOf(path: readonly PropertyKey[]): string {
 }
 
 /** Checks a request; every refusal is INVALID_INPUT naming the method and the field. */
-export function parseParams<M extends MethodName>(method: string, params: unknown): { method: M; params: Params<M> } {
+export function parseParams<M extends MethodName>(
+  method: string,
+  params: unknown,
+): { method: M; params: Params<M> } {
   if (typeof method !== 'string' || !Object.hasOwn(METHODS, method)) {
-    const shown = typeof method === 'string' ? `'${method.slice(0, 64)}${method.length > 64 ? '…' : ''}'` : typeof method;
-    throw new ApiError('INVALID_INPUT', `Unknown method ${shown}. Methods: ${Object.keys(METHODS).join(', ')}.`);
+    const shown =
+      typeof method === 'string'
+        ? `'${method.slice(0, 64)}${method.length > 64 ? '…' : ''}'`
+        : typeof method;
+    throw new ApiError(
+      'INVALID_INPUT',
+      `Unknown method ${shown}. Methods: ${Object.keys(METHODS).join(', ')}.`,
+    );
   }
   const schema = METHODS[method as M].params;
   const parsed = schema.safeParse(params ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => fieldOf([...issue.path, k])).join(', ') : fieldOf(issue.path);
-    const what = issue.code === 'unrecognized_keys' ? 'is not a parameter of this method' : issue.message;
+    const field =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((k) => fieldOf([...issue.path, k])).join(', ')
+        : fieldOf(issue.path);
+    const what =
+      issue.code === 'unrecognized_keys' ? 'is not a parameter of this method' : issue.message;
     throw new ApiError('INVALID_INPUT', `${method}: ${field} ${what}.`);
   }
   return { method: method as M, params: parsed.data as Params<M> };

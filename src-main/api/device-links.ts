@@ -12,7 +12,11 @@ import type { DeviceLink } from './contract';
 import type { EventHub } from './events';
 
 /** Interruptions that say the plotter itself is gone or unwell (a signal says nothing about it). */
-const LINK_REASONS: readonly InterruptionReason[] = ['device_lost', 'device_error', 'plotter_power_lost'];
+const LINK_REASONS: readonly InterruptionReason[] = [
+  'device_lost',
+  'device_error',
+  'plotter_power_lost',
+];
 
 /** The plotter's trouble in words, never its protocol ("the EBB did not answer LM,…"). */
 export function lostReason(reason: InterruptionReason): string | undefined {
@@ -20,7 +24,8 @@ export function lostReason(reason: InterruptionReason): string | undefined {
 }
 
 /** A port path that can vanish (a USB device node or a virtual plotter's link), not a nickname, `virtual` or auto-detect. */
-const watchablePort = (port: string | null): port is string => port !== null && port.startsWith('/');
+const watchablePort = (port: string | null): port is string =>
+  port !== null && port.startsWith('/');
 
 export interface DeviceLinks {
   list(): DeviceLink[];
@@ -32,7 +37,11 @@ export interface DeviceLinks {
 }
 
 /** `ports()`: each plotter's configured port, asked at every look (Settings may change them). */
-export function createDeviceLinks(hub: EventHub, ports: () => { plotter: string; port: string | null }[], everyMs: number): DeviceLinks {
+export function createDeviceLinks(
+  hub: EventHub,
+  ports: () => { plotter: string; port: string | null }[],
+  everyMs: number,
+): DeviceLinks {
   const lost = new Map<string, DeviceLink & { portGone: boolean }>();
   const tell = () => hub.emit('device.status', { plotters: list() });
   const list = (): DeviceLink[] => [...lost.values()].map(({ portGone: _p, ...l }) => l);
@@ -47,7 +56,17 @@ export function createDeviceLinks(hub: EventHub, ports: () => { plotter: string;
       if (!watchablePort(port)) continue;
       const there = fs.existsSync(port);
       const was = lost.get(plotter);
-      if (!there && !was?.portGone) set(plotter, { plotter, state: 'lost', reason: was?.reason ?? `its USB port ${port} is gone (cable unplugged or plotter switched off?)`, job: was?.job ?? null, since: new Date().toISOString(), portGone: true });
+      if (!there && !was?.portGone)
+        set(plotter, {
+          plotter,
+          state: 'lost',
+          reason:
+            was?.reason ??
+            `its USB port ${port} is gone (cable unplugged or plotter switched off?)`,
+          job: was?.job ?? null,
+          since: new Date().toISOString(),
+          portGone: true,
+        });
       else if (there && was?.portGone) set(plotter, undefined);
     }
   }, everyMs);
@@ -57,7 +76,14 @@ export function createDeviceLinks(hub: EventHub, ports: () => { plotter: string;
     interrupted(plotter, job, reason) {
       const words = lostReason(reason);
       if (!words) return false;
-      set(plotter, { plotter, state: 'lost', reason: words, job, since: new Date().toISOString(), portGone: lost.get(plotter)?.portGone ?? false });
+      set(plotter, {
+        plotter,
+        state: 'lost',
+        reason: words,
+        job,
+        since: new Date().toISOString(),
+        portGone: lost.get(plotter)?.portGone ?? false,
+      });
       return true;
     },
     answered: (plotter) => set(plotter, undefined),

@@ -11,7 +11,10 @@ import { plotterForJob, runPlotSession, type PlotSessionOptions } from '../plott
 import { lostReason, type DeviceLinks } from './device-links';
 import { createThrottle, type EventHub } from './events';
 
-export type PlotStart = Pick<PlotSessionOptions, 'device' | 'speed' | 'recovery' | 'backUpStrokes' | 'carriageAtHome' | 'layerOnly'>;
+export type PlotStart = Pick<
+  PlotSessionOptions,
+  'device' | 'speed' | 'recovery' | 'backUpStrokes' | 'carriageAtHome' | 'layerOnly'
+>;
 
 export interface BackgroundPlots {
   has(id: string): boolean;
@@ -26,7 +29,9 @@ export interface BackgroundPlots {
 
 export function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 export function createBackgroundPlots(
@@ -35,7 +40,9 @@ export function createBackgroundPlots(
   changed: (id: string) => void,
   opts: { progressIntervalMs: number; stopWaitMs: number; links: DeviceLinks },
 ): BackgroundPlots {
-  const progress = createThrottle<PlotProgress>(opts.progressIntervalMs, (id, p) => hub.emit('plot.progress', { id, ...p }));
+  const progress = createThrottle<PlotProgress>(opts.progressIntervalMs, (id, p) =>
+    hub.emit('plot.progress', { id, ...p }),
+  );
   const active = new Map<string, { ctl: AbortController; done: Promise<void> }>();
   let stopping = false;
 
@@ -43,7 +50,8 @@ export function createBackgroundPlots(
     has: (id) => active.has(id),
     ids: () => [...active.keys()],
     start(id, session) {
-      if (stopping) throw new VfabError('BUSY', `vfab is shutting down; job '${id}' was not started.`);
+      if (stopping)
+        throw new VfabError('BUSY', `vfab is shutting down; job '${id}' was not started.`);
       if (active.has(id)) throw new VfabError('BUSY', `Job '${id}' is already being plotted.`);
       const ctl = new AbortController();
       const plotter = plotterForJob(engine, id, session.device ?? undefined).name;
@@ -64,11 +72,22 @@ export function createBackgroundPlots(
           (result) => {
             if (result.state !== 'PLOTTING') return;
             // The link's trouble in words for the person at the plotter; the protocol detail stays in the log.
-            const lost = opts.links.interrupted(result.plotter, id, result.reason) ? lostReason(result.reason) : undefined;
-            hub.emit('plot.event', { id, event: 'interrupt', error: lost ? `plot interrupted: ${lost}` : result.error });
+            const lost = opts.links.interrupted(result.plotter, id, result.reason)
+              ? lostReason(result.reason)
+              : undefined;
+            hub.emit('plot.event', {
+              id,
+              event: 'interrupt',
+              error: lost ? `plot interrupted: ${lost}` : result.error,
+            });
           },
           // The session has logged it (notify/notifier.ts), unless it was a refusal (BUSY).
-          (err: unknown) => hub.emit('plot.event', { id, event: 'fail', error: (err as Error)?.message ?? String(err) }),
+          (err: unknown) =>
+            hub.emit('plot.event', {
+              id,
+              event: 'fail',
+              error: (err as Error)?.message ?? String(err),
+            }),
         )
         .finally(() => {
           progress.end(id);

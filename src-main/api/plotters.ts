@@ -21,14 +21,32 @@ export function stateOfStatus(d: DeviceStatus): PlotterState {
     case 'plotting':
       return { kind: 'plotting', job, resumed: false, fraction: 0 };
     case 'waiting for paper':
-      return { kind: 'waiting_paper', next: job, how: d.detail?.includes('page delay') ? 'page_delay' : 'person', since: '' };
+      return {
+        kind: 'waiting_paper',
+        next: job,
+        how: d.detail?.includes('page delay') ? 'page_delay' : 'person',
+        since: '',
+      };
     case 'paused':
       // A pen change or layer pause (runner.ts words its reason so) goes on with one click.
-      return { kind: 'holding', job, state: 'PAUSED', why: `paused (${d.detail ?? 'paused'}): ${/^(pen change|pause) before layer /.test(d.detail ?? '') ? 'Continue' : 'Recover…'} on its row resumes it` };
+      return {
+        kind: 'holding',
+        job,
+        state: 'PAUSED',
+        why: `paused (${d.detail ?? 'paused'}): ${/^(pen change|pause) before layer /.test(d.detail ?? '') ? 'Continue' : 'Recover…'} on its row resumes it`,
+      };
     case 'interrupted':
-      return { kind: 'holding', job, state: 'PLOTTING', why: `interrupted (${d.detail ?? 'crash'}): Recover… on its row continues it` };
+      return {
+        kind: 'holding',
+        job,
+        state: 'PLOTTING',
+        why: `interrupted (${d.detail ?? 'crash'}): Recover… on its row continues it`,
+      };
     case 'in use':
-      return { kind: 'offline', reason: `in use by ${d.detail ?? 'another program'}${d.job ? `, plotting job ${d.job}` : ''}` };
+      return {
+        kind: 'offline',
+        reason: `in use by ${d.detail ?? 'another program'}${d.job ? `, plotting job ${d.job}` : ''}`,
+      };
     case 'offline':
       return { kind: 'offline', reason: d.detail ?? 'not found' };
   }
@@ -44,11 +62,16 @@ export function hasOwnCamera(engine: Engine, p: PlotterSpec): boolean {
 export function cameraClientFor(engine: Engine, plotter?: string): CameraClient | string {
   if (plotter === undefined) return configuredCameraClient(engine.config.camera, engine.logger);
   const p = configuredPlotters(engine.config).find((x) => x.name === plotter);
-  if (!p || !hasOwnCamera(engine, p)) return `plotter '${plotter}' has no camera of its own in config.yaml`;
+  if (!p || !hasOwnCamera(engine, p))
+    return `plotter '${plotter}' has no camera of its own in config.yaml`;
   return configuredCameraClient(p.camera, engine.logger);
 }
 
-export async function listPlotters(engine: Engine, run: PlotterView[] | undefined, cameraOf: (plotter: string) => CameraViewer): Promise<PlotterInfo[]> {
+export async function listPlotters(
+  engine: Engine,
+  run: PlotterView[] | undefined,
+  cameraOf: (plotter: string) => CameraViewer,
+): Promise<PlotterInfo[]> {
   const specs = configuredPlotters(engine.config);
   const inRun = new Map((run ?? []).map((v) => [v.plotter.name, v]));
   const statuses = specs.some((p) => !inRun.has(p.name)) ? await deviceStatuses(engine) : [];
@@ -70,5 +93,15 @@ export async function listPlotters(engine: Engine, run: PlotterView[] | undefine
   });
   // A run on a port or `virtual` named outright: its plotters are not in config.yaml.
   const adHoc = (run ?? []).filter((v) => !specs.some((p) => p.name === v.plotter.name));
-  return [...listed, ...adHoc.map((v) => ({ ...v.plotter, speed: plotterFor(engine.config, v.plotter.name).speed, configured: false, state: v.state, inRun: true, camera: null }))];
+  return [
+    ...listed,
+    ...adHoc.map((v) => ({
+      ...v.plotter,
+      speed: plotterFor(engine.config, v.plotter.name).speed,
+      configured: false,
+      state: v.state,
+      inRun: true,
+      camera: null,
+    })),
+  ];
 }

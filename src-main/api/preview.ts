@@ -29,7 +29,8 @@ export interface PlanPreview {
   layers: PreviewLayer[];
 }
 
-const base64 = (a: Float32Array | Uint32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const base64 = (a: Float32Array | Uint32Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 export function planPreview(id: string, plan: Plan): PlanPreview {
   let total = 0;
@@ -44,7 +45,21 @@ export function planPreview(id: string, plan: Plan): PlanPreview {
     const xy = new Float32Array(pairs * 2);
     l.paths.forEach((p, i) => xy.set(p.subarray(0, (p.length >> 1) * 2), starts[i]! * 2));
     total += pairs;
-    return { name: l.name, pen: l.pen, color: l.color, pauseBefore: l.pauseBefore, paths: l.paths.length, xy: base64(xy), starts: base64(starts) };
+    return {
+      name: l.name,
+      pen: l.pen,
+      color: l.color,
+      pauseBefore: l.pauseBefore,
+      paths: l.paths.length,
+      xy: base64(xy),
+      starts: base64(starts),
+    };
   });
-  return { id, paperWidthMm: plan.summary.paperWidthMm, paperHeightMm: plan.summary.paperHeightMm, points: total, layers };
+  return {
+    id,
+    paperWidthMm: plan.summary.paperWidthMm,
+    paperHeightMm: plan.summary.paperHeightMm,
+    points: total,
+    layers,
+  };
 }

@@ -8,7 +8,12 @@ import type { Engine } from '../engine';
 import { VfabError } from '../errors';
 import type { PlotterSpec } from '../plotters/plotters';
 import type { RunnerEvent } from '../queue/events';
-import { createQueueRunner, DEFAULT_PAGE_DELAY_S, type PlotterView, type QueueRunner } from '../queue/runner';
+import {
+  createQueueRunner,
+  DEFAULT_PAGE_DELAY_S,
+  type PlotterView,
+  type QueueRunner,
+} from '../queue/runner';
 import type { Params, QueueRunOptions, QueueRunSummary, QueueStatus } from './contract';
 import type { EventHub } from './events';
 import { withTimeout } from './plots';
@@ -54,7 +59,12 @@ function changedJob(e: RunnerEvent): string | undefined {
   }
 }
 
-export function createServiceQueue(engine: Engine, hub: EventHub, changed: (id: string) => void, opts: { stopWaitMs: number }): ServiceQueue {
+export function createServiceQueue(
+  engine: Engine,
+  hub: EventHub,
+  changed: (id: string) => void,
+  opts: { stopWaitMs: number },
+): ServiceQueue {
   let run: Run | undefined;
   let last: QueueRunSummary | null = null;
   let closing = false;
@@ -79,16 +89,33 @@ export function createServiceQueue(engine: Engine, hub: EventHub, changed: (id: 
     };
   };
 
-  const viewOf = (plotter: PlotterSpec) => run?.runner.plotters().find((v) => v.plotter.name === plotter.name || (plotter.port !== null && v.plotter.port === plotter.port));
+  const viewOf = (plotter: PlotterSpec) =>
+    run?.runner
+      .plotters()
+      .find(
+        (v) =>
+          v.plotter.name === plotter.name ||
+          (plotter.port !== null && v.plotter.port === plotter.port),
+      );
 
   return {
     start(p) {
       if (closing) throw new VfabError('BUSY', 'vfab is shutting down; the queue was not started.');
-      if (run) throw new VfabError('BUSY', `The queue is running already (since ${run.since}, on ${run.options.plotters.join(', ')}): stop it first, or let it finish.`);
+      if (run)
+        throw new VfabError(
+          'BUSY',
+          `The queue is running already (since ${run.since}, on ${run.options.plotters.join(', ')}): stop it first, or let it finish.`,
+        );
       const unattended = p.unattended ?? false;
       const pageDelayS = p.pageDelayS ?? DEFAULT_PAGE_DELAY_S;
       const watch = p.watch ?? false;
-      const runner = createQueueRunner(engine, { ...(p.plotters ? { plotters: p.plotters } : {}), ...(p.speed ? { speed: p.speed } : {}), unattended, pageDelayS, watch });
+      const runner = createQueueRunner(engine, {
+        ...(p.plotters ? { plotters: p.plotters } : {}),
+        ...(p.speed ? { speed: p.speed } : {}),
+        unattended,
+        pageDelayS,
+        watch,
+      });
       const off = runner.subscribe(forward);
       const since = new Date().toISOString();
       let done;
@@ -98,7 +125,13 @@ export function createServiceQueue(engine: Engine, hub: EventHub, changed: (id: 
         off();
         throw err;
       }
-      const options = { plotters: runner.plotters().map((v) => v.plotter.name), unattended, pageDelayS, watch, speed: p.speed ?? null };
+      const options = {
+        plotters: runner.plotters().map((v) => v.plotter.name),
+        unattended,
+        pageDelayS,
+        watch,
+        speed: p.speed ?? null,
+      };
       const mine: Run = {
         runner,
         options,
@@ -116,7 +149,8 @@ export function createServiceQueue(engine: Engine, hub: EventHub, changed: (id: 
 
     async stop(mode) {
       const r = run;
-      if (!r) throw new VfabError('INVALID_STATE', 'The queue is not running: there is nothing to stop.');
+      if (!r)
+        throw new VfabError('INVALID_STATE', 'The queue is not running: there is nothing to stop.');
       if (r.stopping === null || (mode === 'pause' && r.stopping === 'finish')) r.stopping = mode;
       void r.runner.stop(mode);
       if (mode === 'pause') await withTimeout(r.ended, opts.stopWaitMs);
@@ -126,26 +160,43 @@ export function createServiceQueue(engine: Engine, hub: EventHub, changed: (id: 
     status,
 
     paperChanged(plotter) {
-      if (!run) throw new VfabError('INVALID_STATE', 'The queue is not running: no plotter waits for paper. Start the queue first.');
+      if (!run)
+        throw new VfabError(
+          'INVALID_STATE',
+          'The queue is not running: no plotter waits for paper. Start the queue first.',
+        );
       const waiting = run.runner.waitingForPaper();
       if (plotter === undefined) {
-        if (!waiting.length) throw new VfabError('INVALID_STATE', 'No plotter is waiting for paper now.');
+        if (!waiting.length)
+          throw new VfabError('INVALID_STATE', 'No plotter is waiting for paper now.');
       } else {
         const view = run.runner.plotters().find((v) => v.plotter.name === plotter);
-        if (!view) throw new VfabError('INVALID_STATE', `Plotter '${plotter}' is not part of this queue run (${run.options.plotters.join(', ')}).`);
-        if (!waiting.includes(plotter)) throw new VfabError('INVALID_STATE', `Plotter '${plotter}' is not waiting for paper (it is ${view.state.kind.replace('_', ' ')}).`);
+        if (!view)
+          throw new VfabError(
+            'INVALID_STATE',
+            `Plotter '${plotter}' is not part of this queue run (${run.options.plotters.join(', ')}).`,
+          );
+        if (!waiting.includes(plotter))
+          throw new VfabError(
+            'INVALID_STATE',
+            `Plotter '${plotter}' is not waiting for paper (it is ${view.state.kind.replace('_', ' ')}).`,
+          );
       }
       return run.runner.paperChanged(plotter, 'app');
     },
 
     views: () => run?.runner.plotters(),
 
-    plotting: () => (run?.runner.plotters() ?? []).flatMap((v) => (v.state.kind === 'plotting' ? [v.state.job] : [])),
+    plotting: () =>
+      (run?.runner.plotters() ?? []).flatMap((v) =>
+        v.state.kind === 'plotting' ? [v.state.job] : [],
+      ),
 
     busyWith(plotter) {
       const s = viewOf(plotter)?.state;
       if (s?.kind === 'plotting') return `the queue is plotting job '${s.job}' there`;
-      if (s?.kind === 'waiting_paper') return `the queue waits there for a paper change before job '${s.next}'`;
+      if (s?.kind === 'waiting_paper')
+        return `the queue waits there for a paper change before job '${s.next}'`;
       if (s?.kind === 'connecting') return 'the queue is connecting to it';
       return undefined;
     },

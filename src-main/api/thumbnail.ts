@@ -28,7 +28,17 @@ const cached = z.object({
     paperHeightMm: z.number().positive(),
     points: z.number().int().min(0),
     layers: z.array(
-      z.object({ name: z.string(), pen: z.number().nullable(), color: z.string().nullable(), pauseBefore: z.boolean(), paths: z.number().int().min(0), xy: base64, starts: base64 }).strict(),
+      z
+        .object({
+          name: z.string(),
+          pen: z.number().nullable(),
+          color: z.string().nullable(),
+          pauseBefore: z.boolean(),
+          paths: z.number().int().min(0),
+          xy: base64,
+          starts: base64,
+        })
+        .strict(),
     ),
   }),
 });
@@ -57,24 +67,35 @@ function save(file: string, key: string, thumbnail: Thumbnail): void {
 }
 
 /** Keeps `thumbnail` as the picture of the plan now in `files.plan`; a plan.json gone meanwhile keeps nothing. */
-export function keepThumbnail(files: Pick<JobFiles, 'plan' | 'thumbnail'>, thumbnail: Thumbnail): void {
+export function keepThumbnail(
+  files: Pick<JobFiles, 'plan' | 'thumbnail'>,
+  thumbnail: Thumbnail,
+): void {
   const st = fs.statSync(files.plan, { throwIfNoEntry: false });
   if (st) save(files.thumbnail, planKey(st), thumbnail);
 }
 
 /** Makes and keeps the thumbnail of a plan just written: planning does this in its worker, so a row asks for a file already made. */
-export function saveThumbnail(id: string, plan: Plan, files: Pick<JobFiles, 'plan' | 'thumbnail'>): void {
+export function saveThumbnail(
+  id: string,
+  plan: Plan,
+  files: Pick<JobFiles, 'plan' | 'thumbnail'>,
+): void {
   keepThumbnail(files, makeThumbnail(id, plan));
 }
 
-export const makeThumbnail = (id: string, plan: Plan): Thumbnail => planPreview(id, thumbnailPlan(plan));
+export const makeThumbnail = (id: string, plan: Plan): Thumbnail =>
+  planPreview(id, thumbnailPlan(plan));
 
 /**
  * The job's thumbnail, made from plan.json when the kept one is missing or older than the plan
  * (a job planned before thumbnails, a copy); undefined when the job has no plan.json. Throws as
  * readPlan does (DATA) for one that cannot be read.
  */
-export function jobThumbnail(id: string, files: Pick<JobFiles, 'plan' | 'thumbnail'>): Thumbnail | undefined {
+export function jobThumbnail(
+  id: string,
+  files: Pick<JobFiles, 'plan' | 'thumbnail'>,
+): Thumbnail | undefined {
   const st = fs.statSync(files.plan, { throwIfNoEntry: false });
   if (!st) return undefined;
   const key = planKey(st);

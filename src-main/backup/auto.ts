@@ -42,9 +42,14 @@ export interface AutoBackupResult {
 }
 
 /** The folder archives go to: `backups.dir` (relative to config.yaml's folder), else `<data>/backups`. */
-export function backupDir(engine: Pick<Engine, 'config' | 'paths'>, env: NodeJS.ProcessEnv = process.env): string {
+export function backupDir(
+  engine: Pick<Engine, 'config' | 'paths'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const dir = engine.config.backups.dir;
-  return dir ? resolveConfigPath(dir, engine.paths, env) : path.join(engine.paths.dataDir, 'backups');
+  return dir
+    ? resolveConfigPath(dir, engine.paths, env)
+    : path.join(engine.paths.dataDir, 'backups');
 }
 
 /** Our archives in `dir`, newest first. */
@@ -70,7 +75,9 @@ export function listBackups(dir: string): BackupArchive[] {
 
 /** The archives beyond the newest `keep`: pure, so the rule can be tested on its own. */
 export function archivesToPrune(archives: readonly BackupArchive[], keep: number): BackupArchive[] {
-  return [...archives].sort((a, b) => b.mtimeMs - a.mtimeMs || b.file.localeCompare(a.file)).slice(Math.max(1, keep));
+  return [...archives]
+    .sort((a, b) => b.mtimeMs - a.mtimeMs || b.file.localeCompare(a.file))
+    .slice(Math.max(1, keep));
 }
 
 function freeName(dir: string, now: number): string {
@@ -84,7 +91,10 @@ function freeName(dir: string, now: number): string {
  * Exports when due and prunes. The app calls this on a timer (it respects `backups.auto`);
  * `vfab system backup [--if-due]` calls it for cron and systemd timers.
  */
-export async function runAutoBackupIfDue(engine: Pick<Engine, 'config' | 'paths' | 'logger'>, opts: AutoBackupOptions = {}): Promise<AutoBackupResult> {
+export async function runAutoBackupIfDue(
+  engine: Pick<Engine, 'config' | 'paths' | 'logger'>,
+  opts: AutoBackupOptions = {},
+): Promise<AutoBackupResult> {
   const settings = engine.config.backups;
   const now = opts.now ?? Date.now();
   const intervalMs = settings.interval_hours * 3_600_000;
@@ -93,22 +103,48 @@ export async function runAutoBackupIfDue(engine: Pick<Engine, 'config' | 'paths'
   const due = !newest || now - newest.mtimeMs >= intervalMs;
   const nextDue = newest && !due ? newest.mtimeMs + intervalMs : now;
   if (!opts.force && !settings.auto && !opts.ignoreAutoSetting) {
-    return { ran: false, reason: 'automatic backups are off (backups.auto: false in config.yaml)', dir, pruned: [], nextDue: new Date(nextDue).toISOString() };
+    return {
+      ran: false,
+      reason: 'automatic backups are off (backups.auto: false in config.yaml)',
+      dir,
+      pruned: [],
+      nextDue: new Date(nextDue).toISOString(),
+    };
   }
   if (!opts.force && !due) {
-    return { ran: false, reason: `the newest backup (${path.basename(newest!.file)}) is younger than ${settings.interval_hours} h`, dir, pruned: [], nextDue: new Date(nextDue).toISOString() };
+    return {
+      ran: false,
+      reason: `the newest backup (${path.basename(newest!.file)}) is younger than ${settings.interval_hours} h`,
+      dir,
+      pruned: [],
+      nextDue: new Date(nextDue).toISOString(),
+    };
   }
   const recovered = recoverInterruptedImportIfIdle(engine.paths);
   if (recovered) engine.logger.warning(recovered);
-  const summary = await exportSystem({ paths: engine.paths, output: freeName(dir, now), backupsDir: dir, nativeBinding: opts.nativeBinding, onProgress: opts.onProgress });
+  const summary = await exportSystem({
+    paths: engine.paths,
+    output: freeName(dir, now),
+    backupsDir: dir,
+    nativeBinding: opts.nativeBinding,
+    onProgress: opts.onProgress,
+  });
   const pruned: string[] = [];
   for (const old of archivesToPrune(listBackups(dir), settings.keep)) {
     if (old.file === summary.file) continue;
     fs.rmSync(old.file, { force: true });
     pruned.push(old.file);
   }
-  engine.logger.info(`backup written to ${summary.file} (${summary.jobs} job(s), ${summary.archiveBytes} bytes)${pruned.length ? `; ${pruned.length} older backup(s) deleted` : ''}`);
-  return { ran: true, dir, export: summary, pruned, nextDue: new Date(now + intervalMs).toISOString() };
+  engine.logger.info(
+    `backup written to ${summary.file} (${summary.jobs} job(s), ${summary.archiveBytes} bytes)${pruned.length ? `; ${pruned.length} older backup(s) deleted` : ''}`,
+  );
+  return {
+    ran: true,
+    dir,
+    export: summary,
+    pruned,
+    nextDue: new Date(now + intervalMs).toISOString(),
+  };
 }
 
 export interface BackupScheduleOptions {
@@ -125,7 +161,10 @@ export interface BackupScheduleOptions {
  * The app's and `vfab serve`'s timer for `backups.auto`: looks every `everyMs`, exports when due.
  * One export at a time; a failure is logged and tried again at the next look. Returns stop().
  */
-export function startBackupSchedule(engine: Pick<Engine, 'config' | 'paths' | 'logger'>, opts: BackupScheduleOptions): () => void {
+export function startBackupSchedule(
+  engine: Pick<Engine, 'config' | 'paths' | 'logger'>,
+  opts: BackupScheduleOptions,
+): () => void {
   let running = false;
   let timer: NodeJS.Timeout;
   const look = async () => {
@@ -137,7 +176,9 @@ export function startBackupSchedule(engine: Pick<Engine, 'config' | 'paths' | 'l
       const r = await runAutoBackupIfDue(engine, { nativeBinding: opts.nativeBinding });
       if (r.ran) opts.onResult?.(r);
     } catch (err) {
-      engine.logger.warning(`scheduled backup failed: ${(err as Error)?.message ?? String(err)}; trying again in ${Math.round(opts.everyMs / 60_000)} min`);
+      engine.logger.warning(
+        `scheduled backup failed: ${(err as Error)?.message ?? String(err)}; trying again in ${Math.round(opts.everyMs / 60_000)} min`,
+      );
     } finally {
       running = false;
     }

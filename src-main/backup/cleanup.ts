@@ -11,13 +11,22 @@ import { summarizeJournal } from '../jobs/journal';
 import { TERMINAL_STATES, type JobState } from '../jobs/states';
 import { jobFiles, listJobIds } from '../jobs/workspace';
 
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
 
 /** `30d`, `12h`, `2w`, `90m` (minutes) → milliseconds; anything else is a usage error that shows the forms. */
 export function parseDuration(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$/i.exec(text);
   const ms = m ? Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]! : NaN;
-  if (!(ms > 0)) throw new VfabError('USAGE', `'${text}' is not a duration: use a number and a unit, e.g. 30d (days), 12h (hours), 2w (weeks) or 90m (minutes).`);
+  if (!(ms > 0))
+    throw new VfabError(
+      'USAGE',
+      `'${text}' is not a duration: use a number and a unit, e.g. 30d (days), 12h (hours), 2w (weeks) or 90m (minutes).`,
+    );
   return ms;
 }
 
@@ -40,10 +49,17 @@ export interface JobCleanupResult {
 }
 
 /** Which jobs a cleanup would remove: pure of side effects, so `--dry-run` and the real run agree. */
-export function findOldJobs(jobsDir: string, opts: { olderThanMs: number; states?: readonly JobState[]; now?: number }): { candidates: JobCandidate[]; kept: number } {
+export function findOldJobs(
+  jobsDir: string,
+  opts: { olderThanMs: number; states?: readonly JobState[]; now?: number },
+): { candidates: JobCandidate[]; kept: number } {
   const states = opts.states ?? TERMINAL_STATES;
   for (const s of states) {
-    if (!TERMINAL_STATES.includes(s)) throw new VfabError('USAGE', `cleanup only removes finished jobs (${TERMINAL_STATES.join(', ')}); ${s} is not one.`);
+    if (!TERMINAL_STATES.includes(s))
+      throw new VfabError(
+        'USAGE',
+        `cleanup only removes finished jobs (${TERMINAL_STATES.join(', ')}); ${s} is not one.`,
+      );
   }
   const cutoff = (opts.now ?? Date.now()) - opts.olderThanMs;
   const candidates: JobCandidate[] = [];
@@ -51,7 +67,9 @@ export function findOldJobs(jobsDir: string, opts: { olderThanMs: number; states
   for (const id of listJobIds(jobsDir).sort()) {
     const summary = summarizeJournal(jobFiles(jobsDir, id).journal);
     const state = summary.state;
-    const changedAt = summary.lastStateChange?.timestamp ?? (summary.mtimeMs ? new Date(summary.mtimeMs).toISOString() : undefined);
+    const changedAt =
+      summary.lastStateChange?.timestamp ??
+      (summary.mtimeMs ? new Date(summary.mtimeMs).toISOString() : undefined);
     const at = changedAt ? Date.parse(changedAt) : NaN;
     if (!state || !states.includes(state) || !Number.isFinite(at) || at > cutoff) {
       kept++;
@@ -63,9 +81,18 @@ export function findOldJobs(jobsDir: string, opts: { olderThanMs: number; states
 }
 
 /** Removes old finished jobs through the job service (journal-checked, renamed away, then deleted). */
-export function cleanupJobs(engine: Engine, opts: { olderThanMs: number; states?: readonly JobState[]; dryRun?: boolean; now?: number }): JobCleanupResult {
+export function cleanupJobs(
+  engine: Engine,
+  opts: { olderThanMs: number; states?: readonly JobState[]; dryRun?: boolean; now?: number },
+): JobCleanupResult {
   const { candidates, kept } = findOldJobs(engine.paths.jobsDir, opts);
-  const result: JobCleanupResult = { dryRun: Boolean(opts.dryRun), olderThanMs: opts.olderThanMs, removed: [], skipped: [], kept };
+  const result: JobCleanupResult = {
+    dryRun: Boolean(opts.dryRun),
+    olderThanMs: opts.olderThanMs,
+    removed: [],
+    skipped: [],
+    kept,
+  };
   for (const c of candidates) {
     if (opts.dryRun) {
       result.removed.push(c);
@@ -95,7 +122,10 @@ export interface LogCleanupResult {
 }
 
 /** Rotated logs (`vfab.log.1`, `vfab.log.2`, …) last written before the cutoff; never the live log. */
-export function cleanupLogs(logFile: string, opts: { olderThanMs: number; dryRun?: boolean; now?: number }): LogCleanupResult {
+export function cleanupLogs(
+  logFile: string,
+  opts: { olderThanMs: number; dryRun?: boolean; now?: number },
+): LogCleanupResult {
   const dir = path.dirname(logFile);
   const base = path.basename(logFile);
   const rotated = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+$`);

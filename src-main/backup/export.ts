@@ -20,7 +20,17 @@ import { VfabError } from '../errors';
 import { isValidJobId } from '../jobs/workspace';
 import { fsyncDir } from '../util/atomic';
 import { VERSION } from '../version';
-import { CONFIG_MEMBER, DATABASE_MEMBER, JOBS_ROOT, MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, WORKSPACE_ROOT, type Manifest, type ManifestFile } from './manifest';
+import {
+  CONFIG_MEMBER,
+  DATABASE_MEMBER,
+  JOBS_ROOT,
+  MANIFEST_FORMAT,
+  MANIFEST_NAME,
+  MANIFEST_VERSION,
+  WORKSPACE_ROOT,
+  type Manifest,
+  type ManifestFile,
+} from './manifest';
 import { isJournalMember, isTransientDir, isTransientFile } from './select';
 import { exportTarget, lstatOrUndefined } from './target';
 import { DEFAULT_LIMITS, END_OF_ARCHIVE, entryHeader, padding } from './tar';
@@ -90,7 +100,9 @@ async function* walk(abs: string, rel: string, notes: string[]): AsyncGenerator<
     } else if (d.isFile()) {
       if (!isTransientFile(d.name)) yield { abs: childAbs, rel: childRel, kind: 'file' };
     } else {
-      notes.push(`'${childRel}' is not a regular file or folder (a link, socket or device); left out`);
+      notes.push(
+        `'${childRel}' is not a regular file or folder (a link, socket or device); left out`,
+      );
     }
   }
 }
@@ -109,7 +121,8 @@ async function measure(paths: VfabPaths): Promise<{ files: number; bytes: number
   };
   await add(paths.configFile);
   await add(paths.dbFile);
-  for await (const w of walk(paths.workspaceDir, WORKSPACE_ROOT, [])) if (w.kind === 'file') await add(w.abs);
+  for await (const w of walk(paths.workspaceDir, WORKSPACE_ROOT, []))
+    if (w.kind === 'file') await add(w.abs);
   return total;
 }
 
@@ -142,11 +155,22 @@ class ArchiveBuilder {
   }
 
   private progress(): void {
-    this.opts.onProgress?.({ files: this.files.length, totalFiles: Math.max(this.total.files, this.files.length), bytes: this.bytes, totalBytes: Math.max(this.total.bytes, this.bytes) });
+    this.opts.onProgress?.({
+      files: this.files.length,
+      totalFiles: Math.max(this.total.files, this.files.length),
+      bytes: this.bytes,
+      totalBytes: Math.max(this.total.bytes, this.bytes),
+    });
   }
 
   *dir(rel: string, stat?: fs.Stats): Generator<Buffer> {
-    yield entryHeader({ path: rel, type: 'dir', size: 0, mode: stat ? stat.mode & 0o777 : 0o755, mtime: stat ? stat.mtimeMs / 1000 : Date.now() / 1000 });
+    yield entryHeader({
+      path: rel,
+      type: 'dir',
+      size: 0,
+      mode: stat ? stat.mode & 0o777 : 0o755,
+      mtime: stat ? stat.mtimeMs / 1000 : Date.now() / 1000,
+    });
   }
 
   /** One file member; the size is fixed from the open file before the header is written. */
@@ -156,7 +180,10 @@ class ArchiveBuilder {
       fh = await fsp.open(abs, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new VfabError('INTERNAL', `Cannot read ${abs} for the export: ${(err as Error).message}. Check its permissions and export again.`);
+      throw new VfabError(
+        'INTERNAL',
+        `Cannot read ${abs} for the export: ${(err as Error).message}. Check its permissions and export again.`,
+      );
     }
     try {
       const st = await fh.stat();
@@ -164,13 +191,24 @@ class ArchiveBuilder {
       let size = st.size;
       if (isJournalMember(rel)) {
         size = await completeLinesLength(fh, st.size);
-        if (size < st.size) this.notes.push(`'${rel}': the last ${st.size - size} byte(s) were an incomplete line (being written, or torn) and were left out`);
+        if (size < st.size)
+          this.notes.push(
+            `'${rel}': the last ${st.size - size} byte(s) were an incomplete line (being written, or torn) and were left out`,
+          );
       }
       if (size > DEFAULT_LIMITS.maxMemberBytes) {
-        this.notes.push(`'${rel}' is ${size} bytes, more than an import accepts per file; left out`);
+        this.notes.push(
+          `'${rel}' is ${size} bytes, more than an import accepts per file; left out`,
+        );
         return;
       }
-      yield entryHeader({ path: rel, type: 'file', size, mode: st.mode & 0o777, mtime: st.mtimeMs / 1000 });
+      yield entryHeader({
+        path: rel,
+        type: 'file',
+        size,
+        mode: st.mode & 0o777,
+        mtime: st.mtimeMs / 1000,
+      });
       const hash = crypto.createHash('sha256');
       let pos = 0;
       let short = false;
@@ -180,7 +218,10 @@ class ArchiveBuilder {
         const { bytesRead } = short ? { bytesRead: 0 } : await fh.read(chunk, 0, want, pos);
         if (bytesRead === 0) {
           // Shrunk under us (rewritten in place): keep the archive well-formed and say so.
-          if (!short) this.notes.push(`'${rel}' shrank while it was copied; the missing bytes are zeros in the archive`);
+          if (!short)
+            this.notes.push(
+              `'${rel}' shrank while it was copied; the missing bytes are zeros in the archive`,
+            );
           short = true;
           chunk = Buffer.alloc(want);
         } else if (bytesRead < want) chunk = chunk.subarray(0, bytesRead);
@@ -204,7 +245,11 @@ class ArchiveBuilder {
       return;
     }
     try {
-      const db = new Database(this.opts.paths.dbFile, { readonly: true, fileMustExist: true, ...(this.opts.nativeBinding ? { nativeBinding: this.opts.nativeBinding } : {}) });
+      const db = new Database(this.opts.paths.dbFile, {
+        readonly: true,
+        fileMustExist: true,
+        ...(this.opts.nativeBinding ? { nativeBinding: this.opts.nativeBinding } : {}),
+      });
       try {
         db.pragma('busy_timeout = 5000');
         await db.backup(tmp);
@@ -214,7 +259,9 @@ class ArchiveBuilder {
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       // The database is only an index: an archive of the journals is still a complete backup.
-      this.notes.push(`the database could not be copied (${(err as Error).message}); the index is rebuilt from the journals on import`);
+      this.notes.push(
+        `the database could not be copied (${(err as Error).message}); the index is rebuilt from the journals on import`,
+      );
       return;
     }
     try {
@@ -233,14 +280,28 @@ class ArchiveBuilder {
       vfab_version: VERSION,
       created_at: new Date().toISOString(),
       host: os.hostname(),
-      source: { config_file: paths.configFile, data_dir: paths.dataDir, workspace_dir: paths.workspaceDir },
+      source: {
+        config_file: paths.configFile,
+        data_dir: paths.dataDir,
+        workspace_dir: paths.workspaceDir,
+      },
       jobs: this.jobs,
       database: this.database,
       notes: this.notes,
       files: this.files,
     };
     const body = Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`, 'utf8');
-    return [entryHeader({ path: MANIFEST_NAME, type: 'file', size: body.length, mode: 0o644, mtime: Date.now() / 1000 }), body, padding(body.length)];
+    return [
+      entryHeader({
+        path: MANIFEST_NAME,
+        type: 'file',
+        size: body.length,
+        mode: 0o644,
+        mtime: Date.now() / 1000,
+      }),
+      body,
+      padding(body.length),
+    ];
   }
 }
 
@@ -251,7 +312,11 @@ class ArchiveBuilder {
  */
 function publish(tmp: string, output: string, force: boolean): void {
   if (force) return fs.renameSync(tmp, output);
-  const taken = () => new VfabError('ALREADY_EXISTS', `${output} appeared while the archive was written; nothing was written there. Choose another name, or add --force to replace it.`);
+  const taken = () =>
+    new VfabError(
+      'ALREADY_EXISTS',
+      `${output} appeared while the archive was written; nothing was written there. Choose another name, or add --force to replace it.`,
+    );
   try {
     fs.linkSync(tmp, output);
     fs.rmSync(tmp);
@@ -265,12 +330,20 @@ export async function exportSystem(opts: ExportOptions): Promise<ExportSummary> 
   const started = performance.now();
   const { paths } = opts;
   const force = opts.force ?? false;
-  const output = exportTarget(opts.output, paths, opts.backupsDir ?? path.join(paths.dataDir, 'backups'), force);
+  const output = exportTarget(
+    opts.output,
+    paths,
+    opts.backupsDir ?? path.join(paths.dataDir, 'backups'),
+    force,
+  );
   const dir = path.dirname(output);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new VfabError('INVALID_INPUT', `Cannot create the folder ${dir} for ${output}: ${(err as Error).message}. Choose another --output.`);
+    throw new VfabError(
+      'INVALID_INPUT',
+      `Cannot create the folder ${dir} for ${output}: ${(err as Error).message}. Choose another --output.`,
+    );
   }
   const stem = `.${path.basename(output)}.${process.pid}.${Date.now()}`;
   const tmp = path.join(dir, `${stem}.tmp`);
@@ -305,7 +378,11 @@ export async function exportSystem(opts: ExportOptions): Promise<ExportSummary> 
   }
 
   try {
-    await pipeline(Readable.from(chunks()), zlib.createGzip(), fs.createWriteStream(tmp, { mode: 0o600 }));
+    await pipeline(
+      Readable.from(chunks()),
+      zlib.createGzip(),
+      fs.createWriteStream(tmp, { mode: 0o600 }),
+    );
     const fd = fs.openSync(tmp, 'r');
     try {
       fs.fsyncSync(fd);
@@ -319,7 +396,10 @@ export async function exportSystem(opts: ExportOptions): Promise<ExportSummary> 
     fs.rmSync(dbTmp, { force: true });
     if (err instanceof VfabError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new VfabError('INTERNAL', `Export to ${output} failed: ${(err as Error).message}.${code === 'ENOSPC' ? ' The disk is full: free some space or export to another disk.' : ''} Nothing was written under that name.`);
+    throw new VfabError(
+      'INTERNAL',
+      `Export to ${output} failed: ${(err as Error).message}.${code === 'ENOSPC' ? ' The disk is full: free some space or export to another disk.' : ''} Nothing was written under that name.`,
+    );
   }
   return {
     file: output,

@@ -19,7 +19,15 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fsyncDir } from '../util/atomic';
-import { compareWithManifest, isKnownMember, MANIFEST_NAME, MAX_MANIFEST_BYTES, parseManifest, type Manifest, type ManifestFile } from './manifest';
+import {
+  compareWithManifest,
+  isKnownMember,
+  MANIFEST_NAME,
+  MAX_MANIFEST_BYTES,
+  parseManifest,
+  type Manifest,
+  type ManifestFile,
+} from './manifest';
 import { transientMember } from './select';
 import { diskBytes, freeBytes, spaceProblem } from './space';
 import { ArchiveError, DEFAULT_LIMITS, readTar, type TarEntry, type TarLimits } from './tar';
@@ -52,7 +60,9 @@ const MAX_PROBLEMS_SHOWN = 5;
 function asArchiveError(file: string, err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (typeof code !== 'string' || !code.startsWith('Z_')) return err;
-  return new ArchiveError(`${file} is not a gzip-compressed vfab archive, or it is damaged (${(err as Error).message}). Use a file made by 'vfab system export'.`);
+  return new ArchiveError(
+    `${file} is not a gzip-compressed vfab archive, or it is damaged (${(err as Error).message}). Use a file made by 'vfab system export'.`,
+  );
 }
 
 async function* mapped(file: string, body: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
@@ -64,7 +74,11 @@ async function* mapped(file: string, body: AsyncGenerator<Buffer>): AsyncGenerat
 }
 
 /** The members of a .tar.gz, streamed; damaged gzip becomes an ArchiveError naming the file. */
-export async function* archiveEntries(file: string, limits: TarLimits = DEFAULT_LIMITS, onRead?: (read: number, total: number) => void): AsyncGenerator<TarEntry> {
+export async function* archiveEntries(
+  file: string,
+  limits: TarLimits = DEFAULT_LIMITS,
+  onRead?: (read: number, total: number) => void,
+): AsyncGenerator<TarEntry> {
   const total = fs.statSync(file).size;
   const input = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
   const gunzip = zlib.createGunzip({ chunkSize: 64 * 1024 });
@@ -77,7 +91,8 @@ export async function* archiveEntries(file: string, limits: TarLimits = DEFAULT_
   input.pipe(gunzip);
   try {
     // A body is read straight from the stream, outside this generator: its errors are mapped too.
-    for await (const entry of readTar(gunzip, file, limits)) yield { ...entry, body: () => mapped(file, entry.body()) };
+    for await (const entry of readTar(gunzip, file, limits))
+      yield { ...entry, body: () => mapped(file, entry.body()) };
   } catch (err) {
     throw asArchiveError(file, err);
   } finally {
@@ -89,14 +104,22 @@ export async function* archiveEntries(file: string, limits: TarLimits = DEFAULT_
 /** Refuses a member that has no place in an archive, or that an export never writes. */
 function checkMember(label: string, entry: TarEntry): void {
   const transient = transientMember(entry.path, entry.type);
-  if (transient) throw new ArchiveError(`${label}: member '${entry.path}' ${transient}; an export never holds one, so the archive was altered. Nothing was changed.`);
+  if (transient)
+    throw new ArchiveError(
+      `${label}: member '${entry.path}' ${transient}; an export never holds one, so the archive was altered. Nothing was changed.`,
+    );
   if (!isKnownMember(entry.path, entry.type)) {
-    throw new ArchiveError(`${label}: member '${entry.path}' has no place in a vfab archive (expected manifest.json, vfab.db, config/config.yaml and workspace/...).`);
+    throw new ArchiveError(
+      `${label}: member '${entry.path}' has no place in a vfab archive (expected manifest.json, vfab.db, config/config.yaml and workspace/...).`,
+    );
   }
 }
 
 async function readManifestText(label: string, entry: TarEntry): Promise<string> {
-  if (entry.size > MAX_MANIFEST_BYTES) throw new ArchiveError(`${label}: ${MANIFEST_NAME} claims ${entry.size} bytes, more than the ${MAX_MANIFEST_BYTES} allowed.`);
+  if (entry.size > MAX_MANIFEST_BYTES)
+    throw new ArchiveError(
+      `${label}: ${MANIFEST_NAME} claims ${entry.size} bytes, more than the ${MAX_MANIFEST_BYTES} allowed.`,
+    );
   const parts: Buffer[] = [];
   for await (const chunk of entry.body()) parts.push(chunk);
   return Buffer.concat(parts).toString('utf8');
@@ -108,7 +131,10 @@ async function readManifestText(label: string, entry: TarEntry): Promise<string>
  * member, a member over the size limits or over the free space, a cut-short file, a missing or
  * foreign manifest, a checksum that does not match.
  */
-export async function verifyArchive(archive: string, options: VerifyOptions): Promise<VerifiedArchive> {
+export async function verifyArchive(
+  archive: string,
+  options: VerifyOptions,
+): Promise<VerifiedArchive> {
   const label = archive;
   const keep = options.keep ?? (() => true);
   const free = freeBytes(options.stagingParent);
@@ -116,20 +142,27 @@ export async function verifyArchive(archive: string, options: VerifyOptions): Pr
   const found = new Map<string, { size: number; sha256: string }>();
   let declared = 0;
   let manifestText: string | undefined;
-  for await (const entry of archiveEntries(archive, options.limits, (read, total) => options.onProgress?.(read, total, 'check'))) {
+  for await (const entry of archiveEntries(archive, options.limits, (read, total) =>
+    options.onProgress?.(read, total, 'check'),
+  )) {
     checkMember(label, entry);
     if (entry.type === 'dir') continue;
     if (entry.path === MANIFEST_NAME) {
-      if (manifestText !== undefined) throw new ArchiveError(`${label}: ${MANIFEST_NAME} appears twice.`);
+      if (manifestText !== undefined)
+        throw new ArchiveError(`${label}: ${MANIFEST_NAME} appears twice.`);
       manifestText = await readManifestText(label, entry);
       continue;
     }
-    if (found.has(entry.path)) throw new ArchiveError(`${label}: member '${entry.path}' appears twice.`);
+    if (found.has(entry.path))
+      throw new ArchiveError(`${label}: member '${entry.path}' appears twice.`);
     if (keep(entry.path)) {
       // Judged from the header, before the body is read: a bomb is refused at once when it cannot fit.
       declared += diskBytes(entry.size);
       const tooBig = spaceProblem(declared, free, where);
-      if (tooBig) throw new ArchiveError(`${label} cannot be imported: ${tooBig} (at member '${entry.path}'). Free some space and import again; nothing was written.`);
+      if (tooBig)
+        throw new ArchiveError(
+          `${label} cannot be imported: ${tooBig} (at member '${entry.path}'). Free some space and import again; nothing was written.`,
+        );
     }
     const hash = crypto.createHash('sha256');
     let size = 0;
@@ -140,38 +173,67 @@ export async function verifyArchive(archive: string, options: VerifyOptions): Pr
     found.set(entry.path, { size, sha256: hash.digest('hex') });
   }
   if (manifestText === undefined) {
-    throw new ArchiveError(`${label} has no ${MANIFEST_NAME}: it was not made by 'vfab system export', or it is incomplete. Nothing was changed.`);
+    throw new ArchiveError(
+      `${label} has no ${MANIFEST_NAME}: it was not made by 'vfab system export', or it is incomplete. Nothing was changed.`,
+    );
   }
   const manifest = parseManifest(manifestText, label);
   const problems = compareWithManifest(manifest, found);
   if (problems.length) {
-    const more = problems.length > MAX_PROBLEMS_SHOWN ? ` (and ${problems.length - MAX_PROBLEMS_SHOWN} more)` : '';
-    throw new ArchiveError(`${label} does not match its manifest: ${problems.slice(0, MAX_PROBLEMS_SHOWN).join('; ')}${more}. The archive is damaged or was altered; nothing was changed.`);
+    const more =
+      problems.length > MAX_PROBLEMS_SHOWN
+        ? ` (and ${problems.length - MAX_PROBLEMS_SHOWN} more)`
+        : '';
+    throw new ArchiveError(
+      `${label} does not match its manifest: ${problems.slice(0, MAX_PROBLEMS_SHOWN).join('; ')}${more}. The archive is damaged or was altered; nothing was changed.`,
+    );
   }
   const kept = manifest.files.filter((f) => keep(f.path));
-  const tooBig = spaceProblem(kept.reduce((n, f) => n + diskBytes(f.size), 0), freeBytes(options.stagingParent), where);
-  if (tooBig) throw new ArchiveError(`${label} cannot be imported: ${tooBig}. Free some space and import again; nothing was written.`);
+  const tooBig = spaceProblem(
+    kept.reduce((n, f) => n + diskBytes(f.size), 0),
+    freeBytes(options.stagingParent),
+    where,
+  );
+  if (tooBig)
+    throw new ArchiveError(
+      `${label} cannot be imported: ${tooBig}. Free some space and import again; nothing was written.`,
+    );
   return { file: archive, manifest, found, kept, options };
 }
 
 function changedMeanwhile(label: string, what: string): ArchiveError {
-  return new ArchiveError(`${label} changed while it was imported (${what}); nothing was changed. Import it again once nothing writes to it.`);
+  return new ArchiveError(
+    `${label} changed while it was imported (${what}); nothing was changed. Import it again once nothing writes to it.`,
+  );
 }
 
 /** Writes one member, never more than `size` bytes; returns its sha256. */
-async function writeMember(target: string, entry: TarEntry, size: number, label: string): Promise<string> {
+async function writeMember(
+  target: string,
+  entry: TarEntry,
+  size: number,
+  label: string,
+): Promise<string> {
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
   } catch (err) {
-    throw new ArchiveError(`${label}: member '${entry.path}' lies inside something that is a file in the archive (${(err as NodeJS.ErrnoException).code}).`);
+    throw new ArchiveError(
+      `${label}: member '${entry.path}' lies inside something that is a file in the archive (${(err as NodeJS.ErrnoException).code}).`,
+    );
   }
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(target, 'wx', 0o600);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'EISDIR') throw new ArchiveError(`${label}: member '${entry.path}' appears twice (or as both a file and a folder).`);
-    if (code === 'ENOTDIR') throw new ArchiveError(`${label}: member '${entry.path}' lies inside something that is a file in the archive.`);
+    if (code === 'EEXIST' || code === 'EISDIR')
+      throw new ArchiveError(
+        `${label}: member '${entry.path}' appears twice (or as both a file and a folder).`,
+      );
+    if (code === 'ENOTDIR')
+      throw new ArchiveError(
+        `${label}: member '${entry.path}' lies inside something that is a file in the archive.`,
+      );
     throw err;
   }
   const hash = crypto.createHash('sha256');
@@ -179,7 +241,8 @@ async function writeMember(target: string, entry: TarEntry, size: number, label:
   try {
     for await (const chunk of entry.body()) {
       written += chunk.length;
-      if (written > size) throw changedMeanwhile(label, `'${entry.path}' is longer than its manifest says`);
+      if (written > size)
+        throw changedMeanwhile(label, `'${entry.path}' is longer than its manifest says`);
       hash.update(chunk);
       await fh.write(chunk);
     }
@@ -200,7 +263,9 @@ export async function stageArchive(v: VerifiedArchive, staging: string): Promise
   const keep = v.options.keep ?? (() => true);
   const want = new Map(v.kept.map((f) => [f.path, f]));
   const dirs = new Set<string>([staging]);
-  for await (const entry of archiveEntries(v.file, v.options.limits, (read, total) => v.options.onProgress?.(read, total, 'write'))) {
+  for await (const entry of archiveEntries(v.file, v.options.limits, (read, total) =>
+    v.options.onProgress?.(read, total, 'write'),
+  )) {
     checkMember(label, entry);
     if (!keep(entry.path)) continue;
     if (entry.type === 'dir') {
@@ -208,19 +273,27 @@ export async function stageArchive(v: VerifiedArchive, staging: string): Promise
       try {
         fs.mkdirSync(dir, { recursive: true });
       } catch (err) {
-        throw new ArchiveError(`${label}: folder '${entry.path}' collides with a file of the same name (${(err as Error).message}).`);
+        throw new ArchiveError(
+          `${label}: folder '${entry.path}' collides with a file of the same name (${(err as Error).message}).`,
+        );
       }
       dirs.add(dir);
       continue;
     }
     if (entry.path === MANIFEST_NAME) continue;
     const listed = want.get(entry.path);
-    if (!listed) throw changedMeanwhile(label, `'${entry.path}' is not in its manifest, or appears twice`);
-    if (entry.size !== listed.size) throw changedMeanwhile(label, `'${entry.path}' is now ${entry.size} bytes, the manifest says ${listed.size}`);
+    if (!listed)
+      throw changedMeanwhile(label, `'${entry.path}' is not in its manifest, or appears twice`);
+    if (entry.size !== listed.size)
+      throw changedMeanwhile(
+        label,
+        `'${entry.path}' is now ${entry.size} bytes, the manifest says ${listed.size}`,
+      );
     want.delete(entry.path);
     const target = path.join(staging, entry.path);
     const sha256 = await writeMember(target, entry, listed.size, label);
-    if (sha256 !== listed.sha256) throw changedMeanwhile(label, `'${entry.path}' no longer matches its checksum`);
+    if (sha256 !== listed.sha256)
+      throw changedMeanwhile(label, `'${entry.path}' no longer matches its checksum`);
     dirs.add(path.dirname(target));
   }
   if (want.size) throw changedMeanwhile(label, `'${[...want.keys()][0]}' is missing`);

@@ -27,7 +27,14 @@ import { backupStamp } from '../util/time';
 import { stageArchive, verifyArchive, type ArchivePhase } from './extract';
 import { findInstallation, type Installation } from './installation';
 import { describeKept, localizeConfig, type KeptSetting } from './local-config';
-import { CONFIG_MEMBER, DATABASE_MEMBER, jobOfMember, JOBS_ROOT, WORKSPACE_ROOT, type Manifest } from './manifest';
+import {
+  CONFIG_MEMBER,
+  DATABASE_MEMBER,
+  jobOfMember,
+  JOBS_ROOT,
+  WORKSPACE_ROOT,
+  type Manifest,
+} from './manifest';
 import { recoverInterruptedImport, runSwap, SWAP_MARKER, type SwapStep } from './swap';
 import { ArchiveError, type TarLimits } from './tar';
 
@@ -78,7 +85,15 @@ export interface JobImportOptions {
 }
 
 function archiveInfo(file: string, m: Manifest): ArchiveInfo {
-  return { file, created_at: m.created_at, vfab_version: m.vfab_version, host: m.host, files: m.files.length, jobs: m.jobs, notes: m.notes };
+  return {
+    file,
+    created_at: m.created_at,
+    vfab_version: m.vfab_version,
+    host: m.host,
+    files: m.files.length,
+    jobs: m.jobs,
+    notes: m.notes,
+  };
 }
 
 /** The archive's absolute path, or NOT_FOUND / INVALID_INPUT saying what a backup file is. */
@@ -88,9 +103,16 @@ export function checkArchiveFile(archive: string): string {
   try {
     st = fs.statSync(file);
   } catch {
-    throw new VfabError('NOT_FOUND', `Backup file '${archive}' not found. Give the path of a .tar.gz made by 'vfab system export'.`);
+    throw new VfabError(
+      'NOT_FOUND',
+      `Backup file '${archive}' not found. Give the path of a .tar.gz made by 'vfab system export'.`,
+    );
   }
-  if (!st.isFile()) throw new VfabError('INVALID_INPUT', `'${archive}' is not a file. Give the path of a .tar.gz made by 'vfab system export'.`);
+  if (!st.isFile())
+    throw new VfabError(
+      'INVALID_INPUT',
+      `'${archive}' is not a file. Give the path of a .tar.gz made by 'vfab system export'.`,
+    );
   return file;
 }
 
@@ -98,22 +120,36 @@ export function checkArchiveFile(archive: string): string {
 export function refuseWhilePlotting(jobsDir: string, what: string): void {
   const live = livePlotOwners(jobsDir);
   if (!live.length) return;
-  const who = live.map((s) => `job '${s.owner.job}' (pid ${s.owner.pid} on ${s.owner.host}, device ${s.owner.device})`).join(', ');
-  throw new VfabError('BUSY', `Cannot ${what} while a plot is running: ${who}. Let it finish or pause it (vfab pause ${live[0]!.owner.job}), then try again.`);
+  const who = live
+    .map(
+      (s) =>
+        `job '${s.owner.job}' (pid ${s.owner.pid} on ${s.owner.host}, device ${s.owner.device})`,
+    )
+    .join(', ');
+  throw new VfabError(
+    'BUSY',
+    `Cannot ${what} while a plot is running: ${who}. Let it finish or pause it (vfab pause ${live[0]!.owner.job}), then try again.`,
+  );
 }
 
 /**
  * Undoes an import a crash cut short, unless a plot is running on those files right now (then
  * it is left for later and said so). Export and scheduled backups call this before reading.
  */
-export function recoverInterruptedImportIfIdle(paths: Pick<VfabPaths, 'dataDir' | 'jobsDir'>): string | undefined {
+export function recoverInterruptedImportIfIdle(
+  paths: Pick<VfabPaths, 'dataDir' | 'jobsDir'>,
+): string | undefined {
   if (!fs.existsSync(path.join(paths.dataDir, SWAP_MARKER))) return undefined;
-  if (livePlotOwners(paths.jobsDir).length) return `an interrupted import was found (${path.join(paths.dataDir, SWAP_MARKER)}); it will be undone when no plot is running`;
+  if (livePlotOwners(paths.jobsDir).length)
+    return `an interrupted import was found (${path.join(paths.dataDir, SWAP_MARKER)}); it will be undone when no plot is running`;
   return recoverInterruptedImport(paths.dataDir);
 }
 
 /** A staging folder that is always removed again, with the data folder if we had to create it. */
-function makeStaging(parent: string, name: string): { dir: string; remove(succeeded: boolean): void } {
+function makeStaging(
+  parent: string,
+  name: string,
+): { dir: string; remove(succeeded: boolean): void } {
   const createdParent = !fs.existsSync(parent);
   fs.mkdirSync(parent, { recursive: true });
   const dir = path.join(parent, name);
@@ -130,7 +166,11 @@ function makeStaging(parent: string, name: string): { dir: string; remove(succee
 /** The staged database, if SQLite can read it: a damaged one is left out and rebuilt from the journals. */
 function stagedDatabaseOk(file: string, nativeBinding: string | undefined): string | undefined {
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) });
+    const db = new Database(file, {
+      readonly: true,
+      fileMustExist: true,
+      ...(nativeBinding ? { nativeBinding } : {}),
+    });
     try {
       const check = String(db.pragma('quick_check', { simple: true }));
       return check === 'ok' ? undefined : check;
@@ -146,7 +186,10 @@ function loadsOrRefused(text: string, label: string): VfabConfig {
   try {
     return parseConfig(text, `${label}:${CONFIG_MEMBER}`).config;
   } catch (err) {
-    if (err instanceof ConfigError) throw new ArchiveError(`The config in ${label} would not load, so it was not imported: ${err.message}`);
+    if (err instanceof ConfigError)
+      throw new ArchiveError(
+        `The config in ${label} would not load, so it was not imported: ${err.message}`,
+      );
     throw err;
   }
 }
@@ -155,14 +198,28 @@ function loadsOrRefused(text: string, label: string): VfabConfig {
  * Rewrites the staged config so that every path in it is this installation's (local-config.ts),
  * and returns what was replaced. The result must load and resolve to exactly the current folders.
  */
-function localizeStagedConfig(file: string, label: string, inst: Installation, env: NodeJS.ProcessEnv): KeptSetting[] {
+function localizeStagedConfig(
+  file: string,
+  label: string,
+  inst: Installation,
+  env: NodeJS.ProcessEnv,
+): KeptSetting[] {
   const text = fs.readFileSync(file, 'utf8');
   // A current config that does not load is not in use: its defaults are, so the archive gets those.
-  const currentText = inst.config && fs.existsSync(inst.paths.configFile) ? fs.readFileSync(inst.paths.configFile, 'utf8') : undefined;
-  const { text: local, kept } = localizeConfig({ text, config: loadsOrRefused(text, label) }, { text: currentText, config: inst.config ?? defaultConfig() });
+  const currentText =
+    inst.config && fs.existsSync(inst.paths.configFile)
+      ? fs.readFileSync(inst.paths.configFile, 'utf8')
+      : undefined;
+  const { text: local, kept } = localizeConfig(
+    { text, config: loadsOrRefused(text, label) },
+    { text: currentText, config: inst.config ?? defaultConfig() },
+  );
   const resolved = applyConfigPaths(resolvePaths(env), loadsOrRefused(local, label), env);
   if (!isDeepStrictEqual(resolved, inst.paths)) {
-    throw new VfabError('INTERNAL', `The config in ${label} would still move vfab's folders (${resolved.workspaceDir}, ${resolved.logFile}); it was not imported. Please report this.`);
+    throw new VfabError(
+      'INTERNAL',
+      `The config in ${label} would still move vfab's folders (${resolved.workspaceDir}, ${resolved.logFile}); it was not imported. Please report this.`,
+    );
   }
   if (kept.length) fs.writeFileSync(file, local);
   return kept;
@@ -170,7 +227,12 @@ function localizeStagedConfig(file: string, label: string, inst: Installation, e
 
 const DB_SIDE_FILES = ['', '-wal', '-shm'];
 
-function readmeText(stamp: string, archive: string, paths: VfabPaths, workspaceBackup: string): string {
+function readmeText(
+  stamp: string,
+  archive: string,
+  paths: VfabPaths,
+  workspaceBackup: string,
+): string {
   return [
     `State of vfab before 'vfab system import --backup ${archive}' at ${stamp}.`,
     '',
@@ -196,8 +258,15 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
   }
 
   // A check needs only the config and the database on disk (SQLite reads a file); the rest is hashed.
-  const keep = opts.verifyOnly ? (p: string) => p === CONFIG_MEMBER || p === DATABASE_MEMBER : undefined;
-  const verified = await verifyArchive(archive, { stagingParent: current.dataDir, keep, limits: opts.limits, onProgress: opts.onProgress });
+  const keep = opts.verifyOnly
+    ? (p: string) => p === CONFIG_MEMBER || p === DATABASE_MEMBER
+    : undefined;
+  const verified = await verifyArchive(archive, {
+    stagingParent: current.dataDir,
+    keep,
+    limits: opts.limits,
+    onProgress: opts.onProgress,
+  });
   const info = archiveInfo(archive, verified.manifest);
   const stamp = backupStamp();
   const hadBackups = fs.existsSync(path.join(current.dataDir, 'backups'));
@@ -215,38 +284,66 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
     if (hasDb) {
       const bad = stagedDatabaseOk(stagedDb, opts.nativeBinding);
       if (bad) {
-        notes.push(`the database in the archive is damaged (${bad}); it was left out and the index is rebuilt from the journals`);
+        notes.push(
+          `the database in the archive is damaged (${bad}); it was left out and the index is rebuilt from the journals`,
+        );
         fs.rmSync(stagedDb, { force: true });
         hasDb = false;
       }
     }
     if (opts.verifyOnly) {
-      return { archive: info, verifyOnly: true, jobs: [], config: hasCfg ? 'restored' : 'none', keptSettings, database: hasDb ? 'restored' : 'none', notes, ms: Math.round(performance.now() - started) };
+      return {
+        archive: info,
+        verifyOnly: true,
+        jobs: [],
+        config: hasCfg ? 'restored' : 'none',
+        keptSettings,
+        database: hasDb ? 'restored' : 'none',
+        notes,
+        ms: Math.round(performance.now() - started),
+      };
     }
     if (!fs.existsSync(stagedWs)) fs.mkdirSync(path.join(stagedWs, 'jobs'), { recursive: true });
 
     // A plot may have started while we were reading the archive.
     refuseWhilePlotting(current.jobsDir, 'import a backup');
     let backupDir = path.join(current.dataDir, 'backups', `pre-import-${stamp}`);
-    for (let n = 2; fs.existsSync(backupDir); n++) backupDir = path.join(current.dataDir, 'backups', `pre-import-${stamp}-${n}`);
+    for (let n = 2; fs.existsSync(backupDir); n++)
+      backupDir = path.join(current.dataDir, 'backups', `pre-import-${stamp}-${n}`);
     fs.mkdirSync(backupDir, { recursive: true });
     backupName = path.basename(backupDir);
     const inData = (p: string) => !path.relative(current.dataDir, p).startsWith('..');
     // Renames must stay on one file system: a workspace kept elsewhere is backed up beside itself.
-    const workspaceBackup = inData(current.workspaceDir) ? path.join(backupDir, 'workspace') : `${current.workspaceDir}.pre-import-${stamp}`;
+    const workspaceBackup = inData(current.workspaceDir)
+      ? path.join(backupDir, 'workspace')
+      : `${current.workspaceDir}.pre-import-${stamp}`;
     const steps: SwapStep[] = [];
     if (hasCfg) {
       const hadConfig = fs.existsSync(current.configFile);
       const cfgBackup = path.join(backupDir, 'config.yaml');
       if (hadConfig) fs.copyFileSync(current.configFile, cfgBackup);
       const mode = hadConfig ? fs.statSync(current.configFile).mode & 0o777 : 0o600;
-      steps.push({ kind: 'write', file: current.configFile, source: stagedCfg, backup: hadConfig ? cfgBackup : null, mode });
+      steps.push({
+        kind: 'write',
+        file: current.configFile,
+        source: stagedCfg,
+        backup: hadConfig ? cfgBackup : null,
+        mode,
+      });
     }
-    for (const suffix of DB_SIDE_FILES) steps.push({ kind: 'move', from: `${current.dbFile}${suffix}`, to: path.join(backupDir, `vfab.db${suffix}`) });
+    for (const suffix of DB_SIDE_FILES)
+      steps.push({
+        kind: 'move',
+        from: `${current.dbFile}${suffix}`,
+        to: path.join(backupDir, `vfab.db${suffix}`),
+      });
     if (hasDb) steps.push({ kind: 'move', from: stagedDb, to: current.dbFile });
     steps.push({ kind: 'move', from: current.workspaceDir, to: workspaceBackup });
     steps.push({ kind: 'move', from: stagedWs, to: current.workspaceDir });
-    fs.writeFileSync(path.join(backupDir, 'README.txt'), readmeText(stamp, archive, current, workspaceBackup));
+    fs.writeFileSync(
+      path.join(backupDir, 'README.txt'),
+      readmeText(stamp, archive, current, workspaceBackup),
+    );
 
     const swap = runSwap(current.dataDir, { backup_dir: backupDir, staging: staging.dir, steps });
     let jobs: { id: string; state: string }[];
@@ -256,7 +353,9 @@ export async function importSystem(opts: ImportOptions): Promise<ImportSummary> 
         jobs = engine.store.all().map((j) => ({ id: j.id, state: j.state }));
         jobs.sort((a, b) => a.id.localeCompare(b.id));
         for (const u of engine.startup.reconcile.unreadable) notes.push(`job ${u.id}: ${u.reason}`);
-        engine.logger.info(`system import from ${archive} (made ${info.created_at} by vfab ${info.vfab_version} on ${info.host}): ${jobs.length} job(s); the previous state is kept in ${backupDir}`);
+        engine.logger.info(
+          `system import from ${archive} (made ${info.created_at} by vfab ${info.vfab_version} on ${info.host}): ${jobs.length} job(s); the previous state is kept in ${backupDir}`,
+        );
         for (const k of keptSettings) engine.logger.warning(`system import: ${describeKept(k)}`);
       } finally {
         engine.close();
@@ -300,7 +399,9 @@ function removeEmptyBackup(dataDir: string, name: string | undefined, hadBackups
 }
 
 /** Adds one job from an archive to the current workspace, under its own id or `as`. */
-export async function importJob(opts: JobImportOptions): Promise<{ id: string; from: string; state: string; archive: ArchiveInfo }> {
+export async function importJob(
+  opts: JobImportOptions,
+): Promise<{ id: string; from: string; state: string; archive: ArchiveInfo }> {
   const env = opts.env ?? process.env;
   const archive = checkArchiveFile(opts.archive);
   const source = checkJobId(opts.job);
@@ -308,13 +409,25 @@ export async function importJob(opts: JobImportOptions): Promise<{ id: string; f
   const { paths } = findInstallation(env);
   const dest = jobFiles(paths.jobsDir, id).dir;
   if (fs.existsSync(dest)) {
-    throw new VfabError('ALREADY_EXISTS', `Job '${id}' already exists in this workspace; nothing was imported. Import it under another id: vfab system import --backup ${opts.archive} --job ${source} --as ${id}-restored`);
+    throw new VfabError(
+      'ALREADY_EXISTS',
+      `Job '${id}' already exists in this workspace; nothing was imported. Import it under another id: vfab system import --backup ${opts.archive} --job ${source} --as ${id}-restored`,
+    );
   }
   const prefix = `${JOBS_ROOT}/${source}`;
-  const verified = await verifyArchive(archive, { stagingParent: paths.jobsDir, keep: (p) => p === prefix || p.startsWith(`${prefix}/`), limits: opts.limits });
+  const verified = await verifyArchive(archive, {
+    stagingParent: paths.jobsDir,
+    keep: (p) => p === prefix || p.startsWith(`${prefix}/`),
+    limits: opts.limits,
+  });
   if (!verified.kept.length) {
-    const ids = [...new Set([...verified.found.keys()].map(jobOfMember).filter((j): j is string => !!j))].sort();
-    throw new VfabError('NOT_FOUND', `${archive} has no job '${source}'. Jobs in it: ${ids.length ? ids.slice(0, 20).join(', ') + (ids.length > 20 ? ` … (${ids.length})` : '') : 'none'}.`);
+    const ids = [
+      ...new Set([...verified.found.keys()].map(jobOfMember).filter((j): j is string => !!j)),
+    ].sort();
+    throw new VfabError(
+      'NOT_FOUND',
+      `${archive} has no job '${source}'. Jobs in it: ${ids.length ? ids.slice(0, 20).join(', ') + (ids.length > 20 ? ` … (${ids.length})` : '') : 'none'}.`,
+    );
   }
   // Staged inside the jobs folder so the final step is one rename; a leftover is cleaned at start-up.
   const staging = makeStaging(paths.jobsDir, `.staging-import-${id}-${process.pid}-${Date.now()}`);
@@ -323,7 +436,11 @@ export async function importJob(opts: JobImportOptions): Promise<{ id: string; f
     await stageArchive(verified, staging.dir);
     const staged = path.join(staging.dir, prefix);
     if (id !== source) renameJobMeta(staged, source, id);
-    if (fs.existsSync(dest)) throw new VfabError('ALREADY_EXISTS', `Job '${id}' was created while the archive was read; nothing was imported. Choose another id with --as.`);
+    if (fs.existsSync(dest))
+      throw new VfabError(
+        'ALREADY_EXISTS',
+        `Job '${id}' was created while the archive was read; nothing was imported. Choose another id with --as.`,
+      );
     fs.renameSync(staged, dest);
     moved = true;
     fsyncDir(paths.jobsDir);
@@ -331,7 +448,10 @@ export async function importJob(opts: JobImportOptions): Promise<{ id: string; f
     try {
       engine.jobs.reindex(id);
       const state = engine.store.get(id)?.state ?? 'unreadable';
-      engine.logger.info(`imported from ${archive}${id !== source ? ` (job '${source}' there)` : ''}`, id);
+      engine.logger.info(
+        `imported from ${archive}${id !== source ? ` (job '${source}' there)` : ''}`,
+        id,
+      );
       return { id, from: source, state, archive: archiveInfo(archive, verified.manifest) };
     } finally {
       engine.close();
@@ -350,5 +470,6 @@ function renameJobMeta(dir: string, from: string, to: string): void {
   } catch {
     return; // no readable job.json: the journal alone describes the job
   }
-  if (meta && typeof meta === 'object' && meta.id === from) writeFileAtomic(file, `${JSON.stringify({ ...meta, id: to }, null, 2)}\n`);
+  if (meta && typeof meta === 'object' && meta.id === from)
+    writeFileAtomic(file, `${JSON.stringify({ ...meta, id: to }, null, 2)}\n`);
 }

@@ -46,7 +46,8 @@ export interface ConfigSource {
   config: VfabConfig;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function valueAt(root: unknown, key: string): unknown {
   let node = root;
@@ -69,7 +70,10 @@ function plain(text: string | undefined): unknown {
  * as the current file has it, or deleted where it leaves the key unset; comments and all other
  * settings kept. Also returns what was replaced: an archive made here comes back byte for byte.
  */
-export function localizeConfig(archive: ConfigSource & { text: string }, current: ConfigSource): { text: string; kept: KeptSetting[] } {
+export function localizeConfig(
+  archive: ConfigSource & { text: string },
+  current: ConfigSource,
+): { text: string; kept: KeptSetting[] } {
   const doc = parseDocument(archive.text);
   const written = plain(current.text);
   const kept: KeptSetting[] = [];
@@ -86,6 +90,7 @@ export function localizeConfig(archive: ConfigSource & { text: string }, current
 
 /** One line for a person: what the archive said and what stays. */
 export function describeKept(k: KeptSetting): string {
-  const show = (v: unknown) => (v === null ? 'unset' : `'${typeof v === 'string' ? v : JSON.stringify(v)}'`);
+  const show = (v: unknown) =>
+    v === null ? 'unset' : `'${typeof v === 'string' ? v : JSON.stringify(v)}'`;
   return `config ${k.key}: this installation's ${show(k.kept)} was kept; the archive's ${show(k.archive)} was not used (an archive never decides this computer's paths, devices, served address or commands)`;
 }

@@ -11,7 +11,13 @@ const TRANSIENT_DIR_PREFIXES = ['.staging-', '.replaced-', '.deleted-'];
 const LOCKS_ROOT = 'locks';
 
 export function isTransientFile(name: string): boolean {
-  return TRANSIENT_FILES.has(name) || name.endsWith('.owner') || name.endsWith('.lock') || name.endsWith('.break') || (name.startsWith('.') && name.endsWith('.tmp'));
+  return (
+    TRANSIENT_FILES.has(name) ||
+    name.endsWith('.owner') ||
+    name.endsWith('.lock') ||
+    name.endsWith('.break') ||
+    (name.startsWith('.') && name.endsWith('.tmp'))
+  );
 }
 
 export function isTransientDir(name: string): boolean {
@@ -23,8 +29,10 @@ export function transientMember(archivePath: string, type: 'file' | 'dir'): stri
   const parts = archivePath.split('/');
   if (parts[0] === LOCKS_ROOT) return "is in vfab's locks folder (a running plot's device owner)";
   const folders = type === 'dir' ? parts : parts.slice(0, -1);
-  if (folders.some(isTransientDir)) return 'is inside a half-made job folder (an unfinished create, replace or delete)';
-  if (type === 'file' && isTransientFile(parts[parts.length - 1]!)) return 'is a lock, owner, pause-request or temporary file (it describes a running moment)';
+  if (folders.some(isTransientDir))
+    return 'is inside a half-made job folder (an unfinished create, replace or delete)';
+  if (type === 'file' && isTransientFile(parts[parts.length - 1]!))
+    return 'is a lock, owner, pause-request or temporary file (it describes a running moment)';
   return undefined;
 }
 

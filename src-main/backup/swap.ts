@@ -65,7 +65,8 @@ function undo(step: SwapStep): void {
     if (exists(step.to) && !exists(step.from)) move(step.to, step.from);
     return;
   }
-  if (step.backup && exists(step.backup)) writeFileAtomic(step.file, fs.readFileSync(step.backup), step.mode);
+  if (step.backup && exists(step.backup))
+    writeFileAtomic(step.file, fs.readFileSync(step.backup), step.mode);
   else if (step.backup === null) fs.rmSync(step.file, { force: true });
 }
 
@@ -79,7 +80,10 @@ export interface SwapHandle {
 /** Applies `steps` in order; on an error everything done is undone before the error is rethrown. */
 export function runSwap(dataDir: string, marker: Omit<Marker, 'started_at'>): SwapHandle {
   const markerFile = path.join(dataDir, SWAP_MARKER);
-  writeFileAtomic(markerFile, `${JSON.stringify({ started_at: new Date().toISOString(), ...marker }, null, 2)}\n`);
+  writeFileAtomic(
+    markerFile,
+    `${JSON.stringify({ started_at: new Date().toISOString(), ...marker }, null, 2)}\n`,
+  );
   const done: SwapStep[] = [];
   const rollback = (): string[] => {
     const problems: string[] = [];
@@ -87,7 +91,9 @@ export function runSwap(dataDir: string, marker: Omit<Marker, 'started_at'>): Sw
       try {
         undo(step);
       } catch (err) {
-        problems.push(`${step.kind === 'move' ? `${step.to} -> ${step.from}` : step.file}: ${(err as Error).message}`);
+        problems.push(
+          `${step.kind === 'move' ? `${step.to} -> ${step.from}` : step.file}: ${(err as Error).message}`,
+        );
       }
     }
     done.length = 0;
@@ -99,7 +105,9 @@ export function runSwap(dataDir: string, marker: Omit<Marker, 'started_at'>): Sw
     for (const step of marker.steps) if (apply(step)) done.push(step);
   } catch (err) {
     const problems = rollback();
-    if (problems.length) (err as Error).message += `; rolling back also failed for: ${problems.join('; ')}. The previous files are in ${marker.backup_dir}.`;
+    if (problems.length)
+      (err as Error).message +=
+        `; rolling back also failed for: ${problems.join('; ')}. The previous files are in ${marker.backup_dir}.`;
     throw err;
   }
   return {

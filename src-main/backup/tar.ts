@@ -56,7 +56,13 @@ function paxRecord(key: string, value: string): string {
   return `${len}${body}`;
 }
 
-function ustarHeader(h: { name: string; size: number; mode: number; mtime: number; typeflag: string }): Buffer {
+function ustarHeader(h: {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: number;
+  typeflag: string;
+}): Buffer {
   const buf = Buffer.alloc(BLOCK);
   buf.write(h.name, 0, 100, 'utf8');
   writeOctal(buf, 100, 8, h.mode & 0o7777);
@@ -95,7 +101,13 @@ export function entryHeader(entry: TarEntryHeader): Buffer {
   });
   if (!records.length) return main;
   const body = Buffer.from(records.join(''), 'utf8');
-  const pax = ustarHeader({ name: asciiStandIn(`PaxHeaders/${name}`), size: body.length, mode: 0o644, mtime: entry.mtime, typeflag: 'x' });
+  const pax = ustarHeader({
+    name: asciiStandIn(`PaxHeaders/${name}`),
+    size: body.length,
+    mode: 0o644,
+    mtime: entry.mtime,
+    typeflag: 'x',
+  });
   return Buffer.concat([pax, body, padding(body.length), main]);
 }
 
@@ -152,14 +164,20 @@ function parsePax(body: Buffer, at: string): Map<string, string> {
   while (pos < body.length) {
     const space = body.indexOf(0x20, pos);
     const len = space === -1 ? NaN : Number(body.toString('ascii', pos, space));
-    if (!Number.isInteger(len) || len <= 0 || pos + len > body.length || body[pos + len - 1] !== 0x0a) {
+    if (
+      !Number.isInteger(len) ||
+      len <= 0 ||
+      pos + len > body.length ||
+      body[pos + len - 1] !== 0x0a
+    ) {
       // Trailing zero padding after the last record is allowed.
       if (body.subarray(pos).every((b) => b === 0)) break;
       throw new ArchiveError(`${at}: damaged PAX extended header (record at byte ${pos}).`);
     }
     const record = body.toString('utf8', space + 1, pos + len - 1);
     const eq = record.indexOf('=');
-    if (eq <= 0) throw new ArchiveError(`${at}: damaged PAX extended header record '${record.slice(0, 60)}'.`);
+    if (eq <= 0)
+      throw new ArchiveError(`${at}: damaged PAX extended header record '${record.slice(0, 60)}'.`);
     out.set(record.slice(0, eq), record.slice(eq + 1));
     pos += len;
   }
@@ -167,7 +185,11 @@ function parsePax(body: Buffer, at: string): Map<string, string> {
 }
 
 const LINK_TYPES: Record<string, string> = { '1': 'a hard link', '2': 'a symbolic link' };
-const DEVICE_TYPES: Record<string, string> = { '3': 'a character device', '4': 'a block device', '6': 'a FIFO' };
+const DEVICE_TYPES: Record<string, string> = {
+  '3': 'a character device',
+  '4': 'a block device',
+  '6': 'a FIFO',
+};
 
 /**
  * A member name made safe, or a refusal: relative, '/'-separated, no '..', no NUL, no drive
@@ -175,11 +197,14 @@ const DEVICE_TYPES: Record<string, string> = { '3': 'a character device', '4': '
  */
 export function safeMemberPath(raw: string): string {
   const name = raw;
-  if (name.includes('\0')) throw new ArchiveError(`member '${name.replace(/\0/g, '\\0')}' has a NUL byte in its name`);
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw new ArchiveError(`member '${name}' has an absolute path`);
+  if (name.includes('\0'))
+    throw new ArchiveError(`member '${name.replace(/\0/g, '\\0')}' has a NUL byte in its name`);
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name))
+    throw new ArchiveError(`member '${name}' has an absolute path`);
   if (name.includes('\\')) throw new ArchiveError(`member '${name}' has a backslash in its name`);
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new ArchiveError(`member '${name}' climbs out of the archive with '..'`);
+  if (parts.includes('..'))
+    throw new ArchiveError(`member '${name}' climbs out of the archive with '..'`);
   if (!parts.length) throw new ArchiveError(`member '${name}' has an empty name`);
   return parts.join('/');
 }
@@ -243,7 +268,11 @@ export interface TarEntry extends TarEntryHeader {
  * names and oversize members (from the header, before the body is read), damaged headers and
  * an archive cut short. `label` names the archive in messages.
  */
-export async function* readTar(source: AsyncIterable<Buffer>, label: string, limits: TarLimits = DEFAULT_LIMITS): AsyncGenerator<TarEntry> {
+export async function* readTar(
+  source: AsyncIterable<Buffer>,
+  label: string,
+  limits: TarLimits = DEFAULT_LIMITS,
+): AsyncGenerator<TarEntry> {
   const src = new ByteSource(source[Symbol.asyncIterator]());
   let total = 0;
   let pax: Map<string, string> | undefined;
@@ -251,55 +280,95 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
   for (;;) {
     const at = src.offset;
     const header = await src.read(BLOCK);
-    if (header.length === 0 && !sawHeader) throw new ArchiveError(`${label} is empty: not a vfab backup.`);
-    if (header.length < BLOCK) throw new ArchiveError(`${label} is cut short (the end-of-archive marker is missing at byte ${at}); the file is incomplete.`);
+    if (header.length === 0 && !sawHeader)
+      throw new ArchiveError(`${label} is empty: not a vfab backup.`);
+    if (header.length < BLOCK)
+      throw new ArchiveError(
+        `${label} is cut short (the end-of-archive marker is missing at byte ${at}); the file is incomplete.`,
+      );
     if (header.every((b) => b === 0)) return;
     const where = `${label} (header at byte ${at})`;
     const stored = parseNumber(header.subarray(148, 156));
     if (stored !== checksum(header)) {
-      throw new ArchiveError(sawHeader ? `${where}: damaged header (checksum mismatch).` : `${label} is not a tar archive (its first header is not valid).`);
+      throw new ArchiveError(
+        sawHeader
+          ? `${where}: damaged header (checksum mismatch).`
+          : `${label} is not a tar archive (its first header is not valid).`,
+      );
     }
-    if (header.toString('ascii', 257, 262) !== 'ustar') throw new ArchiveError(`${where}: not a POSIX ustar header; vfab reads only the archives it writes.`);
+    if (header.toString('ascii', 257, 262) !== 'ustar')
+      throw new ArchiveError(
+        `${where}: not a POSIX ustar header; vfab reads only the archives it writes.`,
+      );
     sawHeader = true;
     const typeflag = header[156] === 0 ? '0' : String.fromCharCode(header[156]!);
     const prefix = cString(header.subarray(345, 500));
-    const ustarName = prefix ? `${prefix}/${cString(header.subarray(0, 100))}` : cString(header.subarray(0, 100));
+    const ustarName = prefix
+      ? `${prefix}/${cString(header.subarray(0, 100))}`
+      : cString(header.subarray(0, 100));
     const name = pax?.get('path') ?? ustarName;
     let size = parseNumber(header.subarray(124, 136));
     const paxSize = pax?.get('size');
     if (paxSize !== undefined) size = /^\d+$/.test(paxSize) ? Number(paxSize) : NaN;
-    if (!Number.isSafeInteger(size) || size < 0) throw new ArchiveError(`${where}: member '${name}' has an invalid size.`);
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new ArchiveError(`${where}: member '${name}' has an invalid size.`);
     const entryPax = pax;
     pax = undefined;
 
     if (typeflag === 'x') {
-      if (size > limits.maxPaxBytes) throw new ArchiveError(`${where}: a PAX extended header of ${size} bytes is larger than the ${limits.maxPaxBytes} bytes allowed.`);
+      if (size > limits.maxPaxBytes)
+        throw new ArchiveError(
+          `${where}: a PAX extended header of ${size} bytes is larger than the ${limits.maxPaxBytes} bytes allowed.`,
+        );
       const body = await src.read(size);
-      if (body.length < size) throw new ArchiveError(`${label} is cut short inside a PAX header at byte ${at}.`);
+      if (body.length < size)
+        throw new ArchiveError(`${label} is cut short inside a PAX header at byte ${at}.`);
       await src.read(padding(size).length);
       pax = parsePax(body, where);
-      if (pax.has('linkpath')) throw new ArchiveError(`${where}: member '${pax.get('path') ?? '?'}' is a link (PAX linkpath); links are refused.`);
+      if (pax.has('linkpath'))
+        throw new ArchiveError(
+          `${where}: member '${pax.get('path') ?? '?'}' is a link (PAX linkpath); links are refused.`,
+        );
       if (pax.has('path')) safeMemberPath(pax.get('path')!);
       continue;
     }
-    if (typeflag === 'g') throw new ArchiveError(`${where}: global PAX headers are not used by vfab archives; refused.`);
-    if (LINK_TYPES[typeflag]) throw new ArchiveError(`${where}: member '${name}' is ${LINK_TYPES[typeflag]} (to '${cString(header.subarray(157, 257))}'); links are refused.`);
-    if (DEVICE_TYPES[typeflag]) throw new ArchiveError(`${where}: member '${name}' is ${DEVICE_TYPES[typeflag]}; only files and folders are accepted.`);
+    if (typeflag === 'g')
+      throw new ArchiveError(
+        `${where}: global PAX headers are not used by vfab archives; refused.`,
+      );
+    if (LINK_TYPES[typeflag])
+      throw new ArchiveError(
+        `${where}: member '${name}' is ${LINK_TYPES[typeflag]} (to '${cString(header.subarray(157, 257))}'); links are refused.`,
+      );
+    if (DEVICE_TYPES[typeflag])
+      throw new ArchiveError(
+        `${where}: member '${name}' is ${DEVICE_TYPES[typeflag]}; only files and folders are accepted.`,
+      );
     if (typeflag !== '0' && typeflag !== '7' && typeflag !== '5') {
-      throw new ArchiveError(`${where}: member '${name}' has tar type '${typeflag}', which vfab does not accept (only files and folders).`);
+      throw new ArchiveError(
+        `${where}: member '${name}' has tar type '${typeflag}', which vfab does not accept (only files and folders).`,
+      );
     }
     const path = safeMemberPath(name);
     const type: TarEntryType = typeflag === '5' ? 'dir' : 'file';
     if (type === 'file') {
       if (size > limits.maxMemberBytes) {
-        throw new ArchiveError(`${where}: member '${path}' claims ${size} bytes, more than the ${limits.maxMemberBytes} bytes allowed per member.`);
+        throw new ArchiveError(
+          `${where}: member '${path}' claims ${size} bytes, more than the ${limits.maxMemberBytes} bytes allowed per member.`,
+        );
       }
       total += size;
-      if (total > limits.maxTotalBytes) throw new ArchiveError(`${where}: the members add up to more than the ${limits.maxTotalBytes} bytes allowed in total.`);
+      if (total > limits.maxTotalBytes)
+        throw new ArchiveError(
+          `${where}: the members add up to more than the ${limits.maxTotalBytes} bytes allowed in total.`,
+        );
     }
     const bodySize = type === 'file' ? size : 0;
     const mtimeText = entryPax?.get('mtime');
-    const mtime = mtimeText !== undefined && Number.isFinite(Number(mtimeText)) ? Math.floor(Number(mtimeText)) : parseNumber(header.subarray(136, 148));
+    const mtime =
+      mtimeText !== undefined && Number.isFinite(Number(mtimeText))
+        ? Math.floor(Number(mtimeText))
+        : parseNumber(header.subarray(136, 148));
     let consumed = false;
     const body = async function* (): AsyncGenerator<Buffer> {
       if (consumed) throw new Error(`body of ${path} read twice`);
@@ -307,14 +376,25 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
       let left = bodySize;
       while (left > 0) {
         const chunk = await src.some(Math.min(left, 64 * 1024));
-        if (chunk.length === 0) throw new ArchiveError(`${label} is cut short inside member '${path}' (${left} of ${bodySize} bytes missing).`);
+        if (chunk.length === 0)
+          throw new ArchiveError(
+            `${label} is cut short inside member '${path}' (${left} of ${bodySize} bytes missing).`,
+          );
         left -= chunk.length;
         yield chunk;
       }
       const pad = padding(bodySize).length;
-      if (pad && (await src.read(pad)).length < pad) throw new ArchiveError(`${label} is cut short after member '${path}'.`);
+      if (pad && (await src.read(pad)).length < pad)
+        throw new ArchiveError(`${label} is cut short after member '${path}'.`);
     };
-    yield { path, type, size: bodySize, mode: parseNumber(header.subarray(100, 108)) & 0o777, mtime: Number.isFinite(mtime) ? mtime : 0, body };
+    yield {
+      path,
+      type,
+      size: bodySize,
+      mode: parseNumber(header.subarray(100, 108)) & 0o777,
+      mtime: Number.isFinite(mtime) ? mtime : 0,
+      body,
+    };
     if (!consumed) for await (const _ of body()) void _;
   }
 }

@@ -27,7 +27,12 @@ export function withoutAddress(text: string | undefined, url: string): string | 
 export function withoutAddress(text: string | undefined, url: string): string | undefined {
   if (text === undefined) return undefined;
   // Not inside a longer name or number: host "cam" must not change "camera", 10.0.0.1 not 10.0.0.12.
-  const pattern = new RegExp(addressForms(url).map((f) => `(?<![\\w.-])${escape(f)}(?![\\w-]|\\.\\w)`).join('|'), 'g');
+  const pattern = new RegExp(
+    addressForms(url)
+      .map((f) => `(?<![\\w.-])${escape(f)}(?![\\w-]|\\.\\w)`)
+      .join('|'),
+    'g',
+  );
   // "Camera at the camera refused…" reads better as "The camera refused…".
   return text.replace(pattern, 'the camera').replace(/\bCamera at the camera\b/g, 'The camera');
 }

@@ -51,7 +51,10 @@ export function probeCamera(url: string, opts: ProbeOptions): Promise<CameraProb
       settled = true;
       clearTimeout(deadline);
       handle.close();
-      const fps = first !== undefined && last !== undefined && last > first ? ((frames - 1) * 1000) / (last - first) : undefined;
+      const fps =
+        first !== undefined && last !== undefined && last > first
+          ? ((frames - 1) * 1000) / (last - first)
+          : undefined;
       const probe: CameraProbe = { ok: frames > 0, url: shown, frames };
       if (fps !== undefined) probe.fps = Math.round(fps * 10) / 10;
       if (width !== undefined) probe.width = width;

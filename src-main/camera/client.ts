@@ -15,7 +15,13 @@
  * attempt or per frame; the recovery is logged once too.
  */
 import type { Logger } from '../log';
-import { CameraError, openMjpegStream, redactUrl, type CameraFrame, type StreamHandle } from './stream';
+import {
+  CameraError,
+  openMjpegStream,
+  redactUrl,
+  type CameraFrame,
+  type StreamHandle,
+} from './stream';
 
 export type { CameraFrame } from './stream';
 
@@ -125,7 +131,8 @@ export function createCameraClient(opts: CameraClientOptions): CameraClient {
           // frame and hangs up must not reset the backoff or log "again" on every cycle.
           if (frame.at - firstFrameAt >= STABLE_MS) {
             attempt = 0;
-            if (outage.size > 0) logger?.info(`camera at ${shown} streaming again (${frame.width}x${frame.height})`);
+            if (outage.size > 0)
+              logger?.info(`camera at ${shown} streaming again (${frame.width}x${frame.height})`);
             outage.clear();
           }
           lastError = undefined;
@@ -262,7 +269,11 @@ const shared = new Map<string, CameraClient>();
  * The process's client for `url`: every part of the main process asks here, so Motion sees one
  * connection however many viewers and plots use it. The first caller's logger is kept.
  */
-export function sharedCameraClient(url: string, logger?: CameraLogger, service?: string): CameraClient {
+export function sharedCameraClient(
+  url: string,
+  logger?: CameraLogger,
+  service?: string,
+): CameraClient {
   let client = shared.get(url);
   if (!client) {
     client = createCameraClient({ url, logger, service });

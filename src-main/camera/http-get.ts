@@ -78,7 +78,9 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
       return true;
     },
   };
-  const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port, onread });
+  const socket = secure
+    ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host })
+    : net.connect({ host, port, onread });
   let ended = false;
   let state: Body = { kind: 'head' };
   let head: Buffer = Buffer.alloc(0);
@@ -95,7 +97,13 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
     headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
   }
   const hostHeader = url.port ? `${url.hostname}:${url.port}` : url.hostname;
-  const request = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${hostHeader}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  const request = [
+    `GET ${url.pathname}${url.search} HTTP/1.1`,
+    `Host: ${hostHeader}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ].join('\r\n');
 
   if (opts.unref) socket.unref();
   socket.setNoDelay(true);
@@ -106,16 +114,25 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
   socket.on('error', (err: NodeJS.ErrnoException) => end(err));
   socket.on('end', () => {
     if (state.kind === 'close' || state.kind === 'done') end();
-    else end(Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' }));
+    else
+      end(
+        Object.assign(new Error('connection closed before the response ended'), {
+          code: 'ECONNRESET',
+        }),
+      );
   });
-  socket.on('close', () => end(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' })));
+  socket.on('close', () =>
+    end(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' })),
+  );
   if (secure) socket.on('data', (chunk: Buffer) => received(chunk, chunk.length));
 
   function received(chunk: Buffer, length: number): void {
     try {
       consume(chunk, 0, length);
     } catch (err) {
-      end(err instanceof HttpProtocolError ? err : Object.assign(err as Error, { code: 'EHANDLER' }));
+      end(
+        err instanceof HttpProtocolError ? err : Object.assign(err as Error, { code: 'EHANDLER' }),
+      );
     }
   }
 
@@ -130,7 +147,8 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
           at = to;
           const endOfHead = head.indexOf('\r\n\r\n');
           if (endOfHead < 0) {
-            if (head.length > MAX_HEAD_BYTES) throw new HttpProtocolError(`response headers longer than ${MAX_HEAD_BYTES} bytes`);
+            if (head.length > MAX_HEAD_BYTES)
+              throw new HttpProtocolError(`response headers longer than ${MAX_HEAD_BYTES} bytes`);
             break;
           }
           const rest = head;
@@ -160,7 +178,8 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
           const stop = nl < 0 || nl >= to ? to : nl + 1;
           st.line += chunk.toString('latin1', at, stop);
           at = stop;
-          if (st.line.length > MAX_CHUNK_LINE) throw new HttpProtocolError('chunk header line too long');
+          if (st.line.length > MAX_CHUNK_LINE)
+            throw new HttpProtocolError('chunk header line too long');
           if (nl < 0) break;
           const line = st.line.trim();
           if (st.kind === 'trailer') {
@@ -171,7 +190,8 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
             break;
           }
           const hex = line.split(';')[0]!.trim();
-          if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new HttpProtocolError(`bad chunk size '${line.slice(0, 40)}'`);
+          if (!/^[0-9a-fA-F]{1,12}$/.test(hex))
+            throw new HttpProtocolError(`bad chunk size '${line.slice(0, 40)}'`);
           const size = parseInt(hex, 16);
           state = size === 0 ? { kind: 'trailer', line: '' } : { kind: 'data', left: size };
           break;
@@ -198,7 +218,8 @@ export function httpGet(url: URL, handlers: HttpGetHandlers, opts: HttpGetOption
             state = { kind: 'size', line: '' };
             break;
           }
-          if (byte !== (st.left === 2 ? 0x0d : 0x0a)) throw new HttpProtocolError('chunk data not followed by CRLF');
+          if (byte !== (st.left === 2 ? 0x0d : 0x0a))
+            throw new HttpProtocolError('chunk data not followed by CRLF');
           at++;
           st.left--;
           if (st.left === 0) state = { kind: 'size', line: '' };
@@ -226,7 +247,14 @@ function plainChunkSize(bytes: Buffer, from: number, lf: number): number | undef
   let i = from;
   for (; i < lf && i - from < 12; i++) {
     const b = bytes[i]!;
-    const digit = b >= 0x30 && b <= 0x39 ? b - 0x30 : b >= 0x61 && b <= 0x66 ? b - 0x57 : b >= 0x41 && b <= 0x46 ? b - 0x37 : -1;
+    const digit =
+      b >= 0x30 && b <= 0x39
+        ? b - 0x30
+        : b >= 0x61 && b <= 0x66
+          ? b - 0x57
+          : b >= 0x41 && b <= 0x46
+            ? b - 0x37
+            : -1;
     if (digit < 0) break;
     size = size * 16 + digit;
   }
@@ -252,7 +280,8 @@ function parseHead(text: string): HttpHead {
 }
 
 function bodyState(head: HttpHead): Body {
-  if (/(^|,)\s*chunked\s*$/i.test(head.headers['transfer-encoding'] ?? '')) return { kind: 'size', line: '' };
+  if (/(^|,)\s*chunked\s*$/i.test(head.headers['transfer-encoding'] ?? ''))
+    return { kind: 'size', line: '' };
   const length = head.headers['content-length'];
   if (length !== undefined) {
     if (!/^\d+$/.test(length)) throw new HttpProtocolError(`bad Content-Length '${length}'`);

@@ -131,7 +131,9 @@ export class MultipartParser {
 
   /** True between the start of a part's headers and its last byte: an end of stream here loses a frame. */
   get midPart(): boolean {
-    return this.state.kind === 'headers' || this.state.kind === 'sized' || this.state.kind === 'scan';
+    return (
+      this.state.kind === 'headers' || this.state.kind === 'sized' || this.state.kind === 'scan'
+    );
   }
 
   /**
@@ -191,7 +193,9 @@ export class MultipartParser {
         this.skip(at);
         // Need the two bytes after the delimiter: `--` closes the stream, anything else opens a part.
         if (this.pending.length < this.delimiter.length + 2) return false;
-        const after = this.pending.view().subarray(this.delimiter.length, this.delimiter.length + 2);
+        const after = this.pending
+          .view()
+          .subarray(this.delimiter.length, this.delimiter.length + 2);
         if (after[0] === 0x2d && after[1] === 0x2d) {
           this.state = { kind: 'done' };
           this.pending.reset();
@@ -207,16 +211,23 @@ export class MultipartParser {
         // (`--b\r\n\r\n`) ends at once. Bare LF line ends are accepted as well.
         const end = headerEnd(data);
         if (end === undefined) {
-          if (data.length > this.maxHeaderBytes) throw new MultipartError(`part headers longer than ${this.maxHeaderBytes} bytes without a blank line`);
+          if (data.length > this.maxHeaderBytes)
+            throw new MultipartError(
+              `part headers longer than ${this.maxHeaderBytes} bytes without a blank line`,
+            );
           return false;
         }
         const headers = parseHeaders(data.subarray(0, end.at).toString('latin1'));
         this.pending.consume(end.at + end.length);
         const declared = headers['content-length'];
         if (declared !== undefined) {
-          if (!/^\d+$/.test(declared)) throw new MultipartError(`bad Content-Length '${declared}' in a part`);
+          if (!/^\d+$/.test(declared))
+            throw new MultipartError(`bad Content-Length '${declared}' in a part`);
           const size = Number(declared);
-          if (size > this.maxPartBytes) throw new MultipartError(`part of ${size} bytes is over the ${this.maxPartBytes}-byte cap`);
+          if (size > this.maxPartBytes)
+            throw new MultipartError(
+              `part of ${size} bytes is over the ${this.maxPartBytes}-byte cap`,
+            );
           const body = Buffer.allocUnsafe(size);
           const rest = this.pending.view();
           const take = Math.min(size, rest.length);
@@ -239,7 +250,10 @@ export class MultipartParser {
         const from = Math.max(0, st.scanned - this.scanDelimiter.length + 1);
         const at = data.indexOf(this.scanDelimiter, from);
         if (at < 0) {
-          if (data.length > this.maxPartBytes) throw new MultipartError(`part without Content-Length ran past the ${this.maxPartBytes}-byte cap without a boundary`);
+          if (data.length > this.maxPartBytes)
+            throw new MultipartError(
+              `part without Content-Length ran past the ${this.maxPartBytes}-byte cap without a boundary`,
+            );
           st.scanned = data.length;
           return false;
         }
@@ -262,7 +276,9 @@ export class MultipartParser {
     this.gap += n;
     if (this.gap > this.maxGapBytes) {
       const where = this.sawDelimiter ? 'between parts' : 'at the start of the stream';
-      throw new MultipartError(`no boundary '${this.delimiter.toString('latin1')}' within ${this.maxGapBytes} bytes ${where}`);
+      throw new MultipartError(
+        `no boundary '${this.delimiter.toString('latin1')}' within ${this.maxGapBytes} bytes ${where}`,
+      );
     }
   }
 }

@@ -29,7 +29,15 @@ import { writeFileAtomicAsync } from './file';
 import { cameraSource } from './settings';
 import { snapshotFile } from './snapshots';
 
-export const PLOT_CAMERA_EVENTS = ['start', 'pause', 'pen_change', 'resume', 'complete', 'fail', 'interrupt'] as const;
+export const PLOT_CAMERA_EVENTS = [
+  'start',
+  'pause',
+  'pen_change',
+  'resume',
+  'complete',
+  'fail',
+  'interrupt',
+] as const;
 export type PlotCameraEvent = (typeof PLOT_CAMERA_EVENTS)[number];
 
 export interface PlotCameraOptions {
@@ -57,7 +65,12 @@ export interface PlotCamera {
 /** A frame older than this does not show the moment of the event; wait for the next one. */
 const EVENT_FRESH_MS = 1_000;
 
-const inert = (dir: string): PlotCamera => ({ enabled: false, dir, event: async () => undefined, stop: async () => undefined });
+const inert = (dir: string): PlotCamera => ({
+  enabled: false,
+  dir,
+  event: async () => undefined,
+  stop: async () => undefined,
+});
 
 export function startPlotCamera(opts: PlotCameraOptions): PlotCamera {
   const dir = jobFiles(opts.jobsDir, opts.jobId).snapshots;
@@ -65,7 +78,10 @@ export function startPlotCamera(opts: PlotCameraOptions): PlotCamera {
     return start(opts, dir);
   } catch (err) {
     // Nothing expected throws here; if something does, the plot goes on without a camera.
-    opts.logger.warning(`camera: not used for this plot: ${(err as Error)?.message ?? String(err)}`, opts.jobId);
+    opts.logger.warning(
+      `camera: not used for this plot: ${(err as Error)?.message ?? String(err)}`,
+      opts.jobId,
+    );
     return inert(dir);
   }
 }
@@ -116,7 +132,12 @@ function start(opts: PlotCameraOptions, dir: string): PlotCamera {
       await write(latestFile, frame);
       lastWritten = frame;
     })
-      .catch((err: unknown) => warnOnce('latest', `camera: could not write ${latestFile}: ${(err as Error).message}; the recovery view may be stale`))
+      .catch((err: unknown) =>
+        warnOnce(
+          'latest',
+          `camera: could not write ${latestFile}: ${(err as Error).message}; the recovery view may be stale`,
+        ),
+      )
       .finally(() => {
         latestBusy = false;
       });
@@ -144,10 +165,16 @@ function start(opts: PlotCameraOptions, dir: string): PlotCamera {
     try {
       const at = new Date();
       let frame = client.latest();
-      if (!frame || Date.now() - frame.at > EVENT_FRESH_MS) frame = await client.nextFrame(frameWaitMs);
+      if (!frame || Date.now() - frame.at > EVENT_FRESH_MS)
+        frame = await client.nextFrame(frameWaitMs);
       if (!frame) {
-        const why = client.status().lastError ?? `no frame from ${client.status().url} within ${frameWaitMs} ms`;
-        warnOnce('frame', `camera: no ${kind} snapshot (${why}); the plot goes on without snapshots until the camera answers`);
+        const why =
+          client.status().lastError ??
+          `no frame from ${client.status().url} within ${frameWaitMs} ms`;
+        warnOnce(
+          'frame',
+          `camera: no ${kind} snapshot (${why}); the plot goes on without snapshots until the camera answers`,
+        );
         return undefined;
       }
       const got = frame;
@@ -161,7 +188,10 @@ function start(opts: PlotCameraOptions, dir: string): PlotCamera {
       if (!lastWritten || lastWritten.at < got.at) void writeLatest(got);
       return file;
     } catch (err) {
-      warnOnce('event', `camera: could not save the ${kind} snapshot in ${dir}: ${(err as Error)?.message ?? String(err)}`);
+      warnOnce(
+        'event',
+        `camera: could not save the ${kind} snapshot in ${dir}: ${(err as Error)?.message ?? String(err)}`,
+      );
       return undefined;
     }
   };

@@ -28,7 +28,10 @@ export interface RelayHost {
 }
 
 /** `clientFor` answers the current client (of a plotter's own camera, given its name), or why there is none (the 503 text). */
-export async function startRelayHost(clientFor: (plotter?: string) => CameraClient | string, opts: { token?: string } = {}): Promise<RelayHost> {
+export async function startRelayHost(
+  clientFor: (plotter?: string) => CameraClient | string,
+  opts: { token?: string } = {},
+): Promise<RelayHost> {
   const token = opts.token ?? crypto.randomBytes(24).toString('base64url');
   const relay = createCameraRoutes(clientFor, { token });
 
@@ -43,12 +46,17 @@ export async function startRelayHost(clientFor: (plotter?: string) => CameraClie
   const port = (server.address() as net.AddressInfo).port;
   const origin = `http://127.0.0.1:${port}`;
   const refuse = (res: http.ServerResponse, status: number, text: string) => {
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(status, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.end(`${text}\n`);
   };
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (req.headers.host !== `127.0.0.1:${port}`) return refuse(res, 421, `This relay answers to ${origin} only.`);
+    if (req.headers.host !== `127.0.0.1:${port}`)
+      return refuse(res, 421, `This relay answers to ${origin} only.`);
     const answered = relay.handle(req, res);
     if (answered !== true) refuse(res, answered.status, answered.text);
   });

@@ -55,7 +55,11 @@ const BOUNDARY = 'vfabframe';
 /** A frame this old is not "the latest view": a snapshot request waits for a new one. */
 const FRESH_MS = 2_000;
 
-const NO_CACHE = { 'Cache-Control': 'no-cache, no-store, private', Pragma: 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+const NO_CACHE = {
+  'Cache-Control': 'no-cache, no-store, private',
+  Pragma: 'no-cache',
+  'X-Content-Type-Options': 'nosniff',
+};
 
 function digest(s: string): Buffer {
   return crypto.createHash('sha256').update(s).digest();
@@ -69,7 +73,10 @@ function presentedToken(req: http.IncomingMessage, url: URL): string | undefined
 
 /** What goes before a frame's JPEG: the delimiter and the part's headers. */
 function partHeader(frame: CameraFrame): Buffer {
-  return Buffer.from(`--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.length}\r\n\r\n`, 'latin1');
+  return Buffer.from(
+    `--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.length}\r\n\r\n`,
+    'latin1',
+  );
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -116,7 +123,11 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
     // The body ends with the connection (Connection: close), so the parts go out as they are,
     // without HTTP's chunk framing around every write.
     res.useChunkedEncodingByDefault = false;
-    res.writeHead(200, { ...NO_CACHE, 'Content-Type': `multipart/x-mixed-replace; boundary=${BOUNDARY}`, Connection: 'close' });
+    res.writeHead(200, {
+      ...NO_CACHE,
+      'Content-Type': `multipart/x-mixed-replace; boundary=${BOUNDARY}`,
+      Connection: 'close',
+    });
     if (req.method === 'HEAD') return void res.end();
     // The viewer learns it is connected now, not at the first frame (never, while the camera is down).
     res.flushHeaders();
@@ -141,7 +152,11 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
     if (!frame) {
       // The client's error names the camera's address, which a viewer must never learn.
       const why = withoutAddress(client.status().lastError, client.url);
-      res.writeHead(503, { ...NO_CACHE, 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' });
+      res.writeHead(503, {
+        ...NO_CACHE,
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Retry-After': '5',
+      });
       return void res.end(`No camera frame within ${snapshotWaitMs} ms${why ? `: ${why}` : ''}\n`);
     }
     res.writeHead(200, {
@@ -164,7 +179,11 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
       }
       if (!authorised(req, url)) {
         stats.refused++;
-        res.writeHead(401, { ...NO_CACHE, 'WWW-Authenticate': 'Bearer', 'Content-Type': 'text/plain; charset=utf-8' });
+        res.writeHead(401, {
+          ...NO_CACHE,
+          'WWW-Authenticate': 'Bearer',
+          'Content-Type': 'text/plain; charset=utf-8',
+        });
         res.end('A valid token is required: ?token=... or Authorization: Bearer ...\n');
         return true;
       }
@@ -172,7 +191,11 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
       else void snapshot(req, res);
       return true;
     },
-    stats: () => ({ viewers: viewers.size, buffered: [...viewers].reduce((n, res) => n + res.writableLength, 0), ...stats }),
+    stats: () => ({
+      viewers: viewers.size,
+      buffered: [...viewers].reduce((n, res) => n + res.writableLength, 0),
+      ...stats,
+    }),
     close() {
       for (const res of [...viewers]) res.end(`--${BOUNDARY}--\r\n`);
     },
@@ -181,7 +204,10 @@ export function createCameraRelay(client: CameraClient, opts: CameraRelayOptions
 
 export interface FollowingRelay {
   /** Answers a relay request; otherwise the status and text to refuse it with. */
-  handle(req: http.IncomingMessage, res: http.ServerResponse): true | { status: number; text: string };
+  handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): true | { status: number; text: string };
   close(): void;
 }
 
@@ -190,7 +216,10 @@ export interface FollowingRelay {
  * client, or why there is none), so turning the camera on or changing its URL applies without
  * a restart. A replaced client's viewers are ended: they were watching the old camera.
  */
-export function createFollowingRelay(clientFor: () => CameraClient | string, opts: CameraRelayOptions): FollowingRelay {
+export function createFollowingRelay(
+  clientFor: () => CameraClient | string,
+  opts: CameraRelayOptions,
+): FollowingRelay {
   let current: { client: CameraClient; relay: CameraRelay } | undefined;
   return {
     handle(req, res) {
@@ -200,7 +229,12 @@ export function createFollowingRelay(clientFor: () => CameraClient | string, opt
         current?.relay.close();
         current = { client, relay: createCameraRelay(client, opts) };
       }
-      return current.relay.handle(req, res) || { status: 404, text: 'No such camera path: /camera/stream.mjpeg or /camera/snapshot.jpg' };
+      return (
+        current.relay.handle(req, res) || {
+          status: 404,
+          text: 'No such camera path: /camera/stream.mjpeg or /camera/snapshot.jpg',
+        }
+      );
     },
     close() {
       current?.relay.close();
@@ -210,9 +244,13 @@ export function createFollowingRelay(clientFor: () => CameraClient | string, opt
 }
 
 /** `/camera/plotters/<name>/stream.mjpeg` and `…/snapshot.jpg`: the view of one plotter's own camera. */
-const PLOTTER_CAMERA_PATH = /^\/camera\/plotters\/([A-Za-z0-9_-][A-Za-z0-9._-]{0,63})\/(stream\.mjpeg|snapshot\.jpg)$/;
+const PLOTTER_CAMERA_PATH =
+  /^\/camera\/plotters\/([A-Za-z0-9_-][A-Za-z0-9._-]{0,63})\/(stream\.mjpeg|snapshot\.jpg)$/;
 
-export function plotterCameraPath(plotter: string, file: 'stream.mjpeg' | 'snapshot.jpg' = 'stream.mjpeg'): string {
+export function plotterCameraPath(
+  plotter: string,
+  file: 'stream.mjpeg' | 'snapshot.jpg' = 'stream.mjpeg',
+): string {
   return `/camera/plotters/${encodeURIComponent(plotter)}/${file}`;
 }
 
@@ -221,7 +259,10 @@ export function plotterCameraPath(plotter: string, file: 'stream.mjpeg' | 'snaps
  * one for each plotter with a camera of its own (`plotterCameraPath`): `clientFor(plotter)` answers
  * that plotter's client, or why there is none. Same token for all.
  */
-export function createCameraRoutes(clientFor: (plotter?: string) => CameraClient | string, opts: CameraRelayOptions): FollowingRelay {
+export function createCameraRoutes(
+  clientFor: (plotter?: string) => CameraClient | string,
+  opts: CameraRelayOptions,
+): FollowingRelay {
   const main = createFollowingRelay(() => clientFor(), opts);
   const plotters = new Map<string, FollowingRelay>();
   return {
@@ -234,7 +275,11 @@ export function createCameraRoutes(clientFor: (plotter?: string) => CameraClient
         // Only plotters that have a camera get a relay: a request naming anything else keeps nothing.
         const client = clientFor(name);
         if (typeof client === 'string') return { status: 503, text: `No camera: ${client}.` };
-        relay = createFollowingRelay(() => clientFor(name), { ...opts, streamPath: plotterCameraPath(name), snapshotPath: plotterCameraPath(name, 'snapshot.jpg') });
+        relay = createFollowingRelay(() => clientFor(name), {
+          ...opts,
+          streamPath: plotterCameraPath(name),
+          snapshotPath: plotterCameraPath(name, 'snapshot.jpg'),
+        });
         plotters.set(name, relay);
       }
       return relay.handle(req, res);

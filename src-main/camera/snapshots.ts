@@ -50,7 +50,8 @@ export function listSnapshots(dir: string): SnapshotInfo[] {
     if (!SNAPSHOT_NAME.test(name)) continue;
     try {
       const st = fs.statSync(path.join(dir, name));
-      if (st.isFile()) out.push({ name, kind: kindOf(name), takenAt: st.mtime.toISOString(), bytes: st.size });
+      if (st.isFile())
+        out.push({ name, kind: kindOf(name), takenAt: st.mtime.toISOString(), bytes: st.size });
     } catch {
       // Replaced (latest.jpg) or removed while listing: the next listing shows it.
     }
@@ -59,14 +60,33 @@ export function listSnapshots(dir: string): SnapshotInfo[] {
 }
 
 /** One picture by name; NOT_FOUND names the job folder and says where pictures come from. */
-export function readSnapshot(dir: string, name: string, jobId: string): { data: Buffer; info: SnapshotInfo } {
-  if (!SNAPSHOT_NAME.test(name)) throw new VfabError('INVALID_INPUT', `'${name}' is not a snapshot name (e.g. latest.jpg or 20261126T010203-start.jpg).`);
+export function readSnapshot(
+  dir: string,
+  name: string,
+  jobId: string,
+): { data: Buffer; info: SnapshotInfo } {
+  if (!SNAPSHOT_NAME.test(name))
+    throw new VfabError(
+      'INVALID_INPUT',
+      `'${name}' is not a snapshot name (e.g. latest.jpg or 20261126T010203-start.jpg).`,
+    );
   const file = path.join(dir, name);
   try {
     const data = fs.readFileSync(file);
-    return { data, info: { name, kind: kindOf(name), takenAt: fs.statSync(file).mtime.toISOString(), bytes: data.length } };
+    return {
+      data,
+      info: {
+        name,
+        kind: kindOf(name),
+        takenAt: fs.statSync(file).mtime.toISOString(),
+        bytes: data.length,
+      },
+    };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new VfabError('NOT_FOUND', `Job '${jobId}' has no snapshot ${name}: pictures are taken while a plot runs with the camera on.`);
+    throw new VfabError(
+      'NOT_FOUND',
+      `Job '${jobId}' has no snapshot ${name}: pictures are taken while a plot runs with the camera on.`,
+    );
   }
 }

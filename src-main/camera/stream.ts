@@ -80,23 +80,47 @@ function connectError(url: string, err: NodeJS.ErrnoException, service: string):
   const shown = redactUrl(url);
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new CameraError('refused', url, `Camera at ${shown} refused the connection: is Motion running? (systemctl status ${service})`);
+      return new CameraError(
+        'refused',
+        url,
+        `Camera at ${shown} refused the connection: is Motion running? (systemctl status ${service})`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new CameraError('unreachable', url, `Camera host in ${shown} was not found (${err.code}): check camera.url in config.yaml`);
+      return new CameraError(
+        'unreachable',
+        url,
+        `Camera host in ${shown} was not found (${err.code}): check camera.url in config.yaml`,
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'ETIMEDOUT':
-      return new CameraError('unreachable', url, `Camera at ${shown} cannot be reached (${err.code}): check the network and camera.url in config.yaml`);
+      return new CameraError(
+        'unreachable',
+        url,
+        `Camera at ${shown} cannot be reached (${err.code}): check the network and camera.url in config.yaml`,
+      );
     case 'ECONNRESET':
     case 'EPIPE':
-      return new CameraError('ended', url, `Camera at ${shown} dropped the connection (${err.code}): check 'journalctl -u ${service}' for errors`);
+      return new CameraError(
+        'ended',
+        url,
+        `Camera at ${shown} dropped the connection (${err.code}): check 'journalctl -u ${service}' for errors`,
+      );
     default:
-      return new CameraError('unreachable', url, `Camera at ${shown} failed: ${err.message}; check camera.url in config.yaml`);
+      return new CameraError(
+        'unreachable',
+        url,
+        `Camera at ${shown} failed: ${err.message}; check camera.url in config.yaml`,
+      );
   }
 }
 
-export function openMjpegStream(url: string, handlers: StreamHandlers, opts: StreamOptions = {}): StreamHandle {
+export function openMjpegStream(
+  url: string,
+  handlers: StreamHandlers,
+  opts: StreamOptions = {},
+): StreamHandle {
   const idleMs = opts.idleTimeoutMs ?? 10_000;
   const service = opts.service ?? 'motion';
   const shown = redactUrl(url);
@@ -117,7 +141,15 @@ export function openMjpegStream(url: string, handlers: StreamHandlers, opts: Str
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
   } catch {
     // Reported asynchronously like every other outcome, so callers have one code path.
-    queueMicrotask(() => finish(new CameraError('bad_url', url, `camera.url '${shown}' is not an http:// or https:// URL: set it in config.yaml (Motion's is http://127.0.0.1:8881/stream.mjpeg)`)));
+    queueMicrotask(() =>
+      finish(
+        new CameraError(
+          'bad_url',
+          url,
+          `camera.url '${shown}' is not an http:// or https:// URL: set it in config.yaml (Motion's is http://127.0.0.1:8881/stream.mjpeg)`,
+        ),
+      ),
+    );
     return { close: () => finish(undefined) };
   }
 
@@ -133,7 +165,13 @@ export function openMjpegStream(url: string, handlers: StreamHandlers, opts: Str
               : status >= 300 && status < 400 && headers.location
                 ? `it redirects to ${headers.location}: put that in camera.url`
                 : 'check the path in camera.url in config.yaml';
-          return finish(new CameraError('http_status', url, `Camera at ${shown} answered HTTP ${status}: ${hint}`));
+          return finish(
+            new CameraError(
+              'http_status',
+              url,
+              `Camera at ${shown} answered HTTP ${status}: ${hint}`,
+            ),
+          );
         }
         const contentType = headers['content-type'];
         const boundary = boundaryFromContentType(contentType);
@@ -142,7 +180,13 @@ export function openMjpegStream(url: string, handlers: StreamHandlers, opts: Str
           const what = multipart
             ? `a multipart stream without a usable boundary (Content-Type: ${contentType})`
             : `not an MJPEG stream (Content-Type: ${contentType ?? 'none'})`;
-          return finish(new CameraError(multipart ? 'malformed' : 'not_mjpeg', url, `Camera at ${shown} sent ${what}: camera.url must be the stream URL (Motion: .../stream.mjpeg)`));
+          return finish(
+            new CameraError(
+              multipart ? 'malformed' : 'not_mjpeg',
+              url,
+              `Camera at ${shown} sent ${what}: camera.url must be the stream URL (Motion: .../stream.mjpeg)`,
+            ),
+          );
         }
         handlers.onOpen?.();
         parser = new MultipartParser(
@@ -150,10 +194,21 @@ export function openMjpegStream(url: string, handlers: StreamHandlers, opts: Str
           (part) => {
             const size = jpegSize(part.body);
             if (!size) {
-              handlers.onBadPart?.(new CameraError('not_jpeg', url, `Camera at ${shown} sent a part that is not a JPEG image (Content-Type: ${part.headers['content-type'] ?? 'none'}, ${part.body.length} bytes): set Motion to stream JPEG`));
+              handlers.onBadPart?.(
+                new CameraError(
+                  'not_jpeg',
+                  url,
+                  `Camera at ${shown} sent a part that is not a JPEG image (Content-Type: ${part.headers['content-type'] ?? 'none'}, ${part.body.length} bytes): set Motion to stream JPEG`,
+                ),
+              );
               return;
             }
-            handlers.onFrame({ jpeg: part.body, width: size.width, height: size.height, at: Date.now() });
+            handlers.onFrame({
+              jpeg: part.body,
+              width: size.width,
+              height: size.height,
+              at: Date.now(),
+            });
           },
           { maxPartBytes: opts.maxPartBytes },
         );
@@ -167,22 +222,59 @@ export function openMjpegStream(url: string, handlers: StreamHandlers, opts: Str
           // process that is plotting: the connection ends with the error and the owner logs it.
           finish(
             err instanceof MultipartError
-              ? new CameraError('malformed', url, `Camera at ${shown} sent a malformed stream (${err.message}): check that camera.url is Motion's stream URL`)
-              : new CameraError('ended', url, `Handling a frame from the camera at ${shown} failed: ${(err as Error)?.message ?? String(err)}`),
+              ? new CameraError(
+                  'malformed',
+                  url,
+                  `Camera at ${shown} sent a malformed stream (${err.message}): check that camera.url is Motion's stream URL`,
+                )
+              : new CameraError(
+                  'ended',
+                  url,
+                  `Handling a frame from the camera at ${shown} failed: ${(err as Error)?.message ?? String(err)}`,
+                ),
           );
         }
       },
       onEnd: (err) => {
-        if (err instanceof HttpProtocolError) return finish(new CameraError('malformed', url, `Camera at ${shown} sent a broken HTTP response (${err.message}): check that camera.url is Motion's stream URL`));
+        if (err instanceof HttpProtocolError)
+          return finish(
+            new CameraError(
+              'malformed',
+              url,
+              `Camera at ${shown} sent a broken HTTP response (${err.message}): check that camera.url is Motion's stream URL`,
+            ),
+          );
         if (err && err.code !== 'ECONNRESET') return finish(connectError(url, err, service));
-        if (!parser) return finish(err ? connectError(url, err, service) : new CameraError('ended', url, `Camera at ${shown} closed the connection without a response: check 'systemctl status ${service}'`));
-        finish(new CameraError('ended', url, `Camera at ${shown} closed the stream${parser.midPart ? ' in the middle of a frame' : ''}: check 'systemctl status ${service}'`));
+        if (!parser)
+          return finish(
+            err
+              ? connectError(url, err, service)
+              : new CameraError(
+                  'ended',
+                  url,
+                  `Camera at ${shown} closed the connection without a response: check 'systemctl status ${service}'`,
+                ),
+          );
+        finish(
+          new CameraError(
+            'ended',
+            url,
+            `Camera at ${shown} closed the stream${parser.midPart ? ' in the middle of a frame' : ''}: check 'systemctl status ${service}'`,
+          ),
+        );
       },
     },
     {
       headers: { 'User-Agent': 'vfab', Accept: 'multipart/x-mixed-replace, image/jpeg' },
       idleTimeoutMs: idleMs,
-      onTimeout: () => finish(new CameraError('stalled', url, `Camera at ${shown} sent nothing for ${+(idleMs / 1000).toFixed(1)} s: check the camera is connected (systemctl status ${service})`)),
+      onTimeout: () =>
+        finish(
+          new CameraError(
+            'stalled',
+            url,
+            `Camera at ${shown} sent nothing for ${+(idleMs / 1000).toFixed(1)} s: check the camera is connected (systemctl status ${service})`,
+          ),
+        ),
       unref: true,
     },
   );

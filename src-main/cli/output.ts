@@ -23,7 +23,12 @@ export function printJson(io: Io, value: unknown): void {
 }
 
 /** Prints rows as a table (terminal) or bare rows (pipe); `empty` goes to stderr when there are none. */
-export function printRows(io: Io, header: readonly string[], rows: readonly (readonly string[])[], empty: string): void {
+export function printRows(
+  io: Io,
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  empty: string,
+): void {
   if (rows.length === 0) {
     io.err(empty);
     return;

@@ -42,7 +42,10 @@ function codeOf(err: unknown): ErrorCode {
   return 'INTERNAL';
 }
 
-export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { program: Command; ctx: CliContext; opened(): Engine | undefined } {
+export function buildProgram(
+  io: Io,
+  env: NodeJS.ProcessEnv = process.env,
+): { program: Command; ctx: CliContext; opened(): Engine | undefined } {
   let engine: Engine | undefined;
   const ctx: CliContext = {
     io,
@@ -52,8 +55,12 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
       // Said on stderr by every command, so a cron job's log shows them and pipes stay clean.
       for (const w of engine.configWarnings) io.err(`config warning: ${w.message}`);
       const aside = engine.startup.databaseSetAside;
-      if (aside) io.err(`The database was unusable (${aside.reason}); it is kept as ${aside.path} and the index was rebuilt from the journals.`);
-      for (const u of engine.startup.reconcile.unreadable) io.err(`job ${u.id}: ${u.reason}; see 'vfab system journal validate ${u.id}'`);
+      if (aside)
+        io.err(
+          `The database was unusable (${aside.reason}); it is kept as ${aside.path} and the index was rebuilt from the journals.`,
+        );
+      for (const u of engine.startup.reconcile.unreadable)
+        io.err(`job ${u.id}: ${u.reason}; see 'vfab system journal validate ${u.id}'`);
       return engine;
     },
     exitCode: 0,
@@ -83,7 +90,11 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv = process.env): { pr
 }
 
 /** Runs one command line; returns the exit code instead of exiting so tests can call it in-process. */
-export async function runCli(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: Io,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const { program, ctx, opened } = buildProgram(io, env);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -93,12 +104,18 @@ export async function runCli(argv: readonly string[], io: Io, env: NodeJS.Proces
   } catch (caught) {
     if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : ERROR_CODES.USAGE;
     const engine = opened();
-    const err = storageErrorAt(caught, engine?.paths.dataDir ?? resolvePaths(env).dataDir) ?? caught;
+    const err =
+      storageErrorAt(caught, engine?.paths.dataDir ?? resolvePaths(env).dataDir) ?? caught;
     const code = codeOf(err);
     // A VfabError's message is the whole story; anything else is a bug, and its stack says where.
-    io.err(`vfab: ${code === 'INTERNAL' && !(err instanceof VfabError) ? `unexpected error: ${(err as Error)?.stack ?? String(err)}` : (err as Error).message}`);
+    io.err(
+      `vfab: ${code === 'INTERNAL' && !(err instanceof VfabError) ? `unexpected error: ${(err as Error)?.stack ?? String(err)}` : (err as Error).message}`,
+    );
     // Said just above on stderr, where a read-only process's log goes too.
-    if (engine?.logger.sink === 'file') engine.logger.error(`command 'vfab ${argv.join(' ')}' failed: ${(err as Error)?.message ?? String(err)}`);
+    if (engine?.logger.sink === 'file')
+      engine.logger.error(
+        `command 'vfab ${argv.join(' ')}' failed: ${(err as Error)?.message ?? String(err)}`,
+      );
     return ERROR_CODES[code];
   } finally {
     opened()?.close();

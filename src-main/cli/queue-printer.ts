@@ -31,7 +31,10 @@ function stateText(s: PlotterState): string {
   }
 }
 
-export function createRunPrinter(io: Io, opts: { json: boolean; tty: boolean; canType: boolean }): RunPrinter {
+export function createRunPrinter(
+  io: Io,
+  opts: { json: boolean; tty: boolean; canType: boolean },
+): RunPrinter {
   const states = new Map<string, PlotterState>();
   const steps = new Map<string, number>();
   let status = '';
@@ -66,53 +69,70 @@ export function createRunPrinter(io: Io, opts: { json: boolean; tty: boolean; ca
       switch (e.type) {
         case 'runner.started':
           for (const p of e.plotters) states.set(p.name, { kind: 'idle' });
-          say(`Queue runner on ${e.plotters.map((p) => `${p.name} (${p.model}${p.paper ? `, ${p.paper}` : ''})`).join(', ')}${e.unattended ? ', unattended' : ''}.`);
+          say(
+            `Queue runner on ${e.plotters.map((p) => `${p.name} (${p.model}${p.paper ? `, ${p.paper}` : ''})`).join(', ')}${e.unattended ? ', unattended' : ''}.`,
+          );
           break;
         case 'plotter.state':
           states.set(e.plotter, e.state);
           if (e.state.kind === 'offline') say(`${e.plotter}: offline: ${e.state.reason}`);
-          else if (e.state.kind === 'holding') say(`${e.plotter} holds job ${e.state.job} (${e.state.state}): ${e.state.why}`);
+          else if (e.state.kind === 'holding')
+            say(`${e.plotter} holds job ${e.state.job} (${e.state.state}): ${e.state.why}`);
           else draw(true);
           break;
         case 'plot.progress': {
           const s = states.get(e.plotter);
-          if (s?.kind === 'plotting') states.set(e.plotter, { ...s, fraction: e.progress.fraction });
+          if (s?.kind === 'plotting')
+            states.set(e.plotter, { ...s, fraction: e.progress.fraction });
           if (opts.tty) draw(false);
           else if (!opts.json) {
             const step = Math.floor(e.progress.fraction * 4);
-            if (step > (steps.get(e.plotter) ?? 0) && step < 4) say(`${e.job} on ${e.plotter}: ${step * 25}%`);
+            if (step > (steps.get(e.plotter) ?? 0) && step < 4)
+              say(`${e.job} on ${e.plotter}: ${step * 25}%`);
             steps.set(e.plotter, step);
           }
           break;
         }
         case 'paper.waiting':
           if (e.how === 'page_delay') {
-            if ((e.delayS ?? 0) > 0) say(`${e.plotter}: next page in ${e.delayS} s (job ${e.next})`);
+            if ((e.delayS ?? 0) > 0)
+              say(`${e.plotter}: next page in ${e.delayS} s (job ${e.next})`);
           } else {
-            say(`${e.plotter}: waiting for paper (next: job ${e.next}): change the sheet, then press the plotter's PRG button${opts.canType ? ' or Enter (Enter alone confirms every plotter waiting; type a plotter name to confirm one)' : ''}`);
+            say(
+              `${e.plotter}: waiting for paper (next: job ${e.next}): change the sheet, then press the plotter's PRG button${opts.canType ? ' or Enter (Enter alone confirms every plotter waiting; type a plotter name to confirm one)' : ''}`,
+            );
           }
           break;
         case 'paper.changed':
-          if (e.how !== 'page_delay') say(`${e.plotter}: paper changed (${e.how === 'button' ? 'PRG button' : e.how})`);
+          if (e.how !== 'page_delay')
+            say(`${e.plotter}: paper changed (${e.how === 'button' ? 'PRG button' : e.how})`);
           break;
         case 'job.started':
           steps.set(e.plotter, 0);
-          say(`${e.job}: ${e.resumed ? 'continues from its checkpoint' : 'started'} on ${e.plotter}`);
+          say(
+            `${e.job}: ${e.resumed ? 'continues from its checkpoint' : 'started'} on ${e.plotter}`,
+          );
           break;
         case 'job.completed':
           say(`${e.job}: COMPLETED on ${e.plotter} in ${e.durationS} s`);
           row(e.job, e.state, e.plotter);
           break;
         case 'job.paused':
-          say(`${e.job}: PAUSED on ${e.plotter} (${e.reason}); resume it with: vfab resume ${e.job}`);
+          say(
+            `${e.job}: PAUSED on ${e.plotter} (${e.reason}); resume it with: vfab resume ${e.job}`,
+          );
           row(e.job, e.state, e.plotter);
           break;
         case 'job.failed':
-          say(`${e.job}: ${e.state === 'FAILED' || e.state === 'ABORTED' ? e.state : `not plotted (stays ${e.state})`} on ${e.plotter}: ${e.error}`);
+          say(
+            `${e.job}: ${e.state === 'FAILED' || e.state === 'ABORTED' ? e.state : `not plotted (stays ${e.state})`} on ${e.plotter}: ${e.error}`,
+          );
           row(e.job, e.state, e.plotter);
           break;
         case 'job.interrupted':
-          say(`${e.job}: interrupted on ${e.plotter}: ${e.error}; the job stays PLOTTING and continues at the next: vfab queue run`);
+          say(
+            `${e.job}: interrupted on ${e.plotter}: ${e.error}; the job stays PLOTTING and continues at the next: vfab queue run`,
+          );
           row(e.job, e.state, e.plotter);
           break;
         case 'runner.stopped':

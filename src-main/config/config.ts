@@ -54,13 +54,20 @@ const boolean = z.preprocess(
 const bool = (def: boolean) => boolean.default(def);
 const text = (def: string) => z.string({ error: 'must be text' }).default(def);
 /** `key:` with nothing after it is null in YAML; for an optional setting that means "not set". */
-const optionalText = () => z.preprocess((v) => v ?? undefined, z.string({ error: 'must be text' }).optional());
-const PAPER_MESSAGE = "must be 'document' (the SVG's own page), a paper name (A4, A3, Letter, …) or a size such as 210x297mm";
-const paperSetting = (def: string) => z.string({ error: PAPER_MESSAGE }).refine(isPaperSetting, PAPER_MESSAGE).default(def);
+const optionalText = () =>
+  z.preprocess((v) => v ?? undefined, z.string({ error: 'must be text' }).optional());
+const PAPER_MESSAGE =
+  "must be 'document' (the SVG's own page), a paper name (A4, A3, Letter, …) or a size such as 210x297mm";
+const paperSetting = (def: string) =>
+  z.string({ error: PAPER_MESSAGE }).refine(isPaperSetting, PAPER_MESSAGE).default(def);
 const nullableText = () => z.string({ error: 'must be text or null' }).nullable().default(null);
 
 /** One of a fixed set of words, matched in any case and stored in its canonical spelling. */
-function choice<const T extends string>(values: readonly T[], def: T, aliases: Record<string, T> = {}) {
+function choice<const T extends string>(
+  values: readonly T[],
+  def: T,
+  aliases: Record<string, T> = {},
+) {
   const lookup = new Map<string, T>([
     ...values.map((v): [string, T] => [v.toLowerCase(), v]),
     ...Object.entries(aliases).map(([alias, v]): [string, T] => [alias.toLowerCase(), v]),
@@ -79,20 +86,33 @@ function choice<const T extends string>(values: readonly T[], def: T, aliases: R
 
 /** A group of settings; a section whose keys are all commented out (null in YAML) means "all defaults". */
 function section<S extends z.ZodRawShape>(shape: S) {
-  return z.preprocess((v) => v ?? {}, z.object(shape, { error: 'must be a group of "key: value" settings' }));
+  return z.preprocess(
+    (v) => v ?? {},
+    z.object(shape, { error: 'must be a group of "key: value" settings' }),
+  );
 }
 
 /** Settings kept as written and not checked key by key (the original's per-level tables). */
 const passthrough = () =>
   z.preprocess(
     (v) => v ?? undefined,
-    z.record(z.string(), z.unknown(), { error: 'must be a group of "key: value" settings' }).optional(),
+    z
+      .record(z.string(), z.unknown(), { error: 'must be a group of "key: value" settings' })
+      .optional(),
   );
 
 // ---------------------------------------------------------------------------------------------
 // AxiDraw models
 
-export const AXIDRAW_MODELS = ['V3/A4', 'V3/A3', 'SE/A3', 'V3 XLX', 'MiniKit', 'SE/A1', 'SE/A2'] as const;
+export const AXIDRAW_MODELS = [
+  'V3/A4',
+  'V3/A3',
+  'SE/A3',
+  'V3 XLX',
+  'MiniKit',
+  'SE/A1',
+  'SE/A2',
+] as const;
 export type AxiDrawModel = (typeof AXIDRAW_MODELS)[number];
 
 /** The AxiDraw software's `model` option for each name (its numbering, 1..6). */
@@ -165,13 +185,18 @@ const deviceShape = {
 // Plotters (`devices:`): each a name, a port, a model, the sheet loaded, and any device key that
 // differs from the `device:` section. Set keys only: what is unset comes from `device:` and `camera:`.
 
-type Optional<S extends z.ZodRawShape> = { [K in keyof S]: S[K] extends z.ZodDefault<infer T> ? z.ZodOptional<T> : z.ZodOptional<S[K]> };
+type Optional<S extends z.ZodRawShape> = {
+  [K in keyof S]: S[K] extends z.ZodDefault<infer T> ? z.ZodOptional<T> : z.ZodOptional<S[K]>;
+};
 
 function optionalShape<S extends z.ZodRawShape>(shape: S): Optional<S> {
   return Object.fromEntries(
     Object.entries(shape).map(([k, v]) => {
       const field = v as z.ZodType;
-      return [k, (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional()];
+      return [
+        k,
+        (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional(),
+      ];
     }),
   ) as unknown as Optional<S>;
 }
@@ -184,13 +209,22 @@ const { preferred: _preferred, ...plotterDeviceShape } = deviceShape;
 const plotterShape = {
   name: z.string({ error: NAME_MESSAGE }).regex(PLOTTER_NAME, NAME_MESSAGE),
   ...optionalShape(plotterDeviceShape),
-  port: z.string({ error: "must be a serial port path, an AxiDraw nickname or 'virtual'" }).optional(),
+  port: z
+    .string({ error: "must be a serial port path, an AxiDraw nickname or 'virtual'" })
+    .optional(),
   paper: z
     .string({ error: SHEET_MESSAGE })
     .refine((v) => isSheet(v), SHEET_MESSAGE)
     .optional(),
-  camera: z.object(optionalShape(cameraShape), { error: 'must be a group of camera settings, e.g. "url: ..."' }).optional(),
-  speed: z.number({ error: 'must be a number greater than 0' }).positive('must be a number greater than 0').optional(),
+  camera: z
+    .object(optionalShape(cameraShape), {
+      error: 'must be a group of camera settings, e.g. "url: ..."',
+    })
+    .optional(),
+  speed: z
+    .number({ error: 'must be a number greater than 0' })
+    .positive('must be a number greater than 0')
+    .optional(),
 };
 
 /** Unknown keys in a plotter are refused, not ignored: a misspelt pen setting would plot with the wrong pen height. */
@@ -202,7 +236,13 @@ const plotterEntry = z.preprocess(
           .map((k) => ({ k, d: editDistance(k, key) }))
           .filter((c) => c.d <= Math.max(1, Math.floor(key.length / 3)))
           .sort((a, b) => a.d - b.d)[0]?.k;
-        ctx.addIssue({ code: 'custom', continue: true, path: [key], input: v[key], message: `is not a plotter setting${near ? `; did you mean '${near}'?` : ''}` });
+        ctx.addIssue({
+          code: 'custom',
+          continue: true,
+          path: [key],
+          input: v[key],
+          message: `is not a plotter setting${near ? `; did you mean '${near}'?` : ''}`,
+        });
       }
     }
     return v;
@@ -217,11 +257,16 @@ const plotterList = z.preprocess(
     .superRefine((list, ctx) => {
       list.forEach((p, i) => {
         const first = list.findIndex((q) => q.name === p.name);
-        if (first < i) ctx.addIssue({ code: 'custom', path: [i, 'name'], input: p.name, message: `must be unique: devices.${first} is named '${p.name}' too` });
+        if (first < i)
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'name'],
+            input: p.name,
+            message: `must be unique: devices.${first} is named '${p.name}' too`,
+          });
       });
     }),
 );
-
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 
@@ -234,7 +279,9 @@ const hookList = z.preprocess(
 
 const webhookUrl = z
   .string({ error: 'must be an http:// or https:// URL, or null' })
-  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), { error: 'must be an http:// or https:// URL, or null' })
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), {
+    error: 'must be an http:// or https:// URL, or null',
+  })
   .nullable()
   .default(null);
 
@@ -288,7 +335,9 @@ export const configSchema = z.object({
   ),
   hooks: z.preprocess(
     (v) => v ?? {},
-    z.record(z.string(), hookList, { error: 'must be a group of state names, each with a list of hooks' }),
+    z.record(z.string(), hookList, {
+      error: 'must be a group of state names, each with a list of hooks',
+    }),
   ),
   recovery: section({
     interrupt_grace_minutes: number(5, { min: 0 }),
@@ -323,11 +372,20 @@ export const configSchema = z.object({
     // The original's shipped config and docs spell it `authenticate`; either one turns auth on.
     authenticate: boolean.optional(),
     api_key: nullableText(),
-    channels: z.array(z.string(), { error: 'must be a list of channel names' }).default(() => ['jobs', 'devices', 'system']),
-  }).transform(({ authenticate, ...ws }) => ({ ...ws, authentication: ws.authentication || authenticate === true })),
+    channels: z
+      .array(z.string(), { error: 'must be a list of channel names' })
+      .default(() => ['jobs', 'devices', 'system']),
+  }).transform(({ authenticate, ...ws }) => ({
+    ...ws,
+    authentication: ws.authentication || authenticate === true,
+  })),
   notify: section({
     webhook_url: webhookUrl,
-    events: z.array(z.enum(OUTCOME_KINDS, { error: `must be one of ${OUTCOME_KINDS.join(', ')}` }), { error: 'must be a list of events' }).default(() => [...OUTCOME_KINDS]),
+    events: z
+      .array(z.enum(OUTCOME_KINDS, { error: `must be one of ${OUTCOME_KINDS.join(', ')}` }), {
+        error: 'must be a list of events',
+      })
+      .default(() => [...OUTCOME_KINDS]),
     timeout_s: number(5, { min: 0.1, max: 30 }),
   }),
   logging: section({
@@ -379,11 +437,16 @@ export class ConfigError extends Error {
 type KeyPath = readonly PropertyKey[];
 
 const dotted = (p: KeyPath) => p.map(String).join('.');
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function valueAt(root: unknown, p: KeyPath): unknown {
   let node = root;
-  for (const seg of p) node = isRecord(node) || Array.isArray(node) ? (node as Record<PropertyKey, unknown>)[seg] : undefined;
+  for (const seg of p)
+    node =
+      isRecord(node) || Array.isArray(node)
+        ? (node as Record<PropertyKey, unknown>)[seg]
+        : undefined;
   return node;
 }
 
@@ -415,14 +478,21 @@ function readYaml(text: string, file: string): Located {
   const syntax = doc.errors[0];
   if (syntax) {
     const { line, col } = counter.linePos(syntax.pos[0]);
-    throw new ConfigError(file, undefined, line, `${file}:${line}:${col}: not valid YAML: ${syntax.message}.`);
+    throw new ConfigError(
+      file,
+      undefined,
+      line,
+      `${file}:${line}:${col}: not valid YAML: ${syntax.message}.`,
+    );
   }
   const lineOf = (p: KeyPath): number | undefined => {
     let node: unknown = doc.contents;
     let start = isNode(node) ? node.range?.[0] : undefined;
     for (const seg of p) {
       if (isMap(node)) {
-        const pair = node.items.find((it) => String(isScalar(it.key) ? it.key.value : it.key) === String(seg));
+        const pair = node.items.find(
+          (it) => String(isScalar(it.key) ? it.key.value : it.key) === String(seg),
+        );
         start = isNode(pair?.key) ? pair.key.range?.[0] : undefined;
         node = pair?.value;
       } else {
@@ -439,16 +509,23 @@ function readYaml(text: string, file: string): Located {
 /** The object or record under a field's wrappers (default, optional, preprocess, transform), if any. */
 function groupOf(schema: z.ZodType): z.ZodObject | z.ZodRecord | undefined {
   if (schema instanceof z.ZodObject || schema instanceof z.ZodRecord) return schema;
-  if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional || schema instanceof z.ZodNullable)
+  if (
+    schema instanceof z.ZodDefault ||
+    schema instanceof z.ZodOptional ||
+    schema instanceof z.ZodNullable
+  )
     return groupOf(schema.unwrap() as z.ZodType);
-  if (schema instanceof z.ZodPipe) return groupOf(schema.in as z.ZodType) ?? groupOf(schema.out as z.ZodType);
+  if (schema instanceof z.ZodPipe)
+    return groupOf(schema.in as z.ZodType) ?? groupOf(schema.out as z.ZodType);
   return undefined;
 }
 
 /** Child schemas of a group vfab checks key by key; undefined for single values and for groups kept as written (hooks). */
 function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
   const group = groupOf(schema);
-  return group instanceof z.ZodObject && !group.def.catchall ? (group.shape as Record<string, z.ZodType>) : undefined;
+  return group instanceof z.ZodObject && !group.def.catchall
+    ? (group.shape as Record<string, z.ZodType>)
+    : undefined;
 }
 
 function editDistance(a: string, b: string): number {
@@ -456,7 +533,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        prev[j]! + 1,
+        row[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     prev = row;
   }
@@ -465,7 +546,10 @@ function editDistance(a: string, b: string): number {
 
 /** Every key the schema knows, as paths, to suggest where a misplaced key belongs. */
 function knownPaths(schema: z.ZodType, prefix: string[] = []): string[][] {
-  return Object.entries(shapeOf(schema) ?? {}).flatMap(([k, child]) => [[...prefix, k], ...knownPaths(child, [...prefix, k])]);
+  return Object.entries(shapeOf(schema) ?? {}).flatMap(([k, child]) => [
+    [...prefix, k],
+    ...knownPaths(child, [...prefix, k]),
+  ]);
 }
 
 /** A near-miss among the siblings ("sped_pendown"), else the same name in another section. */
@@ -485,7 +569,12 @@ function suggest(p: readonly string[]): string | undefined {
   return hit && dotted(hit);
 }
 
-function unknownKeys(raw: Record<string, unknown>, schema: z.ZodType, prefix: string[], at: Located): ConfigWarning[] {
+function unknownKeys(
+  raw: Record<string, unknown>,
+  schema: z.ZodType,
+  prefix: string[],
+  at: Located,
+): ConfigWarning[] {
   const shape = shapeOf(schema);
   if (!shape) return [];
   return Object.entries(raw).flatMap(([k, v]): ConfigWarning[] => {
@@ -501,13 +590,27 @@ function unknownKeys(raw: Record<string, unknown>, schema: z.ZodType, prefix: st
 }
 
 /** Keys set to something other than their default that vfab accepts but never reads. */
-function unreadKeys(raw: Record<string, unknown>, config: VfabConfig, at: Located): ConfigWarning[] {
+function unreadKeys(
+  raw: Record<string, unknown>,
+  config: VfabConfig,
+  at: Located,
+): ConfigWarning[] {
   const defaults = defaultConfig();
   return UNREAD_KEYS.flatMap((key): ConfigWarning[] => {
     const p = key.split('.');
-    if (valueAt(raw, p) === undefined || JSON.stringify(valueAt(config, p)) === JSON.stringify(valueAt(defaults, p))) return [];
+    if (
+      valueAt(raw, p) === undefined ||
+      JSON.stringify(valueAt(config, p)) === JSON.stringify(valueAt(defaults, p))
+    )
+      return [];
     const line = at.lineOf(p);
-    return [{ key, line, message: `'${key}'${line ? ` (line ${line})` : ''} is accepted but not implemented: vfab ignores it` }];
+    return [
+      {
+        key,
+        line,
+        message: `'${key}'${line ? ` (line ${line})` : ''} is accepted but not implemented: vfab ignores it`,
+      },
+    ];
   });
 }
 
@@ -530,7 +633,8 @@ function problemsIn(raw: unknown, at: Located, issues: z.ZodError['issues']): Pr
     .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
 }
 
-type Checked = { ok: true; config: VfabConfig; warnings: ConfigWarning[] } | { ok: false; problems: Problem[] };
+type Checked =
+  { ok: true; config: VfabConfig; warnings: ConfigWarning[] } | { ok: false; problems: Problem[] };
 
 /** Parse and validate; YAML that cannot be read at all throws, bad values come back as problems. */
 function check(text: string, file: string): Checked {
@@ -540,7 +644,12 @@ function check(text: string, file: string): Checked {
     // yaml refuses to expand "billion laughs" alias bombs and throws instead.
     raw = at.doc.toJS() ?? {};
   } catch (err) {
-    throw new ConfigError(file, undefined, undefined, `${file}: cannot be read as YAML: ${(err as Error).message}.`);
+    throw new ConfigError(
+      file,
+      undefined,
+      undefined,
+      `${file}: cannot be read as YAML: ${(err as Error).message}.`,
+    );
   }
   if (!isRecord(raw)) {
     throw new ConfigError(
@@ -552,16 +661,25 @@ function check(text: string, file: string): Checked {
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, problems: problemsIn(raw, at, parsed.error.issues) };
-  return { ok: true, config: parsed.data, warnings: [...unknownKeys(raw, configSchema, [], at), ...unreadKeys(raw, parsed.data, at)] };
+  return {
+    ok: true,
+    config: parsed.data,
+    warnings: [...unknownKeys(raw, configSchema, [], at), ...unreadKeys(raw, parsed.data, at)],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Public API
 
-export function parseConfig(text: string, file: string): { config: VfabConfig; warnings: ConfigWarning[] } {
+export function parseConfig(
+  text: string,
+  file: string,
+): { config: VfabConfig; warnings: ConfigWarning[] } {
   const result = check(text, file);
   if (result.ok) return { config: result.config, warnings: result.warnings };
-  const messages = result.problems.map((p) => `${file}${p.line ? `:${p.line}` : ''}: ${p.text}. ${defaultHint(p.path)}`);
+  const messages = result.problems.map(
+    (p) => `${file}${p.line ? `:${p.line}` : ''}: ${p.text}. ${defaultHint(p.path)}`,
+  );
   const first = result.problems[0]!;
   throw new ConfigError(file, first.key, first.line, messages.join('\n'));
 }
@@ -572,11 +690,20 @@ function readIfExists(file: string): string | undefined {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError(file, undefined, undefined, `${file}: cannot be read: ${(err as Error).message}`);
+    throw new ConfigError(
+      file,
+      undefined,
+      undefined,
+      `${file}: cannot be read: ${(err as Error).message}`,
+    );
   }
 }
 
-export function loadConfig(file: string): { config: VfabConfig; warnings: ConfigWarning[]; exists: boolean } {
+export function loadConfig(file: string): {
+  config: VfabConfig;
+  warnings: ConfigWarning[];
+  exists: boolean;
+} {
   const text = readIfExists(file);
   if (text === undefined) return { config: defaultConfig(), warnings: [], exists: false };
   return { ...parseConfig(text, file), exists: true };
@@ -589,14 +716,24 @@ function checkKnown(file: string, key: string): void {
   for (const [i, part] of parts.entries()) {
     if (!groupOf(schema)) {
       const leaf = parts.slice(0, i).join('.');
-      throw new ConfigError(file, key, undefined, `${file} was not changed: unknown key '${key}' ('${leaf}' is a single value)`);
+      throw new ConfigError(
+        file,
+        key,
+        undefined,
+        `${file} was not changed: unknown key '${key}' ('${leaf}' is a single value)`,
+      );
     }
     const shape = shapeOf(schema);
     if (!shape) return;
     const child = shape[part];
     if (!child) {
       const hint = suggest(parts.slice(0, i + 1));
-      throw new ConfigError(file, key, undefined, `${file} was not changed: unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}`);
+      throw new ConfigError(
+        file,
+        key,
+        undefined,
+        `${file} was not changed: unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}`,
+      );
     }
     schema = child;
   }
@@ -622,7 +759,12 @@ export function updateConfigFile(file: string, values: Record<string, unknown>):
         setConfigValue(doc, key, value);
       } catch (err) {
         const line = before.lineOf(key.split('.'));
-        throw new ConfigError(file, key, line, `${file} was not changed: cannot set ${key}: ${(err as Error).message}`);
+        throw new ConfigError(
+          file,
+          key,
+          line,
+          `${file} was not changed: cannot set ${key}: ${(err as Error).message}`,
+        );
       }
     }
     next = doc.toString(YAML_OUTPUT);
@@ -633,7 +775,12 @@ export function updateConfigFile(file: string, values: Record<string, unknown>):
     // Lines are reported as they are in the file on disk, which is what the user will open.
     const line = before?.lineOf(first.path);
     const others = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : '';
-    throw new ConfigError(file, first.key, line, `${file} was not changed: ${first.text}${line ? ` at line ${line}` : ''}${others}.`);
+    throw new ConfigError(
+      file,
+      first.key,
+      line,
+      `${file} was not changed: ${first.text}${line ? ` at line ${line}` : ''}${others}.`,
+    );
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // A new file may hold an API key or a camera password: private until the user says otherwise.

@@ -58,8 +58,13 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): VfabPaths {
  * folder holding config.yaml, not the working directory (the original resolved against the
  * working directory, so cron jobs and terminals disagreed about where data was).
  */
-export function resolveConfigPath(value: string, paths: VfabPaths, env: NodeJS.ProcessEnv = process.env): string {
-  const expanded = value === '~' || value.startsWith('~/') ? path.join(homeOf(env), value.slice(1)) : value;
+export function resolveConfigPath(
+  value: string,
+  paths: VfabPaths,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const expanded =
+    value === '~' || value.startsWith('~/') ? path.join(homeOf(env), value.slice(1)) : value;
   return path.resolve(paths.configDir, expanded);
 }
 

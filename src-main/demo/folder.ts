@@ -46,12 +46,18 @@ export function prepareDemoFolder(folder: DemoFolder, opts: { keep: boolean }): 
     if (fs.existsSync(folder.dir)) {
       if (!fs.existsSync(marker)) {
         if (!fs.statSync(folder.dir).isDirectory() || !isEmptyDir(folder.dir)) {
-          throw new VfabError('ALREADY_EXISTS', `${folder.dir} exists and was not made by vfab demo (it has no ${DEMO_MARKER} file). vfab demo wipes its folder at each start, so it leaves this one alone: move it away or remove it, then run vfab demo again.`);
+          throw new VfabError(
+            'ALREADY_EXISTS',
+            `${folder.dir} exists and was not made by vfab demo (it has no ${DEMO_MARKER} file). vfab demo wipes its folder at each start, so it leaves this one alone: move it away or remove it, then run vfab demo again.`,
+          );
         }
       } else {
         const holder = readLockHolder(marker);
         if (holder && holder.pid !== process.pid && holderMayBeAlive(holder)) {
-          throw new VfabError('BUSY', `A vfab demo is running in ${folder.dir} (pid ${holder.pid} on ${holder.host}, since ${holder.since}): stop it first (Ctrl-C in its terminal, or kill ${holder.pid}).`);
+          throw new VfabError(
+            'BUSY',
+            `A vfab demo is running in ${folder.dir} (pid ${holder.pid} on ${holder.host}, since ${holder.since}): stop it first (Ctrl-C in its terminal, or kill ${holder.pid}).`,
+          );
         }
         if (opts.keep) start = 'kept';
         else {
@@ -61,11 +67,15 @@ export function prepareDemoFolder(folder: DemoFolder, opts: { keep: boolean }): 
       }
     }
     fs.mkdirSync(folder.dataDir, { recursive: true });
-    const note = 'Made by vfab demo, which wipes this folder at its next start. Nothing of yours belongs here.';
+    const note =
+      'Made by vfab demo, which wipes this folder at its next start. Nothing of yours belongs here.';
     fs.writeFileSync(marker, `${JSON.stringify({ ...thisProcess(), note })}\n`);
     return start;
   } catch (err) {
     if (err instanceof VfabError) throw err;
-    throw new VfabError('DATA', `Cannot prepare the demo folder ${folder.dir}: ${(err as Error).message}. Check that you may write there (XDG_DATA_HOME, HOME), then run vfab demo again.`);
+    throw new VfabError(
+      'DATA',
+      `Cannot prepare the demo folder ${folder.dir}: ${(err as Error).message}. Check that you may write there (XDG_DATA_HOME, HOME), then run vfab demo again.`,
+    );
   }
 }

@@ -12,7 +12,12 @@ export const DEFAULT_DEMO_SPEED = 4;
 /** Unattended: seconds each plotter shows "waiting for paper" before its next page. */
 export const DEMO_PAGE_DELAY_S = 3;
 
-const NAMES: Record<number, string[]> = { 1: ['desk'], 2: ['left', 'right'], 3: ['left', 'middle', 'right'], 4: ['left', 'middle', 'right', 'back'] };
+const NAMES: Record<number, string[]> = {
+  1: ['desk'],
+  2: ['left', 'right'],
+  3: ['left', 'middle', 'right'],
+  4: ['left', 'middle', 'right', 'back'],
+};
 
 export function demoPlotterNames(count: number): string[] {
   return NAMES[count] ?? [];
@@ -23,7 +28,13 @@ export function demoConfigYaml(plotters: readonly string[], speed: number): stri
   const config = {
     camera: { enabled: false },
     paper: { default_size: 'A4' },
-    devices: plotters.map((name) => ({ name, port: 'virtual', model: 'V3/A4', paper: 'A4', speed })),
+    devices: plotters.map((name) => ({
+      name,
+      port: 'virtual',
+      model: 'V3/A4',
+      paper: 'A4',
+      speed,
+    })),
   };
   return `# Written by vfab demo; wiped with its folder at the next vfab demo. Your own config.yaml is elsewhere.\n${stringify(config)}`;
 }

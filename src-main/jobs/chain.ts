@@ -37,23 +37,41 @@ export function chainStart(): Chain {
 }
 
 /** The transition reconcile journals when someone wrote a state into the `jobs` table by hand. */
-export function forcedTransition(from: JobState, to: JobState, dbValue: string): Omit<StateChangeEntry, 'timestamp' | 'seq'> {
-  return { type: 'state_change', from_state: from, to_state: to, reason: FORCED_REASON, metadata: { forced: true, db_value: dbValue } };
+export function forcedTransition(
+  from: JobState,
+  to: JobState,
+  dbValue: string,
+): Omit<StateChangeEntry, 'timestamp' | 'seq'> {
+  return {
+    type: 'state_change',
+    from_state: from,
+    to_state: to,
+    reason: FORCED_REASON,
+    metadata: { forced: true, db_value: dbValue },
+  };
 }
 
 /** Why `e` cannot follow the chain; undefined when it can. */
 export function chainBreak(chain: Chain, e: JournalEntry): ChainBreak | undefined {
   if (e.seq !== undefined && e.seq <= chain.seq) {
-    return { kind: 'seq_not_increasing', message: `seq ${e.seq} is not above ${chain.seq}, the seq of the valid entry before it` };
+    return {
+      kind: 'seq_not_increasing',
+      message: `seq ${e.seq} is not above ${chain.seq}, the seq of the valid entry before it`,
+    };
   }
   const at = chain.state;
   switch (e.type) {
     case 'progress':
-      return at === undefined || at === 'PLOTTING' ? undefined : mismatch('a checkpoint (written only while PLOTTING)', at);
+      return at === undefined || at === 'PLOTTING'
+        ? undefined
+        : mismatch('a checkpoint (written only while PLOTTING)', at);
     case 'emergency_shutdown':
-      return at === undefined || e.state === at ? undefined : mismatch(`an emergency shutdown in ${e.state}`, at);
+      return at === undefined || e.state === at
+        ? undefined
+        : mismatch(`an emergency shutdown in ${e.state}`, at);
     case 'state_change':
-      if (e.from_state === null) return at === undefined ? undefined : mismatch('a creation entry (no from_state)', at);
+      if (e.from_state === null)
+        return at === undefined ? undefined : mismatch('a creation entry (no from_state)', at);
       return changeBreak(e, e.from_state, at);
     case 'recovery':
       return changeBreak(e, e.from_state, at);
@@ -83,13 +101,24 @@ export function stateTold(e: JournalEntry): JobState {
   }
 }
 
-function changeBreak(e: StateChangeEntry | RecoveryEntry, from: JobState, at: JobState | undefined): ChainBreak | undefined {
-  if (at !== undefined && from !== at) return mismatch(`${e.type === 'recovery' ? 'a recovery' : 'a transition'} from ${from}`, at);
+function changeBreak(
+  e: StateChangeEntry | RecoveryEntry,
+  from: JobState,
+  at: JobState | undefined,
+): ChainBreak | undefined {
+  if (at !== undefined && from !== at)
+    return mismatch(`${e.type === 'recovery' ? 'a recovery' : 'a transition'} from ${from}`, at);
   const to = e.to_state;
   if (hasEdge(from, to)) return undefined;
-  if (e.type === 'recovery' ? to === from : (from === 'NEW' && to === 'NEW') || isForced(e)) return undefined;
-  const targets = [...new Set([...allowedTargets(from, 'normal'), ...allowedTargets(from, 'restart')])];
-  return { kind: 'illegal_transition', message: `${from} -> ${to} is not a transition a job can make (from ${from}: ${targets.join(', ') || 'none'})` };
+  if (e.type === 'recovery' ? to === from : (from === 'NEW' && to === 'NEW') || isForced(e))
+    return undefined;
+  const targets = [
+    ...new Set([...allowedTargets(from, 'normal'), ...allowedTargets(from, 'restart')]),
+  ];
+  return {
+    kind: 'illegal_transition',
+    message: `${from} -> ${to} is not a transition a job can make (from ${from}: ${targets.join(', ') || 'none'})`,
+  };
 }
 
 function isForced(e: StateChangeEntry): boolean {

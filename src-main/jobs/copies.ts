@@ -40,7 +40,10 @@ export function copyIds(base: string, copies: number): string[] {
 /** A whole number of copies from 2 to MAX_COPIES (one copy is a plain job). */
 export function checkCopies(copies: number): number {
   if (!Number.isInteger(copies) || copies < 2 || copies > MAX_COPIES) {
-    throw new VfabError('INVALID_INPUT', `copies must be a whole number from 2 to ${MAX_COPIES}, not ${copies}.`);
+    throw new VfabError(
+      'INVALID_INPUT',
+      `copies must be a whole number from 2 to ${MAX_COPIES}, not ${copies}.`,
+    );
   }
   return copies;
 }
@@ -48,23 +51,45 @@ export function checkCopies(copies: number): number {
 /** The ids to make: given ones must all be free (or `force`d); a derived base is the first whose ids all are. */
 function idsFor(jobs: JobService, req: CopiesRequest): string[] {
   const taken = (id: string) => jobExists(jobs.jobsDir, id);
-  if (req.id === undefined) return copyIds(deriveJobId(req.file, (base) => copyIds(base, req.copies).some(taken)), req.copies);
+  if (req.id === undefined)
+    return copyIds(
+      deriveJobId(req.file, (base) => copyIds(base, req.copies).some(taken)),
+      req.copies,
+    );
   const ids = copyIds(req.id, req.copies);
   for (const id of ids) checkJobId(id);
   const clash = ids.filter(taken);
   if (clash.length && !req.force) {
-    const named = clash.length > 3 ? `${clash.slice(0, 3).join(', ')} and ${clash.length - 3} more` : clash.join(', ');
-    throw new VfabError('ALREADY_EXISTS', `Job${clash.length > 1 ? 's' : ''} ${named} already exist${clash.length > 1 ? '' : 's'}. Choose another id, or pass --force to replace them.`);
+    const named =
+      clash.length > 3
+        ? `${clash.slice(0, 3).join(', ')} and ${clash.length - 3} more`
+        : clash.join(', ');
+    throw new VfabError(
+      'ALREADY_EXISTS',
+      `Job${clash.length > 1 ? 's' : ''} ${named} already exist${clash.length > 1 ? '' : 's'}. Choose another id, or pass --force to replace them.`,
+    );
   }
   return ids;
 }
 
 /** The planning entries of a job just planned: ANALYZED, OPTIMIZED, READY, the last three of its journal. */
-function planningEntries(jobs: JobService, id: string): [StateChangeEntry, StateChangeEntry, StateChangeEntry] {
-  const changes = readJournal(jobFiles(jobs.jobsDir, id).journal).records.flatMap((r) => (r.entry.type === 'state_change' ? [r.entry] : []));
+function planningEntries(
+  jobs: JobService,
+  id: string,
+): [StateChangeEntry, StateChangeEntry, StateChangeEntry] {
+  const changes = readJournal(jobFiles(jobs.jobsDir, id).journal).records.flatMap((r) =>
+    r.entry.type === 'state_change' ? [r.entry] : [],
+  );
   const [analyzed, optimized, ready] = changes.slice(-3);
-  if (analyzed?.to_state !== 'ANALYZED' || optimized?.to_state !== 'OPTIMIZED' || ready?.to_state !== 'READY') {
-    throw new VfabError('INVALID_STATE', `Job '${id}' was changed while its copies were made; add the copies again.`);
+  if (
+    analyzed?.to_state !== 'ANALYZED' ||
+    optimized?.to_state !== 'OPTIMIZED' ||
+    ready?.to_state !== 'READY'
+  ) {
+    throw new VfabError(
+      'INVALID_STATE',
+      `Job '${id}' was changed while its copies were made; add the copies again.`,
+    );
   }
   return [analyzed, optimized, ready];
 }
@@ -75,7 +100,11 @@ function planningEntries(jobs: JobService, id: string): [StateChangeEntry, State
  * copy is added NEW. A source file that changes on the way is refused rather than given a plan
  * made from other bytes.
  */
-export async function addCopies(jobs: JobService, req: CopiesRequest, planFirst?: (id: string) => Promise<JobState>): Promise<CopiesOutcome> {
+export async function addCopies(
+  jobs: JobService,
+  req: CopiesRequest,
+  planFirst?: (id: string) => Promise<JobState>,
+): Promise<CopiesOutcome> {
   jobs.assertWritable();
   const ids = idsFor(jobs, { ...req, copies: checkCopies(req.copies) });
   const first = await jobs.add({ file: req.file, id: ids[0], force: req.force });

@@ -54,11 +54,16 @@ export interface ProgressEntry extends EntryBase {
   progress: Record<string, unknown>;
 }
 
-export type JournalEntry = StateChangeEntry | EmergencyShutdownEntry | RecoveryEntry | ProgressEntry;
+export type JournalEntry =
+  StateChangeEntry | EmergencyShutdownEntry | RecoveryEntry | ProgressEntry;
 export type JournalEntryType = JournalEntry['type'];
 
 /** What a caller hands to append: vfab fills in `timestamp` and `seq`. */
-export type NewJournalEntry = JournalEntry extends infer E ? (E extends JournalEntry ? Omit<E, 'timestamp' | 'seq'> : never) : never;
+export type NewJournalEntry = JournalEntry extends infer E
+  ? E extends JournalEntry
+    ? Omit<E, 'timestamp' | 'seq'>
+    : never
+  : never;
 
 export type ProblemKind =
   | 'torn_tail'
@@ -139,7 +144,12 @@ const NEWLINE = Buffer.from([LF]);
 const TAIL_BYTES = 8 * 1024;
 const PROBLEM_TEXT_MAX = 120;
 const WARNING_KINDS: ReadonlySet<ProblemKind> = new Set(['unknown_type']);
-const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['state_change', 'recovery', 'emergency_shutdown', 'progress']);
+const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>([
+  'state_change',
+  'recovery',
+  'emergency_shutdown',
+  'progress',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Parsing one line
@@ -158,7 +168,10 @@ type Fields = Record<string, unknown>;
  * Parses one line (without its newline). A blank line yields neither entry nor problem. Lines of
  * unknown `type` (the old Python vfab's `hooks_executed`, ...) yield an `unknown_type` warning.
  */
-export function parseJournalLine(raw: string, line: number): { entry?: JournalEntry; problem?: JournalProblem } {
+export function parseJournalLine(
+  raw: string,
+  line: number,
+): { entry?: JournalEntry; problem?: JournalProblem } {
   if (raw.trim() === '') return {};
   // An editor may have saved the file with a byte-order mark; JSON.parse refuses it.
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
@@ -166,22 +179,31 @@ export function parseJournalLine(raw: string, line: number): { entry?: JournalEn
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { problem: lineProblem(line, 'invalid_json', `not valid JSON (${(err as Error).message})`, raw) };
+    return {
+      problem: lineProblem(line, 'invalid_json', `not valid JSON (${(err as Error).message})`, raw),
+    };
   }
   try {
     return { entry: toEntry(value) };
   } catch (err) {
-    if (err instanceof LineDefect) return { problem: lineProblem(line, err.kind, err.message, raw) };
+    if (err instanceof LineDefect)
+      return { problem: lineProblem(line, err.kind, err.message, raw) };
     throw err;
   }
 }
 
 function toEntry(value: unknown): JournalEntry {
-  if (!isPlainObject(value)) throw new LineDefect('not_an_object', `not a JSON object but ${describe(value)}`);
+  if (!isPlainObject(value))
+    throw new LineDefect('not_an_object', `not a JSON object but ${describe(value)}`);
   const type = value.type;
   if (type === undefined) throw new LineDefect('missing_field', '"type" is missing');
-  if (typeof type !== 'string') throw new LineDefect('bad_field', `"type" must be a string, got ${describe(type)}`);
-  if (!isEntryType(type)) throw new LineDefect('unknown_type', `unknown entry type '${type}': kept, but not used for the job state`);
+  if (typeof type !== 'string')
+    throw new LineDefect('bad_field', `"type" must be a string, got ${describe(type)}`);
+  if (!isEntryType(type))
+    throw new LineDefect(
+      'unknown_type',
+      `unknown entry type '${type}': kept, but not used for the job state`,
+    );
   return withBase(typedEntry(type, value), value);
 }
 
@@ -197,13 +219,22 @@ function typedEntry(type: JournalEntryType, value: Fields): JournalEntry {
       };
     case 'recovery': {
       const to_state = requiredState(value, 'to_state');
-      const entry: JournalEntry = { type, from_state: optionalState(value, 'from_state') ?? to_state, to_state, reason: optionalString(value, 'reason') ?? '' };
+      const entry: JournalEntry = {
+        type,
+        from_state: optionalState(value, 'from_state') ?? to_state,
+        to_state,
+        reason: optionalString(value, 'reason') ?? '',
+      };
       const metadata = optionalObject(value, 'metadata');
       if (metadata) entry.metadata = metadata;
       return entry;
     }
     case 'emergency_shutdown': {
-      const entry: JournalEntry = { type, state: requiredState(value, 'state'), reason: optionalString(value, 'reason') ?? '' };
+      const entry: JournalEntry = {
+        type,
+        state: requiredState(value, 'state'),
+        reason: optionalString(value, 'reason') ?? '',
+      };
       const metadata = optionalObject(value, 'metadata');
       if (metadata) entry.metadata = metadata;
       return entry;
@@ -221,13 +252,17 @@ function isEntryType(type: string): type is JournalEntryType {
  * ISO 8601 date and time, seconds, fraction and offset optional: what vfab, the old Python vfab
  * and `date -Iseconds` write. Everything it admits is a date Date.parse reads.
  */
-const TIMESTAMP = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
+const TIMESTAMP =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
 
 /** Adds `timestamp` and `seq` after the type's own fields (assignment, not spreads: this runs per line). */
 function withBase(entry: JournalEntry, o: Fields): JournalEntry {
   const timestamp = optionalString(o, 'timestamp');
   if (timestamp !== undefined && !TIMESTAMP.test(timestamp)) {
-    throw new LineDefect('bad_timestamp', `"timestamp" is ${describe(timestamp)}, not an ISO 8601 date and time such as ${new Date(0).toISOString()}`);
+    throw new LineDefect(
+      'bad_timestamp',
+      `"timestamp" is ${describe(timestamp)}, not an ISO 8601 date and time such as ${new Date(0).toISOString()}`,
+    );
   }
   const seq = present(o, 'seq');
   if (seq !== undefined && !(typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0)) {
@@ -256,20 +291,27 @@ function optionalState(o: Fields, key: string): JobState | undefined {
 }
 
 function checkState(key: string, v: unknown): JobState {
-  if (typeof v !== 'string') throw new LineDefect('bad_field', `"${key}" must be a state name, got ${describe(v)}`);
-  if (!isJobState(v)) throw new LineDefect('unknown_state', `"${key}" is '${v}', which is not a job state (${JOB_STATES.join(', ')})`);
+  if (typeof v !== 'string')
+    throw new LineDefect('bad_field', `"${key}" must be a state name, got ${describe(v)}`);
+  if (!isJobState(v))
+    throw new LineDefect(
+      'unknown_state',
+      `"${key}" is '${v}', which is not a job state (${JOB_STATES.join(', ')})`,
+    );
   return v;
 }
 
 function optionalString(o: Fields, key: string): string | undefined {
   const v = present(o, key);
-  if (v !== undefined && typeof v !== 'string') throw new LineDefect('bad_field', `"${key}" must be a string, got ${describe(v)}`);
+  if (v !== undefined && typeof v !== 'string')
+    throw new LineDefect('bad_field', `"${key}" must be a string, got ${describe(v)}`);
   return v;
 }
 
 function optionalObject(o: Fields, key: string): Fields | undefined {
   const v = present(o, key);
-  if (v !== undefined && !isPlainObject(v)) throw new LineDefect('bad_field', `"${key}" must be an object, got ${describe(v)}`);
+  if (v !== undefined && !isPlainObject(v))
+    throw new LineDefect('bad_field', `"${key}" must be an object, got ${describe(v)}`);
   return v;
 }
 
@@ -287,11 +329,24 @@ function isPlainObject(v: unknown): v is Fields {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'string' ? `the string '${truncate(v, 40)}'` : `${typeof v} ${truncate(JSON.stringify(v) ?? String(v), 40)}`;
+  return typeof v === 'string'
+    ? `the string '${truncate(v, 40)}'`
+    : `${typeof v} ${truncate(JSON.stringify(v) ?? String(v), 40)}`;
 }
 
-function lineProblem(line: number, kind: ProblemKind, message: string, raw: string): JournalProblem {
-  return { line, kind, severity: WARNING_KINDS.has(kind) ? 'warning' : 'error', message, text: truncate(raw, PROBLEM_TEXT_MAX) };
+function lineProblem(
+  line: number,
+  kind: ProblemKind,
+  message: string,
+  raw: string,
+): JournalProblem {
+  return {
+    line,
+    kind,
+    severity: WARNING_KINDS.has(kind) ? 'warning' : 'error',
+    message,
+    text: truncate(raw, PROBLEM_TEXT_MAX),
+  };
 }
 
 function truncate(s: string, max: number): string {
@@ -320,7 +375,9 @@ interface LineResult {
  */
 function segmentAt(buf: Buffer, start: number, text?: string): Segment {
   const lf = text === undefined ? buf.indexOf(LF, start) : text.indexOf('\n', start);
-  return lf < 0 ? { start, end: buf.length, terminated: false } : { start, end: lf, terminated: true };
+  return lf < 0
+    ? { start, end: buf.length, terminated: false }
+    : { start, end: lf, terminated: true };
 }
 
 function readSegment(buf: Buffer, seg: Segment, line: number): LineResult {
@@ -329,7 +386,14 @@ function readSegment(buf: Buffer, seg: Segment, line: number): LineResult {
   const raw = buf.toString('utf8', seg.start, seg.end);
   const result = parseJournalLine(raw, line);
   if (!seg.terminated && result.problem?.kind === 'invalid_json') {
-    return { raw, problem: { ...result.problem, kind: 'torn_tail', message: `last line is incomplete (cut off while it was written?): ${result.problem.message}` } };
+    return {
+      raw,
+      problem: {
+        ...result.problem,
+        kind: 'torn_tail',
+        message: `last line is incomplete (cut off while it was written?): ${result.problem.message}`,
+      },
+    };
   }
   return { entry: result.entry, problem: result.problem, raw };
 }
@@ -344,7 +408,10 @@ const ISO_UTC = String.raw`\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[0
  * vfab's do): valid JSON by this grammar, of type progress, with a valid timestamp and a seq
  * ending the line. Sticky: tried at a line's start in the whole file's text, up to the line's end.
  */
-const VFAB_PROGRESS_LINE = new RegExp(String.raw`\{"type":"progress","progress":\{(?:${MEMBER}(?:,${MEMBER})*)?\},"timestamp":"${ISO_UTC}","seq":[1-9]\d{0,15}\}(?=\n|$)`, 'y');
+const VFAB_PROGRESS_LINE = new RegExp(
+  String.raw`\{"type":"progress","progress":\{(?:${MEMBER}(?:,${MEMBER})*)?\},"timestamp":"${ISO_UTC}","seq":[1-9]\d{0,15}\}(?=\n|$)`,
+  'y',
+);
 /** Offset of the `p` of "progress" in the line above: the one byte that tells other lines apart cheaply. */
 const PROGRESS_TYPE_AT = '{"type":"'.length;
 const LOWERCASE_P = 0x70;
@@ -364,7 +431,8 @@ function progressStub(text: string, seg: Segment): ProgressEntry | undefined {
   if (!VFAB_PROGRESS_LINE.test(text)) return undefined;
   // The line ends in `:<digits>}`; a value past 2^53 computes to at least 2^53, which is refused as JSON.parse's would be.
   let seq = 0;
-  for (let i = text.lastIndexOf(':', seg.end) + 1; i < seg.end - 1; i++) seq = seq * 10 + text.charCodeAt(i) - DIGIT_0;
+  for (let i = text.lastIndexOf(':', seg.end) + 1; i < seg.end - 1; i++)
+    seq = seq * 10 + text.charCodeAt(i) - DIGIT_0;
   return Number.isSafeInteger(seq) ? { type: 'progress', progress: NOT_READ, seq } : undefined;
 }
 
@@ -393,12 +461,19 @@ function walk(buf: Buffer, stubs: boolean, visit: (v: Verdict) => void): Chain {
     const seg = segmentAt(buf, start, text);
     start = seg.end + 1;
     const stub = text === undefined ? undefined : progressStub(text, seg);
-    const { entry, problem, raw } = stub ? { entry: stub, problem: undefined, raw: undefined } : readSegment(buf, seg, line);
+    const { entry, problem, raw } = stub
+      ? { entry: stub, problem: undefined, raw: undefined }
+      : readSegment(buf, seg, line);
     const v: Verdict = { line, seg, entry, problem, raw };
     if (v.entry) {
       const broken = chainBreak(chain, v.entry);
       if (broken) {
-        v.problem = lineProblem(line, broken.kind, `${broken.message}; not applied`, v.raw ?? buf.toString('utf8', seg.start, seg.end));
+        v.problem = lineProblem(
+          line,
+          broken.kind,
+          `${broken.message}; not applied`,
+          v.raw ?? buf.toString('utf8', seg.start, seg.end),
+        );
         v.entry = undefined;
       } else {
         follow(chain, v.entry);
@@ -477,7 +552,11 @@ function readWhole(journalPath: string): FileContent | undefined {
 }
 
 function unreadable(journalPath: string, err: unknown): JournalError {
-  return new JournalError(`Cannot read the journal ${journalPath}: ${(err as Error).message}. Check that the file is readable by this user.`, 'DATA', { cause: err });
+  return new JournalError(
+    `Cannot read the journal ${journalPath}: ${(err as Error).message}. Check that the file is readable by this user.`,
+    'DATA',
+    { cause: err },
+  );
 }
 
 function missingFile(journalPath: string): JournalProblem {
@@ -492,7 +571,14 @@ function missingFile(journalPath: string): JournalProblem {
 /** Every line, damaged or not. Never throws on damaged content. */
 export function readJournal(journalPath: string): JournalRead {
   const file = readWhole(journalPath);
-  if (!file) return { records: [], state: undefined, lastSeq: 0, problems: [missingFile(journalPath)], size: 0 };
+  if (!file)
+    return {
+      records: [],
+      state: undefined,
+      lastSeq: 0,
+      problems: [missingFile(journalPath)],
+      size: 0,
+    };
   const { keptLines: _kept, ...read } = parseBuffer(file.buf);
   return read;
 }
@@ -518,7 +604,12 @@ export function summarizeJournal(journalPath: string): JournalSummary {
     };
   }
   const { buf } = file;
-  const seen: { first?: Verdict; last?: Verdict; lastStateChange?: StateChangeEntry | RecoveryEntry; lastPlanned?: StateChangeEntry } = {};
+  const seen: {
+    first?: Verdict;
+    last?: Verdict;
+    lastStateChange?: StateChangeEntry | RecoveryEntry;
+    lastPlanned?: StateChangeEntry;
+  } = {};
   const chain = walk(buf, true, (v) => {
     const e = v.entry;
     if (!e) return;
@@ -545,7 +636,11 @@ export function summarizeJournal(journalPath: string): JournalSummary {
  * mtime it had when that offset was taken (summarizeJournal's lastEntryOffset); undefined when it
  * changed since, or is gone. Start-up classification reads one line of each job this way.
  */
-export function entryAt(journalPath: string, offset: number, taken: { size: number; mtimeMs: number }): { entry: JournalEntry; mtimeMs: number } | undefined {
+export function entryAt(
+  journalPath: string,
+  offset: number,
+  taken: { size: number; mtimeMs: number },
+): { entry: JournalEntry; mtimeMs: number } | undefined {
   const fd = openIfExists(journalPath);
   if (fd === undefined) return undefined;
   try {
@@ -555,7 +650,11 @@ export function entryAt(journalPath: string, offset: number, taken: { size: numb
       const buf = readAt(fd, offset, Math.min(window, size - offset));
       const lf = buf.indexOf(LF);
       if (lf < 0 && offset + buf.length < size) continue;
-      const { entry } = readSegment(buf, { start: 0, end: lf < 0 ? buf.length : lf, terminated: lf >= 0 }, 0);
+      const { entry } = readSegment(
+        buf,
+        { start: 0, end: lf < 0 ? buf.length : lf, terminated: lf >= 0 },
+        0,
+      );
       return entry && { entry, mtimeMs };
     }
   } catch (err) {
@@ -565,9 +664,17 @@ export function entryAt(journalPath: string, offset: number, taken: { size: numb
   }
 }
 
-export function validateJournal(journalPath: string): { ok: boolean; entries: number; problems: JournalProblem[] } {
+export function validateJournal(journalPath: string): {
+  ok: boolean;
+  entries: number;
+  problems: JournalProblem[];
+} {
   const read = readJournal(journalPath);
-  return { ok: !read.problems.some((p) => p.severity === 'error'), entries: read.records.length, problems: read.problems };
+  return {
+    ok: !read.problems.some((p) => p.severity === 'error'),
+    entries: read.records.length,
+    problems: read.problems,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,11 +703,16 @@ function isDirectory(dir: string): boolean {
 /** Runs `fn` under the job's journal lock, turning lock failures into JournalErrors that say what to do. */
 function underJournalLock<T>(journalPath: string, timeoutMs: number | undefined, fn: () => T): T {
   try {
-    return withFileLock(lockPathOf(journalPath), fn, { timeoutMs, what: `the journal ${journalPath}` });
+    return withFileLock(lockPathOf(journalPath), fn, {
+      timeoutMs,
+      what: `the journal ${journalPath}`,
+    });
   } catch (err) {
-    if (err instanceof LockTimeoutError) throw new JournalError(err.message, 'BUSY', { cause: err });
+    if (err instanceof LockTimeoutError)
+      throw new JournalError(err.message, 'BUSY', { cause: err });
     // The folder can vanish between our check and the lock (a `rm -rf` of the job).
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !isDirectory(path.dirname(journalPath))) throw folderMissing(journalPath);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !isDirectory(path.dirname(journalPath)))
+      throw folderMissing(journalPath);
     throw err;
   }
 }
@@ -617,16 +729,26 @@ export function appendEntry<E extends NewJournalEntry>(
   const body = serializeBody(entry);
   const checked = parseJournalLine(body, 0);
   if (!checked.entry) {
-    throw new JournalError(`Refusing to write an invalid ${entry.type} entry to ${journalPath}: ${checked.problem?.message ?? 'empty'}`, 'INVALID_INPUT');
+    throw new JournalError(
+      `Refusing to write an invalid ${entry.type} entry to ${journalPath}: ${checked.problem?.message ?? 'empty'}`,
+      'INVALID_INPUT',
+    );
   }
   if (!isDirectory(path.dirname(journalPath))) throw folderMissing(journalPath);
   try {
-    const written = underJournalLock(journalPath, opts.lockTimeoutMs, () => appendLine(journalPath, body, opts.now ?? (() => new Date())));
+    const written = underJournalLock(journalPath, opts.lockTimeoutMs, () =>
+      appendLine(journalPath, body, opts.now ?? (() => new Date())),
+    );
     return { ...checked.entry, ...written } as Extract<JournalEntry, { type: E['type'] }>;
   } catch (err) {
     if (err instanceof JournalError) throw err;
     const storage = storageError(err, path.dirname(journalPath), Buffer.byteLength(body) + 64);
-    if (storage) throw new JournalError(`${storage.message} The journal ${journalPath} was left as it was.`, 'DATA', { cause: err });
+    if (storage)
+      throw new JournalError(
+        `${storage.message} The journal ${journalPath} was left as it was.`,
+        'DATA',
+        { cause: err },
+      );
     throw new JournalError(
       `Could not append to ${journalPath}: ${(err as Error).message}. The entry may not be recorded; check free disk space (df -h) and the folder's permissions.`,
       'DATA',
@@ -636,7 +758,11 @@ export function appendEntry<E extends NewJournalEntry>(
 }
 
 /** The locked part of an append: returns what it added to the body. */
-function appendLine(journalPath: string, body: string, now: () => Date): { timestamp: string; seq: number } {
+function appendLine(
+  journalPath: string,
+  body: string,
+  now: () => Date,
+): { timestamp: string; seq: number } {
   const created = !fs.existsSync(journalPath);
   const fd = fs.openSync(journalPath, 'a+');
   try {
@@ -664,7 +790,12 @@ function appendLine(journalPath: string, body: string, now: () => Date): { times
 
 /** `type` first so people (and `jq`) read the kind first; timestamp and seq are always vfab's. */
 function serializeBody(entry: NewJournalEntry): string {
-  const { type, timestamp: _timestamp, seq: _seq, ...fields } = entry as NewJournalEntry & { timestamp?: unknown; seq?: unknown };
+  const {
+    type,
+    timestamp: _timestamp,
+    seq: _seq,
+    ...fields
+  } = entry as NewJournalEntry & { timestamp?: unknown; seq?: unknown };
   return JSON.stringify({ type, ...fields });
 }
 
@@ -685,13 +816,16 @@ function nextSeq(fd: number, size: number): number {
 }
 
 /** The highest seq in a window of the file (whose first line is cut when `headIsPartial`) and how many entries it holds. */
-function seqsIn(buf: Buffer, headIsPartial: boolean): { maxSeq: number | undefined; entries: number } {
+function seqsIn(
+  buf: Buffer,
+  headIsPartial: boolean,
+): { maxSeq: number | undefined; entries: number } {
   let maxSeq: number | undefined;
   let entries = 0;
   const text = buf.toString('latin1');
   // A cut first line is not a line.
   const first = headIsPartial ? buf.indexOf(LF) + 1 || buf.length : 0;
-  for (let start = first; start < buf.length; ) {
+  for (let start = first; start < buf.length;) {
     const seg = segmentAt(buf, start, text);
     start = seg.end + 1;
     const entry = progressStub(text, seg) ?? readSegment(buf, seg, 0).entry;
@@ -722,15 +856,25 @@ function readAt(fd: number, position: number, length: number): Buffer {
  * ones, after copying the original to `journal.jsonl.bak-<stamp>`. A journal without errors is
  * left untouched.
  */
-export function repairJournal(journalPath: string): { changed: boolean; backupPath?: string; kept: number; dropped: JournalProblem[] } {
+export function repairJournal(journalPath: string): {
+  changed: boolean;
+  backupPath?: string;
+  kept: number;
+  dropped: JournalProblem[];
+} {
   return underJournalLock(journalPath, undefined, () => {
     const file = readWhole(journalPath);
-    if (!file) throw new JournalError(`Cannot repair ${missingFile(journalPath).message}.`, 'NOT_FOUND');
+    if (!file)
+      throw new JournalError(`Cannot repair ${missingFile(journalPath).message}.`, 'NOT_FOUND');
     const { problems, keptLines } = parseBuffer(file.buf);
     const dropped = problems.filter((p) => p.severity === 'error');
     if (dropped.length === 0) return { changed: false, kept: keptLines.length, dropped };
     const backupPath = writeBackup(journalPath, file.buf);
-    writeFileAtomic(journalPath, Buffer.concat(keptLines.flatMap((l) => [l, NEWLINE])), file.mode & 0o777);
+    writeFileAtomic(
+      journalPath,
+      Buffer.concat(keptLines.flatMap((l) => [l, NEWLINE])),
+      file.mode & 0o777,
+    );
     return { changed: true, backupPath, kept: keptLines.length, dropped };
   });
 }

@@ -8,12 +8,28 @@ import path from 'node:path';
 import { VfabError } from '../errors';
 import type { Logger } from '../log';
 import { refusal, type ReadOnlyMode } from '../read-only';
-import { appendEntry, readJournal, summarizeJournal, type JournalRead, type StateChangeEntry } from './journal';
+import {
+  appendEntry,
+  readJournal,
+  summarizeJournal,
+  type JournalRead,
+  type StateChangeEntry,
+} from './journal';
 import { withFileLock } from './lock';
 import { reconcile, type ReconcileReport } from './reconcile';
 import { ACTIVE_STATES, assertTransition, type JobState, type TransitionKind } from './states';
 import type { IndexedJob, Store } from './store';
-import { checkJobId, createJobFolder, deleteJobFolder, deriveJobId, jobExists, jobFiles, readJobMeta, type JobFiles, type JobMeta } from './workspace';
+import {
+  checkJobId,
+  createJobFolder,
+  deleteJobFolder,
+  deriveJobId,
+  jobExists,
+  jobFiles,
+  readJobMeta,
+  type JobFiles,
+  type JobMeta,
+} from './workspace';
 
 export interface JobDetail {
   id: string;
@@ -53,7 +69,10 @@ export class JobService {
 
   async add(req: AddJobRequest): Promise<JobMeta> {
     this.assertWritable();
-    const id = req.id !== undefined ? checkJobId(req.id) : deriveJobId(req.file, (c) => jobExists(this.jobsDir, c) || this.creating.has(c));
+    const id =
+      req.id !== undefined
+        ? checkJobId(req.id)
+        : deriveJobId(req.file, (c) => jobExists(this.jobsDir, c) || this.creating.has(c));
     // Two adds of one file at once (serve, the app) derive different ids: the first is taken while it is copied.
     this.creating.add(id);
     let meta: JobMeta;
@@ -71,13 +90,25 @@ export class JobService {
    * Moves a job to `to`. The current state is read from the journal under the job's transition
    * lock, so two processes cannot both act on the same old state.
    */
-  transition(id: string, to: JobState, reason: string, metadata: Record<string, unknown> = {}, kind: TransitionKind = 'normal'): StateChangeEntry {
+  transition(
+    id: string,
+    to: JobState,
+    reason: string,
+    metadata: Record<string, unknown> = {},
+    kind: TransitionKind = 'normal',
+  ): StateChangeEntry {
     this.assertWritable();
     const files = this.existing(id);
     const entry = withFileLock(path.join(files.dir, 'transition.lock'), () => {
       const from = this.currentState(id, files);
       assertTransition(id, from, to, kind);
-      return appendEntry(files.journal, { type: 'state_change', from_state: from, to_state: to, reason, metadata });
+      return appendEntry(files.journal, {
+        type: 'state_change',
+        from_state: from,
+        to_state: to,
+        reason,
+        metadata,
+      });
     });
     this.logger.info(`${entry.from_state} -> ${to}: ${reason}`, id);
     this.reindex(id);
@@ -105,7 +136,9 @@ export class JobService {
 
   list(filter: { states?: readonly JobState[] } = {}): IndexedJob[] {
     const rows = this.store.all();
-    return filter.states ? rows.filter((r) => (filter.states as readonly string[]).includes(r.state)) : rows;
+    return filter.states
+      ? rows.filter((r) => (filter.states as readonly string[]).includes(r.state))
+      : rows;
   }
 
   remove(id: string, opts: { force?: boolean } = {}): JobState | undefined {
@@ -114,7 +147,10 @@ export class JobService {
     const files = this.existing(id);
     const state = summarizeJournal(files.journal).state;
     if (!opts.force && state && (ACTIVE_STATES.includes(state) || state === 'QUEUED')) {
-      throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; removing it loses its place and progress. Pass --force to remove it anyway.`);
+      throw new VfabError(
+        'INVALID_STATE',
+        `Job '${id}' is ${state}; removing it loses its place and progress. Pass --force to remove it anyway.`,
+      );
     }
     deleteJobFolder(this.jobsDir, id);
     this.store.remove(id);
@@ -124,14 +160,20 @@ export class JobService {
 
   /** Re-reads one job's journal into the index after a change. */
   reindex(id: string): ReconcileReport {
-    return reconcile({ store: this.store, jobsDir: this.jobsDir, logger: this.logger }, { ids: [id] });
+    return reconcile(
+      { store: this.store, jobsDir: this.jobsDir, logger: this.logger },
+      { ids: [id] },
+    );
   }
 
   private existing(id: string): JobFiles {
     checkJobId(id);
     const files = jobFiles(this.jobsDir, id);
     if (!fs.existsSync(files.dir)) {
-      throw new VfabError('NOT_FOUND', `Job '${id}' not found. 'vfab list jobs' shows the jobs there are.`);
+      throw new VfabError(
+        'NOT_FOUND',
+        `Job '${id}' not found. 'vfab list jobs' shows the jobs there are.`,
+      );
     }
     return files;
   }
@@ -139,7 +181,10 @@ export class JobService {
   private currentState(id: string, files: JobFiles): JobState {
     const state = summarizeJournal(files.journal).state;
     if (!state) {
-      throw new VfabError('DATA', `Job '${id}' has no readable state in ${files.journal}. Run 'vfab system journal validate ${id}' and 'vfab system journal repair ${id}'.`);
+      throw new VfabError(
+        'DATA',
+        `Job '${id}' has no readable state in ${files.journal}. Run 'vfab system journal validate ${id}' and 'vfab system journal repair ${id}'.`,
+      );
     }
     return state;
   }

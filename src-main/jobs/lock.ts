@@ -37,7 +37,9 @@ export class LockTimeoutError extends Error {
     timeoutMs: number,
     what: string | undefined,
   ) {
-    const who = holder ? `pid ${holder.pid} on host ${holder.host} (since ${holder.since})` : 'an unknown process';
+    const who = holder
+      ? `pid ${holder.pid} on host ${holder.host} (since ${holder.since})`
+      : 'an unknown process';
     super(
       `Timed out after ${timeoutMs} ms waiting for ${what ?? 'the lock'}: ${lockPath} is held by ${who}. ` +
         `If that process is a running vfab, let it finish or stop it; if no such process exists, delete ${lockPath}.`,
@@ -86,7 +88,8 @@ function acquire(lockPath: string, timeoutMs: number, what: string | undefined):
       breakStale(lockPath, raw);
       continue;
     }
-    if (Date.now() >= deadline) throw new LockTimeoutError(lockPath, parseHolder(raw), timeoutMs, what);
+    if (Date.now() >= deadline)
+      throw new LockTimeoutError(lockPath, parseHolder(raw), timeoutMs, what);
     sleepSync(1 + Math.random() * 4);
   }
 }
@@ -154,7 +157,8 @@ function parseHolder(raw: string): LockHolder | undefined {
     const v: unknown = JSON.parse(raw);
     if (typeof v !== 'object' || v === null) return undefined;
     const { pid, host, since, boot } = v as Record<string, unknown>;
-    if (typeof pid !== 'number' || typeof host !== 'string' || typeof since !== 'string') return undefined;
+    if (typeof pid !== 'number' || typeof host !== 'string' || typeof since !== 'string')
+      return undefined;
     return typeof boot === 'string' ? { pid, host, since, boot } : { pid, host, since };
   } catch {
     return undefined;

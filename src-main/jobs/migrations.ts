@@ -45,7 +45,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    description: "where each journal's last valid entry starts, and every journal read again by the reader that checks the chain",
+    description:
+      "where each journal's last valid entry starts, and every journal read again by the reader that checks the chain",
     // journal_size -1 matches no file: the next start reads every journal once, so nothing an
     // older reader took from a line that breaks the chain stays in the index.
     sql: `
@@ -63,7 +64,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    description: "when each job's current plan was made (its last READY entry): the version a queue row's thumbnail is cached under",
+    description:
+      "when each job's current plan was made (its last READY entry): the version a queue row's thumbnail is cached under",
     // As in version 3: every journal is read once more, so each planned job gets its time.
     sql: `
       ALTER TABLE job_index ADD COLUMN planned_at TEXT;

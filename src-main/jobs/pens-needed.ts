@@ -16,7 +16,8 @@ const MAX_NAME = 128;
 /** The SVG reader writes colours as #rrggbb (svg/style.ts parseColor). */
 const COLOR = /^#[0-9a-f]{6}$/i;
 
-const text = (v: unknown, max: number): string | null => (typeof v === 'string' && v.trim() && v.length <= max ? v.trim() : null);
+const text = (v: unknown, max: number): string | null =>
+  typeof v === 'string' && v.trim() && v.length <= max ? v.trim() : null;
 
 /** Null when `layers` is not a list of layers (a READY entry from before, or edited by hand). */
 export function pensOfLayers(layers: unknown): JobPen[] | null {
@@ -26,7 +27,8 @@ export function pensOfLayers(layers: unknown): JobPen[] | null {
     const name = text(l?.pen_name, MAX_NAME) ?? text(l?.name, MAX_NAME);
     if (name === null) return null;
     const color = text(l.color, 7);
-    if (!pens.has(name)) pens.set(name, { name, color: color && COLOR.test(color) ? color.toLowerCase() : null });
+    if (!pens.has(name))
+      pens.set(name, { name, color: color && COLOR.test(color) ? color.toLowerCase() : null });
     if (pens.size > MAX_PENS) return null;
   }
   return [...pens.values()];

@@ -51,12 +51,17 @@ export interface PrepareContext {
 }
 
 /** Plan settings from config, with command-line overrides on top. */
-export function planSettings(config: VfabConfig, overrides: Partial<PlanSettings> = {}): PlanSettings {
+export function planSettings(
+  config: VfabConfig,
+  overrides: Partial<PlanSettings> = {},
+): PlanSettings {
   return {
     preset: config.optimization.default_level,
     paper: config.paper.default_size,
     marginMm: config.paper.default_margin_mm,
-    ...(config.paper.default_orientation !== 'auto' && { orientation: config.paper.default_orientation }),
+    ...(config.paper.default_orientation !== 'auto' && {
+      orientation: config.paper.default_orientation,
+    }),
     autoRotate: config.paper.auto_rotate,
     penChange: config.plot.pen_change,
     minGapMm: config.plot.min_gap_mm,
@@ -68,7 +73,8 @@ export function planSettings(config: VfabConfig, overrides: Partial<PlanSettings
   };
 }
 
-const minutes = (s: number) => (s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`);
+const minutes = (s: number) =>
+  s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`;
 
 /** Jobs this process is planning: a second plan of one of them would race the first for plan.json and the journal. */
 const planning = new Set<string>();
@@ -82,7 +88,14 @@ function analyzedEntry(facts: DrawingFacts) {
   const paths = facts.layers.reduce((n, l) => n + l.paths, 0);
   return {
     reason: `SVG analyzed: ${facts.layers.length} layer(s), ${paths} path(s)`,
-    metadata: { width_mm: facts.widthMm, height_mm: facts.heightMm, layers: facts.layers, skipped_layers: facts.skippedLayers, warnings: facts.warnings, stats: facts.stats },
+    metadata: {
+      width_mm: facts.widthMm,
+      height_mm: facts.heightMm,
+      layers: facts.layers,
+      skipped_layers: facts.skippedLayers,
+      warnings: facts.warnings,
+      stats: facts.stats,
+    },
   };
 }
 
@@ -90,8 +103,13 @@ function analyzedEntry(facts: DrawingFacts) {
  * Plans a job in a planning worker; the journal is written here, on the caller's thread, each
  * entry before the step it records is acted upon: ANALYZED before the worker orders anything.
  */
-export async function prepareJob(ctx: PrepareContext, id: string, opts: PrepareOptions): Promise<PrepareResult> {
-  if (planning.has(id)) throw new VfabError('BUSY', `Job '${id}' is being planned already; wait for that to finish.`);
+export async function prepareJob(
+  ctx: PrepareContext,
+  id: string,
+  opts: PrepareOptions,
+): Promise<PrepareResult> {
+  if (planning.has(id))
+    throw new VfabError('BUSY', `Job '${id}' is being planned already; wait for that to finish.`);
   planning.add(id);
   try {
     return await prepare(ctx, id, opts);
@@ -100,7 +118,11 @@ export async function prepareJob(ctx: PrepareContext, id: string, opts: PrepareO
   }
 }
 
-async function prepare(ctx: PrepareContext, id: string, opts: PrepareOptions): Promise<PrepareResult> {
+async function prepare(
+  ctx: PrepareContext,
+  id: string,
+  opts: PrepareOptions,
+): Promise<PrepareResult> {
   const { settings } = opts;
   let state = ctx.jobs.state(id);
   if (state === 'READY') {
@@ -108,7 +130,10 @@ async function prepare(ctx: PrepareContext, id: string, opts: PrepareOptions): P
     state = 'ANALYZED';
   }
   if (state !== 'NEW' && state !== 'ANALYZED') {
-    throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; only NEW, ANALYZED or READY jobs can be planned.${state === 'QUEUED' ? ' Take it out of the queue first.' : ''}`);
+    throw new VfabError(
+      'INVALID_STATE',
+      `Job '${id}' is ${state}; only NEW, ANALYZED or READY jobs can be planned.${state === 'QUEUED' ? ' Take it out of the queue first.' : ''}`,
+    );
   }
   const files = jobFiles(ctx.jobs.jobsDir, id);
   const fileName = readJobMeta(ctx.jobs.jobsDir, id)?.source_name ?? 'src.svg';
@@ -117,7 +142,15 @@ async function prepare(ctx: PrepareContext, id: string, opts: PrepareOptions): P
   let outcome;
   try {
     outcome = await (opts.pool ?? sharedPlanPool()).run(
-      { job: id, source: files.source, plan: files.plan, thumbnail: files.thumbnail, fileName, settings, device: opts.device },
+      {
+        job: id,
+        source: files.source,
+        plan: files.plan,
+        thumbnail: files.thumbnail,
+        fileName,
+        settings,
+        device: opts.device,
+      },
       {
         onProgress: opts.onProgress,
         onDrawing: (facts) => {
@@ -145,20 +178,33 @@ async function prepare(ctx: PrepareContext, id: string, opts: PrepareOptions): P
   }
   if (outcome.kind === 'unfit') {
     ctx.logger.warning(outcome.reason, id);
-    return { state: 'ANALYZED', error: outcome.reason, errorCode: 'INVALID_INPUT', warnings: outcome.warnings };
+    return {
+      state: 'ANALYZED',
+      error: outcome.reason,
+      errorCode: 'INVALID_INPUT',
+      warnings: outcome.warnings,
+    };
   }
   const { summary } = outcome;
-  ctx.jobs.transition(id, 'OPTIMIZED', `Plan on ${paperLabel(summary)}: ${settings.preset} preset, ${summary.lifts} pen lift(s), pen-up travel ${Math.round(summary.travelBeforeMm)} -> ${Math.round(summary.travelMm)} mm`, {
-    settings,
-    paper: summary.paper,
-    ...(summary.rotated && { rotated: true }),
-    scale: summary.scale,
-    pen_down_mm: summary.penDownMm,
-    travel_before_mm: summary.travelBeforeMm,
-    travel_mm: summary.travelMm,
-    lifts: summary.lifts,
-  });
+  ctx.jobs.transition(
+    id,
+    'OPTIMIZED',
+    `Plan on ${paperLabel(summary)}: ${settings.preset} preset, ${summary.lifts} pen lift(s), pen-up travel ${Math.round(summary.travelBeforeMm)} -> ${Math.round(summary.travelMm)} mm`,
+    {
+      settings,
+      paper: summary.paper,
+      ...(summary.rotated && { rotated: true }),
+      scale: summary.scale,
+      pen_down_mm: summary.penDownMm,
+      travel_before_mm: summary.travelBeforeMm,
+      travel_mm: summary.travelMm,
+      lifts: summary.lifts,
+    },
+  );
   opts.onProgress?.('estimating', 1);
-  ctx.jobs.transition(id, 'READY', `Estimated ${minutes(summary.estimateS)}`, { ...planFactsMetadata(summary), layers: outcome.layers });
+  ctx.jobs.transition(id, 'READY', `Estimated ${minutes(summary.estimateS)}`, {
+    ...planFactsMetadata(summary),
+    layers: outcome.layers,
+  });
   return { state: 'READY', warnings: outcome.warnings, summary };
 }

@@ -35,7 +35,8 @@ export function readQueueOrder(jobsDir: string): Map<string, SavedPosition> {
   const jobs = (saved as { jobs?: unknown })?.jobs;
   if (jobs && typeof jobs === 'object') {
     for (const [id, v] of Object.entries(jobs as Record<string, Partial<SavedPosition>>)) {
-      if (Number.isFinite(v?.seq) && Number.isFinite(v?.position)) out.set(id, { seq: v.seq!, position: v.position! });
+      if (Number.isFinite(v?.seq) && Number.isFinite(v?.position))
+        out.set(id, { seq: v.seq!, position: v.position! });
     }
   }
   return out;
@@ -45,22 +46,44 @@ export function readQueueOrder(jobsDir: string): Map<string, SavedPosition> {
  * Every queued job's place, for a rebuilt index (written after each change of the queue). Never
  * throws: the change it follows has happened; a full disk only costs the order after a rebuild.
  */
-export function saveQueueOrder(jobsDir: string, store: Store, logger?: Pick<Logger, 'warning'>): void {
+export function saveQueueOrder(
+  jobsDir: string,
+  store: Store,
+  logger?: Pick<Logger, 'warning'>,
+): void {
   const jobs: Record<string, SavedPosition> = {};
-  for (const j of store.all()) if (j.state === 'QUEUED' && j.queue_position !== null) jobs[j.id] = { seq: j.last_seq, position: j.queue_position };
+  for (const j of store.all())
+    if (j.state === 'QUEUED' && j.queue_position !== null)
+      jobs[j.id] = { seq: j.last_seq, position: j.queue_position };
   try {
     writeFileAtomic(queueOrderFile(jobsDir), `${JSON.stringify({ format: 1, jobs })}\n`);
   } catch (err) {
-    logger?.warning(`could not save the queue order to ${queueOrderFile(jobsDir)} (${(err as Error).message}); a rebuilt index would order the queue by the time each job was queued`);
+    logger?.warning(
+      `could not save the queue order to ${queueOrderFile(jobsDir)} (${(err as Error).message}); a rebuilt index would order the queue by the time each job was queued`,
+    );
   }
 }
 
 /** What is on the plotter first, then the queue by position, then jobs still being prepared. */
-const QUEUE_RANK: Partial<Record<JobState, number>> = { PLOTTING: 0, PAUSED: 1, ARMED: 2, QUEUED: 3, READY: 4, OPTIMIZED: 5, ANALYZED: 6, NEW: 7 };
+const QUEUE_RANK: Partial<Record<JobState, number>> = {
+  PLOTTING: 0,
+  PAUSED: 1,
+  ARMED: 2,
+  QUEUED: 3,
+  READY: 4,
+  OPTIMIZED: 5,
+  ANALYZED: 6,
+  NEW: 7,
+};
 
 export function queueOrder(a: IndexedJob, b: IndexedJob): number {
   const rank = (j: IndexedJob) => QUEUE_RANK[j.state as JobState] ?? 99;
-  return rank(a) - rank(b) || (a.queue_position ?? 0) - (b.queue_position ?? 0) || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+  return (
+    rank(a) - rank(b) ||
+    (a.queue_position ?? 0) - (b.queue_position ?? 0) ||
+    a.created_at.localeCompare(b.created_at) ||
+    a.id.localeCompare(b.id)
+  );
 }
 
 /** Gap left between neighbours when positions are handed out again. */
@@ -71,23 +94,49 @@ const STEP = 1000;
  * order. Positions are reals: the job takes the midpoint of its new neighbours, and only when
  * repeated moves have used up the room between two of them is the whole queue numbered again.
  */
-export function reorderQueue(store: Store, jobsDir: string, id: string, before: string | null, logger?: Pick<Logger, 'warning'>): string[] {
+export function reorderQueue(
+  store: Store,
+  jobsDir: string,
+  id: string,
+  before: string | null,
+  logger?: Pick<Logger, 'warning'>,
+): string[] {
   const order = store.transaction(() => {
-    const queued = store.all().filter((j) => j.state === 'QUEUED').sort(queueOrder);
+    const queued = store
+      .all()
+      .filter((j) => j.state === 'QUEUED')
+      .sort(queueOrder);
     const job = queued.find((j) => j.id === id);
     if (!job) {
       const state = store.get(id)?.state;
-      throw new VfabError(state ? 'INVALID_STATE' : 'NOT_FOUND', state ? `Job '${id}' is ${state}; only queued jobs have a place in the queue (queue it first).` : `No job '${id}'.`);
+      throw new VfabError(
+        state ? 'INVALID_STATE' : 'NOT_FOUND',
+        state
+          ? `Job '${id}' is ${state}; only queued jobs have a place in the queue (queue it first).`
+          : `No job '${id}'.`,
+      );
     }
     if (before === id) return queued.map((j) => j.id);
     const rest = queued.filter((j) => j.id !== id);
     const at = before === null ? rest.length : rest.findIndex((j) => j.id === before);
-    if (at < 0) throw new VfabError('INVALID_INPUT', `Cannot move '${id}' before '${before}': '${before}' is not in the queue.`);
+    if (at < 0)
+      throw new VfabError(
+        'INVALID_INPUT',
+        `Cannot move '${id}' before '${before}': '${before}' is not in the queue.`,
+      );
     const order = [...rest.slice(0, at), job, ...rest.slice(at)];
     const prev = rest[at - 1]?.queue_position ?? null;
     const next = rest[at]?.queue_position ?? null;
-    const pos = prev === null ? (next === null ? Date.now() : next - STEP) : next === null ? prev + STEP : (prev + next) / 2;
-    if ((prev === null || prev < pos) && (next === null || pos < next)) store.setQueuePosition(id, pos);
+    const pos =
+      prev === null
+        ? next === null
+          ? Date.now()
+          : next - STEP
+        : next === null
+          ? prev + STEP
+          : (prev + next) / 2;
+    if ((prev === null || prev < pos) && (next === null || pos < next))
+      store.setQueuePosition(id, pos);
     else {
       const base = queued[0]!.queue_position ?? Date.now();
       order.forEach((j, i) => store.setQueuePosition(j.id, base + i * STEP));

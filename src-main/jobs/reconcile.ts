@@ -23,7 +23,13 @@ const PLANLESS: ReadonlySet<JobState> = new Set(['NEW', 'ANALYZED', 'OPTIMIZED']
  * rebuilt from the journal alone (plan.json is never read at start-up).
  */
 export function planFactsMetadata(s: PlanSummary) {
-  return { paper: paperLabel(s), layer_count: s.layerCount, pen_down_mm: s.penDownMm, travel_mm: s.travelMm, estimate_s: s.estimateS };
+  return {
+    paper: paperLabel(s),
+    layer_count: s.layerCount,
+    pen_down_mm: s.penDownMm,
+    travel_mm: s.travelMm,
+    estimate_s: s.estimateS,
+  };
 }
 
 type PlanFactsMetadata = ReturnType<typeof planFactsMetadata>;
@@ -61,7 +67,18 @@ export interface ReconcileContext {
 }
 
 function emptyReport(): ReconcileReport {
-  return { indexed: 0, read: 0, added: [], dropped: [], corrected: [], forced: [], ignored: [], unreadable: [], restored: [], durationMs: 0 };
+  return {
+    indexed: 0,
+    read: 0,
+    added: [],
+    dropped: [],
+    corrected: [],
+    forced: [],
+    ignored: [],
+    unreadable: [],
+    restored: [],
+    durationMs: 0,
+  };
 }
 
 /** Reconciles every job folder with the index (or only `ids`). */
@@ -73,11 +90,17 @@ export function reconcile(ctx: ReconcileContext, opts: { ids?: string[] } = {}):
     onDisk = opts.ids.filter((id) => fs.existsSync(jobFiles(ctx.jobsDir, id).dir));
   } else {
     const listing = scanJobsDir(ctx.jobsDir);
-    report.restored = listing.pending.length && !ctx.readOnly ? cleanInterruptedOperations(ctx.jobsDir, undefined, listing.pending).restored : [];
+    report.restored =
+      listing.pending.length && !ctx.readOnly
+        ? cleanInterruptedOperations(ctx.jobsDir, undefined, listing.pending).restored
+        : [];
     onDisk = [...listing.ids, ...report.restored];
   }
   const rows = new Map<string, SyncRow>(
-    (opts.ids ? opts.ids.map((id) => ctx.store.get(id)).filter((r): r is IndexedJob => !!r) : ctx.store.syncRows()).map((r) => [r.id, r]),
+    (opts.ids
+      ? opts.ids.map((id) => ctx.store.get(id)).filter((r): r is IndexedJob => !!r)
+      : ctx.store.syncRows()
+    ).map((r) => [r.id, r]),
   );
   const present = new Set(onDisk);
   // Read only if a queued job needs its place back (a rebuilt index): most reconciles never do.
@@ -109,7 +132,12 @@ export function reconcile(ctx: ReconcileContext, opts: { ids?: string[] } = {}):
 
 /** True when the index row still describes exactly this journal file and nobody edited its state. */
 function isCurrent(row: SyncRow, stat: fs.Stats): boolean {
-  return row.synced_state !== null && row.state === row.synced_state && row.journal_size === stat.size && row.journal_mtime_ms === stat.mtimeMs;
+  return (
+    row.synced_state !== null &&
+    row.state === row.synced_state &&
+    row.journal_size === stat.size &&
+    row.journal_mtime_ms === stat.mtimeMs
+  );
 }
 
 /**
@@ -119,7 +147,13 @@ function isCurrent(row: SyncRow, stat: fs.Stats): boolean {
  */
 type QueuePlace = (id: string, seq: number | undefined, enteredMs: number, live: boolean) => number;
 
-function indexJob(ctx: ReconcileContext, id: string, row: SyncRow | undefined, report: ReconcileReport, place: QueuePlace): void {
+function indexJob(
+  ctx: ReconcileContext,
+  id: string,
+  row: SyncRow | undefined,
+  report: ReconcileReport,
+  place: QueuePlace,
+): void {
   const files = jobFiles(ctx.jobsDir, id);
   // A job the index already knows costs one stat when nothing changed; a new one is read at once.
   if (row) {
@@ -133,48 +167,94 @@ function indexJob(ctx: ReconcileContext, id: string, row: SyncRow | undefined, r
   }
   report.read++;
   let summary = summarizeJournal(files.journal);
-  if (summary.missing) return unreadable(ctx, id, row, report, 'no journal.jsonl in the job folder');
-  if (!summary.state) return unreadable(ctx, id, row, report, 'the journal holds no valid state entry');
+  if (summary.missing)
+    return unreadable(ctx, id, row, report, 'no journal.jsonl in the job folder');
+  if (!summary.state)
+    return unreadable(ctx, id, row, report, 'the journal holds no valid state entry');
 
   if (row && row.state !== row.synced_state) {
     const wanted = parseJobState(row.state);
     if (!wanted) {
       report.ignored.push({ id, value: row.state });
-      ctx.logger?.warning(`jobs.state was set by hand to '${row.state}', which is not a job state; ignored, the journal says ${summary.state}`, id);
+      ctx.logger?.warning(
+        `jobs.state was set by hand to '${row.state}', which is not a job state; ignored, the journal says ${summary.state}`,
+        id,
+      );
     } else if (wanted !== summary.state && ctx.readOnly) {
-      ctx.logger?.warning(`jobs.state was set by hand to ${wanted}; it is journaled once the data folder can be written, until then the journal's ${summary.state} is shown`, id);
+      ctx.logger?.warning(
+        `jobs.state was set by hand to ${wanted}; it is journaled once the data folder can be written, until then the journal's ${summary.state} is shown`,
+        id,
+      );
     } else if (wanted !== summary.state) {
       appendEntry(files.journal, forcedTransition(summary.state, wanted, row.state));
       report.forced.push({ id, from: summary.state, to: wanted });
-      ctx.logger?.warning(`state forced from ${summary.state} to ${wanted} (written by hand into the database)`, id);
+      ctx.logger?.warning(
+        `state forced from ${summary.state} to ${wanted} (written by hand into the database)`,
+        id,
+      );
       summary = summarizeJournal(files.journal);
     }
   } else if (row && row.synced_state && row.synced_state !== summary.state) {
     report.corrected.push({ id, from: row.synced_state, to: summary.state! });
   }
   if (!row) report.added.push(id);
-  ctx.store.upsert(toRecord(ctx.jobsDir, id, summary as JournalSummary & { state: JobState }, row && ctx.store.get(id), place));
+  ctx.store.upsert(
+    toRecord(
+      ctx.jobsDir,
+      id,
+      summary as JournalSummary & { state: JobState },
+      row && ctx.store.get(id),
+      place,
+    ),
+  );
 }
 
-function unreadable(ctx: ReconcileContext, id: string, row: SyncRow | undefined, report: ReconcileReport, reason: string): void {
+function unreadable(
+  ctx: ReconcileContext,
+  id: string,
+  row: SyncRow | undefined,
+  report: ReconcileReport,
+  reason: string,
+): void {
   report.unreadable.push({ id, reason });
   ctx.logger?.error(`${reason}; run 'vfab system journal validate ${id}'`, id);
   if (row) ctx.store.remove(id);
 }
 
 /** Source facts from the creation entry (written by createJobFolder); job.json only when the head was cut. */
-function sourceOf(jobsDir: string, id: string, summary: JournalSummary): { name: string; size: number; created?: string } | undefined {
+function sourceOf(
+  jobsDir: string,
+  id: string,
+  summary: JournalSummary,
+): { name: string; size: number; created?: string } | undefined {
   const first = summary.firstEntry;
-  if (first?.type === 'state_change' && first.from_state === null && typeof first.metadata.source_name === 'string') {
-    return { name: first.metadata.source_name, size: Number(first.metadata.source_size) || 0, created: first.timestamp };
+  if (
+    first?.type === 'state_change' &&
+    first.from_state === null &&
+    typeof first.metadata.source_name === 'string'
+  ) {
+    return {
+      name: first.metadata.source_name,
+      size: Number(first.metadata.source_size) || 0,
+      created: first.timestamp,
+    };
   }
   const meta = readJobMeta(jobsDir, id);
   return meta && { name: meta.source_name, size: meta.source_size, created: meta.created_at };
 }
 
-function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state: JobState }, row: IndexedJob | undefined, place: QueuePlace): IndexRecord {
+function toRecord(
+  jobsDir: string,
+  id: string,
+  summary: JournalSummary & { state: JobState },
+  row: IndexedJob | undefined,
+  place: QueuePlace,
+): IndexRecord {
   const source = row?.source_name ? undefined : sourceOf(jobsDir, id, summary);
-  const plan = PLANLESS.has(summary.state) ? undefined : (summary.lastPlanned?.metadata as (Partial<PlanFactsMetadata> & { layers?: unknown }) | undefined);
+  const plan = PLANLESS.has(summary.state)
+    ? undefined
+    : (summary.lastPlanned?.metadata as
+        (Partial<PlanFactsMetadata> & { layers?: unknown }) | undefined);
   const entered = summary.lastStateChange?.timestamp;
   const now = new Date().toISOString();
   return {
@@ -191,7 +271,12 @@ function toRecord(jobsDir: string, id: string, summary: JournalSummary & { state
       summary.state === 'QUEUED'
         ? row?.synced_state === 'QUEUED' && row.queue_position !== null
           ? row.queue_position
-          : place(id, summary.lastSeq, entered ? Date.parse(entered) : Date.now(), row !== undefined)
+          : place(
+              id,
+              summary.lastSeq,
+              entered ? Date.parse(entered) : Date.now(),
+              row !== undefined,
+            )
         : null,
     source_name: row?.source_name ?? source?.name ?? null,
     source_size: row?.source_size ?? source?.size ?? null,

@@ -38,7 +38,11 @@ export interface TransitionRule {
   readonly why: string;
 }
 
-const rule = (to: JobState, why: string, kind: TransitionKind = 'normal'): TransitionRule => ({ to, kind, why });
+const rule = (to: JobState, why: string, kind: TransitionKind = 'normal'): TransitionRule => ({
+  to,
+  kind,
+  why,
+});
 
 export const TRANSITIONS: Readonly<Record<JobState, readonly TransitionRule[]>> = {
   NEW: [
@@ -112,7 +116,11 @@ export function isTerminal(state: JobState): boolean {
   return TERMINAL_STATES.includes(state);
 }
 
-export function findRule(from: JobState, to: JobState, kind: TransitionKind): TransitionRule | undefined {
+export function findRule(
+  from: JobState,
+  to: JobState,
+  kind: TransitionKind,
+): TransitionRule | undefined {
   return TRANSITIONS[from].find((r) => r.to === to && r.kind === kind);
 }
 
@@ -148,7 +156,12 @@ export class IllegalTransitionError extends Error {
 }
 
 /** Throws IllegalTransitionError unless the table has the edge. */
-export function assertTransition(jobId: string, from: JobState, to: JobState, kind: TransitionKind = 'normal'): TransitionRule {
+export function assertTransition(
+  jobId: string,
+  from: JobState,
+  to: JobState,
+  kind: TransitionKind = 'normal',
+): TransitionRule {
   const found = findRule(from, to, kind);
   if (!found) throw new IllegalTransitionError(jobId, from, to, kind);
   return found;

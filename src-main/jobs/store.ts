@@ -39,7 +39,10 @@ export interface IndexedJob {
 }
 
 /** What start-up needs to decide whether a job's journal must be read again. */
-export type SyncRow = Pick<IndexedJob, 'id' | 'state' | 'synced_state' | 'journal_size' | 'journal_mtime_ms'>;
+export type SyncRow = Pick<
+  IndexedJob,
+  'id' | 'state' | 'synced_state' | 'journal_size' | 'journal_mtime_ms'
+>;
 
 /** Where a job's journal ended, and where its last valid entry stood, when the index last read it (null: never). */
 export interface JournalMark {
@@ -109,7 +112,9 @@ export class Store {
       all: db.prepare(select),
       one: db.prepare(`${select} WHERE j.id = ?`),
       // Narrow on purpose: row objects cost per column, and start-up reads every row.
-      sync: db.prepare('SELECT j.id, j.state, i.synced_state, i.journal_size, i.journal_mtime_ms FROM jobs j LEFT JOIN job_index i ON i.id = j.id'),
+      sync: db.prepare(
+        'SELECT j.id, j.state, i.synced_state, i.journal_size, i.journal_mtime_ms FROM jobs j LEFT JOIN job_index i ON i.id = j.id',
+      ),
       count: db.prepare('SELECT COUNT(*) AS n FROM jobs'),
       inStates: db.prepare(
         'SELECT j.id, i.journal_size, i.journal_mtime_ms, i.last_entry_offset FROM jobs j LEFT JOIN job_index i ON i.id = j.id WHERE j.state IN (SELECT value FROM json_each(?)) ORDER BY j.id',
@@ -127,7 +132,9 @@ export class Store {
       removeIndex: db.prepare('DELETE FROM job_index WHERE id = ?'),
       countsByState: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
       setQueuePosition: db.prepare('UPDATE job_index SET queue_position = ? WHERE id = ?'),
-      lastQueuePosition: db.prepare("SELECT MAX(i.queue_position) AS p FROM jobs j JOIN job_index i ON i.id = j.id WHERE j.state = 'QUEUED'"),
+      lastQueuePosition: db.prepare(
+        "SELECT MAX(i.queue_position) AS p FROM jobs j JOIN job_index i ON i.id = j.id WHERE j.state = 'QUEUED'",
+      ),
     };
   }
 
@@ -166,8 +173,15 @@ export class Store {
   }
 
   /** Opens `source` (default: the file itself) as the index of `file`, checked and migrated. */
-  private static openChecked(file: string, opts: { nativeBinding?: string }, source: string | Buffer = file): Store {
-    const db = new Database(source, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  private static openChecked(
+    file: string,
+    opts: { nativeBinding?: string },
+    source: string | Buffer = file,
+  ): Store {
+    const db = new Database(
+      source,
+      opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {},
+    );
     try {
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
@@ -207,7 +221,10 @@ export class Store {
 
   upsert(record: IndexRecord): void {
     this.statements.upsertJob.run(record);
-    this.statements.upsertIndex.run({ ...record, pens: record.pens && JSON.stringify(record.pens) });
+    this.statements.upsertIndex.run({
+      ...record,
+      pens: record.pens && JSON.stringify(record.pens),
+    });
   }
 
   remove(id: string): void {
@@ -304,7 +321,8 @@ function databaseImage(file: string): Buffer | undefined {
   } catch {
     return undefined;
   }
-  if (bytes.length < 100 || !bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) return undefined;
+  if (bytes.length < 100 || !bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC))
+    return undefined;
   bytes[18] = 1;
   bytes[19] = 1;
   return bytes;

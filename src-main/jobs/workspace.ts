@@ -138,15 +138,27 @@ async function readSource(file: string): Promise<{ data: Buffer; sha256: string 
     handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new VfabError('NOT_FOUND', `File '${file}' not found. Check the path and try again.`);
-    if (code === 'EISDIR') throw new VfabError('INVALID_INPUT', `'${file}' is not a regular file. Give the path of an SVG file.`);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new VfabError('NOT_FOUND', `File '${file}' not found. Check the path and try again.`);
+    if (code === 'EISDIR')
+      throw new VfabError(
+        'INVALID_INPUT',
+        `'${file}' is not a regular file. Give the path of an SVG file.`,
+      );
     throw new VfabError('INVALID_INPUT', `Cannot read '${file}': ${(err as Error).message}.`);
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new VfabError('INVALID_INPUT', `'${file}' is not a regular file. Give the path of an SVG file.`);
+    if (!stat.isFile())
+      throw new VfabError(
+        'INVALID_INPUT',
+        `'${file}' is not a regular file. Give the path of an SVG file.`,
+      );
     if (stat.size > MAX_SVG_BYTES) {
-      throw new VfabError('INVALID_INPUT', `'${file}' is ${MiB(stat.size)} (${stat.size} bytes); vfab reads drawings up to ${MiB(MAX_SVG_BYTES)}. Simplify the drawing or split it into several files.`);
+      throw new VfabError(
+        'INVALID_INPUT',
+        `'${file}' is ${MiB(stat.size)} (${stat.size} bytes); vfab reads drawings up to ${MiB(MAX_SVG_BYTES)}. Simplify the drawing or split it into several files.`,
+      );
     }
     const data = Buffer.allocUnsafe(stat.size);
     const hash = crypto.createHash('sha256');
@@ -164,7 +176,11 @@ async function readSource(file: string): Promise<{ data: Buffer; sha256: string 
       hash.update(data.subarray(total, total + n));
       total += n;
     }
-    if (await read(Buffer.alloc(1))) throw new VfabError('INVALID_INPUT', `'${file}' grew while it was read; add it again once it is saved.`);
+    if (await read(Buffer.alloc(1)))
+      throw new VfabError(
+        'INVALID_INPUT',
+        `'${file}' grew while it was read; add it again once it is saved.`,
+      );
     return { data: data.subarray(0, total), sha256: hash.digest('hex') };
   } finally {
     await handle.close();
@@ -188,11 +204,19 @@ async function writeDurable(file: string, data: Buffer): Promise<void> {
  * writing the copy (up to MAX_SVG_BYTES) run on libuv's threads: a plot fed from this thread
  * does not wait for them.
  */
-export async function createJobFolder(jobsDir: string, id: string, sourceFile: string, opts: { replace?: boolean } = {}): Promise<JobMeta> {
+export async function createJobFolder(
+  jobsDir: string,
+  id: string,
+  sourceFile: string,
+  opts: { replace?: boolean } = {},
+): Promise<JobMeta> {
   checkJobId(id);
   const files = jobFiles(jobsDir, id);
   if (!opts.replace && fs.existsSync(files.dir)) {
-    throw new VfabError('ALREADY_EXISTS', `Job '${id}' already exists. Choose another id, or pass --force to replace it.`);
+    throw new VfabError(
+      'ALREADY_EXISTS',
+      `Job '${id}' already exists. Choose another id, or pass --force to replace it.`,
+    );
   }
   const { data, sha256 } = await readSource(sourceFile);
   const staging = path.join(jobsDir, `${STAGING_PREFIX}${id}-${process.pid}-${Date.now()}`);
@@ -216,9 +240,16 @@ export async function createJobFolder(jobsDir: string, id: string, sourceFile: s
       from_state: null,
       to_state: 'NEW',
       reason: `Job created from ${meta.source_name}`,
-      metadata: { source_name: meta.source_name, source_size: meta.source_size, source_sha256: meta.source_sha256 },
+      metadata: {
+        source_name: meta.source_name,
+        source_size: meta.source_size,
+        source_sha256: meta.source_sha256,
+      },
     });
-    const trash = opts.replace && fs.existsSync(files.dir) ? moveAside(jobsDir, id, REPLACED_PREFIX) : undefined;
+    const trash =
+      opts.replace && fs.existsSync(files.dir)
+        ? moveAside(jobsDir, id, REPLACED_PREFIX)
+        : undefined;
     fs.renameSync(staging, files.dir);
     fsyncDir(jobsDir);
     if (trash) fs.rmSync(trash, { recursive: true, force: true });
@@ -226,7 +257,10 @@ export async function createJobFolder(jobsDir: string, id: string, sourceFile: s
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOTEMPTY') {
-      throw new VfabError('ALREADY_EXISTS', `Job '${id}' was created by another process at the same moment. Choose another id.`);
+      throw new VfabError(
+        'ALREADY_EXISTS',
+        `Job '${id}' was created by another process at the same moment. Choose another id.`,
+      );
     }
     // The copy, job.json and the first journal line: what a new job needs, give or take a block.
     throw storageError(err, jobsDir, data.length + 4096) ?? err;
@@ -261,13 +295,22 @@ export function cleanInterruptedOperations(
   const removed: string[] = [];
   const now = Date.now();
   for (const name of pending) {
-    if (![STAGING_PREFIX, REPLACED_PREFIX, DELETED_PREFIX].some((prefix) => name.startsWith(prefix))) continue;
+    if (
+      ![STAGING_PREFIX, REPLACED_PREFIX, DELETED_PREFIX].some((prefix) => name.startsWith(prefix))
+    )
+      continue;
     const full = path.join(jobsDir, name);
     try {
       const stale = now - fs.statSync(full).mtimeMs > staleMs;
       // A replace or delete still being carried out by another vfab process is its own business.
       const owner = Number(/-(\d+)$/.exec(name)?.[1]);
-      if (!name.startsWith(STAGING_PREFIX) && owner !== process.pid && isProcessAlive(owner) && !stale) continue;
+      if (
+        !name.startsWith(STAGING_PREFIX) &&
+        owner !== process.pid &&
+        isProcessAlive(owner) &&
+        !stale
+      )
+        continue;
       if (name.startsWith(REPLACED_PREFIX)) {
         const id = name.slice(REPLACED_PREFIX.length).replace(/-\d{8}T\d{6}-\d+$/, '');
         if (isValidJobId(id) && !fs.existsSync(path.join(jobsDir, id))) {

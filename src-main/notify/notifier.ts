@@ -31,29 +31,48 @@ export function onPlotOutcome(listener: OutcomeListener): () => void {
 }
 
 /** Logs the outcome, then tells the hook and the listeners when `notify.events` lists its kind. */
-export function notifyOutcome(ctx: { config: Pick<VfabConfig, 'notify'>; logger: Logger }, outcome: PlotOutcome): void {
+export function notifyOutcome(
+  ctx: { config: Pick<VfabConfig, 'notify'>; logger: Logger },
+  outcome: PlotOutcome,
+): void {
   const { logger } = ctx;
   const job = outcome.job ?? undefined;
   const line = outcomeLogLine(outcome);
-  ({ INFO: logger.info, WARNING: logger.warning, ERROR: logger.error })[line.level](line.message, job);
+  ({ INFO: logger.info, WARNING: logger.warning, ERROR: logger.error })[line.level](
+    line.message,
+    job,
+  );
   const { webhook_url: url, events, timeout_s: timeoutS } = ctx.config.notify;
   if (!events.includes(outcome.kind)) return;
   for (const l of [...listeners]) {
     try {
       l(outcome);
     } catch (err) {
-      logger.warning(`notify: a listener failed on ${outcome.kind}: ${(err as Error)?.message ?? String(err)}`, job);
+      logger.warning(
+        `notify: a listener failed on ${outcome.kind}: ${(err as Error)?.message ?? String(err)}`,
+        job,
+      );
     }
   }
   if (url === null) return;
   const host = webhookHost(url);
   if (inFlight.size >= MAX_IN_FLIGHT) {
-    logger.warning(`notify: ${inFlight.size} hooks to ${host} are still waiting for an answer; this ${outcome.kind} was not sent`, job);
+    logger.warning(
+      `notify: ${inFlight.size} hooks to ${host} are still waiting for an answer; this ${outcome.kind} was not sent`,
+      job,
+    );
     return;
   }
-  const sent = postJson(url, webhookPayload(outcome, { version: VERSION, host: os.hostname() }), { timeoutMs: timeoutS * 1000, userAgent: `vfab/${VERSION}` }).then(
+  const sent = postJson(url, webhookPayload(outcome, { version: VERSION, host: os.hostname() }), {
+    timeoutMs: timeoutS * 1000,
+    userAgent: `vfab/${VERSION}`,
+  }).then(
     () => logger.debug(`notify: ${outcome.kind} sent to the hook at ${host}`, job),
-    (err: unknown) => logger.warning(`notify: the hook at ${host} did not take ${outcome.kind}: ${(err as Error)?.message ?? String(err)}; plotting is not affected`, job),
+    (err: unknown) =>
+      logger.warning(
+        `notify: the hook at ${host} did not take ${outcome.kind}: ${(err as Error)?.message ?? String(err)}; plotting is not affected`,
+        job,
+      ),
   );
   inFlight.add(sent);
   void sent.finally(() => inFlight.delete(sent));

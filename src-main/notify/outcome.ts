@@ -28,12 +28,26 @@ export interface PlotOutcome {
 }
 
 /** An outcome with the fields not given left null and `at` now. */
-export function plotOutcome(kind: OutcomeKind, fields: Partial<Omit<PlotOutcome, 'kind'>> = {}): PlotOutcome {
-  return { kind, job: null, plotter: null, state: null, duration_s: null, snapshot: null, at: new Date().toISOString(), ...fields };
+export function plotOutcome(
+  kind: OutcomeKind,
+  fields: Partial<Omit<PlotOutcome, 'kind'>> = {},
+): PlotOutcome {
+  return {
+    kind,
+    job: null,
+    plotter: null,
+    state: null,
+    duration_s: null,
+    snapshot: null,
+    at: new Date().toISOString(),
+    ...fields,
+  };
 }
 
 /** What a plot run's result tells, or null (paused, aborted: the person at the plotter did that). */
-export function outcomeOfResult(result: RunPlotResult): { kind: OutcomeKind; reason?: string } | null {
+export function outcomeOfResult(
+  result: RunPlotResult,
+): { kind: OutcomeKind; reason?: string } | null {
   switch (result.state) {
     case 'COMPLETED':
       return { kind: 'completed' };
@@ -53,7 +67,12 @@ type OutcomeLevel = 'INFO' | 'WARNING' | 'ERROR';
  * guide's crash_analysis.sh counts every ERROR line as a crash: its notification is a WARNING, so
  * one interruption stays one crash.
  */
-const LEVEL: Record<OutcomeKind, OutcomeLevel> = { completed: 'INFO', waiting_for_paper: 'WARNING', interrupted: 'WARNING', failed: 'ERROR' };
+const LEVEL: Record<OutcomeKind, OutcomeLevel> = {
+  completed: 'INFO',
+  waiting_for_paper: 'WARNING',
+  interrupted: 'WARNING',
+  failed: 'ERROR',
+};
 
 /** The log line of an outcome (the logger adds time, level and `job <id>: `). */
 export function outcomeLogLine(o: PlotOutcome): { level: OutcomeLevel; message: string } {
@@ -61,8 +80,10 @@ export function outcomeLogLine(o: PlotOutcome): { level: OutcomeLevel; message: 
   const took = o.duration_s !== null ? ` after ${o.duration_s} s of plotting` : '';
   const why = o.reason ? `: ${o.reason}` : '';
   const message =
-    o.kind === 'waiting_for_paper' ? `plotter ${o.plotter ?? '?'} is waiting for paper${why}`
-    : o.kind === 'completed' ? `plot completed${on}${took}`
-    : `plot ${o.kind}${on}${took}${why}`;
+    o.kind === 'waiting_for_paper'
+      ? `plotter ${o.plotter ?? '?'} is waiting for paper${why}`
+      : o.kind === 'completed'
+        ? `plot completed${on}${took}`
+        : `plot ${o.kind}${on}${took}${why}`;
   return { level: LEVEL[o.kind], message };
 }

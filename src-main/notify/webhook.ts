@@ -22,7 +22,10 @@ export interface WebhookPayload {
   host: string;
 }
 
-export function webhookPayload(o: PlotOutcome, from: { version: string; host: string }): WebhookPayload {
+export function webhookPayload(
+  o: PlotOutcome,
+  from: { version: string; host: string },
+): WebhookPayload {
   return {
     event: o.kind,
     job: o.job,
@@ -82,7 +85,11 @@ function failure(err: NodeJS.ErrnoException): WebhookError {
  * own error: async, so even that never throws at the caller). The whole exchange, connecting
  * included, ends within `timeoutMs`: the socket is destroyed at the deadline.
  */
-export async function postJson(url: string, body: unknown, opts: { timeoutMs: number; userAgent: string }): Promise<void> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  opts: { timeoutMs: number; userAgent: string },
+): Promise<void> {
   const data = Buffer.from(JSON.stringify(body));
   const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
@@ -102,15 +109,29 @@ export async function postJson(url: string, body: unknown, opts: { timeoutMs: nu
       {
         method: 'POST',
         agent: false,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': data.length, 'User-Agent': opts.userAgent, Connection: 'close' },
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': data.length,
+          'User-Agent': opts.userAgent,
+          Connection: 'close',
+        },
       },
       (res) => {
         const status = res.statusCode ?? 0;
         res.resume();
-        finish(status >= 200 && status < 300 ? undefined : new WebhookError(`the receiver answered HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`));
+        finish(
+          status >= 200 && status < 300
+            ? undefined
+            : new WebhookError(
+                `the receiver answered HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`,
+              ),
+        );
       },
     );
-    const timer = setTimeout(() => finish(new WebhookError(`no answer within ${opts.timeoutMs / 1000} s`)), opts.timeoutMs);
+    const timer = setTimeout(
+      () => finish(new WebhookError(`no answer within ${opts.timeoutMs / 1000} s`)),
+      opts.timeoutMs,
+    );
     req.on('error', (err: NodeJS.ErrnoException) => finish(failure(err)));
     req.end(data);
   });

@@ -11,14 +11,30 @@ import { motionProfile } from './motion';
 import { optimizePaths } from './optimize';
 import { placeDrawing } from './paper';
 import { isPenChange, mappedPen, type PenLayer } from './pens';
-import { PLAN_FORMAT, type Plan, type PlanLayer, type PlanSettings, type PlanSummary } from './plan-file';
+import {
+  PLAN_FORMAT,
+  type Plan,
+  type PlanLayer,
+  type PlanSettings,
+  type PlanSummary,
+} from './plan-file';
 import type { Drawing, SvgWarning } from './types';
 
 /** What reading a drawing found: the ANALYZED entry's facts (small, whatever the drawing's size). */
 export interface DrawingFacts {
   widthMm: number;
   heightMm: number;
-  layers: { name: string; pen: number | null; pause_before: boolean; speed_pct: number | null; height_pct: number | null; delay_ms: number | null; color: string | null; paths: number; points: number }[];
+  layers: {
+    name: string;
+    pen: number | null;
+    pause_before: boolean;
+    speed_pct: number | null;
+    height_pct: number | null;
+    delay_ms: number | null;
+    color: string | null;
+    paths: number;
+    points: number;
+  }[];
   skippedLayers: string[];
   warnings: SvgWarning[];
   stats: Drawing['stats'];
@@ -88,9 +104,14 @@ export function buildPlan(drawing: Drawing, opts: BuildOptions): BuildResult {
       simplifyToleranceMm: settings.simplifyMm,
       minGapMm: settings.minGapMm,
       start: position,
-      onProgress: (f) => opts.onProgress?.('optimizing', (index + f) / fitted.layers.length, layer.name),
+      onProgress: (f) =>
+        opts.onProgress?.('optimizing', (index + f) / fitted.layers.length, layer.name),
     });
-    const codes = { speedPct: layer.speedPct ?? null, heightPct: layer.heightPct ?? null, delayMs: layer.delayMs ?? null };
+    const codes = {
+      speedPct: layer.speedPct ?? null,
+      heightPct: layer.heightPct ?? null,
+      delayMs: layer.delayMs ?? null,
+    };
     const { end, ...estimate } = estimatePaths(optimized.paths, profile, position, codes);
     position = end;
     // A pen change between numbered layers is a planned pause for the swap, like a `!` layer.
@@ -130,5 +151,14 @@ export function buildPlan(drawing: Drawing, opts: BuildOptions): BuildResult {
     // The whole program (pauses, the trip home), not the layers' sum: what the plotter will run.
     estimateS: programDuration(plotProgram(layers, profile)),
   };
-  return { plan: { format: PLAN_FORMAT, job: opts.job, createdAt: new Date().toISOString(), settings, summary, layers } };
+  return {
+    plan: {
+      format: PLAN_FORMAT,
+      job: opts.job,
+      createdAt: new Date().toISOString(),
+      settings,
+      summary,
+      layers,
+    },
+  };
 }

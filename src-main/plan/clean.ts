@@ -21,7 +21,8 @@ export function withoutRepeats(path: Polyline): Polyline | null {
   let w = 1;
   for (let i = 1; i < n; i++) {
     const last = out ?? path;
-    const dx = path[2 * i]! - last[2 * (w - 1)]!, dy = path[2 * i + 1]! - last[2 * (w - 1) + 1]!;
+    const dx = path[2 * i]! - last[2 * (w - 1)]!,
+      dy = path[2 * i + 1]! - last[2 * (w - 1) + 1]!;
     if (dx * dx + dy * dy > eps2) {
       if (out) {
         out[2 * w] = path[2 * i]!;
@@ -69,14 +70,22 @@ function samePoints(a: Polyline, b: Polyline, backwards: boolean): boolean {
  * Paths with exactly the points of an earlier path, in either direction, are dropped, except
  * those `keep` names (by index in `paths`).
  */
-export function withoutDuplicates(paths: readonly Polyline[], keep?: (i: number) => boolean): Polyline[] {
+export function withoutDuplicates(
+  paths: readonly Polyline[],
+  keep?: (i: number) => boolean,
+): Polyline[] {
   const buckets = new Map<number, number[]>();
   const out: Polyline[] = [];
   for (const [k, path] of paths.entries()) {
-    const f = pointsHash(path, false), b = pointsHash(path, true);
+    const f = pointsHash(path, false),
+      b = pointsHash(path, true);
     const key = Math.min(f, b);
     const bucket = buckets.get(key);
-    if (!keep?.(k) && bucket?.some((i) => samePoints(out[i]!, path, false) || samePoints(out[i]!, path, true))) continue;
+    if (
+      !keep?.(k) &&
+      bucket?.some((i) => samePoints(out[i]!, path, false) || samePoints(out[i]!, path, true))
+    )
+      continue;
     if (bucket) bucket.push(out.length);
     else buckets.set(key, [out.length]);
     out.push(path);
@@ -86,13 +95,15 @@ export function withoutDuplicates(paths: readonly Polyline[], keep?: (i: number)
 
 /** Whether (ax, ay) and (bx, by) are within `tolerance` (exactly equal when it is 0). */
 function near(ax: number, ay: number, bx: number, by: number, tolerance: number): boolean {
-  const dx = ax - bx, dy = ay - by;
+  const dx = ax - bx,
+    dy = ay - by;
   return dx * dx + dy * dy <= tolerance * tolerance;
 }
 
 /** Whether path i's last point is within `tolerance` of path j's first. */
 function leadsTo(paths: readonly Polyline[], i: number, j: number, tolerance: number): boolean {
-  const a = paths[i]!, b = paths[j]!;
+  const a = paths[i]!,
+    b = paths[j]!;
   return near(a[a.length - 2]!, a[a.length - 1]!, b[0]!, b[1]!, tolerance);
 }
 
@@ -116,7 +127,10 @@ export function bridges(paths: readonly Polyline[], tolerance: number): (i: numb
  * within `tolerance` of where that one ends: the file's own order with its continuous strokes
  * drawn as one, which is never more pen-up travel than the file as given.
  */
-export function joinConsecutive(paths: readonly Polyline[], tolerance: number): { paths: Polyline[]; merged: number } {
+export function joinConsecutive(
+  paths: readonly Polyline[],
+  tolerance: number,
+): { paths: Polyline[]; merged: number } {
   return joinRuns(paths, (i) => tolerance > 0 && leadsTo(paths, i - 1, i, tolerance));
 }
 
@@ -125,26 +139,43 @@ export function joinConsecutive(paths: readonly Polyline[], tolerance: number): 
  * instead, the two paths joined by the straight segment across the gap (both ends kept). Cheaper
  * than a lift and a lower, and too short to be seen; travel only shrinks. 0 joins nothing.
  */
-export function joinShortGaps(paths: readonly Polyline[], minGapMm: number): { paths: Polyline[]; joins: number } {
-  const { paths: out, merged } = joinRuns(paths, (i) => minGapMm > 0 && gapBefore(paths, i) < minGapMm);
+export function joinShortGaps(
+  paths: readonly Polyline[],
+  minGapMm: number,
+): { paths: Polyline[]; joins: number } {
+  const { paths: out, merged } = joinRuns(
+    paths,
+    (i) => minGapMm > 0 && gapBefore(paths, i) < minGapMm,
+  );
   return { paths: out, joins: merged };
 }
 
 /** Pen-up distance from the end of path i - 1 to the start of path i. */
 function gapBefore(paths: readonly Polyline[], i: number): number {
-  const a = paths[i - 1]!, b = paths[i]!;
+  const a = paths[i - 1]!,
+    b = paths[i]!;
   return Math.hypot(b[0]! - a[a.length - 2]!, b[1]! - a[a.length - 1]!);
 }
 
 /** Runs of consecutive paths drawn as one stroke, path i joined to i - 1 where `joins(i)`. */
-function joinRuns(paths: readonly Polyline[], joins: (i: number) => boolean): { paths: Polyline[]; merged: number } {
+function joinRuns(
+  paths: readonly Polyline[],
+  joins: (i: number) => boolean,
+): { paths: Polyline[]; merged: number } {
   const out: Polyline[] = [];
   let merged = 0;
-  for (let from = 0; from < paths.length; ) {
+  for (let from = 0; from < paths.length;) {
     let to = from + 1;
     while (to < paths.length && joins(to)) to++;
     merged += to - from - 1;
-    out.push(to - from === 1 ? paths[from]! : concatenate(paths, Array.from({ length: to - from }, (_, k) => 2 * (from + k))));
+    out.push(
+      to - from === 1
+        ? paths[from]!
+        : concatenate(
+            paths,
+            Array.from({ length: to - from }, (_, k) => 2 * (from + k)),
+          ),
+    );
     from = to;
   }
   return { paths: out, merged };
@@ -161,12 +192,16 @@ function concatenate(paths: readonly Polyline[], ends: readonly number[]): Polyl
   const eps2 = SAME_POINT_MM * SAME_POINT_MM;
   let w = 0;
   for (const at of ends) {
-    const path = paths[at >> 1]!, m = path.length >> 1, backwards = (at & 1) === 1;
+    const path = paths[at >> 1]!,
+      m = path.length >> 1,
+      backwards = (at & 1) === 1;
     for (let k = 0; k < m; k++) {
       const i = backwards ? m - 1 - k : k;
-      const x = path[2 * i]!, y = path[2 * i + 1]!;
+      const x = path[2 * i]!,
+        y = path[2 * i + 1]!;
       if (k === 0 && w > 0) {
-        const dx = x - buf[2 * w - 2]!, dy = y - buf[2 * w - 1]!;
+        const dx = x - buf[2 * w - 2]!,
+          dy = y - buf[2 * w - 1]!;
         if (dx * dx + dy * dy <= eps2) continue;
       }
       buf[2 * w] = x;
@@ -189,11 +224,16 @@ function find(parent: Int32Array, i: number): number {
  * Both ends of every path as coordinate arrays: path p starts at index 2p and ends at 2p + 1.
  * `extra` slots are left at the end for callers that add points of their own (a start position).
  */
-export function endCoordinates(paths: readonly Polyline[], extra = 0): { xs: Float64Array; ys: Float64Array } {
+export function endCoordinates(
+  paths: readonly Polyline[],
+  extra = 0,
+): { xs: Float64Array; ys: Float64Array } {
   const n = paths.length;
-  const xs = new Float64Array(2 * n + extra), ys = new Float64Array(2 * n + extra);
+  const xs = new Float64Array(2 * n + extra),
+    ys = new Float64Array(2 * n + extra);
   for (let p = 0; p < n; p++) {
-    const path = paths[p]!, last = path.length - 2;
+    const path = paths[p]!,
+      last = path.length - 2;
     xs[2 * p] = path[0]!;
     ys[2 * p] = path[1]!;
     xs[2 * p + 1] = path[last]!;
@@ -208,7 +248,10 @@ export function endCoordinates(paths: readonly Polyline[], extra = 0): { xs: Flo
  * same point), so no drawn segment moves; the join adds at most `tolerance` of ink. Joins that
  * would close a ring of several paths are skipped, which keeps every chain a simple walk.
  */
-export function mergeTouching(paths: readonly Polyline[], tolerance: number): { paths: Polyline[]; merged: number } {
+export function mergeTouching(
+  paths: readonly Polyline[],
+  tolerance: number,
+): { paths: Polyline[]; merged: number } {
   const n = paths.length;
   if (n < 2 || !(tolerance > 0)) return { paths: [...paths], merged: 0 };
   const { xs, ys } = endCoordinates(paths);
@@ -217,7 +260,8 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
   for (let p = 0; p < n; p++) parent[p] = p;
   let merged = 0;
   const join = (a: number, b: number): boolean => {
-    const ra = find(parent, a >> 1), rb = find(parent, b >> 1);
+    const ra = find(parent, a >> 1),
+      rb = find(parent, b >> 1);
     if (ra === rb) return false;
     link[a] = b;
     link[b] = a;
@@ -230,7 +274,8 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
   // continues its stroke. Where a walk crosses itself, other pairings at the crossing would split
   // it into pieces with ends far apart. Consecutive joins never close a ring.
   for (let p = 0; p + 1 < n; p++) {
-    if (near(xs[2 * p + 1]!, ys[2 * p + 1]!, xs[2 * p + 2]!, ys[2 * p + 2]!, tolerance)) join(2 * p + 1, 2 * p + 2);
+    if (near(xs[2 * p + 1]!, ys[2 * p + 1]!, xs[2 * p + 2]!, ys[2 * p + 2]!, tolerance))
+      join(2 * p + 1, 2 * p + 2);
   }
 
   // Then ends that touch exactly, so they win over ends that merely come close. Equal points
@@ -241,8 +286,9 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
   grid.forEachCell((cell) => {
     if (cell.length < 2) return;
     const byPlace = Array.from(cell).sort((a, b) => xs[a]! - xs[b]! || ys[a]! - ys[b]! || a - b);
-    for (let r = 0; r < byPlace.length; ) {
-      const x = xs[byPlace[r]!]!, y = ys[byPlace[r]!]!;
+    for (let r = 0; r < byPlace.length;) {
+      const x = xs[byPlace[r]!]!,
+        y = ys[byPlace[r]!]!;
       pending.length = 0;
       for (; r < byPlace.length && xs[byPlace[r]!] === x && ys[byPlace[r]!] === y; r++) {
         const a = byPlace[r]!;
@@ -259,7 +305,8 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
   for (let a = 0; a < 2 * n; a++) {
     if (link[a]! >= 0) continue;
     const root = find(parent, a >> 1);
-    let best = -1, bestD = Infinity;
+    let best = -1,
+      bestD = Infinity;
     grid.within(xs[a]!, ys[a]!, tolerance, (b, d2) => {
       if (link[b]! >= 0 || find(parent, b >> 1) === root) return;
       if (d2 < bestD || (d2 === bestD && b < best)) {
@@ -293,12 +340,21 @@ export function mergeTouching(paths: readonly Polyline[], tolerance: number): { 
 }
 
 /** Squared distance from (px, py) to the segment (ax, ay)-(bx, by). */
-function segmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const dx = bx - ax, dy = by - ay;
+function segmentDistance2(
+  px: number,
+  py: number,
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+): number {
+  const dx = bx - ax,
+    dy = by - ay;
   const len2 = dx * dx + dy * dy;
   let t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
   t = t < 0 ? 0 : t > 1 ? 1 : t;
-  const ex = ax + t * dx - px, ey = ay + t * dy - py;
+  const ex = ax + t * dx - px,
+    ey = ay + t * dy - py;
   return ex * ex + ey * ey;
 }
 
@@ -313,9 +369,11 @@ export function simplify(path: Polyline, tolerance: number): Polyline {
   keep[0] = keep[n - 1] = 1;
   const stack: number[] = [];
   if (path[0] === path[2 * n - 2] && path[1] === path[2 * n - 1]) {
-    let far = 1, farD = -1;
+    let far = 1,
+      farD = -1;
     for (let i = 1; i < n - 1; i++) {
-      const dx = path[2 * i]! - path[0]!, dy = path[2 * i + 1]! - path[1]!;
+      const dx = path[2 * i]! - path[0]!,
+        dy = path[2 * i + 1]! - path[1]!;
       if (dx * dx + dy * dy > farD) {
         farD = dx * dx + dy * dy;
         far = i;
@@ -328,10 +386,19 @@ export function simplify(path: Polyline, tolerance: number): Polyline {
   }
   const tol2 = tolerance * tolerance;
   while (stack.length) {
-    const j = stack.pop()!, i = stack.pop()!;
-    let worst = -1, worstD = tol2;
+    const j = stack.pop()!,
+      i = stack.pop()!;
+    let worst = -1,
+      worstD = tol2;
     for (let k = i + 1; k < j; k++) {
-      const d = segmentDistance2(path[2 * k]!, path[2 * k + 1]!, path[2 * i]!, path[2 * i + 1]!, path[2 * j]!, path[2 * j + 1]!);
+      const d = segmentDistance2(
+        path[2 * k]!,
+        path[2 * k + 1]!,
+        path[2 * i]!,
+        path[2 * i + 1]!,
+        path[2 * j]!,
+        path[2 * j + 1]!,
+      );
       if (d > worstD) {
         worstD = d;
         worst = k;

@@ -87,7 +87,10 @@ function penTimes(pen: PenSettings): Pick<MotionProfile, 'penRaiseS' | 'penLower
  * The profile of config.yaml's `device` section (or a plotter's); `cornering` is a plan's own
  * (`--cornering`, plan.json settings), which wins over the device's.
  */
-export function motionProfile(device: VfabConfig['device'], cornering = device.cornering): MotionProfile {
+export function motionProfile(
+  device: VfabConfig['device'],
+  cornering = device.cornering,
+): MotionProfile {
   return { ...deviceProfile(device), corneringMm: corneringMm(cornering) };
 }
 
@@ -122,7 +125,8 @@ function deviceProfile(device: VfabConfig['device']): MotionProfile {
  * and pen_pos_down for that layer only.
  */
 export function layerProfile(base: MotionProfile, codes: Partial<LayerCodes>): MotionProfile {
-  const speed = codes.speedPct ?? null, height = codes.heightPct ?? null;
+  const speed = codes.speedPct ?? null,
+    height = codes.heightPct ?? null;
   if (speed === null && height === null) return base;
   const pen = height !== null && base.pen ? { ...base.pen, downPct: height } : base.pen;
   return {

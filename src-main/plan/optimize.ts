@@ -5,9 +5,25 @@
  * only an explicit `simplifyToleranceMm` moves ink, and then by at most that much. Once ordered,
  * pen-up hops shorter than `minGapMm` are drawn pen-down (AxiDraw's `min_gap`).
  */
-import { bridges, endCoordinates, joinConsecutive, joinShortGaps, mergeTouching, simplify, withoutDuplicates, withoutRepeats } from './clean';
+import {
+  bridges,
+  endCoordinates,
+  joinConsecutive,
+  joinShortGaps,
+  mergeTouching,
+  simplify,
+  withoutDuplicates,
+  withoutRepeats,
+} from './clean';
 import { MIN_GAP_MM } from './min-gap';
-import { greedyTour, improveTour, tourTravel, type Endpoints, type Entries, type Tour } from './order';
+import {
+  greedyTour,
+  improveTour,
+  tourTravel,
+  type Endpoints,
+  type Entries,
+  type Tour,
+} from './order';
 import type { Polyline } from './types';
 
 export type OptimizationPreset = 'fast' | 'default' | 'best';
@@ -67,7 +83,10 @@ const DEADLINE_FACTOR = 3;
 const DEADLINE_SLACK_MS = 2000;
 
 /** `kicks`: iterated local search with what budget is left at a local optimum (see improveTour). */
-const PRESETS: Record<OptimizationPreset, { budgetMs: number; neighbours: number; simplifyMm: number; kicks: boolean }> = {
+const PRESETS: Record<
+  OptimizationPreset,
+  { budgetMs: number; neighbours: number; simplifyMm: number; kicks: boolean }
+> = {
   fast: { budgetMs: 0, neighbours: 6, simplifyMm: 0, kicks: false },
   default: { budgetMs: 1500, neighbours: 8, simplifyMm: 0, kicks: false },
   best: { budgetMs: 8000, neighbours: 12, simplifyMm: 0.01, kicks: true },
@@ -95,7 +114,8 @@ export function optimizePaths(
   const cleaned: Polyline[] = [];
   for (const [i, path] of paths.entries()) {
     // NaN would poison every distance comparison downstream; the SVG reader never produces it.
-    for (const v of path) if (!Number.isFinite(v)) throw new RangeError(`path ${i} has a non-finite coordinate (${v})`);
+    for (const v of path)
+      if (!Number.isFinite(v)) throw new RangeError(`path ${i} has a non-finite coordinate (${v})`);
     const c = withoutRepeats(path);
     if (c) cleaned.push(c);
   }
@@ -106,9 +126,13 @@ export function optimizePaths(
   // meets another's): the tour then has fewer, longer strokes to place, which the joins after
   // ordering alone do not reach (measured in bench/plan.ts). Strictly shorter, as AxiDraw's rule.
   const minGap = opts.minGapMm ?? MIN_GAP_MM;
-  const { paths: joined, merged: joinedEnds } = minGap > mergeTolerance ? mergeTouching(touching, below(minGap)) : { paths: touching, merged: 0 };
+  const { paths: joined, merged: joinedEnds } =
+    minGap > mergeTolerance
+      ? mergeTouching(touching, below(minGap))
+      : { paths: touching, merged: 0 };
   const tolerance = opts.simplifyToleranceMm ?? preset.simplifyMm;
-  const simplified = (ps: Polyline[]) => (tolerance > 0 ? ps.map((p) => simplify(p, tolerance)) : ps);
+  const simplified = (ps: Polyline[]) =>
+    tolerance > 0 ? ps.map((p) => simplify(p, tolerance)) : ps;
   const simple = simplified(joined);
   progress?.(0.1);
 
@@ -117,10 +141,15 @@ export function optimizePaths(
   // which also makes "never worse than greedy nearest neighbour" a guarantee.
   const candidates = entries(simple, true);
   const greedy = greedyTour(candidates, start[0], start[1]);
-  const rotated = simple.map((p, i) => (candidates.closed[i] && greedy.entry[i] ? rotateLoop(p, greedy.entry[i]!) : p));
+  const rotated = simple.map((p, i) =>
+    candidates.closed[i] && greedy.entry[i] ? rotateLoop(p, greedy.entry[i]!) : p,
+  );
   const hasLoops = candidates.closed.includes(1);
   const plainGreedy = hasLoops ? greedyTour(entries(simple, false), start[0], start[1]) : greedy;
-  const useRotated = !hasLoops || tourTravel(endpoints(rotated, start), greedy) <= tourTravel(endpoints(simple, start), plainGreedy);
+  const useRotated =
+    !hasLoops ||
+    tourTravel(endpoints(rotated, start), greedy) <=
+      tourTravel(endpoints(simple, start), plainGreedy);
   const work = useRotated ? rotated : [...simple];
   const tour: Tour = useRotated ? greedy : plainGreedy;
   progress?.(0.2);
@@ -148,12 +177,17 @@ export function optimizePaths(
   const givenPaths = simplified(given.paths);
   const givenMm = travelLength(givenPaths, start);
   const keepGiven = givenMm < tourMm;
-  const { paths: out, joins: gapJoins } = joinShortGaps(keepGiven ? givenPaths : applyTour(work, tour), minGap);
+  const { paths: out, joins: gapJoins } = joinShortGaps(
+    keepGiven ? givenPaths : applyTour(work, tour),
+    minGap,
+  );
   const joins = gapJoins + (keepGiven ? 0 : joinedEnds);
   progress?.(1);
 
   const last = out[out.length - 1];
-  const end: [number, number] = last ? [last[last.length - 2]!, last[last.length - 1]!] : [start[0], start[1]];
+  const end: [number, number] = last
+    ? [last[last.length - 2]!, last[last.length - 1]!]
+    : [start[0], start[1]];
   return {
     paths: out,
     end,
@@ -183,7 +217,10 @@ function below(v: number): number {
 }
 
 /** Pen-up distance drawing `paths` in order from `start`. */
-export function travelLength(paths: readonly Polyline[], start: readonly [number, number] = [0, 0]): number {
+export function travelLength(
+  paths: readonly Polyline[],
+  start: readonly [number, number] = [0, 0],
+): number {
   let [x, y] = start;
   let total = 0;
   for (const p of paths) {
@@ -198,7 +235,8 @@ export function travelLength(paths: readonly Polyline[], start: readonly [number
 export function penDownLength(paths: readonly Polyline[]): number {
   let total = 0;
   for (const p of paths) {
-    for (let i = 2; i + 1 < p.length; i += 2) total += Math.hypot(p[i]! - p[i - 2]!, p[i + 1]! - p[i - 1]!);
+    for (let i = 2; i + 1 < p.length; i += 2)
+      total += Math.hypot(p[i]! - p[i - 2]!, p[i + 1]! - p[i - 1]!);
   }
   return total;
 }
@@ -207,9 +245,15 @@ export function penDownLength(paths: readonly Polyline[]): number {
  * Plain greedy nearest neighbour with reversal (no clean-up, no local search): the benchmark
  * baseline. Paths without points have no position and are kept at the end.
  */
-export function greedyNearestNeighbour(paths: readonly Polyline[], start: readonly [number, number] = [0, 0]): Polyline[] {
+export function greedyNearestNeighbour(
+  paths: readonly Polyline[],
+  start: readonly [number, number] = [0, 0],
+): Polyline[] {
   const drawn = paths.filter((p) => p.length >= 2);
-  return [...applyTour(drawn, greedyTour(entries(drawn, false), start[0], start[1])), ...paths.filter((p) => p.length < 2)];
+  return [
+    ...applyTour(drawn, greedyTour(entries(drawn, false), start[0], start[1])),
+    ...paths.filter((p) => p.length < 2),
+  ];
 }
 
 /** Closed: at least a triangle whose last point is exactly its first (so rotating keeps every segment). */
@@ -228,11 +272,14 @@ function entries(paths: readonly Polyline[], rotate: boolean): Entries {
     first[p + 1] = first[p]! + (closed[p] ? (paths[p]!.length >> 1) - 1 : 2);
   }
   const total = first[n]!;
-  const xs = new Float64Array(total), ys = new Float64Array(total);
-  const exitX = new Float64Array(total), exitY = new Float64Array(total);
+  const xs = new Float64Array(total),
+    ys = new Float64Array(total);
+  const exitX = new Float64Array(total),
+    exitY = new Float64Array(total);
   const vertex = new Int32Array(total);
   for (let p = 0; p < n; p++) {
-    const path = paths[p]!, last = (path.length >> 1) - 1;
+    const path = paths[p]!,
+      last = (path.length >> 1) - 1;
     for (let c = first[p]!, k = 0; c < first[p + 1]!; c++, k++) {
       const v = closed[p] ? k : k === 0 ? 0 : last;
       const exit = closed[p] ? v : last - v;
@@ -271,16 +318,21 @@ function rotateLoops(paths: Polyline[], tour: Tour, start: readonly [number, num
     const p = order[i]!;
     let path = paths[p]!;
     if (isLoop(path)) {
-      let nx = NaN, ny = NaN;
+      let nx = NaN,
+        ny = NaN;
       if (i < n) {
-        const q = order[i + 1]!, next = paths[q]!, at = dir[q] ? next.length - 2 : 0;
+        const q = order[i + 1]!,
+          next = paths[q]!,
+          at = dir[q] ? next.length - 2 : 0;
         nx = next[at]!;
         ny = next[at + 1]!;
       }
       const m = (path.length >> 1) - 1;
-      let best = 0, bestCost = Infinity;
+      let best = 0,
+        bestCost = Infinity;
       for (let v = 0; v < m; v++) {
-        const vx = path[2 * v]!, vy = path[2 * v + 1]!;
+        const vx = path[2 * v]!,
+          vy = path[2 * v + 1]!;
         const cost = Math.hypot(vx - x, vy - y) + (i < n ? Math.hypot(nx - vx, ny - vy) : 0);
         if (cost < bestCost) {
           bestCost = cost;

@@ -61,7 +61,8 @@ export function greedyTour(c: Entries, startX: number, startY: number): GreedyTo
   order[0] = n;
   let grid = new PointGrid(xs, ys, idsUpTo(total));
   let builtWith = total;
-  let x = startX, y = startY;
+  let x = startX,
+    y = startY;
   for (let k = 1; k <= n; k++) {
     if (grid.live < builtWith >> 2 && grid.live > 64) {
       const live = new Int32Array(grid.live);
@@ -127,19 +128,23 @@ export function improveTour(ep: Endpoints, tour: Tour, opts: ImproveOptions): nu
   const entry = (i: number) => 2 * order[i]! + dir[order[i]!]!;
   const exit = (i: number) => 2 * order[i]! + 1 - dir[order[i]!]!;
   const d = (a: number, b: number) => {
-    const dx = xs[a]! - xs[b]!, dy = ys[a]! - ys[b]!;
+    const dx = xs[a]! - xs[b]!,
+      dy = ys[a]! - ys[b]!;
     return Math.sqrt(dx * dx + dy * dy);
   };
   /** Cost of leaving endpoint a for the path at position j; nothing follows the last position. */
   const to = (a: number, j: number) => (j > n ? 0 : d(a, entry(j)));
 
   // Net change of tour length, and the span of positions touched, since the last kick began.
-  let gained = 0, lo = 0, hi = -1;
+  let gained = 0,
+    lo = 0,
+    hi = -1;
   const reverse = (i: number, j: number) => {
     if (i < lo) lo = i;
     if (j > hi) hi = j;
     for (; i < j; i++, j--) {
-      const a = order[i]!, b = order[j]!;
+      const a = order[i]!,
+        b = order[j]!;
       order[i] = b;
       order[j] = a;
       pos[b] = i;
@@ -160,7 +165,8 @@ export function improveTour(ep: Endpoints, tour: Tour, opts: ImproveOptions): nu
 
   const queue = new Int32Array(n + 1);
   const queued = new Uint8Array(n + 1);
-  let head = 0, size = 0;
+  let head = 0,
+    size = 0;
   const push = (p: number) => {
     if (queued[p]) return;
     queued[p] = 1;
@@ -174,7 +180,11 @@ export function improveTour(ep: Endpoints, tour: Tour, opts: ImproveOptions): nu
   const EPS = 1e-7;
   const twoOpt = (i: number, j: number): boolean => {
     if (i >= j || i < 0 || j > n) return false;
-    const delta = d(exit(i), exit(j)) + (j < n ? d(entry(i + 1), entry(j + 1)) : 0) - to(exit(i), i + 1) - to(exit(j), j + 1);
+    const delta =
+      d(exit(i), exit(j)) +
+      (j < n ? d(entry(i + 1), entry(j + 1)) : 0) -
+      to(exit(i), i + 1) -
+      to(exit(j), j + 1);
     if (delta > -EPS) return false;
     touch(i, i + 1, j, j + 1);
     reverse(i + 1, j);
@@ -221,7 +231,8 @@ export function improveTour(ep: Endpoints, tour: Tour, opts: ImproveOptions): nu
         if (c < 0) break;
         const dc = d(a, c);
         if (dc >= current) break;
-        const q = c >> 1, j = pos[q]!;
+        const q = c >> 1,
+          j = pos[q]!;
         if (j === i || j === 0) continue;
         const cLeaves = exit(j) === c;
         if (leaving && cLeaves) {
@@ -274,7 +285,8 @@ export function improveTour(ep: Endpoints, tour: Tour, opts: ImproveOptions): nu
   // Iterated local search: at a local optimum, swap two short neighbouring stretches of the tour
   // (a "double bridge", which 2-opt and or-opt cannot undo in one move), re-optimise around it,
   // and keep the result only if the tour got shorter. Undo restores just the touched span.
-  const savedOrder = order.slice(), savedDir = dir.slice();
+  const savedOrder = order.slice(),
+    savedDir = dir.slice();
   const rnd = mulberry32(0x5eed);
   const span = Math.min(50, n >> 2);
   // Past ~100 kicks per path the gains are negligible; stop rather than burn the whole budget.
@@ -284,10 +296,18 @@ export function improveTour(ep: Endpoints, tour: Tour, opts: ImproveOptions): nu
     gained = 0;
     lo = n + 1;
     hi = -1;
-    const lb = 1 + Math.floor(rnd() * span), lc = 1 + Math.floor(rnd() * span);
+    const lb = 1 + Math.floor(rnd() * span),
+      lc = 1 + Math.floor(rnd() * span);
     const a = Math.floor(rnd() * (n - lb - lc + 1)); // B = a+1..b, C = b+1..c, c <= n
-    const b = a + lb, c = b + lc;
-    gained += d(exit(a), entry(b + 1)) + d(exit(c), entry(a + 1)) + to(exit(b), c + 1) - d(exit(a), entry(a + 1)) - d(exit(b), entry(b + 1)) - to(exit(c), c + 1);
+    const b = a + lb,
+      c = b + lc;
+    gained +=
+      d(exit(a), entry(b + 1)) +
+      d(exit(c), entry(a + 1)) +
+      to(exit(b), c + 1) -
+      d(exit(a), entry(a + 1)) -
+      d(exit(b), entry(b + 1)) -
+      to(exit(c), c + 1);
     reverse(a + 1, c);
     reverse(a + 1, a + lc);
     reverse(a + lc + 1, c);
@@ -329,7 +349,8 @@ function neighbourLists(ep: Endpoints, k: number): Int32Array {
   const ids = idsUpTo(2 * n);
   const grid = new PointGrid(xs, ys, ids);
   const nb = new Int32Array((2 * n + 2) * k).fill(-1);
-  const out = new Int32Array(k), outD = new Float64Array(k);
+  const out = new Int32Array(k),
+    outD = new Float64Array(k);
   for (let a = 0; a <= 2 * n + 1; a++) {
     // A path's own other end is never a useful neighbour (the depot's ids are not in the grid).
     const found = grid.kNearest(a, a ^ 1, k, out, outD);
@@ -343,8 +364,10 @@ export function tourTravel(ep: Endpoints, tour: Tour): number {
   const { n, xs, ys } = ep;
   let total = 0;
   for (let i = 1; i <= n; i++) {
-    const prev = tour.order[i - 1]!, cur = tour.order[i]!;
-    const a = 2 * prev + 1 - tour.dir[prev]!, b = 2 * cur + tour.dir[cur]!;
+    const prev = tour.order[i - 1]!,
+      cur = tour.order[i]!;
+    const a = 2 * prev + 1 - tour.dir[prev]!,
+      b = 2 * cur + tour.dir[cur]!;
     total += Math.hypot(xs[a]! - xs[b]!, ys[a]! - ys[b]!);
   }
   return total;

@@ -57,7 +57,9 @@ export function parsePaper(spec: string, orientation: Orientation = 'portrait'):
   const named = Object.keys(PAPER_SIZES).find((k) => k.toLowerCase() === trimmed.toLowerCase());
   if (named) {
     const [w, h] = PAPER_SIZES[named]!;
-    return orientation === 'landscape' ? { name: `${named} landscape`, widthMm: h, heightMm: w } : { name: `${named} portrait`, widthMm: w, heightMm: h };
+    return orientation === 'landscape'
+      ? { name: `${named} landscape`, widthMm: h, heightMm: w }
+      : { name: `${named} portrait`, widthMm: w, heightMm: h };
   }
   const m = /^(\d+(?:\.\d+)?)\s*[x×]\s*(\d+(?:\.\d+)?)\s*(mm|cm|in)?$/i.exec(trimmed);
   if (m) {
@@ -65,7 +67,10 @@ export function parsePaper(spec: string, orientation: Orientation = 'portrait'):
     const [w, h] = [Number(m[1]) * unit, Number(m[2]) * unit];
     if (w > 0 && h > 0) return { name: `${round(w)} × ${round(h)} mm`, widthMm: w, heightMm: h };
   }
-  throw new VfabError('INVALID_INPUT', `Unknown paper '${spec}'. Use a name (${Object.keys(PAPER_SIZES).join(', ')}) or a size such as 210x297mm or 8.5x11in.`);
+  throw new VfabError(
+    'INVALID_INPUT',
+    `Unknown paper '${spec}'. Use a name (${Object.keys(PAPER_SIZES).join(', ')}) or a size such as 210x297mm or 8.5x11in.`,
+  );
 }
 
 export type FitMode = 'none' | 'center' | 'scale';
@@ -116,7 +121,12 @@ export function boundsOf(layers: readonly DrawingLayer[]): Bounds | undefined {
   return minX <= maxX ? { minX, minY, maxX, maxY } : undefined;
 }
 
-function transformLayers(layers: readonly DrawingLayer[], scale: number, dx: number, dy: number): DrawingLayer[] {
+function transformLayers(
+  layers: readonly DrawingLayer[],
+  scale: number,
+  dx: number,
+  dy: number,
+): DrawingLayer[] {
   if (scale === 1 && dx === 0 && dy === 0) return [...layers];
   return layers.map((layer) => ({
     ...layer,
@@ -142,9 +152,19 @@ const EDGE_MM = 0.01;
  */
 export function fitToPaper(drawing: Drawing, opts: FitOptions): FitResult {
   const [travelX, travelY] = PLOTTER_TRAVEL[opts.model];
-  const area = { widthMm: Math.min(opts.paper.widthMm, travelX), heightMm: Math.min(opts.paper.heightMm, travelY) };
+  const area = {
+    widthMm: Math.min(opts.paper.widthMm, travelX),
+    heightMm: Math.min(opts.paper.heightMm, travelY),
+  };
   const b = boundsOf(drawing.layers);
-  if (!b) return { layers: [...drawing.layers], bounds: { minX: 0, minY: 0, maxX: 0, maxY: 0 }, area, scale: 1, offset: [0, 0] };
+  if (!b)
+    return {
+      layers: [...drawing.layers],
+      bounds: { minX: 0, minY: 0, maxX: 0, maxY: 0 },
+      area,
+      scale: 1,
+      offset: [0, 0],
+    };
   const w = b.maxX - b.minX;
   const h = b.maxY - b.minY;
   const where = `${opts.fileName ? `${opts.fileName}: ` : ''}the drawing (${round(w)} × ${round(h)} mm)`;
@@ -158,27 +178,49 @@ export function fitToPaper(drawing: Drawing, opts: FitOptions): FitResult {
   if (opts.fit === 'scale') {
     const innerW = area.widthMm - 2 * opts.marginMm;
     const innerH = area.heightMm - 2 * opts.marginMm;
-    if (innerW <= 0 || innerH <= 0) throw new VfabError('INVALID_INPUT', `The margins (${opts.marginMm} mm) leave no room on ${target}.`);
+    if (innerW <= 0 || innerH <= 0)
+      throw new VfabError(
+        'INVALID_INPUT',
+        `The margins (${opts.marginMm} mm) leave no room on ${target}.`,
+      );
     scale = Math.min(1, w > 0 ? innerW / w : 1, h > 0 ? innerH / h : 1);
   }
   if (opts.fit !== 'none') {
     const dx = (area.widthMm - w * scale) / 2 - b.minX * scale;
     const dy = (area.heightMm - h * scale) / 2 - b.minY * scale;
     if (w * scale > area.widthMm + EDGE_MM || h * scale > area.heightMm + EDGE_MM) {
-      throw new VfabError('INVALID_INPUT', `${where} is larger than ${target}. Use --fit scale to scale it down, or a larger --paper.${reach}`);
+      throw new VfabError(
+        'INVALID_INPUT',
+        `${where} is larger than ${target}. Use --fit scale to scale it down, or a larger --paper.${reach}`,
+      );
     }
     const layers = transformLayers(drawing.layers, scale, dx, dy);
-    return { layers, bounds: { minX: b.minX * scale + dx, minY: b.minY * scale + dy, maxX: b.maxX * scale + dx, maxY: b.maxY * scale + dy }, area, scale, offset: [dx, dy] };
+    return {
+      layers,
+      bounds: {
+        minX: b.minX * scale + dx,
+        minY: b.minY * scale + dy,
+        maxX: b.maxX * scale + dx,
+        maxY: b.maxY * scale + dy,
+      },
+      area,
+      scale,
+      offset: [dx, dy],
+    };
   }
 
   const over = [
     b.minX < -EDGE_MM && `${round(-b.minX)} mm beyond the left edge`,
     b.minY < -EDGE_MM && `${round(-b.minY)} mm beyond the top edge`,
     b.maxX > area.widthMm + EDGE_MM && `${round(b.maxX - area.widthMm)} mm beyond the right edge`,
-    b.maxY > area.heightMm + EDGE_MM && `${round(b.maxY - area.heightMm)} mm beyond the bottom edge`,
+    b.maxY > area.heightMm + EDGE_MM &&
+      `${round(b.maxY - area.heightMm)} mm beyond the bottom edge`,
   ].filter(Boolean);
   if (over.length) {
-    throw new VfabError('INVALID_INPUT', `${where} does not fit ${target}: ${over.join(', ')}. Use --fit center or --fit scale, or another --paper.${reach}`);
+    throw new VfabError(
+      'INVALID_INPUT',
+      `${where} does not fit ${target}: ${over.join(', ')}. Use --fit center or --fit scale, or another --paper.${reach}`,
+    );
   }
   return { layers: [...drawing.layers], bounds: b, area, scale: 1, offset: [0, 0] };
 }
@@ -222,7 +264,9 @@ export const nearMm = (a: number, b: number) => Math.abs(a - b) <= PAPER_TOLERAN
 export function paperNameOf(widthMm: number, heightMm: number): string | undefined {
   return Object.keys(PAPER_SIZES).find((k) => {
     const [w, h] = PAPER_SIZES[k]!;
-    return (nearMm(w, widthMm) && nearMm(h, heightMm)) || (nearMm(h, widthMm) && nearMm(w, heightMm));
+    return (
+      (nearMm(w, widthMm) && nearMm(h, heightMm)) || (nearMm(h, widthMm) && nearMm(w, heightMm))
+    );
   });
 }
 
@@ -246,13 +290,20 @@ export function isPaperSetting(spec: string): boolean {
  * is given in physical units (named when standard), else FALLBACK_PAPER; anything else as
  * parsePaper reads it. Without an orientation the sheet follows the drawing.
  */
-export function paperFor(spec: string, drawing: Pick<Drawing, 'widthMm' | 'heightMm' | 'physicalSize'>, orientation?: Orientation): Paper {
+export function paperFor(
+  spec: string,
+  drawing: Pick<Drawing, 'widthMm' | 'heightMm' | 'physicalSize'>,
+  orientation?: Orientation,
+): Paper {
   const follow = orientation ?? (drawing.widthMm > drawing.heightMm ? 'landscape' : 'portrait');
   if (!isDocumentPaper(spec)) return parsePaper(spec, follow);
   if (!drawing.physicalSize) return parsePaper(FALLBACK_PAPER, follow);
   const named = paperNameOf(drawing.widthMm, drawing.heightMm);
   if (named) return parsePaper(named, follow);
-  const [short, long] = [Math.min(drawing.widthMm, drawing.heightMm), Math.max(drawing.widthMm, drawing.heightMm)];
+  const [short, long] = [
+    Math.min(drawing.widthMm, drawing.heightMm),
+    Math.max(drawing.widthMm, drawing.heightMm),
+  ];
   const [widthMm, heightMm] = follow === 'landscape' ? [long, short] : [short, long];
   return { name: `${round(widthMm)} × ${round(heightMm)} mm`, widthMm, heightMm };
 }
@@ -307,5 +358,7 @@ export function placeDrawing(drawing: Drawing, opts: PlaceOptions): Placement {
     if (turned instanceof VfabError) throw upright;
     return turned;
   }
-  return turned instanceof VfabError || upright.fitted.scale >= turned.fitted.scale ? upright : turned;
+  return turned instanceof VfabError || upright.fitted.scale >= turned.fitted.scale
+    ? upright
+    : turned;
 }

@@ -26,12 +26,23 @@ export function mappedPen(pens: PenMap | undefined, pen: number | null): string 
  * can be one. `auto`: when both layers are mapped to pens, when those differ; otherwise when both
  * have one colour, when those differ; a bare change of number never stops.
  */
-export function isPenChange(prev: PenLayer | undefined, next: PenLayer, mode: PenChangeMode, pens?: PenMap): boolean {
-  if (!prev || prev.pen === null || next.pen === null || prev.pen === next.pen || mode === 'ignore') return false;
+export function isPenChange(
+  prev: PenLayer | undefined,
+  next: PenLayer,
+  mode: PenChangeMode,
+  pens?: PenMap,
+): boolean {
+  if (!prev || prev.pen === null || next.pen === null || prev.pen === next.pen || mode === 'ignore')
+    return false;
   if (mode === 'pause') return true;
-  const a = mappedPen(pens, prev.pen), b = mappedPen(pens, next.pen);
+  const a = mappedPen(pens, prev.pen),
+    b = mappedPen(pens, next.pen);
   if (a !== undefined && b !== undefined) return a !== b;
-  return prev.color !== null && next.color !== null && prev.color.toLowerCase() !== next.color.toLowerCase();
+  return (
+    prev.color !== null &&
+    next.color !== null &&
+    prev.color.toLowerCase() !== next.color.toLowerCase()
+  );
 }
 
 /** What the person at the plotter does at a pause: "load pen 2 (2-red: 0.3 red fineliner)". */
@@ -44,12 +55,19 @@ export function penToLoad(layer: { name: string; pen: number | null; penName?: s
  * The layers a plot draws: all, or with `--layer N` (AxiDraw's layers mode) only those numbered N,
  * in plan order. The program, its checkpoints and a resume all follow this one selection.
  */
-export function layersToPlot<L extends { pen: number | null; name: string }>(layers: readonly L[], only: number | undefined, job: string): L[] {
+export function layersToPlot<L extends { pen: number | null; name: string }>(
+  layers: readonly L[],
+  only: number | undefined,
+  job: string,
+): L[] {
   if (only === undefined) return [...layers];
   const picked = layers.filter((l) => l.pen === only);
   if (!picked.length) {
     const numbered = [...new Set(layers.map((l) => l.pen).filter((n) => n !== null))];
-    throw new VfabError('INVALID_INPUT', `Job '${job}' has no layer numbered ${only}${numbered.length ? `; its layer numbers: ${numbered.join(', ')}` : ' (its layers carry no numbers)'}.`);
+    throw new VfabError(
+      'INVALID_INPUT',
+      `Job '${job}' has no layer numbered ${only}${numbered.length ? `; its layer numbers: ${numbered.join(', ')}` : ' (its layers carry no numbers)'}.`,
+    );
   }
   return picked;
 }

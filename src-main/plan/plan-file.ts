@@ -98,13 +98,26 @@ export function readPlan(file: string): Plan {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new VfabError('DATA', `Cannot read the plan ${file}: ${(err as Error).message}. Re-plan the job with 'vfab plan <job>'.`);
+    throw new VfabError(
+      'DATA',
+      `Cannot read the plan ${file}: ${(err as Error).message}. Re-plan the job with 'vfab plan <job>'.`,
+    );
   }
   const plan = raw as Plan & { layers: (Omit<PlanLayer, 'paths'> & { paths: number[][] })[] };
   if (plan?.format !== PLAN_FORMAT || !Array.isArray(plan.layers)) {
-    throw new VfabError('DATA', `${file} is not a plan this vfab understands (format ${String(plan?.format)}, expected ${PLAN_FORMAT}). Re-plan the job with 'vfab plan <job>'.`);
+    throw new VfabError(
+      'DATA',
+      `${file} is not a plan this vfab understands (format ${String(plan?.format)}, expected ${PLAN_FORMAT}). Re-plan the job with 'vfab plan <job>'.`,
+    );
   }
-  return { ...plan, layers: plan.layers.map((l) => ({ ...NO_CODES, ...l, paths: l.paths.map((p) => Float64Array.from(p)) })) };
+  return {
+    ...plan,
+    layers: plan.layers.map((l) => ({
+      ...NO_CODES,
+      ...l,
+      paths: l.paths.map((p) => Float64Array.from(p)),
+    })),
+  };
 }
 
 export type PlanOverview = Omit<Plan, 'layers'> & { layers: Omit<PlanLayer, 'paths'>[] };
@@ -114,7 +127,10 @@ export function readPlanOverview(file: string): PlanOverview | undefined {
   try {
     const plan = JSON.parse(fs.readFileSync(file, 'utf8')) as Plan;
     if (plan.format !== PLAN_FORMAT) return undefined;
-    return { ...plan, layers: plan.layers.map(({ paths: _paths, ...layer }) => ({ ...NO_CODES, ...layer })) };
+    return {
+      ...plan,
+      layers: plan.layers.map(({ paths: _paths, ...layer }) => ({ ...NO_CODES, ...layer })),
+    };
   } catch {
     return undefined;
   }

@@ -116,7 +116,15 @@ class ProgramBuilder {
   v1 = new Float32Array(1024);
   source = new Int32Array(1024);
 
-  push(kind: MoveKind, d1: number, d2: number, t: number, v0: number, v1: number, source: number): void {
+  push(
+    kind: MoveKind,
+    d1: number,
+    d2: number,
+    t: number,
+    v0: number,
+    v1: number,
+    source: number,
+  ): void {
     if (this.n === this.kind.length) this.grow();
     const i = this.n++;
     this.kind[i] = kind;
@@ -148,11 +156,18 @@ let segLen = new Float64Array(1024);
 let segCap = new Float64Array(1024);
 let vertex2 = new Float64Array(1024);
 /** Up to three phases of one segment: distance, start speed, end speed; `phN` of them. */
-const phD = new Float64Array(3), phA = new Float64Array(3), phB = new Float64Array(3);
+const phD = new Float64Array(3),
+  phA = new Float64Array(3),
+  phB = new Float64Array(3);
 let phN = 0;
 
 function phase(d: number, va: number, vb: number): void {
-  if (d > EPS_MM) { phD[phN] = d; phA[phN] = va; phB[phN] = vb; phN++; }
+  if (d > EPS_MM) {
+    phD[phN] = d;
+    phA[phN] = va;
+    phB[phN] = vb;
+    phN++;
+  }
 }
 
 function phaseSeconds(i: number): number {
@@ -187,14 +202,45 @@ interface Limits {
  * constant speed). Blocks end at `srcEnd` for the last and `srcStart` for the others.
  */
 /** A pen-up hop: rest to rest at the pen-up profile. */
-function emitTravel(b: ProgramBuilder, d1: number, d2: number, profile: MotionProfile, lim: Limits, srcStart: number, srcEnd: number): void {
+function emitTravel(
+  b: ProgramBuilder,
+  d1: number,
+  d2: number,
+  profile: MotionProfile,
+  lim: Limits,
+  srcStart: number,
+  srcEnd: number,
+): void {
   const len = segmentLength(d1, d2, lim.k);
-  emitSegment(b, MoveKind.Travel, d1, d2, len, 0, 0, segmentCap(profile.penUpSpeedMmS, d1, d2, len, lim), profile.penUpAccelMmS2, lim, srcStart, srcEnd);
+  emitSegment(
+    b,
+    MoveKind.Travel,
+    d1,
+    d2,
+    len,
+    0,
+    0,
+    segmentCap(profile.penUpSpeedMmS, d1, d2, len, lim),
+    profile.penUpAccelMmS2,
+    lim,
+    srcStart,
+    srcEnd,
+  );
 }
 
 function emitSegment(
-  b: ProgramBuilder, kind: MoveKind, d1: number, d2: number, len: number,
-  vIn: number, vOut: number, vCap: number, accel: number, lim: Limits, srcStart: number, srcEnd: number,
+  b: ProgramBuilder,
+  kind: MoveKind,
+  d1: number,
+  d2: number,
+  len: number,
+  vIn: number,
+  vOut: number,
+  vCap: number,
+  accel: number,
+  lim: Limits,
+  srcStart: number,
+  srcEnd: number,
 ): void {
   phN = 0;
   if (accel === Infinity) {
@@ -224,25 +270,44 @@ function emitSegment(
       const ts = phaseSeconds(s);
       // (A femtosecond short is long enough: a steal fixes a phase for good, so this ends.)
       if (ts >= lim.minMoveS - 1e-15) break;
-      const j = s === 0 ? 1 : s === n - 1 ? s - 1 : phaseSeconds(s - 1) > phaseSeconds(s + 1) ? s - 1 : s + 1;
-      const tj = phaseSeconds(j), tau = lim.minMoveS - ts;
+      const j =
+        s === 0
+          ? 1
+          : s === n - 1
+            ? s - 1
+            : phaseSeconds(s - 1) > phaseSeconds(s + 1)
+              ? s - 1
+              : s + 1;
+      const tj = phaseSeconds(j),
+        tau = lim.minMoveS - ts;
       if (tj - tau >= lim.minMoveS) {
         // Take just the part of the neighbour next to it that makes the short phase minMoveS long.
-        const va = phA[j]!, vb = phB[j]!;
+        const va = phA[j]!,
+          vb = phB[j]!;
         if (j > s) {
-          const w = va + ((vb - va) * tau) / tj, d = ((va + w) / 2) * tau;
-          phD[s] = phD[s]! + d; phB[s] = w;
-          phD[j] = phD[j]! - d; phA[j] = w;
+          const w = va + ((vb - va) * tau) / tj,
+            d = ((va + w) / 2) * tau;
+          phD[s] = phD[s]! + d;
+          phB[s] = w;
+          phD[j] = phD[j]! - d;
+          phA[j] = w;
         } else {
-          const w = vb - ((vb - va) * tau) / tj, d = ((w + vb) / 2) * tau;
-          phD[s] = phD[s]! + d; phA[s] = w;
-          phD[j] = phD[j]! - d; phB[j] = w;
+          const w = vb - ((vb - va) * tau) / tj,
+            d = ((w + vb) / 2) * tau;
+          phD[s] = phD[s]! + d;
+          phA[s] = w;
+          phD[j] = phD[j]! - d;
+          phB[j] = w;
         }
       } else {
         const f = Math.min(s, j);
         phD[f] = phD[f]! + phD[f + 1]!;
         phB[f] = phB[f + 1]!;
-        for (let i = f + 1; i + 1 < n; i++) { phD[i] = phD[i + 1]!; phA[i] = phA[i + 1]!; phB[i] = phB[i + 1]!; }
+        for (let i = f + 1; i + 1 < n; i++) {
+          phD[i] = phD[i + 1]!;
+          phA[i] = phA[i + 1]!;
+          phB[i] = phB[i + 1]!;
+        }
         n--;
       }
     }
@@ -259,19 +324,27 @@ function emitSegment(
   // Quantize the phase ends along the segment and emit; long blocks are cut into equal-time pieces.
   // A piece holding no whole step (or leaving none for the rest) runs together with the next: such a
   // block is a few steps long, so it is emitted at its mean speed, no faster than its pieces were.
-  let done = 0, at1 = 0, at2 = 0;
-  let carryT = 0, carryV = 0, carried = false;
+  let done = 0,
+    at1 = 0,
+    at2 = 0;
+  let carryT = 0,
+    carryV = 0,
+    carried = false;
   const n = phN;
   for (let i = 0; i < n; i++) {
-    const d = phD[i]!, va = phA[i]!, vb = phB[i]!;
+    const d = phD[i]!,
+      va = phA[i]!,
+      vb = phB[i]!;
     const t = (2 * d) / (va + vb);
     const pieces = t > lim.maxMoveS ? Math.ceil(t / lim.maxMoveS) : 1;
     const dt = t / pieces;
     for (let p = 0; p < pieces; p++) {
-      const u0 = va + ((vb - va) * p) / pieces, u1 = va + ((vb - va) * (p + 1)) / pieces;
+      const u0 = va + ((vb - va) * p) / pieces,
+        u1 = va + ((vb - va) * (p + 1)) / pieces;
       done += ((u0 + u1) / 2) * dt;
       const last = i === n - 1 && p === pieces - 1;
-      const to1 = last ? d1 : Math.round((d1 * done) / len), to2 = last ? d2 : Math.round((d2 * done) / len);
+      const to1 = last ? d1 : Math.round((d1 * done) / len),
+        to2 = last ? d2 : Math.round((d2 * done) / len);
       if (!last && ((to1 === at1 && to2 === at2) || (to1 === d1 && to2 === d2))) {
         carryT += dt;
         carryV = Math.max(carryV, u0, u1);
@@ -280,7 +353,10 @@ function emitSegment(
       }
       if (carried) {
         const tt = carryT + dt;
-        const v = Math.min(segmentLength(to1 - at1, to2 - at2, lim.k) / tt, Math.max(carryV, u0, u1));
+        const v = Math.min(
+          segmentLength(to1 - at1, to2 - at2, lim.k) / tt,
+          Math.max(carryV, u0, u1),
+        );
         b.push(kind, to1 - at1, to2 - at2, tt, v, v, last ? srcEnd : srcStart);
         carryT = 0;
         carryV = 0;
@@ -296,7 +372,11 @@ function emitSegment(
 
 /** Segment speed cap: the profile's, the motors' step rate, and at most `len` per `minMoveS`. */
 function segmentCap(vMax: number, d1: number, d2: number, len: number, lim: Limits): number {
-  return Math.min(vMax, (MAX_STEP_RATE * len) / Math.max(Math.abs(d1), Math.abs(d2)), len / lim.minMoveS);
+  return Math.min(
+    vMax,
+    (MAX_STEP_RATE * len) / Math.max(Math.abs(d1), Math.abs(d2)),
+    len / lim.minMoveS,
+  );
 }
 
 function segmentLength(d1: number, d2: number, k: number): number {
@@ -304,8 +384,16 @@ function segmentLength(d1: number, d2: number, k: number): number {
 }
 
 /** Distance from (px, py) to the segment (ax, ay)–(bx, by). */
-function distToSegment(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const ex = bx - ax, ey = by - ay;
+function distToSegment(
+  px: number,
+  py: number,
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+): number {
+  const ex = bx - ax,
+    ey = by - ay;
   const l2 = ex * ex + ey * ey;
   const t = l2 > 0 ? Math.max(0, Math.min(1, ((px - ax) * ex + (py - ay) * ey) / l2)) : 0;
   return Math.hypot(px - ax - t * ex, py - ay - t * ey);
@@ -313,8 +401,12 @@ function distToSegment(px: number, py: number, ax: number, ay: number, bx: numbe
 
 /** Whether every point strictly between `a` and `j` of `path` lies within `tol` of the chord a–j. */
 function chordHolds(path: Polyline, a: number, j: number, tol: number): boolean {
-  const ax = path[2 * a]!, ay = path[2 * a + 1]!, bx = path[2 * j]!, by = path[2 * j + 1]!;
-  for (let i = a + 1; i < j; i++) if (distToSegment(path[2 * i]!, path[2 * i + 1]!, ax, ay, bx, by) > tol) return false;
+  const ax = path[2 * a]!,
+    ay = path[2 * a + 1]!,
+    bx = path[2 * j]!,
+    by = path[2 * j + 1]!;
+  for (let i = a + 1; i < j; i++)
+    if (distToSegment(path[2 * i]!, path[2 * i + 1]!, ax, ay, bx, by) > tol) return false;
   return true;
 }
 
@@ -322,22 +414,37 @@ function chordHolds(path: Polyline, a: number, j: number, tol: number): boolean 
  * Chooses the vertices of `path` to draw through, into keep1/keep2 (absolute motor steps) and
  * keepSrc (global point index); returns how many. Consecutive kept vertices differ by at least a step.
  */
-function keptVertices(path: Polyline, first: number, k: number, minLen: number, tol: number): number {
+function keptVertices(
+  path: Polyline,
+  first: number,
+  k: number,
+  minLen: number,
+  tol: number,
+): number {
   const n = path.length >> 1;
   ensureScratch(n);
-  let m = 0, anchor = 0;
+  let m = 0,
+    anchor = 0;
   keep1[0] = Math.round((path[0]! + path[1]!) * k);
   keep2[0] = Math.round((path[0]! - path[1]!) * k);
   keepSrc[0] = first;
   m = 1;
   for (let i = 1; i < n; i++) {
-    const x = path[2 * i]!, y = path[2 * i + 1]!;
-    const q1 = Math.round((x + y) * k), q2 = Math.round((x - y) * k);
-    const d1 = q1 - keep1[m - 1]!, d2 = q2 - keep2[m - 1]!;
+    const x = path[2 * i]!,
+      y = path[2 * i + 1]!;
+    const q1 = Math.round((x + y) * k),
+      q2 = Math.round((x - y) * k);
+    const d1 = q1 - keep1[m - 1]!,
+      d2 = q2 - keep2[m - 1]!;
     if (d1 === 0 && d2 === 0) continue;
     // Keep the vertex when the segment to it is long enough, it ends the path, or dropping it
     // would move some dropped vertex too far from the chord to the next one.
-    if (i === n - 1 || segmentLength(d1, d2, k) >= minLen || i + 1 - anchor > MAX_MERGE_WINDOW || !chordHolds(path, anchor, i + 1, tol)) {
+    if (
+      i === n - 1 ||
+      segmentLength(d1, d2, k) >= minLen ||
+      i + 1 - anchor > MAX_MERGE_WINDOW ||
+      !chordHolds(path, anchor, i + 1, tol)
+    ) {
       keep1[m] = q1;
       keep2[m] = q2;
       keepSrc[m] = first + i;
@@ -358,38 +465,76 @@ function junctionSpeed2(cos: number, accel: number, deviation: number): number {
 }
 
 /** Emits the pen-down moves of one path through its `m` kept vertices. */
-function drawPath(b: ProgramBuilder, m: number, profile: MotionProfile, deviation: number, lim: Limits): void {
-  const k = lim.k, vMax = profile.penDownSpeedMmS;
+function drawPath(
+  b: ProgramBuilder,
+  m: number,
+  profile: MotionProfile,
+  deviation: number,
+  lim: Limits,
+): void {
+  const k = lim.k,
+    vMax = profile.penDownSpeedMmS;
   const accel = profile.constSpeed ? Infinity : profile.accelMmS2;
-  let px = 0, py = 0;
+  let px = 0,
+    py = 0;
   for (let s = 0; s + 1 < m; s++) {
-    const d1 = keep1[s + 1]! - keep1[s]!, d2 = keep2[s + 1]! - keep2[s]!;
+    const d1 = keep1[s + 1]! - keep1[s]!,
+      d2 = keep2[s + 1]! - keep2[s]!;
     const len = segmentLength(d1, d2, k);
     segLen[s] = len;
     segCap[s] = segmentCap(vMax, d1, d2, len, lim);
     // Unit direction in mm: x = (d1 + d2)/2k, y = (d1 − d2)/2k.
-    const ux = (d1 + d2) / (2 * k * len), uy = (d1 - d2) / (2 * k * len);
+    const ux = (d1 + d2) / (2 * k * len),
+      uy = (d1 - d2) / (2 * k * len);
     if (s > 0) {
       const cap = Math.min(segCap[s - 1]!, segCap[s]!);
-      vertex2[s] = Math.min(cap * cap, junctionSpeed2(px * ux + py * uy, profile.accelMmS2, deviation));
+      vertex2[s] = Math.min(
+        cap * cap,
+        junctionSpeed2(px * ux + py * uy, profile.accelMmS2, deviation),
+      );
     }
     px = ux;
     py = uy;
   }
   if (accel === Infinity) {
     for (let s = 0; s + 1 < m; s++) {
-      emitSegment(b, MoveKind.Draw, keep1[s + 1]! - keep1[s]!, keep2[s + 1]! - keep2[s]!, segLen[s]!, segCap[s]!, segCap[s]!, segCap[s]!, accel, lim, keepSrc[s]!, keepSrc[s + 1]!);
+      emitSegment(
+        b,
+        MoveKind.Draw,
+        keep1[s + 1]! - keep1[s]!,
+        keep2[s + 1]! - keep2[s]!,
+        segLen[s]!,
+        segCap[s]!,
+        segCap[s]!,
+        segCap[s]!,
+        accel,
+        lim,
+        keepSrc[s]!,
+        keepSrc[s + 1]!,
+      );
     }
     return;
   }
   vertex2[0] = 0;
   vertex2[m - 1] = 0;
-  for (let s = m - 2; s >= 0; s--) vertex2[s] = Math.min(vertex2[s]!, vertex2[s + 1]! + 2 * accel * segLen[s]!);
-  for (let s = 0; s + 1 < m; s++) vertex2[s + 1] = Math.min(vertex2[s + 1]!, vertex2[s]! + 2 * accel * segLen[s]!);
+  for (let s = m - 2; s >= 0; s--)
+    vertex2[s] = Math.min(vertex2[s]!, vertex2[s + 1]! + 2 * accel * segLen[s]!);
+  for (let s = 0; s + 1 < m; s++)
+    vertex2[s + 1] = Math.min(vertex2[s + 1]!, vertex2[s]! + 2 * accel * segLen[s]!);
   for (let s = 0; s + 1 < m; s++) {
     emitSegment(
-      b, MoveKind.Draw, keep1[s + 1]! - keep1[s]!, keep2[s + 1]! - keep2[s]!, segLen[s]!,
-      Math.sqrt(vertex2[s]!), Math.sqrt(vertex2[s + 1]!), segCap[s]!, accel, lim, keepSrc[s]!, keepSrc[s + 1]!,
+      b,
+      MoveKind.Draw,
+      keep1[s + 1]! - keep1[s]!,
+      keep2[s + 1]! - keep2[s]!,
+      segLen[s]!,
+      Math.sqrt(vertex2[s]!),
+      Math.sqrt(vertex2[s + 1]!),
+      segCap[s]!,
+      accel,
+      lim,
+      keepSrc[s]!,
+      keepSrc[s + 1]!,
     );
   }
 }
@@ -399,9 +544,17 @@ function drawPath(b: ProgramBuilder, m: number, profile: MotionProfile, deviatio
  * Pause before each `pauseBefore` layer, then its `+D` wait; each layer at its own profile; with `returnHome`, the travel back to the start. The pen is assumed up at the start. Paths of fewer than
  * two points draw nothing (but keep their place in the source indices).
  */
-export function planMotion(layers: readonly MotionLayer[], profile: MotionProfile, options: PlanMotionOptions = {}): MotionProgram {
+export function planMotion(
+  layers: readonly MotionLayer[],
+  profile: MotionProfile,
+  options: PlanMotionOptions = {},
+): MotionProgram {
   const k = options.stepsPerMm ?? STEPS_PER_MM;
-  const lim: Limits = { k, minMoveS: options.minMoveS ?? DEFAULT_MIN_MOVE_S, maxMoveS: options.maxMoveS ?? DEFAULT_MAX_MOVE_S };
+  const lim: Limits = {
+    k,
+    minMoveS: options.minMoveS ?? DEFAULT_MIN_MOVE_S,
+    maxMoveS: options.maxMoveS ?? DEFAULT_MAX_MOVE_S,
+  };
   const tol = options.mergeToleranceMm ?? DEFAULT_MERGE_TOLERANCE_MM;
   const deviation = profile.corneringMm ?? DEFAULT_JUNCTION_DEVIATION_MM;
   const start: [number, number] = [options.start?.[0] ?? 0, options.start?.[1] ?? 0];
@@ -410,7 +563,9 @@ export function planMotion(layers: readonly MotionLayer[], profile: MotionProfil
   const layerStart = new Int32Array(layers.length + 1);
   const b = new ProgramBuilder();
   let [at1, at2] = start;
-  let source = -1, point = 0, pathIndex = 0;
+  let source = -1,
+    point = 0,
+    pathIndex = 0;
   for (let li = 0; li < layers.length; li++) {
     const layer = layers[li]!;
     const lp = layerProfile(profile, layer);
@@ -421,7 +576,8 @@ export function planMotion(layers: readonly MotionLayer[], profile: MotionProfil
       // Whole milliseconds (what SM waits), in pieces no longer than a move so a pause is never far.
       const pieces = Math.ceil(layer.delayMs / 1000 / lim.maxMoveS);
       for (let i = 0; i < pieces; i++) {
-        const ms = Math.round((layer.delayMs * (i + 1)) / pieces) - Math.round((layer.delayMs * i) / pieces);
+        const ms =
+          Math.round((layer.delayMs * (i + 1)) / pieces) - Math.round((layer.delayMs * i) / pieces);
         b.push(MoveKind.Dwell, 0, 0, ms / 1000, 0, 0, source);
       }
     }
@@ -430,7 +586,8 @@ export function planMotion(layers: readonly MotionLayer[], profile: MotionProfil
       const n = path.length >> 1;
       if (n >= 2) {
         const m = keptVertices(path, point, k, minLen, tol);
-        const d1 = keep1[0]! - at1, d2 = keep2[0]! - at2;
+        const d1 = keep1[0]! - at1,
+          d2 = keep2[0]! - at2;
         if (d1 !== 0 || d2 !== 0) emitTravel(b, d1, d2, lp, lim, source, point);
         b.push(MoveKind.PenDown, 0, 0, lp.penLowerS, 0, 0, point);
         drawPath(b, m, lp, deviation, lim);
@@ -481,8 +638,17 @@ export function programDuration(p: MotionProgram, from = 0, to = p.length): numb
 
 /** Bytes held by the program's per-move columns and index tables. */
 export function programBytes(p: MotionProgram): number {
-  return p.kind.byteLength + p.steps1.byteLength + p.steps2.byteLength + p.duration.byteLength
-    + p.v0.byteLength + p.v1.byteLength + p.source.byteLength + p.pathStart.byteLength + p.layerStart.byteLength;
+  return (
+    p.kind.byteLength +
+    p.steps1.byteLength +
+    p.steps2.byteLength +
+    p.duration.byteLength +
+    p.v0.byteLength +
+    p.v1.byteLength +
+    p.source.byteLength +
+    p.pathStart.byteLength +
+    p.layerStart.byteLength
+  );
 }
 
 /** Last index i with a[i] ≤ v (a ascending, a[0] ≤ v). */
@@ -500,7 +666,10 @@ function floorIndex(a: Int32Array, v: number, hi: number): number {
  * The (layer, path within the layer, point within the path) that move k ends at: once it has
  * completed, the drawing is done up to there. Undefined before any point (a leading pause).
  */
-export function sourceOf(p: MotionProgram, k: number): { layer: number; path: number; point: number } | undefined {
+export function sourceOf(
+  p: MotionProgram,
+  k: number,
+): { layer: number; path: number; point: number } | undefined {
   const g = p.source[k]!;
   if (g < 0) return undefined;
   // Empty paths share their start with the next one: the last path starting at or before g owns it.

@@ -28,9 +28,16 @@ export interface RestOfStroke {
  * vertex merging (the line drawn is the planned one). Sources are
  * the original global point indices. Undefined when `from` does not end inside a stroke.
  */
-export function restOfStroke(p: MotionProgram, from: number, layer: Partial<LayerCodes>, profile: MotionProfile): RestOfStroke | undefined {
-  if (from < 0 || p.kind[from] !== MoveKind.Draw || p.kind[from + 1] !== MoveKind.Draw) return undefined;
-  let a = p.start[0], b = p.start[1];
+export function restOfStroke(
+  p: MotionProgram,
+  from: number,
+  layer: Partial<LayerCodes>,
+  profile: MotionProfile,
+): RestOfStroke | undefined {
+  if (from < 0 || p.kind[from] !== MoveKind.Draw || p.kind[from + 1] !== MoveKind.Draw)
+    return undefined;
+  let a = p.start[0],
+    b = p.start[1];
   for (let k = 0; k <= from; k++) {
     a += p.steps1[k]!;
     b += p.steps2[k]!;
@@ -45,10 +52,18 @@ export function restOfStroke(p: MotionProgram, from: number, layer: Partial<Laye
     poly.push(...stepsToMm(a, b, p.stepsPerMm));
     orig.push(next);
   }
-  const codes: MotionLayer = { speedPct: layer.speedPct ?? null, heightPct: layer.heightPct ?? null, paths: [Float64Array.from(poly)] };
+  const codes: MotionLayer = {
+    speedPct: layer.speedPct ?? null,
+    heightPct: layer.heightPct ?? null,
+    paths: [Float64Array.from(poly)],
+  };
   // From where the carriage stands: PenDown, the Draw moves, PenUp (no travel).
   // No merging: the vertices are already the planner's, and merging again would draw off its line.
-  const program = planMotion([codes], profile, { start, stepsPerMm: p.stepsPerMm, mergeToleranceMm: 0 });
+  const program = planMotion([codes], profile, {
+    start,
+    stepsPerMm: p.stepsPerMm,
+    mergeToleranceMm: 0,
+  });
   const count = program.length - 2;
   const move = new Int32Array(count);
   for (let r = 0; r < program.length; r++) {

@@ -24,19 +24,28 @@ export class PointGrid {
     perCell = 2,
   ) {
     const n = ids ? ids.length : xs.length;
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (let k = 0; k < n; k++) {
       const i = ids ? ids[k]! : k;
-      const x = xs[i]!, y = ys[i]!;
+      const x = xs[i]!,
+        y = ys[i]!;
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
       if (y > maxY) maxY = y;
     }
     if (n === 0) minX = minY = maxX = maxY = 0;
-    const w = Math.max(maxX - minX, 1e-9), h = Math.max(maxY - minY, 1e-9);
+    const w = Math.max(maxX - minX, 1e-9),
+      h = Math.max(maxY - minY, 1e-9);
     // About `perCell` points per cell on average, so a ring scan touches few empty cells.
-    const cell = Math.max(Math.sqrt((w * h * perCell) / Math.max(n, 1)), Math.max(w, h) / 2048, 1e-6);
+    const cell = Math.max(
+      Math.sqrt((w * h * perCell) / Math.max(n, 1)),
+      Math.max(w, h) / 2048,
+      1e-6,
+    );
     this.minX = minX;
     this.minY = minY;
     this.inv = 1 / cell;
@@ -104,26 +113,33 @@ export class PointGrid {
    */
   nearest(x: number, y: number): number {
     if (this.live === 0) return -1;
-    const cx = this.col(x), cy = this.row(y);
+    const cx = this.col(x),
+      cy = this.row(y);
     const maxRing = Math.max(this.cols, this.rows);
-    let best = -1, bestD = Infinity;
+    let best = -1,
+      bestD = Infinity;
     for (let ring = 0; ring <= maxRing; ring++) {
       if (best >= 0) {
         // Every cell in this ring is at least (ring - 1) cells away from the query's cell edge.
         const reach = (ring - 1) / this.inv;
         if (reach > 0 && reach * reach > bestD) break;
       }
-      const x0 = cx - ring, x1 = cx + ring, y0 = cy - ring, y1 = cy + ring;
+      const x0 = cx - ring,
+        x1 = cx + ring,
+        y0 = cy - ring,
+        y1 = cy + ring;
       for (let gy = Math.max(y0, 0); gy <= Math.min(y1, this.rows - 1); gy++) {
         const edgeRow = gy === y0 || gy === y1;
         const step = edgeRow ? 1 : x1 - x0;
         for (let gx = x0; gx <= x1; gx += step) {
           if (gx < 0 || gx >= this.cols) continue;
           const c = gy * this.cols + gx;
-          const s = this.cellStart[c]!, e = s + this.cellCount[c]!;
+          const s = this.cellStart[c]!,
+            e = s + this.cellCount[c]!;
           for (let k = s; k < e; k++) {
             const id = this.items[k]!;
-            const dx = this.xs[id]! - x, dy = this.ys[id]! - y;
+            const dx = this.xs[id]! - x,
+              dy = this.ys[id]! - y;
             const d = dx * dx + dy * dy;
             if (d < bestD || (d === bestD && id < best)) {
               bestD = d;
@@ -145,8 +161,10 @@ export class PointGrid {
    * into `out`; returns how many. Insertion into a small sorted buffer: k is ~5-16.
    */
   kNearest(self: number, skip: number, k: number, out: Int32Array, outD: Float64Array): number {
-    const x = this.xs[self]!, y = this.ys[self]!;
-    const cx = this.col(x), cy = this.row(y);
+    const x = this.xs[self]!,
+      y = this.ys[self]!;
+    const cx = this.col(x),
+      cy = this.row(y);
     const maxRing = Math.max(this.cols, this.rows);
     let found = 0;
     for (let ring = 0; ring <= maxRing; ring++) {
@@ -154,20 +172,26 @@ export class PointGrid {
         const reach = (ring - 1) / this.inv;
         if (reach > 0 && reach * reach > outD[k - 1]!) break;
       }
-      const x0 = cx - ring, x1 = cx + ring, y0 = cy - ring, y1 = cy + ring;
+      const x0 = cx - ring,
+        x1 = cx + ring,
+        y0 = cy - ring,
+        y1 = cy + ring;
       for (let gy = Math.max(y0, 0); gy <= Math.min(y1, this.rows - 1); gy++) {
         const edgeRow = gy === y0 || gy === y1;
         const step = edgeRow ? 1 : x1 - x0;
         for (let gx = x0; gx <= x1; gx += step) {
           if (gx < 0 || gx >= this.cols) continue;
           const c = gy * this.cols + gx;
-          const s = this.cellStart[c]!, e = s + this.cellCount[c]!;
+          const s = this.cellStart[c]!,
+            e = s + this.cellCount[c]!;
           for (let q = s; q < e; q++) {
             const id = this.items[q]!;
             if (id === self || id === skip) continue;
-            const dx = this.xs[id]! - x, dy = this.ys[id]! - y;
+            const dx = this.xs[id]! - x,
+              dy = this.ys[id]! - y;
             const d = dx * dx + dy * dy;
-            if (found === k && !(d < outD[k - 1]! || (d === outD[k - 1]! && id < out[k - 1]!))) continue;
+            if (found === k && !(d < outD[k - 1]! || (d === outD[k - 1]! && id < out[k - 1]!)))
+              continue;
             let at = found < k ? found++ : k - 1;
             while (at > 0 && (outD[at - 1]! > d || (outD[at - 1]! === d && out[at - 1]! > id))) {
               out[at] = out[at - 1]!;
@@ -194,15 +218,20 @@ export class PointGrid {
 
   /** Live points within `r` of (x, y), in no particular order (used for merging touching ends). */
   within(x: number, y: number, r: number, visit: (id: number, d2: number) => void): void {
-    const gx0 = this.col(x - r), gx1 = this.col(x + r), gy0 = this.row(y - r), gy1 = this.row(y + r);
+    const gx0 = this.col(x - r),
+      gx1 = this.col(x + r),
+      gy0 = this.row(y - r),
+      gy1 = this.row(y + r);
     const r2 = r * r;
     for (let gy = gy0; gy <= gy1; gy++) {
       for (let gx = gx0; gx <= gx1; gx++) {
         const c = gy * this.cols + gx;
-        const s = this.cellStart[c]!, e = s + this.cellCount[c]!;
+        const s = this.cellStart[c]!,
+          e = s + this.cellCount[c]!;
         for (let q = s; q < e; q++) {
           const id = this.items[q]!;
-          const dx = this.xs[id]! - x, dy = this.ys[id]! - y;
+          const dx = this.xs[id]! - x,
+            dy = this.ys[id]! - y;
           const d2 = dx * dx + dy * dy;
           if (d2 <= r2) visit(id, d2);
         }

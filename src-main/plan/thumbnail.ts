@@ -27,7 +27,10 @@ function snap(path: Polyline, cellMm: number): number[] {
       const ay = out[n - 3]!;
       const bx = out[n - 2]!;
       const by = out[n - 1]!;
-      if ((bx - ax) * (y - ay) === (by - ay) * (x - ax) && (bx - ax) * (x - bx) + (by - ay) * (y - by) >= 0) {
+      if (
+        (bx - ax) * (y - ay) === (by - ay) * (x - ax) &&
+        (bx - ax) * (x - bx) + (by - ay) * (y - by) >= 0
+      ) {
         out[n - 2] = x;
         out[n - 1] = y;
         continue;
@@ -56,10 +59,15 @@ function snapLayers(plan: Plan, cellMm: number): number[][][] {
   });
 }
 
-const pointsIn = (layers: number[][][]) => layers.reduce((n, l) => n + l.reduce((m, p) => m + p.length / 2, 0), 0);
+const pointsIn = (layers: number[][][]) =>
+  layers.reduce((n, l) => n + l.reduce((m, p) => m + p.length / 2, 0), 0);
 
 /** The plan with its paths snapped to `cells` cells along the paper's longer side (coarser while over `maxPoints`). */
-export function thumbnailPlan(plan: Plan, cells = THUMBNAIL_CELLS, maxPoints = THUMBNAIL_MAX_POINTS): Plan {
+export function thumbnailPlan(
+  plan: Plan,
+  cells = THUMBNAIL_CELLS,
+  maxPoints = THUMBNAIL_MAX_POINTS,
+): Plan {
   const longest = Math.max(plan.summary.paperWidthMm, plan.summary.paperHeightMm, 1e-3);
   let cellMm = longest / cells;
   let layers = snapLayers(plan, cellMm);
@@ -72,7 +80,9 @@ export function thumbnailPlan(plan: Plan, cells = THUMBNAIL_CELLS, maxPoints = T
     ...plan,
     layers: plan.layers.map((l, i) => ({
       ...l,
-      paths: layers[i]!.filter((p) => (budget -= p.length / 2) >= 0).map((p) => Float64Array.from(p, (v) => v * cellMm)),
+      paths: layers[i]!.filter((p) => (budget -= p.length / 2) >= 0).map((p) =>
+        Float64Array.from(p, (v) => v * cellMm),
+      ),
     })),
   };
 }

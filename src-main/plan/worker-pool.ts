@@ -12,7 +12,13 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { VfabError, type ErrorCode } from '../errors';
 import { SvgError } from '../svg/errors';
 import type { DrawingFacts } from './build';
-import type { FromWorker, PlanOutcome, PlanRequest, PlanStage, WorkerError } from './worker-protocol';
+import type {
+  FromWorker,
+  PlanOutcome,
+  PlanRequest,
+  PlanStage,
+  WorkerError,
+} from './worker-protocol';
 
 /** The worker ended without an answer, or threw something unexpected: the job fails with this message as its reason. */
 export class PlanningFailed extends VfabError {
@@ -49,10 +55,18 @@ export interface PlanPoolOptions {
  * sit in out/main/chunks). Run from the TypeScript sources (tests, benchmarks), tsx loads it.
  */
 function workerEntry(): { file: string; execArgv?: string[] } {
-  if (__filename.endsWith('.ts')) return { file: path.join(__dirname, 'worker.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
+  if (__filename.endsWith('.ts'))
+    return {
+      file: path.join(__dirname, 'worker.ts'),
+      execArgv: ['--require', require.resolve('tsx/cjs')],
+    };
   const outMain = path.basename(__dirname) === 'chunks' ? path.dirname(__dirname) : __dirname;
   const file = path.join(outMain, 'plan-worker.js');
-  if (!fs.existsSync(file)) throw new VfabError('INTERNAL', `vfab is incompletely built: ${file} is missing. Build it again (npm run build).`);
+  if (!fs.existsSync(file))
+    throw new VfabError(
+      'INTERNAL',
+      `vfab is incompletely built: ${file} is missing. Build it again (npm run build).`,
+    );
   return { file };
 }
 
@@ -64,7 +78,10 @@ function fromWorker(e: WorkerError): Error {
 
 function crashed(err: Error & { code?: string }): PlanningFailed {
   if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-    return new PlanningFailed('INVALID_INPUT', 'Planning ran out of memory: the drawing is too large to plan here. Simplify it, or split it into several jobs.');
+    return new PlanningFailed(
+      'INVALID_INPUT',
+      'Planning ran out of memory: the drawing is too large to plan here. Simplify it, or split it into several jobs.',
+    );
   }
   return new PlanningFailed('INTERNAL', `The planning worker crashed: ${err.message}`, err.stack);
 }
@@ -124,7 +141,10 @@ export class PlanPool {
     const warm = this.parked.pop();
     if (!warm) {
       const entry = workerEntry();
-      return new Worker(entry.file, { execArgv: entry.execArgv, resourceLimits: this.opts.resourceLimits });
+      return new Worker(entry.file, {
+        execArgv: entry.execArgv,
+        resourceLimits: this.opts.resourceLimits,
+      });
     }
     clearTimeout(warm.timer);
     warm.worker.off('exit', warm.drop).off('error', warm.drop);
@@ -151,7 +171,11 @@ export class PlanPool {
     this.parked.push(parked);
   }
 
-  private runOn(worker: Worker, request: PlanRequest, handlers: PlanHandlers): Promise<PlanOutcome> {
+  private runOn(
+    worker: Worker,
+    request: PlanRequest,
+    handlers: PlanHandlers,
+  ): Promise<PlanOutcome> {
     const { signal } = handlers;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -183,7 +207,15 @@ export class PlanPool {
         }
       };
       const onError = (err: Error) => finish(false, () => reject(crashed(err)));
-      const onExit = (code: number) => finish(false, () => reject(new PlanningFailed('INTERNAL', `The planning worker stopped unexpectedly (exit code ${code}).`)));
+      const onExit = (code: number) =>
+        finish(false, () =>
+          reject(
+            new PlanningFailed(
+              'INTERNAL',
+              `The planning worker stopped unexpectedly (exit code ${code}).`,
+            ),
+          ),
+        );
       const onAbort = () => finish(false, () => reject(signal!.reason));
       worker.on('message', onMessage).on('error', onError).on('exit', onExit);
       if (signal?.aborted) return onAbort();

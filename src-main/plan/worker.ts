@@ -13,7 +13,14 @@ import { readSvg } from '../svg/read';
 import { buildPlan, drawingFacts } from './build';
 import { writePlan } from './plan-file';
 import { saveThumbnail } from '../api/thumbnail';
-import type { FromWorker, PlanOutcome, PlanRequest, PlanStage, ToWorker, WorkerError } from './worker-protocol';
+import type {
+  FromWorker,
+  PlanOutcome,
+  PlanRequest,
+  PlanStage,
+  ToWorker,
+  WorkerError,
+} from './worker-protocol';
 
 // Linux sets a nice value per thread: on a busy machine this thread yields the cores to the one
 // feeding the plotter (below normal, not lowest: a CLI plan on a busy machine still progresses).
@@ -38,7 +45,8 @@ port.on('message', (m: ToWorker) => {
     w(m);
   } else inbox.push(m);
 });
-const next = () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise<ToWorker>((r) => (waiting = r)));
+const next = () =>
+  inbox.length ? Promise.resolve(inbox.shift()!) : new Promise<ToWorker>((r) => (waiting = r));
 
 /** One message per whole percent, stage or layer: the optimiser reports far more often. */
 function progressReporter(): (stage: PlanStage, fraction: number, detail?: string) => void {
@@ -63,7 +71,10 @@ function folderGone<T>(job: string, fn: () => T): T {
     return fn();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new VfabError('BUSY', `Job '${job}' was removed or replaced by another vfab process while it was being planned; nothing was written. Check it with: vfab info job ${job}`);
+    throw new VfabError(
+      'BUSY',
+      `Job '${job}' was removed or replaced by another vfab process while it was being planned; nothing was written. Check it with: vfab info job ${job}`,
+    );
   }
 }
 
@@ -71,17 +82,39 @@ async function plan(req: PlanRequest): Promise<PlanOutcome> {
   const progress = progressReporter();
   progress('reading', 0, req.fileName);
   const source = folderGone(req.job, () => fs.readFileSync(req.source));
-  const drawing = readSvg(source, { toleranceMm: req.settings.toleranceMm, fileName: req.fileName });
+  const drawing = readSvg(source, {
+    toleranceMm: req.settings.toleranceMm,
+    fileName: req.fileName,
+  });
   post({ type: 'drawing', facts: drawingFacts(drawing) });
   // `continue`: the journal has it. Had journaling failed, the host would have ended this thread.
   await next();
 
-  const built = buildPlan(drawing, { job: req.job, settings: req.settings, device: req.device, fileName: req.fileName, onProgress: progress });
+  const built = buildPlan(drawing, {
+    job: req.job,
+    settings: req.settings,
+    device: req.device,
+    fileName: req.fileName,
+    onProgress: progress,
+  });
   if ('unfit' in built) return { kind: 'unfit', reason: built.unfit, warnings: drawing.warnings };
   folderGone(req.job, () => writePlan(req.plan, built.plan));
-  if (req.thumbnail) saveThumbnail(req.job, built.plan, { plan: req.plan, thumbnail: req.thumbnail });
+  if (req.thumbnail)
+    saveThumbnail(req.job, built.plan, { plan: req.plan, thumbnail: req.thumbnail });
   const { summary, layers } = built.plan;
-  return { kind: 'planned', warnings: drawing.warnings, summary, layers: layers.map((l) => ({ name: l.name, seconds: l.estimate.seconds, pause: l.pause, pen: l.pen, color: l.color, ...(l.penName !== undefined && { pen_name: l.penName }) })) };
+  return {
+    kind: 'planned',
+    warnings: drawing.warnings,
+    summary,
+    layers: layers.map((l) => ({
+      name: l.name,
+      seconds: l.estimate.seconds,
+      pause: l.pause,
+      pen: l.pen,
+      color: l.color,
+      ...(l.penName !== undefined && { pen_name: l.penName }),
+    })),
+  };
 }
 
 async function serve(): Promise<void> {

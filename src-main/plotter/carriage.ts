@@ -33,18 +33,30 @@ export function readCarriage(file: string): CarriageRecord | undefined {
   const r = raw as Partial<Record<string, unknown>>;
   if (r?.where === 'home') return { where: 'home', at: String(r.at ?? '') };
   if (r?.where !== 'away' || typeof r.job !== 'string') return undefined;
-  const steps = Array.isArray(r.steps) && r.steps.length === 2 && r.steps.every(Number.isInteger) ? (r.steps as [number, number]) : undefined;
+  const steps =
+    Array.isArray(r.steps) && r.steps.length === 2 && r.steps.every(Number.isInteger)
+      ? (r.steps as [number, number])
+      : undefined;
   return { where: 'away', job: r.job, ...(steps ? { steps } : {}), at: String(r.at ?? '') };
 }
 
-export function writeCarriage(file: string, record: { where: 'home' } | { where: 'away'; job: string; steps?: [number, number] }): void {
+export function writeCarriage(
+  file: string,
+  record: { where: 'home' } | { where: 'away'; job: string; steps?: [number, number] },
+): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomic(file, `${JSON.stringify({ ...record, at: new Date().toISOString() })}\n`);
 }
 
 /** Steps (motor 1, motor 2) as mm from home, x along the rail. */
-export function stepsToMm(steps: readonly [number, number], stepsPerMm: number): { x: number; y: number } {
-  return { x: (steps[0] + steps[1]) / (2 * stepsPerMm), y: (steps[0] - steps[1]) / (2 * stepsPerMm) };
+export function stepsToMm(
+  steps: readonly [number, number],
+  stepsPerMm: number,
+): { x: number; y: number } {
+  return {
+    x: (steps[0] + steps[1]) / (2 * stepsPerMm),
+    y: (steps[0] - steps[1]) / (2 * stepsPerMm),
+  };
 }
 
 export const mmText = (p: { x: number; y: number }) => `(${p.x.toFixed(1)}, ${p.y.toFixed(1)}) mm`;
@@ -53,7 +65,13 @@ export const mmText = (p: { x: number; y: number }) => `(${p.x.toFixed(1)}, ${p.
  * The carriage was left away from home and its motors let go since: nobody knows where it is.
  * Says which plotter, and what to do; `confirm` is how the person says it is home again.
  */
-export function carriageLostMessage(plotter: string, record: Extract<CarriageRecord, { where: 'away' }>, why: string, stepsPerMm: number, confirm: string): string {
+export function carriageLostMessage(
+  plotter: string,
+  record: Extract<CarriageRecord, { where: 'away' }>,
+  why: string,
+  stepsPerMm: number,
+  confirm: string,
+): string {
   const at = record.steps ? ` at ${mmText(stepsToMm(record.steps, stepsPerMm))}` : '';
   return (
     `Plotter '${plotter}': job '${record.job}' left its carriage away from home${at}, and ${why}, so where it stands now is unknown; nothing was moved. ` +
@@ -87,10 +105,18 @@ export async function motorsHold(ebb: Ebb, caps: EbbCapabilities): Promise<boole
  * cannot find it? Before QE, zeroed counters also mean "held at home": only a record of a stop
  * elsewhere (or of a plot that never said where it stopped) says otherwise.
  */
-export function leftAway(record: CarriageRecord | undefined, caps: EbbCapabilities): record is Extract<CarriageRecord, { where: 'away' }> {
-  return record?.where === 'away' && (caps.qe || !record.steps || record.steps[0] !== 0 || record.steps[1] !== 0);
+export function leftAway(
+  record: CarriageRecord | undefined,
+  caps: EbbCapabilities,
+): record is Extract<CarriageRecord, { where: 'away' }> {
+  return (
+    record?.where === 'away' &&
+    (caps.qe || !record.steps || record.steps[0] !== 0 || record.steps[1] !== 0)
+  );
 }
 
 /** Why the counters no longer place a carriage that was away. */
 export const lostWhy = (caps: EbbCapabilities) =>
-  caps.qe ? 'its motors were let go since (released, switched off or reset)' : 'its step counters were reset since (switched off or reset)';
+  caps.qe
+    ? 'its motors were let go since (released, switched off or reset)'
+    : 'its step counters were reset since (switched off or reset)';

@@ -23,7 +23,12 @@ export interface Checkpoint {
  * a signal (Ctrl-C, `kill`, logout, the app quitting), the USB link gone, an error reply the run
  * could not continue after, or the plotter's motor supply gone.
  */
-export const INTERRUPTION_REASONS = ['signal_received', 'device_lost', 'device_error', 'plotter_power_lost'] as const;
+export const INTERRUPTION_REASONS = [
+  'signal_received',
+  'device_lost',
+  'device_error',
+  'plotter_power_lost',
+] as const;
 export type InterruptionReason = (typeof INTERRUPTION_REASONS)[number];
 
 /** The journal's plot history since the job last entered QUEUED (a restart starts afresh). */
@@ -53,11 +58,13 @@ export function plotHistory(entries: readonly JournalEntry[]): PlotHistory {
       layerOnly = typeof only === 'number' ? only : undefined;
     }
     if (e.type === 'state_change') interruption = undefined;
-    else if (e.type === 'progress' && typeof e.progress.move === 'number') checkpoint = e.progress as Checkpoint;
+    else if (e.type === 'progress' && typeof e.progress.move === 'number')
+      checkpoint = e.progress as Checkpoint;
     else if (e.type === 'emergency_shutdown') {
       interruption = e;
       if (e.reason === 'plotter_power_lost') powerLost = true;
-    } else if (e.type === 'recovery' && e.metadata?.position === 'home_confirmed') powerLost = false;
+    } else if (e.type === 'recovery' && e.metadata?.position === 'home_confirmed')
+      powerLost = false;
   }
   return { checkpoint, interruption, powerLost, layerOnly };
 }

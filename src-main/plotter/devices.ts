@@ -11,7 +11,15 @@ import path from 'node:path';
 import { SerialPort } from 'serialport';
 import { VfabError } from '../errors';
 import { fileKind } from '../util/storage';
-import { capabilitiesFor, Ebb, EbbError, type EbbCapabilities, type EbbOptions, type EbbStream, type FirmwareVersion } from './ebb';
+import {
+  capabilitiesFor,
+  Ebb,
+  EbbError,
+  type EbbCapabilities,
+  type EbbOptions,
+  type EbbStream,
+  type FirmwareVersion,
+} from './ebb';
 
 /** USB identity of the EiBotBoard (Microchip VID, SchmalzHaus PID). */
 export const EBB_VENDOR_ID = '04d8';
@@ -47,10 +55,13 @@ export interface DiscoveryDeps {
   envPath?: string;
 }
 
-const NO_AXIDRAW = 'no AxiDraw found: check the USB cable and that the plotter is powered, or set device.port, or plot on the virtual plotter (--device virtual; in the app: Plotter → Virtual plotter)';
+const NO_AXIDRAW =
+  'no AxiDraw found: check the USB cable and that the plotter is powered, or set device.port, or plot on the virtual plotter (--device virtual; in the app: Plotter → Virtual plotter)';
 
 export function isEbbPort(port: PortInfo): boolean {
-  const ids = port.vendorId?.toLowerCase() === EBB_VENDOR_ID && port.productId?.toLowerCase() === EBB_PRODUCT_ID;
+  const ids =
+    port.vendorId?.toLowerCase() === EBB_VENDOR_ID &&
+    port.productId?.toLowerCase() === EBB_PRODUCT_ID;
   const names = `${port.manufacturer ?? ''} ${port.product ?? ''}`;
   return ids || /EiBotBoard|SchmalzHaus/i.test(names);
 }
@@ -127,7 +138,8 @@ function readAttr(dir: string, name: string): string | undefined {
 /** All serial ports, by serialport where that is safe (see the file comment), else by sysfs. */
 export async function listPorts(deps: DiscoveryDeps = {}): Promise<PortInfo[]> {
   if (deps.listPorts) return deps.listPorts();
-  if (process.platform === 'linux' && !hasExecutable('udevadm', deps.envPath)) return listSysfsPorts(deps.sysfsRoot);
+  if (process.platform === 'linux' && !hasExecutable('udevadm', deps.envPath))
+    return listSysfsPorts(deps.sysfsRoot);
   const ports = await SerialPort.list();
   return ports.map((p) => ({
     path: p.path,
@@ -149,7 +161,10 @@ export async function listEbbPorts(deps: DiscoveryDeps = {}): Promise<PortInfo[]
  * `virtual` = the simulator; a path (`/dev/ttyACM0`, `COM3`) = that port, EBB or not; anything
  * else = the AxiDraw with that nickname (`ST`/`QT`).
  */
-export async function resolveDevice(request: string | null, deps: DiscoveryDeps = {}): Promise<DeviceTarget> {
+export async function resolveDevice(
+  request: string | null,
+  deps: DiscoveryDeps = {},
+): Promise<DeviceTarget> {
   const wanted = (request ?? '').trim().replace(/^axidraw:/i, '');
   if (wanted.toLowerCase() === VIRTUAL_DEVICE) return { kind: 'virtual' };
   if (isPortPath(wanted)) {
@@ -170,10 +185,12 @@ export async function resolveDevice(request: string | null, deps: DiscoveryDeps 
   const seen: string[] = [];
   for (const port of ebbs.filter((p) => usbNickname(p) === null)) {
     const name = await probe(port.path).catch(() => null);
-    if (name?.toLowerCase() === wanted.toLowerCase()) return { kind: 'serial', path: port.path, nickname: name, port };
+    if (name?.toLowerCase() === wanted.toLowerCase())
+      return { kind: 'serial', path: port.path, nickname: name, port };
     seen.push(`${port.path}${name ? ` ("${name}")` : ''}`);
   }
-  for (const port of ebbs) if (usbNickname(port) !== null) seen.push(`${port.path} ("${usbNickname(port)}")`);
+  for (const port of ebbs)
+    if (usbNickname(port) !== null) seen.push(`${port.path} ("${usbNickname(port)}")`);
   throw new VfabError(
     'NOT_FOUND',
     `no AxiDraw named "${wanted}" (found ${seen.sort().join(', ')}): name one with the EBB's ST command, or set device.port`,
@@ -185,7 +202,8 @@ function isPortPath(request: string): boolean {
 }
 
 /** What to do when a path is no plotter's port: where the user finds the right one. */
-const PORT_HINT = "run 'vfab check servo' without --device to find an AxiDraw by its USB id, fix device.port, or plot on the virtual plotter (--device virtual)";
+const PORT_HINT =
+  "run 'vfab check servo' without --device to find an AxiDraw by its USB id, fix device.port, or plot on the virtual plotter (--device virtual)";
 
 /** Fails early, naming the port and the fix, when a path cannot be used. */
 function checkPortAccess(portPath: string): void {
@@ -197,7 +215,11 @@ function checkPortAccess(portPath: string): void {
   } catch (err) {
     throw portError(portPath, err);
   }
-  if (!stat.isCharacterDevice()) throw new VfabError('INVALID_INPUT', `${portPath} is ${fileKind(stat)}, not a serial port: ${PORT_HINT}`);
+  if (!stat.isCharacterDevice())
+    throw new VfabError(
+      'INVALID_INPUT',
+      `${portPath} is ${fileKind(stat)}, not a serial port: ${PORT_HINT}`,
+    );
 }
 
 /** A VfabError for a failure to reach `portPath`, with what to do about it. */
@@ -205,7 +227,10 @@ export function portError(portPath: string, err: unknown): VfabError {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   const text = err instanceof Error ? err.message : String(err);
   if (code === 'ENOENT' || /No such file|File not found/i.test(text)) {
-    return new VfabError('NOT_FOUND', `serial port ${portPath} does not exist: check the USB cable, or ${PORT_HINT}`);
+    return new VfabError(
+      'NOT_FOUND',
+      `serial port ${portPath} does not exist: check the USB cable, or ${PORT_HINT}`,
+    );
   }
   if (code === 'EACCES' || code === 'EPERM' || /Permission denied|Access denied/i.test(text)) {
     return new VfabError(
@@ -214,7 +239,10 @@ export function portError(portPath: string, err: unknown): VfabError {
     );
   }
   if (code === 'EBUSY' || /lock|busy|temporarily unavailable/i.test(text)) {
-    return new VfabError('BUSY', `${portPath} is in use by another program (Inkscape, saxi, another vfab?): close it and retry`);
+    return new VfabError(
+      'BUSY',
+      `${portPath} is in use by another program (Inkscape, saxi, another vfab?): close it and retry`,
+    );
   }
   // A device that is no terminal (/dev/null, a disk) refuses the serial settings.
   if (code === 'ENOTTY' || /Inappropriate ioctl/i.test(text)) {
@@ -226,7 +254,9 @@ export function portError(portPath: string, err: unknown): VfabError {
 /** Opens a serial port (9600 baud; the rate is irrelevant over USB CDC), mapping errors to advice. */
 export async function openSerialPort(portPath: string): Promise<SerialPort> {
   const port = new SerialPort({ path: portPath, baudRate: 9600, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(portError(portPath, err)) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    port.open((err) => (err ? reject(portError(portPath, err)) : resolve())),
+  );
   return port;
 }
 
@@ -251,7 +281,11 @@ export interface EbbConnection {
  * reply may follow leftovers), then on fw ≥ 3.0 `CU,10,0` so replies are in the legacy syntax.
  * Sends nothing that moves the machine or resets step counters.
  */
-export async function openEbb(portPath: string, options: EbbOptions = {}, openPort: PortOpener = openSerialPort): Promise<EbbConnection> {
+export async function openEbb(
+  portPath: string,
+  options: EbbOptions = {},
+  openPort: PortOpener = openSerialPort,
+): Promise<EbbConnection> {
   const port = await openPort(portPath);
   const ebb = new Ebb(port, options);
   const close = async (): Promise<void> => {
@@ -268,14 +302,20 @@ export async function openEbb(portPath: string, options: EbbOptions = {}, openPo
   } catch (err) {
     await close();
     if (err instanceof EbbError && err.kind !== 'error_reply') {
-      throw new VfabError('NOT_FOUND', `no EBB answered on ${portPath} (${err.message}): check device.port and that the plotter is powered`);
+      throw new VfabError(
+        'NOT_FOUND',
+        `no EBB answered on ${portPath} (${err.message}): check device.port and that the plotter is powered`,
+      );
     }
     throw err;
   }
 }
 
 /** Opens `portPath`, checks it is an EBB, and reads its nickname if the firmware has QT. */
-export async function probeNickname(portPath: string, openPort: PortOpener = openSerialPort): Promise<string | null> {
+export async function probeNickname(
+  portPath: string,
+  openPort: PortOpener = openSerialPort,
+): Promise<string | null> {
   const conn = await openEbb(portPath, {}, openPort);
   try {
     return conn.capabilities.nickname ? await conn.ebb.nickname() : null;

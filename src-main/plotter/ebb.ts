@@ -231,7 +231,9 @@ export function servoPosition(pct: number): number {
  * range moved in 200 ms at 100 %, expressed per 24 ms PWM period (§3.4).
  */
 export function servoRate(pct: number): number {
-  return Math.round((((SERVO_MAX - SERVO_MIN) * (SERVO_PERIOD_MS / 100)) / SERVO_FULL_SWEEP_MS) * pct);
+  return Math.round(
+    (((SERVO_MAX - SERVO_MIN) * (SERVO_PERIOD_MS / 100)) / SERVO_FULL_SWEEP_MS) * pct,
+  );
 }
 
 /** Estimated run time of an LM move in ms: the slower axis, solving steps·2^31 = r·T + a·T²/2. */
@@ -260,7 +262,12 @@ export function parseFirmwareVersion(raw: string): FirmwareVersion | null {
   const token = marked ? marked[1]! : (line.split(/\s+/).pop() ?? '');
   const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?/i.exec(token);
   if (!match) return null;
-  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3] ?? 0), raw: line };
+  return {
+    major: Number(match[1]),
+    minor: Number(match[2]),
+    patch: Number(match[3] ?? 0),
+    raw: line,
+  };
 }
 
 function atLeast(v: FirmwareVersion, major: number, minor: number, patch: number): boolean {
@@ -294,7 +301,11 @@ export function capabilitiesFor(v: FirmwareVersion): EbbCapabilities {
     fifoMax: v3 ? 32 : 1,
     immediatePenUp: since(3, 0, 1),
     qgHighBits: v3 ? 'power_and_limit' : 'pins',
-    cuSettings: v3 ? [1, 2, 3, 4, 10, 50, 51, 52, 53, 54, 60, 61] : since(2, 8, 1) ? [1, 2, 3] : [1, 2],
+    cuSettings: v3
+      ? [1, 2, 3, 4, 10, 50, 51, 52, 53, 54, 60, 61]
+      : since(2, 8, 1)
+        ? [1, 2, 3]
+        : [1, 2],
     slVariables: v3 ? 32 : 1,
   };
 }
@@ -374,19 +385,30 @@ export class Ebb {
     return this.send(cmd, shape, options, null);
   }
 
-  private send(cmd: string, shape: ReplyShape, options: CommandOptions, skipUntil: RegExp | null): Promise<string> {
+  private send(
+    cmd: string,
+    shape: ReplyShape,
+    options: CommandOptions,
+    skipUntil: RegExp | null,
+  ): Promise<string> {
     if (!/^[\x21-\x7e]+$/.test(cmd) || cmd.length > MAX_COMMAND_LENGTH) {
       return Promise.reject(
-        new VfabError('INVALID_INPUT', `not a valid EBB command: ${JSON.stringify(cmd)} (printable ASCII, no spaces, ≤ ${MAX_COMMAND_LENGTH} chars)`),
+        new VfabError(
+          'INVALID_INPUT',
+          `not a valid EBB command: ${JSON.stringify(cmd)} (printable ASCII, no spaces, ≤ ${MAX_COMMAND_LENGTH} chars)`,
+        ),
       );
     }
     if (this.closedReason !== null) {
-      return Promise.reject(new EbbError('closed', cmd, null, `cannot send ${cmd}: ${this.closedReason}`));
+      return Promise.reject(
+        new EbbError('closed', cmd, null, `cannot send ${cmd}: ${this.closedReason}`),
+      );
     }
     if (shape === 'none') {
       return new Promise((resolve, reject) => {
         this.stream.write(`${cmd}\r`, (err) => {
-          if (err) reject(new EbbError('closed', cmd, null, `writing ${cmd} failed: ${err.message}`));
+          if (err)
+            reject(new EbbError('closed', cmd, null, `writing ${cmd} failed: ${err.message}`));
           else resolve('');
         });
       });
@@ -433,7 +455,13 @@ export class Ebb {
   private async readVersion(timeoutMs: number, skipUntil: RegExp | null): Promise<FirmwareVersion> {
     const line = await this.send('V', 'line', { timeoutMs }, skipUntil);
     const parsed = parseFirmwareVersion(line);
-    if (!parsed) throw new EbbError('garbage', 'V', line, `the device answered V with "${line}", which is not an EBB firmware version`);
+    if (!parsed)
+      throw new EbbError(
+        'garbage',
+        'V',
+        line,
+        `the device answered V with "${line}", which is not an EBB firmware version`,
+      );
     this.firmware = parsed;
     return parsed;
   }
@@ -481,17 +509,33 @@ export class Ebb {
   }
 
   /** `SM`: both motors at constant rate for `durationMs`; both steps 0 is a pure delay. */
-  async stepperMove(durationMs: number, steps1: number, steps2: number, clear?: number): Promise<void> {
+  async stepperMove(
+    durationMs: number,
+    steps1: number,
+    steps2: number,
+    clear?: number,
+  ): Promise<void> {
     this.checkInts('SM', { durationMs, steps1, steps2 });
-    if (durationMs < 1) throw new VfabError('INVALID_INPUT', `SM duration must be at least 1 ms (got ${durationMs})`);
-    await this.command(withClear(`SM,${durationMs},${steps1},${steps2}`, clear), 'ok', { motionMs: durationMs });
+    if (durationMs < 1)
+      throw new VfabError('INVALID_INPUT', `SM duration must be at least 1 ms (got ${durationMs})`);
+    await this.command(withClear(`SM,${durationMs},${steps1},${steps2}`, clear), 'ok', {
+      motionMs: durationMs,
+    });
   }
 
   /** `XM` (fw ≥ 2.3.0): like SM in mixed-axis terms, motor1 = A+B, motor2 = A−B. */
-  async mixedMove(durationMs: number, stepsA: number, stepsB: number, clear?: number): Promise<void> {
+  async mixedMove(
+    durationMs: number,
+    stepsA: number,
+    stepsB: number,
+    clear?: number,
+  ): Promise<void> {
     this.checkInts('XM', { durationMs, stepsA, stepsB });
-    if (durationMs < 1) throw new VfabError('INVALID_INPUT', `XM duration must be at least 1 ms (got ${durationMs})`);
-    await this.command(withClear(`XM,${durationMs},${stepsA},${stepsB}`, clear), 'ok', { motionMs: durationMs });
+    if (durationMs < 1)
+      throw new VfabError('INVALID_INPUT', `XM duration must be at least 1 ms (got ${durationMs})`);
+    await this.command(withClear(`XM,${durationMs},${stepsA},${stepsB}`, clear), 'ok', {
+      motionMs: durationMs,
+    });
   }
 
   /**
@@ -499,15 +543,33 @@ export class Ebb {
    * Rate = steps/s × 2^31 × 40 µs; accel is added to the rate every 40 µs (§1.5).
    */
   async lowLevelMove(axis1: LmAxis, axis2: LmAxis, clear?: number): Promise<void> {
-    const values = { rate1: axis1.rate, steps1: axis1.steps, accel1: axis1.accel, rate2: axis2.rate, steps2: axis2.steps, accel2: axis2.accel };
+    const values = {
+      rate1: axis1.rate,
+      steps1: axis1.steps,
+      accel1: axis1.accel,
+      rate2: axis2.rate,
+      steps2: axis2.steps,
+      accel2: axis2.accel,
+    };
     this.checkInts('LM', values);
     const cmd = `LM,${axis1.rate},${axis1.steps},${axis1.accel},${axis2.rate},${axis2.steps},${axis2.accel}`;
     await this.command(withClear(cmd, clear), 'ok', { motionMs: lmDurationMs(axis1, axis2) });
   }
 
   /** `LT` (fw ≥ 2.7.0): the LM engine for exactly `intervals` × 40 µs. */
-  async lowLevelTimedMove(intervals: number, axis1: LtAxis, axis2: LtAxis, clear?: number): Promise<void> {
-    this.checkInts('LT', { intervals, rate1: axis1.rate, accel1: axis1.accel, rate2: axis2.rate, accel2: axis2.accel });
+  async lowLevelTimedMove(
+    intervals: number,
+    axis1: LtAxis,
+    axis2: LtAxis,
+    clear?: number,
+  ): Promise<void> {
+    this.checkInts('LT', {
+      intervals,
+      rate1: axis1.rate,
+      accel1: axis1.accel,
+      rate2: axis2.rate,
+      accel2: axis2.accel,
+    });
     const cmd = `LT,${intervals},${axis1.rate},${axis1.accel},${axis2.rate},${axis2.accel}`;
     await this.command(withClear(cmd, clear), 'ok', { motionMs: intervals * LM_TICK_MS });
   }
@@ -518,7 +580,10 @@ export class Ebb {
    * `stepRate`, if the caller knows them) keeps later commands from timing out while HM runs; by
    * default a minute is assumed, which only delays the detection of a dead link.
    */
-  async home(stepRate: number, options: { target?: StepPosition; runMs?: number } = {}): Promise<void> {
+  async home(
+    stepRate: number,
+    options: { target?: StepPosition; runMs?: number } = {},
+  ): Promise<void> {
     const { target, runMs = HOME_RUN_MS } = options;
     this.checkInts('HM', { stepRate, ...(target ?? {}) });
     const cmd = target ? `HM,${stepRate},${target.motor1},${target.motor2}` : `HM,${stepRate}`;
@@ -565,8 +630,15 @@ export class Ebb {
 
   private async pen(state: 0 | 1, extraMs: number): Promise<number> {
     const servo = this.servo;
-    if (!servo) throw new VfabError('INVALID_STATE', 'configure the pen servo (SC) before raising or lowering the pen');
-    const travel = servoTravelMs(servo.upPct - servo.downPct, state === 1 ? servo.raiseRatePct : servo.lowerRatePct);
+    if (!servo)
+      throw new VfabError(
+        'INVALID_STATE',
+        'configure the pen servo (SC) before raising or lowering the pen',
+      );
+    const travel = servoTravelMs(
+      servo.upPct - servo.downPct,
+      state === 1 ? servo.raiseRatePct : servo.lowerRatePct,
+    );
     // SP accepts 1..65535 ms; a non-positive total means "no wait" and is sent without a duration.
     const delay = Math.min(65_535, Math.max(0, Math.round(travel + extraMs)));
     const cmd = delay > 0 ? `SP,${state},${delay},${servo.pin ?? 1}` : `SP,${state}`;
@@ -580,11 +652,20 @@ export class Ebb {
   async queryMotion(): Promise<MotionStatus> {
     const line = await this.command('QM', 'line');
     const fields = line.split(',');
-    if (fields[0] !== 'QM' || (fields.length !== 4 && fields.length !== 5) || fields.slice(1).some((f) => !/^\d$/.test(f))) {
+    if (
+      fields[0] !== 'QM' ||
+      (fields.length !== 4 && fields.length !== 5) ||
+      fields.slice(1).some((f) => !/^\d$/.test(f))
+    ) {
       throw this.garbage('QM', line);
     }
     const on = (i: number): boolean => fields[i] !== '0';
-    return { commandExecuting: on(1), motor1Moving: on(2), motor2Moving: on(3), fifoNotEmpty: fields.length === 5 ? on(4) : undefined };
+    return {
+      commandExecuting: on(1),
+      motor1Moving: on(2),
+      motor2Moving: on(3),
+      fifoNotEmpty: fields.length === 5 ? on(4) : undefined,
+    };
   }
 
   /** `QG` (fw ≥ 2.6.2): status byte; reading clears the button latch (and 3.x flags). */
@@ -624,7 +705,11 @@ export class Ebb {
    */
   async queryPower(): Promise<{ currentRaw: number; voltageRaw: number; motorPower: boolean }> {
     const [currentRaw, voltageRaw] = this.ints('QC', await this.command('QC', 'line_ok'), 2);
-    return { currentRaw: currentRaw!, voltageRaw: voltageRaw!, motorPower: voltageRaw! >= MOTOR_POWER_MIN_RAW };
+    return {
+      currentRaw: currentRaw!,
+      voltageRaw: voltageRaw!,
+      motorPower: voltageRaw! >= MOTOR_POWER_MIN_RAW,
+    };
   }
 
   /** `QB`: whether PRG was pressed since the last QB/QG; clears the latch. */
@@ -751,7 +836,12 @@ export class Ebb {
           return;
         }
         this.desync(
-          new EbbError('timeout', entry.command, null, `the EBB did not answer ${entry.command} within ${Math.round(limit)} ms (is the plotter powered and connected?)`),
+          new EbbError(
+            'timeout',
+            entry.command,
+            null,
+            `the EBB did not answer ${entry.command} within ${Math.round(limit)} ms (is the plotter powered and connected?)`,
+          ),
         );
       });
     }, limit);
@@ -761,7 +851,16 @@ export class Ebb {
   private desync(err: EbbError): void {
     this.pending.splice(0).forEach((entry, i) => {
       clearTimer(entry);
-      entry.reject(i === 0 ? err : new EbbError(err.kind, entry.command, err.reply, `${entry.command} was abandoned: ${err.message}`));
+      entry.reject(
+        i === 0
+          ? err
+          : new EbbError(
+              err.kind,
+              entry.command,
+              err.reply,
+              `${entry.command} was abandoned: ${err.message}`,
+            ),
+      );
     });
     this.buffer = '';
   }
@@ -778,12 +877,19 @@ export class Ebb {
     this.closedReason ??= reason;
     for (const entry of this.pending.splice(0)) {
       clearTimer(entry);
-      entry.reject(new EbbError('closed', entry.command, null, `${entry.command} got no reply: ${reason}`));
+      entry.reject(
+        new EbbError('closed', entry.command, null, `${entry.command} got no reply: ${reason}`),
+      );
     }
   }
 
   private errorReply(entry: Pending, line: string): EbbError {
-    return new EbbError('error_reply', entry.command, line, `the EBB rejected ${entry.command}: ${line}`);
+    return new EbbError(
+      'error_reply',
+      entry.command,
+      line,
+      `the EBB rejected ${entry.command}: ${line}`,
+    );
   }
 
   private garbage(cmd: string, line: string): EbbError {
@@ -793,13 +899,21 @@ export class Ebb {
       line.toUpperCase() === name || line.toUpperCase().startsWith(`${name},`)
         ? ' — the EBB is in v3 future-syntax mode (another program left it so); send CU,10,0 or R, or power-cycle it'
         : '';
-    return new EbbError('garbage', cmd, line, `unexpected reply to ${cmd}: ${JSON.stringify(line)}${hint}`);
+    return new EbbError(
+      'garbage',
+      cmd,
+      line,
+      `unexpected reply to ${cmd}: ${JSON.stringify(line)}${hint}`,
+    );
   }
 
   /** Parses a comma-separated list of integers (optionally exactly `count`). */
   private ints(cmd: string, line: string, count?: number): number[] {
     const fields = line.split(',');
-    if (fields.some((f) => !/^-?\d+$/.test(f.trim())) || (count !== undefined && fields.length !== count)) {
+    if (
+      fields.some((f) => !/^-?\d+$/.test(f.trim())) ||
+      (count !== undefined && fields.length !== count)
+    ) {
       throw this.garbage(cmd, line);
     }
     return fields.map((f) => Number(f));
@@ -807,7 +921,8 @@ export class Ebb {
 
   private checkInts(cmd: string, values: Record<string, number>): void {
     for (const [key, value] of Object.entries(values)) {
-      if (!Number.isSafeInteger(value)) throw new VfabError('INVALID_INPUT', `${cmd}: ${key} must be an integer (got ${value})`);
+      if (!Number.isSafeInteger(value))
+        throw new VfabError('INVALID_INPUT', `${cmd}: ${key} must be an integer (got ${value})`);
     }
   }
 }

@@ -9,7 +9,17 @@ import { VfabError } from '../errors';
 import { motionProfile } from '../plan/motion';
 import { STEPS_PER_MM } from '../plan/planner';
 import { plotterFor } from '../plotters/plotters';
-import { carriageLostMessage, countersBeyondMessage, leftAway, lostWhy, mmText, motorsHold, readCarriage, stepsToMm, writeCarriage } from './carriage';
+import {
+  carriageLostMessage,
+  countersBeyondMessage,
+  leftAway,
+  lostWhy,
+  mmText,
+  motorsHold,
+  readCarriage,
+  stepsToMm,
+  writeCarriage,
+} from './carriage';
 import { servoPercent } from './preflight';
 import { homeRate, positionProblem, travelHome, waitIdle } from './runner';
 import { openPlotter } from './session';
@@ -23,9 +33,17 @@ export interface HomeResult {
   from: { x: number; y: number } | null;
 }
 
-export async function sendCarriageHome(engine: Engine, request: string | null | undefined, opts: { carriageAtHome?: boolean; speed?: number } = {}): Promise<HomeResult> {
+export async function sendCarriageHome(
+  engine: Engine,
+  request: string | null | undefined,
+  opts: { carriageAtHome?: boolean; speed?: number } = {},
+): Promise<HomeResult> {
   const plotter = plotterFor(engine.config, request ?? null);
-  const link = await openPlotter(engine, plotter, opts.speed && opts.speed > 0 ? { speed: opts.speed } : {});
+  const link = await openPlotter(
+    engine,
+    plotter,
+    opts.speed && opts.speed > 0 ? { speed: opts.speed } : {},
+  );
   try {
     const done = (how: HomeResult['how'], from: HomeResult['from'] = null): HomeResult => {
       if (link.carriageFile) writeCarriage(link.carriageFile, { where: 'home' });
@@ -34,11 +52,24 @@ export async function sendCarriageHome(engine: Engine, request: string | null | 
     // A virtual plotter of this process is born at home.
     if (!link.carriageFile) return done('at_home');
     const { ebb, capabilities: caps } = link.conn;
-    if (!caps.stepCounters) throw new VfabError('CONFIG', `Plotter '${plotter.name}': its EBB firmware lacks the QS step counters (2.4.3) vfab needs to find home: update the firmware.`);
+    if (!caps.stepCounters)
+      throw new VfabError(
+        'CONFIG',
+        `Plotter '${plotter.name}': its EBB firmware lacks the QS step counters (2.4.3) vfab needs to find home: update the firmware.`,
+      );
     if (!(await motorsHold(ebb, caps))) {
       const record = readCarriage(link.carriageFile);
       if (leftAway(record, caps) && !opts.carriageAtHome) {
-        throw new VfabError('INVALID_STATE', carriageLostMessage(plotter.name, record, lostWhy(caps), STEPS_PER_MM, `vfab home ${plotter.name} --carriage-at-home`));
+        throw new VfabError(
+          'INVALID_STATE',
+          carriageLostMessage(
+            plotter.name,
+            record,
+            lostWhy(caps),
+            STEPS_PER_MM,
+            `vfab home ${plotter.name} --carriage-at-home`,
+          ),
+        );
       }
       return done(opts.carriageAtHome ? 'confirmed' : 'at_home');
     }
@@ -46,11 +77,22 @@ export async function sendCarriageHome(engine: Engine, request: string | null | 
     const steps: [number, number] = [here.motor1, here.motor2];
     const beyond = positionProblem(steps, STEPS_PER_MM, plotter.device.model);
     if (beyond) {
-      throw new VfabError('INVALID_STATE', countersBeyondMessage(plotter.name, beyond, `vfab home ${plotter.name} --carriage-at-home`));
+      throw new VfabError(
+        'INVALID_STATE',
+        countersBeyondMessage(plotter.name, beyond, `vfab home ${plotter.name} --carriage-at-home`),
+      );
     }
     await ebb.configureServo(servoPercent(plotter.device));
     await ebb.penUp(plotter.device.pen_delay_up);
-    if (!(await travelHome(ebb, caps, homeRate(motionProfile(plotter.device), STEPS_PER_MM), link.plotter.speed))) return done('at_home');
+    if (
+      !(await travelHome(
+        ebb,
+        caps,
+        homeRate(motionProfile(plotter.device), STEPS_PER_MM),
+        link.plotter.speed,
+      ))
+    )
+      return done('at_home');
     await waitIdle(ebb);
     return done('travelled', stepsToMm(steps, STEPS_PER_MM));
   } finally {
@@ -60,6 +102,9 @@ export async function sendCarriageHome(engine: Engine, request: string | null | 
 
 /** What `vfab home` prints. */
 export function homeText(r: HomeResult): string {
-  if (r.how === 'travelled') return `${r.plotter}: the carriage travelled home, pen up, from ${mmText(r.from!)}`;
-  return r.how === 'confirmed' ? `${r.plotter}: the carriage is at home (confirmed)` : `${r.plotter}: the carriage is at home`;
+  if (r.how === 'travelled')
+    return `${r.plotter}: the carriage travelled home, pen up, from ${mmText(r.from!)}`;
+  return r.how === 'confirmed'
+    ? `${r.plotter}: the carriage is at home (confirmed)`
+    : `${r.plotter}: the carriage is at home`;
 }

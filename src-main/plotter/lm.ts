@@ -22,7 +22,8 @@ const MAX_RATE = 2 ** 31 - 1;
  */
 function lmAxis(steps: number, ticks: number, share0: number, out: number[], at: number): void {
   const s = Math.abs(steps);
-  let rate = 0, accel = 0;
+  let rate = 0,
+    accel = 0;
   if (s !== 0) {
     const mean = (s / (ticks * LM_TICK_S)) * RATE_PER_STEP_S;
     const target = s * 2 ** 31;
@@ -45,7 +46,8 @@ function lmAxis(steps: number, ticks: number, share0: number, out: number[], at:
  */
 export function lmParameters(p: MotionProgram, k: number): number[] {
   const ticks = Math.max(1, Math.round(p.duration[k]! / LM_TICK_S));
-  const v0 = p.v0[k]!, v1 = p.v1[k]!;
+  const v0 = p.v0[k]!,
+    v1 = p.v1[k]!;
   const share0 = (2 * v0) / (v0 + v1);
   const out = new Array<number>(6);
   lmAxis(p.steps1[k]!, ticks, share0, out, 0);
@@ -62,7 +64,8 @@ export function lmParameters(p: MotionProgram, k: number): number[] {
 export function ebbCommand(p: MotionProgram, k: number): string | undefined {
   const kind = p.kind[k]! as MoveKind;
   if (kind === MoveKind.Pause) return undefined;
-  if (kind === MoveKind.PenUp || kind === MoveKind.PenDown) return `SP,${kind === MoveKind.PenUp ? 1 : 0},${Math.round(p.duration[k]! * 1000)}`;
+  if (kind === MoveKind.PenUp || kind === MoveKind.PenDown)
+    return `SP,${kind === MoveKind.PenUp ? 1 : 0},${Math.round(p.duration[k]! * 1000)}`;
   if (kind === MoveKind.Dwell) return `SM,${Math.max(1, Math.round(p.duration[k]! * 1000))},0,0`;
   return `LM,${lmParameters(p, k).join(',')}`;
 }

@@ -11,7 +11,12 @@ import type { ServoPercent } from './ebb';
 
 /** config.yaml's pen settings as the EBB's servo settings: one mapping for the runner, `check servo` and the pre-flight. */
 export function servoPercent(device: VfabConfig['device']): ServoPercent {
-  return { upPct: device.pen_pos_up, downPct: device.pen_pos_down, raiseRatePct: device.pen_rate_raise, lowerRatePct: device.pen_rate_lower };
+  return {
+    upPct: device.pen_pos_up,
+    downPct: device.pen_pos_down,
+    raiseRatePct: device.pen_rate_raise,
+    lowerRatePct: device.pen_rate_lower,
+  };
 }
 
 export interface PreflightReport {
@@ -33,14 +38,24 @@ export interface PreflightReport {
  * Opens the plotter `request` names (null: config device.port, else the first AxiDraw) for a
  * moment, unless another live vfab process plots on it; undefined for the virtual plotter.
  */
-async function withPlotterAtRest<T>(request: string | null, device: VfabConfig['device'], dataDir: string, fn: (conn: EbbConnection, port: string, nickname: string | null) => Promise<T>): Promise<T | undefined> {
+async function withPlotterAtRest<T>(
+  request: string | null,
+  device: VfabConfig['device'],
+  dataDir: string,
+  fn: (conn: EbbConnection, port: string, nickname: string | null) => Promise<T>,
+): Promise<T | undefined> {
   const target = await resolveDevice(request ?? device.port ?? null);
   if (target.kind === 'virtual') return undefined;
   const owner = readOwner(deviceOwnerFile(dataDir, target.path));
   if (owner && owner.liveness !== 'dead') {
-    throw new VfabError('BUSY', `${target.path} is plotting job '${owner.owner.job}' (pid ${owner.owner.pid} on ${owner.owner.host}); try again when that plot stops.`);
+    throw new VfabError(
+      'BUSY',
+      `${target.path} is plotting job '${owner.owner.job}' (pid ${owner.owner.pid} on ${owner.owner.host}); try again when that plot stops.`,
+    );
   }
-  const conn = await openEbb(target.path).catch((err: unknown) => Promise.reject(err instanceof VfabError ? err : portError(target.path, err)));
+  const conn = await openEbb(target.path).catch((err: unknown) =>
+    Promise.reject(err instanceof VfabError ? err : portError(target.path, err)),
+  );
   try {
     return await fn(conn, target.path, target.nickname);
   } finally {
@@ -49,22 +64,46 @@ async function withPlotterAtRest<T>(request: string | null, device: VfabConfig['
 }
 
 /** The pre-flight: the plotter answers, its motor supply is read, and its pen is raised. */
-export async function preflightDevice(request: string | null, device: VfabConfig['device'], dataDir: string): Promise<PreflightReport> {
+export async function preflightDevice(
+  request: string | null,
+  device: VfabConfig['device'],
+  dataDir: string,
+): Promise<PreflightReport> {
   const report = await withPlotterAtRest(request, device, dataDir, async (conn, port, nickname) => {
     const motorPower = conn.capabilities.qc ? (await conn.ebb.queryPower()).motorPower : null;
     const enabled = conn.capabilities.qe ? await conn.ebb.queryMotorEnable() : null;
     await conn.ebb.configureServo(servoPercent(device));
     await conn.ebb.penUp(device.pen_delay_up);
-    return { port, nickname, firmware: conn.version.raw, motorPower, motorsEngaged: enabled && enabled.motor1 !== 0 && enabled.motor2 !== 0, virtual: false };
+    return {
+      port,
+      nickname,
+      firmware: conn.version.raw,
+      motorPower,
+      motorsEngaged: enabled && enabled.motor1 !== 0 && enabled.motor2 !== 0,
+      virtual: false,
+    };
   });
-  return report ?? { port: 'virtual', nickname: null, firmware: 'virtual plotter, started with the plot', motorPower: true, motorsEngaged: null, virtual: true };
+  return (
+    report ?? {
+      port: 'virtual',
+      nickname: null,
+      firmware: 'virtual plotter, started with the plot',
+      motorPower: true,
+      motorsEngaged: null,
+      virtual: true,
+    }
+  );
 }
 
 /**
  * Motors off (`EM,0,0`), so the carriage can be pushed home by hand. The position is lost: a
  * paused or interrupted plot then resumes only once the carriage is confirmed at home.
  */
-export async function releaseMotors(request: string | null, device: VfabConfig['device'], dataDir: string): Promise<{ port: string }> {
+export async function releaseMotors(
+  request: string | null,
+  device: VfabConfig['device'],
+  dataDir: string,
+): Promise<{ port: string }> {
   const port = await withPlotterAtRest(request, device, dataDir, async (conn, path) => {
     await conn.ebb.disableMotors();
     return path;
@@ -77,10 +116,17 @@ export async function releaseMotors(request: string | null, device: VfabConfig['
  * new pen is set in its holder against the lowered pen's height. The motors keep holding, so the
  * paused plot's position stays known.
  */
-export async function movePen(request: string | null, device: VfabConfig['device'], dataDir: string, position: 'up' | 'down'): Promise<{ port: string; position: 'up' | 'down'; virtual: boolean }> {
+export async function movePen(
+  request: string | null,
+  device: VfabConfig['device'],
+  dataDir: string,
+  position: 'up' | 'down',
+): Promise<{ port: string; position: 'up' | 'down'; virtual: boolean }> {
   const port = await withPlotterAtRest(request, device, dataDir, async (conn, path) => {
     await conn.ebb.configureServo(servoPercent(device));
-    await (position === 'up' ? conn.ebb.penUp(device.pen_delay_up) : conn.ebb.penDown(device.pen_delay_down));
+    await (position === 'up'
+      ? conn.ebb.penUp(device.pen_delay_up)
+      : conn.ebb.penDown(device.pen_delay_down));
     return path;
   });
   return { port: port ?? 'virtual', position, virtual: port === undefined };

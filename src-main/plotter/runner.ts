@@ -32,11 +32,28 @@ import { layerProfile, planProfile, type MotionProfile } from '../plan/motion';
 import { PLOTTER_TRAVEL } from '../plan/paper';
 import { layersToPlot, penToLoad } from '../plan/pens';
 import { readPlan, type Plan } from '../plan/plan-file';
-import { carriageLostMessage, countersBeyondMessage, leftAway, lostWhy, mmText, motorsHold, readCarriage, stepsToMm, writeCarriage } from './carriage';
+import {
+  carriageLostMessage,
+  countersBeyondMessage,
+  leftAway,
+  lostWhy,
+  mmText,
+  motorsHold,
+  readCarriage,
+  stepsToMm,
+  writeCarriage,
+} from './carriage';
 import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
 import { Ebb, EbbError, servoPosition, type EbbCapabilities } from './ebb';
 import { servoPercent } from './preflight';
-import { MAX_STEP_RATE, MoveKind, plotProgram, programDuration, sourceOf, type MotionProgram } from '../plan/planner';
+import {
+  MAX_STEP_RATE,
+  MoveKind,
+  plotProgram,
+  programDuration,
+  sourceOf,
+  type MotionProgram,
+} from '../plan/planner';
 import { restOfStroke } from '../plan/resume';
 import { ebbCommand } from './lm';
 
@@ -86,7 +103,8 @@ export type { Checkpoint } from './checkpoint';
 export type StopRequest = 'pause' | 'abort' | { shutdown: string };
 
 /** Moments a camera or a notifier may care about. */
-export type PlotEvent = 'start' | 'resume' | 'pause' | 'pen_change' | 'complete' | 'fail' | 'interrupt';
+export type PlotEvent =
+  'start' | 'resume' | 'pause' | 'pen_change' | 'complete' | 'fail' | 'interrupt';
 
 /** The plotter lost its position (motor power or a reset) and nobody confirmed it is at home. */
 export class PositionUnknownError extends VfabError {
@@ -155,8 +173,19 @@ export interface RunPlotOptions {
 }
 
 export type RunPlotResult =
-  | { state: 'COMPLETED' | 'ABORTED' | 'PAUSED' | 'FAILED'; checkpoint?: Checkpoint; error?: string; /** PAUSED: why, and what to do, as journaled. */ reason?: string }
-  | { state: 'PLOTTING'; checkpoint?: Checkpoint; error: string; reason: InterruptionReason; signal?: string };
+  | {
+      state: 'COMPLETED' | 'ABORTED' | 'PAUSED' | 'FAILED';
+      checkpoint?: Checkpoint;
+      error?: string;
+      /** PAUSED: why, and what to do, as journaled. */ reason?: string;
+    }
+  | {
+      state: 'PLOTTING';
+      checkpoint?: Checkpoint;
+      error: string;
+      reason: InterruptionReason;
+      signal?: string;
+    };
 
 interface Sent {
   /** Program move index, or −1 for commands the runner adds (resume travel, pen lowering). */
@@ -189,7 +218,6 @@ function watchStalls(onStall: (ms: number) => void): NodeJS.Timeout {
   return timer;
 }
 
-
 /**
  * The move to resume after when backing up `strokes` pen-down paths from checkpoint move `from`:
  * just before the PenDown of the stroke `from` is in (or last finished), `strokes − 1` more back.
@@ -206,24 +234,39 @@ export function backUpFrom(p: MotionProgram, from: number, strokes: number): num
   return k - 1;
 }
 
-export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOptions): Promise<RunPlotResult> {
+export async function runPlot(
+  ctx: RunPlotContext,
+  id: string,
+  opts: RunPlotOptions,
+): Promise<RunPlotResult> {
   const { ebb, device } = opts;
   const files = jobFiles(ctx.jobsDir, id);
   const speedFactor = opts.speedFactor && opts.speedFactor > 0 ? opts.speedFactor : 1;
   // Every 250 ms of plotter time, so a faster-than-life dry run re-inks no more after a crash.
-  const everyMs = opts.checkpointEveryMs ?? Math.max(MIN_PERIOD_MS, CHECKPOINT_EVERY_MS / speedFactor);
+  const everyMs =
+    opts.checkpointEveryMs ?? Math.max(MIN_PERIOD_MS, CHECKPOINT_EVERY_MS / speedFactor);
   const statusEveryMs = Math.max(MIN_PERIOD_MS, STATUS_POLL_MS / speedFactor);
   const log = (msg: string) => ctx.logger.info(msg, id);
   // The watchdog below says the process was frozen; this says what the freeze did not break.
-  ebb.onStall = (ms, cmd) => log(`the EBB's reply to ${cmd} was read ${ms} ms late, after a stall: waiting again instead of failing`);
+  ebb.onStall = (ms, cmd) =>
+    log(
+      `the EBB's reply to ${cmd} was read ${ms} ms late, after a stall: waiting again instead of failing`,
+    );
 
   // ---- State and plan ---------------------------------------------------------------------
   let state: JobState = ctx.jobs.state(id);
-  if (opts.onlyQueued && state !== 'QUEUED') throw new VfabError('BUSY', `Job '${id}' is ${state} now, no longer QUEUED: another process took it.`);
+  if (opts.onlyQueued && state !== 'QUEUED')
+    throw new VfabError(
+      'BUSY',
+      `Job '${id}' is ${state} now, no longer QUEUED: another process took it.`,
+    );
   // ARMED here means a pre-flight that was interrupted: nothing moved yet, but it is a resume.
   const resuming = state === 'PAUSED' || state === 'PLOTTING' || state === 'ARMED';
   if (!resuming && state !== 'READY' && state !== 'QUEUED') {
-    throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; only READY, QUEUED, PAUSED or interrupted (ARMED, PLOTTING) jobs can be plotted.`);
+    throw new VfabError(
+      'INVALID_STATE',
+      `Job '${id}' is ${state}; only READY, QUEUED, PAUSED or interrupted (ARMED, PLOTTING) jobs can be plotted.`,
+    );
   }
   if (resuming) repairTornTail(ctx, id, files.journal);
   const history = resuming ? readPlotHistory(files.journal) : undefined;
@@ -231,11 +274,18 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   try {
     plan = readPlan(files.plan);
   } catch (err) {
-    throw new VfabError('DATA', `Job '${id}' has no readable plan (${(err as Error).message}); run 'vfab plan ${id}'.`);
+    throw new VfabError(
+      'DATA',
+      `Job '${id}' has no readable plan (${(err as Error).message}); run 'vfab plan ${id}'.`,
+    );
   }
   if (resuming && opts.layerOnly !== undefined && opts.layerOnly !== history?.layerOnly) {
-    const was = history?.layerOnly === undefined ? 'every layer' : `layer ${history.layerOnly} only`;
-    throw new VfabError('INVALID_STATE', `Job '${id}' is plotting ${was}; a resume continues that selection. Resume without --layer, or 'vfab restart ${id}' and plot it with --layer ${opts.layerOnly}.`);
+    const was =
+      history?.layerOnly === undefined ? 'every layer' : `layer ${history.layerOnly} only`;
+    throw new VfabError(
+      'INVALID_STATE',
+      `Job '${id}' is plotting ${was}; a resume continues that selection. Resume without --layer, or 'vfab restart ${id}' and plot it with --layer ${opts.layerOnly}.`,
+    );
   }
   const layerOnly = resuming ? history?.layerOnly : opts.layerOnly;
   const planned = plan.layers;
@@ -246,14 +296,21 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   const n = p.length;
 
   // Per-move prefix tables: position after move k, pen-down mm and time up to k.
-  const pos1 = new Int32Array(n), pos2 = new Int32Array(n);
-  const inkMm = new Float64Array(n), timeS = new Float64Array(n);
+  const pos1 = new Int32Array(n),
+    pos2 = new Int32Array(n);
+  const inkMm = new Float64Array(n),
+    timeS = new Float64Array(n);
   {
-    let a = p.start[0], b = p.start[1], ink = 0, t = 0;
+    let a = p.start[0],
+      b = p.start[1],
+      ink = 0,
+      t = 0;
     for (let k = 0; k < n; k++) {
       a += p.steps1[k]!;
       b += p.steps2[k]!;
-      if (p.kind[k] === MoveKind.Draw) ink += Math.hypot(p.steps1[k]! + p.steps2[k]!, p.steps1[k]! - p.steps2[k]!) / (2 * p.stepsPerMm);
+      if (p.kind[k] === MoveKind.Draw)
+        ink +=
+          Math.hypot(p.steps1[k]! + p.steps2[k]!, p.steps1[k]! - p.steps2[k]!) / (2 * p.stepsPerMm);
       t += p.duration[k]!;
       pos1[k] = a;
       pos2[k] = b;
@@ -263,9 +320,15 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   }
   const totalS = n > 0 ? timeS[n - 1]! : 0;
   const beyond = travelProblem(p, pos1, pos2, device.model);
-  if (beyond) throw new VfabError('INVALID_INPUT', `Job '${id}' ${beyond}; nothing was sent. Plan it for this plotter (vfab plan ${id}), or plot it on a larger one.`);
+  if (beyond)
+    throw new VfabError(
+      'INVALID_INPUT',
+      `Job '${id}' ${beyond}; nothing was sent. Plan it for this plotter (vfab plan ${id}), or plot it on a larger one.`,
+    );
   // Numbered as in the plan (what `vfab info job` and the app list), also when --layer leaves some out.
-  const pauseLayers = plan.layers.map((l) => ({ l, i: planned.indexOf(l) })).filter((x) => x.l.pauseBefore);
+  const pauseLayers = plan.layers
+    .map((l) => ({ l, i: planned.indexOf(l) }))
+    .filter((x) => x.l.pauseBefore);
   const checkpointOf = (move: number): Checkpoint => {
     const src = move >= 0 ? sourceOf(p, move) : undefined;
     return {
@@ -278,13 +341,17 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     };
   };
 
-  const positionAt = (move: number): [number, number] => (move >= 0 ? [pos1[move]!, pos2[move]!] : [p.start[0], p.start[1]]);
+  const positionAt = (move: number): [number, number] =>
+    move >= 0 ? [pos1[move]!, pos2[move]!] : [p.start[0], p.start[1]];
   let from = -1;
   if (resuming) {
     const last = opts.resumeFrom === undefined ? history?.checkpoint : undefined;
     from = opts.resumeFrom ?? last?.move ?? -1;
     if (!(Number.isInteger(from) && from >= -1 && from < n)) {
-      throw new VfabError('DATA', `Job '${id}': checkpoint move ${from} is not in its plan of ${n} moves; restart it with 'vfab restart ${id}'.`);
+      throw new VfabError(
+        'DATA',
+        `Job '${id}': checkpoint move ${from} is not in its plan of ${n} moves; restart it with 'vfab restart ${id}'.`,
+      );
     }
     // The program is re-planned from plan.json and config: a checkpoint only means something if
     // it lands where it was taken (a change of speed or pen settings re-times every move).
@@ -296,7 +363,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
           `were the device speed or pen settings changed since it started? Restore them to resume, or 'vfab restart ${id}'.`,
       );
     }
-    if (opts.backUpStrokes && opts.backUpStrokes > 0) from = backUpFrom(p, from, opts.backUpStrokes);
+    if (opts.backUpStrokes && opts.backUpStrokes > 0)
+      from = backUpFrom(p, from, opts.backUpStrokes);
   }
 
   // Streaming state (declared before pre-flight, whose idle wait uses `drain`).
@@ -390,7 +458,11 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   }
   const where = opts.plotter ? { plotter: opts.plotter.name, port: opts.plotter.port } : {};
   if (state === 'QUEUED') {
-    ctx.jobs.transition(id, 'ARMED', 'pre-flight: preparing the plotter', { ...where, ...only, ...opts.armedMetadata });
+    ctx.jobs.transition(id, 'ARMED', 'pre-flight: preparing the plotter', {
+      ...where,
+      ...only,
+      ...opts.armedMetadata,
+    });
     state = 'ARMED';
   }
   let firmware: string;
@@ -399,10 +471,21 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   try {
     const version = await ebb.version();
     firmware = version.raw;
-    const missing = [!caps.lm && 'LM moves (2.5.3)', caps.qmFields === 0 && 'QM motion status (2.2.6)', !caps.stepCounters && 'QS step counters (2.4.3)'].filter(Boolean);
-    if (missing.length) throw new VfabError('CONFIG', `EBB firmware ${version.major}.${version.minor}.${version.patch} lacks ${missing.join(', ')}: update the firmware`);
+    const missing = [
+      !caps.lm && 'LM moves (2.5.3)',
+      caps.qmFields === 0 && 'QM motion status (2.2.6)',
+      !caps.stepCounters && 'QS step counters (2.4.3)',
+    ].filter(Boolean);
+    if (missing.length)
+      throw new VfabError(
+        'CONFIG',
+        `EBB firmware ${version.major}.${version.minor}.${version.patch} lacks ${missing.join(', ')}: update the firmware`,
+      );
     if (caps.qc && !(await ebb.queryPower()).motorPower) {
-      throw new VfabError('NOT_FOUND', `the plotter's motors have no power: switch the plotter on (or plug its power supply in)`);
+      throw new VfabError(
+        'NOT_FOUND',
+        `the plotter's motors have no power: switch the plotter on (or plug its power supply in)`,
+      );
     }
     await ebb.configureServo(servoPercent(device));
     await ebb.penUp(device.pen_delay_up);
@@ -432,28 +515,60 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       opts.onEvent?.('fail');
       return { state: 'FAILED', error: reason };
     }
-    throw new VfabError((err as VfabError).code ?? 'INTERNAL', `Job '${id}' stays ${state}: ${reason}`);
+    throw new VfabError(
+      (err as VfabError).code ?? 'INTERNAL',
+      `Job '${id}' stays ${state}: ${reason}`,
+    );
   }
 
   // A resume inside a stroke draws the rest of it re-planned from rest, then the program after it.
   const restLayer = resuming ? sourceOf(p, Math.max(0, from))?.layer : undefined;
-  const rest = restLayer === undefined ? undefined : restOfStroke(p, from, plan.layers[restLayer]!, profile);
-  const restExtraS = rest ? programDuration(rest.program, rest.first, rest.first + rest.count) - programDuration(p, from + 1, rest.next) : 0;
+  const rest =
+    restLayer === undefined ? undefined : restOfStroke(p, from, plan.layers[restLayer]!, profile);
+  const restExtraS = rest
+    ? programDuration(rest.program, rest.first, rest.first + rest.count) -
+      programDuration(p, from + 1, rest.next)
+    : 0;
   const toStreamS = programDuration(p, from + 1) + restExtraS;
   const window = `${WINDOW_MIN}–${WINDOW} unacknowledged (${WINDOW_MS} ms) + FIFO ${FIFO_DEPTH} + 1 running`;
-  const plottingMeta = { device: opts.deviceName ?? 'ebb', ...where, ...only, firmware, moves: n, estimate_s: Math.round(toStreamS * 10) / 10, in_flight_window: window, checkpoint: checkpointOf(from) };
+  const plottingMeta = {
+    device: opts.deviceName ?? 'ebb',
+    ...where,
+    ...only,
+    firmware,
+    moves: n,
+    estimate_s: Math.round(toStreamS * 10) / 10,
+    in_flight_window: window,
+    checkpoint: checkpointOf(from),
+  };
   if (opts.recovery) {
     appendEntry(files.journal, {
       type: 'recovery',
       from_state: state,
       to_state: state,
       reason: 'Crash recovery',
-      metadata: { cause: history?.interruption?.reason ?? 'crash', checkpoint: checkpointOf(from), back_up_strokes: opts.backUpStrokes ?? 0, position, ...where },
+      metadata: {
+        cause: history?.interruption?.reason ?? 'crash',
+        checkpoint: checkpointOf(from),
+        back_up_strokes: opts.backUpStrokes ?? 0,
+        position,
+        ...where,
+      },
     });
   }
-  if (state === 'ARMED') ctx.jobs.transition(id, 'PLOTTING', resuming ? 'pre-flight passed, continuing' : 'pre-flight passed, plotting', plottingMeta);
-  else if (state === 'PAUSED') ctx.jobs.transition(id, 'PLOTTING', 'resume from checkpoint', plottingMeta);
-  else log(`continuing interrupted plot from move ${from} (${position === 'counters' ? 'position from the step counters' : 'carriage confirmed at home'})`);
+  if (state === 'ARMED')
+    ctx.jobs.transition(
+      id,
+      'PLOTTING',
+      resuming ? 'pre-flight passed, continuing' : 'pre-flight passed, plotting',
+      plottingMeta,
+    );
+  else if (state === 'PAUSED')
+    ctx.jobs.transition(id, 'PLOTTING', 'resume from checkpoint', plottingMeta);
+  else
+    log(
+      `continuing interrupted plot from move ${from} (${position === 'counters' ? 'position from the step counters' : 'carriage confirmed at home'})`,
+    );
   state = 'PLOTTING';
   started = Date.now();
   opts.onEvent?.(resuming ? 'resume' : 'start');
@@ -468,14 +583,25 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     const doneS = move >= 0 ? timeS[move]! : 0;
     // Inside the re-planned stroke, the time left counts its (slower, from rest) moves.
     const leadS = rest && move < rest.next - 1 ? restExtraS : 0;
-    opts.onProgress({ move, moves: n, layer: cp.layer, path: cp.path, point: cp.point, fraction: totalS > 0 ? doneS / totalS : 1, etaS: totalS - doneS + leadS });
+    opts.onProgress({
+      move,
+      moves: n,
+      layer: cp.layer,
+      path: cp.path,
+      point: cp.point,
+      fraction: totalS > 0 ? doneS / totalS : 1,
+      etaS: totalS - doneS + leadS,
+    });
   };
   const checkpoint = (force: boolean): Checkpoint | undefined => {
     const move = safeMove();
     if (written && written.move >= move) return written;
     if (!force && Date.now() - lastCheckpointAt < everyMs) return written;
     const cp = checkpointOf(move);
-    appendEntry(files.journal, { type: 'progress', progress: cp } as Omit<ProgressEntry, 'timestamp' | 'seq'>);
+    appendEntry(files.journal, { type: 'progress', progress: cp } as Omit<
+      ProgressEntry,
+      'timestamp' | 'seq'
+    >);
     written = cp;
     lastCheckpointAt = Date.now();
     return cp;
@@ -520,7 +646,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     if (caps.qc && !(await readPower())) throw new Stop('power');
   };
   const motionMs = (k: number) => p.duration[k]! * 1000;
-  const penUpCmdOf = (profile: MotionProfile) => `SP,1,${Math.max(1, Math.round(profile.penRaiseS * 1000))}`;
+  const penUpCmdOf = (profile: MotionProfile) =>
+    `SP,1,${Math.max(1, Math.round(profile.penRaiseS * 1000))}`;
   // Each layer's +S/+H profile; the pen is raised with the times of the layer it went down in.
   const layerProfiles = plan.layers.map((l) => layerProfile(profile, l));
   let penProfile = profile;
@@ -539,17 +666,25 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     const layer = sourceOf(p, k)?.layer;
     penProfile = layer === undefined ? profile : layerProfiles[layer]!;
     penUpCmd = penUpCmdOf(penProfile);
-    await setServoDown((layer === undefined ? null : plan.layers[layer]!.heightPct) ?? device.pen_pos_down);
+    await setServoDown(
+      (layer === undefined ? null : plan.layers[layer]!.heightPct) ?? device.pen_pos_down,
+    );
   };
 
-  const watchdog = watchStalls((ms) => ctx.logger.warning(`this process was frozen for ${ms} ms (an event-loop stall, a suspend or SIGSTOP); the plot carries on`, id));
+  const watchdog = watchStalls((ms) =>
+    ctx.logger.warning(
+      `this process was frozen for ${ms} ms (an event-loop stall, a suspend or SIGSTOP); the plot carries on`,
+      id,
+    ),
+  );
   try {
     if (resuming) {
       // Pen up, travel to the checkpoint, then carry on; the pen goes down at the next Draw.
       const here = await ebb.querySteps();
       const target = positionAt(from);
       send(penUpCmd, -1, profile.penRaiseS * 1000);
-      const d1 = target[0] - here.motor1, d2 = target[1] - here.motor2;
+      const d1 = target[0] - here.motor1,
+        d2 = target[1] - here.motor2;
       if (d1 !== 0 || d2 !== 0) {
         const rate = Math.min(MAX_STEP_RATE * 0.8, profile.penUpSpeedMmS * p.stepsPerMm * 0.5);
         const ms = Math.max(1, Math.ceil((Math.max(Math.abs(d1), Math.abs(d2)) / rate) * 1000));
@@ -578,13 +713,21 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
         const pauseIndex = countPausesUpTo(p, k) - 1;
         const layer = pauseLayers[pauseIndex];
         const what = layer?.l.pause === 'pen_change' ? 'pen change' : 'pause';
-        const name = layer ? `${layer.i + 1} (${layer.l.name}${layer.l.pen !== null ? `, pen ${layer.l.pen}` : ''})` : '?';
+        const name = layer
+          ? `${layer.i + 1} (${layer.l.name}${layer.l.pen !== null ? `, pen ${layer.l.pen}` : ''})`
+          : '?';
         // The reason says what to do: every place that shows a paused job (CLI, app, held plotter) reads it.
         const reason = `${what} before layer ${name}${layer ? `: ${penToLoad(layer.l)}` : ''}`;
         // The step in numbers too, so the app says "Layer 2 of 3 · load pen 2 (black)" without parsing the reason.
-        const step = layer ? { layer: layer.i, layers: planned.length, pen: layer.l.pen, load: penToLoad(layer.l) } : {};
+        const step = layer
+          ? { layer: layer.i, layers: planned.length, pen: layer.l.pen, load: penToLoad(layer.l) }
+          : {};
         leftAt(cp.steps);
-        ctx.jobs.transition(id, 'PAUSED', reason, { checkpoint: cp, kind: layer?.l.pause ?? 'layer_pause', ...step });
+        ctx.jobs.transition(id, 'PAUSED', reason, {
+          checkpoint: cp,
+          kind: layer?.l.pause ?? 'layer_pause',
+          ...step,
+        });
         opts.onEvent?.(layer?.l.pause === 'pen_change' ? 'pen_change' : 'pause');
         progress();
         return { state: 'PAUSED', checkpoint: cp, reason };
@@ -604,7 +747,11 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       else if (kind === MoveKind.PenUp) penDown = false;
       if (rest && led < rest.count) {
         const r = rest.first + led++;
-        send(ebbCommand(rest.program, r)!, rest.move[r - rest.first]!, rest.program.duration[r]! * 1000);
+        send(
+          ebbCommand(rest.program, r)!,
+          rest.move[r - rest.first]!,
+          rest.program.duration[r]! * 1000,
+        );
         if (led === rest.count) k = rest.next;
       } else {
         send(ebbCommand(p, k)!, k, motionMs(k));
@@ -637,7 +784,10 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       await ebb.disableMotors();
       await drain();
     } catch (err) {
-      ctx.logger.warning(`the drawing is complete, but the motors could not be switched off: ${(err as Error).message}`, id);
+      ctx.logger.warning(
+        `the drawing is complete, but the motors could not be switched off: ${(err as Error).message}`,
+        id,
+      );
     }
     return { state: 'COMPLETED', checkpoint: cp };
   } catch (err) {
@@ -646,7 +796,12 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       return interrupted(err.why === 'shutdown' ? 'signal_received' : 'plotter_power_lost', err);
     }
     const e = failure ?? (err as Error);
-    return interrupted(e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout') ? 'device_lost' : 'device_error', e);
+    return interrupted(
+      e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout')
+        ? 'device_lost'
+        : 'device_error',
+      e,
+    );
   } finally {
     clearInterval(watchdog);
   }
@@ -661,7 +816,9 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     if (!(await motorsHold(ebb, caps))) return;
     const here = await ebb.querySteps();
     if (here.motor1 === 0 && here.motor2 === 0) return;
-    log(`the carriage stands at ${mmText(stepsToMm([here.motor1, here.motor2], p.stepsPerMm))}, where an earlier plot left it: travelling home pen-up before starting`);
+    log(
+      `the carriage stands at ${mmText(stepsToMm([here.motor1, here.motor2], p.stepsPerMm))}, where an earlier plot left it: travelling home pen-up before starting`,
+    );
     await goHome();
   }
 
@@ -672,22 +829,43 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   async function carriageKnown(): Promise<void> {
     if (!caps.stepCounters) return; // the pre-flight refuses such firmware
     if (await motorsHold(ebb, caps)) return countersInTravel();
-    const record = opts.carriageFile && !opts.carriageAtHome ? readCarriage(opts.carriageFile) : undefined;
+    const record =
+      opts.carriageFile && !opts.carriageAtHome ? readCarriage(opts.carriageFile) : undefined;
     if (!leftAway(record, caps)) return;
     const why = lostWhy(caps);
-    throw new PositionUnknownError(id, why, carriageLostMessage(plotterName, record, why, p.stepsPerMm, `vfab plot ${id} --carriage-at-home (or vfab home ${plotterName} --carriage-at-home)`));
+    throw new PositionUnknownError(
+      id,
+      why,
+      carriageLostMessage(
+        plotterName,
+        record,
+        why,
+        p.stepsPerMm,
+        `vfab plot ${id} --carriage-at-home (or vfab home ${plotterName} --carriage-at-home)`,
+      ),
+    );
   }
 
   /** Moves from the counters' position are sent only when it is inside the model's travel. */
   async function countersInTravel(): Promise<void> {
     const here = await ebb.querySteps();
     const beyond = positionProblem([here.motor1, here.motor2], p.stepsPerMm, device.model);
-    if (beyond) throw new PositionUnknownError(id, beyond, countersBeyondMessage(plotterName, beyond, `vfab ${fromStart ? 'plot' : 'resume'} ${id} --carriage-at-home`));
+    if (beyond)
+      throw new PositionUnknownError(
+        id,
+        beyond,
+        countersBeyondMessage(
+          plotterName,
+          beyond,
+          `vfab ${fromStart ? 'plot' : 'resume'} ${id} --carriage-at-home`,
+        ),
+      );
   }
 
   /** Records that this job's plot has the carriage away from home (`steps`: where it stopped). */
   function leftAt(steps?: [number, number]): void {
-    if (opts.carriageFile) writeCarriage(opts.carriageFile, { where: 'away', job: id, ...(steps ? { steps } : {}) });
+    if (opts.carriageFile)
+      writeCarriage(opts.carriageFile, { where: 'away', job: id, ...(steps ? { steps } : {}) });
   }
 
   /** Records that the carriage was driven home. */
@@ -700,13 +878,15 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     if (history?.powerLost) return "the plotter's motor power was cut during the plot";
     if (caps.qe) {
       const en = await ebb.queryMotorEnable();
-      if (en.motor1 !== 16 || en.motor2 !== 16) return 'the plotter was switched off or reset since (its motors are not engaged)';
+      if (en.motor1 !== 16 || en.motor2 !== 16)
+        return 'the plotter was switched off or reset since (its motors are not engaged)';
       return null;
     }
     // Before QE (2.8.0): zeroed counters away from the start can only mean a reset.
     const here = await ebb.querySteps();
     const at = positionAt(history?.checkpoint?.move ?? -1);
-    if (here.motor1 === 0 && here.motor2 === 0 && (at[0] !== p.start[0] || at[1] !== p.start[1])) return 'the plotter was reset since (its step counters are zero)';
+    if (here.motor1 === 0 && here.motor2 === 0 && (at[0] !== p.start[0] || at[1] !== p.start[1]))
+      return 'the plotter was reset since (its step counters are zero)';
     return null;
   }
 
@@ -715,7 +895,9 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
    * journal the last safe checkpoint and an `emergency_shutdown` naming the reason.
    */
   async function interrupted(reason: InterruptionReason, cause: Error): Promise<RunPlotResult> {
-    const linkAlive = !ebb.closed && !(cause instanceof EbbError && (cause.kind === 'closed' || cause.kind === 'timeout'));
+    const linkAlive =
+      !ebb.closed &&
+      !(cause instanceof EbbError && (cause.kind === 'closed' || cause.kind === 'timeout'));
     if (linkAlive) {
       await Promise.race([
         (async () => {
@@ -737,25 +919,39 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
     }
     let cp: Checkpoint | undefined;
     const message =
-      reason === 'signal_received' ? `stopped by ${shutdownSignal}`
-      : reason === 'plotter_power_lost' ? "the plotter's motor power was lost"
-      : cause.message;
+      reason === 'signal_received'
+        ? `stopped by ${shutdownSignal}`
+        : reason === 'plotter_power_lost'
+          ? "the plotter's motor power was lost"
+          : cause.message;
     try {
       cp = checkpoint(true);
       appendEntry(files.journal, {
         type: 'emergency_shutdown',
         state: 'PLOTTING',
         reason,
-        metadata: { ...(reason === 'signal_received' ? { signal: shutdownSignal } : { error: message }), checkpoint: cp ?? checkpointOf(from) },
+        metadata: {
+          ...(reason === 'signal_received' ? { signal: shutdownSignal } : { error: message }),
+          checkpoint: cp ?? checkpointOf(from),
+        },
       });
     } catch (jerr) {
       ctx.logger.error(`could not journal the interruption: ${(jerr as Error).message}`, id);
     }
     cp ??= written;
     const text = `plot interrupted at move ${cp?.move ?? from} of ${n}: ${message}`;
-    ctx.logger.error(`emergency_shutdown (${reason}): ${text}; the job stays PLOTTING and can be resumed`, id);
+    ctx.logger.error(
+      `emergency_shutdown (${reason}): ${text}; the job stays PLOTTING and can be resumed`,
+      id,
+    );
     opts.onEvent?.('interrupt');
-    return { state: 'PLOTTING', checkpoint: cp, error: text, reason, ...(reason === 'signal_received' ? { signal: shutdownSignal } : {}) };
+    return {
+      state: 'PLOTTING',
+      checkpoint: cp,
+      error: text,
+      reason,
+      ...(reason === 'signal_received' ? { signal: shutdownSignal } : {}),
+    };
   }
 
   /** Before a pause is journaled: queued motion done, pen up, and the motors had power all along. */
@@ -775,7 +971,8 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
   }
 
   async function goHome(): Promise<void> {
-    if (await travelHome(ebb, caps, homeRate(profile, p.stepsPerMm), speedFactor)) await settleAndIdle();
+    if (await travelHome(ebb, caps, homeRate(profile, p.stepsPerMm), speedFactor))
+      await settleAndIdle();
   }
 
   async function stop(why: 'pause' | 'abort'): Promise<RunPlotResult> {
@@ -797,14 +994,24 @@ export async function runPlot(ctx: RunPlotContext, id: string, opts: RunPlotOpti
       await settlePenUp();
       const cp = checkpoint(true)!;
       leftAt(cp.steps);
-      ctx.jobs.transition(id, 'PAUSED', opts.signal?.aborted ? 'pause requested' : 'pause button pressed', { checkpoint: cp });
+      ctx.jobs.transition(
+        id,
+        'PAUSED',
+        opts.signal?.aborted ? 'pause requested' : 'pause button pressed',
+        { checkpoint: cp },
+      );
       opts.onEvent?.('pause');
       progress();
       return { state: 'PAUSED', checkpoint: cp };
     } catch (err) {
       if (err instanceof Stop) return interrupted('plotter_power_lost', err);
       const e = failure ?? (err as Error);
-      return interrupted(e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout') ? 'device_lost' : 'device_error', new Error(`${why} failed: ${e.message}`));
+      return interrupted(
+        e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout')
+          ? 'device_lost'
+          : 'device_error',
+        new Error(`${why} failed: ${e.message}`),
+      );
     }
   }
 }
@@ -818,7 +1025,8 @@ export function homeRate(profile: MotionProfile, stepsPerMm: number): number {
 export async function waitIdle(ebb: Ebb): Promise<void> {
   for (;;) {
     const m = await ebb.queryMotion();
-    if (!m.commandExecuting && !m.motor1Moving && !m.motor2Moving && m.fifoNotEmpty !== true) return;
+    if (!m.commandExecuting && !m.motor1Moving && !m.motor2Moving && m.fifoNotEmpty !== true)
+      return;
     await sleep(IDLE_POLL_MS);
   }
 }
@@ -827,13 +1035,21 @@ export async function waitIdle(ebb: Ebb): Promise<void> {
  * Sends the carriage to the step counters' origin (HM, or SM where there is none); the pen must be
  * up. False when it is there already. The caller waits for the move to end.
  */
-export async function travelHome(ebb: Ebb, caps: EbbCapabilities, rate: number, speedFactor: number): Promise<boolean> {
+export async function travelHome(
+  ebb: Ebb,
+  caps: EbbCapabilities,
+  rate: number,
+  speedFactor: number,
+): Promise<boolean> {
   const here = await ebb.querySteps();
   const far = Math.max(Math.abs(here.motor1), Math.abs(here.motor2));
   if (far === 0) return false;
   const ms = Math.max(1, Math.ceil((far / rate) * 1000));
   if (caps.home !== 'none') await ebb.home(rate, { runMs: ms / speedFactor + 50 });
-  else await ebb.command(`SM,${ms},${-here.motor1},${-here.motor2}`, 'ok', { motionMs: ms / speedFactor });
+  else
+    await ebb.command(`SM,${ms},${-here.motor1},${-here.motor2}`, 'ok', {
+      motionMs: ms / speedFactor,
+    });
   return true;
 }
 
@@ -844,7 +1060,10 @@ export async function travelHome(ebb: Ebb, caps: EbbCapabilities, rate: number, 
 function repairTornTail(ctx: RunPlotContext, id: string, journal: string): void {
   if (!readJournal(journal).problems.some((p) => p.kind === 'torn_tail')) return;
   const fixed = repairJournal(journal);
-  ctx.logger.warning(`the journal's last line was torn by the crash; removed it (original kept as ${fixed.backupPath ?? 'n/a'})`, id);
+  ctx.logger.warning(
+    `the journal's last line was torn by the crash; removed it (original kept as ${fixed.backupPath ?? 'n/a'})`,
+    id,
+  );
 }
 
 function countPausesUpTo(p: MotionProgram, k: number): number {
@@ -860,10 +1079,19 @@ const TRAVEL_EDGE_MM = 0.1;
  * Where a program (positions after each move, in steps) leaves the model's travel, said in mm;
  * null when it stays inside. Moves are refused before they are sent: the carriage has no limit switch.
  */
-export function travelProblem(p: MotionProgram, pos1: Int32Array, pos2: Int32Array, model: keyof typeof PLOTTER_TRAVEL): string | null {
-  let minX = 0, minY = 0, maxX = 0, maxY = 0;
+export function travelProblem(
+  p: MotionProgram,
+  pos1: Int32Array,
+  pos2: Int32Array,
+  model: keyof typeof PLOTTER_TRAVEL,
+): string | null {
+  let minX = 0,
+    minY = 0,
+    maxX = 0,
+    maxY = 0;
   for (let k = 0; k < p.length; k++) {
-    const x = (pos1[k]! + pos2[k]!) / (2 * p.stepsPerMm), y = (pos1[k]! - pos2[k]!) / (2 * p.stepsPerMm);
+    const x = (pos1[k]! + pos2[k]!) / (2 * p.stepsPerMm),
+      y = (pos1[k]! - pos2[k]!) / (2 * p.stepsPerMm);
     if (x < minX) minX = x;
     if (x > maxX) maxX = x;
     if (y < minY) minY = y;
@@ -874,13 +1102,20 @@ export function travelProblem(p: MotionProgram, pos1: Int32Array, pos2: Int32Arr
 }
 
 /** Where one position (steps) lies beyond the model's travel, said in mm; null inside it. */
-export function positionProblem(steps: readonly [number, number], stepsPerMm: number, model: keyof typeof PLOTTER_TRAVEL): string | null {
+export function positionProblem(
+  steps: readonly [number, number],
+  stepsPerMm: number,
+  model: keyof typeof PLOTTER_TRAVEL,
+): string | null {
   const { x, y } = stepsToMm(steps, stepsPerMm);
   const over = beyondTravel({ minX: x, minY: y, maxX: x, maxY: y }, model);
   return over ? `at ${mmText({ x, y })}, beyond the travel of an AxiDraw ${model} (${over})` : null;
 }
 
-function beyondTravel(b: { minX: number; minY: number; maxX: number; maxY: number }, model: keyof typeof PLOTTER_TRAVEL): string | null {
+function beyondTravel(
+  b: { minX: number; minY: number; maxX: number; maxY: number },
+  model: keyof typeof PLOTTER_TRAVEL,
+): string | null {
   const [tx, ty] = PLOTTER_TRAVEL[model];
   const r = (v: number) => Math.round(v * 10) / 10;
   const over = [
@@ -893,14 +1128,25 @@ function beyondTravel(b: { minX: number; minY: number; maxX: number; maxY: numbe
 }
 
 /** Totals of a program: pen-down and pen-up distance (mm), pen lifts. */
-export function programMetrics(p: MotionProgram): { pen_down_mm: number; travel_mm: number; lifts: number } {
-  let down = 0, travel = 0, lifts = 0;
+export function programMetrics(p: MotionProgram): {
+  pen_down_mm: number;
+  travel_mm: number;
+  lifts: number;
+} {
+  let down = 0,
+    travel = 0,
+    lifts = 0;
   for (let k = 0; k < p.length; k++) {
     const kind = p.kind[k];
-    const len = Math.hypot(p.steps1[k]! + p.steps2[k]!, p.steps1[k]! - p.steps2[k]!) / (2 * p.stepsPerMm);
+    const len =
+      Math.hypot(p.steps1[k]! + p.steps2[k]!, p.steps1[k]! - p.steps2[k]!) / (2 * p.stepsPerMm);
     if (kind === MoveKind.Draw) down += len;
     else if (kind === MoveKind.Travel) travel += len;
     else if (kind === MoveKind.PenUp) lifts++;
   }
-  return { pen_down_mm: Math.round(down * 1000) / 1000, travel_mm: Math.round(travel * 1000) / 1000, lifts };
+  return {
+    pen_down_mm: Math.round(down * 1000) / 1000,
+    travel_mm: Math.round(travel * 1000) / 1000,
+    lifts,
+  };
 }

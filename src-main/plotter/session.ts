@@ -24,7 +24,14 @@ import { CAUSE_TEXT, classifyJob } from '../recovery/classify';
 import { STEPS_PER_MM } from '../plan/planner';
 import { carriageFile, mmText, readCarriage, stepsToMm } from './carriage';
 import { openEbb, resolveDevice, VIRTUAL_DEVICE, type EbbConnection } from './devices';
-import { PositionUnknownError, runPlot, type PlotEvent, type PlotProgress, type RunPlotResult, type StopRequest } from './runner';
+import {
+  PositionUnknownError,
+  runPlot,
+  type PlotEvent,
+  type PlotProgress,
+  type RunPlotResult,
+  type StopRequest,
+} from './runner';
 import { runVirtualPlotter, type VirtualPlotterHandle } from './virtual/main';
 
 const PAUSE_POLL_MS = 250;
@@ -58,7 +65,11 @@ export interface PlotterLink {
  * NOT_FOUND when the plotter is not there. `speed`: how many times faster than real time a
  * virtual plotter runs (default: the plotter's own `speed`).
  */
-export async function openPlotter(engine: Engine, plotter: PlotterSpec, opts: { speed?: number } = {}): Promise<PlotterLink> {
+export async function openPlotter(
+  engine: Engine,
+  plotter: PlotterSpec,
+  opts: { speed?: number } = {},
+): Promise<PlotterLink> {
   const target = await resolveDevice(plotter.port);
   const speed = opts.speed ?? plotter.speed;
   // A virtual plotter lives in this process: nobody else can reach it, so its lock only names it.
@@ -80,7 +91,9 @@ export async function openPlotter(engine: Engine, plotter: PlotterSpec, opts: { 
       deviceName: target.kind === 'virtual' ? VIRTUAL_DEVICE : (target.nickname ?? target.path),
       lock,
       conn,
-      ...(virtual ? { paperFile: virtual.paperFile } : { carriageFile: carriageFile(engine.paths.dataDir, lock) }),
+      ...(virtual
+        ? { paperFile: virtual.paperFile }
+        : { carriageFile: carriageFile(engine.paths.dataDir, lock) }),
       claim,
       async close() {
         if (closed) return;
@@ -137,21 +150,34 @@ function currentState(engine: Engine, id: string): JobState | null {
  * plot tells exactly one outcome, from its result or its error, after the camera has saved its
  * last picture; a job this process never got hold of (BUSY: another one plots it) tells nothing.
  */
-export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, opts: PlotJobOptions = {}): Promise<PlotSessionResult> {
+export async function plotOnLink(
+  engine: Engine,
+  link: PlotterLink,
+  id: string,
+  opts: PlotJobOptions = {},
+): Promise<PlotSessionResult> {
   if (link.carriageFile) refuseHeldCarriageAt(engine, link.carriageFile, link.plotter.name, id);
   const files = jobFiles(engine.paths.jobsDir, id);
   const claim = claimJob({ jobDir: files.dir, job: id, device: link.lock });
   /** When motion began ('start' or 'resume') and when the plot ended. */
   let plottingFrom: number | undefined;
   let plottingTo: number | undefined;
-  const tell = (kind: OutcomeKind, state: JobState | null, snapshot: string | undefined, reason?: string) =>
+  const tell = (
+    kind: OutcomeKind,
+    state: JobState | null,
+    snapshot: string | undefined,
+    reason?: string,
+  ) =>
     notifyOutcome(
       engine,
       plotOutcome(kind, {
         job: id,
         plotter: link.plotter.name,
         state,
-        duration_s: plottingFrom === undefined ? null : Math.round(((plottingTo ?? Date.now()) - plottingFrom) / 100) / 10,
+        duration_s:
+          plottingFrom === undefined
+            ? null
+            : Math.round(((plottingTo ?? Date.now()) - plottingFrom) / 100) / 10,
         snapshot: snapshot ?? null,
         ...(reason ? { reason } : {}),
       }),
@@ -167,7 +193,12 @@ export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, 
     if (!ctl.signal.aborted && fs.existsSync(request)) ctl.abort('pause' satisfies StopRequest);
   }, PAUSE_POLL_MS);
   // Never throws and never waits on a dead camera: the plot does not depend on it.
-  const camera = startPlotCamera({ camera: link.plotter.camera, jobsDir: engine.paths.jobsDir, jobId: id, logger: engine.logger });
+  const camera = startPlotCamera({
+    camera: link.plotter.camera,
+    jobsDir: engine.paths.jobsDir,
+    jobId: id,
+    logger: engine.logger,
+  });
   let snapshot: Promise<string | undefined> = Promise.resolve(undefined);
   const onEvent = (e: PlotEvent) => {
     if (e === 'start' || e === 'resume') plottingFrom ??= Date.now();
@@ -203,7 +234,12 @@ export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, 
     try {
       result = await run(Boolean(opts.carriageAtHome));
     } catch (err) {
-      if (!(err instanceof PositionUnknownError) || !opts.confirmHome || !(await opts.confirmHome(err.message))) throw err;
+      if (
+        !(err instanceof PositionUnknownError) ||
+        !opts.confirmHome ||
+        !(await opts.confirmHome(err.message))
+      )
+        throw err;
       result = await run(true);
     }
     const shot = await snapshot;
@@ -211,7 +247,13 @@ export async function plotOnLink(engine: Engine, link: PlotterLink, id: string, 
     if (outcome) tell(outcome.kind, result.state, shot, outcome.reason);
     return { ...result, ...named, ...(shot ? { snapshot: shot } : {}) };
   } catch (err) {
-    if (!(err instanceof VfabError && err.code === 'BUSY')) tell('failed', currentState(engine, id), await snapshot, (err as Error)?.message ?? String(err));
+    if (!(err instanceof VfabError && err.code === 'BUSY'))
+      tell(
+        'failed',
+        currentState(engine, id),
+        await snapshot,
+        (err as Error)?.message ?? String(err),
+      );
     throw err;
   } finally {
     clearInterval(watcher);
@@ -236,10 +278,16 @@ export interface PlotSessionOptions extends PlotJobOptions {
 }
 
 /** The plotter for one plot: the one asked for, else where the job's sheet is, else the first. */
-export function plotterForJob(engine: Engine, id: string, request: string | null | undefined): PlotterSpec {
+export function plotterForJob(
+  engine: Engine,
+  id: string,
+  request: string | null | undefined,
+): PlotterSpec {
   if (request) return plotterFor(engine.config, request);
   const mark = jobPlotterMark(engine.paths.jobsDir, id);
-  const known = configuredPlotters(engine.config).some((p) => p.name === mark?.plotter) ? mark?.plotter : undefined;
+  const known = configuredPlotters(engine.config).some((p) => p.name === mark?.plotter)
+    ? mark?.plotter
+    : undefined;
   return plotterFor(engine.config, known ?? mark?.port ?? mark?.device ?? null);
 }
 
@@ -252,9 +300,15 @@ export function plotterForJob(engine: Engine, id: string, request: string | null
 function refuseHeldCarriageAt(engine: Engine, file: string, plotter: string, id: string): void {
   const record = readCarriage(file);
   if (record?.where !== 'away' || record.job === id) return;
-  const held = classifyJob(record.job, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
+  const held = classifyJob(record.job, {
+    jobsDir: engine.paths.jobsDir,
+    stuckAfterS: engine.config.recovery.stuck_after_s,
+  });
   if (!held) return;
-  const why = held.cause === 'paused' ? `PAUSED: ${held.detail ?? 'paused'}` : `interrupted: ${CAUSE_TEXT[held.cause ?? 'crash']}`;
+  const why =
+    held.cause === 'paused'
+      ? `PAUSED: ${held.detail ?? 'paused'}`
+      : `interrupted: ${CAUSE_TEXT[held.cause ?? 'crash']}`;
   const at = record.steps ? ` at ${mmText(stepsToMm(record.steps, STEPS_PER_MM))}` : '';
   throw new VfabError(
     'INVALID_STATE',
@@ -268,16 +322,32 @@ function refuseHeldCarriageAt(engine: Engine, file: string, plotter: string, id:
  * `refuseHeldCarriageAt` before the plotter is opened (the API starts plots in the background: the
  * refusal is then the reply). A plotter that cannot be found is left for the plot to report.
  */
-export async function refuseHeldCarriage(engine: Engine, plotter: PlotterSpec, id: string): Promise<void> {
+export async function refuseHeldCarriage(
+  engine: Engine,
+  plotter: PlotterSpec,
+  id: string,
+): Promise<void> {
   const target = await resolveDevice(plotter.port).catch(() => undefined);
-  if (target && target.kind !== 'virtual') refuseHeldCarriageAt(engine, carriageFile(engine.paths.dataDir, target.path), plotter.name, id);
+  if (target && target.kind !== 'virtual')
+    refuseHeldCarriageAt(engine, carriageFile(engine.paths.dataDir, target.path), plotter.name, id);
 }
 
-export async function runPlotSession(engine: Engine, id: string, opts: PlotSessionOptions = {}): Promise<PlotSessionResult> {
+export async function runPlotSession(
+  engine: Engine,
+  id: string,
+  opts: PlotSessionOptions = {},
+): Promise<PlotSessionResult> {
   const plotter = plotterForJob(engine, id, opts.device);
-  const link = await openPlotter(engine, plotter, opts.speed && opts.speed > 0 ? { speed: opts.speed } : {});
+  const link = await openPlotter(
+    engine,
+    plotter,
+    opts.speed && opts.speed > 0 ? { speed: opts.speed } : {},
+  );
   try {
-    opts.onDevice?.({ name: link.deviceName, ...(link.paperFile ? { paperFile: link.paperFile } : {}) });
+    opts.onDevice?.({
+      name: link.deviceName,
+      ...(link.paperFile ? { paperFile: link.paperFile } : {}),
+    });
     return await plotOnLink(engine, link, id, opts);
   } finally {
     await link.close();

@@ -27,11 +27,14 @@ export function lastPlotterMark(entries: readonly JournalEntry[]): PlotterMark |
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
     if (e.type === 'state_change' && e.to_state === 'QUEUED') return undefined;
-    const named = (e.type === 'state_change' && (e.to_state === 'ARMED' || e.to_state === 'PLOTTING')) || e.type === 'recovery';
+    const named =
+      (e.type === 'state_change' && (e.to_state === 'ARMED' || e.to_state === 'PLOTTING')) ||
+      e.type === 'recovery';
     if (!named) continue;
     const m = e.metadata ?? {};
     const mark = { plotter: text(m.plotter), port: text(m.port), device: text(m.device) };
-    if (mark.plotter || mark.port || mark.device) return Object.fromEntries(Object.entries(mark).filter(([, v]) => v)) as PlotterMark;
+    if (mark.plotter || mark.port || mark.device)
+      return Object.fromEntries(Object.entries(mark).filter(([, v]) => v)) as PlotterMark;
   }
   return undefined;
 }
@@ -44,7 +47,12 @@ export function jobPlotterMark(jobsDir: string, id: string): PlotterMark | undef
  * Is the plotter the journal names this one? By name; a name the config no longer lists (or a
  * journal without names) by port: the configured port or nickname, or the path it resolved to.
  */
-export function markIsPlotter(mark: PlotterMark, plotter: PlotterSpec, knownNames: readonly string[], resolvedPort?: string): boolean {
+export function markIsPlotter(
+  mark: PlotterMark,
+  plotter: PlotterSpec,
+  knownNames: readonly string[],
+  resolvedPort?: string,
+): boolean {
   if (mark.plotter && knownNames.includes(mark.plotter)) return mark.plotter === plotter.name;
   const ports = [plotter.port, resolvedPort].filter((p): p is string => !!p);
   return [mark.port, mark.device].some((p) => p !== undefined && ports.includes(p));
@@ -56,10 +64,18 @@ export interface SheetHolder extends JobCondition {
 }
 
 /** Every ARMED, PLOTTING or PAUSED job, with where its journal says it plots. */
-export function sheetHolders(store: Store, opts: { jobsDir: string; stuckAfterS: number }): SheetHolder[] {
+export function sheetHolders(
+  store: Store,
+  opts: { jobsDir: string; stuckAfterS: number },
+): SheetHolder[] {
   return classifyJobs(store, opts).map((c) => ({ ...c, mark: jobPlotterMark(opts.jobsDir, c.id) }));
 }
 
-export function holdersOf(holders: readonly SheetHolder[], plotter: PlotterSpec, knownNames: readonly string[], resolvedPort?: string): SheetHolder[] {
+export function holdersOf(
+  holders: readonly SheetHolder[],
+  plotter: PlotterSpec,
+  knownNames: readonly string[],
+  resolvedPort?: string,
+): SheetHolder[] {
   return holders.filter((h) => h.mark && markIsPlotter(h.mark, plotter, knownNames, resolvedPort));
 }

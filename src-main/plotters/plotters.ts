@@ -41,7 +41,10 @@ function fromEntry(config: VfabConfig, e: PlotterEntry): PlotterSpec {
     model: device.model,
     sheet: paper === undefined ? null : parseSheet(paper),
     device,
-    camera: { ...config.camera, ...Object.fromEntries(Object.entries(camera ?? {}).filter(([, v]) => v !== undefined)) },
+    camera: {
+      ...config.camera,
+      ...Object.fromEntries(Object.entries(camera ?? {}).filter(([, v]) => v !== undefined)),
+    },
     speed: speed ?? 1,
     configured: true,
   };
@@ -49,7 +52,16 @@ function fromEntry(config: VfabConfig, e: PlotterEntry): PlotterSpec {
 
 /** A plotter for a port the config does not list: the `device:` section's settings. */
 function adHoc(config: VfabConfig, name: string, port: string | null): PlotterSpec {
-  return { name, port, model: config.device.model, sheet: null, device: { ...config.device, port }, camera: config.camera, speed: 1, configured: false };
+  return {
+    name,
+    port,
+    model: config.device.model,
+    sheet: null,
+    device: { ...config.device, port },
+    camera: config.camera,
+    speed: 1,
+    configured: false,
+  };
 }
 
 /** Every plotter the config names, in its order. */
@@ -58,7 +70,8 @@ export function configuredPlotters(config: VfabConfig): PlotterSpec[] {
   return config.devices.map((e) => fromEntry(config, e));
 }
 
-const samePort = (a: string | null, b: string) => a !== null && (a === b || (!a.includes('/') && a.toLowerCase() === b.toLowerCase()));
+const samePort = (a: string | null, b: string) =>
+  a !== null && (a === b || (!a.includes('/') && a.toLowerCase() === b.toLowerCase()));
 
 /**
  * The plotter a request means: a plotter's name, a configured plotter's port or nickname, or
@@ -68,7 +81,9 @@ export function plotterFor(config: VfabConfig, request: string | null | undefine
   const all = configuredPlotters(config);
   const wanted = request?.trim();
   if (!wanted) return all[0]!;
-  const hit = all.find((p) => p.name === wanted) ?? all.find((p) => p.configured && p.port !== VIRTUAL_DEVICE && samePort(p.port, wanted));
+  const hit =
+    all.find((p) => p.name === wanted) ??
+    all.find((p) => p.configured && p.port !== VIRTUAL_DEVICE && samePort(p.port, wanted));
   return hit ?? adHoc(config, wanted, wanted);
 }
 
@@ -79,7 +94,11 @@ export function plottersNamed(config: VfabConfig, names: readonly string[]): Plo
   return names.map((n) => {
     const hit = all.find((p) => p.name === n);
     if (hit) return hit;
-    if (n.toLowerCase() === VIRTUAL_DEVICE || n.includes('/') || n.includes('\\')) return plotterFor(config, n);
-    throw new VfabError('NOT_FOUND', `No plotter named '${n}'. Plotters in config.yaml: ${all.map((p) => p.name).join(', ')} (vfab list devices).`);
+    if (n.toLowerCase() === VIRTUAL_DEVICE || n.includes('/') || n.includes('\\'))
+      return plotterFor(config, n);
+    throw new VfabError(
+      'NOT_FOUND',
+      `No plotter named '${n}'. Plotters in config.yaml: ${all.map((p) => p.name).join(', ')} (vfab list devices).`,
+    );
   });
 }

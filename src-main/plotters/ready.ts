@@ -26,23 +26,33 @@ const fileIn = (dataDir: string) => path.join(dataDir, 'ready.json');
 function read(dataDir: string): ReadyFile {
   try {
     const parsed = JSON.parse(fs.readFileSync(fileIn(dataDir), 'utf8')) as unknown;
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ReadyFile) : {};
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as ReadyFile)
+      : {};
   } catch {
     // Missing or unreadable: nothing confirmed, which only means asking once more.
     return {};
   }
 }
 
-const write = (dataDir: string, all: ReadyFile) => writeFileAtomic(fileIn(dataDir), `${JSON.stringify(all, null, 2)}\n`);
+const write = (dataDir: string, all: ReadyFile) =>
+  writeFileAtomic(fileIn(dataDir), `${JSON.stringify(all, null, 2)}\n`);
 
-export const asksReady = (config: VfabConfig) => config.physical_setup.require_confirmation || config.paper.require_one_per_session;
+export const asksReady = (config: VfabConfig) =>
+  config.physical_setup.require_confirmation || config.paper.require_one_per_session;
 
 /** Why plotter `plotter` must be confirmed ready before a fresh plot, or undefined when it need not be. */
-export function readyNeeded(config: VfabConfig, dataDir: string, plotter: string): string | undefined {
+export function readyNeeded(
+  config: VfabConfig,
+  dataDir: string,
+  plotter: string,
+): string | undefined {
   if (!asksReady(config)) return undefined;
   const c = read(dataDir)[plotter];
-  if (!c) return 'nobody has confirmed paper and pen since this session began or the paper was changed';
-  if (config.paper.require_one_per_session && c.usedBy) return `job '${c.usedBy}' was already plotted on this sheet (paper.require_one_per_session): load a new sheet`;
+  if (!c)
+    return 'nobody has confirmed paper and pen since this session began or the paper was changed';
+  if (config.paper.require_one_per_session && c.usedBy)
+    return `job '${c.usedBy}' was already plotted on this sheet (paper.require_one_per_session): load a new sheet`;
   return undefined;
 }
 
@@ -54,7 +64,12 @@ export function readyQuestion(planFile: string): string {
 }
 
 /** INVALID_STATE naming the plotter, why, and the three ways to confirm. */
-export function refuseUnready(config: VfabConfig, dataDir: string, plotter: string, job: string): void {
+export function refuseUnready(
+  config: VfabConfig,
+  dataDir: string,
+  plotter: string,
+  job: string,
+): void {
   const why = readyNeeded(config, dataDir, plotter);
   if (!why) return;
   throw new VfabError(
@@ -81,6 +96,8 @@ export function sheetUsed(config: VfabConfig, dataDir: string, plotter: string, 
 /** A paper change (those plotters) or a new session (all): ask again. */
 export function forgetReady(dataDir: string, plotters?: readonly string[]): void {
   const all = read(dataDir);
-  const kept = plotters ? Object.fromEntries(Object.entries(all).filter(([p]) => !plotters.includes(p))) : {};
+  const kept = plotters
+    ? Object.fromEntries(Object.entries(all).filter(([p]) => !plotters.includes(p)))
+    : {};
   if (Object.keys(kept).length !== Object.keys(all).length) write(dataDir, kept);
 }

@@ -16,15 +16,25 @@ export interface Sheet {
   turnable: boolean;
 }
 
-export const SHEET_MESSAGE = 'must be a paper name (A4, A3, Letter, …), optionally followed by portrait or landscape, or a size such as 297x210mm';
+export const SHEET_MESSAGE =
+  'must be a paper name (A4, A3, Letter, …), optionally followed by portrait or landscape, or a size such as 297x210mm';
 
 export function parseSheet(spec: string): Sheet {
   const m = /^(.*?)\s+(portrait|landscape)$/i.exec(spec.trim());
   const orientation = m ? (m[2]!.toLowerCase() as Orientation) : undefined;
   const paper = parsePaper(m ? m[1]! : spec, orientation);
   const named = !/\d\s*[x×]\s*\d/i.test(m ? m[1]! : spec);
-  if (orientation && !named) throw new VfabError('INVALID_INPUT', `Paper '${spec}': a size W×H is already one way round; drop '${orientation}'.`);
-  return { spec, widthMm: paper.widthMm, heightMm: paper.heightMm, turnable: named && !orientation };
+  if (orientation && !named)
+    throw new VfabError(
+      'INVALID_INPUT',
+      `Paper '${spec}': a size W×H is already one way round; drop '${orientation}'.`,
+    );
+  return {
+    spec,
+    widthMm: paper.widthMm,
+    heightMm: paper.heightMm,
+    turnable: named && !orientation,
+  };
 }
 
 export function isSheet(spec: string): boolean {
@@ -48,13 +58,19 @@ export function sheetMatches(sheet: Sheet, widthMm: number, heightMm: number): b
  * loaded, so a 100 × 100 mm card goes on the A4 already there.
  */
 export function sheetHolds(sheet: Sheet, widthMm: number, heightMm: number): boolean {
-  const within = (w: number, h: number) => widthMm <= w + PAPER_TOLERANCE_MM && heightMm <= h + PAPER_TOLERANCE_MM;
-  return within(sheet.widthMm, sheet.heightMm) || (sheet.turnable && within(sheet.heightMm, sheet.widthMm));
+  const within = (w: number, h: number) =>
+    widthMm <= w + PAPER_TOLERANCE_MM && heightMm <= h + PAPER_TOLERANCE_MM;
+  return (
+    within(sheet.widthMm, sheet.heightMm) ||
+    (sheet.turnable && within(sheet.heightMm, sheet.widthMm))
+  );
 }
 
 const mm = (v: number) => `${Math.round(v * 10) / 10}`;
 
 /** "A4" or "A4 landscape" as the config says, else "297 × 210 mm". */
 export function sheetLabel(sheet: Sheet): string {
-  return /\d\s*[x×]\s*\d/i.test(sheet.spec) ? `${mm(sheet.widthMm)} × ${mm(sheet.heightMm)} mm` : sheet.spec;
+  return /\d\s*[x×]\s*\d/i.test(sheet.spec)
+    ? `${mm(sheet.widthMm)} × ${mm(sheet.heightMm)} mm`
+    : sheet.spec;
 }

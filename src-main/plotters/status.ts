@@ -13,7 +13,8 @@ import { readRunnerStatuses } from '../queue/status-file';
 import { holdersOf, sheetHolders } from './holders';
 import { configuredPlotters, type PlotterSpec } from './plotters';
 
-export type DeviceStateKind = 'idle' | 'plotting' | 'paused' | 'interrupted' | 'waiting for paper' | 'in use' | 'offline';
+export type DeviceStateKind =
+  'idle' | 'plotting' | 'paused' | 'interrupted' | 'waiting for paper' | 'in use' | 'offline';
 
 export interface DeviceStatus {
   name: string;
@@ -29,14 +30,19 @@ export interface DeviceStatus {
 }
 
 /** Where the plotter is now: a path, `virtual`, or why it cannot be found. Never opens a port another vfab holds. */
-async function locate(engine: Engine, p: PlotterSpec): Promise<{ path: string } | { offline: string }> {
+async function locate(
+  engine: Engine,
+  p: PlotterSpec,
+): Promise<{ path: string } | { offline: string }> {
   if (p.port?.toLowerCase() === VIRTUAL_DEVICE) return { path: VIRTUAL_DEVICE };
   const busy = (path: string) => {
     const o = readOwner(deviceOwnerFile(engine.paths.dataDir, path));
     return o !== undefined && o.liveness !== 'dead';
   };
   try {
-    const target = await resolveDevice(p.port, { probeNickname: (path) => (busy(path) ? Promise.resolve(null) : probeNickname(path)) });
+    const target = await resolveDevice(p.port, {
+      probeNickname: (path) => (busy(path) ? Promise.resolve(null) : probeNickname(path)),
+    });
     if (target.kind === 'virtual') return { path: VIRTUAL_DEVICE };
     if (!fs.existsSync(target.path)) return { offline: `${target.path} is missing` };
     return { path: target.path };
@@ -48,29 +54,68 @@ async function locate(engine: Engine, p: PlotterSpec): Promise<{ path: string } 
 export async function deviceStatuses(engine: Engine): Promise<DeviceStatus[]> {
   const plotters = configuredPlotters(engine.config);
   const names = plotters.map((p) => p.name);
-  const holders = sheetHolders(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
+  const holders = sheetHolders(engine.store, {
+    jobsDir: engine.paths.jobsDir,
+    stuckAfterS: engine.config.recovery.stuck_after_s,
+  });
   const runners = readRunnerStatuses(engine.paths.dataDir);
   return Promise.all(
     plotters.map(async (p): Promise<DeviceStatus> => {
       const where = await locate(engine, p);
       const found = 'path' in where ? where.path : null;
-      const base = { name: p.name, port: p.port, model: p.model, paper: p.sheet?.spec ?? null, found };
+      const base = {
+        name: p.name,
+        port: p.port,
+        model: p.model,
+        paper: p.sheet?.spec ?? null,
+        found,
+      };
       const held = holdersOf(holders, p, names, found ?? undefined);
       const live = held.find((h) => h.kind !== 'interrupted');
-      if (live) return { ...base, state: 'plotting', job: live.id, detail: `pid ${live.owner?.owner.pid ?? '?'}${live.kind === 'stuck' ? `, no progress for ${live.silentS} s` : ''}` };
+      if (live)
+        return {
+          ...base,
+          state: 'plotting',
+          job: live.id,
+          detail: `pid ${live.owner?.owner.pid ?? '?'}${live.kind === 'stuck' ? `, no progress for ${live.silentS} s` : ''}`,
+        };
       const told = runners.map((r) => ({ pid: r.pid, s: r.plotters[p.name] })).find((r) => r.s);
-      if (told?.s?.kind === 'waiting_paper') return { ...base, state: 'waiting for paper', job: told.s.next, detail: `queue runner pid ${told.pid}${told.s.how === 'page_delay' ? ', page delay' : ''}` };
-      if (told?.s?.kind === 'plotting') return { ...base, state: 'plotting', job: told.s.job, detail: `queue runner pid ${told.pid}` };
+      if (told?.s?.kind === 'waiting_paper')
+        return {
+          ...base,
+          state: 'waiting for paper',
+          job: told.s.next,
+          detail: `queue runner pid ${told.pid}${told.s.how === 'page_delay' ? ', page delay' : ''}`,
+        };
+      if (told?.s?.kind === 'plotting')
+        return {
+          ...base,
+          state: 'plotting',
+          job: told.s.job,
+          detail: `queue runner pid ${told.pid}`,
+        };
       const waiting = held.find((h) => h.kind === 'interrupted');
       if (waiting) {
         const paused = waiting.cause === 'paused';
-        return { ...base, state: paused ? 'paused' : 'interrupted', job: waiting.id, detail: paused ? (waiting.detail ?? 'paused') : CAUSE_TEXT[waiting.cause ?? 'crash'] };
+        return {
+          ...base,
+          state: paused ? 'paused' : 'interrupted',
+          job: waiting.id,
+          detail: paused ? (waiting.detail ?? 'paused') : CAUSE_TEXT[waiting.cause ?? 'crash'],
+        };
       }
       if (found && found !== VIRTUAL_DEVICE) {
         const o = readOwner(deviceOwnerFile(engine.paths.dataDir, found));
-        if (o && o.liveness !== 'dead') return { ...base, state: 'in use', job: o.owner.job || null, detail: `vfab pid ${o.owner.pid} on ${o.owner.host}` };
+        if (o && o.liveness !== 'dead')
+          return {
+            ...base,
+            state: 'in use',
+            job: o.owner.job || null,
+            detail: `vfab pid ${o.owner.pid} on ${o.owner.host}`,
+          };
       }
-      if ('offline' in where) return { ...base, state: 'offline', job: null, detail: where.offline };
+      if ('offline' in where)
+        return { ...base, state: 'offline', job: null, detail: where.offline };
       return { ...base, state: 'idle', job: null, detail: null };
     }),
   );

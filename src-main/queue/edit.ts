@@ -17,7 +17,11 @@ import { targetLabel, targetOf, type JobTarget } from './target';
 function checkTarget(engine: Engine, target: JobTarget): void {
   if (target === 'any' || !('plotter' in target)) return;
   const names = configuredPlotters(engine.config).map((p) => p.name);
-  if (!names.includes(target.plotter)) throw new VfabError('NOT_FOUND', `No plotter named '${target.plotter}'. Plotters in config.yaml: ${names.join(', ')} (vfab list devices).`);
+  if (!names.includes(target.plotter))
+    throw new VfabError(
+      'NOT_FOUND',
+      `No plotter named '${target.plotter}'. Plotters in config.yaml: ${names.join(', ')} (vfab list devices).`,
+    );
 }
 
 /** The target of a queued job's current stay in the queue. */
@@ -54,7 +58,8 @@ export function refuseRequeue(engine: Engine, ids: readonly string[], target: Jo
 export function unqueueJobs(engine: Engine, ids: readonly string[]): void {
   for (const id of ids) {
     const state = engine.jobs.state(id);
-    if (state !== 'QUEUED') throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}, not in the queue.`);
+    if (state !== 'QUEUED')
+      throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}, not in the queue.`);
   }
   for (const id of ids) engine.jobs.transition(id, 'READY', 'taken out of the queue');
   saveQueueOrder(engine.paths.jobsDir, engine.store, engine.logger);

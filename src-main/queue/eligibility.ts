@@ -39,7 +39,13 @@ export type Eligibility = { ok: true } | { ok: false; reason: string };
 export function planFacts(plan: Plan): PlanFacts {
   const s = plan.summary;
   return {
-    sheet: { widthMm: s.paperWidthMm, heightMm: s.paperHeightMm, label: s.paper, customPage: plan.settings.paper === DOCUMENT_PAPER && !paperNameOf(s.paperWidthMm, s.paperHeightMm) },
+    sheet: {
+      widthMm: s.paperWidthMm,
+      heightMm: s.paperHeightMm,
+      label: s.paper,
+      customPage:
+        plan.settings.paper === DOCUMENT_PAPER && !paperNameOf(s.paperWidthMm, s.paperHeightMm),
+    },
     bounds: boundsOf(plan.layers) ?? null,
     estimateS: s.estimateS,
   };
@@ -52,17 +58,31 @@ const r = (v: number) => Math.round(v * 10) / 10;
 export function eligibility(job: QueuedJob, plotter: PlotterFacts): Eligibility {
   if (job.problem) return { ok: false, reason: job.problem };
   const t = job.target;
-  if (t !== 'any' && 'plotter' in t && t.plotter !== plotter.name) return { ok: false, reason: `queued for plotter ${t.plotter}` };
-  if (t !== 'any' && 'model' in t && t.model !== plotter.model) return { ok: false, reason: `queued for an ${t.model}, this is an ${plotter.model}` };
+  if (t !== 'any' && 'plotter' in t && t.plotter !== plotter.name)
+    return { ok: false, reason: `queued for plotter ${t.plotter}` };
+  if (t !== 'any' && 'model' in t && t.model !== plotter.model)
+    return { ok: false, reason: `queued for an ${t.model}, this is an ${plotter.model}` };
   const { widthMm: w, heightMm: h, customPage } = job.sheet;
-  if (plotter.sheet && !sheetMatches(plotter.sheet, w, h) && !(customPage && sheetHolds(plotter.sheet, w, h))) {
-    const what = customPage ? `the job's page, ${job.sheet.label}, is larger` : `the job is planned for ${job.sheet.label} (${r(w)} × ${r(h)} mm)`;
+  if (
+    plotter.sheet &&
+    !sheetMatches(plotter.sheet, w, h) &&
+    !(customPage && sheetHolds(plotter.sheet, w, h))
+  ) {
+    const what = customPage
+      ? `the job's page, ${job.sheet.label}, is larger`
+      : `the job is planned for ${job.sheet.label} (${r(w)} × ${r(h)} mm)`;
     return { ok: false, reason: `loaded with ${sheetLabel(plotter.sheet)}, ${what}` };
   }
   const [tx, ty] = PLOTTER_TRAVEL[plotter.model];
   const b = job.bounds;
-  if (b && (b.minX < -EDGE_MM || b.minY < -EDGE_MM || b.maxX > tx + EDGE_MM || b.maxY > ty + EDGE_MM)) {
-    return { ok: false, reason: `the drawing reaches ${r(b.maxX)} × ${r(b.maxY)} mm, an ${plotter.model} travels ${tx} × ${ty} mm` };
+  if (
+    b &&
+    (b.minX < -EDGE_MM || b.minY < -EDGE_MM || b.maxX > tx + EDGE_MM || b.maxY > ty + EDGE_MM)
+  ) {
+    return {
+      ok: false,
+      reason: `the drawing reaches ${r(b.maxX)} × ${r(b.maxY)} mm, an ${plotter.model} travels ${tx} × ${ty} mm`,
+    };
   }
   return { ok: true };
 }
@@ -89,7 +109,10 @@ export interface Assignment {
  * soonest (ties: the first listed), which is then busy for the job's estimate. The runner decides
  * the same way as plotters come free, so this is what the queue view shows before it runs.
  */
-export function assignQueue(queue: readonly QueuedJob[], slots: readonly QueueSlot[]): Assignment[] {
+export function assignQueue(
+  queue: readonly QueuedJob[],
+  slots: readonly QueueSlot[],
+): Assignment[] {
   const freeAt = slots.map((s) => s.freeInS);
   return queue.map((job) => {
     const verdicts = slots.map((s) => eligibility(job, s.plotter));

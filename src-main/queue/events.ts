@@ -55,10 +55,22 @@ export type RunnerEvent =
   | (Base & { type: 'plotter.state'; plotter: string; state: PlotterState })
   /** At most a few a second per plotter. */
   | (Base & { type: 'plot.progress'; plotter: string; job: string; progress: PlotProgress })
-  | (Base & { type: 'paper.waiting'; plotter: string; next: string; how: 'person' | 'page_delay'; delayS?: number })
+  | (Base & {
+      type: 'paper.waiting';
+      plotter: string;
+      next: string;
+      how: 'person' | 'page_delay';
+      delayS?: number;
+    })
   | (Base & { type: 'paper.changed'; plotter: string; how: PaperConfirmation })
   /** `sheet`: how the sheet under it was confirmed; 'same' when an interrupted job continues on its own sheet. */
-  | (Base & { type: 'job.started'; plotter: string; job: string; resumed: boolean; sheet: PaperConfirmation | 'same' })
+  | (Base & {
+      type: 'job.started';
+      plotter: string;
+      job: string;
+      resumed: boolean;
+      sheet: PaperConfirmation | 'same';
+    })
   | (JobEnd & { type: 'job.completed' })
   /** Paused on the plotter (a pen change, the pause button, vfab pause): the plotter holds it until a person resumes it. */
   | (JobEnd & { type: 'job.paused'; reason: string })

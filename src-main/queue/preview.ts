@@ -25,10 +25,17 @@ export interface QueuePreview {
  * holds (a paused job) or cannot reach takes none. `reader`: one kept between calls reads each
  * queued plan once.
  */
-export function queuePreview(engine: Engine, run?: readonly PlotterView[], reader = new QueueReader(engine.store, engine.paths.jobsDir)): QueuePreview {
+export function queuePreview(
+  engine: Engine,
+  run?: readonly PlotterView[],
+  reader = new QueueReader(engine.store, engine.paths.jobsDir),
+): QueuePreview {
   const plotters = configuredPlotters(engine.config);
   const names = plotters.map((p) => p.name);
-  const holders = sheetHolders(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
+  const holders = sheetHolders(engine.store, {
+    jobsDir: engine.paths.jobsDir,
+    stuckAfterS: engine.config.recovery.stuck_after_s,
+  });
   const now = Date.now();
   const slots: QueueSlot[] = plotters.map((p) => {
     const held = holdersOf(holders, p, names);
@@ -37,10 +44,13 @@ export function queuePreview(engine: Engine, run?: readonly PlotterView[], reade
     if (run) {
       const s = run.find((v) => v.plotter.name === p.name)?.state;
       if (!s) return { plotter: facts, freeInS: null, why: 'not in this queue run' };
-      if (s.kind === 'holding') return { plotter: facts, freeInS: null, why: `holds job ${s.job} (${s.why})` };
-      if (s.kind === 'offline') return { plotter: facts, freeInS: null, why: `offline: ${s.reason}` };
+      if (s.kind === 'holding')
+        return { plotter: facts, freeInS: null, why: `holds job ${s.job} (${s.why})` };
+      if (s.kind === 'offline')
+        return { plotter: facts, freeInS: null, why: `offline: ${s.reason}` };
     }
-    if (waiting) return { plotter: facts, freeInS: null, why: `holds ${waiting.state} job ${waiting.id}` };
+    if (waiting)
+      return { plotter: facts, freeInS: null, why: `holds ${waiting.state} job ${waiting.id}` };
     const live = held[0];
     if (!live) return { plotter: facts, freeInS: 0 };
     const estimate = engine.store.get(live.id)?.estimate_s ?? 0;
@@ -53,5 +63,9 @@ export function queuePreview(engine: Engine, run?: readonly PlotterView[], reade
     const named = h.mark?.plotter ?? h.mark?.device;
     if (named) onPlotter.set(h.id, named);
   }
-  return { assignments: assignQueue(queue, slots), targets: new Map(queue.map((j) => [j.id, j.target])), onPlotter };
+  return {
+    assignments: assignQueue(queue, slots),
+    targets: new Map(queue.map((j) => [j.id, j.target])),
+    onPlotter,
+  };
 }

@@ -12,7 +12,11 @@ import { readPlan } from '../plan/plan-file';
 import { planFacts, type PlanFacts, type QueuedJob } from './eligibility';
 import { targetOf, type JobTarget } from './target';
 
-const NO_FACTS: PlanFacts = { sheet: { widthMm: 0, heightMm: 0, label: '?', customPage: false }, bounds: null, estimateS: 0 };
+const NO_FACTS: PlanFacts = {
+  sheet: { widthMm: 0, heightMm: 0, label: '?', customPage: false },
+  bounds: null,
+  estimateS: 0,
+};
 
 export class QueueReader {
   private readonly plans = new Map<string, { key: string; facts: PlanFacts; problem?: string }>();
@@ -24,13 +28,21 @@ export class QueueReader {
   ) {}
 
   read(): QueuedJob[] {
-    const queued = this.store.all().filter((j) => j.state === 'QUEUED').sort(queueOrder);
+    const queued = this.store
+      .all()
+      .filter((j) => j.state === 'QUEUED')
+      .sort(queueOrder);
     const ids = new Set(queued.map((j) => j.id));
     for (const id of [...this.plans.keys()]) if (!ids.has(id)) this.plans.delete(id);
     for (const id of [...this.targets.keys()]) if (!ids.has(id)) this.targets.delete(id);
     return queued.map((j) => {
       const plan = this.plan(j.id);
-      return { id: j.id, target: this.target(j.id, j.last_seq), ...plan.facts, ...(plan.problem ? { problem: plan.problem } : {}) };
+      return {
+        id: j.id,
+        target: this.target(j.id, j.last_seq),
+        ...plan.facts,
+        ...(plan.problem ? { problem: plan.problem } : {}),
+      };
     });
   }
 
@@ -39,7 +51,8 @@ export class QueueReader {
     const hit = this.targets.get(id);
     if (hit && hit.seq === seq) return hit.target;
     const last = summarizeJournal(jobFiles(this.jobsDir, id).journal).lastStateChange;
-    const target = last?.type === 'state_change' && last.to_state === 'QUEUED' ? targetOf(last) : 'any';
+    const target =
+      last?.type === 'state_change' && last.to_state === 'QUEUED' ? targetOf(last) : 'any';
     this.targets.set(id, { seq, target });
     return target;
   }
@@ -59,7 +72,11 @@ export class QueueReader {
     try {
       entry = { key, facts: planFacts(readPlan(file)) };
     } catch (err) {
-      entry = { key, facts: NO_FACTS, problem: `its plan cannot be read: ${(err as Error).message}` };
+      entry = {
+        key,
+        facts: NO_FACTS,
+        problem: `its plan cannot be read: ${(err as Error).message}`,
+      };
     }
     this.plans.set(id, entry);
     return entry;

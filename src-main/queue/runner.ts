@@ -34,9 +34,21 @@ import { holdersOf, sheetHolders, type SheetHolder } from '../plotters/holders';
 import { plottersNamed, type PlotterSpec } from '../plotters/plotters';
 import type { PlotEvent, PlotProgress, StopRequest } from '../plotter/runner';
 import { PositionUnknownError } from '../plotter/runner';
-import { openPlotter, plotOnLink, type PlotSessionResult, type PlotterLink } from '../plotter/session';
+import {
+  openPlotter,
+  plotOnLink,
+  type PlotSessionResult,
+  type PlotterLink,
+} from '../plotter/session';
 import { assignQueue, eligibility, type PlotterFacts, type QueuedJob } from './eligibility';
-import type { LeftJob, PaperConfirmation, PlotterState, PlotterSummary, RunnerEvent, RunnerStopReason } from './events';
+import type {
+  LeftJob,
+  PaperConfirmation,
+  PlotterState,
+  PlotterSummary,
+  RunnerEvent,
+  RunnerStopReason,
+} from './events';
 import { waitForPaper } from './paper-wait';
 import { QueueReader } from './queued';
 import { afterJob, armedSheetMetadata, beforeNewJob, type SheetState } from './sheets';
@@ -116,9 +128,15 @@ export class QueueRunner {
   private readonly listeners = new Set<(e: RunnerEvent) => void>();
   private readonly reader: QueueReader;
   private readonly skip = new Map<string, { until: number | null; reason: string }>();
-  private readonly summary: Omit<RunnerSummary, 'reason' | 'left' | 'offline'> = { completed: [], paused: [], failed: [], interrupted: [] };
-  private readonly progress = createThrottle<{ job: string; progress: PlotProgress }>(PROGRESS_MS, (plotter, p) =>
-    this.emit({ type: 'plot.progress', at: isoNow(), plotter, ...p }),
+  private readonly summary: Omit<RunnerSummary, 'reason' | 'left' | 'offline'> = {
+    completed: [],
+    paused: [],
+    failed: [],
+    interrupted: [],
+  };
+  private readonly progress = createThrottle<{ job: string; progress: PlotProgress }>(
+    PROGRESS_MS,
+    (plotter, p) => this.emit({ type: 'plot.progress', at: isoNow(), plotter, ...p }),
   );
   private stopping: Stopping = null;
   private started = false;
@@ -164,8 +182,13 @@ export class QueueRunner {
   }
 
   /** A person changed the paper on `plotter` (all plotters waiting, when absent): returns those it confirmed. */
-  paperChanged(plotter?: string, how: Extract<PaperConfirmation, 'enter' | 'app'> = 'app'): string[] {
-    const lanes = this.lanes.filter((l) => l.confirm && (plotter === undefined || l.spec.name === plotter));
+  paperChanged(
+    plotter?: string,
+    how: Extract<PaperConfirmation, 'enter' | 'app'> = 'app',
+  ): string[] {
+    const lanes = this.lanes.filter(
+      (l) => l.confirm && (plotter === undefined || l.spec.name === plotter),
+    );
     for (const l of lanes) l.confirm!(how);
     return lanes.map((l) => l.spec.name);
   }
@@ -176,8 +199,15 @@ export class QueueRunner {
     this.started = true;
     this.engine.jobs.assertWritable();
     readRunnerStatuses(this.engine.paths.dataDir, { prune: true });
-    this.emit({ type: 'runner.started', at: isoNow(), plotters: this.lanes.map((l) => summaryOf(l.spec)), unattended: Boolean(this.opts.unattended) });
-    this.engine.logger.info(`queue runner started on ${this.lanes.map((l) => l.spec.name).join(', ')}${this.opts.unattended ? `, unattended (page delay ${this.pageDelayS()} s)` : ''}`);
+    this.emit({
+      type: 'runner.started',
+      at: isoNow(),
+      plotters: this.lanes.map((l) => summaryOf(l.spec)),
+      unattended: Boolean(this.opts.unattended),
+    });
+    this.engine.logger.info(
+      `queue runner started on ${this.lanes.map((l) => l.spec.name).join(', ')}${this.opts.unattended ? `, unattended (page delay ${this.pageDelayS()} s)` : ''}`,
+    );
     const holders = this.holders();
     for (const l of this.lanes) this.takeHolders(l, holders);
     this.ready = true;
@@ -191,16 +221,20 @@ export class QueueRunner {
    * (pen up, PAUSED: each plotter then holds its job). Resolves when the run has ended.
    */
   stop(mode: 'finish' | 'pause' = 'finish'): Promise<RunnerSummary> {
-    if (!this.started) return Promise.resolve({ reason: 'stopped', ...this.summary, left: [], offline: [] });
-    if (this.stopping === null || (mode === 'pause' && this.stopping === 'finish')) this.stopping = mode;
-    if (mode === 'pause') for (const l of this.lanes) l.plotCtl?.abort('pause' satisfies StopRequest);
+    if (!this.started)
+      return Promise.resolve({ reason: 'stopped', ...this.summary, left: [], offline: [] });
+    if (this.stopping === null || (mode === 'pause' && this.stopping === 'finish'))
+      this.stopping = mode;
+    if (mode === 'pause')
+      for (const l of this.lanes) l.plotCtl?.abort('pause' satisfies StopRequest);
     this.kick();
     return this.done;
   }
 
   /** The signal path: every plot stops now (pen up, emergency_shutdown journaled, jobs stay PLOTTING). */
   shutdown(signal: string): Promise<RunnerSummary> {
-    if (!this.started) return Promise.resolve({ reason: 'signal', ...this.summary, left: [], offline: [] });
+    if (!this.started)
+      return Promise.resolve({ reason: 'signal', ...this.summary, left: [], offline: [] });
     this.stopping = { signal };
     for (const l of this.lanes) l.plotCtl?.abort({ shutdown: signal } satisfies StopRequest);
     this.kick();
@@ -237,15 +271,20 @@ export class QueueRunner {
     // likely go, yet a plotter ready first still takes the queue's head (`taken` only). Every
     // plotter already waiting counts, listed before or after the one choosing now: the first to
     // wait names the head, the next one the job after it.
-    const promised = new Set(this.lanes.flatMap((l) => (l.task && l.state.kind === 'waiting_paper' ? [l.state.next] : [])));
+    const promised = new Set(
+      this.lanes.flatMap((l) => (l.task && l.state.kind === 'waiting_paper' ? [l.state.next] : [])),
+    );
     for (const l of this.lanes) {
       if (l.state.kind === 'holding') {
         if (!l.task && now >= l.retryAt) this.recheckHolding(l);
         continue;
       }
-      const mine = queue.filter((j) => !taken.has(j.id) && !this.skip.has(j.id) && eligibility(j, facts(l.spec)).ok);
+      const mine = queue.filter(
+        (j) => !taken.has(j.id) && !this.skip.has(j.id) && eligibility(j, facts(l.spec)).ok,
+      );
       if (l.task) {
-        if (l.state.kind === 'waiting_paper' && !mine.length && !l.resume.length) l.waitCtl?.abort();
+        if (l.state.kind === 'waiting_paper' && !mine.length && !l.resume.length)
+          l.waitCtl?.abort();
         continue;
       }
       if (l.state.kind === 'offline' && now < l.retryAt) {
@@ -276,7 +315,11 @@ export class QueueRunner {
 
   private start(l: Lane, task: Promise<void>): void {
     l.task = task
-      .catch((err: unknown) => this.engine.logger.error(`queue runner: plotter ${l.spec.name}: ${(err as Error)?.message ?? String(err)}`))
+      .catch((err: unknown) =>
+        this.engine.logger.error(
+          `queue runner: plotter ${l.spec.name}: ${(err as Error)?.message ?? String(err)}`,
+        ),
+      )
       .finally(() => {
         l.task = undefined;
         this.kick();
@@ -285,13 +328,17 @@ export class QueueRunner {
 
   private pruneSkips(queue: readonly QueuedJob[], now: number): void {
     const queued = new Set(queue.map((j) => j.id));
-    for (const [id, s] of this.skip) if (!queued.has(id) || (s.until !== null && s.until <= now)) this.skip.delete(id);
+    for (const [id, s] of this.skip)
+      if (!queued.has(id) || (s.until !== null && s.until <= now)) this.skip.delete(id);
   }
 
   // ---- What each plotter's sheet holds ---------------------------------------------------
 
   private holders(): SheetHolder[] {
-    return sheetHolders(this.engine.store, { jobsDir: this.engine.paths.jobsDir, stuckAfterS: this.engine.config.recovery.stuck_after_s });
+    return sheetHolders(this.engine.store, {
+      jobsDir: this.engine.paths.jobsDir,
+      stuckAfterS: this.engine.config.recovery.stuck_after_s,
+    });
   }
 
   private knownNames(): string[] {
@@ -303,17 +350,27 @@ export class QueueRunner {
    * person; one another process plots there now makes it in use (tried again later).
    */
   private takeHolders(l: Lane, all: readonly SheetHolder[]): void {
-    const mine = holdersOf(all, l.spec, this.knownNames(), l.link?.port).filter((h) => !l.resume.some((r) => r.id === h.id));
+    const mine = holdersOf(all, l.spec, this.knownNames(), l.link?.port).filter(
+      (h) => !l.resume.some((r) => r.id === h.id),
+    );
     const live = mine.find((h) => h.kind !== 'interrupted');
     if (live) {
       l.resume = [];
       l.retryAt = Date.now() + RETRY_MS;
-      this.setState(l, { kind: 'offline', reason: `in use by vfab (pid ${live.owner?.owner.pid ?? '?'}), plotting job ${live.id}` });
+      this.setState(l, {
+        kind: 'offline',
+        reason: `in use by vfab (pid ${live.owner?.owner.pid ?? '?'}), plotting job ${live.id}`,
+      });
       return;
     }
     const paused = mine.find((h) => h.cause === 'paused');
     if (paused) {
-      this.hold(l, paused.id, paused.state, `paused (${paused.detail ?? 'paused'}): vfab resume ${paused.id}`);
+      this.hold(
+        l,
+        paused.id,
+        paused.state,
+        `paused (${paused.detail ?? 'paused'}): vfab resume ${paused.id}`,
+      );
       return;
     }
     l.resume.push(...mine.sort((a, b) => (a.since ?? '').localeCompare(b.since ?? '')));
@@ -323,7 +380,10 @@ export class QueueRunner {
     l.resume = [];
     l.retryAt = Date.now() + TICK_MS * 3;
     this.setState(l, { kind: 'holding', job, state, why });
-    this.engine.logger.warning(`queue runner: plotter ${l.spec.name} holds this job (${state}): ${why}; nothing else is started there`, job);
+    this.engine.logger.warning(
+      `queue runner: plotter ${l.spec.name} holds this job (${state}): ${why}; nothing else is started there`,
+      job,
+    );
   }
 
   /** A held job that is finished (or taken out) frees its plotter, whose sheet is then unknown. */
@@ -348,7 +408,8 @@ export class QueueRunner {
     } catch (err) {
       l.retryAt = Date.now() + RETRY_MS;
       const reason = (err as Error).message;
-      if (l.state.kind !== 'offline' || l.state.reason !== reason) this.engine.logger.warning(`queue runner: plotter ${l.spec.name} is offline: ${reason}`);
+      if (l.state.kind !== 'offline' || l.state.reason !== reason)
+        this.engine.logger.warning(`queue runner: plotter ${l.spec.name} is offline: ${reason}`);
       this.setState(l, { kind: 'offline', reason });
       return;
     }
@@ -380,8 +441,23 @@ export class QueueRunner {
     l.waitCtl = ctl;
     const confirmed = new Promise<PaperConfirmation>((resolve) => (l.confirm = resolve));
     this.setState(l, { kind: 'waiting_paper', next, how, since: isoNow() });
-    this.emit({ type: 'paper.waiting', at: isoNow(), plotter: l.spec.name, next, how, ...(how === 'page_delay' ? { delayS: this.pageDelayS() } : {}) });
-    if (how === 'person') notifyOutcome(this.engine, plotOutcome('waiting_for_paper', { job: next, plotter: l.spec.name, reason: 'change the sheet, then press the PRG button or confirm it' }));
+    this.emit({
+      type: 'paper.waiting',
+      at: isoNow(),
+      plotter: l.spec.name,
+      next,
+      how,
+      ...(how === 'page_delay' ? { delayS: this.pageDelayS() } : {}),
+    });
+    if (how === 'person')
+      notifyOutcome(
+        this.engine,
+        plotOutcome('waiting_for_paper', {
+          job: next,
+          plotter: l.spec.name,
+          reason: 'change the sheet, then press the PRG button or confirm it',
+        }),
+      );
     let result: PaperConfirmation | null;
     try {
       result = await waitForPaper({
@@ -404,7 +480,10 @@ export class QueueRunner {
     l.sheet = 'fresh';
     l.confirmedBy = result;
     this.emit({ type: 'paper.changed', at: isoNow(), plotter: l.spec.name, how: result });
-    if (result !== 'page_delay') this.engine.logger.info(`queue runner: plotter ${l.spec.name}: paper changed (${CONFIRMED_BY[result]})`);
+    if (result !== 'page_delay')
+      this.engine.logger.info(
+        `queue runner: plotter ${l.spec.name}: paper changed (${CONFIRMED_BY[result]})`,
+      );
     this.setState(l, { kind: 'idle' });
   }
 
@@ -432,23 +511,48 @@ export class QueueRunner {
       return;
     }
     const confirmHome = this.opts.confirmHome;
-    await this.runJob(l, id, { onlyQueued: true, armedMetadata: armedSheetMetadata(sheet), ...(confirmHome ? { confirmHome: (m: string) => confirmHome(l.spec.name, id, m) } : {}) }, sheet);
+    await this.runJob(
+      l,
+      id,
+      {
+        onlyQueued: true,
+        armedMetadata: armedSheetMetadata(sheet),
+        ...(confirmHome ? { confirmHome: (m: string) => confirmHome(l.spec.name, id, m) } : {}),
+      },
+      sheet,
+    );
   }
 
   private async resumeNext(l: Lane): Promise<void> {
     const h = l.resume.shift()!;
     if (this.stopping) return;
     this.setState(l, { kind: 'plotting', job: h.id, resumed: true, fraction: 0 });
-    this.engine.logger.info(`queue runner: continuing on plotter ${l.spec.name}, where it was interrupted (${h.cause ?? 'crash'})`, h.id);
+    this.engine.logger.info(
+      `queue runner: continuing on plotter ${l.spec.name}, where it was interrupted (${h.cause ?? 'crash'})`,
+      h.id,
+    );
     const confirmHome = this.opts.confirmHome;
-    await this.runJob(l, h.id, { recovery: true, ...(confirmHome ? { confirmHome: (m: string) => confirmHome(l.spec.name, h.id, m) } : {}) }, 'same');
+    await this.runJob(
+      l,
+      h.id,
+      {
+        recovery: true,
+        ...(confirmHome ? { confirmHome: (m: string) => confirmHome(l.spec.name, h.id, m) } : {}),
+      },
+      'same',
+    );
   }
 
   /** One job on an open plotter, from claim to outcome; the plotter's next state follows from the outcome. */
   private async runJob(
     l: Lane,
     id: string,
-    extra: { onlyQueued?: boolean; armedMetadata?: Record<string, unknown>; recovery?: boolean; confirmHome?: (m: string) => Promise<boolean> },
+    extra: {
+      onlyQueued?: boolean;
+      armedMetadata?: Record<string, unknown>;
+      recovery?: boolean;
+      confirmHome?: (m: string) => Promise<boolean>;
+    },
     sheet: PaperConfirmation | 'same',
   ): Promise<void> {
     const link = l.link!;
@@ -456,14 +560,25 @@ export class QueueRunner {
     const ctl = new AbortController();
     l.plotCtl = ctl;
     if (this.stopping === 'pause') ctl.abort('pause' satisfies StopRequest);
-    else if (this.stopping && typeof this.stopping === 'object') ctl.abort({ shutdown: this.stopping.signal } satisfies StopRequest);
+    else if (this.stopping && typeof this.stopping === 'object')
+      ctl.abort({ shutdown: this.stopping.signal } satisfies StopRequest);
     let reached = false;
     const onEvent = (e: PlotEvent) => {
       if (e !== 'start' && e !== 'resume') return;
       reached = true;
       l.sheet = afterJob(l.sheet, true);
-      this.emit({ type: 'job.started', at: isoNow(), plotter: l.spec.name, job: id, resumed: sheet === 'same', sheet });
-      this.engine.logger.info(`queue runner: ${sheet === 'same' ? 'continues' : 'started'} on plotter ${l.spec.name}${sheet === 'same' ? ' from its checkpoint' : ` (sheet confirmed by ${CONFIRMED_BY[sheet]})`}`, id);
+      this.emit({
+        type: 'job.started',
+        at: isoNow(),
+        plotter: l.spec.name,
+        job: id,
+        resumed: sheet === 'same',
+        sheet,
+      });
+      this.engine.logger.info(
+        `queue runner: ${sheet === 'same' ? 'continues' : 'started'} on plotter ${l.spec.name}${sheet === 'same' ? ' from its checkpoint' : ` (sheet confirmed by ${CONFIRMED_BY[sheet]})`}`,
+        id,
+      );
     };
     const onProgress = (progress: PlotProgress) => {
       if (l.state.kind === 'plotting') l.state = { ...l.state, fraction: progress.fraction };
@@ -471,7 +586,12 @@ export class QueueRunner {
     };
     let result: PlotSessionResult;
     try {
-      result = await plotOnLink(this.engine, link, id, { signal: ctl.signal, onEvent, onProgress, ...extra });
+      result = await plotOnLink(this.engine, link, id, {
+        signal: ctl.signal,
+        onEvent,
+        onProgress,
+        ...extra,
+      });
     } catch (err) {
       await this.notRun(l, id, err, t0, sheet === 'same');
       return;
@@ -481,12 +601,21 @@ export class QueueRunner {
       this.progress.end(l.spec.name);
     }
     l.sheet = afterJob(l.sheet, reached);
-    const end = { at: isoNow(), plotter: l.spec.name, job: id, durationS: seconds(t0), ...(result.snapshot ? { snapshot: result.snapshot } : {}) };
+    const end = {
+      at: isoNow(),
+      plotter: l.spec.name,
+      job: id,
+      durationS: seconds(t0),
+      ...(result.snapshot ? { snapshot: result.snapshot } : {}),
+    };
     switch (result.state) {
       case 'COMPLETED':
         this.summary.completed.push(id);
         this.emit({ type: 'job.completed', ...end, state: 'COMPLETED' });
-        this.engine.logger.info(`queue runner: COMPLETED on plotter ${l.spec.name} in ${end.durationS} s`, id);
+        this.engine.logger.info(
+          `queue runner: COMPLETED on plotter ${l.spec.name} in ${end.durationS} s`,
+          id,
+        );
         this.setState(l, { kind: 'idle' });
         break;
       case 'PAUSED': {
@@ -502,18 +631,32 @@ export class QueueRunner {
         this.summary.failed.push(id);
         const error = result.error ?? (result.state === 'ABORTED' ? 'aborted' : 'failed');
         this.emit({ type: 'job.failed', ...end, state: result.state, error });
-        this.engine.logger.error(`queue runner: ${result.state} on plotter ${l.spec.name}: ${error}`, id);
+        this.engine.logger.error(
+          `queue runner: ${result.state} on plotter ${l.spec.name}: ${error}`,
+          id,
+        );
         this.setState(l, { kind: 'idle' });
         break;
       }
       case 'PLOTTING':
-        this.emit({ type: 'job.interrupted', ...end, state: 'PLOTTING', reason: result.reason, error: result.error });
+        this.emit({
+          type: 'job.interrupted',
+          ...end,
+          state: 'PLOTTING',
+          reason: result.reason,
+          error: result.error,
+        });
         if (result.reason === 'signal_received') {
           this.setState(l, { kind: 'idle' });
           break;
         }
         this.summary.interrupted.push(id);
-        this.hold(l, id, 'PLOTTING', `interrupted (${result.error}); the next 'vfab queue run' or 'vfab resume ${id}' continues it`);
+        this.hold(
+          l,
+          id,
+          'PLOTTING',
+          `interrupted (${result.error}); the next 'vfab queue run' or 'vfab resume ${id}' continues it`,
+        );
         await this.detach(l);
         return;
     }
@@ -525,11 +668,22 @@ export class QueueRunner {
    * (left alone for this run). One that was to continue on its own sheet keeps the plotter held:
    * nothing else may be drawn over it.
    */
-  private async notRun(l: Lane, id: string, err: unknown, t0: number, onItsSheet: boolean): Promise<void> {
+  private async notRun(
+    l: Lane,
+    id: string,
+    err: unknown,
+    t0: number,
+    onItsSheet: boolean,
+  ): Promise<void> {
     const message = (err as Error)?.message ?? String(err);
     const state = this.stateOf(id);
-    if (err instanceof PositionUnknownError || (onItsSheet && !(err instanceof VfabError && err.code === 'BUSY'))) {
-      (err instanceof PositionUnknownError ? this.summary.interrupted : this.summary.failed).push(id);
+    if (
+      err instanceof PositionUnknownError ||
+      (onItsSheet && !(err instanceof VfabError && err.code === 'BUSY'))
+    ) {
+      (err instanceof PositionUnknownError ? this.summary.interrupted : this.summary.failed).push(
+        id,
+      );
       // A new job the carriage's unknown place kept from starting is not tried again in this run.
       if (!onItsSheet) this.skip.set(id, { until: null, reason: message });
       this.hold(l, id, state ?? 'PLOTTING', message);
@@ -543,9 +697,20 @@ export class QueueRunner {
     }
     this.skip.set(id, { until: null, reason: message });
     this.summary.failed.push(id);
-    this.emit({ type: 'job.failed', at: isoNow(), plotter: l.spec.name, job: id, state: state ?? 'QUEUED', durationS: seconds(t0), error: message });
+    this.emit({
+      type: 'job.failed',
+      at: isoNow(),
+      plotter: l.spec.name,
+      job: id,
+      state: state ?? 'QUEUED',
+      durationS: seconds(t0),
+      error: message,
+    });
     // The plot's own failure notice (plot/session.ts) is the ERROR line; this says what the runner does.
-    this.engine.logger.warning(`queue runner: left this job, it could not start on plotter ${l.spec.name}: ${message}`, id);
+    this.engine.logger.warning(
+      `queue runner: left this job, it could not start on plotter ${l.spec.name}: ${message}`,
+      id,
+    );
     if (l.link?.conn.ebb.closed) await this.lost(l, err);
     else this.setState(l, { kind: 'idle' });
   }
@@ -578,7 +743,9 @@ export class QueueRunner {
       try {
         listener(e);
       } catch (err) {
-        this.engine.logger.error(`queue runner: an event listener failed: ${(err as Error)?.message ?? String(err)}`);
+        this.engine.logger.error(
+          `queue runner: an event listener failed: ${(err as Error)?.message ?? String(err)}`,
+        );
       }
     }
   }
@@ -587,15 +754,20 @@ export class QueueRunner {
     if (this.ending) return;
     this.ending = true;
     clearInterval(this.timer);
-    const reason: RunnerStopReason = this.stopping === null ? 'done' : typeof this.stopping === 'object' ? 'signal' : 'stopped';
+    const reason: RunnerStopReason =
+      this.stopping === null ? 'done' : typeof this.stopping === 'object' ? 'signal' : 'stopped';
     void (async () => {
       await Promise.all(this.lanes.map((l) => l.link?.close()));
       for (const l of this.lanes) l.link = undefined;
       removeRunnerStatus(this.engine.paths.dataDir);
       const left = this.leftJobs();
-      const offline = this.lanes.flatMap((l) => (l.state.kind === 'offline' ? [{ plotter: l.spec.name, reason: l.state.reason }] : []));
+      const offline = this.lanes.flatMap((l) =>
+        l.state.kind === 'offline' ? [{ plotter: l.spec.name, reason: l.state.reason }] : [],
+      );
       this.emit({ type: 'runner.stopped', at: isoNow(), reason, left });
-      this.engine.logger.info(`queue runner stopped (${reason}): ${this.summary.completed.length} completed${left.length ? `, ${left.length} left in the queue` : ''}`);
+      this.engine.logger.info(
+        `queue runner stopped (${reason}): ${this.summary.completed.length} completed${left.length ? `, ${left.length} left in the queue` : ''}`,
+      );
       this.resolveDone({ reason, ...this.summary, left, offline });
     })();
   }
@@ -605,14 +777,25 @@ export class QueueRunner {
     const queue = this.reader.read();
     const slots = this.lanes.map((l) => {
       const s = l.state;
-      const why = s.kind === 'holding' ? `holds job ${s.job} (${s.why})` : s.kind === 'offline' ? `offline: ${s.reason}` : undefined;
+      const why =
+        s.kind === 'holding'
+          ? `holds job ${s.job} (${s.why})`
+          : s.kind === 'offline'
+            ? `offline: ${s.reason}`
+            : undefined;
       return { plotter: facts(l.spec), freeInS: why ? null : 0, ...(why ? { why } : {}) };
     });
     const assigned = new Map(assignQueue(queue, slots).map((a) => [a.job, a]));
     return queue.map((j) => {
       const skipped = this.skip.get(j.id);
       const a = assigned.get(j.id);
-      return { job: j.id, reason: skipped?.reason ?? a?.reason ?? (this.stopping ? 'the runner was stopped' : 'not started') };
+      return {
+        job: j.id,
+        reason:
+          skipped?.reason ??
+          a?.reason ??
+          (this.stopping ? 'the runner was stopped' : 'not started'),
+      };
     });
   }
 }

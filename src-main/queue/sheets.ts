@@ -19,6 +19,12 @@ export function afterJob(sheet: SheetState, reachedPlotting: boolean): SheetStat
 }
 
 /** What the job's ARMED entry journals of the sheet under it. */
-export function armedSheetMetadata(confirmedBy: PaperConfirmation): { sheet: 'changed' | 'page_delay'; paper_confirmed_by: PaperConfirmation } {
-  return { sheet: confirmedBy === 'page_delay' ? 'page_delay' : 'changed', paper_confirmed_by: confirmedBy };
+export function armedSheetMetadata(confirmedBy: PaperConfirmation): {
+  sheet: 'changed' | 'page_delay';
+  paper_confirmed_by: PaperConfirmation;
+} {
+  return {
+    sheet: confirmedBy === 'page_delay' ? 'page_delay' : 'changed',
+    paper_confirmed_by: confirmedBy,
+  };
 }

@@ -41,7 +41,10 @@ export function removeRunnerStatus(dataDir: string): void {
 }
 
 /** The statuses of live runners on this host; `prune` removes the files of dead ones. */
-export function readRunnerStatuses(dataDir: string, opts: { prune?: boolean } = {}): RunnerStatus[] {
+export function readRunnerStatuses(
+  dataDir: string,
+  opts: { prune?: boolean } = {},
+): RunnerStatus[] {
   const dir = path.join(dataDir, 'locks');
   let names: string[];
   try {

@@ -28,6 +28,10 @@ export function targetLabel(t: JobTarget): string {
 /** An AxiDraw model as a person types it (`v3/a3`, `SE/A3`). */
 export function parseModel(value: string): AxiDrawModel {
   const hit = AXIDRAW_MODELS.find((m) => m.toLowerCase() === value.trim().toLowerCase());
-  if (!hit) throw new VfabError('USAGE', `'${value}' is not an AxiDraw model. Models: ${AXIDRAW_MODELS.join(', ')}.`);
+  if (!hit)
+    throw new VfabError(
+      'USAGE',
+      `'${value}' is not an AxiDraw model. Models: ${AXIDRAW_MODELS.join(', ')}.`,
+    );
   return hit;
 }

@@ -17,7 +17,11 @@ import { entryAt, summarizeJournal, type JournalEntry } from '../jobs/journal';
 import type { JobState } from '../jobs/states';
 import type { JournalMark, Store } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
-import { INTERRUPTION_REASONS, type Checkpoint, type InterruptionReason } from '../plotter/checkpoint';
+import {
+  INTERRUPTION_REASONS,
+  type Checkpoint,
+  type InterruptionReason,
+} from '../plotter/checkpoint';
 import { OWNER_FILE, readOwner, type OwnerStatus } from './owner';
 
 /** Plotting states a process owns while it runs. */
@@ -66,7 +70,13 @@ export interface PauseStep {
 export function pauseStepOf(metadata: Record<string, unknown> | undefined): PauseStep | undefined {
   const m = metadata ?? {};
   const count = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-  if ((m.kind !== 'pen_change' && m.kind !== 'layer_pause') || !count(m.layer) || !count(m.layers) || m.layer >= m.layers) return undefined;
+  if (
+    (m.kind !== 'pen_change' && m.kind !== 'layer_pause') ||
+    !count(m.layer) ||
+    !count(m.layers) ||
+    m.layer >= m.layers
+  )
+    return undefined;
   if (typeof m.load !== 'string' || (m.pen !== null && !count(m.pen))) return undefined;
   return { kind: m.kind, layer: m.layer, layers: m.layers, pen: m.pen, load: m.load };
 }
@@ -88,34 +98,71 @@ export function classifyJobs(store: Store, opts: ClassifyOptions): JobCondition[
 }
 
 /** One job's condition; undefined when it is not ARMED, PLOTTING or PAUSED. `mark`: what the index knows of its journal. */
-export function classifyJob(id: string, opts: ClassifyOptions, mark?: JournalMark): JobCondition | undefined {
+export function classifyJob(
+  id: string,
+  opts: ClassifyOptions,
+  mark?: JournalMark,
+): JobCondition | undefined {
   const files = jobFiles(opts.jobsDir, id);
   const { entry: last, mtimeMs } = lastValidEntry(files.journal, mark);
   const state = last && stateTold(last);
   if (!state || !OWNED_STATES.includes(state)) return undefined;
   const now = opts.now ?? Date.now();
-  const step = state === 'PAUSED' && last?.type === 'state_change' ? pauseStepOf(last.metadata) : undefined;
-  const base = { id, state, checkpoint: checkpointIn(last), since: last?.timestamp, ...(step && { step }) };
+  const step =
+    state === 'PAUSED' && last?.type === 'state_change' ? pauseStepOf(last.metadata) : undefined;
+  const base = {
+    id,
+    state,
+    checkpoint: checkpointIn(last),
+    since: last?.timestamp,
+    ...(step && { step }),
+  };
   const owner = readOwner(path.join(files.dir, OWNER_FILE), now);
   if (owner && owner.liveness !== 'dead') {
-    const silentS = Math.round((now - Math.max(mtimeMs, Date.parse(owner.owner.since) || 0)) / 1000);
-    const stuck = state !== 'PAUSED' && (silentS > opts.stuckAfterS || owner.silentMs / 1000 > opts.stuckAfterS);
+    const silentS = Math.round(
+      (now - Math.max(mtimeMs, Date.parse(owner.owner.since) || 0)) / 1000,
+    );
+    const stuck =
+      state !== 'PAUSED' &&
+      (silentS > opts.stuckAfterS || owner.silentMs / 1000 > opts.stuckAfterS);
     return { ...base, kind: stuck ? 'stuck' : 'running', owner, silentS };
   }
-  if (state === 'PAUSED') return { ...base, kind: 'interrupted', cause: 'paused', detail: last?.type === 'state_change' ? last.reason : undefined };
+  if (state === 'PAUSED')
+    return {
+      ...base,
+      kind: 'interrupted',
+      cause: 'paused',
+      detail: last?.type === 'state_change' ? last.reason : undefined,
+    };
   if (last?.type === 'emergency_shutdown') {
     const meta = last.metadata ?? {};
     const cause = INTERRUPTION_REASONS.find((c) => c === last.reason) ?? 'crash';
-    const detail = typeof meta.signal === 'string' ? meta.signal : typeof meta.error === 'string' ? meta.error : last.reason;
+    const detail =
+      typeof meta.signal === 'string'
+        ? meta.signal
+        : typeof meta.error === 'string'
+          ? meta.error
+          : last.reason;
     return { ...base, kind: 'interrupted', cause, detail };
   }
   return { ...base, kind: 'interrupted', cause: 'crash' };
 }
 
 /** Read where the index saw it if the journal has not changed since, else by reading the journal's chain. */
-function lastValidEntry(journal: string, mark: JournalMark | undefined): { entry: JournalEntry | undefined; mtimeMs: number } {
-  if (mark && mark.last_entry_offset !== null && mark.journal_size !== null && mark.journal_mtime_ms !== null) {
-    const seen = entryAt(journal, mark.last_entry_offset, { size: mark.journal_size, mtimeMs: mark.journal_mtime_ms });
+function lastValidEntry(
+  journal: string,
+  mark: JournalMark | undefined,
+): { entry: JournalEntry | undefined; mtimeMs: number } {
+  if (
+    mark &&
+    mark.last_entry_offset !== null &&
+    mark.journal_size !== null &&
+    mark.journal_mtime_ms !== null
+  ) {
+    const seen = entryAt(journal, mark.last_entry_offset, {
+      size: mark.journal_size,
+      mtimeMs: mark.journal_mtime_ms,
+    });
     if (seen) return seen;
   }
   const { lastEntry, mtimeMs } = summarizeJournal(journal);
@@ -125,6 +172,13 @@ function lastValidEntry(journal: string, mark: JournalMark | undefined): { entry
 /** Every entry a plot writes carries the checkpoint it stands at; progress entries are one. */
 function checkpointIn(e: JournalEntry | undefined): Checkpoint | undefined {
   if (!e) return undefined;
-  const candidate = e.type === 'progress' ? e.progress : (e.metadata as Record<string, unknown> | undefined)?.checkpoint;
-  return candidate && typeof candidate === 'object' && typeof (candidate as Checkpoint).move === 'number' ? (candidate as Checkpoint) : undefined;
+  const candidate =
+    e.type === 'progress'
+      ? e.progress
+      : (e.metadata as Record<string, unknown> | undefined)?.checkpoint;
+  return candidate &&
+    typeof candidate === 'object' &&
+    typeof (candidate as Checkpoint).move === 'number'
+    ? (candidate as Checkpoint)
+    : undefined;
 }

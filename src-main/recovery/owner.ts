@@ -79,7 +79,11 @@ export function readOwner(file: string, now = Date.now()): OwnerStatus | undefin
   const owner = parseOwner(raw);
   if (!owner) return undefined;
   const silentMs = Math.max(0, now - (Date.parse(owner.refreshed) || 0));
-  return { owner, liveness: livenessOf(owner, () => Math.min(silentMs, now - mtimeMs(file))), silentMs };
+  return {
+    owner,
+    liveness: livenessOf(owner, () => Math.min(silentMs, now - mtimeMs(file))),
+    silentMs,
+  };
 }
 
 /** The live plots under a jobs folder: what export/import and a second plotter must respect. */
@@ -102,7 +106,12 @@ export function livePlotOwners(jobsDir: string): OwnerStatus[] {
  * Claims a job and a device for this process, or throws BUSY naming the live owner. Both files
  * are refreshed every REFRESH_MS until `release()`; the timer does not keep the process alive.
  */
-export function claimPlot(opts: { jobDir: string; dataDir: string; job: string; device: string }): PlotClaim {
+export function claimPlot(opts: {
+  jobDir: string;
+  dataDir: string;
+  job: string;
+  device: string;
+}): PlotClaim {
   const owner = newOwner(opts.job, opts.device);
   return hold(owner, [jobHold(opts.jobDir, opts.job), deviceHold(opts.dataDir, opts.device)]);
 }
@@ -139,14 +148,25 @@ type Hold = { file: string; busy: (o: PlotOwner) => string };
 
 function newOwner(job: string, device: string): PlotOwner {
   const now = new Date().toISOString();
-  const owner: PlotOwner = { job, device, pid: process.pid, host: os.hostname(), since: now, refreshed: now };
+  const owner: PlotOwner = {
+    job,
+    device,
+    pid: process.pid,
+    host: os.hostname(),
+    since: now,
+    refreshed: now,
+  };
   const boot = bootId();
   if (boot) owner.boot = boot;
   return owner;
 }
 
 function jobHold(jobDir: string, job: string): Hold {
-  return { file: jobOwnerFile(jobDir), busy: (o) => `Job '${job}' is being plotted by ${who(o)} on device '${o.device}'. Wait for it, or pause it with: vfab pause ${job}` };
+  return {
+    file: jobOwnerFile(jobDir),
+    busy: (o) =>
+      `Job '${job}' is being plotted by ${who(o)} on device '${o.device}'. Wait for it, or pause it with: vfab pause ${job}`,
+  };
 }
 
 function deviceHold(dataDir: string, device: string): Hold {
@@ -240,7 +260,8 @@ function breakLeftover(file: string): void {
   try {
     const s = readOwner(file);
     // An unreadable file may be a claim being written right now: only an old one is a leftover.
-    if (s ? s.liveness === 'dead' : ageMs(file) > EMPTY_OWNER_STALE_MS) fs.rmSync(file, { force: true });
+    if (s ? s.liveness === 'dead' : ageMs(file) > EMPTY_OWNER_STALE_MS)
+      fs.rmSync(file, { force: true });
   } finally {
     fs.rmSync(breaker, { force: true });
   }
@@ -280,9 +301,23 @@ function parseOwner(raw: string): PlotOwner | undefined {
     const v = JSON.parse(raw) as Record<string, unknown>;
     if (typeof v !== 'object' || v === null) return undefined;
     const { job, device, pid, host, boot, since, refreshed } = v;
-    if (typeof job !== 'string' || typeof device !== 'string' || typeof pid !== 'number' || typeof host !== 'string') return undefined;
+    if (
+      typeof job !== 'string' ||
+      typeof device !== 'string' ||
+      typeof pid !== 'number' ||
+      typeof host !== 'string'
+    )
+      return undefined;
     if (typeof since !== 'string' || typeof refreshed !== 'string') return undefined;
-    return { job, device, pid, host, since, refreshed, ...(typeof boot === 'string' ? { boot } : {}) };
+    return {
+      job,
+      device,
+      pid,
+      host,
+      since,
+      refreshed,
+      ...(typeof boot === 'string' ? { boot } : {}),
+    };
   } catch {
     return undefined;
   }

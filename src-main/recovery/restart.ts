@@ -19,12 +19,22 @@ export interface RestartOutcome {
 }
 
 /** `planning`: the pool and stop signal for a job that must be planned again (see prepareJob). */
-export async function restartJob(engine: Engine, id: string, planning: Pick<PrepareOptions, 'pool' | 'signal'> = {}): Promise<RestartOutcome> {
+export async function restartJob(
+  engine: Engine,
+  id: string,
+  planning: Pick<PrepareOptions, 'pool' | 'signal'> = {},
+): Promise<RestartOutcome> {
   const from = engine.jobs.state(id);
-  const condition = classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
+  const condition = classifyJob(id, {
+    jobsDir: engine.paths.jobsDir,
+    stuckAfterS: engine.config.recovery.stuck_after_s,
+  });
   if (condition && condition.kind !== 'interrupted') {
     const o = condition.owner!.owner;
-    throw new VfabError('BUSY', `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}); stop or pause that plot before restarting it.`);
+    throw new VfabError(
+      'BUSY',
+      `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}); stop or pause that plot before restarting it.`,
+    );
   }
   const files = jobFiles(engine.paths.jobsDir, id);
   const plan = readPlanOverview(files.plan);
@@ -38,18 +48,46 @@ export async function restartJob(engine: Engine, id: string, planning: Pick<Prep
   const planned = from === 'NEW' || from === 'ANALYZED' || from === 'OPTIMIZED' || !plan;
   if (!planned) {
     const reason = 'restart from the beginning of the plan';
-    engine.jobs.transition(id, 'QUEUED', reason, { previous_state: from, ...(condition?.checkpoint ? { previous_checkpoint: condition.checkpoint } : {}) }, 'restart');
+    engine.jobs.transition(
+      id,
+      'QUEUED',
+      reason,
+      {
+        previous_state: from,
+        ...(condition?.checkpoint ? { previous_checkpoint: condition.checkpoint } : {}),
+      },
+      'restart',
+    );
     return done('QUEUED', reason);
   }
-  if (from !== 'NEW' && from !== 'ANALYZED' && from !== 'OPTIMIZED' && from !== 'FAILED' && from !== 'ABORTED') {
-    throw new VfabError('DATA', `Job '${id}' is ${from} but its plan (${files.plan}) is missing or unreadable; remove it and add it again (vfab remove job ${id} --force; vfab add job ${id} <file.svg>).`);
+  if (
+    from !== 'NEW' &&
+    from !== 'ANALYZED' &&
+    from !== 'OPTIMIZED' &&
+    from !== 'FAILED' &&
+    from !== 'ABORTED'
+  ) {
+    throw new VfabError(
+      'DATA',
+      `Job '${id}' is ${from} but its plan (${files.plan}) is missing or unreadable; remove it and add it again (vfab remove job ${id} --force; vfab add job ${id} <file.svg>).`,
+    );
   }
   // A planning step cut short leaves OPTIMIZED, which only goes forward: close it as failed first.
-  if (from === 'OPTIMIZED') engine.jobs.transition(id, 'FAILED', 'planning was interrupted before the estimate');
-  if (from === 'OPTIMIZED' || from === 'FAILED' || from === 'ABORTED') engine.jobs.transition(id, 'NEW', 'restart from the source file', {}, 'restart');
+  if (from === 'OPTIMIZED')
+    engine.jobs.transition(id, 'FAILED', 'planning was interrupted before the estimate');
+  if (from === 'OPTIMIZED' || from === 'FAILED' || from === 'ABORTED')
+    engine.jobs.transition(id, 'NEW', 'restart from the source file', {}, 'restart');
   const settings = plan?.settings ?? planSettings(engine.config);
-  const prepared = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, { settings, device: engine.config.device, ...planning });
-  if (prepared.state !== 'READY') throw new VfabError('INVALID_STATE', `Job '${id}' could not be planned again: ${prepared.error ?? prepared.state}.`);
+  const prepared = await prepareJob(
+    { jobs: engine.jobs, store: engine.store, logger: engine.logger },
+    id,
+    { settings, device: engine.config.device, ...planning },
+  );
+  if (prepared.state !== 'READY')
+    throw new VfabError(
+      'INVALID_STATE',
+      `Job '${id}' could not be planned again: ${prepared.error ?? prepared.state}.`,
+    );
   engine.jobs.transition(id, 'QUEUED', 'queued for plotting');
   return done('QUEUED', 'planned again from the source file and queued');
 }

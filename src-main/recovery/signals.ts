@@ -15,7 +15,8 @@ export const FORCED_EXIT_MS = 6000;
 /** One line per handler, for `vfab info system`. */
 export function describeSignalHandlers(): string[] {
   return (Object.keys(SHUTDOWN_SIGNALS) as ShutdownSignal[]).map(
-    (s) => `${s}: during a plot, lift the pen, stop the motors, journal emergency_shutdown, exit ${SHUTDOWN_SIGNALS[s]} (job stays PLOTTING; vfab resume continues it)`,
+    (s) =>
+      `${s}: during a plot, lift the pen, stop the motors, journal emergency_shutdown, exit ${SHUTDOWN_SIGNALS[s]} (job stays PLOTTING; vfab resume continues it)`,
   );
 }
 
@@ -24,7 +25,10 @@ export function describeSignalHandlers(): string[] {
  * already stopping the plot), and `FORCED_EXIT_MS` after the first the process exits regardless.
  * Returns the function that removes the handlers.
  */
-export function onShutdownSignals(onSignal: (signal: ShutdownSignal) => void, exit: (code: number) => void = (c) => process.exit(c)): () => void {
+export function onShutdownSignals(
+  onSignal: (signal: ShutdownSignal) => void,
+  exit: (code: number) => void = (c) => process.exit(c),
+): () => void {
   let first: ShutdownSignal | undefined;
   const handlers = (Object.keys(SHUTDOWN_SIGNALS) as ShutdownSignal[]).map((sig) => {
     const handler = () => {

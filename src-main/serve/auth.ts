@@ -44,7 +44,9 @@ function digest(s: string): Buffer {
 
 function offeredToken(req: http.IncomingMessage): string | undefined {
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  return offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX))?.slice(TOKEN_PROTOCOL_PREFIX.length);
+  return offered
+    .find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX))
+    ?.slice(TOKEN_PROTOCOL_PREFIX.length);
 }
 
 function presentedToken(req: http.IncomingMessage, url: URL): string | undefined {
@@ -62,10 +64,18 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{22,}$/;
  */
 export function keptToken(file: string): string {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
-  if (stat && (stat.mode & 0o077) !== 0) throw new VfabError('CONFIG', `${file} can be read by other users (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it, or delete it for a new token.`);
+  if (stat && (stat.mode & 0o077) !== 0)
+    throw new VfabError(
+      'CONFIG',
+      `${file} can be read by other users (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it, or delete it for a new token.`,
+    );
   const kept = stat ? fs.readFileSync(file, 'utf8').trim() : '';
   if (TOKEN_SHAPE.test(kept)) return kept;
-  if (stat) throw new VfabError('CONFIG', `${file} does not hold a vfab serve token: delete it and a new one is made.`);
+  if (stat)
+    throw new VfabError(
+      'CONFIG',
+      `${file} does not hold a vfab serve token: delete it and a new one is made.`,
+    );
   const token = newToken();
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
   return token;
@@ -76,8 +86,11 @@ export function createServeAuth(host: string, port: number, token = newToken()):
   const bracket = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);
   // Reached through a wildcard bind, the server answers to whatever name the client used; the
   // token is then what keeps strangers out.
-  const hosts = WILDCARD.has(host) ? undefined : new Set((LOOPBACK.has(host) ? [...LOOPBACK] : [host]).map((h) => `${bracket(h)}:${port}`));
-  const origins = (req: http.IncomingMessage) => (hosts ? [...hosts] : [req.headers.host ?? '']).map((h) => `http://${h}`);
+  const hosts = WILDCARD.has(host)
+    ? undefined
+    : new Set((LOOPBACK.has(host) ? [...LOOPBACK] : [host]).map((h) => `${bracket(h)}:${port}`));
+  const origins = (req: http.IncomingMessage) =>
+    (hosts ? [...hosts] : [req.headers.host ?? '']).map((h) => `http://${h}`);
   return {
     token,
     hostAllowed: (req) => {

@@ -34,7 +34,11 @@ export class FilteredSocket extends Duplex {
     this.socket.resume();
   }
 
-  override _write(chunk: Buffer, encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+  override _write(
+    chunk: Buffer,
+    encoding: BufferEncoding,
+    done: (err?: Error | null) => void,
+  ): void {
     this.socket.write(chunk, encoding, done);
   }
 

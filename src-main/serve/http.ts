@@ -22,7 +22,8 @@ import { createApiSocketServer } from './ws';
 
 const API_SOCKET_PATH = '/ws';
 const NO_TOKEN = 'A valid token is required: open the URL that vfab serve printed (…/?token=…).';
-const WRONG_TOKEN = 'This is not the token of this vfab serve (it makes a new one each start): open the URL it printed.';
+const WRONG_TOKEN =
+  'This is not the token of this vfab serve (it makes a new one each start): open the URL it printed.';
 
 export interface ServeHostOptions {
   service: ApiService;
@@ -54,23 +55,52 @@ export interface ServeHost {
   close(): Promise<void>;
 }
 
-function plain(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+function plain(
+  res: http.ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
   res.end(`${text}\n`);
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   const reason = http.STATUS_CODES[status] ?? 'Refused';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const where = `${host}:${port}`;
-      if (err.code === 'EADDRINUSE') reject(new VfabError('BUSY', `Port ${port} on ${host} is in use (another vfab serve?). Stop that program or choose another port: vfab serve --port ${port + 1}`));
-      else if (err.code === 'EACCES') reject(new VfabError('BUSY', `Not allowed to listen on ${where} (ports below 1024 need privileges). Choose a port above 1024: vfab serve --port 8765`));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new VfabError('INVALID_INPUT', `Cannot listen on ${where}: this machine has no such address (${err.code}). Use --host 127.0.0.1 or one of its own addresses.`));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new VfabError(
+            'BUSY',
+            `Port ${port} on ${host} is in use (another vfab serve?). Stop that program or choose another port: vfab serve --port ${port + 1}`,
+          ),
+        );
+      else if (err.code === 'EACCES')
+        reject(
+          new VfabError(
+            'BUSY',
+            `Not allowed to listen on ${where} (ports below 1024 need privileges). Choose a port above 1024: vfab serve --port 8765`,
+          ),
+        );
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+        reject(
+          new VfabError(
+            'INVALID_INPUT',
+            `Cannot listen on ${where}: this machine has no such address (${err.code}). Use --host 127.0.0.1 or one of its own addresses.`,
+          ),
+        );
       else reject(err);
     };
     server.once('error', onError);
@@ -85,31 +115,44 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
   const server = http.createServer();
   const port = await listen(server, opts.host, opts.port);
   const auth = createServeAuth(opts.host, port, opts.token);
-  const sockets = createApiSocketServer(opts.service, { maxUploadBytes: opts.maxUploadBytes, onError: (err) => opts.onError?.(err) });
+  const sockets = createApiSocketServer(opts.service, {
+    maxUploadBytes: opts.maxUploadBytes,
+    onError: (err) => opts.onError?.(err),
+  });
   const relay = createCameraRoutes(opts.camera, { token: auth.token });
   const maxClients = opts.maxClients ?? 100;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const origin = `http://${shownHost}:${port}`;
 
-  const headersFor = (req: http.IncomingMessage) => securityHeaders(contentSecurityPolicy(auth.origins(req).map((o) => o.replace(/^http:/, 'ws:'))));
+  const headersFor = (req: http.IncomingMessage) =>
+    securityHeaders(
+      contentSecurityPolicy(auth.origins(req).map((o) => o.replace(/^http:/, 'ws:'))),
+    );
 
   const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://vfab.invalid');
     const headers = headersFor(req);
-    if (!auth.hostAllowed(req)) return plain(res, 421, `This server answers to ${origin} only.`, headers);
+    if (!auth.hostAllowed(req))
+      return plain(res, 421, `This server answers to ${origin} only.`, headers);
     const token = auth.checkToken(req, url);
     if (token === 'invalid') return plain(res, 401, WRONG_TOKEN, headers);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      if (!auth.originOk(req)) return plain(res, 403, 'Cross-origin requests are refused.', headers);
-      return plain(res, 405, 'Only GET and HEAD; the API is on the WebSocket.', { ...headers, Allow: 'GET, HEAD' });
+      if (!auth.originOk(req))
+        return plain(res, 403, 'Cross-origin requests are refused.', headers);
+      return plain(res, 405, 'Only GET and HEAD; the API is on the WebSocket.', {
+        ...headers,
+        Allow: 'GET, HEAD',
+      });
     }
     const camera = url.pathname.startsWith('/camera/');
-    if ((camera || url.pathname === API_SOCKET_PATH) && token === 'absent') return plain(res, 401, NO_TOKEN, headers);
+    if ((camera || url.pathname === API_SOCKET_PATH) && token === 'absent')
+      return plain(res, 401, NO_TOKEN, headers);
     if (camera) {
       const answered = relay.handle(req, res);
       return answered === true ? undefined : plain(res, answered.status, answered.text, headers);
     }
-    if (url.pathname === API_SOCKET_PATH) return plain(res, 426, 'This is the API socket: connect with a WebSocket.', headers);
+    if (url.pathname === API_SOCKET_PATH)
+      return plain(res, 426, 'This is the API socket: connect with a WebSocket.', headers);
     // The raw path, not url.pathname: URL parsing would quietly resolve `..` and `%2e%2e`, and a
     // request that tries them is refused rather than guessed at.
     serveStatic(opts.rendererDir, (req.url ?? '/').split('?')[0]!, req, res, headers);
@@ -129,9 +172,11 @@ export async function startServeHost(opts: ServeHostOptions): Promise<ServeHost>
     const url = new URL(req.url ?? '/', 'http://vfab.invalid');
     if (url.pathname !== API_SOCKET_PATH) return refuseUpgrade(socket, 404, 'not found');
     if (!auth.hostAllowed(req)) return refuseUpgrade(socket, 421, 'wrong host');
-    if (auth.checkToken(req, url) !== 'valid') return refuseUpgrade(socket, 401, 'a valid token is required');
+    if (auth.checkToken(req, url) !== 'valid')
+      return refuseUpgrade(socket, 401, 'a valid token is required');
     if (!auth.originOk(req)) return refuseUpgrade(socket, 403, 'cross-origin WebSocket refused');
-    if (sockets.wss.clients.size >= maxClients) return refuseUpgrade(socket, 503, `too many connections (${maxClients}); close another tab`);
+    if (sockets.wss.clients.size >= maxClients)
+      return refuseUpgrade(socket, 503, `too many connections (${maxClients}); close another tab`);
     sockets.upgrade(req, socket, head);
   });
 

@@ -12,7 +12,10 @@ export type RequestId = string | number | null;
 
 /** The protocol's rule for an id: a string of at most 64 characters or a whole number. */
 export function isRequestId(id: unknown): id is string | number {
-  return (typeof id === 'string' && id.length <= 64) || (typeof id === 'number' && Number.isSafeInteger(id));
+  return (
+    (typeof id === 'string' && id.length <= 64) ||
+    (typeof id === 'number' && Number.isSafeInteger(id))
+  );
 }
 
 /** Longer than any valid id's JSON; a value this long is not one. */
@@ -58,7 +61,8 @@ export function findRequestId(): RequestIdFinder {
   const step = (b: number) => {
     if (value) {
       // The id's value ends at the comma or brace that closes it at the top level.
-      if (depth === 1 && !inString && (b === COMMA || CLOSE.has(b))) return finish(Buffer.from(value).toString('utf8'));
+      if (depth === 1 && !inString && (b === COMMA || CLOSE.has(b)))
+        return finish(Buffer.from(value).toString('utf8'));
       if (value.length >= MAX_ID_TEXT) return finish(undefined);
       value.push(b);
     }

@@ -54,7 +54,8 @@ export function securityHeaders(csp: string): Record<string, string> {
   };
 }
 
-type StaticResult = { status: 200; file: string; type: string; size: number } | { status: 400 | 404; reason: string };
+type StaticResult =
+  { status: 200; file: string; type: string; size: number } | { status: 400 | 404; reason: string };
 
 /** Maps a URL path to a file inside `root`, or says why not. */
 function resolveStatic(root: string, urlPath: string): StaticResult {
@@ -64,9 +65,11 @@ function resolveStatic(root: string, urlPath: string): StaticResult {
   } catch {
     return { status: 400, reason: 'malformed path' };
   }
-  if (decoded.includes('\0') || decoded.includes('\\')) return { status: 400, reason: 'malformed path' };
+  if (decoded.includes('\0') || decoded.includes('\\'))
+    return { status: 400, reason: 'malformed path' };
   const segments = decoded.split('/').filter(Boolean);
-  if (segments.some((s) => s === '..' || s.startsWith('.'))) return { status: 404, reason: 'not found' };
+  if (segments.some((s) => s === '..' || s.startsWith('.')))
+    return { status: 404, reason: 'not found' };
   const rel = segments.length ? segments.join('/') : 'index.html';
   let real: string;
   let realRoot: string;
@@ -79,10 +82,21 @@ function resolveStatic(root: string, urlPath: string): StaticResult {
   if (!real.startsWith(realRoot + path.sep)) return { status: 404, reason: 'not found' };
   const st = fs.statSync(real);
   if (!st.isFile()) return { status: 404, reason: 'not found' };
-  return { status: 200, file: real, type: TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream', size: st.size };
+  return {
+    status: 200,
+    file: real,
+    type: TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream',
+    size: st.size,
+  };
 }
 
-export function serveStatic(root: string, urlPath: string, req: http.IncomingMessage, res: http.ServerResponse, headers: Record<string, string>): void {
+export function serveStatic(
+  root: string,
+  urlPath: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  headers: Record<string, string>,
+): void {
   const found = resolveStatic(root, urlPath);
   if (found.status !== 200) {
     res.writeHead(found.status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
@@ -94,7 +108,9 @@ export function serveStatic(root: string, urlPath: string, req: http.IncomingMes
     'Content-Type': found.type,
     'Content-Length': String(found.size),
     // Vite names assets by content hash; the page itself must always be fresh.
-    'Cache-Control': found.type.startsWith('text/html') ? 'no-store' : 'private, max-age=31536000, immutable',
+    'Cache-Control': found.type.startsWith('text/html')
+      ? 'no-store'
+      : 'private, max-age=31536000, immutable',
   });
   if (req.method === 'HEAD') return void res.end();
   fs.createReadStream(found.file)

@@ -59,9 +59,15 @@ export interface ConnectionGate {
   close(): void;
 }
 
-type Receiving = { admitted: true; reserved: number; got: number } | { admitted: false; finder: RequestIdFinder; answered: boolean };
+type Receiving =
+  | { admitted: true; reserved: number; got: number }
+  | { admitted: false; finder: RequestIdFinder; answered: boolean };
 
-export function gateConnection(budget: ByteBudget, opts: { maxMessage: number }, hooks: { pass(bytes: Buffer): void; refuse(id: RequestId): void }): ConnectionGate {
+export function gateConnection(
+  budget: ByteBudget,
+  opts: { maxMessage: number },
+  hooks: { pass(bytes: Buffer): void; refuse(id: RequestId): void },
+): ConnectionGate {
   let receiving: Receiving | undefined;
   /** What each message received whole but not yet delivered holds, in order. */
   const arrived: number[] = [];

@@ -19,7 +19,8 @@ export interface FrameHead {
 export const OPCODE = { continuation: 0, text: 1, binary: 2 } as const;
 
 /** How a frame goes: passed on whole, or dropped, its unmasked payload shown to `peek` while it returns true. */
-export type FrameRoute = { pass: true } | { pass: false; peek?: (payload: Buffer) => boolean; end?: () => void };
+export type FrameRoute =
+  { pass: true } | { pass: false; peek?: (payload: Buffer) => boolean; end?: () => void };
 
 export const PASS: FrameRoute = { pass: true };
 
@@ -34,7 +35,12 @@ function parseHead(buf: Buffer): { head: FrameHead; size: number } | number {
   const size = 2 + lengthBytes + (masked ? 4 : 0);
   if (buf.length < size) return size;
   // A 64-bit length past 2^53 is answered by ws (1009) long before it could be read.
-  const length = short === 126 ? buf.readUInt16BE(2) : short === 127 ? Math.min(Number(buf.readBigUInt64BE(2)), Number.MAX_SAFE_INTEGER) : short;
+  const length =
+    short === 126
+      ? buf.readUInt16BE(2)
+      : short === 127
+        ? Math.min(Number(buf.readBigUInt64BE(2)), Number.MAX_SAFE_INTEGER)
+        : short;
   const mask = masked ? Buffer.from(buf.subarray(2 + lengthBytes, size)) : undefined;
   return { head: { fin: (buf[0]! & 0x80) !== 0, opcode: buf[0]! & 0x0f, length, mask }, size };
 }
@@ -50,9 +56,14 @@ function unmask(bytes: Buffer, mask: Buffer | undefined, offset: number): Buffer
  * Returns the function to feed the stream to. `route` is asked once per frame, when its header
  * is complete; `pass` receives the bytes of passed frames, headers included, in order.
  */
-export function readFrames(route: (head: FrameHead) => FrameRoute, pass: (bytes: Buffer) => void): (chunk: Buffer) => void {
+export function readFrames(
+  route: (head: FrameHead) => FrameRoute,
+  pass: (bytes: Buffer) => void,
+): (chunk: Buffer) => void {
   let header = Buffer.alloc(0);
-  let frame: { head: FrameHead; route: FrameRoute; left: number; seen: number; peeking: boolean } | undefined;
+  let frame:
+    | { head: FrameHead; route: FrameRoute; left: number; seen: number; peeking: boolean }
+    | undefined;
 
   const endFrame = () => {
     const r = frame!.route;
@@ -74,7 +85,13 @@ export function readFrames(route: (head: FrameHead) => FrameRoute, pass: (bytes:
         header = Buffer.alloc(0);
         at += fromChunk;
         const r = route(wanted.head);
-        frame = { head: wanted.head, route: r, left: wanted.head.length, seen: 0, peeking: !r.pass && !!r.peek };
+        frame = {
+          head: wanted.head,
+          route: r,
+          left: wanted.head.length,
+          seen: 0,
+          peeking: !r.pass && !!r.peek,
+        };
         if (r.pass) pass(bytes);
         if (frame.left === 0) endFrame();
         continue;
@@ -83,7 +100,8 @@ export function readFrames(route: (head: FrameHead) => FrameRoute, pass: (bytes:
       const payload = chunk.subarray(at, at + n);
       const r = frame.route;
       if (r.pass) pass(payload);
-      else if (frame.peeking && r.peek) frame.peeking = r.peek(unmask(payload, frame.head.mask, frame.seen));
+      else if (frame.peeking && r.peek)
+        frame.peeking = r.peek(unmask(payload, frame.head.mask, frame.seen));
       frame.seen += n;
       frame.left -= n;
       at += n;

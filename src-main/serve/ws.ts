@@ -18,7 +18,12 @@ import type { ApiService } from '../api/service';
 import { API_PROTOCOL } from './auth';
 import { FilteredSocket } from './filtered-socket';
 import { isRequestId, type RequestId } from './request-id';
-import { createByteBudget, gateConnection, UPLOAD_BUDGET_BYTES, type ConnectionGate } from './upload-gate';
+import {
+  createByteBudget,
+  gateConnection,
+  UPLOAD_BUDGET_BYTES,
+  type ConnectionGate,
+} from './upload-gate';
 
 /** A dropped 50 MiB file as base64, plus the envelope. */
 export const MAX_MESSAGE_BYTES = MAX_UPLOAD_BASE64 + 64 * 1024;
@@ -29,7 +34,10 @@ const MAX_BUFFERED_FOR_PROGRESS = 1024 * 1024;
 const PING_MS = 30_000;
 
 function errorReply(id: RequestId, err: unknown) {
-  const e = err instanceof ApiError ? err : new ApiError('INTERNAL', (err as Error)?.message ?? String(err));
+  const e =
+    err instanceof ApiError
+      ? err
+      : new ApiError('INTERNAL', (err as Error)?.message ?? String(err));
   return { id, error: { code: e.code, message: e.message } };
 }
 
@@ -37,17 +45,31 @@ function send(ws: WebSocket, message: unknown): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
 }
 
-function readRequest(raw: string): { id: RequestId; method?: unknown; params?: unknown; problem?: string } {
+function readRequest(raw: string): {
+  id: RequestId;
+  method?: unknown;
+  params?: unknown;
+  problem?: string;
+} {
   let msg: unknown;
   try {
     msg = JSON.parse(raw);
   } catch (err) {
     return { id: null, problem: `The message is not JSON (${(err as Error).message}).` };
   }
-  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return { id: null, problem: 'A request must be a JSON object { id, method, params }.' };
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg))
+    return { id: null, problem: 'A request must be a JSON object { id, method, params }.' };
   const { id, method, params, ...rest } = msg as Record<string, unknown>;
-  if (!isRequestId(id)) return { id: null, problem: 'A request needs an id: a string of at most 64 characters or a whole number.' };
-  if (Object.keys(rest).length) return { id, problem: `Unknown request field(s): ${Object.keys(rest).slice(0, 5).join(', ')}.` };
+  if (!isRequestId(id))
+    return {
+      id: null,
+      problem: 'A request needs an id: a string of at most 64 characters or a whole number.',
+    };
+  if (Object.keys(rest).length)
+    return {
+      id,
+      problem: `Unknown request field(s): ${Object.keys(rest).slice(0, 5).join(', ')}.`,
+    };
   if (typeof method !== 'string') return { id, problem: 'A request needs a method name.' };
   return { id, method, params };
 }
@@ -68,7 +90,10 @@ export interface ApiSocketOptions {
 
 const NO_HEAD = Buffer.alloc(0);
 
-export function createApiSocketServer(service: ApiService, opts: ApiSocketOptions): ApiSocketServer {
+export function createApiSocketServer(
+  service: ApiService,
+  opts: ApiSocketOptions,
+): ApiSocketServer {
   const { onError } = opts;
   const wss = new WebSocketServer({
     noServer: true,
@@ -79,7 +104,13 @@ export function createApiSocketServer(service: ApiService, opts: ApiSocketOption
   });
   const budget = createByteBudget(opts.maxUploadBytes ?? UPLOAD_BUDGET_BYTES);
   const busy = (id: RequestId) =>
-    errorReply(id, new ApiError('BUSY', `Other uploads are using the memory vfab serve sets aside for them (${budget.limit / 2 ** 20} MiB at once); retry this one when they finish.`));
+    errorReply(
+      id,
+      new ApiError(
+        'BUSY',
+        `Other uploads are using the memory vfab serve sets aside for them (${budget.limit / 2 ** 20} MiB at once); retry this one when they finish.`,
+      ),
+    );
   const alive = new WeakSet<WebSocket>();
 
   const offEvents = service.onEvent((event, payload) => {
@@ -103,29 +134,55 @@ export function createApiSocketServer(service: ApiService, opts: ApiSocketOption
       const release = gate.delivered();
       if (isBinary) {
         release();
-        return send(ws, errorReply(null, new ApiError('INVALID_INPUT', 'Binary frames are not part of the protocol; send JSON text.')));
+        return send(
+          ws,
+          errorReply(
+            null,
+            new ApiError(
+              'INVALID_INPUT',
+              'Binary frames are not part of the protocol; send JSON text.',
+            ),
+          ),
+        );
       }
       const req = readRequest(data.toString());
       if (req.problem || pending >= MAX_PENDING) {
         release();
-        if (req.problem) return send(ws, errorReply(req.id, new ApiError('INVALID_INPUT', req.problem)));
-        return send(ws, errorReply(req.id, new ApiError('BUSY', `Too many requests at once (${MAX_PENDING}); wait for the answers.`)));
+        if (req.problem)
+          return send(ws, errorReply(req.id, new ApiError('INVALID_INPUT', req.problem)));
+        return send(
+          ws,
+          errorReply(
+            req.id,
+            new ApiError(
+              'BUSY',
+              `Too many requests at once (${MAX_PENDING}); wait for the answers.`,
+            ),
+          ),
+        );
       }
       pending++;
-      service.call(req.method as string, req.params).then(
-        (result) => send(ws, { id: req.id, result: result ?? null }),
-        (err: unknown) => send(ws, errorReply(req.id, err)),
-      ).finally(() => {
-        pending--;
-        release();
-      });
+      service
+        .call(req.method as string, req.params)
+        .then(
+          (result) => send(ws, { id: req.id, result: result ?? null }),
+          (err: unknown) => send(ws, errorReply(req.id, err)),
+        )
+        .finally(() => {
+          pending--;
+          release();
+        });
     });
   };
 
   const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     let ws: WebSocket | undefined;
     // ws is handed only the frames of messages that fit the budget; the others are never buffered.
-    const gate = gateConnection(budget, { maxMessage: MAX_MESSAGE_BYTES }, { pass: (bytes) => wrapped.deliver(bytes), refuse: (id) => ws && send(ws, busy(id)) });
+    const gate = gateConnection(
+      budget,
+      { maxMessage: MAX_MESSAGE_BYTES },
+      { pass: (bytes) => wrapped.deliver(bytes), refuse: (id) => ws && send(ws, busy(id)) },
+    );
     const wrapped = new FilteredSocket(socket, gate.push);
     wss.handleUpgrade(req, wrapped, NO_HEAD, (client) => {
       ws = client;

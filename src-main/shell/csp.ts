@@ -23,7 +23,10 @@ const EXACT_LOOPBACK_ORIGIN = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost):\d{1,5
 export function rendererCsp(opts: CspOptions = {}): string {
   const img = ["'self'", 'data:'];
   for (const origin of opts.imgOrigins ?? []) {
-    if (!EXACT_LOOPBACK_ORIGIN.test(origin)) throw new Error(`CSP img-src: ${origin} is not an exact loopback origin (http://127.0.0.1:<port>)`);
+    if (!EXACT_LOOPBACK_ORIGIN.test(origin))
+      throw new Error(
+        `CSP img-src: ${origin} is not an exact loopback origin (http://127.0.0.1:<port>)`,
+      );
     img.push(origin);
   }
   const directives: Array<[string, string[]]> = [

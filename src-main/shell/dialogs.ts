@@ -8,9 +8,19 @@ import type { ApiService } from '../api/service';
 import { VERSION } from '../version';
 
 /** Asks for SVG files and adds (and plans) each; failures are shown, named by file. */
-export async function addJobsFromDialog(service: ApiService, win: BrowserWindow | undefined): Promise<void> {
-  const options = { title: 'Add job', properties: ['openFile' as const, 'multiSelections' as const], filters: [{ name: 'SVG drawings', extensions: ['svg'] }] };
-  const picked = win && !win.isDestroyed() ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+export async function addJobsFromDialog(
+  service: ApiService,
+  win: BrowserWindow | undefined,
+): Promise<void> {
+  const options = {
+    title: 'Add job',
+    properties: ['openFile' as const, 'multiSelections' as const],
+    filters: [{ name: 'SVG drawings', extensions: ['svg'] }],
+  };
+  const picked =
+    win && !win.isDestroyed()
+      ? await dialog.showOpenDialog(win, options)
+      : await dialog.showOpenDialog(options);
   if (picked.canceled) return;
   const failed: string[] = [];
   for (const file of picked.filePaths) {

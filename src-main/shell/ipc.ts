@@ -32,7 +32,8 @@ export interface IpcOptions {
 export function toIpcFailure(err: unknown): IpcFailure {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)) return { code: code as ErrorCode, message: err.message };
+    if (typeof code === 'string' && Object.hasOwn(ERROR_CODES, code))
+      return { code: code as ErrorCode, message: err.message };
     return { code: 'INTERNAL', message: err.message };
   }
   return { code: 'INTERNAL', message: String(err) };
@@ -55,7 +56,13 @@ export function registerIpc(service: ApiService, opts: IpcOptions): () => void {
     ipcMain.handle(channel, async (event, params: unknown): Promise<IpcReply> => {
       const url = senderUrl(event);
       if (url === null || !opts.isTrustedUrl(url)) {
-        return { ok: false, error: { code: 'INVALID_INPUT', message: `${method}: refused, the request did not come from the vfab window.` } };
+        return {
+          ok: false,
+          error: {
+            code: 'INVALID_INPUT',
+            message: `${method}: refused, the request did not come from the vfab window.`,
+          },
+        };
       }
       try {
         return { ok: true, result: await service.call(method, params) };

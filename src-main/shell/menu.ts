@@ -12,11 +12,22 @@ export interface MenuActions {
   toggleDevTools(): void;
 }
 
-export function menuTemplate(actions: MenuActions, opts: { dev: boolean; mac: boolean }): MenuItemConstructorOptions[] {
+export function menuTemplate(
+  actions: MenuActions,
+  opts: { dev: boolean; mac: boolean },
+): MenuItemConstructorOptions[] {
   const edit: MenuItemConstructorOptions = {
     // Without an Edit menu, copy/paste shortcuts do not work in text fields on macOS.
     label: 'Edit',
-    submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
+    submenu: [
+      { role: 'undo' },
+      { role: 'redo' },
+      { type: 'separator' },
+      { role: 'cut' },
+      { role: 'copy' },
+      { role: 'paste' },
+      { role: 'selectAll' },
+    ],
   };
   const view: MenuItemConstructorOptions[] = opts.dev
     ? [
@@ -24,14 +35,29 @@ export function menuTemplate(actions: MenuActions, opts: { dev: boolean; mac: bo
           label: 'View',
           submenu: [
             { label: 'Reload', accelerator: 'CmdOrCtrl+R', click: () => actions.reload() },
-            { label: 'Toggle Developer Tools', accelerator: 'CmdOrCtrl+Shift+I', click: () => actions.toggleDevTools() },
+            {
+              label: 'Toggle Developer Tools',
+              accelerator: 'CmdOrCtrl+Shift+I',
+              click: () => actions.toggleDevTools(),
+            },
           ],
         },
       ]
     : [];
   // On macOS the first menu sits under the app's name; About lives there.
   const appMenu: MenuItemConstructorOptions[] = opts.mac
-    ? [{ label: 'vfab', submenu: [{ label: 'About vfab', click: () => actions.about() }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }] }]
+    ? [
+        {
+          label: 'vfab',
+          submenu: [
+            { label: 'About vfab', click: () => actions.about() },
+            { type: 'separator' },
+            { role: 'hide' },
+            { role: 'hideOthers' },
+            { role: 'unhide' },
+          ],
+        },
+      ]
     : [];
   return [
     ...appMenu,

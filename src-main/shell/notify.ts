@@ -23,20 +23,30 @@ export function outcomeNotification(o: PlotOutcome): Note {
     case 'failed':
       return { title: 'Plot failed', body: `${job} stopped on an error${on}.${detail}` };
     case 'interrupted':
-      return { title: 'Plot interrupted', body: `${job} was interrupted${on}; it stays resumable.${detail}` };
+      return {
+        title: 'Plot interrupted',
+        body: `${job} was interrupted${on}; it stays resumable.${detail}`,
+      };
     case 'waiting_for_paper':
-      return { title: 'Waiting for paper', body: `Plotter ${o.plotter ?? ''} waits for a fresh sheet${o.job ? ` for job ${o.job}` : ''}.` };
+      return {
+        title: 'Waiting for paper',
+        body: `Plotter ${o.plotter ?? ''} waits for a fresh sheet${o.job ? ` for job ${o.job}` : ''}.`,
+      };
   }
 }
 
 /** The title and body for a plot event, or null when it does not warrant a notification (endings come as outcomes). */
 export function plotNotification(p: PlotEventPayload): Note | null {
   if (p.event !== 'pause') return null;
-  return { title: 'Plot paused', body: `Job ${p.id} is paused; Resume continues from the last stroke.${p.error ? ` ${p.error}` : ''}` };
+  return {
+    title: 'Plot paused',
+    body: `Job ${p.id} is paused; Resume continues from the last stroke.${p.error ? ` ${p.error}` : ''}`,
+  };
 }
 
 function show(note: Note | null): void {
-  if (note && Notification.isSupported()) new Notification({ title: note.title, body: note.body }).show();
+  if (note && Notification.isSupported())
+    new Notification({ title: note.title, body: note.body }).show();
 }
 
 /** Shows a notification for each outcome and pause; returns the unsubscribe. */

@@ -42,12 +42,18 @@ async function confirmStop(win: BrowserWindow | undefined, plots: string[]): Pro
     cancelId: KEEP_PLOTTING,
     noLink: true,
     title: 'vfab',
-    message: plots.length === 1 ? `Job ${plots[0]} is plotting.` : `${plots.length} jobs are plotting: ${plots.join(', ')}.`,
+    message:
+      plots.length === 1
+        ? `Job ${plots[0]} is plotting.`
+        : `${plots.length} jobs are plotting: ${plots.join(', ')}.`,
     detail:
       'Quitting lifts the pen and stops the plotter where it is. The job stays resumable: ' +
       '`vfab resume` or Resume in the app continues it from the last stroke on the paper.',
   };
-  const { response } = win && !win.isDestroyed() ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options);
+  const { response } =
+    win && !win.isDestroyed()
+      ? await dialog.showMessageBox(win, options)
+      : await dialog.showMessageBox(options);
   return response === STOP_AND_QUIT;
 }
 

@@ -17,7 +17,11 @@ export type RendererSource =
  * The dev server is used only when the app is not packaged: a packaged app never loads code
  * from an address an environment variable names.
  */
-export function rendererSource(mainDir: string, isPackaged: boolean, env: NodeJS.ProcessEnv = process.env): RendererSource {
+export function rendererSource(
+  mainDir: string,
+  isPackaged: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): RendererSource {
   const devUrl = env['ELECTRON_RENDERER_URL'];
   if (!isPackaged && devUrl && isLoopbackHttp(devUrl)) return { kind: 'dev', url: devUrl };
   return { kind: 'file', file: path.join(mainDir, '..', 'renderer', 'index.html') };

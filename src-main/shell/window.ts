@@ -4,7 +4,14 @@
  * windows, no webviews, no permissions. test/shell-security.test.ts builds the window through
  * this module and fails when any of it weakens.
  */
-import { app, BrowserWindow, type BrowserWindowConstructorOptions, type Session, type WebContents, type WebPreferences } from './electron';
+import {
+  app,
+  BrowserWindow,
+  type BrowserWindowConstructorOptions,
+  type Session,
+  type WebContents,
+  type WebPreferences,
+} from './electron';
 import { rendererCsp, type CspOptions } from './csp';
 import { isRendererUrl, type RendererSource } from './renderer';
 
@@ -67,7 +74,9 @@ export function guardSession(ses: Session, source: RendererSource, csp: CspOptio
   const policy = rendererCsp(csp);
   ses.webRequest.onHeadersReceived((details, callback) => {
     if (source.kind === 'file' && isRendererUrl(details.url, source)) {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } });
+      callback({
+        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] },
+      });
     } else {
       callback({});
     }

@@ -64,13 +64,24 @@ export class ClipResolver {
     const { ids, warn } = this.ctx;
     const url = LOCAL_URL.exec(value.trim());
     if (!url) {
-      if (value.trim().startsWith('url(')) warn('missing_reference', 'clip paths in other files were not applied — those elements are plotted unclipped');
-      else warn('unsupported_element', `CSS shapes as clip-path (such as "${value.slice(0, 40)}") are not applied — those elements are plotted unclipped`);
+      if (value.trim().startsWith('url('))
+        warn(
+          'missing_reference',
+          'clip paths in other files were not applied — those elements are plotted unclipped',
+        );
+      else
+        warn(
+          'unsupported_element',
+          `CSS shapes as clip-path (such as "${value.slice(0, 40)}") are not applied — those elements are plotted unclipped`,
+        );
       return null;
     }
     const target = ids.get(url[2]!);
     if (!target || target.name !== 'clipPath') {
-      warn('missing_reference', 'clip-path references to no <clipPath> in the file were ignored, as browsers do: those elements are plotted unclipped');
+      warn(
+        'missing_reference',
+        'clip-path references to no <clipPath> in the file were ignored, as browsers do: those elements are plotted unclipped',
+      );
       return null;
     }
     if (this.open.has(target)) {
@@ -79,7 +90,10 @@ export class ClipResolver {
     }
     const own = ownTransform(target);
     if (!own) {
-      warn('bad_attribute', 'clip paths with an unreadable transform were ignored: those elements are plotted unclipped');
+      warn(
+        'bad_attribute',
+        'clip paths with an unreadable transform were ignored: those elements are plotted unclipped',
+      );
       return null;
     }
     let cm = multiply(m, own);
@@ -105,7 +119,10 @@ export class ClipResolver {
   private spend(n: number): void {
     this.work -= n;
     if (this.work < 0) {
-      throw new SvgError('too_many_elements', `${this.ctx.fileName}: applying the clip paths takes more than ${CLIP_WORK_BUDGET} clip edges (many elements, each clipped by a large clip of its own) — release the clips in your editor (Inkscape: Object > Clip > Release) or simplify the clip shapes.`);
+      throw new SvgError(
+        'too_many_elements',
+        `${this.ctx.fileName}: applying the clip paths takes more than ${CLIP_WORK_BUDGET} clip edges (many elements, each clipped by a large clip of its own) — release the clips in your editor (Inkscape: Object > Clip > Release) or simplify the clip shapes.`,
+      );
     }
   }
 
@@ -119,7 +136,10 @@ export class ClipResolver {
       if (cs.displayNone || !cs.style.visible) continue;
       const t = ownTransform(child);
       if (!t) {
-        warn('bad_attribute', 'clip path shapes with an unreadable transform were left out of their clip path');
+        warn(
+          'bad_attribute',
+          'clip path shapes with an unreadable transform were left out of their clip path',
+        );
         continue;
       }
       const childM = multiply(cm, t);
@@ -134,10 +154,17 @@ export class ClipResolver {
         const rs = computeStyle(ref, ROOT_STYLE, sheet);
         if (rs.displayNone) continue;
         shape = ref;
-        shapeM = multiply(multiply(childM, translate(lengthAttr(child, 'x') ?? 0, lengthAttr(child, 'y') ?? 0)), rt);
+        shapeM = multiply(
+          multiply(childM, translate(lengthAttr(child, 'x') ?? 0, lengthAttr(child, 'y') ?? 0)),
+          rt,
+        );
         rule = rs.clipRule ?? rule;
       } else if (!SHAPES.has(child.name)) {
-        if (child.name === 'text') warn('text_not_plottable', 'text inside clip paths is not applied — convert it to paths in your editor (Inkscape: Path > Object to Path)');
+        if (child.name === 'text')
+          warn(
+            'text_not_plottable',
+            'text inside clip paths is not applied — convert it to paths in your editor (Inkscape: Path > Object to Path)',
+          );
         continue;
       }
       let rings: Float64Array[];
@@ -145,7 +172,10 @@ export class ClipResolver {
         rings = shapeToPolylines(shape, shapeM, this.ctx.tol, this.ctx.viewport);
       } catch (e) {
         if (!(e instanceof BadAttribute)) throw e;
-        warn('bad_attribute', 'clip path shapes with unreadable coordinates were left out of their clip path');
+        warn(
+          'bad_attribute',
+          'clip path shapes with unreadable coordinates were left out of their clip path',
+        );
         continue;
       }
       const within = cs.clipPath ? this.resolve(cs.clipPath, child, childM) : null;
@@ -163,7 +193,12 @@ export class ClipResolver {
  * The bounding box of el's geometry in its own user space (its transform excluded), as
  * [minX, minY, maxX, maxY]; null when it has none. `scale` turns the mm tolerance into user units.
  */
-export function userBBox(el: XmlElement, ctx: ClipContext, scale: number, spend: (n: number) => void): [number, number, number, number] | null {
+export function userBBox(
+  el: XmlElement,
+  ctx: ClipContext,
+  scale: number,
+  spend: (n: number) => void,
+): [number, number, number, number] | null {
   const tol = scale > 0 ? ctx.tol / scale : ctx.tol;
   const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
   const stack: { el: XmlElement; m: Matrix }[] = [{ el, m: IDENTITY }];
@@ -195,7 +230,12 @@ export function userBBox(el: XmlElement, ctx: ClipContext, scale: number, spend:
       const href = hrefOf(e) ?? '';
       const ref = href.startsWith('#') ? ctx.ids.get(href.slice(1)) : undefined;
       // The clipped use's own x, y belong to its user space already (see read.ts).
-      if (ref) stack.push({ el: ref, m: e === el ? m : multiply(m, translate(lengthAttr(e, 'x') ?? 0, lengthAttr(e, 'y') ?? 0)) });
+      if (ref)
+        stack.push({
+          el: ref,
+          m:
+            e === el ? m : multiply(m, translate(lengthAttr(e, 'x') ?? 0, lengthAttr(e, 'y') ?? 0)),
+        });
     } else if (CONTAINERS.has(e.name)) {
       for (const c of e.children) stack.push({ el: c, m });
     }

@@ -78,7 +78,8 @@ export class EdgeGrid {
         const c1 = this.col(Math.max(e[4 * i]!, e[4 * i + 2]!));
         const r1 = this.row(Math.max(e[4 * i + 1]!, e[4 * i + 3]!));
         for (let r = this.row(Math.min(e[4 * i + 1]!, e[4 * i + 3]!)); r <= r1; r++) {
-          for (let c = this.col(Math.min(e[4 * i]!, e[4 * i + 2]!)); c <= c1; c++) fn(r * side + c, i);
+          for (let c = this.col(Math.min(e[4 * i]!, e[4 * i + 2]!)); c <= c1; c++)
+            fn(r * side + c, i);
         }
       }
     };
@@ -179,7 +180,9 @@ function insideArea(a: ClipArea, x: number, y: number): boolean {
 }
 
 function insideAll(regions: readonly ClipRegion[], x: number, y: number): boolean {
-  return regions.every((r) => r.areas.some((a) => insideArea(a, x, y)) && insideAll(r.within, x, y));
+  return regions.every(
+    (r) => r.areas.some((a) => insideArea(a, x, y)) && insideAll(r.within, x, y),
+  );
 }
 
 function collectRings(regions: readonly ClipRegion[], out: EdgeGrid[]): void {
@@ -237,7 +240,8 @@ export class ClipStack {
         if (den === 0) return;
         const t = ((qx - ax) * sy - (qy - ay) * sx) / den;
         const u = ((qx - ax) * ry - (qy - ay) * rx) / den;
-        if (t >= -EPS && t <= 1 + EPS && u >= -EPS && u <= 1 + EPS) ts.push(Math.min(1, Math.max(0, t)));
+        if (t >= -EPS && t <= 1 + EPS && u >= -EPS && u <= 1 + EPS)
+          ts.push(Math.min(1, Math.max(0, t)));
       });
     }
     return ts.sort((a, b) => a - b);
@@ -276,7 +280,8 @@ function clipOne(p: Polyline, clip: ClipStack, out: Polyline[]): void {
     const ts = clip.crossings(ax, ay, bx, by);
     if (ts.length && ts[0]! <= EPS) status = -1;
     const cuts = [0];
-    for (const t of ts) if (t > EPS && t < 1 - EPS && t - cuts[cuts.length - 1]! > EPS) cuts.push(t);
+    for (const t of ts)
+      if (t > EPS && t < 1 - EPS && t - cuts[cuts.length - 1]! > EPS) cuts.push(t);
     cuts.push(1);
     for (let k = 0; k + 1 < cuts.length; k++) {
       if (k > 0) status = -1;

@@ -29,5 +29,7 @@ const NOT_RENDERED = new Set(['title', 'desc', 'metadata']);
 
 /** The child a `<switch>` renders, if any. */
 export function switchChoice(sw: XmlElement, language: string): XmlElement | undefined {
-  return sw.children.find((c) => !c.name.startsWith('{') && !NOT_RENDERED.has(c.name) && conditionsHold(c, language));
+  return sw.children.find(
+    (c) => !c.name.startsWith('{') && !NOT_RENDERED.has(c.name) && conditionsHold(c, language),
+  );
 }

@@ -49,7 +49,13 @@ export interface Stylesheet {
   fileName: string;
 }
 
-export const EMPTY_STYLESHEET: Stylesheet = { buckets: new Map(), skipped: 0, overCap: 0, budget: 0, fileName: '' };
+export const EMPTY_STYLESHEET: Stylesheet = {
+  buckets: new Map(),
+  skipped: 0,
+  overCap: 0,
+  budget: 0,
+  fileName: '',
+};
 
 function bucketKey(s: Selector): string {
   const c = s.compounds[s.compounds.length - 1]!;
@@ -74,7 +80,10 @@ function parseCompound(text: string): Compound | null {
 }
 
 function parseSelector(text: string): Selector | null {
-  const tokens = text.replace(/\s*>\s*/g, ' > ').trim().split(/\s+/);
+  const tokens = text
+    .replace(/\s*>\s*/g, ' > ')
+    .trim()
+    .split(/\s+/);
   const compounds: Compound[] = [];
   const child: boolean[] = [];
   let pendingChild = false;
@@ -119,7 +128,7 @@ export function parseDeclarations(text: string): [string, string][] {
 /** Without comments; an unclosed one runs to the end, as in CSS. One pass, whatever the input. */
 function stripComments(css: string): string {
   let out = '';
-  for (let i = 0; ; ) {
+  for (let i = 0; ;) {
     const open = css.indexOf('/*', i);
     if (open < 0) return out + css.slice(i);
     out += css.slice(i, open);
@@ -156,7 +165,8 @@ export function parseStylesheet(texts: readonly string[], fileName: string): Sty
         continue;
       }
       let stop = i;
-      while (stop < css.length && css[stop] !== '{' && css[stop] !== ';' && css[stop] !== '}') stop++;
+      while (stop < css.length && css[stop] !== '{' && css[stop] !== ';' && css[stop] !== '}')
+        stop++;
       const prelude = css.slice(i, stop).trim();
       if (stop >= css.length) break;
       if (css[stop] !== '{') {
@@ -178,7 +188,8 @@ export function parseStylesheet(texts: readonly string[], fileName: string): Sty
       for (const part of prelude.split(',')) {
         const selector = parseSelector(part);
         if (!selector) skipped++;
-        else if (rules.length < MAX_RULES) rules.push({ selector, rank: rules.length, declarations });
+        else if (rules.length < MAX_RULES)
+          rules.push({ selector, rank: rules.length, declarations });
         else overCap++;
       }
     }
@@ -204,7 +215,8 @@ function classesOf(el: XmlElement): string[] {
 }
 
 function compoundMatches(c: Compound, el: XmlElement): boolean {
-  if ((c.type !== null && c.type !== el.name) || (c.id !== null && c.id !== el.attrs.get('id'))) return false;
+  if ((c.type !== null && c.type !== el.name) || (c.id !== null && c.id !== el.attrs.get('id')))
+    return false;
   if (!c.classes.length) return true;
   const classes = classesOf(el);
   return c.classes.every((k) => classes.includes(k));
@@ -221,7 +233,10 @@ function matchesFrom(sheet: Stylesheet, s: Selector, i: number, el: XmlElement):
 }
 
 function overBudget(sheet: Stylesheet): never {
-  throw new SvgError('too_many_elements', `${sheet.fileName}: the stylesheet (<style>) applies too many rules to too many elements — simplify the drawing or export it with presentation attributes instead of CSS.`);
+  throw new SvgError(
+    'too_many_elements',
+    `${sheet.fileName}: the stylesheet (<style>) applies too many rules to too many elements — simplify the drawing or export it with presentation attributes instead of CSS.`,
+  );
 }
 
 /** The sheet's declarations for `el`, weakest first: later ones win. */
@@ -234,7 +249,8 @@ export function sheetDeclarations(sheet: Stylesheet, el: XmlElement): [string, s
   for (const key of keys) {
     const list = sheet.buckets.get(key);
     if (!list) continue;
-    for (const r of list) if (matchesFrom(sheet, r.selector, r.selector.compounds.length - 1, el)) hits.push(r);
+    for (const r of list)
+      if (matchesFrom(sheet, r.selector, r.selector.compounds.length - 1, el)) hits.push(r);
   }
   hits.sort((a, b) => a.rank - b.rank);
   return hits.flatMap((r) => r.declarations);

@@ -45,7 +45,17 @@ function clampCount(n: number): number {
   return Math.min(MAX_SEGMENTS_PER_CURVE, Math.max(1, Math.ceil(n)));
 }
 
-function cubicSegments(x0: number, y0: number, x1: number, y1: number, x2: number, y2: number, x3: number, y3: number, tol: number): number {
+function cubicSegments(
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  x3: number,
+  y3: number,
+  tol: number,
+): number {
   const d1 = Math.hypot(x0 - 2 * x1 + x2, y0 - 2 * y1 + y2);
   const d2 = Math.hypot(x1 - 2 * x2 + x3, y1 - 2 * y2 + y3);
   return clampCount(Math.sqrt((6 * Math.max(d1, d2)) / (8 * tol)));
@@ -57,7 +67,16 @@ function arcStep(sigma: number, tol: number): number {
 }
 
 /** Appends a cubic (already in output space) after its start point. */
-function cubicTo(b: PolyBuilder, x1: number, y1: number, x2: number, y2: number, x3: number, y3: number, tol: number): void {
+function cubicTo(
+  b: PolyBuilder,
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  x3: number,
+  y3: number,
+  tol: number,
+): void {
   const x0 = b.lastX();
   const y0 = b.lastY();
   const n = cubicSegments(x0, y0, x1, y1, x2, y2, x3, y3, tol);
@@ -89,7 +108,18 @@ function quadTo(b: PolyBuilder, x1: number, y1: number, x2: number, y2: number, 
  * Points of the ellipse (cx, cy, rx, ry, rotated φ) from angle t0 over dt, in user space mapped
  * by m, excluding the start and including the end (the caller pins the exact end point).
  */
-function ellipseArc(b: PolyBuilder, m: Matrix, cx: number, cy: number, rx: number, ry: number, phi: number, t0: number, dt: number, tol: number): void {
+function ellipseArc(
+  b: PolyBuilder,
+  m: Matrix,
+  cx: number,
+  cy: number,
+  rx: number,
+  ry: number,
+  phi: number,
+  t0: number,
+  dt: number,
+  tol: number,
+): void {
   const cp = Math.cos(phi);
   const sp = Math.sin(phi);
   // The ellipse as an affine image of the unit circle, composed with m.
@@ -104,7 +134,15 @@ function ellipseArc(b: PolyBuilder, m: Matrix, cx: number, cy: number, rx: numbe
 }
 
 /** A full ellipse as one closed polyline starting and ending at angle 0. */
-export function flattenEllipse(cx: number, cy: number, rx: number, ry: number, m: Matrix, tol: number, out: Float64Array[]): void {
+export function flattenEllipse(
+  cx: number,
+  cy: number,
+  rx: number,
+  ry: number,
+  m: Matrix,
+  tol: number,
+  out: Float64Array[],
+): void {
   const b = new PolyBuilder();
   const x = cx + rx;
   const x0 = m[0] * x + m[2] * cy + m[4];
@@ -123,7 +161,20 @@ function angle(ux: number, uy: number, vx: number, vy: number): number {
  * SVG arc (endpoint parametrisation, user space) → points, per SVG 1.1 F.6.5/F.6.6: zero radii
  * make a line, radii too small are scaled up, flags pick the centre and direction.
  */
-function arcTo(b: PolyBuilder, m: Matrix, x1: number, y1: number, rxIn: number, ryIn: number, rotDeg: number, large: number, sweep: number, x2: number, y2: number, tol: number): void {
+function arcTo(
+  b: PolyBuilder,
+  m: Matrix,
+  x1: number,
+  y1: number,
+  rxIn: number,
+  ryIn: number,
+  rotDeg: number,
+  large: number,
+  sweep: number,
+  x2: number,
+  y2: number,
+  tol: number,
+): void {
   const ex = m[0] * x2 + m[2] * y2 + m[4];
   const ey = m[1] * x2 + m[3] * y2 + m[5];
   if (x1 === x2 && y1 === y2) return;
@@ -196,26 +247,60 @@ export function flattenPath(cmds: number[], m: Matrix, tol: number, out: Float64
       case Op.C: {
         begin();
         const p = cmds;
-        const x1 = p[i + 1]!, y1 = p[i + 2]!, x2 = p[i + 3]!, y2 = p[i + 4]!;
+        const x1 = p[i + 1]!,
+          y1 = p[i + 2]!,
+          x2 = p[i + 3]!,
+          y2 = p[i + 4]!;
         ux = p[i + 5]!;
         uy = p[i + 6]!;
-        cubicTo(b, a * x1 + c * y1 + e, bb * x1 + d * y1 + f, a * x2 + c * y2 + e, bb * x2 + d * y2 + f, a * ux + c * uy + e, bb * ux + d * uy + f, tol);
+        cubicTo(
+          b,
+          a * x1 + c * y1 + e,
+          bb * x1 + d * y1 + f,
+          a * x2 + c * y2 + e,
+          bb * x2 + d * y2 + f,
+          a * ux + c * uy + e,
+          bb * ux + d * uy + f,
+          tol,
+        );
         i += 7;
         break;
       }
       case Op.Q: {
         begin();
-        const x1 = cmds[i + 1]!, y1 = cmds[i + 2]!;
+        const x1 = cmds[i + 1]!,
+          y1 = cmds[i + 2]!;
         ux = cmds[i + 3]!;
         uy = cmds[i + 4]!;
-        quadTo(b, a * x1 + c * y1 + e, bb * x1 + d * y1 + f, a * ux + c * uy + e, bb * ux + d * uy + f, tol);
+        quadTo(
+          b,
+          a * x1 + c * y1 + e,
+          bb * x1 + d * y1 + f,
+          a * ux + c * uy + e,
+          bb * ux + d * uy + f,
+          tol,
+        );
         i += 5;
         break;
       }
       case Op.A: {
         begin();
-        const x2 = cmds[i + 6]!, y2 = cmds[i + 7]!;
-        arcTo(b, m, ux, uy, cmds[i + 1]!, cmds[i + 2]!, cmds[i + 3]!, cmds[i + 4]!, cmds[i + 5]!, x2, y2, tol);
+        const x2 = cmds[i + 6]!,
+          y2 = cmds[i + 7]!;
+        arcTo(
+          b,
+          m,
+          ux,
+          uy,
+          cmds[i + 1]!,
+          cmds[i + 2]!,
+          cmds[i + 3]!,
+          cmds[i + 4]!,
+          cmds[i + 5]!,
+          x2,
+          y2,
+          tol,
+        );
         ux = x2;
         uy = y2;
         i += 8;

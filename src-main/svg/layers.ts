@@ -34,7 +34,8 @@ export const NO_CODES: LayerCodes = { speedPct: null, heightPct: null, delayMs: 
  */
 export function parseLayerLabel(label: string): LayerLabel {
   let rest = label.trim();
-  if (rest.startsWith('%')) return { pen: null, pauseBefore: false, skip: true, codes: NO_CODES, ignored: [] };
+  if (rest.startsWith('%'))
+    return { pen: null, pauseBefore: false, skip: true, codes: NO_CODES, ignored: [] };
   const pauseBefore = rest.startsWith('!');
   if (pauseBefore) rest = rest.slice(1).trimStart();
   const m = /^\d+/.exec(rest);
@@ -75,7 +76,15 @@ export class LayerSet {
   constructor(readonly inkscapeLayers: boolean) {}
 
   openInkscapeLayer(label: string, parsed: LayerLabel): LayerSlot {
-    const slot: LayerSlot = { name: label, pen: parsed.pen, pauseBefore: parsed.pauseBefore, codes: parsed.codes, source: 'inkscape-layer', paths: [], colors: new Set() };
+    const slot: LayerSlot = {
+      name: label,
+      pen: parsed.pen,
+      pauseBefore: parsed.pauseBefore,
+      codes: parsed.codes,
+      source: 'inkscape-layer',
+      paths: [],
+      colors: new Set(),
+    };
     this.slots.push(slot);
     return slot;
   }
@@ -84,9 +93,27 @@ export class LayerSet {
   add(layer: LayerSlot | null, color: string, paths: Polyline[]): void {
     let slot = layer;
     if (!slot && this.inkscapeLayers) {
-      slot = this.noLayer ??= this.push({ name: NO_LAYER, pen: null, pauseBefore: false, codes: NO_CODES, source: 'inkscape-layer', paths: [], colors: new Set() });
+      slot = this.noLayer ??= this.push({
+        name: NO_LAYER,
+        pen: null,
+        pauseBefore: false,
+        codes: NO_CODES,
+        source: 'inkscape-layer',
+        paths: [],
+        colors: new Set(),
+      });
     } else if (!slot) {
-      slot = this.byColor.get(color) ?? this.push({ name: color, pen: null, pauseBefore: false, codes: NO_CODES, source: 'stroke-color', paths: [], colors: new Set() });
+      slot =
+        this.byColor.get(color) ??
+        this.push({
+          name: color,
+          pen: null,
+          pauseBefore: false,
+          codes: NO_CODES,
+          source: 'stroke-color',
+          paths: [],
+          colors: new Set(),
+        });
       this.byColor.set(color, slot);
     }
     slot.colors.add(color);

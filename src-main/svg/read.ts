@@ -13,7 +13,15 @@ import { ClipStack, clipPolylines } from './clip';
 import { ClipResolver } from './clip-paths';
 import { conditionsHold, DEFAULT_LANGUAGE, switchChoice } from './conditions';
 import { IDENTITY, type Matrix, multiply, parseTransform, scale, translate } from './transform';
-import { isPhysicalLength, lengthAttr, MM_PER_PX, parseLength, parseViewBox, type ViewBox, viewBoxTransform } from './units';
+import {
+  isPhysicalLength,
+  lengthAttr,
+  MM_PER_PX,
+  parseLength,
+  parseViewBox,
+  type ViewBox,
+  viewBoxTransform,
+} from './units';
 import { hrefOf, MAX_SVG_BYTES, parseXml, type XmlElement } from './xml';
 
 export { SvgError, type SvgErrorKind } from './errors';
@@ -95,11 +103,13 @@ interface Page {
 function pageOf(root: XmlElement, fileName: string, warnings: Warnings): Page {
   const vbText = root.attrs.get('viewBox');
   const vb = parseViewBox(vbText);
-  if (vbText !== undefined && !vb) warnings.add('bad_attribute', `the viewBox "${vbText}" is not usable and was ignored`);
+  if (vbText !== undefined && !vb)
+    warnings.add('bad_attribute', `the viewBox "${vbText}" is not usable and was ignored`);
   const abs = (name: string): number | null => {
     const text = root.attrs.get(name);
     const l = parseLength(text);
-    if (text !== undefined && !l) warnings.add('bad_attribute', `the ${name} "${text}" is not a length and was ignored`);
+    if (text !== undefined && !l)
+      warnings.add('bad_attribute', `the ${name} "${text}" is not a length and was ignored`);
     return l && 'px' in l ? l.px : null;
   };
   let w = abs('width');
@@ -109,20 +119,41 @@ function pageOf(root: XmlElement, fileName: string, warnings: Warnings): Page {
     else if (w === null) w = (h! * vb.w) / vb.h;
     else if (h === null) h = (w * vb.h) / vb.w;
   }
-  for (const [side, v] of [['width', w], ['height', h]] as const) {
+  for (const [side, v] of [
+    ['width', w],
+    ['height', h],
+  ] as const) {
     if (v !== null && !(v > 0 && Number.isFinite(v))) {
-      throw new SvgError('bad_geometry', `${fileName}: the document ${side} is ${v} — set a positive page size in your editor (Inkscape: Document Properties).`);
+      throw new SvgError(
+        'bad_geometry',
+        `${fileName}: the document ${side} is ${v} — set a positive page size in your editor (Inkscape: Document Properties).`,
+      );
     }
   }
-  const m = multiply(scale(MM_PER_PX, MM_PER_PX), vb && w !== null && h !== null ? viewBoxTransform(vb, w, h, root.attrs.get('preserveAspectRatio')) : IDENTITY);
+  const m = multiply(
+    scale(MM_PER_PX, MM_PER_PX),
+    vb && w !== null && h !== null
+      ? viewBoxTransform(vb, w, h, root.attrs.get('preserveAspectRatio'))
+      : IDENTITY,
+  );
   const viewport: Viewport = vb ? { w: vb.w, h: vb.h } : { w: w ?? 0, h: h ?? 0 };
   const sides = [root.attrs.get('width'), root.attrs.get('height')].filter((t) => t !== undefined);
   const physical = w !== null && h !== null && sides.length > 0 && sides.every(isPhysicalLength);
-  return { widthMm: w === null ? null : w * MM_PER_PX, heightMm: h === null ? null : h * MM_PER_PX, physical, m, viewport };
+  return {
+    widthMm: w === null ? null : w * MM_PER_PX,
+    heightMm: h === null ? null : h * MM_PER_PX,
+    physical,
+    m,
+    viewport,
+  };
 }
 
 /** One pass over the tree: ids for `use`, and whether Inkscape layers exist. */
-function index(root: XmlElement): { ids: Map<string, XmlElement>; hasLayers: boolean; css: string[] } {
+function index(root: XmlElement): {
+  ids: Map<string, XmlElement>;
+  hasLayers: boolean;
+  css: string[];
+} {
   const ids = new Map<string, XmlElement>();
   const css: string[] = [];
   let hasLayers = false;
@@ -132,7 +163,8 @@ function index(root: XmlElement): { ids: Map<string, XmlElement>; hasLayers: boo
     const id = el.attrs.get('id');
     if (id !== undefined && !ids.has(id)) ids.set(id, el);
     if (el.name === 'g' && el.attrs.get('inkscape:groupmode') === INKSCAPE_LAYER) hasLayers = true;
-    if (el.name === 'style' && el.text && (el.attrs.get('type') ?? 'text/css') === 'text/css') css.push(el.text);
+    if (el.name === 'style' && el.text && (el.attrs.get('type') ?? 'text/css') === 'text/css')
+      css.push(el.text);
     // Reversed onto the stack, so the sheets come out in document order.
     for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
   }
@@ -152,7 +184,8 @@ function countShapes(el: XmlElement): number {
 }
 
 function allFinite(paths: Polyline[]): boolean {
-  for (const p of paths) for (let i = 0; i < p.length; i++) if (!Number.isFinite(p[i])) return false;
+  for (const p of paths)
+    for (let i = 0; i < p.length; i++) if (!Number.isFinite(p[i])) return false;
   return true;
 }
 
@@ -163,7 +196,12 @@ function colorKey(style: Style): string {
 }
 
 /** Placement of a nested viewport (nested svg, or a symbol through use): x/y then its viewBox. */
-function viewportTransform(target: XmlElement, use: XmlElement | null, x: number, y: number): Matrix {
+function viewportTransform(
+  target: XmlElement,
+  use: XmlElement | null,
+  x: number,
+  y: number,
+): Matrix {
   let m = translate(x, y);
   const vb: ViewBox | null = parseViewBox(target.attrs.get('viewBox'));
   if (vb) {
@@ -177,16 +215,31 @@ function viewportTransform(target: XmlElement, use: XmlElement | null, x: number
 export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Drawing {
   const fileName = opts.fileName ?? 'SVG input';
   const tol = opts.toleranceMm ?? 0.05;
-  if (!(tol > 0 && Number.isFinite(tol))) throw new RangeError(`toleranceMm must be a positive number, got ${tol}`);
+  if (!(tol > 0 && Number.isFinite(tol)))
+    throw new RangeError(`toleranceMm must be a positive number, got ${tol}`);
   const maxElements = opts.maxElements ?? 1_000_000;
-  const { root, elementCount } = parseXml(input, { maxBytes: opts.maxBytes ?? MAX_SVG_BYTES, maxElements, fileName });
+  const { root, elementCount } = parseXml(input, {
+    maxBytes: opts.maxBytes ?? MAX_SVG_BYTES,
+    maxElements,
+    fileName,
+  });
 
   const warnings = new Warnings();
   const page = pageOf(root, fileName, warnings);
   const { ids, hasLayers, css } = index(root);
   const sheet = css.length ? parseStylesheet(css, fileName) : EMPTY_STYLESHEET;
-  if (sheet.overCap) warnings.add('unsupported_element', `the stylesheet (<style>) has more than ${MAX_RULES} rules; the rules after the first ${MAX_RULES} were not applied`, sheet.overCap);
-  if (sheet.skipped) warnings.add('unsupported_element', 'CSS rules with selectors other than element, .class and #id joined by spaces or > (or inside @media) were not applied', sheet.skipped);
+  if (sheet.overCap)
+    warnings.add(
+      'unsupported_element',
+      `the stylesheet (<style>) has more than ${MAX_RULES} rules; the rules after the first ${MAX_RULES} were not applied`,
+      sheet.overCap,
+    );
+  if (sheet.skipped)
+    warnings.add(
+      'unsupported_element',
+      'CSS rules with selectors other than element, .class and #id joined by spaces or > (or inside @media) were not applied',
+      sheet.skipped,
+    );
   const layers = new LayerSet(hasLayers);
   const skippedLayers: string[] = [];
   let hidden = 0;
@@ -200,19 +253,39 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
   if (rootTransform !== undefined) {
     const t = parseTransform(rootTransform);
     if (t) rootMatrix = multiply(page.m, t);
-    else warnings.add('bad_attribute', `the transform "${rootTransform}" of the <svg> element is unreadable and was ignored`);
+    else
+      warnings.add(
+        'bad_attribute',
+        `the transform "${rootTransform}" of the <svg> element is unreadable and was ignored`,
+      );
   }
   const language = opts.language ?? DEFAULT_LANGUAGE;
-  const clips = new ClipResolver({ ids, sheet, tol, viewport: page.viewport, language, fileName, warn: (code, message) => warnings.add(code, message) });
+  const clips = new ClipResolver({
+    ids,
+    sheet,
+    tol,
+    viewport: page.viewport,
+    language,
+    fileName,
+    warn: (code, message) => warnings.add(code, message),
+  });
   const stack: Frame[] = [];
-  const pushChildren = (parent: XmlElement, m: Matrix, style: Style, layer: LayerSlot | null, uses: UseChain | null, clip: ClipStack | null): void => {
+  const pushChildren = (
+    parent: XmlElement,
+    m: Matrix,
+    style: Style,
+    layer: LayerSlot | null,
+    uses: UseChain | null,
+    clip: ClipStack | null,
+  ): void => {
     if (parent.name === 'switch') {
       // Illustrator puts a foreignObject asking for its extension first, then the drawing.
       const child = switchChoice(parent, language);
       if (child) stack.push({ el: child, m, style, layer, uses, viaUse: false, clip });
       return;
     }
-    for (let i = parent.children.length - 1; i >= 0; i--) stack.push({ el: parent.children[i]!, m, style, layer, uses, viaUse: false, clip });
+    for (let i = parent.children.length - 1; i >= 0; i--)
+      stack.push({ el: parent.children[i]!, m, style, layer, uses, viaUse: false, clip });
   };
   let rootClip: ClipStack | null = null;
   if (rootStyle.clipPath) {
@@ -226,15 +299,32 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
     const el = f.el;
     // Without <use> every element is visited at most once, so only clones can exhaust this.
     if (--budget < 0) {
-      throw new SvgError('too_many_elements', `${fileName}: <use> references expand to more than ${EXPANSION_FACTOR * maxElements} elements — flatten the clones in your editor (Inkscape: Edit > Clone > Unlink Clone).`);
+      throw new SvgError(
+        'too_many_elements',
+        `${fileName}: <use> references expand to more than ${EXPANSION_FACTOR * maxElements} elements — flatten the clones in your editor (Inkscape: Edit > Clone > Unlink Clone).`,
+      );
     }
     const isShape = SHAPES.has(el.name);
     const isUse = el.name === 'use';
-    const renders = isShape || isUse || GROUPS.has(el.name) || el.name === 'svg' || (el.name === 'symbol' && f.viaUse);
+    const renders =
+      isShape ||
+      isUse ||
+      GROUPS.has(el.name) ||
+      el.name === 'svg' ||
+      (el.name === 'symbol' && f.viaUse);
     if (!renders) {
-      if (TEXT.has(el.name)) warnings.add('text_not_plottable', 'text is not plottable — convert text to paths in your editor: Inkscape Path > Object to Path');
-      else if (el.name === 'image') warnings.add('image_not_plottable', 'bitmap images are not plottable — trace them to paths (Inkscape: Path > Trace Bitmap) or remove them');
-      else if (UNSUPPORTED.has(el.name)) warnings.add('unsupported_element', `<${el.name}> is not supported and was left out`);
+      if (TEXT.has(el.name))
+        warnings.add(
+          'text_not_plottable',
+          'text is not plottable — convert text to paths in your editor: Inkscape Path > Object to Path',
+        );
+      else if (el.name === 'image')
+        warnings.add(
+          'image_not_plottable',
+          'bitmap images are not plottable — trace them to paths (Inkscape: Path > Trace Bitmap) or remove them',
+        );
+      else if (UNSUPPORTED.has(el.name))
+        warnings.add('unsupported_element', `<${el.name}> is not supported and was left out`);
       continue;
     }
     if (!conditionsHold(el, language)) continue;
@@ -243,7 +333,11 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       hidden += countShapes(el);
       continue;
     }
-    if (cs.masked) warnings.add('unsupported_element', 'masks are not applied — everything inside them is plotted in full');
+    if (cs.masked)
+      warnings.add(
+        'unsupported_element',
+        'masks are not applied — everything inside them is plotted in full',
+      );
     let m = f.m;
     const transformText = el.attrs.get('transform');
     if (transformText !== undefined) {
@@ -257,7 +351,9 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
     let clip = f.clip;
     if (cs.clipPath) {
       // A use is a group translated by x, y (SVG 1.1 §5.6): its clip moves with it.
-      const space = isUse ? multiply(m, translate(lengthAttr(el, 'x') ?? 0, lengthAttr(el, 'y') ?? 0)) : m;
+      const space = isUse
+        ? multiply(m, translate(lengthAttr(el, 'x') ?? 0, lengthAttr(el, 'y') ?? 0))
+        : m;
       const region = clips.resolve(cs.clipPath, el, space);
       if (region) clip = ClipStack.of(clip, region);
     }
@@ -272,11 +368,17 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
         paths = shapeToPolylines(el, m, tol, page.viewport);
       } catch (e) {
         if (!(e instanceof BadAttribute)) throw e;
-        warnings.add('bad_attribute', 'elements with unreadable coordinates (garbage, NaN or Infinity) were left out');
+        warnings.add(
+          'bad_attribute',
+          'elements with unreadable coordinates (garbage, NaN or Infinity) were left out',
+        );
         continue;
       }
       if (!allFinite(paths)) {
-        warnings.add('bad_attribute', 'elements whose coordinates overflow after transforms were left out');
+        warnings.add(
+          'bad_attribute',
+          'elements whose coordinates overflow after transforms were left out',
+        );
         continue;
       }
       if (clip) {
@@ -287,7 +389,10 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       // Plotted like any shape (the AxiDraw convention), but a white page-sized rectangle is
       // usually an editor's background (Figma's frame), not a line to draw.
       if (cs.style.stroke === 'none' && cs.style.fill === '#ffffff') {
-        warnings.add('white_fill', 'white-filled shapes without a stroke (a background?) are plotted as outlines in their own layer; delete them in your editor if they are not meant to be drawn');
+        warnings.add(
+          'white_fill',
+          'white-filled shapes without a stroke (a background?) are plotted as outlines in their own layer; delete them in your editor if they are not meant to be drawn',
+        );
       }
       layers.add(f.layer, colorKey(cs.style), paths);
       continue;
@@ -297,18 +402,35 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       const href = hrefOf(el) ?? '';
       const target = href.startsWith('#') ? ids.get(href.slice(1)) : undefined;
       if (!target) {
-        warnings.add('missing_reference', `<use> references that point nowhere (or outside the file) were left out`);
+        warnings.add(
+          'missing_reference',
+          `<use> references that point nowhere (or outside the file) were left out`,
+        );
         continue;
       }
       if (inChain(f.uses, el)) {
-        warnings.add('bad_attribute', '<use> elements that reference themselves (a cycle) were left out');
+        warnings.add(
+          'bad_attribute',
+          '<use> elements that reference themselves (a cycle) were left out',
+        );
         continue;
       }
       const x = lengthAttr(el, 'x') ?? 0;
       const y = lengthAttr(el, 'y') ?? 0;
-      const place = target.name === 'symbol' || target.name === 'svg' ? viewportTransform(target, el, x, y) : translate(x, y);
+      const place =
+        target.name === 'symbol' || target.name === 'svg'
+          ? viewportTransform(target, el, x, y)
+          : translate(x, y);
       // The clone inherits style from the <use>, not from where the original sits.
-      stack.push({ el: target, m: multiply(m, place), style: cs.style, layer: f.layer, uses: { use: el, parent: f.uses }, viaUse: true, clip });
+      stack.push({
+        el: target,
+        m: multiply(m, place),
+        style: cs.style,
+        layer: f.layer,
+        uses: { use: el, parent: f.uses },
+        viaUse: true,
+        clip,
+      });
       continue;
     }
 
@@ -320,15 +442,28 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
         skippedLayers.push(label);
         continue;
       }
-      for (const why of parsed.ignored) warnings.add('bad_attribute', `layer "${label}": ${why} and was ignored, as the AxiDraw software does`);
+      for (const why of parsed.ignored)
+        warnings.add(
+          'bad_attribute',
+          `layer "${label}": ${why} and was ignored, as the AxiDraw software does`,
+        );
       layer = layers.openInkscapeLayer(label, parsed);
     }
     // A nested <svg> reached directly establishes its own viewport; via <use> it was placed already.
-    if (el.name === 'svg' && !f.viaUse) m = multiply(m, viewportTransform(el, null, lengthAttr(el, 'x') ?? 0, lengthAttr(el, 'y') ?? 0));
+    if (el.name === 'svg' && !f.viaUse)
+      m = multiply(
+        m,
+        viewportTransform(el, null, lengthAttr(el, 'x') ?? 0, lengthAttr(el, 'y') ?? 0),
+      );
     pushChildren(el, m, cs.style, layer, f.uses, clip);
   }
 
-  if (hidden) warnings.add('hidden_skipped', 'hidden elements (display:none or visibility:hidden) were not plotted', hidden);
+  if (hidden)
+    warnings.add(
+      'hidden_skipped',
+      'hidden elements (display:none or visibility:hidden) were not plotted',
+      hidden,
+    );
   const drawn = layers.result();
   let paths = 0;
   let points = 0;
@@ -349,8 +484,14 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
       .list()
       .filter((w) => w.code !== 'no_size')
       .map((w) => w.message);
-    const skipped = skippedLayers.length ? [`only %-layers (${skippedLayers.join(', ')}), which are never plotted`] : [];
-    const outside = clippedAway ? [`${clippedAway} element${clippedAway === 1 ? ' lies' : 's lie'} wholly outside ${clippedAway === 1 ? 'its clip path' : 'their clip paths'}`] : [];
+    const skipped = skippedLayers.length
+      ? [`only %-layers (${skippedLayers.join(', ')}), which are never plotted`]
+      : [];
+    const outside = clippedAway
+      ? [
+          `${clippedAway} element${clippedAway === 1 ? ' lies' : 's lie'} wholly outside ${clippedAway === 1 ? 'its clip path' : 'their clip paths'}`,
+        ]
+      : [];
     const detail = [...why, ...skipped, ...outside];
     throw new SvgError(
       'nothing_plottable',
@@ -358,7 +499,10 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
     );
   }
   if (page.widthMm === null || page.heightMm === null) {
-    warnings.add('no_size', 'the file does not say its page size (no width/height or viewBox); the size of the drawing itself is used');
+    warnings.add(
+      'no_size',
+      'the file does not say its page size (no width/height or viewBox); the size of the drawing itself is used',
+    );
   }
   return {
     widthMm: page.widthMm ?? maxX,

@@ -35,7 +35,12 @@ function nonNegative(v: number, name: string): number {
 }
 
 /** The element's polylines, [] when it draws nothing (zero radius, empty data). */
-export function shapeToPolylines(el: XmlElement, m: Matrix, tol: number, vp: Viewport): Float64Array[] {
+export function shapeToPolylines(
+  el: XmlElement,
+  m: Matrix,
+  tol: number,
+  vp: Viewport,
+): Float64Array[] {
   const out: Float64Array[] = [];
   switch (el.name) {
     case 'path': {
@@ -46,7 +51,14 @@ export function shapeToPolylines(el: XmlElement, m: Matrix, tol: number, vp: Vie
       break;
     }
     case 'line': {
-      const cmds = [Op.M, length(el, 'x1', 'x', vp), length(el, 'y1', 'y', vp), Op.L, length(el, 'x2', 'x', vp), length(el, 'y2', 'y', vp)];
+      const cmds = [
+        Op.M,
+        length(el, 'x1', 'x', vp),
+        length(el, 'y1', 'y', vp),
+        Op.L,
+        length(el, 'x2', 'x', vp),
+        length(el, 'y2', 'y', vp),
+      ];
       flattenPath(cmds, m, tol, out);
       break;
     }
@@ -54,7 +66,8 @@ export function shapeToPolylines(el: XmlElement, m: Matrix, tol: number, vp: Vie
     case 'polygon': {
       const text = el.attrs.get('points') ?? '';
       const pts = parseNumberList(text);
-      if (!pts) throw new BadAttribute(`points="${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`);
+      if (!pts)
+        throw new BadAttribute(`points="${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`);
       // An odd coordinate is an error; SVG draws up to it.
       const cmds: number[] = [];
       for (let i = 0; i + 1 < pts.length; i += 2) cmds.push(i ? Op.L : Op.M, pts[i]!, pts[i + 1]!);
@@ -64,7 +77,8 @@ export function shapeToPolylines(el: XmlElement, m: Matrix, tol: number, vp: Vie
     }
     case 'circle': {
       const r = nonNegative(length(el, 'r', 'r', vp), 'r');
-      if (r > 0) flattenEllipse(length(el, 'cx', 'x', vp), length(el, 'cy', 'y', vp), r, r, m, tol, out);
+      if (r > 0)
+        flattenEllipse(length(el, 'cx', 'x', vp), length(el, 'cy', 'y', vp), r, r, m, tol, out);
       break;
     }
     case 'ellipse': {
@@ -75,7 +89,8 @@ export function shapeToPolylines(el: XmlElement, m: Matrix, tol: number, vp: Vie
       if (Number.isNaN(ry)) ry = rx;
       nonNegative(rx, 'rx');
       nonNegative(ry, 'ry');
-      if (rx > 0 && ry > 0) flattenEllipse(length(el, 'cx', 'x', vp), length(el, 'cy', 'y', vp), rx, ry, m, tol, out);
+      if (rx > 0 && ry > 0)
+        flattenEllipse(length(el, 'cx', 'x', vp), length(el, 'cy', 'y', vp), rx, ry, m, tol, out);
       break;
     }
     case 'rect':
@@ -101,17 +116,28 @@ function rectPath(el: XmlElement, vp: Viewport): number[] {
   if (Number.isNaN(ry)) ry = rx;
   rx = Math.min(rx, w / 2);
   ry = Math.min(ry, h / 2);
-  if (rx === 0 || ry === 0) return [Op.M, x, y, Op.L, x + w, y, Op.L, x + w, y + h, Op.L, x, y + h, Op.Z];
+  if (rx === 0 || ry === 0)
+    return [Op.M, x, y, Op.L, x + w, y, Op.L, x + w, y + h, Op.L, x, y + h, Op.Z];
   const arc = (ex: number, ey: number): number[] => [Op.A, rx, ry, 0, 0, 1, ex, ey];
   return [
-    Op.M, x + rx, y,
-    Op.L, x + w - rx, y,
+    Op.M,
+    x + rx,
+    y,
+    Op.L,
+    x + w - rx,
+    y,
     ...arc(x + w, y + ry),
-    Op.L, x + w, y + h - ry,
+    Op.L,
+    x + w,
+    y + h - ry,
     ...arc(x + w - rx, y + h),
-    Op.L, x + rx, y + h,
+    Op.L,
+    x + rx,
+    y + h,
     ...arc(x, y + h - ry),
-    Op.L, x, y + ry,
+    Op.L,
+    x,
+    y + ry,
     ...arc(x + rx, y),
     Op.Z,
   ];

@@ -15,10 +15,24 @@ export interface Style {
   color: string;
 }
 
-export const ROOT_STYLE: Style = { visible: true, stroke: 'none', fill: '#000000', color: '#000000' };
+export const ROOT_STYLE: Style = {
+  visible: true,
+  stroke: 'none',
+  fill: '#000000',
+  color: '#000000',
+};
 
 /** Declarations of one element, weakest first. */
-const PROPERTIES = ['display', 'visibility', 'stroke', 'fill', 'color', 'clip-path', 'clip-rule', 'mask'];
+const PROPERTIES = [
+  'display',
+  'visibility',
+  'stroke',
+  'fill',
+  'color',
+  'clip-path',
+  'clip-rule',
+  'mask',
+];
 const NONE = new Map<string, string>();
 
 function declarations(el: XmlElement, sheet: Stylesheet): Map<string, string> {
@@ -55,13 +69,17 @@ export function computeStyle(el: XmlElement, parent: Style, sheet: Stylesheet): 
   const vis = d.get('visibility');
   const visible = vis === undefined || vis === 'inherit' ? parent.visible : vis === 'visible';
   const colorDecl = d.get('color');
-  const color = colorDecl === undefined || colorDecl === 'inherit' ? parent.color : (parseColor(colorDecl, parent.color) ?? parent.color);
+  const color =
+    colorDecl === undefined || colorDecl === 'inherit'
+      ? parent.color
+      : (parseColor(colorDecl, parent.color) ?? parent.color);
   const paint = (key: 'stroke' | 'fill'): string => {
     const v = d.get(key);
     if (v === undefined || v === 'inherit') return parent[key];
     if (v === 'currentColor' || v === 'currentcolor') return color;
     // A paint server (url(#gradient)) plots like any other colour; keep its fallback if any.
-    if (v.startsWith('url(')) return parseColor(v.replace(/^url\([^)]*\)\s*/, ''), color) ?? '#000000';
+    if (v.startsWith('url('))
+      return parseColor(v.replace(/^url\([^)]*\)\s*/, ''), color) ?? '#000000';
     return parseColor(v, color) ?? parent[key];
   };
   const clip = d.get('clip-path');
@@ -90,11 +108,22 @@ export function parseColor(text: string, current: string): string | null {
   }
   const fn = /^rgba?\(\s*([^)]*)\)$/.exec(v);
   if (fn) {
-    const parts = fn[1]!.split(/[\s,/]+/).filter(Boolean).slice(0, 3);
+    const parts = fn[1]!
+      .split(/[\s,/]+/)
+      .filter(Boolean)
+      .slice(0, 3);
     if (parts.length !== 3) return null;
-    const bytes = parts.map((p) => (p.endsWith('%') ? (Number(p.slice(0, -1)) * 255) / 100 : Number(p)));
+    const bytes = parts.map((p) =>
+      p.endsWith('%') ? (Number(p.slice(0, -1)) * 255) / 100 : Number(p),
+    );
     if (!bytes.every(Number.isFinite)) return null;
-    return `#${bytes.map((b) => Math.round(Math.min(255, Math.max(0, b))).toString(16).padStart(2, '0')).join('')}`;
+    return `#${bytes
+      .map((b) =>
+        Math.round(Math.min(255, Math.max(0, b)))
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')}`;
   }
   const named = NAMED_COLORS.get(v);
   return named === undefined ? null : `#${named}`;

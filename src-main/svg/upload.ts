@@ -9,10 +9,16 @@ import { looksBinary, xmlText } from './xml';
 
 export function refuseNonSvg(name: string, data?: Buffer): void {
   if (!/\.svg$/i.test(name)) {
-    throw new VfabError('INVALID_INPUT', `'${name}' is not an SVG file: only SVG drawings (.svg) become jobs; nothing was added. Export the drawing as SVG and add that file.`);
+    throw new VfabError(
+      'INVALID_INPUT',
+      `'${name}' is not an SVG file: only SVG drawings (.svg) become jobs; nothing was added. Export the drawing as SVG and add that file.`,
+    );
   }
   if (data && (data.length === 0 || looksBinary(xmlText(data.subarray(0, 2048))))) {
     const what = data.length === 0 ? 'it is empty' : 'it holds binary data, such as a PNG or a PDF';
-    throw new VfabError('INVALID_INPUT', `'${name}' is not an SVG drawing (${what}); nothing was added. Export the drawing as SVG and add that file.`);
+    throw new VfabError(
+      'INVALID_INPUT',
+      `'${name}' is not an SVG drawing (${what}); nothing was added. Export the drawing as SVG and add that file.`,
+    );
   }
 }

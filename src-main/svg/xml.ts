@@ -65,7 +65,9 @@ export function looksBinary(text: string): boolean {
 
 /** UTF-8 unless a UTF-16 LE byte order mark says otherwise (some Windows tools write that). */
 export function xmlText(input: Buffer): string {
-  return input[0] === 0xff && input[1] === 0xfe ? input.toString('utf16le') : input.toString('utf8');
+  return input[0] === 0xff && input[1] === 0xfe
+    ? input.toString('utf16le')
+    : input.toString('utf8');
 }
 
 export function parseXml(input: Buffer | string, limits: ParseLimits): ParsedXml {
@@ -79,9 +81,13 @@ export function parseXml(input: Buffer | string, limits: ParseLimits): ParsedXml
   }
   let text = typeof input === 'string' ? input : xmlText(input);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === '') throw new SvgError('not_svg', `${fileName}: the file is empty — it is not an SVG drawing.`);
+  if (text.trim() === '')
+    throw new SvgError('not_svg', `${fileName}: the file is empty — it is not an SVG drawing.`);
   if (looksBinary(text)) {
-    throw new SvgError('not_svg', `${fileName}: line 1: this is a binary file (an image such as PNG?), not an SVG drawing — export an SVG from your editor.`);
+    throw new SvgError(
+      'not_svg',
+      `${fileName}: line 1: this is a binary file (an image such as PNG?), not an SVG drawing — export an SVG from your editor.`,
+    );
   }
 
   const parser = new SaxesParser({ xmlns: true, position: true });
@@ -104,11 +110,18 @@ export function parseXml(input: Buffer | string, limits: ParseLimits): ParsedXml
     if (err.message.includes('unbound namespace prefix')) return;
     const what = err.message.replace(/^\d+:\d+: /, '').replace(/\.$/, '');
     let hint = what;
-    if (what.includes('undefined entity')) hint = 'it uses an entity that is not defined (only &amp; &lt; &gt; &quot; &apos; and numeric ones are allowed)';
+    if (what.includes('undefined entity'))
+      hint =
+        'it uses an entity that is not defined (only &amp; &lt; &gt; &quot; &apos; and numeric ones are allowed)';
     // saxes has just popped the element the stray close tag skipped over: that one is unclosed.
-    else if (what.includes('unexpected close tag') && lastClosed) hint = `unclosed tag <${localName(lastClosed)}> (opened on line ${lastClosed.line})`;
-    else if (what.startsWith('unclosed tag: ')) hint = `unclosed tag <${what.slice('unclosed tag: '.length)}> at the end of the file`;
-    throw new SvgError('malformed_xml', `${fileName}: line ${parser.line}: ${hint} — the file is not well-formed XML; re-export it from your editor.`);
+    else if (what.includes('unexpected close tag') && lastClosed)
+      hint = `unclosed tag <${localName(lastClosed)}> (opened on line ${lastClosed.line})`;
+    else if (what.startsWith('unclosed tag: '))
+      hint = `unclosed tag <${what.slice('unclosed tag: '.length)}> at the end of the file`;
+    throw new SvgError(
+      'malformed_xml',
+      `${fileName}: line ${parser.line}: ${hint} — the file is not well-formed XML; re-export it from your editor.`,
+    );
   });
   parser.on('opentag', (tag: SaxesTagNS) => {
     if (++count > limits.maxElements) {
@@ -133,7 +146,13 @@ export function parseXml(input: Buffer | string, limits: ParseLimits): ParsedXml
       }
     }
     const parent = stack[stack.length - 1];
-    const el: XmlElement = { name: tag.uri === SVG_NS ? tag.local : `{${tag.uri}}${tag.local}`, attrs, children: [], parent: parent ?? null, line: parser.line };
+    const el: XmlElement = {
+      name: tag.uri === SVG_NS ? tag.local : `{${tag.uri}}${tag.local}`,
+      attrs,
+      children: [],
+      parent: parent ?? null,
+      line: parser.line,
+    };
     if (parent) parent.children.push(el);
     else root = el;
     stack.push(el);
@@ -150,7 +169,8 @@ export function parseXml(input: Buffer | string, limits: ParseLimits): ParsedXml
   parser.write(text).close();
 
   const top = root as XmlElement | null;
-  if (!top) throw new SvgError('not_svg', `${fileName}: no root element — this is not an SVG drawing.`);
+  if (!top)
+    throw new SvgError('not_svg', `${fileName}: no root element — this is not an SVG drawing.`);
   if (top.name !== 'svg') {
     const shown = localName(top);
     throw new SvgError(

@@ -20,7 +20,7 @@ export function fsyncDir(dir: string): void {
  * fills up, and only the next call reports ENOSPC.
  */
 export function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done);
+  for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done);
 }
 
 /**
@@ -58,5 +58,7 @@ export function removeAtomicLeftovers(file: string): void {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+  for (const name of names)
+    if (name.startsWith(prefix) && name.endsWith('.tmp'))
+      fs.rmSync(path.join(path.dirname(file), name), { force: true });
 }

@@ -10,7 +10,8 @@ import fs from 'node:fs';
  * the state is the first field after the last ')'.
  */
 export function statState(stat: string): string | undefined {
-  const open = stat.indexOf('('), close = stat.lastIndexOf(')');
+  const open = stat.indexOf('('),
+    close = stat.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
   return /^ (\S)(?: |$)/.exec(stat.slice(close + 1))?.[1];
 }

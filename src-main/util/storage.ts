@@ -19,7 +19,8 @@ const DENIED = new Set(['EACCES', 'EPERM']);
 const SQLITE_IO = /^SQLITE_(IOERR|CANTOPEN)/;
 const NEARLY_FULL_BYTES = 1024 * 1024;
 
-export const DATA_DIR_HINT = 'or point VFAB_DATA_DIR (paths.data_dir in config.yaml) at a writable folder';
+export const DATA_DIR_HINT =
+  'or point VFAB_DATA_DIR (paths.data_dir in config.yaml) at a writable folder';
 
 /** 1536 → "1.5 KiB": free space is read by people. */
 export function sizeText(bytes: number): string {
@@ -68,7 +69,12 @@ export interface StorageProblem {
 
 function diskFull(folder: string, neededBytes: number | undefined, quota: boolean): StorageProblem {
   const free = freeBytes(folder);
-  const numbers = [free === undefined ? '' : `${sizeText(free)} free`, neededBytes ? `${sizeText(neededBytes)} needed` : ''].filter(Boolean).join(', ');
+  const numbers = [
+    free === undefined ? '' : `${sizeText(free)} free`,
+    neededBytes ? `${sizeText(neededBytes)} needed` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return {
     kind: 'full',
     reason: `${quota ? 'your disk quota for' : 'the disk holding'} ${folder} is ${quota ? 'used up' : 'full'}${numbers ? ` (${numbers})` : ''}`,
@@ -77,7 +83,11 @@ function diskFull(folder: string, neededBytes: number | undefined, quota: boolea
 }
 
 function readOnly(folder: string): StorageProblem {
-  return { kind: 'read-only', reason: `${folder} is on a read-only file system`, fix: `remount it read-write, ${DATA_DIR_HINT}` };
+  return {
+    kind: 'read-only',
+    reason: `${folder} is on a read-only file system`,
+    fix: `remount it read-write, ${DATA_DIR_HINT}`,
+  };
 }
 
 function denied(folder: string): StorageProblem {
@@ -89,9 +99,16 @@ function denied(folder: string): StorageProblem {
 }
 
 /** A write into `folder` that failed because the disk is full, read-only or not ours; undefined for any other failure. */
-export function storageProblem(err: unknown, folder: string, neededBytes?: number): StorageProblem | undefined {
+export function storageProblem(
+  err: unknown,
+  folder: string,
+  neededBytes?: number,
+): StorageProblem | undefined {
   const code = storageCode(err);
-  if (!code) return SQLITE_IO.test(errCode(err) ?? '') && (freeBytes(folder) ?? Infinity) < NEARLY_FULL_BYTES ? diskFull(folder, neededBytes, false) : undefined;
+  if (!code)
+    return SQLITE_IO.test(errCode(err) ?? '') && (freeBytes(folder) ?? Infinity) < NEARLY_FULL_BYTES
+      ? diskFull(folder, neededBytes, false)
+      : undefined;
   if (FULL.has(code)) return diskFull(folder, neededBytes, code === 'EDQUOT');
   return READ_ONLY.test(code) ? readOnly(folder) : denied(folder);
 }
@@ -108,7 +125,11 @@ export function problemText(p: Pick<StorageProblem, 'reason' | 'fix'>): string {
  * not ours (also when vfab already said so about a folder inside: this one is named instead);
  * undefined for any other failure, which the caller rethrows as it was.
  */
-export function storageError(err: unknown, folder: string, neededBytes?: number): VfabError | undefined {
+export function storageError(
+  err: unknown,
+  folder: string,
+  neededBytes?: number,
+): VfabError | undefined {
   const problem = storageProblem(err, folder, neededBytes);
   if (!problem) return undefined;
   const said = new VfabError('DATA', problemText(problem));

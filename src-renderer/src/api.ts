@@ -5,7 +5,13 @@
  * (kept for this tab, see pageToken) as a subprotocol.
  * Types only come from the contract: nothing of the engine or zod is bundled here.
  */
-import type { EventName, EventPayloads, MethodName, Params, Results } from '../../src-main/api/contract';
+import type {
+  EventName,
+  EventPayloads,
+  MethodName,
+  Params,
+  Results,
+} from '../../src-main/api/contract';
 
 /** What the Electron preload exposes as `window.vfab`. */
 interface Bridge {
@@ -39,7 +45,10 @@ export class ApiCallError extends Error {
 function asCallError(err: unknown): ApiCallError {
   if (err instanceof ApiCallError) return err;
   const e = err as { code?: unknown; message?: unknown } | null;
-  return new ApiCallError(typeof e?.code === 'string' ? e.code : 'INTERNAL', typeof e?.message === 'string' ? e.message : String(err));
+  return new ApiCallError(
+    typeof e?.code === 'string' ? e.code : 'INTERNAL',
+    typeof e?.message === 'string' ? e.message : String(err),
+  );
 }
 
 function bridgeApi(bridge: Bridge): Api {
@@ -48,7 +57,10 @@ function bridgeApi(bridge: Bridge): Api {
     // The window and its engine are one process: the bridge is there as long as the page is.
     connection: () => 'open',
     onConnection: () => () => {},
-    call: (method, params) => bridge.call(method, params).catch((err: unknown) => Promise.reject(asCallError(err))) as Promise<never>,
+    call: (method, params) =>
+      bridge
+        .call(method, params)
+        .catch((err: unknown) => Promise.reject(asCallError(err))) as Promise<never>,
     on: (event, listener) => bridge.on(event, listener as (payload: unknown) => void),
   };
 }
@@ -76,22 +88,36 @@ function pageToken(): string | null {
 
 /** Why the server refuses `token` (it was restarted, with a new one), or undefined when it does not or cannot be asked. */
 async function tokenRefused(token: string): Promise<ApiCallError | undefined> {
-  const res = await fetch('/ws', { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' }).catch(() => undefined);
+  const res = await fetch('/ws', {
+    headers: { Authorization: `Bearer ${token}` },
+    cache: 'no-store',
+  }).catch(() => undefined);
   if (res?.status !== 401) return undefined;
   sessionStorage.removeItem(TOKEN_KEY);
-  return new ApiCallError('USAGE', 'vfab serve no longer takes this tab\'s token (it makes a new one each start): open the URL it printed.');
+  return new ApiCallError(
+    'USAGE',
+    "vfab serve no longer takes this tab's token (it makes a new one each start): open the URL it printed.",
+  );
 }
 
 /** An API every call of which fails with `why`. */
 function refusedApi(why: ApiCallError): Api {
-  return { transport: 'websocket', connection: () => 'refused', onConnection: () => () => {}, call: () => Promise.reject(why), on: () => () => {} };
+  return {
+    transport: 'websocket',
+    connection: () => 'refused',
+    onConnection: () => () => {},
+    call: () => Promise.reject(why),
+    on: () => () => {},
+  };
 }
 
 const RECONNECT_MIN_MS = 500;
 /** A server back after a restart is found within this long (a few requests a while it is away cost nothing). */
 const RECONNECT_MAX_MS = 2_000;
 
-type Incoming = { id: string | number | null; result?: unknown; error?: { code: string; message: string } } | { event: EventName; payload: unknown };
+type Incoming =
+  | { id: string | number | null; result?: unknown; error?: { code: string; message: string } }
+  | { event: EventName; payload: unknown };
 
 function socketApi(url: string, token: string): Api {
   type Waiter = { resolve(v: unknown): void; reject(e: ApiCallError): void };
@@ -134,7 +160,8 @@ function socketApi(url: string, token: string): Api {
       // Said at once (a server that was never reached stays 'connecting'): the page must not look live.
       if (state === 'open') become('lost');
       // The answer to a call in flight is lost with the connection; its caller decides whether to retry.
-      for (const w of pending.values()) w.reject(new ApiCallError('INTERNAL', 'The connection to vfab was lost.'));
+      for (const w of pending.values())
+        w.reject(new ApiCallError('INTERNAL', 'The connection to vfab was lost.'));
       pending.clear();
       // A browser is not told why an upgrade failed: ask plainly whether the token is still this server's.
       void tokenRefused(token).then((no) => {
@@ -184,7 +211,13 @@ export function connectApi(): Api {
   const bridge = (window as unknown as { vfab?: Bridge }).vfab;
   if (bridge) return bridgeApi(bridge);
   const token = pageToken();
-  if (!token) return refusedApi(new ApiCallError('USAGE', 'this tab has no token: open the URL that vfab serve printed (…/?token=…).'));
+  if (!token)
+    return refusedApi(
+      new ApiCallError(
+        'USAGE',
+        'this tab has no token: open the URL that vfab serve printed (…/?token=…).',
+      ),
+    );
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return socketApi(`${scheme}//${location.host}/ws`, token);
 }

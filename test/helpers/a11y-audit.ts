@@ -87,19 +87,48 @@ export async function contrastProblems(page: Page): Promise<ContrastProblem[]> {
   })()`)) as ContrastProblem[];
 }
 
-const CONTROL_ROLES = new Set(['button', 'link', 'textbox', 'searchbox', 'combobox', 'listbox', 'checkbox', 'radio', 'switch', 'spinbutton', 'slider', 'menuitem', 'tab', 'PopUpButton', 'ToggleButton']);
+const CONTROL_ROLES = new Set([
+  'button',
+  'link',
+  'textbox',
+  'searchbox',
+  'combobox',
+  'listbox',
+  'checkbox',
+  'radio',
+  'switch',
+  'spinbutton',
+  'slider',
+  'menuitem',
+  'tab',
+  'PopUpButton',
+  'ToggleButton',
+]);
 
 /** Controls (buttons, links, fields…) that Chromium's accessibility tree gives no name. */
 export async function unnamedControls(page: Page): Promise<string[]> {
   const cdp = await page.context().newCDPSession(page);
   try {
-    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { ignored: boolean; role?: { value: string }; name?: { value: string }; backendDOMNodeId?: number }[] };
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+      nodes: {
+        ignored: boolean;
+        role?: { value: string };
+        name?: { value: string };
+        backendDOMNodeId?: number;
+      }[];
+    };
     const unnamed: string[] = [];
     for (const n of nodes) {
       const role = n.role?.value ?? '';
       if (n.ignored || !CONTROL_ROLES.has(role) || (n.name?.value ?? '').trim()) continue;
-      const { object } = (await cdp.send('DOM.resolveNode', { backendNodeId: n.backendDOMNodeId })) as { object: { objectId: string } };
-      const { result } = (await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId, functionDeclaration: 'function () { return this.outerHTML.slice(0, 160); }', returnByValue: true })) as { result: { value: string } };
+      const { object } = (await cdp.send('DOM.resolveNode', {
+        backendNodeId: n.backendDOMNodeId,
+      })) as { object: { objectId: string } };
+      const { result } = (await cdp.send('Runtime.callFunctionOn', {
+        objectId: object.objectId,
+        functionDeclaration: 'function () { return this.outerHTML.slice(0, 160); }',
+        returnByValue: true,
+      })) as { result: { value: string } };
       unnamed.push(`${role}: ${result.value}`);
     }
     return unnamed;
@@ -150,6 +179,10 @@ export async function tabWalk(page: Page): Promise<TabWalk> {
   return {
     controls,
     unreached: controls.filter((_, i) => !reached.has(i)),
-    noIndicator: controls.flatMap((c, i) => (reached.has(i) && reached.get(i)! < MIN_RING_CONTRAST ? [`${c} (ring ${reached.get(i)!.toFixed(2)}:1)`] : [])),
+    noIndicator: controls.flatMap((c, i) =>
+      reached.has(i) && reached.get(i)! < MIN_RING_CONTRAST
+        ? [`${c} (ring ${reached.get(i)!.toFixed(2)}:1)`]
+        : [],
+    ),
   };
 }

@@ -52,7 +52,11 @@ export function openApiSocket(url: string, origin: string | undefined): Promise<
         w(msg);
       } else rawWaiters.shift()?.(msg);
     });
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(
+        Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode }),
+      ),
+    );
     ws.once('error', reject);
     ws.once('open', () => {
       const request = (method: string, params?: unknown) =>
@@ -67,7 +71,11 @@ export function openApiSocket(url: string, origin: string | undefined): Promise<
         request,
         async call(method, params) {
           const reply = await request(method, params);
-          if (reply.error) throw Object.assign(new Error(`${method}: ${reply.error.code}: ${reply.error.message}`), { code: reply.error.code });
+          if (reply.error)
+            throw Object.assign(
+              new Error(`${method}: ${reply.error.code}: ${reply.error.message}`),
+              { code: reply.error.code },
+            );
           return reply.result as any;
         },
         raw: (text) =>
@@ -87,7 +95,11 @@ export function openApiSocket(url: string, origin: string | undefined): Promise<
             };
             const timer = setTimeout(() => {
               done();
-              rej(new Error(`no ${what} event within ${ms} ms; got: ${events.map((e) => e.event).join(', ')}`));
+              rej(
+                new Error(
+                  `no ${what} event within ${ms} ms; got: ${events.map((e) => e.event).join(', ')}`,
+                ),
+              );
             }, ms);
             const done = () => {
               clearTimeout(timer);

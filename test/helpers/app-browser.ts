@@ -12,10 +12,20 @@ const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = process.env.VFAB_SCREENSHOTS || '/tmp/vfab-screens';
 
 export async function launchChromium(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}; this test needs it (CI installs it): apt-get install -y chromium`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}; this test needs it (CI installs it): apt-get install -y chromium`,
+    );
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -26,7 +36,11 @@ export interface AppPage {
 }
 
 /** `browser`: a page of its own; `context`: a page in it (a test that opens more tabs in the same browser session). */
-export async function openApp(from: Browser | BrowserContext, url: string, viewport = { width: 1280, height: 800 }): Promise<AppPage> {
+export async function openApp(
+  from: Browser | BrowserContext,
+  url: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<AppPage> {
   const page = await from.newPage();
   await page.setViewportSize(viewport);
   page.setDefaultTimeout(15_000);
@@ -37,7 +51,8 @@ export async function openApp(from: Browser | BrowserContext, url: string, viewp
   });
   // Runs before the page's own scripts, outside its CSP, to catch every violation report.
   await page.addInitScript({
-    content: "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
+    content:
+      "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
   });
   const res = await page.goto(url);
   if (res?.status() !== 200) throw new Error(`GET ${url} answered ${res?.status()}`);
@@ -59,7 +74,11 @@ export interface DroppedFile {
 
 /** What a drag from the file manager does: dragenter, dragover and drop on the page, carrying real File objects. */
 export async function dropFiles(page: Page, files: DroppedFile[]): Promise<void> {
-  const payload = files.map((f) => ({ name: f.name, base64: f.bytes.toString('base64'), type: f.type ?? 'image/svg+xml' }));
+  const payload = files.map((f) => ({
+    name: f.name,
+    base64: f.bytes.toString('base64'),
+    type: f.type ?? 'image/svg+xml',
+  }));
   // A string, not a function: this file is type-checked without the DOM library, and the page needs no bundler helpers.
   await page.evaluate(`(() => {
     const dt = new DataTransfer();
@@ -82,10 +101,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** An <img>'s decoded width: 0 until a picture has loaded into it. */
-export const naturalWidth = (img: { evaluate<R>(fn: (el: unknown) => R): Promise<R> }) => img.evaluate((el) => (el as { naturalWidth: number }).naturalWidth);
+export const naturalWidth = (img: { evaluate<R>(fn: (el: unknown) => R): Promise<R> }) =>
+  img.evaluate((el) => (el as { naturalWidth: number }).naturalWidth);
 
 /** Polls from the test side: the page's CSP forbids the eval that page.waitForFunction uses for strings. */
-export async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+export async function until(
+  check: () => Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

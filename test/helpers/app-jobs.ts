@@ -5,7 +5,12 @@ import { keepThumbnail, makeThumbnail } from '../../src-main/api/thumbnail';
 import { planFactsMetadata } from '../../src-main/jobs/reconcile';
 import { writePlan, type Plan } from '../../src-main/plan/plan-file';
 
-const ENDS = [['READY'], ['READY', 'QUEUED', 'ARMED', 'PLOTTING', 'COMPLETED'], ['READY', 'QUEUED', 'ARMED', 'PLOTTING', 'ABORTED'], ['FAILED']] as const;
+const ENDS = [
+  ['READY'],
+  ['READY', 'QUEUED', 'ARMED', 'PLOTTING', 'COMPLETED'],
+  ['READY', 'QUEUED', 'ARMED', 'PLOTTING', 'ABORTED'],
+  ['FAILED'],
+] as const;
 
 /**
  * Writes `count` jobs `job_00000`…; ids sort in creation order, the newest last. With `plans`,
@@ -26,18 +31,43 @@ export function writeJobs(jobsDir: string, count: number, plans: readonly Plan[]
     let from: string | null = null;
     const plan = plans.length && path_.includes('READY') ? plans[j % plans.length]! : undefined;
     if (plan) {
-      const files = { plan: path.join(dir, 'plan.json'), thumbnail: path.join(dir, 'thumbnail.json') };
+      const files = {
+        plan: path.join(dir, 'plan.json'),
+        thumbnail: path.join(dir, 'thumbnail.json'),
+      };
       writePlan(files.plan, { ...plan, job: id });
       keepThumbnail(files, { ...thumbnails[j % plans.length]!, id });
     }
     const lines = path_.map((to, k) => {
-      const metadata = from === null ? { source_name: `${id}.svg`, source_size: 1000, source_sha256: '0'.repeat(64) } : to === 'READY' && plan ? planFactsMetadata(plan.summary) : {};
-      const line = JSON.stringify({ type: 'state_change', from_state: from, to_state: to, reason: `generated ${to}`, metadata, timestamp: at(k), seq: k + 1 });
+      const metadata =
+        from === null
+          ? { source_name: `${id}.svg`, source_size: 1000, source_sha256: '0'.repeat(64) }
+          : to === 'READY' && plan
+            ? planFactsMetadata(plan.summary)
+            : {};
+      const line = JSON.stringify({
+        type: 'state_change',
+        from_state: from,
+        to_state: to,
+        reason: `generated ${to}`,
+        metadata,
+        timestamp: at(k),
+        seq: k + 1,
+      });
       from = to;
       return line;
     });
     fs.writeFileSync(path.join(dir, 'journal.jsonl'), `${lines.join('\n')}\n`);
-    fs.writeFileSync(path.join(dir, 'job.json'), JSON.stringify({ format: 1, id, source_name: `${id}.svg`, source_size: 1000, created_at: at(0) }));
+    fs.writeFileSync(
+      path.join(dir, 'job.json'),
+      JSON.stringify({
+        format: 1,
+        id,
+        source_name: `${id}.svg`,
+        source_size: 1000,
+        created_at: at(0),
+      }),
+    );
     ids.push(id);
   }
   return ids;

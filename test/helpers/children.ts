@@ -27,14 +27,18 @@ export function startHelper(script: string, args: string[]): Helper {
     out += chunk;
     for (const w of waiters.splice(0)) w();
   });
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const said = (line: string) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
         if (out.split('\n').includes(line)) resolve();
         else waiters.push(check);
       };
-      void exited.then((how) => reject(new Error(`${script} exited (${how}) before saying '${line}'; it said: ${out}`)));
+      void exited.then((how) =>
+        reject(new Error(`${script} exited (${how}) before saying '${line}'; it said: ${out}`)),
+      );
       check();
     });
   return { child, said, exited };

@@ -11,7 +11,8 @@ import { ROOT, sandbox, type Sandbox } from './cli';
 export function useSandbox(): Sandbox {
   let current: Sandbox | undefined;
   beforeAll(() => {
-    if (!fs.existsSync(path.join(ROOT, 'out', 'main', 'cli.js'))) throw new Error('Build first: npm run build');
+    if (!fs.existsSync(path.join(ROOT, 'out', 'main', 'cli.js')))
+      throw new Error('Build first: npm run build');
   });
   beforeEach(() => {
     current = sandbox();

@@ -38,7 +38,11 @@ export function sandbox(): Sandbox {
     ...testRunEnv(),
   };
   const dataDir = env.VFAB_DATA_DIR!;
-  const result = (r: ReturnType<typeof spawnSync>) => ({ code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) });
+  const result = (r: ReturnType<typeof spawnSync>) => ({
+    code: r.status ?? -1,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+  });
   return {
     root,
     env,
@@ -47,7 +51,15 @@ export function sandbox(): Sandbox {
     jobsDir: path.join(dataDir, 'workspace', 'jobs'),
     dbFile: path.join(dataDir, 'vfab.db'),
     logFile: path.join(dataDir, 'logs', 'vfab.log'),
-    run: (args, opts = {}) => result(spawnSync(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], { env, cwd: root, input: opts.input ?? '', encoding: 'utf8' })),
+    run: (args, opts = {}) =>
+      result(
+        spawnSync(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], {
+          env,
+          cwd: root,
+          input: opts.input ?? '',
+          encoding: 'utf8',
+        }),
+      ),
     sh: (script) => result(spawnSync('bash', ['-c', script], { env, cwd: root, encoding: 'utf8' })),
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
   };

@@ -10,7 +10,13 @@ import { defaultConfig } from '../../src-main/config/config';
 import { motionProfile } from '../../src-main/plan/motion';
 import { readPlan } from '../../src-main/plan/plan-file';
 import { MoveKind, plotProgram, type MotionProgram } from '../../src-main/plan/planner';
-import { CHECKPOINT_EVERY_MS, FIFO_DEPTH, MIN_PERIOD_MS, STATUS_POLL_MS, WINDOW } from '../../src-main/plotter/runner';
+import {
+  CHECKPOINT_EVERY_MS,
+  FIFO_DEPTH,
+  MIN_PERIOD_MS,
+  STATUS_POLL_MS,
+  WINDOW,
+} from '../../src-main/plotter/runner';
 import { controlRequest } from '../../src-main/plotter/virtual/control';
 import { readPaper, type PaperLine } from '../../src-main/plotter/virtual/paper';
 import { ROOT, type Sandbox } from './cli';
@@ -25,25 +31,45 @@ export interface PlotterProcess {
 }
 
 /** `vfab virtual-plotter` in its own process, paper and port inside the sandbox. */
-export async function startPlotterProcess(sb: Sandbox, speed: number, name = 'plotter'): Promise<PlotterProcess> {
+export async function startPlotterProcess(
+  sb: Sandbox,
+  speed: number,
+  name = 'plotter',
+): Promise<PlotterProcess> {
   const base = path.join(sb.root, name);
-  const child = endWithTest(spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin', 'vfab.js'), 'virtual-plotter', '--link', `${base}.tty`, '--control', `${base}.sock`, '--paper', `${base}.paper.jsonl`, '--speed', String(speed), '--json'],
-    { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'inherit'] },
-  ));
-  const info = await new Promise<{ port: string; control: string; paper: string }>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        resolve(JSON.parse(out));
-      } catch {
-        // not all of it yet
-      }
-    });
-    child.on('exit', (c) => reject(new Error(`virtual plotter exited ${c}: ${out}`)));
-  });
+  const child = endWithTest(
+    spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin', 'vfab.js'),
+        'virtual-plotter',
+        '--link',
+        `${base}.tty`,
+        '--control',
+        `${base}.sock`,
+        '--paper',
+        `${base}.paper.jsonl`,
+        '--speed',
+        String(speed),
+        '--json',
+      ],
+      { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
+  );
+  const info = await new Promise<{ port: string; control: string; paper: string }>(
+    (resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        try {
+          resolve(JSON.parse(out));
+        } catch {
+          // not all of it yet
+        }
+      });
+      child.on('exit', (c) => reject(new Error(`virtual plotter exited ${c}: ${out}`)));
+    },
+  );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     ...info,
@@ -66,11 +92,20 @@ export interface VfabProcess {
 
 /** `vfab <args>` as its own process (so it can be killed), in the sandbox's environment. */
 export function spawnVfab(sb: Sandbox, args: string[]): VfabProcess {
-  const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let out = '', err = '';
+  const child = endWithTest(
+    spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), ...args], {
+      env: sb.env,
+      cwd: sb.root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  let out = '',
+    err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return { child, exited, stdout: () => out, stderr: () => err };
 }
 
@@ -90,18 +125,23 @@ export interface PaperVerdict {
   reinkedMm: number;
 }
 
-const key = (from: readonly number[], to: readonly number[]) => `${from[0]},${from[1]}>${to[0]},${to[1]}`;
+const key = (from: readonly number[], to: readonly number[]) =>
+  `${from[0]},${from[1]}>${to[0]},${to[1]}`;
 const lenMm = (from: readonly number[], to: readonly number[], k: number) => {
-  const d1 = to[0]! - from[0]!, d2 = to[1]! - from[1]!;
+  const d1 = to[0]! - from[0]!,
+    d2 = to[1]! - from[1]!;
   return Math.hypot(d1 + d2, d1 - d2) / (2 * k);
 };
 
 /** Judges a paper file against a program's pen-down moves (in motor steps, exact). */
 export function judgePaper(program: MotionProgram, paperFile: string): PaperVerdict {
   const planned = new Map<string, number>();
-  let a = program.start[0], b = program.start[1], plannedMm = 0;
+  let a = program.start[0],
+    b = program.start[1],
+    plannedMm = 0;
   for (let k = 0; k < program.length; k++) {
-    const na = a + program.steps1[k]!, nb = b + program.steps2[k]!;
+    const na = a + program.steps1[k]!,
+      nb = b + program.steps2[k]!;
     if (program.kind[k] === MoveKind.Draw && (na !== a || nb !== b)) {
       planned.set(key([a, b], [na, nb]), lenMm([a, b], [na, nb], program.stepsPerMm));
       plannedMm += lenMm([a, b], [na, nb], program.stepsPerMm);
@@ -116,7 +156,9 @@ export function judgePaper(program: MotionProgram, paperFile: string): PaperVerd
     inkMm += lenMm(l.from, l.to, program.stepsPerMm);
     if (!l.partial) seen.set(key(l.from, l.to), (seen.get(key(l.from, l.to)) ?? 0) + 1);
   }
-  let missing = 0, missingMm = 0, onceMm = 0;
+  let missing = 0,
+    missingMm = 0,
+    onceMm = 0;
   for (const [k, mm] of planned) {
     if (seen.has(k) || inkedAlong(k, paper)) onceMm += mm;
     else {
@@ -124,7 +166,13 @@ export function judgePaper(program: MotionProgram, paperFile: string): PaperVerd
       missingMm += mm;
     }
   }
-  return { planned: planned.size, plannedMm, missing, missingMm, reinkedMm: Math.max(0, inkMm - onceMm) };
+  return {
+    planned: planned.size,
+    plannedMm,
+    missing,
+    missingMm,
+    reinkedMm: Math.max(0, inkMm - onceMm),
+  };
 }
 
 /** How far (motor steps) ink may stray from a planned block's line: the rounding of both plans' block ends. */
@@ -136,12 +184,16 @@ const ON_LINE_STEPS = 2;
  */
 export function inkedAlong(k: string, paper: readonly PaperLine[]): boolean {
   const [a1, a2, b1, b2] = k.split(/[,>]/).map(Number) as [number, number, number, number];
-  const u1 = b1 - a1, u2 = b2 - a2, len = Math.hypot(u1, u2);
+  const u1 = b1 - a1,
+    u2 = b2 - a2,
+    len = Math.hypot(u1, u2);
   const along = (p: readonly number[]) => ((p[0]! - a1) * u1 + (p[1]! - a2) * u2) / len;
   const off = (p: readonly number[]) => Math.abs((p[0]! - a1) * u2 - (p[1]! - a2) * u1) / len;
   const spans = paper
     .filter((l) => off(l.from) <= ON_LINE_STEPS && off(l.to) <= ON_LINE_STEPS)
-    .map((l) => [Math.min(along(l.from), along(l.to)), Math.max(along(l.from), along(l.to))] as const)
+    .map(
+      (l) => [Math.min(along(l.from), along(l.to)), Math.max(along(l.from), along(l.to))] as const,
+    )
     .filter(([s, e]) => e > 0 && s < len)
     .sort((x, y) => x[0] - y[0]);
   let reach = 0;
@@ -158,22 +210,33 @@ export function inkedAlong(k: string, paper: readonly PaperLine[]): boolean {
  */
 export function reinkBound(program: MotionProgram, speed: number): number {
   const inFlight = FIFO_DEPTH + 1 + WINDOW;
-  const drawMm = (k: number) => (program.kind[k] === MoveKind.Draw ? lenMm([0, 0], [program.steps1[k]!, program.steps2[k]!], program.stepsPerMm) : 0);
-  let best = 0, run = 0;
+  const drawMm = (k: number) =>
+    program.kind[k] === MoveKind.Draw
+      ? lenMm([0, 0], [program.steps1[k]!, program.steps2[k]!], program.stepsPerMm)
+      : 0;
+  let best = 0,
+    run = 0;
   for (let k = 0; k < program.length; k++) {
     run += drawMm(k);
     if (k >= inFlight) run -= drawMm(k - inFlight);
     best = Math.max(best, run);
   }
   const plotterS = (ms: number) => (Math.max(MIN_PERIOD_MS, ms / speed) * speed) / 1000;
-  return motionProfile(defaultConfig().device).penDownSpeedMmS * (plotterS(CHECKPOINT_EVERY_MS) + plotterS(STATUS_POLL_MS)) + best;
+  return (
+    motionProfile(defaultConfig().device).penDownSpeedMmS *
+      (plotterS(CHECKPOINT_EVERY_MS) + plotterS(STATUS_POLL_MS)) +
+    best
+  );
 }
 
 /** An SVG of `strokes` long horizontal lines (240 mm): a plot spends most of its time inside a stroke. */
 export function longStrokesSvg(sb: Sandbox, strokes = 40): string {
   const d = Array.from({ length: strokes }, (_, i) => `M 10 ${10 + i * 4} H 250`).join(' ');
   const file = path.join(sb.root, 'long-strokes.svg');
-  fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`);
+  fs.writeFileSync(
+    file,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`,
+  );
   return file;
 }
 
@@ -191,7 +254,12 @@ export function seeded(seed: number): () => number {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `vfab info job <id> --state-only` until it prints `state` (bounded). */
-export async function waitForState(sb: Sandbox, id: string, state: string, timeoutMs = 15_000): Promise<boolean> {
+export async function waitForState(
+  sb: Sandbox,
+  id: string,
+  state: string,
+  timeoutMs = 15_000,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (sb.run(['info', 'job', id, '--state-only']).stdout.trim() === state) return true;
@@ -212,12 +280,23 @@ export interface RunOutcome {
  * Runs `vfab <args>` and kills it with `signal` after `afterMs` unless it ended by itself; with
  * `once`, the time counts from its first stderr line matching it (a loaded machine starts slowly).
  */
-export async function runAndKill(sb: Sandbox, args: string[], signal: NodeJS.Signals, afterMs: number, once?: RegExp): Promise<RunOutcome> {
+export async function runAndKill(
+  sb: Sandbox,
+  args: string[],
+  signal: NodeJS.Signals,
+  afterMs: number,
+  once?: RegExp,
+): Promise<RunOutcome> {
   const p = spawnVfab(sb, args);
   let exited = false;
   void p.exited.then(() => (exited = true));
-  for (const deadline = Date.now() + 30_000; once && !exited && !once.test(p.stderr()) && Date.now() < deadline; ) await sleep(20);
-  const ended = exited || (await Promise.race([p.exited.then(() => true), sleep(afterMs).then(() => false)]));
+  for (
+    const deadline = Date.now() + 30_000;
+    once && !exited && !once.test(p.stderr()) && Date.now() < deadline;
+  )
+    await sleep(20);
+  const ended =
+    exited || (await Promise.race([p.exited.then(() => true), sleep(afterMs).then(() => false)]));
   let exitMs = 0;
   if (!ended) {
     const t = Date.now();
@@ -243,14 +322,33 @@ export interface TrialResult {
  * what vfab tells a user to type: a job that has not started (READY, or QUEUED: killed before the
  * plot armed it) is plotted, an interrupted one resumed.
  */
-export async function crashTrial(sb: Sandbox, id: string, o: { seed: number; signal: NodeJS.Signals; kills: number; device: string[]; minMs: number; maxMs: number }): Promise<TrialResult> {
+export async function crashTrial(
+  sb: Sandbox,
+  id: string,
+  o: {
+    seed: number;
+    signal: NodeJS.Signals;
+    kills: number;
+    device: string[];
+    minMs: number;
+    maxMs: number;
+  },
+): Promise<TrialResult> {
   const rand = seeded(o.seed);
   const runs: RunOutcome[] = [];
   for (let cycle = 0; cycle < o.kills + 10; cycle++) {
     const state = sb.run(['info', 'job', id, '--state-only']).stdout.trim();
-    if (state === 'COMPLETED') return { completed: true, interruptions: runs.filter((r) => r.killed).length, runs };
+    if (state === 'COMPLETED')
+      return { completed: true, interruptions: runs.filter((r) => r.killed).length, runs };
     const args = [...(NOT_STARTED.includes(state) ? ['plot', id] : ['resume', id]), ...o.device];
-    runs.push(await runAndKill(sb, args, o.signal, cycle < o.kills ? o.minMs + rand() * (o.maxMs - o.minMs) : 600_000));
+    runs.push(
+      await runAndKill(
+        sb,
+        args,
+        o.signal,
+        cycle < o.kills ? o.minMs + rand() * (o.maxMs - o.minMs) : 600_000,
+      ),
+    );
   }
   return { completed: false, interruptions: runs.filter((r) => r.killed).length, runs };
 }

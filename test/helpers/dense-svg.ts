@@ -10,7 +10,10 @@ export function writeStrokes(file: string, count: number): number {
   const rand = seeded(14);
   const fd = fs.openSync(file, 'w');
   try {
-    fs.writeSync(fd, '<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="150mm" viewBox="0 0 200 150" fill="none" stroke="black">\n');
+    fs.writeSync(
+      fd,
+      '<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="150mm" viewBox="0 0 200 150" fill="none" stroke="black">\n',
+    );
     for (let done = 0; done < count; done += PER_PATH) {
       let d = '';
       for (let i = 0; i < Math.min(PER_PATH, count - done); i++) {
@@ -28,6 +31,9 @@ export function writeStrokes(file: string, count: number): number {
 /** `strokes` horizontal 240 mm lines on one layer, no pauses: 3 plot in moments, 40 take seconds at speed 5. */
 export function writeZigzag(file: string, strokes: number): string {
   const d = Array.from({ length: strokes }, (_, i) => `M 10 ${10 + i * 4} H 250`).join(' ');
-  fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`);
+  fs.writeFileSync(
+    file,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 297 210"><path d="${d}" stroke="black"/></svg>`,
+  );
   return file;
 }

@@ -10,7 +10,14 @@ import path from 'node:path';
 import * as fake from '../setup/fake-electron';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const NODE_SQLITE = path.join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+const NODE_SQLITE = path.join(
+  ROOT,
+  'node_modules',
+  'better-sqlite3',
+  'build',
+  'Release',
+  'better_sqlite3.node',
+);
 
 export interface BootedShell {
   root: string;
@@ -28,7 +35,15 @@ export async function bootShell(): Promise<BootedShell> {
   fake.resetFakeElectron();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vfab-shell-'));
   const appPath = path.join(root, 'app');
-  const binDir = path.join(appPath, 'native', 'electron', 'node_modules', 'better-sqlite3', 'build', 'Release');
+  const binDir = path.join(
+    appPath,
+    'native',
+    'electron',
+    'node_modules',
+    'better-sqlite3',
+    'build',
+    'Release',
+  );
   fs.mkdirSync(binDir, { recursive: true });
   fs.symlinkSync(NODE_SQLITE, path.join(binDir, 'better_sqlite3.node'));
   const configFile = path.join(root, 'config', 'config.yaml');
@@ -43,10 +58,16 @@ export async function bootShell(): Promise<BootedShell> {
   const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
   await import('../../src-main/index');
   // start() runs after whenReady(); wait until the window exists.
-  for (let i = 0; i < 200 && fake.BrowserWindow.instances.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && fake.BrowserWindow.instances.length === 0; i++)
+    await new Promise((r) => setTimeout(r, 10));
   const window = fake.BrowserWindow.instances[0];
   if (!window) throw new Error('the shell did not open a window');
-  const added = SIGNALS.flatMap((s) => process.listeners(s).filter((l) => !before.get(s)!.includes(l)).map((l) => [s, l] as const));
+  const added = SIGNALS.flatMap((s) =>
+    process
+      .listeners(s)
+      .filter((l) => !before.get(s)!.includes(l))
+      .map((l) => [s, l] as const),
+  );
 
   return {
     root,
@@ -56,7 +77,8 @@ export async function bootShell(): Promise<BootedShell> {
     async stop() {
       fake.app.quit();
       // The first quit is held for shutdown; the shell quits again once the service and engine are closed.
-      for (let i = 0; i < 500 && fake.app.quitCalls < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 500 && fake.app.quitCalls < 2; i++)
+        await new Promise((r) => setTimeout(r, 10));
       const quit = fake.app.quitCalls >= 2;
       for (const [s, l] of added) process.off(s, l);
       delete process.env['VFAB_CONFIG'];

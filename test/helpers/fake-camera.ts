@@ -100,7 +100,11 @@ export function frameNumber(jpegData: Uint8Array): number | undefined {
 }
 
 /** One part exactly as Motion writes it. */
-export function motionPart(body: Buffer, boundary = 'BoundaryString', contentLength = true): Buffer {
+export function motionPart(
+  body: Buffer,
+  boundary = 'BoundaryString',
+  contentLength = true,
+): Buffer {
   const head = `--${boundary}\r\nContent-type: image/jpeg\r\n${contentLength ? `Content-Length: ${String(body.length).padStart(9)}\r\n` : ''}\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), body, Buffer.from('\r\n')]);
 }
@@ -156,7 +160,7 @@ export async function startFakeCamera(opts: FakeCameraOptions = {}): Promise<Fak
         res.write(part);
         return;
       }
-      for (let at = 0; at < part.length; ) {
+      for (let at = 0; at < part.length;) {
         const n = block === 'random' ? nextBlock() : block;
         res.write(part.subarray(at, at + n));
         at += n;

@@ -36,7 +36,13 @@ export async function startHookServer(answer: number | 'never' = 204): Promise<H
       } catch {
         // kept as text: the test says what it expected
       }
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at: Date.now() });
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        at: Date.now(),
+      });
       for (const w of waiters.splice(0)) w();
       if (answer !== 'never') res.writeHead(answer).end();
     });

@@ -10,7 +10,11 @@ export interface MockBoard {
 }
 
 /** `written` collects the commands; pass one array to keep a record across reopened ports. */
-export async function openMockBoard(portPath: string, script: (cmd: string) => string | null | undefined, written: string[] = []): Promise<MockBoard> {
+export async function openMockBoard(
+  portPath: string,
+  script: (cmd: string) => string | null | undefined,
+  written: string[] = [],
+): Promise<MockBoard> {
   SerialPortMock.binding.createPort(portPath);
   const port = new SerialPortMock({ path: portPath, baudRate: 9600 });
   await new Promise<void>((resolve, reject) => port.on('open', resolve).on('error', reject));

@@ -13,4 +13,5 @@ export const profile: MotionProfile = {
 };
 
 /** Rest-to-rest straight move: cruise when it is long enough to reach v, else a triangle. */
-export const straight = (L: number, v: number, a: number) => (L >= (v * v) / a ? L / v + v / a : 2 * Math.sqrt(L / a));
+export const straight = (L: number, v: number, a: number) =>
+  L >= (v * v) / a ? L / v + v / a : 2 * Math.sqrt(L / a);

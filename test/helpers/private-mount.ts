@@ -9,7 +9,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const CAN_MOUNT = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+export const CAN_MOUNT =
+  process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
 
 export interface RunResult {
   code: number;
@@ -32,9 +33,23 @@ export interface PrivateMount {
 
 export async function privateTmpfs(dir: string, sizeBytes: number): Promise<PrivateMount> {
   fs.mkdirSync(dir, { recursive: true });
-  const holder: ChildProcess = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size="$1" tmpfs "$2" && echo mounted && exec cat >/dev/null', 'sh', String(sizeBytes), dir], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const holder: ChildProcess = spawn(
+    'unshare',
+    [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount -t tmpfs -o size="$1" tmpfs "$2" && echo mounted && exec cat >/dev/null',
+      'sh',
+      String(sizeBytes),
+      dir,
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<void>((resolve) => holder.on('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -51,12 +66,22 @@ export async function privateTmpfs(dir: string, sizeBytes: number): Promise<Priv
   const mount: PrivateMount = {
     host: (p) => path.join(`/proc/${pid}/root`, p),
     run(argv, opts) {
-      const user = opts.asUser === undefined ? [] : ['setpriv', `--reuid=${opts.asUser}`, `--regid=${opts.asUser}`, '--clear-groups'];
-      const r = spawnSync('nsenter', enter([...user, ...argv]), { env: opts.env, cwd: opts.cwd, input: '', encoding: 'utf8' });
+      const user =
+        opts.asUser === undefined
+          ? []
+          : ['setpriv', `--reuid=${opts.asUser}`, `--regid=${opts.asUser}`, '--clear-groups'];
+      const r = spawnSync('nsenter', enter([...user, ...argv]), {
+        env: opts.env,
+        cwd: opts.cwd,
+        input: '',
+        encoding: 'utf8',
+      });
       return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
     remount(options) {
-      const r = spawnSync('nsenter', enter(['mount', '-o', `remount,${options}`, dir]), { encoding: 'utf8' });
+      const r = spawnSync('nsenter', enter(['mount', '-o', `remount,${options}`, dir]), {
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(`remount,${options} failed: ${r.stderr}`);
     },
     free() {

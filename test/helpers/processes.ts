@@ -50,9 +50,14 @@ async function end(s: Started): Promise<void> {
   if (s.group) {
     // The group outlives its leader: what a wrapper started may still run after it exited. Ended
     // once kill(-pgid, 0) finds no member left (its orphans reaped, not only signalled).
-    while (signalGroup(child.pid, 'SIGKILL') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (signalGroup(child.pid, 'SIGKILL') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
   } else if (running) child.kill('SIGKILL');
-  if (running) await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+  if (running)
+    await Promise.race([
+      new Promise((r) => child.once('exit', r)),
+      new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
+    ]);
 }
 
 /** False once no process is left in the group. */

@@ -16,7 +16,16 @@ import { MoveKind, type MotionProgram } from '../../src-main/plan/planner';
 import { readPaper, type PaperLine } from '../../src-main/plotter/virtual/paper';
 import { lastPlotterMark } from '../../src-main/plotters/holders';
 import type { Sandbox } from './cli';
-import { inkedAlong, jobProgram, reinkBound, sleep, spawnVfab, startPlotterProcess, type PlotterProcess, type VfabProcess } from './crash-rig';
+import {
+  inkedAlong,
+  jobProgram,
+  reinkBound,
+  sleep,
+  spawnVfab,
+  startPlotterProcess,
+  type PlotterProcess,
+  type VfabProcess,
+} from './crash-rig';
 
 export interface PlotterConfig {
   name: string;
@@ -27,8 +36,18 @@ export interface PlotterConfig {
 }
 
 /** config.yaml with these plotters (camera off: no camera here). `device` settings go to the device section. */
-export function writeQueueConfig(sb: Sandbox, plotters: PlotterConfig[], device: Record<string, string | number> = {}): void {
-  const lines = ['camera:', '  enabled: false', 'device:', ...Object.entries(device).map(([k, v]) => `  ${k}: ${v}`), 'devices:'];
+export function writeQueueConfig(
+  sb: Sandbox,
+  plotters: PlotterConfig[],
+  device: Record<string, string | number> = {},
+): void {
+  const lines = [
+    'camera:',
+    '  enabled: false',
+    'device:',
+    ...Object.entries(device).map(([k, v]) => `  ${k}: ${v}`),
+    'devices:',
+  ];
   for (const p of plotters) {
     lines.push(`  - name: ${p.name}`, `    port: ${p.port}`, `    speed: ${p.speed}`);
     if (p.model) lines.push(`    model: ${p.model}`);
@@ -55,9 +74,16 @@ export interface SmallJob {
 export function smallJobSvg(j: SmallJob): string {
   const [w, h] = { A4: [297, 210], A3: [420, 297], card: [120, 80] }[j.page ?? 'A4'];
   const strokes = (dy: number) =>
-    Array.from({ length: j.strokes ?? 3 }, (_, i) => `M ${j.x} ${j.y + dy + i * 1.5} h ${j.width ?? 8}`).join(' ');
-  const layer = (label: string, color: string, d: string) => `<g inkscape:groupmode="layer" inkscape:label="${label}"><path d="${d}" fill="none" stroke="${color}"/></g>`;
-  const body = j.secondPenDy === undefined ? `<path d="${strokes(0)}" fill="none" stroke="black"/>` : layer('1-black', 'black', strokes(0)) + layer('2-red', 'red', strokes(j.secondPenDy));
+    Array.from(
+      { length: j.strokes ?? 3 },
+      (_, i) => `M ${j.x} ${j.y + dy + i * 1.5} h ${j.width ?? 8}`,
+    ).join(' ');
+  const layer = (label: string, color: string, d: string) =>
+    `<g inkscape:groupmode="layer" inkscape:label="${label}"><path d="${d}" fill="none" stroke="${color}"/></g>`;
+  const body =
+    j.secondPenDy === undefined
+      ? `<path d="${strokes(0)}" fill="none" stroke="black"/>`
+      : layer('1-black', 'black', strokes(0)) + layer('2-red', 'red', strokes(j.secondPenDy));
   return `<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="${w}mm" height="${h}mm" viewBox="0 0 ${w} ${h}">${body}</svg>`;
 }
 
@@ -65,14 +91,30 @@ export function smallJobSvg(j: SmallJob): string {
  * Adds (and plans) the jobs, fit none, each on its page's paper, with `vfab add job` run in this
  * process (a process per job would cost most of a test's time); returns their programs.
  */
-export async function addSmallJobs(sb: Sandbox, jobs: Record<string, SmallJob>): Promise<Record<string, MotionProgram>> {
+export async function addSmallJobs(
+  sb: Sandbox,
+  jobs: Record<string, SmallJob>,
+): Promise<Record<string, MotionProgram>> {
   const programs: Record<string, MotionProgram> = {};
   for (const [id, j] of Object.entries(jobs)) {
     const file = path.join(sb.root, `${id}.svg`);
     fs.writeFileSync(file, smallJobSvg(j));
     let err = '';
     const io = { out: () => {}, err: (t: string) => void (err += t), tty: false };
-    const code = await runCli(['add', 'job', id, file, '--paper', j.page === 'card' ? 'document' : (j.page ?? 'A4'), '--fit', 'none'], io, sb.env);
+    const code = await runCli(
+      [
+        'add',
+        'job',
+        id,
+        file,
+        '--paper',
+        j.page === 'card' ? 'document' : (j.page ?? 'A4'),
+        '--fit',
+        'none',
+      ],
+      io,
+      sb.env,
+    );
     if (code !== 0) throw new Error(`vfab add job ${id}: exit ${code}: ${err}`);
     programs[id] = jobProgram(sb, id);
   }
@@ -81,7 +123,9 @@ export async function addSmallJobs(sb: Sandbox, jobs: Record<string, SmallJob>):
 
 /** Every job's state, from one `vfab list jobs --json`. */
 export function jobStates(sb: Sandbox): Record<string, string> {
-  const listed = JSON.parse(sb.run(['list', 'jobs', '--json']).stdout) as { jobs: { id: string; state: string }[] };
+  const listed = JSON.parse(sb.run(['list', 'jobs', '--json']).stdout) as {
+    jobs: { id: string; state: string }[];
+  };
   return Object.fromEntries(listed.jobs.map((j) => [j.id, j.state]));
 }
 
@@ -92,7 +136,9 @@ export function gridPlace(i: number): { x: number; y: number } {
 
 /** The plotter a job's journal says it was plotted on. */
 export function journalPlotter(sb: Sandbox, id: string): string | undefined {
-  return lastPlotterMark(readJournal(path.join(sb.jobsDir, id, 'journal.jsonl')).records.map((r) => r.entry))?.plotter;
+  return lastPlotterMark(
+    readJournal(path.join(sb.jobsDir, id, 'journal.jsonl')).records.map((r) => r.entry),
+  )?.plotter;
 }
 
 export function journalEntries(sb: Sandbox, id: string) {
@@ -106,10 +152,16 @@ const keyOf = (a: readonly number[], b: readonly number[]) => `${a[0]},${a[1]}>$
 /** A program's pen-down moves as physical step keys (the program starts at the origin, home). */
 function plannedSegments(p: MotionProgram): Seg[] {
   const out: Seg[] = [];
-  let a = p.start[0], b = p.start[1];
+  let a = p.start[0],
+    b = p.start[1];
   for (let k = 0; k < p.length; k++) {
-    const na = a + p.steps1[k]!, nb = b + p.steps2[k]!;
-    if (p.kind[k] === MoveKind.Draw && (na !== a || nb !== b)) out.push({ key: keyOf([a, b], [na, nb]), mm: Math.hypot(na - a + (nb - b), na - a - (nb - b)) / (2 * p.stepsPerMm) });
+    const na = a + p.steps1[k]!,
+      nb = b + p.steps2[k]!;
+    if (p.kind[k] === MoveKind.Draw && (na !== a || nb !== b))
+      out.push({
+        key: keyOf([a, b], [na, nb]),
+        mm: Math.hypot(na - a + (nb - b), na - a - (nb - b)) / (2 * p.stepsPerMm),
+      });
     a = na;
     b = nb;
   }
@@ -123,7 +175,10 @@ function plannedSegments(p: MotionProgram): Seg[] {
  */
 function physicalLines(file: string, stepsPerMm: number): PaperLine[] {
   if (!fs.existsSync(file)) return [];
-  const steps = ([x, y]: readonly number[]): [number, number] => [Math.round((x! + y!) * stepsPerMm), Math.round((x! - y!) * stepsPerMm)];
+  const steps = ([x, y]: readonly number[]): [number, number] => [
+    Math.round((x! + y!) * stepsPerMm),
+    Math.round((x! - y!) * stepsPerMm),
+  ];
   return readPaper(file).map((l) => ({ ...l, from: steps(l.fromMm), to: steps(l.toMm) }));
 }
 
@@ -131,7 +186,11 @@ function physicalLines(file: string, stepsPerMm: number): PaperLine[] {
 function inkedSegments(file: string, stepsPerMm: number): (Seg & { partial: boolean })[] {
   return physicalLines(file, stepsPerMm)
     .filter((l) => l.fromMm[0] !== l.toMm[0] || l.fromMm[1] !== l.toMm[1])
-    .map((l) => ({ key: keyOf(l.from, l.to), mm: Math.hypot(l.toMm[0] - l.fromMm[0], l.toMm[1] - l.fromMm[1]), partial: l.partial }));
+    .map((l) => ({
+      key: keyOf(l.from, l.to),
+      mm: Math.hypot(l.toMm[0] - l.fromMm[0], l.toMm[1] - l.fromMm[1]),
+      partial: l.partial,
+    }));
 }
 
 export interface QueueVerdict {
@@ -146,24 +205,48 @@ export interface QueueVerdict {
 }
 
 /** Judges every plotter's paper against the jobs its journals say it plotted (or `on` says, for a journal that names none). */
-export function judgeQueue(sb: Sandbox, programs: Record<string, MotionProgram>, papers: Record<string, string>, on: Record<string, string> = {}): QueueVerdict {
+export function judgeQueue(
+  sb: Sandbox,
+  programs: Record<string, MotionProgram>,
+  papers: Record<string, string>,
+  on: Record<string, string> = {},
+): QueueVerdict {
   const k = Object.values(programs)[0]?.stepsPerMm ?? 80;
-  const ink = Object.fromEntries(Object.entries(papers).map(([name, file]) => [name, inkedSegments(file, k)]));
-  const counts = Object.fromEntries(Object.entries(ink).map(([name, segs]) => [name, segs.filter((s) => !s.partial).reduce((m, s) => m.set(s.key, (m.get(s.key) ?? 0) + 1), new Map<string, number>())]));
-  const lines = Object.fromEntries(Object.entries(papers).map(([name, file]) => [name, physicalLines(file, k)]));
+  const ink = Object.fromEntries(
+    Object.entries(papers).map(([name, file]) => [name, inkedSegments(file, k)]),
+  );
+  const counts = Object.fromEntries(
+    Object.entries(ink).map(([name, segs]) => [
+      name,
+      segs
+        .filter((s) => !s.partial)
+        .reduce((m, s) => m.set(s.key, (m.get(s.key) ?? 0) + 1), new Map<string, number>()),
+    ]),
+  );
+  const lines = Object.fromEntries(
+    Object.entries(papers).map(([name, file]) => [name, physicalLines(file, k)]),
+  );
   // A stroke resumed in its middle is re-planned from rest: its blocks end elsewhere than the plan's.
-  const inked = (plotter: string, s: Seg) => Boolean(counts[plotter]?.get(s.key)) || inkedAlong(s.key, lines[plotter]!);
+  const inked = (plotter: string, s: Seg) =>
+    Boolean(counts[plotter]?.get(s.key)) || inkedAlong(s.key, lines[plotter]!);
   const verdict: QueueVerdict = { missing: {}, elsewhere: [], reinkedMm: {}, plotterOf: {} };
   const onceMm = Object.fromEntries(Object.keys(papers).map((n) => [n, 0]));
   for (const [id, program] of Object.entries(programs)) {
     const plotter = on[id] ?? journalPlotter(sb, id);
     verdict.plotterOf[id] = plotter;
     const planned = plannedSegments(program);
-    verdict.missing[id] = planned.filter((s) => !(plotter && lines[plotter] && inked(plotter, s))).length;
-    if (plotter && onceMm[plotter] !== undefined) onceMm[plotter] += planned.filter((s) => inked(plotter, s)).reduce((n, s) => n + s.mm, 0);
-    if (Object.keys(papers).some((n) => n !== plotter && planned.some((s) => counts[n]!.get(s.key)))) verdict.elsewhere.push(id);
+    verdict.missing[id] = planned.filter(
+      (s) => !(plotter && lines[plotter] && inked(plotter, s)),
+    ).length;
+    if (plotter && onceMm[plotter] !== undefined)
+      onceMm[plotter] += planned.filter((s) => inked(plotter, s)).reduce((n, s) => n + s.mm, 0);
+    if (
+      Object.keys(papers).some((n) => n !== plotter && planned.some((s) => counts[n]!.get(s.key)))
+    )
+      verdict.elsewhere.push(id);
   }
-  for (const [name, segs] of Object.entries(ink)) verdict.reinkedMm[name] = Math.max(0, segs.reduce((n, s) => n + s.mm, 0) - onceMm[name]!);
+  for (const [name, segs] of Object.entries(ink))
+    verdict.reinkedMm[name] = Math.max(0, segs.reduce((n, s) => n + s.mm, 0) - onceMm[name]!);
   return verdict;
 }
 
@@ -181,7 +264,11 @@ export interface QueueRig {
 }
 
 /** Waits until `p` printed a line matching `re` on stderr (bounded); returns the stderr so far. */
-export async function saidOnStderr(p: VfabProcess, re: RegExp, timeoutMs = 20_000): Promise<string> {
+export async function saidOnStderr(
+  p: VfabProcess,
+  re: RegExp,
+  timeoutMs = 20_000,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (re.test(p.stderr())) return p.stderr();
@@ -199,7 +286,9 @@ export async function ended(p: VfabProcess, timeoutMs = 60_000): Promise<number 
   clearTimeout(timer);
   if (how === 'timeout') {
     p.child.kill('SIGKILL');
-    throw new Error(`vfab ${p.child.spawnargs.slice(2).join(' ')} did not end within ${timeoutMs} ms:\n${p.stderr()}`);
+    throw new Error(
+      `vfab ${p.child.spawnargs.slice(2).join(' ')} did not end within ${timeoutMs} ms:\n${p.stderr()}`,
+    );
   }
   return how;
 }
@@ -218,7 +307,8 @@ export function createQueueRig(sb: Sandbox): QueueRig & { stop(): Promise<void> 
       for (const n of names) rig.plotters[n] = await startPlotterProcess(sb, speed, n);
     },
     async stop() {
-      for (const p of children) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      for (const p of children)
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
       await Promise.all(children.map((p) => p.exited));
       await Promise.all(Object.values(rig.plotters).map((p) => p.stop()));
     },

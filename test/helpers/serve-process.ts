@@ -20,17 +20,34 @@ export interface ServeProcess {
 
 const URL_LINE = /^(http:\/\/127\.0\.0\.1:(\d+))\/\?token=([A-Za-z0-9_-]+)$/m;
 
-export function spawnServe(sb: Sandbox, args: string[] = ['--port', '0'], command = 'serve'): { child: ChildProcess; exited: Promise<number | string>; out: () => string; err: () => string } {
-  const child = endWithTest(spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), command, ...args], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] }));
+export function spawnServe(
+  sb: Sandbox,
+  args: string[] = ['--port', '0'],
+  command = 'serve',
+): { child: ChildProcess; exited: Promise<number | string>; out: () => string; err: () => string } {
+  const child = endWithTest(
+    spawn(process.execPath, [path.join(ROOT, 'bin', 'vfab.js'), command, ...args], {
+      env: sb.env,
+      cwd: sb.root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return { child, exited, out: () => out, err: () => err };
 }
 
-export async function startServe(sb: Sandbox, timeoutMs = 15_000, args?: string[], command = 'serve'): Promise<ServeProcess> {
+export async function startServe(
+  sb: Sandbox,
+  timeoutMs = 15_000,
+  args?: string[],
+  command = 'serve',
+): Promise<ServeProcess> {
   const p = spawnServe(sb, args, command);
   let gone: number | string | undefined;
   void p.exited.then((how) => (gone = how));
@@ -39,7 +56,9 @@ export async function startServe(sb: Sandbox, timeoutMs = 15_000, args?: string[
   while (!(m = URL_LINE.exec(p.out()))) {
     if (gone !== undefined || Date.now() > deadline) {
       p.child.kill('SIGKILL');
-      throw new Error(`vfab ${command} printed no URL (${gone !== undefined ? `exited ${gone}` : 'timed out'}); stderr: ${p.err()}`);
+      throw new Error(
+        `vfab ${command} printed no URL (${gone !== undefined ? `exited ${gone}` : 'timed out'}); stderr: ${p.err()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }

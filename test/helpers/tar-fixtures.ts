@@ -71,7 +71,11 @@ export function tarOf(members: RawMember[], opts: { end?: boolean } = {}): Buffe
   const parts: Buffer[] = [];
   for (const m of members) {
     const body = Buffer.from(m.body ?? '');
-    parts.push(rawHeader(m.name, m.claimSize ?? body.length, m.type ?? '0', m.linkname ?? ''), body, pad(body.length));
+    parts.push(
+      rawHeader(m.name, m.claimSize ?? body.length, m.type ?? '0', m.linkname ?? ''),
+      body,
+      pad(body.length),
+    );
   }
   if (opts.end !== false) parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);
@@ -121,7 +125,8 @@ export function treeHash(...roots: string[]): Record<string, string> {
       out[label] = 'dir';
       for (const name of fs.readdirSync(p).sort()) visit(path.join(p, name), `${label}/${name}`);
     } else if (st.isFile()) {
-      out[label] = `file ${st.size} ${(st.mode & 0o777).toString(8)} ${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`;
+      out[label] =
+        `file ${st.size} ${(st.mode & 0o777).toString(8)} ${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`;
     } else out[label] = 'other';
   };
   for (const r of roots) visit(r, r);
@@ -137,9 +142,24 @@ export function manifestArchive(members: RawMember[]): Buffer {
     .filter((m) => (m.type ?? '0') === '0')
     .map((m) => {
       const body = Buffer.from(m.body ?? '');
-      return { path: m.name, size: body.length, sha256: crypto.createHash('sha256').update(body).digest('hex') };
+      return {
+        path: m.name,
+        size: body.length,
+        sha256: crypto.createHash('sha256').update(body).digest('hex'),
+      };
     });
-  const manifest = { format: 'vfab-backup', format_version: 1, vfab_version: 'test', created_at: new Date().toISOString(), host: 'test', source: {}, jobs: 0, database: false, notes: [], files };
+  const manifest = {
+    format: 'vfab-backup',
+    format_version: 1,
+    vfab_version: 'test',
+    created_at: new Date().toISOString(),
+    host: 'test',
+    source: {},
+    jobs: 0,
+    database: false,
+    notes: [],
+    files,
+  };
   return gz(tarOf([...members, { name: 'manifest.json', body: JSON.stringify(manifest) }]));
 }
 
@@ -151,10 +171,22 @@ export function withExtraMembers(archive: string, extra: RawMember[]): Buffer {
   const tar = zlib.gunzipSync(fs.readFileSync(archive));
   const m = memberBodies(tar).find((b) => b.name === 'manifest.json');
   if (!m) throw new Error(`${archive} has no manifest.json`);
-  const manifest = JSON.parse(tar.toString('utf8', m.offset, m.offset + m.size)) as { files: { path: string; size: number; sha256: string }[] };
+  const manifest = JSON.parse(tar.toString('utf8', m.offset, m.offset + m.size)) as {
+    files: { path: string; size: number; sha256: string }[];
+  };
   for (const x of extra.filter((e) => (e.type ?? '0') === '0')) {
     const body = Buffer.from(x.body ?? '');
-    manifest.files.push({ path: x.name, size: body.length, sha256: crypto.createHash('sha256').update(body).digest('hex') });
+    manifest.files.push({
+      path: x.name,
+      size: body.length,
+      sha256: crypto.createHash('sha256').update(body).digest('hex'),
+    });
   }
-  return gz(Buffer.concat([tar.subarray(0, m.offset - 512), tarOf(extra, { end: false }), tarOf([{ name: 'manifest.json', body: JSON.stringify(manifest) }])]));
+  return gz(
+    Buffer.concat([
+      tar.subarray(0, m.offset - 512),
+      tarOf(extra, { end: false }),
+      tarOf([{ name: 'manifest.json', body: JSON.stringify(manifest) }]),
+    ]),
+  );
 }

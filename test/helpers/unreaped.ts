@@ -38,10 +38,22 @@ function cmdline(pid: number): string {
   }
 }
 
-export function startUnreaped(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Unreaped {
+export function startUnreaped(
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Unreaped {
   // Its own process group: one kill by group id ends the parent and the command.
-  const parent = endWithTest(spawn('sh', ['-c', '"$@" & echo "$!"; exec sleep 120', 'sh', ...argv], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), { group: true });
-  let out = '', err = '';
+  const parent = endWithTest(
+    spawn('sh', ['-c', '"$@" & echo "$!"; exec sleep 120', 'sh', ...argv], {
+      env: opts.env,
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    }),
+    { group: true },
+  );
+  let out = '',
+    err = '';
   parent.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((r) => parent.once('exit', () => r()));
   const pid = new Promise<number>((resolve, reject) => {
@@ -50,7 +62,9 @@ export function startUnreaped(argv: string[], opts: { env?: NodeJS.ProcessEnv; c
       const line = /^(\d+)\n/.exec(out);
       if (line) resolve(Number(line[1]));
     });
-    void exited.then(() => reject(new Error(`sh exited before starting ${argv.join(' ')}: ${err}`)));
+    void exited.then(() =>
+      reject(new Error(`sh exited before starting ${argv.join(' ')}: ${err}`)),
+    );
   });
   pid.catch(() => {});
   return {
@@ -61,12 +75,18 @@ export function startUnreaped(argv: string[], opts: { env?: NodeJS.ProcessEnv; c
       const child = await pid;
       // Until `sh` has exec'd `sleep`, dash may still reap its background job (a race measured at
       // 5 in 200): the zombie is only guaranteed once the parent is the non-reaping `sleep`.
-      await waitFor(() => cmdline(parent.pid!).startsWith('sleep\0'), 20_000, `the parent of pid ${child} to exec sleep`);
+      await waitFor(
+        () => cmdline(parent.pid!).startsWith('sleep\0'),
+        20_000,
+        `the parent of pid ${child} to exec sleep`,
+      );
       process.kill(child, 'SIGKILL');
       // Bounded generously: on a loaded machine a killed process can wait a while to be scheduled out.
-      await waitFor(() => processState(child) === 'Z', 20_000, `pid ${child} to be a zombie`).catch((err: Error) => {
-        throw new Error(`${err.message}: /proc/${child}/stat says ${procStat(child)}`);
-      });
+      await waitFor(() => processState(child) === 'Z', 20_000, `pid ${child} to be a zombie`).catch(
+        (err: Error) => {
+          throw new Error(`${err.message}: /proc/${child}/stat says ${procStat(child)}`);
+        },
+      );
       return child;
     },
     async stop() {

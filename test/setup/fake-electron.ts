@@ -22,7 +22,10 @@ class Emitter {
     return this.on(name, wrapped);
   }
   off(name: string, fn: Listener): this {
-    this.listeners.set(name, (this.listeners.get(name) ?? []).filter((l) => l !== fn));
+    this.listeners.set(
+      name,
+      (this.listeners.get(name) ?? []).filter((l) => l !== fn),
+    );
     return this;
   }
   removeListener(name: string, fn: Listener): this {
@@ -44,7 +47,9 @@ class Emitter {
 }
 
 /** An event object as Electron passes it: `preventDefault()` marks it. */
-export function fakeEvent<T extends object>(extra?: T): { defaultPrevented: boolean; preventDefault(): void } & T {
+export function fakeEvent<T extends object>(
+  extra?: T,
+): { defaultPrevented: boolean; preventDefault(): void } & T {
   const event = {
     defaultPrevented: false,
     preventDefault() {
@@ -55,8 +60,16 @@ export function fakeEvent<T extends object>(extra?: T): { defaultPrevented: bool
   return event;
 }
 
-type PermissionRequestHandler = (wc: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void;
-type HeadersListener = (details: { url: string; resourceType: string; responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders?: Record<string, string[]>; cancel?: boolean }) => void) => void;
+type PermissionRequestHandler = (
+  wc: unknown,
+  permission: string,
+  callback: (granted: boolean) => void,
+  details: unknown,
+) => void;
+type HeadersListener = (
+  details: { url: string; resourceType: string; responseHeaders?: Record<string, string[]> },
+  callback: (response: { responseHeaders?: Record<string, string[]>; cancel?: boolean }) => void,
+) => void;
 
 export class Session {
   permissionRequestHandler: PermissionRequestHandler | null = null;
@@ -178,7 +191,8 @@ export const ipcMain = {
   handlers: new Map<string, Handler>(),
   handle(channel: string, fn: Handler): void {
     // Electron throws on a second handler for one channel; so does the fake.
-    if (ipcMain.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    if (ipcMain.handlers.has(channel))
+      throw new Error(`Attempted to register a second handler for '${channel}'`);
     ipcMain.handlers.set(channel, fn);
   },
   removeHandler(channel: string): void {
@@ -197,7 +211,14 @@ export const session = { defaultSession: new Session() };
 
 export interface MessageBoxCall {
   window?: unknown;
-  options: { message: string; detail?: string; buttons?: string[]; type?: string; defaultId?: number; cancelId?: number };
+  options: {
+    message: string;
+    detail?: string;
+    buttons?: string[];
+    type?: string;
+    defaultId?: number;
+    cancelId?: number;
+  };
 }
 export const dialog = {
   messageBoxes: [] as MessageBoxCall[],
@@ -205,12 +226,20 @@ export const dialog = {
   nextResponses: [] as number[],
   openDialogs: [] as unknown[],
   nextOpenPaths: [] as string[][],
-  showMessageBox(windowOrOptions: any, maybeOptions?: any): Promise<{ response: number; checkboxChecked: boolean }> {
-    const call: MessageBoxCall = maybeOptions ? { window: windowOrOptions, options: maybeOptions } : { options: windowOrOptions };
+  showMessageBox(
+    windowOrOptions: any,
+    maybeOptions?: any,
+  ): Promise<{ response: number; checkboxChecked: boolean }> {
+    const call: MessageBoxCall = maybeOptions
+      ? { window: windowOrOptions, options: maybeOptions }
+      : { options: windowOrOptions };
     dialog.messageBoxes.push(call);
     return Promise.resolve({ response: dialog.nextResponses.shift() ?? 0, checkboxChecked: false });
   },
-  showOpenDialog(windowOrOptions: any, maybeOptions?: any): Promise<{ canceled: boolean; filePaths: string[] }> {
+  showOpenDialog(
+    windowOrOptions: any,
+    maybeOptions?: any,
+  ): Promise<{ canceled: boolean; filePaths: string[] }> {
     dialog.openDialogs.push(maybeOptions ?? windowOrOptions);
     const paths = dialog.nextOpenPaths.shift() ?? [];
     return Promise.resolve({ canceled: paths.length === 0, filePaths: paths });
@@ -337,4 +366,16 @@ export function resetFakeElectron(): void {
   shell.opened = [];
 }
 
-export default { app, ipcMain, ipcRenderer, contextBridge, BrowserWindow, WebContents, session, dialog, Notification, Menu, shell };
+export default {
+  app,
+  ipcMain,
+  ipcRenderer,
+  contextBridge,
+  BrowserWindow,
+  WebContents,
+  session,
+  dialog,
+  Notification,
+  Menu,
+  shell,
+};

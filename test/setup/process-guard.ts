@@ -33,5 +33,7 @@ export async function teardown(): Promise<void> {
   }
   // A teardown's throw is only logged by vitest: the exit status must say it too.
   process.exitCode = 1;
-  console.error(`\nFAIL: the tests left ${left.length} process(es) running (now killed); a test must end what it starts, also on failure:\n${left.map((p) => `  pid ${p.pid} (parent ${p.ppid}): ${p.cmd}`).join('\n')}\n`);
+  console.error(
+    `\nFAIL: the tests left ${left.length} process(es) running (now killed); a test must end what it starts, also on failure:\n${left.map((p) => `  pid ${p.pid} (parent ${p.ppid}): ${p.cmd}`).join('\n')}\n`,
+  );
 }

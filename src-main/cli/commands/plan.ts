@@ -1,7 +1,12 @@
 /** `vfab plan <job>` and the planning options shared with `vfab add job`. */
 import { Option, type Command } from 'commander';
 import { ERROR_CODES, VfabError } from '../../errors';
-import { planSettings, prepareJob, type PrepareResult, type PrepareStage } from '../../jobs/prepare';
+import {
+  planSettings,
+  prepareJob,
+  type PrepareResult,
+  type PrepareStage,
+} from '../../jobs/prepare';
 import { MAX_CORNERING, MIN_CORNERING } from '../../plan/cornering';
 import { MAX_MIN_GAP_MM } from '../../plan/min-gap';
 import { paperLabel, type PlanSettings } from '../../plan/plan-file';
@@ -25,20 +30,28 @@ export interface PlanFlags {
 
 function millimetres(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new VfabError('USAGE', `'${value}' is not a length in mm (a number ≥ 0).`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new VfabError('USAGE', `'${value}' is not a length in mm (a number ≥ 0).`);
   return n;
 }
 
 function minGap(value: string): number {
   const n = millimetres(value);
-  if (n > MAX_MIN_GAP_MM) throw new VfabError('USAGE', `--min-gap ${value}: at most ${MAX_MIN_GAP_MM} mm (a join is drawn ink; 0 = no joins).`);
+  if (n > MAX_MIN_GAP_MM)
+    throw new VfabError(
+      'USAGE',
+      `--min-gap ${value}: at most ${MAX_MIN_GAP_MM} mm (a join is drawn ink; 0 = no joins).`,
+    );
   return n;
 }
 
 function cornering(value: string): number {
   const n = Number(value);
   if (!(value.trim() !== '' && n >= MIN_CORNERING && n <= MAX_CORNERING)) {
-    throw new VfabError('USAGE', `--cornering ${value}: a number from ${MIN_CORNERING} to ${MAX_CORNERING} (AxiDraw's cornering; 10 is its default).`);
+    throw new VfabError(
+      'USAGE',
+      `--cornering ${value}: a number from ${MIN_CORNERING} to ${MAX_CORNERING} (AxiDraw's cornering; 10 is its default).`,
+    );
   }
   return n;
 }
@@ -46,19 +59,58 @@ function cornering(value: string): number {
 /** The recovery guide's `--optimization fast|default|best` plus paper and fit. */
 export function addPlanOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--optimization <preset>', 'path ordering effort').choices(['fast', 'default', 'best', 'hq']).argParser((v) => (v === 'hq' ? 'best' : v)))
-    .option('--paper <paper>', "document (the SVG's own page), a paper name (A4, A3, Letter, …) or a size such as 210x297mm; default from config")
-    .addOption(new Option('--orientation <orientation>', 'paper orientation (default: follow the drawing)').choices(['portrait', 'landscape']))
-    .addOption(new Option('--fit <mode>', 'none: keep coordinates; center: move to the middle; scale: scale down to fit the margins').choices(['none', 'center', 'scale']))
+    .addOption(
+      new Option('--optimization <preset>', 'path ordering effort')
+        .choices(['fast', 'default', 'best', 'hq'])
+        .argParser((v) => (v === 'hq' ? 'best' : v)),
+    )
+    .option(
+      '--paper <paper>',
+      "document (the SVG's own page), a paper name (A4, A3, Letter, …) or a size such as 210x297mm; default from config",
+    )
+    .addOption(
+      new Option(
+        '--orientation <orientation>',
+        'paper orientation (default: follow the drawing)',
+      ).choices(['portrait', 'landscape']),
+    )
+    .addOption(
+      new Option(
+        '--fit <mode>',
+        'none: keep coordinates; center: move to the middle; scale: scale down to fit the margins',
+      ).choices(['none', 'center', 'scale']),
+    )
     .option('--margin <mm>', 'margin kept by --fit scale; default from config', millimetres)
-    .option('--simplify <mm>', 'drop points that change the drawing by less than this (0 = keep every point)', millimetres)
-    .option('--min-gap <mm>', `draw pen-up hops shorter than this pen-down, saving the lift (0 = never, at most ${MAX_MIN_GAP_MM}); default: config plot.min_gap_mm`, minGap)
-    .option('--cornering <factor>', `speed through corners, ${MIN_CORNERING}-${MAX_CORNERING} (AxiDraw's cornering: 10 = 0.05 mm junction deviation; higher is faster, corners rounder); default: config device.cornering`, cornering)
-    .addOption(new Option('--pen-change <mode>', 'stop for a pen swap between numbered layers: auto (when their colours or mapped pens differ), pause (every change of number), ignore (never); default: config plot.pen_change').choices([...PEN_CHANGE_MODES]))
-    .option('--no-auto-rotate', 'keep the drawing upright: no turn for portrait documents nor to fit (default: config paper.auto_rotate, on)');
+    .option(
+      '--simplify <mm>',
+      'drop points that change the drawing by less than this (0 = keep every point)',
+      millimetres,
+    )
+    .option(
+      '--min-gap <mm>',
+      `draw pen-up hops shorter than this pen-down, saving the lift (0 = never, at most ${MAX_MIN_GAP_MM}); default: config plot.min_gap_mm`,
+      minGap,
+    )
+    .option(
+      '--cornering <factor>',
+      `speed through corners, ${MIN_CORNERING}-${MAX_CORNERING} (AxiDraw's cornering: 10 = 0.05 mm junction deviation; higher is faster, corners rounder); default: config device.cornering`,
+      cornering,
+    )
+    .addOption(
+      new Option(
+        '--pen-change <mode>',
+        'stop for a pen swap between numbered layers: auto (when their colours or mapped pens differ), pause (every change of number), ignore (never); default: config plot.pen_change',
+      ).choices([...PEN_CHANGE_MODES]),
+    )
+    .option(
+      '--no-auto-rotate',
+      'keep the drawing upright: no turn for portrait documents nor to fit (default: config paper.auto_rotate, on)',
+    );
 }
 
-function progressPrinter(io: Io): ((stage: PrepareStage, fraction: number, detail?: string) => void) | undefined {
+function progressPrinter(
+  io: Io,
+): ((stage: PrepareStage, fraction: number, detail?: string) => void) | undefined {
   if (!io.tty) return undefined;
   let last = '';
   return (stage, fraction, detail) => {
@@ -71,7 +123,11 @@ function progressPrinter(io: Io): ((stage: PrepareStage, fraction: number, detai
 }
 
 /** Plans a job; its warnings and why it failed go to stderr (exit 5 when the job failed or did not fit, 1 when planning itself broke). */
-export async function prepareForCli(ctx: CliContext, id: string, flags: PlanFlags): Promise<PrepareResult> {
+export async function prepareForCli(
+  ctx: CliContext,
+  id: string,
+  flags: PlanFlags,
+): Promise<PrepareResult> {
   const engine = ctx.engine();
   const settings = planSettings(engine.config, {
     preset: flags.optimization,
@@ -85,23 +141,45 @@ export async function prepareForCli(ctx: CliContext, id: string, flags: PlanFlag
     ...(flags.autoRotate === false && { autoRotate: false }),
     penChange: flags.penChange,
   });
-  const result = await prepareJob({ jobs: engine.jobs, store: engine.store, logger: engine.logger }, id, {
-    settings,
-    device: engine.config.device,
-    onProgress: progressPrinter(ctx.io),
-  });
-  for (const w of result.warnings) ctx.io.err(`${id}: warning: ${w.message}${w.count > 1 ? ` (${w.count}×)` : ''}`);
+  const result = await prepareJob(
+    { jobs: engine.jobs, store: engine.store, logger: engine.logger },
+    id,
+    {
+      settings,
+      device: engine.config.device,
+      onProgress: progressPrinter(ctx.io),
+    },
+  );
+  for (const w of result.warnings)
+    ctx.io.err(`${id}: warning: ${w.message}${w.count > 1 ? ` (${w.count}×)` : ''}`);
   if (result.error) {
     ctx.io.err(`${id}: ${result.error}`);
-    if (result.state === 'ANALYZED') ctx.io.err(`The job stays ANALYZED; plan it again with other settings: vfab plan ${id} --fit scale (or --paper …).`);
+    if (result.state === 'ANALYZED')
+      ctx.io.err(
+        `The job stays ANALYZED; plan it again with other settings: vfab plan ${id} --fit scale (or --paper …).`,
+      );
     ctx.exitCode = ERROR_CODES[result.errorCode ?? 'INVALID_INPUT'];
   }
   return result;
 }
 
 /** What planning gave: JSON, or on a terminal the plan in one line. */
-export function printPrepared(ctx: CliContext, id: string, result: PrepareResult, json: boolean): void {
-  if (json) printJson(ctx.io, { job: { id, state: result.state, error: result.error ?? null, warnings: result.warnings, plan: result.summary ?? null } });
+export function printPrepared(
+  ctx: CliContext,
+  id: string,
+  result: PrepareResult,
+  json: boolean,
+): void {
+  if (json)
+    printJson(ctx.io, {
+      job: {
+        id,
+        state: result.state,
+        error: result.error ?? null,
+        warnings: result.warnings,
+        plan: result.summary ?? null,
+      },
+    });
   else if (ctx.io.tty && result.summary) {
     const s = result.summary;
     ctx.io.out(
@@ -113,7 +191,12 @@ export function printPrepared(ctx: CliContext, id: string, result: PrepareResult
 }
 
 /** Plans a job and reports (see prepareForCli and printPrepared). */
-export async function runPrepare(ctx: CliContext, id: string, flags: PlanFlags, json: boolean): Promise<PrepareResult> {
+export async function runPrepare(
+  ctx: CliContext,
+  id: string,
+  flags: PlanFlags,
+  json: boolean,
+): Promise<PrepareResult> {
   const result = await prepareForCli(ctx, id, flags);
   printPrepared(ctx, id, result, json);
   return result;

@@ -17,10 +17,22 @@ import { motionProfile } from '../../plan/motion';
 import { plotProgram, programDuration, MoveKind } from '../../plan/planner';
 import { homeText, sendCarriageHome } from '../../plotter/home';
 import { backUpFrom, type PlotProgress } from '../../plotter/runner';
-import { pauseRequestFile, plotterForJob, refuseHeldCarriage, runPlotSession, type PlotSessionResult } from '../../plotter/session';
+import {
+  pauseRequestFile,
+  plotterForJob,
+  refuseHeldCarriage,
+  runPlotSession,
+  type PlotSessionResult,
+} from '../../plotter/session';
 import { holdersOf, sheetHolders } from '../../plotters/holders';
 import { configuredPlotters, type PlotterSpec } from '../../plotters/plotters';
-import { confirmReady, readyNeeded, readyQuestion, refuseUnready, sheetUsed } from '../../plotters/ready';
+import {
+  confirmReady,
+  readyNeeded,
+  readyQuestion,
+  refuseUnready,
+  sheetUsed,
+} from '../../plotters/ready';
 import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
 import { restartJob } from '../../recovery/restart';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
@@ -51,13 +63,20 @@ interface ResumeFlags extends DeviceFlags {
 
 function duration(s: number): string {
   const t = Math.max(0, Math.round(s));
-  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+  const h = Math.floor(t / 3600),
+    m = Math.floor((t % 3600) / 60),
+    sec = t % 60;
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
 /** A bar with ETA and layer on a terminal (stderr); a plain line every 5 % otherwise. */
-function progressPrinter(io: Io, id: string, speed: number): { update(p: PlotProgress): void; end(): void } {
-  let lastAt = 0, lastStep = -1;
+function progressPrinter(
+  io: Io,
+  id: string,
+  speed: number,
+): { update(p: PlotProgress): void; end(): void } {
+  let lastAt = 0,
+    lastStep = -1;
   const tty = io.tty && Boolean(process.stderr.isTTY);
   return {
     update(p) {
@@ -67,13 +86,18 @@ function progressPrinter(io: Io, id: string, speed: number): { update(p: PlotPro
         const now = Date.now();
         if (now - lastAt < 100 && p.fraction < 1) return;
         lastAt = now;
-        const width = 30, full = Math.round(p.fraction * width);
-        process.stderr.write(`\r\x1b[2K${id} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${pct}% layer ${layer} ETA ${duration(p.etaS / speed)}`);
+        const width = 30,
+          full = Math.round(p.fraction * width);
+        process.stderr.write(
+          `\r\x1b[2K${id} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${pct}% layer ${layer} ETA ${duration(p.etaS / speed)}`,
+        );
       } else {
         const step = Math.floor(pct / 5);
         if (step === lastStep) return;
         lastStep = step;
-        io.err(`${id}: ${pct}% (move ${p.move + 1}/${p.moves}, layer ${layer}, about ${duration(p.etaS / speed)} left)`);
+        io.err(
+          `${id}: ${pct}% (move ${p.move + 1}/${p.moves}, layer ${layer}, about ${duration(p.etaS / speed)} left)`,
+        );
       }
     },
     end() {
@@ -84,7 +108,11 @@ function progressPrinter(io: Io, id: string, speed: number): { update(p: PlotPro
 
 function layerNumber(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new VfabError('USAGE', `--layer takes a layer number such as 2 (the number its name starts with), not '${value}'.`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new VfabError(
+      'USAGE',
+      `--layer takes a layer number such as 2 (the number its name starts with), not '${value}'.`,
+    );
   return n;
 }
 
@@ -92,12 +120,15 @@ function layerNumber(value: string): number {
 export function parseSpeed(flags: { speed?: string }): number | undefined {
   if (flags.speed === undefined) return undefined;
   const speed = Number(flags.speed);
-  if (!(speed > 0)) throw new VfabError('USAGE', `--speed must be a number > 0, not '${flags.speed}'.`);
+  if (!(speed > 0))
+    throw new VfabError('USAGE', `--speed must be a number > 0, not '${flags.speed}'.`);
   return speed;
 }
 
-const deviceOption = "a plotter's name (config devices:), an AxiDraw nickname, a serial port path, or 'virtual' (default: where the job's sheet is, else the first plotter)";
-const speedOption = "a virtual plotter's speed factor: --device virtual runs this many times faster; for a 'vfab virtual-plotter --speed N' port, pass the same N (default: the plotter's speed in config, else 1)";
+const deviceOption =
+  "a plotter's name (config devices:), an AxiDraw nickname, a serial port path, or 'virtual' (default: where the job's sheet is, else the first plotter)";
+const speedOption =
+  "a virtual plotter's speed factor: --device virtual runs this many times faster; for a 'vfab virtual-plotter --speed N' port, pass the same N (default: the plotter's speed in config, else 1)";
 
 /**
  * Plots one job in the foreground under the signal path; prints the outcome. Returns the result,
@@ -118,7 +149,9 @@ async function plotInForeground(
   let signal: ShutdownSignal | undefined;
   const uninstall = onShutdownSignals((sig) => {
     signal = sig;
-    ctx.io.err(`\n${id}: ${sig}: lifting the pen and stopping; continue later with: vfab resume ${id}`);
+    ctx.io.err(
+      `\n${id}: ${sig}: lifting the pen and stopping; continue later with: vfab resume ${id}`,
+    );
     ctl.abort({ shutdown: sig });
   });
   const printer = progressPrinter(ctx.io, id, speed ?? plotter.speed);
@@ -136,7 +169,9 @@ async function plotInForeground(
             confirmHome: async (message: string) => {
               printer.end();
               ctx.io.err(message);
-              const answer = await ask('Is the carriage at the home corner now? Type "home" to continue: ');
+              const answer = await ask(
+                'Is the carriage at the home corner now? Type "home" to continue: ',
+              );
               return answer.trim().toLowerCase() === 'home';
             },
           }
@@ -149,7 +184,9 @@ async function plotInForeground(
         ctx.io.err(`${id}: COMPLETED`);
         break;
       case 'PAUSED':
-        ctx.io.err(`${id}: PAUSED${at}${result.reason ? `: ${result.reason}` : ''}; ${result.reason ? 'then ' : ''}resume with: vfab resume ${id}`);
+        ctx.io.err(
+          `${id}: PAUSED${at}${result.reason ? `: ${result.reason}` : ''}; ${result.reason ? 'then ' : ''}resume with: vfab resume ${id}`,
+        );
         ctx.exitCode = PAUSED_EXIT;
         break;
       case 'ABORTED':
@@ -161,9 +198,13 @@ async function plotInForeground(
         break;
       case 'PLOTTING':
         if (result.reason === 'signal_received') {
-          ctx.io.err(`${id}: stopped by ${result.signal}${at}; the job stays PLOTTING. Continue with: vfab resume ${id}`);
+          ctx.io.err(
+            `${id}: stopped by ${result.signal}${at}; the job stays PLOTTING. Continue with: vfab resume ${id}`,
+          );
         } else {
-          ctx.io.err(`${id}: interrupted${at}: ${result.error}. The job stays PLOTTING; fix the cause and run: vfab resume ${id}`);
+          ctx.io.err(
+            `${id}: interrupted${at}: ${result.error}. The job stays PLOTTING; fix the cause and run: vfab resume ${id}`,
+          );
           ctx.exitCode = ERROR_CODES.INTERNAL;
         }
         break;
@@ -185,18 +226,38 @@ async function plotInForeground(
  */
 function warnIfSheetHeld(ctx: CliContext, engine: Engine, id: string, plotter: PlotterSpec): void {
   const names = configuredPlotters(engine.config).map((p) => p.name);
-  const held = holdersOf(sheetHolders(engine.store, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s }), plotter, names)
-    .filter((h) => h.id !== id && h.kind === 'interrupted');
+  const held = holdersOf(
+    sheetHolders(engine.store, {
+      jobsDir: engine.paths.jobsDir,
+      stuckAfterS: engine.config.recovery.stuck_after_s,
+    }),
+    plotter,
+    names,
+  ).filter((h) => h.id !== id && h.kind === 'interrupted');
   for (const h of held) {
-    ctx.io.err(`warning: plotter '${plotter.name}' holds job '${h.id}' (${h.state}, ${h.cause === 'paused' ? (h.detail ?? 'paused') : 'interrupted'}): '${id}' is drawn on that sheet. '${h.id}' resumes later with the carriage confirmed at home.`);
+    ctx.io.err(
+      `warning: plotter '${plotter.name}' holds job '${h.id}' (${h.state}, ${h.cause === 'paused' ? (h.detail ?? 'paused') : 'interrupted'}): '${id}' is drawn on that sheet. '${h.id}' resumes later with the carriage confirmed at home.`,
+    );
   }
 }
 
 /** Paper and first pen confirmed (the flag, or a yes on the terminal) when config asks for it; INVALID_STATE otherwise. */
-async function checkReady(ctx: CliContext, engine: Engine, id: string, plotter: string, given: boolean): Promise<void> {
+async function checkReady(
+  ctx: CliContext,
+  engine: Engine,
+  id: string,
+  plotter: string,
+  given: boolean,
+): Promise<void> {
   const { dataDir } = engine.paths;
   if (readyNeeded(engine.config, dataDir, plotter)) {
-    const yes = given || (ctx.io.tty && process.stdin.isTTY && (await confirm(`Plotter '${plotter}': ${readyQuestion(jobFiles(engine.paths.jobsDir, id).plan)}`)));
+    const yes =
+      given ||
+      (ctx.io.tty &&
+        process.stdin.isTTY &&
+        (await confirm(
+          `Plotter '${plotter}': ${readyQuestion(jobFiles(engine.paths.jobsDir, id).plan)}`,
+        )));
     if (yes) confirmReady(dataDir, plotter);
   }
   refuseUnready(engine.config, dataDir, plotter, id);
@@ -214,7 +275,13 @@ function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
   if (backUp > 0) from = backUpFrom(program, from, backUp);
   let inkLeft = 0;
   for (let k = from + 1; k < program.length; k++) {
-    if (program.kind[k] === MoveKind.Draw) inkLeft += Math.hypot(program.steps1[k]! + program.steps2[k]!, program.steps1[k]! - program.steps2[k]!) / (2 * program.stepsPerMm);
+    if (program.kind[k] === MoveKind.Draw)
+      inkLeft +=
+        Math.hypot(
+          program.steps1[k]! + program.steps2[k]!,
+          program.steps1[k]! - program.steps2[k]!,
+        ) /
+        (2 * program.stepsPerMm);
   }
   const layer = c.checkpoint?.layer ?? null;
   return {
@@ -225,7 +292,13 @@ function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
     since: c.since ?? null,
     from_move: from,
     moves: program.length,
-    layer: layer === null ? null : { index: (layers[layer] ? plan.layers.indexOf(layers[layer]) : layer) + 1, name: layers[layer]?.name ?? null },
+    layer:
+      layer === null
+        ? null
+        : {
+            index: (layers[layer] ? plan.layers.indexOf(layers[layer]) : layer) + 1,
+            name: layers[layer]?.name ?? null,
+          },
     path: c.checkpoint?.path ?? null,
     point: c.checkpoint?.point ?? null,
     remaining_mm: Math.round(inkLeft * 10) / 10,
@@ -236,35 +309,78 @@ function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
 export function registerPlotCommands(program: Command, ctx: CliContext): void {
   program
     .command('plot <job>')
-    .description('plot a READY job, or continue a paused or interrupted one from its last checkpoint')
+    .description(
+      'plot a READY job, or continue a paused or interrupted one from its last checkpoint',
+    )
     .option('--device <device>', deviceOption)
     .option('--speed <factor>', speedOption)
-    .option('--carriage-at-home', 'confirm the carriage is at the home corner when the plotter lost its position')
-    .option('--confirm-ready', 'confirm paper loaded and first pen in (config physical_setup.require_confirmation, paper.require_one_per_session); a terminal is asked instead')
-    .option('--layer <n>', "plot only the layers numbered n (AxiDraw's layers mode); a resume keeps the selection, and the job is COMPLETED when they are drawn", layerNumber)
-    .addHelpText('after', `\nExit ${PAUSED_EXIT} when the plot stops at a pause (pen change, ! layer, pause button): the message says what to load; continue with vfab resume <job>.\nCtrl-C stops at once (pen up, journaled; exit 130): continue with vfab resume <job>.\nvfab pause <job> from another terminal pauses gracefully.`)
-    .action(async (id: string, flags: DeviceFlags & { carriageAtHome?: boolean; confirmReady?: boolean; layer?: number }) => {
-      parseSpeed(flags);
-      const engine = ctx.engine();
-      const state = engine.jobs.state(id);
-      if (!['READY', 'QUEUED', 'ARMED', 'PAUSED', 'PLOTTING'].includes(state)) {
-        throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; 'vfab plot' takes READY, PAUSED or interrupted jobs (vfab restart ${id} plots a finished one again).`);
-      }
-      const condition = classifyJob(id, { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s });
-      const recovery = condition?.kind === 'interrupted' && condition.cause !== 'paused';
-      // Only a fresh plot asks for paper and pen: a paused or interrupted one continues on its sheet.
-      if (condition === undefined && state !== 'PAUSED') await checkReady(ctx, engine, id, plotterForJob(engine, id, flags.device).name, Boolean(flags.confirmReady));
-      await plotInForeground(ctx, engine, id, flags, { recovery, ...(flags.layer !== undefined && { layerOnly: flags.layer }) });
-    });
+    .option(
+      '--carriage-at-home',
+      'confirm the carriage is at the home corner when the plotter lost its position',
+    )
+    .option(
+      '--confirm-ready',
+      'confirm paper loaded and first pen in (config physical_setup.require_confirmation, paper.require_one_per_session); a terminal is asked instead',
+    )
+    .option(
+      '--layer <n>',
+      "plot only the layers numbered n (AxiDraw's layers mode); a resume keeps the selection, and the job is COMPLETED when they are drawn",
+      layerNumber,
+    )
+    .addHelpText(
+      'after',
+      `\nExit ${PAUSED_EXIT} when the plot stops at a pause (pen change, ! layer, pause button): the message says what to load; continue with vfab resume <job>.\nCtrl-C stops at once (pen up, journaled; exit 130): continue with vfab resume <job>.\nvfab pause <job> from another terminal pauses gracefully.`,
+    )
+    .action(
+      async (
+        id: string,
+        flags: DeviceFlags & { carriageAtHome?: boolean; confirmReady?: boolean; layer?: number },
+      ) => {
+        parseSpeed(flags);
+        const engine = ctx.engine();
+        const state = engine.jobs.state(id);
+        if (!['READY', 'QUEUED', 'ARMED', 'PAUSED', 'PLOTTING'].includes(state)) {
+          throw new VfabError(
+            'INVALID_STATE',
+            `Job '${id}' is ${state}; 'vfab plot' takes READY, PAUSED or interrupted jobs (vfab restart ${id} plots a finished one again).`,
+          );
+        }
+        const condition = classifyJob(id, {
+          jobsDir: engine.paths.jobsDir,
+          stuckAfterS: engine.config.recovery.stuck_after_s,
+        });
+        const recovery = condition?.kind === 'interrupted' && condition.cause !== 'paused';
+        // Only a fresh plot asks for paper and pen: a paused or interrupted one continues on its sheet.
+        if (condition === undefined && state !== 'PAUSED')
+          await checkReady(
+            ctx,
+            engine,
+            id,
+            plotterForJob(engine, id, flags.device).name,
+            Boolean(flags.confirmReady),
+          );
+        await plotInForeground(ctx, engine, id, flags, {
+          recovery,
+          ...(flags.layer !== undefined && { layerOnly: flags.layer }),
+        });
+      },
+    );
 
   program
     .command('pause <job>')
-    .description('pause a job being plotted by another vfab process: it finishes the queued motion and lifts the pen')
+    .description(
+      'pause a job being plotted by another vfab process: it finishes the queued motion and lifts the pen',
+    )
     .action(async (id: string) => {
       const engine = ctx.engine();
       const state = engine.jobs.state(id);
-      if (state === 'PAUSED') return ctx.io.err(`${id}: already PAUSED; resume with: vfab resume ${id}`);
-      if (state !== 'PLOTTING') throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}; only a PLOTTING job can be paused.`);
+      if (state === 'PAUSED')
+        return ctx.io.err(`${id}: already PAUSED; resume with: vfab resume ${id}`);
+      if (state !== 'PLOTTING')
+        throw new VfabError(
+          'INVALID_STATE',
+          `Job '${id}' is ${state}; only a PLOTTING job can be paused.`,
+        );
       const request = pauseRequestFile(engine.paths.jobsDir, id);
       fs.writeFileSync(request, `${process.pid}\n`);
       const deadline = Date.now() + PAUSE_WAIT_MS;
@@ -275,7 +391,9 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
       const now = engine.jobs.state(id);
       if (now === 'PLOTTING') {
         fs.rmSync(request, { force: true });
-        ctx.io.err(`${id}: no plotting process answered within ${PAUSE_WAIT_MS / 1000} s. If the plot was interrupted, it is already stopped; continue it with: vfab resume ${id}`);
+        ctx.io.err(
+          `${id}: no plotting process answered within ${PAUSE_WAIT_MS / 1000} s. If the plot was interrupted, it is already stopped; continue it with: vfab resume ${id}`,
+        );
         ctx.exitCode = ERROR_CODES.BUSY;
         return;
       }
@@ -285,38 +403,71 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('resume [job]')
-    .description('continue interrupted jobs from their last checkpoint (all of them when no job is named)')
-    .addHelpText('after', `\nExit ${PAUSED_EXIT} when a plot stops at its next pause: the message says what to load; then resume again.`)
+    .description(
+      'continue interrupted jobs from their last checkpoint (all of them when no job is named)',
+    )
+    .addHelpText(
+      'after',
+      `\nExit ${PAUSED_EXIT} when a plot stops at its next pause: the message says what to load; then resume again.`,
+    )
     .option('--device <device>', deviceOption)
     .option('--speed <factor>', speedOption)
     .option('--dry-run', 'only say what would be resumed: from where, how much is left')
-    .option('--back-up <strokes>', 'redraw this many strokes before the checkpoint (1 = the stroke it stopped in)', '0')
-    .option('--carriage-at-home', 'confirm the carriage is at the home corner when the plotter lost its position (scripts)')
+    .option(
+      '--back-up <strokes>',
+      'redraw this many strokes before the checkpoint (1 = the stroke it stopped in)',
+      '0',
+    )
+    .option(
+      '--carriage-at-home',
+      'confirm the carriage is at the home corner when the plotter lost its position (scripts)',
+    )
     .option('--json', 'with --dry-run: machine-readable output')
     .action(async (id: string | undefined, flags: ResumeFlags) => {
       parseSpeed(flags);
       const backUp = Number(flags.backUp ?? 0);
-      if (!Number.isInteger(backUp) || backUp < 0) throw new VfabError('USAGE', `--back-up must be a whole number of strokes, not '${flags.backUp}'.`);
+      if (!Number.isInteger(backUp) || backUp < 0)
+        throw new VfabError(
+          'USAGE',
+          `--back-up must be a whole number of strokes, not '${flags.backUp}'.`,
+        );
       const engine = ctx.engine();
-      const opts = { jobsDir: engine.paths.jobsDir, stuckAfterS: engine.config.recovery.stuck_after_s };
+      const opts = {
+        jobsDir: engine.paths.jobsDir,
+        stuckAfterS: engine.config.recovery.stuck_after_s,
+      };
       let targets: JobCondition[];
       if (id !== undefined) {
         const state = engine.jobs.state(id);
         const c = classifyJob(id, opts);
         if (!c) {
-          const hint = state === 'READY' || state === 'QUEUED' ? `it has not started: vfab plot ${id}` : `vfab restart ${id} plots it again from the start`;
-          throw new VfabError('INVALID_STATE', `Job '${id}' is ${state}, not interrupted; ${hint}.`);
+          const hint =
+            state === 'READY' || state === 'QUEUED'
+              ? `it has not started: vfab plot ${id}`
+              : `vfab restart ${id} plots it again from the start`;
+          throw new VfabError(
+            'INVALID_STATE',
+            `Job '${id}' is ${state}, not interrupted; ${hint}.`,
+          );
         }
         if (c.kind !== 'interrupted') {
           const o = c.owner!.owner;
-          throw new VfabError('BUSY', `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}, device ${o.device})${c.kind === 'stuck' ? `, which has made no progress for ${c.silentS} s (stuck): stop that process first` : ''}.`);
+          throw new VfabError(
+            'BUSY',
+            `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}, device ${o.device})${c.kind === 'stuck' ? `, which has made no progress for ${c.silentS} s (stuck): stop that process first` : ''}.`,
+          );
         }
         targets = [c];
       } else {
         const all = classifyJobs(engine.store, opts).filter((c) => c.kind === 'interrupted');
         // A deliberate pause (pen change, button, vfab pause) waits for its person, not for cron.
-        for (const c of all.filter((c) => c.cause === 'paused')) ctx.io.err(`${c.id}: PAUSED (${c.detail ?? 'paused'}); resume it by name when ready: vfab resume ${c.id}`);
-        targets = all.filter((c) => c.cause !== 'paused').sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));
+        for (const c of all.filter((c) => c.cause === 'paused'))
+          ctx.io.err(
+            `${c.id}: PAUSED (${c.detail ?? 'paused'}); resume it by name when ready: vfab resume ${c.id}`,
+          );
+        targets = all
+          .filter((c) => c.cause !== 'paused')
+          .sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));
         if (!targets.length) {
           ctx.io.err('No interrupted jobs to resume.');
           return;
@@ -326,46 +477,72 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
         const previews = targets.map((c) => resumePreview(engine, c, backUp));
         if (flags.json) return printJson(ctx.io, { resume: previews });
         for (const p of previews) {
-          const where = p.layer ? `layer ${p.layer.index} (${p.layer.name}), path ${(p.path ?? 0) + 1}, point ${(p.point ?? 0) + 1}` : 'the start';
-          ctx.io.out(`${p.id}\t${p.state}\t${p.cause ?? ''}\tfrom ${where} (move ${p.from_move + 1} of ${p.moves})\t${p.remaining_mm} mm to draw\tabout ${duration(p.remaining_s)}`);
+          const where = p.layer
+            ? `layer ${p.layer.index} (${p.layer.name}), path ${(p.path ?? 0) + 1}, point ${(p.point ?? 0) + 1}`
+            : 'the start';
+          ctx.io.out(
+            `${p.id}\t${p.state}\t${p.cause ?? ''}\tfrom ${where} (move ${p.from_move + 1} of ${p.moves})\t${p.remaining_mm} mm to draw\tabout ${duration(p.remaining_s)}`,
+          );
         }
         return;
       }
       for (const c of targets) {
-        ctx.io.err(`${c.id}: ${c.state}, ${c.cause === 'paused' ? 'paused' : `interrupted ${localTime(c.since)}: ${CAUSE_TEXT[c.cause ?? 'crash']}`}; resuming${backUp ? ` ${backUp} stroke(s) back` : ''}…`);
-        const { result, signal } = await plotInForeground(ctx, engine, c.id, flags, { recovery: c.cause !== 'paused', backUpStrokes: backUp });
+        ctx.io.err(
+          `${c.id}: ${c.state}, ${c.cause === 'paused' ? 'paused' : `interrupted ${localTime(c.since)}: ${CAUSE_TEXT[c.cause ?? 'crash']}`}; resuming${backUp ? ` ${backUp} stroke(s) back` : ''}…`,
+        );
+        const { result, signal } = await plotInForeground(ctx, engine, c.id, flags, {
+          recovery: c.cause !== 'paused',
+          backUpStrokes: backUp,
+        });
         if (signal || (result.state !== 'COMPLETED' && result.state !== 'PAUSED')) return;
       }
     });
 
   program
     .command('home [plotter]')
-    .description("send the plotter's carriage home, pen up, from where a paused or stopped plot left it (or confirm a person put it there)")
+    .description(
+      "send the plotter's carriage home, pen up, from where a paused or stopped plot left it (or confirm a person put it there)",
+    )
     .option('--speed <factor>', speedOption)
-    .option('--carriage-at-home', 'confirm the carriage is at the home corner: after its motors were let go, push it there by hand first')
-    .addHelpText('after', '\nThe plotter: a name from config devices:, a port, a nickname (default: the first plotter).\nA job paused mid-sheet stays paused: vfab resume <job> travels back to it.')
-    .action(async (request: string | undefined, flags: DeviceFlags & { carriageAtHome?: boolean }) => {
-      const speed = parseSpeed(flags);
-      const result = await sendCarriageHome(ctx.engine(), request, { carriageAtHome: Boolean(flags.carriageAtHome), ...(speed ? { speed } : {}) });
-      ctx.io.err(homeText(result));
-      ctx.io.out(`${result.plotter}\t${result.how}`);
-    });
+    .option(
+      '--carriage-at-home',
+      'confirm the carriage is at the home corner: after its motors were let go, push it there by hand first',
+    )
+    .addHelpText(
+      'after',
+      '\nThe plotter: a name from config devices:, a port, a nickname (default: the first plotter).\nA job paused mid-sheet stays paused: vfab resume <job> travels back to it.',
+    )
+    .action(
+      async (request: string | undefined, flags: DeviceFlags & { carriageAtHome?: boolean }) => {
+        const speed = parseSpeed(flags);
+        const result = await sendCarriageHome(ctx.engine(), request, {
+          carriageAtHome: Boolean(flags.carriageAtHome),
+          ...(speed ? { speed } : {}),
+        });
+        ctx.io.err(homeText(result));
+        ctx.io.out(`${result.plotter}\t${result.how}`);
+      },
+    );
 
   program
     .command('restart <job>')
-    .description('start a job again from its plan (the journal keeps its history; source and plan are kept)')
+    .description(
+      'start a job again from its plan (the journal keeps its history; source and plan are kept)',
+    )
     .option('--now', 'plot it right away instead of queueing it')
     .option('--device <device>', deviceOption)
     .option('--speed <factor>', speedOption)
     .option('--carriage-at-home', 'with --now: confirm the carriage is at the home corner')
-    .action(async (id: string, flags: DeviceFlags & { now?: boolean; carriageAtHome?: boolean }) => {
-      const engine = ctx.engine();
-      const outcome = await restartJob(engine, id);
-      ctx.io.err(`${id}: ${outcome.from} -> ${outcome.state} (${outcome.reason})`);
-      if (flags.now && outcome.state === 'QUEUED') {
-        await plotInForeground(ctx, engine, id, flags);
-        return;
-      }
-      ctx.io.out(`${id}\t${outcome.state}`);
-    });
+    .action(
+      async (id: string, flags: DeviceFlags & { now?: boolean; carriageAtHome?: boolean }) => {
+        const engine = ctx.engine();
+        const outcome = await restartJob(engine, id);
+        ctx.io.err(`${id}: ${outcome.from} -> ${outcome.state} (${outcome.reason})`);
+        if (flags.now && outcome.state === 'QUEUED') {
+          await plotInForeground(ctx, engine, id, flags);
+          return;
+        }
+        ctx.io.out(`${id}\t${outcome.state}`);
+      },
+    );
 }

@@ -19,7 +19,11 @@ function targetIds(ctx: CliContext, id: string | undefined): string[] {
   const { jobsDir } = ctx.engine().paths;
   if (id === undefined) return listJobIds(jobsDir);
   checkJobId(id);
-  if (!fs.existsSync(jobFiles(jobsDir, id).dir)) throw new VfabError('NOT_FOUND', `Job '${id}' not found. 'vfab list jobs' shows the jobs there are.`);
+  if (!fs.existsSync(jobFiles(jobsDir, id).dir))
+    throw new VfabError(
+      'NOT_FOUND',
+      `Job '${id}' not found. 'vfab list jobs' shows the jobs there are.`,
+    );
   return [id];
 }
 
@@ -42,7 +46,11 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
         node: process.versions.node,
         platform: `${process.platform}-${process.arch}`,
         paths: engine.paths,
-        config: { file: engine.paths.configFile, exists: engine.configExists, warnings: engine.configWarnings.map((w) => w.message) },
+        config: {
+          file: engine.paths.configFile,
+          exists: engine.configExists,
+          warnings: engine.configWarnings.map((w) => w.message),
+        },
         database: {
           file: engine.paths.dbFile,
           schema_version: engine.store.schemaVersion(),
@@ -50,11 +58,21 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
           created_now: engine.startup.databaseCreated,
           set_aside: engine.startup.databaseSetAside ?? null,
         },
-        jobs: { total: Object.values(counts).reduce((a, b) => a + b, 0), by_state: Object.fromEntries(JOB_STATES.map((s) => [s, counts[s] ?? 0])) },
+        jobs: {
+          total: Object.values(counts).reduce((a, b) => a + b, 0),
+          by_state: Object.fromEntries(JOB_STATES.map((s) => [s, counts[s] ?? 0])),
+        },
         devices: {
           model: engine.config.device.model,
           configured_port: engine.config.device.port ?? null,
-          detected: detected instanceof Error ? [] : detected.map((p) => ({ path: p.path, nickname: usbNickname(p), serial: p.serialNumber ?? null })),
+          detected:
+            detected instanceof Error
+              ? []
+              : detected.map((p) => ({
+                  path: p.path,
+                  nickname: usbNickname(p),
+                  serial: p.serialNumber ?? null,
+                })),
           error: detected instanceof Error ? detected.message : null,
           virtual: 'available (vfab virtual-plotter, or --device virtual)',
         },
@@ -64,42 +82,95 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
           read_only: engine.startup.readOnly ?? null,
         },
         signal_handlers: describeSignalHandlers(),
-        plots_running: livePlotOwners(engine.paths.jobsDir).map((o) => ({ job: o.owner.job, pid: o.owner.pid, host: o.owner.host, device: o.owner.device, since: o.owner.since })),
+        plots_running: livePlotOwners(engine.paths.jobsDir).map((o) => ({
+          job: o.owner.job,
+          pid: o.owner.pid,
+          host: o.owner.host,
+          device: o.owner.device,
+          since: o.owner.since,
+        })),
       };
       if (opts.json) return printJson(ctx.io, { system });
       printFields(ctx.io, [
         ['vfab', `${VERSION} (node ${system.node}, ${system.platform})`],
-        ['Config', `${system.config.file}${system.config.exists ? '' : ' (not created yet: run vfab setup)'}`],
+        [
+          'Config',
+          `${system.config.file}${system.config.exists ? '' : ' (not created yet: run vfab setup)'}`,
+        ],
         ['Data', engine.paths.dataDir],
-        ['Database', `${system.database.file} (schema ${system.database.schema_version}, ${system.database.journal_mode})`],
-        ...(engine.startup.readOnly ? [['Read-only', `${engine.startup.readOnly.reason}; to change jobs again: ${engine.startup.readOnly.fix}`] as [string, string]] : []),
+        [
+          'Database',
+          `${system.database.file} (schema ${system.database.schema_version}, ${system.database.journal_mode})`,
+        ],
+        ...(engine.startup.readOnly
+          ? [
+              [
+                'Read-only',
+                `${engine.startup.readOnly.reason}; to change jobs again: ${engine.startup.readOnly.fix}`,
+              ] as [string, string],
+            ]
+          : []),
         ['Workspace', engine.paths.workspaceDir],
         ['Log', engine.paths.logFile],
-        ['Jobs', `${system.jobs.total} (${JOB_STATES.filter((s) => counts[s]).map((s) => `${s} ${counts[s]}`).join(', ') || 'none'})`],
-        ['Plotter', `AxiDraw ${system.devices.model}, port ${system.devices.configured_port ?? 'auto (by USB id)'}`],
+        [
+          'Jobs',
+          `${system.jobs.total} (${
+            JOB_STATES.filter((s) => counts[s])
+              .map((s) => `${s} ${counts[s]}`)
+              .join(', ') || 'none'
+          })`,
+        ],
+        [
+          'Plotter',
+          `AxiDraw ${system.devices.model}, port ${system.devices.configured_port ?? 'auto (by USB id)'}`,
+        ],
         [
           'Detected',
-          system.devices.error ?? (system.devices.detected.map((d) => `${d.path}${d.nickname ? ` (${d.nickname})` : ''}`).join(', ') || 'no AxiDraw connected; the virtual plotter is always available'),
+          system.devices.error ??
+            (system.devices.detected
+              .map((d) => `${d.path}${d.nickname ? ` (${d.nickname})` : ''}`)
+              .join(', ') ||
+              'no AxiDraw connected; the virtual plotter is always available'),
         ],
-        ['Plotting', system.plots_running.map((p) => `${p.job} (pid ${p.pid} on ${p.host}, ${p.device})`).join(', ') || 'nothing'],
+        [
+          'Plotting',
+          system.plots_running
+            .map((p) => `${p.job} (pid ${p.pid} on ${p.host}, ${p.device})`)
+            .join(', ') || 'nothing',
+        ],
         ...system.signal_handlers.map((line) => ['Signal handler', line] as [string, string]),
       ]);
     });
 
-  const system = program.command('system').description('maintenance: journals and the index database');
+  const system = program
+    .command('system')
+    .description('maintenance: journals and the index database');
   const journal = system.command('journal').description('check and repair job journals');
   journal
     .command('validate')
-    .description('report damaged journal lines and lines that break the chain of states (exit 8 when any journal has errors)')
+    .description(
+      'report damaged journal lines and lines that break the chain of states (exit 8 when any journal has errors)',
+    )
     .argument('[job_id]', 'one job (default: every job)')
     .option('--json', 'machine-readable output')
     .action((id: string | undefined, opts: { json?: boolean }) => {
-      const results = targetIds(ctx, id).map((job) => ({ job, ...validateJournal(jobFiles(ctx.engine().paths.jobsDir, job).journal) }));
+      const results = targetIds(ctx, id).map((job) => ({
+        job,
+        ...validateJournal(jobFiles(ctx.engine().paths.jobsDir, job).journal),
+      }));
       const bad = results.filter((r) => !r.ok);
       if (opts.json) printJson(ctx.io, { journals: results });
       else {
-        printRows(ctx.io, ['JOB', 'LINE', 'SEVERITY', 'KIND', 'PROBLEM'], results.flatMap((r) => problemRows(r.job, r.problems)), `${results.length} journal(s) checked: no problems.`);
-        if (bad.length) ctx.io.err(`${bad.length} of ${results.length} journal(s) have errors; 'vfab system journal repair' keeps every valid line and backs up the original.`);
+        printRows(
+          ctx.io,
+          ['JOB', 'LINE', 'SEVERITY', 'KIND', 'PROBLEM'],
+          results.flatMap((r) => problemRows(r.job, r.problems)),
+          `${results.length} journal(s) checked: no problems.`,
+        );
+        if (bad.length)
+          ctx.io.err(
+            `${bad.length} of ${results.length} journal(s) have errors; 'vfab system journal repair' keeps every valid line and backs up the original.`,
+          );
       }
       if (bad.length) ctx.exitCode = ERROR_CODES.DATA;
     });
@@ -122,8 +193,15 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
       });
       const changed = results.filter((r) => r.changed);
       if (failed.length) ctx.exitCode = ERROR_CODES.DATA;
-      for (const r of changed) engine.logger.warning(`journal repaired: ${r.dropped.length} line(s) dropped, original kept as ${r.backupPath}`, r.job);
-      reconcile({ store: engine.store, jobsDir: engine.paths.jobsDir, logger: engine.logger }, { ids: changed.map((r) => r.job) });
+      for (const r of changed)
+        engine.logger.warning(
+          `journal repaired: ${r.dropped.length} line(s) dropped, original kept as ${r.backupPath}`,
+          r.job,
+        );
+      reconcile(
+        { store: engine.store, jobsDir: engine.paths.jobsDir, logger: engine.logger },
+        { ids: changed.map((r) => r.job) },
+      );
       if (opts.json) return printJson(ctx.io, { repaired: results, failed });
       for (const f of failed) ctx.io.err(`${f.job}: cannot repair: ${f.error}`);
       printRows(
@@ -132,7 +210,8 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
         changed.map((r) => [r.job, String(r.kept), String(r.dropped.length), r.backupPath ?? '']),
         `${results.length} journal(s) checked: nothing to repair.`,
       );
-      for (const r of changed) for (const p of r.dropped) ctx.io.err(`${r.job}: dropped line ${p.line} (${p.message})`);
+      for (const r of changed)
+        for (const p of r.dropped) ctx.io.err(`${r.job}: dropped line ${p.line} (${p.message})`);
     });
 
   system
@@ -149,11 +228,23 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
       const { store } = Store.open(engine.paths.dbFile);
       try {
         const report = reconcile({ store, jobsDir: engine.paths.jobsDir, logger: engine.logger });
-        engine.logger.info(`index rebuilt from ${report.indexed} journals; previous database kept as ${aside.path}`);
+        engine.logger.info(
+          `index rebuilt from ${report.indexed} journals; previous database kept as ${aside.path}`,
+        );
         // What made this process read-only is gone: no note saying otherwise.
         engine.startup.readOnly = undefined;
-        if (opts.json) return printJson(ctx.io, { rebuilt: { jobs: report.indexed, unreadable: report.unreadable, previous: aside.path, ms: Math.round(report.durationMs) } });
-        ctx.io.out(`Rebuilt the index from ${report.indexed} journal(s) in ${Math.round(report.durationMs)} ms. Previous database kept as ${aside.path}.`);
+        if (opts.json)
+          return printJson(ctx.io, {
+            rebuilt: {
+              jobs: report.indexed,
+              unreadable: report.unreadable,
+              previous: aside.path,
+              ms: Math.round(report.durationMs),
+            },
+          });
+        ctx.io.out(
+          `Rebuilt the index from ${report.indexed} journal(s) in ${Math.round(report.durationMs)} ms. Previous database kept as ${aside.path}.`,
+        );
         for (const u of report.unreadable) ctx.io.err(`job ${u.id}: ${u.reason}`);
       } finally {
         store.close();

@@ -17,7 +17,10 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-export async function serveControl(address: string, handle: ControlHandler): Promise<ControlServer> {
+export async function serveControl(
+  address: string,
+  handle: ControlHandler,
+): Promise<ControlServer> {
   fs.rmSync(address, { force: true });
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -33,7 +36,9 @@ export async function serveControl(address: string, handle: ControlHandler): Pro
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
         if (!line) continue;
-        chain = chain.then(() => answer(line).then((reply) => void socket.write(`${JSON.stringify(reply)}\n`)));
+        chain = chain.then(() =>
+          answer(line).then((reply) => void socket.write(`${JSON.stringify(reply)}\n`)),
+        );
       }
     });
   });
@@ -41,7 +46,8 @@ export async function serveControl(address: string, handle: ControlHandler): Pro
     let id: unknown = null;
     try {
       const req = JSON.parse(line) as Record<string, unknown>;
-      if (typeof req !== 'object' || req === null || typeof req.op !== 'string') throw new Error('a request is a JSON object with an "op" string');
+      if (typeof req !== 'object' || req === null || typeof req.op !== 'string')
+        throw new Error('a request is a JSON object with an "op" string');
       id = req.id ?? null;
       const { op, id: _id, ...args } = req;
       return { id, ok: true, result: (await handle(op as string, args)) ?? null };
@@ -70,7 +76,12 @@ export async function serveControl(address: string, handle: ControlHandler): Pro
 }
 
 /** One request on a fresh connection; rejects with the plotter's error message. */
-export function controlRequest<T = unknown>(address: string, op: string, args: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<T> {
+export function controlRequest<T = unknown>(
+  address: string,
+  op: string,
+  args: Record<string, unknown> = {},
+  timeoutMs = 10_000,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const socket = net.connect(address);
     let buf = '';

@@ -186,7 +186,14 @@ export class EbbMachine {
   private powerLostThreshold = 0;
   private vars: number[] = [];
   private nickname = '';
-  private servo = { up: SERVO_UP, down: SERVO_DOWN, rateUp: 400, rateDown: 400, channels: 8, timeoutMs: 60_000 };
+  private servo = {
+    up: SERVO_UP,
+    down: SERVO_DOWN,
+    rateUp: 400,
+    rateDown: 400,
+    channels: 8,
+    timeoutMs: 60_000,
+  };
 
   // Motion.
   private fifo: Queued[] = [];
@@ -264,7 +271,8 @@ export class EbbMachine {
       const c = ch.charCodeAt(0);
       if (ch === '\r' || ch === '\n') {
         // CRLF, LFCR and blank lines collapse: empty commands are ignored.
-        if (this.partialLine || this.partialOverrun) this.lines.push({ text: this.partialLine, arrivedV, overrun: this.partialOverrun });
+        if (this.partialLine || this.partialOverrun)
+          this.lines.push({ text: this.partialLine, arrivedV, overrun: this.partialOverrun });
         this.partialLine = '';
         this.partialOverrun = false;
       } else if (c === 8) {
@@ -333,14 +341,19 @@ export class EbbMachine {
     this.timer = undefined;
     const wake = Math.min(this.runningEnd(), this.nextLineAt());
     if (wake === Infinity || this.frozen) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.advance();
-    }, Math.max(0, (wake - this.vnow()) / this.speed));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.advance();
+      },
+      Math.max(0, (wake - this.vnow()) / this.speed),
+    );
   }
 
   private unblocked(until: Block): boolean {
-    return until === 'slot' ? this.fifo.length < this.fifoDepth : !this.running && this.fifo.length === 0;
+    return until === 'slot'
+      ? this.fifo.length < this.fifoDepth
+      : !this.running && this.fifo.length === 0;
   }
 
   // ---- Commands ---------------------------------------------------------------------------
@@ -353,7 +366,8 @@ export class EbbMachine {
     if (firstTime) this.record('in', line.text);
     if (line.overrun) return this.sendError(name, new EbbError(3, 'RX Buffer overrun'));
     const fault = this.errorFault;
-    if (firstTime && fault?.hits.test(name)) return this.sendError(name, new EbbError(fault.code, fault.text));
+    if (firstTime && fault?.hits.test(name))
+      return this.sendError(name, new EbbError(fault.code, fault.text));
     let reply: Reply | Block | undefined;
     try {
       reply = this.run(name, args, at);
@@ -395,7 +409,12 @@ export class EbbMachine {
         p.end(0);
         const [cmd, m1, m2, f] = this.motionStatus(at).map((b) => (b ? 1 : 0));
         if (!cmd && !m1 && !m2 && !f) this.idleSeen = true;
-        return { data: `QM,${cmd},${m1},${m2},${f}`, future: `${cmd},${m1},${m2},${f}`, term: '\n\r', ok: false };
+        return {
+          data: `QM,${cmd},${m1},${m2},${f}`,
+          future: `${cmd},${m1},${m2},${f}`,
+          term: '\n\r',
+          ok: false,
+        };
       }
       case 'QS': {
         p.end(0);
@@ -409,7 +428,10 @@ export class EbbMachine {
         return {};
       case 'QE':
         p.end(0);
-        return { data: this.enabled.map((m) => (m === 0 ? 0 : 2 ** (5 - m))).join(','), term: '\n\r' };
+        return {
+          data: this.enabled.map((m) => (m === 0 ? 0 : 2 ** (5 - m))).join(','),
+          term: '\n\r',
+        };
       case 'QC': {
         p.end(0);
         const pad = (n: number) => String(n).padStart(4, '0');
@@ -442,7 +464,14 @@ export class EbbMachine {
       case 'QU': {
         const n = p.req(0, 0, 255);
         p.end(1);
-        const values: Record<number, number> = { 1: 0, 2: this.fw.maxFifo, 3: this.fifoDepth, 6: this.fifo.length, 60: this.powerLostThreshold, 61: 0 };
+        const values: Record<number, number> = {
+          1: 0,
+          2: this.fw.maxFifo,
+          3: this.fifoDepth,
+          6: this.fifo.length,
+          60: this.powerLostThreshold,
+          61: 0,
+        };
         const v = values[n];
         if (v === undefined) throw new EbbError(6, 'Invalid parameter value');
         return { data: `QU,${v}`, future: String(v) };
@@ -452,7 +481,8 @@ export class EbbMachine {
         const e2 = p.opt(1, 0, 5) ?? e1;
         p.end(2);
         // Since 2.8.0 EM goes through the FIFO so it cannot reset counters mid-move.
-        if (this.fw.has('2.8.0')) return this.enqueue({ name, move: linearMove(0, 0, 0), enable: [e1, e2] }, at);
+        if (this.fw.has('2.8.0'))
+          return this.enqueue({ name, move: linearMove(0, 0, 0), enable: [e1, e2] }, at);
         this.applyEnable([e1, e2]);
         return {};
       }
@@ -473,18 +503,32 @@ export class EbbMachine {
         return this.enqueueSteps(name, ms, a + b, a - b, at);
       }
       case 'LM': {
-        const [r1, s1, a1, r2, s2, a2] = [0, 1, 2, 3, 4, 5].map((i) => p.req(i, -0x7fffffff, 0x7fffffff)) as [number, number, number, number, number, number];
+        const [r1, s1, a1, r2, s2, a2] = [0, 1, 2, 3, 4, 5].map((i) =>
+          p.req(i, -0x7fffffff, 0x7fffffff),
+        ) as [number, number, number, number, number, number];
         p.opt(6, 0, 3);
         p.end(7);
-        if ((s1 === 0 || (r1 === 0 && a1 === 0)) && (s2 === 0 || (r2 === 0 && a2 === 0))) throw new EbbError(6, 'Invalid parameter value');
+        if ((s1 === 0 || (r1 === 0 && a1 === 0)) && (s2 === 0 || (r2 === 0 && a2 === 0)))
+          throw new EbbError(6, 'Invalid parameter value');
         const move = lmMove(r1, s1, a1, r2, s2, a2);
-        if (move.stalls) this.warn(`LM,${args.join(',')}: an axis decays to rate 0 before its steps are done (the board would never finish it)`);
-        if (move.peakRate > MAX_STEP_RATE) this.warn(`LM,${args.join(',')}: step rate ${Math.round(move.peakRate)}/s exceeds 25 kHz`);
+        if (move.stalls)
+          this.warn(
+            `LM,${args.join(',')}: an axis decays to rate 0 before its steps are done (the board would never finish it)`,
+          );
+        if (move.peakRate > MAX_STEP_RATE)
+          this.warn(
+            `LM,${args.join(',')}: step rate ${Math.round(move.peakRate)}/s exceeds 25 kHz`,
+          );
         return this.enqueue({ name, move }, at);
       }
       case 'LT': {
         const n = p.req(0, 1, 0x7fffffff);
-        const [r1, a1, r2, a2] = [1, 2, 3, 4].map((i) => p.req(i, -0x7fffffff, 0x7fffffff)) as [number, number, number, number];
+        const [r1, a1, r2, a2] = [1, 2, 3, 4].map((i) => p.req(i, -0x7fffffff, 0x7fffffff)) as [
+          number,
+          number,
+          number,
+          number,
+        ];
         p.opt(5, 0, 3);
         p.end(6);
         return this.enqueue({ name, move: ltMove(n, r1, a1, r2, a2) }, at);
@@ -493,7 +537,8 @@ export class EbbMachine {
         const rate = p.req(0, this.fw.v3 ? 1 : 2, this.fw.v3 ? 0x7fffffff : MAX_STEP_RATE);
         const t1 = p.opt(1, -0x7fffffff, 0x7fffffff);
         const t2 = p.opt(2, -0x7fffffff, 0x7fffffff);
-        if ((t1 === undefined) !== (t2 === undefined)) throw new EbbError(4, 'Missing parameter(s)');
+        if ((t1 === undefined) !== (t2 === undefined))
+          throw new EbbError(4, 'Missing parameter(s)');
         p.end(3);
         // HM computes its move from the final position, so it waits for all motion first.
         if (!this.unblocked('idle')) return 'idle';
@@ -501,7 +546,18 @@ export class EbbMachine {
         const d1 = (t1 ?? 0) - this.counters[0];
         const d2 = (t2 ?? 0) - this.counters[1];
         const lead = 5;
-        return this.enqueue({ name, move: linearMove(lead + (Math.max(Math.abs(d1), Math.abs(d2)) * 1000) / f, d1, d2, lead) }, at);
+        return this.enqueue(
+          {
+            name,
+            move: linearMove(
+              lead + (Math.max(Math.abs(d1), Math.abs(d2)) * 1000) / f,
+              d1,
+              d2,
+              lead,
+            ),
+          },
+          at,
+        );
       }
       case 'ES': {
         const disable = p.opt(0, 0, 1) ?? 0;
@@ -519,7 +575,10 @@ export class EbbMachine {
           this.setPen(true, at);
           return {};
         }
-        return this.enqueue({ name, move: linearMove(ms, 0, 0), pen: { kind: 'set', up: v === 1 } }, at);
+        return this.enqueue(
+          { name, move: linearMove(ms, 0, 0), pen: { kind: 'set', up: v === 1 } },
+          at,
+        );
       }
       case 'TP': {
         const ms = p.opt(0, 0, 65535) ?? 0;
@@ -534,7 +593,14 @@ export class EbbMachine {
         p.end(4);
         if (pos === 0) return {};
         // RP4 (RB1) is the pen servo; other outputs drive nothing this model tracks.
-        return this.enqueue({ name, move: linearMove(ms, 0, 0), ...(pin === 4 ? { pen: { kind: 'pos', pos } as const } : {}) }, at);
+        return this.enqueue(
+          {
+            name,
+            move: linearMove(ms, 0, 0),
+            ...(pin === 4 ? { pen: { kind: 'pos', pos } as const } : {}),
+          },
+          at,
+        );
       }
       case 'SC': {
         const n = p.req(0, 0, 255);
@@ -630,7 +696,13 @@ export class EbbMachine {
 
   private pinLevel(port: string, pin: number): number {
     // Enable pins are active low; MS1..MS3 follow the A4988 table for the shared microstep mode.
-    const ms: Record<number, [number, number, number]> = { 1: [1, 1, 1], 2: [1, 1, 0], 3: [0, 1, 0], 4: [1, 0, 0], 5: [0, 0, 0] };
+    const ms: Record<number, [number, number, number]> = {
+      1: [1, 1, 1],
+      2: [1, 1, 0],
+      3: [0, 1, 0],
+      4: [1, 0, 0],
+      5: [0, 0, 0],
+    };
     const [ms1, ms2, ms3] = ms[this.mode] ?? [1, 1, 1];
     if (port === 'E' && pin === 0) return this.enabled[0] ? 0 : 1;
     if (port === 'C' && pin === 1) return this.enabled[1] ? 0 : 1;
@@ -681,16 +753,27 @@ export class EbbMachine {
 
   // ---- Motion -----------------------------------------------------------------------------
 
-  private enqueueSteps(name: string, ms: number, s1: number, s2: number, at: number): Reply | Block {
-    if (s1 === 0 && s2 === 0) return this.enqueue({ name, move: linearMove(Math.min(ms, 100_000), 0, 0) }, at);
+  private enqueueSteps(
+    name: string,
+    ms: number,
+    s1: number,
+    s2: number,
+    at: number,
+  ): Reply | Block {
+    if (s1 === 0 && s2 === 0)
+      return this.enqueue({ name, move: linearMove(Math.min(ms, 100_000), 0, 0) }, at);
     if (this.limitChecks) {
       for (const [axis, s] of [
         ['axis1', s1],
         ['axis2', s2],
       ] as const) {
         const rate = (Math.abs(s) * 1000) / ms;
-        if (rate > MAX_STEP_RATE) throw this.fw.v3 ? new EbbError(0, `<${axis}> step rate too high`) : new EbbError(0, `<${axis}> step rate > 25K steps/second.`, '\n\r');
-        if (s !== 0 && rate < MIN_STEP_RATE_2X && !this.fw.v3) throw new EbbError(0, `<${axis}> step rate < 1.31Hz.`, '\n\r');
+        if (rate > MAX_STEP_RATE)
+          throw this.fw.v3
+            ? new EbbError(0, `<${axis}> step rate too high`)
+            : new EbbError(0, `<${axis}> step rate > 25K steps/second.`, '\n\r');
+        if (s !== 0 && rate < MIN_STEP_RATE_2X && !this.fw.v3)
+          throw new EbbError(0, `<${axis}> step rate < 1.31Hz.`, '\n\r');
       }
     }
     return this.enqueue({ name, move: linearMove(ms, s1, s2) }, at);
@@ -729,7 +812,12 @@ export class EbbMachine {
     this.running = { ...cmd, startV: at, done: [0, 0], doneAt: at };
     if (cmd.enable) this.applyEnable(cmd.enable);
     if (cmd.pen) {
-      const up = cmd.pen.kind === 'set' ? cmd.pen.up : cmd.pen.kind === 'toggle' ? !this.penUp : cmd.pen.pos === this.servo.up;
+      const up =
+        cmd.pen.kind === 'set'
+          ? cmd.pen.up
+          : cmd.pen.kind === 'toggle'
+            ? !this.penUp
+            : cmd.pen.pos === this.servo.up;
       this.setPen(up, at);
     }
     if (cmd.move.startRate && this.entryPending) {
@@ -763,7 +851,11 @@ export class EbbMachine {
   }
 
   /** Applies the steps the running move has made by `at` to counters, carriage and paper. */
-  private commitRunning(at: number, partial: boolean, elapsed = at - (this.running?.startV ?? at)): void {
+  private commitRunning(
+    at: number,
+    partial: boolean,
+    elapsed = at - (this.running?.startV ?? at),
+  ): void {
     const r = this.running;
     if (!r) return;
     const [a, b] = r.move.stepsAt(elapsed);
@@ -779,7 +871,10 @@ export class EbbMachine {
     const k = 80 / 2 ** (this.mode - 1);
     this.mm = [this.mm[0] + (d[0] + d[1]) / (2 * k), this.mm[1] + (d[0] - d[1]) / (2 * k)];
     const [x, y] = this.mm;
-    if (x < -0.5 || y < -0.5 || x > this.travel.x + 0.5 || y > this.travel.y + 0.5) this.warn(`${r.name} reaches (${x.toFixed(2)}, ${y.toFixed(2)}) mm, outside the ${this.travel.x}×${this.travel.y} mm travel`);
+    if (x < -0.5 || y < -0.5 || x > this.travel.x + 0.5 || y > this.travel.y + 0.5)
+      this.warn(
+        `${r.name} reaches (${x.toFixed(2)}, ${y.toFixed(2)}) mm, outside the ${this.travel.x}×${this.travel.y} mm travel`,
+      );
     if (!this.penPhysicallyDown()) return;
     const len = Math.hypot(x - fromMm[0], y - fromMm[1]);
     this.stats.segments++;
@@ -833,7 +928,10 @@ export class EbbMachine {
 
   private applyEnable([e1, e2]: [number, number]): void {
     // Re-enabling running motors moves the origin: a host that does this mid-job loses its place.
-    if (e1 > 0 && this.enabled[0] && (this.counters[0] || this.counters[1])) this.warn(`EM,${e1},${e2} zeroed the step counters at ${this.counters.join(',')}: the origin moved`);
+    if (e1 > 0 && this.enabled[0] && (this.counters[0] || this.counters[1]))
+      this.warn(
+        `EM,${e1},${e2} zeroed the step counters at ${this.counters.join(',')}: the origin moved`,
+      );
     // Only Enable1 sets the shared microstep mode; every EM zeroes the counters.
     if (e1 > 0) this.mode = e1;
     this.enabled = [e1 === 0 ? 0 : this.mode, e2 === 0 ? 0 : this.mode];
@@ -857,7 +955,13 @@ export class EbbMachine {
 
   private statusByte(at: number): number {
     const [cmd, m1, m2, fifo] = this.motionStatus(at);
-    let s = (fifo ? 1 : 0) | (m2 ? 2 : 0) | (m1 ? 4 : 0) | (cmd ? 8 : 0) | (this.penUp ? 16 : 0) | (this.button ? 32 : 0);
+    let s =
+      (fifo ? 1 : 0) |
+      (m2 ? 2 : 0) |
+      (m1 ? 4 : 0) |
+      (cmd ? 8 : 0) |
+      (this.penUp ? 16 : 0) |
+      (this.button ? 32 : 0);
     if (this.fw.v3) {
       s |= (this.powerLostFlag ? 64 : 0) | (this.limitFlag ? 128 : 0);
       this.powerLostFlag = false;
@@ -877,7 +981,10 @@ export class EbbMachine {
   }
 
   private servoOn(at: number): boolean {
-    return this.servoPowered && (this.servo.timeoutMs === 0 || at - this.lastServoV < this.servo.timeoutMs);
+    return (
+      this.servoPowered &&
+      (this.servo.timeoutMs === 0 || at - this.lastServoV < this.servo.timeoutMs)
+    );
   }
 
   private penPhysicallyDown(): boolean {
@@ -896,7 +1003,14 @@ export class EbbMachine {
     this.fifoDepth = 1;
     this.powerLostThreshold = 0;
     this.vars = [];
-    this.servo = { up: SERVO_UP, down: SERVO_DOWN, rateUp: 400, rateDown: 400, channels: 8, timeoutMs: 60_000 };
+    this.servo = {
+      up: SERVO_UP,
+      down: SERVO_DOWN,
+      rateUp: 400,
+      rateDown: 400,
+      channels: 8,
+      timeoutMs: 60_000,
+    };
     this.enabled = [0, 0];
     this.mode = 1;
     this.counters = [0, 0];
@@ -929,8 +1043,15 @@ export class EbbMachine {
   }
 
   /** The next `count` commands named like `match` (after `skip` of them) answer `!code Err: text`. */
-  errorReplies(count: number, opts: { code?: number; text?: string; match?: string; skip?: number } = {}): void {
-    this.errorFault = { hits: new CommandMatcher(count, opts.skip ?? 0, opts.match), code: opts.code ?? 8, text: opts.text ?? 'Unknown command (injected fault)' };
+  errorReplies(
+    count: number,
+    opts: { code?: number; text?: string; match?: string; skip?: number } = {},
+  ): void {
+    this.errorFault = {
+      hits: new CommandMatcher(count, opts.skip ?? 0, opts.match),
+      code: opts.code ?? 8,
+      text: opts.text ?? 'Unknown command (injected fault)',
+    };
   }
 
   /** The next `count` matching commands run but their replies are lost. */
@@ -958,11 +1079,16 @@ export class EbbMachine {
    */
   private checkButton(at: number): void {
     const r = this.running;
-    if (this.buttonAtMm === undefined || !r || !this.motorPower || !this.penPhysicallyDown()) return;
+    if (this.buttonAtMm === undefined || !r || !this.motorPower || !this.penPhysicallyDown())
+      return;
     const [a, b] = r.move.stepsAt(at - r.startV);
-    const d0 = a - r.done[0], d1 = b - r.done[1];
+    const d0 = a - r.done[0],
+      d1 = b - r.done[1];
     const k = 80 / 2 ** (this.mode - 1);
-    if (this.stats.penDownMm + Math.hypot((d0 + d1) / (2 * k), (d0 - d1) / (2 * k)) >= this.buttonAtMm) {
+    if (
+      this.stats.penDownMm + Math.hypot((d0 + d1) / (2 * k), (d0 - d1) / (2 * k)) >=
+      this.buttonAtMm
+    ) {
       this.button = true;
       this.buttonAtMm = undefined;
     }
@@ -991,7 +1117,8 @@ export class EbbMachine {
   /** Someone pushes the unheld carriage to the home corner by hand (the recovery wizard's step). */
   carriageHome(): void {
     this.advance();
-    if (this.motorPower && this.enabled[0] && this.enabled[1]) this.warn('carriage pushed home while the motors hold it: ignored');
+    if (this.motorPower && this.enabled[0] && this.enabled[1])
+      this.warn('carriage pushed home while the motors hold it: ignored');
     else this.mm = [0, 0];
   }
 
@@ -1066,7 +1193,9 @@ export class EbbMachine {
 
 /** `!8 Err: Unknown command 'ZZ:5A5A'`: the name, then the hex of its characters. */
 function unknownCommand(name: string): EbbError {
-  const hex = [...name].map((c) => c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')).join('');
+  const hex = [...name]
+    .map((c) => c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'))
+    .join('');
   return new EbbError(8, `Unknown command '${name}:${hex}'`);
 }
 

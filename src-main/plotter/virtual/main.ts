@@ -34,17 +34,40 @@ export interface VirtualPlotterHandle {
 
 /** Control operations; arguments are the other fields of the request. */
 export const OPS = [
-  'status', 'stats', 'log', 'unplug', 'replug', 'reboot', 'errorReply', 'dropReply', 'slowReplies', 'stall', 'extraLine',
-  'garbage', 'pressButton', 'motorPowerLoss', 'motorPowerRestore', 'servoPowerOff', 'servoPowerOn', 'futureModeLeftOn',
-  'parseCost', 'firmware', 'portBusy', 'limitSwitch', 'carriageHome',
+  'status',
+  'stats',
+  'log',
+  'unplug',
+  'replug',
+  'reboot',
+  'errorReply',
+  'dropReply',
+  'slowReplies',
+  'stall',
+  'extraLine',
+  'garbage',
+  'pressButton',
+  'motorPowerLoss',
+  'motorPowerRestore',
+  'servoPowerOff',
+  'servoPowerOn',
+  'futureModeLeftOn',
+  'parseCost',
+  'firmware',
+  'portBusy',
+  'limitSwitch',
+  'carriageHome',
 ] as const;
 
 /** A full-speed USB bulk packet: what the board's receive buffer holds while its parser waits. */
 const USB_PACKET_BYTES = 64;
-const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+const num = (v: unknown, fallback: number): number =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promise<VirtualPlotterHandle> {
+export async function runVirtualPlotter(
+  opts: VirtualPlotterOptions = {},
+): Promise<VirtualPlotterHandle> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vfab-virtual-'));
   const portPath = path.resolve(opts.link ?? path.join(dir, 'ttyEBB'));
   const paperFile = path.resolve(opts.paper ?? path.join(dir, 'paper.jsonl'));
@@ -52,7 +75,11 @@ export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promi
   const machine = new EbbMachine(opts);
   const paper = new PaperWriter(paperFile);
   machine.onSegment = (seg) => paper.write(seg);
-  const cable = new Cable({ link: portPath, bridge: path.join(dir, 'bridge.sock'), ...(opts.socat ? { socat: opts.socat } : {}) });
+  const cable = new Cable({
+    link: portPath,
+    bridge: path.join(dir, 'bridge.sock'),
+    ...(opts.socat ? { socat: opts.socat } : {}),
+  });
 
   // Replies go out in order; a slow-replies fault delays each one (with jitter) without reordering.
   let slow = { delayMs: 0, jitterMs: 0 };
@@ -80,7 +107,10 @@ export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promi
   // the kernel, our own read latency would show up as the app starving the board.
   let stalled = false;
   let parserBlocked = false;
-  const reading = () => (stalled || (parserBlocked && machine.pendingInput() >= USB_PACKET_BYTES) ? cable.pause() : cable.resume());
+  const reading = () =>
+    stalled || (parserBlocked && machine.pendingInput() >= USB_PACKET_BYTES)
+      ? cable.pause()
+      : cable.resume();
   machine.onBlocked = (blocked) => {
     parserBlocked = blocked;
     reading();
@@ -92,7 +122,9 @@ export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promi
     for (const a of [...armed]) {
       if (--a.remaining > 0) continue;
       armed.splice(armed.indexOf(a), 1);
-      handle(a.op, a.args).catch((err: Error) => process.stderr.write(`virtual plotter: armed '${a.op}' failed: ${err.message}\n`));
+      handle(a.op, a.args).catch((err: Error) =>
+        process.stderr.write(`virtual plotter: armed '${a.op}' failed: ${err.message}\n`),
+      );
     }
   };
 
@@ -113,7 +145,9 @@ export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promi
     unplug()
       .then(() => new Promise((r) => setTimeout(r, 300)))
       .then(() => replug(true))
-      .catch((err: Error) => process.stderr.write(`virtual plotter: reboot failed: ${err.message}\n`));
+      .catch((err: Error) =>
+        process.stderr.write(`virtual plotter: reboot failed: ${err.message}\n`),
+      );
   };
 
   const handle = async (op: string, a: Record<string, unknown>): Promise<unknown> => {
@@ -142,7 +176,12 @@ export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promi
         await replug(true);
         return machine.status();
       case 'errorReply':
-        machine.errorReplies(num(a.count, 1), { code: num(a.code, 8), text: str(a.text), match: str(a.match), skip: num(a.skip, 0) });
+        machine.errorReplies(num(a.count, 1), {
+          code: num(a.code, 8),
+          text: str(a.text),
+          match: str(a.match),
+          skip: num(a.skip, 0),
+        });
         return null;
       case 'dropReply':
         machine.dropReplies(num(a.count, 1), { match: str(a.match), skip: num(a.skip, 0) });
@@ -153,10 +192,13 @@ export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promi
       case 'stall':
         stalled = true;
         reading();
-        setTimeout(() => {
-          stalled = false;
-          reading();
-        }, num(a.ms, 1000));
+        setTimeout(
+          () => {
+            stalled = false;
+            reading();
+          },
+          num(a.ms, 1000),
+        );
         return null;
       case 'extraLine':
         machine.extraLine(str(a.text) ?? 'Limit switch triggered. PortB=00');
@@ -208,7 +250,12 @@ export async function runVirtualPlotter(opts: VirtualPlotterOptions = {}): Promi
     control = await serveControl(controlAddress, handle);
   } catch (err) {
     await cable.unplug();
-    if (fs.readdirSync(dir).every((f) => f === 'paper.jsonl' && fs.statSync(path.join(dir, f)).size === 0)) fs.rmSync(dir, { recursive: true, force: true });
+    if (
+      fs
+        .readdirSync(dir)
+        .every((f) => f === 'paper.jsonl' && fs.statSync(path.join(dir, f)).size === 0)
+    )
+      fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   return {

@@ -56,7 +56,8 @@ function lmAxis(rate: number, steps: number, accel: number): Axis {
   const target = Math.abs(steps);
   const sign = Math.sign(steps) * (rate < 0 ? -1 : 1);
   const at = (n: number) => Math.min(target, Math.floor((r * n + (accel * n * n) / 2) / ACC_FULL));
-  if (target === 0 || (r === 0 && accel <= 0)) return { steps: 0, ticks: 0, at: () => 0, stalls: target !== 0, peakRate: 0 };
+  if (target === 0 || (r === 0 && accel <= 0))
+    return { steps: 0, ticks: 0, at: () => 0, stalls: target !== 0, peakRate: 0 };
   let ticks: number;
   let stalls = false;
   if (accel === 0) {
@@ -78,7 +79,13 @@ function lmAxis(rate: number, steps: number, accel: number): Axis {
     }
   }
   const finalRate = Math.max(r, r + accel * ticks);
-  return { steps: sign * target, ticks, at: (n) => sign * at(Math.min(n, ticks)), stalls, peakRate: (finalRate / ACC_FULL) * 25_000 };
+  return {
+    steps: sign * target,
+    ticks,
+    at: (n) => sign * at(Math.min(n, ticks)),
+    stalls,
+    peakRate: (finalRate / ACC_FULL) * 25_000,
+  };
 }
 
 /** LT axis: runs for a fixed number of ticks; the sign of Rate is the direction. */
@@ -86,7 +93,13 @@ function ltAxis(rate: number, accel: number, ticks: number): Axis {
   const r = Math.abs(rate);
   const sign = rate < 0 ? -1 : 1;
   const at = (n: number) => Math.max(0, Math.floor((r * n + (accel * n * n) / 2) / ACC_FULL));
-  return { steps: sign * at(ticks), ticks, at: (n) => sign * at(Math.min(n, ticks)), stalls: false, peakRate: (Math.max(r, r + accel * ticks) / ACC_FULL) * 25_000 };
+  return {
+    steps: sign * at(ticks),
+    ticks,
+    at: (n) => sign * at(Math.min(n, ticks)),
+    stalls: false,
+    peakRate: (Math.max(r, r + accel * ticks) / ACC_FULL) * 25_000,
+  };
 }
 
 function accumulatorMove(a: Axis, b: Axis, totalTicks: number, rate1: number, rate2: number): Move {
@@ -102,12 +115,31 @@ function accumulatorMove(a: Axis, b: Axis, totalTicks: number, rate1: number, ra
   };
 }
 
-export function lmMove(rate1: number, steps1: number, accel1: number, rate2: number, steps2: number, accel2: number): Move {
+export function lmMove(
+  rate1: number,
+  steps1: number,
+  accel1: number,
+  rate2: number,
+  steps2: number,
+  accel2: number,
+): Move {
   const a = lmAxis(rate1, steps1, accel1);
   const b = lmAxis(rate2, steps2, accel2);
   return accumulatorMove(a, b, Math.max(a.ticks, b.ticks), rate1, rate2);
 }
 
-export function ltMove(intervals: number, rate1: number, accel1: number, rate2: number, accel2: number): Move {
-  return accumulatorMove(ltAxis(rate1, accel1, intervals), ltAxis(rate2, accel2, intervals), intervals, rate1, rate2);
+export function ltMove(
+  intervals: number,
+  rate1: number,
+  accel1: number,
+  rate2: number,
+  accel2: number,
+): Move {
+  return accumulatorMove(
+    ltAxis(rate1, accel1, intervals),
+    ltAxis(rate2, accel2, intervals),
+    intervals,
+    rate1,
+    rate2,
+  );
 }

@@ -12,9 +12,15 @@ import fs from 'node:fs';
 import type { Segment } from './machine';
 
 /** A segment as written: the same fields, with times as ISO strings. */
-export type PaperLine = Omit<Segment, 'startedAt' | 'endedAt'> & { startedAt: string; endedAt: string };
+export type PaperLine = Omit<Segment, 'startedAt' | 'endedAt'> & {
+  startedAt: string;
+  endedAt: string;
+};
 
-const round = ([x, y]: [number, number]): [number, number] => [Math.round(x * 1e4) / 1e4, Math.round(y * 1e4) / 1e4];
+const round = ([x, y]: [number, number]): [number, number] => [
+  Math.round(x * 1e4) / 1e4,
+  Math.round(y * 1e4) / 1e4,
+];
 
 export function paperLine(seg: Segment): PaperLine {
   return {

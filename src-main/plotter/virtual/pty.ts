@@ -41,7 +41,10 @@ export class Cable {
   async plug(): Promise<void> {
     if (this.child) return;
     const { link, bridge } = this.opts;
-    if (fs.existsSync(link) && !fs.lstatSync(link).isSymbolicLink()) throw new Error(`${link} exists and is not a symlink left by a virtual plotter; choose another --link`);
+    if (fs.existsSync(link) && !fs.lstatSync(link).isSymbolicLink())
+      throw new Error(
+        `${link} exists and is not a symlink left by a virtual plotter; choose another --link`,
+      );
     fs.rmSync(link, { force: true });
     fs.rmSync(bridge, { force: true });
     const server = net.createServer({ pauseOnConnect: false });
@@ -51,7 +54,11 @@ export class Cable {
       server.once('error', reject);
       server.listen(bridge, () => resolve());
     });
-    const child = spawn(this.opts.socat ?? 'socat', ['-d', '-d', `pty,raw,echo=0,link=${link}`, `unix-connect:${bridge}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      this.opts.socat ?? 'socat',
+      ['-d', '-d', `pty,raw,echo=0,link=${link}`, `unix-connect:${bridge}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     this.child = child;
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -61,9 +68,21 @@ export class Cable {
     });
     const exited = new Promise<never>((_, reject) => {
       child.once('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'ENOENT' ? new Error('socat is not installed (Debian/Ubuntu: apt-get install socat; macOS: brew install socat)') : err),
+        reject(
+          err.code === 'ENOENT'
+            ? new Error(
+                'socat is not installed (Debian/Ubuntu: apt-get install socat; macOS: brew install socat)',
+              )
+            : err,
+        ),
       );
-      child.once('exit', (code) => reject(new Error(`socat exited (${code}) before the port was ready: ${stderr.trim().split('\n').at(-1) ?? ''}`)));
+      child.once('exit', (code) =>
+        reject(
+          new Error(
+            `socat exited (${code}) before the port was ready: ${stderr.trim().split('\n').at(-1) ?? ''}`,
+          ),
+        ),
+      );
     });
     // Only awaited while plugging; a late failure is reported through onLost instead.
     exited.catch(() => {});

@@ -27,7 +27,14 @@ import { ReadyDialog } from './ready/ReadyDialog';
 import { StatusBanner } from './status/StatusBanner';
 
 /** States a job enters when a plot starts, pauses or ends. */
-const PLOT_STATES = new Set<string>(['ARMED', 'PLOTTING', 'PAUSED', 'COMPLETED', 'ABORTED', 'FAILED']);
+const PLOT_STATES = new Set<string>([
+  'ARMED',
+  'PLOTTING',
+  'PAUSED',
+  'COMPLETED',
+  'ABORTED',
+  'FAILED',
+]);
 
 /** Everything the page shows, asked anew: at start, and when the server is back after a loss. */
 function refreshAll() {
@@ -37,7 +44,10 @@ function refreshAll() {
   void useLinks.getState().refresh();
   void useCamera.getState().refresh();
   // A failed scan has the same cause as a failed job list, which the queue already shows.
-  useRecovery.getState().scanAtStart().catch(() => undefined);
+  useRecovery
+    .getState()
+    .scanAtStart()
+    .catch(() => undefined);
 }
 
 function useLiveData() {
@@ -65,7 +75,11 @@ function useLiveData() {
       api.on('plot.event', (e) => {
         jobs.onPlotEvent(e);
         // A plot that stopped on its own (cable, power, crash of the link) is recovered, not left for someone to notice.
-        if (e.event === 'interrupt') useRecovery.getState().openInterrupted(e.id).catch(() => undefined);
+        if (e.event === 'interrupt')
+          useRecovery
+            .getState()
+            .openInterrupted(e.id)
+            .catch(() => undefined);
       }),
       api.on('device.status', useLinks.getState().onStatus),
       api.on('camera.status', useCamera.getState().onStatus),
@@ -124,7 +138,8 @@ function Header() {
           </span>
           <span className="muted" data-testid="jobs">
             {/* system.info counts the index; after a remove (no event) the list's count is the fresher one. */}
-            {loaded ? total : info.jobs.total} {(loaded ? total : info.jobs.total) === 1 ? 'job' : 'jobs'}
+            {loaded ? total : info.jobs.total}{' '}
+            {(loaded ? total : info.jobs.total) === 1 ? 'job' : 'jobs'}
           </span>
         </>
       ) : (
@@ -146,24 +161,24 @@ export function App() {
     <div className="app" data-server={lost ? 'lost' : 'up'}>
       <StatusBanner />
       <fieldset className="app-live" disabled={lost}>
-      <Header />
-      <main className="app-main">
-        <div className="app-column">
-          <FirstRun />
-          <Uploads />
-          <PlottersStrip />
-          <Queue />
-        </div>
-        <JobDetail />
-      </main>
-      <CameraPanel />
-      <NotificationsPanel />
-      <SettingsPanel />
-      <NowPlotting />
-      <DropZone />
-      <RecoveryWizard />
-      <ConfirmDialog />
-      <ReadyDialog />
+        <Header />
+        <main className="app-main">
+          <div className="app-column">
+            <FirstRun />
+            <Uploads />
+            <PlottersStrip />
+            <Queue />
+          </div>
+          <JobDetail />
+        </main>
+        <CameraPanel />
+        <NotificationsPanel />
+        <SettingsPanel />
+        <NowPlotting />
+        <DropZone />
+        <RecoveryWizard />
+        <ConfirmDialog />
+        <ReadyDialog />
       </fieldset>
     </div>
   );

@@ -15,7 +15,12 @@ export function Panel({ title, className, testId, onClose, children }: Props) {
     <aside className={className} aria-label={title} data-testid={testId}>
       <header className="detail-head">
         <h2>{title}</h2>
-        <button type="button" className="btn btn-quiet" aria-label={`Close ${title.toLowerCase()}`} onClick={onClose}>
+        <button
+          type="button"
+          className="btn btn-quiet"
+          aria-label={`Close ${title.toLowerCase()}`}
+          onClick={onClose}
+        >
           ×
         </button>
       </header>

@@ -37,7 +37,12 @@ export function SnapshotButton() {
     <div className="snapshot-area">
       <div className="snapshot-take">
         {/* aria-disabled, not disabled: a disabled button drops the keyboard focus. */}
-        <button type="button" className="btn" aria-disabled={taking} onClick={() => taking || void takeSnapshot(job)}>
+        <button
+          type="button"
+          className="btn"
+          aria-disabled={taking}
+          onClick={() => taking || void takeSnapshot(job)}
+        >
           {taking ? 'Taking snapshot…' : 'Take snapshot'}
         </button>
         {job ? <span className="muted">Kept with {job}, which is plotting.</span> : null}

@@ -33,7 +33,11 @@ export function ConfirmDialog() {
         <button ref={cancel} type="button" className="btn" onClick={() => open.answer(false)}>
           Go back
         </button>
-        <button type="button" className="btn btn-danger" onClick={(e) => e.detail <= 1 && open.answer(true)}>
+        <button
+          type="button"
+          className="btn btn-danger"
+          onClick={(e) => e.detail <= 1 && open.answer(true)}
+        >
           {open.confirm}
         </button>
       </div>

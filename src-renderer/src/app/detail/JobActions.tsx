@@ -11,11 +11,21 @@ export function JobActions({ job, except }: { job: IndexedJob; except?: RowActio
   const busy = useJobs((s) => s.busy[job.id]);
   const blocked = useJobs((s) => plotBlockedBy(job.id, s.jobs, s.conditions));
   const run = useJobAction(job);
-  const actions = actionsFor(job.state, condition).filter((a) => a !== except && (a !== 'recover' || condition));
+  const actions = actionsFor(job.state, condition).filter(
+    (a) => a !== except && (a !== 'recover' || condition),
+  );
   return (
     <div className="job-actions detail-actions" data-testid="detail-actions">
       {actions.map((a) => (
-        <ActionButton key={a} action={a} state={job.state} condition={condition} busy={busy} blocked={blocked} run={run} />
+        <ActionButton
+          key={a}
+          action={a}
+          state={job.state}
+          condition={condition}
+          busy={busy}
+          blocked={blocked}
+          run={run}
+        />
       ))}
     </div>
   );

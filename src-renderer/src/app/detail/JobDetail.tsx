@@ -18,7 +18,13 @@ import { Timeline } from './Timeline';
 function LiveProgress({ id }: { id: string }) {
   const progress = useJobs((s) => s.progress[id]);
   const speed = useJobs((s) => s.speeds[id] ?? 1);
-  return progress ? <ProgressBar fraction={progress.fraction} etaS={progress.etaS / speed} label={`${id} progress`} /> : null;
+  return progress ? (
+    <ProgressBar
+      fraction={progress.fraction}
+      etaS={progress.etaS / speed}
+      label={`${id} progress`}
+    />
+  ) : null;
 }
 
 /** The drawing from the plan, with the part on paper drawn over it as the plot goes. */
@@ -30,12 +36,18 @@ function Preview({ id, plannedAt }: { id: string; plannedAt: string }) {
   if (!drawing) return <p className="muted">Drawing the plan…</p>;
   return (
     <>
-      <DrawingView drawing={drawing} done={done} travel={travel} label={`${id}: the drawing, ${done + 1} of ${drawing.points} points on paper`} />
+      <DrawingView
+        drawing={drawing}
+        done={done}
+        travel={travel}
+        label={`${id}: the drawing, ${done + 1} of ${drawing.points} points on paper`}
+      />
       <div className="drawing-legend">
         <span className="key key-done">on paper</span>
         <span className="key key-left">remaining</span>
         <label>
-          <input type="checkbox" checked={travel} onChange={(e) => setTravel(e.target.checked)} /> Show pen-up travel
+          <input type="checkbox" checked={travel} onChange={(e) => setTravel(e.target.checked)} />{' '}
+          Show pen-up travel
         </label>
       </div>
     </>
@@ -44,36 +56,55 @@ function Preview({ id, plannedAt }: { id: string; plannedAt: string }) {
 
 function Stats({ info }: { info: JobInfo }) {
   const s = info.plan?.summary;
-  if (!s) return <p className="muted">Not planned yet: plan the job to see its paper, layers and estimate.</p>;
+  if (!s)
+    return (
+      <p className="muted">Not planned yet: plan the job to see its paper, layers and estimate.</p>
+    );
   return (
     <dl className="facts" data-testid="stats">
       <dt>Paper</dt>
       <dd>
         {/* A document's own custom page is already named by its size ("200 × 150 mm"). */}
-        {/^\d/.test(s.paper) ? s.paper : `${s.paper} (${Math.round(s.paperWidthMm)} × ${Math.round(s.paperHeightMm)} mm)`}, scale {s.scale.toFixed(2)}
-        {s.rotated && <span className="muted"> · drawing turned 90°: its top is at the left edge of the sheet</span>}
+        {/^\d/.test(s.paper)
+          ? s.paper
+          : `${s.paper} (${Math.round(s.paperWidthMm)} × ${Math.round(s.paperHeightMm)} mm)`}
+        , scale {s.scale.toFixed(2)}
+        {s.rotated && (
+          <span className="muted">
+            {' '}
+            · drawing turned 90°: its top is at the left edge of the sheet
+          </span>
+        )}
       </dd>
       <dt>Estimate</dt>
       <dd>{duration(s.estimateS)}</dd>
       <dt>Drawing</dt>
       <dd>
-        {plural(s.layerCount, 'layer')}, {plural(s.pathCount, 'path')}, {millimetres(s.penDownMm)} of ink
+        {plural(s.layerCount, 'layer')}, {plural(s.pathCount, 'path')}, {millimetres(s.penDownMm)}{' '}
+        of ink
       </dd>
       <dt>Travel</dt>
       <dd>
-        {millimetres(s.travelMm)} (unoptimised {millimetres(s.travelBeforeMm)}), {plural(s.lifts, 'pen lift')}
+        {millimetres(s.travelMm)} (unoptimised {millimetres(s.travelBeforeMm)}),{' '}
+        {plural(s.lifts, 'pen lift')}
       </dd>
     </dl>
   );
 }
 
 /** A layer's AxiDraw codes in words ("speed 75 %, pen 40 %, wait 500 ms first"); empty when it has none. */
-function layerSettings(l: { speedPct?: number | null; heightPct?: number | null; delayMs?: number | null }): string {
+function layerSettings(l: {
+  speedPct?: number | null;
+  heightPct?: number | null;
+  delayMs?: number | null;
+}): string {
   return [
     l.speedPct != null && `speed ${l.speedPct} %`,
     l.heightPct != null && `pen ${l.heightPct} %`,
     l.delayMs != null && `wait ${l.delayMs} ms first`,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 function Layers({ info }: { info: JobInfo }) {
@@ -86,7 +117,12 @@ function Layers({ info }: { info: JobInfo }) {
           <th scope="col">Layer</th>
           <th scope="col">Pen</th>
           <th scope="col">Stops before</th>
-          <th scope="col" title="AxiDraw layer codes in the layer name: +S pen-down speed, +H pen-down height, +D delay before the layer">Layer settings</th>
+          <th
+            scope="col"
+            title="AxiDraw layer codes in the layer name: +S pen-down speed, +H pen-down height, +D delay before the layer"
+          >
+            Layer settings
+          </th>
           <th scope="col">Ink</th>
           <th scope="col">Time</th>
         </tr>
@@ -96,7 +132,9 @@ function Layers({ info }: { info: JobInfo }) {
           <tr key={i}>
             <td>{l.name}</td>
             <td>{l.pen ?? '—'}</td>
-            <td>{l.pause === 'pen_change' ? 'pen change' : l.pause === 'layer_pause' ? 'pause' : '—'}</td>
+            <td>
+              {l.pause === 'pen_change' ? 'pen change' : l.pause === 'layer_pause' ? 'pause' : '—'}
+            </td>
             <td>{layerSettings(l) || '—'}</td>
             <td>{millimetres(l.estimate.penDownMm)}</td>
             <td>{duration(l.estimate.seconds)}</td>
@@ -153,18 +191,28 @@ export function JobDetail() {
         <p className="muted">Loading…</p>
       ) : (
         <>
-          <p className="big-state">{info.state ? <StateBadge state={info.state} /> : 'unreadable journal'}</p>
+          <p className="big-state">
+            {info.state ? <StateBadge state={info.state} /> : 'unreadable journal'}
+          </p>
           {job ? <JobActions job={job} except={step ? 'continue' : undefined} /> : null}
           {job && step ? <PenStep job={job} step={step} /> : null}
-          {state === 'PLOTTING' || state === 'ARMED' || state === 'PAUSED' ? <LiveProgress id={id} /> : null}
+          {state === 'PLOTTING' || state === 'ARMED' || state === 'PAUSED' ? (
+            <LiveProgress id={id} />
+          ) : null}
           {info.plan ? <Preview id={id} plannedAt={info.plan.createdAt} /> : null}
           <Stats info={info} />
-          {state === 'NEW' || state === 'ANALYZED' || state === 'READY' ? <PlanForm key={id} info={info} focus={planning} /> : null}
+          {state === 'NEW' || state === 'ANALYZED' || state === 'READY' ? (
+            <PlanForm key={id} info={info} focus={planning} />
+          ) : null}
           <Layers info={info} />
           <h3>Camera</h3>
           <Snapshots id={id} refresh={state} />
           <h3>Journal</h3>
-          {info.journal.problems.length ? <p className="row-error">{info.journal.problems.length} damaged journal lines were skipped.</p> : null}
+          {info.journal.problems.length ? (
+            <p className="row-error">
+              {info.journal.problems.length} damaged journal lines were skipped.
+            </p>
+          ) : null}
           <Timeline history={info.journal.history} />
         </>
       )}

@@ -24,7 +24,11 @@ export function PenStep({ job, step }: { job: IndexedJob; step: PauseStep }) {
     setPen({ busy: true });
     try {
       const r = await api.call('devices.pen', { position, ...(target ? { device: target } : {}) });
-      setPen({ said: r.virtual ? 'The virtual plotter has no pen to move.' : `Pen ${position} on ${r.port}.` });
+      setPen({
+        said: r.virtual
+          ? 'The virtual plotter has no pen to move.'
+          : `Pen ${position} on ${r.port}.`,
+      });
     } catch (err) {
       setPen({ error: errorText(err) });
     }
@@ -41,7 +45,12 @@ export function PenStep({ job, step }: { job: IndexedJob; step: PauseStep }) {
         <button type="button" className="btn" disabled={pen.busy} onClick={() => void move('up')}>
           Pen up
         </button>
-        <button type="button" className="btn btn-primary btn-continue" disabled={busy !== undefined} onClick={() => void run('continue')}>
+        <button
+          type="button"
+          className="btn btn-primary btn-continue"
+          disabled={busy !== undefined}
+          onClick={() => void run('continue')}
+        >
           {busy === 'continue' ? 'Continue…' : 'Continue'}
         </button>
         <button type="button" className="btn btn-quiet" onClick={() => void run('recover')}>

@@ -22,11 +22,21 @@ export function Timeline({ history }: { history: JournalEntry[] }) {
       checkpoints++;
       return;
     }
-    if (checkpoints) items.push({ key: i - 0.5, text: `${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'}`, kind: 'progress' });
+    if (checkpoints)
+      items.push({
+        key: i - 0.5,
+        text: `${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'}`,
+        kind: 'progress',
+      });
     checkpoints = 0;
     items.push({ key: i, when: e.timestamp, text: describe(e), kind: e.type });
   });
-  if (checkpoints) items.push({ key: history.length, text: `${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'}`, kind: 'progress' });
+  if (checkpoints)
+    items.push({
+      key: history.length,
+      text: `${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'}`,
+      kind: 'progress',
+    });
   return (
     <ol className="timeline" data-testid="timeline">
       {items.map((it) => (

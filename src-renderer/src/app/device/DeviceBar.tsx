@@ -16,11 +16,18 @@ export function DeviceBar() {
   useEffect(() => void refresh(), [refresh]);
   const named = namedPlotters(usePlotters((s) => s.plotters));
   const busy = check.state === 'checking';
-  const found = devices ? `${devices.detected.length || 'No'} ${devices.model} on USB` : 'Looking for plotters…';
+  const found = devices
+    ? `${devices.detected.length || 'No'} ${devices.model} on USB`
+    : 'Looking for plotters…';
   return (
     <div className="device-bar">
       <DeviceSelect />
-      <span className="device-note" data-testid="device-note" data-state={check.state} title={check.state === 'idle' ? undefined : checkText(check)}>
+      <span
+        className="device-note"
+        data-testid="device-note"
+        data-state={check.state}
+        title={check.state === 'idle' ? undefined : checkText(check)}
+      >
         {check.state !== 'idle'
           ? checkSummary(check)
           : error
@@ -29,13 +36,32 @@ export function DeviceBar() {
               ? `${plural(named.length, 'plotter')} configured${devices?.detected.length ? ` · ${devices.detected.length} on USB` : ''}`
               : found}
       </span>
-      <button type="button" className="btn btn-quiet" disabled={busy} onClick={() => void runCheck()} title="Ask the plotter for its firmware and motor power, and raise its pen">
+      <button
+        type="button"
+        className="btn btn-quiet"
+        disabled={busy}
+        onClick={() => void runCheck()}
+        title="Ask the plotter for its firmware and motor power, and raise its pen"
+      >
         Connect
       </button>
-      <button type="button" className="btn btn-quiet" disabled={busy} onClick={() => void release()} aria-label="Release motors" title="Motors off, to push the carriage home by hand">
+      <button
+        type="button"
+        className="btn btn-quiet"
+        disabled={busy}
+        onClick={() => void release()}
+        aria-label="Release motors"
+        title="Motors off, to push the carriage home by hand"
+      >
         Release
       </button>
-      <button type="button" className="btn btn-quiet" aria-label="Rescan" title="Look again for plotters on USB" onClick={() => void refresh()}>
+      <button
+        type="button"
+        className="btn btn-quiet"
+        aria-label="Rescan"
+        title="Look again for plotters on USB"
+        onClick={() => void refresh()}
+      >
         ⟳
       </button>
     </div>

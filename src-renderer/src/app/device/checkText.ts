@@ -10,11 +10,18 @@ export function checkText(c: DeviceCheck): string {
     case 'failed':
       return c.error;
     case 'released':
-      return c.port === 'virtual' ? 'The virtual plotter has no motors to release.' : `Motors of ${c.port} released: the carriage moves by hand; its position is lost.`;
+      return c.port === 'virtual'
+        ? 'The virtual plotter has no motors to release.'
+        : `Motors of ${c.port} released: the carriage moves by hand; its position is lost.`;
     case 'ok': {
       const r = c.report;
       if (r.virtual) return 'Virtual plotter: it starts with the plot.';
-      const power = r.motorPower === false ? ' Its motors have no power: switch it on.' : r.motorPower ? ' Motors powered.' : '';
+      const power =
+        r.motorPower === false
+          ? ' Its motors have no power: switch it on.'
+          : r.motorPower
+            ? ' Motors powered.'
+            : '';
       const held = r.motorsEngaged === false ? ' Motors off: the carriage moves freely.' : '';
       return `${r.nickname ? `${r.nickname} on ` : ''}${r.port} answers (firmware ${r.firmware}); pen raised.${power}${held}`;
     }
@@ -25,14 +32,20 @@ export function checkText(c: DeviceCheck): string {
 export const checkPassed = (c: DeviceCheck) => c.state === 'ok' && c.report.motorPower !== false;
 
 /** The plotter said its motors are not holding the carriage: where it is, only the user knows. */
-export const carriageLoose = (c: DeviceCheck) => c.state === 'ok' && c.report.motorsEngaged === false;
+export const carriageLoose = (c: DeviceCheck) =>
+  c.state === 'ok' && c.report.motorsEngaged === false;
 
 /** The same, short enough for the header bar (the full sentence is its tooltip). */
 export function checkSummary(c: DeviceCheck): string {
   if (c.state === 'ok') {
     if (c.report.virtual) return 'Virtual plotter';
     const version = /\d+\.\d+\.\d+/.exec(c.report.firmware)?.[0] ?? c.report.firmware;
-    const power = c.report.motorPower === false ? ' · no motor power' : c.report.motorPower ? ' · motors on' : '';
+    const power =
+      c.report.motorPower === false
+        ? ' · no motor power'
+        : c.report.motorPower
+          ? ' · motors on'
+          : '';
     return `Connected · fw ${version} · pen up${power}`;
   }
   if (c.state === 'failed') return `Not connected: ${c.error}`;

@@ -28,7 +28,12 @@ export function DrawingView({ drawing, done, travel = false, redrawFrom, label }
     const el = box.current!;
     const measure = () => {
       const width = el.clientWidth;
-      if (width > 0) setView((v) => (v && v.scale === width / drawing.widthMm ? v : { scale: width / drawing.widthMm, ratio: window.devicePixelRatio || 1 }));
+      if (width > 0)
+        setView((v) =>
+          v && v.scale === width / drawing.widthMm
+            ? v
+            : { scale: width / drawing.widthMm, ratio: window.devicePixelRatio || 1 },
+        );
     };
     const observer = new ResizeObserver(measure);
     observer.observe(el);
@@ -66,12 +71,23 @@ export function DrawingView({ drawing, done, travel = false, redrawFrom, label }
     if (!view) return;
     const ctx = redraw.current!.getContext('2d')!;
     clear(ctx);
-    if (redrawFrom !== undefined && redrawFrom < done) paintDone(ctx, drawing, view, redrawFrom, done, REDRAW);
+    if (redrawFrom !== undefined && redrawFrom < done)
+      paintDone(ctx, drawing, view, redrawFrom, done, REDRAW);
   }, [drawing, view, travel, done, redrawFrom]);
 
   const height = view ? drawing.heightMm * view.scale : undefined;
   return (
-    <div ref={box} className="drawing" style={{ height }} role="img" aria-label={label} data-testid="drawing" data-done={done} data-points={drawing.points} data-redraw-from={redrawFrom}>
+    <div
+      ref={box}
+      className="drawing"
+      style={{ height }}
+      role="img"
+      aria-label={label}
+      data-testid="drawing"
+      data-done={done}
+      data-points={drawing.points}
+      data-redraw-from={redrawFrom}
+    >
       <canvas ref={base} style={{ height }} />
       <canvas ref={ink} style={{ height }} data-testid="drawing-ink" />
       <canvas ref={redraw} style={{ height }} data-testid="drawing-redraw" />

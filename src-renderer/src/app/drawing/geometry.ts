@@ -43,7 +43,12 @@ export function decodePreview(p: PlanPreview): Drawing {
     widthMm: p.paperWidthMm,
     heightMm: p.paperHeightMm,
     points: p.points,
-    layers: p.layers.map((l) => ({ name: l.name, color: l.color, xy: new Float32Array(bytes(l.xy)), starts: new Uint32Array(bytes(l.starts)) })),
+    layers: p.layers.map((l) => ({
+      name: l.name,
+      color: l.color,
+      xy: new Float32Array(bytes(l.xy)),
+      starts: new Uint32Array(bytes(l.starts)),
+    })),
   };
 }
 
@@ -70,7 +75,12 @@ export function pointIndex(d: Drawing, pos: Position | null | undefined): number
 }
 
 /** Calls `fn(layer, from, to)` with layer-local pair ranges [from, to) covering global points [from, to). */
-export function eachLayerRange(d: Drawing, from: number, to: number, fn: (layer: number, from: number, to: number) => void): void {
+export function eachLayerRange(
+  d: Drawing,
+  from: number,
+  to: number,
+  fn: (layer: number, from: number, to: number) => void,
+): void {
   let offset = 0;
   d.layers.forEach((l, i) => {
     const n = l.starts.at(-1)!;
@@ -103,7 +113,8 @@ export function backUpPoint(d: Drawing, done: number, strokes: number): number {
   const starts: number[] = [];
   let offset = 0;
   for (const l of d.layers) {
-    for (let p = 0; p + 1 < l.starts.length; p++) if (l.starts[p + 1]! > l.starts[p]!) starts.push(offset + l.starts[p]!);
+    for (let p = 0; p + 1 < l.starts.length; p++)
+      if (l.starts[p + 1]! > l.starts[p]!) starts.push(offset + l.starts[p]!);
     offset += l.starts.at(-1)!;
   }
   let i = starts.length - 1;

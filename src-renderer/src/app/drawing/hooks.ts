@@ -5,7 +5,10 @@ import { useJobs } from '../store/jobs';
 import { decodePreview, pointIndex, type Drawing } from './geometry';
 
 /** The job's planned drawing; `plannedAt` (the plan's createdAt) fetches it again after a re-plan, null: no plan. */
-export function useDrawing(id: string, plannedAt: string | null): { drawing?: Drawing; error?: string } {
+export function useDrawing(
+  id: string,
+  plannedAt: string | null,
+): { drawing?: Drawing; error?: string } {
   const [got, setGot] = useState<{ key: string; drawing?: Drawing; error?: string }>();
   const key = `${id}@${plannedAt}`;
   useEffect(() => {
@@ -25,7 +28,11 @@ export function useDrawing(id: string, plannedAt: string | null): { drawing?: Dr
  * checkpoint of a paused or interrupted plot (`checkpoint`, or the queue's scan), everything
  * for a finished job, nothing otherwise.
  */
-export function useDoneIndex(id: string, drawing: Drawing | undefined, checkpoint?: Checkpoint): number {
+export function useDoneIndex(
+  id: string,
+  drawing: Drawing | undefined,
+  checkpoint?: Checkpoint,
+): number {
   const progress = useJobs((s) => s.progress[id]);
   const scanned = useJobs((s) => s.conditions[id]?.checkpoint);
   const state = useJobs((s) => s.jobs.find((j) => j.id === id)?.state);

@@ -28,7 +28,14 @@ function setup(ctx: CanvasRenderingContext2D, view: View, color: string, widthPx
 }
 
 /** Adds pairs [from, to) of one layer to the current path, joined within each planned path. */
-function tracePairs(ctx: CanvasRenderingContext2D, xy: Float32Array, starts: Uint32Array, from: number, to: number, firstPath: number): void {
+function tracePairs(
+  ctx: CanvasRenderingContext2D,
+  xy: Float32Array,
+  starts: Uint32Array,
+  from: number,
+  to: number,
+  firstPath: number,
+): void {
   let p = firstPath;
   let next = starts[p + 1]!;
   ctx.moveTo(xy[from * 2]!, xy[from * 2 + 1]!);
@@ -41,7 +48,13 @@ function tracePairs(ctx: CanvasRenderingContext2D, xy: Float32Array, starts: Uin
   }
 }
 
-function strokeRange(ctx: CanvasRenderingContext2D, d: Drawing, from: number, to: number, color: (layer: number) => string): void {
+function strokeRange(
+  ctx: CanvasRenderingContext2D,
+  d: Drawing,
+  from: number,
+  to: number,
+  color: (layer: number) => string,
+): void {
   eachLayerRange(d, from, to, (i, a, b) => {
     const l = d.layers[i]!;
     ctx.beginPath();
@@ -54,7 +67,12 @@ function strokeRange(ctx: CanvasRenderingContext2D, d: Drawing, from: number, to
 const inkOf = (d: Drawing) => (layer: number) => d.layers[layer]!.color ?? INK;
 
 /** The paper, every planned stroke in a pale grey, and (optionally) pen-up travel dashed. */
-export function paintBase(ctx: CanvasRenderingContext2D, d: Drawing, view: View, travel: boolean): void {
+export function paintBase(
+  ctx: CanvasRenderingContext2D,
+  d: Drawing,
+  view: View,
+  travel: boolean,
+): void {
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   setup(ctx, view, REMAINING, 1);
@@ -98,7 +116,14 @@ export function paintPlanned(ctx: CanvasRenderingContext2D, d: Drawing, view: Vi
  * Paints the strokes between global points `from` (exclusive, −1 for the start) and `to`
  * (inclusive) in ink: the segment leading to `from + 1` is included when it is in the same path.
  */
-export function paintDone(ctx: CanvasRenderingContext2D, d: Drawing, view: View, from: number, to: number, color?: string): void {
+export function paintDone(
+  ctx: CanvasRenderingContext2D,
+  d: Drawing,
+  view: View,
+  from: number,
+  to: number,
+  color?: string,
+): void {
   if (to <= from) return;
   setup(ctx, view, INK, 1.6);
   strokeRange(ctx, d, Math.max(from, 0), to + 1, color ? () => color : inkOf(d));

@@ -2,7 +2,12 @@ import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
 import { useUploads, type Upload } from '../store/uploads';
 
-const STATUS_TEXT: Record<Upload['status'], string> = { reading: 'Reading…', adding: 'Adding and planning…', added: 'Added', error: 'Not added' };
+const STATUS_TEXT: Record<Upload['status'], string> = {
+  reading: 'Reading…',
+  adding: 'Adding and planning…',
+  added: 'Added',
+  error: 'Not added',
+};
 
 /** One line per dropped file: where it got, or plainly why not. */
 export function Uploads() {
@@ -11,7 +16,8 @@ export function Uploads() {
   const showDetail = useDetail((s) => s.show);
   if (!uploads.length) return null;
   // Read and analyzed, but not fitted to the paper: other plan settings can still make it plot.
-  const replannable = (id: string | undefined) => id !== undefined && jobs.some((j) => j.id === id && j.state === 'ANALYZED');
+  const replannable = (id: string | undefined) =>
+    id !== undefined && jobs.some((j) => j.id === id && j.state === 'ANALYZED');
   return (
     <section className="uploads" aria-label="Dropped files">
       <header className="uploads-head">
@@ -22,12 +28,24 @@ export function Uploads() {
       </header>
       <ul>
         {uploads.map((u) => (
-          <li key={u.key} className={`upload upload-${u.status}`} data-testid="upload" data-status={u.status}>
+          <li
+            key={u.key}
+            className={`upload upload-${u.status}`}
+            data-testid="upload"
+            data-status={u.status}
+          >
             <span className="upload-name">{u.name}</span>
             {/* A file that does not plan (does not fit, nothing to draw) is still kept as a FAILED job to re-plan. */}
-            <span className="upload-status">{u.status === 'error' && u.jobId ? 'Added, but it cannot be planned' : STATUS_TEXT[u.status]}</span>
+            <span className="upload-status">
+              {u.status === 'error' && u.jobId
+                ? 'Added, but it cannot be planned'
+                : STATUS_TEXT[u.status]}
+            </span>
             {u.message ? (
-              <span className={u.status === 'error' ? 'upload-error' : 'upload-message'} role={u.status === 'error' ? 'alert' : undefined}>
+              <span
+                className={u.status === 'error' ? 'upload-error' : 'upload-message'}
+                role={u.status === 'error' ? 'alert' : undefined}
+              >
                 {u.status === 'added' && u.jobId ? `${u.jobId}: ${u.message}` : u.message}
               </span>
             ) : null}
@@ -37,7 +55,12 @@ export function Uploads() {
               </button>
             ) : null}
             {u.status === 'added' || u.status === 'error' ? (
-              <button type="button" className="btn btn-quiet" aria-label={`Dismiss ${u.name}`} onClick={() => dismiss(u.key)}>
+              <button
+                type="button"
+                className="btn btn-quiet"
+                aria-label={`Dismiss ${u.name}`}
+                onClick={() => dismiss(u.key)}
+              >
                 ×
               </button>
             ) : null}

@@ -12,7 +12,8 @@ const TITLE: Record<OutcomeKind, string> = {
 
 function what(o: PlotOutcome): string {
   const on = o.plotter ? ` on ${o.plotter}` : '';
-  if (o.kind === 'waiting_for_paper') return `${o.plotter ?? 'A plotter'} waits for a fresh sheet${o.job ? ` for job ${o.job}` : ''}`;
+  if (o.kind === 'waiting_for_paper')
+    return `${o.plotter ?? 'A plotter'} waits for a fresh sheet${o.job ? ` for job ${o.job}` : ''}`;
   return `Job ${o.job ?? '?'}${on}${o.duration_s !== null ? ` after ${duration(o.duration_s)}` : ''}`;
 }
 
@@ -22,7 +23,14 @@ export function NotificationsToggle() {
   const unread = useNotifications((s) => s.unread);
   const toggle = useNotifications((s) => s.toggle);
   return (
-    <button type="button" className="btn" aria-pressed={open} onClick={toggle} aria-label={unread ? `Notifications, ${unread} unread` : 'Notifications'} data-testid="notifications-toggle">
+    <button
+      type="button"
+      className="btn"
+      aria-pressed={open}
+      onClick={toggle}
+      aria-label={unread ? `Notifications, ${unread} unread` : 'Notifications'}
+      data-testid="notifications-toggle"
+    >
       Notifications
       {unread ? (
         <span className="count-badge" data-testid="unread" aria-hidden="true">
@@ -44,16 +52,27 @@ export function NotificationsPanel() {
       {entries.length ? (
         <ol className="notify-list">
           {entries.map((o, i) => (
-            <li key={`${o.at}-${o.kind}-${o.job}-${i}`} className={`notify notify-${o.kind}`} data-testid="notification" data-kind={o.kind} data-job={o.job ?? ''}>
+            <li
+              key={`${o.at}-${o.kind}-${o.job}-${i}`}
+              className={`notify notify-${o.kind}`}
+              data-testid="notification"
+              data-kind={o.kind}
+              data-job={o.job ?? ''}
+            >
               <span className="notify-title">{TITLE[o.kind]}</span>
               <time dateTime={o.at}>{new Date(o.at).toLocaleTimeString()}</time>
               <span className="notify-what">{what(o)}</span>
-              {o.reason && o.kind !== 'waiting_for_paper' ? <span className="notify-reason">{o.reason}</span> : null}
+              {o.reason && o.kind !== 'waiting_for_paper' ? (
+                <span className="notify-reason">{o.reason}</span>
+              ) : null}
             </li>
           ))}
         </ol>
       ) : (
-        <p className="muted">Nothing yet. Finished, failed and interrupted plots, and plotters waiting for paper, show here.</p>
+        <p className="muted">
+          Nothing yet. Finished, failed and interrupted plots, and plotters waiting for paper, show
+          here.
+        </p>
       )}
     </Panel>
   );

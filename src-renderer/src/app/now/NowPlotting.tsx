@@ -33,20 +33,31 @@ function NowJob({ job }: { job: IndexedJob }) {
   const [info, setInfo] = useState<JobInfo>();
   useEffect(() => {
     let live = true;
-    api.call('jobs.get', { id: job.id }).then((i) => live && setInfo(i), () => undefined);
+    api.call('jobs.get', { id: job.id }).then(
+      (i) => live && setInfo(i),
+      () => undefined,
+    );
     return () => void (live = false);
   }, [job.id, job.state]);
 
   const step = pauseStepText(condition);
   const layers = info?.plan?.layers ?? [];
-  const where = step ?? layerText(layers, progress?.layer) ?? (layers.length ? `${layers.length} layers` : undefined);
+  const where =
+    step ??
+    layerText(layers, progress?.layer) ??
+    (layers.length ? `${layers.length} layers` : undefined);
   const since = info ? plotStartedAt(info.journal.history) : undefined;
   const actions: RowAction[] = step ? ['continue', 'abort'] : ['pause', 'abort'];
   const pct = progress ? Math.round(Math.min(1, Math.max(0, progress.fraction)) * 100) : undefined;
   return (
     <div className="now-job" data-testid="now-job" data-job={job.id}>
       <span className="now-label">{step ? 'Waiting for you' : 'Now plotting'}</span>
-      <button type="button" className="link now-name" onClick={() => showDetail(job.id)} title={`Show details of ${job.source_name ?? job.id}`}>
+      <button
+        type="button"
+        className="link now-name"
+        onClick={() => showDetail(job.id)}
+        title={`Show details of ${job.source_name ?? job.id}`}
+      >
         {job.source_name ?? job.id}
       </button>
       {where ? (
@@ -59,10 +70,24 @@ function NowJob({ job }: { job: IndexedJob }) {
         {since !== undefined && progress ? ' · ' : ''}
         {progress ? `${duration(progress.etaS / speed)} left` : ''}
       </span>
-      {pct !== undefined ? <progress className="now-progress" max={100} value={pct} aria-label={`${job.source_name ?? job.id}: ${pct}% done`} /> : null}
+      {pct !== undefined ? (
+        <progress
+          className="now-progress"
+          max={100}
+          value={pct}
+          aria-label={`${job.source_name ?? job.id}: ${pct}% done`}
+        />
+      ) : null}
       <span className="now-actions">
         {actions.map((a) => (
-          <ActionButton key={a} action={a} state={job.state} condition={condition} busy={busy} run={run} />
+          <ActionButton
+            key={a}
+            action={a}
+            state={job.state}
+            condition={condition}
+            busy={busy}
+            run={run}
+          />
         ))}
       </span>
     </div>
@@ -76,7 +101,9 @@ function NowJob({ job }: { job: IndexedJob }) {
 export function NowPlotting() {
   const jobs = useJobs((s) => s.jobs);
   const conditions = useJobs((s) => s.conditions);
-  const current = jobs.filter((j) => isLive(j, conditions[j.id]) || (j.state === 'PAUSED' && conditions[j.id]?.step));
+  const current = jobs.filter(
+    (j) => isLive(j, conditions[j.id]) || (j.state === 'PAUSED' && conditions[j.id]?.step),
+  );
   if (!current.length) return null;
   return (
     <section className="now-plotting" aria-label="Now plotting" data-testid="now-plotting">

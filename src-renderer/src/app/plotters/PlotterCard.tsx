@@ -15,7 +15,15 @@ function JobLink({ id }: { id: string }) {
   );
 }
 
-function Plotting({ plotter, job, fraction }: { plotter: PlotterInfo; job: string; fraction: number }) {
+function Plotting({
+  plotter,
+  job,
+  fraction,
+}: {
+  plotter: PlotterInfo;
+  job: string;
+  fraction: number;
+}) {
   const progress = useJobs((s) => s.progress[job]);
   return (
     <>
@@ -23,12 +31,24 @@ function Plotting({ plotter, job, fraction }: { plotter: PlotterInfo; job: strin
         <strong>Plotting</strong> <JobLink id={job} />
       </p>
       {/* The ETA is plotter time at speed 1. */}
-      <ProgressBar fraction={progress?.fraction ?? fraction} etaS={progress ? progress.etaS / plotter.speed : undefined} label={`${plotter.name} progress`} />
+      <ProgressBar
+        fraction={progress?.fraction ?? fraction}
+        etaS={progress ? progress.etaS / plotter.speed : undefined}
+        label={`${plotter.name} progress`}
+      />
     </>
   );
 }
 
-function WaitingForPaper({ plotter, next, byPerson }: { plotter: PlotterInfo; next: string; byPerson: boolean }) {
+function WaitingForPaper({
+  plotter,
+  next,
+  byPerson,
+}: {
+  plotter: PlotterInfo;
+  next: string;
+  byPerson: boolean;
+}) {
   const busy = usePlotters((s) => s.busy);
   const paperChanged = usePlotters((s) => s.paperChanged);
   return (
@@ -56,7 +76,9 @@ function WaitingForPaper({ plotter, next, byPerson }: { plotter: PlotterInfo; ne
             <span className="muted plotter-hint">or press its PRG button</span>
           </p>
         ) : (
-          <p className="muted">Another vfab runs its queue: confirm there, or press its PRG button.</p>
+          <p className="muted">
+            Another vfab runs its queue: confirm there, or press its PRG button.
+          </p>
         )
       ) : null}
     </>
@@ -67,9 +89,17 @@ function StateView({ plotter }: { plotter: PlotterInfo }) {
   const s = plotter.state;
   switch (s.kind) {
     case 'idle':
-      return <p className="plotter-state"><strong>Idle</strong></p>;
+      return (
+        <p className="plotter-state">
+          <strong>Idle</strong>
+        </p>
+      );
     case 'connecting':
-      return <p className="plotter-state"><strong>Connecting…</strong></p>;
+      return (
+        <p className="plotter-state">
+          <strong>Connecting…</strong>
+        </p>
+      );
     case 'plotting':
       return <Plotting plotter={plotter} job={s.job} fraction={s.fraction} />;
     case 'waiting_paper':
@@ -78,16 +108,23 @@ function StateView({ plotter }: { plotter: PlotterInfo }) {
       return (
         <>
           <p className="plotter-state">
-            <strong>Holding {s.state === 'PAUSED' ? 'paused' : 'interrupted'} job</strong> <JobLink id={s.job} />
+            <strong>Holding {s.state === 'PAUSED' ? 'paused' : 'interrupted'} job</strong>{' '}
+            <JobLink id={s.job} />
           </p>
-          <p className="plotter-why" title={s.why}>{s.why}</p>
+          <p className="plotter-why" title={s.why}>
+            {s.why}
+          </p>
         </>
       );
     case 'offline':
       return (
         <>
-          <p className="plotter-state"><strong>Offline</strong></p>
-          <p className="plotter-why" title={s.reason}>{s.reason}</p>
+          <p className="plotter-state">
+            <strong>Offline</strong>
+          </p>
+          <p className="plotter-why" title={s.reason}>
+            {s.reason}
+          </p>
         </>
       );
   }
@@ -96,7 +133,13 @@ function StateView({ plotter }: { plotter: PlotterInfo }) {
 /** One plotter: what it is, what is loaded, what it does now, and its own camera's view when it has one. */
 export function PlotterCard({ plotter }: { plotter: PlotterInfo }) {
   return (
-    <article className={`plotter-card plotter-${plotter.state.kind}`} aria-labelledby={`plotter-${plotter.name}`} data-testid="plotter" data-plotter={plotter.name} data-state={plotter.state.kind}>
+    <article
+      className={`plotter-card plotter-${plotter.state.kind}`}
+      aria-labelledby={`plotter-${plotter.name}`}
+      data-testid="plotter"
+      data-plotter={plotter.name}
+      data-state={plotter.state.kind}
+    >
       <header className="plotter-head">
         <h3 id={`plotter-${plotter.name}`}>{plotter.name}</h3>
         <span className="muted">
@@ -104,7 +147,13 @@ export function PlotterCard({ plotter }: { plotter: PlotterInfo }) {
         </span>
       </header>
       <StateView plotter={plotter} />
-      {plotter.camera ? <LiveView viewer={plotter.camera} alt={`Live view of plotter ${plotter.name}`} testId="plotter-camera" /> : null}
+      {plotter.camera ? (
+        <LiveView
+          viewer={plotter.camera}
+          alt={`Live view of plotter ${plotter.name}`}
+          testId="plotter-camera"
+        />
+      ) : null}
     </article>
   );
 }

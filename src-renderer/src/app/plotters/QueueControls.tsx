@@ -29,26 +29,57 @@ export function QueueControls() {
   const { start, stop, setChoice } = usePlotters.getState();
   const last = lastText(queue);
   return (
-    <div className="queue-controls" role="group" aria-label="Queue runner" data-testid="queue-controls" data-running={queue?.running ? 'true' : 'false'}>
+    <div
+      className="queue-controls"
+      role="group"
+      aria-label="Queue runner"
+      data-testid="queue-controls"
+      data-running={queue?.running ? 'true' : 'false'}
+    >
       {queue?.running ? (
         <>
           <span className="queue-run" role="status">
             {runningText(queue)}
           </span>
-          <button type="button" className="btn" disabled={busy !== undefined || queue.stopping !== null} onClick={() => void stop('finish')} title="Start nothing new; the jobs under way finish">
+          <button
+            type="button"
+            className="btn"
+            disabled={busy !== undefined || queue.stopping !== null}
+            onClick={() => void stop('finish')}
+            title="Start nothing new; the jobs under way finish"
+          >
             {busy === 'finish' ? 'Stopping…' : 'Stop after current jobs'}
           </button>
-          <button type="button" className="btn btn-abort" disabled={busy !== undefined} onClick={() => void stop('pause')} title="Pause every plot now, pen up; each plotter then holds its job">
+          <button
+            type="button"
+            className="btn btn-abort"
+            disabled={busy !== undefined}
+            onClick={() => void stop('pause')}
+            title="Pause every plot now, pen up; each plotter then holds its job"
+          >
             {busy === 'pause' ? 'Pausing…' : 'Pause now'}
           </button>
         </>
       ) : (
         <>
-          <button type="button" className="btn btn-primary" disabled={busy !== undefined} onClick={() => void start()} data-testid="start-queue">
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={busy !== undefined}
+            onClick={() => void start()}
+            data-testid="start-queue"
+          >
             {busy === 'start' ? 'Starting…' : 'Start queue'}
           </button>
-          <label className="inline-choice" title="A roll or sheet feeder changes the paper: nobody is waited for">
-            <input type="checkbox" checked={choice.unattended} onChange={(e) => setChoice({ unattended: e.currentTarget.checked })} />
+          <label
+            className="inline-choice"
+            title="A roll or sheet feeder changes the paper: nobody is waited for"
+          >
+            <input
+              type="checkbox"
+              checked={choice.unattended}
+              onChange={(e) => setChoice({ unattended: e.currentTarget.checked })}
+            />
             Unattended
           </label>
           {choice.unattended ? (
@@ -69,12 +100,23 @@ export function QueueControls() {
               s
             </label>
           ) : null}
-          <label className="inline-choice" title="Keep running when the queue is done, and plot jobs queued later (until stopped)">
-            <input type="checkbox" checked={choice.watch} onChange={(e) => setChoice({ watch: e.currentTarget.checked })} />
+          <label
+            className="inline-choice"
+            title="Keep running when the queue is done, and plot jobs queued later (until stopped)"
+          >
+            <input
+              type="checkbox"
+              checked={choice.watch}
+              onChange={(e) => setChoice({ watch: e.currentTarget.checked })}
+            />
             Keep running
           </label>
           {last ? (
-            <span className="muted" role="status" title={queue?.last?.left.map((l) => `${l.job}: ${l.reason}`).join('\n') || undefined}>
+            <span
+              className="muted"
+              role="status"
+              title={queue?.last?.left.map((l) => `${l.job}: ${l.reason}`).join('\n') || undefined}
+            >
               {last}
             </span>
           ) : null}

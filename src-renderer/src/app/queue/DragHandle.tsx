@@ -32,7 +32,10 @@ export function DragHandle({ id, name }: { id: string; name: string }) {
       }}
     >
       <svg viewBox="0 0 10 16" width="10" height="16" aria-hidden="true">
-        {[3, 8, 13].flatMap((y) => [<circle key={`a${y}`} cx="2.5" cy={y} r="1.5" />, <circle key={`b${y}`} cx="7.5" cy={y} r="1.5" />])}
+        {[3, 8, 13].flatMap((y) => [
+          <circle key={`a${y}`} cx="2.5" cy={y} r="1.5" />,
+          <circle key={`b${y}`} cx="7.5" cy={y} r="1.5" />,
+        ])}
       </svg>
     </button>
   );

@@ -16,8 +16,15 @@ export function Filters({ jobs }: { jobs: readonly IndexedJob[] }) {
   return (
     <div className="filters" role="group" aria-label="Show jobs in state">
       {options.map((f) => (
-        <button key={f} type="button" className="chip" aria-pressed={filter === f} onClick={() => setFilter(f)}>
-          {f === 'ALL' ? 'All' : f.toLowerCase()} <span className="chip-count">{f === 'ALL' ? jobs.length : (n.get(f) ?? 0)}</span>
+        <button
+          key={f}
+          type="button"
+          className="chip"
+          aria-pressed={filter === f}
+          onClick={() => setFilter(f)}
+        >
+          {f === 'ALL' ? 'All' : f.toLowerCase()}{' '}
+          <span className="chip-count">{f === 'ALL' ? jobs.length : (n.get(f) ?? 0)}</span>
         </button>
       ))}
     </div>

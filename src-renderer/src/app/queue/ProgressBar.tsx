@@ -1,7 +1,15 @@
 import { duration } from '../format';
 
 /** fraction 0–1; the ETA is plotter time left. */
-export function ProgressBar({ fraction, etaS, label }: { fraction: number; etaS?: number; label: string }) {
+export function ProgressBar({
+  fraction,
+  etaS,
+  label,
+}: {
+  fraction: number;
+  etaS?: number;
+  label: string;
+}) {
   const pct = Math.round(Math.min(1, Math.max(0, fraction)) * 100);
   return (
     <div className="progress">

@@ -25,7 +25,11 @@ function useRowHeight(): number {
 /** What each column of the rows below holds; for the eye only: each cell says what it is to a screen reader. */
 function ColumnHeads({ movable }: { movable: boolean }) {
   return (
-    <div className={movable ? 'queue-columns queue-columns-movable' : 'queue-columns'} aria-hidden="true" data-testid="queue-columns">
+    <div
+      className={movable ? 'queue-columns queue-columns-movable' : 'queue-columns'}
+      aria-hidden="true"
+      data-testid="queue-columns"
+    >
       <span className="col-state">State</span>
       <span className="col-drawing">Drawing</span>
       <span className="col-paper">Paper</span>
@@ -48,7 +52,17 @@ export function Queue() {
   const moved = useJobs((s) => s.moved);
   const rowHeight = useRowHeight();
   // Newest first: what was just dropped is what the artist looks for.
-  const sorted = useMemo(() => [...jobs].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id.localeCompare(b.id))), [jobs]);
+  const sorted = useMemo(
+    () =>
+      [...jobs].sort((a, b) =>
+        a.created_at < b.created_at
+          ? 1
+          : a.created_at > b.created_at
+            ? -1
+            : a.id.localeCompare(b.id),
+      ),
+    [jobs],
+  );
   const shown = useMemo(() => visibleJobs(sorted, filter), [sorted, filter]);
   // Only the queued view is the queue in plotting order, so only there can a row be moved.
   const movable = filter === 'QUEUED';
@@ -77,9 +91,16 @@ export function Queue() {
         {jobs.length ? <Filters jobs={jobs} /> : null}
       </div>
       <QueueSummary jobs={jobs} />
-      {movable && shown.length > 1 ? <p className="queue-hint muted">The top job plots first. Drag a row by its handle to change the plot order, or press Alt+↑ / Alt+↓ on the handle.</p> : null}
+      {movable && shown.length > 1 ? (
+        <p className="queue-hint muted">
+          The top job plots first. Drag a row by its handle to change the plot order, or press Alt+↑
+          / Alt+↓ on the handle.
+        </p>
+      ) : null}
       <p className="visually-hidden" role="status">
-        {moved ? `${jobs.find((j) => j.id === moved.id)?.source_name ?? moved.id} is now number ${moved.place} of ${moved.of} in the queue.` : ''}
+        {moved
+          ? `${jobs.find((j) => j.id === moved.id)?.source_name ?? moved.id} is now number ${moved.place} of ${moved.of} in the queue.`
+          : ''}
       </p>
       {error ? (
         <p className="error-state" role="alert">
@@ -95,7 +116,14 @@ export function Queue() {
       ) : (
         <>
           <ColumnHeads movable={movable} />
-          <VirtualList items={shown} rowHeight={rowHeight} itemKey={(j) => j.id} renderRow={(j) => <QueueRow job={j} movable={movable} />} label="Jobs" drop={drop} />
+          <VirtualList
+            items={shown}
+            rowHeight={rowHeight}
+            itemKey={(j) => j.id}
+            renderRow={(j) => <QueueRow job={j} movable={movable} />}
+            label="Jobs"
+            drop={drop}
+          />
         </>
       )}
       {loaded && jobs.length ? <DropHint /> : null}

@@ -11,7 +11,10 @@ export function QueueSummary({ jobs }: { jobs: IndexedJob[] }) {
   const plotters = usePlotters((s) => s.plotters);
   const totals = useMemo(() => {
     const speeds = new Map(plotters.map((p) => [p.name, p.speed]));
-    return queueTotals(visibleJobs(jobs, 'QUEUED'), (id) => speeds.get(assignments[id]?.plotter ?? '') ?? 1);
+    return queueTotals(
+      visibleJobs(jobs, 'QUEUED'),
+      (id) => speeds.get(assignments[id]?.plotter ?? '') ?? 1,
+    );
   }, [jobs, assignments, plotters]);
   if (!jobs.length) return null;
   if (!totals.count) {
@@ -21,9 +24,22 @@ export function QueueSummary({ jobs }: { jobs: IndexedJob[] }) {
       </p>
     );
   }
-  const missing = (n: number, what: string) => (n ? <span className="muted"> ({plural(n, 'job')} without {what})</span> : null);
+  const missing = (n: number, what: string) =>
+    n ? (
+      <span className="muted">
+        {' '}
+        ({plural(n, 'job')} without {what})
+      </span>
+    ) : null;
   return (
-    <section className="queue-summary" aria-label="Queue totals" data-testid="queue-summary" data-count={totals.count} data-seconds={Math.round(totals.seconds)} data-ink-mm={Math.round(totals.inkMm)}>
+    <section
+      className="queue-summary"
+      aria-label="Queue totals"
+      data-testid="queue-summary"
+      data-count={totals.count}
+      data-seconds={Math.round(totals.seconds)}
+      data-ink-mm={Math.round(totals.inkMm)}
+    >
       <dl>
         <div>
           <dt>Waiting to plot</dt>
@@ -33,7 +49,12 @@ export function QueueSummary({ jobs }: { jobs: IndexedJob[] }) {
           <dt>Plot time</dt>
           <dd data-testid="summary-time">
             {duration(totals.seconds)}
-            {Math.round(totals.seconds) !== Math.round(totals.plotterSeconds) ? <span className="muted"> (virtual plotters run faster; {duration(totals.plotterSeconds)} on real ones)</span> : null}
+            {Math.round(totals.seconds) !== Math.round(totals.plotterSeconds) ? (
+              <span className="muted">
+                {' '}
+                (virtual plotters run faster; {duration(totals.plotterSeconds)} on real ones)
+              </span>
+            ) : null}
             {missing(totals.unestimated, 'an estimate')}
           </dd>
         </div>
@@ -48,7 +69,11 @@ export function QueueSummary({ jobs }: { jobs: IndexedJob[] }) {
               <ul>
                 {totals.pens.map((p) => (
                   <li key={p.name} data-testid="summary-pen" data-pen={p.name} data-jobs={p.jobs}>
-                    <span className="pen-swatch" aria-hidden="true" style={p.color ? { background: p.color } : undefined} />
+                    <span
+                      className="pen-swatch"
+                      aria-hidden="true"
+                      style={p.color ? { background: p.color } : undefined}
+                    />
                     {p.name}
                     <span className="muted"> ({plural(p.jobs, 'job')})</span>
                   </li>

@@ -16,7 +16,13 @@ function useThumbnail(id: string, plannedAt: string | null): ThumbnailEntry | un
 /** Each thumbnail's strokes painted once: a row scrolled back into view copies the pixels. */
 const painted = new WeakMap<Drawing, HTMLCanvasElement>();
 
-function paintedOnce(drawing: Drawing, scale: number, ratio: number, width: number, height: number): HTMLCanvasElement {
+function paintedOnce(
+  drawing: Drawing,
+  scale: number,
+  ratio: number,
+  width: number,
+  height: number,
+): HTMLCanvasElement {
   let sheet = painted.get(drawing);
   if (sheet?.width !== width || sheet.height !== height) {
     sheet = document.createElement('canvas');
@@ -48,12 +54,31 @@ function Sheet({ drawing }: { drawing: Drawing }) {
  * A row's picture of what its job will draw, from the plan (queue/thumbnails.ts); a job without a
  * plan says so. Decorative for screen readers: the row names the job and its state.
  */
-export const Thumbnail = memo(function Thumbnail({ id, plannedAt }: { id: string; plannedAt: string | null }) {
+export const Thumbnail = memo(function Thumbnail({
+  id,
+  plannedAt,
+}: {
+  id: string;
+  plannedAt: string | null;
+}) {
   const got = useThumbnail(id, plannedAt);
-  const status = plannedAt === null ? 'none' : !got ? 'loading' : 'error' in got ? 'error' : 'shown';
+  const status =
+    plannedAt === null ? 'none' : !got ? 'loading' : 'error' in got ? 'error' : 'shown';
   return (
-    <div className={`job-thumb job-thumb-${status}`} data-testid="thumbnail" data-thumb={status} aria-hidden="true" title={got && 'error' in got ? got.error : undefined}>
-      {status === 'none' ? <span>no plan yet</span> : status === 'error' ? <span>no picture</span> : got && 'drawing' in got ? <Sheet drawing={got.drawing} /> : null}
+    <div
+      className={`job-thumb job-thumb-${status}`}
+      data-testid="thumbnail"
+      data-thumb={status}
+      aria-hidden="true"
+      title={got && 'error' in got ? got.error : undefined}
+    >
+      {status === 'none' ? (
+        <span>no plan yet</span>
+      ) : status === 'error' ? (
+        <span>no picture</span>
+      ) : got && 'drawing' in got ? (
+        <Sheet drawing={got.drawing} />
+      ) : null}
     </div>
   );
 });

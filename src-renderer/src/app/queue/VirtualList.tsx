@@ -24,7 +24,15 @@ function slotAt(y: number, rowHeight: number, count: number): number {
 }
 
 /** A scrolling list that mounts only the rows in view: ten thousand jobs cost what thirty do. */
-export function VirtualList<T>({ items, rowHeight, overscan = 6, itemKey, renderRow, label, drop }: Props<T>) {
+export function VirtualList<T>({
+  items,
+  rowHeight,
+  overscan = 6,
+  itemKey,
+  renderRow,
+  label,
+  drop,
+}: Props<T>) {
   const ref = useRef<HTMLDivElement>(null);
   // The first row in view, not the pixel offset: the list re-renders only when a row enters or leaves.
   const [top, setTop] = useState(0);
@@ -43,7 +51,11 @@ export function VirtualList<T>({ items, rowHeight, overscan = 6, itemKey, render
   // points at may be scrolled out and unmounted while the drag goes on.
   const slotOf = (e: DragEvent<HTMLDivElement>) => {
     const el = e.currentTarget;
-    return slotAt(e.clientY - el.getBoundingClientRect().top - el.clientTop + el.scrollTop, rowHeight, items.length);
+    return slotAt(
+      e.clientY - el.getBoundingClientRect().top - el.clientTop + el.scrollTop,
+      rowHeight,
+      items.length,
+    );
   };
   const over = (e: DragEvent<HTMLDivElement>) => {
     if (!drop?.accepts(e.dataTransfer.types)) return;
@@ -74,16 +86,37 @@ export function VirtualList<T>({ items, rowHeight, overscan = 6, itemKey, render
   for (let i = first; i < last; i++) {
     const item = items[i]!;
     rows.push(
-      <div key={itemKey(item)} className="vlist-row" role="listitem" style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}>
+      <div
+        key={itemKey(item)}
+        className="vlist-row"
+        role="listitem"
+        style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}
+      >
         {renderRow(item)}
       </div>,
     );
   }
   return (
-    <div ref={ref} className="vlist" role="list" aria-label={label} onScroll={(e) => setTop(Math.floor(e.currentTarget.scrollTop / rowHeight))} {...dragHandlers}>
+    <div
+      ref={ref}
+      className="vlist"
+      role="list"
+      aria-label={label}
+      onScroll={(e) => setTop(Math.floor(e.currentTarget.scrollTop / rowHeight))}
+      {...dragHandlers}
+    >
       <div className="vlist-body" style={{ height: items.length * rowHeight }}>
         {rows}
-        {slot !== null ? <div className="vlist-drop-line" data-testid="drop-line" aria-hidden="true" style={{ top: Math.min(Math.max(0, slot * rowHeight - 2), items.length * rowHeight - 4) }} /> : null}
+        {slot !== null ? (
+          <div
+            className="vlist-drop-line"
+            data-testid="drop-line"
+            aria-hidden="true"
+            style={{
+              top: Math.min(Math.max(0, slot * rowHeight - 2), items.length * rowHeight - 4),
+            }}
+          />
+        ) : null}
       </div>
     </div>
   );

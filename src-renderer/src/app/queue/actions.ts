@@ -18,32 +18,72 @@ const NOT_STARTED = new Set(['NEW', 'ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED'])
  * (src-main/jobs/states.ts): plot.abort of a job that never started cancels it; jobs.restart of a
  * finished job plots it again, of a paused one starts it over.
  */
-export function actionWords(action: RowAction, state: string, condition?: JobCondition): ActionWords {
+export function actionWords(
+  action: RowAction,
+  state: string,
+  condition?: JobCondition,
+): ActionWords {
   switch (action) {
     case 'plan':
       return { label: 'Plan…', title: 'Choose paper, fit and path order, and plan the job again' };
     case 'queue':
-      return { label: 'Queue', title: 'Put the job in the plot queue: the queue plots it on a free plotter' };
+      return {
+        label: 'Queue',
+        title: 'Put the job in the plot queue: the queue plots it on a free plotter',
+      };
     case 'plot':
       return { label: 'Plot', title: 'Plot the job now on the plotter chosen above' };
     case 'continue':
-      return { label: 'Continue', title: 'The pen is in: go on plotting from where the plot stopped for it' };
+      return {
+        label: 'Continue',
+        title: 'The pen is in: go on plotting from where the plot stopped for it',
+      };
     case 'pause':
-      return { label: 'Pause', title: 'Lift the pen and stop after the strokes on their way; resume later from there' };
+      return {
+        label: 'Pause',
+        title: 'Lift the pen and stop after the strokes on their way; resume later from there',
+      };
     case 'recover':
       return condition?.kind === 'interrupted' && condition.cause !== 'paused'
-        ? { label: 'Recover…', title: 'The plot stopped unexpectedly: check the paper, then resume it or start it over' }
-        : { label: 'Resume…', title: 'Check the plotter, then continue from where the plot stopped' };
+        ? {
+            label: 'Recover…',
+            title:
+              'The plot stopped unexpectedly: check the paper, then resume it or start it over',
+          }
+        : {
+            label: 'Resume…',
+            title: 'Check the plotter, then continue from where the plot stopped',
+          };
     case 'restart':
-      if (state === 'COMPLETED') return { label: 'Plot again', title: 'Queue the job to plot it again from the beginning' };
-      if (state === 'PAUSED') return { label: 'Start over', title: 'Put the job back in the queue to plot it from the beginning: what is on paper is drawn again' };
-      return { label: 'Restart', title: 'Start the job again: queued again when it has a plan, read and planned again when not' };
+      if (state === 'COMPLETED')
+        return { label: 'Plot again', title: 'Queue the job to plot it again from the beginning' };
+      if (state === 'PAUSED')
+        return {
+          label: 'Start over',
+          title:
+            'Put the job back in the queue to plot it from the beginning: what is on paper is drawn again',
+        };
+      return {
+        label: 'Restart',
+        title:
+          'Start the job again: queued again when it has a plan, read and planned again when not',
+      };
     case 'abort':
       return NOT_STARTED.has(state)
-        ? { label: 'Cancel', title: 'Cancel the job before it plots: it stays in the list as ABORTED and can be restarted' }
-        : { label: 'Abort', title: 'Stop this plot for good: the pen lifts and the job becomes ABORTED' };
+        ? {
+            label: 'Cancel',
+            title:
+              'Cancel the job before it plots: it stays in the list as ABORTED and can be restarted',
+          }
+        : {
+            label: 'Abort',
+            title: 'Stop this plot for good: the pen lifts and the job becomes ABORTED',
+          };
     case 'remove':
-      return { label: 'Remove', title: 'Delete the job and its files from vfab (the SVG you added from is not touched)' };
+      return {
+        label: 'Remove',
+        title: 'Delete the job and its files from vfab (the SVG you added from is not touched)',
+      };
   }
 }
 

@@ -14,7 +14,9 @@ export interface Story {
 
 /** The engine's messages start with the file's name, which the row shows just above. */
 function withoutFileName(message: string, fileName: string | null): string {
-  return fileName && message.startsWith(`${fileName}: `) ? message.slice(fileName.length + 2) : message;
+  return fileName && message.startsWith(`${fileName}: `)
+    ? message.slice(fileName.length + 2)
+    : message;
 }
 
 /**
@@ -24,7 +26,8 @@ function withoutFileName(message: string, fileName: string | null): string {
 export function misfitWords(message: string): string | undefined {
   const over = /does not fit (.+?) on an AxiDraw [^:]*: (.+?)\. Use /.exec(message);
   // When the plotter reaches less than the paper, the edge passed is its reach, not the sheet's.
-  if (over) return `${over[2]} of ${/The plotter reaches only/.test(message) ? `what the plotter reaches on ${over[1]}` : over[1]}`;
+  if (over)
+    return `${over[2]} of ${/The plotter reaches only/.test(message) ? `what the plotter reaches on ${over[1]}` : over[1]}`;
   const larger = /is larger than (.+?) on an AxiDraw [^(]*\(drawable ([^)]+)\)/.exec(message);
   return larger ? `larger than ${larger[1]} (drawable ${larger[2]})` : undefined;
 }
@@ -61,18 +64,27 @@ export function rowStory(
   const said = problem && withoutFileName(problem, job.source_name);
   const misfit = said && misfitWords(said);
   // A plan that did not fit is old news once another plan did.
-  if (said && (!misfit || job.state === 'ANALYZED')) return { text: misfit ? `Does not fit: ${misfit}` : said, tone: 'error', title: problem };
+  if (said && (!misfit || job.state === 'ANALYZED'))
+    return { text: misfit ? `Does not fit: ${misfit}` : said, tone: 'error', title: problem };
   if (condition?.kind === 'interrupted' && condition.cause !== 'paused') {
     const pct = share(job, condition);
     const why = condition.cause ? CAUSE_TEXT[condition.cause] : 'the plot stopped';
-    return { text: `Interrupted${pct !== undefined ? ` at ${pct} %` : ''} — needs recovery`, tone: 'warn', title: `${why}${condition.detail ? ` (${condition.detail})` : ''}` };
+    return {
+      text: `Interrupted${pct !== undefined ? ` at ${pct} %` : ''} — needs recovery`,
+      tone: 'warn',
+      title: `${why}${condition.detail ? ` (${condition.detail})` : ''}`,
+    };
   }
   const reason = job.last_reason ?? undefined;
   switch (job.state) {
     case 'NEW':
       return fact('Not read yet: it is planned when added');
     case 'ANALYZED':
-      return { text: 'Not planned: choose paper and fit with Plan…', tone: 'warn', title: reason ?? 'Read, not planned' };
+      return {
+        text: 'Not planned: choose paper and fit with Plan…',
+        tone: 'warn',
+        title: reason ?? 'Read, not planned',
+      };
     case 'OPTIMIZED':
       return fact('Planned, being estimated');
     case 'ARMED':
@@ -82,7 +94,11 @@ export function rowStory(
     case 'FAILED': {
       const why = reason ? withoutFileName(reason, job.source_name) : 'failed';
       const misfit = misfitWords(why);
-      return { text: misfit ? `Does not fit: ${misfit}` : why, tone: 'error', title: reason ?? why };
+      return {
+        text: misfit ? `Does not fit: ${misfit}` : why,
+        tone: 'error',
+        title: reason ?? why,
+      };
     }
     case 'ABORTED':
       return fact(reason ? `Stopped: ${reason}` : 'Stopped');

@@ -40,7 +40,11 @@ function keep(key: string, entry: ThumbnailEntry): void {
 
 /** Looks again when the wish made at `since` has settled (one timer at a time: each look sets the next). */
 function wakeUpFor(since: number): void {
-  if (wakeUp === undefined) wakeUp = setTimeout(() => ((wakeUp = undefined), pump()), Math.max(0, since + SETTLE_MS - performance.now()));
+  if (wakeUp === undefined)
+    wakeUp = setTimeout(
+      () => ((wakeUp = undefined), pump()),
+      Math.max(0, since + SETTLE_MS - performance.now()),
+    );
 }
 
 function pump(): void {
@@ -48,7 +52,9 @@ function pump(): void {
     const now = performance.now();
     const unsettled = [...waiting.values()].filter((w) => now - w.since < SETTLE_MS);
     if (unsettled.length) wakeUpFor(Math.min(...unsettled.map((w) => w.since)));
-    const key = [...waiting.entries()].reverse().find(([k, w]) => !loading.has(k) && now - w.since >= SETTLE_MS)?.[0];
+    const key = [...waiting.entries()]
+      .reverse()
+      .find(([k, w]) => !loading.has(k) && now - w.since >= SETTLE_MS)?.[0];
     if (key === undefined) return;
     const { id } = waiting.get(key)!;
     loading.add(key);

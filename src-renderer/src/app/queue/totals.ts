@@ -27,8 +27,19 @@ export interface QueueTotals {
  * What the queue adds up to. `speedOf(id)`: how many times faster than real time the plotter
  * that takes the job runs (estimates are plotter time at speed 1; a virtual plotter may run faster).
  */
-export function queueTotals(jobs: readonly IndexedJob[], speedOf: (id: string) => number): QueueTotals {
-  const totals: QueueTotals = { count: 0, seconds: 0, plotterSeconds: 0, inkMm: 0, unestimated: 0, penless: 0, pens: [] };
+export function queueTotals(
+  jobs: readonly IndexedJob[],
+  speedOf: (id: string) => number,
+): QueueTotals {
+  const totals: QueueTotals = {
+    count: 0,
+    seconds: 0,
+    plotterSeconds: 0,
+    inkMm: 0,
+    unestimated: 0,
+    penless: 0,
+    pens: [],
+  };
   const pens = new Map<string, PenNeed>();
   for (const j of jobs) {
     if (j.state !== 'QUEUED') continue;

@@ -13,10 +13,19 @@ const STARTED = new Set(['ARMED', 'PLOTTING', 'PAUSED']);
  * The actions that cannot be taken back ask first, naming the job and what is lost, in the words
  * of the button pressed. Plotting a finished or stopped job again loses nothing: it does not ask.
  */
-function question(a: RowAction, name: string, state: string, condition: JobCondition | undefined): ConfirmRequest | undefined {
+function question(
+  a: RowAction,
+  name: string,
+  state: string,
+  condition: JobCondition | undefined,
+): ConfirmRequest | undefined {
   const { label } = actionWords(a, state, condition);
   // "Abort job", "Remove job"; a phrase such as "Start over" says it already.
-  const ask = (body: string) => ({ title: `${label} ${name}?`, body, confirm: label.includes(' ') ? label : `${label} job` });
+  const ask = (body: string) => ({
+    title: `${label} ${name}?`,
+    body,
+    confirm: label.includes(' ') ? label : `${label} job`,
+  });
   if (a === 'abort') {
     return ask(
       STARTED.has(state)
@@ -24,13 +33,19 @@ function question(a: RowAction, name: string, state: string, condition: JobCondi
         : 'The job ends ABORTED: it will not be plotted unless it is restarted.',
     );
   }
-  if (a === 'restart' && STARTED.has(state)) return ask('It is planned again and plots from the beginning; its progress so far is dropped. Put in fresh paper before plotting it.');
-  if (a === 'remove') return ask('The job, its plan, journal and snapshots are deleted. This cannot be undone.');
+  if (a === 'restart' && STARTED.has(state))
+    return ask(
+      'It is planned again and plots from the beginning; its progress so far is dropped. Put in fresh paper before plotting it.',
+    );
+  if (a === 'remove')
+    return ask('The job, its plan, journal and snapshots are deleted. This cannot be undone.');
   return undefined;
 }
 
 /** What a job's action buttons do, in its row, its detail and the Now-plotting bar alike. */
-export function useJobAction(job: Pick<IndexedJob, 'id' | 'state' | 'source_name'>): (a: RowAction) => Promise<void> {
+export function useJobAction(
+  job: Pick<IndexedJob, 'id' | 'state' | 'source_name'>,
+): (a: RowAction) => Promise<void> {
   const condition = useJobs((s) => s.conditions[job.id]);
   const act = useJobs((s) => s.act);
   const openRecovery = useRecovery((s) => s.open);

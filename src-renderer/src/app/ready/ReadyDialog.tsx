@@ -18,7 +18,9 @@ export function ReadyDialog() {
         asking.answer(false);
       }}
     >
-      <h2 id="ready-title">Plotter {asking.plotter}: {asking.question}</h2>
+      <h2 id="ready-title">
+        Plotter {asking.plotter}: {asking.question}
+      </h2>
       <p className="muted">Asked because {asking.why}.</p>
       <div className="dialog-actions">
         <button type="button" className="btn btn-quiet" onClick={() => asking.answer(false)}>

@@ -8,7 +8,15 @@ import { usePicture, useSnapshotList } from '../snapshots/pictures';
 import { useCamera } from '../store/camera';
 
 /** What is on paper and what remains, from the plan and the checkpoint. */
-export function PaperState({ condition, plannedAt, backUp = 0 }: { condition: JobCondition; plannedAt: string | null; backUp?: number }) {
+export function PaperState({
+  condition,
+  plannedAt,
+  backUp = 0,
+}: {
+  condition: JobCondition;
+  plannedAt: string | null;
+  backUp?: number;
+}) {
   const { drawing, error } = useDrawing(condition.id, plannedAt);
   const done = useDoneIndex(condition.id, drawing, condition.checkpoint);
   if (plannedAt === null) return <p className="muted">The job has no plan to draw.</p>;
@@ -18,10 +26,20 @@ export function PaperState({ condition, plannedAt, backUp = 0 }: { condition: Jo
   const from = backUpPoint(drawing, done, backUp);
   return (
     <figure className="evidence">
-      <DrawingView drawing={drawing} done={done} redrawFrom={backUp ? from : undefined} label={`${condition.id}: ${share}% of the drawing is on paper`} />
+      <DrawingView
+        drawing={drawing}
+        done={done}
+        redrawFrom={backUp ? from : undefined}
+        label={`${condition.id}: ${share}% of the drawing is on paper`}
+      />
       <figcaption>
         On paper (ink) and still to draw (grey): {share}% done
-        {backUp ? <span className="redraw-note">; drawn again on resume (orange): the last {backUp === 1 ? 'stroke' : `${backUp} strokes`}</span> : null}
+        {backUp ? (
+          <span className="redraw-note">
+            ; drawn again on resume (orange): the last{' '}
+            {backUp === 1 ? 'stroke' : `${backUp} strokes`}
+          </span>
+        ) : null}
       </figcaption>
     </figure>
   );
@@ -35,7 +53,13 @@ export function LastFrame({ id }: { id: string }) {
   const when = latest ? new Date(latest.takenAt).toLocaleString() : undefined;
   return (
     <figure className="evidence" data-testid="last-frame">
-      {src ? <img className="live" src={src} alt={`The paper as the camera last saw it, ${when}`} /> : <div className="thumb-empty">{list && !latest ? 'No camera picture of this plot' : (error ?? 'Loading…')}</div>}
+      {src ? (
+        <img className="live" src={src} alt={`The paper as the camera last saw it, ${when}`} />
+      ) : (
+        <div className="thumb-empty">
+          {list && !latest ? 'No camera picture of this plot' : (error ?? 'Loading…')}
+        </div>
+      )}
       <figcaption>{when ? `Last camera frame, ${when}` : 'Last camera frame'}</figcaption>
     </figure>
   );
@@ -49,7 +73,13 @@ export function LiveFrame() {
   useEffect(() => void refresh(), [refresh]);
   return (
     <figure className="evidence" data-testid="live-frame">
-      {info?.enabled ? <LiveView viewer={viewer} /> : <div className="thumb-empty">{info ? `Camera off${info.reason ? `: ${info.reason}` : ''}` : 'Asking vfab…'}</div>}
+      {info?.enabled ? (
+        <LiveView viewer={viewer} />
+      ) : (
+        <div className="thumb-empty">
+          {info ? `Camera off${info.reason ? `: ${info.reason}` : ''}` : 'Asking vfab…'}
+        </div>
+      )}
       <figcaption>Live view</figcaption>
     </figure>
   );

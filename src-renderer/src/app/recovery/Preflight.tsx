@@ -24,7 +24,12 @@ export function Preflight({ needsHome, atHome, onAtHome, onReady }: Props) {
     <div className="preflight">
       <h3>Before the plotter moves</h3>
       <DeviceSelect />
-      <p className={`check check-${check.state}`} data-testid="preflight-check" data-state={check.state} role="status">
+      <p
+        className={`check check-${check.state}`}
+        data-testid="preflight-check"
+        data-state={check.state}
+        role="status"
+      >
         {checkText(check)}
       </p>
       {check.state === 'failed' ? (
@@ -34,14 +39,25 @@ export function Preflight({ needsHome, atHome, onAtHome, onReady }: Props) {
       ) : null}
       {needsHome ? (
         <>
-          <p>The plotter may have lost its position. Switch it off or release the motors, push the carriage by hand to the home corner (where it was when the plot started), then confirm.</p>
+          <p>
+            The plotter may have lost its position. Switch it off or release the motors, push the
+            carriage by hand to the home corner (where it was when the plot started), then confirm.
+          </p>
           <label className="confirm">
-            <input type="checkbox" data-testid="carriage-at-home" checked={atHome} onChange={(e) => onAtHome(e.target.checked)} />
+            <input
+              type="checkbox"
+              data-testid="carriage-at-home"
+              checked={atHome}
+              onChange={(e) => onAtHome(e.target.checked)}
+            />
             The carriage is at the home corner
           </label>
         </>
       ) : (
-        <p>Check the paper has not moved. The pen travels up to the checkpoint, and goes on from there.</p>
+        <p>
+          Check the paper has not moved. The pen travels up to the checkpoint, and goes on from
+          there.
+        </p>
       )}
     </div>
   );

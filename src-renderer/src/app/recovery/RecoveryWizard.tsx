@@ -40,7 +40,10 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
   useEffect(() => {
     let live = true;
     // The drawing needs the plan's identity; without it the rest of the wizard still works.
-    api.call('jobs.get', { id: condition.id }).then((i) => live && setInfo(i), () => undefined);
+    api.call('jobs.get', { id: condition.id }).then(
+      (i) => live && setInfo(i),
+      () => undefined,
+    );
     return () => void (live = false);
   }, [condition.id]);
   const plannedAt = info ? (info.plan?.createdAt ?? null) : undefined;
@@ -67,12 +70,23 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
     const target = plotTarget(device, speed);
     noteSpeed(condition.id, target);
     return run(
-      () => api.call('plot.resume', { id: condition.id, ...target, ...(backUp ? { backUpStrokes: backUp } : {}), ...(needsHome ? { carriageAtHome: atHome } : {}) }),
+      () =>
+        api.call('plot.resume', {
+          id: condition.id,
+          ...target,
+          ...(backUp ? { backUpStrokes: backUp } : {}),
+          ...(needsHome ? { carriageAtHome: atHome } : {}),
+        }),
       () => setStep('watch'),
     );
   };
 
-  const title = step === 'watch' ? `Plotting ${condition.id}` : paused ? `Resume ${condition.id}` : `${condition.id} was interrupted`;
+  const title =
+    step === 'watch'
+      ? `Plotting ${condition.id}`
+      : paused
+        ? `Resume ${condition.id}`
+        : `${condition.id} was interrupted`;
 
   return (
     <>
@@ -82,12 +96,33 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
       {remaining > 1 ? <p className="muted">{remaining - 1} more after this one</p> : null}
       <div className="recovery-grid">
         <div className="recovery-main">
-          {step === 'review' ? <Review condition={condition} choice={choice} backUp={backUp} onChoice={setChoice} onBackUp={setBackUp} /> : null}
-          {step === 'preflight' ? <Preflight needsHome={needsHome} atHome={atHome} onAtHome={setAtHome} onReady={setPlotterReady} /> : null}
+          {step === 'review' ? (
+            <Review
+              condition={condition}
+              choice={choice}
+              backUp={backUp}
+              onChoice={setChoice}
+              onBackUp={setBackUp}
+            />
+          ) : null}
+          {step === 'preflight' ? (
+            <Preflight
+              needsHome={needsHome}
+              atHome={atHome}
+              onAtHome={setAtHome}
+              onReady={setPlotterReady}
+            />
+          ) : null}
           {step === 'watch' ? <Watch id={condition.id} /> : null}
         </div>
         <div className="recovery-evidence">
-          {plannedAt !== undefined ? <PaperState condition={condition} plannedAt={plannedAt} backUp={step === 'watch' ? 0 : backUp} /> : null}
+          {plannedAt !== undefined ? (
+            <PaperState
+              condition={condition}
+              plannedAt={plannedAt}
+              backUp={step === 'watch' ? 0 : backUp}
+            />
+          ) : null}
           {step === 'watch' ? null : (
             <div className="frames">
               <LastFrame id={condition.id} />
@@ -108,7 +143,14 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
           </button>
         ) : null}
         {step === 'review' && choice !== 'resume' ? (
-          <button type="button" className={`btn ${choice === 'abort' ? 'btn-danger' : 'btn-primary'}`} disabled={busy} onClick={() => void run(() => api.call(FINAL[choice].method, { id: condition.id }), next)}>
+          <button
+            type="button"
+            className={`btn ${choice === 'abort' ? 'btn-danger' : 'btn-primary'}`}
+            disabled={busy}
+            onClick={() =>
+              void run(() => api.call(FINAL[choice].method, { id: condition.id }), next)
+            }
+          >
             {FINAL[choice].label}
           </button>
         ) : null}
@@ -117,7 +159,12 @@ function JobRecovery({ condition, remaining }: { condition: JobCondition; remain
             <button type="button" className="btn" onClick={() => setStep('review')}>
               Back
             </button>
-            <button type="button" className="btn btn-primary" disabled={busy || !plotterReady || (needsHome && !atHome)} onClick={() => void resume()}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={busy || !plotterReady || (needsHome && !atHome)}
+              onClick={() => void resume()}
+            >
               Resume plotting
             </button>
           </>

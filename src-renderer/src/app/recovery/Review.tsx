@@ -24,7 +24,9 @@ export function Review({ condition: c, choice, backUp, onChoice, onBackUp }: Pro
         <dt>What happened</dt>
         <dd data-testid="cause" data-cause={c.cause}>
           {c.cause ? CAUSE_TEXT[c.cause] : 'unknown'}
-          {c.detail && c.detail !== c.cause && !PROTOCOL_DETAIL.has(c.cause ?? '') ? ` (${c.detail})` : ''}
+          {c.detail && c.detail !== c.cause && !PROTOCOL_DETAIL.has(c.cause ?? '')
+            ? ` (${c.detail})`
+            : ''}
           {c.detail && PROTOCOL_DETAIL.has(c.cause ?? '') ? (
             <details className="muted" data-testid="cause-detail">
               <summary>What the plotter's board said</summary>
@@ -44,28 +46,66 @@ export function Review({ condition: c, choice, backUp, onChoice, onBackUp }: Pro
       <fieldset className="choices">
         <legend>What now?</legend>
         <label>
-          <input type="radio" name="choice" value="resume" checked={choice === 'resume'} onChange={() => onChoice('resume')} />
+          <input
+            type="radio"
+            name="choice"
+            value="resume"
+            checked={choice === 'resume'}
+            onChange={() => onChoice('resume')}
+          />
           Resume from the checkpoint
         </label>
         {choice === 'resume' ? (
           <label className="indent">
             Redraw the last
-            <input type="number" className="narrow" min={0} max={10000} step={1} value={backUp} onChange={(e) => onBackUp(Number.isFinite(e.target.valueAsNumber) ? Math.max(0, Math.trunc(e.target.valueAsNumber)) : 0)} />
+            <input
+              type="number"
+              className="narrow"
+              min={0}
+              max={10000}
+              step={1}
+              value={backUp}
+              onChange={(e) =>
+                onBackUp(
+                  Number.isFinite(e.target.valueAsNumber)
+                    ? Math.max(0, Math.trunc(e.target.valueAsNumber))
+                    : 0,
+                )
+              }
+            />
             strokes first (0: continue exactly where it stopped)
           </label>
         ) : null}
         <label>
-          <input type="radio" name="choice" value="restart" checked={choice === 'restart'} onChange={() => onChoice('restart')} />
+          <input
+            type="radio"
+            name="choice"
+            value="restart"
+            checked={choice === 'restart'}
+            onChange={() => onChoice('restart')}
+          />
           Restart from the beginning (back to the queue; put in fresh paper)
         </label>
         {c.state === 'ARMED' ? null : (
           <label>
-            <input type="radio" name="choice" value="done" checked={choice === 'done'} onChange={() => onChoice('done')} />
+            <input
+              type="radio"
+              name="choice"
+              value="done"
+              checked={choice === 'done'}
+              onChange={() => onChoice('done')}
+            />
             Mark it done (the drawing is finished as it is, or was finished by hand)
           </label>
         )}
         <label>
-          <input type="radio" name="choice" value="abort" checked={choice === 'abort'} onChange={() => onChoice('abort')} />
+          <input
+            type="radio"
+            name="choice"
+            value="abort"
+            checked={choice === 'abort'}
+            onChange={() => onChoice('abort')}
+          />
           Abort the job
         </label>
       </fieldset>

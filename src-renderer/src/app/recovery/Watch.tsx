@@ -11,7 +11,13 @@ export function Watch({ id }: { id: string }) {
   return (
     <div className="watch">
       <p className="big-state">{state ? <StateBadge state={state} /> : null}</p>
-      {progress && state !== 'COMPLETED' ? <ProgressBar fraction={progress.fraction} etaS={progress.etaS / speed} label={`${id} progress`} /> : null}
+      {progress && state !== 'COMPLETED' ? (
+        <ProgressBar
+          fraction={progress.fraction}
+          etaS={progress.etaS / speed}
+          label={`${id} progress`}
+        />
+      ) : null}
       {state === 'COMPLETED' ? <p>The drawing is finished.</p> : null}
       {error ? (
         <p className="row-error" role="alert">

@@ -2,7 +2,8 @@ import type { Cause } from '../../../../src-main/recovery/classify';
 
 /** The words of src-main/recovery/classify.ts CAUSE_TEXT, for a person at the plotter. */
 export const CAUSE_TEXT: Record<Cause, string> = {
-  signal_received: 'vfab was stopped by a signal (Ctrl-C, kill, logout or quit); the pen was lifted',
+  signal_received:
+    'vfab was stopped by a signal (Ctrl-C, kill, logout or quit); the pen was lifted',
   device_lost: 'the plotter stopped answering (USB cable, hub, or the plotter was switched off)',
   device_error: 'the plotter rejected a command',
   plotter_power_lost: "the plotter's motor power was lost",

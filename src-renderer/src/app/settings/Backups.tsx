@@ -4,7 +4,10 @@ import { api, errorText } from '../../client';
 import { useJobs } from '../store/jobs';
 import { useSettings } from '../store/settings';
 
-const size = (bytes: number) => (bytes < 2 ** 20 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MB`);
+const size = (bytes: number) =>
+  bytes < 2 ** 20
+    ? `${Math.max(1, Math.round(bytes / 1024))} KB`
+    : `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MB`;
 
 type Busy = { what: 'backup' } | { what: 'preview' | 'restore'; file: string };
 
@@ -21,7 +24,8 @@ export function Backups() {
   const load = () =>
     api.call('backup.list', {}).then(
       (i) => setInfo(i),
-      (err: unknown) => setMessage({ ok: false, text: `Cannot list the backups: ${errorText(err)}` }),
+      (err: unknown) =>
+        setMessage({ ok: false, text: `Cannot list the backups: ${errorText(err)}` }),
     );
   useEffect(() => void load(), [autoSetting]);
 
@@ -53,7 +57,9 @@ export function Backups() {
       const r = await api.call('backup.import', { archive: file });
       setPreview(undefined);
       await Promise.all([refreshJobs(), loadSettings()]);
-      const kept = r.keptSettings.length ? ` This computer's ${r.keptSettings.map((k) => k.key).join(', ')} were kept: a backup's paths are never used.` : '';
+      const kept = r.keptSettings.length
+        ? ` This computer's ${r.keptSettings.map((k) => k.key).join(', ')} were kept: a backup's paths are never used.`
+        : '';
       return `Restored ${r.jobs.length} jobs from ${file}.${r.backupDir ? ` What was here before is kept in ${r.backupDir}.` : ''}${kept}`;
     });
 
@@ -63,11 +69,18 @@ export function Backups() {
       {info ? (
         <p className="muted">
           In {info.dir}.{' '}
-          {info.auto ? `Automatic every ${info.intervalHours} h, keeping ${info.keep}; next ${info.nextDue ? new Date(info.nextDue).toLocaleString() : 'soon'}.` : 'Automatic backups are off (turn them on above).'}
+          {info.auto
+            ? `Automatic every ${info.intervalHours} h, keeping ${info.keep}; next ${info.nextDue ? new Date(info.nextDue).toLocaleString() : 'soon'}.`
+            : 'Automatic backups are off (turn them on above).'}
         </p>
       ) : null}
       <div className="dialog-actions">
-        <button type="button" className="btn" disabled={busy !== undefined} onClick={() => void backUpNow()}>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy !== undefined}
+          onClick={() => void backUpNow()}
+        >
           {busy?.what === 'backup' ? 'Backing up…' : 'Back up now'}
         </button>
       </div>
@@ -87,19 +100,36 @@ export function Backups() {
               {preview?.file === a.file ? (
                 <div className="backup-confirm">
                   <p>
-                    Made {new Date(preview.createdAt).toLocaleString()} on {preview.host} by vfab {preview.vfabVersion}: {preview.jobs.length} jobs
+                    Made {new Date(preview.createdAt).toLocaleString()} on {preview.host} by vfab{' '}
+                    {preview.vfabVersion}: {preview.jobs.length} jobs
                     {preview.config ? ', settings' : ''}
-                    {preview.database ? ', database' : ''}. Restoring replaces the jobs and settings here; what is here now is kept aside first.
+                    {preview.database ? ', database' : ''}. Restoring replaces the jobs and settings
+                    here; what is here now is kept aside first.
                   </p>
-                  <button type="button" className="btn btn-danger" disabled={busy !== undefined} onClick={() => void restore(a.file)}>
+                  <button
+                    type="button"
+                    className="btn btn-danger"
+                    disabled={busy !== undefined}
+                    onClick={() => void restore(a.file)}
+                  >
                     {busy?.what === 'restore' ? 'Restoring…' : 'Restore this backup'}
                   </button>
-                  <button type="button" className="btn btn-quiet" disabled={busy !== undefined} onClick={() => setPreview(undefined)}>
+                  <button
+                    type="button"
+                    className="btn btn-quiet"
+                    disabled={busy !== undefined}
+                    onClick={() => setPreview(undefined)}
+                  >
                     Cancel
                   </button>
                 </div>
               ) : (
-                <button type="button" className="btn" disabled={busy !== undefined} onClick={() => void check(a.file)}>
+                <button
+                  type="button"
+                  className="btn"
+                  disabled={busy !== undefined}
+                  onClick={() => void check(a.file)}
+                >
                   {busy?.what === 'preview' && busy.file === a.file ? 'Checking…' : 'Restore…'}
                 </button>
               )}

@@ -3,7 +3,10 @@ import type { Results } from '../../../../src-main/api/contract';
 import { api, errorText } from '../../client';
 import { dataUrl } from '../snapshots/pictures';
 
-type Outcome = { state: 'testing' } | { state: 'done'; result: Results['camera.test'] } | { state: 'failed'; error: string };
+type Outcome =
+  | { state: 'testing' }
+  | { state: 'done'; result: Results['camera.test'] }
+  | { state: 'failed'; error: string };
 
 /** Tries a camera URL before it is saved: a frame from it, its size and rate, or why not. */
 export function CameraTest({ url }: { url: string }) {
@@ -18,7 +21,12 @@ export function CameraTest({ url }: { url: string }) {
   const r = outcome?.state === 'done' ? outcome.result : undefined;
   return (
     <div className="camera-test" data-testid="camera-test">
-      <button type="button" className="btn" disabled={!url.trim() || outcome?.state === 'testing'} onClick={test}>
+      <button
+        type="button"
+        className="btn"
+        disabled={!url.trim() || outcome?.state === 'testing'}
+        onClick={test}
+      >
         {outcome?.state === 'testing' ? 'Testing…' : 'Test camera'}
       </button>
       {r?.ok ? (
@@ -31,7 +39,14 @@ export function CameraTest({ url }: { url: string }) {
           {r ? r.error : outcome?.state === 'failed' ? outcome.error : ''}
         </p>
       ) : null}
-      {r?.picture ? <img className="thumb-picture" src={dataUrl(r.picture)} alt="A frame from the camera under test" draggable={false} /> : null}
+      {r?.picture ? (
+        <img
+          className="thumb-picture"
+          src={dataUrl(r.picture)}
+          alt="A frame from the camera under test"
+          draggable={false}
+        />
+      ) : null}
     </div>
   );
 }

@@ -22,8 +22,15 @@ export function FirstRun() {
   return (
     <section className="first-run" aria-labelledby="first-run-title" data-testid="first-run">
       <h2 id="first-run-title">Welcome to vfab</h2>
-      <p>There is no config.yaml yet. Tell vfab about your plotter and paper; everything else has sensible defaults and can be changed later in Settings.</p>
-      <SettingsForm groups={GROUPS} submitLabel="Save and start" onSaved={() => void refreshSystem()} />
+      <p>
+        There is no config.yaml yet. Tell vfab about your plotter and paper; everything else has
+        sensible defaults and can be changed later in Settings.
+      </p>
+      <SettingsForm
+        groups={GROUPS}
+        submitLabel="Save and start"
+        onSaved={() => void refreshSystem()}
+      />
     </section>
   );
 }

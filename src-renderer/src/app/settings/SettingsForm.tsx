@@ -15,13 +15,18 @@ export function SettingsForm({ groups, submitLabel, onSaved }: Props) {
   const [changed, setChanged] = useState<Record<string, Value>>({});
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
-  if (!settings) return <p className="muted">{error ? `Cannot read the settings: ${error}` : 'Loading settings…'}</p>;
+  if (!settings)
+    return (
+      <p className="muted">{error ? `Cannot read the settings: ${error}` : 'Loading settings…'}</p>
+    );
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     // settings.set needs at least one key; saving nothing changed still creates the file on first run.
-    const values = Object.keys(changed).length ? changed : { 'device.model': valueAt(settings.config, 'device.model') };
+    const values = Object.keys(changed).length
+      ? changed
+      : { 'device.model': valueAt(settings.config, 'device.model') };
     const ok = await save(values);
     setBusy(false);
     setSaved(ok);

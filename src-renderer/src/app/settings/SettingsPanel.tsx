@@ -24,7 +24,9 @@ export function SettingsPanel() {
   if (!open) return null;
   return (
     <Panel title="Settings" className="detail" testId="settings" onClose={toggle}>
-      <p className="muted">Written to config.yaml; new plots and plans use them; camera changes apply at once.</p>
+      <p className="muted">
+        Written to config.yaml; new plots and plans use them; camera changes apply at once.
+      </p>
       <SettingsForm groups={GROUPS} submitLabel="Save settings" />
       <Backups />
     </Panel>

@@ -8,7 +8,11 @@ function Thumb({ id, s }: { id: string; s: SnapshotInfo }) {
   const when = new Date(s.takenAt).toLocaleString();
   return (
     <figure className="thumb" data-testid="snapshot" data-kind={s.kind}>
-      {src ? <img src={src} alt={`Camera picture at ${s.kind}, ${when}`} /> : <div className="thumb-empty">{error ?? 'Loading…'}</div>}
+      {src ? (
+        <img src={src} alt={`Camera picture at ${s.kind}, ${when}`} />
+      ) : (
+        <div className="thumb-empty">{error ?? 'Loading…'}</div>
+      )}
       <figcaption>
         {s.kind === 'latest' ? 'last view' : s.kind.replace('_', ' ')} · {when}
       </figcaption>
@@ -21,14 +25,21 @@ export function Snapshots({ id, refresh }: { id: string; refresh?: unknown }) {
   const { list, error } = useSnapshotList(id, refresh);
   if (error) return <p className="row-error">Cannot list the pictures: {error}</p>;
   if (!list) return <p className="muted">Loading pictures…</p>;
-  if (!list.length) return <p className="muted">No camera pictures: they are taken while a plot runs with the camera on.</p>;
+  if (!list.length)
+    return (
+      <p className="muted">
+        No camera pictures: they are taken while a plot runs with the camera on.
+      </p>
+    );
   const newest = [...list].reverse().slice(0, SHOWN);
   return (
     <div className="thumbs">
       {newest.map((s) => (
         <Thumb key={s.name + s.takenAt} id={id} s={s} />
       ))}
-      {list.length > SHOWN ? <p className="muted">{list.length - SHOWN} older pictures are in the job folder.</p> : null}
+      {list.length > SHOWN ? (
+        <p className="muted">{list.length - SHOWN} older pictures are in the job folder.</p>
+      ) : null}
     </div>
   );
 }

@@ -5,7 +5,11 @@ import { api, errorText } from '../../client';
 export const dataUrl = (p: { mime: string; base64: string }) => `data:${p.mime};base64,${p.base64}`;
 
 /** One of a job's pictures as an `<img>` source; `refresh` changes fetch it again (latest.jpg is rewritten while plotting). */
-export function usePicture(id: string, name: string | undefined, refresh?: unknown): { src?: string; takenAt?: string; error?: string } {
+export function usePicture(
+  id: string,
+  name: string | undefined,
+  refresh?: unknown,
+): { src?: string; takenAt?: string; error?: string } {
   const [got, setGot] = useState<{ key: string; src?: string; takenAt?: string; error?: string }>();
   const key = `${id}/${name}`;
   useEffect(() => {
@@ -21,7 +25,10 @@ export function usePicture(id: string, name: string | undefined, refresh?: unkno
 }
 
 /** The job's pictures, oldest first; fetched again when `refresh` changes. */
-export function useSnapshotList(id: string, refresh?: unknown): { list?: SnapshotInfo[]; error?: string } {
+export function useSnapshotList(
+  id: string,
+  refresh?: unknown,
+): { list?: SnapshotInfo[]; error?: string } {
   const [got, setGot] = useState<{ id: string; list?: SnapshotInfo[]; error?: string }>();
   useEffect(() => {
     let live = true;

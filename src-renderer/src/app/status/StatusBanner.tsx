@@ -20,7 +20,8 @@ function ServerLine() {
   if (state === 'lost') {
     return (
       <p className="status-line status-bad" data-testid="status-banner" data-kind="server">
-        <strong>Lost the connection to vfab</strong> {since} s ago. What the page shows is how things were then; trying to reconnect…
+        <strong>Lost the connection to vfab</strong> {since} s ago. What the page shows is how
+        things were then; trying to reconnect…
       </p>
     );
   }
@@ -39,8 +40,17 @@ function PlotterLines() {
   return (
     <>
       {lost.map((l) => (
-        <p key={l.plotter} className="status-line status-bad" data-testid="status-banner" data-kind="plotter" data-plotter={l.plotter}>
-          <strong>Plotter {l.plotter} lost:</strong> {l.reason}.{l.job ? ` Job ${l.job} stopped with the pen up; it can be resumed once the plotter is back.` : ''}
+        <p
+          key={l.plotter}
+          className="status-line status-bad"
+          data-testid="status-banner"
+          data-kind="plotter"
+          data-plotter={l.plotter}
+        >
+          <strong>Plotter {l.plotter} lost:</strong> {l.reason}.
+          {l.job
+            ? ` Job ${l.job} stopped with the pen up; it can be resumed once the plotter is back.`
+            : ''}
         </p>
       ))}
     </>
@@ -53,7 +63,8 @@ function CameraLine() {
   if (!info?.enabled || info.state !== 'waiting' || !info.lastError) return null;
   return (
     <p className="status-line status-warn" data-testid="status-banner" data-kind="camera">
-      <strong>Camera lost:</strong> {info.lastError}. Plots go on without pictures; it reconnects by itself.
+      <strong>Camera lost:</strong> {info.lastError}. Plots go on without pictures; it reconnects by
+      itself.
     </p>
   );
 }

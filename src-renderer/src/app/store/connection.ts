@@ -11,4 +11,6 @@ interface ConnectionStore {
 /** The link to vfab as the page's API sees it: every change, at once. */
 export const useConnection = create<ConnectionStore>(() => ({ state: api.connection() }));
 
-api.onConnection((state) => useConnection.setState({ state, lostAt: state === 'lost' ? Date.now() : undefined }));
+api.onConnection((state) =>
+  useConnection.setState({ state, lostAt: state === 'lost' ? Date.now() : undefined }),
+);

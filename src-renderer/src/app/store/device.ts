@@ -6,7 +6,12 @@ import { api, errorText } from '../../client';
 export type DeviceChoice = string;
 
 /** What the plotter said when last asked (devices.check), for the chosen device. */
-export type DeviceCheck = { state: 'idle' } | { state: 'checking' } | { state: 'ok'; report: Results['devices.check'] } | { state: 'failed'; error: string } | { state: 'released'; port: string };
+export type DeviceCheck =
+  | { state: 'idle' }
+  | { state: 'checking' }
+  | { state: 'ok'; report: Results['devices.check'] }
+  | { state: 'failed'; error: string }
+  | { state: 'released'; port: string };
 
 interface DeviceStore {
   devices?: Results['devices.list'];
@@ -40,7 +45,8 @@ function ask<M extends 'devices.check' | 'devices.release'>(
   set({ check: { state: 'checking' } });
   return api.call(method, (target ? { device: target } : {}) as Params<M>).then(
     (r) => void (mine === asked && set({ check: answer(r) })),
-    (err: unknown) => void (mine === asked && set({ check: { state: 'failed', error: errorText(err) } })),
+    (err: unknown) =>
+      void (mine === asked && set({ check: { state: 'failed', error: errorText(err) } })),
   );
 }
 
@@ -59,11 +65,15 @@ export const useDevice = create<DeviceStore>((set, get) => ({
     asked++;
     set({ device, check: { state: 'idle' } });
   },
-  setSpeed: (speed) => set({ speed: Number.isFinite(speed) && speed > 0 ? Math.min(speed, 1000) : 1 }),
+  setSpeed: (speed) =>
+    set({ speed: Number.isFinite(speed) && speed > 0 ? Math.min(speed, 1000) : 1 }),
 }));
 
 /** plot.start / plot.resume parameters for the chosen device. */
-export function plotTarget(device: DeviceChoice, speed: number): { device?: string; speed?: number } {
+export function plotTarget(
+  device: DeviceChoice,
+  speed: number,
+): { device?: string; speed?: number } {
   if (device === 'virtual') return { device, speed };
   return device ? { device } : {};
 }

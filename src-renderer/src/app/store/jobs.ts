@@ -50,16 +50,24 @@ const omit = <T>(record: Record<string, T>, key: string): Record<string, T> => {
 };
 
 async function fetchAll(): Promise<Pick<JobsStore, 'jobs' | 'conditions'>> {
-  const [{ jobs }, scan] = await Promise.all([api.call('jobs.list', {}), api.call('recovery.scan', {})]);
+  const [{ jobs }, scan] = await Promise.all([
+    api.call('jobs.list', {}),
+    api.call('recovery.scan', {}),
+  ]);
   return { jobs, conditions: Object.fromEntries(scan.jobs.map((c) => [c.id, c])) };
 }
 
 /** Queued jobs as src-main/jobs/queue.ts queueOrder ranks them (the page imports nothing from src-main at run time). */
 function plotOrder(a: IndexedJob, b: IndexedJob): number {
-  return (a.queue_position ?? 0) - (b.queue_position ?? 0) || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+  return (
+    (a.queue_position ?? 0) - (b.queue_position ?? 0) ||
+    a.created_at.localeCompare(b.created_at) ||
+    a.id.localeCompare(b.id)
+  );
 }
 
-const queued = (jobs: readonly IndexedJob[]) => jobs.filter((j) => j.state === 'QUEUED').sort(plotOrder);
+const queued = (jobs: readonly IndexedJob[]) =>
+  jobs.filter((j) => j.state === 'QUEUED').sort(plotOrder);
 
 /**
  * The queue as jobs.reorder answered it, before the refresh brings the stored positions: the
@@ -67,10 +75,15 @@ const queued = (jobs: readonly IndexedJob[]) => jobs.filter((j) => j.state === '
  */
 function inQueueOrder(jobs: IndexedJob[], queue: string[]): IndexedJob[] {
   const place = new Map(queue.map((id, i) => [id, i]));
-  const positions = jobs.filter((j) => place.has(j.id)).map((j) => j.queue_position ?? 0).sort((a, b) => a - b);
+  const positions = jobs
+    .filter((j) => place.has(j.id))
+    .map((j) => j.queue_position ?? 0)
+    .sort((a, b) => a - b);
   // The list is behind the queue (a job queued elsewhere): the refresh on its way will show it.
   if (positions.length !== queue.length) return jobs;
-  return jobs.map((j) => (place.has(j.id) ? { ...j, queue_position: positions[place.get(j.id)!]! } : j));
+  return jobs.map((j) =>
+    place.has(j.id) ? { ...j, queue_position: positions[place.get(j.id)!]! } : j,
+  );
 }
 
 /** Runs one action; resolves to why it did not get where it should, when the API answers so without failing. */
@@ -81,7 +94,8 @@ async function call(id: string, action: Action): Promise<string | null | void> {
       return void (await api.call('jobs.queue', { id }));
     case 'plot': {
       const target = plotTarget(device, speed);
-      if (!(await confirmReadyFor(id, target.device))) return 'Not plotted: paper and pen were not confirmed ready.';
+      if (!(await confirmReadyFor(id, target.device)))
+        return 'Not plotted: paper and pen were not confirmed ready.';
       useJobs.getState().noteSpeed(id, target);
       return void (await api.call('plot.start', { id, ...target }));
     }
@@ -140,7 +154,10 @@ export const useJobs = create<JobsStore>((set, get) => ({
     set((s) => ({ rowErrors: omit(s.rowErrors, id) }));
     try {
       const { queue } = await api.call('jobs.reorder', { id, before });
-      set((s) => ({ jobs: inQueueOrder(s.jobs, queue), moved: { id, place: queue.indexOf(id) + 1, of: queue.length } }));
+      set((s) => ({
+        jobs: inQueueOrder(s.jobs, queue),
+        moved: { id, place: queue.indexOf(id) + 1, of: queue.length },
+      }));
     } catch (err) {
       set((s) => ({ rowErrors: { ...s.rowErrors, [id]: errorText(err) } }));
     }
@@ -163,11 +180,13 @@ export const useJobs = create<JobsStore>((set, get) => ({
 
   onPlotEvent(e) {
     if (e.error) set((s) => ({ rowErrors: { ...s.rowErrors, [e.id]: e.error! } }));
-    else if (e.event === 'start' || e.event === 'resume') set((s) => ({ rowErrors: omit(s.rowErrors, e.id) }));
+    else if (e.event === 'start' || e.event === 'resume')
+      set((s) => ({ rowErrors: omit(s.rowErrors, e.id) }));
   },
 
   onChanged(e) {
-    if (e.state !== 'PLOTTING' && e.state !== 'ARMED' && e.state !== 'PAUSED') set((s) => ({ progress: omit(s.progress, e.id) }));
+    if (e.state !== 'PLOTTING' && e.state !== 'ARMED' && e.state !== 'PAUSED')
+      set((s) => ({ progress: omit(s.progress, e.id) }));
     void get().refresh();
   },
 }));

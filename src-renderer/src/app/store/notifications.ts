@@ -19,6 +19,7 @@ export const useNotifications = create<NotificationsStore>((set) => ({
   unread: 0,
   open: false,
   // Seen at once while the list is open.
-  onOutcome: (o) => set((s) => ({ entries: [o, ...s.entries].slice(0, KEEP), unread: s.open ? 0 : s.unread + 1 })),
+  onOutcome: (o) =>
+    set((s) => ({ entries: [o, ...s.entries].slice(0, KEEP), unread: s.open ? 0 : s.unread + 1 })),
   toggle: () => set((s) => ({ open: !s.open, unread: 0 })),
 }));

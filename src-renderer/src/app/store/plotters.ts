@@ -40,7 +40,10 @@ interface PlottersStore {
   onQueueEvent(e: RunnerEvent): void;
 }
 
-const previewOf = (p: QueuePreviewInfo) => ({ assignments: Object.fromEntries(p.jobs.map((j) => [j.id, j])), onPlotter: p.onPlotter });
+const previewOf = (p: QueuePreviewInfo) => ({
+  assignments: Object.fromEntries(p.jobs.map((j) => [j.id, j])),
+  onPlotter: p.onPlotter,
+});
 
 export const usePlotters = create<PlottersStore>((set, get) => {
   const fetchPreview = coalesced(() =>
@@ -72,8 +75,13 @@ export const usePlotters = create<PlottersStore>((set, get) => {
     choice: { unattended: false, pageDelayS: 15, watch: false },
 
     refresh: coalesced(() =>
-      Promise.all([api.call('plotters.list', {}), api.call('queue.status', {}), api.call('queue.preview', {})]).then(
-        ([{ plotters }, queue, preview]) => set({ plotters, queue, ...previewOf(preview), loaded: true, error: undefined }),
+      Promise.all([
+        api.call('plotters.list', {}),
+        api.call('queue.status', {}),
+        api.call('queue.preview', {}),
+      ]).then(
+        ([{ plotters }, queue, preview]) =>
+          set({ plotters, queue, ...previewOf(preview), loaded: true, error: undefined }),
         (err: unknown) => set({ error: errorText(err) }),
       ),
     ),
@@ -84,7 +92,12 @@ export const usePlotters = create<PlottersStore>((set, get) => {
 
     start() {
       const { unattended, pageDelayS, watch } = get().choice;
-      return act('start', () => api.call('queue.start', { ...(unattended ? { unattended, pageDelayS } : {}), ...(watch ? { watch } : {}) }));
+      return act('start', () =>
+        api.call('queue.start', {
+          ...(unattended ? { unattended, pageDelayS } : {}),
+          ...(watch ? { watch } : {}),
+        }),
+      );
     },
 
     stop: (mode) => act(mode, () => api.call('queue.stop', { mode })),
@@ -95,7 +108,11 @@ export const usePlotters = create<PlottersStore>((set, get) => {
       switch (e.type) {
         case 'plotter.state':
           if (!get().plotters.some((p) => p.name === e.plotter)) return void get().refresh();
-          set((s) => ({ plotters: s.plotters.map((p) => (p.name === e.plotter ? { ...p, state: e.state, inRun: true } : p)) }));
+          set((s) => ({
+            plotters: s.plotters.map((p) =>
+              p.name === e.plotter ? { ...p, state: e.state, inRun: true } : p,
+            ),
+          }));
           return;
         case 'job.started': {
           // Its ETA is plotter time at speed 1: a virtual plotter at speed 20 is done 20 times sooner.

@@ -23,7 +23,11 @@ export async function confirmReadyFor(id: string, device: string | undefined): P
   const ready = await api.call('plotters.ready', { id, ...(device ? { device } : {}) });
   if (!ready.needed) return true;
   const why = ready.needed;
-  const yes = await new Promise<boolean>((answer) => useReady.setState({ asking: { plotter: ready.plotter, question: ready.question, why, answer } }));
+  const yes = await new Promise<boolean>((answer) =>
+    useReady.setState({
+      asking: { plotter: ready.plotter, question: ready.question, why, answer },
+    }),
+  );
   useReady.setState({ asking: undefined });
   if (yes) await api.call('plotters.confirmReady', { plotter: ready.plotter });
   return yes;

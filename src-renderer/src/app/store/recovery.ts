@@ -35,5 +35,6 @@ export const useRecovery = create<RecoveryStore>((set) => ({
   },
   open: (jobs) => set({ jobs }),
   next: () => set((s) => ({ jobs: s.jobs.slice(1) })),
-  close: () => set((s) => ({ jobs: [], deferred: new Set([...s.deferred, ...s.jobs.map((j) => j.id)]) })),
+  close: () =>
+    set((s) => ({ jobs: [], deferred: new Set([...s.deferred, ...s.jobs.map((j) => j.id)]) })),
 }));

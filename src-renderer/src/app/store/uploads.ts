@@ -26,7 +26,9 @@ let nextKey = 1;
  * a PDF dropped by mistake is refused here, by name, and never becomes a FAILED job.
  */
 export function notSvg(file: Pick<File, 'name'>): string | undefined {
-  return /\.svg$/i.test(file.name) ? undefined : `'${file.name}' is not an SVG file: only SVG drawings (.svg) become jobs; nothing was added.`;
+  return /\.svg$/i.test(file.name)
+    ? undefined
+    : `'${file.name}' is not an SVG file: only SVG drawings (.svg) become jobs; nothing was added.`;
 }
 
 /** The file's bytes as base64, without the data: URL prefix FileReader puts before them. */
@@ -40,7 +42,8 @@ function readBase64(file: File): Promise<string> {
 }
 
 export const useUploads = create<UploadsStore>((set) => {
-  const update = (key: number, patch: Partial<Upload>) => set((s) => ({ uploads: s.uploads.map((u) => (u.key === key ? { ...u, ...patch } : u)) }));
+  const update = (key: number, patch: Partial<Upload>) =>
+    set((s) => ({ uploads: s.uploads.map((u) => (u.key === key ? { ...u, ...patch } : u)) }));
 
   async function addOne(file: File, key: number): Promise<void> {
     try {
@@ -50,8 +53,7 @@ export const useUploads = create<UploadsStore>((set) => {
       if (plan?.error) {
         update(key, { status: 'error', jobId: job.id, message: plan.error });
         useJobs.getState().noteError(job.id, plan.error);
-      }
-      else update(key, { status: 'added', jobId: job.id, message: plan ? plan.state : 'added' });
+      } else update(key, { status: 'added', jobId: job.id, message: plan ? plan.state : 'added' });
     } catch (err) {
       update(key, { status: 'error', message: errorText(err) });
     }
@@ -66,7 +68,9 @@ export const useUploads = create<UploadsStore>((set) => {
           ...s.uploads,
           ...batch.map(({ file, key }): Upload => {
             const refused = notSvg(file);
-            return refused ? { key, name: file.name, status: 'error', message: refused } : { key, name: file.name, status: 'reading' };
+            return refused
+              ? { key, name: file.name, status: 'error', message: refused }
+              : { key, name: file.name, status: 'reading' };
           }),
         ],
       }));
@@ -74,6 +78,9 @@ export const useUploads = create<UploadsStore>((set) => {
       for (const { file, key } of batch) if (!notSvg(file)) await addOne(file, key);
     },
     dismiss: (key) => set((s) => ({ uploads: s.uploads.filter((u) => u.key !== key) })),
-    clearFinished: () => set((s) => ({ uploads: s.uploads.filter((u) => u.status === 'reading' || u.status === 'adding') })),
+    clearFinished: () =>
+      set((s) => ({
+        uploads: s.uploads.filter((u) => u.status === 'reading' || u.status === 'adding'),
+      })),
   };
 });
