@@ -1,7 +1,7 @@
 /**
  * The composition root: builds config, logging, the index and the job service from the
  * environment. The Electron shell, `vfab serve` and the CLI all start here, so they see the
- * same files (DESIGN.md "One engine, three faces"). No Electron imports.
+ * same files (docs/architecture.md "One engine, three faces"). No Electron imports.
  */
 import { loadConfig, type ConfigWarning, type VfabConfig } from './config/config';
 import { applyConfigPaths, resolvePaths, type VfabPaths } from './config/paths';

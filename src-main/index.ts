@@ -116,7 +116,7 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(start)
     .catch((err: unknown) => {
-      // E.g. the Electron build of better-sqlite3 is missing (README: npm run native:electron).
+      // E.g. the Electron build of better-sqlite3 is missing (docs/development.md: npm run native:electron).
       dialog.showErrorBox('vfab could not start', err instanceof Error ? err.message : String(err));
       app.exit(1);
     });

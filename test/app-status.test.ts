@@ -8,14 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApiSocket, wsUrl } from './helpers/api-socket';
-import { openApp, until } from './helpers/app-browser';
+import { openApp, SCREENSHOTS, until } from './helpers/app-browser';
 import { useAppRig } from './helpers/app-rig';
 import { startPlotterProcess } from './helpers/crash-rig';
 import { startFakeCamera } from './helpers/fake-camera';
 import { startServe } from './helpers/serve-process';
 import type { Page } from 'playwright-core';
 
-const SHOTS = '/work/wt/i19-status-shots';
+const SHOTS = SCREENSHOTS;
 const shot = async (page: Page, name: string) => {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });

@@ -1,7 +1,7 @@
 /**
  * Why vfab does not use mjpeg-consumer 2.0.0 (the package named on the design card): the real
  * package, fed Motion's framing, against our parser on the same bytes. Each test asserts the
- * defect as measured; the README "Camera" section quotes these numbers.
+ * defect as measured; docs/user-guide.md "Why not mjpeg-consumer" quotes these numbers.
  */
 import http from 'node:http';
 import { createRequire } from 'node:module';

@@ -300,7 +300,7 @@ describe('round trips', () => {
   });
 });
 
-// Modelled on the original tool's shipped config.yaml (vfab-original.md §5.3).
+// Modelled on the original tool's shipped config.yaml.
 const ORIGINAL = `# vfab Configuration File
 workspace: ./workspace
 

@@ -64,7 +64,7 @@ class FakeEbb extends Duplex {
   }
 }
 
-/** Legacy-syntax replies of firmware 2.8.1 (§1.2 table). */
+/** Legacy-syntax replies of firmware 2.8.1 (docs/ebb-protocol.md "Replies"). */
 function legacy281(cmd: string): Reply {
   const name = cmd.split(',')[0]!.toUpperCase();
   switch (name) {

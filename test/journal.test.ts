@@ -62,7 +62,7 @@ function expectSummaryAgrees(journal: string, read: JournalRead): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The model, written from DESIGN.md independently of the implementation
+// The model, written from docs/journal.md independently of the implementation
 
 /** The state an entry leaves the job in: to_state, the state an emergency shutdown names, PLOTTING for a checkpoint. */
 function toldBy(e: JournalEntry): JobState {

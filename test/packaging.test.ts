@@ -5,7 +5,7 @@
  * better_sqlite3.node. Then app.asar is read back: the app and its runtime dependencies are in,
  * the native module is outside, renderer-only and dev packages are not.
  * The output is NOT a runnable app (no Electron binary); real installers need the internet
- * (README "Electron and better-sqlite3").
+ * (docs/development.md "The Electron native build").
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

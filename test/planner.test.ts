@@ -371,7 +371,7 @@ describe('planMotion', () => {
 });
 
 describe('ebbCommand', () => {
-  /** Steps an LM axis reaches after t ticks (ebb-protocol §1.5: floor((Rate·t + Accel·t²/2) / 2^31), C0 = 0). */
+  /** Steps an LM axis reaches after t ticks (docs/ebb-protocol.md "Commands vfab sends": floor((Rate·t + Accel·t²/2) / 2^31), C0 = 0). */
   const position = (rate: number, accel: number, t: number) =>
     Math.floor((rate * t + (accel * t * t) / 2) / 2 ** 31);
 

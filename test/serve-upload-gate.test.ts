@@ -10,7 +10,7 @@ import { findRequestId } from '../src-main/serve/request-id';
 import { createByteBudget, gateConnection, SMALL_MESSAGE } from '../src-main/serve/upload-gate';
 import { PASS, readFrames, type FrameHead } from '../src-main/serve/ws-frames';
 
-/** A client frame as RFC 6455 §5.2 lays it out, masked as clients must. */
+/** A client frame as RFC 6455 section 5.2 lays it out, masked as clients must. */
 function clientFrame(opcode: number, fin: boolean, payload: Buffer): Buffer {
   const mask = crypto.randomBytes(4);
   const len = payload.length;

@@ -18,7 +18,7 @@ import {
 import { Store } from '../src-main/jobs/store';
 import { createLogger } from '../src-main/log';
 
-/** The lifecycle as DESIGN.md and the issue state it, written out independently of the table. */
+/** The lifecycle as docs/journal.md "Job states" and the issue state it, written out independently of the table. */
 const EXPECTED: Record<TransitionKind, [JobState, JobState][]> = {
   normal: [
     ['NEW', 'ANALYZED'],

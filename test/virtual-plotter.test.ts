@@ -1,4 +1,4 @@
-/** The virtual plotter through the real `serialport` library on a socat PTY (ebb-protocol.md §4). */
+/** The virtual plotter through the real `serialport` library on a socat PTY (docs/ebb-protocol.md "The virtual plotter"). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -258,7 +258,7 @@ describe('virtual plotter: faults', () => {
     await host.waitIdle();
     await ctl('unplug');
     expect(fs.existsSync(p.portPath)).toBe(false);
-    // serialport 13 reports the loss as close or, on the next write, as an error (§4.2).
+    // serialport 13 reports the loss as close or, on the next write, as an error (docs/ebb-protocol.md "The virtual plotter").
     for (let i = 0; i < 50 && host.events.length === 0; i++) {
       if (host.port.isOpen) host.port.write('V\r');
       await sleep(20);

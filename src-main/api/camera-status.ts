@@ -1,6 +1,6 @@
 /**
  * The camera as the UI may know it: state, rate and size, never its address or credentials
- * (DESIGN.md "Camera"); and a watcher that turns changes of that state into camera.status events.
+ * (docs/architecture.md "Camera"); and a watcher that turns changes of that state into camera.status events.
  */
 import { sharedCameraClient, type CameraClient } from '../camera/client';
 import { cameraSource } from '../camera/settings';

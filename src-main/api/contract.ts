@@ -1,5 +1,5 @@
 /**
- * The typed API every face offers the renderer (DESIGN.md "One engine, three faces"): the Electron
+ * The typed API every face offers the renderer (docs/architecture.md "One engine, three faces"): the Electron
  * bridge (ipcMain/preload) and `vfab serve` (WebSocket) both carry exactly these methods and events.
  *
  * Every payload that crosses a process boundary is checked here at run time, before anything
@@ -363,7 +363,7 @@ export interface CameraInfo {
   height?: number;
   lastFrameAt?: number;
   lastError?: string;
-  /** The camera's address stays in the main process (DESIGN.md "Camera"). */
+  /** The camera's address stays in the main process (docs/architecture.md "Camera"). */
   probe?: Omit<CameraProbe, 'url'>;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The plots a service runs in the background, one AbortController each (DESIGN.md invariant 6):
+ * The plots a service runs in the background, one AbortController each (docs/recovery.md, invariant 6):
  * a pause or abort is that controller's reason, and shutdown gives every plot the signal path
  * and waits for all of them, so the pen is up and the journal written before the process ends.
  */

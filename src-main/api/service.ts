@@ -4,7 +4,7 @@
  * engine code runs; engine failures come back as ApiError carrying their VfabError code.
  *
  * Plots started here run in the background, one AbortController each: pause aborts with 'pause',
- * abort with 'abort', and `shutdown(reason)` takes the signal path for every plot (DESIGN.md
+ * abort with 'abort', and `shutdown(reason)` takes the signal path for every plot (docs/recovery.md,
  * invariant 6: the pen is lifted, `emergency_shutdown` journaled, the job stays resumable), the
  * queue runner's (queue.start) included.
  */

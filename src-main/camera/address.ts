@@ -1,7 +1,7 @@
 /**
  * Text about the camera for anyone who is not the main process (the UI, a relay's answer): every
  * form of the camera's address it may name (the URL with or without its password, host:port,
- * host) becomes "the camera" (DESIGN.md "Camera": the browser never learns the address).
+ * host) becomes "the camera" (docs/architecture.md "Camera": the browser never learns the address).
  */
 import { redactUrl } from './stream';
 

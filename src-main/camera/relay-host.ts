@@ -1,6 +1,6 @@
 /**
  * The desktop window's camera relay: a loopback HTTP server that serves only the relay
- * (DESIGN.md "Camera"), so the renderer's `<img>` shows the live view without learning the
+ * (docs/architecture.md "Camera"), so the renderer's `<img>` shows the live view without learning the
  * camera's address. `vfab serve` mounts the same relay on its own host instead.
  *
  *   const host = await startRelayHost(() => currentClient());

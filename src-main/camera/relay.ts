@@ -1,6 +1,6 @@
 /**
  * Re-serves the camera to any number of viewers, so the renderer and browsers never learn the
- * camera's address or credentials and Motion sees one connection (DESIGN.md "Camera").
+ * camera's address or credentials and Motion sees one connection (docs/architecture.md "Camera").
  *
  *   const relay = createCameraRelay(client, { token });
  *   http.createServer((req, res) => { if (!relay.handle(req, res)) notFound(res); });

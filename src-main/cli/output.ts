@@ -3,7 +3,7 @@ import { localTimestamp } from '../util/time';
 /**
  * How the CLI speaks. On a terminal: aligned tables with headers. In a pipe: bare tab-separated
  * rows with the job id first and nothing else on stdout, so `awk '{print $1}'` yields ids and
- * `wc -l` counts (DESIGN.md "Output for pipes"). Notes and empty-list messages go to stderr.
+ * `wc -l` counts (docs/user-guide.md "Output for pipes"). Notes and empty-list messages go to stderr.
  */
 export interface Io {
   out(text: string): void;

@@ -1,5 +1,5 @@
 /**
- * Where vfab keeps its files (DESIGN.md "Where data lives"). The app, `vfab serve` and the CLI all
+ * Where vfab keeps its files (docs/architecture.md "Where data lives"). The app, `vfab serve` and the CLI all
  * resolve paths here, so a terminal sees exactly what the window shows.
  */
 import os from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The journal as a chain (DESIGN.md invariant 1): every entry records what happened to the job in
+ * The journal as a chain (docs/recovery.md, invariant 1): every entry records what happened to the job in
  * the state the valid entries before it left it in, with a higher seq than theirs. A line that
  * breaks the chain (appended by hand, pasted from another job, forged) is damage like a torn line:
  * reported with its reason and not applied; the chain goes on from the last valid entry. Later

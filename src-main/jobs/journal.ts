@@ -1,6 +1,6 @@
 /**
  * The per-job journal (`jobs/<id>/journal.jsonl`): append-only, one JSON object per line.
- * It is the truth about a job (DESIGN.md invariants 1-3). Everything else is derived from it.
+ * It is the truth about a job (docs/journal.md; docs/recovery.md, invariants 1-3). Everything else is derived from it.
  *
  * Reading is tolerant: damage (a torn last line after a power cut, garbage, lines edited by hand,
  * lines that break the chain of states and seqs: chain.ts) is reported with its line number and

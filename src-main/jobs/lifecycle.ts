@@ -1,7 +1,7 @@
 /**
  * The job operations every face (CLI, IPC, web) calls: create, transition, inspect, remove.
  * Each transition is checked against the table, journaled (flushed) and only then applied to
- * the index: journal before action (DESIGN.md invariant 1).
+ * the index: journal before action (docs/recovery.md, invariant 1).
  */
 import fs from 'node:fs';
 import path from 'node:path';

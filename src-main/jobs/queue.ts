@@ -1,5 +1,5 @@
 /**
- * The plot queue's order. The index holds each queued job's position (DESIGN.md invariant 3);
+ * The plot queue's order. The index holds each queued job's position (docs/recovery.md, invariant 3);
  * a job entering QUEUED goes to the end (reconcile.ts), and the artist may move it. A move is
  * also written to `<jobs>/.queue-order.json`, so an index rebuilt from the journals keeps the
  * artist's order: each position is kept with the journal seq of the job's entry into QUEUED, and

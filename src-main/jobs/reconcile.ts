@@ -1,6 +1,6 @@
 /**
- * Brings the SQLite index in line with the journals (DESIGN.md invariant 3, "The recovery guide
- * runs as written"): journals win; job folders deleted or copied in by hand leave or join the
+ * Brings the SQLite index in line with the journals (docs/recovery.md, invariant 3 and "The
+ * recovery guide's scripts"): journals win; job folders deleted or copied in by hand leave or join the
  * index; a state written into `jobs` by hand becomes a journaled forced transition, or is
  * reported and ignored when it is not a state.
  */

@@ -1,5 +1,5 @@
 /**
- * The SQLite index (DESIGN.md invariant 3): fast listing, queue order and statistics.
+ * The SQLite index (docs/recovery.md, invariant 3): fast listing, queue order and statistics.
  * It is never the truth. Reconciliation (reconcile.ts) rewrites it from the journals, and a
  * missing or corrupt file is set aside and rebuilt rather than trusted or deleted.
  */

@@ -53,7 +53,7 @@ export const SERVO_FULL_SWEEP_MS = 200;
 
 /**
  * Pen travel time in ms for a height change of `deltaPct` at `ratePct` speed, the AxiDraw
- * software's model (§3.4): `((2.69·Δ + 45)^4 + (200·Δ/rate)^4)^(1/4)`, 0 below Δ 0.9 %.
+ * software's model (docs/ebb-protocol.md "Pen servo"): `((2.69·Δ + 45)^4 + (200·Δ/rate)^4)^(1/4)`, 0 below Δ 0.9 %.
  * The first term is the servo's own speed limit, the second the commanded sweep rate.
  */
 export function servoTravelMs(deltaPct: number, ratePct: number): number {

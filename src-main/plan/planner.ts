@@ -32,7 +32,7 @@
 import { DEFAULT_JUNCTION_DEVIATION_MM, layerProfile, type MotionProfile } from './motion';
 import type { LayerCodes, Polyline } from './types';
 
-/** AxiDraw steps per mm at 1/16 microstepping (2032 steps/inch, ebb-protocol §1.7). */
+/** AxiDraw steps per mm at 1/16 microstepping (2032 steps/inch, docs/ebb-protocol.md "Geometry and units"). */
 export const STEPS_PER_MM = 80;
 /** Per-motor step rate limit, steps/s (axidraw_conf.py max_step_rate 24.995 steps/ms). */
 export const MAX_STEP_RATE = 24995;

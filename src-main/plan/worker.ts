@@ -2,7 +2,7 @@
  * The planning worker (a worker thread; built as out/main/plan-worker.js): reads a job's SVG,
  * builds its plan and writes plan.json (and the queue row's thumbnail of it), off the thread that feeds the plotter. It never touches
  * the journal: it reports what it found and waits for `continue` once the drawing is read, so the
- * main thread journals ANALYZED before anything is planned (DESIGN.md invariant 1).
+ * main thread journals ANALYZED before anything is planned (docs/recovery.md, invariant 1).
  */
 import fs from 'node:fs';
 import os from 'node:os';

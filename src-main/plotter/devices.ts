@@ -1,6 +1,6 @@
 /**
  * Finding the plotter: AxiDraws on serial ports, an explicit port, a plotter chosen by its EBB
- * nickname, or the virtual plotter. See /work/shared/reference/ebb-protocol.md §1.1 and §3.8.
+ * nickname, or the virtual plotter. See docs/ebb-protocol.md "Finding the plotter".
  *
  * `SerialPort.list()` on Linux spawns `udevadm`; without it (containers, minimal installs) the
  * spawn error escapes serialport uncaught and kills the process. So we only call it when udevadm

@@ -1,13 +1,13 @@
 /**
  * Client for the EiBotBoard (EBB) serial protocol that drives an AxiDraw. Protocol facts are from
- * /work/shared/reference/ebb-protocol.md §1; section numbers below refer to it.
+ * docs/ebb-protocol.md; the section names below refer to it.
  *
  * In-flight semantics, which callers must plan around:
  *
  * - Every method writes its command at once and returns a promise for the reply, so callers may
  *   pipeline. Replies are matched strictly in the order commands were written.
  * - For motion commands (SM, XM, LM, LT, HM, SP, and EM on firmware 2.8+) `OK` means *queued in the
- *   EBB's motion FIFO*, not done (§1.4). When the FIFO is full the EBB stops reading input entirely,
+ *   EBB's motion FIFO*, not done ("The motion FIFO"). When the FIFO is full the EBB stops reading input entirely,
  *   so a query written behind a motion command (even QB or ES) is answered only once a FIFO slot
  *   frees. A plot runner should keep only one or two motion commands unacknowledged: the FIFO
  *   (depth 1; up to 32 on v3 with `CU,4`) already buffers ahead, and each further one delays a
@@ -22,13 +22,13 @@
  *   command and every command written after it fail together, and lines arriving with nothing
  *   pending are dropped (reported to `onUnsolicited`). Call `resync()` (or reconnect) before
  *   sending anything else, and treat the machine's state as unknown until re-read.
- * - `EM` and `CS` zero the step counters (§1.4): when recovering a position read `QS` first.
+ * - `EM` and `CS` zero the step counters ("The motion FIFO"): when recovering a position read `QS` first.
  */
 import type { Duplex } from 'node:stream';
 import { VfabError } from '../errors';
 import { SERVO_FULL_SWEEP_MS, servoTravelMs } from '../plan/motion';
 
-/** How the EBB answers a command in legacy syntax (§1.2 table). */
+/** How the EBB answers a command in legacy syntax ("Replies"). */
 export type ReplyShape =
   /** `OK` only (SM, EM, SC, …). */
   | 'ok'
@@ -63,7 +63,7 @@ export interface FirmwareVersion {
   raw: string;
 }
 
-/** What a driver must do differently per firmware (§1.6). Flags are "available from" checks. */
+/** What a driver must do differently per firmware ("Firmware capabilities"). Flags are "available from" checks. */
 export interface EbbCapabilities {
   /** XM mixed-axis moves (2.3.0). */
   xm: boolean;
@@ -98,7 +98,7 @@ export interface EbbCapabilities {
   immediatePenUp: boolean;
   /** QG bits 6/7: RB2/RB5 pin levels (2.x) or power-lost / limit-switch flags (3.x). */
   qgHighBits: 'pins' | 'power_and_limit';
-  /** `CU` settings this firmware knows (§1.5): 1 OK on/off, 2 limit checks, 3 LED (2.8.1), 3.x more. */
+  /** `CU` settings this firmware knows ("Commands vfab sends"): 1 OK on/off, 2 limit checks, 3 LED (2.8.1), 3.x more. */
   cuSettings: readonly number[];
   /** Number of SL/QL byte variables. */
   slVariables: number;
@@ -163,7 +163,7 @@ export interface EmergencyStopResult {
   remainingSteps?: [number, number];
 }
 
-/** Per-axis parameters of `LM`: `rate` and `accel` in accumulator units (§1.5), signed `steps`. */
+/** Per-axis parameters of `LM`: `rate` and `accel` in accumulator units ("Commands vfab sends"), signed `steps`. */
 export interface LmAxis {
   rate: number;
   steps: number;
@@ -189,7 +189,7 @@ export interface EbbOptions {
   /** Per-command reply timeout (ms); the official software waits 1 s. */
   timeoutMs?: number;
   /**
-   * How an error line ends (§1.3): firmware source prints the `!` line instead of `OK`
+   * How an error line ends ("Error replies"): firmware source prints the `!` line instead of `OK`
    * ('source'); the v3 documentation says `OK` follows ('doc'), which must then be consumed. In
    * 'source' mode a stray `OK` is dropped only when nothing else is pending; behind pipelined
    * commands it would be taken as the next command's reply, so pick the mode the board uses.
@@ -204,7 +204,7 @@ export interface EbbOptions {
 /** The stream the Ebb talks over: serialport's `SerialPort`, a PTY, or a scripted fake. */
 export type EbbStream = Pick<Duplex, 'write' | 'on' | 'off'>;
 
-/** Standard pen servo endpoints (§3.4): 0.82 ms = 0 % (down end) … 2.32 ms = 100 % (up end). */
+/** Standard pen servo endpoints ("Pen servo"): 0.82 ms = 0 % (down end) … 2.32 ms = 100 % (up end). */
 const SERVO_MIN = 9855;
 const SERVO_MAX = 27831;
 /** PWM period in ms with 8 servo channels × 3 ms; the rate unit is position per period. */
@@ -221,14 +221,14 @@ const STALL_MIN_MS = 200;
 /** Async notice of v3 firmware with `CU,53,1`; may arrive between replies. */
 const UNSOLICITED = /^Limit switch triggered/i;
 
-/** `SC,4`/`SC,5` value for a pen height in percent: `round(9855 + 179.76 × pct)` (§3.4). */
+/** `SC,4`/`SC,5` value for a pen height in percent: `round(9855 + 179.76 × pct)` ("Pen servo"). */
 export function servoPosition(pct: number): number {
   return Math.round(SERVO_MIN + ((SERVO_MAX - SERVO_MIN) / 100) * pct);
 }
 
 /**
  * `SC,11`/`SC,12` value for a speed in percent: `round(17976 × 0.24 / 200 × pct)` — the full
- * range moved in 200 ms at 100 %, expressed per 24 ms PWM period (§3.4).
+ * range moved in 200 ms at 100 %, expressed per 24 ms PWM period ("Pen servo").
  */
 export function servoRate(pct: number): number {
   return Math.round(
@@ -468,7 +468,7 @@ export class Ebb {
 
   /**
    * `CU,10,0` (fw ≥ 3.0): leave "future syntax", which survives host disconnects, so another
-   * program (e.g. plotink's EBB3 class) may have left it on (§1.2, alexrudd2/saxi#338). The
+   * program (e.g. plotink's EBB3 class) may have left it on ("Replies", alexrudd2/saxi#338). The
    * reply is `CUOK` from future syntax and `OK` from legacy syntax.
    */
   async useLegacySyntax(): Promise<void> {
@@ -540,7 +540,7 @@ export class Ebb {
 
   /**
    * `LM` (fw ≥ 2.5.3; current semantics 2.7.0): accelerated move, each axis ends after its steps.
-   * Rate = steps/s × 2^31 × 40 µs; accel is added to the rate every 40 µs (§1.5).
+   * Rate = steps/s × 2^31 × 40 µs; accel is added to the rate every 40 µs ("Commands vfab sends").
    */
   async lowLevelMove(axis1: LmAxis, axis2: LmAxis, clear?: number): Promise<void> {
     const values = {
@@ -593,7 +593,7 @@ export class Ebb {
   // ---- Pen servo --------------------------------------------------------------------------
 
   /**
-   * Configures the pen servo from percent values as the AxiDraw software does (§3.4): `SC,4`
+   * Configures the pen servo from percent values as the AxiDraw software does ("Pen servo"): `SC,4`
    * up position, `SC,5` down position, `SC,8,8` (8 channels → the 24 ms period the rates assume),
    * `SC,11`/`SC,12` raise/lower rates. Immediate commands. Returns the values sent.
    */
@@ -894,7 +894,7 @@ export class Ebb {
 
   private garbage(cmd: string, line: string): EbbError {
     const name = cmd.split(',')[0]!.toUpperCase();
-    // v3 "future syntax" (CU,10,1) echoes the command name instead of printing OK (§1.2).
+    // v3 "future syntax" (CU,10,1) echoes the command name instead of printing OK ("Replies").
     const hint =
       line.toUpperCase() === name || line.toUpperCase().startsWith(`${name},`)
         ? ' — the EBB is in v3 future-syntax mode (another program left it so); send CU,10,0 or R, or power-cycle it'

@@ -14,7 +14,7 @@ const MAX_RATE = 2 ** 31 - 1;
 /**
  * LM rate and acceleration for one axis moving `steps` over `ticks`, its step rate going from
  * `share0` to 2 − `share0` times the mean. The accumulator holds C0 + Rate·T + Accel·T²/2 after T
- * ticks (ebb-protocol §1.5). Accel is the ideal one rounded up (so the rate ends no lower than
+ * ticks (docs/ebb-protocol.md "Commands vfab sends"). Accel is the ideal one rounded up (so the rate ends no lower than
  * planned and never needs to go negative), then Rate is the smallest that lands |steps| by tick T:
  * rounding costs at most T counts, a tiny fraction of a step, so the axis neither stalls short of
  * its count nor finishes early. From rest the rate is 0 and the acceleration alone lands it.

@@ -1,6 +1,6 @@
 /**
  * The plot runner: streams a READY (or PAUSED) job's plan to an EBB and keeps the journal true
- * to the paper (DESIGN.md invariants 1, 4, 5, 6).
+ * to the paper (docs/recovery.md, invariants 1, 4, 5, 6).
  *
  * Lifecycle. READY → QUEUED → ARMED, pre-flight (V, firmware capabilities, servo, pen up,
  * motors at 1/16), ARMED → PLOTTING (or ARMED → FAILED with the reason). A PAUSED job goes
@@ -68,7 +68,7 @@ const WINDOW_MIN = 2;
 const WINDOW_MS = 50;
 /** The motion FIFO depth used (the EBB's boot default; not changed with CU,4). */
 export const FIFO_DEPTH = 1;
-/** Checkpoint period at real speed: a few a second (DESIGN.md invariant 4). */
+/** Checkpoint period at real speed: a few a second (docs/recovery.md, invariant 4). */
 export const CHECKPOINT_EVERY_MS = 250;
 /**
  * How often the pause button and the motor supply are read while plotting. Where QC exists a
@@ -77,7 +77,7 @@ export const CHECKPOINT_EVERY_MS = 250;
 export const STATUS_POLL_MS = 150;
 /** Both periods are in plotter time; this is their shortest wall-clock period, however fast a virtual plotter runs. */
 export const MIN_PERIOD_MS = 5;
-/** A signal must end the process within a few seconds (DESIGN.md invariant 6). */
+/** A signal must end the process within a few seconds (docs/recovery.md, invariant 6). */
 const SHUTDOWN_BUDGET_MS = 3000;
 const IDLE_POLL_MS = 10;
 

@@ -1,5 +1,5 @@
 /**
- * Which unfinished jobs need a human (DESIGN.md invariants 5 and 6). A job that was plotting is
+ * Which unfinished jobs need a human (docs/recovery.md, invariants 5 and 6). A job that was plotting is
  *  - running:     a live process owns it and the journal moves;
  *  - stuck:       a live process owns it but nothing has moved for `stuck_after_s`;
  *  - interrupted: ARMED, PLOTTING or PAUSED with no live owner. The cause comes from the last

@@ -1,5 +1,5 @@
 /**
- * Who is plotting what (DESIGN.md invariant 5). A running plot holds two owner files: one in the
+ * Who is plotting what (docs/recovery.md, invariant 5). A running plot holds two owner files: one in the
  * job folder (`plot.owner`) and one per device (`<data>/locks/device-<name>.owner`). Each names
  * its process, host and boot, and is rewritten every few seconds, so any other process can tell
  * a live owner (pid alive on this host and boot, recently refreshed) from the leftovers of a crash.

@@ -1,5 +1,5 @@
 /**
- * The signal path (DESIGN.md invariant 6): SIGINT, SIGTERM and SIGHUP while plotting stop the
+ * The signal path (docs/recovery.md, invariant 6): SIGINT, SIGTERM and SIGHUP while plotting stop the
  * plot where it is, lift the pen, journal `emergency_shutdown` and exit with 128 + the signal
  * number. The job stays PLOTTING and `vfab resume` continues it; nothing is ABORTED on the user's
  * behalf. `pkill -f vfab` is a SIGTERM and takes this path too.

@@ -1,6 +1,6 @@
 /**
  * `vfab serve`'s host: the built renderer, the camera relay and the typed API on one loopback
- * HTTP server (DESIGN.md "One engine, three faces"). The API socket and the camera need the
+ * HTTP server (docs/architecture.md "One engine, three faces"). The API socket and the camera need the
  * token; the app's files (the public bundle, no secret in them) do not, so the page can load
  * from its address without a credential the browser would also send elsewhere (auth.ts). A wrong
  * token is refused everywhere; the upgrade to the API socket also needs the page's own Origin.

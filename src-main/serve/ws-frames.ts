@@ -1,5 +1,5 @@
 /**
- * The frames of a client's WebSocket byte stream (RFC 6455 §5.2), read as they arrive so each
+ * The frames of a client's WebSocket byte stream (RFC 6455 section 5.2), read as they arrive so each
  * can be passed on or dropped before its payload is held anywhere. The reader keeps at most one
  * frame header; payload bytes go straight through or away.
  *

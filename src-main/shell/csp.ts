@@ -12,7 +12,7 @@
 export interface CspOptions {
   /**
    * Exact origins the renderer may show images from, e.g. the camera relay
-   * `http://127.0.0.1:<port>` (DESIGN.md "Camera": the CSP names that origin exactly).
+   * `http://127.0.0.1:<port>` (docs/architecture.md "Camera": the CSP names that origin exactly).
    */
   imgOrigins?: readonly string[];
 }

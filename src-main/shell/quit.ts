@@ -1,5 +1,5 @@
 /**
- * Quitting the app during a plot (DESIGN.md invariant 6). Closing the window or choosing Quit
+ * Quitting the app during a plot (docs/recovery.md, invariant 6). Closing the window or choosing Quit
  * while a plot runs asks first; "Stop and quit" then follows the signal path — the service lifts
  * the pen, stops the motors and journals `emergency_shutdown` (`shutdown('quit')`) — and only then
  * does the app quit. The job stays resumable; nothing is ABORTED on the user's behalf.

@@ -1,5 +1,5 @@
 /**
- * `clip-path: url(#id)` → the clip region in output mm, per CSS Masking 1 §6: the clipPath's
+ * `clip-path: url(#id)` → the clip region in output mm, per CSS Masking 1 section 6: the clipPath's
  * children (shapes, or `use` of a shape) in the user space of the element it clips — or, with
  * clipPathUnits="objectBoundingBox", in that element's bounding box — then the clipPath's own
  * transform; each child filled by its clip-rule; the union of the children; a clip-path on a

@@ -1,5 +1,5 @@
 /**
- * Conditional processing (SVG 2 §5.8): an element renders only when its conditions hold, and a
+ * Conditional processing (SVG 2 section 5.8): an element renders only when its conditions hold, and a
  * `<switch>` renders its first child whose conditions hold. No extensions are supported, every
  * feature string counts as supported (SVG 2 dropped requiredFeatures), and `systemLanguage`
  * is compared with the reader's language.

@@ -350,7 +350,7 @@ export function readSvg(input: Buffer | string, opts: ReadSvgOptions = {}): Draw
     }
     let clip = f.clip;
     if (cs.clipPath) {
-      // A use is a group translated by x, y (SVG 1.1 §5.6): its clip moves with it.
+      // A use is a group translated by x, y (SVG 1.1 section 5.6): its clip moves with it.
       const space = isUse
         ? multiply(m, translate(lengthAttr(el, 'x') ?? 0, lengthAttr(el, 'y') ?? 0))
         : m;

@@ -1,4 +1,4 @@
-/** Firmware profiles: which commands exist and how replies look, per EBB version (ebb-protocol.md §1.6). */
+/** Firmware profiles: which commands exist and how replies look, per EBB version (docs/ebb-protocol.md "Firmware capabilities"). */
 
 export const DEFAULT_FIRMWARE = '3.0.3';
 

@@ -2,7 +2,7 @@
  * The EBB itself, without I/O: parses the byte stream, answers like firmware 2.x/3.x, queues
  * motion in a bounded FIFO and runs it against a virtual clock (real time × speed factor), so
  * the step counters, pen and status bits are true at the moment a query is read. Pen-down motion
- * is reported as segments — the paper. Spec: ebb-protocol.md §4.3–4.8.
+ * is reported as segments — the paper. Spec: docs/ebb-protocol.md "The virtual plotter".
  *
  * Like the board, a motion command meeting a full FIFO (or HM / CU,4 meeting a busy machine)
  * stops the parser: nothing after it is read — not QB, not ES — until the executor frees a slot.
@@ -684,7 +684,7 @@ export class EbbMachine {
     }
   }
 
-  /** The mode switch answers irregularly (§1.2): `\n` into future mode, `CUOK\r\n` out of it. */
+  /** The mode switch answers irregularly (docs/ebb-protocol.md "Replies"): `\n` into future mode, `CUOK\r\n` out of it. */
   private switchSyntax(future: boolean): Reply {
     const was = this.future;
     this.future = future;

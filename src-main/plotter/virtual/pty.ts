@@ -1,7 +1,7 @@
 /**
  * The USB cable: socat makes a pseudo-terminal (the port the app opens, at `link`) and bridges
  * it to a Unix socket this process listens on, so the simulator never shares an event loop or a
- * file descriptor with the app (ebb-protocol.md §4.2, "PTY↔TCP" variant over a Unix socket,
+ * file descriptor with the app (docs/ebb-protocol.md "The virtual plotter": the PTY↔TCP variant over a Unix socket,
  * which only this user can reach). Unplugging kills socat: the link vanishes and the app's port
  * sees EIO/close, as with a pulled cable. socat survives the app closing and reopening the port.
  */
