@@ -74,16 +74,6 @@ function progressLines(journal: string): number {
     .filter((l) => l.includes('"type":"progress"')).length;
 }
 
-/** Does `vfab plot` claim its job with a plot.owner file yet (claimPlot of src-main/recovery/owner.ts)? */
-const PLOT_CLAIMS_OWNER = [
-  'src-main/cli/commands/plot.ts',
-  'src-main/plotter/runner.ts',
-  'src-main/plotter/session.ts',
-].some((f) => {
-  const file = path.join(ROOT, f);
-  return fs.existsSync(file) && /claimPlot\(|claimJob\(/.test(fs.readFileSync(file, 'utf8'));
-});
-
 /**
  * `vfab plot <id>` on a fresh virtual plotter. A plotter that was switched off since the job
  * started (as a new simulator process is) has lost the carriage position; vfab then asks for the
@@ -109,12 +99,10 @@ describe('export during a plot', () => {
     // Still plotting after the export: the snapshot really was taken mid-plot.
     expect(plot.child.exitCode).toBeNull();
 
-    if (PLOT_CLAIMS_OWNER) {
-      const busy = sb.run(['system', 'import', '--backup', archive]);
-      expect(busy.code).toBe(9);
-      expect(busy.stderr).toMatch(new RegExp(`job 'zz' \\(pid ${plot.child.pid}`));
-      expect(busy.stderr).toContain('vfab pause zz');
-    }
+    const busy = sb.run(['system', 'import', '--backup', archive]);
+    expect(busy.code).toBe(9);
+    expect(busy.stderr).toMatch(new RegExp(`job 'zz' \\(pid ${plot.child.pid}`));
+    expect(busy.stderr).toContain('vfab pause zz');
 
     // Stop the plot as a shutdown would (pen up; the job stays resumable), and wait for the process to go.
     plot.child.kill('SIGTERM');
@@ -149,25 +137,21 @@ describe('export during a plot', () => {
     );
   }, 90_000);
 
-  it.skipIf(!PLOT_CLAIMS_OWNER)(
-    'vfab plot in progress makes import BUSY (exit 9) before anything is staged or moved',
-    async () => {
-      expect(sb.run(['add', 'job', 'zz', zigzag()]).code).toBe(0);
-      const archive = path.join(sb.root, 'before.tar.gz');
-      expect(sb.run(['system', 'export', '--output', archive]).code).toBe(0);
-      const plot = startPlot('zz');
-      await until('plot.owner', () => fs.existsSync(path.join(sb.jobsDir, 'zz', 'plot.owner')));
-      const r = sb.run(['system', 'import', '--backup', archive]);
-      expect(r.code).toBe(9);
-      expect(r.stderr).toMatch(/while a plot is running: job 'zz'/);
-      expect(fs.existsSync(path.join(sb.dataDir, 'backups'))).toBe(false);
-      expect(fs.readdirSync(sb.dataDir).filter((n) => n.startsWith('.'))).toEqual([]);
-      expect(sb.run(['info', 'job', 'zz', '--state-only']).stdout).toBe('PLOTTING\n');
-      plot.child.kill('SIGTERM');
-      await plot.exited;
-    },
-    60_000,
-  );
+  it('vfab plot in progress makes import BUSY (exit 9) before anything is staged or moved', async () => {
+    expect(sb.run(['add', 'job', 'zz', zigzag()]).code).toBe(0);
+    const archive = path.join(sb.root, 'before.tar.gz');
+    expect(sb.run(['system', 'export', '--output', archive]).code).toBe(0);
+    const plot = startPlot('zz');
+    await until('plot.owner', () => fs.existsSync(path.join(sb.jobsDir, 'zz', 'plot.owner')));
+    const r = sb.run(['system', 'import', '--backup', archive]);
+    expect(r.code).toBe(9);
+    expect(r.stderr).toMatch(/while a plot is running: job 'zz'/);
+    expect(fs.existsSync(path.join(sb.dataDir, 'backups'))).toBe(false);
+    expect(fs.readdirSync(sb.dataDir).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(sb.run(['info', 'job', 'zz', '--state-only']).stdout).toBe('PLOTTING\n');
+    plot.child.kill('SIGTERM');
+    await plot.exited;
+  }, 60_000);
 });
 
 describe('import while a job is owned by a live plotting process', () => {
