@@ -157,10 +157,36 @@ export function rawReadMs(jobsDir: string): number {
   return median([timeMs(rawRead), timeMs(rawRead), timeMs(rawRead)]);
 }
 
+/** Bytes at the end of a journal that hold its latest state and checkpoint lines. */
+const TAIL_BYTES = 4096;
+
+/**
+ * The yardstick for a warm start-up: opening every journal and reading its tail, the least a
+ * start-up that looked at the files themselves would do (warm cache, median of 3).
+ */
+export function tailReadMs(jobsDir: string): number {
+  const ids = fs.readdirSync(jobsDir);
+  const buf = Buffer.alloc(TAIL_BYTES);
+  const tailRead = () => {
+    for (const id of ids) {
+      const fd = fs.openSync(path.join(jobsDir, id, 'journal.jsonl'), 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        fs.readSync(fd, buf, 0, Math.min(size, TAIL_BYTES), Math.max(0, size - TAIL_BYTES));
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  };
+  tailRead();
+  return median([timeMs(tailRead), timeMs(tailRead), timeMs(tailRead)]);
+}
+
 function workspaceBench(dir: string): BenchRow[] {
   const jobsDir = path.join(dir, 'jobs');
   const bytes = makeWorkspace(jobsDir);
   const raw = rawReadMs(jobsDir);
+  const tail = tailReadMs(jobsDir);
 
   const dbFile = path.join(dir, 'vfab.db');
   const cold: number[] = [];
@@ -196,6 +222,7 @@ function workspaceBench(dir: string): BenchRow[] {
       unit: 'MiB',
     },
     { name: 'raw read of every journal', value: Math.round(raw), unit: 'ms' },
+    { name: 'read of every journal tail (4 KiB)', value: Math.round(tail), unit: 'ms' },
     { name: 'classify every job, empty index (rebuild)', value: Math.round(coldMs), unit: 'ms' },
     {
       name: 'classify every job, index up to date (start-up)',
@@ -210,11 +237,11 @@ function workspaceBench(dir: string): BenchRow[] {
       ok: coldMs / raw <= 2,
     },
     {
-      name: 'start-up / raw read',
-      value: +(warmMs / raw).toFixed(2),
+      name: 'start-up / tail read',
+      value: +(warmMs / tail).toFixed(2),
       unit: 'x',
       target: '<= 2',
-      ok: warmMs / raw <= 2,
+      ok: warmMs / tail <= 2,
     },
   ];
 }

@@ -12,7 +12,7 @@ import { plannerSuite } from './planner';
 import { plotSuite } from './plot';
 import { queueSuite } from './queue';
 import { recoverySuite } from './recovery';
-import type { BenchRow, BenchSuite } from './report';
+import { missedTargets, type BenchRow, type BenchSuite } from './report';
 import { serveSuite } from './serve';
 import { svgSuite } from './svg';
 
@@ -55,11 +55,11 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  let missed = 0;
+  const missed: string[] = [];
   for (const suite of SUITES.filter((s) => !wanted.length || wanted.includes(s.name))) {
     const rows = await suite.run();
     printTable(suite.name, rows);
-    missed += rows.filter((r) => r.ok === false).length;
+    missed.push(...missedTargets(suite.name, rows));
     const machine = {
       cpus: os.cpus().length,
       cpu: os.cpus()[0]?.model,
@@ -71,7 +71,16 @@ async function main(): Promise<void> {
       `${JSON.stringify({ suite: suite.name, at: new Date().toISOString(), machine, rows }, null, 2)}\n`,
     );
   }
-  console.log(`\nResults written to ${outDir}${missed ? `; ${missed} target(s) missed` : ''}.`);
+  console.log(`\nResults written to ${outDir}.`);
+  if (missed.length) {
+    console.error(
+      `\n${missed.length} target(s) missed:\n${missed.map((m) => `  ${m}`).join('\n')}`,
+    );
+    process.exitCode = 1;
+  }
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exitCode = 2;
+});

@@ -44,9 +44,7 @@ function denseExcerpt(file: string): void {
 }
 
 /** One plot of the excerpt at `speed`, in a fresh data folder. */
-async function plotOnce(
-  speed: number,
-): Promise<{
+async function plotOnce(speed: number): Promise<{
   wallS: number;
   state: string;
   stats: MachineStats;

@@ -24,3 +24,10 @@ export function timeMs(fn: () => void): number {
   fn();
   return performance.now() - t;
 }
+
+/** The rows whose target was missed, in words a CI log can show: "suite: name value unit (target …)". */
+export function missedTargets(suite: string, rows: BenchRow[]): string[] {
+  return rows
+    .filter((r) => r.ok === false)
+    .map((r) => `${suite}: ${r.name} ${r.value} ${r.unit} (target ${r.target ?? '?'} ${r.unit})`);
+}
