@@ -56,6 +56,7 @@ export const METHOD_NAMES = [
 
 export const EVENT_NAMES = [
   'job.changed',
+  'job.removed',
   'plot.progress',
   'plot.event',
   'camera.status',

@@ -167,10 +167,11 @@ const MALFORMED: [string, unknown, RegExp][] = [
 ];
 
 describe('the contract', () => {
-  it('lists every method the UI needs, and the seven event streams', () => {
+  it('lists every method the UI needs, and the eight event streams', () => {
     expect(Object.keys(METHODS).sort()).toEqual([...ALL_METHODS].sort());
     expect(EVENTS).toEqual([
       'job.changed',
+      'job.removed',
       'plot.progress',
       'plot.event',
       'camera.status',

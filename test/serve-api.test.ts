@@ -812,6 +812,63 @@ describe('plots started through the API', () => {
   });
 });
 
+describe('the event contract', () => {
+  /** One job's events in order, as "event:detail" words, progress left out (its count depends on timing). */
+  const story = (events: ApiSocket['events'], id: string): string[] =>
+    events
+      .filter((e) => e.event !== 'plot.progress' && e.payload?.id === id)
+      .map((e) =>
+        e.event === 'job.changed'
+          ? `job.changed:${e.payload.state}`
+          : e.event === 'plot.event'
+            ? `plot.event:${e.payload.event}`
+            : e.event === 'job.removed'
+              ? `job.removed:${e.payload.was}`
+              : e.event,
+      );
+
+  it('a job added, planned, plotted and removed tells each step once, in order', async () => {
+    const r = await rig();
+    const s = await r.connect();
+    const small = r.svg('ev.svg', '<path d="M10 10 L60 10 L60 40 Z"/>');
+    await s.call('jobs.add', { source: { path: small }, id: 'ev', optimization: 'fast' });
+    await s.waitForEvent(
+      (e) => e.event === 'job.changed' && e.payload.id === 'ev' && e.payload.state === 'READY',
+      5000,
+      'job.changed READY',
+    );
+    // Planning's inner steps (ANALYZED, OPTIMIZED) are journaled, not announced: the page shows the outcome.
+    expect(story(s.events, 'ev')).toEqual(['job.changed:NEW', 'job.changed:READY']);
+
+    const before = s.events.length;
+    await s.call('plot.start', { id: 'ev', device: 'virtual', speed: 50 });
+    await s.waitForEvent(
+      (e) => e.event === 'job.changed' && e.payload.id === 'ev' && e.payload.state === 'COMPLETED',
+      20_000,
+      'job.changed COMPLETED',
+    );
+    // Told once the plotter is free: a next plot.start on this news is not refused BUSY.
+    expect(r.service.activePlots()).toEqual([]);
+    const plotted = story(s.events.slice(before), 'ev');
+    // QUEUED and ARMED are the pre-flight's, journaled only; COMPLETED is told once the plotter is free.
+    expect(plotted).toEqual([
+      'plot.event:start',
+      'job.changed:PLOTTING',
+      'plot.event:complete',
+      'job.changed:COMPLETED',
+    ]);
+
+    const beforeRemove = s.events.length;
+    expect(await s.call('jobs.remove', { id: 'ev' })).toEqual({ id: 'ev', was: 'COMPLETED' });
+    await s.waitForEvent(
+      (e) => e.event === 'job.removed' && e.payload.id === 'ev',
+      2000,
+      'job.removed',
+    );
+    expect(story(s.events.slice(beforeRemove), 'ev')).toEqual(['job.removed:COMPLETED']);
+  });
+});
+
 describe('malformed messages', () => {
   it('are answered with INVALID_INPUT, never reach the engine, and keep the connection', async () => {
     const r = await rig();

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readJournal } from '../src-main/jobs/journal';
 import { JobService } from '../src-main/jobs/lifecycle';
 import {
+  assertPlottable,
+  PLOTTABLE_STATES,
   IllegalTransitionError,
   JOB_STATES,
   TRANSITIONS,
@@ -171,5 +173,26 @@ describe('JobService.transition', () => {
     jobs.transition('a', 'FAILED', 'bad svg');
     expect(() => jobs.transition('a', 'NEW', 'again')).toThrow(/only an explicit restart/);
     expect(jobs.transition('a', 'NEW', 'restart', {}, 'restart').to_state).toBe('NEW');
+  });
+});
+
+describe('which states a plot starts from (one rule for the CLI, the API and the runner)', () => {
+  it('takes fresh and stopped jobs, and refuses the rest saying what to do', () => {
+    for (const s of JOB_STATES) {
+      if (PLOTTABLE_STATES.includes(s)) expect(() => assertPlottable('j', s)).not.toThrow();
+      else
+        expect(() => assertPlottable('j', s)).toThrow(
+          expect.objectContaining({ code: 'INVALID_STATE' }),
+        );
+    }
+    expect([...PLOTTABLE_STATES].sort()).toEqual([
+      'ARMED',
+      'PAUSED',
+      'PLOTTING',
+      'QUEUED',
+      'READY',
+    ]);
+    expect(() => assertPlottable('j', 'COMPLETED')).toThrow(/vfab restart j/);
+    expect(() => assertPlottable('j', 'NEW')).toThrow(/vfab plan j/);
   });
 });

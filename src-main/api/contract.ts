@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { CameraProbe } from '../camera/check';
 import type { CameraState } from '../camera/client';
 import type { VfabConfig } from '../config/config';
-import type { ErrorCode } from '../errors';
+import { VfabError, type ErrorCode } from '../errors';
 import type { JournalEntry, JournalProblem } from '../jobs/journal';
 import { JOB_STATES, type JobState } from '../jobs/states';
 import { MAX_CORNERING, MIN_CORNERING } from '../plan/cornering';
@@ -47,12 +47,9 @@ const MAX_TEXT = 256;
 // The same rule as jobs/workspace.ts (which imports node:fs, so it cannot be imported here).
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-const jobId = z
-  .string()
-  .max(128)
-  .regex(JOB_ID, {
-    error: "must be 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit",
-  });
+const jobId = z.string().max(128).regex(JOB_ID, {
+  error: "must be 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit",
+});
 
 const absolutePath = z
   .string()
@@ -540,6 +537,7 @@ export interface Results {
 
 export const EVENTS = [
   'job.changed',
+  'job.removed',
   'plot.progress',
   'plot.event',
   'camera.status',
@@ -551,6 +549,8 @@ export type EventName = (typeof EVENTS)[number];
 
 export interface EventPayloads {
   'job.changed': { id: string; state: JobState };
+  /** jobs.remove took the job and its folder away; `was`: its last state. */
+  'job.removed': { id: string; was: JobState | null };
   'plot.progress': { id: string } & PlotProgress;
   /** `error`: the plot could not start or stopped on an error (then `event` is 'fail' or 'interrupt'). */
   'plot.event': { id: string; event: PlotEvent; error?: string };
@@ -563,14 +563,9 @@ export interface EventPayloads {
   'device.status': { plotters: DeviceLink[] };
 }
 
-export class ApiError extends Error {
+/** An error as it crosses the API: any VfabError, by its code and message. */
+export class ApiError extends VfabError {
   override name = 'ApiError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 function fieldOf(path: readonly PropertyKey[]): string {

@@ -65,7 +65,9 @@ export function createBackgroundPlots(
           if (event === 'start' || event === 'resume') opts.links.answered(plotter);
           // An interruption is told once, below, with its error.
           if (event !== 'interrupt') hub.emit('plot.event', { id, event });
-          changed(id);
+          // The state a plot ends in is announced once, below, when the plotter is free again: a
+          // page that plots the next job on that news is not refused BUSY.
+          if (event === 'start' || event === 'resume') changed(id);
         },
       })
         .then(

@@ -20,16 +20,15 @@ import { writeFileAtomicAsync } from '../camera/file';
 import { cameraSource } from '../camera/settings';
 import { listSnapshots, readSnapshot, snapshotFile } from '../camera/snapshots';
 import { redactUrl } from '../camera/stream';
-import { ConfigError, loadConfig, updateConfigFile, type VfabConfig } from '../config/config';
+import { loadConfig, updateConfigFile, type VfabConfig } from '../config/config';
 import { openEngine, type Engine } from '../engine';
 import { VfabError } from '../errors';
 import { addCopies, copyIds } from '../jobs/copies';
 import { jobsBeingPlanned, planSettings, prepareJob } from '../jobs/prepare';
-import { JOB_STATES, IllegalTransitionError, type JobState } from '../jobs/states';
+import { assertPlottable, JOB_STATES, type JobState } from '../jobs/states';
 import { reorderQueue } from '../jobs/queue';
 import { queueJobs } from '../queue/edit';
 import { parseModel } from '../queue/target';
-import { DatabaseError } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
 import { readPlan, readPlanOverview } from '../plan/plan-file';
 import type { PlanPool } from '../plan/worker-pool';
@@ -119,17 +118,11 @@ export interface ApiServiceOptions {
 const SNAPSHOT_WAIT_MS = 3_000;
 const FRESH_FRAME_MS = 1_000;
 
-/** States `plot.start` takes, as `vfab plot` does. */
-const STARTABLE: readonly JobState[] = ['READY', 'QUEUED', 'ARMED', 'PAUSED', 'PLOTTING'];
-
 type Handlers = { [M in MethodName]: (p: Params<M>) => Results[M] | Promise<Results[M]> };
 
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof VfabError) return new ApiError(err.code, err.message);
-  if (err instanceof ConfigError) return new ApiError('CONFIG', err.message);
-  if (err instanceof IllegalTransitionError) return new ApiError('INVALID_STATE', err.message);
-  if (err instanceof DatabaseError) return new ApiError('DATA', err.message);
   return new ApiError('INTERNAL', `Unexpected error: ${(err as Error)?.message ?? String(err)}`);
 }
 
@@ -456,7 +449,9 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
           `Job '${p.id}' is being planned; remove it once that has finished.`,
         );
       refuseForeignOwner(p.id, conditionOf(p.id));
-      return { id: p.id, was: engine.jobs.remove(p.id, { force: p.force }) ?? null };
+      const was = engine.jobs.remove(p.id, { force: p.force }) ?? null;
+      hub.emit('job.removed', { id: p.id, was });
+      return { id: p.id, was };
     },
 
     'jobs.restart': async (p) => {
@@ -538,12 +533,7 @@ export function createApiService(engine: Engine, opts: ApiServiceOptions = {}): 
     'plot.start': async (p) => {
       if (plots.has(p.id)) throw new VfabError('BUSY', `Job '${p.id}' is already being plotted.`);
       const state = engine.jobs.state(p.id);
-      if (!STARTABLE.includes(state)) {
-        throw new VfabError(
-          'INVALID_STATE',
-          `Job '${p.id}' is ${state}; plotting takes READY, QUEUED, PAUSED or interrupted jobs (restart plots a finished one again).`,
-        );
-      }
+      assertPlottable(p.id, state);
       const c = conditionOf(p.id);
       refuseForeignOwner(p.id, c);
       refuseQueuePlotter(p.id, p.device);

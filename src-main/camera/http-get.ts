@@ -12,6 +12,7 @@
  * Supports what cameras send: chunked, Content-Length or read-to-close bodies, 1xx interim
  * responses, user:password@ in the URL (Basic auth), http and https. No redirects, no keep-alive.
  */
+import { VfabError } from '../errors';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -43,8 +44,12 @@ export interface HttpGetHandle {
   close(): void;
 }
 
-export class HttpProtocolError extends Error {
+/** A failure outside vfab (the receiver, the camera's bytes); callers say it in the user's terms. */
+export class HttpProtocolError extends VfabError {
   override name = 'HttpProtocolError';
+  constructor(message: string) {
+    super('INTERNAL', message);
+  }
 }
 
 const MAX_HEAD_BYTES = 64 * 1024;

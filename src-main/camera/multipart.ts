@@ -8,6 +8,8 @@
  * small header and gap caps: a stream that never shows a boundary is an error, not a leak.
  */
 
+import { VfabError } from '../errors';
+
 export interface MultipartPart {
   /** Header names lower-cased; values trimmed. */
   headers: Record<string, string>;
@@ -23,8 +25,12 @@ export interface MultipartOptions {
   maxHeaderBytes?: number;
 }
 
-export class MultipartError extends Error {
+/** A failure outside vfab (the receiver, the camera's bytes); callers say it in the user's terms. */
+export class MultipartError extends VfabError {
   override name = 'MultipartError';
+  constructor(message: string) {
+    super('INTERNAL', message);
+  }
 }
 
 /** `multipart/x-mixed-replace; boundary="abc"` → `abc`; undefined when it is not multipart or has none. */

@@ -7,6 +7,7 @@
  * the camera never keeps a process alive. A process lives for its real work (a plot, an HTTP
  * server, a probe's timer) and the camera rides along.
  */
+import { VfabError } from '../errors';
 import { httpGet, HttpProtocolError, type HttpGetHandle } from './http-get';
 import { jpegSize } from './jpeg';
 import { boundaryFromContentType, MultipartError, MultipartParser } from './multipart';
@@ -31,14 +32,14 @@ export type CameraFailure =
   | 'ended'
   | 'bad_url';
 
-export class CameraError extends Error {
+export class CameraError extends VfabError {
   override name = 'CameraError';
   constructor(
     readonly kind: CameraFailure,
     readonly url: string,
     message: string,
   ) {
-    super(message);
+    super('INTERNAL', message);
   }
 }
 

@@ -1,12 +1,8 @@
 /** The `vfab` command tree. Commands live in commands/; this file wires them and maps errors to exit codes. */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/config';
 import { resolvePaths } from '../config/paths';
 import { openEngine, type Engine } from '../engine';
 import { ERROR_CODES, VfabError, type ErrorCode } from '../errors';
-import { JournalError } from '../jobs/journal';
-import { IllegalTransitionError } from '../jobs/states';
-import { DatabaseError } from '../jobs/store';
 import { readOnlyNote } from '../read-only';
 import { storageErrorAt } from '../util/storage';
 import { VERSION } from '../version';
@@ -35,11 +31,7 @@ Exit codes:
 Files: config ~/.config/vfab/config.yaml (VFAB_CONFIG), data ~/.local/share/vfab (VFAB_DATA_DIR).`;
 
 function codeOf(err: unknown): ErrorCode {
-  if (err instanceof VfabError) return err.code;
-  if (err instanceof ConfigError) return 'CONFIG';
-  if (err instanceof IllegalTransitionError) return 'INVALID_STATE';
-  if (err instanceof JournalError || err instanceof DatabaseError) return 'DATA';
-  return 'INTERNAL';
+  return err instanceof VfabError ? err.code : 'INTERNAL';
 }
 
 export function buildProgram(

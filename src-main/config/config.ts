@@ -3,6 +3,7 @@
  * yields a complete config. Key names are the original tool's, so an existing file carries over.
  * Errors name the file, the dotted key, its line, what was found and what is expected.
  */
+import { VfabError } from '../errors';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
@@ -422,15 +423,15 @@ export interface ConfigWarning {
   message: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends VfabError {
+  override readonly name = 'ConfigError';
   constructor(
     readonly file: string,
     readonly key: string | undefined,
     readonly line: number | undefined,
     message: string,
   ) {
-    super(message);
-    this.name = 'ConfigError';
+    super('CONFIG', message);
   }
 }
 

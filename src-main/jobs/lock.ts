@@ -3,6 +3,7 @@
  * purpose: the sections it guards (a journal append, a transition) are a few milliseconds of
  * synchronous I/O, and a sync lock cannot be interleaved with other work in the same process.
  */
+import { VfabError } from '../errors';
 import fs from 'node:fs';
 import os from 'node:os';
 import { procShowsEnded } from '../util/proc-stat';
@@ -29,7 +30,7 @@ const EMPTY_LOCK_STALE_MS = 3000;
 /** The breaker is held for microseconds; one this old was left by a crash while breaking. */
 const BREAKER_STALE_MS = 10_000;
 
-export class LockTimeoutError extends Error {
+export class LockTimeoutError extends VfabError {
   override readonly name = 'LockTimeoutError';
   constructor(
     readonly lockPath: string,
@@ -41,6 +42,7 @@ export class LockTimeoutError extends Error {
       ? `pid ${holder.pid} on host ${holder.host} (since ${holder.since})`
       : 'an unknown process';
     super(
+      'BUSY',
       `Timed out after ${timeoutMs} ms waiting for ${what ?? 'the lock'}: ${lockPath} is held by ${who}. ` +
         `If that process is a running vfab, let it finish or stop it; if no such process exists, delete ${lockPath}.`,
     );

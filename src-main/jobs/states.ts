@@ -3,6 +3,8 @@
  * Everything else (journal, store, CLI, UI) asks this module; none keeps its own rules.
  */
 
+import { VfabError } from '../errors';
+
 export const JOB_STATES = [
   'NEW',
   'ANALYZED',
@@ -29,6 +31,30 @@ export const ACTIVE_STATES: readonly JobState[] = ['ARMED', 'PLOTTING', 'PAUSED'
  * `restart` transitions leave a terminal or interrupted state and are only taken by an explicit
  * restart, so nothing can silently revive a finished job.
  */
+/**
+ * States a plot can start from: a fresh job (READY, QUEUED) or one that stopped mid-plot (PAUSED,
+ * or left ARMED/PLOTTING by an interruption, continued from its checkpoint).
+ */
+export const PLOTTABLE_STATES: readonly JobState[] = [
+  'READY',
+  'QUEUED',
+  'ARMED',
+  'PAUSED',
+  'PLOTTING',
+];
+
+/** Refuses a plot of a job in any other state, saying what to do instead (INVALID_STATE). */
+export function assertPlottable(id: string, state: JobState): void {
+  if (PLOTTABLE_STATES.includes(state)) return;
+  const instead = isTerminal(state)
+    ? `restart plots a finished one again: vfab restart ${id}`
+    : `plan it first: vfab plan ${id}`;
+  throw new VfabError(
+    'INVALID_STATE',
+    `Job '${id}' is ${state}; plotting takes READY, QUEUED, PAUSED or interrupted (ARMED, PLOTTING) jobs (${instead}).`,
+  );
+}
+
 export type TransitionKind = 'normal' | 'restart';
 
 export interface TransitionRule {
@@ -133,7 +159,7 @@ export function allowedTargets(from: JobState, kind: TransitionKind = 'normal'):
   return [...new Set(TRANSITIONS[from].filter((r) => r.kind === kind).map((r) => r.to))];
 }
 
-export class IllegalTransitionError extends Error {
+export class IllegalTransitionError extends VfabError {
   override readonly name = 'IllegalTransitionError';
   constructor(
     readonly jobId: string,
@@ -145,6 +171,7 @@ export class IllegalTransitionError extends Error {
     const restart = allowedTargets(from, 'restart');
     const restartOnly = kind === 'normal' && restart.includes(to);
     super(
+      'INVALID_STATE',
       `Job '${jobId}' cannot go from ${from} to ${to}` +
         (restartOnly
           ? `: only an explicit restart can do that (vfab restart ${jobId}).`

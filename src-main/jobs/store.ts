@@ -3,6 +3,7 @@
  * It is never the truth. Reconciliation (reconcile.ts) rewrites it from the journals, and a
  * missing or corrupt file is set aside and rebuilt rather than trusted or deleted.
  */
+import { VfabError } from '../errors';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -86,8 +87,11 @@ export interface StoreOpenResult {
   setAside?: SetAside;
 }
 
-export class DatabaseError extends Error {
+export class DatabaseError extends VfabError {
   override readonly name = 'DatabaseError';
+  constructor(message: string) {
+    super('DATA', message);
+  }
 }
 
 /** SQLite codes that mean the file itself is damaged or not a database: rebuild, don't retry. */

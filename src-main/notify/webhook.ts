@@ -4,6 +4,7 @@
  * may still have been taken, and a retry would tell it twice; waiting to retry would also hold a
  * process that has finished its plot. No redirects are followed (a 3xx counts as a failure).
  */
+import { VfabError } from '../errors';
 import http from 'node:http';
 import https from 'node:https';
 import type { PlotOutcome } from './outcome';
@@ -62,8 +63,12 @@ export function redactWebhookUrl(url: string | null): string | null {
 }
 
 /** Why a hook failed, in words for the log; `message` never carries the URL. */
-export class WebhookError extends Error {
+/** A failure outside vfab (the receiver, the camera's bytes); callers say it in the user's terms. */
+export class WebhookError extends VfabError {
   override name = 'WebhookError';
+  constructor(message: string) {
+    super('INTERNAL', message);
+  }
 }
 
 function failure(err: NodeJS.ErrnoException): WebhookError {

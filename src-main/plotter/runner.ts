@@ -25,7 +25,7 @@ import { VfabError } from '../errors';
 import type { VfabConfig } from '../config/config';
 import { appendEntry, readJournal, repairJournal, type ProgressEntry } from '../jobs/journal';
 import type { JobService } from '../jobs/lifecycle';
-import type { JobState } from '../jobs/states';
+import { assertPlottable, type JobState } from '../jobs/states';
 import { jobFiles } from '../jobs/workspace';
 import type { Logger } from '../log';
 import { layerProfile, planProfile, type MotionProfile } from '../plan/motion';
@@ -262,12 +262,7 @@ export async function runPlot(
     );
   // ARMED here means a pre-flight that was interrupted: nothing moved yet, but it is a resume.
   const resuming = state === 'PAUSED' || state === 'PLOTTING' || state === 'ARMED';
-  if (!resuming && state !== 'READY' && state !== 'QUEUED') {
-    throw new VfabError(
-      'INVALID_STATE',
-      `Job '${id}' is ${state}; only READY, QUEUED, PAUSED or interrupted (ARMED, PLOTTING) jobs can be plotted.`,
-    );
-  }
+  assertPlottable(id, state);
   if (resuming) repairTornTail(ctx, id, files.journal);
   const history = resuming ? readPlotHistory(files.journal) : undefined;
   let plan: Plan;

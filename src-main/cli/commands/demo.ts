@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { ApiError, type Params, type Results } from '../../api/contract';
+import type { Params, Results } from '../../api/contract';
 import type { ApiService } from '../../api/service';
 import { demoFolder, prepareDemoFolder, type DemoFolder } from '../../demo/folder';
 import {
@@ -61,11 +61,8 @@ async function call<M extends keyof Results>(
   method: M,
   params: Params<M>,
 ): Promise<Results[M]> {
-  try {
-    return (await service.call(method, params)) as Results[M];
-  } catch (err) {
-    throw err instanceof ApiError ? new VfabError(err.code, err.message) : err;
-  }
+  // ApiError is a VfabError: the CLI's exit status follows its code as it is.
+  return (await service.call(method, params)) as Results[M];
 }
 
 /** Adds, plans and queues the bundled drawings; returns the jobs queued. */

@@ -6,6 +6,7 @@
  * process exits 130/143/129; `vfab resume` continues from the last checkpoint. `vfab pause` asks
  * the plotting process to pause gracefully instead.
  */
+import { assertPlottable } from '../../jobs/states';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Engine } from '../../engine';
@@ -339,12 +340,7 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
         parseSpeed(flags);
         const engine = ctx.engine();
         const state = engine.jobs.state(id);
-        if (!['READY', 'QUEUED', 'ARMED', 'PAUSED', 'PLOTTING'].includes(state)) {
-          throw new VfabError(
-            'INVALID_STATE',
-            `Job '${id}' is ${state}; 'vfab plot' takes READY, PAUSED or interrupted jobs (vfab restart ${id} plots a finished one again).`,
-          );
-        }
+        assertPlottable(id, state);
         const condition = classifyJob(id, {
           jobsDir: engine.paths.jobsDir,
           stuckAfterS: engine.config.recovery.stuck_after_s,

@@ -71,6 +71,11 @@ function useLiveData() {
         void system.refresh();
         void (PLOT_STATES.has(e.state) ? plotters.refresh() : plotters.refreshPreview());
       }),
+      api.on('job.removed', (e) => {
+        jobs.onRemoved(e);
+        void system.refresh();
+        void plotters.refreshPreview();
+      }),
       api.on('plot.progress', jobs.onProgress),
       api.on('plot.event', (e) => {
         jobs.onPlotEvent(e);

@@ -41,6 +41,7 @@ interface JobsStore {
   onProgress(p: Progress): void;
   onPlotEvent(e: EventPayloads['plot.event']): void;
   onChanged(e: EventPayloads['job.changed']): void;
+  onRemoved(e: EventPayloads['job.removed']): void;
 }
 
 const omit = <T>(record: Record<string, T>, key: string): Record<string, T> => {
@@ -145,8 +146,6 @@ export const useJobs = create<JobsStore>((set, get) => ({
       set((s) => ({ rowErrors: { ...s.rowErrors, [id]: errorText(err) } }));
     } finally {
       set((s) => ({ busy: omit(s.busy, id) }));
-      // jobs.remove sends no job.changed.
-      if (action === 'remove') void get().refresh();
     }
   },
 
@@ -188,6 +187,15 @@ export const useJobs = create<JobsStore>((set, get) => ({
     if (e.state !== 'PLOTTING' && e.state !== 'ARMED' && e.state !== 'PAUSED')
       set((s) => ({ progress: omit(s.progress, e.id) }));
     void get().refresh();
+  },
+
+  onRemoved(e) {
+    set((s) => ({
+      jobs: s.jobs.filter((j) => j.id !== e.id),
+      progress: omit(s.progress, e.id),
+      conditions: omit(s.conditions, e.id),
+      rowErrors: omit(s.rowErrors, e.id),
+    }));
   },
 }));
 
