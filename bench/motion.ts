@@ -17,15 +17,17 @@ import { planSettings } from '../src-main/jobs/prepare';
 import { buildPlan } from '../src-main/plan/build';
 import { motionProfile } from '../src-main/plan/motion';
 import { placeDrawing } from '../src-main/plan/paper';
-import type { Polyline } from '../src-main/plan/types';
+import type { Polyline } from '../src-main/svg/types';
 import { readSvg } from '../src-main/svg/read';
 import type { BenchRow } from './report';
 
 // saxi ships CommonJS without types; only its planning modules are loaded (no serial port).
+/* eslint-disable @typescript-eslint/no-require-imports -- untyped CommonJS modules, typed by the casts below */
 const massager = require('saxi/dist/server/massager.js') as {
   replan(paths: Point[][], options: object): { duration(): number };
 };
 const planning = require('saxi/dist/server/planning.js') as { defaultPlanOptions: object };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface Point {
   x: number;

@@ -24,7 +24,7 @@ import {
   travelLength,
   type OptimizationPreset,
 } from '../src-main/plan/optimize';
-import type { Polyline } from '../src-main/plan/types';
+import type { Polyline } from '../src-main/svg/types';
 import { readSvg } from '../src-main/svg/read';
 import { motionRows } from './motion';
 import type { BenchRow, BenchSuite } from './report';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { defaultConfig } from '../src-main/config/config';
 import { motionProfile } from '../src-main/plan/motion';
 import { optimizePaths } from '../src-main/plan/optimize';
-import type { Polyline } from '../src-main/plan/types';
+import type { Polyline } from '../src-main/svg/types';
 import {
   DEFAULT_MIN_MOVE_S,
   MoveKind,

@@ -11,7 +11,7 @@ import {
   METHODS,
   parseParams,
 } from '../src-main/api/contract';
-import { createThrottle } from '../src-main/api/events';
+import { createThrottle } from '../src-main/util/throttle';
 import { createApiService } from '../src-main/api/service';
 import type { Engine } from '../src-main/engine';
 

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, screenshot } from './helpers/app-browser';
 import { useAppRig } from './helpers/app-rig';
-import type { PlanPreview } from '../src-main/api/preview';
+import type { PlanPreview } from '../src-main/plan/preview';
 
 /** A4 landscape: a red rectangle on the left, a blue zigzag on the right, nothing in between or around. */
 const SHAPES = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="297mm" height="210mm" viewBox="0 0 297 210">

@@ -34,7 +34,7 @@ import {
 import { defaultConfig, parseConfig } from '../src-main/config/config';
 import { openEngine } from '../src-main/engine';
 import { createJobFolder } from '../src-main/jobs/workspace';
-import { claimPlot, FOREIGN_OWNER_STALE_MS, readOwner } from '../src-main/recovery/owner';
+import { claimPlot, FOREIGN_OWNER_STALE_MS, readOwner } from '../src-main/jobs/owner';
 import { FIXTURES } from './helpers/cli';
 import { gz, manifestArchive, rawHeader, tarOf } from './helpers/tar-fixtures';
 import { useTempDirs } from './helpers/tmp';

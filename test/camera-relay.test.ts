@@ -6,7 +6,7 @@ import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCameraClient, type CameraClient } from '../src-main/camera/client';
 import { boundaryFromContentType, MultipartParser } from '../src-main/camera/multipart';
-import { createCameraRelay, type CameraRelay } from '../src-main/camera/relay';
+import { createCameraRelay } from '../src-main/camera/relay';
 import { startRelayHost } from '../src-main/camera/relay-host';
 import { sandbox } from './helpers/cli';
 import {
@@ -15,7 +15,6 @@ import {
   stampJpeg,
   startFakeCamera,
   waitFor,
-  type FakeCamera,
   type FakeCameraOptions,
 } from './helpers/fake-camera';
 import { startServe } from './helpers/serve-process';

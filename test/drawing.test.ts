@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planPreview } from '../src-main/api/preview';
+import { planPreview } from '../src-main/plan/preview';
 import { readPlan, type Plan } from '../src-main/plan/plan-file';
 import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { openEngine } from '../src-main/engine';

@@ -18,7 +18,7 @@ function trapezoidSeconds(
   return (2 * vMax - vIn - vOut) / accel + (length - ramps) / vMax;
 }
 import { motionProfile, servoTravelMs } from '../src-main/plan/motion';
-import type { Polyline } from '../src-main/plan/types';
+import type { Polyline } from '../src-main/svg/types';
 import { profile, straight } from './helpers/motion';
 
 const P = (...xy: number[]): Polyline => Float64Array.from(xy);

@@ -252,12 +252,10 @@ const oneLine = (s: string) => s.replace(/\n/g, ' ');
 const garbage: fc.Arbitrary<Garbage> = fc.oneof(
   fc.constantFrom('', '   ', '\t', '\r').map((s) => ({ bytes: Buffer.from(s), kind: undefined })),
   // 0xFF never occurs in UTF-8.
-  fc
-    .uint8Array({ maxLength: 30 })
-    .map((b) => ({
-      bytes: Buffer.from([0xff, ...b.filter((x) => x !== 0x0a)]),
-      kind: 'invalid_json' as const,
-    })),
+  fc.uint8Array({ maxLength: 30 }).map((b) => ({
+    bytes: Buffer.from([0xff, ...b.filter((x) => x !== 0x0a)]),
+    kind: 'invalid_json' as const,
+  })),
   text.map((s) => ({ bytes: Buffer.from(`#${oneLine(s)}`), kind: 'invalid_json' as const })),
   fc
     .jsonValue()
@@ -275,32 +273,26 @@ const garbage: fc.Arbitrary<Garbage> = fc.oneof(
     )
     .map((s) => ({ bytes: Buffer.from(s), kind: 'bad_field' as const })),
   // Shaped like vfab's checkpoint lines, which summarizeJournal reads without JSON.parse, but not JSON.
-  fc
-    .constantFrom('{"move":1,}', '{"move":01}', '{"move":1}}', '{"move":.5}')
-    .map((p) => ({
-      bytes: Buffer.from(
-        `{"type":"progress","progress":${p},"timestamp":"2026-03-01T09:15:02.000Z","seq":3}`,
-      ),
-      kind: 'invalid_json' as const,
-    })),
-  fc
-    .constantFrom('RECOVERED', 'RUNNING', 'plotting')
-    .map((s) => ({
-      bytes: Buffer.from(`{"type":"state_change","from_state":"READY","to_state":"${s}"}`),
-      kind: 'unknown_state' as const,
-    })),
+  fc.constantFrom('{"move":1,}', '{"move":01}', '{"move":1}}', '{"move":.5}').map((p) => ({
+    bytes: Buffer.from(
+      `{"type":"progress","progress":${p},"timestamp":"2026-03-01T09:15:02.000Z","seq":3}`,
+    ),
+    kind: 'invalid_json' as const,
+  })),
+  fc.constantFrom('RECOVERED', 'RUNNING', 'plotting').map((s) => ({
+    bytes: Buffer.from(`{"type":"state_change","from_state":"READY","to_state":"${s}"}`),
+    kind: 'unknown_state' as const,
+  })),
   fc
     .constantFrom('yesterday', '', '1', '2026-13-01T00:00:00Z', '2026-03-01T09:15:02.000Z junk')
     .map((t) => ({
       bytes: Buffer.from(`{"type":"progress","progress":{},"timestamp":${JSON.stringify(t)}}`),
       kind: 'bad_timestamp' as const,
     })),
-  fc
-    .constantFrom('hooks_executed', 'guards_evaluated', 'hooks_error')
-    .map((t) => ({
-      bytes: Buffer.from(`{"type":"${t}","state":"READY","results":[]}`),
-      kind: 'unknown_type' as const,
-    })),
+  fc.constantFrom('hooks_executed', 'guards_evaluated', 'hooks_error').map((t) => ({
+    bytes: Buffer.from(`{"type":"${t}","state":"READY","results":[]}`),
+    kind: 'unknown_type' as const,
+  })),
 );
 
 /** A whole entry written into the file by hand, with a timestamp and maybe a seq: the chain decides whether it stays. */

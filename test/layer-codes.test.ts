@@ -11,7 +11,7 @@ import { buildPlan } from '../src-main/plan/build';
 import { estimatePaths } from '../src-main/plan/estimate';
 import { motionProfile } from '../src-main/plan/motion';
 import { readPlan, readPlanOverview, writePlan, type Plan } from '../src-main/plan/plan-file';
-import type { Polyline } from '../src-main/plan/types';
+import type { Polyline } from '../src-main/svg/types';
 import {
   MoveKind,
   planMotion,

@@ -13,7 +13,7 @@ import { MIN_GAP_MM } from '../src-main/plan/min-gap';
 import { optimizePaths, travelLength } from '../src-main/plan/optimize';
 import { readPlan } from '../src-main/plan/plan-file';
 import { MoveKind } from '../src-main/plan/planner';
-import type { Polyline } from '../src-main/plan/types';
+import type { Polyline } from '../src-main/svg/types';
 import { readPaper } from '../src-main/plotter/virtual/paper';
 import { readSvg } from '../src-main/svg/read';
 import { sandbox, type Sandbox } from './helpers/cli';

@@ -15,8 +15,8 @@ import {
   onPlotOutcome,
   settleNotifications,
 } from '../src-main/notify/notifier';
+import { OUTCOME_KINDS } from '../src-main/config/config';
 import {
-  OUTCOME_KINDS,
   outcomeLogLine,
   outcomeOfResult,
   plotOutcome,

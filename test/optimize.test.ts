@@ -9,7 +9,7 @@ import {
   travelLength,
   type OptimizationPreset,
 } from '../src-main/plan/optimize';
-import type { Polyline } from '../src-main/plan/types';
+import type { Polyline } from '../src-main/svg/types';
 import { seeded } from './helpers/crash-rig';
 
 const P = (...xy: number[]): Polyline => Float64Array.from(xy);

@@ -11,7 +11,7 @@ import {
   turnDrawing,
   type PlaceOptions,
 } from '../src-main/plan/paper';
-import type { Drawing } from '../src-main/plan/types';
+import type { Drawing } from '../src-main/svg/types';
 import { read, SVG_NS } from './svg-helpers';
 
 function drawing(...paths: number[][]): Drawing {

@@ -26,9 +26,7 @@ function svgFile(
   return file;
 }
 
-function journal(
-  id: string,
-): {
+function journal(id: string): {
   type: string;
   from_state?: string;
   to_state?: string;

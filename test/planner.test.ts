@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { estimatePaths } from '../src-main/plan/estimate';
 import type { MotionProfile } from '../src-main/plan/motion';
-import type { Polyline } from '../src-main/plan/types';
+import type { Polyline } from '../src-main/svg/types';
 import {
   DEFAULT_MERGE_TOLERANCE_MM,
   DEFAULT_MIN_MOVE_S,

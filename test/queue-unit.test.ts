@@ -13,7 +13,7 @@ import {
   plottersNamed,
 } from '../src-main/plotters/plotters';
 import { lastPlotterMark, markIsPlotter } from '../src-main/plotters/holders';
-import { parseSheet, sheetHolds, sheetMatches } from '../src-main/plotters/sheet';
+import { parseSheet, sheetHolds, sheetMatches } from '../src-main/plan/sheet';
 import {
   assignQueue,
   eligibility,

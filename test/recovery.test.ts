@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { bootId } from '../src-main/jobs/lock';
 import { MoveKind } from '../src-main/plan/planner';
 import { backUpFrom } from '../src-main/plotter/runner';
-import { claimPlot, deviceOwnerFile, livePlotOwners } from '../src-main/recovery/owner';
+import { claimPlot, deviceOwnerFile, livePlotOwners } from '../src-main/jobs/owner';
 import { FIXTURES, ROOT } from './helpers/cli';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
 import {

@@ -11,7 +11,7 @@ import { sandbox, type Sandbox } from './helpers/cli';
 import { spawnServe, startServe, type ServeProcess } from './helpers/serve-process';
 
 let sb: Sandbox;
-let served: ServeProcess[] = [];
+const served: ServeProcess[] = [];
 const closers: (() => unknown)[] = [];
 
 beforeEach(() => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApiSocket, wsUrl, type ApiEvent, type ApiSocket } from './helpers/api-socket';
+import type { ApiEvent, ApiSocket } from './helpers/api-socket';
 import { sleep } from './helpers/crash-rig';
 import { startFakeCamera, waitFor } from './helpers/fake-camera';
 import {

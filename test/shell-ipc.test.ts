@@ -13,7 +13,8 @@ import { EVENT_CHANNEL, registerIpc, toIpcFailure, type IpcReply } from '../src-
 import { defaultConfig } from '../src-main/config/config';
 import { createStderrLogger } from '../src-main/log';
 import { notifyOutcome } from '../src-main/notify/notifier';
-import { OUTCOME_KINDS, plotOutcome } from '../src-main/notify/outcome';
+import { OUTCOME_KINDS } from '../src-main/config/config';
+import { plotOutcome } from '../src-main/notify/outcome';
 import { plotNotification, notifyPlotEvents } from '../src-main/shell/notify';
 import { guardWindowClose, installQuitGuard, STOP_AND_QUIT } from '../src-main/shell/quit';
 import { isRendererUrl, rendererSource } from '../src-main/shell/renderer';
@@ -236,7 +237,7 @@ describe('the preload bridge (src-preload)', () => {
 });
 
 describe('quitting during a plot (src-main/shell/quit.ts)', () => {
-  let disposers: Array<() => void> = [];
+  const disposers: Array<() => void> = [];
   afterEach(() => {
     for (const d of disposers.splice(0)) d();
   });

@@ -1,6 +1,6 @@
 /** Shared helpers for the SVG reader tests. */
 import { expect } from 'vitest';
-import type { Drawing, Polyline } from '../src-main/plan/types';
+import type { Drawing, Polyline } from '../src-main/svg/types';
 import { readSvg, type ReadSvgOptions, SvgError, type SvgErrorKind } from '../src-main/svg/read';
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jobThumbnail } from '../src-main/api/thumbnail';
+import { jobThumbnail } from '../src-main/plan/thumbnail-file';
 import { defaultConfig } from '../src-main/config/config';
 import { planSettings } from '../src-main/jobs/prepare';
 import { jobFiles } from '../src-main/jobs/workspace';

@@ -6,7 +6,7 @@
  * while idle; it is back when a plot on it starts or its port reappears.
  */
 import fs from 'node:fs';
-import type { InterruptionReason } from '../plotter/checkpoint';
+import type { InterruptionReason } from '../jobs/checkpoint';
 import { CAUSE_TEXT } from '../recovery/classify';
 import type { DeviceLink } from './contract';
 import type { EventHub } from './events';

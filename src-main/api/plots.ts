@@ -7,9 +7,10 @@ import type { Engine } from '../engine';
 import { VfabError } from '../errors';
 import type { JobState } from '../jobs/states';
 import type { PlotProgress, StopRequest } from '../plotter/runner';
-import { plotterForJob, runPlotSession, type PlotSessionOptions } from '../plotter/session';
+import { plotterForJob, runPlotSession, type PlotSessionOptions } from '../app/plot-session';
 import { lostReason, type DeviceLinks } from './device-links';
-import { createThrottle, type EventHub } from './events';
+import { createThrottle } from '../util/throttle';
+import type { EventHub } from './events';
 
 export type PlotStart = Pick<
   PlotSessionOptions,

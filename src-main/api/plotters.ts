@@ -8,7 +8,7 @@ import { configuredCameraClient } from '../camera/settings';
 import type { Engine } from '../engine';
 import { configuredPlotters, plotterFor, type PlotterSpec } from '../plotters/plotters';
 import { deviceStatuses, type DeviceStatus } from '../plotters/status';
-import type { PlotterState } from '../queue/events';
+import type { PlotterState } from '../plotters/state';
 import type { PlotterView } from '../queue/runner';
 import type { CameraViewer, PlotterInfo } from './contract';
 

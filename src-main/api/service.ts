@@ -34,8 +34,8 @@ import { readPlan, readPlanOverview } from '../plan/plan-file';
 import type { PlanPool } from '../plan/worker-pool';
 import { listEbbPorts, usbNickname } from '../plotter/devices';
 import { movePen, preflightDevice, releaseMotors } from '../plotter/preflight';
-import { sendCarriageHome } from '../plotter/home';
-import { pauseRequestFile, plotterForJob, refuseHeldCarriage } from '../plotter/session';
+import { sendCarriageHome } from '../app/home';
+import { pauseRequestFile, plotterForJob, refuseHeldCarriage } from '../app/plot-session';
 import { classifyJob, classifyJobs, type JobCondition } from '../recovery/classify';
 import { restartJob } from '../recovery/restart';
 import { refuseNonSvg } from '../svg/upload';
@@ -56,8 +56,8 @@ import {
 import { queuePreview } from '../queue/preview';
 import { QueueReader } from '../queue/queued';
 import { previewBackup } from './backup-preview';
-import { planPreview } from './preview';
-import { jobThumbnail } from './thumbnail';
+import { planPreview } from '../plan/preview';
+import { jobThumbnail } from '../plan/thumbnail-file';
 import { cameraInfo, watchCamera, withoutAddress } from './camera-status';
 import {
   ApiError,

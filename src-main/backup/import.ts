@@ -21,7 +21,7 @@ import { applyConfigPaths, resolvePaths, type VfabPaths } from '../config/paths'
 import { openEngine } from '../engine';
 import { VfabError } from '../errors';
 import { checkJobId, jobFiles, type JobMeta } from '../jobs/workspace';
-import { livePlotOwners } from '../recovery/owner';
+import { livePlotOwners } from '../jobs/owner';
 import { fsyncDir, writeFileAtomic } from '../util/atomic';
 import { backupStamp } from '../util/time';
 import { stageArchive, verifyArchive, type ArchivePhase } from './extract';

@@ -4,7 +4,8 @@
  * every 25 % otherwise), and on stdout one `job<TAB>STATE<TAB>plotter` row per job that ended,
  * for pipes. With --json-events, stdout carries every event as one JSON line instead.
  */
-import type { PlotterState, RunnerEvent } from '../queue/events';
+import type { PlotterState } from '../plotters/state';
+import type { RunnerEvent } from '../queue/events';
 import type { Io } from './output';
 
 export interface RunPrinter {

@@ -3,14 +3,14 @@
  * yields a complete config. Key names are the original tool's, so an existing file carries over.
  * Errors name the file, the dotted key, its line, what was found and what is expected.
  */
+import { AXIDRAW_MODEL_NUMBER, AXIDRAW_MODELS, type AxiDrawModel } from '../plan/models';
 import { VfabError } from '../errors';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { OUTCOME_KINDS } from '../notify/outcome';
 import { writeFileAtomic } from '../util/atomic';
-import { isSheet, SHEET_MESSAGE } from '../plotters/sheet';
+import { isSheet, SHEET_MESSAGE } from '../plan/sheet';
 import { CORNERING, MAX_CORNERING, MIN_CORNERING } from '../plan/cornering';
 import { MAX_MIN_GAP_MM, MIN_GAP_MM } from '../plan/min-gap';
 import { DOCUMENT_PAPER, isPaperSetting } from '../plan/paper';
@@ -102,30 +102,9 @@ const passthrough = () =>
       .optional(),
   );
 
-// ---------------------------------------------------------------------------------------------
-// AxiDraw models
-
-export const AXIDRAW_MODELS = [
-  'V3/A4',
-  'V3/A3',
-  'SE/A3',
-  'V3 XLX',
-  'MiniKit',
-  'SE/A1',
-  'SE/A2',
-] as const;
-export type AxiDrawModel = (typeof AXIDRAW_MODELS)[number];
-
-/** The AxiDraw software's `model` option for each name (its numbering, 1..6). */
-export const AXIDRAW_MODEL_NUMBER: Readonly<Record<AxiDrawModel, number>> = {
-  'V3/A4': 1,
-  'V3/A3': 2,
-  'SE/A3': 2,
-  'V3 XLX': 3,
-  MiniKit: 4,
-  'SE/A1': 5,
-  'SE/A2': 6,
-};
+/** What a plot's end (or a plotter waiting for paper) can tell: notify.events lists some of them. */
+export const OUTCOME_KINDS = ['completed', 'failed', 'interrupted', 'waiting_for_paper'] as const;
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
 
 const MODEL_MESSAGE = `must be an AxiDraw model: ${AXIDRAW_MODELS.join(', ')}, or its number 1-6`;
 

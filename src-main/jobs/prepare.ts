@@ -11,7 +11,7 @@ import { VfabError, type ErrorCode } from '../errors';
 import type { Logger } from '../log';
 import type { DrawingFacts } from '../plan/build';
 import { paperLabel, type PlanSettings, type PlanSummary } from '../plan/plan-file';
-import type { SvgWarning } from '../plan/types';
+import type { SvgWarning } from '../svg/types';
 import { PlanningFailed, sharedPlanPool, type PlanPool } from '../plan/worker-pool';
 import type { PlanStage } from '../plan/worker-protocol';
 import { SvgError } from '../svg/errors';

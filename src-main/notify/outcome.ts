@@ -3,11 +3,9 @@
  * takes from every face (plot session, queue runner) and hands to the log, the webhook and the
  * desktop. Pure: no files, no network.
  */
+import type { OutcomeKind } from '../config/config';
 import type { JobState } from '../jobs/states';
 import type { RunPlotResult } from '../plotter/runner';
-
-export const OUTCOME_KINDS = ['completed', 'failed', 'interrupted', 'waiting_for_paper'] as const;
-export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
 
 export interface PlotOutcome {
   kind: OutcomeKind;

@@ -3,7 +3,7 @@
  * estimate the program. Pure and CPU-bound (it runs in the planning worker, see worker.ts); the
  * facts it returns are what the journal records of a drawing and of its plan.
  */
-import type { VfabConfig } from '../config/config';
+import type { DeviceMotionSettings } from './motion';
 import { VfabError } from '../errors';
 import { plotProgram, programDuration } from './planner';
 import { estimatePaths } from './estimate';
@@ -18,7 +18,7 @@ import {
   type PlanSettings,
   type PlanSummary,
 } from './plan-file';
-import type { Drawing, SvgWarning } from './types';
+import type { Drawing, SvgWarning } from '../svg/types';
 
 /** What reading a drawing found: the ANALYZED entry's facts (small, whatever the drawing's size). */
 export interface DrawingFacts {
@@ -66,7 +66,7 @@ export type BuildStage = 'optimizing' | 'estimating';
 export interface BuildOptions {
   job: string;
   settings: PlanSettings;
-  device: VfabConfig['device'];
+  device: DeviceMotionSettings;
   fileName: string;
   onProgress?: (stage: BuildStage, fraction: number, detail?: string) => void;
 }

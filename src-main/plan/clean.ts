@@ -4,7 +4,7 @@
  * needs no change is passed through as the same array.
  */
 import { PointGrid } from './spatial';
-import type { Polyline } from './types';
+import type { Polyline } from '../svg/types';
 
 /** Points closer than this are the same point (float noise from transforms, not geometry). */
 const SAME_POINT_MM = 1e-9;

@@ -7,7 +7,7 @@
  */
 import { MoveKind, mmToSteps, planMotion } from './planner';
 import type { MotionProfile } from './motion';
-import type { LayerCodes, Polyline } from './types';
+import type { LayerCodes, Polyline } from '../svg/types';
 
 export interface LayerEstimate {
   seconds: number;

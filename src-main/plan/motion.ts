@@ -8,9 +8,8 @@
  * `pen_delay_up`/`pen_delay_down`, so the planned durations are what the plotter runs. The model
  * only changes the travel limits, not these, so it is not read here.
  */
-import type { VfabConfig } from '../config/config';
 import { CORNERING, corneringMm } from './cornering';
-import type { LayerCodes } from './types';
+import type { LayerCodes } from '../svg/types';
 
 export interface MotionProfile {
   penDownSpeedMmS: number;
@@ -83,12 +82,27 @@ function penTimes(pen: PenSettings): Pick<MotionProfile, 'penRaiseS' | 'penLower
   };
 }
 
+/** The motion settings of config.yaml's `device` section (or a plotter's), by their AxiDraw names. */
+export interface DeviceMotionSettings {
+  speed_pendown: number;
+  speed_penup: number;
+  accel: number;
+  const_speed: boolean;
+  cornering: number;
+  pen_pos_up: number;
+  pen_pos_down: number;
+  pen_rate_raise: number;
+  pen_rate_lower: number;
+  pen_delay_up: number;
+  pen_delay_down: number;
+}
+
 /**
  * The profile of config.yaml's `device` section (or a plotter's); `cornering` is a plan's own
  * (`--cornering`, plan.json settings), which wins over the device's.
  */
 export function motionProfile(
-  device: VfabConfig['device'],
+  device: DeviceMotionSettings,
   cornering = device.cornering,
 ): MotionProfile {
   return { ...deviceProfile(device), corneringMm: corneringMm(cornering) };
@@ -99,7 +113,7 @@ export function planProfile(profile: MotionProfile, cornering: number | undefine
   return cornering === undefined ? profile : { ...profile, corneringMm: corneringMm(cornering) };
 }
 
-function deviceProfile(device: VfabConfig['device']): MotionProfile {
+function deviceProfile(device: DeviceMotionSettings): MotionProfile {
   const pen: PenSettings = {
     upPct: device.pen_pos_up,
     downPct: device.pen_pos_down,

@@ -24,7 +24,7 @@ import {
   type Entries,
   type Tour,
 } from './order';
-import type { Polyline } from './types';
+import type { Polyline } from '../svg/types';
 
 export type OptimizationPreset = 'fast' | 'default' | 'best';
 

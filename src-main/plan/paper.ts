@@ -3,9 +3,9 @@
  * plotter's home corner (top-left of the paper), so "fits" means every point lies inside both
  * the sheet and the carriage's reach.
  */
-import type { AxiDrawModel } from '../config/config';
+import type { AxiDrawModel } from './models';
 import { VfabError } from '../errors';
-import type { Drawing, DrawingLayer, Polyline } from './types';
+import type { Drawing, DrawingLayer, Polyline } from '../svg/types';
 
 /** Portrait width × height in mm. */
 export const PAPER_SIZES: Readonly<Record<string, readonly [number, number]>> = {

@@ -9,8 +9,8 @@ import type { LayerEstimate } from './estimate';
 import type { OptimizationPreset, OptimizeStats } from './optimize';
 import type { FitMode, Orientation } from './paper';
 import { NO_CODES } from '../svg/layers';
-import type { LayerCodes, LayerSource, Polyline } from './types';
-import type { AxiDrawModel } from '../config/config';
+import type { LayerCodes, LayerSource, Polyline } from '../svg/types';
+import type { AxiDrawModel } from './models';
 import type { PenChangeMode, PenMap } from './pens';
 
 export const PLAN_FORMAT = 1;

@@ -30,7 +30,7 @@
  * Durations are the ideal ones; plotter/lm.ts encodes each as an LM of whole 40 µs ticks, within 20 µs of them.
  */
 import { DEFAULT_JUNCTION_DEVIATION_MM, layerProfile, type MotionProfile } from './motion';
-import type { LayerCodes, Polyline } from './types';
+import type { LayerCodes, Polyline } from '../svg/types';
 
 /** AxiDraw steps per mm at 1/16 microstepping (2032 steps/inch, docs/ebb-protocol.md "Geometry and units"). */
 export const STEPS_PER_MM = 80;

@@ -5,7 +5,7 @@
  */
 import { MoveKind, planMotion, stepsToMm, type MotionLayer, type MotionProgram } from './planner';
 import type { MotionProfile } from './motion';
-import type { LayerCodes } from './types';
+import type { LayerCodes } from '../svg/types';
 
 export interface RestOfStroke {
   /** The remaining stroke as one path from rest to rest: its Draw moves are [first, first + count). */

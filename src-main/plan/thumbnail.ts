@@ -4,7 +4,7 @@
  * look the same at thumbnail size. Layers, their order and pen colours stay as planned. Pure.
  */
 import type { Plan } from './plan-file';
-import type { Polyline } from './types';
+import type { Polyline } from '../svg/types';
 
 /** Cells along the paper's longer side: finer than a row's picture has pixels at 2× density. */
 export const THUMBNAIL_CELLS = 128;

@@ -3,12 +3,12 @@
  * facts cross: the worker reads `src.svg` and writes `plan.json` itself, so a drawing of a million
  * strokes is never copied between threads.
  */
-import type { VfabConfig } from '../config/config';
+import type { DeviceMotionSettings } from './motion';
 import type { ErrorCode } from '../errors';
 import type { SvgErrorKind } from '../svg/errors';
 import type { DrawingFacts } from './build';
 import type { PlanLayer, PlanSettings, PlanSummary } from './plan-file';
-import type { SvgWarning } from './types';
+import type { SvgWarning } from '../svg/types';
 
 export type PlanStage = 'reading' | 'optimizing' | 'estimating';
 
@@ -23,7 +23,7 @@ export interface PlanRequest {
   /** The name the user knows the file by, for messages. */
   fileName: string;
   settings: PlanSettings;
-  device: VfabConfig['device'];
+  device: DeviceMotionSettings;
 }
 
 /** What the READY entry journals of each layer: its time, its pause, and the pen it takes (jobs/pens-needed.ts). */

@@ -12,7 +12,7 @@ import { SvgError } from '../svg/errors';
 import { readSvg } from '../svg/read';
 import { buildPlan, drawingFacts } from './build';
 import { writePlan } from './plan-file';
-import { saveThumbnail } from '../api/thumbnail';
+import { saveThumbnail } from './thumbnail-file';
 import type {
   FromWorker,
   PlanOutcome,

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { deviceOwnerFile } from '../recovery/owner';
+import { deviceOwnerFile } from '../jobs/owner';
 import type { Ebb, EbbCapabilities } from './ebb';
 import { writeFileAtomic } from '../util/atomic';
 

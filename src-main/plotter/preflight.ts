@@ -5,7 +5,7 @@
  */
 import type { VfabConfig } from '../config/config';
 import { VfabError } from '../errors';
-import { deviceOwnerFile, readOwner } from '../recovery/owner';
+import { deviceOwnerFile, readOwner } from '../jobs/owner';
 import { openEbb, portError, resolveDevice, type EbbConnection } from './devices';
 import type { ServoPercent } from './ebb';
 

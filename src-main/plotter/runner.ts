@@ -43,7 +43,7 @@ import {
   stepsToMm,
   writeCarriage,
 } from './carriage';
-import { readPlotHistory, type Checkpoint, type InterruptionReason } from './checkpoint';
+import { readPlotHistory, type Checkpoint, type InterruptionReason } from '../jobs/checkpoint';
 import { Ebb, EbbError, servoPosition, type EbbCapabilities } from './ebb';
 import { servoPercent } from './preflight';
 import {
@@ -94,7 +94,7 @@ export interface PlotProgress {
   etaS: number;
 }
 
-export type { Checkpoint } from './checkpoint';
+export type { Checkpoint } from '../jobs/checkpoint';
 
 /**
  * `signal.reason` values: 'abort' aborts (pen up, home, ABORTED), `{ shutdown }` is the signal
@@ -365,8 +365,6 @@ export async function runPlot(
   // Streaming state (declared before pre-flight, whose idle wait uses `drain`).
   let started = Date.now();
   const sent: Sent[] = [];
-  /** Highest send number acknowledged before any failure. */
-  let acked = -1;
   /** Highest send number known to be physically done. */
   let doneSeq = -1;
   let unacked = 0;
@@ -414,10 +412,7 @@ export async function runPlot(
     ebb.command(cmd, 'ok', { motionMs: motionMs / speedFactor }).then(
       () => {
         settled();
-        if (failure === null) {
-          acked = seq;
-          setDone(seq - (FIFO_DEPTH + 1));
-        }
+        if (failure === null) setDone(seq - (FIFO_DEPTH + 1));
         wake();
       },
       (err: Error) => {

@@ -4,10 +4,11 @@
  * one plotter named `default`. A command line's `--device` picks one by name, or names a port,
  * an AxiDraw nickname or `virtual` outright (then with the `device:` section's settings).
  */
-import type { AxiDrawModel, VfabConfig } from '../config/config';
+import type { VfabConfig } from '../config/config';
+import type { AxiDrawModel } from '../plan/models';
 import { VfabError } from '../errors';
 import { VIRTUAL_DEVICE } from '../plotter/devices';
-import { parseSheet, type Sheet } from './sheet';
+import { parseSheet, type Sheet } from '../plan/sheet';
 
 /** The `device:` section's plotter when there is no `devices:` list. */
 export const DEFAULT_PLOTTER = 'default';

@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import type { Engine } from '../engine';
 import { CAUSE_TEXT } from '../recovery/classify';
-import { deviceOwnerFile, readOwner } from '../recovery/owner';
+import { deviceOwnerFile, readOwner } from '../jobs/owner';
 import { probeNickname, resolveDevice, VIRTUAL_DEVICE } from '../plotter/devices';
-import { readRunnerStatuses } from '../queue/status-file';
+import { readRunnerStatuses } from './status-file';
 import { holdersOf, sheetHolders } from './holders';
 import { configuredPlotters, type PlotterSpec } from './plotters';
 

@@ -5,10 +5,10 @@
  * its document's own page of no standard size takes any loaded sheet that page fits on, since
  * nobody loads a 100 × 100 mm sheet), and the drawing lies within the carriage's travel. A job no plotter can take is never given to one.
  */
-import type { AxiDrawModel } from '../config/config';
+import type { AxiDrawModel } from '../plan/models';
 import { boundsOf, DOCUMENT_PAPER, paperNameOf, PLOTTER_TRAVEL, type Bounds } from '../plan/paper';
 import type { Plan } from '../plan/plan-file';
-import { sheetHolds, sheetLabel, sheetMatches, type Sheet } from '../plotters/sheet';
+import { sheetHolds, sheetLabel, sheetMatches, type Sheet } from '../plan/sheet';
 import type { JobTarget } from './target';
 
 /** What eligibility needs of a plan. */

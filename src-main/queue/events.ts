@@ -4,27 +4,12 @@
  * its plotter; job events name the job, its state afterwards and how long the run took.
  */
 import type { JobState } from '../jobs/states';
-import type { InterruptionReason } from '../plotter/checkpoint';
+import type { InterruptionReason } from '../jobs/checkpoint';
 import type { PlotProgress } from '../plotter/runner';
+import type { PlotterState } from '../plotters/state';
 
 /** How a fresh sheet was confirmed: the plotter's PRG button, Enter in the CLI, the app's button, or the unattended page delay. */
 export type PaperConfirmation = 'button' | 'enter' | 'app' | 'page_delay';
-
-/** What a plotter is doing, as its runner sees it. */
-export type PlotterState =
-  /** Nothing to do for it now (its port is closed: another process may use it). */
-  | { kind: 'idle' }
-  /** Its port is being opened. */
-  | { kind: 'connecting' }
-  /** It has work, and its sheet must be changed first: by a person, or by the page delay (`--unattended`). */
-  | { kind: 'waiting_paper'; next: string; how: 'person' | 'page_delay'; since: string }
-  | { kind: 'plotting'; job: string; resumed: boolean; fraction: number }
-  /** Its sheet holds a job that waits for a person: paused (a pen change), or interrupted with the carriage position lost. */
-  | { kind: 'holding'; job: string; state: JobState; why: string }
-  /** Not found, or in use by another process; retried while there is work for it. */
-  | { kind: 'offline'; reason: string };
-
-export type PlotterStateKind = PlotterState['kind'];
 
 /** One line about a plotter, for lists and notifications. */
 export interface PlotterSummary {

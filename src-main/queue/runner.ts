@@ -24,7 +24,7 @@
  * it: from the paper wait through its jobs. Idle, holding or offline plotters are let go.
  */
 import os from 'node:os';
-import { createThrottle } from '../api/events';
+import { createThrottle } from '../util/throttle';
 import type { Engine } from '../engine';
 import { VfabError } from '../errors';
 import type { JobState } from '../jobs/states';
@@ -39,12 +39,12 @@ import {
   plotOnLink,
   type PlotSessionResult,
   type PlotterLink,
-} from '../plotter/session';
+} from '../app/plot-session';
+import type { PlotterState } from '../plotters/state';
 import { assignQueue, eligibility, type PlotterFacts, type QueuedJob } from './eligibility';
 import type {
   LeftJob,
   PaperConfirmation,
-  PlotterState,
   PlotterSummary,
   RunnerEvent,
   RunnerStopReason,
@@ -52,7 +52,7 @@ import type {
 import { waitForPaper } from './paper-wait';
 import { QueueReader } from './queued';
 import { afterJob, armedSheetMetadata, beforeNewJob, type SheetState } from './sheets';
-import { readRunnerStatuses, removeRunnerStatus, writeRunnerStatus } from './status-file';
+import { readRunnerStatuses, removeRunnerStatus, writeRunnerStatus } from '../plotters/status-file';
 
 /** How often the queue is looked at for new jobs, and stopped or held plotters checked again. */
 const TICK_MS = 1000;

@@ -3,7 +3,7 @@
  * Journaled in the metadata of the job's QUEUED entry (`target`), so an index rebuilt from the
  * journals keeps it; absent (a job queued before targets, or by a restart) means any.
  */
-import { AXIDRAW_MODELS, type AxiDrawModel } from '../config/config';
+import { AXIDRAW_MODELS, type AxiDrawModel } from '../plan/models';
 import { VfabError } from '../errors';
 import type { StateChangeEntry } from '../jobs/journal';
 

@@ -17,12 +17,8 @@ import { entryAt, summarizeJournal, type JournalEntry } from '../jobs/journal';
 import type { JobState } from '../jobs/states';
 import type { JournalMark, Store } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
-import {
-  INTERRUPTION_REASONS,
-  type Checkpoint,
-  type InterruptionReason,
-} from '../plotter/checkpoint';
-import { OWNER_FILE, readOwner, type OwnerStatus } from './owner';
+import { INTERRUPTION_REASONS, type Checkpoint, type InterruptionReason } from '../jobs/checkpoint';
+import { OWNER_FILE, readOwner, type OwnerStatus } from '../jobs/owner';
 
 /** Plotting states a process owns while it runs. */
 export const OWNED_STATES: readonly JobState[] = ['ARMED', 'PLOTTING', 'PAUSED'];

@@ -6,7 +6,7 @@
  * child or on the clipPath itself intersects. A reference to no clipPath is ignored, as
  * browsers do (the web-platform test clip-path-invalid-reference): the element plots unclipped.
  */
-import type { SvgWarningCode } from '../plan/types';
+import type { SvgWarningCode } from './types';
 import { type ClipArea, type ClipRegion, EdgeGrid } from './clip';
 import { conditionsHold } from './conditions';
 import { SvgError } from './errors';

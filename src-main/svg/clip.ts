@@ -6,7 +6,7 @@
  * crossing, not once per segment. Edges sit in a uniform grid, so a query costs the edges near
  * it, not all of them: a clip-heavy file stays linear in its size.
  */
-import type { Polyline } from '../plan/types';
+import type { Polyline } from './types';
 
 export type FillRule = 'nonzero' | 'evenodd';
 

@@ -3,7 +3,7 @@
  * label follows the AxiDraw conventions ("1-black" → pen 1, "!3 red" → pause first, "%notes" →
  * never plotted). Without layers, paths group by colour like vpype's by-attribute layering.
  */
-import type { DrawingLayer, LayerCodes, LayerSource, Polyline } from '../plan/types';
+import type { DrawingLayer, LayerCodes, LayerSource, Polyline } from './types';
 
 export interface LayerLabel {
   pen: number | null;

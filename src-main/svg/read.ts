@@ -3,7 +3,7 @@
  * depth and `use` expansion cost heap only, and the expansion is budgeted so references that
  * fan out (a "billion laughs" made of <use>) stop with an error instead of eating memory.
  */
-import type { Drawing, Polyline, SvgWarning, SvgWarningCode } from '../plan/types';
+import type { Drawing, Polyline, SvgWarning, SvgWarningCode } from './types';
 import { SvgError } from './errors';
 import { type LayerSlot, LayerSet, parseLayerLabel } from './layers';
 import { BadAttribute, SHAPES, shapeToPolylines, type Viewport } from './shapes';

@@ -165,7 +165,7 @@ export async function tabWalk(page: Page): Promise<TabWalk> {
       if (i === null || i === undefined) return null;
       const s = getComputedStyle(el);
       // An outline (drawn around the control, on its parent's background) or a box-shadow ring.
-      const ring = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 ? s.outlineColor : s.boxShadow !== 'none' ? /^(rgba?\([^)]*\)|color\([^)]*\))/.exec(s.boxShadow)?.[1] : undefined;
+      const ring = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 ? s.outlineColor : s.boxShadow !== 'none' ? /^(rgba?\\([^)]*\\)|color\\([^)]*\\))/.exec(s.boxShadow)?.[1] : undefined;
       if (!ring) return { i: Number(i), ratio: 0 };
       const c = parse(ring);
       const under = el.parentElement && backdrop(el.parentElement);

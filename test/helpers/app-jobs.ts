@@ -1,7 +1,7 @@
 /** Many jobs written straight into a workspace, as a long-used studio has them; `vfab serve` indexes them at start. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { keepThumbnail, makeThumbnail } from '../../src-main/api/thumbnail';
+import { keepThumbnail, makeThumbnail } from '../../src-main/plan/thumbnail-file';
 import { planFactsMetadata } from '../../src-main/jobs/reconcile';
 import { writePlan, type Plan } from '../../src-main/plan/plan-file';
 

@@ -5,7 +5,7 @@
  * options, sent messages, dialogs, notifications — so tests can assert on it; `resetFakeElectron()`
  * clears that state between tests. Behaviour follows Electron's documented API, no more.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
+
 type Listener = (...args: any[]) => unknown;
 
 class Emitter {

@@ -10,7 +10,7 @@ import { queueOrder } from '../../jobs/queue';
 import { queuePreview, type QueuePreview } from '../../queue/preview';
 import { localTime, printFields, printJson, printRows, type Io } from '../output';
 import { paperLabel, readPlanOverview, type PlanOverview } from '../../plan/plan-file';
-import type { LayerCodes, SvgWarning } from '../../plan/types';
+import type { LayerCodes, SvgWarning } from '../../svg/types';
 import { confirm } from '../prompt';
 import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
 import { addPlanOptions, prepareForCli, printPrepared, type PlanFlags } from './plan';

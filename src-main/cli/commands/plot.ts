@@ -13,10 +13,10 @@ import type { Engine } from '../../engine';
 import { ERROR_CODES, VfabError } from '../../errors';
 import { readPlan } from '../../plan/plan-file';
 import { layersToPlot } from '../../plan/pens';
-import { readPlotHistory } from '../../plotter/checkpoint';
+import { readPlotHistory } from '../../jobs/checkpoint';
 import { motionProfile } from '../../plan/motion';
 import { plotProgram, programDuration, MoveKind } from '../../plan/planner';
-import { homeText, sendCarriageHome } from '../../plotter/home';
+import { homeText, sendCarriageHome } from '../../app/home';
 import { backUpFrom, type PlotProgress } from '../../plotter/runner';
 import {
   pauseRequestFile,
@@ -24,7 +24,7 @@ import {
   refuseHeldCarriage,
   runPlotSession,
   type PlotSessionResult,
-} from '../../plotter/session';
+} from '../../app/plot-session';
 import { holdersOf, sheetHolders } from '../../plotters/holders';
 import { configuredPlotters, type PlotterSpec } from '../../plotters/plotters';
 import {

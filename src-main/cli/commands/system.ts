@@ -9,7 +9,7 @@ import { Store, setAsideDatabase } from '../../jobs/store';
 import { checkJobId, jobFiles, listJobIds } from '../../jobs/workspace';
 import { listEbbPorts, usbNickname } from '../../plotter/devices';
 import { refusal } from '../../read-only';
-import { livePlotOwners } from '../../recovery/owner';
+import { livePlotOwners } from '../../jobs/owner';
 import { describeSignalHandlers } from '../../recovery/signals';
 import { VERSION } from '../../version';
 import { printFields, printJson, printRows } from '../output';

@@ -5,7 +5,7 @@
  * point on paper, as `plot.progress` events and checkpoints name it; everything up to and
  * including that point is drawn, everything after it remains.
  */
-import type { PlanPreview } from '../../../../src-main/api/preview';
+import type { PlanPreview } from '../../../../src-main/plan/preview';
 
 export interface DrawingLayer {
   name: string;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Checkpoint } from '../../../../src-main/plotter/checkpoint';
+import type { Checkpoint } from '../../../../src-main/jobs/checkpoint';
 import { api, errorText } from '../../client';
 import { useJobs } from '../store/jobs';
 import { decodePreview, pointIndex, type Drawing } from './geometry';

@@ -1,4 +1,5 @@
-import type { OutcomeKind, PlotOutcome } from '../../../../src-main/notify/outcome';
+import type { OutcomeKind } from '../../../../src-main/config/config';
+import type { PlotOutcome } from '../../../../src-main/notify/outcome';
 import { duration } from '../format';
 import { Panel } from '../Panel';
 import { useNotifications } from '../store/notifications';

@@ -31,7 +31,7 @@ export const CORNERING_RANGE: { min: typeof MIN_CORNERING; max: typeof MAX_CORNE
 };
 export const MIN_GAP_MAX_MM: typeof MAX_MIN_GAP_MM = 5;
 
-// The models src-main/config/config.ts AXIDRAW_MODELS accepts (runtime code there is not importable here).
+// The models src-main/plan/models.ts AXIDRAW_MODELS accepts (runtime code there is not importable here).
 const MODELS = ['V3/A4', 'V3/A3', 'SE/A3', 'V3 XLX', 'MiniKit', 'SE/A1', 'SE/A2'] as const;
 
 export const PLOTTER_FIELDS: readonly Field[] = [

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bootId, isProcessAlive } from '../jobs/lock';
 import { writeFileAtomic } from '../util/atomic';
-import type { PlotterState } from './events';
+import type { PlotterState } from './state';
 
 export interface RunnerStatus {
   pid: number;

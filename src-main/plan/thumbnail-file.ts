@@ -9,10 +9,9 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { readPlan, type Plan } from '../plan/plan-file';
-import { thumbnailPlan } from '../plan/thumbnail';
+import { readPlan, type Plan } from './plan-file';
+import { thumbnailPlan } from './thumbnail';
 import { writeFileAtomic } from '../util/atomic';
-import type { JobFiles } from '../jobs/workspace';
 import { planPreview, type PlanPreview } from './preview';
 
 const FORMAT = 1;
@@ -66,21 +65,20 @@ function save(file: string, key: string, thumbnail: Thumbnail): void {
   }
 }
 
+/** A job's plan.json and thumbnail.json (jobs/workspace.ts jobFiles names them). */
+export interface ThumbnailFiles {
+  plan: string;
+  thumbnail: string;
+}
+
 /** Keeps `thumbnail` as the picture of the plan now in `files.plan`; a plan.json gone meanwhile keeps nothing. */
-export function keepThumbnail(
-  files: Pick<JobFiles, 'plan' | 'thumbnail'>,
-  thumbnail: Thumbnail,
-): void {
+export function keepThumbnail(files: ThumbnailFiles, thumbnail: Thumbnail): void {
   const st = fs.statSync(files.plan, { throwIfNoEntry: false });
   if (st) save(files.thumbnail, planKey(st), thumbnail);
 }
 
 /** Makes and keeps the thumbnail of a plan just written: planning does this in its worker, so a row asks for a file already made. */
-export function saveThumbnail(
-  id: string,
-  plan: Plan,
-  files: Pick<JobFiles, 'plan' | 'thumbnail'>,
-): void {
+export function saveThumbnail(id: string, plan: Plan, files: ThumbnailFiles): void {
   keepThumbnail(files, makeThumbnail(id, plan));
 }
 
@@ -92,10 +90,7 @@ export const makeThumbnail = (id: string, plan: Plan): Thumbnail =>
  * (a job planned before thumbnails, a copy); undefined when the job has no plan.json. Throws as
  * readPlan does (DATA) for one that cannot be read.
  */
-export function jobThumbnail(
-  id: string,
-  files: Pick<JobFiles, 'plan' | 'thumbnail'>,
-): Thumbnail | undefined {
+export function jobThumbnail(id: string, files: ThumbnailFiles): Thumbnail | undefined {
   const st = fs.statSync(files.plan, { throwIfNoEntry: false });
   if (!st) return undefined;
   const key = planKey(st);

@@ -3,7 +3,7 @@
  * last interruption. Read by the runner (where to continue, whether the carriage position can be
  * trusted) and by crash recovery (what to tell the user).
  */
-import { readJournal, type EmergencyShutdownEntry, type JournalEntry } from '../jobs/journal';
+import { readJournal, type EmergencyShutdownEntry, type JournalEntry } from './journal';
 
 /** What a `progress` journal entry holds. */
 export interface Checkpoint {

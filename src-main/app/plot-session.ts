@@ -15,15 +15,16 @@ import { VfabError } from '../errors';
 import type { JobState } from '../jobs/states';
 import { jobFiles } from '../jobs/workspace';
 import { notifyOutcome } from '../notify/notifier';
-import { outcomeOfResult, plotOutcome, type OutcomeKind } from '../notify/outcome';
+import type { OutcomeKind } from '../config/config';
+import { outcomeOfResult, plotOutcome } from '../notify/outcome';
 import { motionProfile } from '../plan/motion';
 import { jobPlotterMark } from '../plotters/holders';
 import { configuredPlotters, plotterFor, type PlotterSpec } from '../plotters/plotters';
-import { claimDevice, claimJob, type DeviceClaim } from '../recovery/owner';
+import { claimDevice, claimJob, type DeviceClaim } from '../jobs/owner';
 import { CAUSE_TEXT, classifyJob } from '../recovery/classify';
 import { STEPS_PER_MM } from '../plan/planner';
-import { carriageFile, mmText, readCarriage, stepsToMm } from './carriage';
-import { openEbb, resolveDevice, VIRTUAL_DEVICE, type EbbConnection } from './devices';
+import { carriageFile, mmText, readCarriage, stepsToMm } from '../plotter/carriage';
+import { openEbb, resolveDevice, VIRTUAL_DEVICE, type EbbConnection } from '../plotter/devices';
 import {
   PositionUnknownError,
   runPlot,
@@ -31,8 +32,8 @@ import {
   type PlotProgress,
   type RunPlotResult,
   type StopRequest,
-} from './runner';
-import { runVirtualPlotter, type VirtualPlotterHandle } from './virtual/main';
+} from '../plotter/runner';
+import { runVirtualPlotter, type VirtualPlotterHandle } from '../plotter/virtual/main';
 
 const PAUSE_POLL_MS = 250;
 

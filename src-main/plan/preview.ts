@@ -7,7 +7,7 @@
  * in checkpoints, and point i is the i-th (x, y) pair, so the renderer draws "what is on paper"
  * from a progress event without asking again.
  */
-import type { Plan } from '../plan/plan-file';
+import type { Plan } from './plan-file';
 
 export interface PreviewLayer {
   name: string;

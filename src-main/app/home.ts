@@ -19,10 +19,10 @@ import {
   readCarriage,
   stepsToMm,
   writeCarriage,
-} from './carriage';
-import { servoPercent } from './preflight';
-import { homeRate, positionProblem, travelHome, waitIdle } from './runner';
-import { openPlotter } from './session';
+} from '../plotter/carriage';
+import { servoPercent } from '../plotter/preflight';
+import { homeRate, positionProblem, travelHome, waitIdle } from '../plotter/runner';
+import { openPlotter } from './plot-session';
 
 export interface HomeResult {
   plotter: string;

@@ -5,7 +5,7 @@
  * only, as on a roll or a feeder, where the sheet cannot be turned.
  */
 import { VfabError } from '../errors';
-import { nearMm as near, PAPER_TOLERANCE_MM, parsePaper, type Orientation } from '../plan/paper';
+import { nearMm as near, PAPER_TOLERANCE_MM, parsePaper, type Orientation } from './paper';
 
 export interface Sheet {
   /** As written in the config. */

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VfabError } from '../errors';
-import { bootId, isProcessAlive, sleepSync } from '../jobs/lock';
+import { bootId, isProcessAlive, sleepSync } from './lock';
 import { writeFileAtomic } from '../util/atomic';
 
 export const OWNER_FILE = 'plot.owner';
