@@ -11,10 +11,11 @@ import type { MachineStats } from '../src-main/plotter/virtual/machine';
 import { readPaper } from '../src-main/plotter/virtual/paper';
 import { openApiSocket, wsUrl, type ApiSocket } from '../test/helpers/api-socket';
 import { FIXTURES, sandbox, type Sandbox } from '../test/helpers/cli';
-import { sleep, startPlotterProcess } from '../test/helpers/crash-rig';
+import { startPlotterProcess } from '../test/helpers/crash-rig';
 import { writeStrokes } from '../test/helpers/dense-svg';
 import { startServe } from '../test/helpers/serve-process';
 import type { BenchRow, BenchSuite } from './report';
+import { holdFor } from '../test/helpers/wait';
 
 const STROKES = Number(process.env.BENCH_FEED_STROKES ?? 1_000_000);
 /** What the runner keeps in flight beyond the FIFO (runner.ts WINDOW_MS): a gap past it is starvation. */
@@ -65,7 +66,7 @@ async function plotWhile(
       `${id} under way`,
     );
     const from = Date.now();
-    await sleep(await during());
+    await holdFor(await during(), 'the measured stretch of plotting');
     const to = Date.now();
     const paused = await s.request('plot.pause', { id });
     const last = (
@@ -109,7 +110,7 @@ export const feedSuite: BenchSuite = {
           const t = performance.now();
           const added = s.call('jobs.add', { source: { path: big }, id: 'strokes', fit: 'scale' });
           // A cheap request sent while the big one is planned: answered at once, or after it.
-          await sleep(500);
+          await holdFor(500, 'the cheap request goes out while the big plan runs');
           const l = performance.now();
           await s.call('jobs.list');
           listMs = performance.now() - l;

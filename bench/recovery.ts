@@ -19,13 +19,13 @@ import {
   jobProgram,
   judgePaper,
   reinkBound,
-  sleep,
   spawnVfab,
   startPlotterProcess,
   waitForState,
 } from '../test/helpers/crash-rig';
 import { JOBS, makeWorkspace, rawReadMs } from './foundation';
 import { median, timeMs, type BenchRow, type BenchSuite } from './report';
+import { holdFor, waitFor } from '../test/helpers/wait';
 
 const SOAK_TRIALS = Number(process.env.BENCH_SOAK_TRIALS ?? 100);
 const SOAK_SPEED = 25;
@@ -82,23 +82,20 @@ async function resumeLatencyBench(): Promise<BenchRow[]> {
     sb.run(['add', 'job', 'latency', FIXTURE, '--fit', 'scale']);
     const first = spawnVfab(sb, ['plot', 'latency', '--device', plotter.port]);
     await waitForState(sb, 'latency', 'PLOTTING');
-    await sleep(3000);
+    await holdFor(3000, 'the kill lands 3 s into the plot');
     first.child.kill('SIGKILL');
     await first.exited;
     // The board finishes what it had queued; resume starts from a quiet plotter.
-    await sleep(1500);
+    await holdFor(1500, 'the board finishes what it had queued');
     const at = (await plotter.ctl<{ mm: number[] }>('status')).mm;
     const inkBefore = readPaper(plotter.paper).length;
     const t0 = performance.now();
     const resumed = spawnVfab(sb, ['resume', 'latency', '--device', plotter.port]);
-    let firstStrokeMs = NaN;
-    while (performance.now() - t0 < 30_000) {
-      if (readPaper(plotter.paper).length > inkBefore) {
-        firstStrokeMs = performance.now() - t0;
-        break;
-      }
-      await sleep(10);
-    }
+    const firstStrokeMs = await waitFor(
+      'the first resumed stroke on paper',
+      () => readPaper(plotter.paper).length > inkBefore && performance.now() - t0,
+      { timeoutMs: 30_000 },
+    ).catch(() => NaN);
     resumed.child.kill('SIGTERM');
     await resumed.exited;
     const cp = JSON.parse(

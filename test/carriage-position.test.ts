@@ -11,9 +11,9 @@ import { openEbb } from '../src-main/plotter/devices';
 import { waitIdle } from '../src-main/plotter/runner';
 import { readPaper } from '../src-main/plotter/virtual/paper';
 import type { ApiEvent, ApiSocket } from './helpers/api-socket';
-import { sleep } from './helpers/crash-rig';
 import { addSmallJobs, jobStates, judgeQueue, writeQueueConfig } from './helpers/queue-rig';
 import { useServeRig } from './helpers/serve-rig';
+import { waitFor } from './helpers/wait';
 
 const SPEED = 20;
 /** A: two pens; its pen change leaves the carriage mid-sheet, about (200–230, 100–105) mm. B: near home. */
@@ -169,9 +169,11 @@ describe('a plot after another job was left paused mid-sheet (vfab serve, restar
 
   /** Until serve has let every plot go: a plot's end is told before its port closes. */
   async function letGo(api: ApiSocket): Promise<void> {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(25))
-      if (!(await api.call('system.info')).plotting.length) return;
-    throw new Error('serve still plots 10 s after the last plot ended');
+    await waitFor(
+      'serve to let every plot go',
+      async () => !(await api.call('system.info')).plotting.length,
+      { timeoutMs: 10_000, everyMs: 25 },
+    );
   }
 
   /** Starts B: refused (the reply), or plotted to the end and judged against its plan. */

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
-import { seeded, sleep } from './helpers/crash-rig';
+import { seeded } from './helpers/crash-rig';
 import { endWithTest } from './helpers/processes';
 import { openEngine } from '../src-main/engine';
 import { readJournal } from '../src-main/jobs/journal';
@@ -32,6 +32,7 @@ import {
   writeQueueConfig,
   type QueueRig,
 } from './helpers/queue-rig';
+import { holdFor, waitFor } from './helpers/wait';
 
 const SPEED = 20;
 
@@ -244,7 +245,7 @@ describe('vfab queue run', () => {
       const delay = 250 + rand() * 1300;
       const byItself = await Promise.race([
         run.exited.then(() => true),
-        sleep(delay).then(() => false),
+        holdFor(delay, 'the kill lands at a seeded random moment').then(() => false),
       ]);
       if (!byItself) {
         run.child.kill('SIGKILL');
@@ -527,7 +528,7 @@ describe('the runner, watching', () => {
       let ended = false;
       const done = runner.run().then((s) => ((ended = true), s));
       // Nothing queued: a runner without watch would have ended at its first look.
-      await new Promise((r) => setTimeout(r, 1500));
+      await holdFor(1500, 'a runner without watch would have ended by now');
       expect(ended).toBe(false);
       queueJobs(engine, ['late']);
       expect(await completed).toMatchObject({ job: 'late', plotter: 'p1' });
@@ -592,7 +593,7 @@ describe('runners side by side', () => {
     expect(sb.run(['queue', 'add', 'o1', 'o2']).code).toBe(0);
     const run = rig.spawn(['queue', 'run', '--unattended', '--page-delay', '0']);
     await saidOnStderr(run, /long: started on p1/);
-    await sleep(300);
+    await holdFor(300, 'the power goes mid-plot, after some strokes');
     await rig.plotters.p1!.ctl('motorPowerLoss');
     expect(await ended(run), run.stderr()).toBe(1);
     expect(run.stderr()).toMatch(
@@ -657,12 +658,14 @@ describe('at a terminal', () => {
     const exited = new Promise<number | null>((r) => tty.on('exit', (code) => r(code)));
     const count = (re: RegExp) => out.match(new RegExp(re, 'g'))?.length ?? 0;
     const said = async (re: RegExp, times = 1) => {
-      const deadline = Date.now() + 20_000;
-      while (count(re) < times) {
-        if (Date.now() > deadline || tty.exitCode !== null)
-          throw new Error(`never said ${re} ${times} time(s):\n${out}`);
-        await sleep(20);
-      }
+      await waitFor(
+        `${re} said ${times} time(s) (said so far:\n${out})`,
+        () => {
+          if (tty.exitCode !== null) throw new Error(`never said ${re} ${times} time(s):\n${out}`);
+          return count(re) >= times;
+        },
+        { timeoutMs: 20_000, everyMs: 20 },
+      );
     };
     try {
       await said(

@@ -16,13 +16,13 @@ import { usePlotterSandbox } from './helpers/plotter-sandbox';
 import {
   jobProgram,
   judgePaper,
-  sleep,
   spawnVfab,
   startPlotterProcess,
   waitForState,
 } from './helpers/crash-rig';
 import { endWithTest } from './helpers/processes';
 import { useTempDirs } from './helpers/tmp';
+import { holdFor, waitFor } from './helpers/wait';
 
 const tempDir = useTempDirs('vfab-recovery-');
 const rig = usePlotterSandbox();
@@ -202,7 +202,10 @@ describe('classifying unfinished jobs', () => {
       holder.kill();
     }
     // No owner left: both are interrupted now.
-    await sleep(100);
+    await waitFor(
+      'the owner process to end',
+      () => holder.exitCode !== null || holder.signalCode !== null,
+    );
     expect(rig.sb.sh("vfab info queue --interrupted | awk '{print $1}' | sort").stdout).toBe(
       'crashed\npaused\nrunning\nsignalled\nstuck\n',
     );
@@ -293,7 +296,7 @@ describe('signals while plotting', () => {
     // About 25 s of plotting: under load a faster plot may end before PLOTTING is seen.
     const p = spawnVfab(rig.sb, ['plot', 'ctrlc', '--device', 'virtual', '--speed', '2']);
     expect(await waitForState(rig.sb, 'ctrlc', 'PLOTTING')).toBe(true);
-    await sleep(500);
+    await holdFor(500, 'Ctrl-C lands mid-plot, after some strokes');
     const t = Date.now();
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(130);
@@ -373,7 +376,7 @@ describe("the recovery guide's scripts, unmodified", () => {
     ).toBe(0);
     const p = spawnVfab(rig.sb, ['plot', id]);
     expect(await waitForState(rig.sb, id, 'PLOTTING')).toBe(true);
-    await sleep(400);
+    await holdFor(400, 'the signal lands mid-plot, after some strokes');
     p.child.kill(signal);
     await p.exited;
   }

@@ -10,7 +10,6 @@ import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent, ApiSocket } from './helpers/api-socket';
-import { sleep } from './helpers/crash-rig';
 import { startFakeCamera, waitFor } from './helpers/fake-camera';
 import {
   addSmallJobs,
@@ -289,7 +288,13 @@ describe('the queue through vfab serve', () => {
         20_000,
         `${job} started`,
       );
-    await sleep(300);
+    for (const job of ['a', 'b'])
+      await api.waitForEvent(
+        (e) =>
+          e.event === 'plot.progress' && e.payload.id === job && (e.payload.fraction as number) > 0,
+        20_000,
+        `${job} under way`,
+      );
     const stopped = await api.call('queue.stop', { mode: 'pause' });
     expect(stopped).toMatchObject({
       running: false,
@@ -379,7 +384,13 @@ describe('the queue through vfab serve', () => {
         20_000,
         `${job} started`,
       );
-    await sleep(300);
+    for (const job of ['t1', 't2'])
+      await first.api.waitForEvent(
+        (e) =>
+          e.event === 'plot.progress' && e.payload.id === job && (e.payload.fraction as number) > 0,
+        20_000,
+        `${job} under way`,
+      );
     first.served.child.kill('SIGTERM');
     expect(
       await ended(

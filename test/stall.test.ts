@@ -11,12 +11,12 @@ import { FIXTURES } from './helpers/cli';
 import {
   jobProgram,
   judgePaper,
-  sleep,
   spawnVfab,
   startPlotterProcess,
   waitForState,
 } from './helpers/crash-rig';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
+import { holdFor } from './helpers/wait';
 
 const FIXTURE = path.join(FIXTURES, 'AxiDraw_First.svg');
 const SPEED = 10;
@@ -40,9 +40,9 @@ describe('a frozen plotting process', () => {
     const pid = p.child.pid!;
     try {
       expect(await waitForState(rig.sb, 'frozen', 'PLOTTING')).toBe(true);
-      await sleep(700);
+      await holdFor(700, 'the freeze lands mid-plot, after some strokes');
       process.kill(pid, 'SIGSTOP');
-      await sleep(FREEZE_MS);
+      await holdFor(FREEZE_MS, 'the process stays frozen this long: the stall under test');
       // Still mid-plot when frozen: the job was not done before the freeze.
       expect(rig.sb.run(['info', 'job', 'frozen', '--state-only']).stdout).toBe('PLOTTING\n');
       process.kill(pid, 'SIGCONT');

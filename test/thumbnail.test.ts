@@ -1,6 +1,6 @@
 /**
  * The plan made small for a queue row (plan/thumbnail.ts) and its cache beside plan.json
- * (api/thumbnail.ts): layers and pen colours kept, every point near where the plan has it, a
+ * (plan/thumbnail-file.ts): layers and pen colours kept, every point near where the plan has it, a
  * dense drawing within the point budget, and made again only when plan.json changes.
  */
 import fs from 'node:fs';

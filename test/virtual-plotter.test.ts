@@ -12,8 +12,7 @@ import {
 } from '../src-main/plotter/virtual/main';
 import { readPaper } from '../src-main/plotter/virtual/paper';
 import { endWithTest } from './helpers/processes';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { holdFor, waitFor } from './helpers/wait';
 
 /** A minimal host: writes commands and collects the reply bytes up to a terminator pattern. */
 class Host {
@@ -63,7 +62,10 @@ class Host {
     return this.read(until);
   }
   async waitIdle(): Promise<void> {
-    while ((await this.cmd('QM', /\n\r/)) !== 'QM,0,0,0,0\n\r') await sleep(5);
+    await waitFor(
+      'the motion queue to empty',
+      async () => (await this.cmd('QM', /\n\r/)) === 'QM,0,0,0,0\n\r',
+    );
   }
   async steps(): Promise<[number, number]> {
     const r = await this.cmd('QS');
@@ -198,7 +200,7 @@ describe('virtual plotter: motion and paper', () => {
   it('QM/QG/QS report a move while it runs, then idle', async () => {
     const { host } = await start({ speed: 10 });
     expect(await host.cmd('SM,3000,3000,-3000')).toBe('OK\r\n');
-    await sleep(100);
+    await waitFor('the move to be under way', async () => (await host.steps())[0] > 0);
     expect(await host.cmd('QM', /\n\r/)).toBe('QM,1,1,1,0\n\r');
     expect(await host.cmd('QG', /\r\n/)).toBe('1E\r\n');
     const [s1, s2] = await host.steps();
@@ -214,7 +216,8 @@ describe('virtual plotter: motion and paper', () => {
     const { host } = await start({ speed: 50 });
     // 20 s of plotter time = 400 ms real: one running, one queued, the third is stuck.
     host.write('SM,20000,100,100\rSM,10,1,1\rSM,10,1,1\rQB\r');
-    await sleep(80);
+    await waitFor('two commands answered', () => host.pendingText() === 'OK\r\nOK\r\n');
+    await holdFor(50, 'the third command stays unanswered while the FIFO is full');
     expect(host.pendingText()).toBe('OK\r\nOK\r\n');
     expect(await ctl('status')).toMatchObject({
       parserBlocked: 'slot',
@@ -222,12 +225,11 @@ describe('virtual plotter: motion and paper', () => {
     });
     // Sent while it waits, a command is held in the board (a USB packet's worth), ready when the slot frees.
     host.write('SM,10,1,1\r');
-    const deadline = Date.now() + 2000;
-    while (
-      (await ctl<{ pendingLines: number }>('status')).pendingLines < 2 &&
-      Date.now() < deadline
-    )
-      await sleep(10);
+    await waitFor(
+      'the board to hold the second line',
+      async () => (await ctl<{ pendingLines: number }>('status')).pendingLines >= 2,
+      { timeoutMs: 2000 },
+    );
     expect(await ctl('status')).toMatchObject({ parserBlocked: 'slot', pendingLines: 2 });
     expect(await host.read(/0\r\nOK\r\nOK\r\n/, 2000)).toBe('OK\r\nOK\r\nOK\r\n0\r\nOK\r\nOK\r\n');
     await host.waitIdle();
@@ -242,7 +244,7 @@ describe('virtual plotter: motion and paper', () => {
   it('counts starvation gaps between moves', async () => {
     const { host } = await start({ speed: 20 });
     expect(await host.cmd('SM,100,10,10')).toBe('OK\r\n');
-    await sleep(50); // 1 s of plotter time with an empty FIFO
+    await holdFor(50, '1 s of plotter time with an empty FIFO: the gap counted');
     expect(await host.cmd('SM,100,10,10')).toBe('OK\r\n');
     await host.waitIdle();
     const stats = await ctl<{ gaps: { count: number; totalMs: number; maxMs: number } }>('stats');
@@ -259,10 +261,14 @@ describe('virtual plotter: faults', () => {
     await ctl('unplug');
     expect(fs.existsSync(p.portPath)).toBe(false);
     // serialport 13 reports the loss as close or, on the next write, as an error (docs/ebb-protocol.md "The virtual plotter").
-    for (let i = 0; i < 50 && host.events.length === 0; i++) {
-      if (host.port.isOpen) host.port.write('V\r');
-      await sleep(20);
-    }
+    await waitFor(
+      'serialport to report the loss',
+      () => {
+        if (host.events.length === 0 && host.port.isOpen) host.port.write('V\r');
+        return host.events.length > 0;
+      },
+      { timeoutMs: 1000, everyMs: 20 },
+    );
     expect(host.events.length).toBeGreaterThan(0);
     await ctl('replug', { resetState: false });
     const again = await Host.open(p.portPath);
@@ -291,7 +297,7 @@ describe('virtual plotter: faults', () => {
     expect(await host.cmd('SM,10,1,1')).toBe('OK\r\n');
     await ctl('dropReply', { count: 1 });
     host.write('V\r');
-    await sleep(50);
+    await holdFor(50, 'a dropped reply never comes');
     expect(host.pendingText()).toBe('');
     await ctl('slowReplies', { delayMs: 300 });
     const t = Date.now();
@@ -316,7 +322,7 @@ describe('virtual plotter: faults', () => {
     expect(await host.cmd('CU,60,404')).toBe('OK\r\n');
     expect(await host.cmd('SP,0')).toBe('OK\r\n');
     expect(await host.cmd('SM,2000,2000,0')).toBe('OK\r\n');
-    await sleep(80);
+    await waitFor('the carriage to move', async () => (await host.steps())[0] > 0);
     await ctl('motorPowerLoss');
     expect(await host.cmd('QE')).toBe('0,0\n\rOK\r\n');
     expect(await host.cmd('QC')).toBe('0394,0002\r\nOK\r\n');
@@ -365,7 +371,7 @@ describe('virtual plotter: faults', () => {
     expect(await first.cmd('EM,1,1')).toBe('OK\r\n');
     expect(await first.cmd('SM,200,1600,0')).toBe('OK\r\n');
     await first.close(); // the app "crashes" mid-move
-    await sleep(50);
+    await holdFor(50, 'the move goes on with no host');
     const second = await Host.open(info.port);
     hosts.push(second);
     await second.waitIdle();
@@ -389,8 +395,7 @@ describe('virtual plotter: more faults and checks', () => {
     expect(await host.cmd('SP,0')).toBe('OK\r\n');
     expect(await host.cmd('SM,1000,1000,1000')).toBe('OK\r\n');
     host.write('SM,10,1,1\r'); // third command: queued, then the cable is pulled
-    await sleep(150);
-    expect(fs.existsSync(p.portPath)).toBe(false);
+    await waitFor('the port to vanish', () => !fs.existsSync(p.portPath));
     const paper = readPaper(p.paperFile);
     expect(paper).toHaveLength(1);
     expect(paper[0]).toMatchObject({ cmd: 'SM', from: [0, 0], partial: true });
@@ -404,8 +409,13 @@ describe('virtual plotter: more faults and checks', () => {
     expect(await host.cmd('SP,0')).toBe('OK\r\n');
     expect(await host.cmd('SM,2000,1600,1600')).toBe('OK\r\n'); // 20 mm in 200 ms real
     expect(await host.cmd('QB')).toBe('0\r\nOK\r\n');
-    await sleep(120);
-    expect(await host.cmd('QB')).toBe('1\r\nOK\r\n');
+    await waitFor(
+      'the button press at 5 mm',
+      async () => (await host.cmd('QB')) === '1\r\nOK\r\n',
+      {
+        timeoutMs: 2000,
+      },
+    );
     await ctl('limitSwitch', { packet: true });
     expect(await host.read(/\r\n/)).toBe('Limit switch triggered. PortB=00\r\n');
     expect(await host.cmd('QM', /\n\r/)).toBe('QM,0,0,0,0\n\r');
@@ -421,8 +431,9 @@ describe('virtual plotter: more faults and checks', () => {
     await host.close();
     await ctl('portBusy', { ms: 300 });
     await expect(Host.open(p.portPath)).rejects.toThrow(/lock/i);
-    await sleep(350);
-    const again = await Host.open(p.portPath);
+    const again = await waitFor('the port lock to lapse', () =>
+      Host.open(p.portPath).catch(() => undefined),
+    );
     hosts.push(again);
     await ctl('servoPowerOff');
     expect(await again.cmd('SM,100,80,80')).toBe('OK\r\n'); // pen "up", but it fell
@@ -434,9 +445,8 @@ describe('virtual plotter: more faults and checks', () => {
     const { p, host } = await start();
     expect(await host.cmd('SM,10,5,5')).toBe('OK\r\n');
     host.write('RB\r');
-    await sleep(100);
-    expect(fs.existsSync(p.portPath)).toBe(false);
-    for (let i = 0; i < 100 && !fs.existsSync(p.portPath); i++) await sleep(20);
+    await waitFor('the board to drop off USB', () => !fs.existsSync(p.portPath));
+    await waitFor('the board to come back', () => fs.existsSync(p.portPath), { timeoutMs: 2000 });
     await host.close();
     const again = await Host.open(p.portPath);
     hosts.push(again);

@@ -175,7 +175,7 @@ export const METHODS = {
   'jobs.restart': { params: z.object({ id: jobId }).strict() },
   /** The planned paths, for drawing the job (see PlanPreview). */
   'jobs.preview': { params: z.object({ id: jobId }).strict() },
-  /** A small picture of the planned paths for the job's row, made once per plan (see api/thumbnail.ts). */
+  /** A small picture of the planned paths for the job's row, made once per plan (see plan/thumbnail-file.ts). */
   'jobs.thumbnail': { params: z.object({ id: jobId }).strict() },
   'jobs.snapshots': { params: z.object({ id: jobId }).strict() },
   'jobs.snapshot': { params: z.object({ id: jobId, name: snapshotName }).strict() },

@@ -26,7 +26,7 @@ export interface JobFiles {
   source: string;
   meta: string;
   plan: string;
-  /** The queue row's picture, made from the plan (api/thumbnail.ts): a cache. */
+  /** The queue row's picture, made from the plan (plan/thumbnail-file.ts): a cache. */
   thumbnail: string;
   journal: string;
   snapshots: string;

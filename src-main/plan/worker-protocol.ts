@@ -18,7 +18,7 @@ export interface PlanRequest {
   source: string;
   /** The job's `plan.json`, replaced atomically. */
   plan: string;
-  /** Where the queue row's thumbnail of the new plan goes (api/thumbnail.ts); none when absent. */
+  /** Where the queue row's thumbnail of the new plan goes (plan/thumbnail-file.ts); none when absent. */
   thumbnail?: string;
   /** The name the user knows the file by, for messages. */
   fileName: string;

@@ -16,7 +16,7 @@
  * (ARMED or PLOTTING, no live owner) and resumes them there first (`recovery`), never from the
  * start; an ARMED one never moved and starts like a fresh plot, on its own confirmed sheet. A
  * plotter whose sheet holds a PAUSED job (a pen change) is left to a person: the runner starts
- * nothing there. Device locks and job claims are those of any plot (recovery/owner.ts), so a
+ * nothing there. Device locks and job claims are those of any plot (jobs/owner.ts), so a
  * second runner or a `vfab plot` on the same plotter is kept apart, and of two runners racing for
  * a job the loser takes the next one.
  *

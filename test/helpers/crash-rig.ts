@@ -21,6 +21,7 @@ import { controlRequest } from '../../src-main/plotter/virtual/control';
 import { readPaper, type PaperLine } from '../../src-main/plotter/virtual/paper';
 import { ROOT, type Sandbox } from './cli';
 import { endWithTest } from './processes';
+import { holdFor, waitFor } from './wait';
 
 export interface PlotterProcess {
   port: string;
@@ -251,8 +252,6 @@ export function seeded(seed: number): () => number {
   };
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Polls `vfab info job <id> --state-only` until it prints `state` (bounded). */
 export async function waitForState(
   sb: Sandbox,
@@ -260,12 +259,11 @@ export async function waitForState(
   state: string,
   timeoutMs = 15_000,
 ): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (sb.run(['info', 'job', id, '--state-only']).stdout.trim() === state) return true;
-    await sleep(100);
-  }
-  return false;
+  return waitFor(
+    `job ${id} to be ${state}`,
+    () => sb.run(['info', 'job', id, '--state-only']).stdout.trim() === state,
+    { timeoutMs, everyMs: 100 },
+  ).catch(() => false);
 }
 
 export interface RunOutcome {
@@ -290,13 +288,17 @@ export async function runAndKill(
   const p = spawnVfab(sb, args);
   let exited = false;
   void p.exited.then(() => (exited = true));
-  for (
-    const deadline = Date.now() + 30_000;
-    once && !exited && !once.test(p.stderr()) && Date.now() < deadline;
-  )
-    await sleep(20);
+  if (once)
+    await waitFor(`'${once}' on stderr`, () => exited || once.test(p.stderr()), {
+      timeoutMs: 30_000,
+      everyMs: 20,
+    }).catch(() => undefined);
   const ended =
-    exited || (await Promise.race([p.exited.then(() => true), sleep(afterMs).then(() => false)]));
+    exited ||
+    (await Promise.race([
+      p.exited.then(() => true),
+      holdFor(afterMs, 'the kill lands at this moment of the plot').then(() => false),
+    ]));
   let exitMs = 0;
   if (!ended) {
     const t = Date.now();

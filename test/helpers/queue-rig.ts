@@ -20,12 +20,12 @@ import {
   inkedAlong,
   jobProgram,
   reinkBound,
-  sleep,
   spawnVfab,
   startPlotterProcess,
   type PlotterProcess,
   type VfabProcess,
 } from './crash-rig';
+import { waitFor } from './wait';
 
 export interface PlotterConfig {
   name: string;
@@ -269,12 +269,12 @@ export async function saidOnStderr(
   re: RegExp,
   timeoutMs = 20_000,
 ): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (re.test(p.stderr())) return p.stderr();
-    if (p.child.exitCode !== null) break;
-    await sleep(20);
-  }
+  const said = await waitFor(
+    `vfab to say ${re}`,
+    () => re.test(p.stderr()) || p.child.exitCode !== null,
+    { timeoutMs, everyMs: 20 },
+  ).catch(() => false);
+  if (said && re.test(p.stderr())) return p.stderr();
   throw new Error(`vfab never said ${re} (exit ${p.child.exitCode}); it said:\n${p.stderr()}`);
 }
 
