@@ -20,6 +20,7 @@ import { boundaryFromContentType, MultipartParser } from '../src-main/camera/mul
 import { createCameraRelay } from '../src-main/camera/relay';
 import { frameNumber, startFakeCamera } from '../test/helpers/fake-camera';
 import { median, type BenchRow, type BenchSuite } from './report';
+import { holdFor } from '../test/helpers/wait';
 
 const WIDTH = 1280;
 const HEIGHT = 720;
@@ -104,8 +105,6 @@ function slope(xs: number[], ys: number[]): number {
   return slopes.length ? median(slopes) : 0;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function run(): Promise<BenchRow[]> {
   const seconds = Number(process.env.BENCH_CAMERA_S ?? 20);
   // A memory slope needs the longer share of the run to rise above the noise.
@@ -141,7 +140,7 @@ async function run(): Promise<BenchRow[]> {
     const client = createCameraClient({ url: cameraUrl });
     relay = createCameraRelay(client, { token: TOKEN });
     tell('viewers');
-    await sleep(WARMUP_MS);
+    await holdFor(WARMUP_MS, 'viewers connect and the relay warms up');
     tell('count');
     await expect('counting');
 
@@ -155,7 +154,7 @@ async function run(): Promise<BenchRow[]> {
     const cpuFrames0 = frames;
     const cpuT0 = performance.now();
     const cpu0 = process.cpuUsage();
-    await sleep(cpuSeconds * 1000);
+    await holdFor(cpuSeconds * 1000, 'the CPU measured over this stretch');
     const cpu = process.cpuUsage(cpu0);
     const cpuWallMs = performance.now() - cpuT0;
     const cpuFrames = frames - cpuFrames0;
@@ -165,10 +164,10 @@ async function run(): Promise<BenchRow[]> {
     const samples: { t: number; mb: number }[] = [];
     const memT0 = performance.now();
     while (performance.now() - memT0 < memSeconds * 1000) {
-      await sleep(925);
+      await holdFor(925, 'one memory reading a second');
       let mb = Infinity;
       for (let k = 0; k < 3; k++) {
-        if (k) await sleep(25);
+        if (k) await holdFor(25, 'readings 25 ms apart');
         gc();
         const m = process.memoryUsage();
         mb = Math.min(mb, (m.heapUsed + m.external) / 1e6);

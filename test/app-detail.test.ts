@@ -145,6 +145,8 @@ describe('job detail', () => {
       });
       const app = await openApp(await rig.browser(), served.url);
       const { page } = app;
+      // The row at rest first (its picture settled as "no plan yet"), so the click lands on it.
+      await page.locator('[data-job="poster"] [data-thumb="none"]').waitFor();
       await page.locator('[data-job="poster"]').getByRole('button', { name: 'Plan…' }).click();
       const form = page.getByTestId('plan-form');
       await form.waitFor();

@@ -10,6 +10,7 @@ import { readJournal } from '../src-main/jobs/journal';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
 import { endWithTest } from './helpers/processes';
 import { treeHash } from './helpers/tar-fixtures';
+import { waitFor } from './helpers/wait';
 
 let sb: Sandbox;
 const children: ChildProcess[] = [];
@@ -60,11 +61,7 @@ function startPlot(id: string): {
 }
 
 async function until(what: string, test: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(what, test, { timeoutMs: ms, everyMs: 50 });
 }
 
 function progressLines(journal: string): number {
@@ -162,7 +159,7 @@ describe('import while a job is owned by a live plotting process', () => {
     expect(sb.run(['system', 'export', '--output', archive]).code).toBe(0);
 
     // Another process claims the job exactly as a plot does, and holds it until stdin closes.
-    const owner = path.join(ROOT, 'src-main', 'recovery', 'owner.ts');
+    const owner = path.join(ROOT, 'src-main', 'jobs', 'owner.ts');
     const script = `const mod = await import(${JSON.stringify(owner)}); const { claimPlot } = mod.claimPlot ? mod : mod.default;
       const claim = claimPlot({ jobDir: ${JSON.stringify(path.join(sb.jobsDir, 'busy'))}, dataDir: ${JSON.stringify(sb.dataDir)}, job: 'busy', device: 'virtual' });
       process.stdout.write('claimed\\n');

@@ -38,6 +38,7 @@ import { claimPlot, FOREIGN_OWNER_STALE_MS, readOwner } from '../src-main/jobs/o
 import { FIXTURES } from './helpers/cli';
 import { gz, manifestArchive, rawHeader, tarOf } from './helpers/tar-fixtures';
 import { useTempDirs } from './helpers/tmp';
+import { holdFor, waitFor } from './helpers/wait';
 
 const tmp = useTempDirs('vfab-backup-unit-');
 
@@ -558,14 +559,13 @@ describe('scheduled backups', () => {
       onResult: (r) => ran.push(r.export!.file),
     });
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      await holdFor(300, 'no backup may start while a plot runs');
       expect(listBackups(dir)).toEqual([]);
       plotting = undefined;
-      const t0 = Date.now();
-      while (!ran.length && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+      await waitFor('the held-off backup to run', () => ran.length > 0, { timeoutMs: 10_000 });
       expect(ran).toHaveLength(1);
       // Not due again for an hour: further looks export nothing.
-      await new Promise((r) => setTimeout(r, 300));
+      await holdFor(300, 'the scheduler looks again and must export nothing');
       expect(listBackups(dir).map((a) => a.file)).toEqual(ran);
     } finally {
       stop();

@@ -18,6 +18,7 @@ import {
   type FakeCameraOptions,
   deadCameraUrl,
 } from './helpers/fake-camera';
+import { holdFor } from './helpers/wait';
 
 interface Line {
   level: 'info' | 'warning';
@@ -240,7 +241,7 @@ describe('camera client against a fake Motion', () => {
       { backoff: { initialMs: 50, maxMs: 200 } },
     );
     c.acquire();
-    await new Promise((r) => setTimeout(r, 3_000));
+    await holdFor(3_000, 'the attempts in 3 s show the backoff');
     c.close();
     // 50, 100, 200, 200, 200 ... ms (+-20 %): about 15 attempts in 3 s. Uncapped doubling would
     // make 6 (the last gaps 800 and 1600 ms); no backoff at all, thousands.
@@ -287,7 +288,7 @@ describe('camera client against a fake Motion', () => {
     releases[0]!();
     releases[0]!();
     releases[1]!();
-    await new Promise((r) => setTimeout(r, 100));
+    await holdFor(100, 'one holder left: the connection must stay open');
     expect(cam.open).toBe(1);
     releases[2]!();
     await waitFor(() => cam.open === 0, 2_000, 'the camera connection to close');

@@ -22,6 +22,7 @@ import {
 } from './helpers/fake-camera';
 import { endWithTest } from './helpers/processes';
 import { useTempDirs } from './helpers/tmp';
+import { holdFor } from './helpers/wait';
 
 const tempDir = useTempDirs('vfab-camera-plot-');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -139,14 +140,14 @@ describe('startPlotCamera', () => {
         expect(jpeg.decode(data)).toMatchObject({ width: 160, height: 120 });
         seen.add(frameNumber(data)!);
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await holdFor(20, 'sampling latest.jpg over 3.6 s counts the views');
     }
     // The first frame at once, then one per second: 4 distinct views in 3.6 s (3 when a tick is late).
     expect(seen.size).toBeGreaterThanOrEqual(3);
     expect(seen.size).toBeLessThanOrEqual(5);
     await pc.stop();
     const mtime = fs.statSync(latest).mtimeMs;
-    await new Promise((r) => setTimeout(r, 1_300));
+    await holdFor(1_300, 'after stop, no new view may be written');
     expect(fs.statSync(latest).mtimeMs).toBe(mtime);
     await waitFor(() => cam.open === 0, 2_000, 'the camera to be released');
   });
@@ -166,7 +167,7 @@ describe('startPlotCamera', () => {
     const until = Date.now() + 1_500;
     while (Date.now() < until) {
       if (fs.existsSync(latest)) seen.add(frameNumber(fs.readFileSync(latest))!);
-      await new Promise((r) => setTimeout(r, 20));
+      await holdFor(20, 'sampling latest.jpg over 1.5 s counts the views');
     }
     expect(seen.size).toBeGreaterThanOrEqual(1);
     expect(seen.size).toBeLessThanOrEqual(3);
@@ -348,7 +349,7 @@ describe('vfab plot with a camera', () => {
       '--carriage-at-home',
     ]);
     await waitFor(() => fs.existsSync(path.join(snapshots, 'latest.jpg')), 15_000, 'latest.jpg');
-    await new Promise((r) => setTimeout(r, 1500));
+    await holdFor(1500, 'a few views are written before the kill');
     kill.child.kill('SIGKILL');
     await kill.exited;
     const latest = decode(path.join(snapshots, 'latest.jpg'));

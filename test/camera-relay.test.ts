@@ -18,6 +18,7 @@ import {
   type FakeCameraOptions,
 } from './helpers/fake-camera';
 import { startServe } from './helpers/serve-process';
+import { holdFor } from './helpers/wait';
 
 const TOKEN = 'test-token-0123456789';
 
@@ -200,7 +201,7 @@ describe('camera relay', () => {
     const frameBytes = 200 * 1024;
     for (let i = 0; i < 10; i++) {
       expect(relay.stats().buffered).toBeLessThanOrEqual(cap + frameBytes);
-      await new Promise((r) => setTimeout(r, 50));
+      await holdFor(50, 'the cap must hold while frames keep coming');
     }
     expect(fast.numbers.length).toBeGreaterThan(20);
     expect(fast.numbers.every((n, i) => i === 0 || n === fast.numbers[i - 1]! + 1)).toBe(true);
@@ -249,7 +250,7 @@ describe('camera relay', () => {
     relay.close();
     await waitFor(() => ended === 2, 3_000, 'both streams to end');
     // Frames keep coming from the camera meanwhile; none may be written to an ended response.
-    await new Promise((r) => setTimeout(r, 200));
+    await holdFor(200, 'no frame may reach an ended response');
     expect(relay.stats().viewers).toBe(0);
   });
 });

@@ -27,8 +27,8 @@ import {
   spawnVfab,
   startPlotterProcess,
   waitForState,
+  waitForCheckpoints,
 } from './helpers/crash-rig';
-import { holdFor } from './helpers/wait';
 
 const FIXTURE = path.join(FIXTURES, 'AxiDraw_First.svg');
 const SPEED = 25;
@@ -250,7 +250,7 @@ describe('the crash test', () => {
     const program = addJob('power');
     const p = spawnVfab(rig.sb, ['plot', 'power', ...device()]);
     expect(await waitForState(rig.sb, 'power', 'PLOTTING')).toBe(true);
-    await holdFor(700, 'the power goes mid-plot, after some strokes');
+    await waitForCheckpoints(rig.sb, 'power');
     await rig.plotter.ctl('motorPowerLoss');
     expect(await p.exited).not.toBe(0);
     const last = JSON.parse(
@@ -280,7 +280,7 @@ describe('the crash test', () => {
     const program = addJob('usb');
     const p = spawnVfab(rig.sb, ['plot', 'usb', ...device()]);
     expect(await waitForState(rig.sb, 'usb', 'PLOTTING')).toBe(true);
-    await holdFor(700, 'the cable is pulled mid-plot, after some strokes');
+    await waitForCheckpoints(rig.sb, 'usb');
     await rig.plotter.ctl('unplug');
     expect(await p.exited).toBe(1);
     expect(p.stderr()).toMatch(/interrupted .*vfab resume usb/);

@@ -15,6 +15,7 @@ import { openApiSocket, wsUrl, type ApiEvent, type ApiSocket } from './helpers/a
 import { FIXTURES, ROOT, sandbox, type Sandbox } from './helpers/cli';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 import { treeHash } from './helpers/tar-fixtures';
+import { waitFor } from './helpers/wait';
 
 const DEMO_JOBS = ['bunny', 'rings', 'voronoi', 'circles-1', 'circles-2'];
 const ARGS = ['--port', '0', '--speed', '20', '--plotters', '2'];
@@ -138,8 +139,13 @@ describe('vfab demo', () => {
       .map((e) => [e.payload.job, e.payload.plotter]);
     expect(new Set(started.map(([, p]) => p))).toEqual(new Set(['left', 'right']));
     expect(started.find(([j]) => j === 'voronoi')?.[1]).toBe('right');
-    for (let i = 0; i < 100 && !/all 5 drawings are plotted/.test(demo.stderr()); i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor(
+      'the demo to say it is done',
+      () => /all 5 drawings are plotted/.test(demo.stderr()),
+      {
+        timeoutMs: 5000,
+      },
+    ).catch(() => undefined);
     expect(demo.stderr()).toMatch(/all 5 drawings are plotted\. Still serving .* until Ctrl-C/);
 
     demo.child.kill('SIGTERM');

@@ -13,6 +13,7 @@ import {
   type FirmwareVersion,
 } from '../src-main/plotter/ebb';
 import { servoTravelMs } from '../src-main/plan/motion';
+import { waitFor } from './helpers/wait';
 
 /** A reply: bytes at once, or chunks sent one after another, optionally after a delay. */
 type Reply = string | { chunks: string[]; delayMs?: number } | null;
@@ -315,7 +316,7 @@ describe('errors', () => {
     );
     const ebb = connect(fake, { onUnsolicited: (line) => stray.push(line) });
     await rejection(ebb.command('ZZ', 'ok'));
-    await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the stray OK', () => stray.length > 0, { timeoutMs: 1000, everyMs: 1 });
     expect(stray).toEqual(['OK']);
     expect(await ebb.queryButton()).toBe(true);
   });

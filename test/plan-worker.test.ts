@@ -13,6 +13,7 @@ import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { PlanPool } from '../src-main/plan/worker-pool';
 import { writeStrokes } from './helpers/dense-svg';
 import { useTempDirs } from './helpers/tmp';
+import { waitFor } from './helpers/wait';
 
 const tempDir = useTempDirs('vfab-plan-worker-');
 const cleanups: (() => unknown)[] = [];
@@ -49,11 +50,7 @@ const leftovers = (r: Rig, id: string) =>
   fs.readdirSync(r.jobDir(id)).filter((n) => n.endsWith('.tmp'));
 
 async function until(what: string, ms: number, probe: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitFor(what, probe, { timeoutMs: ms });
 }
 
 describe('the planning pool', () => {

@@ -7,6 +7,7 @@ import { readPaper } from '../src-main/plotter/virtual/paper';
 import { FIXTURES, ROOT, sandbox, type Sandbox } from './helpers/cli';
 import { startPlotterProcess } from './helpers/crash-rig';
 import { endWithTest } from './helpers/processes';
+import { waitFor } from './helpers/wait';
 
 let sb: Sandbox;
 beforeEach(() => {
@@ -35,12 +36,11 @@ describe('vfab pause', () => {
     let plotOut = '';
     plot.stdout.on('data', (b) => (plotOut += String(b)));
     const exited = new Promise<number>((resolve) => plot.on('exit', (code) => resolve(code ?? -1)));
-    const deadline = Date.now() + 10_000;
-    while (
-      sb.run(['info', 'job', 'zz', '--state-only']).stdout !== 'PLOTTING\n' &&
-      Date.now() < deadline
-    )
-      await new Promise((r) => setTimeout(r, 100));
+    await waitFor(
+      'zz to be PLOTTING',
+      () => sb.run(['info', 'job', 'zz', '--state-only']).stdout === 'PLOTTING\n',
+      { timeoutMs: 10_000, everyMs: 100 },
+    ).catch(() => undefined);
 
     const paused = sb.run(['pause', 'zz']);
     expect(paused.stderr).toContain('PAUSED');

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
-import { seeded } from './helpers/crash-rig';
+import { seeded, waitForCheckpoints } from './helpers/crash-rig';
 import { endWithTest } from './helpers/processes';
 import { openEngine } from '../src-main/engine';
 import { readJournal } from '../src-main/jobs/journal';
@@ -593,7 +593,7 @@ describe('runners side by side', () => {
     expect(sb.run(['queue', 'add', 'o1', 'o2']).code).toBe(0);
     const run = rig.spawn(['queue', 'run', '--unattended', '--page-delay', '0']);
     await saidOnStderr(run, /long: started on p1/);
-    await holdFor(300, 'the power goes mid-plot, after some strokes');
+    await waitForCheckpoints(sb, 'long');
     await rig.plotters.p1!.ctl('motorPowerLoss');
     expect(await ended(run), run.stderr()).toBe(1);
     expect(run.stderr()).toMatch(

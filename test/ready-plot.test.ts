@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
 import { sandbox, type Sandbox } from './helpers/cli';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { waitFor } from './helpers/wait';
 
 const SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="60mm" height="40mm" viewBox="0 0 60 40"><g inkscape:groupmode="layer" inkscape:label="1-black" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"><path d="M 5 5 H 50 V 30" stroke="black" fill="none"/></g></svg>';
@@ -88,9 +89,14 @@ describe('the API with physical_setup.require_confirmation', () => {
       `${id} completed`,
     );
     // The plotter is let go just after the job is COMPLETED.
-    const deadline = Date.now() + 10_000;
-    while ((await api.call('system.info')).plotting.length && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor(
+      'the plotter to be let go',
+      async () => !(await api.call('system.info')).plotting.length,
+      {
+        timeoutMs: 10_000,
+        everyMs: 50,
+      },
+    );
   };
 
   it(

@@ -19,10 +19,11 @@ import {
   spawnVfab,
   startPlotterProcess,
   waitForState,
+  waitForCheckpoints,
 } from './helpers/crash-rig';
 import { endWithTest } from './helpers/processes';
 import { useTempDirs } from './helpers/tmp';
-import { holdFor, waitFor } from './helpers/wait';
+import { waitFor } from './helpers/wait';
 
 const tempDir = useTempDirs('vfab-recovery-');
 const rig = usePlotterSandbox();
@@ -296,7 +297,7 @@ describe('signals while plotting', () => {
     // About 25 s of plotting: under load a faster plot may end before PLOTTING is seen.
     const p = spawnVfab(rig.sb, ['plot', 'ctrlc', '--device', 'virtual', '--speed', '2']);
     expect(await waitForState(rig.sb, 'ctrlc', 'PLOTTING')).toBe(true);
-    await holdFor(500, 'Ctrl-C lands mid-plot, after some strokes');
+    await waitForCheckpoints(rig.sb, 'ctrlc');
     const t = Date.now();
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(130);
@@ -376,7 +377,7 @@ describe("the recovery guide's scripts, unmodified", () => {
     ).toBe(0);
     const p = spawnVfab(rig.sb, ['plot', id]);
     expect(await waitForState(rig.sb, id, 'PLOTTING')).toBe(true);
-    await holdFor(400, 'the signal lands mid-plot, after some strokes');
+    await waitForCheckpoints(rig.sb, id);
     p.child.kill(signal);
     await p.exited;
   }

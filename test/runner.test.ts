@@ -24,6 +24,7 @@ import { runVirtualPlotter, type VirtualPlotterHandle } from '../src-main/plotte
 import { readPaper, type PaperLine } from '../src-main/plotter/virtual/paper';
 import { inkedAlong } from './helpers/crash-rig';
 import { useTempDirs } from './helpers/tmp';
+import { holdFor } from './helpers/wait';
 
 const tempDir = useTempDirs('vfab-runner-');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -431,7 +432,7 @@ describe('runPlot on the virtual plotter', () => {
     expectCheckpointBehindPaper(s, result.checkpoint!);
     expect(result.checkpoint!.move).toBeGreaterThan(0);
     await s.plotter.control('slowReplies', { delayMs: 0 });
-    await new Promise((r) => setTimeout(r, 4500)); // the late replies drain
+    await holdFor(4500, 'the late replies drain before the reconnect');
     await s.reconnect();
     expect((await s.run({ recovery: true })).state).toBe('COMPLETED');
     const paper = inked(s.plotter.paperFile);

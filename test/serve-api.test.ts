@@ -21,6 +21,7 @@ import { openApiSocket, wsUrl, type ApiSocket } from './helpers/api-socket';
 import { ROOT } from './helpers/cli';
 import { deadCameraUrl, startFakeCamera, waitFor, type FakeCamera } from './helpers/fake-camera';
 import { useTempDirs } from './helpers/tmp';
+import { waitFor as waitUntil } from './helpers/wait';
 
 const tempDir = useTempDirs('vfab-serve-');
 const cleanups: (() => unknown)[] = [];
@@ -145,13 +146,7 @@ async function until<T>(
   ms: number,
   probe: () => T | undefined | Promise<T | undefined>,
 ): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return waitUntil(what, probe, { timeoutMs: ms, everyMs: 25 });
 }
 
 describe('every method through the WebSocket', () => {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openApiSocket, wsUrl } from './helpers/api-socket';
 import { sandbox, type Sandbox } from './helpers/cli';
 import { spawnServe, startServe, type ServeProcess } from './helpers/serve-process';
+import { waitFor } from './helpers/wait';
 
 let sb: Sandbox;
 const served: ServeProcess[] = [];
@@ -49,9 +50,7 @@ describe('vfab serve', () => {
     const s = await serve();
     expect(s.stdout().trim()).toBe(s.url);
     // stderr is its own pipe: the hint may land a moment after the URL.
-    for (let i = 0; i < 40 && !/Ctrl-C stops it/.test(s.stderr()); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(s.stderr()).toMatch(/Ctrl-C stops it/);
+    await waitFor('the Ctrl-C hint', () => /Ctrl-C stops it/.test(s.stderr()), { timeoutMs: 2000 });
     const page = await fetch(s.url);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<div id="root">/);

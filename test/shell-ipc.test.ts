@@ -22,6 +22,7 @@ import { menuTemplate } from '../src-main/shell/menu';
 import * as channels from '../src-preload/channels';
 import { bootShell, type BootedShell } from './helpers/electron-shell';
 import * as fake from './setup/fake-electron';
+import { holdFor, waitFor } from './helpers/wait';
 
 const FIXTURE = path.resolve(__dirname, 'fixtures', 'AxiDraw_trivial.svg');
 const RENDERER = '/opt/vfab/resources/app.asar/out/renderer/index.html';
@@ -50,7 +51,7 @@ function stubService(opts: { plots?: string[]; shutdownMs?: number } = {}) {
     activePlots: () => plots,
     async shutdown(reason) {
       log.push(`shutdown:${reason}`);
-      if (opts.shutdownMs) await new Promise((r) => setTimeout(r, opts.shutdownMs));
+      if (opts.shutdownMs) await holdFor(opts.shutdownMs, 'a service slow to shut down');
       plots = [];
     },
     async close() {
@@ -241,9 +242,8 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
   afterEach(() => {
     for (const d of disposers.splice(0)) d();
   });
-  const until = async (cond: () => boolean) => {
-    for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  };
+  const until = (cond: () => boolean) =>
+    waitFor('the quit guard to act', cond, { timeoutMs: 1500, everyMs: 5 });
 
   it('asks first; "Stop and quit" takes the signal path (shutdown) before the app quits', async () => {
     const stub = stubService({ plots: ['job-1'], shutdownMs: 30 });
@@ -288,7 +288,7 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
     fake.dialog.nextResponses.push(0);
     win.close();
     await until(() => fake.dialog.messageBoxes.length === 1);
-    await new Promise((r) => setTimeout(r, 20));
+    await holdFor(20, 'Cancel: the window must stay open');
     expect(win.isDestroyed()).toBe(false);
     expect(quit).toBe(false);
     expect(stub.log).toEqual([]);

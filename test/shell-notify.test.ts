@@ -13,6 +13,7 @@ import { writeZigzag } from './helpers/dense-svg';
 import { bootShell, type BootedShell } from './helpers/electron-shell';
 import { startHookServer, type HookServer } from './helpers/hook-server';
 import * as fake from './setup/fake-electron';
+import { waitFor } from './helpers/wait';
 
 let shell: BootedShell;
 let server: HookServer;
@@ -49,11 +50,7 @@ async function until(
   ok: () => boolean | Promise<boolean>,
   ms = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(what, ok, { timeoutMs: ms, everyMs: 20 });
 }
 
 /** Until the service has let the plot go (after its last event). */

@@ -14,6 +14,7 @@ import {
   spawnVfab,
   startPlotterProcess,
   waitForState,
+  waitForCheckpoints,
 } from './helpers/crash-rig';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';
 import { holdFor } from './helpers/wait';
@@ -40,7 +41,7 @@ describe('a frozen plotting process', () => {
     const pid = p.child.pid!;
     try {
       expect(await waitForState(rig.sb, 'frozen', 'PLOTTING')).toBe(true);
-      await holdFor(700, 'the freeze lands mid-plot, after some strokes');
+      await waitForCheckpoints(rig.sb, 'frozen');
       process.kill(pid, 'SIGSTOP');
       await holdFor(FREEZE_MS, 'the process stays frozen this long: the stall under test');
       // Still mid-plot when frozen: the job was not done before the freeze.

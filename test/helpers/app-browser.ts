@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { waitFor } from './wait';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** test-results/ is not gitignored; screenshots stay out of the tree (VFAB_SCREENSHOTS: another folder, for runs side by side). */
@@ -110,9 +111,5 @@ export async function until(
   ms: number,
   what: string,
 ): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(what, check, { timeoutMs: ms, everyMs: 100 });
 }

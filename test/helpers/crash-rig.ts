@@ -266,6 +266,26 @@ export async function waitForState(
   ).catch(() => false);
 }
 
+/** Until job `id`'s journal holds `n` checkpoints: the plot is under way, with ink on paper. */
+export async function waitForCheckpoints(
+  sb: Sandbox,
+  id: string,
+  n = 2,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const journal = path.join(sb.jobsDir, id, 'journal.jsonl');
+  await waitFor(
+    `${n} checkpoints in ${id}'s journal`,
+    () =>
+      fs.existsSync(journal) &&
+      fs
+        .readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"type":"progress"')).length >= n,
+    { timeoutMs, everyMs: 25 },
+  );
+}
+
 export interface RunOutcome {
   code: number | string;
   killed: boolean;

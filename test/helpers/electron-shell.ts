@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as fake from '../setup/fake-electron';
+import { waitFor } from './wait';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const NODE_SQLITE = path.join(
@@ -58,8 +59,9 @@ export async function bootShell(): Promise<BootedShell> {
   const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
   await import('../../src-main/index');
   // start() runs after whenReady(); wait until the window exists.
-  for (let i = 0; i < 200 && fake.BrowserWindow.instances.length === 0; i++)
-    await new Promise((r) => setTimeout(r, 10));
+  await waitFor('the shell to open its window', () => fake.BrowserWindow.instances.length > 0, {
+    timeoutMs: 2000,
+  }).catch(() => undefined);
   const window = fake.BrowserWindow.instances[0];
   if (!window) throw new Error('the shell did not open a window');
   const added = SIGNALS.flatMap((s) =>
@@ -77,8 +79,9 @@ export async function bootShell(): Promise<BootedShell> {
     async stop() {
       fake.app.quit();
       // The first quit is held for shutdown; the shell quits again once the service and engine are closed.
-      for (let i = 0; i < 500 && fake.app.quitCalls < 2; i++)
-        await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the shell to quit again', () => fake.app.quitCalls >= 2, {
+        timeoutMs: 5000,
+      }).catch(() => undefined);
       const quit = fake.app.quitCalls >= 2;
       for (const [s, l] of added) process.off(s, l);
       delete process.env['VFAB_CONFIG'];

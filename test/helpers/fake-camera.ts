@@ -14,6 +14,7 @@ import net from 'node:net';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jpeg from 'jpeg-js';
+import { waitFor as waitUntil } from './wait';
 
 export interface FakeCameraOptions {
   width?: number;
@@ -239,11 +240,7 @@ export async function startFakeCamera(opts: FakeCameraOptions = {}): Promise<Fak
 
 /** Polls `cond` every 10 ms until it holds or `ms` pass; bounded, so a broken test fails instead of hanging. */
 export async function waitFor(cond: () => boolean, ms: number, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitUntil(what, cond, { timeoutMs: ms });
 }
 
 /** A camera URL nothing listens on: a port bound, then closed. */

@@ -6,6 +6,7 @@
  * import here: the benches (plain tsx) use the helpers that call endWithTest.
  */
 import type { ChildProcess } from 'node:child_process';
+import { waitFor } from './wait';
 
 interface Started {
   child: ChildProcess;
@@ -50,8 +51,9 @@ async function end(s: Started): Promise<void> {
   if (s.group) {
     // The group outlives its leader: what a wrapper started may still run after it exited. Ended
     // once kill(-pgid, 0) finds no member left (its orphans reaped, not only signalled).
-    while (signalGroup(child.pid, 'SIGKILL') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10));
+    await waitFor(`process group ${child.pid} to end`, () => !signalGroup(child.pid!, 'SIGKILL'), {
+      timeoutMs: REAP_MS,
+    }).catch(() => undefined);
   } else if (running) child.kill('SIGKILL');
   if (running)
     await Promise.race([

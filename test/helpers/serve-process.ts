@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, type Sandbox } from './cli';
 import { endWithTest } from './processes';
+import { waitFor } from './wait';
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -51,16 +52,16 @@ export async function startServe(
   const p = spawnServe(sb, args, command);
   let gone: number | string | undefined;
   void p.exited.then((how) => (gone = how));
-  const deadline = Date.now() + timeoutMs;
-  let m: RegExpExecArray | null;
-  while (!(m = URL_LINE.exec(p.out()))) {
-    if (gone !== undefined || Date.now() > deadline) {
-      p.child.kill('SIGKILL');
-      throw new Error(
-        `vfab ${command} printed no URL (${gone !== undefined ? `exited ${gone}` : 'timed out'}); stderr: ${p.err()}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 25));
+  const m = await waitFor(
+    `vfab ${command} to print its URL`,
+    () => URL_LINE.exec(p.out()) ?? (gone !== undefined && 'gone'),
+    { timeoutMs, everyMs: 25 },
+  ).catch(() => 'timed out' as const);
+  if (typeof m === 'string') {
+    p.child.kill('SIGKILL');
+    throw new Error(
+      `vfab ${command} printed no URL (${m === 'gone' ? `exited ${gone}` : 'timed out'}); stderr: ${p.err()}`,
+    );
   }
   return {
     child: p.child,

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { survivors, TEST_RUN_ENV } from '../helpers/test-run';
+import { waitFor } from '../helpers/wait';
 
 /** How long a process stopped at the very end of a test may take to exit before it counts as left behind. */
 const GRACE_MS = 5000;
@@ -17,12 +18,11 @@ export function setup(): void {
 export async function teardown(): Promise<void> {
   const run = process.env[TEST_RUN_ENV];
   if (!run || !fs.existsSync('/proc/self/environ')) return;
-  const deadline = Date.now() + GRACE_MS;
   let left = survivors(run, process.pid);
-  while (left.length && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    left = survivors(run, process.pid);
-  }
+  await waitFor('test processes to end', () => !(left = survivors(run, process.pid)).length, {
+    timeoutMs: GRACE_MS,
+    everyMs: 100,
+  }).catch(() => undefined);
   if (!left.length) return;
   for (const p of left) {
     try {
