@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MotionProgram } from '../src-main/plan/planner';
 import { openEbb } from '../src-main/plotter/devices';
-import { waitIdle } from '../src-main/plotter/runner';
+import { waitIdle } from '../src-main/plotter/travel';
 import { readPaper } from '../src-main/plotter/virtual/paper';
 import type { ApiEvent, ApiSocket } from './helpers/api-socket';
 import { addSmallJobs, jobStates, judgeQueue, writeQueueConfig } from './helpers/queue-rig';

@@ -11,7 +11,7 @@ import { readPlan, type Plan } from '../src-main/plan/plan-file';
 import { planSettings, prepareJob } from '../src-main/jobs/prepare';
 import { openEngine } from '../src-main/engine';
 import { plotProgram, sourceOf } from '../src-main/plan/planner';
-import { backUpFrom } from '../src-main/plotter/runner';
+import { backUpFrom } from '../src-main/plotter/plot-setup';
 import { motionProfile } from '../src-main/plan/motion';
 import {
   backUpPoint,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bootId } from '../src-main/jobs/lock';
 import { MoveKind } from '../src-main/plan/planner';
-import { backUpFrom } from '../src-main/plotter/runner';
+import { backUpFrom } from '../src-main/plotter/plot-setup';
 import { claimPlot, deviceOwnerFile, livePlotOwners } from '../src-main/jobs/owner';
 import { FIXTURES, ROOT } from './helpers/cli';
 import { usePlotterSandbox } from './helpers/plotter-sandbox';

@@ -13,13 +13,8 @@ import { motionProfile } from '../src-main/plan/motion';
 import { readPlan } from '../src-main/plan/plan-file';
 import { openEbb, type EbbConnection } from '../src-main/plotter/devices';
 import { MoveKind, plotProgram, type MotionProgram } from '../src-main/plan/planner';
-import {
-  FIFO_DEPTH,
-  runPlot,
-  WINDOW,
-  type Checkpoint,
-  type RunPlotOptions,
-} from '../src-main/plotter/runner';
+import { runPlot, type Checkpoint, type RunPlotOptions } from '../src-main/plotter/runner';
+import { FIFO_DEPTH, WINDOW } from '../src-main/plotter/stream';
 import { runVirtualPlotter, type VirtualPlotterHandle } from '../src-main/plotter/virtual/main';
 import { readPaper, type PaperLine } from '../src-main/plotter/virtual/paper';
 import { inkedAlong } from './helpers/crash-rig';

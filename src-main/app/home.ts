@@ -21,7 +21,7 @@ import {
   writeCarriage,
 } from '../plotter/carriage';
 import { servoPercent } from '../plotter/preflight';
-import { homeRate, positionProblem, travelHome, waitIdle } from '../plotter/runner';
+import { homeRate, positionProblem, travelHome, waitIdle } from '../plotter/travel';
 import { openPlotter } from './plot-session';
 
 export interface HomeResult {

@@ -25,8 +25,8 @@ import { CAUSE_TEXT, classifyJob } from '../recovery/classify';
 import { STEPS_PER_MM } from '../plan/planner';
 import { carriageFile, mmText, readCarriage, stepsToMm } from '../plotter/carriage';
 import { openEbb, resolveDevice, VIRTUAL_DEVICE, type EbbConnection } from '../plotter/devices';
+import { PositionUnknownError } from '../plotter/position';
 import {
-  PositionUnknownError,
   runPlot,
   type PlotEvent,
   type PlotProgress,

@@ -1,7 +1,8 @@
 /**
- * The job operations every face (CLI, IPC, web) calls: create, transition, inspect, remove.
- * Each transition is checked against the table, journaled (flushed) and only then applied to
- * the index: journal before action (docs/recovery.md, invariant 1).
+ * The job operations every face (CLI, IPC, web) calls: create, transition, inspect, remove,
+ * and the one way a plot writes its journal (transitions, checkpoints, interruptions). Each
+ * transition is checked against the table, journaled (flushed) and only then applied to the
+ * index: journal before action (docs/recovery.md, invariant 1).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,9 +13,12 @@ import {
   appendEntry,
   readJournal,
   summarizeJournal,
+  type EmergencyShutdownEntry,
   type JournalRead,
+  type RecoveryEntry,
   type StateChangeEntry,
 } from './journal';
+import type { Checkpoint } from './checkpoint';
 import { withFileLock } from './lock';
 import { reconcile, type ReconcileReport } from './reconcile';
 import { ACTIVE_STATES, assertTransition, type JobState, type TransitionKind } from './states';
@@ -113,6 +117,27 @@ export class JobService {
     this.logger.info(`${entry.from_state} -> ${to}: ${reason}`, id);
     this.reindex(id);
     return entry;
+  }
+
+  /**
+   * Journals a plot's checkpoint. No state changes, so neither the transition lock nor the index
+   * is touched: a plot writes a few a second. A read-only mode does not stop it: a plot under way
+   * keeps its record while the disk takes it.
+   */
+  checkpoint(id: string, progress: Checkpoint): void {
+    appendEntry(jobFiles(this.jobsDir, id).journal, {
+      type: 'progress',
+      progress: { ...progress },
+    });
+  }
+
+  /** Journals how a plot was interrupted or recovered; the state stays what it is. */
+  note(
+    id: string,
+    entry:
+      Omit<EmergencyShutdownEntry, 'timestamp' | 'seq'> | Omit<RecoveryEntry, 'timestamp' | 'seq'>,
+  ): void {
+    appendEntry(jobFiles(this.jobsDir, id).journal, entry);
   }
 
   /** The authoritative state: the journal's. */

@@ -100,6 +100,13 @@ export function stepsToMm(s1: number, s2: number, k = STEPS_PER_MM): [number, nu
   return [(s1 + s2) / (2 * k), (s1 - s2) / (2 * k)];
 }
 
+/** How far move k carries the pen, in mm (CoreXY: the motors' steps are the diagonals). */
+export function moveLengthMm(p: MotionProgram, k: number): number {
+  const s1 = p.steps1[k]!,
+    s2 = p.steps2[k]!;
+  return Math.hypot(s1 + s2, s1 - s2) / (2 * p.stepsPerMm);
+}
+
 function grown<T extends Uint8Array | Int32Array | Float64Array | Float32Array>(from: T, to: T): T {
   to.set(from);
   return to;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { deviceOwnerFile } from '../jobs/owner';
 import type { Ebb, EbbCapabilities } from './ebb';
 import { writeFileAtomic } from '../util/atomic';
+import { stepsToMm as stepsToXY } from '../plan/planner';
 
 export type CarriageRecord =
   | { where: 'home'; at: string }
@@ -53,10 +54,8 @@ export function stepsToMm(
   steps: readonly [number, number],
   stepsPerMm: number,
 ): { x: number; y: number } {
-  return {
-    x: (steps[0] + steps[1]) / (2 * stepsPerMm),
-    y: (steps[0] - steps[1]) / (2 * stepsPerMm),
-  };
+  const [x, y] = stepsToXY(steps[0], steps[1], stepsPerMm);
+  return { x, y };
 }
 
 export const mmText = (p: { x: number; y: number }) => `(${p.x.toFixed(1)}, ${p.y.toFixed(1)}) mm`;

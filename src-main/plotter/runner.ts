@@ -22,52 +22,27 @@
  * ways, never just acknowledged ones; once any command fails, later acknowledgements are ignored.
  */
 import { VfabError } from '../errors';
-import type { VfabConfig } from '../config/config';
-import { appendEntry, readJournal, repairJournal, type ProgressEntry } from '../jobs/journal';
-import type { JobService } from '../jobs/lifecycle';
-import { assertPlottable, type JobState } from '../jobs/states';
-import { jobFiles } from '../jobs/workspace';
-import type { Logger } from '../log';
-import { layerProfile, planProfile, type MotionProfile } from '../plan/motion';
-import { PLOTTER_TRAVEL } from '../plan/paper';
-import { layersToPlot, penToLoad } from '../plan/pens';
-import { readPlan, type Plan } from '../plan/plan-file';
-import {
-  carriageLostMessage,
-  countersBeyondMessage,
-  leftAway,
-  lostWhy,
-  mmText,
-  motorsHold,
-  readCarriage,
-  stepsToMm,
-  writeCarriage,
-} from './carriage';
-import { readPlotHistory, type Checkpoint, type InterruptionReason } from '../jobs/checkpoint';
-import { Ebb, EbbError, servoPosition, type EbbCapabilities } from './ebb';
-import { servoPercent } from './preflight';
-import {
-  MAX_STEP_RATE,
-  MoveKind,
-  plotProgram,
-  programDuration,
-  sourceOf,
-  type MotionProgram,
-} from '../plan/planner';
+import type { Checkpoint, InterruptionReason } from '../jobs/checkpoint';
+import type { JobState } from '../jobs/states';
+import { penToLoad } from '../plan/pens';
+import { MAX_STEP_RATE, MoveKind, programDuration, sourceOf } from '../plan/planner';
 import { restOfStroke } from '../plan/resume';
+import { mmText, stepsToMm, motorsHold } from './carriage';
+import { armBoard } from './arm';
+import { Checkpoints } from './checkpoints';
+import type { Ebb, EbbCapabilities } from './ebb';
 import { ebbCommand } from './lm';
+import { PenControl } from './pen';
+import { setUpPlot, type PlotRequest, type PlotSetup, type RunPlotContext } from './plot-setup';
+import { PlotCarriage, PositionUnknownError } from './position';
+import { countPausesUpTo, programMetrics } from './program-table';
+import { StatusWatch } from './status-watch';
+import { FIFO_DEPTH, MotionStream, WINDOW, WINDOW_MIN, WINDOW_MS } from './stream';
+import { homeRate, travelHome } from './travel';
 
-/** Most unacknowledged motion commands on the wire (see the file comment). */
-export const WINDOW = 16;
-const WINDOW_MIN = 2;
-/**
- * Plotter ms of motion the unacknowledged commands should hold when they are short: what covers
- * a host hiccup (GC, a journal fsync, a busy CPU) at real speed. Kept in plotter time so a fast
- * virtual plotter has the same in-flight window, hence the same re-inking after a crash.
- */
-const WINDOW_MS = 50;
-/** The motion FIFO depth used (the EBB's boot default; not changed with CU,4). */
-export const FIFO_DEPTH = 1;
+export type { RunPlotContext } from './plot-setup';
+export type { Checkpoint } from '../jobs/checkpoint';
+
 /** Checkpoint period at real speed: a few a second (docs/recovery.md, invariant 4). */
 export const CHECKPOINT_EVERY_MS = 250;
 /**
@@ -79,7 +54,8 @@ export const STATUS_POLL_MS = 150;
 export const MIN_PERIOD_MS = 5;
 /** A signal must end the process within a few seconds (docs/recovery.md, invariant 6). */
 const SHUTDOWN_BUDGET_MS = 3000;
-const IDLE_POLL_MS = 10;
+/** How long a lost or failing link may take to stop the board before the interruption is journaled. */
+const STOP_BUDGET_MS = 5000;
 
 export interface PlotProgress {
   /** Last confirmed move (−1 before any). */
@@ -94,8 +70,6 @@ export interface PlotProgress {
   etaS: number;
 }
 
-export type { Checkpoint } from '../jobs/checkpoint';
-
 /**
  * `signal.reason` values: 'abort' aborts (pen up, home, ABORTED), `{ shutdown }` is the signal
  * path (stop now, journal `emergency_shutdown`, the job stays PLOTTING), anything else pauses.
@@ -106,34 +80,9 @@ export type StopRequest = 'pause' | 'abort' | { shutdown: string };
 export type PlotEvent =
   'start' | 'resume' | 'pause' | 'pen_change' | 'complete' | 'fail' | 'interrupt';
 
-/** The plotter lost its position (motor power or a reset) and nobody confirmed it is at home. */
-export class PositionUnknownError extends VfabError {
-  constructor(
-    readonly jobId: string,
-    why: string,
-    /** The whole message, when the record of where vfab left the carriage (carriage.ts) says it. */
-    message?: string,
-  ) {
-    super(
-      'INVALID_STATE',
-      message ??
-        `Job '${jobId}': ${why}, so the carriage position is unknown. Move the carriage by hand to the home corner ` +
-          `(where it was when the plot started), then resume with the carriage-at-home confirmation (vfab resume ${jobId} --carriage-at-home).`,
-    );
-  }
-}
-
-export interface RunPlotContext {
-  jobs: JobService;
-  logger: Logger;
-  jobsDir: string;
-}
-
-export interface RunPlotOptions {
+export interface RunPlotOptions extends PlotRequest {
   ebb: Ebb;
   capabilities: EbbCapabilities;
-  profile: MotionProfile;
-  device: VfabConfig['device'];
   /** Shown in the PLOTTING metadata (port path, `virtual`, nickname). */
   deviceName?: string;
   /**
@@ -143,19 +92,11 @@ export interface RunPlotOptions {
   plotter?: { name: string; port: string };
   /** More facts for the ARMED entry (the queue runner's: how the sheet was confirmed). */
   armedMetadata?: Record<string, unknown>;
-  /** Take the job only if it is QUEUED: anything else means another process took it since the caller looked (BUSY). */
-  onlyQueued?: boolean;
   /** Its reason is a `StopRequest`. */
   signal?: AbortSignal;
   onEvent?: (event: PlotEvent) => void;
   onProgress?: (p: PlotProgress) => void;
   checkpointEveryMs?: number;
-  /** Move index of the last checkpoint; default: the journal's last `progress` entry when resuming. */
-  resumeFrom?: number;
-  /** Resume this many strokes (pen-down paths) before the checkpoint; 1 = redraw the current one whole. */
-  backUpStrokes?: number;
-  /** Draw only the layers numbered this (`vfab plot --layer N`); journaled, and a resume keeps it. */
-  layerOnly?: number;
   /** Continuing after an interruption: journal a `recovery` entry ("Crash recovery") before moving. */
   recovery?: boolean;
   /** The user confirmed the carriage is at home; required when the plotter lost its position. */
@@ -187,11 +128,6 @@ export type RunPlotResult =
       signal?: string;
     };
 
-interface Sent {
-  /** Program move index, or −1 for commands the runner adds (resume travel, pen lowering). */
-  move: number;
-}
-
 type StopWhy = 'pause' | 'abort' | 'shutdown' | 'power';
 
 class Stop extends Error {
@@ -199,8 +135,6 @@ class Stop extends Error {
     super(why);
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A tick this much later than due means the process did not run (a stall, a suspend, SIGSTOP). */
 const STALL_MS = 1000;
@@ -218,561 +152,437 @@ function watchStalls(onStall: (ms: number) => void): NodeJS.Timeout {
   return timer;
 }
 
-/**
- * The move to resume after when backing up `strokes` pen-down paths from checkpoint move `from`:
- * just before the PenDown of the stroke `from` is in (or last finished), `strokes − 1` more back.
- * The carriage then travels pen up to that stroke's start and draws it whole.
- */
-export function backUpFrom(p: MotionProgram, from: number, strokes: number): number {
-  if (strokes <= 0) return from;
-  let k = from;
-  for (let left = strokes; left > 0; left--) {
-    while (k >= 0 && p.kind[k] !== MoveKind.PenDown) k--;
-    if (k < 0) return -1;
-    if (left > 1) k--;
-  }
-  return k - 1;
-}
-
+/** Plots job `id` (READY, QUEUED, or a resume of PAUSED, PLOTTING, ARMED) and says how it ended. */
 export async function runPlot(
   ctx: RunPlotContext,
   id: string,
   opts: RunPlotOptions,
 ): Promise<RunPlotResult> {
-  const { ebb, device } = opts;
-  const files = jobFiles(ctx.jobsDir, id);
-  const speedFactor = opts.speedFactor && opts.speedFactor > 0 ? opts.speedFactor : 1;
-  // Every 250 ms of plotter time, so a faster-than-life dry run re-inks no more after a crash.
-  const everyMs =
-    opts.checkpointEveryMs ?? Math.max(MIN_PERIOD_MS, CHECKPOINT_EVERY_MS / speedFactor);
-  const statusEveryMs = Math.max(MIN_PERIOD_MS, STATUS_POLL_MS / speedFactor);
-  const log = (msg: string) => ctx.logger.info(msg, id);
-  // The watchdog below says the process was frozen; this says what the freeze did not break.
-  ebb.onStall = (ms, cmd) =>
-    log(
-      `the EBB's reply to ${cmd} was read ${ms} ms late, after a stall: waiting again instead of failing`,
-    );
+  return new PlotRun(ctx, id, opts, setUpPlot(ctx, id, opts)).run();
+}
 
-  // ---- State and plan ---------------------------------------------------------------------
-  let state: JobState = ctx.jobs.state(id);
-  if (opts.onlyQueued && state !== 'QUEUED')
-    throw new VfabError(
-      'BUSY',
-      `Job '${id}' is ${state} now, no longer QUEUED: another process took it.`,
-    );
-  // ARMED here means a pre-flight that was interrupted: nothing moved yet, but it is a resume.
-  const resuming = state === 'PAUSED' || state === 'PLOTTING' || state === 'ARMED';
-  assertPlottable(id, state);
-  if (resuming) repairTornTail(ctx, id, files.journal);
-  const history = resuming ? readPlotHistory(files.journal) : undefined;
-  let plan: Plan;
-  try {
-    plan = readPlan(files.plan);
-  } catch (err) {
-    throw new VfabError(
-      'DATA',
-      `Job '${id}' has no readable plan (${(err as Error).message}); run 'vfab plan ${id}'.`,
-    );
-  }
-  if (resuming && opts.layerOnly !== undefined && opts.layerOnly !== history?.layerOnly) {
-    const was =
-      history?.layerOnly === undefined ? 'every layer' : `layer ${history.layerOnly} only`;
-    throw new VfabError(
-      'INVALID_STATE',
-      `Job '${id}' is plotting ${was}; a resume continues that selection. Resume without --layer, or 'vfab restart ${id}' and plot it with --layer ${opts.layerOnly}.`,
-    );
-  }
-  const layerOnly = resuming ? history?.layerOnly : opts.layerOnly;
-  const planned = plan.layers;
-  plan = { ...plan, layers: layersToPlot(planned, layerOnly, id) };
-  const only = layerOnly === undefined ? {} : { layer_only: layerOnly };
-  const profile = planProfile(opts.profile, plan.settings.cornering);
-  const p = plotProgram(plan.layers, profile);
-  const n = p.length;
+/** One plot from pre-flight to its end; its parts are the modules imported above. */
+class PlotRun {
+  private state: JobState;
+  private readonly speedFactor: number;
+  private readonly stream: MotionStream;
+  private readonly checkpoints: Checkpoints;
+  private readonly status: StatusWatch;
+  private readonly pen: PenControl;
+  private readonly carriage: PlotCarriage;
+  private stopWhy: StopWhy | null = null;
+  private shutdownSignal = 'SIGTERM';
+  /** The resumed stroke's rest, re-planned from rest (a resume inside a stroke). */
+  private rest: ReturnType<typeof restOfStroke> | undefined;
+  private restExtraS = 0;
 
-  // Per-move prefix tables: position after move k, pen-down mm and time up to k.
-  const pos1 = new Int32Array(n),
-    pos2 = new Int32Array(n);
-  const inkMm = new Float64Array(n),
-    timeS = new Float64Array(n);
-  {
-    let a = p.start[0],
-      b = p.start[1],
-      ink = 0,
-      t = 0;
-    for (let k = 0; k < n; k++) {
-      a += p.steps1[k]!;
-      b += p.steps2[k]!;
-      if (p.kind[k] === MoveKind.Draw)
-        ink +=
-          Math.hypot(p.steps1[k]! + p.steps2[k]!, p.steps1[k]! - p.steps2[k]!) / (2 * p.stepsPerMm);
-      t += p.duration[k]!;
-      pos1[k] = a;
-      pos2[k] = b;
-      inkMm[k] = ink;
-      timeS[k] = t;
-    }
-  }
-  const totalS = n > 0 ? timeS[n - 1]! : 0;
-  const beyond = travelProblem(p, pos1, pos2, device.model);
-  if (beyond)
-    throw new VfabError(
-      'INVALID_INPUT',
-      `Job '${id}' ${beyond}; nothing was sent. Plan it for this plotter (vfab plan ${id}), or plot it on a larger one.`,
+  constructor(
+    private readonly ctx: RunPlotContext,
+    private readonly id: string,
+    private readonly opts: RunPlotOptions,
+    private readonly s: PlotSetup,
+  ) {
+    this.state = s.state;
+    this.speedFactor = opts.speedFactor && opts.speedFactor > 0 ? opts.speedFactor : 1;
+    const { ebb } = opts;
+    const caps = opts.capabilities;
+    // Every 250 ms of plotter time, so a faster-than-life dry run re-inks no more after a crash.
+    const everyMs =
+      opts.checkpointEveryMs ?? Math.max(MIN_PERIOD_MS, CHECKPOINT_EVERY_MS / this.speedFactor);
+    this.stream = new MotionStream(ebb, this.speedFactor, s.from);
+    this.checkpoints = new Checkpoints(
+      ctx.jobs,
+      id,
+      s.table,
+      everyMs,
+      s.resuming ? s.table.checkpointOf(s.from) : undefined,
     );
-  // Numbered as in the plan (what `vfab info job` and the app list), also when --layer leaves some out.
-  const pauseLayers = plan.layers
-    .map((l) => ({ l, i: planned.indexOf(l) }))
-    .filter((x) => x.l.pauseBefore);
-  const checkpointOf = (move: number): Checkpoint => {
-    const src = move >= 0 ? sourceOf(p, move) : undefined;
-    return {
-      move,
-      layer: src?.layer ?? null,
-      path: src?.path ?? null,
-      point: src?.point ?? null,
-      steps: move >= 0 ? [pos1[move]!, pos2[move]!] : [p.start[0], p.start[1]],
-      pen_down_mm: move >= 0 ? Math.round(inkMm[move]! * 1000) / 1000 : 0,
-    };
-  };
+    this.status = new StatusWatch(
+      ebb,
+      caps,
+      this.stream,
+      Math.max(MIN_PERIOD_MS, STATUS_POLL_MS / this.speedFactor),
+      s.from,
+      {
+        pausePressed: () => {
+          if (this.stopWhy) return;
+          this.stopWhy = 'pause';
+          this.log('pause button pressed');
+        },
+        powerLost: () => {
+          if (this.stopWhy !== 'shutdown') this.stopWhy = 'power';
+        },
+      },
+    );
+    this.pen = new PenControl(
+      ebb,
+      this.stream,
+      s.program,
+      s.plan.layers,
+      s.profile,
+      opts.device.pen_pos_down,
+    );
+    this.carriage = new PlotCarriage({
+      ebb,
+      caps,
+      jobId: id,
+      plotterName: opts.plotter?.name ?? opts.deviceName ?? 'plotter',
+      stepsPerMm: s.program.stepsPerMm,
+      model: opts.device.model,
+      carriageFile: opts.carriageFile,
+      carriageAtHome: opts.carriageAtHome,
+    });
+  }
 
-  const positionAt = (move: number): [number, number] =>
-    move >= 0 ? [pos1[move]!, pos2[move]!] : [p.start[0], p.start[1]];
-  let from = -1;
-  if (resuming) {
-    const last = opts.resumeFrom === undefined ? history?.checkpoint : undefined;
-    from = opts.resumeFrom ?? last?.move ?? -1;
-    if (!(Number.isInteger(from) && from >= -1 && from < n)) {
-      throw new VfabError(
-        'DATA',
-        `Job '${id}': checkpoint move ${from} is not in its plan of ${n} moves; restart it with 'vfab restart ${id}'.`,
+  async run(): Promise<RunPlotResult> {
+    // The watchdog below says the process was frozen; this says what the freeze did not break.
+    this.opts.ebb.onStall = (ms, cmd) =>
+      this.log(
+        `the EBB's reply to ${cmd} was read ${ms} ms late, after a stall: waiting again instead of failing`,
       );
-    }
-    // The program is re-planned from plan.json and config: a checkpoint only means something if
-    // it lands where it was taken (a change of speed or pen settings re-times every move).
-    const at = positionAt(from);
-    if (last && Array.isArray(last.steps) && (last.steps[0] !== at[0] || last.steps[1] !== at[1])) {
-      throw new VfabError(
-        'DATA',
-        `Job '${id}': its checkpoint (move ${from} at steps ${last.steps.join(',')}) does not match the plan as planned now (steps ${at.join(',')}); ` +
-          `were the device speed or pen settings changed since it started? Restore them to resume, or 'vfab restart ${id}'.`,
-      );
-    }
-    if (opts.backUpStrokes && opts.backUpStrokes > 0)
-      from = backUpFrom(p, from, opts.backUpStrokes);
-  }
-
-  // Streaming state (declared before pre-flight, whose idle wait uses `drain`).
-  let started = Date.now();
-  const sent: Sent[] = [];
-  /** Highest send number known to be physically done. */
-  let doneSeq = -1;
-  let unacked = 0;
-  let unackedMs = 0;
-  let failure = null as Error | null;
-  let failedSeq = -1;
-  let waiters: (() => void)[] = [];
-  let lastCheckpointAt = 0;
-  let written = (resuming ? checkpointOf(from) : undefined) as Checkpoint | undefined;
-  let penDown = false;
-  let stopWhy = null as StopWhy | null;
-  let shutdownSignal = 'SIGTERM';
-  let status = null as Promise<void> | null;
-  let lastStatusAt = Date.now();
-  /** Highest confirmed move known to have run with motor power (QC read after it finished). */
-  let powerOkMove = from;
-
-  const wake = () => {
-    const w = waiters;
-    waiters = [];
-    w.forEach((f) => f());
-  };
-  const confirmedMove = (): number => {
-    let m = from;
-    for (let s = Math.min(doneSeq, sent.length - 1); s >= 0; s--) {
-      if (sent[s]!.move >= 0) {
-        m = Math.max(m, sent[s]!.move);
-        break;
+    const armed = await this.preflight();
+    if ('state' in armed) return armed;
+    this.begin(armed.firmware, armed.position);
+    const watchdog = watchStalls((ms) =>
+      this.ctx.logger.warning(
+        `this process was frozen for ${ms} ms (an event-loop stall, a suspend or SIGSTOP); the plot carries on`,
+        this.id,
+      ),
+    );
+    try {
+      return await this.draw();
+    } catch (err) {
+      if (err instanceof Stop) {
+        if (err.why === 'pause' || err.why === 'abort') return this.stop(err.why);
+        return this.interrupted(
+          err.why === 'shutdown' ? 'signal_received' : 'plotter_power_lost',
+          err,
+        );
       }
+      const e = this.stream.failure ?? (err as Error);
+      return this.interrupted(MotionStream.linkLost(e) ? 'device_lost' : 'device_error', e);
+    } finally {
+      clearInterval(watchdog);
     }
-    return m;
-  };
-  const setDone = (seq: number) => {
-    if (seq > doneSeq) doneSeq = seq;
-  };
-  const send = (cmd: string, move: number, motionMs: number): void => {
-    const seq = sent.length;
-    sent.push({ move });
-    unacked++;
-    unackedMs += motionMs;
-    const settled = () => {
-      unacked--;
-      unackedMs -= motionMs;
-    };
-    ebb.command(cmd, 'ok', { motionMs: motionMs / speedFactor }).then(
-      () => {
-        settled();
-        if (failure === null) setDone(seq - (FIFO_DEPTH + 1));
-        wake();
-      },
-      (err: Error) => {
-        settled();
-        if (failure === null) {
-          failure = err;
-          failedSeq = seq;
-        }
-        wake();
-      },
-    );
-  };
-  const waitAck = () => new Promise<void>((r) => waiters.push(r));
-  const windowFull = () => unacked >= WINDOW || (unacked >= WINDOW_MIN && unackedMs >= WINDOW_MS);
-  async function drain(): Promise<void> {
-    while (unacked > 0 && failure === null) await waitAck();
-    if (failure) throw failure;
-    const before = sent.length - 1;
-    await waitIdle(ebb);
-    setDone(before);
   }
+
+  private log(msg: string): void {
+    this.ctx.logger.info(msg, this.id);
+  }
+
+  private get where(): Record<string, string> {
+    const p = this.opts.plotter;
+    return p ? { plotter: p.name, port: p.port } : {};
+  }
+
   // ---- Pre-flight -------------------------------------------------------------------------
-  const caps = opts.capabilities;
-  const fresh = state === 'READY' || state === 'QUEUED';
-  const plotterName = opts.plotter?.name ?? opts.deviceName ?? 'plotter';
-  // ARMED means no motion was ever sent: the carriage is where a fresh plot starts it.
-  const fromStart = !resuming || state === 'ARMED';
-  // Before the job is armed: a plot that cannot know where the carriage is leaves the job as it was.
-  if (fromStart) await carriageKnown();
-  if (state === 'READY') {
-    ctx.jobs.transition(id, 'QUEUED', 'queued for plotting');
-    state = 'QUEUED';
-  }
-  const where = opts.plotter ? { plotter: opts.plotter.name, port: opts.plotter.port } : {};
-  if (state === 'QUEUED') {
-    ctx.jobs.transition(id, 'ARMED', 'pre-flight: preparing the plotter', {
-      ...where,
-      ...only,
-      ...opts.armedMetadata,
-    });
-    state = 'ARMED';
-  }
-  let firmware: string;
-  /** How the carriage position is known: from the start, the step counters, or the user. */
-  let position: 'start' | 'counters' | 'home_confirmed' = 'start';
-  try {
-    const version = await ebb.version();
-    firmware = version.raw;
-    const missing = [
-      !caps.lm && 'LM moves (2.5.3)',
-      caps.qmFields === 0 && 'QM motion status (2.2.6)',
-      !caps.stepCounters && 'QS step counters (2.4.3)',
-    ].filter(Boolean);
-    if (missing.length)
-      throw new VfabError(
-        'CONFIG',
-        `EBB firmware ${version.major}.${version.minor}.${version.patch} lacks ${missing.join(', ')}: update the firmware`,
-      );
-    if (caps.qc && !(await ebb.queryPower()).motorPower) {
-      throw new VfabError(
-        'NOT_FOUND',
-        `the plotter's motors have no power: switch the plotter on (or plug its power supply in)`,
-      );
-    }
-    await ebb.configureServo(servoPercent(device));
-    await ebb.penUp(device.pen_delay_up);
-    // The completion rule assumes FIFO_DEPTH: set it, since CU,4 may outlive another program.
-    if (caps.cuSettings.includes(4)) await ebb.command(`CU,4,${FIFO_DEPTH}`, 'ok');
-    if (!fromStart) {
-      const lost = await positionLost();
-      if (lost && !opts.carriageAtHome) throw new PositionUnknownError(id, lost);
-      position = lost ? 'home_confirmed' : 'counters';
-      if (position === 'counters') await countersInTravel();
-    }
-    if (position === 'start') await carriageToOrigin();
-    // EM zeroes the step counters: only where the carriage is at the program's origin. It waits
-    // for the pen lift first: queued behind the servo, it would hold the first moves back.
-    if (position !== 'counters') {
-      await drain();
-      await ebb.enableMotors(16);
-    }
-    await drain();
-    // From here the carriage leaves home for this job: said before it moves, so a crash leaves "away".
-    leftAt();
-  } catch (err) {
-    if (err instanceof PositionUnknownError) throw err;
-    const reason = `pre-flight failed: ${(err as Error).message}`;
-    if (fresh) {
-      ctx.jobs.transition(id, 'FAILED', reason);
-      opts.onEvent?.('fail');
-      return { state: 'FAILED', error: reason };
-    }
-    throw new VfabError(
-      (err as VfabError).code ?? 'INTERNAL',
-      `Job '${id}' stays ${state}: ${reason}`,
-    );
-  }
 
-  // A resume inside a stroke draws the rest of it re-planned from rest, then the program after it.
-  const restLayer = resuming ? sourceOf(p, Math.max(0, from))?.layer : undefined;
-  const rest =
-    restLayer === undefined ? undefined : restOfStroke(p, from, plan.layers[restLayer]!, profile);
-  const restExtraS = rest
-    ? programDuration(rest.program, rest.first, rest.first + rest.count) -
-      programDuration(p, from + 1, rest.next)
-    : 0;
-  const toStreamS = programDuration(p, from + 1) + restExtraS;
-  const window = `${WINDOW_MIN}–${WINDOW} unacknowledged (${WINDOW_MS} ms) + FIFO ${FIFO_DEPTH} + 1 running`;
-  const plottingMeta = {
-    device: opts.deviceName ?? 'ebb',
-    ...where,
-    ...only,
-    firmware,
-    moves: n,
-    estimate_s: Math.round(toStreamS * 10) / 10,
-    in_flight_window: window,
-    checkpoint: checkpointOf(from),
-  };
-  if (opts.recovery) {
-    appendEntry(files.journal, {
-      type: 'recovery',
-      from_state: state,
-      to_state: state,
-      reason: 'Crash recovery',
-      metadata: {
-        cause: history?.interruption?.reason ?? 'crash',
-        checkpoint: checkpointOf(from),
-        back_up_strokes: opts.backUpStrokes ?? 0,
-        position,
-        ...where,
-      },
-    });
-  }
-  if (state === 'ARMED')
-    ctx.jobs.transition(
-      id,
-      'PLOTTING',
-      resuming ? 'pre-flight passed, continuing' : 'pre-flight passed, plotting',
-      plottingMeta,
-    );
-  else if (state === 'PAUSED')
-    ctx.jobs.transition(id, 'PLOTTING', 'resume from checkpoint', plottingMeta);
-  else
-    log(
-      `continuing interrupted plot from move ${from} (${position === 'counters' ? 'position from the step counters' : 'carriage confirmed at home'})`,
-    );
-  state = 'PLOTTING';
-  started = Date.now();
-  opts.onEvent?.(resuming ? 'resume' : 'start');
-
-  // ---- Streaming ----------------------------------------------------------------------
-  /** Moves a checkpoint may name: confirmed, and (where QC exists) drawn while the motors had power. */
-  const safeMove = () => (caps.qc ? Math.min(confirmedMove(), powerOkMove) : confirmedMove());
-  const progress = () => {
-    if (!opts.onProgress) return;
-    const move = confirmedMove();
-    const cp = checkpointOf(move);
-    const doneS = move >= 0 ? timeS[move]! : 0;
-    // Inside the re-planned stroke, the time left counts its (slower, from rest) moves.
-    const leadS = rest && move < rest.next - 1 ? restExtraS : 0;
-    opts.onProgress({
-      move,
-      moves: n,
-      layer: cp.layer,
-      path: cp.path,
-      point: cp.point,
-      fraction: totalS > 0 ? doneS / totalS : 1,
-      etaS: totalS - doneS + leadS,
-    });
-  };
-  const checkpoint = (force: boolean): Checkpoint | undefined => {
-    const move = safeMove();
-    if (written && written.move >= move) return written;
-    if (!force && Date.now() - lastCheckpointAt < everyMs) return written;
-    const cp = checkpointOf(move);
-    appendEntry(files.journal, { type: 'progress', progress: cp } as Omit<
-      ProgressEntry,
-      'timestamp' | 'seq'
-    >);
-    written = cp;
-    lastCheckpointAt = Date.now();
-    return cp;
-  };
-  const stopRequested = (): StopWhy | null => {
-    if (stopWhy) return stopWhy;
-    if (!opts.signal?.aborted) return null;
-    const r = opts.signal.reason as StopRequest;
-    if (typeof r === 'object' && r !== null && 'shutdown' in r) {
-      shutdownSignal = r.shutdown;
-      return (stopWhy = 'shutdown');
+  /**
+   * Arms the job and the board. A fresh plot that fails here is FAILED; a resume stays as it was.
+   * How the carriage position is known: from the start, the step counters, or the user.
+   */
+  private async preflight(): Promise<
+    { firmware: string; position: 'start' | 'counters' | 'home_confirmed' } | RunPlotResult
+  > {
+    const { ctx, id, opts, s } = this;
+    const { ebb } = opts;
+    const fresh = this.state === 'READY' || this.state === 'QUEUED';
+    // ARMED means no motion was ever sent: the carriage is where a fresh plot starts it.
+    const fromStart = !s.resuming || this.state === 'ARMED';
+    // Before the job is armed: a plot that cannot know where the carriage is leaves the job as it was.
+    if (fromStart) await this.carriage.known();
+    if (this.state === 'READY') {
+      ctx.jobs.transition(id, 'QUEUED', 'queued for plotting');
+      this.state = 'QUEUED';
     }
-    return (stopWhy = r === 'abort' ? 'abort' : 'pause');
-  };
-  /** Reads QC; records what is known drawn with power, or asks the run to stop. */
-  const readPower = async (): Promise<boolean> => {
-    // Only moves confirmed before QC is sent surely ended before the board read it: acks that
-    // arrive with or after the reply may confirm moves run after the supply failed.
-    const candidate = confirmedMove();
-    const power = await ebb.queryPower();
-    if (power.motorPower) powerOkMove = Math.max(powerOkMove, candidate);
-    else if (stopWhy !== 'shutdown') stopWhy = 'power';
-    return power.motorPower;
-  };
-  const pollStatus = () => {
-    if (status || Date.now() - lastStatusAt < statusEveryMs) return;
-    lastStatusAt = Date.now();
-    // Both queries travel together behind the queued motion: one round trip, not two.
-    const button = ebb.queryButton().then((pressed) => {
-      if (pressed && !stopWhy) {
-        stopWhy = 'pause';
-        log('pause button pressed');
+    if (this.state === 'QUEUED') {
+      ctx.jobs.transition(id, 'ARMED', 'pre-flight: preparing the plotter', {
+        ...this.where,
+        ...s.only,
+        ...opts.armedMetadata,
+      });
+      this.state = 'ARMED';
+    }
+    let position: 'start' | 'counters' | 'home_confirmed' = 'start';
+    try {
+      const firmware = await armBoard(ebb, opts.capabilities, opts.device);
+      if (!fromStart) {
+        const lost = await this.carriage.lost(
+          s.history,
+          s.table.positionAt(s.history?.checkpoint?.move ?? -1),
+          s.program.start,
+        );
+        if (lost && !opts.carriageAtHome) throw new PositionUnknownError(id, lost);
+        position = lost ? 'home_confirmed' : 'counters';
+        if (position === 'counters') await this.carriage.countersInTravel('resume');
       }
-    });
-    status = Promise.all([button, caps.qc ? readPower() : null])
-      .then(() => {})
-      .catch(() => {}) // the motion command ahead of it reports the failure
-      .finally(() => (status = null));
-  };
-  /** Before a pause or completion is journaled: were the motors powered all along? */
-  const powerCheck = async (): Promise<void> => {
-    if (caps.qc && !(await readPower())) throw new Stop('power');
-  };
-  const motionMs = (k: number) => p.duration[k]! * 1000;
-  const penUpCmdOf = (profile: MotionProfile) =>
-    `SP,1,${Math.max(1, Math.round(profile.penRaiseS * 1000))}`;
-  // Each layer's +S/+H profile; the pen is raised with the times of the layer it went down in.
-  const layerProfiles = plan.layers.map((l) => layerProfile(profile, l));
-  let penProfile = profile;
-  let penUpCmd = penUpCmdOf(penProfile);
-  /** The pen-down height SC,5 holds: the pre-flight set config's, a layer's +H changes it. */
-  let servoDownPct = device.pen_pos_down;
-  const setServoDown = async (pct: number): Promise<void> => {
-    if (pct === servoDownPct) return;
-    // Only with the queue empty: a pen-down still queued must not take the new height.
-    await drain();
-    await ebb.command(`SC,5,${servoPosition(pct)}`, 'ok');
-    servoDownPct = pct;
-  };
-  /** Before the pen goes down for move k: the servo and the raise time are those of k's layer. */
-  const penDownFor = async (k: number): Promise<void> => {
-    const layer = sourceOf(p, k)?.layer;
-    penProfile = layer === undefined ? profile : layerProfiles[layer]!;
-    penUpCmd = penUpCmdOf(penProfile);
-    await setServoDown(
-      (layer === undefined ? null : plan.layers[layer]!.heightPct) ?? device.pen_pos_down,
-    );
-  };
-
-  const watchdog = watchStalls((ms) =>
-    ctx.logger.warning(
-      `this process was frozen for ${ms} ms (an event-loop stall, a suspend or SIGSTOP); the plot carries on`,
-      id,
-    ),
-  );
-  try {
-    if (resuming) {
-      // Pen up, travel to the checkpoint, then carry on; the pen goes down at the next Draw.
-      const here = await ebb.querySteps();
-      const target = positionAt(from);
-      send(penUpCmd, -1, profile.penRaiseS * 1000);
-      const d1 = target[0] - here.motor1,
-        d2 = target[1] - here.motor2;
-      if (d1 !== 0 || d2 !== 0) {
-        const rate = Math.min(MAX_STEP_RATE * 0.8, profile.penUpSpeedMmS * p.stepsPerMm * 0.5);
-        const ms = Math.max(1, Math.ceil((Math.max(Math.abs(d1), Math.abs(d2)) / rate) * 1000));
-        send(`SM,${ms},${d1},${d2}`, -1, ms);
+      if (position === 'start') await this.carriageToOrigin();
+      // EM zeroes the step counters: only where the carriage is at the program's origin. It waits
+      // for the pen lift first: queued behind the servo, it would hold the first moves back.
+      if (position !== 'counters') {
+        await this.stream.drain();
+        await ebb.enableMotors(16);
       }
+      await this.stream.drain();
+      // From here the carriage leaves home for this job: said before it moves, so a crash leaves "away".
+      this.carriage.leftAt();
+      return { firmware, position };
+    } catch (err) {
+      if (err instanceof PositionUnknownError) throw err;
+      const reason = `pre-flight failed: ${(err as Error).message}`;
+      if (fresh) {
+        ctx.jobs.transition(id, 'FAILED', reason);
+        opts.onEvent?.('fail');
+        return { state: 'FAILED', error: reason };
+      }
+      throw new VfabError(
+        (err as VfabError).code ?? 'INTERNAL',
+        `Job '${id}' stays ${this.state}: ${reason}`,
+      );
     }
+  }
+
+  /**
+   * A fresh plot starts at the origin, and EM makes wherever the carriage is the origin. Engaged
+   * motors with counters off zero mean an earlier plot left it there (paused or stopped mid-sheet):
+   * the counters know where it is, so it travels home pen-up first. Released motors mean the
+   * carriage stands where a person put it: at home, unless vfab left it away (PlotCarriage.known).
+   */
+  private async carriageToOrigin(): Promise<void> {
+    const { ebb, capabilities } = this.opts;
+    if (!(await motorsHold(ebb, capabilities))) return;
+    const here = await ebb.querySteps();
+    if (here.motor1 === 0 && here.motor2 === 0) return;
+    this.log(
+      `the carriage stands at ${mmText(stepsToMm([here.motor1, here.motor2], this.s.program.stepsPerMm))}, where an earlier plot left it: travelling home pen-up before starting`,
+    );
+    await this.goHome();
+  }
+
+  /** Journals the start (or the continuation) of the plotting itself. */
+  private begin(firmware: string, position: 'start' | 'counters' | 'home_confirmed'): void {
+    const { ctx, id, opts, s } = this;
+    const { program: p, from } = s;
+    // A resume inside a stroke draws the rest of it re-planned from rest, then the program after it.
+    const restLayer = s.resuming ? sourceOf(p, Math.max(0, from))?.layer : undefined;
+    this.rest =
+      restLayer === undefined
+        ? undefined
+        : restOfStroke(p, from, s.plan.layers[restLayer]!, s.profile);
+    const rest = this.rest;
+    this.restExtraS = rest
+      ? programDuration(rest.program, rest.first, rest.first + rest.count) -
+        programDuration(p, from + 1, rest.next)
+      : 0;
+    const toStreamS = programDuration(p, from + 1) + this.restExtraS;
+    const window = `${WINDOW_MIN}–${WINDOW} unacknowledged (${WINDOW_MS} ms) + FIFO ${FIFO_DEPTH} + 1 running`;
+    const plottingMeta = {
+      device: opts.deviceName ?? 'ebb',
+      ...this.where,
+      ...s.only,
+      firmware,
+      moves: p.length,
+      estimate_s: Math.round(toStreamS * 10) / 10,
+      in_flight_window: window,
+      checkpoint: s.table.checkpointOf(from),
+    };
+    if (opts.recovery) {
+      ctx.jobs.note(id, {
+        type: 'recovery',
+        from_state: this.state,
+        to_state: this.state,
+        reason: 'Crash recovery',
+        metadata: {
+          cause: s.history?.interruption?.reason ?? 'crash',
+          checkpoint: s.table.checkpointOf(from),
+          back_up_strokes: opts.backUpStrokes ?? 0,
+          position,
+          ...this.where,
+        },
+      });
+    }
+    if (this.state === 'ARMED')
+      ctx.jobs.transition(
+        id,
+        'PLOTTING',
+        s.resuming ? 'pre-flight passed, continuing' : 'pre-flight passed, plotting',
+        plottingMeta,
+      );
+    else if (this.state === 'PAUSED')
+      ctx.jobs.transition(id, 'PLOTTING', 'resume from checkpoint', plottingMeta);
+    else
+      this.log(
+        `continuing interrupted plot from move ${from} (${position === 'counters' ? 'position from the step counters' : 'carriage confirmed at home'})`,
+      );
+    this.state = 'PLOTTING';
+    opts.onEvent?.(s.resuming ? 'resume' : 'start');
+  }
+
+  // ---- Streaming --------------------------------------------------------------------------
+
+  /** Streams the program from the resume point to a pause or the end. */
+  private async draw(): Promise<RunPlotResult> {
+    const started = Date.now();
+    const { stream, pen, s } = this;
+    const { program: p, from } = s;
+    const n = p.length;
+    const rest = this.rest;
+    if (s.resuming) await this.travelToResume();
     let k = from + 1;
     const firstOfRun = k;
     /** Moves of the re-planned stroke sent; while some are left, k stays at the stroke's next original Draw. */
     let led = 0;
     while (k < n) {
-      if (failure) break;
-      if (stopRequested()) throw new Stop(stopWhy!);
+      if (stream.failure) break;
+      const stop = this.stopRequested();
+      if (stop) throw new Stop(stop);
       const kind = p.kind[k] as MoveKind;
       if (kind === MoveKind.Pause) {
         if (k === firstOfRun) {
           k++; // the user just started or resumed: a pause before the first layer is moot
           continue;
         }
-        await settlePenUp();
-        // The pause itself is passed once the job is PAUSED: resuming continues with the layer.
-        sent.push({ move: k });
-        setDone(sent.length - 1);
-        powerOkMove = k;
-        const cp = checkpoint(true)!;
-        const pauseIndex = countPausesUpTo(p, k) - 1;
-        const layer = pauseLayers[pauseIndex];
-        const what = layer?.l.pause === 'pen_change' ? 'pen change' : 'pause';
-        const name = layer
-          ? `${layer.i + 1} (${layer.l.name}${layer.l.pen !== null ? `, pen ${layer.l.pen}` : ''})`
-          : '?';
-        // The reason says what to do: every place that shows a paused job (CLI, app, held plotter) reads it.
-        const reason = `${what} before layer ${name}${layer ? `: ${penToLoad(layer.l)}` : ''}`;
-        // The step in numbers too, so the app says "Layer 2 of 3 · load pen 2 (black)" without parsing the reason.
-        const step = layer
-          ? { layer: layer.i, layers: planned.length, pen: layer.l.pen, load: penToLoad(layer.l) }
-          : {};
-        leftAt(cp.steps);
-        ctx.jobs.transition(id, 'PAUSED', reason, {
-          checkpoint: cp,
-          kind: layer?.l.pause ?? 'layer_pause',
-          ...step,
-        });
-        opts.onEvent?.(layer?.l.pause === 'pen_change' ? 'pen_change' : 'pause');
-        progress();
-        return { state: 'PAUSED', checkpoint: cp, reason };
+        return this.layerPause(k);
       }
-      if (kind === MoveKind.Draw && !penDown) {
-        await penDownFor(k);
-        while (windowFull() && failure === null) await waitAck();
-        if (failure) break;
-        const penDownMs = Math.round(penProfile.penLowerS * 1000);
-        send(`SP,0,${Math.max(1, penDownMs)}`, -1, penDownMs);
-        penDown = true;
+      if (kind === MoveKind.Draw && !pen.down) {
+        await pen.readyFor(k);
+        if (!(await stream.room())) break;
+        pen.lower();
       }
-      if (kind === MoveKind.PenDown) await penDownFor(k);
-      while (windowFull() && failure === null) await waitAck();
-      if (failure) break;
-      if (kind === MoveKind.PenDown) penDown = true;
-      else if (kind === MoveKind.PenUp) penDown = false;
+      if (kind === MoveKind.PenDown) await pen.readyFor(k);
+      if (!(await stream.room())) break;
+      if (kind === MoveKind.PenDown) pen.down = true;
+      else if (kind === MoveKind.PenUp) pen.down = false;
       if (rest && led < rest.count) {
         const r = rest.first + led++;
-        send(
+        stream.send(
           ebbCommand(rest.program, r)!,
           rest.move[r - rest.first]!,
           rest.program.duration[r]! * 1000,
         );
         if (led === rest.count) k = rest.next;
       } else {
-        send(ebbCommand(p, k)!, k, motionMs(k));
+        stream.send(ebbCommand(p, k)!, k, p.duration[k]! * 1000);
         k++;
       }
-      pollStatus();
-      checkpoint(false);
-      progress();
+      this.status.poll();
+      this.checkpoints.at(this.status.safeMove(), false);
+      this.progress();
     }
-    if (failure) throw failure;
-    // ---- Completion -----------------------------------------------------------------------
-    if (penDown) send(penUpCmd, -1, penProfile.penRaiseS * 1000);
-    await setServoDown(device.pen_pos_down);
-    await drain();
-    await powerCheck();
-    const cp = checkpoint(true);
-    progress();
-    await goHome();
-    cameHome();
-    const metrics = programMetrics(p);
+    if (stream.failure) throw stream.failure;
+    return this.complete(started);
+  }
+
+  /** Pen up, travel to the checkpoint; the pen goes down at the next Draw. */
+  private async travelToResume(): Promise<void> {
+    const { ebb } = this.opts;
+    const { program: p, profile, table, from } = this.s;
+    const here = await ebb.querySteps();
+    const target = table.positionAt(from);
+    this.pen.raise();
+    const d1 = target[0] - here.motor1,
+      d2 = target[1] - here.motor2;
+    if (d1 !== 0 || d2 !== 0) {
+      const rate = Math.min(MAX_STEP_RATE * 0.8, profile.penUpSpeedMmS * p.stepsPerMm * 0.5);
+      const ms = Math.max(1, Math.ceil((Math.max(Math.abs(d1), Math.abs(d2)) / rate) * 1000));
+      this.stream.send(`SM,${ms},${d1},${d2}`, -1, ms);
+    }
+  }
+
+  private stopRequested(): StopWhy | null {
+    if (this.stopWhy) return this.stopWhy;
+    const signal = this.opts.signal;
+    if (!signal?.aborted) return null;
+    const r = signal.reason as StopRequest;
+    if (typeof r === 'object' && r !== null && 'shutdown' in r) {
+      this.shutdownSignal = r.shutdown;
+      return (this.stopWhy = 'shutdown');
+    }
+    return (this.stopWhy = r === 'abort' ? 'abort' : 'pause');
+  }
+
+  private progress(): void {
+    const onProgress = this.opts.onProgress;
+    if (!onProgress) return;
+    const { table } = this.s;
+    const move = this.stream.confirmedMove();
+    const cp = table.checkpointOf(move);
+    const doneS = table.doneS(move);
+    // Inside the re-planned stroke, the time left counts its (slower, from rest) moves.
+    const leadS = this.rest && move < this.rest.next - 1 ? this.restExtraS : 0;
+    onProgress({
+      move,
+      moves: this.s.program.length,
+      layer: cp.layer,
+      path: cp.path,
+      point: cp.point,
+      fraction: table.totalS > 0 ? doneS / table.totalS : 1,
+      etaS: table.totalS - doneS + leadS,
+    });
+  }
+
+  /** Forces a checkpoint at the last safe move. */
+  private checkpointNow(): Checkpoint | undefined {
+    return this.checkpoints.at(this.status.safeMove(), true);
+  }
+
+  // ---- Ends: pause, completion, stop, interruption -----------------------------------------
+
+  /** A layer's pause or pen change at move k: the job is PAUSED with what to do in its reason. */
+  private async layerPause(k: number): Promise<RunPlotResult> {
+    const { ctx, id, opts, s } = this;
+    await this.settlePenUp();
+    // The pause itself is passed once the job is PAUSED: resuming continues with the layer.
+    this.stream.passed(k);
+    this.status.powerOkMove = k;
+    const cp = this.checkpointNow()!;
+    // Numbered as in the plan (what `vfab info job` and the app list), also when --layer leaves some out.
+    const pauseLayers = s.plan.layers
+      .map((l) => ({ l, i: s.planned.indexOf(l) }))
+      .filter((x) => x.l.pauseBefore);
+    const layer = pauseLayers[countPausesUpTo(s.program, k) - 1];
+    const what = layer?.l.pause === 'pen_change' ? 'pen change' : 'pause';
+    const name = layer
+      ? `${layer.i + 1} (${layer.l.name}${layer.l.pen !== null ? `, pen ${layer.l.pen}` : ''})`
+      : '?';
+    // The reason says what to do: every place that shows a paused job (CLI, app, held plotter) reads it.
+    const reason = `${what} before layer ${name}${layer ? `: ${penToLoad(layer.l)}` : ''}`;
+    // The step in numbers too, so the app says "Layer 2 of 3 · load pen 2 (black)" without parsing the reason.
+    const step = layer
+      ? { layer: layer.i, layers: s.planned.length, pen: layer.l.pen, load: penToLoad(layer.l) }
+      : {};
+    this.carriage.leftAt(cp.steps);
+    ctx.jobs.transition(id, 'PAUSED', reason, {
+      checkpoint: cp,
+      kind: layer?.l.pause ?? 'layer_pause',
+      ...step,
+    });
+    opts.onEvent?.(layer?.l.pause === 'pen_change' ? 'pen_change' : 'pause');
+    this.progress();
+    return { state: 'PAUSED', checkpoint: cp, reason };
+  }
+
+  private async complete(started: number): Promise<RunPlotResult> {
+    const { ctx, id, opts, stream, pen } = this;
+    if (pen.down) pen.raise();
+    await pen.restore();
+    await stream.drain();
+    await this.powerCheck();
+    const cp = this.checkpointNow();
+    this.progress();
+    await this.goHome();
+    this.carriage.cameHome();
     // Journaled before the motors go off: a crash in between leaves a finished job, not a
     // PLOTTING one whose released carriage would need the user to confirm it is home.
     ctx.jobs.transition(id, 'COMPLETED', 'every stroke of the plan was drawn', {
       duration_s: Math.round((Date.now() - started) / 100) / 10,
-      ...metrics,
+      ...programMetrics(this.s.program),
       checkpoint: cp,
     });
     opts.onEvent?.('complete');
     try {
-      await ebb.disableMotors();
-      await drain();
+      await opts.ebb.disableMotors();
+      await stream.drain();
     } catch (err) {
       ctx.logger.warning(
         `the drawing is complete, but the motors could not be switched off: ${(err as Error).message}`,
@@ -780,156 +590,111 @@ export async function runPlot(
       );
     }
     return { state: 'COMPLETED', checkpoint: cp };
-  } catch (err) {
-    if (err instanceof Stop) {
-      if (err.why === 'pause' || err.why === 'abort') return stop(err.why);
-      return interrupted(err.why === 'shutdown' ? 'signal_received' : 'plotter_power_lost', err);
+  }
+
+  /** Before a pause or completion is journaled: were the motors powered all along? */
+  private async powerCheck(): Promise<void> {
+    if (!(await this.status.powered())) throw new Stop('power');
+  }
+
+  /** Before a pause is journaled: queued motion done, pen up, and the motors had power all along. */
+  private async settlePenUp(): Promise<void> {
+    await this.stream.drain();
+    if (this.pen.down) {
+      this.pen.raise();
+      await this.stream.drain();
     }
-    const e = failure ?? (err as Error);
-    return interrupted(
-      e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout')
-        ? 'device_lost'
-        : 'device_error',
-      e,
-    );
-  } finally {
-    clearInterval(watchdog);
+    await this.powerCheck();
   }
 
-  /**
-   * A fresh plot starts at the origin, and EM makes wherever the carriage is the origin. Engaged
-   * motors with counters off zero mean an earlier plot left it there (paused or stopped mid-sheet):
-   * the counters know where it is, so it travels home pen-up first. Released motors mean the
-   * carriage stands where a person put it: at home, unless vfab left it away (carriageKnown).
-   */
-  async function carriageToOrigin(): Promise<void> {
-    if (!(await motorsHold(ebb, caps))) return;
-    const here = await ebb.querySteps();
-    if (here.motor1 === 0 && here.motor2 === 0) return;
-    log(
-      `the carriage stands at ${mmText(stepsToMm([here.motor1, here.motor2], p.stepsPerMm))}, where an earlier plot left it: travelling home pen-up before starting`,
-    );
-    await goHome();
+  private async goHome(): Promise<void> {
+    const { ebb, capabilities } = this.opts;
+    const rate = homeRate(this.s.profile, this.s.program.stepsPerMm);
+    if (await travelHome(ebb, capabilities, rate, this.speedFactor)) await this.stream.settle();
   }
 
-  /**
-   * Before a plot from home: where the carriage stands is known, from the counters while the
-   * motors hold it, or because it was left at home (or confirmed there); else nothing moves.
-   */
-  async function carriageKnown(): Promise<void> {
-    if (!caps.stepCounters) return; // the pre-flight refuses such firmware
-    if (await motorsHold(ebb, caps)) return countersInTravel();
-    const record =
-      opts.carriageFile && !opts.carriageAtHome ? readCarriage(opts.carriageFile) : undefined;
-    if (!leftAway(record, caps)) return;
-    const why = lostWhy(caps);
-    throw new PositionUnknownError(
-      id,
-      why,
-      carriageLostMessage(
-        plotterName,
-        record,
-        why,
-        p.stepsPerMm,
-        `vfab plot ${id} --carriage-at-home (or vfab home ${plotterName} --carriage-at-home)`,
-      ),
-    );
-  }
-
-  /** Moves from the counters' position are sent only when it is inside the model's travel. */
-  async function countersInTravel(): Promise<void> {
-    const here = await ebb.querySteps();
-    const beyond = positionProblem([here.motor1, here.motor2], p.stepsPerMm, device.model);
-    if (beyond)
-      throw new PositionUnknownError(
+  /** The user paused or aborted. */
+  private async stop(why: 'pause' | 'abort'): Promise<RunPlotResult> {
+    const { ctx, id, opts, stream } = this;
+    try {
+      if (why === 'abort') {
+        await stream.acknowledgedOk();
+        // ES drops the queued motion: only what acknowledgements confirmed has run for sure.
+        const cp = this.checkpointNow();
+        await opts.ebb.emergencyStop();
+        await this.pen.raiseNow();
+        await stream.settle();
+        await this.goHome();
+        this.carriage.cameHome();
+        ctx.jobs.transition(id, 'ABORTED', 'the user aborted the plot', { checkpoint: cp });
+        await opts.ebb.disableMotors().catch(() => {}); // the abort is journaled; motors stay on at worst
+        return { state: 'ABORTED', checkpoint: cp };
+      }
+      await this.settlePenUp();
+      const cp = this.checkpointNow()!;
+      this.carriage.leftAt(cp.steps);
+      ctx.jobs.transition(
         id,
-        beyond,
-        countersBeyondMessage(
-          plotterName,
-          beyond,
-          `vfab ${fromStart ? 'plot' : 'resume'} ${id} --carriage-at-home`,
-        ),
+        'PAUSED',
+        opts.signal?.aborted ? 'pause requested' : 'pause button pressed',
+        { checkpoint: cp },
       );
-  }
-
-  /** Records that this job's plot has the carriage away from home (`steps`: where it stopped). */
-  function leftAt(steps?: [number, number]): void {
-    if (opts.carriageFile)
-      writeCarriage(opts.carriageFile, { where: 'away', job: id, ...(steps ? { steps } : {}) });
-  }
-
-  /** Records that the carriage was driven home. */
-  function cameHome(): void {
-    if (opts.carriageFile) writeCarriage(opts.carriageFile, { where: 'home' });
-  }
-
-  /** Is the step counters' idea of the carriage position void? Says why, or null. */
-  async function positionLost(): Promise<string | null> {
-    if (history?.powerLost) return "the plotter's motor power was cut during the plot";
-    if (caps.qe) {
-      const en = await ebb.queryMotorEnable();
-      if (en.motor1 !== 16 || en.motor2 !== 16)
-        return 'the plotter was switched off or reset since (its motors are not engaged)';
-      return null;
+      opts.onEvent?.('pause');
+      this.progress();
+      return { state: 'PAUSED', checkpoint: cp };
+    } catch (err) {
+      if (err instanceof Stop) return this.interrupted('plotter_power_lost', err);
+      const e = stream.failure ?? (err as Error);
+      return this.interrupted(
+        MotionStream.linkLost(e) ? 'device_lost' : 'device_error',
+        new Error(`${why} failed: ${e.message}`),
+      );
     }
-    // Before QE (2.8.0): zeroed counters away from the start can only mean a reset.
-    const here = await ebb.querySteps();
-    const at = positionAt(history?.checkpoint?.move ?? -1);
-    if (here.motor1 === 0 && here.motor2 === 0 && (at[0] !== p.start[0] || at[1] !== p.start[1]))
-      return 'the plotter was reset since (its step counters are zero)';
-    return null;
   }
 
   /**
    * The job stays PLOTTING, resumable: stop the board as far as the link allows (bounded in time),
    * journal the last safe checkpoint and an `emergency_shutdown` naming the reason.
    */
-  async function interrupted(reason: InterruptionReason, cause: Error): Promise<RunPlotResult> {
-    const linkAlive =
-      !ebb.closed &&
-      !(cause instanceof EbbError && (cause.kind === 'closed' || cause.kind === 'timeout'));
-    if (linkAlive) {
+  private async interrupted(reason: InterruptionReason, cause: Error): Promise<RunPlotResult> {
+    const { ctx, id, opts, s } = this;
+    if (!opts.ebb.closed && !MotionStream.linkLost(cause)) {
+      let budget: NodeJS.Timeout | undefined;
       await Promise.race([
-        (async () => {
-          if (reason === 'device_error') {
-            // Queued motion finishes; everything sent before the rejected command then ran.
-            await settleAndIdle();
-            if (failedSeq >= 0) setDone(failedSeq - 1);
-          } else {
-            // The board reads ES only once it has taken our queued commands: wait for those.
-            while (unacked > 0) await waitAck();
-            await ebb.emergencyStop();
-          }
-          await ebb.command(penUpCmd, 'ok', { motionMs: penProfile.penRaiseS * 1000 });
-          // What is confirmed now ran with power if the supply is still there.
-          if (caps.qc && reason !== 'plotter_power_lost') await readPower();
-        })().catch(() => {}),
-        sleep(reason === 'signal_received' ? SHUTDOWN_BUDGET_MS : 5000),
+        this.stopBoard(reason).catch(() => {}),
+        new Promise<void>((r) => {
+          budget = setTimeout(
+            r,
+            reason === 'signal_received' ? SHUTDOWN_BUDGET_MS : STOP_BUDGET_MS,
+          );
+        }),
       ]);
+      clearTimeout(budget);
     }
-    let cp: Checkpoint | undefined;
+    const signal = this.shutdownSignal;
     const message =
       reason === 'signal_received'
-        ? `stopped by ${shutdownSignal}`
+        ? `stopped by ${signal}`
         : reason === 'plotter_power_lost'
           ? "the plotter's motor power was lost"
           : cause.message;
+    let cp: Checkpoint | undefined;
     try {
-      cp = checkpoint(true);
-      appendEntry(files.journal, {
+      cp = this.checkpointNow();
+      ctx.jobs.note(id, {
         type: 'emergency_shutdown',
         state: 'PLOTTING',
         reason,
         metadata: {
-          ...(reason === 'signal_received' ? { signal: shutdownSignal } : { error: message }),
-          checkpoint: cp ?? checkpointOf(from),
+          ...(reason === 'signal_received' ? { signal } : { error: message }),
+          checkpoint: cp ?? s.table.checkpointOf(s.from),
         },
       });
     } catch (jerr) {
       ctx.logger.error(`could not journal the interruption: ${(jerr as Error).message}`, id);
     }
-    cp ??= written;
-    const text = `plot interrupted at move ${cp?.move ?? from} of ${n}: ${message}`;
+    cp ??= this.checkpoints.last;
+    const text = `plot interrupted at move ${cp?.move ?? s.from} of ${s.program.length}: ${message}`;
     ctx.logger.error(
       `emergency_shutdown (${reason}): ${text}; the job stays PLOTTING and can be resumed`,
       id,
@@ -940,203 +705,24 @@ export async function runPlot(
       checkpoint: cp,
       error: text,
       reason,
-      ...(reason === 'signal_received' ? { signal: shutdownSignal } : {}),
+      ...(reason === 'signal_received' ? { signal } : {}),
     };
   }
 
-  /** Before a pause is journaled: queued motion done, pen up, and the motors had power all along. */
-  async function settlePenUp(): Promise<void> {
-    await drain();
-    if (penDown) {
-      send(penUpCmd, -1, penProfile.penRaiseS * 1000);
-      penDown = false;
-      await drain();
+  /** Over a live link: stop the motion, lift the pen, and learn what ran. */
+  private async stopBoard(reason: InterruptionReason): Promise<void> {
+    const { stream } = this;
+    if (reason === 'device_error') {
+      // Queued motion finishes; everything sent before the rejected command then ran.
+      await stream.settle();
+      stream.confirmBeforeFailure();
+    } else {
+      // The board reads ES only once it has taken our queued commands: wait for those.
+      await stream.acknowledged();
+      await this.opts.ebb.emergencyStop();
     }
-    await powerCheck();
+    await this.pen.raiseNow();
+    // What is confirmed now ran with power if the supply is still there.
+    if (this.opts.capabilities.qc && reason !== 'plotter_power_lost') await this.status.readPower();
   }
-
-  async function settleAndIdle(): Promise<void> {
-    while (unacked > 0) await waitAck();
-    await waitIdle(ebb);
-  }
-
-  async function goHome(): Promise<void> {
-    if (await travelHome(ebb, caps, homeRate(profile, p.stepsPerMm), speedFactor))
-      await settleAndIdle();
-  }
-
-  async function stop(why: 'pause' | 'abort'): Promise<RunPlotResult> {
-    try {
-      if (why === 'abort') {
-        while (unacked > 0 && failure === null) await waitAck();
-        if (failure) throw failure;
-        // ES drops the queued motion: only what acknowledgements confirmed has run for sure.
-        const cp = checkpoint(true);
-        await ebb.emergencyStop();
-        await ebb.command(penUpCmd, 'ok', { motionMs: penProfile.penRaiseS * 1000 });
-        await settleAndIdle();
-        await goHome();
-        cameHome();
-        ctx.jobs.transition(id, 'ABORTED', 'the user aborted the plot', { checkpoint: cp });
-        await ebb.disableMotors().catch(() => {}); // the abort is journaled; motors stay on at worst
-        return { state: 'ABORTED', checkpoint: cp };
-      }
-      await settlePenUp();
-      const cp = checkpoint(true)!;
-      leftAt(cp.steps);
-      ctx.jobs.transition(
-        id,
-        'PAUSED',
-        opts.signal?.aborted ? 'pause requested' : 'pause button pressed',
-        { checkpoint: cp },
-      );
-      opts.onEvent?.('pause');
-      progress();
-      return { state: 'PAUSED', checkpoint: cp };
-    } catch (err) {
-      if (err instanceof Stop) return interrupted('plotter_power_lost', err);
-      const e = failure ?? (err as Error);
-      return interrupted(
-        e instanceof EbbError && (e.kind === 'closed' || e.kind === 'timeout')
-          ? 'device_lost'
-          : 'device_error',
-        new Error(`${why} failed: ${e.message}`),
-      );
-    }
-  }
-}
-
-/** Steps a second of the pen-up trip home: half the pen-up speed, within the EBB's rate. */
-export function homeRate(profile: MotionProfile, stepsPerMm: number): number {
-  return Math.round(Math.min(MAX_STEP_RATE * 0.8, profile.penUpSpeedMmS * stepsPerMm * 0.5));
-}
-
-/** Until the EBB has no motion running or queued. */
-export async function waitIdle(ebb: Ebb): Promise<void> {
-  for (;;) {
-    const m = await ebb.queryMotion();
-    if (!m.commandExecuting && !m.motor1Moving && !m.motor2Moving && m.fifoNotEmpty !== true)
-      return;
-    await sleep(IDLE_POLL_MS);
-  }
-}
-
-/**
- * Sends the carriage to the step counters' origin (HM, or SM where there is none); the pen must be
- * up. False when it is there already. The caller waits for the move to end.
- */
-export async function travelHome(
-  ebb: Ebb,
-  caps: EbbCapabilities,
-  rate: number,
-  speedFactor: number,
-): Promise<boolean> {
-  const here = await ebb.querySteps();
-  const far = Math.max(Math.abs(here.motor1), Math.abs(here.motor2));
-  if (far === 0) return false;
-  const ms = Math.max(1, Math.ceil((far / rate) * 1000));
-  if (caps.home !== 'none') await ebb.home(rate, { runMs: ms / speedFactor + 50 });
-  else
-    await ebb.command(`SM,${ms},${-here.motor1},${-here.motor2}`, 'ok', {
-      motionMs: ms / speedFactor,
-    });
-  return true;
-}
-
-/**
- * A crash mid-append leaves a torn last line: an entry that never completed, so it never happened.
- * Cut it (the original is kept beside the journal) before appending again would bury it mid-file.
- */
-function repairTornTail(ctx: RunPlotContext, id: string, journal: string): void {
-  if (!readJournal(journal).problems.some((p) => p.kind === 'torn_tail')) return;
-  const fixed = repairJournal(journal);
-  ctx.logger.warning(
-    `the journal's last line was torn by the crash; removed it (original kept as ${fixed.backupPath ?? 'n/a'})`,
-    id,
-  );
-}
-
-function countPausesUpTo(p: MotionProgram, k: number): number {
-  let c = 0;
-  for (let i = 0; i <= k; i++) if (p.kind[i] === MoveKind.Pause) c++;
-  return c;
-}
-
-/** Steps and rounding put a point this far past the edge of the travel at most. */
-const TRAVEL_EDGE_MM = 0.1;
-
-/**
- * Where a program (positions after each move, in steps) leaves the model's travel, said in mm;
- * null when it stays inside. Moves are refused before they are sent: the carriage has no limit switch.
- */
-export function travelProblem(
-  p: MotionProgram,
-  pos1: Int32Array,
-  pos2: Int32Array,
-  model: keyof typeof PLOTTER_TRAVEL,
-): string | null {
-  let minX = 0,
-    minY = 0,
-    maxX = 0,
-    maxY = 0;
-  for (let k = 0; k < p.length; k++) {
-    const x = (pos1[k]! + pos2[k]!) / (2 * p.stepsPerMm),
-      y = (pos1[k]! - pos2[k]!) / (2 * p.stepsPerMm);
-    if (x < minX) minX = x;
-    if (x > maxX) maxX = x;
-    if (y < minY) minY = y;
-    if (y > maxY) maxY = y;
-  }
-  const over = beyondTravel({ minX, minY, maxX, maxY }, model);
-  return over ? `reaches beyond the travel of an AxiDraw ${model}: ${over}` : null;
-}
-
-/** Where one position (steps) lies beyond the model's travel, said in mm; null inside it. */
-export function positionProblem(
-  steps: readonly [number, number],
-  stepsPerMm: number,
-  model: keyof typeof PLOTTER_TRAVEL,
-): string | null {
-  const { x, y } = stepsToMm(steps, stepsPerMm);
-  const over = beyondTravel({ minX: x, minY: y, maxX: x, maxY: y }, model);
-  return over ? `at ${mmText({ x, y })}, beyond the travel of an AxiDraw ${model} (${over})` : null;
-}
-
-function beyondTravel(
-  b: { minX: number; minY: number; maxX: number; maxY: number },
-  model: keyof typeof PLOTTER_TRAVEL,
-): string | null {
-  const [tx, ty] = PLOTTER_TRAVEL[model];
-  const r = (v: number) => Math.round(v * 10) / 10;
-  const over = [
-    b.minX < -TRAVEL_EDGE_MM && `${r(-b.minX)} mm left of home`,
-    b.minY < -TRAVEL_EDGE_MM && `${r(-b.minY)} mm above home`,
-    b.maxX > tx + TRAVEL_EDGE_MM && `${r(b.maxX - tx)} mm past the ${tx} mm rail`,
-    b.maxY > ty + TRAVEL_EDGE_MM && `${r(b.maxY - ty)} mm past the ${ty} mm reach`,
-  ].filter(Boolean);
-  return over.length ? over.join(', ') : null;
-}
-
-/** Totals of a program: pen-down and pen-up distance (mm), pen lifts. */
-export function programMetrics(p: MotionProgram): {
-  pen_down_mm: number;
-  travel_mm: number;
-  lifts: number;
-} {
-  let down = 0,
-    travel = 0,
-    lifts = 0;
-  for (let k = 0; k < p.length; k++) {
-    const kind = p.kind[k];
-    const len =
-      Math.hypot(p.steps1[k]! + p.steps2[k]!, p.steps1[k]! - p.steps2[k]!) / (2 * p.stepsPerMm);
-    if (kind === MoveKind.Draw) down += len;
-    else if (kind === MoveKind.Travel) travel += len;
-    else if (kind === MoveKind.PenUp) lifts++;
-  }
-  return {
-    pen_down_mm: Math.round(down * 1000) / 1000,
-    travel_mm: Math.round(travel * 1000) / 1000,
-    lifts,
-  };
 }

@@ -33,7 +33,7 @@ import { plotOutcome } from '../notify/outcome';
 import { holdersOf, sheetHolders, type SheetHolder } from '../plotters/holders';
 import { plottersNamed, type PlotterSpec } from '../plotters/plotters';
 import type { PlotEvent, PlotProgress, StopRequest } from '../plotter/runner';
-import { PositionUnknownError } from '../plotter/runner';
+import { PositionUnknownError } from '../plotter/position';
 import {
   openPlotter,
   plotOnLink,

@@ -10,13 +10,8 @@ import { defaultConfig } from '../../src-main/config/config';
 import { motionProfile } from '../../src-main/plan/motion';
 import { readPlan } from '../../src-main/plan/plan-file';
 import { MoveKind, plotProgram, type MotionProgram } from '../../src-main/plan/planner';
-import {
-  CHECKPOINT_EVERY_MS,
-  FIFO_DEPTH,
-  MIN_PERIOD_MS,
-  STATUS_POLL_MS,
-  WINDOW,
-} from '../../src-main/plotter/runner';
+import { CHECKPOINT_EVERY_MS, MIN_PERIOD_MS, STATUS_POLL_MS } from '../../src-main/plotter/runner';
+import { FIFO_DEPTH, WINDOW } from '../../src-main/plotter/stream';
 import { controlRequest } from '../../src-main/plotter/virtual/control';
 import { readPaper, type PaperLine } from '../../src-main/plotter/virtual/paper';
 import { ROOT, type Sandbox } from './cli';

@@ -15,9 +15,10 @@ import { readPlan } from '../../plan/plan-file';
 import { layersToPlot } from '../../plan/pens';
 import { readPlotHistory } from '../../jobs/checkpoint';
 import { motionProfile } from '../../plan/motion';
-import { plotProgram, programDuration, MoveKind } from '../../plan/planner';
+import { plotProgram, programDuration, moveLengthMm, MoveKind } from '../../plan/planner';
 import { homeText, sendCarriageHome } from '../../app/home';
-import { backUpFrom, type PlotProgress } from '../../plotter/runner';
+import { backUpFrom } from '../../plotter/plot-setup';
+import type { PlotProgress } from '../../plotter/runner';
 import {
   pauseRequestFile,
   plotterForJob,
@@ -276,13 +277,7 @@ function resumePreview(engine: Engine, c: JobCondition, backUp: number) {
   if (backUp > 0) from = backUpFrom(program, from, backUp);
   let inkLeft = 0;
   for (let k = from + 1; k < program.length; k++) {
-    if (program.kind[k] === MoveKind.Draw)
-      inkLeft +=
-        Math.hypot(
-          program.steps1[k]! + program.steps2[k]!,
-          program.steps1[k]! - program.steps2[k]!,
-        ) /
-        (2 * program.stepsPerMm);
+    if (program.kind[k] === MoveKind.Draw) inkLeft += moveLengthMm(program, k);
   }
   const layer = c.checkpoint?.layer ?? null;
   return {
