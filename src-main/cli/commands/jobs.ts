@@ -12,7 +12,8 @@ import { localTime, printFields, printJson, printRows, type Io } from '../output
 import { paperLabel, readPlanOverview, type PlanOverview } from '../../plan/plan-file';
 import type { LayerCodes, SvgWarning } from '../../svg/types';
 import { confirm } from '../prompt';
-import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
+import { CAUSE_TEXT, classifyJobs, type JobCondition } from '../../recovery/classify';
+import { jobCondition, refuseForeignOwner, removeJob } from '../../app/jobs';
 import { addPlanOptions, prepareForCli, printPrepared, type PlanFlags } from './plan';
 
 export interface CliContext {
@@ -531,17 +532,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .action(async (id: string, opts: { force?: boolean; yes?: boolean }) => {
       const engine = ctx.engine();
       const state = engine.jobs.state(id);
-      const owned = classifyJob(id, {
-        jobsDir: engine.paths.jobsDir,
-        stuckAfterS: engine.config.recovery.stuck_after_s,
-      });
-      if (owned && owned.kind !== 'interrupted') {
-        const o = owned.owner!.owner;
-        throw new VfabError(
-          'BUSY',
-          `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}); stop that plot first (vfab pause ${id}), then remove it.`,
-        );
-      }
+      refuseForeignOwner(id, jobCondition(engine, id));
       if (!opts.force && !opts.yes) {
         if (!ctx.io.tty)
           throw new VfabError(
@@ -551,7 +542,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
         if (!(await confirm(`Remove job ${id} (${state}) and all its files?`)))
           return ctx.io.err('Nothing removed.');
       }
-      engine.jobs.remove(id, { force: opts.force });
+      removeJob(engine, id, { force: opts.force });
       ctx.io.err(`Removed job ${id} (was ${state}).`);
     });
 }

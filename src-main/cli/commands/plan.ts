@@ -1,32 +1,17 @@
 /** `vfab plan <job>` and the planning options shared with `vfab add job`. */
 import { Option, type Command } from 'commander';
 import { ERROR_CODES, VfabError } from '../../errors';
-import {
-  planSettings,
-  prepareJob,
-  type PrepareResult,
-  type PrepareStage,
-} from '../../jobs/prepare';
+import { planJob, type PlanChoices } from '../../app/jobs';
+import type { PrepareResult, PrepareStage } from '../../jobs/prepare';
 import { MAX_CORNERING, MIN_CORNERING } from '../../plan/cornering';
 import { MAX_MIN_GAP_MM } from '../../plan/min-gap';
-import { paperLabel, type PlanSettings } from '../../plan/plan-file';
-import { PEN_CHANGE_MODES, type PenChangeMode } from '../../plan/pens';
+import { paperLabel } from '../../plan/plan-file';
+import { PEN_CHANGE_MODES } from '../../plan/pens';
 import { printJson, type Io } from '../output';
 import type { CliContext } from './jobs';
 
-export interface PlanFlags {
-  optimization?: PlanSettings['preset'];
-  paper?: string;
-  orientation?: PlanSettings['orientation'];
-  fit?: PlanSettings['fit'];
-  margin?: number;
-  simplify?: number;
-  minGap?: number;
-  cornering?: number;
-  /** false with --no-auto-rotate; commander's default true stands for "as config says". */
-  autoRotate?: boolean;
-  penChange?: PenChangeMode;
-}
+/** `autoRotate` is false with --no-auto-rotate; commander's default true stands for "as config says". */
+export type PlanFlags = PlanChoices;
 
 function millimetres(value: string): number {
   const n = Number(value);
@@ -128,27 +113,11 @@ export async function prepareForCli(
   id: string,
   flags: PlanFlags,
 ): Promise<PrepareResult> {
-  const engine = ctx.engine();
-  const settings = planSettings(engine.config, {
-    preset: flags.optimization,
-    paper: flags.paper,
-    orientation: flags.orientation,
-    fit: flags.fit,
-    marginMm: flags.margin,
-    simplifyMm: flags.simplify,
-    minGapMm: flags.minGap,
-    cornering: flags.cornering,
-    ...(flags.autoRotate === false && { autoRotate: false }),
-    penChange: flags.penChange,
-  });
-  const result = await prepareJob(
-    { jobs: engine.jobs, store: engine.store, logger: engine.logger },
+  const result = await planJob(
+    ctx.engine(),
     id,
-    {
-      settings,
-      device: engine.config.device,
-      onProgress: progressPrinter(ctx.io),
-    },
+    { ...flags, autoRotate: flags.autoRotate === false ? false : undefined },
+    { onProgress: progressPrinter(ctx.io) },
   );
   for (const w of result.warnings)
     ctx.io.err(`${id}: warning: ${w.message}${w.count > 1 ? ` (${w.count}×)` : ''}`);

@@ -6,7 +6,6 @@
  * process exits 130/143/129; `vfab resume` continues from the last checkpoint. `vfab pause` asks
  * the plotting process to pause gracefully instead.
  */
-import { assertPlottable } from '../../jobs/states';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Engine } from '../../engine';
@@ -35,7 +34,8 @@ import {
   refuseUnready,
   sheetUsed,
 } from '../../plotters/ready';
-import { CAUSE_TEXT, classifyJob, classifyJobs, type JobCondition } from '../../recovery/classify';
+import { CAUSE_TEXT, classifyJobs, type JobCondition } from '../../recovery/classify';
+import { admitPlot, admitResume, requestPause } from '../../app/jobs';
 import { restartJob } from '../../recovery/restart';
 import { onShutdownSignals, SHUTDOWN_SIGNALS, type ShutdownSignal } from '../../recovery/signals';
 import { jobFiles } from '../../jobs/workspace';
@@ -334,15 +334,8 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
       ) => {
         parseSpeed(flags);
         const engine = ctx.engine();
-        const state = engine.jobs.state(id);
-        assertPlottable(id, state);
-        const condition = classifyJob(id, {
-          jobsDir: engine.paths.jobsDir,
-          stuckAfterS: engine.config.recovery.stuck_after_s,
-        });
-        const recovery = condition?.kind === 'interrupted' && condition.cause !== 'paused';
-        // Only a fresh plot asks for paper and pen: a paused or interrupted one continues on its sheet.
-        if (condition === undefined && state !== 'PAUSED')
+        const { fresh, recovery } = admitPlot(engine, id);
+        if (fresh)
           await checkReady(
             ctx,
             engine,
@@ -364,16 +357,9 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
     )
     .action(async (id: string) => {
       const engine = ctx.engine();
-      const state = engine.jobs.state(id);
-      if (state === 'PAUSED')
+      if (!requestPause(engine, id).requested)
         return ctx.io.err(`${id}: already PAUSED; resume with: vfab resume ${id}`);
-      if (state !== 'PLOTTING')
-        throw new VfabError(
-          'INVALID_STATE',
-          `Job '${id}' is ${state}; only a PLOTTING job can be paused.`,
-        );
       const request = pauseRequestFile(engine.paths.jobsDir, id);
-      fs.writeFileSync(request, `${process.pid}\n`);
       const deadline = Date.now() + PAUSE_WAIT_MS;
       while (Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, PAUSE_POLL_MS));
@@ -429,26 +415,7 @@ export function registerPlotCommands(program: Command, ctx: CliContext): void {
       };
       let targets: JobCondition[];
       if (id !== undefined) {
-        const state = engine.jobs.state(id);
-        const c = classifyJob(id, opts);
-        if (!c) {
-          const hint =
-            state === 'READY' || state === 'QUEUED'
-              ? `it has not started: vfab plot ${id}`
-              : `vfab restart ${id} plots it again from the start`;
-          throw new VfabError(
-            'INVALID_STATE',
-            `Job '${id}' is ${state}, not interrupted; ${hint}.`,
-          );
-        }
-        if (c.kind !== 'interrupted') {
-          const o = c.owner!.owner;
-          throw new VfabError(
-            'BUSY',
-            `Job '${id}' is being plotted by vfab (pid ${o.pid} on ${o.host}, device ${o.device})${c.kind === 'stuck' ? `, which has made no progress for ${c.silentS} s (stuck): stop that process first` : ''}.`,
-          );
-        }
-        targets = [c];
+        targets = [admitResume(engine, id)];
       } else {
         const all = classifyJobs(engine.store, opts).filter((c) => c.kind === 'interrupted');
         // A deliberate pause (pen change, button, vfab pause) waits for its person, not for cron.
