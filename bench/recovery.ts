@@ -174,8 +174,7 @@ async function soakBench(): Promise<BenchRow[]> {
       interruptions += result.interruptions;
       missingMm += verdict.missingMm;
       reinkedMm += verdict.reinkedMm;
-      if (verdict.reinkedMm > result.interruptions * reinkBound(program, SOAK_SPEED) + 0.01)
-        overBound++;
+      if (verdict.reinkedMm > result.interruptions * reinkBound(program) + 0.01) overBound++;
     }
   } finally {
     await plotter.stop();

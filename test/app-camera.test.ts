@@ -44,7 +44,7 @@ describe('the camera panel', () => {
         .getByTestId('camera-status')
         .getByText(/^Live, 320×240, \d+\.\d fps$/)
         .waitFor({ timeout: 15_000 });
-      await screenshot(page, 'camera-live');
+      await screenshot(page, 'camera-live', { painted: ['[data-testid="camera-live"]'] });
 
       // Nothing is plotting: the picture is only shown, with a link to save it.
       await page.getByRole('button', { name: 'Take snapshot' }).click();

@@ -242,7 +242,7 @@ describe('job detail', () => {
       30_000,
       'a third of the drawing',
     );
-    await screenshot(app.page, 'job-detail-plotting');
+    await screenshot(app.page, 'job-detail-plotting', { painted: ['[data-testid="drawing"]'] });
     await app.page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(app.page, 'job-detail-plotting-dark');
     await api.call('plot.pause', { id: 'zz' });

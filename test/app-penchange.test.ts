@@ -104,7 +104,7 @@ describe('a pen change is a step of the plot', () => {
       expect(await page.getByTestId('now-plotting').getByTestId('now-layer').textContent()).toBe(
         'Layer 2 of 2 · load pen 2 (2-red)',
       );
-      await screenshot(page, 'pen-change-step');
+      await screenshot(page, 'pen-change-step', { painted: ['[data-testid="now-layer"]'] });
       // A Pi's screen: the step and the bar's Continue both in view.
       await page.setViewportSize({ width: 800, height: 480 });
       expect(

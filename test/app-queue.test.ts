@@ -42,7 +42,7 @@ describe('the queue', () => {
       // The bar is sampled in the page itself, so no value between two polls is missed.
       const bar = row.getByTestId('progress');
       await bar.waitFor({ timeout: 20_000 });
-      await screenshot(page, 'queue-plotting');
+      await screenshot(page, 'queue-plotting', { painted: ['[data-testid="progress"]'] });
       const seen = new Set<number>();
       const deadline = Date.now() + 60_000;
       while ((await row.getAttribute('data-state')) !== 'COMPLETED') {

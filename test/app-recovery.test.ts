@@ -116,7 +116,7 @@ describe('the recovery wizard', () => {
         10_000,
         'the live view',
       );
-      await screenshot(page, 'recovery-review');
+      await screenshot(page, 'recovery-review', { painted: ['[data-testid="live-frame"]'] });
 
       // Resume is the default choice; the pre-flight comes before anything moves. The plotter kept
       // its power and its position (only vfab died), so no home confirmation is asked for.
@@ -153,7 +153,7 @@ describe('the recovery wizard', () => {
       const program = jobProgram(rig.sb, 'zz');
       const verdict = judgePaper(program, plotter.paper);
       expect(verdict.missing, JSON.stringify(verdict)).toBe(0);
-      expect(verdict.reinkedMm).toBeLessThanOrEqual(reinkBound(program, SPEED));
+      expect(verdict.reinkedMm).toBeLessThanOrEqual(reinkBound(program));
 
       // The job's detail shows the drawing done, the camera's pictures and the recovery in its timeline.
       await page.locator('[data-job="zz"]').getByRole('button', { name: 'zigzag.svg' }).click();

@@ -323,7 +323,7 @@ describe('queue rows as a table', () => {
       const crashed = row(page, 'crashed').getByTestId('row-story');
       expect(await crashed.textContent()).toBe('Interrupted at 39 % — needs recovery');
       expect(await crashed.getAttribute('title')).toMatch(/plotter stopped answering/);
-      await screenshot(page, 'rows-1400');
+      await screenshot(page, 'rows-1400', { painted: ['[data-testid="row-story"]'] });
       await page.emulateMedia({ colorScheme: 'dark' });
       await screenshot(page, 'rows-1400-dark');
       expect(await problems()).toEqual([]);

@@ -91,7 +91,7 @@ describe('first run and settings', () => {
         .getByRole('status')
         .getByText(/^Saved to/)
         .waitFor();
-      await screenshot(page, 'settings');
+      await screenshot(page, 'settings', { painted: ['[data-testid="settings"]'] });
       const yaml = fs.readFileSync(rig.sb.configFile, 'utf8');
       expect(yaml).toMatch(/pen_pos_down: 35/);
       expect(yaml).toMatch(/motion:s3cret@/);

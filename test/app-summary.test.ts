@@ -116,7 +116,9 @@ describe('the queue summary', () => {
       expect(await page.getByTestId('summary-count').textContent()).toBe('3 jobs');
       expect(Number(await summary.getAttribute('data-seconds'))).toBeGreaterThan(0);
       await page.getByTestId('plotter').first().waitFor();
-      await screenshot(page, 'summary-several-jobs');
+      await screenshot(page, 'summary-several-jobs', {
+        painted: ['[data-testid="summary-count"]'],
+      });
 
       await add(api, 'blue', layered([['3-blue', '#0000ff']]));
       await settled(4);

@@ -182,7 +182,9 @@ describe('queue row thumbnails', () => {
       });
       expect(inked).toBeGreaterThan(100);
       expect(blank).toBeGreaterThan((px.width * px.height) / 2);
-      await screenshot(page, 'queue-thumbnails');
+      await screenshot(page, 'queue-thumbnails', {
+        painted: ['[data-job="shapes"] [data-testid="thumbnail-canvas"]'],
+      });
       expect(await app.problems()).toEqual([]);
     },
   );

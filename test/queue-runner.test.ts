@@ -260,7 +260,7 @@ describe('vfab queue run', () => {
     expect(await ended(last, 90_000), last.stderr()).toBe(0);
 
     const verdict = judgeQueue(sb, programs, papers());
-    const bound = worstReinkBound(programs, SPEED);
+    const bound = worstReinkBound(programs);
     const recoveries: Record<string, number> = { p1: 0, p2: 0 };
     const states = jobStates(sb);
     for (const id of ids) {
@@ -333,7 +333,7 @@ describe('vfab queue run', () => {
     const verdict = judgeQueue(sb, programs, papers());
     expect(verdict.missing).toEqual({ t1: 0, t2: 0 });
     for (const p of ['p1', 'p2'])
-      expect(verdict.reinkedMm[p]).toBeLessThanOrEqual(worstReinkBound(programs, SPEED) + 0.01);
+      expect(verdict.reinkedMm[p]).toBeLessThanOrEqual(worstReinkBound(programs) + 0.01);
     expectConsistent();
   }, 60_000);
 });

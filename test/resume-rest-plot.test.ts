@@ -82,7 +82,7 @@ describe('resume from rest', () => {
 
     const verdict = judgePaper(program, rig.plotter.paper);
     expect(verdict.missing, `${verdict.missingMm.toFixed(2)} mm missing`).toBe(0);
-    expect(verdict.reinkedMm).toBeLessThanOrEqual(kills * reinkBound(program, SPEED) + 0.01);
+    expect(verdict.reinkedMm).toBeLessThanOrEqual(kills * reinkBound(program) + 0.01);
     expect(rig.sb.run(['system', 'journal', 'validate', 'long']).code).toBe(0);
   }, 120_000);
 });

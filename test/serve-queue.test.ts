@@ -443,7 +443,7 @@ describe('the queue through vfab serve', () => {
     const verdict = judgeQueue(t.sb, programs, papers());
     expect(verdict.missing).toEqual({ t1: 0, t2: 0 });
     for (const p of ['p1', 'p2'])
-      expect(verdict.reinkedMm[p]).toBeLessThanOrEqual(worstReinkBound(programs, SPEED) + 0.01);
+      expect(verdict.reinkedMm[p]).toBeLessThanOrEqual(worstReinkBound(programs) + 0.01);
   }, 90_000);
 });
 

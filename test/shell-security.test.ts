@@ -8,6 +8,7 @@ import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_NAMES, METHOD_NAMES } from '../src-main/shared/channels';
 import { parseCsp, rendererCsp } from '../src-main/shell/csp';
 import { bootShell, type BootedShell } from './helpers/electron-shell';
 import * as fake from './setup/fake-electron';
@@ -257,17 +258,15 @@ describe('the preload', () => {
         .filter((r) => !r.typeOnly)
         .map((r) => r.spec);
       expect(
-        runtime.every((s) => s === 'electron' || s === './channels'),
+        runtime.every((s) => s === 'electron' || s === '../src-main/shared/channels'),
         `${rel(file)}: ${runtime.join(', ')}`,
       ).toBe(true);
     }
-    const built = path.join(ROOT, 'out', 'preload', 'index.js');
-    if (fs.existsSync(built)) {
-      const requires = [
-        ...fs.readFileSync(built, 'utf8').matchAll(/require\(\s*["']([^"']+)["']\s*\)/g),
-      ].map((m) => m[1]);
-      expect(requires).toEqual(['electron']);
-    }
+    // npm test builds first: the bundle a sandbox loads must hold the shared names, not require them.
+    const built = fs.readFileSync(path.join(ROOT, 'out', 'preload', 'index.js'), 'utf8');
+    const requires = [...built.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
+    expect(requires).toEqual(['electron']);
+    for (const name of [...METHOD_NAMES, ...EVENT_NAMES]) expect(built).toContain(`"${name}"`);
   });
 
   it('exposes exactly window.vfab = { call, on }: no ipcRenderer, no process', () => {
@@ -326,7 +325,13 @@ describe('import boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('the renderer imports no Node built-ins or Node-only packages, and src-main only for types', () => {
+  it('src-main/shared imports nothing: the preload and the renderer load it as it is', () => {
+    const files = walk(path.join(ROOT, 'src-main', 'shared'), ['.ts']);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.flatMap((f) => importsOf(f).map((r) => `${rel(f)}: ${r.spec}`))).toEqual([]);
+  });
+
+  it('the renderer imports no Node built-ins or Node-only packages, and src-main only for types (values: src-main/shared)', () => {
     const files = walk(path.join(ROOT, 'src-renderer'), ['.ts', '.tsx', '.mts', '.js', '.jsx']);
     expect(files.length).toBeGreaterThan(0);
     const offenders: string[] = [];
@@ -350,7 +355,8 @@ describe('import boundaries', () => {
           offenders.push(`${rel(file)}: ${spec} (Node-only package)`);
         else if (!bare && !ref.typeOnly) {
           const target = path.resolve(path.dirname(file), spec);
-          if (!target.startsWith(path.join(ROOT, 'src-renderer') + path.sep))
+          const inside = (dir: string) => target.startsWith(path.join(ROOT, dir) + path.sep);
+          if (!inside('src-renderer') && !inside(path.join('src-main', 'shared')))
             offenders.push(`${rel(file)}: ${spec} (outside the renderer: use import type)`);
         }
       }

@@ -10,12 +10,15 @@
  * import this file; the renderer imports it with `import type` only.
  */
 import { z } from 'zod';
+import { EVENT_NAMES, type MethodName } from '../shared/channels';
+
+export type { EventName, MethodName } from '../shared/channels';
 import type { CameraProbe } from '../camera/check';
 import type { CameraState } from '../camera/client';
 import type { VfabConfig } from '../config/config';
 import { VfabError } from '../errors';
 import type { JournalEntry, JournalProblem } from '../jobs/journal';
-import { JOB_STATES, type JobState } from '../jobs/states';
+import { JOB_ID, JOB_STATES, SNAPSHOT_NAME, type JobState } from '../shared/jobs';
 import { MAX_CORNERING, MIN_CORNERING } from '../plan/cornering';
 import { MAX_MIN_GAP_MM } from '../plan/min-gap';
 import { PEN_CHANGE_MODES } from '../plan/pens';
@@ -44,9 +47,6 @@ export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 export const MAX_UPLOAD_BASE64 = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4;
 const MAX_PATH = 4096;
 const MAX_TEXT = 256;
-
-// The same rule as jobs/workspace.ts (which imports node:fs, so it cannot be imported here).
-const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 const jobId = z.string().max(128).regex(JOB_ID, {
   error: "must be 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit",
@@ -114,8 +114,7 @@ const source = z.union([
     .strict(),
 ]);
 
-// camera/snapshots.ts SNAPSHOT_NAME (that module imports node:fs).
-const snapshotName = text(64).regex(/^(latest|\d{8}T\d{6}-[a-z_]+(-\d+)?)\.jpg$/, {
+const snapshotName = text(64).regex(SNAPSHOT_NAME, {
   error: 'must be a snapshot name such as latest.jpg or 20261126T010203-start.jpg',
 });
 
@@ -309,9 +308,8 @@ export const METHODS = {
   'queue.status': { params: z.object({}).strict() },
   /** Which plotter will take each queued job, or why none can (as `vfab info queue` shows it). */
   'queue.preview': { params: z.object({}).strict() },
-} as const;
+} as const satisfies Record<MethodName, { params: z.ZodType }>;
 
-export type MethodName = keyof typeof METHODS;
 export type Params<M extends MethodName> = z.infer<(typeof METHODS)[M]['params']>;
 
 export interface SystemInfo {
@@ -536,17 +534,8 @@ export interface Results {
   'queue.preview': QueuePreviewInfo;
 }
 
-export const EVENTS = [
-  'job.changed',
-  'job.removed',
-  'plot.progress',
-  'plot.event',
-  'camera.status',
-  'queue.event',
-  'notify.outcome',
-  'device.status',
-] as const;
-export type EventName = (typeof EVENTS)[number];
+/** The event names, in the order the contract documents them. */
+export const EVENTS = EVENT_NAMES;
 
 export interface EventPayloads {
   'job.changed': { id: string; state: JobState };

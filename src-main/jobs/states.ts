@@ -5,32 +5,10 @@
 
 import { VfabError } from '../errors';
 
-export const JOB_STATES = [
-  'NEW',
-  'ANALYZED',
-  'OPTIMIZED',
-  'READY',
-  'QUEUED',
-  'ARMED',
-  'PLOTTING',
-  'PAUSED',
-  'COMPLETED',
-  'ABORTED',
-  'FAILED',
-] as const;
+import { JOB_STATES, TERMINAL_STATES, type JobState } from '../shared/jobs';
 
-export type JobState = (typeof JOB_STATES)[number];
+export { ACTIVE_STATES, JOB_STATES, TERMINAL_STATES, type JobState } from '../shared/jobs';
 
-export const TERMINAL_STATES: readonly JobState[] = ['COMPLETED', 'ABORTED', 'FAILED'];
-
-/** States in which the plotter may hold ink on paper for this job: a crash here needs recovery. */
-export const ACTIVE_STATES: readonly JobState[] = ['ARMED', 'PLOTTING', 'PAUSED'];
-
-/**
- * `normal` transitions are taken by the pipeline and the user's ordinary actions.
- * `restart` transitions leave a terminal or interrupted state and are only taken by an explicit
- * restart, so nothing can silently revive a finished job.
- */
 /**
  * States a plot can start from: a fresh job (READY, QUEUED) or one that stopped mid-plot (PAUSED,
  * or left ARMED/PLOTTING by an interruption, continued from its checkpoint).
@@ -55,6 +33,11 @@ export function assertPlottable(id: string, state: JobState): void {
   );
 }
 
+/**
+ * `normal` transitions are taken by the pipeline and the user's ordinary actions.
+ * `restart` transitions leave a terminal or interrupted state and are only taken by an explicit
+ * restart, so nothing can silently revive a finished job.
+ */
 export type TransitionKind = 'normal' | 'restart';
 
 export interface TransitionRule {

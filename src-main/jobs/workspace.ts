@@ -2,6 +2,7 @@
  * Job folders on disk: `<workspace>/jobs/<id>/{src.svg, job.json, plan.json, journal.jsonl, snapshots/}`.
  * A job folder appears atomically (staged, then renamed into place) so a crash never leaves half a job.
  */
+import { JOB_ID } from '../shared/jobs';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,6 @@ import { appendEntry } from './journal';
 import { isProcessAlive } from './lock';
 
 /** Letters, digits, '-', '_', '.'; must start with a letter or digit, so no '.', '..' or hidden names. */
-const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const STAGING_PREFIX = '.staging-';
 /** A job being replaced by `add --force`: put back at start-up if the replacement never landed. */
 const REPLACED_PREFIX = '.replaced-';

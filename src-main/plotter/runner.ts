@@ -451,6 +451,9 @@ class PlotRun {
       }
       if (kind === MoveKind.PenDown) await pen.readyFor(k);
       if (!(await stream.room())) break;
+      // Before the move, not behind it: the reply then waits for one command fewer, so what a
+      // power reading vouches for (and so the next checkpoint) lags the paper by one move less.
+      this.status.poll();
       if (kind === MoveKind.PenDown) pen.down = true;
       else if (kind === MoveKind.PenUp) pen.down = false;
       if (rest && led < rest.count) {
@@ -465,7 +468,6 @@ class PlotRun {
         stream.send(ebbCommand(p, k)!, k, p.duration[k]! * 1000);
         k++;
       }
-      this.status.poll();
       this.checkpoints.at(this.status.safeMove(), false);
       this.progress();
     }

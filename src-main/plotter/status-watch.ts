@@ -35,11 +35,15 @@ export class StatusWatch {
 
   /** Reads QC; records what is known drawn with power, or reports the loss. */
   async readPower(): Promise<boolean> {
-    // Only moves confirmed before QC is sent surely ended before the board read it: acks that
-    // arrive with or after the reply may confirm moves run after the supply failed.
-    const candidate = this.stream.confirmedMove();
+    // Only moves that ended before the board read the supply count: those confirmed now, and
+    // those the commands written ahead of QC prove finished (stream.ts). Acks that arrive after
+    // the reply may confirm moves run after the supply failed.
+    const confirmed = this.stream.confirmedMove();
+    const proven = this.stream.doneWhenAnswered();
     const power = await this.ebb.queryPower();
-    if (power.motorPower) this.powerOkMove = Math.max(this.powerOkMove, candidate);
+    // A failed command breaks the rule the proof rests on: then only what was confirmed counts.
+    const ran = this.stream.failure ? confirmed : proven;
+    if (power.motorPower) this.powerOkMove = Math.max(this.powerOkMove, ran);
     else this.on.powerLost();
     return power.motorPower;
   }

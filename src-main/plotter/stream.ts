@@ -73,9 +73,16 @@ export class MotionStream {
 
   /** The last program move known to have run. */
   confirmedMove(): number {
-    for (let s = Math.min(this.doneSeq, this.sent.length - 1); s >= 0; s--)
-      if (this.sent[s]! >= 0) return Math.max(this.from, this.sent[s]!);
-    return this.from;
+    return this.moveThrough(this.doneSeq);
+  }
+
+  /**
+   * The last move a reply to an immediate query sent now proves run, once that reply is in and no
+   * command failed: the board parses the query only after taking every command written before it
+   * into the FIFO, so all but the last FIFO_DEPTH + 1 of those had finished when it answered.
+   */
+  doneWhenAnswered(): number {
+    return this.moveThrough(Math.max(this.doneSeq, this.sent.length - 1 - (FIFO_DEPTH + 1)));
   }
 
   /** Until the window has room for one more command; false when a command failed meanwhile. */
@@ -117,6 +124,13 @@ export class MotionStream {
   /** The link is gone (closed or silent), as opposed to the board refusing a command. */
   static linkLost(err: unknown): boolean {
     return err instanceof EbbError && (err.kind === 'closed' || err.kind === 'timeout');
+  }
+
+  /** The last program move among the commands sent up to number `seq` (the resume point if none). */
+  private moveThrough(seq: number): number {
+    for (let s = Math.min(seq, this.sent.length - 1); s >= 0; s--)
+      if (this.sent[s]! >= 0) return Math.max(this.from, this.sent[s]!);
+    return this.from;
   }
 
   private full(): boolean {

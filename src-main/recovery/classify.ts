@@ -14,14 +14,11 @@
 import path from 'node:path';
 import { stateTold } from '../jobs/chain';
 import { entryAt, summarizeJournal, type JournalEntry } from '../jobs/journal';
-import type { JobState } from '../jobs/states';
+import { ACTIVE_STATES, type JobState } from '../jobs/states';
 import type { JournalMark, Store } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
 import { INTERRUPTION_REASONS, type Checkpoint, type InterruptionReason } from '../jobs/checkpoint';
 import { OWNER_FILE, readOwner, type OwnerStatus } from '../jobs/owner';
-
-/** Plotting states a process owns while it runs. */
-export const OWNED_STATES: readonly JobState[] = ['ARMED', 'PLOTTING', 'PAUSED'];
 
 export type Cause = InterruptionReason | 'crash' | 'paused';
 
@@ -86,7 +83,7 @@ export interface ClassifyOptions {
 /** Classifies every ARMED, PLOTTING or PAUSED job in the index. */
 export function classifyJobs(store: Store, opts: ClassifyOptions): JobCondition[] {
   const out: JobCondition[] = [];
-  for (const mark of store.marksInStates(OWNED_STATES)) {
+  for (const mark of store.marksInStates(ACTIVE_STATES)) {
     const c = classifyJob(mark.id, opts, mark);
     if (c) out.push(c);
   }
@@ -102,7 +99,7 @@ export function classifyJob(
   const files = jobFiles(opts.jobsDir, id);
   const { entry: last, mtimeMs } = lastValidEntry(files.journal, mark);
   const state = last && stateTold(last);
-  if (!state || !OWNED_STATES.includes(state)) return undefined;
+  if (!state || !ACTIVE_STATES.includes(state)) return undefined;
   const now = opts.now ?? Date.now();
   const step =
     state === 'PAUSED' && last?.type === 'state_change' ? pauseStepOf(last.metadata) : undefined;

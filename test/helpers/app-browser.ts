@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { decodePng, measure, type Measures } from './png';
 import { waitFor } from './wait';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -94,11 +96,51 @@ export async function dropFiles(page: Page, files: DroppedFile[]): Promise<void>
   })()`);
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+export interface ShotExpectations {
+  /** Elements the shot must show: on the page, visible, and more than the page's background where they are. */
+  painted?: string[];
+}
+
+/** Mean luminance a page in the light scheme stays above, and one in the dark scheme below. */
+const LIGHT_MIN = 0.6;
+const DARK_MAX = 0.35;
+
+/**
+ * Saves a screenshot to look at, and asserts what any shot of the app must show: the viewport's
+ * size, a page that is not blank, the colour scheme the page is in (a dark page that renders
+ * light, or the reverse, fails), `main` and each `painted` element drawn where the page says it
+ * is (not only the page's background there).
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  expectations: ShotExpectations = {},
+): Promise<Measures> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
+  const img = decodePng(await page.screenshot({ path: file }));
+  const shot = `screenshot ${file}`;
+  const viewport = page.viewportSize();
+  expect([img.width, img.height], shot).toEqual([viewport?.width, viewport?.height]);
+  const whole = measure(img);
+  expect(whole.varied, `${shot}: nearly one flat colour`).toBeGreaterThan(0.01);
+  expect(whole.colours, `${shot}: too few colours for a page`).toBeGreaterThanOrEqual(8);
+  const dark = (await page.evaluate(
+    "matchMedia('(prefers-color-scheme: dark)').matches",
+  )) as boolean;
+  if (dark) expect(whole.luminance, `${shot}: dark scheme`).toBeLessThan(DARK_MAX);
+  else expect(whole.luminance, `${shot}: light scheme`).toBeGreaterThan(LIGHT_MIN);
+  const named = expectations.painted ?? [];
+  for (const selector of (await page.locator('main').count()) ? ['main', ...named] : named) {
+    const el = page.locator(selector).first();
+    expect(await el.count(), `${shot}: ${selector} is not on the page`).toBe(1);
+    const box = await el.boundingBox();
+    expect(box, `${shot}: ${selector} is not visible`).not.toBeNull();
+    const inside = measure(img, box!);
+    const background = inside.varied === 0 && inside.dominant.join() === whole.dominant.join();
+    expect(background, `${shot}: ${selector} shows nothing but the page's background`).toBe(false);
+  }
+  return whole;
 }
 
 /** An <img>'s decoded width: 0 until a picture has loaded into it. */

@@ -251,8 +251,8 @@ export function judgeQueue(
 }
 
 /** Re-inking one crash may cost, for the worst of these programs. */
-export function worstReinkBound(programs: Record<string, MotionProgram>, speed: number): number {
-  return Math.max(...Object.values(programs).map((p) => reinkBound(p, speed)));
+export function worstReinkBound(programs: Record<string, MotionProgram>): number {
+  return Math.max(...Object.values(programs).map((p) => reinkBound(p)));
 }
 
 export interface QueueRig {

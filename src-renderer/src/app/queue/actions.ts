@@ -1,5 +1,6 @@
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import type { Action } from '../store/jobs';
+import { UNSTARTED_STATES } from '../../../../src-main/shared/jobs';
 
 /** The store's actions, plus two that open a place to decide first: the recovery wizard, the plan settings. */
 export type RowAction = Action | 'recover' | 'plan';
@@ -11,7 +12,7 @@ export interface ActionWords {
 }
 
 /** States whose plot has not started: stopping such a job is cancelling it, not aborting a plot. */
-const NOT_STARTED = new Set(['NEW', 'ANALYZED', 'OPTIMIZED', 'READY', 'QUEUED']);
+const NOT_STARTED = new Set<string>(UNSTARTED_STATES);
 
 /**
  * The words for an action in a state, each saying what the API call it makes does there

@@ -5,9 +5,10 @@ import { useJobs } from '../store/jobs';
 import { useRecovery } from '../store/recovery';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { actionWords, type RowAction } from './actions';
+import { ACTIVE_STATES } from '../../../../src-main/shared/jobs';
 
 /** Plots that have started: restarting or stopping one drops its progress. */
-const STARTED = new Set(['ARMED', 'PLOTTING', 'PAUSED']);
+const STARTED = new Set<string>(ACTIVE_STATES);
 
 /**
  * The actions that cannot be taken back ask first, naming the job and what is lost, in the words
