@@ -22,6 +22,8 @@ import { endWithTest } from './processes';
 import { holdFor, waitFor } from './wait';
 
 export interface PlotterProcess {
+  /** The `vfab virtual-plotter` process (socat runs as its child). */
+  pid: number;
   port: string;
   control: string;
   paper: string;
@@ -72,6 +74,7 @@ export async function startPlotterProcess(
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     ...info,
+    pid: child.pid!,
     ctl: (op, args = {}) => controlRequest(info.control, op, args),
     stop: async () => {
       child.kill('SIGTERM');

@@ -409,9 +409,11 @@ export class EbbMachine {
         p.end(0);
         const [cmd, m1, m2, f] = this.motionStatus(at).map((b) => (b ? 1 : 0));
         if (!cmd && !m1 && !m2 && !f) this.idleSeen = true;
+        // The FIFO field came with 2.4.4 (docs/ebb-protocol.md "Firmware capabilities").
+        const fields = [cmd, m1, m2, ...(this.fw.has('2.4.4') ? [f] : [])].join(',');
         return {
-          data: `QM,${cmd},${m1},${m2},${f}`,
-          future: `${cmd},${m1},${m2},${f}`,
+          data: `QM,${fields}`,
+          future: fields,
           term: '\n\r',
           ok: false,
         };
