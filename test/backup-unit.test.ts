@@ -38,7 +38,7 @@ import { claimPlot, FOREIGN_OWNER_STALE_MS, readOwner } from '../src-main/jobs/o
 import { FIXTURES } from './helpers/cli';
 import { gz, manifestArchive, rawHeader, tarOf } from './helpers/tar-fixtures';
 import { useTempDirs } from './helpers/tmp';
-import { holdFor, waitFor } from './helpers/wait';
+import { waitFor } from './helpers/wait';
 
 const tmp = useTempDirs('vfab-backup-unit-');
 
@@ -553,19 +553,25 @@ describe('scheduled backups', () => {
     const dir = path.join(inst.dataDir, 'backups');
     let plotting: string | undefined = 'plotting job-1';
     const ran: string[] = [];
+    // Each look at the schedule asks holdOff first: counting them is counting the looks.
+    let looks = 0;
+    const lookedAgain = (n: number, what: string) => {
+      const until = looks + n;
+      return waitFor(what, () => looks >= until, { timeoutMs: 10_000 });
+    };
     const stop = startBackupSchedule(engine, {
       everyMs: 40,
-      holdOff: () => plotting,
+      holdOff: () => (looks++, plotting),
       onResult: (r) => ran.push(r.export!.file),
     });
     try {
-      await holdFor(300, 'no backup may start while a plot runs');
+      await lookedAgain(5, 'five looks while a plot runs');
       expect(listBackups(dir)).toEqual([]);
       plotting = undefined;
       await waitFor('the held-off backup to run', () => ran.length > 0, { timeoutMs: 10_000 });
       expect(ran).toHaveLength(1);
       // Not due again for an hour: further looks export nothing.
-      await holdFor(300, 'the scheduler looks again and must export nothing');
+      await lookedAgain(5, 'five more looks, none due');
       expect(listBackups(dir).map((a) => a.file)).toEqual(ran);
     } finally {
       stop();
