@@ -57,6 +57,10 @@ function importsOf(file: string): ImportRef[] {
 }
 
 const rel = (f: string) => path.relative(ROOT, f);
+/** The one part of src-main the preload and the renderer may load at run time. */
+const SHARED = path.join(ROOT, 'src-main', 'shared');
+const inShared = (file: string, spec: string) =>
+  spec.startsWith('.') && path.resolve(path.dirname(file), spec).startsWith(SHARED + path.sep);
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** Packages that only run in Node (native addons, sockets, the CLI): never in the renderer. */
 const NODE_ONLY_PACKAGES = [
@@ -251,16 +255,17 @@ describe('the CSP', () => {
 });
 
 describe('the preload', () => {
-  it('imports nothing but electron and its name lists at run time (a sandboxed preload cannot require packages)', () => {
+  it('imports nothing but electron and src-main/shared at run time (a sandboxed preload cannot require packages)', () => {
     for (const file of walk(path.join(ROOT, 'src-preload'), ['.ts'])) {
       const runtime = importsOf(file)
         .filter((r) => !r.typeOnly)
         .map((r) => r.spec);
       expect(
-        runtime.every((s) => s === 'electron' || s === './channels'),
+        runtime.every((s) => s === 'electron' || inShared(file, s)),
         `${rel(file)}: ${runtime.join(', ')}`,
       ).toBe(true);
     }
+    // The shared names must be bundled in: a sandboxed preload cannot require a chunk of its own.
     const built = path.join(ROOT, 'out', 'preload', 'index.js');
     if (fs.existsSync(built)) {
       const requires = [
@@ -326,7 +331,7 @@ describe('import boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('the renderer imports no Node built-ins or Node-only packages, and src-main only for types', () => {
+  it('the renderer imports no Node built-ins or Node-only packages, and src-main only for types (src-main/shared aside)', () => {
     const files = walk(path.join(ROOT, 'src-renderer'), ['.ts', '.tsx', '.mts', '.js', '.jsx']);
     expect(files.length).toBeGreaterThan(0);
     const offenders: string[] = [];
@@ -348,13 +353,24 @@ describe('import boundaries', () => {
           )
         )
           offenders.push(`${rel(file)}: ${spec} (Node-only package)`);
-        else if (!bare && !ref.typeOnly) {
+        else if (!bare && !ref.typeOnly && !inShared(file, spec)) {
           const target = path.resolve(path.dirname(file), spec);
           if (!target.startsWith(path.join(ROOT, 'src-renderer') + path.sep))
             offenders.push(`${rel(file)}: ${spec} (outside the renderer: use import type)`);
         }
       }
     }
+    expect(offenders).toEqual([]);
+  });
+
+  it('src-main/shared imports nothing but itself: no Node, no package, no other src-main folder', () => {
+    const files = walk(SHARED, ['.ts']);
+    expect(files.length).toBeGreaterThan(0);
+    const offenders = files.flatMap((file) =>
+      importsOf(file)
+        .filter((r) => !inShared(file, r.spec))
+        .map((r) => `${rel(file)}: ${r.spec}`),
+    );
     expect(offenders).toEqual([]);
   });
 });

@@ -8,10 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError } from '../errors';
+import { SNAPSHOT_NAME } from '../shared/names';
 import { backupStamp } from '../util/time';
 
-/** Every name this folder may hold; anything else (temp files, hand-copied files) is not listed or served. */
-export const SNAPSHOT_NAME = /^(latest|\d{8}T\d{6}-[a-z_]+(-\d+)?)\.jpg$/;
 
 export interface SnapshotInfo {
   name: string;

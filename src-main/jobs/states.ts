@@ -4,27 +4,10 @@
  */
 
 import { VfabError } from '../errors';
+import { JOB_STATES, TERMINAL_STATES, type JobState } from '../shared/job-states';
 
-export const JOB_STATES = [
-  'NEW',
-  'ANALYZED',
-  'OPTIMIZED',
-  'READY',
-  'QUEUED',
-  'ARMED',
-  'PLOTTING',
-  'PAUSED',
-  'COMPLETED',
-  'ABORTED',
-  'FAILED',
-] as const;
-
-export type JobState = (typeof JOB_STATES)[number];
-
-export const TERMINAL_STATES: readonly JobState[] = ['COMPLETED', 'ABORTED', 'FAILED'];
-
-/** States in which the plotter may hold ink on paper for this job: a crash here needs recovery. */
-export const ACTIVE_STATES: readonly JobState[] = ['ARMED', 'PLOTTING', 'PAUSED'];
+// The state lists live in shared/ so that the renderer can load them; the engine asks this module.
+export { ACTIVE_STATES, JOB_STATES, TERMINAL_STATES, type JobState } from '../shared/job-states';
 
 /**
  * `normal` transitions are taken by the pipeline and the user's ordinary actions.

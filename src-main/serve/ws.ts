@@ -15,7 +15,7 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { ApiError, MAX_UPLOAD_BASE64 } from '../api/contract';
 import type { ApiService } from '../api/service';
-import { API_PROTOCOL } from './auth';
+import { API_PROTOCOL } from '../shared/api-names';
 import { FilteredSocket } from './filtered-socket';
 import { isRequestId, type RequestId } from './request-id';
 import {

@@ -11,9 +11,7 @@ import { ipcMain, type IpcMainInvokeEvent, type WebContents } from './electron';
 import { METHODS } from '../api/contract';
 import type { ApiService } from '../api/service';
 import { ERROR_CODES, type ErrorCode } from '../errors';
-
-export const METHOD_CHANNEL_PREFIX = 'vfab:';
-export const EVENT_CHANNEL = 'vfab:event';
+import { EVENT_CHANNEL, METHOD_CHANNEL_PREFIX } from '../shared/api-names';
 
 export interface IpcFailure {
   code: ErrorCode;

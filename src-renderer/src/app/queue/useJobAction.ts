@@ -1,4 +1,5 @@
 import type { IndexedJob } from '../../../../src-main/jobs/store';
+import { ACTIVE_STATES } from '../../../../src-main/shared/job-states';
 import { useConfirm, type ConfirmRequest } from '../store/confirm';
 import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
@@ -7,7 +8,7 @@ import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { actionWords, type RowAction } from './actions';
 
 /** Plots that have started: restarting or stopping one drops its progress. */
-const STARTED = new Set(['ARMED', 'PLOTTING', 'PAUSED']);
+const STARTED = new Set<string>(ACTIVE_STATES);
 
 /**
  * The actions that cannot be taken back ask first, naming the job and what is lost, in the words

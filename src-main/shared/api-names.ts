@@ -1,10 +1,8 @@
 /**
- * The method and event names the preload lets through. A sandboxed preload can `require` only
- * `electron` and a few built-ins, so it cannot load src-main/api/contract.ts at run time (that
- * pulls in zod). The lists are written out here instead; the type checks below fail the build
- * when they drift from the contract, and test/shell-ipc.test.ts compares them at run time.
+ * The names the typed API answers to (api/contract.ts gives each its params and result), and the
+ * channels that carry them. The sandboxed preload filters calls by these lists and the renderer
+ * connects with them, so they live here, free of zod and of Node, where all three can load them.
  */
-import type { EventName, MethodName } from '../src-main/api/contract';
 
 export const METHOD_NAMES = [
   'system.info',
@@ -52,7 +50,8 @@ export const METHOD_NAMES = [
   'queue.stop',
   'queue.status',
   'queue.preview',
-] as const satisfies readonly MethodName[];
+] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
 
 export const EVENT_NAMES = [
   'job.changed',
@@ -63,14 +62,13 @@ export const EVENT_NAMES = [
   'queue.event',
   'notify.outcome',
   'device.status',
-] as const satisfies readonly EventName[];
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
 
-// Compile-time completeness: a method or event added to the contract but not listed here is an error.
-type Missing<All, Listed> = [Exclude<All, Listed>] extends [never]
-  ? true
-  : { missing: Exclude<All, Listed> };
-export const methodsComplete: Missing<MethodName, (typeof METHOD_NAMES)[number]> = true;
-export const eventsComplete: Missing<EventName, (typeof EVENT_NAMES)[number]> = true;
-
+/** Electron IPC: method `m` is invoked on `vfab:m`; every event goes to the window on one channel. */
 export const METHOD_CHANNEL_PREFIX = 'vfab:';
 export const EVENT_CHANNEL = 'vfab:event';
+
+/** `vfab serve`'s WebSocket: the API's subprotocol, and the prefix of the one that carries the token. */
+export const API_PROTOCOL = 'vfab';
+export const TOKEN_PROTOCOL_PREFIX = 'vfab.token.';
