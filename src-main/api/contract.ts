@@ -16,7 +16,7 @@ import type { VfabConfig } from '../config/config';
 import { VfabError } from '../errors';
 import type { JournalEntry, JournalProblem } from '../jobs/journal';
 import { JOB_STATES, type JobState } from '../jobs/states';
-import type { EventName, MethodName } from '../shared/api-names';
+import type { MethodName } from '../shared/api-names';
 import { JOB_ID, JOB_ID_RULE, SNAPSHOT_NAME } from '../shared/names';
 import { MAX_CORNERING, MIN_CORNERING } from '../plan/cornering';
 import { MAX_MIN_GAP_MM } from '../plan/min-gap';
@@ -50,7 +50,10 @@ export const MAX_UPLOAD_BASE64 = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4;
 const MAX_PATH = 4096;
 const MAX_TEXT = 256;
 
-const jobId = z.string().max(128).regex(JOB_ID, { error: `must be ${JOB_ID_RULE}` });
+const jobId = z
+  .string()
+  .max(128)
+  .regex(JOB_ID, { error: `must be ${JOB_ID_RULE}` });
 
 const absolutePath = z
   .string()
@@ -532,7 +535,6 @@ export interface Results {
   'queue.status': QueueStatus;
   'queue.preview': QueuePreviewInfo;
 }
-
 
 export interface EventPayloads {
   'job.changed': { id: string; state: JobState };

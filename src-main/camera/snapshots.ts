@@ -11,7 +11,6 @@ import { VfabError } from '../errors';
 import { SNAPSHOT_NAME } from '../shared/names';
 import { backupStamp } from '../util/time';
 
-
 export interface SnapshotInfo {
   name: string;
   /** The event ('start', 'pause', 'interrupt', 'manual'…), or 'latest'. */

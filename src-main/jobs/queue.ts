@@ -11,7 +11,7 @@ import { VfabError } from '../errors';
 import type { Logger } from '../log';
 import { queueOrder } from '../shared/job-states';
 import { writeFileAtomic } from '../util/atomic';
-import type { IndexedJob, Store } from './store';
+import type { Store } from './store';
 
 export interface SavedPosition {
   /** The journal seq of the entry that put the job in QUEUED. */

@@ -1,9 +1,5 @@
 import type { JobCondition } from '../../../../src-main/recovery/classify';
-import {
-  ACTIVE_STATES,
-  JOB_STATES,
-  TERMINAL_STATES,
-} from '../../../../src-main/shared/job-states';
+import { ACTIVE_STATES, JOB_STATES, TERMINAL_STATES } from '../../../../src-main/shared/job-states';
 import type { Action } from '../store/jobs';
 
 /** The store's actions, plus two that open a place to decide first: the recovery wizard, the plan settings. */
