@@ -9,12 +9,13 @@
  * here keeps a compromised page from even reaching other channels.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+// Bundled into this one file: a sandboxed preload can require only electron and a few built-ins.
 import {
   EVENT_CHANNEL,
   EVENT_NAMES,
   METHOD_CHANNEL_PREFIX,
   METHOD_NAMES,
-} from '../src-main/shared/channels';
+} from '../src-main/shared/api-names';
 
 const methods = new Set<string>(METHOD_NAMES);
 const events = new Set<string>(EVENT_NAMES);

@@ -4,13 +4,8 @@
  * throws on any access).
  */
 import { describe, expect, it, vi } from 'vitest';
-import {
-  ApiError,
-  EVENTS,
-  MAX_UPLOAD_BASE64,
-  METHODS,
-  parseParams,
-} from '../src-main/api/contract';
+import { ApiError, MAX_UPLOAD_BASE64, METHODS, parseParams } from '../src-main/api/contract';
+import { EVENT_NAMES, METHOD_NAMES } from '../src-main/shared/api-names';
 import { createThrottle } from '../src-main/util/throttle';
 import { createApiService } from '../src-main/api/service';
 import type { Engine } from '../src-main/engine';
@@ -169,7 +164,9 @@ const MALFORMED: [string, unknown, RegExp][] = [
 describe('the contract', () => {
   it('lists every method the UI needs, and the eight event streams', () => {
     expect(Object.keys(METHODS).sort()).toEqual([...ALL_METHODS].sort());
-    expect(EVENTS).toEqual([
+    // The preload and the renderer know the methods by the shared list: it must be the contract's.
+    expect(Object.keys(METHODS)).toEqual([...METHOD_NAMES]);
+    expect(EVENT_NAMES).toEqual([
       'job.changed',
       'job.removed',
       'plot.progress',

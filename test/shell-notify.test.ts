@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IpcReply } from '../src-main/shell/ipc';
-import { EVENT_CHANNEL } from '../src-main/shared/channels';
+import { type IpcReply } from '../src-main/shell/ipc';
+import { EVENT_CHANNEL } from '../src-main/shared/api-names';
 import { sandbox, type Sandbox } from './helpers/cli';
 import { startPlotterProcess, type PlotterProcess } from './helpers/crash-rig';
 import { writeZigzag } from './helpers/dense-svg';

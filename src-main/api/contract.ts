@@ -6,19 +6,18 @@
  * reaches the engine: objects are strict (an unknown field is refused, not ignored), strings are
  * bounded, file paths must be absolute, NUL-free and free of `..` segments.
  *
- * Only `zod` and dependency-free modules are imported at run time, so a sandboxed preload can
- * import this file; the renderer imports it with `import type` only.
+ * The method and event names are src-main/shared/api-names.ts, where the preload and the renderer
+ * load them; they import this file with `import type` only (it pulls in zod and the engine).
  */
 import { z } from 'zod';
-import { EVENT_NAMES, type MethodName } from '../shared/channels';
-
-export type { EventName, MethodName } from '../shared/channels';
 import type { CameraProbe } from '../camera/check';
 import type { CameraState } from '../camera/client';
 import type { VfabConfig } from '../config/config';
 import { VfabError } from '../errors';
 import type { JournalEntry, JournalProblem } from '../jobs/journal';
-import { JOB_ID, JOB_STATES, SNAPSHOT_NAME, type JobState } from '../shared/jobs';
+import { JOB_STATES, type JobState } from '../jobs/states';
+import type { MethodName } from '../shared/api-names';
+import { JOB_ID, JOB_ID_RULE, SNAPSHOT_NAME } from '../shared/names';
 import { MAX_CORNERING, MIN_CORNERING } from '../plan/cornering';
 import { MAX_MIN_GAP_MM } from '../plan/min-gap';
 import { PEN_CHANGE_MODES } from '../plan/pens';
@@ -41,6 +40,9 @@ import type { JobTarget } from '../queue/target';
 import type { PlanPreview } from '../plan/preview';
 import type { HomeResult } from '../app/home';
 
+// The names are shared with the preload and the renderer; METHODS must give each one its params.
+export type { EventName, MethodName } from '../shared/api-names';
+
 /** Dropped files are sent whole; no plotter drawing comes near this. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 /** base64 of MAX_UPLOAD_BYTES. */
@@ -48,9 +50,10 @@ export const MAX_UPLOAD_BASE64 = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4;
 const MAX_PATH = 4096;
 const MAX_TEXT = 256;
 
-const jobId = z.string().max(128).regex(JOB_ID, {
-  error: "must be 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit",
-});
+const jobId = z
+  .string()
+  .max(128)
+  .regex(JOB_ID, { error: `must be ${JOB_ID_RULE}` });
 
 const absolutePath = z
   .string()
@@ -308,8 +311,7 @@ export const METHODS = {
   'queue.status': { params: z.object({}).strict() },
   /** Which plotter will take each queued job, or why none can (as `vfab info queue` shows it). */
   'queue.preview': { params: z.object({}).strict() },
-} as const satisfies Record<MethodName, { params: z.ZodType }>;
-
+} as const satisfies { readonly [M in MethodName]: { readonly params: z.ZodType } };
 export type Params<M extends MethodName> = z.infer<(typeof METHODS)[M]['params']>;
 
 export interface SystemInfo {
@@ -533,9 +535,6 @@ export interface Results {
   'queue.status': QueueStatus;
   'queue.preview': QueuePreviewInfo;
 }
-
-/** The event names, in the order the contract documents them. */
-export const EVENTS = EVENT_NAMES;
 
 export interface EventPayloads {
   'job.changed': { id: string; state: JobState };

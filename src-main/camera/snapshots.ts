@@ -5,13 +5,11 @@
  *   <YYYYMMDDTHHMMSS>-<kind>[-n].jpg   one per event or manual snapshot, local time
  *   latest.jpg                         the rolling view, refreshed while plotting
  */
-import { SNAPSHOT_NAME } from '../shared/jobs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError } from '../errors';
+import { SNAPSHOT_NAME } from '../shared/names';
 import { backupStamp } from '../util/time';
-
-/** Every name this folder may hold; anything else (temp files, hand-copied files) is not listed or served. */
 
 export interface SnapshotInfo {
   name: string;

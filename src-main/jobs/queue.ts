@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError } from '../errors';
 import type { Logger } from '../log';
+import { queueOrder } from '../shared/job-states';
 import { writeFileAtomic } from '../util/atomic';
-import type { JobState } from './states';
-import type { IndexedJob, Store } from './store';
+import type { Store } from './store';
 
 export interface SavedPosition {
   /** The journal seq of the entry that put the job in QUEUED. */
@@ -62,28 +62,6 @@ export function saveQueueOrder(
       `could not save the queue order to ${queueOrderFile(jobsDir)} (${(err as Error).message}); a rebuilt index would order the queue by the time each job was queued`,
     );
   }
-}
-
-/** What is on the plotter first, then the queue by position, then jobs still being prepared. */
-const QUEUE_RANK: Partial<Record<JobState, number>> = {
-  PLOTTING: 0,
-  PAUSED: 1,
-  ARMED: 2,
-  QUEUED: 3,
-  READY: 4,
-  OPTIMIZED: 5,
-  ANALYZED: 6,
-  NEW: 7,
-};
-
-export function queueOrder(a: IndexedJob, b: IndexedJob): number {
-  const rank = (j: IndexedJob) => QUEUE_RANK[j.state as JobState] ?? 99;
-  return (
-    rank(a) - rank(b) ||
-    (a.queue_position ?? 0) - (b.queue_position ?? 0) ||
-    a.created_at.localeCompare(b.created_at) ||
-    a.id.localeCompare(b.id)
-  );
 }
 
 /** Gap left between neighbours when positions are handed out again. */

@@ -4,11 +4,16 @@
  */
 
 import { VfabError } from '../errors';
+import { JOB_STATES, TERMINAL_STATES, type JobState } from '../shared/job-states';
 
-import { JOB_STATES, TERMINAL_STATES, type JobState } from '../shared/jobs';
+// The state lists live in shared/ so that the renderer can load them; the engine asks this module.
+export { ACTIVE_STATES, JOB_STATES, TERMINAL_STATES, type JobState } from '../shared/job-states';
 
-export { ACTIVE_STATES, JOB_STATES, TERMINAL_STATES, type JobState } from '../shared/jobs';
-
+/**
+ * `normal` transitions are taken by the pipeline and the user's ordinary actions.
+ * `restart` transitions leave a terminal or interrupted state and are only taken by an explicit
+ * restart, so nothing can silently revive a finished job.
+ */
 /**
  * States a plot can start from: a fresh job (READY, QUEUED) or one that stopped mid-plot (PAUSED,
  * or left ARMED/PLOTTING by an interruption, continued from its checkpoint).
@@ -33,11 +38,6 @@ export function assertPlottable(id: string, state: JobState): void {
   );
 }
 
-/**
- * `normal` transitions are taken by the pipeline and the user's ordinary actions.
- * `restart` transitions leave a terminal or interrupted state and are only taken by an explicit
- * restart, so nothing can silently revive a finished job.
- */
 export type TransitionKind = 'normal' | 'restart';
 
 export interface TransitionRule {

@@ -2,11 +2,11 @@
  * Job folders on disk: `<workspace>/jobs/<id>/{src.svg, job.json, plan.json, journal.jsonl, snapshots/}`.
  * A job folder appears atomically (staged, then renamed into place) so a crash never leaves half a job.
  */
-import { JOB_ID } from '../shared/jobs';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { VfabError } from '../errors';
+import { JOB_ID, JOB_ID_RULE } from '../shared/names';
 import { MAX_SVG_BYTES } from '../svg/xml';
 import { fsyncDir, writeFileAtomic } from '../util/atomic';
 import { storageError } from '../util/storage';
@@ -14,7 +14,6 @@ import { backupStamp } from '../util/time';
 import { appendEntry } from './journal';
 import { isProcessAlive } from './lock';
 
-/** Letters, digits, '-', '_', '.'; must start with a letter or digit, so no '.', '..' or hidden names. */
 const STAGING_PREFIX = '.staging-';
 /** A job being replaced by `add --force`: put back at start-up if the replacement never landed. */
 const REPLACED_PREFIX = '.replaced-';
@@ -66,7 +65,7 @@ export function checkJobId(id: string): string {
   if (!isValidJobId(id)) {
     throw new VfabError(
       'INVALID_INPUT',
-      `'${id}' is not a valid job id: use 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit (no '/', no '..').`,
+      `'${id}' is not a valid job id: use ${JOB_ID_RULE} (no '/', no '..').`,
     );
   }
   return id;

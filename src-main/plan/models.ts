@@ -1,15 +1,8 @@
 /** The AxiDraw models vfab knows, by the names and numbers the AxiDraw software uses. */
+import type { AxiDrawModel } from '../shared/axidraw';
 
-export const AXIDRAW_MODELS = [
-  'V3/A4',
-  'V3/A3',
-  'SE/A3',
-  'V3 XLX',
-  'MiniKit',
-  'SE/A1',
-  'SE/A2',
-] as const;
-export type AxiDrawModel = (typeof AXIDRAW_MODELS)[number];
+// The names live in shared/ so that the renderer's settings form can offer them.
+export { AXIDRAW_MODELS, type AxiDrawModel } from '../shared/axidraw';
 
 /** The AxiDraw software's `model` option for each name (its numbering, 1..6). */
 export const AXIDRAW_MODEL_NUMBER: Readonly<Record<AxiDrawModel, number>> = {

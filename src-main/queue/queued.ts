@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { summarizeJournal } from '../jobs/journal';
-import { queueOrder } from '../jobs/queue';
+import { queueOrder } from '../shared/job-states';
 import type { Store } from '../jobs/store';
 import { jobFiles } from '../jobs/workspace';
 import { readPlan } from '../plan/plan-file';

@@ -12,11 +12,7 @@ import fs from 'node:fs';
 import { VfabError } from '../errors';
 import crypto from 'node:crypto';
 import type http from 'node:http';
-
-/** The API socket's subprotocol; a client that offers one must offer this. */
-export const API_PROTOCOL = 'vfab';
-/** The offered subprotocol `vfab.token.<token>` carries the token (src-renderer/src/api.ts). */
-export const TOKEN_PROTOCOL_PREFIX = 'vfab.token.';
+import { TOKEN_PROTOCOL_PREFIX } from '../shared/api-names';
 
 /** What a request presents: the right token, none, or another one (a restarted server's). */
 export type TokenCheck = 'valid' | 'absent' | 'invalid';

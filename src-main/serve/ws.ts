@@ -2,7 +2,7 @@
  * The typed API over WebSocket. Protocol (JSON text frames):
  *   client → { id, method, params }            id: a string (≤ 64) or a number
  *   server → { id, result } | { id, error: { code, message } }
- *   server → { event, payload }                every EVENTS entry, pushed to every client
+ *   server → { event, payload }                every EVENT_NAMES entry, pushed to every client
  * A message that is not JSON, or not such an object, is answered with an INVALID_INPUT error
  * (id null when none could be read) and the connection stays open. A frame over the size cap
  * closes the connection (1009): ws refuses it before buffering it whole. A large request that
@@ -15,7 +15,7 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { ApiError, MAX_UPLOAD_BASE64 } from '../api/contract';
 import type { ApiService } from '../api/service';
-import { API_PROTOCOL } from './auth';
+import { API_PROTOCOL } from '../shared/api-names';
 import { FilteredSocket } from './filtered-socket';
 import { isRequestId, type RequestId } from './request-id';
 import {

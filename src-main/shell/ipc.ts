@@ -9,9 +9,9 @@
  */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from './electron';
 import { METHODS } from '../api/contract';
-import { EVENT_CHANNEL, METHOD_CHANNEL_PREFIX } from '../shared/channels';
 import type { ApiService } from '../api/service';
 import { ERROR_CODES, type ErrorCode } from '../errors';
+import { EVENT_CHANNEL, METHOD_CHANNEL_PREFIX } from '../shared/api-names';
 
 export interface IpcFailure {
   code: ErrorCode;

@@ -3,7 +3,8 @@
  * transport this page has. In the Electron window that is the preload's `window.vfab`; opened
  * from `vfab serve` it is a WebSocket to the same host, carrying the token from the printed URL
  * (kept for this tab, see pageToken) as a subprotocol.
- * Types only come from the contract: nothing of the engine or zod is bundled here.
+ * Types only come from the contract: nothing of the engine or zod is bundled here, only the
+ * shared names (src-main/shared/).
  */
 import type {
   EventName,
@@ -12,6 +13,7 @@ import type {
   Params,
   Results,
 } from '../../src-main/api/contract';
+import { API_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '../../src-main/shared/api-names';
 
 /** What the Electron preload exposes as `window.vfab`. */
 interface Bridge {
@@ -65,9 +67,6 @@ function bridgeApi(bridge: Bridge): Api {
   };
 }
 
-/** As src-main/serve/auth.ts names them: the API's subprotocol, and the one that carries the token. */
-const API_PROTOCOL = 'vfab';
-const TOKEN_PROTOCOL_PREFIX = 'vfab.token.';
 const TOKEN_KEY = 'vfab.token';
 
 /**

@@ -6,7 +6,7 @@ import { addCopies, MAX_COPIES, type CopiesRequest } from '../../jobs/copies';
 import type { PrepareResult } from '../../jobs/prepare';
 import { TERMINAL_STATES, JOB_STATES, parseJobState, type JobState } from '../../jobs/states';
 import type { IndexedJob } from '../../jobs/store';
-import { queueOrder } from '../../jobs/queue';
+import { queueOrder } from '../../shared/job-states';
 import { queuePreview, type QueuePreview } from '../../queue/preview';
 import { localTime, printFields, printJson, printRows, type Io } from '../output';
 import { paperLabel, readPlanOverview, type PlanOverview } from '../../plan/plan-file';

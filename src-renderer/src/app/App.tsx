@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { ACTIVE_STATES, TERMINAL_STATES } from '../../../src-main/shared/job-states';
 import { api } from '../client';
 import { CameraPanel } from './camera/CameraPanel';
 import { ConfirmDialog } from './confirm/ConfirmDialog';
@@ -27,14 +28,7 @@ import { ReadyDialog } from './ready/ReadyDialog';
 import { StatusBanner } from './status/StatusBanner';
 
 /** States a job enters when a plot starts, pauses or ends. */
-const PLOT_STATES = new Set<string>([
-  'ARMED',
-  'PLOTTING',
-  'PAUSED',
-  'COMPLETED',
-  'ABORTED',
-  'FAILED',
-]);
+const PLOT_STATES = new Set<string>([...ACTIVE_STATES, ...TERMINAL_STATES]);
 
 /** Everything the page shows, asked anew: at start, and when the server is back after a loss. */
 function refreshAll() {

@@ -3,7 +3,8 @@ import type { JobInfo, Params, SettingsInfo } from '../../../../src-main/api/con
 import type { PlanSettings } from '../../../../src-main/plan/plan-file';
 import { api, errorText } from '../../client';
 import { FieldInput } from '../settings/FieldInput';
-import { CORNERING_RANGE, MIN_GAP_MAX_MM, type Field, type Value } from '../settings/fields';
+import { MAX_MIN_GAP_MM } from '../../../../src-main/shared/axidraw';
+import { CORNERING_RANGE, type Field, type Value } from '../settings/fields';
 import { useSettings } from '../store/settings';
 
 /** The options of `vfab plan`, by their API names. */
@@ -51,7 +52,7 @@ const FIELDS: readonly Field[] = [
     label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)',
     kind: 'number',
     min: 0,
-    max: MIN_GAP_MAX_MM,
+    max: MAX_MIN_GAP_MM,
     step: 'any',
     unit: 'mm',
   },

@@ -1,4 +1,4 @@
-import { STATES } from '../states';
+import { JOB_STATES } from '../../../../src-main/shared/job-states';
 import type { IndexedJob } from '../../../../src-main/jobs/store';
 import { useJobs, type Filter } from '../store/jobs';
 
@@ -12,7 +12,7 @@ export function Filters({ jobs }: { jobs: readonly IndexedJob[] }) {
   const filter = useJobs((s) => s.filter);
   const setFilter = useJobs((s) => s.setFilter);
   const n = counts(jobs);
-  const options: Filter[] = ['ALL', ...STATES.filter((s) => n.has(s) || s === filter)];
+  const options: Filter[] = ['ALL', ...JOB_STATES.filter((s) => n.has(s) || s === filter)];
   return (
     <div className="filters" role="group" aria-label="Show jobs in state">
       {options.map((f) => (

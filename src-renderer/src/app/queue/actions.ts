@@ -1,6 +1,6 @@
 import type { JobCondition } from '../../../../src-main/recovery/classify';
+import { ACTIVE_STATES, JOB_STATES, TERMINAL_STATES } from '../../../../src-main/shared/job-states';
 import type { Action } from '../store/jobs';
-import { UNSTARTED_STATES } from '../../../../src-main/shared/jobs';
 
 /** The store's actions, plus two that open a place to decide first: the recovery wizard, the plan settings. */
 export type RowAction = Action | 'recover' | 'plan';
@@ -12,7 +12,9 @@ export interface ActionWords {
 }
 
 /** States whose plot has not started: stopping such a job is cancelling it, not aborting a plot. */
-const NOT_STARTED = new Set<string>(UNSTARTED_STATES);
+const NOT_STARTED = new Set<string>(
+  JOB_STATES.filter((s) => !ACTIVE_STATES.includes(s) && !TERMINAL_STATES.includes(s)),
+);
 
 /**
  * The words for an action in a state, each saying what the API call it makes does there

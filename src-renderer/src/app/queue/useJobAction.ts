@@ -1,11 +1,11 @@
 import type { IndexedJob } from '../../../../src-main/jobs/store';
+import { ACTIVE_STATES } from '../../../../src-main/shared/job-states';
 import { useConfirm, type ConfirmRequest } from '../store/confirm';
 import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
 import { useRecovery } from '../store/recovery';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { actionWords, type RowAction } from './actions';
-import { ACTIVE_STATES } from '../../../../src-main/shared/jobs';
 
 /** Plots that have started: restarting or stopping one drops its progress. */
 const STARTED = new Set<string>(ACTIVE_STATES);

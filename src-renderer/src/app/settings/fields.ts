@@ -1,5 +1,9 @@
-import type { MAX_CORNERING, MIN_CORNERING } from '../../../../src-main/plan/cornering';
-import type { MAX_MIN_GAP_MM } from '../../../../src-main/plan/min-gap';
+import {
+  AXIDRAW_MODELS,
+  MAX_CORNERING,
+  MAX_MIN_GAP_MM,
+  MIN_CORNERING,
+} from '../../../../src-main/shared/axidraw';
 
 /** The settings the app edits: the ones a plotter artist changes, by their dotted config.yaml keys. */
 export type Field =
@@ -24,18 +28,10 @@ export type Field =
     }
   | { key: string; label: string; kind: 'bool' };
 
-// The engine's bounds as literals (its runtime code is not importable here); their types keep them equal to the engine's.
-export const CORNERING_RANGE: { min: typeof MIN_CORNERING; max: typeof MAX_CORNERING } = {
-  min: 1,
-  max: 100,
-};
-export const MIN_GAP_MAX_MM: typeof MAX_MIN_GAP_MM = 5;
-
-// The models src-main/plan/models.ts AXIDRAW_MODELS accepts (runtime code there is not importable here).
-const MODELS = ['V3/A4', 'V3/A3', 'SE/A3', 'V3 XLX', 'MiniKit', 'SE/A1', 'SE/A2'] as const;
+export const CORNERING_RANGE = { min: MIN_CORNERING, max: MAX_CORNERING };
 
 export const PLOTTER_FIELDS: readonly Field[] = [
-  { key: 'device.model', label: 'AxiDraw model', kind: 'choice', options: MODELS },
+  { key: 'device.model', label: 'AxiDraw model', kind: 'choice', options: AXIDRAW_MODELS },
   {
     key: 'device.port',
     label: "Serial port (empty: find it; 'virtual': the simulator)",
@@ -126,7 +122,7 @@ export const PAPER_FIELDS: readonly Field[] = [
     label: 'Join gaps shorter than (min_gap: drawn pen-down, one lift fewer)',
     kind: 'number',
     min: 0,
-    max: MIN_GAP_MAX_MM,
+    max: MAX_MIN_GAP_MM,
     step: 'any',
     unit: 'mm',
   },

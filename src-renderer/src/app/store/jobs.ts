@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { EventPayloads } from '../../../../src-main/api/contract';
-import type { JobState } from '../../../../src-main/jobs/states';
+import { queueOrder, type JobState } from '../../../../src-main/shared/job-states';
 import type { IndexedJob } from '../../../../src-main/jobs/store';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { api, errorText } from '../../client';
@@ -58,17 +58,8 @@ async function fetchAll(): Promise<Pick<JobsStore, 'jobs' | 'conditions'>> {
   return { jobs, conditions: Object.fromEntries(scan.jobs.map((c) => [c.id, c])) };
 }
 
-/** Queued jobs as src-main/jobs/queue.ts queueOrder ranks them (the page imports nothing from src-main at run time). */
-function plotOrder(a: IndexedJob, b: IndexedJob): number {
-  return (
-    (a.queue_position ?? 0) - (b.queue_position ?? 0) ||
-    a.created_at.localeCompare(b.created_at) ||
-    a.id.localeCompare(b.id)
-  );
-}
-
 const queued = (jobs: readonly IndexedJob[]) =>
-  jobs.filter((j) => j.state === 'QUEUED').sort(plotOrder);
+  jobs.filter((j) => j.state === 'QUEUED').sort(queueOrder);
 
 /**
  * The queue as jobs.reorder answered it, before the refresh brings the stored positions: the

@@ -1,7 +1,7 @@
 /**
- * The typed API's method and event names and the IPC channels that carry them. The contract
- * (api/contract.ts) gives each name its parameters and results and must cover exactly these; the
- * sandboxed preload, which can load neither zod nor the contract, lets only these through.
+ * The names the typed API answers to (api/contract.ts gives each its params and result), and the
+ * channels that carry them. The sandboxed preload filters calls by these lists and the renderer
+ * connects with them, so they live here, free of zod and of Node, where all three can load them.
  */
 
 export const METHOD_NAMES = [
@@ -51,7 +51,6 @@ export const METHOD_NAMES = [
   'queue.status',
   'queue.preview',
 ] as const;
-
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 export const EVENT_NAMES = [
@@ -64,10 +63,12 @@ export const EVENT_NAMES = [
   'notify.outcome',
   'device.status',
 ] as const;
-
 export type EventName = (typeof EVENT_NAMES)[number];
 
-/** `ipcRenderer.invoke('vfab:<method>')` calls a method. */
+/** Electron IPC: method `m` is invoked on `vfab:m`; every event goes to the window on one channel. */
 export const METHOD_CHANNEL_PREFIX = 'vfab:';
-/** Every event reaches the renderer on this one channel, named in its payload. */
 export const EVENT_CHANNEL = 'vfab:event';
+
+/** `vfab serve`'s WebSocket: the API's subprotocol, and the prefix of the one that carries the token. */
+export const API_PROTOCOL = 'vfab';
+export const TOKEN_PROTOCOL_PREFIX = 'vfab.token.';
