@@ -1,11 +1,18 @@
 /**
  * The built app in Debian's Chromium (playwright-core) against a `vfab serve` the test started:
  * open it, collect what would be a bug (page errors, CSP violations), drop files on it as a
- * user's drag would, and save screenshots to look at.
+ * user's drag would, and save screenshots to look at that also check what they show.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import { decodePng, pixelStats, type Box, type Rgba } from './png';
 import { waitFor } from './wait';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -94,12 +101,79 @@ export async function dropFiles(page: Page, files: DroppedFile[]): Promise<void>
   })()`);
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** What a screenshot must show; checked on its pixels, not against a stored image (fonts differ between machines). */
+export interface ShotExpectations {
+  /** The colour scheme on screen: a dark shot's mean luma is below 0.35, a light one's above 0.65. */
+  theme: 'light' | 'dark';
+  /** Elements (CSS selectors or locators; the first match) that must be in the shot and painted: more than one colour inside their box. */
+  shows?: (string | Locator)[];
+  /** The whole page rather than the viewport. */
+  fullPage?: boolean;
+}
+
+/** Blank or barely drawn: fewer colours than anti-aliased text alone gives, or almost all one colour. */
+const MIN_COLOURS = 16;
+const MIN_NOT_BACKGROUND = 0.01;
+/** An element's box: its text, border or picture differs from its own background somewhere. */
+const MIN_ELEMENT_NOT_BACKGROUND = 0.002;
+const LUMA = { dark: { below: 0.35 }, light: { above: 0.65 } };
+
+/** Saves `<name>.png` and fails, naming the file, when its pixels do not show what `expect` says. */
+export async function screenshot(
+  page: Page,
+  name: string,
+  expect: ShotExpectations,
+): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file });
+  const [scrollX, scrollY, pageWidth, pageHeight] = (await page.evaluate(
+    '[scrollX, scrollY, document.documentElement.scrollWidth, document.documentElement.scrollHeight]',
+  )) as number[];
+  const boxes = await Promise.all(
+    (expect.shows ?? []).map(async (target) => {
+      const locator = typeof target === 'string' ? page.locator(target).first() : target;
+      const box = await locator.boundingBox({ timeout: 5_000 }).catch(() => null);
+      if (box && expect.fullPage) Object.assign(box, { x: box.x + scrollX!, y: box.y + scrollY! });
+      return { what: String(target), box };
+    }),
+  );
+  const size = expect.fullPage ? { width: pageWidth!, height: pageHeight! } : page.viewportSize()!;
+  await page.screenshot({ path: file, fullPage: expect.fullPage });
+  const failures = judgeShot(decodePng(fs.readFileSync(file)), size, expect.theme, boxes);
+  if (failures.length) throw new Error(`screenshot ${file}:\n  ${failures.join('\n  ')}`);
   return file;
 }
+
+/** What is wrong with a shot, in words; empty when nothing is. */
+export function judgeShot(
+  img: Rgba,
+  size: { width: number; height: number },
+  theme: ShotExpectations['theme'],
+  boxes: { what: string; box: Box | null }[] = [],
+): string[] {
+  const failures: string[] = [];
+  if (img.width !== size.width || img.height !== size.height)
+    failures.push(`${img.width}×${img.height} pixels, expected ${size.width}×${size.height}`);
+  const all = pixelStats(img);
+  if (all.distinctColours < MIN_COLOURS || all.notDominant < MIN_NOT_BACKGROUND)
+    failures.push(
+      `blank: ${all.distinctColours} colours, ${pct(all.notDominant)} of pixels differ from ${all.dominant}`,
+    );
+  const { below = 1, above = 0 } = LUMA[theme] as { below?: number; above?: number };
+  if (!(all.meanLuma < below && all.meanLuma > above))
+    failures.push(`not ${theme}: mean luma ${all.meanLuma.toFixed(2)}`);
+  for (const { what, box } of boxes) {
+    const inside = box && pixelStats(img, box);
+    if (!inside || inside.pixels === 0) failures.push(`${what} is not in the shot`);
+    else if (inside.distinctColours < 2 || inside.notDominant < MIN_ELEMENT_NOT_BACKGROUND)
+      failures.push(
+        `${what} is not painted: ${inside.distinctColours} colours, ${pct(inside.notDominant)} differ from ${inside.dominant}`,
+      );
+  }
+  return failures;
+}
+
+const pct = (share: number) => `${(share * 100).toFixed(2)}%`;
 
 /** An <img>'s decoded width: 0 until a picture has loaded into it. */
 export const naturalWidth = (img: { evaluate<R>(fn: (el: unknown) => R): Promise<R> }) =>
