@@ -182,7 +182,10 @@ describe('queue row thumbnails', () => {
       });
       expect(inked).toBeGreaterThan(100);
       expect(blank).toBeGreaterThan((px.width * px.height) / 2);
-      await screenshot(page, 'queue-thumbnails');
+      await screenshot(page, 'queue-thumbnails', {
+        theme: 'light',
+        shows: [page.locator('[data-job="shapes"] [data-thumb="shown"]'), none],
+      });
       expect(await app.problems()).toEqual([]);
     },
   );

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, openApp, SCREENSHOTS } from './helpers/app-browser';
+import { launchChromium, openApp, screenshot } from './helpers/app-browser';
 import { openApiSocket, wsUrl, type ApiEvent, type ApiSocket } from './helpers/api-socket';
 import { FIXTURES, ROOT, sandbox, type Sandbox } from './helpers/cli';
 import { startServe, type ServeProcess } from './helpers/serve-process';
@@ -247,8 +247,11 @@ describe('vfab demo', () => {
       'Virtual plotter (dry run)',
     ]);
     expect(await app.page.getByTestId('device-note').textContent()).toBe('2 plotters configured');
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await app.page.screenshot({ path: path.join(SCREENSHOTS, 'demo.png'), fullPage: true });
+    await screenshot(app.page, 'demo', {
+      theme: 'light',
+      fullPage: true,
+      shows: [cards.nth(0), cards.nth(1), select],
+    });
     expect(await app.problems()).toEqual([]);
   }, 120_000);
 });

@@ -105,7 +105,7 @@ export async function dropFiles(page: Page, files: DroppedFile[]): Promise<void>
 export interface ShotExpectations {
   /** The colour scheme on screen: a dark shot's mean luma is below 0.35, a light one's above 0.65. */
   theme: 'light' | 'dark';
-  /** Elements (CSS selectors or locators; the first match) that must be in the shot and painted: more than one colour inside their box. */
+  /** Elements (CSS selectors or locators; the first match of each) that must be in the shot and painted: more than one colour inside their box. */
   shows?: (string | Locator)[];
   /** The whole page rather than the viewport. */
   fullPage?: boolean;
@@ -131,9 +131,12 @@ export async function screenshot(
   )) as number[];
   const boxes = await Promise.all(
     (expect.shows ?? []).map(async (target) => {
-      const locator = typeof target === 'string' ? page.locator(target).first() : target;
-      const box = await locator.boundingBox({ timeout: 5_000 }).catch(() => null);
-      if (box && expect.fullPage) Object.assign(box, { x: box.x + scrollX!, y: box.y + scrollY! });
+      const locator = (typeof target === 'string' ? page.locator(target) : target).first();
+      const box = await locator
+        .boundingBox({ timeout: 5_000 })
+        .catch((e: Error) => e.message.split('\n')[0]!);
+      if (box && typeof box !== 'string' && expect.fullPage)
+        Object.assign(box, { x: box.x + scrollX!, y: box.y + scrollY! });
       return { what: String(target), box };
     }),
   );
@@ -149,7 +152,8 @@ export function judgeShot(
   img: Rgba,
   size: { width: number; height: number },
   theme: ShotExpectations['theme'],
-  boxes: { what: string; box: Box | null }[] = [],
+  /** Each element's box; null when it is not visible, or why it could not be found. */
+  boxes: { what: string; box: Box | null | string }[] = [],
 ): string[] {
   const failures: string[] = [];
   if (img.width !== size.width || img.height !== size.height)
@@ -163,6 +167,10 @@ export function judgeShot(
   if (!(all.meanLuma < below && all.meanLuma > above))
     failures.push(`not ${theme}: mean luma ${all.meanLuma.toFixed(2)}`);
   for (const { what, box } of boxes) {
+    if (typeof box === 'string') {
+      failures.push(`${what}: ${box}`);
+      continue;
+    }
     const inside = box && pixelStats(img, box);
     if (!inside || inside.pixels === 0) failures.push(`${what} is not in the shot`);
     else if (inside.distinctColours < 2 || inside.notDominant < MIN_ELEMENT_NOT_BACKGROUND)
