@@ -187,7 +187,7 @@ describe('job detail', () => {
       );
       await screenshot(page, 'detail-plan-form', {
         theme: 'light',
-        shows: [form.getByRole('status'), page.getByTestId('detail').getByTestId('drawing')],
+        shows: [form.getByRole('status'), form.getByLabel(/^Fit/)],
       });
       expect(await app.problems()).toEqual([]);
     },

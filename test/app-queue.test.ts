@@ -131,7 +131,7 @@ describe('the queue', () => {
       await screenshot(page, 'queue-dark', {
         theme: 'dark',
         shows: [
-          uploads.nth(0),
+          page.locator('[data-job="broken"]'),
           good.getByRole('alert'),
           page.locator('[data-job="poster"] [role="alert"]'),
         ],
@@ -188,7 +188,7 @@ describe('a small screen', () => {
       await screenshot(page, 'queue-small-screen', {
         theme: 'light',
         shows: [
-          row.getByRole('button', { name: 'Remove', exact: true }),
+          page.locator('[data-job="queued"]'),
           page.locator('[data-job="queued"]').getByRole('button', { name: /Move/ }),
         ],
       });

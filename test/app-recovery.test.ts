@@ -181,7 +181,10 @@ describe('the recovery wizard', () => {
       ).toBe(1);
       await screenshot(page, 'job-detail', {
         theme: 'light',
-        shows: [timeline, page.getByTestId('detail').getByTestId('snapshot').first()],
+        shows: [
+          page.getByTestId('detail').getByTestId('drawing'),
+          page.getByTestId('detail').getByRole('button', { name: 'Plot again' }),
+        ],
       });
       expect(await app.problems()).toEqual([]);
     },

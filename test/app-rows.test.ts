@@ -211,7 +211,7 @@ describe('queue rows as a table', () => {
         );
         await screenshot(page, `rows-${width}`, {
           theme: 'light',
-          shows: [row(page, 'ready'), row(page, 'crashed').getByTestId('row-story')],
+          shows: [row(page, 'done'), row(page, 'crashed').getByTestId('row-story')],
         });
         const edges = await columnEdges(page);
         expect(Object.values(edges)[0]!.length, `rows at ${width} px`).toBeGreaterThanOrEqual(
@@ -326,9 +326,15 @@ describe('queue rows as a table', () => {
       const crashed = row(page, 'crashed').getByTestId('row-story');
       expect(await crashed.textContent()).toBe('Interrupted at 39 % — needs recovery');
       expect(await crashed.getAttribute('title')).toMatch(/plotter stopped answering/);
-      await screenshot(page, 'rows-1400', { theme: 'light', shows: [poster, paused, crashed] });
+      await screenshot(page, 'rows-1400', {
+        theme: 'light',
+        shows: [poster, crashed, row(page, 'done')],
+      });
       await page.emulateMedia({ colorScheme: 'dark' });
-      await screenshot(page, 'rows-1400-dark', { theme: 'dark', shows: [poster, paused, crashed] });
+      await screenshot(page, 'rows-1400-dark', {
+        theme: 'dark',
+        shows: [poster, crashed, row(page, 'done')],
+      });
       expect(await problems()).toEqual([]);
     },
   );

@@ -96,7 +96,7 @@ describe('first run and settings', () => {
         .waitFor();
       await screenshot(page, 'settings', {
         theme: 'light',
-        shows: [panel.getByRole('status'), panel.getByLabel('Pen down height')],
+        shows: [panel.getByRole('status'), panel.getByLabel('Stream URL (Motion)')],
       });
       const yaml = fs.readFileSync(rig.sb.configFile, 'utf8');
       expect(yaml).toMatch(/pen_pos_down: 35/);

@@ -122,7 +122,7 @@ describe('screenshot() in Chromium', () => {
     ).toEqual([expect.stringMatching(/^#swatch is not painted: 1 colours/)]);
   });
 
-  it('fails a blank page, the wrong theme, a wrong size and an element off screen', async () => {
+  it('fails a blank page, the wrong theme, a wrong size, an element off screen and one clipped away', async () => {
     await draw('');
     await expect(screenshot(page, 'shot-check-blank', { theme: 'light' })).rejects.toThrow(
       /blank: 1 colours, 0\.00% of pixels differ from #ffffff/,
@@ -140,6 +140,13 @@ describe('screenshot() in Chromium', () => {
     expect(judgeShot(img, { width: 320, height: 200 }, 'light')).toContain(
       '100×200 pixels, expected 320×200',
     );
+    // Inside the viewport but cut off by its scrolling parent, as a row below a list's fold is.
+    await draw(
+      '<h1>Queue</h1><div style="height:40px;overflow:hidden"><p style="margin-top:60px" id="clipped">Row</p></div>',
+    );
+    await expect(
+      screenshot(page, 'shot-check-clipped', { theme: 'light', shows: ['#clipped'] }),
+    ).rejects.toThrow(/#clipped is not painted: 1 colours/);
     await page.emulateMedia({ colorScheme: 'dark' });
     await draw(
       '<h1>Plotters</h1><p>Nothing is plotting.</p>',

@@ -103,7 +103,7 @@ export async function dropFiles(page: Page, files: DroppedFile[]): Promise<void>
 
 /** What a screenshot must show; checked on its pixels, not against a stored image (fonts differ between machines). */
 export interface ShotExpectations {
-  /** The colour scheme on screen: a dark shot's mean luma is below 0.35, a light one's above 0.65. */
+  /** The colour scheme on screen: a dark shot's mean luma is below 0.4, a light one's above 0.5 (a modal's dimmed backdrop over light pages measures about 0.57). */
   theme: 'light' | 'dark';
   /** Elements (CSS selectors or locators; the first match of each) that must be in the shot and painted: more than one colour inside their box. */
   shows?: (string | Locator)[];
@@ -112,11 +112,11 @@ export interface ShotExpectations {
 }
 
 /** Blank or barely drawn: fewer colours than anti-aliased text alone gives, or almost all one colour. */
-const MIN_COLOURS = 16;
-const MIN_NOT_BACKGROUND = 0.01;
+const MIN_COLOURS = 32;
+const MIN_NOT_BACKGROUND = 0.02;
 /** An element's box: its text, border or picture differs from its own background somewhere. */
 const MIN_ELEMENT_NOT_BACKGROUND = 0.002;
-const LUMA = { dark: { below: 0.35 }, light: { above: 0.65 } };
+const LUMA = { dark: { above: 0, below: 0.4 }, light: { above: 0.5, below: 1 } };
 
 /** Saves `<name>.png` and fails, naming the file, when its pixels do not show what `expect` says. */
 export async function screenshot(
@@ -163,7 +163,7 @@ export function judgeShot(
     failures.push(
       `blank: ${all.distinctColours} colours, ${pct(all.notDominant)} of pixels differ from ${all.dominant}`,
     );
-  const { below = 1, above = 0 } = LUMA[theme] as { below?: number; above?: number };
+  const { above, below } = LUMA[theme];
   if (!(all.meanLuma < below && all.meanLuma > above))
     failures.push(`not ${theme}: mean luma ${all.meanLuma.toFixed(2)}`);
   for (const { what, box } of boxes) {
