@@ -44,7 +44,10 @@ describe('the camera panel', () => {
         .getByTestId('camera-status')
         .getByText(/^Live, 320×240, \d+\.\d fps$/)
         .waitFor({ timeout: 15_000 });
-      await screenshot(page, 'camera-live', { painted: ['[data-testid="camera-live"]'] });
+      await screenshot(page, 'camera-live', {
+        theme: 'light',
+        shows: [live, page.getByTestId('camera-status')],
+      });
 
       // Nothing is plotting: the picture is only shown, with a link to save it.
       await page.getByRole('button', { name: 'Take snapshot' }).click();
@@ -59,9 +62,15 @@ describe('the camera panel', () => {
       expect(await save.getAttribute('download')).toMatch(/^vfab-snapshot-\d{8}T\d{6}Z\.jpg$/);
       expect(await save.getAttribute('href')).toMatch(/^data:image\/jpeg;base64,\/9j\//);
       expect(await shot.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
-      await screenshot(page, 'camera-snapshot');
+      await screenshot(page, 'camera-snapshot', {
+        theme: 'light',
+        shows: [live, shot.getByRole('img'), save],
+      });
       await page.emulateMedia({ colorScheme: 'dark' });
-      await screenshot(page, 'camera-snapshot-dark');
+      await screenshot(page, 'camera-snapshot-dark', {
+        theme: 'dark',
+        shows: [live, shot.getByRole('img'), save],
+      });
 
       // Closing the panel takes the live view (and with it the page's stream connection) away.
       await page.getByRole('button', { name: 'Close camera' }).click();
@@ -98,7 +107,10 @@ describe('the camera panel', () => {
         fs.statSync(path.join(rig.sb.jobsDir, 'long', 'snapshots', name)).size,
       ).toBeGreaterThan(0);
       expect(await page.getByRole('link', { name: 'Save…' }).count()).toBe(0);
-      await screenshot(page, 'camera-snapshot-plotting');
+      await screenshot(page, 'camera-snapshot-plotting', {
+        theme: 'light',
+        shows: [saved, page.getByTestId('camera-live')],
+      });
       await socket.call('plot.abort', { id: 'long' });
       expect(await app.problems()).toEqual([]);
     },
@@ -127,7 +139,7 @@ describe('the camera panel', () => {
         String(camera.port),
       );
       expect(await app.page.getByTestId('camera-snapshot').count()).toBe(0);
-      await screenshot(app.page, 'camera-snapshot-error');
+      await screenshot(app.page, 'camera-snapshot-error', { theme: 'light', shows: [alert] });
     },
   );
 
@@ -142,7 +154,10 @@ describe('the camera panel', () => {
       .waitFor();
     expect(await app.page.getByTestId('camera-live').count()).toBe(0);
     expect(await app.page.getByRole('button', { name: 'Take snapshot' }).count()).toBe(0);
-    await screenshot(app.page, 'camera-off');
+    await screenshot(app.page, 'camera-off', {
+      theme: 'light',
+      shows: [app.page.getByTestId('camera-status')],
+    });
     expect(await app.problems()).toEqual([]);
   });
 });

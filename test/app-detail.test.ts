@@ -123,7 +123,13 @@ describe('job detail', () => {
       );
       const box = (await detail.getByTestId('drawing').locator('canvas').first().boundingBox())!;
       expect(box.width / box.height).toBeCloseTo(297 / 210, 1);
-      await screenshot(page, 'detail-turned');
+      await screenshot(page, 'detail-turned', {
+        theme: 'light',
+        shows: [
+          detail.getByTestId('drawing').locator('canvas').first(),
+          detail.getByTestId('stats'),
+        ],
+      });
       expect(await app.problems()).toEqual([]);
     },
   );
@@ -179,7 +185,10 @@ describe('job detail', () => {
       expect(await page.getByTestId('stats').textContent()).toMatch(
         /^Paper600 × 400 mm, scale 0\.4\d/,
       );
-      await screenshot(page, 'detail-plan-form');
+      await screenshot(page, 'detail-plan-form', {
+        theme: 'light',
+        shows: [form.getByRole('status'), form.getByLabel(/^Fit/)],
+      });
       expect(await app.problems()).toEqual([]);
     },
   );
@@ -242,9 +251,15 @@ describe('job detail', () => {
       30_000,
       'a third of the drawing',
     );
-    await screenshot(app.page, 'job-detail-plotting', { painted: ['[data-testid="drawing"]'] });
+    await screenshot(app.page, 'job-detail-plotting', {
+      theme: 'light',
+      shows: [drawing, app.page.getByTestId('now-plotting')],
+    });
     await app.page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(app.page, 'job-detail-plotting-dark');
+    await screenshot(app.page, 'job-detail-plotting-dark', {
+      theme: 'dark',
+      shows: [drawing, app.page.getByTestId('now-plotting')],
+    });
     await api.call('plot.pause', { id: 'zz' });
   });
 
@@ -285,9 +300,18 @@ describe('job detail', () => {
       expect(from % 2).toBe(0); // strokes here are 2 points: a stroke starts at an even index
       expect((await canvasFacts(wizard.getByTestId('drawing-redraw'))).painted).toBeGreaterThan(0);
       await wizard.getByText(/drawn again on resume \(orange\)/).waitFor();
-      await screenshot(page, 'recovery-back-up');
+      await screenshot(page, 'recovery-back-up', {
+        theme: 'light',
+        shows: [
+          wizard.getByTestId('drawing-redraw'),
+          wizard.getByText(/drawn again on resume \(orange\)/),
+        ],
+      });
       await page.emulateMedia({ colorScheme: 'dark' });
-      await screenshot(page, 'recovery-paused-dark');
+      await screenshot(page, 'recovery-paused-dark', {
+        theme: 'dark',
+        shows: [wizard.getByTestId('drawing-redraw'), wizard.getByRole('spinbutton')],
+      });
       await wizard.getByLabel(/Mark it done/).check();
       await wizard.getByRole('button', { name: 'Mark done' }).click();
       await page

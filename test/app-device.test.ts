@@ -30,7 +30,10 @@ describe('the device bar', () => {
       );
       const asked = (await plotter.ctl('status')) as { penUp: boolean; motors: number[] };
       expect(asked.penUp).toBe(true);
-      await screenshot(page, 'device-connected', { painted: ['[data-testid="device-note"]'] });
+      await screenshot(page, 'device-connected', {
+        theme: 'light',
+        shows: [note, page.getByRole('button', { name: 'Connect' })],
+      });
 
       // A paused plot leaves the motors on, holding the carriage; the bar releases them.
       const line =

@@ -104,7 +104,10 @@ describe('a pen change is a step of the plot', () => {
       expect(await page.getByTestId('now-plotting').getByTestId('now-layer').textContent()).toBe(
         'Layer 2 of 2 · load pen 2 (2-red)',
       );
-      await screenshot(page, 'pen-change-step', { painted: ['[data-testid="now-layer"]'] });
+      await screenshot(page, 'pen-change-step', {
+        theme: 'light',
+        shows: [step, page.getByTestId('now-plotting').getByTestId('now-layer')],
+      });
       // A Pi's screen: the step and the bar's Continue both in view.
       await page.setViewportSize({ width: 800, height: 480 });
       expect(
@@ -113,7 +116,13 @@ describe('a pen change is a step of the plot', () => {
           .getByRole('button', { name: 'Continue' })
           .isVisible(),
       ).toBe(true);
-      await screenshot(page, 'pen-change-step-800x480');
+      await screenshot(page, 'pen-change-step-800x480', {
+        theme: 'light',
+        shows: [
+          step.getByRole('button', { name: 'Pen down' }),
+          page.getByTestId('now-plotting').getByRole('button', { name: 'Continue' }),
+        ],
+      });
       await page.setViewportSize({ width: 1400, height: 900 });
 
       // Exactly one Continue in the panel; one click on it finishes the drawing.
@@ -218,7 +227,10 @@ describe('the Now-plotting bar and Abort', () => {
       expect(await page.getByTestId('detail').getByRole('button', { name: 'Pause' }).count()).toBe(
         1,
       );
-      await screenshot(page, 'now-plotting-800x480-detail');
+      await screenshot(page, 'now-plotting-800x480-detail', {
+        theme: 'light',
+        shows: [bar, page.getByTestId('detail').getByRole('button', { name: 'Pause' })],
+      });
 
       // Abort asks; Escape keeps the plot going.
       await job.getByRole('button', { name: 'Abort' }).click();
@@ -228,7 +240,10 @@ describe('the Now-plotting bar and Abort', () => {
       expect(
         await page.evaluate('document.activeElement && document.activeElement.textContent'),
       ).toBe('Go back');
-      await screenshot(page, 'abort-confirm-800x480');
+      await screenshot(page, 'abort-confirm-800x480', {
+        theme: 'light',
+        shows: [confirm.getByRole('heading'), confirm.getByRole('button', { name: 'Go back' })],
+      });
       await page.keyboard.press('Escape');
       await until(async () => (await confirm.count()) === 0, 5_000, 'the question gone');
       expect(await page.getByTestId('detail').count()).toBe(1);
@@ -279,7 +294,10 @@ describe('the Now-plotting bar and Abort', () => {
       );
       const box = (await app.page.getByTestId('now-plotting').boundingBox())!;
       expect(box.y + box.height).toBeCloseTo(900, 0);
-      await screenshot(app.page, 'now-plotting-1400x900');
+      await screenshot(app.page, 'now-plotting-1400x900', {
+        theme: 'light',
+        shows: [job.getByTestId('now-time'), app.page.getByTestId('now-plotting')],
+      });
       await api.call('plot.abort', { id: 'zz' });
     },
   );
@@ -313,7 +331,10 @@ describe('files that are not SVG', () => {
       expect(await uploads.nth(1).getByRole('alert').textContent()).toMatch(
         /^'notes\.txt' is not an SVG file/,
       );
-      await screenshot(page, 'drop-not-svg');
+      await screenshot(page, 'drop-not-svg', {
+        theme: 'light',
+        shows: [uploads.nth(0), uploads.nth(1)],
+      });
 
       // Sent to the API directly: refused, named, nothing created (also a PNG given an .svg name).
       await expect(

@@ -93,8 +93,14 @@ describe('the plotters strip', () => {
       expect(await where('big')).toMatch(
         /^No plotter: no plotter can take it \(p1: loaded with A4, the job is planned for A3/,
       );
-      await screenshot(page, 'plotters-1400-idle');
-      await screenshot(small.page, 'plotters-800-idle');
+      await screenshot(page, 'plotters-1400-idle', {
+        theme: 'light',
+        shows: [card(page, 'p1'), card(page, 'p2'), row(page, 'big').getByTestId('row-plotter')],
+      });
+      await screenshot(small.page, 'plotters-800-idle', {
+        theme: 'light',
+        shows: [card(small.page, 'p1'), card(small.page, 'p2')],
+      });
 
       // Start: before its first job each plotter waits for its sheet.
       await page.getByRole('button', { name: 'Start queue' }).click();
@@ -110,8 +116,18 @@ describe('the plotters strip', () => {
         .getByRole('status')
         .getByText('Queue running')
         .waitFor();
-      await screenshot(page, 'plotters-1400-waiting');
-      await screenshot(small.page, 'plotters-800-waiting');
+      await screenshot(page, 'plotters-1400-waiting', {
+        theme: 'light',
+        shows: [
+          card(page, 'p1'),
+          card(page, 'p2'),
+          page.getByTestId('queue-controls').getByRole('status'),
+        ],
+      });
+      await screenshot(small.page, 'plotters-800-waiting', {
+        theme: 'light',
+        shows: [card(small.page, 'p1'), card(small.page, 'p2')],
+      });
       await page.getByRole('button', { name: 'Paper changed on p1' }).click();
       // The keyboard's way: focus and Enter.
       await page.getByRole('button', { name: 'Paper changed on p2' }).focus();
@@ -142,7 +158,10 @@ describe('the plotters strip', () => {
       );
       expect(Object.values(plotting).sort()).toEqual(['a', 'b']);
       expect(await card(page, 'p1').textContent()).toMatch(/\d+% · \d+ s left/);
-      await screenshot(page, 'plotters-1400-plotting');
+      await screenshot(page, 'plotters-1400-plotting', {
+        theme: 'light',
+        shows: [card(page, 'p1').getByTestId('progress'), card(page, 'p2').getByTestId('progress')],
+      });
       await until(
         async () =>
           (await cardState(small.page, 'p1')) === 'plotting' &&
@@ -150,9 +169,18 @@ describe('the plotters strip', () => {
         5000,
         'the small screen to show both plotting',
       );
-      await screenshot(small.page, 'plotters-800-plotting');
+      await screenshot(small.page, 'plotters-800-plotting', {
+        theme: 'light',
+        shows: [
+          card(small.page, 'p1').getByTestId('progress'),
+          card(small.page, 'p2').getByTestId('progress'),
+        ],
+      });
       await small.page.emulateMedia({ colorScheme: 'dark' });
-      await screenshot(small.page, 'plotters-800-plotting-dark');
+      await screenshot(small.page, 'plotters-800-plotting-dark', {
+        theme: 'dark',
+        shows: [card(small.page, 'p1'), card(small.page, 'p2')],
+      });
 
       // Its first job done, each plotter waits for a fresh sheet; "Paper changed" starts its next job there.
       const next: Record<string, string> = { p1: 'd', p2: 'c' };
@@ -163,7 +191,11 @@ describe('the plotters strip', () => {
           `${name} waiting for paper after its first job`,
         );
         expect(await card(page, name).locator('.job-link').textContent()).toBe(next[name]);
-        if (name === 'p1') await screenshot(page, 'plotters-1400-paper-change');
+        if (name === 'p1')
+          await screenshot(page, 'plotters-1400-paper-change', {
+            theme: 'light',
+            shows: [page.getByRole('button', { name: 'Paper changed on p1' })],
+          });
         await page.getByRole('button', { name: `Paper changed on ${name}` }).click();
         await until(
           async () => (await cardState(page, name)) !== 'waiting_paper',
@@ -220,9 +252,15 @@ describe('the plotters strip', () => {
             .textContent(),
         ).toContain(`Job ${id} on ${plotting.p1 === id ? 'p1' : 'p2'} after`);
       expect(await page.getByTestId('unread').count()).toBe(0);
-      await screenshot(page, 'plotters-1400-notifications');
+      await screenshot(page, 'plotters-1400-notifications', {
+        theme: 'light',
+        shows: [entries.first()],
+      });
       await small.page.getByRole('button', { name: /^Notifications/ }).click();
-      await screenshot(small.page, 'plotters-800-notifications-dark');
+      await screenshot(small.page, 'plotters-800-notifications-dark', {
+        theme: 'dark',
+        shows: [small.page.getByTestId('notification').first()],
+      });
 
       const verdict = judgeQueue(rig.sb, programs, {
         p1: plotters.p1.paper,
@@ -303,7 +341,10 @@ describe('the plotters strip', () => {
       expect(await page.getByTestId('queue-controls').getByRole('status').textContent()).toBe(
         'Queue running, unattended (0 s between pages); keeps running for jobs queued later',
       );
-      await screenshot(page, 'plotters-1400-camera-offline');
+      await screenshot(page, 'plotters-1400-camera-offline', {
+        theme: 'light',
+        shows: [cam, card(page, 'p3')],
+      });
 
       await page.getByRole('button', { name: 'Pause now' }).click();
       for (const name of ['p1', 'p2'])
@@ -322,9 +363,12 @@ describe('the plotters strip', () => {
         .waitFor();
       for (const id of ['a', 'b'])
         expect((await api.call('jobs.get', { id })).state).toBe('PAUSED');
-      await screenshot(page, 'plotters-1400-holding');
+      await screenshot(page, 'plotters-1400-holding', {
+        theme: 'light',
+        shows: [card(page, 'p1'), card(page, 'p2')],
+      });
       await page.setViewportSize({ width: 800, height: 480 });
-      await screenshot(page, 'plotters-800-holding');
+      await screenshot(page, 'plotters-800-holding', { theme: 'light', shows: [card(page, 'p1')] });
       expect(await app.problems()).toEqual([]);
       expect(errors()).toEqual([]);
     },

@@ -25,7 +25,10 @@ describe('the queue', () => {
       const app = await openApp(await rig.browser(), served.url);
       const { page } = app;
       await page.getByText('No jobs yet').waitFor();
-      await screenshot(page, 'queue-empty');
+      await screenshot(page, 'queue-empty', {
+        theme: 'light',
+        shows: [page.getByText('No jobs yet')],
+      });
 
       await dropFiles(page, [{ name: 'AxiDraw_First.svg', bytes: FIRST }]);
       const row = page.locator('[data-testid="job-row"][data-job="AxiDraw_First"]');
@@ -42,7 +45,7 @@ describe('the queue', () => {
       // The bar is sampled in the page itself, so no value between two polls is missed.
       const bar = row.getByTestId('progress');
       await bar.waitFor({ timeout: 20_000 });
-      await screenshot(page, 'queue-plotting', { painted: ['[data-testid="progress"]'] });
+      await screenshot(page, 'queue-plotting', { theme: 'light', shows: [row, bar] });
       const seen = new Set<number>();
       const deadline = Date.now() + 60_000;
       while ((await row.getAttribute('data-state')) !== 'COMPLETED') {
@@ -54,7 +57,10 @@ describe('the queue', () => {
       }
       expect(seen.size).toBeGreaterThanOrEqual(3);
       expect([...seen].some((v) => v > 0 && v < 100)).toBe(true);
-      await screenshot(page, 'queue-completed');
+      await screenshot(page, 'queue-completed', {
+        theme: 'light',
+        shows: [row.getByRole('button', { name: 'Plot again' })],
+      });
       expect(await row.getByRole('button').allTextContents()).toEqual([
         'AxiDraw_First.svg',
         'Plot again',
@@ -122,7 +128,14 @@ describe('the queue', () => {
       await good.getByRole('alert').waitFor({ timeout: 20_000 });
       expect(await good.getByRole('alert').textContent()).toMatch(/no AxiDraw found/);
       await page.emulateMedia({ colorScheme: 'dark' });
-      await screenshot(page, 'queue-dark');
+      await screenshot(page, 'queue-dark', {
+        theme: 'dark',
+        shows: [
+          page.locator('[data-job="broken"]'),
+          good.getByRole('alert'),
+          page.locator('[data-job="poster"] [role="alert"]'),
+        ],
+      });
 
       // The keyboard's way in: the same per-file handling from the file chooser.
       await page
@@ -131,7 +144,10 @@ describe('the queue', () => {
       await page
         .locator('[data-testid="job-row"][data-job="again"][data-state="READY"]')
         .waitFor({ timeout: 30_000 });
-      await screenshot(page, 'queue-drop-errors');
+      await screenshot(page, 'queue-drop-errors', {
+        theme: 'dark',
+        shows: [page.locator('[data-job="again"]'), page.locator('[data-job="broken"]')],
+      });
       expect(await app.problems()).toEqual([]);
     },
   );
@@ -169,7 +185,13 @@ describe('a small screen', () => {
         .getByRole('button', { name: /Move/ })
         .boundingBox())!;
       expect(handle.x).toBeGreaterThanOrEqual(box.x);
-      await screenshot(page, 'queue-small-screen');
+      await screenshot(page, 'queue-small-screen', {
+        theme: 'light',
+        shows: [
+          page.locator('[data-job="queued"]'),
+          page.locator('[data-job="queued"]').getByRole('button', { name: /Move/ }),
+        ],
+      });
       expect(await app.problems()).toEqual([]);
     },
   );
@@ -193,7 +215,10 @@ describe('the queue with 10,000 jobs', () => {
       await page.locator('.vlist').evaluate((el) => (el.scrollTop = el.scrollHeight));
       await page.locator('[data-job="job_00000"]').waitFor();
       expect(await rows.count()).toBeLessThan(30);
-      await screenshot(page, 'queue-10000-bottom');
+      await screenshot(page, 'queue-10000-bottom', {
+        theme: 'light',
+        shows: [page.locator('[data-job="job_00000"]')],
+      });
 
       await page.getByRole('button', { name: /^failed 2500$/i }).click();
       await page.locator('.vlist').evaluate((el) => (el.scrollTop = 0));
@@ -269,7 +294,10 @@ describe('the plotting order', () => {
       expect(await page.getByTestId('drop-line').boundingBox()).toMatchObject({
         y: expect.closeTo(first!.y, -1),
       });
-      await screenshot(page, 'queue-reorder-dragging');
+      await screenshot(page, 'queue-reorder-dragging', {
+        theme: 'light',
+        shows: [rows.first(), handle],
+      });
       await page.mouse.up();
       await until(
         async () => (await order()).join() === 'four,one,two,three',
@@ -340,9 +368,15 @@ describe('the plotting order', () => {
       expect(await page.getByRole('status').textContent()).toBe(
         'two.svg is now number 3 of 4 in the queue.',
       );
-      await screenshot(page, 'queue-reorder');
+      await screenshot(page, 'queue-reorder', {
+        theme: 'light',
+        shows: [rows.first(), rows.last(), page.getByRole('button', { name: 'Move two.svg' })],
+      });
       await page.emulateMedia({ colorScheme: 'dark' });
-      await screenshot(page, 'queue-reorder-dark');
+      await screenshot(page, 'queue-reorder-dark', {
+        theme: 'dark',
+        shows: [rows.first(), rows.last(), page.getByRole('button', { name: 'Move two.svg' })],
+      });
 
       // No row drag was taken for a file drop.
       expect(await page.evaluate('window.overlaySeen')).toBe(false);

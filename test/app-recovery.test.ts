@@ -116,7 +116,7 @@ describe('the recovery wizard', () => {
         10_000,
         'the live view',
       );
-      await screenshot(page, 'recovery-review', { painted: ['[data-testid="live-frame"]'] });
+      await screenshot(page, 'recovery-review', { theme: 'light', shows: [drawing, frame, live] });
 
       // Resume is the default choice; the pre-flight comes before anything moves. The plotter kept
       // its power and its position (only vfab died), so no home confirmation is asked for.
@@ -128,7 +128,13 @@ describe('the recovery wizard', () => {
         `${plotter.port} answers (firmware EBBv13_and_above EB Firmware Version 3.0.3); pen raised. Motors powered.`,
       );
       expect(await wizard.getByTestId('carriage-at-home').count()).toBe(0);
-      await screenshot(page, 'recovery-preflight');
+      await screenshot(page, 'recovery-preflight', {
+        theme: 'light',
+        shows: [
+          wizard.getByTestId('preflight-check'),
+          wizard.getByRole('button', { name: 'Resume plotting' }),
+        ],
+      });
       await wizard.getByRole('button', { name: 'Resume plotting' }).click();
 
       await wizard.getByText('The drawing is finished.').waitFor({ timeout: 90_000 });
@@ -138,7 +144,10 @@ describe('the recovery wizard', () => {
         5_000,
         'the drawing to be all ink',
       );
-      await screenshot(page, 'recovery-completed');
+      await screenshot(page, 'recovery-completed', {
+        theme: 'light',
+        shows: [wizard.getByText('The drawing is finished.'), wizard.getByTestId('drawing')],
+      });
       await wizard.getByRole('button', { name: 'Done' }).click();
       await page
         .locator('[data-testid="job-row"][data-job="zz"][data-state="COMPLETED"]')
@@ -170,7 +179,13 @@ describe('the recovery wizard', () => {
           .locator('[data-testid="snapshot"][data-kind="complete"]')
           .count(),
       ).toBe(1);
-      await screenshot(page, 'job-detail');
+      await screenshot(page, 'job-detail', {
+        theme: 'light',
+        shows: [
+          page.getByTestId('detail').getByTestId('drawing'),
+          page.getByTestId('detail').getByRole('button', { name: 'Plot again' }),
+        ],
+      });
       expect(await app.problems()).toEqual([]);
     },
   );

@@ -209,7 +209,10 @@ describe('queue rows as a table', () => {
           5_000,
           `the rows laid out at ${width} px`,
         );
-        await screenshot(page, `rows-${width}`);
+        await screenshot(page, `rows-${width}`, {
+          theme: 'light',
+          shows: [row(page, 'done'), row(page, 'crashed').getByTestId('row-story')],
+        });
         const edges = await columnEdges(page);
         expect(Object.values(edges)[0]!.length, `rows at ${width} px`).toBeGreaterThanOrEqual(
           IDS.length,
@@ -323,9 +326,15 @@ describe('queue rows as a table', () => {
       const crashed = row(page, 'crashed').getByTestId('row-story');
       expect(await crashed.textContent()).toBe('Interrupted at 39 % — needs recovery');
       expect(await crashed.getAttribute('title')).toMatch(/plotter stopped answering/);
-      await screenshot(page, 'rows-1400', { painted: ['[data-testid="row-story"]'] });
+      await screenshot(page, 'rows-1400', {
+        theme: 'light',
+        shows: [poster, crashed, row(page, 'done')],
+      });
       await page.emulateMedia({ colorScheme: 'dark' });
-      await screenshot(page, 'rows-1400-dark');
+      await screenshot(page, 'rows-1400-dark', {
+        theme: 'dark',
+        shows: [poster, crashed, row(page, 'done')],
+      });
       expect(await problems()).toEqual([]);
     },
   );
@@ -412,7 +421,7 @@ describe('queue rows as a table', () => {
       return b.top - out >= slot.top && b.bottom + out <= slot.bottom && b.right + out <= slot.right;
     })()`);
       expect(ring).toBe(true);
-      await screenshot(page, 'rows-focus');
+      await screenshot(page, 'rows-focus', { theme: 'light', shows: [page.locator(':focus')] });
       // The next Tab leaves the row for the one below it.
       await page.keyboard.press('Tab');
       expect((await seen()).inRow).toBe(false);
@@ -440,9 +449,12 @@ describe('queue rows on a small screen', () => {
       expect(paper.y + paper.height).toBeLessThanOrEqual(r.y + r.height);
       // The short screen scrolls the column: the list comes up under the plotters.
       await page.locator('.vlist').scrollIntoViewIfNeeded();
-      await screenshot(page, 'rows-800x480');
+      await screenshot(page, 'rows-800x480', { theme: 'light', shows: [heads, row(page, 'done')] });
       await page.locator('.vlist').evaluate((el) => (el.scrollTop = el.scrollHeight));
-      await screenshot(page, 'rows-800x480-bottom');
+      await screenshot(page, 'rows-800x480-bottom', {
+        theme: 'light',
+        shows: [page.getByTestId('job-row').last()],
+      });
       expect(await problems()).toEqual([]);
     },
   );

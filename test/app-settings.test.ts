@@ -48,7 +48,10 @@ describe('first run and settings', () => {
         await frame.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
       ).toBe(320);
       await card.getByLabel('Use a camera').check();
-      await screenshot(page, 'first-run');
+      await screenshot(page, 'first-run', {
+        theme: 'light',
+        shows: [card.getByTestId('camera-test').getByRole('status'), frame],
+      });
       await card.getByRole('button', { name: 'Save and start' }).click();
       await card.waitFor({ state: 'detached' });
       const yaml = fs.readFileSync(rig.sb.configFile, 'utf8');
@@ -91,7 +94,10 @@ describe('first run and settings', () => {
         .getByRole('status')
         .getByText(/^Saved to/)
         .waitFor();
-      await screenshot(page, 'settings', { painted: ['[data-testid="settings"]'] });
+      await screenshot(page, 'settings', {
+        theme: 'light',
+        shows: [panel.getByRole('status'), panel.getByLabel('Stream URL (Motion)')],
+      });
       const yaml = fs.readFileSync(rig.sb.configFile, 'utf8');
       expect(yaml).toMatch(/pen_pos_down: 35/);
       expect(yaml).toMatch(/motion:s3cret@/);
@@ -139,7 +145,10 @@ describe('first run and settings', () => {
       await page.locator('[data-job="later"]').waitFor();
       await row.getByRole('button', { name: 'Restore…' }).click();
       await row.getByText(/1 jobs, settings, database\. Restoring replaces/).waitFor();
-      await screenshot(page, 'settings-backups');
+      await screenshot(page, 'settings-backups', {
+        theme: 'light',
+        shows: [row, row.getByRole('button', { name: 'Restore this backup' })],
+      });
       await row.getByRole('button', { name: 'Restore this backup' }).click();
       await backups
         .getByRole('status')

@@ -54,7 +54,10 @@ describe('the status banner', () => {
         /Lost the connection to vfab/,
       );
       expect(await settings.isDisabled()).toBe(true);
-      await screenshot(page, 'server-lost');
+      await screenshot(page, 'server-lost', {
+        theme: 'light',
+        shows: [page.getByTestId('status-banner'), settings],
+      });
 
       // The same server back: same port, same token (kept in the data folder); a job added meanwhile shows up.
       const second = await startServe(rig.sb, 15_000, [
@@ -83,7 +86,10 @@ describe('the status banner', () => {
         'the plotters to be listed again',
       );
       expect(await settings.isDisabled()).toBe(false);
-      await screenshot(page, 'server-back');
+      await screenshot(page, 'server-back', {
+        theme: 'light',
+        shows: [page.locator('[data-testid="job-row"][data-job="back"]'), settings],
+      });
       expect(await app.problems()).toEqual([]);
     },
   );
@@ -130,7 +136,10 @@ describe('the status banner', () => {
       expect(await wizard.getAttribute('data-job')).toBe('zz');
       // The wizard's sentence is words too; the board's own reply is one click away for whoever debugs it.
       expect(await page.getByTestId('cause').innerText()).not.toMatch(/EBB|LM,/);
-      await screenshot(page, 'plotter-lost-wizard');
+      await screenshot(page, 'plotter-lost-wizard', {
+        theme: 'light',
+        shows: ['[data-testid="status-banner"][data-kind="plotter"]', page.getByTestId('cause')],
+      });
 
       // A tab opened now is told the same by the server, not by its own guess.
       const other = await openApp(browser, served.url);
@@ -183,7 +192,7 @@ describe('the status banner', () => {
       expect(await ask.locator('h2').textContent()).toBe(
         'Plotter virtual: Paper loaded and pen 1 (1-black) in?',
       );
-      await screenshot(page, 'ready-check');
+      await screenshot(page, 'ready-check', { theme: 'light', shows: [ask.locator('h2')] });
       // Not yet: nothing plots, and the row says why.
       await ask.getByRole('button', { name: 'Not yet' }).click();
       await row.getByText(/not confirmed ready/).waitFor();
@@ -214,6 +223,9 @@ describe('the status banner', () => {
     expect(
       await page.locator('[data-testid="status-banner"][data-kind="camera"]').textContent(),
     ).toMatch(/^Camera lost: /);
-    await screenshot(page, 'camera-lost');
+    await screenshot(page, 'camera-lost', {
+      theme: 'light',
+      shows: ['[data-testid="status-banner"][data-kind="camera"]'],
+    });
   });
 });

@@ -117,7 +117,8 @@ describe('the queue summary', () => {
       expect(Number(await summary.getAttribute('data-seconds'))).toBeGreaterThan(0);
       await page.getByTestId('plotter').first().waitFor();
       await screenshot(page, 'summary-several-jobs', {
-        painted: ['[data-testid="summary-count"]'],
+        theme: 'light',
+        shows: [summary, page.getByTestId('plotter').first()],
       });
 
       await add(api, 'blue', layered([['3-blue', '#0000ff']]));
@@ -167,7 +168,10 @@ describe('an empty queue and the space below the rows', () => {
       await expect(page.getByRole('button', { name: 'Add SVG files…' }).isVisible()).resolves.toBe(
         true,
       );
-      await screenshot(page, 'summary-empty');
+      await screenshot(page, 'summary-empty', {
+        theme: 'light',
+        shows: [first, page.getByRole('button', { name: 'Add SVG files…' })],
+      });
 
       await dropFiles(page, [{ name: 'AxiDraw_First.svg', bytes: FIRST }]);
       await page
@@ -279,7 +283,13 @@ describe('accessibility', () => {
       for (const scheme of schemes) {
         await page.emulateMedia({ colorScheme: scheme });
         found.push(...(await audit(page, `${scheme} queue`)));
-        await screenshot(page, `summary-a11y-${scheme}`);
+        await screenshot(page, `summary-a11y-${scheme}`, {
+          theme: scheme,
+          shows: [
+            page.locator('[data-testid="upload"][data-status="error"]'),
+            page.getByTestId('job-row').first(),
+          ],
+        });
         await page
           .locator('[data-job="queued"]')
           .getByRole('button', { name: 'queued.svg' })

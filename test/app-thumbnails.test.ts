@@ -183,7 +183,8 @@ describe('queue row thumbnails', () => {
       expect(inked).toBeGreaterThan(100);
       expect(blank).toBeGreaterThan((px.width * px.height) / 2);
       await screenshot(page, 'queue-thumbnails', {
-        painted: ['[data-job="shapes"] [data-testid="thumbnail-canvas"]'],
+        theme: 'light',
+        shows: [page.locator('[data-job="shapes"] [data-thumb="shown"]'), none],
       });
       expect(await app.problems()).toEqual([]);
     },

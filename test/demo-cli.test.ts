@@ -247,7 +247,11 @@ describe('vfab demo', () => {
       'Virtual plotter (dry run)',
     ]);
     expect(await app.page.getByTestId('device-note').textContent()).toBe('2 plotters configured');
-    await screenshot(app.page, 'demo', { painted: ['[data-testid="device-note"]'] });
+    await screenshot(app.page, 'demo', {
+      theme: 'light',
+      fullPage: true,
+      shows: [cards.nth(0), cards.nth(1), select],
+    });
     expect(await app.problems()).toEqual([]);
   }, 120_000);
 });

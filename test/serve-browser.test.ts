@@ -44,7 +44,14 @@ describe('the app in a browser from vfab serve', () => {
         plan: false,
       });
       await page.getByText('3 jobs').waitFor({ timeout: 10_000 });
-      await screenshot(page, 'serve-browser');
+      await screenshot(page, 'serve-browser', {
+        theme: 'light',
+        shows: [
+          page.getByTestId('version'),
+          page.getByTestId('jobs'),
+          page.getByTestId('job-row').nth(2),
+        ],
+      });
       // Page errors, CSP violation reports and "Refused to…" console lines.
       expect(await app.problems()).toEqual([]);
 

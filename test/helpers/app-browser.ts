@@ -1,13 +1,18 @@
 /**
  * The built app in Debian's Chromium (playwright-core) against a `vfab serve` the test started:
  * open it, collect what would be a bug (page errors, CSP violations), drop files on it as a
- * user's drag would, and save screenshots to look at.
+ * user's drag would, and save screenshots to look at that also check what they show.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
-import { decodePng, measure, type Measures } from './png';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import { decodePng, pixelStats, type Box, type Rgba } from './png';
 import { waitFor } from './wait';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -96,52 +101,87 @@ export async function dropFiles(page: Page, files: DroppedFile[]): Promise<void>
   })()`);
 }
 
+/** What a screenshot must show; checked on its pixels, not against a stored image (fonts differ between machines). */
 export interface ShotExpectations {
-  /** Elements the shot must show: on the page, visible, and more than the page's background where they are. */
-  painted?: string[];
+  /** The colour scheme on screen: a dark shot's mean luma is below 0.4, a light one's above 0.5 (a modal's dimmed backdrop over light pages measures about 0.57). */
+  theme: 'light' | 'dark';
+  /** Elements (CSS selectors or locators; the first match of each) that must be in the shot and painted: more than one colour inside their box. */
+  shows?: (string | Locator)[];
+  /** The whole page rather than the viewport. */
+  fullPage?: boolean;
 }
 
-/** Mean luminance a page in the light scheme stays above, and one in the dark scheme below. */
-const LIGHT_MIN = 0.6;
-const DARK_MAX = 0.35;
+/** Blank or barely drawn: fewer colours than anti-aliased text alone gives, or almost all one colour. */
+const MIN_COLOURS = 32;
+const MIN_NOT_BACKGROUND = 0.02;
+/** An element's box: its text, border or picture differs from its own background somewhere. */
+const MIN_ELEMENT_NOT_BACKGROUND = 0.002;
+const LUMA = { dark: { above: 0, below: 0.4 }, light: { above: 0.5, below: 1 } };
 
-/**
- * Saves a screenshot to look at, and asserts what any shot of the app must show: the viewport's
- * size, a page that is not blank, the colour scheme the page is in (a dark page that renders
- * light, or the reverse, fails), `main` and each `painted` element drawn where the page says it
- * is (not only the page's background there).
- */
+/** Saves `<name>.png` and fails, naming the file, when its pixels do not show what `expect` says. */
 export async function screenshot(
   page: Page,
   name: string,
-  expectations: ShotExpectations = {},
-): Promise<Measures> {
+  expect: ShotExpectations,
+): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  const img = decodePng(await page.screenshot({ path: file }));
-  const shot = `screenshot ${file}`;
-  const viewport = page.viewportSize();
-  expect([img.width, img.height], shot).toEqual([viewport?.width, viewport?.height]);
-  const whole = measure(img);
-  expect(whole.varied, `${shot}: nearly one flat colour`).toBeGreaterThan(0.01);
-  expect(whole.colours, `${shot}: too few colours for a page`).toBeGreaterThanOrEqual(8);
-  const dark = (await page.evaluate(
-    "matchMedia('(prefers-color-scheme: dark)').matches",
-  )) as boolean;
-  if (dark) expect(whole.luminance, `${shot}: dark scheme`).toBeLessThan(DARK_MAX);
-  else expect(whole.luminance, `${shot}: light scheme`).toBeGreaterThan(LIGHT_MIN);
-  const named = expectations.painted ?? [];
-  for (const selector of (await page.locator('main').count()) ? ['main', ...named] : named) {
-    const el = page.locator(selector).first();
-    expect(await el.count(), `${shot}: ${selector} is not on the page`).toBe(1);
-    const box = await el.boundingBox();
-    expect(box, `${shot}: ${selector} is not visible`).not.toBeNull();
-    const inside = measure(img, box!);
-    const background = inside.varied === 0 && inside.dominant.join() === whole.dominant.join();
-    expect(background, `${shot}: ${selector} shows nothing but the page's background`).toBe(false);
-  }
-  return whole;
+  const [scrollX, scrollY, pageWidth, pageHeight] = (await page.evaluate(
+    '[scrollX, scrollY, document.documentElement.scrollWidth, document.documentElement.scrollHeight]',
+  )) as number[];
+  const boxes = await Promise.all(
+    (expect.shows ?? []).map(async (target) => {
+      const locator = (typeof target === 'string' ? page.locator(target) : target).first();
+      const box = await locator
+        .boundingBox({ timeout: 5_000 })
+        .catch((e: Error) => e.message.split('\n')[0]!);
+      if (box && typeof box !== 'string' && expect.fullPage)
+        Object.assign(box, { x: box.x + scrollX!, y: box.y + scrollY! });
+      return { what: String(target), box };
+    }),
+  );
+  const size = expect.fullPage ? { width: pageWidth!, height: pageHeight! } : page.viewportSize()!;
+  await page.screenshot({ path: file, fullPage: expect.fullPage });
+  const failures = judgeShot(decodePng(fs.readFileSync(file)), size, expect.theme, boxes);
+  if (failures.length) throw new Error(`screenshot ${file}:\n  ${failures.join('\n  ')}`);
+  return file;
 }
+
+/** What is wrong with a shot, in words; empty when nothing is. */
+export function judgeShot(
+  img: Rgba,
+  size: { width: number; height: number },
+  theme: ShotExpectations['theme'],
+  /** Each element's box; null when it is not visible, or why it could not be found. */
+  boxes: { what: string; box: Box | null | string }[] = [],
+): string[] {
+  const failures: string[] = [];
+  if (img.width !== size.width || img.height !== size.height)
+    failures.push(`${img.width}×${img.height} pixels, expected ${size.width}×${size.height}`);
+  const all = pixelStats(img);
+  if (all.distinctColours < MIN_COLOURS || all.notDominant < MIN_NOT_BACKGROUND)
+    failures.push(
+      `blank: ${all.distinctColours} colours, ${pct(all.notDominant)} of pixels differ from ${all.dominant}`,
+    );
+  const { above, below } = LUMA[theme];
+  if (!(all.meanLuma < below && all.meanLuma > above))
+    failures.push(`not ${theme}: mean luma ${all.meanLuma.toFixed(2)}`);
+  for (const { what, box } of boxes) {
+    if (typeof box === 'string') {
+      failures.push(`${what}: ${box}`);
+      continue;
+    }
+    const inside = box && pixelStats(img, box);
+    if (!inside || inside.pixels === 0) failures.push(`${what} is not in the shot`);
+    else if (inside.distinctColours < 2 || inside.notDominant < MIN_ELEMENT_NOT_BACKGROUND)
+      failures.push(
+        `${what} is not painted: ${inside.distinctColours} colours, ${pct(inside.notDominant)} differ from ${inside.dominant}`,
+      );
+  }
+  return failures;
+}
+
+const pct = (share: number) => `${(share * 100).toFixed(2)}%`;
 
 /** An <img>'s decoded width: 0 until a picture has loaded into it. */
 export const naturalWidth = (img: { evaluate<R>(fn: (el: unknown) => R): Promise<R> }) =>
