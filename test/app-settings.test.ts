@@ -138,6 +138,8 @@ describe('first run and settings', () => {
         .getByText(/^Saved .*vfab-backup-\d{8}T\d{6}\.tar\.gz \(1 jobs/)
         .waitFor();
       const row = backups.getByTestId('backup');
+      // The list is asked again after the status says saved: wait for its row, then count.
+      await row.first().waitFor();
       expect(await row.count()).toBe(1);
 
       // A job added after the backup is gone once the backup is restored; the one before it stays.

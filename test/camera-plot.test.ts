@@ -349,7 +349,13 @@ describe('vfab plot with a camera', () => {
       '--carriage-at-home',
     ]);
     await waitFor(() => fs.existsSync(path.join(snapshots, 'latest.jpg')), 15_000, 'latest.jpg');
-    await holdFor(1500, 'a few views are written before the kill');
+    // A few views written before the kill: latest.jpg replaced twice more.
+    const mtimes = new Set<number>();
+    await waitFor(
+      () => mtimes.add(fs.statSync(path.join(snapshots, 'latest.jpg')).mtimeMs).size >= 3,
+      15_000,
+      'latest.jpg replaced twice',
+    );
     kill.child.kill('SIGKILL');
     await kill.exited;
     const latest = decode(path.join(snapshots, 'latest.jpg'));

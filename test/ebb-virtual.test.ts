@@ -581,12 +581,17 @@ describe('the closed path', () => {
   it('RB answers nothing; the board drops off USB and comes back reset', async () => {
     await ebb.enableMotors(16);
     expect(await ebb.command('RB', 'none')).toBe('');
-    await waitFor('the client to see the board go', () => ebb.closed);
+    // A reboot takes the board off USB for a moment; a loaded machine makes socat slower to follow.
+    await waitFor('the client to see the board go', () => ebb.closed, { timeoutMs: 15_000 });
     await ebbError(ebb.querySteps(), 'closed');
-    await waitFor('the board to re-enumerate', async () => {
-      const s = await status();
-      return s.plugged && s.pty !== null && fs.existsSync(plotter.port);
-    });
+    await waitFor(
+      'the board to re-enumerate',
+      async () => {
+        const s = await status();
+        return s.plugged && s.pty !== null && fs.existsSync(plotter.port);
+      },
+      { timeoutMs: 15_000 },
+    );
     await connect();
     expect((await ebb.version()).raw).toMatch(new RegExp(`${FIRMWARE}$`));
     expect(await ebb.queryMotorEnable()).toEqual({ motor1: 0, motor2: 0 });

@@ -19,7 +19,7 @@ import { runVirtualPlotter, type VirtualPlotterHandle } from '../src-main/plotte
 import { readPaper, type PaperLine } from '../src-main/plotter/virtual/paper';
 import { inkedAlong } from './helpers/crash-rig';
 import { useTempDirs } from './helpers/tmp';
-import { holdFor } from './helpers/wait';
+import { waitFor } from './helpers/wait';
 
 const tempDir = useTempDirs('vfab-runner-');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -427,7 +427,12 @@ describe('runPlot on the virtual plotter', () => {
     expectCheckpointBehindPaper(s, result.checkpoint!);
     expect(result.checkpoint!.move).toBeGreaterThan(0);
     await s.plotter.control('slowReplies', { delayMs: 0 });
-    await holdFor(4500, 'the late replies drain before the reconnect');
+    await waitFor(
+      'the late replies to drain before the reconnect',
+      async () =>
+        (await s.plotter.control<{ delayedReplies: number }>('status')).delayedReplies === 0,
+      { timeoutMs: 10_000 },
+    );
     await s.reconnect();
     expect((await s.run({ recovery: true })).state).toBe('COMPLETED');
     const paper = inked(s.plotter.paperFile);

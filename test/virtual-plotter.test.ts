@@ -12,7 +12,7 @@ import {
 } from '../src-main/plotter/virtual/main';
 import { readPaper } from '../src-main/plotter/virtual/paper';
 import { endWithTest } from './helpers/processes';
-import { holdFor, waitFor } from './helpers/wait';
+import { waitFor } from './helpers/wait';
 
 /** A minimal host: writes commands and collects the reply bytes up to a terminator pattern. */
 class Host {
@@ -217,7 +217,10 @@ describe('virtual plotter: motion and paper', () => {
     // 20 s of plotter time = 400 ms real: one running, one queued, the third is stuck.
     host.write('SM,20000,100,100\rSM,10,1,1\rSM,10,1,1\rQB\r');
     await waitFor('two commands answered', () => host.pendingText() === 'OK\r\nOK\r\n');
-    await holdFor(50, 'the third command stays unanswered while the FIFO is full');
+    await waitFor(
+      'the parser to wait for a FIFO slot',
+      async () => (await ctl<{ parserBlocked: unknown }>('status')).parserBlocked === 'slot',
+    );
     expect(host.pendingText()).toBe('OK\r\nOK\r\n');
     expect(await ctl('status')).toMatchObject({
       parserBlocked: 'slot',
@@ -244,7 +247,10 @@ describe('virtual plotter: motion and paper', () => {
   it('counts starvation gaps between moves', async () => {
     const { host } = await start({ speed: 20 });
     expect(await host.cmd('SM,100,10,10')).toBe('OK\r\n');
-    await holdFor(50, '1 s of plotter time with an empty FIFO: the gap counted');
+    // 1 s of plotter time with an empty FIFO: the gap counted.
+    const virtualMs = async () => (await ctl<{ virtualMs: number }>('status')).virtualMs;
+    const from = await virtualMs();
+    await waitFor('1 s of plotter time', async () => (await virtualMs()) >= from + 1000);
     expect(await host.cmd('SM,100,10,10')).toBe('OK\r\n');
     await host.waitIdle();
     const stats = await ctl<{ gaps: { count: number; totalMs: number; maxMs: number } }>('stats');
@@ -297,8 +303,14 @@ describe('virtual plotter: faults', () => {
     expect(await host.cmd('SM,10,1,1')).toBe('OK\r\n');
     await ctl('dropReply', { count: 1 });
     host.write('V\r');
-    await holdFor(50, 'a dropped reply never comes');
+    // The board took V and said nothing: the next command's reply is the first to arrive.
+    await waitFor('the board to read V', async () =>
+      (await ctl<{ dir: string; text: string }[]>('log', { last: 5 })).some(
+        (e) => e.dir === 'in' && e.text === 'V',
+      ),
+    );
     expect(host.pendingText()).toBe('');
+    expect(await host.cmd('QS')).toMatch(/^-?\d+,-?\d+\n\rOK\r\n$/);
     await ctl('slowReplies', { delayMs: 300 });
     const t = Date.now();
     expect(await host.cmd('V', /\r\n/)).toMatch(/^EBB/);
@@ -371,7 +383,10 @@ describe('virtual plotter: faults', () => {
     expect(await first.cmd('EM,1,1')).toBe('OK\r\n');
     expect(await first.cmd('SM,200,1600,0')).toBe('OK\r\n');
     await first.close(); // the app "crashes" mid-move
-    await holdFor(50, 'the move goes on with no host');
+    await waitFor('the move to go on with no host', async () => {
+      const s = await controlRequest<{ steps: number[] }>(info.control, 'status');
+      return s.steps[0]! > 0;
+    });
     const second = await Host.open(info.port);
     hosts.push(second);
     await second.waitIdle();

@@ -159,7 +159,14 @@ export async function runVirtualPlotter(
     }
     switch (op) {
       case 'status':
-        return { ...machine.status(), port: portPath, pty: cable.pty ?? null, paper: paperFile };
+        return {
+          ...machine.status(),
+          port: portPath,
+          pty: cable.pty ?? null,
+          paper: paperFile,
+          // Replies a slow-replies fault still holds back.
+          delayedReplies: pending.size,
+        };
       case 'stats':
         return machine.getStats();
       case 'log':
