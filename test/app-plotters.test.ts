@@ -55,8 +55,8 @@ describe('the plotters strip', () => {
         { model: 'V3/A3' },
       );
       const { big: _, ...programs } = await addSmallJobs(rig.sb, {
-        a: { x: 20, y: 20, strokes: 40 },
-        b: { x: 80, y: 20, strokes: 40 },
+        a: { x: 20, y: 20, strokes: 100 },
+        b: { x: 80, y: 20, strokes: 100 },
         c: { x: 140, y: 20, strokes: 4 },
         d: { x: 200, y: 20, strokes: 4 },
         big: { x: 300, y: 200, page: 'A3' },
