@@ -582,8 +582,18 @@ describe('the closed path', () => {
     await ebb.enableMotors(16);
     expect(await ebb.command('RB', 'none')).toBe('');
     // A reboot takes the board off USB for a moment; a loaded machine makes socat slower to follow.
-    await waitFor('the client to see the board go', () => ebb.closed, { timeoutMs: 15_000 });
-    await ebbError(ebb.querySteps(), 'closed');
+    // The old link is dead: its port closes, or (when the PTY is back before serialport noticed)
+    // its next command goes unanswered. Either way the client says so with an EbbError.
+    await waitFor(
+      'the old link to fail',
+      async () =>
+        ebb.closed ||
+        (await ebb.querySteps().then(
+          () => false,
+          (e: unknown) => e instanceof EbbError && ['closed', 'timeout'].includes(e.kind),
+        )),
+      { timeoutMs: 15_000 },
+    );
     await waitFor(
       'the board to re-enumerate',
       async () => {
