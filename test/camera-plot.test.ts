@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCameraClient } from '../src-main/camera/client';
 import {
   PLOT_CAMERA_EVENTS,
@@ -22,7 +22,6 @@ import {
 } from './helpers/fake-camera';
 import { endWithTest } from './helpers/processes';
 import { useTempDirs } from './helpers/tmp';
-import { holdFor } from './helpers/wait';
 
 const tempDir = useTempDirs('vfab-camera-plot-');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -120,57 +119,87 @@ describe('startPlotCamera', () => {
       expect(b).toMatch(/-pen_change-2\.jpg$/);
   });
 
-  it('keeps latest.jpg refreshed every snapshot_interval_s while plotting, always a whole JPEG', async () => {
-    const cam = await camera({ width: 160, height: 120, fps: 10 });
+  /**
+   * The refresh runs on setInterval, faked here so the test moves its clock; the camera, the
+   * socket and the file writes stay real. Frames keep arriving, so "no tick, no new view" is
+   * checked after several frames, not after a wait.
+   */
+  function refreshRig(cam: FakeCamera, snapshotIntervalS: number) {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    cleanups.push(() => void vi.useRealTimers());
+    const client = clientFor(cam.url);
+    let frames = 0;
+    cleanups.push(client.onFrame(() => frames++));
     const jobsDir = tempDir();
     const pc = start({
-      camera: cameraConfig({ url: cam.url, snapshot_interval_s: 1 }),
+      camera: cameraConfig({ url: cam.url, snapshot_interval_s: snapshotIntervalS }),
       jobsDir,
       jobId: 'j',
       logger: fakeLogger(),
-      client: clientFor(cam.url),
+      client,
     });
     const latest = path.join(jobsDir, 'j', 'snapshots', 'latest.jpg');
-    const seen = new Set<number>();
-    const until = Date.now() + 3_600;
-    while (Date.now() < until) {
-      if (fs.existsSync(latest)) {
-        const data = fs.readFileSync(latest);
-        // Replaced by rename: a reader never sees half a file.
-        expect(jpeg.decode(data)).toMatchObject({ width: 160, height: 120 });
-        seen.add(frameNumber(data)!);
+    const { width, height } = jpeg.decode(cam.base);
+    /** The view in latest.jpg: a whole JPEG (replaced by rename), and its frame's number. */
+    const view = () => {
+      const data = fs.readFileSync(latest);
+      expect(jpeg.decode(data)).toMatchObject({ width, height });
+      return frameNumber(data)!;
+    };
+    const moreFrames = async (n: number) => {
+      const until = frames + n;
+      await waitFor(() => frames >= until, 5_000, `${n} more camera frames`);
+    };
+    /** Advances the refresh clock by `ms` and says whether that wrote a new view. */
+    const tick = async (ms: number, writes: boolean) => {
+      // A frame newer than the view, so a refresh would have something new to write.
+      await moreFrames(2);
+      const before = view();
+      vi.advanceTimersByTime(ms);
+      if (writes) await waitFor(() => view() !== before, 5_000, `a new view after ${ms} ms`);
+      else {
+        await moreFrames(3);
+        expect(view(), `no new view after ${ms} ms`).toBe(before);
       }
-      await holdFor(20, 'sampling latest.jpg over 3.6 s counts the views');
+    };
+    return { pc, latest, view, tick, moreFrames };
+  }
+
+  it('keeps latest.jpg refreshed every snapshot_interval_s while plotting, always a whole JPEG', async () => {
+    const cam = await camera({ width: 160, height: 120, fps: 10 });
+    const { pc, latest, view, tick, moreFrames } = refreshRig(cam, 2);
+    // The first frame at once, before any interval: a crash early on still leaves a view.
+    await waitFor(() => fs.existsSync(latest), 5_000, 'the first view');
+    const first = view();
+    await moreFrames(3);
+    expect(view()).toBe(first);
+    // One new view per 2 s of the refresh clock, none in between.
+    const views = [first];
+    for (let i = 0; i < 3; i++) {
+      await tick(1_999, false);
+      await tick(1, true);
+      views.push(view());
     }
-    // The first frame at once, then one per second: 4 distinct views in 3.6 s (3 when a tick is late).
-    expect(seen.size).toBeGreaterThanOrEqual(3);
-    expect(seen.size).toBeLessThanOrEqual(5);
+    expect(new Set(views).size).toBe(4);
+    expect([...views].sort((a, b) => a - b)).toEqual(views);
+
     await pc.stop();
+    // Stopped: no refresh is left on the clock, the camera is released, the view stays.
     const mtime = fs.statSync(latest).mtimeMs;
-    await holdFor(1_300, 'after stop, no new view may be written');
-    expect(fs.statSync(latest).mtimeMs).toBe(mtime);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(10_000);
     await waitFor(() => cam.open === 0, 2_000, 'the camera to be released');
+    expect(fs.statSync(latest).mtimeMs).toBe(mtime);
   });
 
   it('snapshot_interval_s below 1 is taken as 1 s', async () => {
     const cam = await camera({ fps: 20 });
-    const jobsDir = tempDir();
-    start({
-      camera: cameraConfig({ url: cam.url, snapshot_interval_s: 0 }),
-      jobsDir,
-      jobId: 'j',
-      logger: fakeLogger(),
-      client: clientFor(cam.url),
-    });
-    const latest = path.join(jobsDir, 'j', 'snapshots', 'latest.jpg');
-    const seen = new Set<number>();
-    const until = Date.now() + 1_500;
-    while (Date.now() < until) {
-      if (fs.existsSync(latest)) seen.add(frameNumber(fs.readFileSync(latest))!);
-      await holdFor(20, 'sampling latest.jpg over 1.5 s counts the views');
-    }
-    expect(seen.size).toBeGreaterThanOrEqual(1);
-    expect(seen.size).toBeLessThanOrEqual(3);
+    const { latest, tick } = refreshRig(cam, 0);
+    await waitFor(() => fs.existsSync(latest), 5_000, 'the first view');
+    await tick(999, false);
+    await tick(1, true);
+    await tick(999, false);
+    await tick(1, true);
   });
 
   it.each([{ enabled: false }, { mode: 'disabled' as const }])(

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ROOT, sandbox, type Sandbox } from './helpers/cli';
 import { seeded, waitForCheckpoints } from './helpers/crash-rig';
 import { endWithTest } from './helpers/processes';
@@ -17,6 +17,7 @@ import { readJournal } from '../src-main/jobs/journal';
 import { openEbb } from '../src-main/plotter/devices';
 import type { RunnerEvent } from '../src-main/queue/events';
 import { queueJobs } from '../src-main/queue/edit';
+import { QueueReader } from '../src-main/queue/queued';
 import { createQueueRunner, type QueueRunner } from '../src-main/queue/runner';
 import {
   addSmallJobs,
@@ -525,10 +526,19 @@ describe('the runner, watching', () => {
       const completed = new Promise<RunnerEvent>((resolve) =>
         runner.subscribe((e) => e.type === 'job.completed' && resolve(e)),
       );
+      // Each look at the queue reads it: counting reads is counting looks.
+      const reads = vi.spyOn(QueueReader.prototype, 'read');
       let ended = false;
       const done = runner.run().then((s) => ((ended = true), s));
-      // Nothing queued: a runner without watch would have ended at its first look.
-      await holdFor(1500, 'a runner without watch would have ended by now');
+      // Nothing queued: a runner without watch ends at its first look; this one looks again.
+      await waitFor(
+        'the runner to look at the empty queue three times',
+        () => reads.mock.calls.length >= 3,
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      reads.mockRestore();
       expect(ended).toBe(false);
       queueJobs(engine, ['late']);
       expect(await completed).toMatchObject({ job: 'late', plotter: 'p1' });

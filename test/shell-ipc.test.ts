@@ -17,12 +17,17 @@ import { notifyOutcome } from '../src-main/notify/notifier';
 import { OUTCOME_KINDS } from '../src-main/config/config';
 import { plotOutcome } from '../src-main/notify/outcome';
 import { plotNotification, notifyPlotEvents } from '../src-main/shell/notify';
-import { guardWindowClose, installQuitGuard, STOP_AND_QUIT } from '../src-main/shell/quit';
+import {
+  guardWindowClose,
+  installQuitGuard,
+  KEEP_PLOTTING,
+  STOP_AND_QUIT,
+} from '../src-main/shell/quit';
 import { isRendererUrl, rendererSource } from '../src-main/shell/renderer';
 import { menuTemplate } from '../src-main/shell/menu';
 import { bootShell, type BootedShell } from './helpers/electron-shell';
 import * as fake from './setup/fake-electron';
-import { holdFor, waitFor } from './helpers/wait';
+import { waitFor } from './helpers/wait';
 
 const FIXTURE = path.resolve(__dirname, 'fixtures', 'AxiDraw_trivial.svg');
 const RENDERER = '/opt/vfab/resources/app.asar/out/renderer/index.html';
@@ -30,8 +35,11 @@ const RENDERER_URL = pathToFileURL(RENDERER).href;
 
 type Listener = <E extends EventName>(name: E, payload: EventPayloads[E]) => void;
 
-/** An ApiService that records calls and lets the test emit events and set active plots. */
-function stubService(opts: { plots?: string[]; shutdownMs?: number } = {}) {
+/**
+ * An ApiService that records calls and lets the test emit events and set active plots. With
+ * `shutdownGate`, shutdown lasts until the test opens the gate (a plotter slow to let go).
+ */
+function stubService(opts: { plots?: string[]; shutdownGate?: Promise<void> } = {}) {
   const listeners = new Set<Listener>();
   const calls: Array<[string, unknown]> = [];
   const log: string[] = [];
@@ -51,7 +59,7 @@ function stubService(opts: { plots?: string[]; shutdownMs?: number } = {}) {
     activePlots: () => plots,
     async shutdown(reason) {
       log.push(`shutdown:${reason}`);
-      if (opts.shutdownMs) await holdFor(opts.shutdownMs, 'a service slow to shut down');
+      await opts.shutdownGate;
       plots = [];
     },
     async close() {
@@ -243,7 +251,11 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
     waitFor('the quit guard to act', cond, { timeoutMs: 1500, everyMs: 5 });
 
   it('asks first; "Stop and quit" takes the signal path (shutdown) before the app quits', async () => {
-    const stub = stubService({ plots: ['job-1'], shutdownMs: 30 });
+    let letGo!: () => void;
+    const stub = stubService({
+      plots: ['job-1'],
+      shutdownGate: new Promise<void>((r) => (letGo = r)),
+    });
     const win = new fake.BrowserWindow();
     const order: string[] = [];
     const guard = installQuitGuard(stub.service, {
@@ -257,6 +269,11 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
 
     fake.app.quit();
     expect(order).toEqual([]); // held: nothing quits before the question is answered
+    await until(() => stub.log.includes('shutdown:quit'));
+    // The plotter has not let go yet: the engine stays open and the app does not quit.
+    expect(order).toEqual([]);
+    expect(guard.finished).toBe(false);
+    letGo();
     await until(() => order.includes('will-quit'));
     expect(fake.dialog.messageBoxes).toHaveLength(1);
     expect(fake.dialog.messageBoxes[0]!.window).toBe(win);
@@ -282,10 +299,12 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
     let quit = false;
     fake.app.on('will-quit', () => (quit = true));
 
-    fake.dialog.nextResponses.push(0);
+    fake.dialog.nextResponses.push(KEEP_PLOTTING);
     win.close();
-    await until(() => fake.dialog.messageBoxes.length === 1);
-    await holdFor(20, 'Cancel: the window must stay open');
+    expect(fake.dialog.messageBoxes).toHaveLength(1);
+    // The close asked; a second request joins that question, so this resolves once it is answered.
+    await guard.requestQuit();
+    expect(fake.dialog.messageBoxes).toHaveLength(1);
     expect(win.isDestroyed()).toBe(false);
     expect(quit).toBe(false);
     expect(stub.log).toEqual([]);
@@ -309,7 +328,7 @@ describe('quitting during a plot (src-main/shell/quit.ts)', () => {
   });
 
   it('quits anyway when the plotter does not let go in time', async () => {
-    const stub = stubService({ plots: ['job-1'], shutdownMs: 5_000 });
+    const stub = stubService({ plots: ['job-1'], shutdownGate: new Promise<void>(() => {}) });
     const guard = installQuitGuard(stub.service, {
       window: () => undefined,
       handleSignals: false,

@@ -16,6 +16,12 @@ import type { AddressInfo } from 'node:net';
 import jpeg from 'jpeg-js';
 import { waitFor as waitUntil } from './wait';
 
+/**
+ * The camera's own pace, taken before any test fakes the clock: a test driving the snapshot
+ * refresh with fake intervals still gets frames in real time.
+ */
+const { setInterval, clearInterval } = globalThis;
+
 export interface FakeCameraOptions {
   width?: number;
   height?: number;

@@ -23,8 +23,8 @@ export async function waitFor<T>(
 }
 
 /**
- * Lets `ms` pass on purpose: the wait is the test's subject (nothing may happen within it, or a
- * device must sit idle that long). `why` documents it at the call.
+ * Lets `ms` pass on purpose: the length is an experiment's input (when a seeded kill lands, how
+ * long a process stays frozen). `why` documents it at the call.
  */
 export function holdFor(ms: number, why: string): Promise<void> {
   void why;
