@@ -282,6 +282,14 @@ describe('the plotting order', () => {
       expect(await order()).toEqual(['one', 'two', 'three', 'four']);
       expect(await page.getByRole('button', { name: /^Move / }).count()).toBe(4);
 
+      // An offline plotter's card (its reason on two lines) fits the strip's reserved height: the
+      // list does not jump under the pointer when a probe finds no plotter.
+      await page.locator('[data-testid="plotter"].plotter-offline .plotter-why').waitFor();
+      const strip = await page
+        .locator('.plotter-strip')
+        .evaluate((el) => [el.clientHeight, parseFloat(getComputedStyle(el).minHeight)]);
+      expect(strip[0]).toBe(strip[1]);
+
       // The last row's handle dragged onto the first row: a real mouse drag, with the line showing where it lands.
       const handle = page.getByRole('button', { name: 'Move four.svg' });
       const first = await rows.first().boundingBox();
