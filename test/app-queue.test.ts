@@ -285,9 +285,9 @@ describe('the plotting order', () => {
       // An offline plotter's card (its reason on two lines) fits the strip's reserved height: the
       // list does not jump under the pointer when a probe finds no plotter.
       await page.locator('[data-testid="plotter"].plotter-offline .plotter-why').waitFor();
-      const strip = await page
-        .locator('.plotter-strip')
-        .evaluate((el) => [el.clientHeight, parseFloat(getComputedStyle(el).minHeight)]);
+      const strip = (await page.evaluate(
+        '(() => { const el = document.querySelector(".plotter-strip"); return [el.clientHeight, parseFloat(getComputedStyle(el).minHeight)]; })()',
+      )) as [number, number];
       expect(strip[0]).toBe(strip[1]);
 
       // The last row's handle dragged onto the first row: a real mouse drag, with the line showing where it lands.
