@@ -546,12 +546,17 @@ describe('errors', () => {
 });
 
 describe('the closed path', () => {
-  /** Two moves fill the board (one running, one queued); a third stops its parser. */
+  /**
+   * Two moves fill the board (one running, one queued); a third stops its parser. Only the close
+   * may fail what is in flight: a reply timeout far beyond the moves, and moves long enough
+   * (500 ms real each) that a starved plotter process cannot answer the third before the test acts.
+   */
   async function blockParser(): Promise<{ blocked: Promise<void> }> {
+    await connect({ timeoutMs: 60_000 });
     await ebb.enableMotors(16);
-    await ebb.stepperMove(2000, 100, 0);
-    await ebb.stepperMove(2000, 100, 0);
-    const blocked = ebb.stepperMove(2000, 100, 0);
+    await ebb.stepperMove(5000, 100, 0);
+    await ebb.stepperMove(5000, 100, 0);
+    const blocked = ebb.stepperMove(5000, 100, 0);
     await waitFor('the parser to block', async () => (await status()).parserBlocked === 'slot');
     return { blocked };
   }
