@@ -32,6 +32,21 @@ function consoleErrors(app: AppPage): () => string[] {
   return () => seen;
 }
 
+/**
+ * Runs in the page before its own scripts: the first "Paper changed" call for p1 stays in the page
+ * until the test calls `releaseP1()`, so a paper change is in flight for as long as the test needs.
+ */
+const HOLD_P1_PAPER = `(() => {
+  const send = WebSocket.prototype.send;
+  let held = [];
+  window.releaseP1 = () => { for (const [ws, text] of held.splice(0)) send.call(ws, text); held = null; };
+  WebSocket.prototype.send = function (data) {
+    const call = typeof data === 'string' ? JSON.parse(data) : null;
+    if (held && call && call.method === 'plotters.paperChanged' && call.params.plotter === 'p1') return void held.push([this, data]);
+    return send.call(this, data);
+  };
+})();`;
+
 describe('the plotters strip', () => {
   it(
     'Start queue: two plotters plot at once, "Paper changed" starts the next job there, the notifications list the endings, the papers match the plans',
@@ -67,7 +82,10 @@ describe('the plotters strip', () => {
       await api.call('jobs.queue', { id: 'c', target: { plotter: 'p2' } });
       await api.call('jobs.queue', { id: 'd' });
 
-      const app = await openApp(await rig.browser(), served.url, { width: 1400, height: 900 });
+      const context = await (await rig.browser()).newContext();
+      rig.defer(() => context.close());
+      await context.addInitScript({ content: HOLD_P1_PAPER });
+      const app = await openApp(context, served.url, { width: 1400, height: 900 });
       const errors = consoleErrors(app);
       const small = await openApp(await rig.browser(), served.url, { width: 800, height: 480 });
       const smallErrors = consoleErrors(small);
@@ -128,10 +146,28 @@ describe('the plotters strip', () => {
         theme: 'light',
         shows: [card(small.page, 'p1'), card(small.page, 'p2')],
       });
-      await page.getByRole('button', { name: 'Paper changed on p1' }).click();
+      // One plotter's paper change in flight holds back no other: p2 starts while p1's call is held.
+      const paperButton = (name: string) =>
+        page.getByRole('button', { name: `Paper changed on ${name}` });
+      await paperButton('p1').click();
+      await until(
+        async () =>
+          (await paperButton('p1').textContent()) === 'Paper changed…' &&
+          (await paperButton('p1').isDisabled()),
+        5000,
+        "p1's button to show its call in flight",
+      );
+      expect(await paperButton('p2').isEnabled()).toBe(true);
       // The keyboard's way: focus and Enter.
-      await page.getByRole('button', { name: 'Paper changed on p2' }).focus();
+      await paperButton('p2').focus();
       await page.keyboard.press('Enter');
+      await until(
+        async () => (await cardState(page, 'p2')) !== 'waiting_paper',
+        20_000,
+        'p2 to start while p1 is held',
+      );
+      expect(await cardState(page, 'p1')).toBe('waiting_paper');
+      await page.evaluate('window.releaseP1()');
 
       // Both plotting at the same moment, each with a progress bar past 0 %.
       const both = async () => {

@@ -49,7 +49,7 @@ function WaitingForPaper({
   next: string;
   byPerson: boolean;
 }) {
-  const busy = usePlotters((s) => s.busy);
+  const busy = usePlotters((s) => s.paperBusy[plotter.name] === true);
   const paperChanged = usePlotters((s) => s.paperChanged);
   return (
     <>
@@ -65,13 +65,13 @@ function WaitingForPaper({
             <button
               type="button"
               className="btn btn-primary"
-              disabled={busy !== undefined}
+              disabled={busy}
               onClick={() => void paperChanged(plotter.name)}
               aria-label={`Paper changed on ${plotter.name}`}
               title="A fresh sheet is loaded: plot the next job (the plotter's PRG button does the same)"
               data-testid="paper-changed"
             >
-              {busy === plotter.name ? 'Paper changed…' : 'Paper changed'}
+              {busy ? 'Paper changed…' : 'Paper changed'}
             </button>
             <span className="muted plotter-hint">or press its PRG button</span>
           </p>

@@ -24,7 +24,7 @@ function lastText(q: QueueStatus | undefined): string | undefined {
 export function QueueControls() {
   const queue = usePlotters((s) => s.queue);
   const choice = usePlotters((s) => s.choice);
-  const busy = usePlotters((s) => s.busy);
+  const busy = usePlotters((s) => s.queueBusy);
   const actionError = usePlotters((s) => s.actionError);
   const { start, stop, setChoice } = usePlotters.getState();
   const last = lastText(queue);

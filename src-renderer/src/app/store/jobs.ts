@@ -7,6 +7,7 @@ import { api, errorText } from '../../client';
 import { confirmReadyFor } from './ready';
 import { coalesced } from './coalesce';
 import { plotTarget, useDevice } from './device';
+import { omit } from './record';
 
 export type Progress = EventPayloads['plot.progress'];
 export type Action = 'queue' | 'plot' | 'continue' | 'pause' | 'restart' | 'abort' | 'remove';
@@ -43,12 +44,6 @@ interface JobsStore {
   onChanged(e: EventPayloads['job.changed']): void;
   onRemoved(e: EventPayloads['job.removed']): void;
 }
-
-const omit = <T>(record: Record<string, T>, key: string): Record<string, T> => {
-  if (!(key in record)) return record;
-  const { [key]: _gone, ...rest } = record;
-  return rest;
-};
 
 async function fetchAll(): Promise<Pick<JobsStore, 'jobs' | 'conditions'>> {
   const [{ jobs }, scan] = await Promise.all([

@@ -4,8 +4,11 @@ import type { RunnerEvent } from '../../../../src-main/queue/events';
 import { api, errorText } from '../../client';
 import { coalesced } from './coalesce';
 import { useJobs } from './jobs';
+import { omit } from './record';
 
 export type QueueAssignment = QueuePreviewInfo['jobs'][number];
+
+export type QueueAction = 'start' | 'finish' | 'pause';
 
 /** What the queue controls send with "Start queue". */
 export interface StartChoice {
@@ -26,8 +29,10 @@ interface PlottersStore {
   assignments: Record<string, QueueAssignment>;
   onPlotter: Record<string, string>;
   choice: StartChoice;
-  /** A start, stop or paper change in flight ('start', 'finish', 'pause', or the plotter's name). */
-  busy?: string;
+  /** A start or stop in flight. */
+  queueBusy?: QueueAction;
+  /** Plotters whose paper change is in flight: one plotter's call does not hold back another's. */
+  paperBusy: Record<string, true>;
   /** Why the last start, stop or paper change did not happen. */
   actionError?: string;
   refresh(): Promise<void>;
@@ -54,24 +59,32 @@ export const usePlotters = create<PlottersStore>((set, get) => {
     ),
   );
 
-  /** Runs a queue action; its refusal (BUSY, INVALID_STATE…) is shown beside the controls. */
-  const act = async (busy: string, run: () => Promise<unknown>) => {
-    set({ busy, actionError: undefined });
+  /** Runs an action between `begin` and `end`; its refusal (BUSY, INVALID_STATE…) is shown beside the controls. */
+  const act = async (begin: () => void, end: () => void, run: () => Promise<unknown>) => {
+    begin();
+    set({ actionError: undefined });
     try {
       await run();
     } catch (err) {
       set({ actionError: errorText(err) });
     } finally {
-      set({ busy: undefined });
+      end();
       void get().refresh();
     }
   };
+  const queueAct = (action: QueueAction, run: () => Promise<unknown>) =>
+    act(
+      () => set({ queueBusy: action }),
+      () => set({ queueBusy: undefined }),
+      run,
+    );
 
   return {
     plotters: [],
     loaded: false,
     assignments: {},
     onPlotter: {},
+    paperBusy: {},
     choice: { unattended: false, pageDelayS: 15, watch: false },
 
     refresh: coalesced(() =>
@@ -92,7 +105,7 @@ export const usePlotters = create<PlottersStore>((set, get) => {
 
     start() {
       const { unattended, pageDelayS, watch } = get().choice;
-      return act('start', () =>
+      return queueAct('start', () =>
         api.call('queue.start', {
           ...(unattended ? { unattended, pageDelayS } : {}),
           ...(watch ? { watch } : {}),
@@ -100,9 +113,14 @@ export const usePlotters = create<PlottersStore>((set, get) => {
       );
     },
 
-    stop: (mode) => act(mode, () => api.call('queue.stop', { mode })),
+    stop: (mode) => queueAct(mode, () => api.call('queue.stop', { mode })),
 
-    paperChanged: (plotter) => act(plotter, () => api.call('plotters.paperChanged', { plotter })),
+    paperChanged: (plotter) =>
+      act(
+        () => set((s) => ({ paperBusy: { ...s.paperBusy, [plotter]: true } })),
+        () => set((s) => ({ paperBusy: omit(s.paperBusy, plotter) })),
+        () => api.call('plotters.paperChanged', { plotter }),
+      ),
 
     onQueueEvent(e) {
       switch (e.type) {
