@@ -5,9 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openApp, screenshot, until } from './helpers/app-browser';
+import { canvasFacts, canvasFactsInPage, openApp, screenshot, until } from './helpers/app-browser';
 import { useAppRig } from './helpers/app-rig';
 import { FIXTURES } from './helpers/cli';
 
@@ -21,26 +20,19 @@ const ZIGZAG = `<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="15
 ).join('')}</svg>`;
 const zigzag = { name: 'zigzag.svg', base64: Buffer.from(ZIGZAG).toString('base64') };
 
-/** Pixels with any paint on them, and a hash of the picture, for one canvas. */
-function canvasFacts(canvas: Locator): Promise<{ painted: number; hash: number }> {
-  return canvas.evaluate((c) => {
-    const el = c as unknown as {
-      width: number;
-      height: number;
-      getContext(k: '2d'): {
-        getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-      };
-    };
-    const data = el.getContext('2d').getImageData(0, 0, el.width, el.height).data;
-    let painted = 0;
-    let hash = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3]! > 0) painted++;
-      hash = (hash * 31 + data[i]! + data[i + 1]! * 7 + data[i + 2]! * 13) | 0;
-    }
-    return { painted, hash };
-  });
-}
+/**
+ * In the page, the detail drawing's done index and its ink at every change of that index, read
+ * in the same turn as the render: no change is missed, and no read falls between two renders.
+ */
+const WATCH_INK = `(() => {
+  const facts = ${canvasFactsInPage.toString()};
+  const box = document.querySelector('[data-testid="detail"] [data-testid="drawing"]');
+  const ink = box.querySelector('[data-testid="drawing-ink"]');
+  window.inkSeen = [];
+  new MutationObserver(() =>
+    window.inkSeen.push({ done: Number(box.dataset.done), painted: facts(ink).painted }),
+  ).observe(box, { attributes: true, attributeFilter: ['data-done'] });
+})()`;
 
 describe('job detail', () => {
   it(
@@ -72,29 +64,24 @@ describe('job detail', () => {
       await detail.getByLabel('Show pen-up travel').uncheck();
       expect((await canvasFacts(base)).hash).toBe(plain.hash);
 
+      await page.evaluate(WATCH_INK);
       await api.call('plot.start', { id: 'zz', device: 'virtual', speed: 6 });
-      // Sampled while the plot runs: the inked part only grows, and the canvas with it.
-      const seen: { done: number; painted: number }[] = [];
-      await until(
-        async () => {
-          const done = Number(await drawing.getAttribute('data-done'));
-          if (done !== seen.at(-1)?.done)
-            seen.push({ done, painted: (await canvasFacts(ink)).painted });
-          return done === 59;
-        },
-        60_000,
-        'the whole drawing inked',
-      );
+      await page
+        .locator('[data-testid="job-row"][data-job="zz"][data-state="COMPLETED"]')
+        .waitFor();
+      // Through the whole plot and its end: the inked part only grows, and the canvas with it.
+      const seen = (await page.evaluate('window.inkSeen')) as { done: number; painted: number }[];
       const moving = seen.filter((s) => s.done > -1 && s.done < 59);
       expect(moving.length).toBeGreaterThanOrEqual(3);
       for (let i = 1; i < seen.length; i++) {
         expect(seen[i]!.done).toBeGreaterThan(seen[i - 1]!.done);
         expect(seen[i]!.painted).toBeGreaterThanOrEqual(seen[i - 1]!.painted);
       }
+      expect(seen.at(-1)!.done).toBe(59);
       expect(seen.at(-1)!.painted).toBeGreaterThan(moving[0]!.painted);
-      await page
-        .locator('[data-testid="job-row"][data-job="zz"][data-state="COMPLETED"]')
-        .waitFor();
+      // The watched drawing is the one shown: it was not put back blank in between.
+      expect(await drawing.getAttribute('data-done')).toBe('59');
+      expect((await canvasFacts(ink)).painted).toBe(seen.at(-1)!.painted);
       expect(await app.problems()).toEqual([]);
     },
   );

@@ -7,9 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openApp, screenshot, until } from './helpers/app-browser';
+import { canvasFacts, openApp, screenshot, until } from './helpers/app-browser';
 import { useAppRig } from './helpers/app-rig';
 import { jobProgram, judgePaper, reinkBound, startPlotterProcess } from './helpers/crash-rig';
 import { startFakeCamera } from './helpers/fake-camera';
@@ -22,23 +21,6 @@ const ZIGZAG = `<svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="15
 ).join('')}</svg>`;
 
 const rig = useAppRig();
-
-/** Share of the canvas's pixels with ink on them (alpha > 0). */
-function inkedShare(canvas: Locator): Promise<number> {
-  return canvas.evaluate((c) => {
-    const el = c as unknown as {
-      width: number;
-      height: number;
-      getContext(k: '2d'): {
-        getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-      };
-    };
-    const data = el.getContext('2d').getImageData(0, 0, el.width, el.height).data;
-    let inked = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) inked++;
-    return inked / (el.width * el.height);
-  });
-}
 
 describe('the recovery wizard', () => {
   it(
@@ -93,7 +75,7 @@ describe('the recovery wizard', () => {
       const points = Number(await drawing.getAttribute('data-points'));
       expect(done).toBeGreaterThan(0);
       expect(done).toBeLessThan(points - 1);
-      expect(await inkedShare(wizard.getByTestId('drawing-ink'))).toBeGreaterThan(0);
+      expect((await canvasFacts(wizard.getByTestId('drawing-ink'))).painted).toBeGreaterThan(0);
       // The camera's last view before the crash, a real JPEG decoded by the browser.
       const frame = wizard.getByTestId('last-frame').locator('img');
       await frame.waitFor();

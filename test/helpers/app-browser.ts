@@ -183,6 +183,30 @@ export function judgeShot(
 
 const pct = (share: number) => `${(share * 100).toFixed(2)}%`;
 
+/**
+ * Pixels with any paint on them (alpha > 0), all its pixels, and a hash of the picture, for one
+ * canvas. Runs in the page: its source also goes into scripts that watch a canvas there.
+ */
+export function canvasFactsInPage(c: unknown): { painted: number; pixels: number; hash: number } {
+  const el = c as {
+    width: number;
+    height: number;
+    getContext(k: '2d'): {
+      getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+    };
+  };
+  const data = el.getContext('2d').getImageData(0, 0, el.width, el.height).data;
+  let painted = 0;
+  let hash = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3]! > 0) painted++;
+    hash = (hash * 31 + data[i]! + data[i + 1]! * 7 + data[i + 2]! * 13) | 0;
+  }
+  return { painted, pixels: el.width * el.height, hash };
+}
+
+export const canvasFacts = (canvas: Locator) => canvas.evaluate(canvasFactsInPage);
+
 /** An <img>'s decoded width: 0 until a picture has loaded into it. */
 export const naturalWidth = (img: { evaluate<R>(fn: (el: unknown) => R): Promise<R> }) =>
   img.evaluate((el) => (el as { naturalWidth: number }).naturalWidth);

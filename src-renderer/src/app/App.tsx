@@ -59,7 +59,7 @@ function useLiveData() {
     const off = [
       offConnection,
       api.on('job.changed', (e) => {
-        jobs.onChanged(e);
+        void jobs.refresh();
         // Counts and the queue's assignments change with every transition, wherever it was caused;
         // what a plotter does only when a plot starts or ends (listing them may ask each plotter its name).
         void system.refresh();

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { EventPayloads } from '../../../../src-main/api/contract';
-import { queueOrder, type JobState } from '../../../../src-main/shared/job-states';
+import { ACTIVE_STATES, queueOrder, type JobState } from '../../../../src-main/shared/job-states';
 import type { IndexedJob } from '../../../../src-main/jobs/store';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { api, errorText } from '../../client';
@@ -18,7 +18,7 @@ interface JobsStore {
   loaded: boolean;
   error?: string;
   filter: Filter;
-  /** Latest plot.progress per job plotting now. */
+  /** Latest plot.progress per job the list shows plotting (ARMED, PLOTTING, PAUSED). */
   progress: Record<string, Progress>;
   /** ARMED, PLOTTING and PAUSED jobs as recovery.scan classifies them. */
   conditions: Record<string, JobCondition>;
@@ -41,7 +41,6 @@ interface JobsStore {
   noteSpeed(id: string, target: { speed?: number }): void;
   onProgress(p: Progress): void;
   onPlotEvent(e: EventPayloads['plot.event']): void;
-  onChanged(e: EventPayloads['job.changed']): void;
   onRemoved(e: EventPayloads['job.removed']): void;
 }
 
@@ -51,6 +50,18 @@ async function fetchAll(): Promise<Pick<JobsStore, 'jobs' | 'conditions'>> {
     api.call('recovery.scan', {}),
   ]);
   return { jobs, conditions: Object.fromEntries(scan.jobs.map((c) => [c.id, c])) };
+}
+
+const ON_PLOTTER = new Set<string>(ACTIVE_STATES);
+
+/**
+ * Progress of the jobs `jobs` still shows on the plotter. A plot's end is dropped with the list
+ * that shows its new state, not on the job.changed before it: in between, a job still PLOTTING
+ * without progress would show nothing on paper (the drawing's ink blank, the bar gone).
+ */
+function plotting(progress: Record<string, Progress>, jobs: readonly IndexedJob[]) {
+  const on = new Set(jobs.filter((j) => ON_PLOTTER.has(j.state)).map((j) => j.id));
+  return Object.fromEntries(Object.entries(progress).filter(([id]) => on.has(id)));
 }
 
 const queued = (jobs: readonly IndexedJob[]) =>
@@ -116,7 +127,13 @@ export const useJobs = create<JobsStore>((set, get) => ({
   // Bursts of job.changed (a plot's ARMED → PLOTTING, many drops) collapse into one fetch in flight and one after it.
   refresh: coalesced(() =>
     fetchAll().then(
-      (fresh) => set({ ...fresh, loaded: true, error: undefined }),
+      (fresh) =>
+        set((s) => ({
+          ...fresh,
+          progress: plotting(s.progress, fresh.jobs),
+          loaded: true,
+          error: undefined,
+        })),
       (err: unknown) => set({ error: errorText(err) }),
     ),
   ),
@@ -167,12 +184,6 @@ export const useJobs = create<JobsStore>((set, get) => ({
     if (e.error) set((s) => ({ rowErrors: { ...s.rowErrors, [e.id]: e.error! } }));
     else if (e.event === 'start' || e.event === 'resume')
       set((s) => ({ rowErrors: omit(s.rowErrors, e.id) }));
-  },
-
-  onChanged(e) {
-    if (e.state !== 'PLOTTING' && e.state !== 'ARMED' && e.state !== 'PAUSED')
-      set((s) => ({ progress: omit(s.progress, e.id) }));
-    void get().refresh();
   },
 
   onRemoved(e) {
