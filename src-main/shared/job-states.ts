@@ -25,6 +25,9 @@ export const TERMINAL_STATES: readonly JobState[] = ['COMPLETED', 'ABORTED', 'FA
 /** States in which the plotter may hold ink on paper for this job: a crash here needs recovery. */
 export const ACTIVE_STATES: readonly JobState[] = ['ARMED', 'PLOTTING', 'PAUSED'];
 
+/** Whether a state (as the index stores it, a plain string) is one of ACTIVE_STATES. */
+export const isActive = (state: string): boolean => ACTIVE_STATES.includes(state as JobState);
+
 /** What is on the plotter first, then the queue by position, then jobs still being prepared. */
 const QUEUE_RANK: Partial<Record<JobState, number>> = {
   PLOTTING: 0,

@@ -1,14 +1,11 @@
 import type { IndexedJob } from '../../../../src-main/jobs/store';
-import { ACTIVE_STATES } from '../../../../src-main/shared/job-states';
+import { isActive } from '../../../../src-main/shared/job-states';
 import { useConfirm, type ConfirmRequest } from '../store/confirm';
 import { useDetail } from '../store/detail';
 import { useJobs } from '../store/jobs';
 import { useRecovery } from '../store/recovery';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { actionWords, type RowAction } from './actions';
-
-/** Plots that have started: restarting or stopping one drops its progress. */
-const STARTED = new Set<string>(ACTIVE_STATES);
 
 /**
  * The actions that cannot be taken back ask first, naming the job and what is lost, in the words
@@ -29,12 +26,12 @@ function question(
   });
   if (a === 'abort') {
     return ask(
-      STARTED.has(state)
+      isActive(state)
         ? 'The plot stops with the pen up and the job ends ABORTED: what is on paper stays, and it cannot be continued, only restarted from the beginning.'
         : 'The job ends ABORTED: it will not be plotted unless it is restarted.',
     );
   }
-  if (a === 'restart' && STARTED.has(state))
+  if (a === 'restart' && isActive(state))
     return ask(
       'It is planned again and plots from the beginning; its progress so far is dropped. Put in fresh paper before plotting it.',
     );

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { EventPayloads } from '../../../../src-main/api/contract';
-import { ACTIVE_STATES, queueOrder, type JobState } from '../../../../src-main/shared/job-states';
+import { isActive, queueOrder, type JobState } from '../../../../src-main/shared/job-states';
 import type { IndexedJob } from '../../../../src-main/jobs/store';
 import type { JobCondition } from '../../../../src-main/recovery/classify';
 import { api, errorText } from '../../client';
@@ -52,15 +52,13 @@ async function fetchAll(): Promise<Pick<JobsStore, 'jobs' | 'conditions'>> {
   return { jobs, conditions: Object.fromEntries(scan.jobs.map((c) => [c.id, c])) };
 }
 
-const ON_PLOTTER = new Set<string>(ACTIVE_STATES);
-
 /**
  * Progress of the jobs `jobs` still shows on the plotter. A plot's end is dropped with the list
  * that shows its new state, not on the job.changed before it: in between, a job still PLOTTING
  * without progress would show nothing on paper (the drawing's ink blank, the bar gone).
  */
 function plotting(progress: Record<string, Progress>, jobs: readonly IndexedJob[]) {
-  const on = new Set(jobs.filter((j) => ON_PLOTTER.has(j.state)).map((j) => j.id));
+  const on = new Set(jobs.filter((j) => isActive(j.state)).map((j) => j.id));
   return Object.fromEntries(Object.entries(progress).filter(([id]) => on.has(id)));
 }
 
